@@ -1,0 +1,172 @@
+// EventStore: the durable, hash-chained event log of complaint-ledger, on
+// RocksDB. Start here.
+//
+// Every change in the ledger is an event appended to a stream (one per
+// complaint, a few for reference data). Each event gets a stream revision
+// (0, 1, 2, ...) and a global position (1, 2, 3, ... gap-free). Appends from
+// all callers go through one writer thread that commits them in groups: one
+// RocksDB WriteBatch with sync = true per group, so one fsync acknowledges
+// many events. No append returns before its fsync has.
+//
+// Thread safety: every method may be called from any thread. Append blocks
+// until its group is durable; AppendAsync calls `done` from the writer
+// thread once it is. Reads never wait for the writer.
+//
+// Errors: INVALID_ARGUMENT for a request over a limit or malformed;
+// ABORTED when the expected revision does not hold (the message names the
+// current revision); ALREADY_EXISTS when a command id is reused for
+// different content; NOT_FOUND for an unknown stream; DATA_LOSS (with the
+// position, see errors.h) for a stored record that fails its checks;
+// RESOURCE_EXHAUSTED when too many appends wait for the writer;
+// UNAVAILABLE once Close has begun.
+//
+// The on-disk format is described in ledger/FORMAT.md.
+#ifndef LEDGER_STORE_EVENT_STORE_H_
+#define LEDGER_STORE_EVENT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/base/clock.h"
+#include "ledger/v1/event.pb.h"
+
+namespace ledger {
+
+// What the caller expects of a stream's last revision before its append.
+class ExpectedRevision {
+ public:
+  enum class Kind { kAny, kNoStream, kExact };
+
+  static ExpectedRevision Any() { return ExpectedRevision(Kind::kAny, 0); }
+  static ExpectedRevision NoStream() {
+    return ExpectedRevision(Kind::kNoStream, 0);
+  }
+  // The stream's last revision must be `revision`.
+  static ExpectedRevision Exact(uint64_t revision) {
+    return ExpectedRevision(Kind::kExact, revision);
+  }
+
+  Kind kind() const { return kind_; }
+  uint64_t revision() const { return revision_; }
+
+ private:
+  ExpectedRevision(Kind kind, uint64_t revision)
+      : kind_(kind), revision_(revision) {}
+  Kind kind_;
+  uint64_t revision_;
+};
+
+// An event as a caller proposes it. The store assigns position, revision,
+// recorded time and hashes.
+struct ProposedEvent {
+  std::string event_type;
+  std::string payload;
+  std::string actor;
+  std::string correlation_id;
+  std::string causation_id;
+  uint32_t schema_version = 1;
+};
+
+struct AppendRequest {
+  std::string stream_id;
+  ExpectedRevision expected = ExpectedRevision::Any();
+  std::vector<ProposedEvent> events;
+  // Idempotency key. A retry with the same id and content returns the
+  // original result and appends nothing. Empty: no idempotency.
+  std::string command_id;
+};
+
+struct AppendResult {
+  uint64_t position_first = 0;
+  uint64_t position_last = 0;
+  uint64_t revision_first = 0;
+  uint64_t revision_last = 0;
+  // True when this is the result of an earlier append with the same
+  // command id; nothing new was written.
+  bool duplicate = false;
+};
+
+struct StreamHead {
+  uint64_t revision_last = 0;
+  uint64_t position_last = 0;
+};
+
+// The end of the global log: position 0 and the genesis hash when empty.
+struct LogHead {
+  uint64_t position_last = 0;
+  std::string hash_last;
+};
+
+enum class ReadDirection { kForward, kBackward };
+
+struct EventStoreOptions {
+  // Source of recorded_time. Defaults to the system clock.
+  std::shared_ptr<const Clock> clock;
+  // Open an existing store for reading only (offline verification while
+  // another process may have it open). Appends are FAILED_PRECONDITION.
+  bool read_only = false;
+  bool create_if_missing = true;
+};
+
+class EventStore {
+ public:
+  // Opens or creates the store in `dir`. Recovers the next position, the
+  // last hash and (lazily) stream heads from their own records, without
+  // scanning the log.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(
+      const std::string& dir, EventStoreOptions options = {});
+
+  // Finishes pending appends and closes RocksDB (see Close).
+  virtual ~EventStore() = default;
+
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends `request.events` to one stream, atomically, after they are
+  // durable.
+  virtual absl::StatusOr<AppendResult> Append(AppendRequest request) = 0;
+
+  using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
+  // Like Append, but returns at once; `done` runs exactly once, on the
+  // writer thread after the fsync (or on the calling thread when the request
+  // is refused before queueing). `done` must not block.
+  virtual void AppendAsync(AppendRequest request, AppendCallback done) = 0;
+
+  // Up to `limit` events of a stream (0: kDefaultPageSize), starting at
+  // `from_revision` (nullopt: the first revision going forward, the last
+  // going backward). An empty page means no more events that way.
+  virtual absl::StatusOr<std::vector<v1::Event>> ReadStream(
+      const std::string& stream_id, std::optional<uint64_t> from_revision,
+      ReadDirection direction, uint32_t limit) const = 0;
+
+  // Up to `limit` events of the global log from `from_position` (0 and 1
+  // both mean the start), each checked against its hash and linked to the
+  // one before it.
+  virtual absl::StatusOr<std::vector<v1::Event>> ReadAll(
+      uint64_t from_position, uint32_t limit) const = 0;
+
+  // NOT_FOUND when the stream has no events.
+  virtual absl::StatusOr<StreamHead> Head(
+      const std::string& stream_id) const = 0;
+
+  // The end of the log as of the last acknowledged commit.
+  virtual LogHead log_head() const = 0;
+
+  // Refuses new appends (UNAVAILABLE), waits for the writer to commit and
+  // acknowledge every queued append, then closes RocksDB cleanly. Safe to
+  // call more than once.
+  virtual absl::Status Close() = 0;
+
+ protected:
+  EventStore() = default;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_STORE_EVENT_STORE_H_

@@ -1,0 +1,67 @@
+// Keys of the event store's column families. Integers are big-endian so that
+// RocksDB's bytewise order is numeric order.
+//
+//   events     [position: u64be]                      -> Event (serialized)
+//   streams    [stream id][0x00][revision: u64be]     -> [position: u64be]
+//   heads      [stream id]                            -> StreamHeadValue
+//   commands   [command id]                           -> CommandRecord
+//
+// A stream id never contains 0x00 (checked on append), so a stream's index
+// entries are contiguous and ordered by revision.
+#ifndef LEDGER_STORE_INTERNAL_KEYS_H_
+#define LEDGER_STORE_INTERNAL_KEYS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ledger::internal {
+
+inline void PutFixed64BE(std::string* dst, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  dst->append(buf, 8);
+}
+
+// Requires src.size() >= 8.
+inline uint64_t DecodeFixed64BE(std::string_view src) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v = (v << 8) | static_cast<unsigned char>(src[i]);
+  }
+  return v;
+}
+
+inline std::string PositionKey(uint64_t position) {
+  std::string key;
+  PutFixed64BE(&key, position);
+  return key;
+}
+
+inline std::string StreamPrefix(std::string_view stream_id) {
+  std::string key(stream_id);
+  key.push_back('\0');
+  return key;
+}
+
+inline std::string StreamKey(std::string_view stream_id, uint64_t revision) {
+  std::string key = StreamPrefix(stream_id);
+  PutFixed64BE(&key, revision);
+  return key;
+}
+
+// The value of a `heads` entry: last revision, then last position.
+inline std::string HeadValue(uint64_t revision_last, uint64_t position_last) {
+  std::string value;
+  PutFixed64BE(&value, revision_last);
+  PutFixed64BE(&value, position_last);
+  return value;
+}
+
+}  // namespace ledger::internal
+
+#endif  // LEDGER_STORE_INTERNAL_KEYS_H_

@@ -1,0 +1,104 @@
+// The RocksDB implementation of EventStore. Split by concern:
+// rocks_event_store_open.cc (open, recovery, close), _write.cc (group
+// commit), _read.cc (reads and record checks).
+#ifndef LEDGER_STORE_INTERNAL_ROCKS_EVENT_STORE_H_
+#define LEDGER_STORE_INTERNAL_ROCKS_EVENT_STORE_H_
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/store/event_store.h"
+#include "ledger/v1/storage.pb.h"
+#include "rocksdb/db.h"
+
+namespace ledger::internal {
+
+// Column family names; the order is the order of `handles_`.
+inline constexpr const char* kColumnFamilies[] = {
+    "default", "events", "streams",
+    "heads",                           "commands", "projections"};
+enum ColumnFamily { kDefault, kEvents, kStreams, kHeads, kCommands,
+                    kProjections, kNumColumnFamilies };
+
+// Key in the default column family naming the format of the store.
+inline constexpr char kFormatKey[] = "ledger_format";
+inline constexpr char kFormatVersion[] = "1";
+
+class RocksEventStore final : public EventStore {
+ public:
+  RocksEventStore(std::unique_ptr<rocksdb::DB> db,
+                  std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                  EventStoreOptions options, LogHead head);
+  ~RocksEventStore() override;
+
+  absl::StatusOr<AppendResult> Append(AppendRequest request) override;
+  void AppendAsync(AppendRequest request, AppendCallback done) override;
+  absl::StatusOr<std::vector<v1::Event>> ReadStream(
+      const std::string& stream_id, std::optional<uint64_t> from_revision,
+      ReadDirection direction, uint32_t limit) const override;
+  absl::StatusOr<std::vector<v1::Event>> ReadAll(
+      uint64_t from_position, uint32_t limit) const override;
+  absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
+  LogHead log_head() const override;
+  absl::Status Close() override;
+
+  // Decodes and checks the record stored under `position`.
+  static absl::StatusOr<v1::Event> DecodeRecord(uint64_t position,
+                                                const rocksdb::Slice& value);
+
+ private:
+  struct PendingAppend {
+    AppendRequest request;
+    std::string content_digest;  // Empty when there is no command id.
+    AppendCallback done;
+  };
+  // What one group commit has staged but not yet written.
+  struct Group;
+
+  void WriterLoop();
+  std::vector<PendingAppend> TakeGroup();
+  void CommitGroup(std::vector<PendingAppend> group);
+  absl::StatusOr<AppendResult> Stage(const PendingAppend& pending,
+                                     Group* group);
+  absl::StatusOr<std::optional<StreamHead>> LookUpHead(
+      const std::string& stream_id, const Group& group);
+  absl::StatusOr<std::optional<v1::CommandRecord>> LookUpCommand(
+      const std::string& command_id, const Group& group) const;
+
+  rocksdb::ColumnFamilyHandle* cf(ColumnFamily family) const {
+    return handles_[family];
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const EventStoreOptions options_;
+
+  // Appends waiting for the writer.
+  mutable absl::Mutex queue_mu_;
+  std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // The end of the log as of the last acknowledged commit, for readers.
+  mutable absl::Mutex head_mu_;
+  LogHead published_head_ ABSL_GUARDED_BY(head_mu_);
+
+  // Writer thread only: the end of the log and a cache of stream heads.
+  uint64_t next_position_;
+  std::string hash_last_;
+  absl::flat_hash_map<std::string, StreamHead> heads_cache_;
+  // Set once a write failed: its outcome on disk is unknown, so every later
+  // append fails until the store is reopened and recovers from disk.
+  absl::Status write_error_;
+
+  std::thread writer_;
+};
+
+}  // namespace ledger::internal
+
+#endif  // LEDGER_STORE_INTERNAL_ROCKS_EVENT_STORE_H_

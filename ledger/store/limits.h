@@ -1,0 +1,59 @@
+// Every limit of the ledger, in one place. Requests over a limit fail with
+// INVALID_ARGUMENT (shape of a request) or RESOURCE_EXHAUSTED (capacity of
+// the server), never by truncation.
+#ifndef LEDGER_STORE_LIMITS_H_
+#define LEDGER_STORE_LIMITS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ledger {
+
+// Identifiers.
+inline constexpr size_t kMaxStreamIdBytes = 128;
+inline constexpr size_t kMaxCommandIdBytes = 128;
+inline constexpr size_t kMaxEventTypeBytes = 128;
+inline constexpr size_t kMaxActorBytes = 128;
+inline constexpr size_t kMaxCorrelationIdBytes = 128;
+
+// One event: payload plus its metadata.
+inline constexpr size_t kMaxEventBytes = 64 * 1024;
+// One append: events and bytes.
+inline constexpr size_t kMaxEventsPerAppend = 1000;
+inline constexpr size_t kMaxAppendBytes = 1024 * 1024;
+
+// Reads: a page holds at most this many events and stops early, after at
+// least one event, once it holds kMaxPageBytes.
+inline constexpr uint32_t kDefaultPageSize = 100;
+inline constexpr uint32_t kMaxPageSize = 1000;
+inline constexpr size_t kMaxPageBytes = 2 * 1024 * 1024;
+
+// Group commit: one WriteBatch takes at most this many events, and callers
+// waiting for the writer at most this many appends before new ones are
+// refused with RESOURCE_EXHAUSTED.
+inline constexpr size_t kMaxEventsPerCommit = 8192;
+inline constexpr size_t kMaxPendingAppends = 16384;
+
+// Stream heads the writer keeps in memory; beyond it the cache is dropped
+// and refilled from the `heads` column family.
+inline constexpr size_t kMaxCachedStreamHeads = 1 << 20;
+
+// gRPC: the largest request a server accepts and the largest response it
+// sends.
+inline constexpr size_t kMaxRequestBytes = 4 * 1024 * 1024;
+inline constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
+
+static_assert(kDefaultPageSize <= kMaxPageSize);
+static_assert(kMaxEventBytes <= kMaxAppendBytes);
+static_assert(kMaxEventBytes <= kMaxPageBytes,
+              "a page must be able to hold the largest event");
+static_assert(kMaxAppendBytes < kMaxRequestBytes,
+              "an append must fit in one gRPC request");
+static_assert(kMaxPageBytes < kMaxResponseBytes,
+              "a page must fit in one gRPC response");
+static_assert(kMaxEventsPerAppend <= kMaxEventsPerCommit,
+              "the largest append must fit in one commit");
+
+}  // namespace ledger
+
+#endif  // LEDGER_STORE_LIMITS_H_

@@ -1,0 +1,161 @@
+// Opening, recovery and closing of the RocksDB event store.
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/store/chain.h"
+#include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/rocks_event_store.h"
+#include "ledger/store/internal/rocks_status.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+
+namespace ledger {
+namespace internal {
+namespace {
+
+rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  // Point lookups of command ids and stream heads are mostly misses or
+  // recent keys: a bloom filter saves a disk read for each miss.
+  if (family == kHeads || family == kCommands || family == kStreams) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  table.block_cache = nullptr;  // The default 8 MiB LRU cache.
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+// Finds the last record and checks it: the chain continues from its hash.
+absl::StatusOr<LogHead> RecoverLogHead(rocksdb::DB* db,
+                                       rocksdb::ColumnFamilyHandle* events) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), events));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocks(it->status(), "seeking the last event"));
+  if (!it->Valid()) return LogHead{0, GenesisHash()};
+  if (it->key().size() != 8) {
+    return absl::DataLossError("the last key of the events family is not a "
+                               "position");
+  }
+  const uint64_t position = DecodeFixed64BE(it->key().ToStringView());
+  ASSIGN_OR_RETURN(v1::Event last,
+                   RocksEventStore::DecodeRecord(position, it->value()));
+  return LogHead{position, last.hash()};
+}
+
+absl::Status CheckFormat(rocksdb::DB* db, bool read_only) {
+  std::string format;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kFormatKey, &format);
+  if (s.IsNotFound() && !read_only) {
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    return FromRocks(db->Put(write, kFormatKey, kFormatVersion),
+                     "writing the format version");
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
+  if (format != kFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store format ", format, " is not supported (this build "
+                     "reads format ", kFormatVersion, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+RocksEventStore::RocksEventStore(
+    std::unique_ptr<rocksdb::DB> db,
+    std::vector<rocksdb::ColumnFamilyHandle*> handles,
+    EventStoreOptions options, LogHead head)
+    : db_(std::move(db)),
+      handles_(std::move(handles)),
+      options_(std::move(options)),
+      published_head_(head),
+      next_position_(head.position_last + 1),
+      hash_last_(head.hash_last) {
+  if (!options_.read_only) writer_ = std::thread([this] { WriterLoop(); });
+}
+
+RocksEventStore::~RocksEventStore() {
+  absl::Status s = Close();
+  if (!s.ok()) {
+    // Nothing to return it to; a failed close loses nothing acknowledged,
+    // since every acknowledged append was fsynced.
+    std::fprintf(stderr, "EventStore: close failed: %s\n",
+                 s.ToString().c_str());
+  }
+}
+
+absl::Status RocksEventStore::Close() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (closed_) return absl::OkStatus();
+    closing_ = true;
+    closed_ = true;
+  }
+  if (writer_.joinable()) writer_.join();
+  absl::Status status;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    absl::Status s = FromRocks(db_->DestroyColumnFamilyHandle(handle),
+                               "closing a column family");
+    status.Update(s);
+  }
+  handles_.clear();
+  status.Update(FromRocks(db_->Close(), "closing RocksDB"));
+  db_.reset();
+  return status;
+}
+
+}  // namespace internal
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
+    const std::string& dir, EventStoreOptions options) {
+  using internal::ColumnFamily;
+  if (options.clock == nullptr) options.clock = std::make_shared<SystemClock>();
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.max_background_jobs = 2;
+  // Appends are acknowledged only after WriteOptions::sync; the WAL is never
+  // left to buffer on its own.
+  db_options.manual_wal_flush = false;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < internal::kNumColumnFamilies; ++i) {
+    families.emplace_back(internal::kColumnFamilies[i],
+                          internal::FamilyOptions(static_cast<ColumnFamily>(i)));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &handles,
+                                         &raw_db)
+          : rocksdb::DB::Open(db_options, dir, families, &handles, &raw_db);
+  RETURN_IF_ERROR(
+      internal::FromRocks(s, absl::StrCat("opening the store in ", dir)));
+  std::unique_ptr<rocksdb::DB> db(raw_db);
+  LEDGER_CHECK(handles.size() == internal::kNumColumnFamilies,
+               "RocksDB opened every column family we asked for");
+
+  absl::Status ready = internal::CheckFormat(db.get(), options.read_only);
+  absl::StatusOr<LogHead> head =
+      ready.ok() ? internal::RecoverLogHead(db.get(),
+                                            handles[internal::kEvents])
+                 : absl::StatusOr<LogHead>(ready);
+  if (!head.ok()) {
+    for (auto* handle : handles) {
+      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+    return head.status();
+  }
+  return std::make_unique<internal::RocksEventStore>(
+      std::move(db), std::move(handles), std::move(options), *std::move(head));
+}
+
+}  // namespace ledger

@@ -1,0 +1,299 @@
+// The write path: group commit by one writer thread.
+//
+// Callers validate their request on their own thread and queue it. The
+// writer takes every queued append (up to kMaxEventsPerCommit events),
+// checks each against command ids and stream heads, stages the accepted ones
+// into one WriteBatch, writes it with sync = true, and only then publishes
+// the new end of the log and calls each caller back. Positions are assigned
+// here, in queue order, so they are gap-free.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "ledger/base/check.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/store/chain.h"
+#include "ledger/store/internal/append_validation.h"
+#include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/rocks_event_store.h"
+#include "ledger/store/internal/rocks_status.h"
+#include "ledger/store/limits.h"
+#include "rocksdb/write_batch.h"
+
+namespace ledger::internal {
+
+struct RocksEventStore::Group {
+  rocksdb::WriteBatch batch;
+  uint64_t next_position = 0;
+  std::string hash_last;
+  int64_t recorded_time_us = 0;
+  // Stream heads and command ids staged by earlier appends of this group.
+  absl::flat_hash_map<std::string, StreamHead> heads;
+  absl::flat_hash_map<std::string, v1::CommandRecord> commands;
+};
+
+absl::StatusOr<AppendResult> RocksEventStore::Append(AppendRequest request) {
+  absl::Notification done;
+  absl::StatusOr<AppendResult> result;
+  AppendAsync(std::move(request), [&](absl::StatusOr<AppendResult> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
+  if (options_.read_only) {
+    done(absl::FailedPreconditionError("the store is open read-only"));
+    return;
+  }
+  if (absl::Status s = ValidateAppend(request); !s.ok()) {
+    done(std::move(s));
+    return;
+  }
+  PendingAppend pending{std::move(request), "", std::move(done)};
+  if (!pending.request.command_id.empty()) {
+    pending.content_digest = ContentDigest(pending.request);
+  }
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (closing_) {
+      refused = absl::UnavailableError("the store is closing");
+    } else if (queue_.size() >= kMaxPendingAppends) {
+      refused = absl::ResourceExhaustedError(
+          absl::StrCat(queue_.size(), " appends are waiting for the writer, "
+                       "the limit is ", kMaxPendingAppends, "; retry later"));
+    } else {
+      queue_.push_back(std::move(pending));
+      return;
+    }
+  }
+  pending.done(std::move(refused));
+}
+
+void RocksEventStore::WriterLoop() {
+  while (true) {
+    std::vector<PendingAppend> group = TakeGroup();
+    if (group.empty()) return;  // Closing, and the queue is drained.
+    CommitGroup(std::move(group));
+  }
+}
+
+std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup() {
+  absl::MutexLock lock(&queue_mu_);
+  queue_mu_.Await(absl::Condition(
+      +[](RocksEventStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->queue_mu_) {
+        return !s->queue_.empty() || s->closing_;
+      },
+      this));
+  std::vector<PendingAppend> group;
+  size_t events = 0;
+  while (!queue_.empty()) {
+    const size_t n = queue_.front().request.events.size();
+    if (!group.empty() && events + n > kMaxEventsPerCommit) break;
+    events += n;
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return group;
+}
+
+void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
+  Group group;
+  group.next_position = next_position_;
+  group.hash_last = hash_last_;
+  group.recorded_time_us = absl::ToUnixMicros(options_.clock->Now());
+
+  std::vector<absl::StatusOr<AppendResult>> results;
+  results.reserve(pending.size());
+  for (const PendingAppend& p : pending) {
+    results.push_back(write_error_.ok() ? Stage(p, &group)
+                                        : absl::StatusOr<AppendResult>(
+                                              write_error_));
+  }
+
+  if (group.batch.Count() > 0) {
+    rocksdb::WriteOptions write;
+    write.sync = true;  // Nothing is acknowledged before its fsync.
+    absl::Status written =
+        FromRocks(db_->Write(write, &group.batch), "committing appends");
+    if (!written.ok()) {
+      write_error_ = absl::UnavailableError(absl::StrCat(
+          "the store stopped accepting appends after a failed write; reopen "
+          "it to recover: ",
+          written.message()));
+      for (auto& r : results) {
+        if (r.ok()) r = written;
+      }
+    } else {
+      next_position_ = group.next_position;
+      hash_last_ = group.hash_last;
+      if (heads_cache_.size() + group.heads.size() > kMaxCachedStreamHeads) {
+        heads_cache_.clear();
+      }
+      for (auto& [stream, head] : group.heads) heads_cache_[stream] = head;
+      absl::MutexLock lock(&head_mu_);
+      published_head_ = LogHead{next_position_ - 1, hash_last_};
+    }
+  }
+  for (size_t i = 0; i < pending.size(); ++i) {
+    pending[i].done(std::move(results[i]));
+  }
+}
+
+absl::StatusOr<std::optional<v1::CommandRecord>>
+RocksEventStore::LookUpCommand(const std::string& command_id,
+                               const Group& group) const {
+  if (auto it = group.commands.find(command_id); it != group.commands.end()) {
+    return it->second;
+  }
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCommands), command_id, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, "looking up a command id"));
+  v1::CommandRecord record;
+  if (!record.ParseFromString(value)) {
+    return absl::DataLossError(
+        absl::StrCat("the record of command id ", command_id,
+                     " cannot be decoded"));
+  }
+  return record;
+}
+
+absl::StatusOr<std::optional<StreamHead>> RocksEventStore::LookUpHead(
+    const std::string& stream_id, const Group& group) {
+  if (auto it = group.heads.find(stream_id); it != group.heads.end()) {
+    return it->second;
+  }
+  if (auto it = heads_cache_.find(stream_id); it != heads_cache_.end()) {
+    return it->second;
+  }
+  absl::StatusOr<StreamHead> head = Head(stream_id);
+  if (absl::IsNotFound(head.status())) return std::nullopt;
+  RETURN_IF_ERROR(head.status());
+  return *head;
+}
+
+namespace {
+
+absl::Status CheckExpected(const std::string& stream_id,
+                           const ExpectedRevision& expected,
+                           const std::optional<StreamHead>& head) {
+  switch (expected.kind()) {
+    case ExpectedRevision::Kind::kAny:
+      return absl::OkStatus();
+    case ExpectedRevision::Kind::kNoStream:
+      if (!head.has_value()) return absl::OkStatus();
+      return absl::AbortedError(absl::StrCat(
+          "expected stream ", stream_id, " not to exist, but it is at "
+          "revision ", head->revision_last));
+    case ExpectedRevision::Kind::kExact:
+      if (!head.has_value()) {
+        return absl::AbortedError(absl::StrCat(
+            "expected stream ", stream_id, " at revision ",
+            expected.revision(), ", but the stream does not exist"));
+      }
+      if (head->revision_last != expected.revision()) {
+        return absl::AbortedError(absl::StrCat(
+            "expected stream ", stream_id, " at revision ",
+            expected.revision(), ", but it is at revision ",
+            head->revision_last));
+      }
+      return absl::OkStatus();
+  }
+  return absl::InternalError("unknown expected revision kind");
+}
+
+AppendResult ResultOf(const v1::CommandRecord& record) {
+  return AppendResult{record.position_first(), record.position_last(),
+                      record.revision_first(), record.revision_last(),
+                      /*duplicate=*/true};
+}
+
+}  // namespace
+
+// Checks one append against the state left by every earlier append (on disk
+// and in this group) and stages it. Either stages all its events or none.
+absl::StatusOr<AppendResult> RocksEventStore::Stage(
+    const PendingAppend& pending, Group* group) {
+  const AppendRequest& request = pending.request;
+  if (!request.command_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
+                     LookUpCommand(request.command_id, *group));
+    if (earlier.has_value()) {
+      if (earlier->content_digest() == pending.content_digest) {
+        return ResultOf(*earlier);
+      }
+      return absl::AlreadyExistsError(absl::StrCat(
+          "command id ", request.command_id,
+          " was already used for different content (stream ",
+          earlier->stream_id(), ", positions ", earlier->position_first(),
+          "..", earlier->position_last(), ")"));
+    }
+  }
+  ASSIGN_OR_RETURN(std::optional<StreamHead> head,
+                   LookUpHead(request.stream_id, *group));
+  RETURN_IF_ERROR(CheckExpected(request.stream_id, request.expected, head));
+
+  AppendResult result;
+  result.position_first = group->next_position;
+  result.revision_first = head.has_value() ? head->revision_last + 1 : 0;
+  uint64_t revision = result.revision_first;
+  std::string value;
+  v1::Event event;
+  for (const ProposedEvent& proposed : request.events) {
+    event.Clear();
+    event.set_position(group->next_position);
+    event.set_stream_id(request.stream_id);
+    event.set_revision(revision);
+    event.set_event_type(proposed.event_type);
+    event.set_recorded_time_us(group->recorded_time_us);
+    event.set_actor(proposed.actor);
+    event.set_command_id(request.command_id);
+    event.set_correlation_id(proposed.correlation_id);
+    event.set_causation_id(proposed.causation_id);
+    event.set_schema_version(proposed.schema_version);
+    event.set_payload(proposed.payload);
+    event.set_previous_hash(group->hash_last);
+    event.set_hash(ComputeEventHash(event));
+    value.clear();
+    LEDGER_CHECK(event.SerializeToString(&value),
+                 "an event of validated size always serializes");
+    const std::string position_key = PositionKey(group->next_position);
+    group->batch.Put(cf(kEvents), position_key, value);
+    group->batch.Put(cf(kStreams), StreamKey(request.stream_id, revision),
+                     position_key);
+    group->hash_last = event.hash();
+    ++group->next_position;
+    ++revision;
+  }
+  result.position_last = group->next_position - 1;
+  result.revision_last = revision - 1;
+  // Guaranteed by the single writer: positions only grow, one per event.
+  LEDGER_CHECK(result.position_last - result.position_first + 1 ==
+                   request.events.size(),
+               "positions are gap-free");
+
+  const StreamHead new_head{result.revision_last, result.position_last};
+  group->batch.Put(cf(kHeads), request.stream_id,
+                   HeadValue(new_head.revision_last, new_head.position_last));
+  group->heads[request.stream_id] = new_head;
+  if (!request.command_id.empty()) {
+    v1::CommandRecord record;
+    record.set_position_first(result.position_first);
+    record.set_position_last(result.position_last);
+    record.set_revision_first(result.revision_first);
+    record.set_revision_last(result.revision_last);
+    record.set_content_digest(pending.content_digest);
+    record.set_stream_id(request.stream_id);
+    group->batch.Put(cf(kCommands), request.command_id,
+                     record.SerializeAsString());
+    group->commands[request.command_id] = std::move(record);
+  }
+  return result;
+}
+
+}  // namespace ledger::internal

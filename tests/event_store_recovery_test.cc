@@ -1,0 +1,154 @@
+// Reopening recovers the end of the log and the stream heads; a stored
+// record with one byte flipped is DATA_LOSS naming its position.
+#include <memory>
+
+#include "gtest/gtest.h"
+#include "ledger/store/errors.h"
+#include "ledger/store/event_store.h"
+#include "ledger/store/internal/keys.h"
+#include "ledger/store/verify.h"
+#include "rocksdb/db.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using ::ledger::testing::Request;
+
+std::unique_ptr<EventStore> MustOpen(const std::string& dir,
+                                     bool read_only = false) {
+  EventStoreOptions options;
+  options.read_only = read_only;
+  auto store = EventStore::Open(dir, options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+// The raw RocksDB under a store, for tampering with stored bytes.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& dir) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name :
+         {"default", "events", "streams", "heads", "commands", "projections"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s =
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles_, &db);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    db_.reset(db);
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+
+  std::string Get(uint64_t position) {
+    std::string value;
+    EXPECT_TRUE(db_->Get({}, handles_[1], internal::PositionKey(position), &value)
+                    .ok());
+    return value;
+  }
+  void Put(uint64_t position, const std::string& value) {
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    EXPECT_TRUE(db_->Put(w, handles_[1], internal::PositionKey(position), value)
+                    .ok());
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+TEST(EventStoreRecoveryTest, ReopenRecoversHeadsChainAndNextPosition) {
+  testing::TempDir dir;
+  LogHead before;
+  {
+    auto store = MustOpen(dir.path());
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(store->Append(Request(i % 2 ? "complaint-odd" : "complaint-even", 3)).ok());
+    }
+    ASSERT_TRUE(store->Append(Request("complaint-odd", 1, ExpectedRevision::Any(), "cmd-1")).ok());
+    before = store->log_head();
+  }
+  auto store = MustOpen(dir.path());
+  EXPECT_EQ(store->log_head().position_last, before.position_last);
+  EXPECT_EQ(store->log_head().hash_last, before.hash_last);
+  EXPECT_EQ(store->Head("complaint-even")->revision_last, 29u);
+  EXPECT_EQ(store->Head("complaint-odd")->revision_last, 30u);
+
+  // Expected revisions, command ids and the chain all continue.
+  EXPECT_TRUE(absl::IsAborted(
+      store->Append(Request("complaint-even", 1, ExpectedRevision::NoStream()))
+          .status()));
+  auto retry = store->Append(Request("complaint-odd", 1, ExpectedRevision::Any(), "cmd-1"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->duplicate);
+  auto next = store->Append(Request("complaint-even", 1, ExpectedRevision::Exact(29)));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->position_first, before.position_last + 1);
+  VerifyReport report = VerifyStore(*store);
+  EXPECT_TRUE(report.status.ok()) << report.status;
+  EXPECT_EQ(report.events_verified, before.position_last + 1);
+}
+
+TEST(EventStoreRecoveryTest, FlippedByteIsDataLossAtItsPosition) {
+  testing::TempDir dir;
+  constexpr uint64_t kVictim = 7;
+  {
+    auto store = MustOpen(dir.path());
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(store->Append(Request("complaint-1", 3)).ok());
+    }
+  }
+  RawDb raw(dir.path());
+  const std::string original = raw.Get(kVictim);
+  ASSERT_FALSE(original.empty());
+  // Every single-byte flip anywhere in the record is caught, by decoding or
+  // by the hash, and never crashes.
+  for (size_t offset = 0; offset < original.size(); ++offset) {
+    std::string tampered = original;
+    tampered[offset] = static_cast<char>(tampered[offset] ^ 0x01);
+    raw.Put(kVictim, tampered);
+    auto store = MustOpen(dir.path(), /*read_only=*/true);
+    ASSERT_NE(store, nullptr);
+
+    auto page = store->ReadAll(1, 100);
+    ASSERT_EQ(page.status().code(), absl::StatusCode::kDataLoss)
+        << "offset " << offset;
+    EXPECT_EQ(BrokenPosition(page.status()), kVictim) << page.status();
+    auto stream = store->ReadStream("complaint-1", std::nullopt,
+                                    ReadDirection::kForward, 100);
+    EXPECT_EQ(stream.status().code(), absl::StatusCode::kDataLoss)
+        << "offset " << offset;
+    // Reads that do not touch it still work.
+    EXPECT_TRUE(store->ReadAll(kVictim + 2, 100).ok());
+    VerifyReport report = VerifyStore(*store);
+    EXPECT_EQ(report.first_broken_position, kVictim) << report.status;
+    EXPECT_EQ(report.events_verified, kVictim - 1);
+  }
+  raw.Put(kVictim, original);
+  auto store = MustOpen(dir.path(), /*read_only=*/true);
+  EXPECT_TRUE(VerifyStore(*store).status.ok());
+}
+
+TEST(EventStoreRecoveryTest, CorruptLastRecordFailsOpenWithDataLoss) {
+  testing::TempDir dir;
+  {
+    auto store = MustOpen(dir.path());
+    ASSERT_TRUE(store->Append(Request("complaint-1", 3)).ok());
+  }
+  {
+    RawDb raw(dir.path());
+    std::string value = raw.Get(3);
+    value[value.size() / 2] ^= 0x20;
+    raw.Put(3, value);
+  }
+  auto store = EventStore::Open(dir.path());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(BrokenPosition(store.status()), 3u);
+}
+
+}  // namespace
+}  // namespace ledger

@@ -1,0 +1,352 @@
+// EventStore semantics: expected revisions, idempotent retries, atomic
+// appends, limits, paging and reverse reads.
+#include "ledger/store/event_store.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/store/chain.h"
+#include "ledger/store/limits.h"
+#include "ledger/store/verify.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using ::ledger::testing::Event;
+using ::ledger::testing::ReadWholeLog;
+using ::ledger::testing::Request;
+using ::testing::HasSubstr;
+
+class EventStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_ = std::make_shared<FakeClock>(absl::FromUnixSeconds(1790000000));
+    EventStoreOptions options;
+    options.clock = clock_;
+    auto store = EventStore::Open(dir_.path(), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  AppendResult MustAppend(AppendRequest request) {
+    absl::StatusOr<AppendResult> result = store_->Append(std::move(request));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.value_or(AppendResult{});
+  }
+
+  uint64_t LogLength() { return store_->log_head().position_last; }
+
+  testing::TempDir dir_;
+  std::shared_ptr<FakeClock> clock_;
+  std::unique_ptr<EventStore> store_;
+};
+
+TEST_F(EventStoreTest, FirstAppendStartsAtRevisionZeroAndPositionOne) {
+  AppendResult r = MustAppend(Request("complaint-1", 3));
+  EXPECT_EQ(r.position_first, 1u);
+  EXPECT_EQ(r.position_last, 3u);
+  EXPECT_EQ(r.revision_first, 0u);
+  EXPECT_EQ(r.revision_last, 2u);
+  EXPECT_FALSE(r.duplicate);
+
+  absl::StatusOr<StreamHead> head = store_->Head("complaint-1");
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->revision_last, 2u);
+  EXPECT_EQ(head->position_last, 3u);
+  EXPECT_EQ(LogLength(), 3u);
+}
+
+TEST_F(EventStoreTest, EventsCarryEnvelopeFieldsAndRecordedTimeFromClock) {
+  AppendRequest request = Request("complaint-1", 1);
+  request.command_id = "cmd-1";
+  request.events[0].correlation_id = "corr";
+  request.events[0].causation_id = "cause";
+  request.events[0].schema_version = 3;
+  MustAppend(std::move(request));
+
+  auto events = store_->ReadStream("complaint-1", std::nullopt,
+                                   ReadDirection::kForward, 0);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  const v1::Event& e = (*events)[0];
+  EXPECT_EQ(e.position(), 1u);
+  EXPECT_EQ(e.stream_id(), "complaint-1");
+  EXPECT_EQ(e.event_type(), "test.Happened");
+  EXPECT_EQ(e.payload(), "complaint-1/payload-0");
+  EXPECT_EQ(e.actor(), "agent-1");
+  EXPECT_EQ(e.command_id(), "cmd-1");
+  EXPECT_EQ(e.correlation_id(), "corr");
+  EXPECT_EQ(e.causation_id(), "cause");
+  EXPECT_EQ(e.schema_version(), 3u);
+  EXPECT_EQ(e.recorded_time_us(), int64_t{1790000000} * 1000000);
+  EXPECT_EQ(e.previous_hash(), GenesisHash());
+  EXPECT_EQ(e.hash(), ComputeEventHash(e));
+}
+
+TEST_F(EventStoreTest, NoStreamOnExistingStreamIsAbortedNamingRevision) {
+  MustAppend(Request("complaint-1", 2));
+  absl::StatusOr<AppendResult> r =
+      store_->Append(Request("complaint-1", 1, ExpectedRevision::NoStream()));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(r.status().message(), HasSubstr("revision 1"));
+  EXPECT_EQ(LogLength(), 2u);
+}
+
+TEST_F(EventStoreTest, ExactRevisionAppendsWhenItMatches) {
+  MustAppend(Request("complaint-1", 2, ExpectedRevision::NoStream()));
+  AppendResult r =
+      MustAppend(Request("complaint-1", 1, ExpectedRevision::Exact(1)));
+  EXPECT_EQ(r.revision_first, 2u);
+  EXPECT_EQ(r.position_first, 3u);
+}
+
+TEST_F(EventStoreTest, AppendWithStaleRevisionIsAbortedNamingCurrent) {
+  MustAppend(Request("complaint-1", 3));
+  absl::StatusOr<AppendResult> r =
+      store_->Append(Request("complaint-1", 1, ExpectedRevision::Exact(0)));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(r.status().message(), HasSubstr("it is at revision 2"));
+}
+
+TEST_F(EventStoreTest, ExactRevisionOnMissingStreamIsAborted) {
+  absl::StatusOr<AppendResult> r =
+      store_->Append(Request("complaint-9", 1, ExpectedRevision::Exact(0)));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(r.status().message(), HasSubstr("does not exist"));
+}
+
+TEST_F(EventStoreTest, RetryWithSameCommandIdReturnsOriginalResult) {
+  AppendResult first = MustAppend(
+      Request("complaint-1", 2, ExpectedRevision::NoStream(), "cmd-a"));
+  MustAppend(Request("complaint-1", 1));  // The stream moves on.
+  // The retry's expected revision no longer holds; it still gets the
+  // original result because the command already happened.
+  AppendResult retry = MustAppend(
+      Request("complaint-1", 2, ExpectedRevision::NoStream(), "cmd-a"));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.position_first, first.position_first);
+  EXPECT_EQ(retry.position_last, first.position_last);
+  EXPECT_EQ(retry.revision_first, first.revision_first);
+  EXPECT_EQ(retry.revision_last, first.revision_last);
+  EXPECT_EQ(LogLength(), 3u);
+}
+
+TEST_F(EventStoreTest, RetriesInOneGroupAppendOnce) {
+  // Queue the same command many times at once so that several land in one
+  // group commit.
+  std::vector<std::thread> threads;
+  std::vector<absl::StatusOr<AppendResult>> results(16);
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = store_->Append(Request("complaint-1", 2,
+                                          ExpectedRevision::Any(), "cmd-x"));
+    });
+  }
+  for (auto& t : threads) t.join();
+  int originals = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->position_first, 1u);
+    originals += r->duplicate ? 0 : 1;
+  }
+  EXPECT_EQ(originals, 1);
+  EXPECT_EQ(LogLength(), 2u);
+}
+
+TEST_F(EventStoreTest, SameCommandIdWithDifferentContentIsAlreadyExists) {
+  MustAppend(Request("complaint-1", 1, ExpectedRevision::Any(), "cmd-a"));
+  absl::StatusOr<AppendResult> other_stream =
+      store_->Append(Request("complaint-2", 1, ExpectedRevision::Any(), "cmd-a"));
+  EXPECT_EQ(other_stream.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(other_stream.status().message(), HasSubstr("cmd-a"));
+
+  AppendRequest other_payload =
+      Request("complaint-1", 1, ExpectedRevision::Any(), "cmd-a");
+  other_payload.events[0].payload = "something else";
+  EXPECT_EQ(store_->Append(other_payload).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(LogLength(), 1u);
+}
+
+TEST_F(EventStoreTest, RejectedMultiEventAppendWritesNothing) {
+  MustAppend(Request("complaint-1", 3));
+  absl::StatusOr<AppendResult> r =
+      store_->Append(Request("complaint-1", 5, ExpectedRevision::Exact(0)));
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(LogLength(), 3u);
+  EXPECT_EQ(store_->Head("complaint-1")->revision_last, 2u);
+  auto all = ReadWholeLog(*store_);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+
+  // The next good append continues without a gap.
+  AppendResult next =
+      MustAppend(Request("complaint-1", 2, ExpectedRevision::Exact(2)));
+  EXPECT_EQ(next.position_first, 4u);
+  EXPECT_EQ(next.revision_first, 3u);
+}
+
+TEST_F(EventStoreTest, RequestsOverALimitAreInvalidArgument) {
+  struct Case {
+    std::string name;
+    AppendRequest request;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"empty stream id", Request("", 1)});
+  cases.push_back({"long stream id",
+                   Request(std::string(kMaxStreamIdBytes + 1, 's'), 1)});
+  cases.push_back({"space in stream id", Request("complaint 1", 1)});
+  cases.push_back({"NUL in stream id", Request(std::string("a\0b", 3), 1)});
+  cases.push_back({"no events", Request("complaint-1", 0)});
+  cases.push_back(
+      {"too many events", Request("complaint-1", kMaxEventsPerAppend + 1)});
+  AppendRequest big = Request("complaint-1", 1);
+  big.events[0].payload.assign(kMaxEventBytes + 1, 'x');
+  cases.push_back({"event too big", big});
+  AppendRequest heavy = Request("complaint-1", 20);
+  for (auto& e : heavy.events) e.payload.assign(kMaxEventBytes - 100, 'x');
+  cases.push_back({"append too big", heavy});
+  AppendRequest no_type = Request("complaint-1", 1);
+  no_type.events[0].event_type.clear();
+  cases.push_back({"empty event type", no_type});
+  AppendRequest zero_schema = Request("complaint-1", 1);
+  zero_schema.events[0].schema_version = 0;
+  cases.push_back({"schema version 0", zero_schema});
+  cases.push_back({"long command id",
+                   Request("complaint-1", 1, ExpectedRevision::Any(),
+                           std::string(kMaxCommandIdBytes + 1, 'c'))});
+  AppendRequest long_actor = Request("complaint-1", 1);
+  long_actor.events[0].actor.assign(kMaxActorBytes + 1, 'a');
+  cases.push_back({"long actor", long_actor});
+
+  for (Case& c : cases) {
+    absl::StatusOr<AppendResult> r = store_->Append(std::move(c.request));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_FALSE(r.status().message().empty()) << c.name;
+  }
+  EXPECT_EQ(LogLength(), 0u);
+  EXPECT_EQ(store_->ReadAll(1, kMaxPageSize + 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ReadStream("complaint-1", std::nullopt,
+                               ReadDirection::kForward, kMaxPageSize + 1)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Head("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EventStoreTest, ReadAllPagesThroughTheLog) {
+  for (int i = 0; i < 25; ++i) {
+    MustAppend(Request(absl::StrCat("complaint-", i % 4), 10));
+  }
+  std::vector<size_t> page_sizes;
+  uint64_t next = 1;
+  while (true) {
+    auto page = store_->ReadAll(next, 100);
+    ASSERT_TRUE(page.ok()) << page.status();
+    if (page->empty()) break;
+    page_sizes.push_back(page->size());
+    for (const v1::Event& e : *page) EXPECT_EQ(e.position(), next++);
+  }
+  EXPECT_EQ(page_sizes, (std::vector<size_t>{100, 100, 50}));
+  // Default page size, and reading from the middle.
+  EXPECT_EQ(store_->ReadAll(0, 0)->size(), kDefaultPageSize);
+  auto tail = store_->ReadAll(241, 0);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 10u);
+  EXPECT_EQ(tail->front().position(), 241u);
+  EXPECT_TRUE(store_->ReadAll(251, 10)->empty());
+  EXPECT_TRUE(store_->ReadAll(100000, 10)->empty());
+}
+
+TEST_F(EventStoreTest, PagesStopAtTheByteLimit) {
+  for (int i = 0; i < 40; ++i) {
+    AppendRequest r = Request("complaint-big", 1);
+    r.events[0].payload.assign(kMaxEventBytes - 1000, 'x');
+    MustAppend(std::move(r));
+  }
+  auto page = store_->ReadAll(1, kMaxPageSize);
+  ASSERT_TRUE(page.ok());
+  const size_t per_page = kMaxPageBytes / (kMaxEventBytes - 1000) + 1;
+  EXPECT_EQ(page->size(), per_page);
+  auto stream = store_->ReadStream("complaint-big", std::nullopt,
+                                   ReadDirection::kForward, kMaxPageSize);
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(stream->size(), per_page);
+}
+
+TEST_F(EventStoreTest, ReadStreamForwardAndBackwardFromARevision) {
+  for (int i = 0; i < 5; ++i) {
+    MustAppend(Request("complaint-a", 2));
+    MustAppend(Request("complaint-b", 1));
+  }
+  auto revisions = [](const absl::StatusOr<std::vector<v1::Event>>& events) {
+    std::vector<uint64_t> out;
+    for (const auto& e : *events) {
+      EXPECT_EQ(e.stream_id(), "complaint-a");
+      out.push_back(e.revision());
+    }
+    return out;
+  };
+  using V = std::vector<uint64_t>;
+  auto fwd = store_->ReadStream("complaint-a", 3, ReadDirection::kForward, 4);
+  ASSERT_TRUE(fwd.ok()) << fwd.status();
+  EXPECT_EQ(revisions(fwd), (V{3, 4, 5, 6}));
+  auto back_end = store_->ReadStream("complaint-a", std::nullopt,
+                                     ReadDirection::kBackward, 3);
+  EXPECT_EQ(revisions(back_end), (V{9, 8, 7}));
+  auto back_from =
+      store_->ReadStream("complaint-a", 2, ReadDirection::kBackward, 10);
+  EXPECT_EQ(revisions(back_from), (V{2, 1, 0}));
+  auto past_end =
+      store_->ReadStream("complaint-a", 10, ReadDirection::kForward, 10);
+  EXPECT_TRUE(past_end->empty());
+  auto missing = store_->ReadStream("complaint-zzz", std::nullopt,
+                                    ReadDirection::kForward, 10);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_TRUE(missing->empty());
+  // A stream whose id is a prefix of another's reads only its own events.
+  MustAppend(Request("complaint", 1));
+  auto prefix = store_->ReadStream("complaint", std::nullopt,
+                                   ReadDirection::kBackward, 10);
+  ASSERT_EQ(prefix->size(), 1u);
+  EXPECT_EQ((*prefix)[0].stream_id(), "complaint");
+}
+
+TEST_F(EventStoreTest, HeadOfUnknownStreamIsNotFound) {
+  EXPECT_EQ(store_->Head("complaint-404").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(EventStoreTest, ChainLinksEveryEventToTheOneBefore) {
+  for (int i = 0; i < 10; ++i) MustAppend(Request("complaint-1", 3));
+  VerifyReport report = VerifyStore(*store_);
+  ASSERT_TRUE(report.status.ok()) << report.status;
+  EXPECT_EQ(report.events_verified, 30u);
+  EXPECT_EQ(report.hash_last, store_->log_head().hash_last);
+}
+
+TEST_F(EventStoreTest, AppendAfterCloseIsUnavailable) {
+  ASSERT_TRUE(store_->Close().ok());
+  EXPECT_EQ(store_->Append(Request("complaint-1", 1)).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(EventStoreTest, AppendToReadOnlyStoreIsFailedPrecondition) {
+  MustAppend(Request("complaint-1", 1));
+  EventStoreOptions options;
+  options.read_only = true;
+  auto reader = EventStore::Open(dir_.path(), options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->Append(Request("complaint-1", 1)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*reader)->log_head().position_last, 1u);
+}
+
+}  // namespace
+}  // namespace ledger
