@@ -1,0 +1,32 @@
+#include "services/grpc_status.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/store/errors.h"
+
+namespace ledger {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          grpc::ServerContext* context) {
+  if (auto position = BrokenPosition(status); position.has_value()) {
+    context->AddTrailingMetadata(kBrokenPositionMetadata,
+                                 absl::StrCat(*position));
+  }
+  return ToGrpcStatus(status);
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+}  // namespace ledger

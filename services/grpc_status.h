@@ -1,0 +1,28 @@
+// The one place that turns absl::Status into grpc::Status.
+#ifndef LEDGER_SERVICES_GRPC_STATUS_H_
+#define LEDGER_SERVICES_GRPC_STATUS_H_
+
+#include "absl/status/status.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/status.h"
+
+namespace ledger {
+
+// Trailing metadata key naming the position of a record that failed its
+// checks, on DATA_LOSS.
+inline constexpr char kBrokenPositionMetadata[] = "ledger-broken-position";
+
+// Same code, same message.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// ToGrpcStatus, and for DATA_LOSS with a position (errors.h) also sets the
+// kBrokenPositionMetadata trailer on `context`.
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          grpc::ServerContext* context);
+
+// The reverse, for clients.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace ledger
+
+#endif  // LEDGER_SERVICES_GRPC_STATUS_H_

@@ -1,0 +1,58 @@
+#include "services/ledger_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/store/limits.h"
+
+namespace ledger {
+
+absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
+    LedgerServerOptions options) {
+  std::unique_ptr<LedgerServer> server(new LedgerServer());
+  ASSIGN_OR_RETURN(server->store_,
+                   EventStore::Open(options.data_dir, options.store));
+  server->ledger_service_ =
+      std::make_unique<LedgerService>(server->store_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // TLS arrives with authenticated callers; until then, listen on loopback.
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &server->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
+  builder.RegisterService(server->ledger_service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen));
+  }
+  return server;
+}
+
+LedgerServer::~LedgerServer() {
+  absl::Status s = Shutdown(absl::Seconds(5));
+  if (!s.ok()) {
+    std::fprintf(stderr, "ledgerd: shutdown: %s\n", s.ToString().c_str());
+  }
+}
+
+absl::Status LedgerServer::Shutdown(absl::Duration grace) {
+  if (shut_down_) return absl::OkStatus();
+  shut_down_ = true;
+  if (server_ != nullptr) {
+    if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
+      health->Shutdown();
+    }
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    server_->Wait();
+  }
+  return store_ != nullptr ? store_->Close() : absl::OkStatus();
+}
+
+}  // namespace ledger

@@ -1,0 +1,61 @@
+// ledgerd: the complaint ledger server. See services/ledger_server.h.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "services/ledger_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to serve gRPC on; port 0 picks a free one");
+ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
+ABSL_FLAG(std::string, port_file, "",
+          "if set, the bound port is written here once serving");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("ledgerd --listen HOST:PORT --data_dir DIR");
+  absl::ParseCommandLine(argc, argv);
+
+  // SIGINT and SIGTERM are taken by sigwait below; blocked before any
+  // thread starts so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ledger::LedgerServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  auto server = ledger::LedgerServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "ledgerd: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  const int port = (*server)->port();
+  std::printf("ledgerd: serving on port %d, data in %s\n", port,
+              options.data_dir.c_str());
+  std::fflush(stdout);
+  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
+    // Written whole to a temporary name, then renamed: readers never see
+    // a partial port.
+    const std::string tmp = path + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::rename(tmp.c_str(), path.c_str());
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::printf("ledgerd: signal %d, shutting down\n", signal_number);
+  std::fflush(stdout);
+  absl::Status s = (*server)->Shutdown(absl::Seconds(10));
+  if (!s.ok()) {
+    std::fprintf(stderr, "ledgerd: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("ledgerd: stopped cleanly\n");
+  return 0;
+}
