@@ -1,0 +1,231 @@
+#include "tools/ledgerctl/ledgerctl.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "ledger/store/errors.h"
+#include "ledger/store/event_store.h"
+#include "ledger/store/limits.h"
+#include "ledger/store/verify.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+#include "services/grpc_status.h"
+#include "tools/ledgerctl/event_format.h"
+
+namespace ledger::ctl {
+namespace {
+
+constexpr uint64_t kDefaultLogLimit = 100;
+
+class Client {
+ public:
+  explicit Client(const std::string& target) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
+    stub_ = v1::Ledger::NewStub(grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), args));
+  }
+
+  // Runs one unary call with a deadline; DATA_LOSS keeps the broken
+  // position the server named in its trailers.
+  template <typename Request, typename Response, typename Method>
+  absl::Status Call(Method method, const Request& request,
+                    Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    absl::Status status =
+        FromGrpcStatus(((*stub_).*method)(&context, request, response));
+    const auto& trailers = context.GetServerTrailingMetadata();
+    auto it = trailers.find(kBrokenPositionMetadata);
+    uint64_t position = 0;
+    if (absl::IsDataLoss(status) && it != trailers.end() &&
+        absl::SimpleAtoi(absl::string_view(it->second.data(),
+                                           it->second.size()),
+                         &position)) {
+      return DataLossAt(position, status.message());
+    }
+    return status;
+  }
+
+ private:
+  std::unique_ptr<v1::Ledger::Stub> stub_;
+};
+
+int Fail(std::ostream& err, const absl::Status& status) {
+  err << "ledgerctl: " << status.ToString() << "\n";
+  return kExitFailed;
+}
+
+// Prints events as they come; owns the header of the text format.
+class EventPrinter {
+ public:
+  EventPrinter(Format format, std::ostream& out) : format_(format), out_(out) {}
+  void Print(const v1::Event& event) {
+    if (format_ == Format::kJson) {
+      out_ << EventJson(event) << "\n";
+      return;
+    }
+    if (!header_printed_) out_ << TextHeader() << "\n";
+    header_printed_ = true;
+    out_ << TextLine(event) << "\n";
+  }
+
+ private:
+  Format format_;
+  std::ostream& out_;
+  bool header_printed_ = false;
+};
+
+uint32_t PageLimit(uint64_t remaining) {
+  return static_cast<uint32_t>(std::min<uint64_t>(remaining, kMaxPageSize));
+}
+
+int ReadCommand(const std::string& stream, const Options& options,
+                std::ostream& out, std::ostream& err) {
+  Client client(options.target);
+  EventPrinter printer(options.format, out);
+  uint64_t remaining = options.limit == 0 ? UINT64_MAX : options.limit;
+  v1::ReadStreamRequest request;
+  request.set_stream_id(stream);
+  request.set_direction(options.backward ? v1::READ_DIRECTION_BACKWARD
+                                         : v1::READ_DIRECTION_FORWARD);
+  request.set_from_end(options.backward && !options.from_revision.has_value());
+  request.set_from_revision(options.from_revision.value_or(0));
+  while (remaining > 0) {
+    request.set_limit(PageLimit(remaining));
+    v1::ReadStreamResponse response;
+    absl::Status s = client.Call(&v1::Ledger::Stub::ReadStream, request, &response);
+    if (!s.ok()) return Fail(err, s);
+    for (const v1::Event& e : response.events()) printer.Print(e);
+    remaining -= std::min<uint64_t>(remaining, response.events_size());
+    if (response.end_of_stream() || response.events().empty()) break;
+    const uint64_t last = response.events().rbegin()->revision();
+    request.set_from_end(false);
+    request.set_from_revision(options.backward ? last - 1 : last + 1);
+  }
+  return kExitOk;
+}
+
+int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
+  Client client(options.target);
+  EventPrinter printer(options.format, out);
+  uint64_t remaining = options.limit == 0 ? kDefaultLogLimit : options.limit;
+  v1::ReadAllRequest request;
+  request.set_from_position(std::max<uint64_t>(options.from, 1));
+  while (remaining > 0) {
+    request.set_limit(PageLimit(remaining));
+    v1::ReadAllResponse response;
+    absl::Status s = client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
+    if (!s.ok()) return Fail(err, s);
+    if (response.events().empty()) break;
+    for (const v1::Event& e : response.events()) printer.Print(e);
+    remaining -= std::min<uint64_t>(remaining, response.events_size());
+    request.set_from_position(response.events().rbegin()->position() + 1);
+  }
+  return kExitOk;
+}
+
+int HeadCommand(const std::string& stream, const Options& options,
+                std::ostream& out, std::ostream& err) {
+  Client client(options.target);
+  v1::GetHeadRequest request;
+  request.set_stream_id(stream);
+  v1::GetHeadResponse head;
+  absl::Status s = client.Call(&v1::Ledger::Stub::GetHead, request, &head);
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    out << "{\"stream_id\":" << JsonQuote(stream)
+        << ",\"revision_last\":" << head.revision_last()
+        << ",\"position_last\":" << head.position_last() << "}\n";
+  } else {
+    out << stream << ": revision " << head.revision_last() << " at position "
+        << head.position_last() << "\n";
+  }
+  return kExitOk;
+}
+
+int PrintVerifyReport(const VerifyReport& report, const Options& options,
+                      std::ostream& out) {
+  const bool ok = report.status.ok();
+  if (options.format == Format::kJson) {
+    out << "{\"ok\":" << (ok ? "true" : "false")
+        << ",\"events_verified\":" << report.events_verified
+        << ",\"position_last\":" << report.position_last
+        << ",\"hash_last\":" << JsonQuote(Hex(report.hash_last));
+    if (report.first_broken_position.has_value()) {
+      out << ",\"first_broken_position\":" << *report.first_broken_position;
+    }
+    if (!ok) out << ",\"error\":" << JsonQuote(report.status.ToString());
+    out << "}\n";
+  } else if (ok) {
+    out << "chain OK: " << report.events_verified << " events, positions 1.."
+        << report.position_last << ", last hash " << Hex(report.hash_last)
+        << "\n";
+  } else {
+    out << "chain BROKEN";
+    if (report.first_broken_position.has_value()) {
+      out << " at position " << *report.first_broken_position;
+    }
+    out << " after " << report.events_verified
+        << " good events: " << report.status.ToString() << "\n";
+  }
+  return ok ? kExitOk : kExitFailed;
+}
+
+int VerifyCommand(const Options& options, std::ostream& out,
+                  std::ostream& err) {
+  if (!options.data_dir.empty()) {
+    EventStoreOptions store_options;
+    store_options.read_only = true;
+    store_options.create_if_missing = false;
+    auto store = EventStore::Open(options.data_dir, store_options);
+    if (!store.ok()) {
+      VerifyReport report;
+      report.status = store.status();
+      report.first_broken_position = BrokenPosition(store.status());
+      return PrintVerifyReport(report, options, out);
+    }
+    return PrintVerifyReport(VerifyStore(**store), options, out);
+  }
+  Client client(options.target);
+  VerifyReport report = VerifyChain([&client](uint64_t from, uint32_t limit) {
+    v1::ReadAllRequest request;
+    request.set_from_position(from);
+    request.set_limit(limit);
+    v1::ReadAllResponse response;
+    absl::Status s = client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
+    if (!s.ok()) return absl::StatusOr<std::vector<v1::Event>>(s);
+    return absl::StatusOr<std::vector<v1::Event>>(std::vector<v1::Event>(
+        response.events().begin(), response.events().end()));
+  });
+  return PrintVerifyReport(report, options, out);
+}
+
+}  // namespace
+
+int Run(const std::vector<std::string>& args, const Options& options,
+        std::ostream& out, std::ostream& err) {
+  const std::string command = args.empty() ? "" : args[0];
+  const size_t operands = args.empty() ? 0 : args.size() - 1;
+  if (command == "read" && operands == 1) {
+    return ReadCommand(args[1], options, out, err);
+  }
+  if (command == "head" && operands == 1) {
+    return HeadCommand(args[1], options, out, err);
+  }
+  if (command == "log" && operands == 0) return LogCommand(options, out, err);
+  if (command == "verify" && operands == 0) {
+    return VerifyCommand(options, out, err);
+  }
+  err << "usage: ledgerctl [--target HOST:PORT] [--format text|json] COMMAND\n"
+         "  read <stream> [--from_revision N] [--backward] [--limit M]\n"
+         "  log [--from N] [--limit M]\n"
+         "  head <stream>\n"
+         "  verify [--data_dir DIR]\n";
+  return kExitUsage;
+}
+
+}  // namespace ledger::ctl

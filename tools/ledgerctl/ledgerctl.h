@@ -1,0 +1,49 @@
+// ledgerctl: the command-line client of ledgerd. This library holds the
+// commands; main.cc only parses flags. Output goes to the given streams so
+// tests and other tools can run commands in process.
+//
+//   ledgerctl read <stream> [--from_revision N] [--backward] [--limit M]
+//   ledgerctl log [--from N] [--limit M]
+//   ledgerctl head <stream>
+//   ledgerctl verify [--data_dir DIR]
+//
+// Exit codes: 0 success; 1 the operation failed (including a broken chain
+// found by verify); 2 bad usage.
+#ifndef LEDGER_TOOLS_LEDGERCTL_LEDGERCTL_H_
+#define LEDGER_TOOLS_LEDGERCTL_LEDGERCTL_H_
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace ledger::ctl {
+
+enum class Format { kText, kJson };
+
+struct Options {
+  std::string target = "127.0.0.1:50051";
+  Format format = Format::kText;
+  // log: first position.
+  uint64_t from = 1;
+  // read/log: most events to print; 0 means all for read, 100 for log.
+  uint64_t limit = 0;
+  // read: first revision (default: the first, or the last when backward).
+  std::optional<uint64_t> from_revision;
+  bool backward = false;
+  // verify: check this data directory offline instead of asking a server.
+  std::string data_dir;
+};
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// Runs the command in args[0] with its arguments.
+int Run(const std::vector<std::string>& args, const Options& options,
+        std::ostream& out, std::ostream& err);
+
+}  // namespace ledger::ctl
+
+#endif  // LEDGER_TOOLS_LEDGERCTL_LEDGERCTL_H_

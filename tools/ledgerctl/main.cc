@@ -1,0 +1,42 @@
+// ledgerctl: see tools/ledgerctl/ledgerctl.h.
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "tools/ledgerctl/ledgerctl.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd address");
+ABSL_FLAG(std::string, format, "text", "text (for people) or json (one "
+          "object per line, for scripts)");
+ABSL_FLAG(uint64_t, from, 1, "log: first position");
+ABSL_FLAG(uint64_t, limit, 0, "read/log: most events (0: all for read, 100 "
+          "for log)");
+ABSL_FLAG(int64_t, from_revision, -1, "read: first revision (-1: from the "
+          "start, or the end with --backward)");
+ABSL_FLAG(bool, backward, false, "read: newest first");
+ABSL_FLAG(std::string, data_dir, "", "verify: check this data directory "
+          "offline instead of asking the server");
+
+int main(int argc, char** argv) {
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+
+  ledger::ctl::Options options;
+  options.target = absl::GetFlag(FLAGS_target);
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format != "text" && format != "json") {
+    std::cerr << "ledgerctl: --format must be text or json, not " << format
+              << "\n";
+    return ledger::ctl::kExitUsage;
+  }
+  options.format =
+      format == "json" ? ledger::ctl::Format::kJson : ledger::ctl::Format::kText;
+  options.from = absl::GetFlag(FLAGS_from);
+  options.limit = absl::GetFlag(FLAGS_limit);
+  if (const int64_t r = absl::GetFlag(FLAGS_from_revision); r >= 0) {
+    options.from_revision = static_cast<uint64_t>(r);
+  }
+  options.backward = absl::GetFlag(FLAGS_backward);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  return ledger::ctl::Run(args, options, std::cout, std::cerr);
+}
