@@ -5,14 +5,14 @@
 #include "gtest/gtest.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
-#include "ledger/store/internal/keys.h"
 #include "ledger/store/verify.h"
-#include "rocksdb/db.h"
+#include "tests/raw_db.h"
 #include "tests/test_util.h"
 
 namespace ledger {
 namespace {
 
+using ::ledger::testing::RawDb;
 using ::ledger::testing::Request;
 
 std::unique_ptr<EventStore> MustOpen(const std::string& dir,
@@ -23,43 +23,6 @@ std::unique_ptr<EventStore> MustOpen(const std::string& dir,
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
 }
-
-// The raw RocksDB under a store, for tampering with stored bytes.
-class RawDb {
- public:
-  explicit RawDb(const std::string& dir) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {"default", "events", "streams", "heads", "commands", "projections"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status s =
-        rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles_, &db);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    db_.reset(db);
-  }
-  ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  }
-
-  std::string Get(uint64_t position) {
-    std::string value;
-    EXPECT_TRUE(db_->Get({}, handles_[1], internal::PositionKey(position), &value)
-                    .ok());
-    return value;
-  }
-  void Put(uint64_t position, const std::string& value) {
-    rocksdb::WriteOptions w;
-    w.sync = true;
-    EXPECT_TRUE(db_->Put(w, handles_[1], internal::PositionKey(position), value)
-                    .ok());
-  }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-};
 
 TEST(EventStoreRecoveryTest, ReopenRecoversHeadsChainAndNextPosition) {
   testing::TempDir dir;
@@ -102,15 +65,17 @@ TEST(EventStoreRecoveryTest, FlippedByteIsDataLossAtItsPosition) {
       ASSERT_TRUE(store->Append(Request("complaint-1", 3)).ok());
     }
   }
-  RawDb raw(dir.path());
-  const std::string original = raw.Get(kVictim);
-  ASSERT_FALSE(original.empty());
+  auto raw = RawDb::Open(dir.path());
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  const absl::StatusOr<std::string> stored = (*raw)->GetRecord(kVictim);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const std::string original = *stored;
   // Every single-byte flip anywhere in the record is caught, by decoding or
   // by the hash, and never crashes.
   for (size_t offset = 0; offset < original.size(); ++offset) {
     std::string tampered = original;
     tampered[offset] = static_cast<char>(tampered[offset] ^ 0x01);
-    raw.Put(kVictim, tampered);
+    ASSERT_TRUE((*raw)->PutRecord(kVictim, tampered).ok());
     auto store = MustOpen(dir.path(), /*read_only=*/true);
     ASSERT_NE(store, nullptr);
 
@@ -128,7 +93,7 @@ TEST(EventStoreRecoveryTest, FlippedByteIsDataLossAtItsPosition) {
     EXPECT_EQ(report.first_broken_position, kVictim) << report.status;
     EXPECT_EQ(report.events_verified, kVictim - 1);
   }
-  raw.Put(kVictim, original);
+  ASSERT_TRUE((*raw)->PutRecord(kVictim, original).ok());
   auto store = MustOpen(dir.path(), /*read_only=*/true);
   EXPECT_TRUE(VerifyStore(*store).status.ok());
 }
@@ -140,10 +105,11 @@ TEST(EventStoreRecoveryTest, CorruptLastRecordFailsOpenWithDataLoss) {
     ASSERT_TRUE(store->Append(Request("complaint-1", 3)).ok());
   }
   {
-    RawDb raw(dir.path());
-    std::string value = raw.Get(3);
+    auto raw = RawDb::Open(dir.path());
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    std::string value = *(*raw)->GetRecord(3);
     value[value.size() / 2] ^= 0x20;
-    raw.Put(3, value);
+    ASSERT_TRUE((*raw)->PutRecord(3, value).ok());
   }
   auto store = EventStore::Open(dir.path());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);

@@ -1,0 +1,291 @@
+// End to end: a real ledgerd process on port 0 in a temporary directory,
+// read back through a C++ gRPC stub and through the ledgerctl binary; health
+// checking and reflection answer; SIGTERM shuts it down cleanly.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ledger/store/event_store.h"
+#include "ledger/store/limits.h"
+#include "ledger/store/verify.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+#include "tests/subprocess.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kStreams = 5;
+constexpr int kAppendsPerStream = 50;  // 2 events each: 500 events.
+
+class GrpcEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = dir_.Sub("data");
+    {
+      // The write RPCs come with the lifecycle; until then, the C++ API.
+      auto store = EventStore::Open(data_dir_);
+      ASSERT_TRUE(store.ok()) << store.status();
+      for (int i = 0; i < kAppendsPerStream; ++i) {
+        for (int s = 0; s < kStreams; ++s) {
+          ASSERT_TRUE((*store)
+                          ->Append(testing::Request(
+                              absl::StrCat("complaint-", s), 2))
+                          .ok());
+        }
+      }
+      auto log = testing::ReadWholeLog(**store);
+      ASSERT_TRUE(log.ok());
+      expected_ = *std::move(log);
+    }
+    const std::string port_file = dir_.Sub("port");
+    log_fd_ = open(dir_.Sub("ledgerd.log").c_str(),
+                   O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+    pid_ = testing::Spawn({LEDGERD_PATH, "--listen=127.0.0.1:0",
+                           "--data_dir=" + data_dir_,
+                           "--port_file=" + port_file},
+                          log_fd_, log_fd_);
+    const std::string port =
+        testing::WaitForFile(port_file, absl::Seconds(60));
+    ASSERT_FALSE(port.empty()) << "ledgerd did not start";
+    target_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(port));
+    channel_ =
+        grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+    stub_ = v1::Ledger::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      testing::WaitFor(pid_);
+    }
+    if (log_fd_ >= 0) close(log_fd_);
+  }
+
+  // Sends SIGTERM and returns ledgerd's exit code.
+  int Stop() {
+    kill(pid_, SIGTERM);
+    const int status = testing::WaitFor(pid_);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  testing::ProcessResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {LEDGERCTL_PATH, "--target=" + target_});
+    return testing::Run(args);
+  }
+
+  testing::TempDir dir_;
+  std::string data_dir_;
+  std::vector<v1::Event> expected_;
+  pid_t pid_ = -1;
+  int log_fd_ = -1;
+  std::string target_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Ledger::Stub> stub_;
+};
+
+TEST_F(GrpcEndToEndTest, HealthCheckAnswersServing) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status s = health->Check(&context, request, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(GrpcEndToEndTest, ReflectionListsTheLedgerService) {
+  auto reflection =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& service : response.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf(
+                         {"ledger.v1.Ledger", "grpc.health.v1.Health"}));
+  while (stream->Read(&response)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(GrpcEndToEndTest, StubReadsBackEveryEvent) {
+  std::vector<v1::Event> read;
+  v1::ReadAllRequest request;
+  request.set_from_position(1);
+  request.set_limit(128);
+  while (true) {
+    grpc::ClientContext context;
+    v1::ReadAllResponse response;
+    ASSERT_TRUE(stub_->ReadAll(&context, request, &response).ok());
+    EXPECT_EQ(response.log_position_last(), expected_.size());
+    if (response.events().empty()) break;
+    read.insert(read.end(), response.events().begin(), response.events().end());
+    request.set_from_position(read.back().position() + 1);
+  }
+  ASSERT_EQ(read.size(), expected_.size());
+  for (size_t i = 0; i < read.size(); ++i) {
+    EXPECT_EQ(read[i].SerializeAsString(), expected_[i].SerializeAsString());
+  }
+
+  grpc::ClientContext head_context;
+  v1::GetHeadRequest head_request;
+  head_request.set_stream_id("complaint-3");
+  v1::GetHeadResponse head;
+  ASSERT_TRUE(stub_->GetHead(&head_context, head_request, &head).ok());
+  EXPECT_EQ(head.revision_last(), 2u * kAppendsPerStream - 1);
+
+  grpc::ClientContext log_context;
+  v1::GetLogHeadResponse log_head;
+  ASSERT_TRUE(stub_->GetLogHead(&log_context, {}, &log_head).ok());
+  EXPECT_EQ(log_head.position_last(), expected_.size());
+  EXPECT_EQ(log_head.hash_last(), expected_.back().hash());
+}
+
+TEST_F(GrpcEndToEndTest, StubReadsStreamsBothWays) {
+  v1::ReadStreamRequest request;
+  request.set_stream_id("complaint-2");
+  request.set_direction(v1::READ_DIRECTION_BACKWARD);
+  request.set_from_end(true);
+  request.set_limit(3);
+  grpc::ClientContext context;
+  v1::ReadStreamResponse response;
+  ASSERT_TRUE(stub_->ReadStream(&context, request, &response).ok());
+  ASSERT_EQ(response.events_size(), 3);
+  EXPECT_EQ(response.events(0).revision(), 2u * kAppendsPerStream - 1);
+  EXPECT_EQ(response.events(2).revision(), 2u * kAppendsPerStream - 3);
+  EXPECT_FALSE(response.end_of_stream());
+
+  request.set_direction(v1::READ_DIRECTION_FORWARD);
+  request.set_from_end(false);
+  request.set_from_revision(2 * kAppendsPerStream - 2);
+  request.set_limit(10);
+  grpc::ClientContext forward_context;
+  ASSERT_TRUE(stub_->ReadStream(&forward_context, request, &response).ok());
+  EXPECT_EQ(response.events_size(), 2);
+  EXPECT_TRUE(response.end_of_stream());
+}
+
+TEST_F(GrpcEndToEndTest, BadRequestsGetClearStatusCodes) {
+  auto code_of = [&](auto call) {
+    grpc::ClientContext context;
+    return call(&context).error_code();
+  };
+  v1::ReadAllResponse all;
+  v1::ReadAllRequest too_many;
+  too_many.set_limit(kMaxPageSize + 1);
+  EXPECT_EQ(code_of([&](auto* c) { return stub_->ReadAll(c, too_many, &all); }),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetHeadResponse head;
+  v1::GetHeadRequest unknown;
+  unknown.set_stream_id("complaint-404");
+  EXPECT_EQ(code_of([&](auto* c) { return stub_->GetHead(c, unknown, &head); }),
+            grpc::StatusCode::NOT_FOUND);
+  v1::GetHeadRequest bad_id;
+  bad_id.set_stream_id("has space");
+  EXPECT_EQ(code_of([&](auto* c) { return stub_->GetHead(c, bad_id, &head); }),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ReadStreamResponse stream;
+  v1::ReadStreamRequest forward_from_end;
+  forward_from_end.set_stream_id("complaint-1");
+  forward_from_end.set_from_end(true);
+  EXPECT_EQ(code_of([&](auto* c) {
+              return stub_->ReadStream(c, forward_from_end, &stream);
+            }),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GrpcEndToEndTest, LedgerctlReadsAndVerifies) {
+  testing::ProcessResult verify = Ctl({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr(absl::StrCat("chain OK: ", expected_.size(),
+                                                 " events")));
+
+  testing::ProcessResult log =
+      Ctl({"log", "--from=7", "--limit=3", "--format=json"});
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(log.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_THAT(lines[0], HasSubstr("\"position\":7,"));
+  EXPECT_THAT(lines[2], HasSubstr("\"position\":9,"));
+
+  // Paging inside ledgerctl: more events than one page.
+  testing::ProcessResult read = Ctl({"read", "complaint-4", "--format=json"});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  lines = absl::StrSplit(read.out, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 2u * kAppendsPerStream);
+
+  testing::ProcessResult text = Ctl({"read", "complaint-4", "--backward",
+                                     "--limit=2"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("POSITION"));
+  EXPECT_THAT(text.out, HasSubstr(absl::StrCat("complaint-4@",
+                                               2 * kAppendsPerStream - 1)));
+
+  testing::ProcessResult head = Ctl({"head", "complaint-0"});
+  EXPECT_EQ(head.exit_code, 0);
+  EXPECT_THAT(head.out, HasSubstr(absl::StrCat("revision ",
+                                               2 * kAppendsPerStream - 1)));
+  testing::ProcessResult missing = Ctl({"head", "complaint-404"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);
+}
+
+TEST_F(GrpcEndToEndTest, SigtermShutsDownCleanly) {
+  EXPECT_EQ(Stop(), 0);
+  // RocksDB was closed: the directory opens again, whole.
+  auto store = EventStore::Open(data_dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->log_head().position_last, expected_.size());
+  EXPECT_TRUE(VerifyStore(**store).status.ok());
+}
+
+TEST_F(GrpcEndToEndTest, VerifyReportsTheBrokenPositionOnlineAndOffline) {
+  ASSERT_EQ(Stop(), 0);
+  constexpr uint64_t kVictim = 123;
+  // One record rewritten with a changed payload but its old hash.
+  testing::ProcessResult tamper =
+      testing::Run({TAMPER_PATH, data_dir_, absl::StrCat(kVictim)});
+  ASSERT_EQ(tamper.exit_code, 0) << tamper.err;
+
+  testing::ProcessResult offline = testing::Run(
+      {LEDGERCTL_PATH, "verify", "--data_dir=" + data_dir_, "--format=json"});
+  EXPECT_EQ(offline.exit_code, 1);
+  EXPECT_THAT(offline.out, HasSubstr("\"first_broken_position\":123"));
+  EXPECT_THAT(offline.out,
+              HasSubstr(absl::StrCat("\"events_verified\":", kVictim - 1)));
+
+  const std::string port_file = dir_.Sub("port2");
+  pid_ = testing::Spawn({LEDGERD_PATH, "--listen=127.0.0.1:0",
+                         "--data_dir=" + data_dir_, "--port_file=" + port_file},
+                        log_fd_, log_fd_);
+  const std::string port = testing::WaitForFile(port_file, absl::Seconds(60));
+  ASSERT_FALSE(port.empty());
+  target_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(port));
+  testing::ProcessResult online = Ctl({"verify"});
+  EXPECT_EQ(online.exit_code, 1);
+  EXPECT_THAT(online.out, HasSubstr("chain BROKEN at position 123"));
+}
+
+}  // namespace
+}  // namespace ledger

@@ -1,0 +1,46 @@
+#include "tests/raw_db.h"
+
+#include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/rocks_event_store.h"
+#include "ledger/store/internal/rocks_status.h"
+
+namespace ledger::testing {
+
+absl::StatusOr<std::unique_ptr<RawDb>> RawDb::Open(const std::string& dir) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : internal::kColumnFamilies) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::unique_ptr<RawDb> raw(new RawDb());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), dir, families,
+                                        &raw->handles_, &db);
+  if (!s.ok()) return internal::FromRocks(s, "opening the raw db");
+  raw->db_.reset(db);
+  return raw;
+}
+
+RawDb::~RawDb() {
+  for (auto* h : handles_) {
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+}
+
+absl::StatusOr<std::string> RawDb::GetRecord(uint64_t position) {
+  std::string value;
+  rocksdb::Status s = db_->Get({}, handles_[internal::kEvents],
+                               internal::PositionKey(position), &value);
+  if (!s.ok()) return internal::FromRocks(s, "reading a record");
+  return value;
+}
+
+absl::Status RawDb::PutRecord(uint64_t position, const std::string& value) {
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return internal::FromRocks(
+      db_->Put(write, handles_[internal::kEvents],
+               internal::PositionKey(position), value),
+      "writing a record");
+}
+
+}  // namespace ledger::testing

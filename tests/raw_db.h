@@ -1,0 +1,35 @@
+// The raw RocksDB under an event store, for tests that tamper with stored
+// bytes the way a disk fault or an insider would. The store must be closed
+// (or open read-only) while a RawDb is open.
+#ifndef LEDGER_TESTS_RAW_DB_H_
+#define LEDGER_TESTS_RAW_DB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+
+namespace ledger::testing {
+
+class RawDb {
+ public:
+  static absl::StatusOr<std::unique_ptr<RawDb>> Open(const std::string& dir);
+  ~RawDb();
+
+  // The stored record at `position` in the events column family.
+  absl::StatusOr<std::string> GetRecord(uint64_t position);
+  absl::Status PutRecord(uint64_t position, const std::string& value);
+
+ private:
+  RawDb() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace ledger::testing
+
+#endif  // LEDGER_TESTS_RAW_DB_H_
