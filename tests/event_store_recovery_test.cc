@@ -118,3 +118,90 @@ TEST(EventStoreRecoveryTest, CorruptLastRecordFailsOpenWithDataLoss) {
 
 }  // namespace
 }  // namespace ledger
+
+namespace ledger {
+namespace {
+
+// Long scans check hashes on a helper thread; they must still visit events
+// in order, only checked ones, and report the first broken record in log
+// order whichever check finds it.
+TEST(EventStoreRecoveryTest, LongScanStopsAtTheFirstBrokenRecord) {
+  testing::TempDir dir;
+  constexpr uint64_t kEvents = 20000;
+  {
+    auto store = MustOpen(dir.path());
+    for (uint64_t i = 0; i < kEvents / 100; ++i) {
+      ASSERT_TRUE(store->Append(testing::Request("complaint-1", 100)).ok());
+    }
+    uint64_t next = 1;
+    ASSERT_TRUE(store
+                    ->ScanAll(1, kEvents,
+                              [&next](const v1::Event& e) {
+                                EXPECT_EQ(e.position(), next++);
+                                return true;
+                              })
+                    .ok());
+    EXPECT_EQ(next, kEvents + 1);
+  }
+  constexpr uint64_t kBadHash = 9000;     // Decodes, wrong hash.
+  constexpr uint64_t kUndecodable = 12000;
+  {
+    auto raw = testing::RawDb::Open(dir.path());
+    ASSERT_TRUE(raw.ok());
+    v1::Event event;
+    ASSERT_TRUE(event.ParseFromString(*(*raw)->GetRecord(kBadHash)));
+    event.set_payload("changed");
+    ASSERT_TRUE((*raw)->PutRecord(kBadHash, event.SerializeAsString()).ok());
+    ASSERT_TRUE((*raw)->PutRecord(kUndecodable, "\xff\xff\xff").ok());
+  }
+  auto scan_from = [&](uint64_t from) {
+    auto store = MustOpen(dir.path(), /*read_only=*/true);
+    uint64_t visited = 0;
+    absl::Status s = store->ScanAll(from, kEvents, [&](const v1::Event& e) {
+      EXPECT_EQ(e.position(), from + visited);
+      ++visited;
+      return true;
+    });
+    return std::make_pair(s, visited);
+  };
+  auto [status, visited] = scan_from(1);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(BrokenPosition(status), kBadHash) << status;
+  EXPECT_EQ(visited, kBadHash - 1);
+
+  // A scan from the next position checks the broken one as its anchor.
+  std::tie(status, visited) = scan_from(kBadHash + 1);
+  EXPECT_EQ(BrokenPosition(status), kBadHash) << status;
+  EXPECT_EQ(visited, 0u);
+
+  std::tie(status, visited) = scan_from(kBadHash + 2);
+  EXPECT_EQ(BrokenPosition(status), kUndecodable) << status;
+  EXPECT_EQ(visited, kUndecodable - kBadHash - 2);
+
+  auto store = MustOpen(dir.path(), /*read_only=*/true);
+  VerifyReport report = VerifyStore(*store);
+  EXPECT_EQ(report.first_broken_position, kBadHash);
+  EXPECT_EQ(report.events_verified, kBadHash - 1);
+}
+
+// A visitor that stops early ends the scan without error.
+TEST(EventStoreRecoveryTest, ScanStopsWhenTheVisitorSaysSo) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(store->Append(testing::Request("complaint-1", 100)).ok());
+  }
+  for (uint64_t limit : {uint64_t{100}, uint64_t{10000}}) {
+    uint64_t visited = 0;
+    EXPECT_TRUE(store
+                    ->ScanAll(5, limit,
+                              [&visited](const v1::Event&) {
+                                return ++visited < 5000;
+                              })
+                    .ok());
+    EXPECT_EQ(visited, std::min<uint64_t>(limit, 5000));
+  }
+}
+
+}  // namespace
+}  // namespace ledger

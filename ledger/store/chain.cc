@@ -1,10 +1,12 @@
 #include "ledger/store/chain.h"
 
-#include <openssl/sha.h>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/sha256.h"
 
 namespace ledger {
 namespace {
@@ -45,14 +47,24 @@ void AppendCanonicalBytes(const v1::Event& event, std::string* dst) {
   AppendBytes(dst, event.previous_hash());
 }
 
-std::string ComputeEventHash(const v1::Event& event) {
-  // One buffer per thread: hashing is on the write and replay hot paths.
+namespace {
+
+// Hashing is on the write and replay hot paths: one canonical buffer per
+// thread, and no allocation for the digest.
+void HashInto(const v1::Event& event, unsigned char* digest) {
   thread_local std::string canonical;
   canonical.clear();
   AppendCanonicalBytes(event, &canonical);
+  internal::Sha256 sha;
+  sha.Update(canonical);
+  sha.Finish(digest);
+}
+
+}  // namespace
+
+std::string ComputeEventHash(const v1::Event& event) {
   std::string hash(kHashBytes, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()),
-         canonical.size(), reinterpret_cast<unsigned char*>(hash.data()));
+  HashInto(event, reinterpret_cast<unsigned char*>(hash.data()));
   return hash;
 }
 
@@ -64,7 +76,9 @@ absl::Status CheckEventHash(const v1::Event& event) {
         event.hash().size(), " and ", event.previous_hash().size(),
         " bytes, want ", kHashBytes));
   }
-  if (ComputeEventHash(event) != event.hash()) {
+  unsigned char digest[kHashBytes];
+  HashInto(event, digest);
+  if (std::memcmp(digest, event.hash().data(), kHashBytes) != 0) {
     return DataLossAt(event.position(),
                       absl::StrCat("event at position ", event.position(),
                                    ": hash does not match its content"));
@@ -78,6 +92,21 @@ ChainVerifier::ChainVerifier(uint64_t position_last, std::string hash_last)
     : position_last_(position_last), hash_last_(std::move(hash_last)) {}
 
 absl::Status ChainVerifier::Add(const v1::Event& event) {
+  RETURN_IF_ERROR(CheckLink(event));
+  RETURN_IF_ERROR(CheckEventHash(event));
+  position_last_ = event.position();
+  hash_last_ = event.hash();
+  return absl::OkStatus();
+}
+
+absl::Status ChainVerifier::Link(const v1::Event& event) {
+  RETURN_IF_ERROR(CheckLink(event));
+  position_last_ = event.position();
+  hash_last_ = event.hash();
+  return absl::OkStatus();
+}
+
+absl::Status ChainVerifier::CheckLink(const v1::Event& event) const {
   if (event.position() != position_last_ + 1) {
     return DataLossAt(position_last_ + 1,
                       absl::StrCat("chain broken at position ",
@@ -92,9 +121,6 @@ absl::Status ChainVerifier::Add(const v1::Event& event) {
                      ": previous_hash does not match the hash of position ",
                      position_last_));
   }
-  if (absl::Status s = CheckEventHash(event); !s.ok()) return s;
-  position_last_ = event.position();
-  hash_last_ = event.hash();
   return absl::OkStatus();
 }
 

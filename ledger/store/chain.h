@@ -44,10 +44,16 @@ class ChainVerifier {
   // DATA_LOSS naming the position of the first broken link.
   absl::Status Add(const v1::Event& event);
 
+  // Add for an event whose hash the caller has already checked with
+  // CheckEventHash: checks only its position and previous_hash.
+  absl::Status Link(const v1::Event& event);
+
   uint64_t position_last() const { return position_last_; }
   const std::string& hash_last() const { return hash_last_; }
 
  private:
+  absl::Status CheckLink(const v1::Event& event) const;
+
   uint64_t position_last_;
   std::string hash_last_;
 };

@@ -151,6 +151,15 @@ class EventStore {
   virtual absl::StatusOr<std::vector<v1::Event>> ReadAll(
       uint64_t from_position, uint32_t limit) const = 0;
 
+  // Calls `visit` with each event of the global log from `from_position`,
+  // at most `limit` of them, checked like ReadAll, until `visit` returns
+  // false. The event passed to `visit` is only valid during the call (it is
+  // reused, which makes a full replay allocation-free). For replays and
+  // projections; an event committed during the scan may or may not be seen.
+  virtual absl::Status ScanAll(
+      uint64_t from_position, uint64_t limit,
+      const std::function<bool(const v1::Event&)>& visit) const = 0;
+
   // NOT_FOUND when the stream has no events.
   virtual absl::StatusOr<StreamHead> Head(
       const std::string& stream_id) const = 0;

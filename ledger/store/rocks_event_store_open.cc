@@ -42,8 +42,8 @@ absl::StatusOr<LogHead> RecoverLogHead(rocksdb::DB* db,
                                "position");
   }
   const uint64_t position = DecodeFixed64BE(it->key().ToStringView());
-  ASSIGN_OR_RETURN(v1::Event last,
-                   RocksEventStore::DecodeRecord(position, it->value()));
+  v1::Event last;
+  RETURN_IF_ERROR(RocksEventStore::DecodeRecord(position, it->value(), &last));
   return LogHead{position, last.hash()};
 }
 

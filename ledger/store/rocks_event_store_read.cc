@@ -1,8 +1,10 @@
 // The read path. Every record read is decoded and checked against its key
 // and its hash; ReadAll also checks each link of the chain. A record that
 // fails is DATA_LOSS naming its position, never a crash.
+#include <future>
 #include <limits>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
@@ -36,64 +38,161 @@ bool PageFull(const std::vector<v1::Event>& page, size_t bytes,
 
 }  // namespace
 
-absl::StatusOr<v1::Event> RocksEventStore::DecodeRecord(
-    uint64_t position, const rocksdb::Slice& value) {
-  v1::Event event;
-  if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+absl::Status RocksEventStore::ParseRecord(uint64_t position,
+                                         const rocksdb::Slice& value,
+                                         v1::Event* event) {
+  if (!event->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return DataLossAt(position, absl::StrCat("record at position ", position,
                                              " cannot be decoded"));
   }
-  if (event.position() != position) {
+  if (event->position() != position) {
     return DataLossAt(position,
                       absl::StrCat("record stored at position ", position,
-                                   " says it is position ", event.position()));
+                                   " says it is position ", event->position()));
   }
-  RETURN_IF_ERROR(CheckEventHash(event));
-  return event;
+  return absl::OkStatus();
+}
+
+absl::Status RocksEventStore::DecodeRecord(uint64_t position,
+                                          const rocksdb::Slice& value,
+                                          v1::Event* event) {
+  RETURN_IF_ERROR(ParseRecord(position, value, event));
+  return CheckEventHash(*event);
+}
+
+absl::Status RocksEventStore::ParseAt(const rocksdb::Iterator& it,
+                                      v1::Event* event) {
+  if (it.key().size() != 8) {
+    return absl::DataLossError("a key of the events family is not a position");
+  }
+  return ParseRecord(DecodeFixed64BE(it.key().ToStringView()), it.value(),
+                     event);
+}
+
+absl::Status RocksEventStore::ScanAll(
+    uint64_t from_position, uint64_t limit,
+    const std::function<bool(const v1::Event&)>& visit) const {
+  if (from_position == 0) from_position = 1;
+  rocksdb::ReadOptions read;
+  if (limit >= kPipelinedScanMinEvents) {
+    // A long scan reads the log sequentially once: read ahead, and keep
+    // its blocks out of the cache that point lookups use.
+    read.readahead_size = 2 << 20;
+    read.fill_cache = false;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf(kEvents)));
+
+  // The chain is checked from the record before the first one, itself
+  // checked.
+  ChainVerifier chain;
+  if (from_position > 1) {
+    it->Seek(PositionKey(from_position - 1));
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading the log"));
+    if (!it->Valid()) return absl::OkStatus();  // Past the end of the log.
+    const uint64_t anchor = DecodeFixed64BE(it->key().ToStringView());
+    if (anchor != from_position - 1) {
+      if (anchor < from_position) return absl::OkStatus();
+      return DataLossAt(from_position - 1,
+                        absl::StrCat("position ", from_position - 1,
+                                     " is missing from the log"));
+    }
+    v1::Event event;
+    RETURN_IF_ERROR(DecodeRecord(anchor, it->value(), &event));
+    chain = ChainVerifier(event.position(), event.hash());
+    it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  RETURN_IF_ERROR(limit >= kPipelinedScanMinEvents
+                      ? ScanPipelined(*it, chain, limit, visit)
+                      : ScanSequential(*it, chain, limit, visit));
+  return FromRocks(it->status(), "reading the log");
+}
+
+absl::Status RocksEventStore::ScanSequential(
+    rocksdb::Iterator& it, ChainVerifier& chain, uint64_t limit,
+    const std::function<bool(const v1::Event&)>& visit) {
+  v1::Event event;
+  for (uint64_t n = 0; n < limit && it.Valid(); ++n, it.Next()) {
+    RETURN_IF_ERROR(ParseAt(it, &event));
+    RETURN_IF_ERROR(chain.Add(event));
+    if (!visit(event)) break;
+  }
+  return absl::OkStatus();
+}
+
+// Events read but not yet checked against their hashes, and the error (if
+// any) that stopped the reading after them.
+struct ScanBatch {
+  std::vector<v1::Event> events = std::vector<v1::Event>(kScanBatchEvents);
+  size_t size = 0;
+  absl::Status error_after;
+};
+
+namespace {
+
+// Index and error of the first event in `batch` whose hash is wrong.
+std::pair<size_t, absl::Status> FirstBadHash(const ScanBatch& batch) {
+  for (size_t i = 0; i < batch.size; ++i) {
+    absl::Status s = CheckEventHash(batch.events[i]);
+    if (!s.ok()) return {i, std::move(s)};
+  }
+  return {batch.size, absl::OkStatus()};
+}
+
+}  // namespace
+
+void RocksEventStore::FillBatch(rocksdb::Iterator& it, uint64_t* remaining,
+                                ScanBatch* batch) {
+  batch->size = 0;
+  while (batch->size < batch->events.size() && *remaining > 0 && it.Valid()) {
+    batch->error_after = ParseAt(it, &batch->events[batch->size]);
+    if (!batch->error_after.ok()) return;
+    ++batch->size;
+    --*remaining;
+    it.Next();
+  }
+}
+
+// Hash checks, the most expensive part of a replay, run on a helper thread
+// one batch behind the reader: while batch k is hashed there, this thread
+// reads and parses batch k+1. Events are visited in order, only after their
+// hash and link are checked, and the first error in log order is returned.
+absl::Status RocksEventStore::ScanPipelined(
+    rocksdb::Iterator& it, ChainVerifier& chain, uint64_t limit,
+    const std::function<bool(const v1::Event&)>& visit) {
+  ScanBatch batches[2];
+  uint64_t remaining = limit;
+  FillBatch(it, &remaining, &batches[0]);
+  for (int cur = 0; batches[cur].size > 0; cur = 1 - cur) {
+    ScanBatch& batch = batches[cur];
+    auto hashed = std::async(std::launch::async,
+                             [&batch] { return FirstBadHash(batch); });
+    batches[1 - cur].size = 0;
+    if (batch.error_after.ok()) FillBatch(it, &remaining, &batches[1 - cur]);
+    const auto [bad_index, bad_hash] = hashed.get();
+    for (size_t i = 0; i < batch.size; ++i) {
+      if (i == bad_index) return bad_hash;
+      RETURN_IF_ERROR(chain.Link(batch.events[i]));
+      if (!visit(batch.events[i])) return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(batch.error_after);
+  }
+  return batches[0].error_after.ok() ? absl::OkStatus()
+                                     : batches[0].error_after;
 }
 
 absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadAll(
     uint64_t from_position, uint32_t limit) const {
   ASSIGN_OR_RETURN(const uint32_t page_size, PageSize(limit));
-  if (from_position == 0) from_position = 1;
   std::vector<v1::Event> page;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kEvents)));
-
-  // The chain is checked from the record before the page, itself checked.
-  ChainVerifier chain;
-  if (from_position > 1) {
-    it->Seek(PositionKey(from_position - 1));
-    RETURN_IF_ERROR(FromRocks(it->status(), "reading the log"));
-    if (!it->Valid()) return page;  // Past the end of the log.
-    const uint64_t anchor_position = DecodeFixed64BE(it->key().ToStringView());
-    if (anchor_position != from_position - 1) {
-      if (anchor_position < from_position) return page;
-      return DataLossAt(from_position - 1,
-                        absl::StrCat("position ", from_position - 1,
-                                     " is missing from the log"));
-    }
-    ASSIGN_OR_RETURN(v1::Event anchor,
-                     DecodeRecord(anchor_position, it->value()));
-    chain = ChainVerifier(anchor.position(), anchor.hash());
-    it->Next();
-  } else {
-    it->SeekToFirst();
-  }
-
   size_t bytes = 0;
-  for (; it->Valid() && !PageFull(page, bytes, page_size); it->Next()) {
-    if (it->key().size() != 8) {
-      return absl::DataLossError("a key of the events family is not a "
-                                 "position");
-    }
-    const uint64_t position = DecodeFixed64BE(it->key().ToStringView());
-    ASSIGN_OR_RETURN(v1::Event event, DecodeRecord(position, it->value()));
-    RETURN_IF_ERROR(chain.Add(event));
-    bytes += it->value().size();
-    page.push_back(std::move(event));
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading the log"));
+  RETURN_IF_ERROR(ScanAll(from_position, page_size,
+                          [&](const v1::Event& event) {
+                            bytes += event.ByteSizeLong();
+                            page.push_back(event);
+                            return !PageFull(page, bytes, page_size);
+                          }));
   return page;
 }
 
@@ -142,7 +241,8 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
                                       position));
     }
     RETURN_IF_ERROR(FromRocks(s, "reading an event"));
-    ASSIGN_OR_RETURN(v1::Event event, DecodeRecord(position, value));
+    v1::Event event;
+    RETURN_IF_ERROR(DecodeRecord(position, value, &event));
     if (event.stream_id() != stream_id || event.revision() != revision) {
       return DataLossAt(position,
                         absl::StrCat("record at position ", position,

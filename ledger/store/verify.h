@@ -39,7 +39,7 @@ using PageReader = std::function<absl::StatusOr<std::vector<v1::Event>>(
 // and checked, so events_verified counts every good event.
 VerifyReport VerifyChain(const PageReader& read_page);
 
-// VerifyChain over an open store.
+// The same walk over an open store, through EventStore::ScanAll.
 VerifyReport VerifyStore(const EventStore& store);
 
 }  // namespace ledger

@@ -1,15 +1,10 @@
 #include "ledger/store/internal/append_validation.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/sha256.h"
 #include "ledger/store/limits.h"
-
-// The low-level SHA256_* calls are deprecated in OpenSSL 3 but remain
-// supported; they avoid an EVP context allocation per append.
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 namespace ledger::internal {
 namespace {
@@ -52,11 +47,12 @@ absl::Status ValidateEvent(size_t index, const ProposedEvent& event) {
   return absl::OkStatus();
 }
 
-void DigestField(SHA256_CTX* ctx, absl::string_view field) {
+// Length-prefixed, so that field boundaries are part of the digest.
+void DigestField(Sha256* sha, absl::string_view field) {
   std::string length;
   PutFixed64BE(&length, field.size());
-  SHA256_Update(ctx, length.data(), length.size());
-  SHA256_Update(ctx, field.data(), field.size());
+  sha->Update(length);
+  sha->Update(field);
 }
 
 }  // namespace
@@ -103,20 +99,17 @@ absl::Status ValidateAppend(const AppendRequest& request) {
 }
 
 std::string ContentDigest(const AppendRequest& request) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  DigestField(&ctx, request.stream_id);
+  Sha256 sha;
+  DigestField(&sha, request.stream_id);
   for (const ProposedEvent& e : request.events) {
-    DigestField(&ctx, e.event_type);
-    DigestField(&ctx, e.payload);
-    DigestField(&ctx, e.actor);
-    DigestField(&ctx, e.correlation_id);
-    DigestField(&ctx, e.causation_id);
-    DigestField(&ctx, std::to_string(e.schema_version));
+    DigestField(&sha, e.event_type);
+    DigestField(&sha, e.payload);
+    DigestField(&sha, e.actor);
+    DigestField(&sha, e.correlation_id);
+    DigestField(&sha, e.causation_id);
+    DigestField(&sha, std::to_string(e.schema_version));
   }
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256_Final(reinterpret_cast<unsigned char*>(digest.data()), &ctx);
-  return digest;
+  return sha.Finish();
 }
 
 }  // namespace ledger::internal

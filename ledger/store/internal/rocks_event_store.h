@@ -12,11 +12,19 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "ledger/store/chain.h"
 #include "ledger/store/event_store.h"
 #include "ledger/v1/storage.pb.h"
 #include "rocksdb/db.h"
 
 namespace ledger::internal {
+
+// Scans of at least this many events check hashes on a helper thread, in
+// batches of kScanBatchEvents; shorter ones run on the caller's thread.
+inline constexpr uint64_t kPipelinedScanMinEvents = 8192;
+inline constexpr size_t kScanBatchEvents = 1024;
+
+struct ScanBatch;
 
 // Column family names; the order is the order of `handles_`.
 inline constexpr const char* kColumnFamilies[] = {
@@ -43,13 +51,22 @@ class RocksEventStore final : public EventStore {
       ReadDirection direction, uint32_t limit) const override;
   absl::StatusOr<std::vector<v1::Event>> ReadAll(
       uint64_t from_position, uint32_t limit) const override;
+  absl::Status ScanAll(
+      uint64_t from_position, uint64_t limit,
+      const std::function<bool(const v1::Event&)>& visit) const override;
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   absl::Status Close() override;
 
-  // Decodes and checks the record stored under `position`.
-  static absl::StatusOr<v1::Event> DecodeRecord(uint64_t position,
-                                                const rocksdb::Slice& value);
+  // Decodes the record stored under `position` into *event and checks it
+  // against its key and its hash.
+  static absl::Status DecodeRecord(uint64_t position,
+                                   const rocksdb::Slice& value,
+                                   v1::Event* event);
+  // DecodeRecord without the hash check.
+  static absl::Status ParseRecord(uint64_t position,
+                                  const rocksdb::Slice& value,
+                                  v1::Event* event);
 
  private:
   struct PendingAppend {
@@ -59,6 +76,17 @@ class RocksEventStore final : public EventStore {
   };
   // What one group commit has staged but not yet written.
   struct Group;
+
+  // Read path helpers (rocks_event_store_read.cc).
+  static absl::Status ParseAt(const rocksdb::Iterator& it, v1::Event* event);
+  static absl::Status ScanSequential(
+      rocksdb::Iterator& it, ChainVerifier& chain, uint64_t limit,
+      const std::function<bool(const v1::Event&)>& visit);
+  static absl::Status ScanPipelined(
+      rocksdb::Iterator& it, ChainVerifier& chain, uint64_t limit,
+      const std::function<bool(const v1::Event&)>& visit);
+  static void FillBatch(rocksdb::Iterator& it, uint64_t* remaining,
+                        ScanBatch* batch);
 
   void WriterLoop();
   std::vector<PendingAppend> TakeGroup();

@@ -1,0 +1,226 @@
+// ledger_bench: durable in-process appends and replay. A program that prints
+// numbers, not a test (see BENCHMARKS.md).
+//
+// Append phase: --appenders threads, each keeping --inflight appends of
+// --events_per_append events outstanding (AppendAsync), for --duration_s.
+// Every append is durable (group commit, fsync) before it counts.
+// Replay phase: the log is topped up to --replay_events with large appends,
+// then read from position 1 with ReadAll, which decodes every record and
+// checks its hash and its link to the one before.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/store/event_store.h"
+#include "ledger/store/limits.h"
+#include "tests/test_util.h"
+
+ABSL_FLAG(int, appenders, 8, "concurrent appender threads");
+ABSL_FLAG(int, inflight, 1, "appends each appender keeps outstanding");
+ABSL_FLAG(int, events_per_append, 1, "events in each append");
+ABSL_FLAG(int, payload_bytes, 200, "payload size of each event");
+ABSL_FLAG(double, duration_s, 5, "length of the append phase");
+ABSL_FLAG(int64_t, replay_events, 1000000, "events in the log for replay");
+ABSL_FLAG(bool, json, false, "print one JSON object");
+ABSL_FLAG(std::string, data_dir, "",
+          "where the store lives (default: a fresh temporary directory)");
+
+namespace ledger {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct AppendStats {
+  uint64_t events = 0;
+  double seconds = 0;
+  std::vector<uint32_t> latencies_us;
+};
+
+AppendRequest MakeRequest(int appender, uint64_t i, int events, int bytes) {
+  AppendRequest request;
+  request.stream_id = absl::StrCat("complaint-", appender, "-", i % 1000);
+  for (int e = 0; e < events; ++e) {
+    request.events.push_back({"ledger.v1.Replied",
+                              std::string(static_cast<size_t>(bytes), 'p'),
+                              "agent-bench", "", "", 1});
+  }
+  return request;
+}
+
+// One appender: keeps `inflight` appends outstanding until `stop`.
+void Appender(EventStore& store, int id, const std::atomic<bool>& stop,
+              std::vector<uint32_t>* latencies, std::atomic<uint64_t>* events) {
+  const int inflight = absl::GetFlag(FLAGS_inflight);
+  const int per_append = absl::GetFlag(FLAGS_events_per_append);
+  const int bytes = absl::GetFlag(FLAGS_payload_bytes);
+  std::mutex mu;
+  std::condition_variable cv;
+  int outstanding = 0;
+  for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return outstanding < inflight; });
+      ++outstanding;
+    }
+    const auto start = Clock::now();
+    store.AppendAsync(
+        MakeRequest(id, i, per_append, bytes),
+        [&, start](absl::StatusOr<AppendResult> r) {
+          if (!r.ok()) {
+            std::fprintf(stderr, "append failed: %s\n",
+                         r.status().ToString().c_str());
+            std::abort();
+          }
+          const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+              Clock::now() - start);
+          events->fetch_add(r->position_last - r->position_first + 1);
+          std::lock_guard<std::mutex> lock(mu);
+          latencies->push_back(static_cast<uint32_t>(us.count()));
+          --outstanding;
+          cv.notify_one();
+        });
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return outstanding == 0; });
+}
+
+AppendStats RunAppends(EventStore& store) {
+  const int appenders = absl::GetFlag(FLAGS_appenders);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> events{0};
+  std::vector<std::vector<uint32_t>> latencies(appenders);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int a = 0; a < appenders; ++a) {
+    threads.emplace_back(Appender, std::ref(store), a, std::cref(stop),
+                         &latencies[a], &events);
+  }
+  std::this_thread::sleep_for(
+      std::chrono::duration<double>(absl::GetFlag(FLAGS_duration_s)));
+  stop = true;
+  for (auto& t : threads) t.join();
+  AppendStats stats;
+  stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  stats.events = events.load();
+  for (auto& l : latencies) {
+    stats.latencies_us.insert(stats.latencies_us.end(), l.begin(), l.end());
+  }
+  std::sort(stats.latencies_us.begin(), stats.latencies_us.end());
+  return stats;
+}
+
+uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<size_t>(p * sorted.size()))];
+}
+
+// Tops the log up to `target` events with large appends (not measured).
+void Fill(EventStore& store, uint64_t target) {
+  const int bytes = absl::GetFlag(FLAGS_payload_bytes);
+  for (uint64_t i = 0; store.log_head().position_last < target; ++i) {
+    const uint64_t missing = target - store.log_head().position_last;
+    const int n = static_cast<int>(std::min<uint64_t>(missing, kMaxEventsPerAppend));
+    AppendRequest request = MakeRequest(99, i, n, bytes);
+    request.stream_id = absl::StrCat("fill-", i);
+    if (!store.Append(std::move(request)).ok()) std::abort();
+  }
+}
+
+// Replays the whole log through ScanAll (the path of replays and
+// projections); returns events per second.
+double Replay(const EventStore& store, uint64_t* events) {
+  const auto start = Clock::now();
+  uint64_t n = 0;
+  absl::Status s = store.ScanAll(1, store.log_head().position_last,
+                                 [&n](const v1::Event&) {
+                                   ++n;
+                                   return true;
+                                 });
+  if (!s.ok()) {
+    std::fprintf(stderr, "replay failed: %s\n", s.ToString().c_str());
+    std::abort();
+  }
+  *events = n;
+  return n / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Reads the whole log in ReadAll pages (the path the gRPC service serves,
+// which copies each event into the page); returns events per second.
+double ReadAllPages(const EventStore& store) {
+  const auto start = Clock::now();
+  uint64_t next = 1;
+  while (true) {
+    auto page = store.ReadAll(next, kMaxPageSize);
+    if (!page.ok()) {
+      std::fprintf(stderr, "ReadAll failed: %s\n",
+                   page.status().ToString().c_str());
+      std::abort();
+    }
+    if (page->empty()) break;
+    next = page->back().position() + 1;
+  }
+  return (next - 1) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int Main() {
+  testing::TempDir temp;
+  std::string dir = absl::GetFlag(FLAGS_data_dir);
+  if (dir.empty()) dir = temp.Sub("bench");
+  auto store = EventStore::Open(dir);
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  AppendStats appends = RunAppends(**store);
+  Fill(**store, static_cast<uint64_t>(absl::GetFlag(FLAGS_replay_events)));
+  uint64_t replayed = 0;
+  const double replay_eps = Replay(**store, &replayed);
+  const double read_all_eps = ReadAllPages(**store);
+
+  const double append_eps = appends.events / appends.seconds;
+  const uint32_t p50 = Percentile(appends.latencies_us, 0.50);
+  const uint32_t p99 = Percentile(appends.latencies_us, 0.99);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf(
+        "{\"appenders\":%d,\"inflight\":%d,\"events_per_append\":%d,"
+        "\"payload_bytes\":%d,\"append_durable_eps\":%.0f,"
+        "\"append_latency_us_p50\":%u,\"append_latency_us_p99\":%u,"
+        "\"appends\":%zu,\"replay_events\":%lu,\"replay_eps\":%.0f,"
+        "\"read_all_eps\":%.0f}\n",
+        absl::GetFlag(FLAGS_appenders), absl::GetFlag(FLAGS_inflight),
+        absl::GetFlag(FLAGS_events_per_append),
+        absl::GetFlag(FLAGS_payload_bytes), append_eps, p50, p99,
+        appends.latencies_us.size(), replayed, replay_eps, read_all_eps);
+  } else {
+    std::printf("durable appends: %.0f events/s (%zu appends of %d events, "
+                "%d appenders x %d in flight), latency p50 %u us, p99 %u us\n",
+                append_eps, appends.latencies_us.size(),
+                absl::GetFlag(FLAGS_events_per_append),
+                absl::GetFlag(FLAGS_appenders), absl::GetFlag(FLAGS_inflight),
+                p50, p99);
+    std::printf("replay (ScanAll): %.0f events/s over %lu events, each "
+                "decoded, hashed and chain-checked\n",
+                replay_eps, replayed);
+    std::printf("ReadAll pages of %u: %.0f events/s\n", kMaxPageSize,
+                read_all_eps);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ledger
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return ledger::Main();
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets everything up, builds into build/, seeds an empty ledger with example
+# events, and runs ledgerd in the foreground on the embedded RocksDB.
+#   LEDGER_LISTEN (default 127.0.0.1:50051), LEDGER_DATA_DIR (./ledger-data)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+tools/build.sh build
+listen=${LEDGER_LISTEN:-127.0.0.1:50051}
+data_dir=${LEDGER_DATA_DIR:-./ledger-data}
+build/tools/ledger_seed --data_dir "$data_dir"
+echo "Try, in another shell:  build/tools/ledgerctl --target $listen log"
+exec build/services/ledgerd --listen "$listen" --data_dir "$data_dir"
