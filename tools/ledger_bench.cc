@@ -12,6 +12,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -22,10 +24,11 @@
 #include "absl/strings/str_format.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
-#include "tests/test_util.h"
 
 ABSL_FLAG(int, appenders, 8, "concurrent appender threads");
-ABSL_FLAG(int, inflight, 1, "appends each appender keeps outstanding");
+ABSL_FLAG(int, inflight, 16,
+          "appends each appender keeps outstanding, as a gRPC client "
+          "multiplexes calls on one channel");
 ABSL_FLAG(int, events_per_append, 1, "events in each append");
 ABSL_FLAG(int, payload_bytes, 200, "payload size of each event");
 ABSL_FLAG(double, duration_s, 5, "length of the append phase");
@@ -172,20 +175,41 @@ double ReadAllPages(const EventStore& store) {
   return (next - 1) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// A fresh directory for the store, removed at exit, unless --data_dir.
+class BenchDir {
+ public:
+  BenchDir() : path_(absl::GetFlag(FLAGS_data_dir)) {
+    if (!path_.empty()) return;
+    std::string pattern = "/tmp/ledger-bench-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) std::abort();
+    path_ = pattern;
+    owned_ = true;
+  }
+  ~BenchDir() {
+    std::error_code ignored;
+    if (owned_) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool owned_ = false;
+};
+
 int Main() {
-  testing::TempDir temp;
-  std::string dir = absl::GetFlag(FLAGS_data_dir);
-  if (dir.empty()) dir = temp.Sub("bench");
-  auto store = EventStore::Open(dir);
-  if (!store.ok()) {
-    std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
+  BenchDir dir;
+  auto opened = EventStore::Open(dir.path());
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());
     return 1;
   }
-  AppendStats appends = RunAppends(**store);
-  Fill(**store, static_cast<uint64_t>(absl::GetFlag(FLAGS_replay_events)));
+  std::unique_ptr<EventStore> store = *std::move(opened);
+  AppendStats appends = RunAppends(*store);
+  Fill(*store, static_cast<uint64_t>(absl::GetFlag(FLAGS_replay_events)));
   uint64_t replayed = 0;
-  const double replay_eps = Replay(**store, &replayed);
-  const double read_all_eps = ReadAllPages(**store);
+  const double replay_eps = Replay(*store, &replayed);
+  const double read_all_eps = ReadAllPages(*store);
+  store.reset();  // Closes RocksDB before the directory goes.
 
   const double append_eps = appends.events / appends.seconds;
   const uint32_t p50 = Percentile(appends.latencies_us, 0.50);
