@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates every figure in BENCHMARKS.md: builds, then runs ledger_bench
+# with its defaults three times and the in-flight sweep once. Prints JSON
+# lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+tools/build.sh build >/dev/null
+echo "# one appender, one append at a time: the latency floor (one fsync per append):"
+build/tools/ledger_bench --appenders 1 --inflight 1 --duration_s 2 \
+  --replay_events 0 --json
+echo "# defaults (8 appenders x 16 in flight, 1 event of 200 bytes each), 3 runs:"
+for run in 1 2 3; do build/tools/ledger_bench --json; done
+echo "# appends in flight per appender (8 appenders):"
+for inflight in 1 2 4 8 16 32; do
+  build/tools/ledger_bench --inflight "$inflight" --replay_events 0 --json
+done
+echo "# 8 appenders x 1 in flight, 4 events per append:"
+build/tools/ledger_bench --inflight 1 --events_per_append 4 --replay_events 0 --json
