@@ -331,6 +331,19 @@ TEST_F(EventStoreTest, ChainLinksEveryEventToTheOneBefore) {
   EXPECT_EQ(report.hash_last, store_->log_head().hash_last);
 }
 
+TEST_F(EventStoreTest, WriterStatsCountGroupsAppendsAndWrittenEvents) {
+  MustAppend(Request("complaint-1", 3));
+  MustAppend(Request("complaint-1", 2));
+  ASSERT_TRUE(absl::IsAborted(
+      store_->Append(Request("complaint-1", 4, ExpectedRevision::NoStream()))
+          .status()));
+  WriterStats stats = store_->writer_stats();
+  // Sequential appends: one group each; the refused one writes nothing.
+  EXPECT_EQ(stats.groups, 3u);
+  EXPECT_EQ(stats.appends, 3u);
+  EXPECT_EQ(stats.events, 5u);
+}
+
 TEST_F(EventStoreTest, AppendAfterCloseIsUnavailable) {
   ASSERT_TRUE(store_->Close().ok());
   EXPECT_EQ(store_->Append(Request("complaint-1", 1)).status().code(),

@@ -105,6 +105,16 @@ struct LogHead {
 
 enum class ReadDirection { kForward, kBackward };
 
+// Counters of the group-commit writer since the store opened, for metrics
+// and benchmarks. Times are from a monotonic clock, not the store's Clock.
+struct WriterStats {
+  uint64_t groups = 0;   // Group commits written.
+  uint64_t appends = 0;  // Appends in them, accepted or refused.
+  uint64_t events = 0;   // Events written.
+  uint64_t stage_us = 0;  // Checking and encoding appends.
+  uint64_t write_us = 0;  // In RocksDB's Write, fsync included.
+};
+
 struct EventStoreOptions {
   // Source of recorded_time. Defaults to the system clock.
   std::shared_ptr<const Clock> clock;
@@ -166,6 +176,8 @@ class EventStore {
 
   // The end of the log as of the last acknowledged commit.
   virtual LogHead log_head() const = 0;
+
+  virtual WriterStats writer_stats() const = 0;
 
   // Refuses new appends (UNAVAILABLE), waits for the writer to commit and
   // acknowledge every queued append, then closes RocksDB cleanly. Safe to

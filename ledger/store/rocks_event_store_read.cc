@@ -281,4 +281,9 @@ LogHead RocksEventStore::log_head() const {
   return published_head_;
 }
 
+WriterStats RocksEventStore::writer_stats() const {
+  absl::MutexLock lock(&head_mu_);
+  return stats_;
+}
+
 }  // namespace ledger::internal

@@ -6,6 +6,7 @@
 // into one WriteBatch, writes it with sync = true, and only then publishes
 // the new end of the log and calls each caller back. Positions are assigned
 // here, in queue order, so they are gap-free.
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -101,11 +102,13 @@ std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup() {
 }
 
 void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
+  const uint64_t next_position_before = next_position_;
   Group group;
   group.next_position = next_position_;
   group.hash_last = hash_last_;
   group.recorded_time_us = absl::ToUnixMicros(options_.clock->Now());
 
+  const auto stage_start = std::chrono::steady_clock::now();
   std::vector<absl::StatusOr<AppendResult>> results;
   results.reserve(pending.size());
   for (const PendingAppend& p : pending) {
@@ -113,6 +116,7 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
                                         : absl::StatusOr<AppendResult>(
                                               write_error_));
   }
+  const auto write_start = std::chrono::steady_clock::now();
 
   if (group.batch.Count() > 0) {
     rocksdb::WriteOptions write;
@@ -134,13 +138,32 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
         heads_cache_.clear();
       }
       for (auto& [stream, head] : group.heads) heads_cache_[stream] = head;
-      absl::MutexLock lock(&head_mu_);
-      published_head_ = LogHead{next_position_ - 1, hash_last_};
     }
   }
+  RecordGroup(pending.size(), next_position_ - next_position_before,
+              stage_start, write_start);
   for (size_t i = 0; i < pending.size(); ++i) {
     pending[i].done(std::move(results[i]));
   }
+}
+
+// Publishes the end of the log (advanced only by a successful write) and
+// the group's counters.
+void RocksEventStore::RecordGroup(
+    size_t appends, uint64_t events,
+    std::chrono::steady_clock::time_point stage_start,
+    std::chrono::steady_clock::time_point write_start) {
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
+  const auto now = std::chrono::steady_clock::now();
+  absl::MutexLock lock(&head_mu_);
+  published_head_ = LogHead{next_position_ - 1, hash_last_};
+  ++stats_.groups;
+  stats_.appends += appends;
+  stats_.events += events;
+  stats_.stage_us +=
+      duration_cast<microseconds>(write_start - stage_start).count();
+  stats_.write_us += duration_cast<microseconds>(now - write_start).count();
 }
 
 absl::StatusOr<std::optional<v1::CommandRecord>>

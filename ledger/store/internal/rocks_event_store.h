@@ -4,6 +4,7 @@
 #ifndef LEDGER_STORE_INTERNAL_ROCKS_EVENT_STORE_H_
 #define LEDGER_STORE_INTERNAL_ROCKS_EVENT_STORE_H_
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
@@ -56,6 +57,7 @@ class RocksEventStore final : public EventStore {
       const std::function<bool(const v1::Event&)>& visit) const override;
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
+  WriterStats writer_stats() const override;
   absl::Status Close() override;
 
   // Decodes the record stored under `position` into *event and checks it
@@ -91,6 +93,9 @@ class RocksEventStore final : public EventStore {
   void WriterLoop();
   std::vector<PendingAppend> TakeGroup();
   void CommitGroup(std::vector<PendingAppend> group);
+  void RecordGroup(size_t appends, uint64_t events,
+                   std::chrono::steady_clock::time_point stage_start,
+                   std::chrono::steady_clock::time_point write_start);
   absl::StatusOr<AppendResult> Stage(const PendingAppend& pending,
                                      Group* group);
   absl::StatusOr<std::optional<StreamHead>> LookUpHead(
@@ -115,6 +120,7 @@ class RocksEventStore final : public EventStore {
   // The end of the log as of the last acknowledged commit, for readers.
   mutable absl::Mutex head_mu_;
   LogHead published_head_ ABSL_GUARDED_BY(head_mu_);
+  WriterStats stats_ ABSL_GUARDED_BY(head_mu_);
 
   // Writer thread only: the end of the log and a cache of stream heads.
   uint64_t next_position_;
