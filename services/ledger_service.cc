@@ -18,8 +18,7 @@ void MoveEvents(std::vector<v1::Event>& events,
 grpc::Status LedgerService::ReadStream(grpc::ServerContext* context,
                                        const v1::ReadStreamRequest* request,
                                        v1::ReadStreamResponse* response) {
-  const bool backward =
-      request->direction() == v1::READ_DIRECTION_BACKWARD;
+  const bool backward = request->direction() == v1::READ_DIRECTION_BACKWARD;
   if (request->from_end() && !backward) {
     return ToGrpcStatus(absl::InvalidArgumentError(
         "from_end is only meaningful for backward reads"));

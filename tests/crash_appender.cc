@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
         ledger::AppendRequest request;
         request.stream_id = absl::StrCat("crash-", t, "-", i % 3);
         for (uint64_t j = 0; j < 1 + i % 3; ++j) {
-          request.events.push_back({"test.CrashEvent",
-                                    absl::StrCat(run_id, "-", t, "-", i, "-", j),
-                                    "crash_appender", "", "", 1});
+          request.events.push_back(
+              {"test.CrashEvent", absl::StrCat(run_id, "-", t, "-", i, "-", j),
+               "crash_appender", "", "", 1});
         }
         auto result = (*store)->Append(request);
         if (!result.ok()) {

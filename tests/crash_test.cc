@@ -52,9 +52,11 @@ std::string RunAndKill(const std::string& dir, int run,
     }
     const int timeout_ms =
         killed ? 1000
-               : static_cast<int>(std::chrono::duration_cast<
-                                      std::chrono::milliseconds>(deadline - now)
-                                      .count()) + 1;
+               : static_cast<int>(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         deadline - now)
+                         .count()) +
+                     1;
     pollfd p{fds[0], POLLIN, 0};
     if (poll(&p, 1, timeout_ms) <= 0) continue;
     const ssize_t n = read(fds[0], buf, sizeof(buf));
@@ -119,8 +121,8 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
       ASSERT_EQ(e.payload(), r.payload) << "position " << position;
     }
   }
-  std::printf("crash test: %d kills, %zu acknowledged events checked\n",
-              kKills, reported.size());
+  std::printf("crash test: %d kills, %zu acknowledged events checked\n", kKills,
+              reported.size());
   EXPECT_GT(reported.size(), 0u);
 }
 

@@ -28,7 +28,8 @@ TEST(EventStoreConcurrencyTest, EightThreadsOnOverlappingStreams) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kAppendsPerThread; ++i) {
-        const std::string stream = absl::StrCat("complaint-", (t + i) % kStreams);
+        const std::string stream =
+            absl::StrCat("complaint-", (t + i) % kStreams);
         const size_t events = 1 + (i % 3);
         // Half the appends use optimistic concurrency and retry on conflict.
         absl::StatusOr<AppendResult> r;

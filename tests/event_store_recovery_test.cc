@@ -30,9 +30,14 @@ TEST(EventStoreRecoveryTest, ReopenRecoversHeadsChainAndNextPosition) {
   {
     auto store = MustOpen(dir.path());
     for (int i = 0; i < 20; ++i) {
-      ASSERT_TRUE(store->Append(Request(i % 2 ? "complaint-odd" : "complaint-even", 3)).ok());
+      ASSERT_TRUE(
+          store->Append(Request(i % 2 ? "complaint-odd" : "complaint-even", 3))
+              .ok());
     }
-    ASSERT_TRUE(store->Append(Request("complaint-odd", 1, ExpectedRevision::Any(), "cmd-1")).ok());
+    ASSERT_TRUE(store
+                    ->Append(Request("complaint-odd", 1,
+                                     ExpectedRevision::Any(), "cmd-1"))
+                    .ok());
     before = store->log_head();
   }
   auto store = MustOpen(dir.path());
@@ -45,10 +50,12 @@ TEST(EventStoreRecoveryTest, ReopenRecoversHeadsChainAndNextPosition) {
   EXPECT_TRUE(absl::IsAborted(
       store->Append(Request("complaint-even", 1, ExpectedRevision::NoStream()))
           .status()));
-  auto retry = store->Append(Request("complaint-odd", 1, ExpectedRevision::Any(), "cmd-1"));
+  auto retry = store->Append(
+      Request("complaint-odd", 1, ExpectedRevision::Any(), "cmd-1"));
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE(retry->duplicate);
-  auto next = store->Append(Request("complaint-even", 1, ExpectedRevision::Exact(29)));
+  auto next =
+      store->Append(Request("complaint-even", 1, ExpectedRevision::Exact(29)));
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->position_first, before.position_last + 1);
   VerifyReport report = VerifyStore(*store);
@@ -143,7 +150,7 @@ TEST(EventStoreRecoveryTest, LongScanStopsAtTheFirstBrokenRecord) {
                     .ok());
     EXPECT_EQ(next, kEvents + 1);
   }
-  constexpr uint64_t kBadHash = 9000;     // Decodes, wrong hash.
+  constexpr uint64_t kBadHash = 9000;  // Decodes, wrong hash.
   constexpr uint64_t kUndecodable = 12000;
   {
     auto raw = testing::RawDb::Open(dir.path());
@@ -193,12 +200,11 @@ TEST(EventStoreRecoveryTest, ScanStopsWhenTheVisitorSaysSo) {
   }
   for (uint64_t limit : {uint64_t{100}, uint64_t{10000}}) {
     uint64_t visited = 0;
-    EXPECT_TRUE(store
-                    ->ScanAll(5, limit,
-                              [&visited](const v1::Event&) {
-                                return ++visited < 5000;
-                              })
-                    .ok());
+    EXPECT_TRUE(
+        store
+            ->ScanAll(5, limit,
+                      [&visited](const v1::Event&) { return ++visited < 5000; })
+            .ok());
     EXPECT_EQ(visited, std::min<uint64_t>(limit, 5000));
   }
 }

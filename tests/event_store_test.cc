@@ -142,8 +142,8 @@ TEST_F(EventStoreTest, RetriesInOneGroupAppendOnce) {
   std::vector<absl::StatusOr<AppendResult>> results(16);
   for (size_t i = 0; i < results.size(); ++i) {
     threads.emplace_back([&, i] {
-      results[i] = store_->Append(Request("complaint-1", 2,
-                                          ExpectedRevision::Any(), "cmd-x"));
+      results[i] = store_->Append(
+          Request("complaint-1", 2, ExpectedRevision::Any(), "cmd-x"));
     });
   }
   for (auto& t : threads) t.join();
@@ -159,8 +159,8 @@ TEST_F(EventStoreTest, RetriesInOneGroupAppendOnce) {
 
 TEST_F(EventStoreTest, SameCommandIdWithDifferentContentIsAlreadyExists) {
   MustAppend(Request("complaint-1", 1, ExpectedRevision::Any(), "cmd-a"));
-  absl::StatusOr<AppendResult> other_stream =
-      store_->Append(Request("complaint-2", 1, ExpectedRevision::Any(), "cmd-a"));
+  absl::StatusOr<AppendResult> other_stream = store_->Append(
+      Request("complaint-2", 1, ExpectedRevision::Any(), "cmd-a"));
   EXPECT_EQ(other_stream.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(other_stream.status().message(), HasSubstr("cmd-a"));
 
@@ -197,8 +197,8 @@ TEST_F(EventStoreTest, RequestsOverALimitAreInvalidArgument) {
   };
   std::vector<Case> cases;
   cases.push_back({"empty stream id", Request("", 1)});
-  cases.push_back({"long stream id",
-                   Request(std::string(kMaxStreamIdBytes + 1, 's'), 1)});
+  cases.push_back(
+      {"long stream id", Request(std::string(kMaxStreamIdBytes + 1, 's'), 1)});
   cases.push_back({"space in stream id", Request("complaint 1", 1)});
   cases.push_back({"NUL in stream id", Request(std::string("a\0b", 3), 1)});
   cases.push_back({"no events", Request("complaint-1", 0)});
@@ -216,9 +216,9 @@ TEST_F(EventStoreTest, RequestsOverALimitAreInvalidArgument) {
   AppendRequest zero_schema = Request("complaint-1", 1);
   zero_schema.events[0].schema_version = 0;
   cases.push_back({"schema version 0", zero_schema});
-  cases.push_back({"long command id",
-                   Request("complaint-1", 1, ExpectedRevision::Any(),
-                           std::string(kMaxCommandIdBytes + 1, 'c'))});
+  cases.push_back(
+      {"long command id", Request("complaint-1", 1, ExpectedRevision::Any(),
+                                  std::string(kMaxCommandIdBytes + 1, 'c'))});
   AppendRequest long_actor = Request("complaint-1", 1);
   long_actor.events[0].actor.assign(kMaxActorBytes + 1, 'a');
   cases.push_back({"long actor", long_actor});
@@ -231,8 +231,9 @@ TEST_F(EventStoreTest, RequestsOverALimitAreInvalidArgument) {
   EXPECT_EQ(LogLength(), 0u);
   EXPECT_EQ(store_->ReadAll(1, kMaxPageSize + 1).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->ReadStream("complaint-1", std::nullopt,
-                               ReadDirection::kForward, kMaxPageSize + 1)
+  EXPECT_EQ(store_
+                ->ReadStream("complaint-1", std::nullopt,
+                             ReadDirection::kForward, kMaxPageSize + 1)
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);

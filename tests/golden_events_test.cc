@@ -22,8 +22,7 @@ namespace ledger {
 namespace {
 
 std::string GoldenPath(const google::protobuf::Descriptor* type) {
-  return absl::StrCat(LEDGER_TESTDATA_DIR, "/events/", type->name(),
-                      ".binpb");
+  return absl::StrCat(LEDGER_TESTDATA_DIR, "/events/", type->name(), ".binpb");
 }
 
 // Appends the examples to a fresh store at a fixed time; returns the stored
@@ -40,9 +39,9 @@ std::vector<v1::Event> StoredExamples() {
     AppendRequest request;
     request.stream_id = example.stream_id;
     request.command_id = absl::StrCat("example-", ++n);
-    request.events.push_back(
-        {example.payload->GetDescriptor()->full_name(),
-         example.payload->SerializeAsString(), example.actor, "example", "", 1});
+    request.events.push_back({example.payload->GetDescriptor()->full_name(),
+                              example.payload->SerializeAsString(),
+                              example.actor, "example", "", 1});
     EXPECT_TRUE((*store)->Append(std::move(request)).ok());
   }
   auto events = testing::ReadWholeLog(**store);

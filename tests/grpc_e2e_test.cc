@@ -38,10 +38,10 @@ class GrpcEndToEndTest : public ::testing::Test {
       ASSERT_TRUE(store.ok()) << store.status();
       for (int i = 0; i < kAppendsPerStream; ++i) {
         for (int s = 0; s < kStreams; ++s) {
-          ASSERT_TRUE((*store)
-                          ->Append(testing::Request(
-                              absl::StrCat("complaint-", s), 2))
-                          .ok());
+          ASSERT_TRUE(
+              (*store)
+                  ->Append(testing::Request(absl::StrCat("complaint-", s), 2))
+                  .ok());
         }
       }
       auto log = testing::ReadWholeLog(**store);
@@ -51,16 +51,14 @@ class GrpcEndToEndTest : public ::testing::Test {
     const std::string port_file = dir_.Sub("port");
     log_fd_ = open(dir_.Sub("ledgerd.log").c_str(),
                    O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
-    pid_ = testing::Spawn({LEDGERD_PATH, "--listen=127.0.0.1:0",
-                           "--data_dir=" + data_dir_,
-                           "--port_file=" + port_file},
-                          log_fd_, log_fd_);
-    const std::string port =
-        testing::WaitForFile(port_file, absl::Seconds(60));
+    pid_ =
+        testing::Spawn({LEDGERD_PATH, "--listen=127.0.0.1:0",
+                        "--data_dir=" + data_dir_, "--port_file=" + port_file},
+                       log_fd_, log_fd_);
+    const std::string port = testing::WaitForFile(port_file, absl::Seconds(60));
     ASSERT_FALSE(port.empty()) << "ledgerd did not start";
     target_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(port));
-    channel_ =
-        grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
     stub_ = v1::Ledger::NewStub(channel_);
   }
 
@@ -234,8 +232,8 @@ TEST_F(GrpcEndToEndTest, LedgerctlReadsAndVerifies) {
   lines = absl::StrSplit(read.out, '\n', absl::SkipEmpty());
   EXPECT_EQ(lines.size(), 2u * kAppendsPerStream);
 
-  testing::ProcessResult text = Ctl({"read", "complaint-4", "--backward",
-                                     "--limit=2"});
+  testing::ProcessResult text =
+      Ctl({"read", "complaint-4", "--backward", "--limit=2"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("POSITION"));
   EXPECT_THAT(text.out, HasSubstr(absl::StrCat("complaint-4@",
@@ -243,8 +241,8 @@ TEST_F(GrpcEndToEndTest, LedgerctlReadsAndVerifies) {
 
   testing::ProcessResult head = Ctl({"head", "complaint-0"});
   EXPECT_EQ(head.exit_code, 0);
-  EXPECT_THAT(head.out, HasSubstr(absl::StrCat("revision ",
-                                               2 * kAppendsPerStream - 1)));
+  EXPECT_THAT(head.out,
+              HasSubstr(absl::StrCat("revision ", 2 * kAppendsPerStream - 1)));
   testing::ProcessResult missing = Ctl({"head", "complaint-404"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));

@@ -37,10 +37,9 @@ absl::StatusOr<std::string> RawDb::GetRecord(uint64_t position) {
 absl::Status RawDb::PutRecord(uint64_t position, const std::string& value) {
   rocksdb::WriteOptions write;
   write.sync = true;
-  return internal::FromRocks(
-      db_->Put(write, handles_[internal::kEvents],
-               internal::PositionKey(position), value),
-      "writing a record");
+  return internal::FromRocks(db_->Put(write, handles_[internal::kEvents],
+                                      internal::PositionKey(position), value),
+                             "writing a record");
 }
 
 }  // namespace ledger::testing

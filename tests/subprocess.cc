@@ -39,7 +39,8 @@ pid_t Spawn(const std::vector<std::string>& argv, int stdout_fd,
     posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
   }
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   const int error =
@@ -59,8 +60,10 @@ int WaitFor(pid_t pid) {
 ProcessResult Run(const std::vector<std::string>& argv) {
   TempDir dir;
   const std::string out_path = dir.Sub("out"), err_path = dir.Sub("err");
-  const int out = open(out_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
-  const int err = open(err_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  const int out =
+      open(out_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  const int err =
+      open(err_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
   const int status = WaitFor(Spawn(argv, out, err));
   close(out);
   close(err);

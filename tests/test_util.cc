@@ -37,8 +37,8 @@ AppendRequest Request(std::string stream, size_t n, ExpectedRevision expected,
   request.expected = expected;
   request.command_id = std::move(command_id);
   for (size_t i = 0; i < n; ++i) {
-    request.events.push_back(Event("test.Happened",
-                                   absl::StrCat(stream, "/payload-", i)));
+    request.events.push_back(
+        Event("test.Happened", absl::StrCat(stream, "/payload-", i)));
   }
   request.stream_id = std::move(stream);
   return request;

@@ -132,7 +132,8 @@ void Fill(EventStore& store, uint64_t target) {
   const int bytes = absl::GetFlag(FLAGS_payload_bytes);
   for (uint64_t i = 0; store.log_head().position_last < target; ++i) {
     const uint64_t missing = target - store.log_head().position_last;
-    const int n = static_cast<int>(std::min<uint64_t>(missing, kMaxEventsPerAppend));
+    const int n =
+        static_cast<int>(std::min<uint64_t>(missing, kMaxEventsPerAppend));
     AppendRequest request = MakeRequest(99, i, n, bytes);
     request.stream_id = absl::StrCat("fill-", i);
     if (!store.Append(std::move(request)).ok()) std::abort();
@@ -144,11 +145,11 @@ void Fill(EventStore& store, uint64_t target) {
 double Replay(const EventStore& store, uint64_t* events) {
   const auto start = Clock::now();
   uint64_t n = 0;
-  absl::Status s = store.ScanAll(1, store.log_head().position_last,
-                                 [&n](const v1::Event&) {
-                                   ++n;
-                                   return true;
-                                 });
+  absl::Status s =
+      store.ScanAll(1, store.log_head().position_last, [&n](const v1::Event&) {
+        ++n;
+        return true;
+      });
   if (!s.ok()) {
     std::fprintf(stderr, "replay failed: %s\n", s.ToString().c_str());
     std::abort();
@@ -172,7 +173,8 @@ double ReadAllPages(const EventStore& store) {
     if (page->empty()) break;
     next = page->back().position() + 1;
   }
-  return (next - 1) / std::chrono::duration<double>(Clock::now() - start).count();
+  return (next - 1) /
+         std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 // A fresh directory for the store, removed at exit, unless --data_dir.
@@ -234,20 +236,21 @@ int Main() {
         PerGroup(writer.events, writer), PerGroup(writer.stage_us, writer),
         PerGroup(writer.write_us, writer));
   } else {
-    std::printf("durable appends: %.0f events/s (%zu appends of %d events, "
-                "%d appenders x %d in flight), latency p50 %u us, p99 %u us\n",
-                append_eps, appends.latencies_us.size(),
-                absl::GetFlag(FLAGS_events_per_append),
-                absl::GetFlag(FLAGS_appenders), absl::GetFlag(FLAGS_inflight),
-                p50, p99);
-    std::printf("group commits: %.1f events each, %.0f us staging, %.0f us "
-                "in RocksDB Write (fsync included)\n",
-                PerGroup(writer.events, writer),
-                PerGroup(writer.stage_us, writer),
-                PerGroup(writer.write_us, writer));
-    std::printf("replay (ScanAll): %.0f events/s over %lu events, each "
-                "decoded, hashed and chain-checked\n",
-                replay_eps, replayed);
+    std::printf(
+        "durable appends: %.0f events/s (%zu appends of %d events, "
+        "%d appenders x %d in flight), latency p50 %u us, p99 %u us\n",
+        append_eps, appends.latencies_us.size(),
+        absl::GetFlag(FLAGS_events_per_append), absl::GetFlag(FLAGS_appenders),
+        absl::GetFlag(FLAGS_inflight), p50, p99);
+    std::printf(
+        "group commits: %.1f events each, %.0f us staging, %.0f us "
+        "in RocksDB Write (fsync included)\n",
+        PerGroup(writer.events, writer), PerGroup(writer.stage_us, writer),
+        PerGroup(writer.write_us, writer));
+    std::printf(
+        "replay (ScanAll): %.0f events/s over %lu events, each "
+        "decoded, hashed and chain-checked\n",
+        replay_eps, replayed);
     std::printf("ReadAll pages of %u: %.0f events/s\n", kMaxPageSize,
                 read_all_eps);
   }

@@ -8,13 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define LEDGER_CHECK(condition, reason)                                    \
-  do {                                                                     \
-    if (!(condition)) [[unlikely]] {                                       \
-      std::fprintf(stderr, "%s:%d: LEDGER_CHECK failed: %s (%s)\n",        \
-                   __FILE__, __LINE__, #condition, reason);                \
-      std::abort();                                                        \
-    }                                                                      \
+#define LEDGER_CHECK(condition, reason)                                       \
+  do {                                                                        \
+    if (!(condition)) [[unlikely]] {                                          \
+      std::fprintf(stderr, "%s:%d: LEDGER_CHECK failed: %s (%s)\n", __FILE__, \
+                   __LINE__, #condition, reason);                             \
+      std::abort();                                                           \
+    }                                                                         \
   } while (false)
 
 #endif  // LEDGER_BASE_CHECK_H_

@@ -9,12 +9,12 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                               \
-  do {                                                      \
-    if (absl::Status ledger_status_ = (expr);               \
-        !ledger_status_.ok()) [[unlikely]] {                \
-      return ledger_status_;                                \
-    }                                                       \
+#define RETURN_IF_ERROR(expr)                                       \
+  do {                                                              \
+    if (absl::Status ledger_status_ = (expr); !ledger_status_.ok()) \
+        [[unlikely]] {                                              \
+      return ledger_status_;                                        \
+    }                                                               \
   } while (false)
 
 #define LEDGER_STATUS_CONCAT_INNER_(a, b) a##b
@@ -22,8 +22,8 @@
 
 // ASSIGN_OR_RETURN(T x, StatusOrExpr): declares or assigns the value, or
 // returns the error from the enclosing function.
-#define ASSIGN_OR_RETURN(lhs, expr)                                         \
-  LEDGER_ASSIGN_OR_RETURN_IMPL_(                                            \
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  LEDGER_ASSIGN_OR_RETURN_IMPL_(    \
       LEDGER_STATUS_CONCAT_(ledger_statusor_, __LINE__), lhs, expr)
 
 #define LEDGER_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \

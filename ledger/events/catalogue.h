@@ -19,7 +19,8 @@ namespace ledger {
 const std::vector<const google::protobuf::Descriptor*>& AllEventTypes();
 
 // The payload type named `event_type`, or nullptr when it is not an event.
-const google::protobuf::Descriptor* FindEventType(const std::string& event_type);
+const google::protobuf::Descriptor* FindEventType(
+    const std::string& event_type);
 
 // Decodes the payload of `event` as the type its event_type names.
 // NOT_FOUND for an unknown type, DATA_LOSS when the bytes do not parse.

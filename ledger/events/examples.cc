@@ -91,8 +91,7 @@ void AddReferenceData(Builder& b) {
   station->set_head_agent_id("station-head-chen");
   station->set_region("east");
 
-  auto* volume =
-      b.Add<v1::StationMonthlyVolumeRecorded>("ref-stations", kHead);
+  auto* volume = b.Add<v1::StationMonthlyVolumeRecorded>("ref-stations", kHead);
   volume->set_station_id("station-east-03");
   volume->mutable_month()->set_year(2026);
   volume->mutable_month()->set_month(10);

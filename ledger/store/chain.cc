@@ -25,8 +25,7 @@ void AppendBytes(std::string* dst, const std::string& bytes) {
 }  // namespace
 
 const std::string& GenesisHash() {
-  static const std::string* const kGenesis =
-      new std::string(kHashBytes, '\0');
+  static const std::string* const kGenesis = new std::string(kHashBytes, '\0');
   return *kGenesis;
 }
 
@@ -71,10 +70,11 @@ std::string ComputeEventHash(const v1::Event& event) {
 absl::Status CheckEventHash(const v1::Event& event) {
   if (event.hash().size() != kHashBytes ||
       event.previous_hash().size() != kHashBytes) {
-    return DataLossAt(event.position(), absl::StrCat(
-        "event at position ", event.position(), ": hash fields are ",
-        event.hash().size(), " and ", event.previous_hash().size(),
-        " bytes, want ", kHashBytes));
+    return DataLossAt(event.position(),
+                      absl::StrCat("event at position ", event.position(),
+                                   ": hash fields are ", event.hash().size(),
+                                   " and ", event.previous_hash().size(),
+                                   " bytes, want ", kHashBytes));
   }
   unsigned char digest[kHashBytes];
   HashInto(event, digest);
@@ -108,11 +108,10 @@ absl::Status ChainVerifier::Link(const v1::Event& event) {
 
 absl::Status ChainVerifier::CheckLink(const v1::Event& event) const {
   if (event.position() != position_last_ + 1) {
-    return DataLossAt(position_last_ + 1,
-                      absl::StrCat("chain broken at position ",
-                                   position_last_ + 1,
-                                   ": next event has position ",
-                                   event.position()));
+    return DataLossAt(
+        position_last_ + 1,
+        absl::StrCat("chain broken at position ", position_last_ + 1,
+                     ": next event has position ", event.position()));
   }
   if (event.previous_hash() != hash_last_) {
     return DataLossAt(

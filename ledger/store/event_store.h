@@ -108,9 +108,9 @@ enum class ReadDirection { kForward, kBackward };
 // Counters of the group-commit writer since the store opened, for metrics
 // and benchmarks. Times are from a monotonic clock, not the store's Clock.
 struct WriterStats {
-  uint64_t groups = 0;   // Group commits written.
-  uint64_t appends = 0;  // Appends in them, accepted or refused.
-  uint64_t events = 0;   // Events written.
+  uint64_t groups = 0;    // Group commits written.
+  uint64_t appends = 0;   // Appends in them, accepted or refused.
+  uint64_t events = 0;    // Events written.
   uint64_t stage_us = 0;  // Checking and encoding appends.
   uint64_t write_us = 0;  // In RocksDB's Write, fsync included.
 };

@@ -38,8 +38,9 @@ absl::StatusOr<LogHead> RecoverLogHead(rocksdb::DB* db,
   RETURN_IF_ERROR(FromRocks(it->status(), "seeking the last event"));
   if (!it->Valid()) return LogHead{0, GenesisHash()};
   if (it->key().size() != 8) {
-    return absl::DataLossError("the last key of the events family is not a "
-                               "position");
+    return absl::DataLossError(
+        "the last key of the events family is not a "
+        "position");
   }
   const uint64_t position = DecodeFixed64BE(it->key().ToStringView());
   v1::Event last;
@@ -59,8 +60,10 @@ absl::Status CheckFormat(rocksdb::DB* db, bool read_only) {
   RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
   if (format != kFormatVersion) {
     return absl::FailedPreconditionError(
-        absl::StrCat("store format ", format, " is not supported (this build "
-                     "reads format ", kFormatVersion, ")"));
+        absl::StrCat("store format ", format,
+                     " is not supported (this build "
+                     "reads format ",
+                     kFormatVersion, ")"));
   }
   return absl::OkStatus();
 }
@@ -127,8 +130,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int i = 0; i < internal::kNumColumnFamilies; ++i) {
-    families.emplace_back(internal::kColumnFamilies[i],
-                          internal::FamilyOptions(static_cast<ColumnFamily>(i)));
+    families.emplace_back(
+        internal::kColumnFamilies[i],
+        internal::FamilyOptions(static_cast<ColumnFamily>(i)));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
@@ -145,9 +149,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
 
   absl::Status ready = internal::CheckFormat(db.get(), options.read_only);
   absl::StatusOr<LogHead> head =
-      ready.ok() ? internal::RecoverLogHead(db.get(),
-                                            handles[internal::kEvents])
-                 : absl::StatusOr<LogHead>(ready);
+      ready.ok()
+          ? internal::RecoverLogHead(db.get(), handles[internal::kEvents])
+          : absl::StatusOr<LogHead>(ready);
   if (!head.ok()) {
     for (auto* handle : handles) {
       db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();

@@ -39,8 +39,8 @@ bool PageFull(const std::vector<v1::Event>& page, size_t bytes,
 }  // namespace
 
 absl::Status RocksEventStore::ParseRecord(uint64_t position,
-                                         const rocksdb::Slice& value,
-                                         v1::Event* event) {
+                                          const rocksdb::Slice& value,
+                                          v1::Event* event) {
   if (!event->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return DataLossAt(position, absl::StrCat("record at position ", position,
                                              " cannot be decoded"));
@@ -54,8 +54,8 @@ absl::Status RocksEventStore::ParseRecord(uint64_t position,
 }
 
 absl::Status RocksEventStore::DecodeRecord(uint64_t position,
-                                          const rocksdb::Slice& value,
-                                          v1::Event* event) {
+                                           const rocksdb::Slice& value,
+                                           v1::Event* event) {
   RETURN_IF_ERROR(ParseRecord(position, value, event));
   return CheckEventHash(*event);
 }
@@ -187,12 +187,12 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadAll(
   ASSIGN_OR_RETURN(const uint32_t page_size, PageSize(limit));
   std::vector<v1::Event> page;
   size_t bytes = 0;
-  RETURN_IF_ERROR(ScanAll(from_position, page_size,
-                          [&](const v1::Event& event) {
-                            bytes += event.ByteSizeLong();
-                            page.push_back(event);
-                            return !PageFull(page, bytes, page_size);
-                          }));
+  RETURN_IF_ERROR(
+      ScanAll(from_position, page_size, [&](const v1::Event& event) {
+        bytes += event.ByteSizeLong();
+        page.push_back(event);
+        return !PageFull(page, bytes, page_size);
+      }));
   return page;
 }
 
@@ -226,8 +226,8 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
        forward ? it->Next() : it->Prev()) {
     const rocksdb::Slice key = it->key();
     if (key.size() != prefix.size() + 8 || it->value().size() != 8) {
-      return absl::DataLossError(absl::StrCat(
-          "a stream index entry of ", stream_id, " is malformed"));
+      return absl::DataLossError(
+          absl::StrCat("a stream index entry of ", stream_id, " is malformed"));
     }
     const uint64_t revision =
         DecodeFixed64BE(key.ToStringView().substr(prefix.size()));
@@ -235,19 +235,17 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
     rocksdb::Status s =
         db_->Get(read, cf(kEvents), PositionKey(position), &value);
     if (s.IsNotFound()) {
-      return DataLossAt(position, absl::StrCat(
-                                      "stream ", stream_id, " revision ",
-                                      revision, " points to missing position ",
-                                      position));
+      return DataLossAt(
+          position, absl::StrCat("stream ", stream_id, " revision ", revision,
+                                 " points to missing position ", position));
     }
     RETURN_IF_ERROR(FromRocks(s, "reading an event"));
     v1::Event event;
     RETURN_IF_ERROR(DecodeRecord(position, value, &event));
     if (event.stream_id() != stream_id || event.revision() != revision) {
-      return DataLossAt(position,
-                        absl::StrCat("record at position ", position,
-                                     " is not revision ", revision,
-                                     " of stream ", stream_id));
+      return DataLossAt(position, absl::StrCat("record at position ", position,
+                                               " is not revision ", revision,
+                                               " of stream ", stream_id));
     }
     bytes += value.size();
     page.push_back(std::move(event));
@@ -269,8 +267,7 @@ absl::StatusOr<StreamHead> RocksEventStore::Head(
   RETURN_IF_ERROR(FromRocks(s, "reading a stream head"));
   if (value.size() != 16) {
     return absl::DataLossError(
-        absl::StrCat("the head record of stream ", stream_id,
-                     " is malformed"));
+        absl::StrCat("the head record of stream ", stream_id, " is malformed"));
   }
   return StreamHead{DecodeFixed64BE(value),
                     DecodeFixed64BE(std::string_view(value).substr(8))};

@@ -64,8 +64,10 @@ void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
       refused = absl::UnavailableError("the store is closing");
     } else if (queue_.size() >= kMaxPendingAppends) {
       refused = absl::ResourceExhaustedError(
-          absl::StrCat(queue_.size(), " appends are waiting for the writer, "
-                       "the limit is ", kMaxPendingAppends, "; retry later"));
+          absl::StrCat(queue_.size(),
+                       " appends are waiting for the writer, "
+                       "the limit is ",
+                       kMaxPendingAppends, "; retry later"));
     } else {
       queue_.push_back(std::move(pending));
       return;
@@ -112,9 +114,9 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
   std::vector<absl::StatusOr<AppendResult>> results;
   results.reserve(pending.size());
   for (const PendingAppend& p : pending) {
-    results.push_back(write_error_.ok() ? Stage(p, &group)
-                                        : absl::StatusOr<AppendResult>(
-                                              write_error_));
+    results.push_back(write_error_.ok()
+                          ? Stage(p, &group)
+                          : absl::StatusOr<AppendResult>(write_error_));
   }
   const auto write_start = std::chrono::steady_clock::now();
 
@@ -166,9 +168,8 @@ void RocksEventStore::RecordGroup(
   stats_.write_us += duration_cast<microseconds>(now - write_start).count();
 }
 
-absl::StatusOr<std::optional<v1::CommandRecord>>
-RocksEventStore::LookUpCommand(const std::string& command_id,
-                               const Group& group) const {
+absl::StatusOr<std::optional<v1::CommandRecord>> RocksEventStore::LookUpCommand(
+    const std::string& command_id, const Group& group) const {
   if (auto it = group.commands.find(command_id); it != group.commands.end()) {
     return it->second;
   }
@@ -179,9 +180,8 @@ RocksEventStore::LookUpCommand(const std::string& command_id,
   RETURN_IF_ERROR(FromRocks(s, "looking up a command id"));
   v1::CommandRecord record;
   if (!record.ParseFromString(value)) {
-    return absl::DataLossError(
-        absl::StrCat("the record of command id ", command_id,
-                     " cannot be decoded"));
+    return absl::DataLossError(absl::StrCat("the record of command id ",
+                                            command_id, " cannot be decoded"));
   }
   return record;
 }
@@ -210,20 +210,20 @@ absl::Status CheckExpected(const std::string& stream_id,
       return absl::OkStatus();
     case ExpectedRevision::Kind::kNoStream:
       if (!head.has_value()) return absl::OkStatus();
-      return absl::AbortedError(absl::StrCat(
-          "expected stream ", stream_id, " not to exist, but it is at "
-          "revision ", head->revision_last));
+      return absl::AbortedError(absl::StrCat("expected stream ", stream_id,
+                                             " not to exist, but it is at "
+                                             "revision ",
+                                             head->revision_last));
     case ExpectedRevision::Kind::kExact:
       if (!head.has_value()) {
         return absl::AbortedError(absl::StrCat(
-            "expected stream ", stream_id, " at revision ",
-            expected.revision(), ", but the stream does not exist"));
+            "expected stream ", stream_id, " at revision ", expected.revision(),
+            ", but the stream does not exist"));
       }
       if (head->revision_last != expected.revision()) {
         return absl::AbortedError(absl::StrCat(
-            "expected stream ", stream_id, " at revision ",
-            expected.revision(), ", but it is at revision ",
-            head->revision_last));
+            "expected stream ", stream_id, " at revision ", expected.revision(),
+            ", but it is at revision ", head->revision_last));
       }
       return absl::OkStatus();
   }
@@ -253,8 +253,8 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
       return absl::AlreadyExistsError(absl::StrCat(
           "command id ", request.command_id,
           " was already used for different content (stream ",
-          earlier->stream_id(), ", positions ", earlier->position_first(),
-          "..", earlier->position_last(), ")"));
+          earlier->stream_id(), ", positions ", earlier->position_first(), "..",
+          earlier->position_last(), ")"));
     }
   }
   ASSIGN_OR_RETURN(std::optional<StreamHead> head,
@@ -296,9 +296,9 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
   result.position_last = group->next_position - 1;
   result.revision_last = revision - 1;
   // Guaranteed by the single writer: positions only grow, one per event.
-  LEDGER_CHECK(result.position_last - result.position_first + 1 ==
-                   request.events.size(),
-               "positions are gap-free");
+  LEDGER_CHECK(
+      result.position_last - result.position_first + 1 == request.events.size(),
+      "positions are gap-free");
 
   const StreamHead new_head{result.revision_last, result.position_last};
   group->batch.Put(cf(kHeads), request.stream_id,

@@ -43,11 +43,21 @@ std::string JsonQuote(absl::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += absl::StrFormat("\\u%04x", c);
@@ -60,25 +70,31 @@ std::string JsonQuote(absl::string_view s) {
   return out;
 }
 
-std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
+std::string Hex(absl::string_view bytes) {
+  return absl::BytesToHexString(bytes);
+}
 
 std::string EventJson(const v1::Event& e) {
-  std::string json = absl::StrCat(
-      "{\"position\":", e.position(), ",\"stream_id\":", JsonQuote(e.stream_id()),
-      ",\"revision\":", e.revision(), ",\"event_type\":",
-      JsonQuote(e.event_type()), ",\"recorded_time\":",
-      JsonQuote(RecordedTime(e)), ",\"recorded_time_us\":",
-      e.recorded_time_us(), ",\"actor\":", JsonQuote(e.actor()),
-      ",\"command_id\":", JsonQuote(e.command_id()), ",\"correlation_id\":",
-      JsonQuote(e.correlation_id()), ",\"causation_id\":",
-      JsonQuote(e.causation_id()), ",\"schema_version\":", e.schema_version());
+  std::string json =
+      absl::StrCat("{\"position\":", e.position(),
+                   ",\"stream_id\":", JsonQuote(e.stream_id()),
+                   ",\"revision\":", e.revision(),
+                   ",\"event_type\":", JsonQuote(e.event_type()),
+                   ",\"recorded_time\":", JsonQuote(RecordedTime(e)),
+                   ",\"recorded_time_us\":", e.recorded_time_us(),
+                   ",\"actor\":", JsonQuote(e.actor()),
+                   ",\"command_id\":", JsonQuote(e.command_id()),
+                   ",\"correlation_id\":", JsonQuote(e.correlation_id()),
+                   ",\"causation_id\":", JsonQuote(e.causation_id()),
+                   ",\"schema_version\":", e.schema_version());
   if (std::optional<std::string> payload = PayloadJson(e)) {
     absl::StrAppend(&json, ",\"payload\":", *payload);
   } else {
     absl::StrAppend(&json, ",\"payload_base64\":",
                     JsonQuote(absl::Base64Escape(e.payload())));
   }
-  absl::StrAppend(&json, ",\"previous_hash\":", JsonQuote(Hex(e.previous_hash())),
+  absl::StrAppend(&json,
+                  ",\"previous_hash\":", JsonQuote(Hex(e.previous_hash())),
                   ",\"hash\":", JsonQuote(Hex(e.hash())), "}");
   return json;
 }

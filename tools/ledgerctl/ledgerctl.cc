@@ -31,8 +31,7 @@ class Client {
   // Runs one unary call with a deadline; DATA_LOSS keeps the broken
   // position the server named in its trailers.
   template <typename Request, typename Response, typename Method>
-  absl::Status Call(Method method, const Request& request,
-                    Response* response) {
+  absl::Status Call(Method method, const Request& request, Response* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(30));
@@ -42,9 +41,9 @@ class Client {
     auto it = trailers.find(kBrokenPositionMetadata);
     uint64_t position = 0;
     if (absl::IsDataLoss(status) && it != trailers.end() &&
-        absl::SimpleAtoi(absl::string_view(it->second.data(),
-                                           it->second.size()),
-                         &position)) {
+        absl::SimpleAtoi(
+            absl::string_view(it->second.data(), it->second.size()),
+            &position)) {
       return DataLossAt(position, status.message());
     }
     return status;
@@ -97,7 +96,8 @@ int ReadCommand(const std::string& stream, const Options& options,
   while (remaining > 0) {
     request.set_limit(PageLimit(remaining));
     v1::ReadStreamResponse response;
-    absl::Status s = client.Call(&v1::Ledger::Stub::ReadStream, request, &response);
+    absl::Status s =
+        client.Call(&v1::Ledger::Stub::ReadStream, request, &response);
     if (!s.ok()) return Fail(err, s);
     for (const v1::Event& e : response.events()) printer.Print(e);
     remaining -= std::min<uint64_t>(remaining, response.events_size());
@@ -118,7 +118,8 @@ int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
   while (remaining > 0) {
     request.set_limit(PageLimit(remaining));
     v1::ReadAllResponse response;
-    absl::Status s = client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
+    absl::Status s =
+        client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
     if (!s.ok()) return Fail(err, s);
     if (response.events().empty()) break;
     for (const v1::Event& e : response.events()) printer.Print(e);
@@ -196,7 +197,8 @@ int VerifyCommand(const Options& options, std::ostream& out,
     request.set_from_position(from);
     request.set_limit(limit);
     v1::ReadAllResponse response;
-    absl::Status s = client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
+    absl::Status s =
+        client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
     if (!s.ok()) return absl::StatusOr<std::vector<v1::Event>>(s);
     return absl::StatusOr<std::vector<v1::Event>>(std::vector<v1::Event>(
         response.events().begin(), response.events().end()));

@@ -6,15 +6,19 @@
 #include "tools/ledgerctl/ledgerctl.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd address");
-ABSL_FLAG(std::string, format, "text", "text (for people) or json (one "
+ABSL_FLAG(std::string, format, "text",
+          "text (for people) or json (one "
           "object per line, for scripts)");
 ABSL_FLAG(uint64_t, from, 1, "log: first position");
-ABSL_FLAG(uint64_t, limit, 0, "read/log: most events (0: all for read, 100 "
+ABSL_FLAG(uint64_t, limit, 0,
+          "read/log: most events (0: all for read, 100 "
           "for log)");
-ABSL_FLAG(int64_t, from_revision, -1, "read: first revision (-1: from the "
+ABSL_FLAG(int64_t, from_revision, -1,
+          "read: first revision (-1: from the "
           "start, or the end with --backward)");
 ABSL_FLAG(bool, backward, false, "read: newest first");
-ABSL_FLAG(std::string, data_dir, "", "verify: check this data directory "
+ABSL_FLAG(std::string, data_dir, "",
+          "verify: check this data directory "
           "offline instead of asking the server");
 
 int main(int argc, char** argv) {
@@ -29,8 +33,8 @@ int main(int argc, char** argv) {
               << "\n";
     return ledger::ctl::kExitUsage;
   }
-  options.format =
-      format == "json" ? ledger::ctl::Format::kJson : ledger::ctl::Format::kText;
+  options.format = format == "json" ? ledger::ctl::Format::kJson
+                                    : ledger::ctl::Format::kText;
   options.from = absl::GetFlag(FLAGS_from);
   options.limit = absl::GetFlag(FLAGS_limit);
   if (const int64_t r = absl::GetFlag(FLAGS_from_revision); r >= 0) {

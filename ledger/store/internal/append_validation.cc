@@ -24,8 +24,8 @@ absl::Status ValidateEvent(size_t index, const ProposedEvent& event) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, "event_type is empty"));
   }
-  RETURN_IF_ERROR(CheckLength(where + "event_type", event.event_type,
-                              kMaxEventTypeBytes));
+  RETURN_IF_ERROR(
+      CheckLength(where + "event_type", event.event_type, kMaxEventTypeBytes));
   RETURN_IF_ERROR(CheckLength(where + "actor", event.actor, kMaxActorBytes));
   RETURN_IF_ERROR(CheckLength(where + "correlation_id", event.correlation_id,
                               kMaxCorrelationIdBytes));
@@ -39,10 +39,9 @@ absl::Status ValidateEvent(size_t index, const ProposedEvent& event) {
                        event.actor.size() + event.correlation_id.size() +
                        event.causation_id.size();
   if (bytes > kMaxEventBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("events[", index, "] is ", bytes,
-                     " bytes with its metadata, the limit is ",
-                     kMaxEventBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "events[", index, "] is ", bytes,
+        " bytes with its metadata, the limit is ", kMaxEventBytes));
   }
   return absl::OkStatus();
 }
@@ -92,8 +91,8 @@ absl::Status ValidateAppend(const AppendRequest& request) {
   }
   if (bytes > kMaxAppendBytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("an append holds ", bytes,
-                     " payload bytes, the limit is ", kMaxAppendBytes));
+        absl::StrCat("an append holds ", bytes, " payload bytes, the limit is ",
+                     kMaxAppendBytes));
   }
   return absl::OkStatus();
 }

@@ -4,9 +4,9 @@
 #define LEDGER_STORE_INTERNAL_APPEND_VALIDATION_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "ledger/store/event_store.h"
 
 namespace ledger::internal {

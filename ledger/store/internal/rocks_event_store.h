@@ -29,10 +29,16 @@ struct ScanBatch;
 
 // Column family names; the order is the order of `handles_`.
 inline constexpr const char* kColumnFamilies[] = {
-    "default", "events", "streams",
-    "heads",                           "commands", "projections"};
-enum ColumnFamily { kDefault, kEvents, kStreams, kHeads, kCommands,
-                    kProjections, kNumColumnFamilies };
+    "default", "events", "streams", "heads", "commands", "projections"};
+enum ColumnFamily {
+  kDefault,
+  kEvents,
+  kStreams,
+  kHeads,
+  kCommands,
+  kProjections,
+  kNumColumnFamilies
+};
 
 // Key in the default column family naming the format of the store.
 inline constexpr char kFormatKey[] = "ledger_format";
@@ -50,8 +56,8 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<std::vector<v1::Event>> ReadStream(
       const std::string& stream_id, std::optional<uint64_t> from_revision,
       ReadDirection direction, uint32_t limit) const override;
-  absl::StatusOr<std::vector<v1::Event>> ReadAll(
-      uint64_t from_position, uint32_t limit) const override;
+  absl::StatusOr<std::vector<v1::Event>> ReadAll(uint64_t from_position,
+                                                 uint32_t limit) const override;
   absl::Status ScanAll(
       uint64_t from_position, uint64_t limit,
       const std::function<bool(const v1::Event&)>& visit) const override;

@@ -1,10 +1,9 @@
 #ifndef LEDGER_STORE_INTERNAL_ROCKS_STATUS_H_
 #define LEDGER_STORE_INTERNAL_ROCKS_STATUS_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "rocksdb/status.h"
 
 namespace ledger::internal {
