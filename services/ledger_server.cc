@@ -11,7 +11,7 @@
 namespace ledger {
 
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
-    LedgerServerOptions options) {
+    const LedgerServerOptions& options) {
   std::unique_ptr<LedgerServer> server(new LedgerServer());
   ASSIGN_OR_RETURN(server->store_,
                    EventStore::Open(options.data_dir, options.store));

@@ -26,7 +26,7 @@ struct LedgerServerOptions {
 class LedgerServer {
  public:
   static absl::StatusOr<std::unique_ptr<LedgerServer>> Start(
-      LedgerServerOptions options);
+      const LedgerServerOptions& options);
   ~LedgerServer();
 
   // The port actually bound.

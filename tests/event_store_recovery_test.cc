@@ -76,7 +76,7 @@ TEST(EventStoreRecoveryTest, FlippedByteIsDataLossAtItsPosition) {
   ASSERT_TRUE(raw.ok()) << raw.status();
   const absl::StatusOr<std::string> stored = (*raw)->GetRecord(kVictim);
   ASSERT_TRUE(stored.ok()) << stored.status();
-  const std::string original = *stored;
+  const std::string& original = *stored;
   // Every single-byte flip anywhere in the record is caught, by decoding or
   // by the hash, and never crashes.
   for (size_t offset = 0; offset < original.size(); ++offset) {

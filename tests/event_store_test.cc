@@ -16,7 +16,6 @@
 namespace ledger {
 namespace {
 
-using ::ledger::testing::Event;
 using ::ledger::testing::ReadWholeLog;
 using ::ledger::testing::Request;
 using ::testing::HasSubstr;

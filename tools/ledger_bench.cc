@@ -123,8 +123,9 @@ AppendStats RunAppends(EventStore& store) {
 
 uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1,
-                         static_cast<size_t>(p * sorted.size()))];
+  const auto index =
+      static_cast<size_t>(p * static_cast<double>(sorted.size()));
+  return sorted[std::min(sorted.size() - 1, index)];
 }
 
 // Tops the log up to `target` events with large appends (not measured).
@@ -155,7 +156,8 @@ double Replay(const EventStore& store, uint64_t* events) {
     std::abort();
   }
   *events = n;
-  return n / std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(n) /
+         std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 // Reads the whole log in ReadAll pages (the path the gRPC service serves,
@@ -173,7 +175,7 @@ double ReadAllPages(const EventStore& store) {
     if (page->empty()) break;
     next = page->back().position() + 1;
   }
-  return (next - 1) /
+  return static_cast<double>(next - 1) /
          std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -199,7 +201,9 @@ class BenchDir {
 };
 
 double PerGroup(uint64_t total, const WriterStats& stats) {
-  return stats.groups == 0 ? 0 : static_cast<double>(total) / stats.groups;
+  return stats.groups == 0
+             ? 0
+             : static_cast<double>(total) / static_cast<double>(stats.groups);
 }
 
 int Main() {
@@ -218,7 +222,8 @@ int Main() {
   const double read_all_eps = ReadAllPages(*store);
   store.reset();  // Closes RocksDB before the directory goes.
 
-  const double append_eps = appends.events / appends.seconds;
+  const double append_eps =
+      static_cast<double>(appends.events) / appends.seconds;
   const uint32_t p50 = Percentile(appends.latencies_us, 0.50);
   const uint32_t p99 = Percentile(appends.latencies_us, 0.99);
   if (absl::GetFlag(FLAGS_json)) {

@@ -73,7 +73,7 @@ absl::Status CheckFormat(rocksdb::DB* db, bool read_only) {
 RocksEventStore::RocksEventStore(
     std::unique_ptr<rocksdb::DB> db,
     std::vector<rocksdb::ColumnFamilyHandle*> handles,
-    EventStoreOptions options, LogHead head)
+    EventStoreOptions options, const LogHead& head)
     : db_(std::move(db)),
       handles_(std::move(handles)),
       options_(std::move(options)),

@@ -48,7 +48,7 @@ class RocksEventStore final : public EventStore {
  public:
   RocksEventStore(std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                  EventStoreOptions options, LogHead head);
+                  EventStoreOptions options, const LogHead& head);
   ~RocksEventStore() override;
 
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
