@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev
   python3-grpcio
+  # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
+  bazel-bootstrap bazel-rules-java
 )
 
 missing=()
