@@ -18,9 +18,10 @@ def ledger_cc_library(name, copts = [], **kwargs):
 def ledger_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = LEDGER_COPTS + copts, **kwargs)
 
-def ledger_cc_test(name, copts = [], deps = [], **kwargs):
+def ledger_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
     native.cc_test(
         name = name,
+        size = size,
         copts = LEDGER_COPTS + copts,
         deps = deps + ["//bazel/system:gtest_main"],
         **kwargs

@@ -9,6 +9,7 @@
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 
@@ -16,15 +17,19 @@ namespace ledger {
 namespace internal {
 namespace {
 
-rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family) {
+// One block cache for every column family of a store.
+constexpr size_t kBlockCacheBytes = 64 << 20;
+
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    ColumnFamily family, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
   // Point lookups of command ids and stream heads are mostly misses or
   // recent keys: a bloom filter saves a disk read for each miss.
   if (family == kHeads || family == kCommands || family == kStreams) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
-  table.block_cache = nullptr;  // The default 8 MiB LRU cache.
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
@@ -128,11 +133,13 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   // left to buffer on its own.
   db_options.manual_wal_flush = false;
 
+  const std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(internal::kBlockCacheBytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int i = 0; i < internal::kNumColumnFamilies; ++i) {
     families.emplace_back(
         internal::kColumnFamilies[i],
-        internal::FamilyOptions(static_cast<ColumnFamily>(i)));
+        internal::FamilyOptions(static_cast<ColumnFamily>(i), cache));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
