@@ -12,6 +12,8 @@ packages=(
   libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev
+  # The business calendar loads IANA time zones (Asia/Shanghai) from here.
+  tzdata
   python3-grpcio
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
   bazel-bootstrap bazel-rules-java
