@@ -82,51 +82,59 @@ uint32_t PageLimit(uint64_t remaining) {
   return static_cast<uint32_t>(std::min<uint64_t>(remaining, kMaxPageSize));
 }
 
+// Prints pages of events until `limit` events are printed or `next` (given
+// the request and the page just printed) says there are no more; `next`
+// also points the request at the following page.
+template <typename Request, typename Response, typename Method, typename Next>
+int PrintPages(Client& client, Method method, Request& request, uint64_t limit,
+               EventPrinter& printer, std::ostream& err, Next next) {
+  for (uint64_t remaining = limit; remaining > 0;) {
+    request.set_limit(PageLimit(remaining));
+    Response response;
+    absl::Status s = client.Call(method, request, &response);
+    if (!s.ok()) return Fail(err, s);
+    for (const v1::Event& e : response.events()) printer.Print(e);
+    remaining -= std::min<uint64_t>(remaining, response.events_size());
+    if (response.events().empty() || !next(request, response)) break;
+  }
+  return kExitOk;
+}
+
 int ReadCommand(const std::string& stream, const Options& options,
                 std::ostream& out, std::ostream& err) {
   Client client(options.target);
   EventPrinter printer(options.format, out);
-  uint64_t remaining = options.limit == 0 ? UINT64_MAX : options.limit;
   v1::ReadStreamRequest request;
   request.set_stream_id(stream);
   request.set_direction(options.backward ? v1::READ_DIRECTION_BACKWARD
                                          : v1::READ_DIRECTION_FORWARD);
   request.set_from_end(options.backward && !options.from_revision.has_value());
   request.set_from_revision(options.from_revision.value_or(0));
-  while (remaining > 0) {
-    request.set_limit(PageLimit(remaining));
-    v1::ReadStreamResponse response;
-    absl::Status s =
-        client.Call(&v1::Ledger::Stub::ReadStream, request, &response);
-    if (!s.ok()) return Fail(err, s);
-    for (const v1::Event& e : response.events()) printer.Print(e);
-    remaining -= std::min<uint64_t>(remaining, response.events_size());
-    if (response.end_of_stream() || response.events().empty()) break;
-    const uint64_t last = response.events().rbegin()->revision();
-    request.set_from_end(false);
-    request.set_from_revision(options.backward ? last - 1 : last + 1);
-  }
-  return kExitOk;
+  return PrintPages<v1::ReadStreamRequest, v1::ReadStreamResponse>(
+      client, &v1::Ledger::Stub::ReadStream, request,
+      options.limit == 0 ? UINT64_MAX : options.limit, printer, err,
+      [&options](v1::ReadStreamRequest& request,
+                 const v1::ReadStreamResponse& page) {
+        if (page.end_of_stream()) return false;
+        const uint64_t last = page.events().rbegin()->revision();
+        request.set_from_end(false);
+        request.set_from_revision(options.backward ? last - 1 : last + 1);
+        return true;
+      });
 }
 
 int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
   Client client(options.target);
   EventPrinter printer(options.format, out);
-  uint64_t remaining = options.limit == 0 ? kDefaultLogLimit : options.limit;
   v1::ReadAllRequest request;
   request.set_from_position(std::max<uint64_t>(options.from, 1));
-  while (remaining > 0) {
-    request.set_limit(PageLimit(remaining));
-    v1::ReadAllResponse response;
-    absl::Status s =
-        client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
-    if (!s.ok()) return Fail(err, s);
-    if (response.events().empty()) break;
-    for (const v1::Event& e : response.events()) printer.Print(e);
-    remaining -= std::min<uint64_t>(remaining, response.events_size());
-    request.set_from_position(response.events().rbegin()->position() + 1);
-  }
-  return kExitOk;
+  return PrintPages<v1::ReadAllRequest, v1::ReadAllResponse>(
+      client, &v1::Ledger::Stub::ReadAll, request,
+      options.limit == 0 ? kDefaultLogLimit : options.limit, printer, err,
+      [](v1::ReadAllRequest& request, const v1::ReadAllResponse& page) {
+        request.set_from_position(page.events().rbegin()->position() + 1);
+        return true;
+      });
 }
 
 int HeadCommand(const std::string& stream, const Options& options,
