@@ -191,6 +191,34 @@ TEST(EventStoreRecoveryTest, LongScanStopsAtTheFirstBrokenRecord) {
   EXPECT_EQ(report.events_verified, kBadHash - 1);
 }
 
+// A record that cannot be decoded at the very start of a batch (here the
+// second batch of 1,024) must still end the scan with DATA_LOSS, not look
+// like the end of the log.
+TEST(EventStoreRecoveryTest, LongScanReportsUndecodableRecordAtBatchStart) {
+  testing::TempDir dir;
+  constexpr uint64_t kEvents = 10000;
+  constexpr uint64_t kBroken = 1 + 1024;
+  {
+    auto store = MustOpen(dir.path());
+    for (uint64_t i = 0; i < kEvents / 100; ++i) {
+      ASSERT_TRUE(store->Append(testing::Request("complaint-1", 100)).ok());
+    }
+  }
+  {
+    auto raw = testing::RawDb::Open(dir.path());
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE((*raw)->PutRecord(kBroken, "\xff\xff\xff").ok());
+  }
+  auto store = MustOpen(dir.path(), /*read_only=*/true);
+  uint64_t visited = 0;
+  absl::Status s = store->ScanAll(1, kEvents, [&visited](const v1::Event&) {
+    ++visited;
+    return true;
+  });
+  EXPECT_EQ(BrokenPosition(s), kBroken) << s;
+  EXPECT_EQ(visited, kBroken - 1);
+}
+
 // A visitor that stops early ends the scan without error.
 TEST(EventStoreRecoveryTest, ScanStopsWhenTheVisitorSaysSo) {
   testing::TempDir dir;

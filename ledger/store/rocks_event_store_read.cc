@@ -145,6 +145,7 @@ std::pair<size_t, absl::Status> FirstBadHash(const ScanBatch& batch) {
 void RocksEventStore::FillBatch(rocksdb::Iterator& it, uint64_t* remaining,
                                 ScanBatch* batch) {
   batch->size = 0;
+  batch->error_after = absl::OkStatus();
   while (batch->size < batch->events.size() && *remaining > 0 && it.Valid()) {
     batch->error_after = ParseAt(it, &batch->events[batch->size]);
     if (!batch->error_after.ok()) return;
@@ -164,7 +165,8 @@ absl::Status RocksEventStore::ScanPipelined(
   ScanBatch batches[2];
   uint64_t remaining = limit;
   FillBatch(it, &remaining, &batches[0]);
-  for (int cur = 0; batches[cur].size > 0; cur = 1 - cur) {
+  int cur = 0;
+  for (; batches[cur].size > 0; cur = 1 - cur) {
     ScanBatch& batch = batches[cur];
     auto hashed = std::async(std::launch::async,
                              [&batch] { return FirstBadHash(batch); });
@@ -178,8 +180,9 @@ absl::Status RocksEventStore::ScanPipelined(
     }
     RETURN_IF_ERROR(batch.error_after);
   }
-  return batches[0].error_after.ok() ? absl::OkStatus()
-                                     : batches[0].error_after;
+  // The batch that ended the scan holds no events; its error, if any, is
+  // the first broken record after everything visited.
+  return batches[cur].error_after;
 }
 
 absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadAll(
