@@ -34,16 +34,8 @@ std::vector<v1::Event> StoredExamples() {
       absl::FromUnixSeconds(1791763200));  // 2026-10-12T00:00:00Z
   auto store = EventStore::Open(dir.path(), options);
   EXPECT_TRUE(store.ok()) << store.status();
-  int n = 0;
-  for (const ExampleEvent& example : ExampleEvents()) {
-    AppendRequest request;
-    request.stream_id = example.stream_id;
-    request.command_id = absl::StrCat("example-", ++n);
-    request.events.push_back({example.payload->GetDescriptor()->full_name(),
-                              example.payload->SerializeAsString(),
-                              example.actor, "example", "", 1});
-    EXPECT_TRUE((*store)->Append(std::move(request)).ok());
-  }
+  absl::StatusOr<int> appended = AppendExamples(**store, "example");
+  EXPECT_TRUE(appended.ok()) << appended.status();
   auto events = testing::ReadWholeLog(**store);
   EXPECT_TRUE(events.ok()) << events.status();
   return *events;

@@ -6,7 +6,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/str_cat.h"
 #include "ledger/events/examples.h"
 #include "ledger/store/event_store.h"
 
@@ -26,22 +25,12 @@ int main(int argc, char** argv) {
                 dir.c_str());
     return 0;
   }
-  int n = 0;
-  for (const ledger::ExampleEvent& example : ledger::ExampleEvents()) {
-    ledger::AppendRequest request;
-    request.stream_id = example.stream_id;
-    request.command_id = absl::StrCat("seed-", ++n);
-    request.events.push_back({example.payload->GetDescriptor()->full_name(),
-                              example.payload->SerializeAsString(),
-                              example.actor, "seed", "", 1});
-    auto result = (*store)->Append(std::move(request));
-    if (!result.ok()) {
-      std::fprintf(stderr, "ledger_seed: %s\n",
-                   result.status().ToString().c_str());
-      return 1;
-    }
+  absl::StatusOr<int> n = ledger::AppendExamples(**store, "seed");
+  if (!n.ok()) {
+    std::fprintf(stderr, "ledger_seed: %s\n", n.status().ToString().c_str());
+    return 1;
   }
-  std::printf("ledger_seed: appended %d example events to %s\n", n,
+  std::printf("ledger_seed: appended %d example events to %s\n", *n,
               dir.c_str());
   return 0;
 }

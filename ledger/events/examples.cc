@@ -1,5 +1,6 @@
 #include "ledger/events/examples.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/base/check.h"
 #include "ledger/v1/complaint_events.pb.h"
@@ -248,6 +249,21 @@ std::vector<ExampleEvent> ExampleEvents() {
   AddHandling(b);
   AddClosing(b);
   return b.Take();
+}
+
+absl::StatusOr<int> AppendExamples(EventStore& store, const std::string& tag) {
+  int n = 0;
+  for (const ExampleEvent& example : ExampleEvents()) {
+    AppendRequest request;
+    request.stream_id = example.stream_id;
+    request.command_id = absl::StrCat(tag, "-", ++n);
+    request.events.push_back({example.payload->GetDescriptor()->full_name(),
+                              example.payload->SerializeAsString(),
+                              example.actor, tag, "", 1});
+    absl::StatusOr<AppendResult> result = store.Append(std::move(request));
+    if (!result.ok()) return result.status();
+  }
+  return n;
 }
 
 }  // namespace ledger

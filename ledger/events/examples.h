@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "ledger/store/event_store.h"
 
 namespace ledger {
 
@@ -22,6 +24,10 @@ struct ExampleEvent {
 // In an order that makes sense as history: reference data first, then the
 // complaint from intake to sign-off. Exactly one event of each type.
 std::vector<ExampleEvent> ExampleEvents();
+
+// Appends ExampleEvents() to `store`, one append each, with command ids
+// "<tag>-1", "<tag>-2", ... and correlation id `tag`. Returns how many.
+absl::StatusOr<int> AppendExamples(EventStore& store, const std::string& tag);
 
 }  // namespace ledger
 
