@@ -29,7 +29,7 @@ class Sha256 {
   // The digest as a 32-byte string. The object must not be used afterwards.
   std::string Finish() {
     std::string digest(SHA256_DIGEST_LENGTH, '\0');
-    SHA256_Final(reinterpret_cast<unsigned char*>(digest.data()), &ctx_);
+    Finish(reinterpret_cast<unsigned char*>(digest.data()));
     return digest;
   }
 
