@@ -171,6 +171,52 @@ TEST_F(EventStoreTest, SameCommandIdWithDifferentContentIsAlreadyExists) {
   EXPECT_EQ(LogLength(), 1u);
 }
 
+TEST_F(EventStoreTest, FingerprintRecognisesARetryWhoseEventsDiffer) {
+  AppendRequest first =
+      Request("complaint-1", 1, ExpectedRevision::Any(), "cmd-f");
+  first.command_fingerprint = "receive:alice:hash-of-request";
+  AppendResult original = MustAppend(first);
+
+  // Decided again a moment later: same command, different stamped time.
+  AppendRequest retry = first;
+  retry.events[0].payload = "decided later";
+  AppendResult again = MustAppend(retry);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.position_first, original.position_first);
+
+  AppendRequest other = first;
+  other.command_fingerprint = "receive:alice:another-request";
+  EXPECT_EQ(store_->Append(other).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(LogLength(), 1u);
+}
+
+TEST_F(EventStoreTest, FindCommandAnswersBeforeDecidingAgain) {
+  EXPECT_EQ(*store_->FindCommand("cmd-f", "fp"), std::nullopt);
+  AppendRequest request =
+      Request("complaint-7", 2, ExpectedRevision::Any(), "cmd-f");
+  request.command_fingerprint = "fp";
+  AppendResult original = MustAppend(request);
+
+  absl::StatusOr<std::optional<CommandOutcome>> found =
+      store_->FindCommand("cmd-f", "fp");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->stream_id, "complaint-7");
+  EXPECT_TRUE((*found)->result.duplicate);
+  EXPECT_EQ((*found)->result.position_last, original.position_last);
+  EXPECT_EQ((*found)->result.revision_last, original.revision_last);
+
+  absl::StatusOr<std::optional<CommandOutcome>> reused =
+      store_->FindCommand("cmd-f", "other");
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(reused.status().message(), HasSubstr("complaint-7"));
+  // An id used by an append without a fingerprint is never "the same".
+  MustAppend(Request("complaint-8", 1, ExpectedRevision::Any(), "cmd-e"));
+  EXPECT_EQ(store_->FindCommand("cmd-e", "fp").status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
 TEST_F(EventStoreTest, RejectedMultiEventAppendWritesNothing) {
   MustAppend(Request("complaint-1", 3));
   absl::StatusOr<AppendResult> r =

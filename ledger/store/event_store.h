@@ -80,6 +80,12 @@ struct AppendRequest {
   // Idempotency key. A retry with the same id and content returns the
   // original result and appends nothing. Empty: no idempotency.
   std::string command_id;
+  // What makes a retry "the same content". Empty: the stream id and the
+  // events. Set it when the events depend on when they were decided (a
+  // deadline computed from the clock), so that a retry decided a moment
+  // later is still recognised: e.g. a hash of the command that produced
+  // them. Only meaningful with a command id.
+  std::string command_fingerprint;
 };
 
 struct AppendResult {
@@ -90,6 +96,12 @@ struct AppendResult {
   // True when this is the result of an earlier append with the same
   // command id; nothing new was written.
   bool duplicate = false;
+};
+
+// An earlier append found by its command id.
+struct CommandOutcome {
+  std::string stream_id;
+  AppendResult result;  // result.duplicate is true.
 };
 
 struct StreamHead {
@@ -169,6 +181,13 @@ class EventStore {
   virtual absl::Status ScanAll(
       uint64_t from_position, uint64_t limit,
       const std::function<bool(const v1::Event&)>& visit) const = 0;
+
+  // The earlier append with `command_id`, if any, so that a command can be
+  // answered before it is decided again. ALREADY_EXISTS when that append was
+  // made with a different `command_fingerprint` (see AppendRequest).
+  virtual absl::StatusOr<std::optional<CommandOutcome>> FindCommand(
+      const std::string& command_id,
+      const std::string& command_fingerprint) const = 0;
 
   // NOT_FOUND when the stream has no events.
   virtual absl::StatusOr<StreamHead> Head(

@@ -169,9 +169,12 @@ void RocksEventStore::RecordGroup(
 }
 
 absl::StatusOr<std::optional<v1::CommandRecord>> RocksEventStore::LookUpCommand(
-    const std::string& command_id, const Group& group) const {
-  if (auto it = group.commands.find(command_id); it != group.commands.end()) {
-    return it->second;
+    const std::string& command_id, const Group* group) const {
+  if (group != nullptr) {
+    if (auto it = group->commands.find(command_id);
+        it != group->commands.end()) {
+      return it->second;
+    }
   }
   std::string value;
   rocksdb::Status s =
@@ -230,13 +233,35 @@ absl::Status CheckExpected(const std::string& stream_id,
   return absl::InternalError("unknown expected revision kind");
 }
 
+}  // namespace
+
 AppendResult ResultOf(const v1::CommandRecord& record) {
   return AppendResult{record.position_first(), record.position_last(),
                       record.revision_first(), record.revision_last(),
                       /*duplicate=*/true};
 }
 
-}  // namespace
+absl::Status CommandIdReused(const std::string& command_id,
+                             const v1::CommandRecord& earlier) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "command id ", command_id,
+      " was already used for different content (stream ", earlier.stream_id(),
+      ", positions ", earlier.position_first(), "..", earlier.position_last(),
+      ")"));
+}
+
+absl::StatusOr<std::optional<CommandOutcome>> RocksEventStore::FindCommand(
+    const std::string& command_id,
+    const std::string& command_fingerprint) const {
+  if (command_id.empty()) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
+                   LookUpCommand(command_id, /*group=*/nullptr));
+  if (!earlier.has_value()) return std::nullopt;
+  if (earlier->content_digest() != FingerprintDigest(command_fingerprint)) {
+    return CommandIdReused(command_id, *earlier);
+  }
+  return CommandOutcome{earlier->stream_id(), ResultOf(*earlier)};
+}
 
 // Checks one append against the state left by every earlier append (on disk
 // and in this group) and stages it. Either stages all its events or none.
@@ -245,16 +270,12 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
   const AppendRequest& request = pending.request;
   if (!request.command_id.empty()) {
     ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
-                     LookUpCommand(request.command_id, *group));
+                     LookUpCommand(request.command_id, group));
     if (earlier.has_value()) {
       if (earlier->content_digest() == pending.content_digest) {
         return ResultOf(*earlier);
       }
-      return absl::AlreadyExistsError(absl::StrCat(
-          "command id ", request.command_id,
-          " was already used for different content (stream ",
-          earlier->stream_id(), ", positions ", earlier->position_first(), "..",
-          earlier->position_last(), ")"));
+      return CommandIdReused(request.command_id, *earlier);
     }
   }
   ASSIGN_OR_RETURN(std::optional<StreamHead> head,

@@ -97,7 +97,19 @@ absl::Status ValidateAppend(const AppendRequest& request) {
   return absl::OkStatus();
 }
 
+std::string FingerprintDigest(const std::string& fingerprint) {
+  Sha256 sha;
+  // A tag no stream id can be (stream ids are never empty), so that a
+  // fingerprint digest never equals an events digest.
+  DigestField(&sha, "");
+  DigestField(&sha, fingerprint);
+  return sha.Finish();
+}
+
 std::string ContentDigest(const AppendRequest& request) {
+  if (!request.command_fingerprint.empty()) {
+    return FingerprintDigest(request.command_fingerprint);
+  }
   Sha256 sha;
   DigestField(&sha, request.stream_id);
   for (const ProposedEvent& e : request.events) {

@@ -22,6 +22,8 @@ absl::Status ValidateAppend(const AppendRequest& request);
 // SHA-256 over the stream id and each proposed event's fields: equal for a
 // retry of the same command, different for different content.
 std::string ContentDigest(const AppendRequest& request);
+// The digest of an append made with this command fingerprint.
+std::string FingerprintDigest(const std::string& fingerprint);
 
 }  // namespace ledger::internal
 

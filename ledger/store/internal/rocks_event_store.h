@@ -44,6 +44,12 @@ enum ColumnFamily {
 inline constexpr char kFormatKey[] = "ledger_format";
 inline constexpr char kFormatVersion[] = "1";
 
+// The result recorded for a command id; duplicate is true.
+AppendResult ResultOf(const v1::CommandRecord& record);
+// ALREADY_EXISTS: `command_id` was used for other content before.
+absl::Status CommandIdReused(const std::string& command_id,
+                             const v1::CommandRecord& earlier);
+
 class RocksEventStore final : public EventStore {
  public:
   RocksEventStore(std::unique_ptr<rocksdb::DB> db,
@@ -61,6 +67,9 @@ class RocksEventStore final : public EventStore {
   absl::Status ScanAll(
       uint64_t from_position, uint64_t limit,
       const std::function<bool(const v1::Event&)>& visit) const override;
+  absl::StatusOr<std::optional<CommandOutcome>> FindCommand(
+      const std::string& command_id,
+      const std::string& command_fingerprint) const override;
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   WriterStats writer_stats() const override;
@@ -107,7 +116,7 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<std::optional<StreamHead>> LookUpHead(
       const std::string& stream_id, const Group& group);
   absl::StatusOr<std::optional<v1::CommandRecord>> LookUpCommand(
-      const std::string& command_id, const Group& group) const;
+      const std::string& command_id, const Group* group) const;
 
   rocksdb::ColumnFamilyHandle* cf(ColumnFamily family) const {
     return handles_[family];
