@@ -6,7 +6,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/internal/keys.h"
-#include "ledger/store/internal/sha256.h"
+#include "ledger/base/sha256.h"
 
 namespace ledger {
 namespace {
@@ -54,7 +54,7 @@ void HashInto(const v1::Event& event, unsigned char* digest) {
   thread_local std::string canonical;
   canonical.clear();
   AppendCanonicalBytes(event, &canonical);
-  internal::Sha256 sha;
+  Sha256 sha;
   sha.Update(canonical);
   sha.Finish(digest);
 }

@@ -43,7 +43,22 @@ inline constexpr size_t kMaxCachedStreamHeads = 1 << 20;
 inline constexpr size_t kMaxRequestBytes = 4 * 1024 * 1024;
 inline constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
 
+// Commands (ledger/complaint). Ids of complaints, agents, stations,
+// departments and assist requests: letters, digits, '.', '_', '-'.
+inline constexpr size_t kMaxIdBytes = 64;
+// A complaint's content, as the customer told it.
+inline constexpr size_t kMaxContentBytes = 16 * 1024;
+// Every other free text: notes, replies, reasons, names.
+inline constexpr size_t kMaxTextBytes = 4 * 1024;
+inline constexpr size_t kMaxAssistTargets = 32;
+inline constexpr size_t kMaxLinkedComplaints = 32;
+// Events of one complaint: a stream longer than this is refused further
+// commands (a complaint that went round that often needs a person).
+inline constexpr uint64_t kMaxComplaintEvents = 1000;
+
 static_assert(kDefaultPageSize <= kMaxPageSize);
+static_assert(kMaxContentBytes + 8 * kMaxTextBytes < kMaxEventBytes,
+              "the largest intake must fit in one event");
 static_assert(kMaxEventBytes <= kMaxAppendBytes);
 static_assert(kMaxEventBytes <= kMaxPageBytes,
               "a page must be able to hold the largest event");

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/internal/keys.h"
-#include "ledger/store/internal/sha256.h"
+#include "ledger/base/sha256.h"
 #include "ledger/store/limits.h"
 
 namespace ledger::internal {

@@ -3,8 +3,8 @@
 // every call, which cost a third of replay time; the low-level calls go
 // straight to the SHA-NI code. The deprecation warning is silenced here
 // only.
-#ifndef LEDGER_STORE_INTERNAL_SHA256_H_
-#define LEDGER_STORE_INTERNAL_SHA256_H_
+#ifndef LEDGER_BASE_SHA256_H_
+#define LEDGER_BASE_SHA256_H_
 
 #include <openssl/sha.h>
 
@@ -12,7 +12,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace ledger::internal {
+namespace ledger {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -39,6 +39,6 @@ class Sha256 {
 
 #pragma GCC diagnostic pop
 
-}  // namespace ledger::internal
+}  // namespace ledger
 
-#endif  // LEDGER_STORE_INTERNAL_SHA256_H_
+#endif  // LEDGER_BASE_SHA256_H_

@@ -1,0 +1,129 @@
+// Decide: a command against a complaint's state -> the events it causes, or
+// the reason it is refused. The rules of shared/domain.md §1–5 live here.
+// Pure: no I/O, no clock (the time is in the context), so the same state,
+// command and context always give the same events.
+//
+// Refusals: INVALID_ARGUMENT for a bad field (named); FAILED_PRECONDITION
+// when the complaint's state does not allow the action (the message names
+// the state and the action); PERMISSION_DENIED when the actor lacks the
+// role; NOT_FOUND for a complaint never received; ALREADY_EXISTS for a
+// second intake under one id.
+//
+// Who may act: the owner or a centre head, unless said otherwise below.
+#ifndef LEDGER_COMPLAINT_DECIDE_H_
+#define LEDGER_COMPLAINT_DECIDE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ledger/complaint/customer.h"
+#include "ledger/complaint/reference_data.h"
+#include "ledger/v1/commands.pb.h"
+#include "ledger/v1/complaint_state.pb.h"
+#include "ledger/v1/event.pb.h"
+
+namespace ledger {
+
+// Rules the sources leave to the site; defaults are the stricter reading
+// (shared/domain.md).
+struct LifecyclePolicy {
+  // Failed revisits after which severity rises to repeat (§5).
+  int failed_revisits_for_repeat = 2;
+  // Same customer, same category within this window: repeat (§3).
+  absl::Duration repeat_window = absl::Hours(24 * 30);
+  // On the spot: answered within this of the flow's start (§4.1).
+  absl::Duration on_the_spot = absl::Minutes(5);
+  // Working-day deadlines (§4, §5), each "by the end of the day shift of
+  // the N-th working day after".
+  int internal_study_working_days = 1;
+  int coordinated_working_days = 2;
+  int gm_decision_reply_working_days = 1;
+  int revisit_working_days = 2;
+  int paperwork_working_days = 1;
+};
+
+struct DecideContext {
+  absl::Time now;
+  // The acting agent (must be registered and active).
+  std::string actor;
+  const ReferenceData* reference = nullptr;
+  const LifecyclePolicy* policy = nullptr;
+  // Receive and Classify: the customer's complaints so far (repeat
+  // detection); the complaint itself may be among them.
+  std::vector<PriorComplaint> customer_history;
+};
+
+// Events with event_type, payload and actor set; the store does the rest.
+using Decision = std::vector<v1::Event>;
+
+// Intake. `state` is the (empty) state of command.complaint_id(). Owner by
+// channel; shift from the calendar; green channel paperwork due; optional
+// classification with repeat detection.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::ReceiveComplaint& command,
+                                const DecideContext& context);
+// Centre head only.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::AssignOwner& command,
+                                const DecideContext& context);
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::HandOver& command,
+                                const DecideContext& context);
+// Kind, category, importance; routing suggestion; repeat detection.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::Classify& command,
+                                const DecideContext& context);
+// Repeat: owner or head. Malicious: head only, and only once repeat.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::RaiseSeverity& command,
+                                const DecideContext& context);
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::ChooseTrack& command,
+                                const DecideContext& context);
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::RequestAssist& command,
+                                const DecideContext& context);
+// Any registered agent may record a unit's answer.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::AnswerAssist& command,
+                                const DecideContext& context);
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::ChaseAssist& command,
+                                const DecideContext& context);
+// Centre head only.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::EscalateToGm& command,
+                                const DecideContext& context);
+// A centre head or the general manager.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::RecordGmDecision& command,
+                                const DecideContext& context);
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::Reply& command,
+                                const DecideContext& context);
+// Not resolved: the revisit, a reopen and, after enough failed revisits,
+// the rise to repeat, in one decision.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::RecordRevisit& command,
+                                const DecideContext& context);
+// Centre head only; never for complaints (quota 100%).
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::WaiveRevisit& command,
+                                const DecideContext& context);
+// A closed complaint: centre head only.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::Reopen& command,
+                                const DecideContext& context);
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::CompletePaperwork& command,
+                                const DecideContext& context);
+// Centre head only.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::SignOff& command,
+                                const DecideContext& context);
+
+}  // namespace ledger
+
+#endif  // LEDGER_COMPLAINT_DECIDE_H_

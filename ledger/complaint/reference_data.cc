@@ -1,0 +1,284 @@
+#include "ledger/complaint/reference_data.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/complaint/validation.h"
+#include "ledger/events/payload.h"
+#include "ledger/store/limits.h"
+
+namespace ledger {
+namespace {
+
+std::string MonthKey(const std::string& station_id, const v1::YearMonth& m) {
+  return absl::StrFormat("%s/%04d-%02d", station_id, m.year(), m.month());
+}
+
+absl::Status CheckMonth(absl::string_view field, const v1::YearMonth& m) {
+  if (m.year() < 2000 || m.year() > 2100 || m.month() < 1 || m.month() > 12) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s %04d-%02d is not a month between 2000 and 2100", field, m.year(),
+        m.month()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::CivilDay> CheckDate(absl::string_view field,
+                                         const v1::Date& d) {
+  const absl::CivilDay day(d.year(), d.month(), d.day());
+  if (d.year() < 2000 || d.year() > 2100 || day.year() != d.year() ||
+      day.month() != d.month() || day.day() != d.day()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s %04d-%02d-%02d is not a date between 2000 and 2100",
+                        field, d.year(), d.month(), d.day()));
+  }
+  return day;
+}
+
+absl::Status RequireCentreHead(const ReferenceData& data,
+                               const std::string& actor,
+                               absl::string_view action) {
+  if (data.HasRole(actor, v1::ROLE_CENTRE_HEAD)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("only a centre head may ", action, "; ",
+                   actor.empty() ? "no actor was given"
+                                 : absl::StrCat(actor, " is not one")));
+}
+
+template <typename Payload>
+ReferenceChange Change(const char* stream, const Payload& payload) {
+  return ReferenceChange{stream, Wrap(payload)};
+}
+
+}  // namespace
+
+absl::Status ReferenceData::Apply(const v1::Event& event) {
+  if (Is<v1::AgentRegistered>(event)) {
+    ASSIGN_OR_RETURN(auto agent, Unwrap<v1::AgentRegistered>(event));
+    agents_[agent.agent_id()] = std::move(agent);
+  } else if (Is<v1::StationRegistered>(event)) {
+    ASSIGN_OR_RETURN(auto station, Unwrap<v1::StationRegistered>(event));
+    stations_[station.station_id()] = std::move(station);
+  } else if (Is<v1::DepartmentRegistered>(event)) {
+    ASSIGN_OR_RETURN(auto dept, Unwrap<v1::DepartmentRegistered>(event));
+    departments_[dept.department_id()] = std::move(dept);
+  } else if (Is<v1::StationMonthlyVolumeRecorded>(event)) {
+    ASSIGN_OR_RETURN(auto v, Unwrap<v1::StationMonthlyVolumeRecorded>(event));
+    volumes_[MonthKey(v.station_id(), v.month())] = v.copies();
+  } else if (Is<v1::CalendarPublished>(event)) {
+    ASSIGN_OR_RETURN(auto published, Unwrap<v1::CalendarPublished>(event));
+    ASSIGN_OR_RETURN(BusinessCalendar calendar,
+                     BusinessCalendar::FromProto(published));
+    calendar_ = std::make_shared<const BusinessCalendar>(std::move(calendar));
+  } else if (Is<v1::PenaltySchedulePublished>(event)) {
+    ASSIGN_OR_RETURN(auto s, Unwrap<v1::PenaltySchedulePublished>(event));
+    schedules_.push_back(std::move(s));
+  } else if (Is<v1::SpecialPeriodDeclared>(event)) {
+    ASSIGN_OR_RETURN(auto p, Unwrap<v1::SpecialPeriodDeclared>(event));
+    special_periods_.push_back(std::move(p));
+  } else {
+    return absl::InternalError(
+        absl::StrCat("event ", event.position(), " of type ",
+                     event.event_type(), " is not reference data"));
+  }
+  return absl::OkStatus();
+}
+
+const v1::AgentRegistered* ReferenceData::FindAgent(
+    const std::string& agent_id) const {
+  auto it = agents_.find(agent_id);
+  return it == agents_.end() ? nullptr : &it->second;
+}
+
+bool ReferenceData::IsActiveAgent(const std::string& agent_id) const {
+  const v1::AgentRegistered* agent = FindAgent(agent_id);
+  return agent != nullptr && agent->active();
+}
+
+bool ReferenceData::HasRole(const std::string& agent_id, v1::Role role) const {
+  const v1::AgentRegistered* agent = FindAgent(agent_id);
+  if (agent == nullptr || !agent->active()) return false;
+  return std::find(agent->roles().begin(), agent->roles().end(), role) !=
+         agent->roles().end();
+}
+
+bool ReferenceData::HasStation(const std::string& station_id) const {
+  return stations_.contains(station_id);
+}
+
+bool ReferenceData::HasDepartment(const std::string& department_id) const {
+  return departments_.contains(department_id);
+}
+
+bool ReferenceData::HasTarget(const v1::AssistTarget& target) const {
+  switch (target.target_case()) {
+    case v1::AssistTarget::kDepartmentId:
+      return HasDepartment(target.department_id());
+    case v1::AssistTarget::kStationId:
+      return HasStation(target.station_id());
+    case v1::AssistTarget::TARGET_NOT_SET:
+      return false;
+  }
+  return false;
+}
+
+bool ReferenceData::HasCentreHead() const {
+  for (const auto& [id, agent] : agents_) {
+    if (HasRole(id, v1::ROLE_CENTRE_HEAD)) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RegisterStation& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "register a station"));
+  const v1::StationRegistered& s = command.station();
+  RETURN_IF_ERROR(CheckId("station.station_id", s.station_id()));
+  RETURN_IF_ERROR(CheckText("station.name", s.name(), true, kMaxTextBytes));
+  RETURN_IF_ERROR(CheckText("station.region", s.region(), false, kMaxTextBytes));
+  RETURN_IF_ERROR(CheckOptionalId("station.head_agent_id", s.head_agent_id()));
+  if (!s.head_agent_id().empty() && !data.IsActiveAgent(s.head_agent_id())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "station.head_agent_id ", s.head_agent_id(), " is not an active agent"));
+  }
+  return Change(kStationsStream, s);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RegisterDepartment& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "register a department"));
+  const v1::DepartmentRegistered& d = command.department();
+  RETURN_IF_ERROR(CheckId("department.department_id", d.department_id()));
+  RETURN_IF_ERROR(CheckText("department.name", d.name(), true, kMaxTextBytes));
+  RETURN_IF_ERROR(
+      CheckOptionalId("department.head_agent_id", d.head_agent_id()));
+  if (!d.head_agent_id().empty() && !data.IsActiveAgent(d.head_agent_id())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("department.head_agent_id ", d.head_agent_id(),
+                     " is not an active agent"));
+  }
+  for (int target : d.routing_targets()) {
+    RETURN_IF_ERROR(CheckEnumSet("department.routing_targets",
+                                 static_cast<v1::RoutingTarget>(target)));
+  }
+  return Change(kOrgStream, d);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RegisterAgent& command) {
+  // A new site has nobody to ask: until a centre head exists, anyone may
+  // register agents (the first registration is normally the head).
+  if (data.HasCentreHead()) {
+    RETURN_IF_ERROR(RequireCentreHead(data, actor, "register an agent"));
+  }
+  const v1::AgentRegistered& a = command.agent();
+  RETURN_IF_ERROR(CheckId("agent.agent_id", a.agent_id()));
+  RETURN_IF_ERROR(
+      CheckText("agent.display_name", a.display_name(), true, kMaxTextBytes));
+  if (a.roles().empty()) {
+    return absl::InvalidArgumentError("agent.roles needs at least one role");
+  }
+  for (int role : a.roles()) {
+    RETURN_IF_ERROR(CheckEnumSet("agent.roles", static_cast<v1::Role>(role)));
+  }
+  RETURN_IF_ERROR(CheckOptionalId("agent.department_id", a.department_id()));
+  if (!a.department_id().empty() && !data.HasDepartment(a.department_id())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "agent.department_id ", a.department_id(), " is not registered"));
+  }
+  if (actor == a.agent_id() && data.HasCentreHead() && !a.active()) {
+    return absl::InvalidArgumentError(
+        "a centre head cannot deactivate themselves; ask another head");
+  }
+  return Change(kOrgStream, a);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RecordStationVolume& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "record a station's volume"));
+  const v1::StationMonthlyVolumeRecorded& v = command.volume();
+  RETURN_IF_ERROR(CheckId("volume.station_id", v.station_id()));
+  if (!data.HasStation(v.station_id())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "volume.station_id ", v.station_id(), " is not a registered station"));
+  }
+  RETURN_IF_ERROR(CheckMonth("volume.month", v.month()));
+  if (v.copies() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("volume.copies is ", v.copies(), "; it cannot be negative"));
+  }
+  return Change(kStationsStream, v);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishCalendar& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "publish a calendar"));
+  RETURN_IF_ERROR(
+      CheckText("calendar.calendar_version",
+                command.calendar().calendar_version(), true, kMaxTextBytes));
+  absl::Status valid = BusinessCalendar::FromProto(command.calendar()).status();
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("calendar: ", valid.message()));
+  }
+  return Change(kCalendarStream, command.calendar());
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishPenaltySchedule& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "publish a penalty schedule"));
+  const v1::PenaltySchedulePublished& s = command.schedule();
+  RETURN_IF_ERROR(CheckMonth("schedule.effective_from", s.effective_from()));
+  if (s.rates().empty()) {
+    return absl::InvalidArgumentError("schedule.rates needs at least one rate");
+  }
+  std::vector<v1::Severity> seen;
+  for (const v1::PenaltyRate& rate : s.rates()) {
+    if (rate.severity() != v1::SEVERITY_REPEAT &&
+        rate.severity() != v1::SEVERITY_MALICIOUS) {
+      return absl::InvalidArgumentError(
+          "schedule.rates: penalties apply to repeat and malicious "
+          "complaints only");
+    }
+    if (std::find(seen.begin(), seen.end(), rate.severity()) != seen.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "schedule.rates names ", EnumLabel(rate.severity()), " twice"));
+    }
+    seen.push_back(rate.severity());
+    const v1::Money& amount = rate.amount_per_complaint();
+    if (amount.currency_code().size() != 3 || amount.minor_units() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "schedule.rates: the amount for ", EnumLabel(rate.severity()),
+          " needs a 3-letter currency code and a non-negative amount"));
+    }
+  }
+  return Change(kPenaltiesStream, s);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::DeclareSpecialPeriod& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "declare a special period"));
+  v1::SpecialPeriodDeclared p = command.period();
+  ASSIGN_OR_RETURN(absl::CivilDay first,
+                   CheckDate("period.first_day", p.first_day()));
+  ASSIGN_OR_RETURN(absl::CivilDay last,
+                   CheckDate("period.last_day", p.last_day()));
+  if (last < first) {
+    return absl::InvalidArgumentError(
+        "period.last_day is before period.first_day");
+  }
+  RETURN_IF_ERROR(CheckText("period.reason", p.reason(), true, kMaxTextBytes));
+  p.set_declared_by_agent_id(actor);
+  return Change(kPenaltiesStream, p);
+}
+
+}  // namespace ledger

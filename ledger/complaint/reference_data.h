@@ -1,0 +1,102 @@
+// ReferenceData: agents and their roles, stations, departments, the
+// working-day calendar, penalty schedules and special periods, folded from
+// the reference streams. Commands are decided against it. Pure and
+// copyable; the complaint service keeps an immutable snapshot per change.
+#ifndef LEDGER_COMPLAINT_REFERENCE_DATA_H_
+#define LEDGER_COMPLAINT_REFERENCE_DATA_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/calendar/business_calendar.h"
+#include "ledger/v1/commands.pb.h"
+#include "ledger/v1/event.pb.h"
+#include "ledger/v1/reference_events.pb.h"
+
+namespace ledger {
+
+// The reference streams.
+inline constexpr char kStationsStream[] = "ref-stations";
+inline constexpr char kOrgStream[] = "ref-org";
+inline constexpr char kCalendarStream[] = "ref-calendar";
+inline constexpr char kPenaltiesStream[] = "ref-penalties";
+inline constexpr const char* kReferenceStreams[] = {
+    kStationsStream, kOrgStream, kCalendarStream, kPenaltiesStream};
+
+class ReferenceData {
+ public:
+  // Folds one event of a reference stream. INTERNAL for a type that does
+  // not belong there, DATA_LOSS for a payload that does not parse.
+  absl::Status Apply(const v1::Event& event);
+
+  // nullptr when unknown.
+  const v1::AgentRegistered* FindAgent(const std::string& agent_id) const;
+  // Registered, active and holding `role`.
+  bool HasRole(const std::string& agent_id, v1::Role role) const;
+  bool IsActiveAgent(const std::string& agent_id) const;
+  bool HasStation(const std::string& station_id) const;
+  bool HasDepartment(const std::string& department_id) const;
+  bool HasTarget(const v1::AssistTarget& target) const;
+  // True once any active agent holds the centre head role.
+  bool HasCentreHead() const;
+
+  // The calendar in force; nullptr before the first is published.
+  const BusinessCalendar* calendar() const { return calendar_.get(); }
+
+  const std::vector<v1::PenaltySchedulePublished>& penalty_schedules() const {
+    return schedules_;
+  }
+  const std::vector<v1::SpecialPeriodDeclared>& special_periods() const {
+    return special_periods_;
+  }
+
+ private:
+  absl::flat_hash_map<std::string, v1::AgentRegistered> agents_;
+  absl::flat_hash_map<std::string, v1::StationRegistered> stations_;
+  absl::flat_hash_map<std::string, v1::DepartmentRegistered> departments_;
+  // Station id, "yyyy-mm" -> copies.
+  absl::flat_hash_map<std::string, int64_t> volumes_;
+  std::shared_ptr<const BusinessCalendar> calendar_;
+  std::vector<v1::PenaltySchedulePublished> schedules_;
+  std::vector<v1::SpecialPeriodDeclared> special_periods_;
+};
+
+// A reference-data change, checked and ready to append.
+struct ReferenceChange {
+  std::string stream_id;
+  v1::Event event;  // event_type and payload set.
+};
+
+// Checks a reference command against the data and the actor's roles:
+// INVALID_ARGUMENT naming the bad field; PERMISSION_DENIED unless the actor
+// is a centre head (or, for RegisterAgent, no centre head exists yet: the
+// bootstrap of a new site).
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RegisterStation& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RegisterDepartment& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RegisterAgent& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RecordStationVolume& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishCalendar& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishPenaltySchedule& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::DeclareSpecialPeriod& command);
+
+}  // namespace ledger
+
+#endif  // LEDGER_COMPLAINT_REFERENCE_DATA_H_

@@ -1,0 +1,54 @@
+// Typed access to an event's payload: the envelope names the payload's full
+// proto name in event_type; these check it and (de)serialize.
+#ifndef LEDGER_EVENTS_PAYLOAD_H_
+#define LEDGER_EVENTS_PAYLOAD_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/v1/event.pb.h"
+
+namespace ledger {
+
+template <typename Payload>
+const std::string& EventTypeOf() {
+  return Payload::descriptor()->full_name();
+}
+
+template <typename Payload>
+bool Is(const v1::Event& event) {
+  return event.event_type() == EventTypeOf<Payload>();
+}
+
+// An envelope holding `payload`; the store fills in the rest on append.
+template <typename Payload>
+v1::Event Wrap(const Payload& payload) {
+  v1::Event event;
+  event.set_event_type(EventTypeOf<Payload>());
+  payload.SerializeToString(event.mutable_payload());
+  return event;
+}
+
+// The payload of `event` as a Payload: INTERNAL when the envelope names
+// another type, DATA_LOSS when the bytes do not parse.
+template <typename Payload>
+absl::StatusOr<Payload> Unwrap(const v1::Event& event) {
+  if (!Is<Payload>(event)) {
+    return absl::InternalError(absl::StrCat("expected a ", EventTypeOf<Payload>(),
+                                            " event, found ",
+                                            event.event_type()));
+  }
+  Payload payload;
+  if (!payload.ParseFromString(event.payload())) {
+    return absl::DataLossError(absl::StrCat("the ", event.event_type(),
+                                            " payload at position ",
+                                            event.position(),
+                                            " does not parse"));
+  }
+  return payload;
+}
+
+}  // namespace ledger
+
+#endif  // LEDGER_EVENTS_PAYLOAD_H_
