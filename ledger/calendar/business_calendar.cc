@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/text_format.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/calendar/shipped_calendar.h"
 
 namespace ledger {
 namespace {
@@ -101,13 +102,22 @@ absl::StatusOr<v1::CalendarPublished> BusinessCalendar::ReadTextFile(
   }
   std::stringstream text;
   text << in.rdbuf();
+  return ParseText(text.str(), path);
+}
+
+absl::StatusOr<v1::CalendarPublished> BusinessCalendar::ParseText(
+    const std::string& text, const std::string& source) {
   v1::CalendarPublished calendar;
-  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &calendar)) {
+  if (!google::protobuf::TextFormat::ParseFromString(text, &calendar)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, " is not a ledger.v1.CalendarPublished in text format"));
+        source, " is not a ledger.v1.CalendarPublished in text format"));
   }
   RETURN_IF_ERROR(FromProto(calendar).status());
   return calendar;
+}
+
+absl::StatusOr<v1::CalendarPublished> BusinessCalendar::Shipped() {
+  return ParseText(ShippedCalendarText(), "the shipped calendar");
 }
 
 absl::Status BusinessCalendar::CheckCovered(absl::CivilDay day) const {

@@ -40,6 +40,13 @@ class BusinessCalendar {
   // ledger/calendar/data/*.textproto) and checks it like FromProto.
   static absl::StatusOr<v1::CalendarPublished> ReadTextFile(
       const std::string& path);
+  // Parses and checks a CalendarPublished in text format; `source` names it
+  // in errors.
+  static absl::StatusOr<v1::CalendarPublished> ParseText(
+      const std::string& text, const std::string& source);
+  // The official calendar shipped in calendar/data/, compiled in: ledgerd
+  // publishes it into the reference stream of a new ledger.
+  static absl::StatusOr<v1::CalendarPublished> Shipped();
 
   const std::string& version() const { return version_; }
   const absl::TimeZone& time_zone() const { return zone_; }
