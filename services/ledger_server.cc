@@ -17,6 +17,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
                    EventStore::Open(options.data_dir, options.store));
   server->ledger_service_ =
       std::make_unique<LedgerService>(server->store_.get());
+  ASSIGN_OR_RETURN(server->complaint_app_,
+                   ComplaintApp::Create(server->store_.get(), options.complaints));
+  server->complaint_service_ =
+      std::make_unique<ComplaintService>(server->complaint_app_.get());
+  server->reference_service_ =
+      std::make_unique<ReferenceDataService>(server->complaint_app_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -27,6 +33,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
   builder.RegisterService(server->ledger_service_.get());
+  builder.RegisterService(server->complaint_service_.get());
+  builder.RegisterService(server->reference_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(

@@ -1,7 +1,7 @@
-// LedgerServer: ledgerd in a box. Opens the event store, serves the Ledger
-// service, gRPC health checking and server reflection, and shuts down
-// gracefully. Used by ledgerd's main and by tests that want a server in
-// process.
+// LedgerServer: ledgerd in a box. Opens the event store, serves the Ledger,
+// ComplaintService and ReferenceDataService services, gRPC health checking
+// and server reflection, and shuts down gracefully. Used by ledgerd's main
+// and by tests that want a server in process.
 #ifndef LEDGER_SERVICES_LEDGER_SERVER_H_
 #define LEDGER_SERVICES_LEDGER_SERVER_H_
 
@@ -12,6 +12,8 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "ledger/store/event_store.h"
+#include "services/complaint_app.h"
+#include "services/complaint_service.h"
 #include "services/ledger_service.h"
 
 namespace ledger {
@@ -21,6 +23,7 @@ struct LedgerServerOptions {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "./ledger-data";
   EventStoreOptions store;
+  ComplaintAppOptions complaints;
 };
 
 class LedgerServer {
@@ -32,6 +35,7 @@ class LedgerServer {
   // The port actually bound.
   int port() const { return port_; }
   EventStore& store() { return *store_; }
+  ComplaintApp& complaints() { return *complaint_app_; }
 
   // Health turns NOT_SERVING, new calls are refused, calls in flight get
   // `grace` to finish, then the store closes (its queued appends commit
@@ -43,6 +47,9 @@ class LedgerServer {
 
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<LedgerService> ledger_service_;
+  std::unique_ptr<ComplaintApp> complaint_app_;
+  std::unique_ptr<ComplaintService> complaint_service_;
+  std::unique_ptr<ReferenceDataService> reference_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -14,6 +14,13 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port is written here once serving");
+ABSL_FLAG(int, failed_revisits_for_repeat, 2,
+          "failed revisits after which a complaint becomes a repeat");
+ABSL_FLAG(int, repeat_window_days, 30,
+          "same customer and category within this many days: a repeat");
+ABSL_FLAG(std::string, start_time, "",
+          "demos and tests only: the clock starts at this RFC 3339 time "
+          "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("ledgerd --listen HOST:PORT --data_dir DIR");
@@ -30,6 +37,30 @@ int main(int argc, char** argv) {
   ledger::LedgerServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.complaints.policy.failed_revisits_for_repeat =
+      absl::GetFlag(FLAGS_failed_revisits_for_repeat);
+  options.complaints.policy.repeat_window =
+      absl::Hours(24) * absl::GetFlag(FLAGS_repeat_window_days);
+  if (options.complaints.policy.failed_revisits_for_repeat < 1 ||
+      absl::GetFlag(FLAGS_repeat_window_days) < 0) {
+    std::fprintf(stderr,
+                 "ledgerd: --failed_revisits_for_repeat must be at least 1 "
+                 "and --repeat_window_days not negative\n");
+    return 2;
+  }
+  if (const std::string start = absl::GetFlag(FLAGS_start_time);
+      !start.empty()) {
+    absl::Time t;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, start, &t, &error)) {
+      std::fprintf(stderr, "ledgerd: --start_time %s: %s\n", start.c_str(),
+                   error.c_str());
+      return 2;
+    }
+    auto clock = std::make_shared<ledger::ShiftedClock>(t);
+    options.store.clock = clock;
+    options.complaints.clock = clock;
+  }
   auto server = ledger::LedgerServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "ledgerd: %s\n", server.status().ToString().c_str());

@@ -21,6 +21,18 @@ class SystemClock final : public Clock {
   absl::Time Now() const override { return absl::Now(); }
 };
 
+// The system clock shifted to start at `start`: it runs at real speed from
+// there. For demos and end-to-end tests that need a known date (deadlines
+// depend on the calendar day); never for production.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(absl::Time start) : offset_(start - absl::Now()) {}
+  absl::Time Now() const override { return absl::Now() + offset_; }
+
+ private:
+  const absl::Duration offset_;
+};
+
 // A clock that only moves when told to.
 class FakeClock final : public Clock {
  public:

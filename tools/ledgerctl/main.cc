@@ -3,6 +3,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/ledgerctl.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd address");
@@ -22,8 +23,18 @@ ABSL_FLAG(std::string, data_dir, "",
           "offline instead of asking the server");
 
 int main(int argc, char** argv) {
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  // A complaint command's flags are its message's fields (commands.h), not
+  // absl flags: only what comes before the command is parsed here.
+  int command_at = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (ledger::ctl::IsComplaintCommand(argv[i])) {
+      command_at = i;
+      break;
+    }
+  }
+  std::vector<char*> positional = absl::ParseCommandLine(command_at, argv);
   std::vector<std::string> args(positional.begin() + 1, positional.end());
+  args.insert(args.end(), argv + command_at, argv + argc);
 
   ledger::ctl::Options options;
   options.target = absl::GetFlag(FLAGS_target);
@@ -42,5 +53,10 @@ int main(int argc, char** argv) {
   }
   options.backward = absl::GetFlag(FLAGS_backward);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (command_at < argc) {
+    return ledger::ctl::RunComplaintCommand(
+        std::vector<std::string>(argv + command_at, argv + argc), options,
+        std::cout, std::cerr);
+  }
   return ledger::ctl::Run(args, options, std::cout, std::cerr);
 }

@@ -1,0 +1,376 @@
+#include "services/complaint_app.h"
+
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/calendar/business_calendar.h"
+#include "ledger/complaint/state.h"
+#include "ledger/complaint/validation.h"
+#include "ledger/events/payload.h"
+#include "ledger/store/limits.h"
+#include "ledger/v1/complaint_events.pb.h"
+
+namespace ledger {
+namespace {
+
+// A command raced with another on the same complaint this many times in a
+// row: give up (ABORTED) rather than spin.
+constexpr int kMaxAttempts = 8;
+
+// Every event of a stream, oldest first; empty when it has none.
+absl::StatusOr<std::vector<v1::Event>> ReadWholeStream(
+    const EventStore& store, const std::string& stream_id) {
+  std::vector<v1::Event> events;
+  std::optional<uint64_t> from;
+  while (true) {
+    ASSIGN_OR_RETURN(std::vector<v1::Event> page,
+                     store.ReadStream(stream_id, from, ReadDirection::kForward,
+                                      kMaxPageSize));
+    if (page.empty()) break;
+    from = page.back().revision() + 1;
+    for (v1::Event& e : page) events.push_back(std::move(e));
+  }
+  return events;
+}
+
+// What makes two commands "the same" for idempotency: the command with its
+// context reduced to the actor (the id, expected revision and correlation
+// id of a retry may differ), serialized deterministically and hashed.
+template <typename Command>
+std::string Fingerprint(Command command, const std::string& actor) {
+  v1::CommandContext* context = command.mutable_context();
+  context->Clear();
+  context->set_actor_agent_id(actor);
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    command.SerializeToCodedStream(&coded);
+  }
+  Sha256 sha;
+  sha.Update(bytes);
+  return absl::StrCat(Command::descriptor()->full_name(), ":",
+                      absl::BytesToHexString(sha.Finish()));
+}
+
+std::vector<ProposedEvent> Propose(const Decision& decision,
+                                   const v1::CommandContext& context) {
+  std::vector<ProposedEvent> events;
+  for (const v1::Event& e : decision) {
+    ProposedEvent p;
+    p.event_type = e.event_type();
+    p.payload = e.payload();
+    p.actor = e.actor();
+    p.correlation_id = context.correlation_id();
+    events.push_back(std::move(p));
+  }
+  return events;
+}
+
+// "2026-000123" -> (2026, 123).
+bool ParseComplaintNumber(const std::string& id, int64_t* year,
+                          int64_t* number) {
+  if (id.size() != 11 || id[4] != '-') return false;
+  return absl::SimpleAtoi(id.substr(0, 4), year) &&
+         absl::SimpleAtoi(id.substr(5), number);
+}
+
+}  // namespace
+
+ComplaintApp::ComplaintApp(EventStore* store, ComplaintAppOptions options)
+    : store_(*store),
+      options_(std::move(options)),
+      reference_(std::make_shared<const ReferenceData>()) {}
+
+absl::StatusOr<std::unique_ptr<ComplaintApp>> ComplaintApp::Create(
+    EventStore* store, ComplaintAppOptions options) {
+  if (options.clock == nullptr) options.clock = std::make_shared<SystemClock>();
+  std::unique_ptr<ComplaintApp> app(new ComplaintApp(store, std::move(options)));
+  RETURN_IF_ERROR(app->Recover());
+  return app;
+}
+
+absl::Status ComplaintApp::Recover() {
+  auto reference = std::make_shared<ReferenceData>();
+  for (const char* stream : kReferenceStreams) {
+    ASSIGN_OR_RETURN(std::vector<v1::Event> events,
+                     ReadWholeStream(store_, stream));
+    for (const v1::Event& e : events) RETURN_IF_ERROR(reference->Apply(e));
+  }
+  {
+    absl::MutexLock lock(&reference_mu_);
+    reference_ = reference;
+  }
+  absl::Status scanned = store_.ScanAll(
+      1, std::numeric_limits<uint64_t>::max(), [this](const v1::Event& e) {
+        if (Is<v1::ComplaintReceived>(e) || Is<v1::ComplaintClassified>(e)) {
+          Index(e);
+        }
+        return true;
+      });
+  RETURN_IF_ERROR(scanned);
+
+  if (reference->calendar() != nullptr || !options_.publish_shipped_calendar) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(v1::CalendarPublished shipped, BusinessCalendar::Shipped());
+  AppendRequest request;
+  request.stream_id = kCalendarStream;
+  request.expected = ExpectedRevision::NoStream();
+  request.command_id =
+      absl::StrCat("ledgerd/shipped-calendar/", shipped.calendar_version());
+  ProposedEvent event;
+  event.event_type = EventTypeOf<v1::CalendarPublished>();
+  event.payload = shipped.SerializeAsString();
+  event.actor = kSystemActor;
+  request.events.push_back(std::move(event));
+  RETURN_IF_ERROR(store_.Append(std::move(request)).status());
+  RETURN_IF_ERROR(reference->Apply(Wrap(shipped)));
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const ReferenceData> ComplaintApp::reference() const {
+  absl::MutexLock lock(&reference_mu_);
+  return reference_;
+}
+
+void ComplaintApp::Index(const v1::Event& event) {
+  absl::MutexLock lock(&index_mu_);
+  // A payload that does not parse was caught by the store's checks already;
+  // the index only skips it.
+  customers_.Apply(event).IgnoreError();
+  int64_t year = 0;
+  int64_t number = 0;
+  if (Is<v1::ComplaintReceived>(event) &&
+      ParseComplaintNumber(ComplaintIdOfStream(event.stream_id()), &year,
+                           &number)) {
+    int64_t& last = last_number_[year];
+    last = std::max(last, number);
+  }
+}
+
+std::string ComplaintApp::NextComplaintId() {
+  const absl::Time now = options_.clock->Now();
+  std::shared_ptr<const ReferenceData> reference = this->reference();
+  const absl::TimeZone zone = reference->calendar() != nullptr
+                                  ? reference->calendar()->time_zone()
+                                  : absl::UTCTimeZone();
+  const int64_t year = absl::ToCivilYear(now, zone).year();
+  absl::MutexLock lock(&index_mu_);
+  return absl::StrFormat("%04d-%06d", year, ++last_number_[year]);
+}
+
+absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
+    const CommandOutcome& outcome, bool complaint) const {
+  ASSIGN_OR_RETURN(std::vector<v1::Event> events,
+                   ReadWholeStream(store_, outcome.stream_id));
+  v1::CommandResult result;
+  result.set_duplicate(true);
+  v1::ComplaintState state;
+  for (const v1::Event& e : events) {
+    if (e.revision() > outcome.result.revision_last) break;
+    if (complaint) RETURN_IF_ERROR(Apply(e, &state));
+    if (e.revision() >= outcome.result.revision_first) *result.add_events() = e;
+  }
+  if (complaint) *result.mutable_state() = std::move(state);
+  return result;
+}
+
+template <typename Command>
+absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
+    Command command, const std::string& actor) {
+  const v1::CommandContext& given = command.context();
+  const std::string fingerprint = Fingerprint(command, actor);
+  if (!given.command_id().empty()) {
+    ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
+                     store_.FindCommand(given.command_id(), fingerprint));
+    if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/true);
+  }
+  bool numbered_here = false;
+  if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
+    if (command.complaint_id().empty()) {
+      command.set_complaint_id(NextComplaintId());
+      numbered_here = true;
+    }
+  }
+  for (int attempt = 1;; ++attempt) {
+    const std::string& id = command.complaint_id();
+    RETURN_IF_ERROR(CheckId("complaint_id", id));
+    const std::string stream = ComplaintStream(id);
+    ASSIGN_OR_RETURN(std::vector<v1::Event> events,
+                     ReadWholeStream(store_, stream));
+    ASSIGN_OR_RETURN(v1::ComplaintState state, Fold(events));
+    if (given.has_expected_revision() &&
+        (events.empty() || state.revision() != given.expected_revision())) {
+      return absl::AbortedError(absl::StrCat(
+          "complaint ", id, " is ",
+          events.empty() ? "not received"
+                         : absl::StrCat("at revision ", state.revision()),
+          "; the command expected revision ", given.expected_revision()));
+    }
+
+    std::shared_ptr<const ReferenceData> reference = this->reference();
+    DecideContext context;
+    context.now = options_.clock->Now();
+    context.actor = actor;
+    context.reference = reference.get();
+    context.policy = &options_.policy;
+    std::string customer = state.customer_ref();
+    if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
+      absl::StatusOr<std::string> phone =
+          NormalizePhone(command.customer().phone());
+      if (phone.ok()) customer = CustomerRef(*phone);
+    }
+    if (!customer.empty()) {
+      absl::MutexLock lock(&index_mu_);
+      context.customer_history = customers_.History(customer);
+    }
+    absl::StatusOr<Decision> decision = Decide(state, command, context);
+    if (numbered_here && absl::IsAlreadyExists(decision.status()) &&
+        attempt < kMaxAttempts) {
+      command.set_complaint_id(NextComplaintId());  // The number was taken.
+      continue;
+    }
+    RETURN_IF_ERROR(decision.status());
+
+    AppendRequest request;
+    request.stream_id = stream;
+    request.expected = events.empty() ? ExpectedRevision::NoStream()
+                                      : ExpectedRevision::Exact(state.revision());
+    request.command_id = given.command_id();
+    request.command_fingerprint = fingerprint;
+    request.events = Propose(*decision, given);
+    const size_t count = request.events.size();
+    absl::StatusOr<AppendResult> appended = store_.Append(std::move(request));
+    if (absl::IsAborted(appended.status()) && !given.has_expected_revision() &&
+        attempt < kMaxAttempts) {
+      if (numbered_here && events.empty()) {
+        command.set_complaint_id(NextComplaintId());
+      }
+      continue;  // Another command got there first: decide again.
+    }
+    RETURN_IF_ERROR(appended.status());
+    if (appended->duplicate) {
+      return ResultOf(CommandOutcome{stream, *appended}, /*complaint=*/true);
+    }
+    ASSIGN_OR_RETURN(std::vector<v1::Event> written,
+                     store_.ReadStream(stream, appended->revision_first,
+                                       ReadDirection::kForward,
+                                       static_cast<uint32_t>(count)));
+    v1::CommandResult result;
+    for (v1::Event& e : written) {
+      RETURN_IF_ERROR(Apply(e, &state));
+      Index(e);
+      *result.add_events() = std::move(e);
+    }
+    *result.mutable_state() = std::move(state);
+    return result;
+  }
+}
+
+template <typename Command>
+absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
+    const Command& command, const std::string& actor) {
+  absl::MutexLock write_lock(&reference_write_mu_);
+  const v1::CommandContext& given = command.context();
+  const std::string fingerprint = Fingerprint(command, actor);
+  if (!given.command_id().empty()) {
+    ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
+                     store_.FindCommand(given.command_id(), fingerprint));
+    if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/false);
+  }
+  std::shared_ptr<const ReferenceData> reference = this->reference();
+  ASSIGN_OR_RETURN(ReferenceChange change,
+                   DecideReference(*reference, actor, command));
+  change.event.set_actor(actor);
+  AppendRequest request;
+  request.stream_id = change.stream_id;
+  request.command_id = given.command_id();
+  request.command_fingerprint = fingerprint;
+  request.events = Propose({change.event}, given);
+  ASSIGN_OR_RETURN(AppendResult appended, store_.Append(std::move(request)));
+  if (appended.duplicate) {
+    return ResultOf(CommandOutcome{change.stream_id, appended},
+                    /*complaint=*/false);
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Event> written,
+                   store_.ReadStream(change.stream_id, appended.revision_first,
+                                     ReadDirection::kForward, 1));
+  auto next = std::make_shared<ReferenceData>(*reference);
+  v1::CommandResult result;
+  for (v1::Event& e : written) {
+    RETURN_IF_ERROR(next->Apply(e));
+    *result.add_events() = std::move(e);
+  }
+  absl::MutexLock lock(&reference_mu_);
+  reference_ = std::move(next);
+  return result;
+}
+
+absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(
+    const std::string& complaint_id) const {
+  RETURN_IF_ERROR(CheckId("complaint_id", complaint_id));
+  ASSIGN_OR_RETURN(std::vector<v1::Event> events,
+                   ReadWholeStream(store_, ComplaintStream(complaint_id)));
+  if (events.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("complaint ", complaint_id, " was never received"));
+  }
+  v1::ComplaintView view;
+  ASSIGN_OR_RETURN(*view.mutable_state(), Fold(events));
+  for (v1::Event& e : events) *view.add_timeline() = std::move(e);
+  return view;
+}
+
+#define LEDGER_COMPLAINT_COMMAND(Type)                       \
+  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute(   \
+      const v1::Type& c, const std::string& actor) {         \
+    return RunComplaintCommand(c, actor);                    \
+  }
+#define LEDGER_REFERENCE_COMMAND(Type)                       \
+  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute(   \
+      const v1::Type& c, const std::string& actor) {         \
+    return RunReferenceCommand(c, actor);                    \
+  }
+
+LEDGER_COMPLAINT_COMMAND(ReceiveComplaint)
+LEDGER_COMPLAINT_COMMAND(AssignOwner)
+LEDGER_COMPLAINT_COMMAND(HandOver)
+LEDGER_COMPLAINT_COMMAND(Classify)
+LEDGER_COMPLAINT_COMMAND(RaiseSeverity)
+LEDGER_COMPLAINT_COMMAND(ChooseTrack)
+LEDGER_COMPLAINT_COMMAND(RequestAssist)
+LEDGER_COMPLAINT_COMMAND(AnswerAssist)
+LEDGER_COMPLAINT_COMMAND(ChaseAssist)
+LEDGER_COMPLAINT_COMMAND(EscalateToGm)
+LEDGER_COMPLAINT_COMMAND(RecordGmDecision)
+LEDGER_COMPLAINT_COMMAND(Reply)
+LEDGER_COMPLAINT_COMMAND(RecordRevisit)
+LEDGER_COMPLAINT_COMMAND(WaiveRevisit)
+LEDGER_COMPLAINT_COMMAND(Reopen)
+LEDGER_COMPLAINT_COMMAND(CompletePaperwork)
+LEDGER_COMPLAINT_COMMAND(SignOff)
+
+LEDGER_REFERENCE_COMMAND(RegisterStation)
+LEDGER_REFERENCE_COMMAND(RegisterDepartment)
+LEDGER_REFERENCE_COMMAND(RegisterAgent)
+LEDGER_REFERENCE_COMMAND(RecordStationVolume)
+LEDGER_REFERENCE_COMMAND(PublishCalendar)
+LEDGER_REFERENCE_COMMAND(PublishPenaltySchedule)
+LEDGER_REFERENCE_COMMAND(DeclareSpecialPeriod)
+
+#undef LEDGER_COMPLAINT_COMMAND
+#undef LEDGER_REFERENCE_COMMAND
+
+}  // namespace ledger

@@ -1,0 +1,143 @@
+// ComplaintApp: the write side's application layer. For each command it
+// answers a retry from the store, loads the complaint's state from its
+// stream, decides (ledger/complaint), appends with the revision it decided
+// on, and returns the appended events and the new state. The gRPC services
+// are thin wrappers around it; ledger_seed and tests use it in process.
+//
+// Concurrency: commands on different complaints run in parallel; two
+// commands on one complaint race on the stream revision and the loser is
+// decided again on the new state (unless the caller named an expected
+// revision: then it gets ABORTED). Reference-data commands are serialised.
+//
+// Held in memory and rebuilt at Create from the log: the reference data
+// (from the reference streams) and, for repeat detection and complaint
+// numbering, each customer's complaints (a scan of the whole log, ~1 s per
+// million events; a projection once issue 4 brings them).
+#ifndef LEDGER_SERVICES_COMPLAINT_APP_H_
+#define LEDGER_SERVICES_COMPLAINT_APP_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/clock.h"
+#include "ledger/complaint/customer.h"
+#include "ledger/complaint/decide.h"
+#include "ledger/complaint/reference_data.h"
+#include "ledger/store/event_store.h"
+#include "ledger/v1/commands.pb.h"
+#include "ledger/v1/complaint_service.pb.h"
+
+namespace ledger {
+
+// The actor of events the server writes by itself (the shipped calendar).
+inline constexpr char kSystemActor[] = "ledgerd";
+
+struct ComplaintAppOptions {
+  LifecyclePolicy policy;
+  // Defaults to the system clock.
+  std::shared_ptr<const Clock> clock;
+  // Publish the calendar compiled into the binary when the ledger has none.
+  bool publish_shipped_calendar = true;
+};
+
+class ComplaintApp {
+ public:
+  // `store` must outlive the app.
+  static absl::StatusOr<std::unique_ptr<ComplaintApp>> Create(
+      EventStore* store, ComplaintAppOptions options = {});
+
+  // One per command of complaint_service.proto. `actor` is who acts (see
+  // services/actor.h); the command's context supplies the rest.
+  absl::StatusOr<v1::CommandResult> Execute(const v1::ReceiveComplaint& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::AssignOwner& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::HandOver& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::Classify& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RaiseSeverity& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::ChooseTrack& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RequestAssist& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::AnswerAssist& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::ChaseAssist& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::EscalateToGm& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RecordGmDecision& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::Reply& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RecordRevisit& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::WaiveRevisit& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::Reopen& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::CompletePaperwork& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::SignOff& c,
+                                            const std::string& actor);
+
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RegisterStation& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RegisterDepartment& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RegisterAgent& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::RecordStationVolume& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::PublishCalendar& c,
+                                            const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(
+      const v1::PublishPenaltySchedule& c, const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::DeclareSpecialPeriod& c,
+                                            const std::string& actor);
+
+  // State and timeline; NOT_FOUND for a complaint never received.
+  absl::StatusOr<v1::ComplaintView> Get(const std::string& complaint_id) const;
+
+ private:
+  ComplaintApp(EventStore* store, ComplaintAppOptions options);
+
+  absl::Status Recover();
+  template <typename Command>
+  absl::StatusOr<v1::CommandResult> RunComplaintCommand(
+      Command command, const std::string& actor);
+  template <typename Command>
+  absl::StatusOr<v1::CommandResult> RunReferenceCommand(
+      const Command& command, const std::string& actor);
+  // The result of an earlier append found by its command id.
+  absl::StatusOr<v1::CommandResult> ResultOf(const CommandOutcome& outcome,
+                                             bool complaint) const;
+  // Updates the customer index and complaint numbering with new events.
+  void Index(const v1::Event& event);
+  std::string NextComplaintId();
+  std::shared_ptr<const ReferenceData> reference() const;
+
+  EventStore& store_;
+  const ComplaintAppOptions options_;
+
+  // Reference commands one at a time; readers take the snapshot.
+  absl::Mutex reference_write_mu_;
+  mutable absl::Mutex reference_mu_;
+  std::shared_ptr<const ReferenceData> reference_
+      ABSL_GUARDED_BY(reference_mu_);
+
+  mutable absl::Mutex index_mu_;
+  CustomerIndex customers_ ABSL_GUARDED_BY(index_mu_);
+  // Highest complaint number seen per year, for "<year>-<nnnnnn>" ids.
+  absl::flat_hash_map<int64_t, int64_t> last_number_
+      ABSL_GUARDED_BY(index_mu_);
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_SERVICES_COMPLAINT_APP_H_

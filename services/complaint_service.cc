@@ -1,0 +1,68 @@
+#include "services/complaint_service.h"
+
+#include "services/actor.h"
+#include "services/grpc_status.h"
+
+namespace ledger {
+namespace {
+
+template <typename Command>
+grpc::Status Run(ComplaintApp& app, grpc::ServerContext* context,
+                 const Command& command, v1::CommandResult* response) {
+  absl::StatusOr<v1::CommandResult> result =
+      app.Execute(command, ActorOf(context, command.context()));
+  if (!result.ok()) return ToGrpcStatus(result.status(), context);
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+#define LEDGER_COMMAND_RPC(Service, Method, Type)                          \
+  grpc::Status Service::Method(grpc::ServerContext* context,               \
+                               const v1::Type* request,                    \
+                               v1::CommandResult* response) {              \
+    return Run(app_, context, *request, response);                         \
+  }
+
+LEDGER_COMMAND_RPC(ComplaintService, ReceiveComplaint, ReceiveComplaint)
+LEDGER_COMMAND_RPC(ComplaintService, AssignOwner, AssignOwner)
+LEDGER_COMMAND_RPC(ComplaintService, HandOver, HandOver)
+LEDGER_COMMAND_RPC(ComplaintService, Classify, Classify)
+LEDGER_COMMAND_RPC(ComplaintService, RaiseSeverity, RaiseSeverity)
+LEDGER_COMMAND_RPC(ComplaintService, ChooseTrack, ChooseTrack)
+LEDGER_COMMAND_RPC(ComplaintService, RequestAssist, RequestAssist)
+LEDGER_COMMAND_RPC(ComplaintService, AnswerAssist, AnswerAssist)
+LEDGER_COMMAND_RPC(ComplaintService, ChaseAssist, ChaseAssist)
+LEDGER_COMMAND_RPC(ComplaintService, EscalateToGm, EscalateToGm)
+LEDGER_COMMAND_RPC(ComplaintService, RecordGmDecision, RecordGmDecision)
+LEDGER_COMMAND_RPC(ComplaintService, Reply, Reply)
+LEDGER_COMMAND_RPC(ComplaintService, RecordRevisit, RecordRevisit)
+LEDGER_COMMAND_RPC(ComplaintService, WaiveRevisit, WaiveRevisit)
+LEDGER_COMMAND_RPC(ComplaintService, Reopen, Reopen)
+LEDGER_COMMAND_RPC(ComplaintService, CompletePaperwork, CompletePaperwork)
+LEDGER_COMMAND_RPC(ComplaintService, SignOff, SignOff)
+LEDGER_COMMAND_RPC(ReferenceDataService, RegisterStation, RegisterStation)
+LEDGER_COMMAND_RPC(ReferenceDataService, RegisterDepartment,
+                   RegisterDepartment)
+LEDGER_COMMAND_RPC(ReferenceDataService, RegisterAgent, RegisterAgent)
+LEDGER_COMMAND_RPC(ReferenceDataService, RecordStationVolume,
+                   RecordStationVolume)
+LEDGER_COMMAND_RPC(ReferenceDataService, PublishCalendar, PublishCalendar)
+LEDGER_COMMAND_RPC(ReferenceDataService, PublishPenaltySchedule,
+                   PublishPenaltySchedule)
+LEDGER_COMMAND_RPC(ReferenceDataService, DeclareSpecialPeriod,
+                   DeclareSpecialPeriod)
+
+#undef LEDGER_COMMAND_RPC
+
+grpc::Status ComplaintService::GetComplaint(
+    grpc::ServerContext* context, const v1::GetComplaintRequest* request,
+    v1::ComplaintView* response) {
+  absl::StatusOr<v1::ComplaintView> view = app_.Get(request->complaint_id());
+  if (!view.ok()) return ToGrpcStatus(view.status(), context);
+  *response = std::move(*view);
+  return grpc::Status::OK;
+}
+
+}  // namespace ledger

@@ -1,0 +1,330 @@
+#include "tools/ledgerctl/commands.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "ledger/calendar/business_calendar.h"
+#include "ledger/store/limits.h"
+#include "ledger/v1/complaint_service.grpc.pb.h"
+#include "services/grpc_status.h"
+#include "tools/ledgerctl/event_format.h"
+#include "tools/ledgerctl/proto_flags.h"
+#include "tools/ledgerctl/timeline.h"
+
+namespace ledger::ctl {
+namespace {
+
+using google::protobuf::Message;
+
+struct Stubs {
+  explicit Stubs(const std::string& target) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
+    auto channel = grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), args);
+    complaints = v1::ComplaintService::NewStub(channel);
+    reference = v1::ReferenceDataService::NewStub(channel);
+  }
+  std::unique_ptr<v1::ComplaintService::Stub> complaints;
+  std::unique_ptr<v1::ReferenceDataService::Stub> reference;
+};
+
+void SetDeadline(grpc::ClientContext* context) {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
+}
+
+struct Command {
+  const char* name;
+  const char* help;
+  // Takes the complaint id as its operand (optional for receive).
+  enum class Id { kNone, kRequired, kOptional } id;
+  std::function<std::unique_ptr<Message>()> make;
+  std::function<grpc::Status(Stubs&, const Message&, v1::CommandResult*)> call;
+};
+
+template <typename Request, typename Stub>
+Command Entry(const char* name, const char* help, Command::Id id,
+              std::unique_ptr<Stub> Stubs::*stub,
+              grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                           const Request&,
+                                           v1::CommandResult*)) {
+  return Command{
+      name, help, id, [] { return std::make_unique<Request>(); },
+      [stub, method](Stubs& stubs, const Message& request,
+                     v1::CommandResult* result) {
+        grpc::ClientContext context;
+        SetDeadline(&context);
+        return ((*(stubs.*stub)).*method)(
+            &context, static_cast<const Request&>(request), result);
+      }};
+}
+
+const std::vector<Command>& Commands() {
+  using C = v1::ComplaintService::Stub;
+  using R = v1::ReferenceDataService::Stub;
+  constexpr auto kId = Command::Id::kRequired;
+  constexpr auto kNone = Command::Id::kNone;
+  static const auto* commands = new std::vector<Command>{
+      Entry("receive", "take a complaint in", Command::Id::kOptional,
+            &Stubs::complaints, &C::ReceiveComplaint),
+      Entry("assign-owner", "the centre head names a new owner", kId,
+            &Stubs::complaints, &C::AssignOwner),
+      Entry("hand-over", "pass the case on at a shift handover", kId,
+            &Stubs::complaints, &C::HandOver),
+      Entry("classify", "set kind, category, importance", kId,
+            &Stubs::complaints, &C::Classify),
+      Entry("raise-severity", "repeat, or malicious (centre head)", kId,
+            &Stubs::complaints, &C::RaiseSeverity),
+      Entry("choose-track", "on-the-spot, internal-study or coordinated", kId,
+            &Stubs::complaints, &C::ChooseTrack),
+      Entry("dispatch", "send an assist request to departments or stations",
+            kId, &Stubs::complaints, &C::RequestAssist),
+      Entry("answer-assist", "record an assisting unit's answer", kId,
+            &Stubs::complaints, &C::AnswerAssist),
+      Entry("chase", "chase or supervise an assisting unit", kId,
+            &Stubs::complaints, &C::ChaseAssist),
+      Entry("escalate", "the centre head's proposal to the general manager",
+            kId, &Stubs::complaints, &C::EscalateToGm),
+      Entry("gm-decision", "record the general manager's decision", kId,
+            &Stubs::complaints, &C::RecordGmDecision),
+      Entry("reply", "answer the customer", kId, &Stubs::complaints,
+            &C::Reply),
+      Entry("revisit", "record a revisit (call-back) of the customer", kId,
+            &Stubs::complaints, &C::RecordRevisit),
+      Entry("waive-revisit", "waive a non-complaint's revisit (centre head)",
+            kId, &Stubs::complaints, &C::WaiveRevisit),
+      Entry("reopen", "start the flow again", kId, &Stubs::complaints,
+            &C::Reopen),
+      Entry("complete-paperwork", "a green-channel case's paperwork", kId,
+            &Stubs::complaints, &C::CompletePaperwork),
+      Entry("sign-off", "the centre head's review and signature", kId,
+            &Stubs::complaints, &C::SignOff),
+      Entry("register-station", "add or change a distribution station", kNone,
+            &Stubs::reference, &R::RegisterStation),
+      Entry("register-department", "add or change a department", kNone,
+            &Stubs::reference, &R::RegisterDepartment),
+      Entry("register-agent", "add or change an agent and their roles", kNone,
+            &Stubs::reference, &R::RegisterAgent),
+      Entry("record-volume", "copies a station handled in a month", kNone,
+            &Stubs::reference, &R::RecordStationVolume),
+      Entry("publish-calendar",
+            "publish a working-day calendar (--file FILE.textproto)", kNone,
+            &Stubs::reference, &R::PublishCalendar),
+      Entry("publish-penalties", "publish the penalty schedule", kNone,
+            &Stubs::reference, &R::PublishPenaltySchedule),
+      Entry("declare-special-period", "a period with penalties not charged",
+            kNone, &Stubs::reference, &R::DeclareSpecialPeriod),
+  };
+  return *commands;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& c : Commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+int Usage(std::ostream& err) {
+  err << "usage: ledgerctl COMMAND [ID] --agent AGENT [--FIELD VALUE ...]\n"
+         "  show ID                 a complaint's state and timeline\n";
+  for (const Command& c : Commands()) {
+    err << "  " << c.name << std::string(24 - std::string(c.name).size(), ' ')
+        << c.help << "\n";
+  }
+  err << "ledgerctl help COMMAND lists a command's fields.\n";
+  return kExitUsage;
+}
+
+void ListFields(const google::protobuf::Descriptor* d, const std::string& prefix,
+                std::ostream& out) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    std::string flag = prefix + f->name();
+    for (char& c : flag) c = c == '_' ? '-' : c;
+    if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE &&
+        !f->is_repeated() && f->message_type()->field_count() <= 12 &&
+        f->message_type()->full_name() != "ledger.v1.Date" &&
+        f->message_type()->full_name() != "ledger.v1.YearMonth" &&
+        f->message_type()->full_name() != "ledger.v1.TimeOfDay" &&
+        f->message_type()->full_name() != "ledger.v1.Money") {
+      ListFields(f->message_type(), prefix + f->name() + "_", out);
+      continue;
+    }
+    out << "  --" << flag;
+    if (f->is_repeated()) out << " (repeatable)";
+    if (f->enum_type() != nullptr) {
+      out << " one of:";
+      for (int v = 1; v < f->enum_type()->value_count(); ++v) {
+        std::string name = f->enum_type()->value(v)->name();
+        const std::string& zero = f->enum_type()->value(0)->name();
+        name = name.substr(zero.size() - 11);
+        for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+        out << " " << name;
+      }
+    } else if (f->message_type() != nullptr) {
+      out << " (" << f->message_type()->name() << ")";
+    }
+    out << "\n";
+  }
+}
+
+int PrintResult(const v1::CommandResult& result, const Options& options,
+                const absl::TimeZone& zone, std::ostream& out) {
+  if (options.format == Format::kJson) {
+    google::protobuf::util::JsonPrintOptions json;
+    json.preserve_proto_field_names = true;
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(result, &text, json);
+    out << text << "\n";
+    return kExitOk;
+  }
+  if (result.duplicate()) out << "(a retry: nothing new was appended)\n";
+  for (const v1::Event& e : result.events()) {
+    out << "position " << e.position() << ": " << e.stream_id() << "@"
+        << e.revision() << "  " << TimelineLine(e, zone) << "\n";
+  }
+  if (result.has_state()) out << StateSummary(result.state(), zone);
+  return kExitOk;
+}
+
+int Show(const std::string& id, const Options& options,
+         const absl::TimeZone& zone, std::ostream& out, std::ostream& err) {
+  Stubs stubs(options.target);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::GetComplaintRequest request;
+  request.set_complaint_id(id);
+  v1::ComplaintView view;
+  absl::Status s = FromGrpcStatus(
+      stubs.complaints->GetComplaint(&context, request, &view));
+  if (!s.ok()) {
+    err << "ledgerctl: " << s.ToString() << "\n";
+    return kExitFailed;
+  }
+  if (options.format == Format::kJson) {
+    google::protobuf::util::JsonPrintOptions json;
+    json.preserve_proto_field_names = true;
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(view, &text, json);
+    out << text << "\n";
+    return kExitOk;
+  }
+  out << StateSummary(view.state(), zone) << "\n" << TimelineHeader() << "\n";
+  for (const v1::Event& e : view.timeline()) out << TimelineLine(e, zone) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+bool IsComplaintCommand(const std::string& name) {
+  return name == "show" || name == "help" || FindCommand(name) != nullptr;
+}
+
+int RunComplaintCommand(const std::vector<std::string>& args,
+                        const Options& given, std::ostream& out,
+                        std::ostream& err) {
+  Options options = given;
+  std::string zone_name = "Asia/Shanghai";
+  std::vector<std::string> operands;
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!absl::StartsWith(args[i], "--")) {
+      operands.push_back(args[i]);
+      continue;
+    }
+    std::string name = args[i].substr(2);
+    std::string value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < args.size() && !absl::StartsWith(args[i + 1], "--")) {
+      value = args[++i];
+    }
+    if (name == "target") {
+      options.target = value;
+    } else if (name == "format") {
+      if (value != "text" && value != "json") return Usage(err);
+      options.format = value == "json" ? Format::kJson : Format::kText;
+    } else if (name == "time-zone" || name == "time_zone") {
+      zone_name = value;
+    } else {
+      flags.emplace_back(name, value);
+    }
+  }
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(zone_name, &zone)) {
+    err << "ledgerctl: unknown time zone " << zone_name << "\n";
+    return kExitUsage;
+  }
+
+  const std::string& name = args[0];
+  if (name == "show") {
+    if (operands.size() != 1 || !flags.empty()) return Usage(err);
+    return Show(operands[0], options, zone, out, err);
+  }
+  if (name == "help") {
+    const Command* c = operands.size() == 1 ? FindCommand(operands[0]) : nullptr;
+    if (c == nullptr) return Usage(err);
+    out << "ledgerctl " << c->name
+        << (c->id == Command::Id::kRequired   ? " ID"
+            : c->id == Command::Id::kOptional ? " [ID]"
+                                              : "")
+        << ": " << c->help << "\n  --agent AGENT (who acts)\n";
+    ListFields(c->make()->GetDescriptor(), "", out);
+    return kExitOk;
+  }
+  const Command* command = FindCommand(name);
+  if (command == nullptr) return Usage(err);
+  std::unique_ptr<Message> request = command->make();
+  const size_t max_operands = command->id == Command::Id::kNone ? 0 : 1;
+  if (operands.size() > max_operands ||
+      (command->id == Command::Id::kRequired && operands.empty())) {
+    err << "ledgerctl: " << name << " takes "
+        << (command->id == Command::Id::kNone ? "no operand"
+                                              : "the complaint id")
+        << "; got " << operands.size() << " operands\n";
+    return kExitUsage;
+  }
+  auto fail = [&err](const absl::Status& s) {
+    err << "ledgerctl: " << s.message() << "\n";
+    return kExitUsage;
+  };
+  if (!operands.empty()) {
+    absl::Status s = SetFlag("complaint-id", operands[0], zone, request.get());
+    if (!s.ok()) return fail(s);
+  }
+  for (const auto& [flag, value] : flags) {
+    absl::Status s;
+    if (flag == "agent" || flag == "actor") {
+      s = SetFlag("context-actor-agent-id", value, zone, request.get());
+    } else if (flag == "file" && name == "publish-calendar") {
+      absl::StatusOr<v1::CalendarPublished> calendar =
+          BusinessCalendar::ReadTextFile(value);
+      s = calendar.status();
+      if (s.ok()) {
+        *static_cast<v1::PublishCalendar*>(request.get())->mutable_calendar() =
+            *calendar;
+      }
+    } else {
+      s = SetFlag(flag, value, zone, request.get());
+    }
+    if (!s.ok()) return fail(s);
+  }
+  Stubs stubs(options.target);
+  v1::CommandResult result;
+  absl::Status s = FromGrpcStatus(command->call(stubs, *request, &result));
+  if (!s.ok()) {
+    err << "ledgerctl: " << name << ": " << s.ToString() << "\n";
+    return kExitFailed;
+  }
+  return PrintResult(result, options, zone, out);
+}
+
+}  // namespace ledger::ctl
