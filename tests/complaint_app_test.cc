@@ -1,0 +1,255 @@
+// ComplaintApp over a real RocksDB store: idempotent retries, expected
+// revisions, races on one complaint, and what survives a restart.
+#include "services/complaint_app.h"
+
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/complaint/state.h"
+#include "ledger/events/payload.h"
+#include "ledger/v1/complaint_events.pb.h"
+#include "tests/test_util.h"
+
+namespace ledger::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::Time Wednesday10am() {
+  absl::TimeZone shanghai;
+  EXPECT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &shanghai));
+  return absl::FromCivil(absl::CivilMinute(2026, 11, 18, 10, 0), shanghai);
+}
+
+class ComplaintAppTest : public ::testing::Test {
+ protected:
+  ComplaintAppTest() : clock_(std::make_shared<FakeClock>(Wednesday10am())) {
+    Open();
+    Register("h1", v1::ROLE_CENTRE_HEAD);
+    Register("a17", v1::ROLE_AGENT);
+    Register("a18", v1::ROLE_AGENT);
+  }
+
+  void Open() {
+    app_.reset();
+    store_.reset();
+    EventStoreOptions options;
+    options.clock = clock_;
+    auto store = EventStore::Open(dir_.path(), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    ComplaintAppOptions app_options;
+    app_options.clock = clock_;
+    auto app = ComplaintApp::Create(store_.get(), app_options);
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = std::move(*app);
+  }
+
+  void Register(const std::string& id, v1::Role role) {
+    v1::RegisterAgent command;
+    command.mutable_agent()->set_agent_id(id);
+    command.mutable_agent()->set_display_name(id);
+    command.mutable_agent()->add_roles(role);
+    command.mutable_agent()->set_active(true);
+    ASSERT_TRUE(app_->Execute(command, "h1").ok());
+  }
+
+  v1::ReceiveComplaint Intake(const std::string& command_id = "") {
+    v1::ReceiveComplaint c;
+    c.mutable_context()->set_command_id(command_id);
+    c.set_channel(v1::CHANNEL_PHONE);
+    c.mutable_customer()->set_phone("13800138000");
+    c.set_content("No paper today.");
+    c.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
+    c.mutable_classification()->set_category(
+        v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+    return c;
+  }
+
+  std::string Receive() {
+    auto result = app_->Execute(Intake(), "a17");
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->state().complaint_id() : "";
+  }
+
+  TempDir dir_;
+  std::shared_ptr<FakeClock> clock_;
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<ComplaintApp> app_;
+};
+
+TEST_F(ComplaintAppTest, ShippedCalendarIsPublishedOnceIntoTheReferenceStream) {
+  auto events = store_->ReadStream(kCalendarStream, std::nullopt,
+                                   ReadDirection::kForward, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_TRUE(Is<v1::CalendarPublished>((*events)[0]));
+  EXPECT_EQ((*events)[0].actor(), kSystemActor);
+  Open();
+  events = store_->ReadStream(kCalendarStream, std::nullopt,
+                              ReadDirection::kForward, 10);
+  EXPECT_EQ(events->size(), 1u);
+}
+
+TEST_F(ComplaintAppTest, ReceiveNumbersComplaintsPerYearAndReturnsEvents) {
+  auto first = app_->Execute(Intake(), "a17");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->state().complaint_id(), "2026-000001");
+  ASSERT_EQ(first->events_size(), 2);
+  EXPECT_EQ(first->events(0).stream_id(), "complaint-2026-000001");
+  EXPECT_GT(first->events(0).position(), 0u);
+  EXPECT_EQ(first->events(0).hash().size(), 32u);
+  EXPECT_FALSE(first->duplicate());
+  EXPECT_EQ(Receive(), "2026-000002");
+}
+
+TEST_F(ComplaintAppTest, RetryWithTheSameCommandIdGetsTheOriginalResult) {
+  auto first = app_->Execute(Intake("desk-7/1"), "a17");
+  ASSERT_TRUE(first.ok());
+  clock_->Advance(absl::Seconds(3));  // The retry is decided later.
+  auto retry = app_->Execute(Intake("desk-7/1"), "a17");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate());
+  EXPECT_EQ(retry->state().complaint_id(), first->state().complaint_id());
+  ASSERT_EQ(retry->events_size(), first->events_size());
+  EXPECT_EQ(retry->events(0).position(), first->events(0).position());
+  EXPECT_EQ(retry->state().SerializeAsString(),
+            first->state().SerializeAsString());
+  EXPECT_EQ(Receive(), "2026-000002");  // The retry took no number.
+
+  // Once the complaint moved on, the retry still gets its original result.
+  v1::ChooseTrack track;
+  track.set_complaint_id("2026-000001");
+  track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
+  track.mutable_context()->set_command_id("desk-7/2");
+  ASSERT_TRUE(app_->Execute(track, "a17").ok());
+  track.mutable_context()->set_command_id("desk-7/3");
+  track.set_track(v1::HANDLING_TRACK_ON_THE_SPOT);
+  ASSERT_TRUE(app_->Execute(track, "a17").ok());
+  track.mutable_context()->set_command_id("desk-7/2");
+  track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
+  auto late_retry = app_->Execute(track, "a17");
+  ASSERT_TRUE(late_retry.ok()) << late_retry.status();
+  EXPECT_TRUE(late_retry->duplicate());
+  EXPECT_EQ(late_retry->state().track(), v1::HANDLING_TRACK_INTERNAL_STUDY);
+}
+
+TEST_F(ComplaintAppTest, SameCommandIdForAnotherCommandIsAlreadyExists) {
+  ASSERT_TRUE(app_->Execute(Intake("desk-7/1"), "a17").ok());
+  v1::ReceiveComplaint other = Intake("desk-7/1");
+  other.set_content("Something else.");
+  auto result = app_->Execute(other, "a17");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(result.status().message(), HasSubstr("desk-7/1"));
+  // Another actor is another command too.
+  EXPECT_EQ(app_->Execute(Intake("desk-7/1"), "a18").status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(ComplaintAppTest, StaleExpectedRevisionIsAbortedNamingTheCurrent) {
+  const std::string id = Receive();  // Revisions 0 and 1.
+  v1::ChooseTrack track;
+  track.set_complaint_id(id);
+  track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
+  track.mutable_context()->set_expected_revision(0);
+  auto stale = app_->Execute(track, "a17");
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.status().message(), HasSubstr("at revision 1"));
+  track.mutable_context()->set_expected_revision(1);
+  auto fresh = app_->Execute(track, "a17");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->state().revision(), 2u);
+}
+
+TEST_F(ComplaintAppTest, UnknownComplaintIsNotFound) {
+  EXPECT_EQ(app_->Get("2026-999999").status().code(),
+            absl::StatusCode::kNotFound);
+  v1::Reply reply;
+  reply.set_complaint_id("2026-999999");
+  reply.set_outcome(v1::REPLY_OUTCOME_RESOLVED);
+  reply.set_reply("ok");
+  EXPECT_EQ(app_->Execute(reply, "a17").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ComplaintAppTest, RefusedCommandAppendsNothing) {
+  const std::string id = Receive();
+  const uint64_t head = store_->log_head().position_last;
+  v1::SignOff sign;
+  sign.set_complaint_id(id);
+  sign.set_record_complete(true);
+  EXPECT_EQ(app_->Execute(sign, "h1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->log_head().position_last, head);
+}
+
+TEST_F(ComplaintAppTest, RacingCommandsOnOneComplaintAreDecidedOnFreshState) {
+  const std::string id = Receive();
+  // Eight agents chase the same assist request at once: every chase counts.
+  v1::ChooseTrack track;
+  track.set_complaint_id(id);
+  track.set_track(v1::HANDLING_TRACK_COORDINATED);
+  ASSERT_TRUE(app_->Execute(track, "a17").ok());
+  v1::RegisterStation station;
+  station.mutable_station()->set_station_id("s1");
+  station.mutable_station()->set_name("s1");
+  ASSERT_TRUE(app_->Execute(station, "h1").ok());
+  v1::RequestAssist request;
+  request.set_complaint_id(id);
+  request.add_targets()->set_station_id("s1");
+  request.set_request("check");
+  ASSERT_TRUE(app_->Execute(request, "a17").ok());
+
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> results(8);
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      v1::ChaseAssist chase;
+      chase.set_complaint_id(id);
+      chase.set_assist_request_id("A1");
+      chase.mutable_target()->set_station_id("s1");
+      chase.set_kind(v1::CHASE_KIND_CHASE);
+      results[i] = app_->Execute(chase, i % 2 ? "a17" : "h1").status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
+  auto view = app_->Get(id);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->state().assist_requests(0).targets(0).chases(), 8u);
+  EXPECT_EQ(view->timeline_size(), 12);
+}
+
+TEST_F(ComplaintAppTest, RestartKeepsReferenceDataNumbersAndRepeatDetection) {
+  const std::string first = Receive();
+  Open();
+  // Agents are still known, numbering continues, and the customer's
+  // earlier complaint still makes this one a repeat.
+  auto second = app_->Execute(Intake(), "a18");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->state().complaint_id(), "2026-000002");
+  EXPECT_EQ(second->state().severity(), v1::SEVERITY_REPEAT);
+  EXPECT_THAT(second->state().linked_complaint_ids(),
+              ::testing::ElementsAre(first));
+}
+
+TEST_F(ComplaintAppTest, ReferenceChangesNeedACentreHeadOnceThereIsOne) {
+  v1::RegisterAgent command;
+  command.mutable_agent()->set_agent_id("a99");
+  command.mutable_agent()->set_display_name("a99");
+  command.mutable_agent()->add_roles(v1::ROLE_CENTRE_HEAD);
+  command.mutable_agent()->set_active(true);
+  EXPECT_EQ(app_->Execute(command, "a17").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::PublishCalendar calendar;
+  calendar.mutable_calendar()->set_calendar_version("broken");
+  auto bad = app_->Execute(calendar, "h1");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("calendar"));
+}
+
+}  // namespace
+}  // namespace ledger::testing
