@@ -119,6 +119,12 @@ absl::Status ComplaintApp::Recover() {
         }
         return true;
       });
+  if (absl::IsDataLoss(scanned)) {
+    // The server still starts, so that auditors can read and verify the
+    // log up to the break; commands stay refused until it is repaired.
+    broken_ = scanned;
+    return absl::OkStatus();
+  }
   RETURN_IF_ERROR(scanned);
 
   if (reference->calendar() != nullptr || !options_.publish_shipped_calendar) {
@@ -138,6 +144,19 @@ absl::Status ComplaintApp::Recover() {
   RETURN_IF_ERROR(store_.Append(std::move(request)).status());
   RETURN_IF_ERROR(reference->Apply(Wrap(shipped)));
   return absl::OkStatus();
+}
+
+absl::Status ComplaintApp::CheckWritable() const {
+  if (broken_.ok()) return absl::OkStatus();
+  absl::Status refused(
+      broken_.code(),
+      absl::StrCat("the log failed its checks when the server started, so "
+                   "commands are refused until it is repaired: ",
+                   broken_.message()));
+  broken_.ForEachPayload([&refused](absl::string_view url, const absl::Cord& p) {
+    refused.SetPayload(url, p);
+  });
+  return refused;
 }
 
 std::shared_ptr<const ReferenceData> ComplaintApp::reference() const {
@@ -190,6 +209,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
 template <typename Command>
 absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
     Command command, const std::string& actor) {
+  RETURN_IF_ERROR(CheckWritable());
   const v1::CommandContext& given = command.context();
   const std::string fingerprint = Fingerprint(command, actor);
   if (!given.command_id().empty()) {
@@ -282,6 +302,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
 template <typename Command>
 absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
     const Command& command, const std::string& actor) {
+  RETURN_IF_ERROR(CheckWritable());
   absl::MutexLock write_lock(&reference_write_mu_);
   const v1::CommandContext& given = command.context();
   const std::string fingerprint = Fingerprint(command, actor);

@@ -12,7 +12,9 @@
 // Held in memory and rebuilt at Create from the log: the reference data
 // (from the reference streams) and, for repeat detection and complaint
 // numbering, each customer's complaints (a scan of the whole log, ~1 s per
-// million events; a projection once issue 4 brings them).
+// million events; a projection once issue 4 brings them). A log that fails
+// its checks at startup leaves the app read-only: Get works, commands are
+// DATA_LOSS naming the broken position.
 #ifndef LEDGER_SERVICES_COMPLAINT_APP_H_
 #define LEDGER_SERVICES_COMPLAINT_APP_H_
 
@@ -108,6 +110,8 @@ class ComplaintApp {
   ComplaintApp(EventStore* store, ComplaintAppOptions options);
 
   absl::Status Recover();
+  // DATA_LOSS (with the broken position) when the log was found broken.
+  absl::Status CheckWritable() const;
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunComplaintCommand(
       Command command, const std::string& actor);
@@ -124,6 +128,8 @@ class ComplaintApp {
 
   EventStore& store_;
   const ComplaintAppOptions options_;
+  // Set once by Recover when the log fails its checks.
+  absl::Status broken_;
 
   // Reference commands one at a time; readers take the snapshot.
   absl::Mutex reference_write_mu_;

@@ -18,6 +18,9 @@ ABSL_FLAG(int, failed_revisits_for_repeat, 2,
           "failed revisits after which a complaint becomes a repeat");
 ABSL_FLAG(int, repeat_window_days, 30,
           "same customer and category within this many days: a repeat");
+ABSL_FLAG(bool, publish_shipped_calendar, true,
+          "publish the compiled-in official calendar when the ledger has "
+          "none");
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
@@ -37,6 +40,8 @@ int main(int argc, char** argv) {
   ledger::LedgerServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.complaints.publish_shipped_calendar =
+      absl::GetFlag(FLAGS_publish_shipped_calendar);
   options.complaints.policy.failed_revisits_for_repeat =
       absl::GetFlag(FLAGS_failed_revisits_for_repeat);
   options.complaints.policy.repeat_window =

@@ -1,9 +1,7 @@
 // End to end: a real ledgerd process on port 0 in a temporary directory,
 // read back through a C++ gRPC stub and through the ledgerctl binary; health
 // checking and reflection answer; SIGTERM shuts it down cleanly.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +15,7 @@
 #include "ledger/store/limits.h"
 #include "ledger/store/verify.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
 
@@ -33,7 +32,7 @@ class GrpcEndToEndTest : public ::testing::Test {
   void SetUp() override {
     data_dir_ = dir_.Sub("data");
     {
-      // The write RPCs come with the lifecycle; until then, the C++ API.
+      // Raw events of any type, as only the store API can write them.
       auto store = EventStore::Open(data_dir_);
       ASSERT_TRUE(store.ok()) << store.status();
       for (int i = 0; i < kAppendsPerStream; ++i) {
@@ -48,35 +47,17 @@ class GrpcEndToEndTest : public ::testing::Test {
       ASSERT_TRUE(log.ok());
       expected_ = *std::move(log);
     }
-    const std::string port_file = dir_.Sub("port");
-    log_fd_ = open(dir_.Sub("ledgerd.log").c_str(),
-                   O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
-    pid_ =
-        testing::Spawn({LEDGERD_PATH, "--listen=127.0.0.1:0",
-                        "--data_dir=" + data_dir_, "--port_file=" + port_file},
-                       log_fd_, log_fd_);
-    const std::string port = testing::WaitForFile(port_file, absl::Seconds(60));
-    ASSERT_FALSE(port.empty()) << "ledgerd did not start";
-    target_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(port));
+    ledgerd_ = std::make_unique<testing::LedgerdProcess>(
+        LEDGERD_PATH, dir_.path(), data_dir_,
+        std::vector<std::string>{"--publish_shipped_calendar=false"});
+    target_ = ledgerd_->target();
+    ASSERT_FALSE(target_.empty()) << "ledgerd did not start";
     channel_ = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
     stub_ = v1::Ledger::NewStub(channel_);
   }
 
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      testing::WaitFor(pid_);
-    }
-    if (log_fd_ >= 0) close(log_fd_);
-  }
-
   // Sends SIGTERM and returns ledgerd's exit code.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    const int status = testing::WaitFor(pid_);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  int Stop() { return ledgerd_->Stop(); }
 
   testing::ProcessResult Ctl(std::vector<std::string> args) {
     args.insert(args.begin(), {LEDGERCTL_PATH, "--target=" + target_});
@@ -86,8 +67,7 @@ class GrpcEndToEndTest : public ::testing::Test {
   testing::TempDir dir_;
   std::string data_dir_;
   std::vector<v1::Event> expected_;
-  pid_t pid_ = -1;
-  int log_fd_ = -1;
+  std::unique_ptr<testing::LedgerdProcess> ledgerd_;
   std::string target_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Ledger::Stub> stub_;
@@ -273,13 +253,11 @@ TEST_F(GrpcEndToEndTest, VerifyReportsTheBrokenPositionOnlineAndOffline) {
   EXPECT_THAT(offline.out,
               HasSubstr(absl::StrCat("\"events_verified\":", kVictim - 1)));
 
-  const std::string port_file = dir_.Sub("port2");
-  pid_ = testing::Spawn({LEDGERD_PATH, "--listen=127.0.0.1:0",
-                         "--data_dir=" + data_dir_, "--port_file=" + port_file},
-                        log_fd_, log_fd_);
-  const std::string port = testing::WaitForFile(port_file, absl::Seconds(60));
-  ASSERT_FALSE(port.empty());
-  target_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(port));
+  ledgerd_ = std::make_unique<testing::LedgerdProcess>(
+      LEDGERD_PATH, dir_.path(), data_dir_,
+      std::vector<std::string>{"--publish_shipped_calendar=false"});
+  target_ = ledgerd_->target();
+  ASSERT_FALSE(target_.empty()) << "ledgerd did not start";
   testing::ProcessResult online = Ctl({"verify"});
   EXPECT_EQ(online.exit_code, 1);
   EXPECT_THAT(online.out, HasSubstr("chain BROKEN at position 123"));

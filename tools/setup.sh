@@ -14,7 +14,8 @@ packages=(
   libssl-dev
   # The business calendar loads IANA time zones (Asia/Shanghai) from here.
   tzdata
-  python3-grpcio
+  # The Python client test (tests/python/) runs on Debian's own Python.
+  python3 python3-grpcio python3-protobuf
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
   bazel-bootstrap bazel-rules-java
 )

@@ -1,0 +1,48 @@
+#include "tests/ledgerd_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "tests/subprocess.h"
+
+namespace ledger::testing {
+
+LedgerdProcess::LedgerdProcess(const std::string& ledgerd,
+                               const std::string& work_dir,
+                               const std::string& data_dir,
+                               const std::vector<std::string>& extra_flags) {
+  const std::string port_file = work_dir + "/port";
+  unlink(port_file.c_str());
+  log_fd_ = open((work_dir + "/ledgerd.log").c_str(),
+                 O_CREAT | O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
+  std::vector<std::string> argv = {ledgerd, "--listen=127.0.0.1:0",
+                                   "--data_dir=" + data_dir,
+                                   "--port_file=" + port_file};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  pid_ = Spawn(argv, log_fd_, log_fd_);
+  const std::string port = WaitForFile(port_file, absl::Seconds(60));
+  if (!port.empty()) {
+    target_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(port));
+  }
+}
+
+LedgerdProcess::~LedgerdProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    WaitFor(pid_);
+  }
+  if (log_fd_ >= 0) close(log_fd_);
+}
+
+int LedgerdProcess::Stop() {
+  kill(pid_, SIGTERM);
+  const int status = WaitFor(pid_);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace ledger::testing

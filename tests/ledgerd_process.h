@@ -1,0 +1,39 @@
+// A real ledgerd process for end-to-end tests: started on port 0 in a
+// directory of the test's, killed when the object goes away.
+#ifndef LEDGER_TESTS_LEDGERD_PROCESS_H_
+#define LEDGER_TESTS_LEDGERD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace ledger::testing {
+
+class LedgerdProcess {
+ public:
+  // Starts `ledgerd` on 127.0.0.1:0 with `data_dir` and `extra_flags`,
+  // logging to `work_dir`/ledgerd.log, and waits until it serves; on
+  // failure target() is empty.
+  LedgerdProcess(const std::string& ledgerd, const std::string& work_dir,
+                 const std::string& data_dir,
+                 const std::vector<std::string>& extra_flags = {});
+  ~LedgerdProcess();
+  LedgerdProcess(const LedgerdProcess&) = delete;
+  LedgerdProcess& operator=(const LedgerdProcess&) = delete;
+
+  // "127.0.0.1:<port>".
+  const std::string& target() const { return target_; }
+
+  // SIGTERM, then its exit code (-1 when it died of a signal).
+  int Stop();
+
+ private:
+  pid_t pid_ = -1;
+  int log_fd_ = -1;
+  std::string target_;
+};
+
+}  // namespace ledger::testing
+
+#endif  // LEDGER_TESTS_LEDGERD_PROCESS_H_
