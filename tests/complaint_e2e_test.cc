@@ -1,0 +1,373 @@
+// The complaint lifecycle end to end over gRPC against a real ledgerd
+// process: one complaint through each of the four tracks, a reopen, a
+// repeat upgrade (after failed revisits and at intake), a green-channel
+// case, sign-offs; errors with their codes; ledgerctl as a real client;
+// the same state after a restart.
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ledger/v1/complaint_service.grpc.pb.h"
+#include "tests/ledgerd_process.h"
+#include "tests/subprocess.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Wednesday 2026-11-18, 10:00 in Shanghai: a known working day.
+constexpr char kStart[] = "2026-11-18T10:00:00+08:00";
+
+class ComplaintEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Start();
+    Register("h1", v1::ROLE_CENTRE_HEAD, "h1");
+    Register("a17", v1::ROLE_AGENT);
+    Register("a18", v1::ROLE_AGENT);
+    Register("gm", v1::ROLE_GENERAL_MANAGER);
+    v1::RegisterStation station;
+    station.mutable_station()->set_station_id("s1");
+    station.mutable_station()->set_name("East station");
+    Must(&v1::ReferenceDataService::Stub::RegisterStation, station, "h1");
+    v1::RegisterDepartment dept;
+    dept.mutable_department()->set_department_id("eng");
+    dept.mutable_department()->set_name("Engineering");
+    Must(&v1::ReferenceDataService::Stub::RegisterDepartment, dept, "h1");
+  }
+
+  void Start() {
+    ledgerd_ = std::make_unique<testing::LedgerdProcess>(
+        LEDGERD_PATH, dir_.path(), dir_.Sub("data"),
+        std::vector<std::string>{absl::StrCat("--start_time=", kStart)});
+    ASSERT_FALSE(ledgerd_->target().empty()) << "ledgerd did not start";
+    auto channel = grpc::CreateChannel(ledgerd_->target(),
+                                       grpc::InsecureChannelCredentials());
+    complaints_ = v1::ComplaintService::NewStub(channel);
+    reference_ = v1::ReferenceDataService::NewStub(channel);
+  }
+
+  template <typename Stub, typename Request>
+  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                 const Request&,
+                                                 v1::CommandResult*),
+                    Request request, const std::string& actor,
+                    v1::CommandResult* result) {
+    request.mutable_context()->set_actor_agent_id(actor);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    Stub* stub;
+    if constexpr (std::is_same_v<Stub, v1::ComplaintService::Stub>) {
+      stub = complaints_.get();
+    } else {
+      stub = reference_.get();
+    }
+    return (stub->*method)(&context, request, result);
+  }
+
+  template <typename Stub, typename Request>
+  v1::CommandResult Must(grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                      const Request&,
+                                                      v1::CommandResult*),
+                         const Request& request, const std::string& actor) {
+    v1::CommandResult result;
+    grpc::Status s = Call(method, request, actor, &result);
+    EXPECT_TRUE(s.ok()) << Request::descriptor()->name() << ": "
+                        << s.error_message();
+    return result;
+  }
+
+  void Register(const std::string& id, v1::Role role,
+                const std::string& actor = "h1") {
+    v1::RegisterAgent agent;
+    agent.mutable_agent()->set_agent_id(id);
+    agent.mutable_agent()->set_display_name(id);
+    agent.mutable_agent()->add_roles(role);
+    agent.mutable_agent()->set_active(true);
+    Must(&v1::ReferenceDataService::Stub::RegisterAgent, agent, actor);
+  }
+
+  // A classified complaint from `phone`, taken by a17 on the phone.
+  std::string Receive(const std::string& phone, bool green = false,
+                      bool classify = true) {
+    v1::ReceiveComplaint intake;
+    intake.set_channel(v1::CHANNEL_PHONE);
+    intake.mutable_customer()->set_phone(phone);
+    intake.set_content("The paper arrives wet.");
+    intake.set_green_channel(green);
+    if (classify) {
+      intake.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
+      intake.mutable_classification()->set_category(
+          v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+      intake.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+    }
+    return Must(&C::ReceiveComplaint, intake, "a17").state().complaint_id();
+  }
+
+  v1::ComplaintState Track(const std::string& id, v1::HandlingTrack track) {
+    v1::ChooseTrack c;
+    c.set_complaint_id(id);
+    c.set_track(track);
+    return Must(&C::ChooseTrack, c, "a17").state();
+  }
+  v1::ComplaintState Reply(const std::string& id) {
+    v1::Reply c;
+    c.set_complaint_id(id);
+    c.set_outcome(v1::REPLY_OUTCOME_RESOLVED);
+    c.set_reply("Delivered in a sleeve from now on.");
+    return Must(&C::Reply, c, "a17").state();
+  }
+  v1::ComplaintState Revisit(const std::string& id, bool resolved) {
+    v1::RecordRevisit c;
+    c.set_complaint_id(id);
+    c.set_satisfaction(resolved ? v1::SATISFACTION_VERY_SATISFIED
+                                : v1::SATISFACTION_VERY_DISSATISFIED);
+    c.set_resolved(resolved);
+    return Must(&C::RecordRevisit, c, "a17").state();
+  }
+  v1::ComplaintState SignOff(const std::string& id) {
+    v1::SignOff c;
+    c.set_complaint_id(id);
+    c.set_record_complete(true);
+    return Must(&C::SignOff, c, "h1").state();
+  }
+  v1::ComplaintView Get(const std::string& id) {
+    grpc::ClientContext context;
+    v1::GetComplaintRequest request;
+    request.set_complaint_id(id);
+    v1::ComplaintView view;
+    grpc::Status s = complaints_->GetComplaint(&context, request, &view);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return view;
+  }
+  std::vector<std::string> Types(const v1::ComplaintView& view) {
+    std::vector<std::string> types;
+    for (const auto& e : view.timeline()) {
+      types.push_back(e.event_type().substr(e.event_type().rfind('.') + 1));
+    }
+    return types;
+  }
+
+  using C = v1::ComplaintService::Stub;
+  testing::TempDir dir_;
+  std::unique_ptr<testing::LedgerdProcess> ledgerd_;
+  std::unique_ptr<v1::ComplaintService::Stub> complaints_;
+  std::unique_ptr<v1::ReferenceDataService::Stub> reference_;
+};
+
+TEST_F(ComplaintEndToEndTest, EachTrackFromIntakeToSignOff) {
+  // On the spot.
+  const std::string spot = Receive("13800000001");
+  EXPECT_EQ(spot, "2026-000001");
+  Track(spot, v1::HANDLING_TRACK_ON_THE_SPOT);
+  EXPECT_TRUE(Reply(spot).replied_within_deadline());
+  Revisit(spot, true);
+  EXPECT_EQ(SignOff(spot).stage(), v1::STAGE_CLOSED);
+
+  // Internal study: reply by the end of the next working day.
+  const std::string study = Receive("13800000002");
+  EXPECT_EQ(Track(study, v1::HANDLING_TRACK_INTERNAL_STUDY).reply_due_us(),
+            absl::ToUnixMicros(absl::FromCivil(absl::CivilMinute(2026, 11, 19, 17, 30),
+                                               absl::FixedTimeZone(8 * 3600))));
+  Reply(study);
+  Revisit(study, true);
+  SignOff(study);
+
+  // Coordinated: assist requests to a station and a department.
+  const std::string coordinated = Receive("13800000003");
+  Track(coordinated, v1::HANDLING_TRACK_COORDINATED);
+  v1::RequestAssist dispatch;
+  dispatch.set_complaint_id(coordinated);
+  dispatch.add_targets()->set_station_id("s1");
+  dispatch.add_targets()->set_department_id("eng");
+  dispatch.set_request("Check the route and the mailbox.");
+  v1::CommandResult sent = Must(&C::RequestAssist, dispatch, "a17");
+  ASSERT_EQ(sent.events_size(), 1);
+  v1::AnswerAssist answer;
+  answer.set_complaint_id(coordinated);
+  answer.set_assist_request_id("A1");
+  answer.mutable_target()->set_station_id("s1");
+  answer.set_answer("Route changed.");
+  answer.set_answered_immediately(true);
+  Must(&C::AnswerAssist, answer, "a18");
+  Reply(coordinated);
+  Revisit(coordinated, true);
+  SignOff(coordinated);
+
+  // Escalated to the general manager.
+  const std::string gm = Receive("13800000004");
+  v1::EscalateToGm escalate;
+  escalate.set_complaint_id(gm);
+  escalate.set_proposal("Refund a quarter's subscription.");
+  Must(&C::EscalateToGm, escalate, "h1");
+  v1::RecordGmDecision decision;
+  decision.set_complaint_id(gm);
+  decision.set_decision("Approved.");
+  Must(&C::RecordGmDecision, decision, "gm");
+  Reply(gm);
+  Revisit(gm, true);
+  SignOff(gm);
+
+  EXPECT_THAT(Types(Get(gm)),
+              ElementsAre("ComplaintReceived", "ComplaintClassified",
+                          "HandlingTrackChosen", "EscalatedToGm", "GmDecided",
+                          "Replied", "RevisitRecorded", "SignedOff"));
+  for (const std::string& id : {spot, study, coordinated, gm}) {
+    EXPECT_EQ(Get(id).state().stage(), v1::STAGE_CLOSED) << id;
+  }
+}
+
+TEST_F(ComplaintEndToEndTest, FailedRevisitsReopenAndUpgradeToRepeat) {
+  const std::string id = Receive("13900000001");
+  Track(id, v1::HANDLING_TRACK_INTERNAL_STUDY);
+  Reply(id);
+  v1::ComplaintState s = Revisit(id, false);
+  EXPECT_EQ(s.stage(), v1::STAGE_OPEN);
+  EXPECT_EQ(s.owner_agent_id(), "a17");
+  EXPECT_EQ(s.severity(), v1::SEVERITY_GENERAL);
+  Track(id, v1::HANDLING_TRACK_INTERNAL_STUDY);
+  Reply(id);
+  s = Revisit(id, false);
+  EXPECT_EQ(s.severity(), v1::SEVERITY_REPEAT);
+  EXPECT_EQ(s.reopen_count(), 2u);
+  Track(id, v1::HANDLING_TRACK_INTERNAL_STUDY);
+  Reply(id);
+  Revisit(id, true);
+  EXPECT_EQ(SignOff(id).stage(), v1::STAGE_CLOSED);
+
+  // The same customer again, same category: a repeat at intake.
+  const std::string again = Receive("+86 139-0000-0001");
+  v1::ComplaintState second = Get(again).state();
+  EXPECT_EQ(second.severity(), v1::SEVERITY_REPEAT);
+  EXPECT_THAT(second.linked_complaint_ids(), ElementsAre(id));
+}
+
+TEST_F(ComplaintEndToEndTest, GreenChannelCaseGoesFirstAndPaperworkFollows) {
+  const std::string id = Receive("13700000001", /*green=*/true,
+                                 /*classify=*/false);
+  Reply(id);  // Before any classification or track.
+  Revisit(id, true);
+  v1::SignOff sign;
+  sign.set_complaint_id(id);
+  sign.set_record_complete(true);
+  v1::CommandResult result;
+  grpc::Status early = Call(&C::SignOff, sign, "h1", &result);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(early.error_message(), HasSubstr("paperwork is still pending"));
+  v1::Classify classify;
+  classify.set_complaint_id(id);
+  classify.mutable_classification()->set_kind(v1::INFO_KIND_REPAIR_REQUEST);
+  classify.mutable_classification()->set_importance(v1::IMPORTANCE_IMPORTANT);
+  EXPECT_TRUE(Must(&C::Classify, classify, "a17").state().flagged_for_head());
+  v1::CompletePaperwork paperwork;
+  paperwork.set_complaint_id(id);
+  EXPECT_FALSE(Must(&C::CompletePaperwork, paperwork, "a17")
+                   .state()
+                   .paperwork_pending());
+  EXPECT_EQ(SignOff(id).stage(), v1::STAGE_CLOSED);
+}
+
+TEST_F(ComplaintEndToEndTest, ErrorsCarryTheirCodesAndSayWhatWasWrong) {
+  v1::CommandResult result;
+  v1::Reply reply;
+  reply.set_complaint_id("2026-999999");
+  reply.set_outcome(v1::REPLY_OUTCOME_RESOLVED);
+  reply.set_reply("ok");
+  grpc::Status s = Call(&C::Reply, reply, "a17", &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const std::string id = Receive("13600000001");
+  reply.set_complaint_id(id);
+  s = Call(&C::Reply, reply, "a17", &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr(absl::StrCat("complaint ", id,
+                                                        " is open; cannot reply")));
+
+  v1::ReceiveComplaint bad;
+  bad.set_channel(v1::CHANNEL_PHONE);
+  bad.set_content("no phone");
+  s = Call(&C::ReceiveComplaint, bad, "a17", &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("customer.phone is required"));
+
+  v1::ChooseTrack track;
+  track.set_complaint_id(id);
+  track.set_track(v1::HANDLING_TRACK_ON_THE_SPOT);
+  track.mutable_context()->set_expected_revision(0);
+  s = Call(&C::ChooseTrack, track, "a17", &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("at revision 1"));
+
+  v1::SignOff sign;
+  sign.set_complaint_id(id);
+  s = Call(&C::SignOff, sign, "a17", &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // Retried with its command id: the original result, nothing appended.
+  track.mutable_context()->clear_expected_revision();
+  track.mutable_context()->set_command_id("desk-1/42");
+  v1::CommandResult first = Must(&C::ChooseTrack, track, "a17");
+  v1::CommandResult retry = Must(&C::ChooseTrack, track, "a17");
+  EXPECT_TRUE(retry.duplicate());
+  EXPECT_EQ(retry.events(0).position(), first.events(0).position());
+  EXPECT_EQ(Get(id).timeline_size(), 3);
+}
+
+TEST_F(ComplaintEndToEndTest, LedgerctlActsAndShowsTheTimeline) {
+  auto ctl = [this](std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {LEDGERCTL_PATH, "--target=" + ledgerd_->target()});
+    return testing::Run(args);
+  };
+  testing::ProcessResult received =
+      ctl({"receive", "--agent", "a17", "--channel", "visit", "--customer-phone",
+           "13500000001", "--content", "Mailbox broken", "--kind",
+           "repair-request", "--importance", "general"});
+  ASSERT_EQ(received.exit_code, 0) << received.err;
+  EXPECT_THAT(received.out, HasSubstr("complaint 2026-000001: open, owner a17"));
+  ASSERT_EQ(ctl({"choose-track", "2026-000001", "--agent", "a17", "--track",
+                 "coordinated"})
+                .exit_code,
+            0);
+  testing::ProcessResult dispatched =
+      ctl({"dispatch", "2026-000001", "--agent", "a17", "--targets",
+           "department:eng", "--request", "Replace the mailbox"});
+  ASSERT_EQ(dispatched.exit_code, 0) << dispatched.err;
+
+  testing::ProcessResult refused =
+      ctl({"sign-off", "2026-000001", "--agent", "h1", "--record-complete"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("FAILED_PRECONDITION: complaint "
+                                     "2026-000001 is open; cannot sign it off"));
+  EXPECT_EQ(ctl({"reply", "2026-000001", "--agent", "a17", "--bogus", "x"})
+                .exit_code,
+            2);
+
+  testing::ProcessResult shown = ctl({"show", "2026-000001"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("owner_rule=visit-first-receiver"));
+  EXPECT_THAT(shown.out,
+              HasSubstr("assist_request_due_us=2026-11-18 17:30"));
+  EXPECT_THAT(shown.out, HasSubstr("AssistRequested"));
+  EXPECT_THAT(shown.out, HasSubstr("targets=[department:eng]"));
+}
+
+TEST_F(ComplaintEndToEndTest, RestartGivesTheSameStateAndKeepsNumbering) {
+  const std::string id = Receive("13800000009");
+  Track(id, v1::HANDLING_TRACK_ON_THE_SPOT);
+  const std::string before = Get(id).SerializeAsString();
+  ASSERT_EQ(ledgerd_->Stop(), 0);
+  Start();
+  EXPECT_EQ(Get(id).SerializeAsString(), before);
+  EXPECT_EQ(Receive("13800000010"), "2026-000002");
+}
+
+}  // namespace
+}  // namespace ledger
