@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""A real external client: Debian's python3-grpcio against a real ledgerd.
+
+Generates the Python stubs from proto/ with protoc and Debian's
+grpc_python_plugin, starts ledgerd on port 0 in a temporary directory, then
+registers a centre head and an agent, receives a complaint, classifies it,
+chooses a track, replies, revisits and signs it off, and checks the
+timeline GetComplaint returns. Exits non-zero on the first failed check.
+
+  /usr/bin/python3 tests/python/complaint_client_test.py \\
+      --ledgerd build/services/ledgerd --proto_dir proto
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+PROTOS = [
+    "ledger/v1/common.proto",
+    "ledger/v1/event.proto",
+    "ledger/v1/complaint_events.proto",
+    "ledger/v1/reference_events.proto",
+    "ledger/v1/complaint_state.proto",
+    "ledger/v1/commands.proto",
+    "ledger/v1/complaint_service.proto",
+]
+
+
+def generate_stubs(proto_dir, out_dir):
+    subprocess.run(
+        ["protoc", "-I", proto_dir, "--python_out=" + out_dir,
+         "--grpc_python_out=" + out_dir,
+         "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"]
+        + [os.path.join(proto_dir, p) for p in PROTOS],
+        check=True)
+
+
+def start_ledgerd(ledgerd, work_dir):
+    port_file = os.path.join(work_dir, "port")
+    log = open(os.path.join(work_dir, "ledgerd.log"), "w")
+    process = subprocess.Popen(
+        [ledgerd, "--listen=127.0.0.1:0",
+         "--data_dir=" + os.path.join(work_dir, "data"),
+         "--port_file=" + port_file,
+         "--start_time=2026-11-18T10:00:00+08:00"],
+        stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(port_file):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("ledgerd did not start; see " + log.name)
+        time.sleep(0.05)
+    with open(port_file) as f:
+        return process, "127.0.0.1:" + f.read().strip()
+
+
+def check(condition, what):
+    if not condition:
+        raise AssertionError(what)
+    print("ok:", what)
+
+
+def run(target):
+    import grpc
+    from ledger.v1 import commands_pb2 as commands
+    from ledger.v1 import common_pb2 as common
+    from ledger.v1 import complaint_service_pb2 as service
+    from ledger.v1 import complaint_service_pb2_grpc as service_grpc
+    from ledger.v1 import complaint_state_pb2 as state
+
+    channel = grpc.insecure_channel(target)
+    grpc.channel_ready_future(channel).result(timeout=30)
+    complaints = service_grpc.ComplaintServiceStub(channel)
+    reference = service_grpc.ReferenceDataServiceStub(channel)
+
+    def ctx(actor, command_id=""):
+        return commands.CommandContext(actor_agent_id=actor,
+                                       command_id=command_id)
+
+    for agent_id, role in [("h1", common.ROLE_CENTRE_HEAD),
+                           ("a17", common.ROLE_AGENT)]:
+        reference.RegisterAgent(commands.RegisterAgent(
+            context=ctx("h1"),
+            agent={"agent_id": agent_id, "display_name": agent_id,
+                   "roles": [role], "active": True}), timeout=30)
+
+    received = complaints.ReceiveComplaint(commands.ReceiveComplaint(
+        context=ctx("a17", "py-1"), channel=common.CHANNEL_PHONE,
+        customer=common.CustomerContact(name="Wang", phone="13800138000"),
+        content="The paper came wet."), timeout=30)
+    complaint_id = received.state.complaint_id
+    check(complaint_id == "2026-000001", "receive numbers the complaint")
+    check(received.state.owner_agent_id == "a17",
+          "the answering agent owns a phone complaint")
+    check(received.events[0].position > 0, "events come back with positions")
+
+    retry = complaints.ReceiveComplaint(commands.ReceiveComplaint(
+        context=ctx("a17", "py-1"), channel=common.CHANNEL_PHONE,
+        customer=common.CustomerContact(name="Wang", phone="13800138000"),
+        content="The paper came wet."), timeout=30)
+    check(retry.duplicate and retry.state.complaint_id == complaint_id,
+          "a retry with the same command id gets the original result")
+
+    complaints.Classify(commands.Classify(
+        context=ctx("a17"), complaint_id=complaint_id,
+        classification=commands.Classification(
+            kind=common.INFO_KIND_COMPLAINT,
+            category=common.COMPLAINT_CATEGORY_SERVICE_QUALITY,
+            importance=common.IMPORTANCE_GENERAL)), timeout=30)
+    tracked = complaints.ChooseTrack(commands.ChooseTrack(
+        context=ctx("a17"), complaint_id=complaint_id,
+        track=common.HANDLING_TRACK_INTERNAL_STUDY), timeout=30)
+    check(tracked.state.reply_due_us > tracked.state.received_time_us,
+          "the track stamps a reply deadline")
+    complaints.Reply(commands.Reply(
+        context=ctx("a17"), complaint_id=complaint_id,
+        outcome=common.REPLY_OUTCOME_RESOLVED, reply="A sleeve from now on."),
+        timeout=30)
+
+    try:
+        complaints.SignOff(commands.SignOff(
+            context=ctx("h1"), complaint_id=complaint_id,
+            record_complete=True), timeout=30)
+        check(False, "sign-off before the revisit is refused")
+    except grpc.RpcError as e:
+        check(e.code() == grpc.StatusCode.FAILED_PRECONDITION
+              and "revisit" in e.details(),
+              "sign-off before the revisit is FAILED_PRECONDITION: "
+              + e.details())
+
+    complaints.RecordRevisit(commands.RecordRevisit(
+        context=ctx("a17"), complaint_id=complaint_id,
+        satisfaction=common.SATISFACTION_SATISFIED, resolved=True), timeout=30)
+    signed = complaints.SignOff(commands.SignOff(
+        context=ctx("h1"), complaint_id=complaint_id, record_complete=True),
+        timeout=30)
+    check(signed.state.stage == state.STAGE_CLOSED, "sign-off closes it")
+
+    view = complaints.GetComplaint(
+        service.GetComplaintRequest(complaint_id=complaint_id), timeout=30)
+    types = [e.event_type.rsplit(".", 1)[1] for e in view.timeline]
+    check(types == ["ComplaintReceived", "ComplaintClassified",
+                    "HandlingTrackChosen", "Replied", "RevisitRecorded",
+                    "SignedOff"], "the timeline holds every action: %s" % types)
+    check([e.revision for e in view.timeline] == list(range(6)),
+          "revisions run 0..5")
+    check([e.actor for e in view.timeline][-1] == "h1",
+          "the sign-off names the centre head")
+    check(view.state == signed.state, "GetComplaint returns the same state")
+
+    try:
+        complaints.GetComplaint(
+            service.GetComplaintRequest(complaint_id="2026-999999"), timeout=30)
+        check(False, "an unknown complaint is NOT_FOUND")
+    except grpc.RpcError as e:
+        check(e.code() == grpc.StatusCode.NOT_FOUND,
+              "an unknown complaint is NOT_FOUND")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ledgerd", required=True)
+    parser.add_argument("--proto_dir", required=True)
+    args = parser.parse_args()
+    work_dir = tempfile.mkdtemp(prefix="ledger-python-")
+    process = None
+    try:
+        stubs = os.path.join(work_dir, "stubs")
+        os.makedirs(stubs)
+        generate_stubs(args.proto_dir, stubs)
+        sys.path.insert(0, stubs)
+        process, target = start_ledgerd(args.ledgerd, work_dir)
+        run(target)
+        process.send_signal(signal.SIGTERM)
+        check(process.wait(timeout=60) == 0, "ledgerd stops cleanly")
+        process = None
+    finally:
+        if process is not None:
+            process.kill()
+            process.wait()
+            with open(os.path.join(work_dir, "ledgerd.log")) as log:
+                sys.stderr.write(log.read())
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
