@@ -1,36 +1,225 @@
-// ledger_seed: puts the example events (ledger/events/examples.h), one of
-// every type, into an empty ledger so a new one has something to look at.
-// Does nothing when the ledger already holds events. Appends through the
-// C++ API: the write RPCs arrive with the complaint lifecycle.
+// ledger_seed: gives an empty ledger something to look at. Registers a small
+// call centre (a centre head, agents, a clerk, the general manager, three
+// stations, two departments, this month's volumes, a penalty schedule) and
+// takes six complaints through the real rules (services/complaint_app.h) to
+// different stages: open on the coordinated track, waiting for a revisit,
+// closed, green channel with paperwork pending, escalated to the general
+// manager, and a repeat. Does nothing when the ledger already holds
+// complaints or agents. Uses the system clock: the complaints are "now".
 #include <cstdio>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "ledger/events/examples.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/store/event_store.h"
+#include "services/complaint_app.h"
 
 ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+namespace ledger {
+namespace {
+
+constexpr char kHead[] = "h1";
+
+template <typename Command>
+absl::StatusOr<v1::ComplaintState> Do(ComplaintApp& app, Command command,
+                                      const std::string& actor,
+                                      const std::string& command_id) {
+  command.mutable_context()->set_command_id(absl::StrCat("seed/", command_id));
+  ASSIGN_OR_RETURN(v1::CommandResult result, app.Execute(command, actor));
+  return result.state();
+}
+
+absl::Status Agent(ComplaintApp& app, const std::string& id,
+                   const std::string& name, v1::Role role) {
+  v1::RegisterAgent c;
+  c.mutable_agent()->set_agent_id(id);
+  c.mutable_agent()->set_display_name(name);
+  c.mutable_agent()->add_roles(role);
+  c.mutable_agent()->set_active(true);
+  return Do(app, c, kHead, "agent-" + id).status();
+}
+
+absl::Status Reference(ComplaintApp& app, absl::Time now) {
+  RETURN_IF_ERROR(Agent(app, kHead, "Zhang Wei (centre head)",
+                        v1::ROLE_CENTRE_HEAD));
+  RETURN_IF_ERROR(Agent(app, "a17", "Li Na", v1::ROLE_AGENT));
+  RETURN_IF_ERROR(Agent(app, "a18", "Wang Fang", v1::ROLE_AGENT));
+  RETURN_IF_ERROR(Agent(app, "c1", "Chen Jie (clerk)", v1::ROLE_CLERK));
+  RETURN_IF_ERROR(Agent(app, "gm", "Liu Yang (GM)", v1::ROLE_GENERAL_MANAGER));
+  for (const auto& [id, name] :
+       {std::pair{"eng", "Engineering"}, std::pair{"svc", "Service"}}) {
+    v1::RegisterDepartment c;
+    c.mutable_department()->set_department_id(id);
+    c.mutable_department()->set_name(name);
+    ASSIGN_OR_RETURN(auto unused, Do(app, c, kHead, absl::StrCat("dept-", id)));
+    (void)unused;
+  }
+  const absl::CivilMonth month =
+      absl::ToCivilMonth(now, absl::FixedTimeZone(8 * 3600));
+  int copies = 120000;
+  for (const auto& [id, name] :
+       {std::pair{"s1", "East station"}, std::pair{"s2", "West station"},
+        std::pair{"s3", "North station"}}) {
+    v1::RegisterStation station;
+    station.mutable_station()->set_station_id(id);
+    station.mutable_station()->set_name(name);
+    RETURN_IF_ERROR(Do(app, station, kHead, absl::StrCat("station-", id)).status());
+    v1::RecordStationVolume volume;
+    volume.mutable_volume()->set_station_id(id);
+    volume.mutable_volume()->mutable_month()->set_year(
+        static_cast<int>(month.year()));
+    volume.mutable_volume()->mutable_month()->set_month(month.month());
+    volume.mutable_volume()->set_copies(copies);
+    copies -= 30000;
+    RETURN_IF_ERROR(Do(app, volume, kHead, absl::StrCat("volume-", id)).status());
+  }
+  v1::PublishPenaltySchedule schedule;
+  schedule.mutable_schedule()->mutable_effective_from()->set_year(
+      static_cast<int>(month.year()));
+  schedule.mutable_schedule()->mutable_effective_from()->set_month(
+      month.month());
+  for (const auto& [severity, yuan] :
+       {std::pair{v1::SEVERITY_REPEAT, 200}, std::pair{v1::SEVERITY_MALICIOUS, 500}}) {
+    v1::PenaltyRate* rate = schedule.mutable_schedule()->add_rates();
+    rate->set_severity(severity);
+    rate->mutable_amount_per_complaint()->set_currency_code("CNY");
+    rate->mutable_amount_per_complaint()->set_minor_units(yuan * 100);
+  }
+  return Do(app, schedule, kHead, "penalties").status();
+}
+
+v1::ReceiveComplaint Intake(const std::string& phone, const std::string& content,
+                            v1::InfoKind kind, const std::string& station) {
+  v1::ReceiveComplaint c;
+  c.set_channel(v1::CHANNEL_PHONE);
+  c.mutable_customer()->set_name("Customer " + phone.substr(phone.size() - 4));
+  c.mutable_customer()->set_phone(phone);
+  c.set_content(content);
+  c.set_station_id(station);
+  c.mutable_classification()->set_kind(kind);
+  if (kind == v1::INFO_KIND_COMPLAINT) {
+    c.mutable_classification()->set_category(
+        v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  }
+  c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+  return c;
+}
+
+template <typename Command>
+Command On(const std::string& id) {
+  Command c;
+  c.set_complaint_id(id);
+  return c;
+}
+
+absl::Status Complaints(ComplaintApp& app) {
+  // 1. Open, coordinated, an assist request out to a station.
+  ASSIGN_OR_RETURN(v1::ComplaintState s,
+                   Do(app, Intake("13800138001", "Paper wet three days running.",
+                                  v1::INFO_KIND_COMPLAINT, "s1"),
+                      "a17", "c1-receive"));
+  const std::string first = s.complaint_id();
+  auto track = On<v1::ChooseTrack>(first);
+  track.set_track(v1::HANDLING_TRACK_COORDINATED);
+  RETURN_IF_ERROR(Do(app, track, "a17", "c1-track").status());
+  auto dispatch = On<v1::RequestAssist>(first);
+  dispatch.add_targets()->set_station_id("s1");
+  dispatch.set_request("Check the delivery route; use sleeves in rain.");
+  RETURN_IF_ERROR(Do(app, dispatch, "a17", "c1-dispatch").status());
+
+  // 2. Replied, waiting for the revisit.
+  ASSIGN_OR_RETURN(s, Do(app, Intake("13900139002", "Wrong newspaper delivered.",
+                                     v1::INFO_KIND_COMPLAINT, "s2"),
+                         "a18", "c2-receive"));
+  const std::string second = s.complaint_id();
+  track = On<v1::ChooseTrack>(second);
+  track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
+  RETURN_IF_ERROR(Do(app, track, "a18", "c2-track").status());
+  auto reply = On<v1::Reply>(second);
+  reply.set_outcome(v1::REPLY_OUTCOME_RESOLVED);
+  reply.set_reply("Route card corrected; the right paper from tomorrow.");
+  RETURN_IF_ERROR(Do(app, reply, "a18", "c2-reply").status());
+
+  // 3. Closed: answered on the spot, revisited, signed off.
+  ASSIGN_OR_RETURN(s, Do(app, Intake("13700137003", "When does my subscription end?",
+                                     v1::INFO_KIND_INQUIRY, ""),
+                         "a17", "c3-receive"));
+  const std::string third = s.complaint_id();
+  track = On<v1::ChooseTrack>(third);
+  track.set_track(v1::HANDLING_TRACK_ON_THE_SPOT);
+  RETURN_IF_ERROR(Do(app, track, "a17", "c3-track").status());
+  reply = On<v1::Reply>(third);
+  reply.set_outcome(v1::REPLY_OUTCOME_RESOLVED);
+  reply.set_reply("On 31 December.");
+  RETURN_IF_ERROR(Do(app, reply, "a17", "c3-reply").status());
+  auto revisit = On<v1::RecordRevisit>(third);
+  revisit.set_satisfaction(v1::SATISFACTION_VERY_SATISFIED);
+  revisit.set_resolved(true);
+  RETURN_IF_ERROR(Do(app, revisit, "a17", "c3-revisit").status());
+  auto sign = On<v1::SignOff>(third);
+  sign.set_record_complete(true);
+  sign.set_review_note("Complete.");
+  RETURN_IF_ERROR(Do(app, sign, kHead, "c3-sign").status());
+
+  // 4. Green channel: handled first, paperwork pending.
+  v1::ReceiveComplaint urgent = Intake("13600136004", "Water leaking into the mailbox room.",
+                                       v1::INFO_KIND_REPAIR_REQUEST, "s3");
+  urgent.clear_classification();
+  urgent.set_green_channel(true);
+  ASSIGN_OR_RETURN(s, Do(app, urgent, "a17", "c4-receive"));
+  reply = On<v1::Reply>(s.complaint_id());
+  reply.set_outcome(v1::REPLY_OUTCOME_PARTLY_RESOLVED);
+  reply.set_reply("Engineer on site; mailboxes moved.");
+  RETURN_IF_ERROR(Do(app, reply, "a17", "c4-reply").status());
+
+  // 5. Escalated to the general manager, waiting for the decision.
+  ASSIGN_OR_RETURN(s, Do(app, Intake("13500135005", "Demands a year's refund.",
+                                     v1::INFO_KIND_COMPLAINT, "s1"),
+                         "a18", "c5-receive"));
+  auto escalate = On<v1::EscalateToGm>(s.complaint_id());
+  escalate.set_proposal("Refund one quarter, apologise in writing.");
+  RETURN_IF_ERROR(Do(app, escalate, kHead, "c5-escalate").status());
+
+  // 6. The first customer again, same category: a repeat at intake.
+  return Do(app, Intake("138 0013 8001", "Wet again today.",
+                        v1::INFO_KIND_COMPLAINT, "s1"),
+            "a18", "c6-receive")
+      .status();
+}
+
+int Main() {
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  auto store = ledger::EventStore::Open(dir);
+  auto store = EventStore::Open(dir);
   if (!store.ok()) {
-    std::fprintf(stderr, "ledger_seed: %s\n",
-                 store.status().ToString().c_str());
+    std::fprintf(stderr, "ledger_seed: %s\n", store.status().ToString().c_str());
     return 1;
   }
-  if ((*store)->log_head().position_last > 0) {
-    std::printf("ledger_seed: %s already holds events; nothing to do\n",
+  auto agents = (*store)->Head(kOrgStream);
+  if (agents.ok()) {
+    std::printf("ledger_seed: %s already has agents; nothing to do\n",
                 dir.c_str());
     return 0;
   }
-  absl::StatusOr<int> n = ledger::AppendExamples(**store, "seed");
-  if (!n.ok()) {
-    std::fprintf(stderr, "ledger_seed: %s\n", n.status().ToString().c_str());
+  auto app = ComplaintApp::Create(store->get());
+  absl::Status s = app.ok() ? Reference(**app, absl::Now()) : app.status();
+  if (s.ok()) s = Complaints(**app);
+  if (!s.ok()) {
+    std::fprintf(stderr, "ledger_seed: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::printf("ledger_seed: appended %d example events to %s\n", *n,
-              dir.c_str());
+  std::printf("ledger_seed: a call centre and 6 complaints in %s (%llu events)\n",
+              dir.c_str(),
+              static_cast<unsigned long long>(
+                  (*store)->log_head().position_last));
   return 0;
+}
+
+}  // namespace
+}  // namespace ledger
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return ledger::Main();
 }

@@ -154,7 +154,11 @@ void ListFields(const google::protobuf::Descriptor* d, const std::string& prefix
         f->message_type()->full_name() != "ledger.v1.YearMonth" &&
         f->message_type()->full_name() != "ledger.v1.TimeOfDay" &&
         f->message_type()->full_name() != "ledger.v1.Money") {
-      ListFields(f->message_type(), prefix + f->name() + "_", out);
+      // Context fields and a reference command's one payload are found
+      // without their prefix (--command-id, --station-id).
+      const bool flat = f->name() == "context" || d->field_count() == 2;
+      ListFields(f->message_type(), flat ? prefix : prefix + f->name() + "_",
+                 out);
       continue;
     }
     out << "  --" << flag;
@@ -276,7 +280,7 @@ int RunComplaintCommand(const std::vector<std::string>& args,
         << (c->id == Command::Id::kRequired   ? " ID"
             : c->id == Command::Id::kOptional ? " [ID]"
                                               : "")
-        << ": " << c->help << "\n  --agent AGENT (who acts)\n";
+        << ": " << c->help << "\n  --agent AGENT (who acts; same as --actor-agent-id)\n";
     ListFields(c->make()->GetDescriptor(), "", out);
     return kExitOk;
   }
