@@ -34,6 +34,26 @@ class Builder {
   Decision events_;
 };
 
+// A decision of one event.
+template <typename Payload>
+Decision One(const Payload& payload, const DecideContext& context) {
+  Builder out(context);
+  out.Add(payload);
+  return std::move(out).Done();
+}
+
+v1::SeverityRaised Raise(v1::Severity from, v1::Severity to,
+                         std::string reason, bool automatic,
+                         const DecideContext& context) {
+  v1::SeverityRaised raised;
+  raised.set_previous_severity(from);
+  raised.set_severity(to);
+  raised.set_reason(std::move(reason));
+  raised.set_automatic(automatic);
+  raised.set_raised_by_agent_id(context.actor);
+  return raised;
+}
+
 std::string Describe(const v1::ComplaintState& state) {
   return absl::StrCat("complaint ", state.complaint_id(), " is ",
                       StageLabel(state.stage()));
@@ -247,16 +267,14 @@ void Classification(const std::string& complaint_id, int64_t received_us,
   std::vector<std::string> earlier =
       RepeatsOf(complaint_id, received_us, c.category(), context);
   if (earlier.empty()) return;
-  v1::SeverityRaised raised;
-  raised.set_previous_severity(severity);
-  raised.set_severity(v1::SEVERITY_REPEAT);
-  raised.set_reason(absl::StrCat(
-      "the same customer complained about ", EnumLabel(c.category()),
-      " within ", absl::ToInt64Hours(context.policy->repeat_window) / 24,
-      " days before (", absl::StrJoin(earlier, ", "), ")"));
+  v1::SeverityRaised raised = Raise(
+      severity, v1::SEVERITY_REPEAT,
+      absl::StrCat("the same customer complained about ",
+                   EnumLabel(c.category()), " within ",
+                   absl::ToInt64Hours(context.policy->repeat_window) / 24,
+                   " days before (", absl::StrJoin(earlier, ", "), ")"),
+      /*automatic=*/true, context);
   for (const std::string& id : earlier) raised.add_linked_complaint_ids(id);
-  raised.set_automatic(true);
-  raised.set_raised_by_agent_id(context.actor);
   out->Add(raised);
 }
 
@@ -400,6 +418,21 @@ absl::StatusOr<const v1::AssistTargetState*> FindAssistTarget(
                    TargetLabel(target)));
 }
 
+// The unit has not answered the request yet (INVALID_ARGUMENT when the
+// request or the unit is unknown).
+absl::Status RequireUnanswered(const v1::ComplaintState& state,
+                               const std::string& request_id,
+                               const v1::AssistTarget& target,
+                               absl::string_view action) {
+  ASSIGN_OR_RETURN(const v1::AssistTargetState* t,
+                   FindAssistTarget(state, request_id, target));
+  if (!t->answered()) return absl::OkStatus();
+  return WrongState(state, action,
+                    absl::StrCat(TargetLabel(target),
+                                 " already answered assist request ",
+                                 request_id));
+}
+
 }  // namespace
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -492,9 +525,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   assigned.set_previous_owner_agent_id(state.owner_agent_id());
   assigned.set_assigned_by_agent_id(context.actor);
   assigned.set_reason(c.reason());
-  Builder out(context);
-  out.Add(assigned);
-  return std::move(out).Done();
+  return One(assigned, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -513,9 +544,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   handed.set_owner_agent_id(c.to_agent_id());
   handed.set_previous_owner_agent_id(state.owner_agent_id());
   handed.set_handover_note(c.handover_note());
-  Builder out(context);
-  out.Add(handed);
-  return std::move(out).Done();
+  return One(handed, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -573,15 +602,10 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                       "malicious means repeat and serious; it is not a repeat "
                       "complaint");
   }
-  v1::SeverityRaised raised;
-  raised.set_previous_severity(state.severity());
-  raised.set_severity(c.severity());
-  raised.set_reason(c.reason());
+  v1::SeverityRaised raised = Raise(state.severity(), c.severity(), c.reason(),
+                                    /*automatic=*/false, context);
   *raised.mutable_linked_complaint_ids() = c.linked_complaint_ids();
-  raised.set_raised_by_agent_id(context.actor);
-  Builder out(context);
-  out.Add(raised);
-  return std::move(out).Done();
+  return One(raised, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -643,9 +667,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
       break;
     }
   }
-  Builder out(context);
-  out.Add(chosen);
-  return std::move(out).Done();
+  return One(chosen, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -698,9 +720,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   requested.set_sent_within_deadline(state.assist_request_due_us() == 0 ||
                                      now <= state.assist_request_due_us());
   requested.set_requested_by_agent_id(context.actor);
-  Builder out(context);
-  out.Add(requested);
-  return std::move(out).Done();
+  return One(requested, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -722,14 +742,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
     return absl::InvalidArgumentError(
         "promised_due_us is not in the future");
   }
-  ASSIGN_OR_RETURN(const v1::AssistTargetState* target,
-                   FindAssistTarget(state, c.assist_request_id(), c.target()));
-  if (target->answered()) {
-    return WrongState(state, kAction,
-                      absl::StrCat(TargetLabel(c.target()),
-                                   " already answered assist request ",
-                                   c.assist_request_id()));
-  }
+  RETURN_IF_ERROR(
+      RequireUnanswered(state, c.assist_request_id(), c.target(), kAction));
   v1::AssistAnswered answered;
   answered.set_assist_request_id(c.assist_request_id());
   *answered.mutable_target() = c.target();
@@ -738,9 +752,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   answered.set_promised_due_us(c.promised_due_us());
   answered.set_answered_by(c.answered_by().empty() ? context.actor
                                                    : c.answered_by());
-  Builder out(context);
-  out.Add(answered);
-  return std::move(out).Done();
+  return One(answered, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -753,23 +765,15 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   RETURN_IF_ERROR(CheckTarget(context, "target", c.target()));
   RETURN_IF_ERROR(CheckEnumSet("kind", c.kind()));
   RETURN_IF_ERROR(CheckText("note", c.note(), false, kMaxTextBytes));
-  ASSIGN_OR_RETURN(const v1::AssistTargetState* target,
-                   FindAssistTarget(state, c.assist_request_id(), c.target()));
-  if (target->answered()) {
-    return WrongState(state, kAction,
-                      absl::StrCat(TargetLabel(c.target()),
-                                   " already answered assist request ",
-                                   c.assist_request_id()));
-  }
+  RETURN_IF_ERROR(
+      RequireUnanswered(state, c.assist_request_id(), c.target(), kAction));
   v1::AssistChased chased;
   chased.set_assist_request_id(c.assist_request_id());
   *chased.mutable_target() = c.target();
   chased.set_kind(c.kind());
   chased.set_note(c.note());
   chased.set_chased_by_agent_id(context.actor);
-  Builder out(context);
-  out.Add(chased);
-  return std::move(out).Done();
+  return One(chased, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -826,9 +830,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   decided.set_decided_by(c.decided_by().empty() ? context.actor
                                                 : c.decided_by());
   decided.set_reply_due_us(due);
-  Builder out(context);
-  out.Add(decided);
-  return std::move(out).Done();
+  return One(decided, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -854,9 +856,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   replied.set_within_deadline(state.reply_due_us() == 0 ||
                               now <= state.reply_due_us());
   replied.set_revisit_due_us(revisit_due);
-  Builder out(context);
-  out.Add(replied);
-  return std::move(out).Done();
+  return One(replied, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -919,14 +919,10 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   const uint32_t failed = state.failed_revisits() + 1;
   if (state.severity() < v1::SEVERITY_REPEAT &&
       failed >= static_cast<uint32_t>(context.policy->failed_revisits_for_repeat)) {
-    v1::SeverityRaised raised;
-    raised.set_previous_severity(state.severity());
-    raised.set_severity(v1::SEVERITY_REPEAT);
-    raised.set_reason(absl::StrCat(failed,
-                                   " revisits found the problem not resolved"));
-    raised.set_automatic(true);
-    raised.set_raised_by_agent_id(context.actor);
-    out.Add(raised);
+    out.Add(Raise(state.severity(), v1::SEVERITY_REPEAT,
+                  absl::StrCat(failed,
+                               " revisits found the problem not resolved"),
+                  /*automatic=*/true, context));
   }
   return std::move(out).Done();
 }
@@ -951,9 +947,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   v1::RevisitWaived waived;
   waived.set_reason(c.reason());
   waived.set_waived_by_agent_id(context.actor);
-  Builder out(context);
-  out.Add(waived);
-  return std::move(out).Done();
+  return One(waived, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -978,9 +972,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   reopened.set_reopened_by_agent_id(context.actor);
   reopened.set_reopen_count(state.reopen_count() + 1);
   reopened.set_shift(shift);
-  Builder out(context);
-  out.Add(reopened);
-  return std::move(out).Done();
+  return One(reopened, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -1004,9 +996,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   completed.set_note(c.note());
   completed.set_completed_by_agent_id(context.actor);
   completed.set_within_deadline(Micros(context.now) <= state.paperwork_due_us());
-  Builder out(context);
-  out.Add(completed);
-  return std::move(out).Done();
+  return One(completed, context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -1043,9 +1033,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   signed_off.set_record_complete(true);
   signed_off.set_unresolved_items_passed_on(c.unresolved_items_passed_on());
   signed_off.set_verified_with_customer(state.revisits() > 0);
-  Builder out(context);
-  out.Add(signed_off);
-  return std::move(out).Done();
+  return One(signed_off, context);
 }
 
 }  // namespace ledger
