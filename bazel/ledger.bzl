@@ -19,9 +19,14 @@ def ledger_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = LEDGER_COPTS + copts, **kwargs)
 
 def ledger_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
+    # Linked statically like the binaries (and like CMake's static
+    # libraries): linked dynamically, the copy of gRPC's reflection proto in
+    # //proto:ledger_proto would be loaded beside the one inside the system's
+    # libgrpc++_reflection, and protobuf aborts on the duplicate descriptor.
     native.cc_test(
         name = name,
         size = size,
+        linkstatic = True,
         copts = LEDGER_COPTS + copts,
         deps = deps + ["//bazel/system:gtest_main"],
         **kwargs
