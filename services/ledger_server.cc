@@ -13,8 +13,15 @@ namespace ledger {
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     const LedgerServerOptions& options) {
   std::unique_ptr<LedgerServer> server(new LedgerServer());
+  server->hub_ = std::make_unique<SubscriptionHub>(0);
+  EventStoreOptions store_options = options.store;
+  SubscriptionHub* hub = server->hub_.get();
+  store_options.on_commit = [hub](EventBatch batch) {
+    hub->Publish(std::move(batch));
+  };
   ASSIGN_OR_RETURN(server->store_,
-                   EventStore::Open(options.data_dir, options.store));
+                   EventStore::Open(options.data_dir, store_options));
+  hub->Reset(server->store_->log_head().position_last);
   server->ledger_service_ =
       std::make_unique<LedgerService>(server->store_.get());
   ASSIGN_OR_RETURN(server->complaint_app_,
@@ -23,6 +30,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
       std::make_unique<ComplaintService>(server->complaint_app_.get());
   server->reference_service_ =
       std::make_unique<ReferenceDataService>(server->complaint_app_.get());
+  server->subscription_service_ =
+      std::make_unique<SubscriptionService>(server->store_.get(), hub);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -35,6 +44,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   builder.RegisterService(server->ledger_service_.get());
   builder.RegisterService(server->complaint_service_.get());
   builder.RegisterService(server->reference_service_.get());
+  builder.RegisterService(server->subscription_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -53,6 +63,7 @@ LedgerServer::~LedgerServer() {
 absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return absl::OkStatus();
   shut_down_ = true;
+  if (subscription_service_ != nullptr) subscription_service_->Stop();
   if (server_ != nullptr) {
     if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
       health->Shutdown();

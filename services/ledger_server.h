@@ -1,5 +1,6 @@
 // LedgerServer: ledgerd in a box. Opens the event store, serves the Ledger,
-// ComplaintService and ReferenceDataService services, gRPC health checking
+// ComplaintService, ReferenceDataService and Subscriptions services, gRPC
+// health checking
 // and server reflection, and shuts down gracefully. Used by ledgerd's main
 // and by tests that want a server in process.
 #ifndef LEDGER_SERVICES_LEDGER_SERVER_H_
@@ -15,6 +16,7 @@
 #include "services/complaint_app.h"
 #include "services/complaint_service.h"
 #include "services/ledger_service.h"
+#include "services/subscription_service.h"
 
 namespace ledger {
 
@@ -36,6 +38,7 @@ class LedgerServer {
   int port() const { return port_; }
   EventStore& store() { return *store_; }
   ComplaintApp& complaints() { return *complaint_app_; }
+  SubscriptionHub& hub() { return *hub_; }
 
   // Health turns NOT_SERVING, new calls are refused, calls in flight get
   // `grace` to finish, then the store closes (its queued appends commit
@@ -45,11 +48,14 @@ class LedgerServer {
  private:
   LedgerServer() = default;
 
+  // Made before the store, whose writer publishes to it; so destroyed after.
+  std::unique_ptr<SubscriptionHub> hub_;
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<LedgerService> ledger_service_;
   std::unique_ptr<ComplaintApp> complaint_app_;
   std::unique_ptr<ComplaintService> complaint_service_;
   std::unique_ptr<ReferenceDataService> reference_service_;
+  std::unique_ptr<SubscriptionService> subscription_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -134,6 +134,11 @@ struct EventStoreOptions {
   // another process may have it open). Appends are FAILED_PRECONDITION.
   bool read_only = false;
   bool create_if_missing = true;
+  // Called on the writer thread after each group commit that wrote events
+  // (after its fsync and after its appenders were acknowledged), with the
+  // events in position order; successive calls are contiguous. Must not
+  // block: the subscription hub hands them on and returns.
+  std::function<void(std::shared_ptr<const std::vector<v1::Event>>)> on_commit;
 };
 
 class EventStore {
@@ -188,6 +193,14 @@ class EventStore {
   virtual absl::StatusOr<std::optional<CommandOutcome>> FindCommand(
       const std::string& command_id,
       const std::string& command_fingerprint) const = 0;
+
+  // A named position kept beside the log, durably (fsynced before it
+  // returns): a durable subscription's last acknowledged position. 0 when
+  // never saved.
+  virtual absl::Status SaveCheckpoint(const std::string& name,
+                                      uint64_t position) = 0;
+  virtual absl::StatusOr<uint64_t> LoadCheckpoint(
+      const std::string& name) const = 0;
 
   // NOT_FOUND when the stream has no events.
   virtual absl::StatusOr<StreamHead> Head(

@@ -43,6 +43,12 @@ inline constexpr size_t kMaxCachedStreamHeads = 1 << 20;
 inline constexpr size_t kMaxRequestBytes = 4 * 1024 * 1024;
 inline constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
 
+// Subscriptions (ledger/subscribe): concurrent subscribers per server, and
+// the events buffered for one live subscriber before it is switched back to
+// reading from disk.
+inline constexpr size_t kMaxSubscribers = 256;
+inline constexpr size_t kSubscriberBufferEvents = 16384;
+
 // Commands (ledger/complaint). Ids of complaints, agents, stations,
 // departments and assist requests: letters, digits, '.', '_', '-'.
 inline constexpr size_t kMaxIdBytes = 64;

@@ -31,6 +31,8 @@ struct RocksEventStore::Group {
   // Stream heads and command ids staged by earlier appends of this group.
   absl::flat_hash_map<std::string, StreamHead> heads;
   absl::flat_hash_map<std::string, v1::CommandRecord> commands;
+  // The staged events, kept only when someone listens for commits.
+  std::vector<v1::Event> events;
 };
 
 absl::StatusOr<AppendResult> RocksEventStore::Append(AppendRequest request) {
@@ -142,10 +144,15 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
       for (auto& [stream, head] : group.heads) heads_cache_[stream] = head;
     }
   }
+  const bool committed = next_position_ != next_position_before;
   RecordGroup(pending.size(), next_position_ - next_position_before,
               stage_start, write_start);
   for (size_t i = 0; i < pending.size(); ++i) {
     pending[i].done(std::move(results[i]));
+  }
+  if (committed && options_.on_commit) {
+    options_.on_commit(
+        std::make_shared<const std::vector<v1::Event>>(std::move(group.events)));
   }
 }
 
@@ -311,6 +318,7 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
     group->batch.Put(cf(kStreams), StreamKey(request.stream_id, revision),
                      position_key);
     group->hash_last = event.hash();
+    if (options_.on_commit) group->events.push_back(event);
     ++group->next_position;
     ++revision;
   }

@@ -70,6 +70,10 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<std::optional<CommandOutcome>> FindCommand(
       const std::string& command_id,
       const std::string& command_fingerprint) const override;
+  absl::Status SaveCheckpoint(const std::string& name,
+                              uint64_t position) override;
+  absl::StatusOr<uint64_t> LoadCheckpoint(
+      const std::string& name) const override;
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   WriterStats writer_stats() const override;

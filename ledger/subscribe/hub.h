@@ -1,0 +1,120 @@
+// SubscriptionHub: hands committed events from the store's writer to live
+// subscribers without ever making the writer wait.
+//
+// The store calls Publish after each group commit (EventStoreOptions::
+// on_commit), so only durable events pass through here. Each live feed has
+// a bounded buffer; a feed whose buffer would overflow is cut off (marked
+// overflowed, dropped from the fan-out) and its subscriber goes back to
+// reading from disk, then attaches again. Publish costs one lock and a
+// shared_ptr copy per live feed.
+//
+// Attach hands out a feed only at the exact point where the log continues:
+// its subscriber has delivered everything up to `after` and the feed yields
+// everything after it, so switching between disk and memory skips and
+// repeats nothing.
+#ifndef LEDGER_SUBSCRIBE_HUB_H_
+#define LEDGER_SUBSCRIBE_HUB_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/store/limits.h"
+#include "ledger/v1/event.pb.h"
+
+namespace ledger {
+
+using EventBatch = std::shared_ptr<const std::vector<v1::Event>>;
+
+class SubscriptionHub;
+
+// One subscriber's live feed. Thread-compatible: one reader.
+class LiveFeed {
+ public:
+  ~LiveFeed();
+  LiveFeed(const LiveFeed&) = delete;
+  LiveFeed& operator=(const LiveFeed&) = delete;
+
+  enum class Wait { kEvents, kTimeout, kOverflowed, kClosed };
+  // Waits up to `timeout` for events after the last ones taken; on kEvents
+  // *events holds them in position order, starting right after the
+  // position the feed was attached at (or last returned).
+  Wait Next(absl::Duration timeout, std::vector<v1::Event>* events);
+
+ private:
+  friend class SubscriptionHub;
+  LiveFeed(SubscriptionHub* hub, uint64_t after, size_t capacity)
+      : hub_(hub), next_(after + 1), capacity_(capacity) {}
+
+  SubscriptionHub* const hub_;
+  // Guarded by the hub's mutex.
+  std::deque<EventBatch> queue_;
+  size_t queued_events_ = 0;
+  bool overflowed_ = false;
+  uint64_t next_;  // Next position to hand out (reader side).
+  const size_t capacity_;
+};
+
+class SubscriptionHub {
+ public:
+  // `last_position`: the end of the log when the store opened.
+  explicit SubscriptionHub(uint64_t last_position,
+                           size_t max_subscribers = kMaxSubscribers,
+                           size_t buffer_events = kSubscriberBufferEvents);
+  ~SubscriptionHub();
+
+  // The end of the log when the store finished opening (the hub is made
+  // before the store, whose writer it listens to).
+  void Reset(uint64_t last_position);
+  // Writer side: never blocks on subscribers.
+  void Publish(EventBatch batch);
+  // Wakes every feed with kClosed; later Attach calls fail.
+  void Close();
+
+  // A subscriber's place among the limited number allowed; hold it for the
+  // whole subscription. RESOURCE_EXHAUSTED over max_subscribers.
+  class Slot {
+   public:
+    ~Slot();
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+   private:
+    friend class SubscriptionHub;
+    explicit Slot(SubscriptionHub* hub) : hub_(hub) {}
+    SubscriptionHub* const hub_;
+  };
+  absl::StatusOr<std::unique_ptr<Slot>> Join();
+
+  // A live feed continuing after `after` (the subscriber delivered every
+  // position up to it), or nullptr when the hub has already passed `after`
+  // (read more from disk first). UNAVAILABLE once closed.
+  absl::StatusOr<std::unique_ptr<LiveFeed>> Attach(uint64_t after);
+
+  uint64_t last_published() const;
+  size_t subscribers() const;
+  // Live feeds cut off for falling behind, since the hub was made.
+  uint64_t overflows() const;
+
+ private:
+  friend class LiveFeed;
+  void Detach(LiveFeed* feed);
+
+  const size_t max_subscribers_;
+  const size_t buffer_events_;
+  mutable absl::Mutex mu_;
+  uint64_t last_published_ ABSL_GUARDED_BY(mu_);
+  std::vector<LiveFeed*> feeds_ ABSL_GUARDED_BY(mu_);
+  size_t slots_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t overflows_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_SUBSCRIBE_HUB_H_

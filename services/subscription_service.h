@@ -1,0 +1,43 @@
+// The Subscriptions gRPC service: Subscribe streams the log to a consumer
+// (ledger/subscribe/subscription.h); Ack keeps a durable subscription's
+// position in the store, so a reconnecting consumer resumes after it.
+#ifndef LEDGER_SERVICES_SUBSCRIPTION_SERVICE_H_
+#define LEDGER_SERVICES_SUBSCRIPTION_SERVICE_H_
+
+#include <atomic>
+
+#include "absl/synchronization/mutex.h"
+#include "ledger/store/event_store.h"
+#include "ledger/subscribe/filter.h"
+#include "ledger/subscribe/hub.h"
+#include "ledger/v1/subscription_service.grpc.pb.h"
+
+namespace ledger {
+
+class SubscriptionService final : public v1::Subscriptions::Service {
+ public:
+  // Each pointer must outlive the service.
+  SubscriptionService(EventStore* store, SubscriptionHub* hub)
+      : store_(*store), hub_(*hub), stations_(store) {}
+
+  grpc::Status Subscribe(
+      grpc::ServerContext* context, const v1::SubscribeRequest* request,
+      grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
+  grpc::Status Ack(grpc::ServerContext* context, const v1::AckRequest* request,
+                   v1::AckResponse* response) override;
+
+  // Ends every subscription promptly (before the server shuts down).
+  void Stop();
+
+ private:
+  EventStore& store_;
+  SubscriptionHub& hub_;
+  StationDirectory stations_;
+  std::atomic<bool> stopping_{false};
+  // Acks read, compare and write a checkpoint: one at a time.
+  absl::Mutex ack_mu_;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_SERVICES_SUBSCRIPTION_SERVICE_H_
