@@ -3,6 +3,7 @@
 #include "ledger/subscribe/subscription.h"
 
 #include <atomic>
+#include <map>
 #include <random>
 #include <thread>
 #include <vector>
@@ -188,6 +189,66 @@ TEST_F(SubscriptionTest, FiltersMatchStreamPrefixTypeAndStation) {
     EXPECT_EQ(got.positions, c.positions);
     // The stretch after the last match is covered by a checkpoint.
     EXPECT_EQ(got.last_covered, 7u);
+  }
+}
+
+TEST_F(SubscriptionTest, HundredConcurrentSubscribersWithMixedFilters) {
+  // The test's own record of what it wrote: stream -> station.
+  std::map<std::string, std::string> station_of;
+  auto write = [&](int i) {
+    const std::string stream = absl::StrCat("complaint-", i % 40);
+    if (!station_of.contains(stream)) {
+      station_of[stream] = absl::StrCat("s", i % 3);
+      Receive(stream, station_of[stream]);
+    } else if (i % 5 == 0) {
+      Append(absl::StrCat("ref-", i % 2), "test.Happened");
+    } else {
+      Append(stream, EventTypeOf<v1::Replied>());
+    }
+  };
+  for (int i = 0; i < 600; ++i) write(i);
+
+  constexpr int kSubscribers = 100;
+  std::vector<SubscriptionOptions> options(kSubscribers);
+  for (int i = 0; i < kSubscribers; ++i) {
+    switch (i % 5) {
+      case 0: break;  // Everything.
+      case 1: options[i].filter.set_stream_prefix("ref-"); break;
+      case 2: options[i].filter.add_event_types("Replied"); break;
+      case 3: options[i].filter.set_station_id(absl::StrCat("s", i % 3)); break;
+      case 4: options[i].filter.set_stream_id(absl::StrCat("complaint-", i % 40));
+    }
+  }
+  constexpr uint64_t kTotal = 1200;  // Positions, once the writer is done.
+  std::vector<Received> got(kSubscribers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSubscribers; ++i) {
+    threads.emplace_back([&, i] { got[i] = Collect(options[i], kTotal); });
+  }
+  while (store_->log_head().position_last < kTotal) {
+    write(static_cast<int>(store_->log_head().position_last));
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(store_->log_head().position_last, kTotal);
+
+  auto log = ReadWholeLog(*store_);
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < kSubscribers; ++i) {
+    const v1::SubscriptionFilter& f = options[i].filter;
+    std::vector<uint64_t> expected;
+    for (const v1::Event& e : *log) {
+      const bool complaint = e.stream_id().rfind("complaint-", 0) == 0;
+      bool match = true;
+      if (!f.stream_prefix().empty()) match = e.stream_id().rfind("ref-", 0) == 0;
+      if (!f.event_types().empty()) match = Is<v1::Replied>(e);
+      if (!f.station_id().empty()) {
+        match = complaint && station_of[e.stream_id()] == f.station_id();
+      }
+      if (!f.stream_id().empty()) match = e.stream_id() == f.stream_id();
+      if (match) expected.push_back(e.position());
+    }
+    EXPECT_EQ(got[i].positions, expected) << "subscriber " << i;
+    EXPECT_EQ(got[i].last_covered, kTotal) << "subscriber " << i;
   }
 }
 

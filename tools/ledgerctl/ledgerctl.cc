@@ -11,6 +11,7 @@
 #include "ledger/store/limits.h"
 #include "ledger/store/verify.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/v1/subscription_service.grpc.pb.h"
 #include "services/grpc_status.h"
 #include "tools/ledgerctl/event_format.h"
 
@@ -214,6 +215,63 @@ int VerifyCommand(const Options& options, std::ostream& out,
   return PrintVerifyReport(report, options, out);
 }
 
+// Prints the log as it arrives through a subscription: up to the end of the
+// log, or (with --follow) until interrupted. With --durable, resumes after
+// the subscription's last acknowledged position and acknowledges what it
+// printed.
+int TailCommand(const Options& options, std::ostream& out, std::ostream& err) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
+  auto channel = grpc::CreateCustomChannel(
+      options.target, grpc::InsecureChannelCredentials(), args);
+  auto stub = v1::Subscriptions::NewStub(channel);
+  v1::SubscribeRequest request;
+  request.set_from_position(std::max<uint64_t>(options.from, 1));
+  request.set_durable_name(options.durable);
+  for (const std::string& t : options.types) {
+    request.mutable_filter()->add_event_types(t);
+  }
+  request.mutable_filter()->set_station_id(options.station);
+  request.mutable_filter()->set_stream_id(options.stream);
+  request.mutable_filter()->set_stream_prefix(options.prefix);
+  grpc::ClientContext context;
+  auto reader = stub->Subscribe(&context, request);
+  EventPrinter printer(options.format, out);
+  v1::SubscribeResponse response;
+  uint64_t covered = 0;
+  auto ack = [&]() -> absl::Status {
+    if (options.durable.empty() || covered == 0) return absl::OkStatus();
+    grpc::ClientContext ack_context;
+    ack_context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(30));
+    v1::AckRequest ack_request;
+    ack_request.set_durable_name(options.durable);
+    ack_request.set_position(covered);
+    v1::AckResponse ack_response;
+    return FromGrpcStatus(stub->Ack(&ack_context, ack_request, &ack_response));
+  };
+  while (reader->Read(&response)) {
+    if (response.has_event()) {
+      printer.Print(response.event());
+      out.flush();
+      covered = response.event().position();
+    } else if (response.has_checkpoint()) {
+      covered = response.checkpoint().position();
+    } else if (response.has_caught_up() && !options.follow) {
+      context.TryCancel();
+      break;
+    } else if (response.has_heartbeat()) {
+      if (absl::Status s = ack(); !s.ok()) return Fail(err, s);
+    }
+  }
+  if (absl::Status s = ack(); !s.ok()) return Fail(err, s);
+  grpc::Status finished = reader->Finish();
+  if (!finished.ok() && finished.error_code() != grpc::StatusCode::CANCELLED) {
+    return Fail(err, FromGrpcStatus(finished));
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int Run(const std::vector<std::string>& args, const Options& options,
@@ -230,11 +288,16 @@ int Run(const std::vector<std::string>& args, const Options& options,
   if (command == "verify" && operands == 0) {
     return VerifyCommand(options, out, err);
   }
+  if (command == "tail" && operands == 0) return TailCommand(options, out, err);
   err << "usage: ledgerctl [--target HOST:PORT] [--format text|json] COMMAND\n"
          "  read <stream> [--from_revision N] [--backward] [--limit M]\n"
          "  log [--from N] [--limit M]\n"
          "  head <stream>\n"
-         "  verify [--data_dir DIR]\n";
+         "  verify [--data_dir DIR]\n"
+         "  tail [--from N] [--type T,...] [--station S] [--stream ID] "
+         "[--prefix P] [--follow] [--durable NAME]\n"
+         "  show ID | receive | classify | dispatch | reply | ... "
+         "(ledgerctl help)\n";
   return kExitUsage;
 }
 

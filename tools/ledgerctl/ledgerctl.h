@@ -6,6 +6,8 @@
 //   ledgerctl log [--from N] [--limit M]
 //   ledgerctl head <stream>
 //   ledgerctl verify [--data_dir DIR]
+//   ledgerctl tail [--from N] [--type T,...] [--station S] [--stream ID]
+//                  [--prefix P] [--follow] [--durable NAME]
 //
 // Exit codes: 0 success; 1 the operation failed (including a broken chain
 // found by verify); 2 bad usage.
@@ -34,6 +36,14 @@ struct Options {
   bool backward = false;
   // verify: check this data directory offline instead of asking a server.
   std::string data_dir;
+  // tail: the subscription's filter; keep following after catching up;
+  // a durable subscription to resume and acknowledge.
+  std::vector<std::string> types;
+  std::string station;
+  std::string stream;
+  std::string prefix;
+  bool follow = false;
+  std::string durable;
 };
 
 inline constexpr int kExitOk = 0;

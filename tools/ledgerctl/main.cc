@@ -10,7 +10,7 @@ ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd address");
 ABSL_FLAG(std::string, format, "text",
           "text (for people) or json (one "
           "object per line, for scripts)");
-ABSL_FLAG(uint64_t, from, 1, "log: first position");
+ABSL_FLAG(uint64_t, from, 1, "log, tail: first position");
 ABSL_FLAG(uint64_t, limit, 0,
           "read/log: most events (0: all for read, 100 "
           "for log)");
@@ -21,6 +21,16 @@ ABSL_FLAG(bool, backward, false, "read: newest first");
 ABSL_FLAG(std::string, data_dir, "",
           "verify: check this data directory "
           "offline instead of asking the server");
+
+ABSL_FLAG(std::vector<std::string>, type, {},
+          "tail: only these event types (comma-separated, e.g. Replied)");
+ABSL_FLAG(std::string, station, "", "tail: only events concerning a station");
+ABSL_FLAG(std::string, stream, "", "tail: only one stream");
+ABSL_FLAG(std::string, prefix, "", "tail: only streams with this prefix");
+ABSL_FLAG(bool, follow, false, "tail: keep printing new events");
+ABSL_FLAG(std::string, durable, "",
+          "tail: a durable subscription: resume after its last "
+          "acknowledged position, acknowledge what is printed");
 
 int main(int argc, char** argv) {
   // A complaint command's flags are its message's fields (commands.h), not
@@ -53,6 +63,12 @@ int main(int argc, char** argv) {
   }
   options.backward = absl::GetFlag(FLAGS_backward);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.types = absl::GetFlag(FLAGS_type);
+  options.station = absl::GetFlag(FLAGS_station);
+  options.stream = absl::GetFlag(FLAGS_stream);
+  options.prefix = absl::GetFlag(FLAGS_prefix);
+  options.follow = absl::GetFlag(FLAGS_follow);
+  options.durable = absl::GetFlag(FLAGS_durable);
   if (command_at < argc) {
     return ledger::ctl::RunComplaintCommand(
         std::vector<std::string>(argv + command_at, argv + argc), options,
