@@ -31,7 +31,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   server->reference_service_ =
       std::make_unique<ReferenceDataService>(server->complaint_app_.get());
   server->subscription_service_ =
-      std::make_unique<SubscriptionService>(server->store_.get(), hub);
+      std::make_unique<SubscriptionService>(server->store_.get(), hub,
+                                            options.group_takeover);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

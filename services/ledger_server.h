@@ -26,6 +26,8 @@ struct LedgerServerOptions {
   std::string data_dir = "./ledger-data";
   EventStoreOptions store;
   ComplaintAppOptions complaints;
+  // A consumer group member gone this long has its share taken over.
+  absl::Duration group_takeover = absl::Seconds(10);
 };
 
 class LedgerServer {

@@ -21,6 +21,8 @@ ABSL_FLAG(int, repeat_window_days, 30,
 ABSL_FLAG(bool, publish_shipped_calendar, true,
           "publish the compiled-in official calendar when the ledger has "
           "none");
+ABSL_FLAG(int, group_takeover_ms, 10000,
+          "a consumer group member gone this long has its share taken over");
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
@@ -40,6 +42,8 @@ int main(int argc, char** argv) {
   ledger::LedgerServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.group_takeover =
+      absl::Milliseconds(absl::GetFlag(FLAGS_group_takeover_ms));
   options.complaints.publish_shipped_calendar =
       absl::GetFlag(FLAGS_publish_shipped_calendar);
   options.complaints.policy.failed_revisits_for_repeat =

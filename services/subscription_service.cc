@@ -9,13 +9,6 @@
 namespace ledger {
 namespace {
 
-// The checkpoint a durable subscription keeps.
-std::string CheckpointName(const std::string& durable_name,
-                           const std::string& member_id) {
-  return member_id.empty() ? durable_name
-                           : absl::StrCat(durable_name, "/", member_id);
-}
-
 absl::Status CheckNames(const std::string& durable_name,
                         const std::string& member_id) {
   RETURN_IF_ERROR(CheckOptionalId("durable_name", durable_name));
@@ -53,9 +46,32 @@ grpc::Status SubscriptionService::Subscribe(
     default:
       options.from_position = 1;
   }
-  if (!request->durable_name().empty()) {
-    absl::StatusOr<uint64_t> acked = store_.LoadCheckpoint(
-        CheckpointName(request->durable_name(), request->member_id()));
+  std::unique_ptr<GroupMember> member;
+  std::vector<uint64_t> acked_partitions;
+  if (!request->member_id().empty()) {
+    absl::StatusOr<std::unique_ptr<GroupMember>> joined =
+        groups_.Join(request->durable_name(), request->member_id());
+    if (!joined.ok()) return ToGrpcStatus(joined.status(), context);
+    member = std::move(*joined);
+    absl::StatusOr<std::vector<uint64_t>> positions =
+        groups_.Positions(request->durable_name());
+    if (!positions.ok()) return ToGrpcStatus(positions.status(), context);
+    acked_partitions = std::move(*positions);
+    // Each partition resumes after its own acknowledged position; one never
+    // acknowledged starts where the request says (default: the beginning).
+    uint64_t from = store_.log_head().position_last + 1;
+    for (int p : member->partitions()) {
+      from = std::min(from, acked_partitions[p] > 0 ? acked_partitions[p] + 1
+                                                    : options.from_position);
+    }
+    options.from_position = from;
+    options.share = [&member, &acked_partitions](const v1::Event& e) {
+      const int p = PartitionOf(e.stream_id());
+      return member->Owns(p) && e.position() > acked_partitions[p];
+    };
+  } else if (!request->durable_name().empty()) {
+    absl::StatusOr<uint64_t> acked =
+        store_.LoadCheckpoint(request->durable_name());
     if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
     if (*acked > 0) options.from_position = *acked + 1;
   }
@@ -64,7 +80,15 @@ grpc::Status SubscriptionService::Subscribe(
       [writer](const v1::SubscribeResponse& response) {
         return writer->Write(response);
       },
-      [this, context] { return stopping_ || context->IsCancelled(); });
+      [this, context, &member] {
+        return stopping_ || context->IsCancelled() ||
+               (member != nullptr && member->Changed());
+      });
+  if (s.ok() && member != nullptr && member->Changed() && !stopping_) {
+    s = absl::AbortedError(absl::StrCat(
+        "consumer group ", request->durable_name(),
+        " changed its members; subscribe again for the new share"));
+  }
   return ToGrpcStatus(s, context);
 }
 
@@ -82,8 +106,14 @@ grpc::Status SubscriptionService::Ack(grpc::ServerContext* context,
                      " is past the end of the log (", head, ")"));
   }
   if (!valid.ok()) return ToGrpcStatus(valid);
-  const std::string name =
-      CheckpointName(request->durable_name(), request->member_id());
+  if (!request->member_id().empty()) {
+    absl::StatusOr<uint64_t> acked = groups_.Ack(
+        request->durable_name(), request->member_id(), request->position());
+    if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
+    response->set_position(*acked);
+    return grpc::Status::OK;
+  }
+  const std::string& name = request->durable_name();
   absl::MutexLock lock(&ack_mu_);
   absl::StatusOr<uint64_t> acked = store_.LoadCheckpoint(name);
   if (!acked.ok()) return ToGrpcStatus(acked.status(), context);

@@ -1,6 +1,9 @@
 // The Subscriptions gRPC service: Subscribe streams the log to a consumer
 // (ledger/subscribe/subscription.h); Ack keeps a durable subscription's
-// position in the store, so a reconnecting consumer resumes after it.
+// position in the store, so a reconnecting consumer resumes after it. With a
+// member id, the durable name is a consumer group (ledger/subscribe/
+// groups.h): a member's stream ends with ABORTED when the group changes,
+// and the member subscribes again.
 #ifndef LEDGER_SERVICES_SUBSCRIPTION_SERVICE_H_
 #define LEDGER_SERVICES_SUBSCRIPTION_SERVICE_H_
 
@@ -9,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/store/event_store.h"
 #include "ledger/subscribe/filter.h"
+#include "ledger/subscribe/groups.h"
 #include "ledger/subscribe/hub.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 
@@ -17,8 +21,16 @@ namespace ledger {
 class SubscriptionService final : public v1::Subscriptions::Service {
  public:
   // Each pointer must outlive the service.
-  SubscriptionService(EventStore* store, SubscriptionHub* hub)
-      : store_(*store), hub_(*hub), stations_(store) {}
+  // A consumer group member gone longer than `takeover` has its share
+  // taken over by the others.
+  SubscriptionService(EventStore* store, SubscriptionHub* hub,
+                      absl::Duration takeover = absl::Seconds(10),
+                      std::shared_ptr<const Clock> clock =
+                          std::make_shared<SystemClock>())
+      : store_(*store),
+        hub_(*hub),
+        stations_(store),
+        groups_(store, takeover, std::move(clock)) {}
 
   grpc::Status Subscribe(
       grpc::ServerContext* context, const v1::SubscribeRequest* request,
@@ -33,6 +45,7 @@ class SubscriptionService final : public v1::Subscriptions::Service {
   EventStore& store_;
   SubscriptionHub& hub_;
   StationDirectory stations_;
+  ConsumerGroups groups_;
   std::atomic<bool> stopping_{false};
   // Acks read, compare and write a checkpoint: one at a time.
   absl::Mutex ack_mu_;

@@ -197,8 +197,12 @@ class EventStore {
   // A named position kept beside the log, durably (fsynced before it
   // returns): a durable subscription's last acknowledged position. 0 when
   // never saved.
-  virtual absl::Status SaveCheckpoint(const std::string& name,
-                                      uint64_t position) = 0;
+  absl::Status SaveCheckpoint(const std::string& name, uint64_t position) {
+    return SaveCheckpoints({{name, position}});
+  }
+  // Several at once, atomically, in one fsync.
+  virtual absl::Status SaveCheckpoints(
+      const std::vector<std::pair<std::string, uint64_t>>& checkpoints) = 0;
   virtual absl::StatusOr<uint64_t> LoadCheckpoint(
       const std::string& name) const = 0;
 

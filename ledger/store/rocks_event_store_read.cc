@@ -263,21 +263,24 @@ static std::string CheckpointKey(const std::string& name) {
   return "checkpoint/subscription/" + name;
 }
 
-absl::Status RocksEventStore::SaveCheckpoint(const std::string& name,
-                                             uint64_t position) {
+absl::Status RocksEventStore::SaveCheckpoints(
+    const std::vector<std::pair<std::string, uint64_t>>& checkpoints) {
   if (options_.read_only) {
     return absl::FailedPreconditionError("the store is open read-only");
   }
-  if (name.empty() || name.size() > kMaxStreamIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a checkpoint name has 1 to ", kMaxStreamIdBytes, " bytes"));
+  rocksdb::WriteBatch batch;
+  for (const auto& [name, position] : checkpoints) {
+    if (name.empty() || name.size() > kMaxStreamIdBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a checkpoint name has 1 to ", kMaxStreamIdBytes, " bytes"));
+    }
+    std::string value;
+    PutFixed64BE(&value, position);
+    batch.Put(cf(kProjections), CheckpointKey(name), value);
   }
-  std::string value;
-  PutFixed64BE(&value, position);
   rocksdb::WriteOptions write;
   write.sync = true;
-  return FromRocks(db_->Put(write, cf(kProjections), CheckpointKey(name), value),
-                   "saving a checkpoint");
+  return FromRocks(db_->Write(write, &batch), "saving checkpoints");
 }
 
 absl::StatusOr<uint64_t> RocksEventStore::LoadCheckpoint(

@@ -16,7 +16,7 @@ constexpr uint64_t kCheckpointEvery = 1024;
 class Delivery {
  public:
   Delivery(uint64_t from, const EventFilter& filter,
-           const std::function<bool(const std::string&)>& share,
+           const std::function<bool(const v1::Event&)>& share,
            StationDirectory* stations,
            const std::function<bool(const v1::SubscribeResponse&)>& sink)
       : next_(from),
@@ -34,7 +34,7 @@ class Delivery {
     stations_->Learn(event);
     next_ = event.position() + 1;
     ASSIGN_OR_RETURN(bool match, filter_.Matches(event));
-    if (!match || (share_ && !share_(event.stream_id()))) return true;
+    if (!match || (share_ && !share_(event))) return true;
     response_.Clear();
     *response_.mutable_event() = event;
     told_ = event.position();
@@ -73,7 +73,7 @@ class Delivery {
   uint64_t next_;  // Next position to examine.
   uint64_t told_;  // Last position covered by an event or checkpoint sent.
   const EventFilter& filter_;
-  const std::function<bool(const std::string&)>& share_;
+  const std::function<bool(const v1::Event&)>& share_;
   StationDirectory* stations_;
   const std::function<bool(const v1::SubscribeResponse&)>& sink_;
   v1::SubscribeResponse response_;

@@ -28,8 +28,8 @@ struct SubscriptionOptions {
   uint64_t from_position = 1;
   v1::SubscriptionFilter filter;
   absl::Duration heartbeat = absl::Seconds(1);
-  // Consumer groups: only streams this returns true for (empty: all).
-  std::function<bool(const std::string& stream_id)> share;
+  // Consumer groups: only events this returns true for (empty: all).
+  std::function<bool(const v1::Event& event)> share;
 };
 
 class Subscription {

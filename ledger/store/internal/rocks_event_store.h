@@ -70,8 +70,9 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<std::optional<CommandOutcome>> FindCommand(
       const std::string& command_id,
       const std::string& command_fingerprint) const override;
-  absl::Status SaveCheckpoint(const std::string& name,
-                              uint64_t position) override;
+  absl::Status SaveCheckpoints(
+      const std::vector<std::pair<std::string, uint64_t>>& checkpoints)
+      override;
   absl::StatusOr<uint64_t> LoadCheckpoint(
       const std::string& name) const override;
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
