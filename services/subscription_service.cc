@@ -75,6 +75,14 @@ grpc::Status SubscriptionService::Subscribe(
     if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
     if (*acked > 0) options.from_position = *acked + 1;
   }
+  if (member != nullptr) {
+    v1::SubscribeResponse assignment;
+    assignment.mutable_assignment()->set_generation(member->generation());
+    for (int p : member->partitions()) {
+      assignment.mutable_assignment()->add_partitions(p);
+    }
+    if (!writer->Write(assignment)) return grpc::Status::OK;
+  }
   Subscription subscription(&store_, &hub_, &stations_, std::move(options));
   absl::Status s = subscription.Run(
       [writer](const v1::SubscribeResponse& response) {
@@ -107,8 +115,9 @@ grpc::Status SubscriptionService::Ack(grpc::ServerContext* context,
   }
   if (!valid.ok()) return ToGrpcStatus(valid);
   if (!request->member_id().empty()) {
-    absl::StatusOr<uint64_t> acked = groups_.Ack(
-        request->durable_name(), request->member_id(), request->position());
+    absl::StatusOr<uint64_t> acked =
+        groups_.Ack(request->durable_name(), request->member_id(),
+                    request->generation(), request->position());
     if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
     response->set_position(*acked);
     return grpc::Status::OK;

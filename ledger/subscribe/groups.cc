@@ -123,6 +123,7 @@ absl::StatusOr<std::vector<uint64_t>> ConsumerGroups::Positions(
 
 absl::StatusOr<uint64_t> ConsumerGroups::Ack(const std::string& group_name,
                                              const std::string& member,
+                                             uint64_t generation,
                                              uint64_t position) {
   std::vector<int> partitions;
   {
@@ -135,6 +136,12 @@ absl::StatusOr<uint64_t> ConsumerGroups::Ack(const std::string& group_name,
       return absl::FailedPreconditionError(
           absl::StrCat("member ", member, " of consumer group ", group_name,
                        " is not subscribed; subscribe, then acknowledge"));
+    }
+    if (g->second.generation != generation) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "consumer group ", group_name, " is at generation ",
+          g->second.generation, ", the ack is for generation ", generation,
+          "; its events go to their new owner"));
     }
     partitions = Assignment(g->second, member);
   }

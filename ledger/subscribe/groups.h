@@ -47,6 +47,7 @@ class GroupMember {
   // The partitions this member owns, as of when it joined.
   const std::vector<int>& partitions() const { return partitions_; }
   bool Owns(int partition) const { return owned_[partition]; }
+  uint64_t generation() const { return generation_; }
   // True once the group moved to another generation: subscribe again.
   bool Changed() const;
 
@@ -80,9 +81,10 @@ class ConsumerGroups {
 
   // Records `position` as acknowledged for every partition `member` owns
   // (never lowering one), durably, in one write. FAILED_PRECONDITION when
-  // the member is not connected.
+  // the member is not connected or `generation` is not the group's.
   absl::StatusOr<uint64_t> Ack(const std::string& group,
-                               const std::string& member, uint64_t position);
+                               const std::string& member, uint64_t generation,
+                               uint64_t position);
 
  private:
   friend class GroupMember;
