@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/store/event_store.h"
+#include "ledger/subscribe/subscription.h"
 #include "ledger/store/limits.h"
 
 ABSL_FLAG(int, appenders, 8, "concurrent appender threads");
@@ -34,6 +35,9 @@ ABSL_FLAG(int, payload_bytes, 200, "payload size of each event");
 ABSL_FLAG(double, duration_s, 5, "length of the append phase");
 ABSL_FLAG(int64_t, replay_events, 1000000, "events in the log for replay");
 ABSL_FLAG(bool, json, false, "print one JSON object");
+ABSL_FLAG(int, subscribers, 0,
+          "live subscribers (in process, no filter) during the append "
+          "phase; reports their delivery lag");
 ABSL_FLAG(std::string, data_dir, "",
           "where the store lives (default: a fresh temporary directory)");
 
@@ -206,15 +210,84 @@ double PerGroup(uint64_t total, const WriterStats& stats) {
              : static_cast<double>(total) / static_cast<double>(stats.groups);
 }
 
+// Live subscribers for the length of the append phase, each measuring, for
+// every 8th event it receives, the time since the event's recorded time
+// (set by the writer just before the group's fsync): commit-to-delivery
+// lag. Each also counts what it received.
+class Subscribers {
+ public:
+  Subscribers(EventStore* store, SubscriptionHub* hub, int n)
+      : stations_(store), lags_(static_cast<size_t>(n)) {
+    for (int i = 0; i < n; ++i) {
+      threads_.emplace_back([this, store, hub, i] {
+        SubscriptionOptions options;
+        options.from_position = store->log_head().position_last + 1;
+        options.heartbeat = absl::Milliseconds(100);
+        Subscription subscription(store, hub, &stations_, options);
+        std::vector<uint32_t>& lags = lags_[static_cast<size_t>(i)];
+        lags.reserve(1 << 20);
+        uint64_t n = 0;
+        absl::Status s = subscription.Run(
+            [&lags, &n](const v1::SubscribeResponse& r) {
+              // Every 8th event: reading the clock for each would be the
+              // benchmark's own cost, not the subscription's.
+              if (r.has_event() && (n++ & 7) == 0) {
+                lags.push_back(static_cast<uint32_t>(
+                    absl::ToUnixMicros(absl::Now()) -
+                    r.event().recorded_time_us()));
+              }
+              return true;
+            },
+            [this] { return stop_.load(); });
+        if (!s.ok()) std::fprintf(stderr, "subscriber: %s\n", s.ToString().c_str());
+        deliveries_ += n;
+      });
+    }
+  }
+  uint64_t deliveries() const { return deliveries_.load(); }
+  // Stops them; the sampled lags, sorted.
+  std::vector<uint32_t> Finish() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+    std::vector<uint32_t> all;
+    for (auto& l : lags_) all.insert(all.end(), l.begin(), l.end());
+    std::sort(all.begin(), all.end());
+    return all;
+  }
+
+ private:
+  StationDirectory stations_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> deliveries_{0};
+  std::vector<std::vector<uint32_t>> lags_;
+  std::vector<std::thread> threads_;
+};
+
 int Main() {
   BenchDir dir;
-  auto opened = EventStore::Open(dir.path());
+  SubscriptionHub hub(0);
+  EventStoreOptions options;
+  const int n_subscribers = absl::GetFlag(FLAGS_subscribers);
+  if (n_subscribers > 0) {
+    options.on_commit = [&hub](EventBatch b) { hub.Publish(std::move(b)); };
+  }
+  auto opened = EventStore::Open(dir.path(), options);
   if (!opened.ok()) {
     std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());
     return 1;
   }
   std::unique_ptr<EventStore> store = *std::move(opened);
+  hub.Reset(store->log_head().position_last);
+  auto subscribers =
+      std::make_unique<Subscribers>(store.get(), &hub, n_subscribers);
+  // Let them attach before the clock starts.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   AppendStats appends = RunAppends(*store);
+  // Give the last deliveries a moment, then stop them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::vector<uint32_t> lags = subscribers->Finish();
+  const uint64_t deliveries = subscribers->deliveries();
+  subscribers.reset();
   const WriterStats writer = store->writer_stats();
   Fill(*store, static_cast<uint64_t>(absl::GetFlag(FLAGS_replay_events)));
   uint64_t replayed = 0;
@@ -233,13 +306,16 @@ int Main() {
         "\"append_latency_us_p50\":%u,\"append_latency_us_p99\":%u,"
         "\"appends\":%zu,\"replay_events\":%lu,\"replay_eps\":%.0f,"
         "\"read_all_eps\":%.0f,\"group_events_avg\":%.1f,"
-        "\"group_stage_us_avg\":%.0f,\"group_write_us_avg\":%.0f}\n",
+        "\"group_stage_us_avg\":%.0f,\"group_write_us_avg\":%.0f,"
+        "\"subscribers\":%d,\"deliveries\":%lu,\"live_lag_us_p50\":%u,"
+        "\"live_lag_us_p99\":%u}\n",
         absl::GetFlag(FLAGS_appenders), absl::GetFlag(FLAGS_inflight),
         absl::GetFlag(FLAGS_events_per_append),
         absl::GetFlag(FLAGS_payload_bytes), append_eps, p50, p99,
         appends.latencies_us.size(), replayed, replay_eps, read_all_eps,
         PerGroup(writer.events, writer), PerGroup(writer.stage_us, writer),
-        PerGroup(writer.write_us, writer));
+        PerGroup(writer.write_us, writer), n_subscribers, deliveries,
+        Percentile(lags, 0.50), Percentile(lags, 0.99));
   } else {
     std::printf(
         "durable appends: %.0f events/s (%zu appends of %d events, "
@@ -258,6 +334,16 @@ int Main() {
         replay_eps, replayed);
     std::printf("ReadAll pages of %u: %.0f events/s\n", kMaxPageSize,
                 read_all_eps);
+    if (n_subscribers > 0) {
+      std::printf(
+          "%d live subscribers: %lu deliveries (%.2f per subscriber per "
+          "event), commit-to-delivery lag p50 %u us, p99 %u us\n",
+          n_subscribers, deliveries,
+          static_cast<double>(deliveries) /
+              static_cast<double>(n_subscribers) /
+              static_cast<double>(std::max<uint64_t>(appends.events, 1)),
+          Percentile(lags, 0.50), Percentile(lags, 0.99));
+    }
   }
   return 0;
 }

@@ -41,6 +41,12 @@ class EventFilter {
                                             StationDirectory* stations);
 
   absl::StatusOr<bool> Matches(const v1::Event& event) const;
+  bool by_station() const { return !filter_.station_id().empty(); }
+  // Matches every event.
+  bool empty() const {
+    return filter_.stream_prefix().empty() && filter_.stream_id().empty() &&
+           types_.empty() && filter_.station_id().empty();
+  }
 
  private:
   EventFilter() = default;

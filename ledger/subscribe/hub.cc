@@ -24,25 +24,43 @@ void SubscriptionHub::Publish(EventBatch batch) {
   absl::MutexLock lock(&mu_);
   last_published_ = batch->back().position();
   for (auto it = feeds_.begin(); it != feeds_.end();) {
-    LiveFeed* feed = *it;
-    if (feed->queued_events_ + batch->size() > feed->capacity_) {
-      // Too far behind: cut it off; its reader goes back to disk.
-      feed->overflowed_ = true;
+    if ((*it)->Push(batch)) {
+      ++it;
+    } else {
       ++overflows_;
-      feed->queue_.clear();
-      feed->queued_events_ = 0;
-      it = feeds_.erase(it);
-      continue;
+      it = feeds_.erase(it);  // Its reader goes back to disk.
     }
-    feed->queue_.push_back(batch);
-    feed->queued_events_ += batch->size();
-    ++it;
   }
+}
+
+bool LiveFeed::Push(const EventBatch& batch) {
+  absl::MutexLock lock(&mu_);
+  if (queued_events_ + batch->size() > capacity_) {
+    overflowed_ = true;
+    queue_.clear();
+    queued_events_ = 0;
+    ready_.Signal();
+    return false;
+  }
+  const bool was_empty = queue_.empty();
+  queue_.push_back(batch);
+  queued_events_ += batch->size();
+  // Wake the reader for the first batch, and when a coalescing reader has
+  // enough; not for every commit in between.
+  if (was_empty || queued_events_ >= capacity_ / 4) ready_.Signal();
+  return true;
+}
+
+void LiveFeed::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  ready_.Signal();
 }
 
 void SubscriptionHub::Close() {
   absl::MutexLock lock(&mu_);
   closed_ = true;
+  for (LiveFeed* feed : feeds_) feed->Close();
   feeds_.clear();
 }
 
@@ -71,7 +89,7 @@ absl::StatusOr<std::unique_ptr<LiveFeed>> SubscriptionHub::Attach(
   // Passed already: the events in between are only on disk now. (A hub
   // still behind `after` is fine: the feed drops what it has seen.)
   if (last_published_ > after) return nullptr;
-  std::unique_ptr<LiveFeed> feed(new LiveFeed(this, after, buffer_events_));
+  std::unique_ptr<LiveFeed> feed(new LiveFeed(this, buffer_events_));
   feeds_.push_back(feed.get());
   return feed;
 }
@@ -99,34 +117,28 @@ void SubscriptionHub::Detach(LiveFeed* feed) {
 LiveFeed::~LiveFeed() { hub_->Detach(this); }
 
 LiveFeed::Wait LiveFeed::Next(absl::Duration timeout,
-                              std::vector<v1::Event>* events) {
-  events->clear();
-  std::deque<EventBatch> batches;
-  {
-    absl::MutexLock lock(&hub_->mu_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(hub_->mu_) {
-      return !queue_.empty() || overflowed_ || hub_->closed_;
-    };
-    hub_->mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
-    if (overflowed_) return Wait::kOverflowed;
-    if (queue_.empty()) return hub_->closed_ ? Wait::kClosed : Wait::kTimeout;
-    batches.swap(queue_);
-    queued_events_ = 0;
+                              std::vector<EventBatch>* batches,
+                              absl::Duration coalesce) {
+  batches->clear();
+  absl::MutexLock lock(&mu_);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (queue_.empty() && !overflowed_ && !closed_) {
+    if (ready_.WaitWithDeadline(&mu_, deadline)) break;
   }
-  for (const EventBatch& batch : batches) {
-    for (const v1::Event& e : *batch) {
-      if (e.position() < next_) continue;  // Seen on disk already.
-      if (e.position() != next_) {
-        // Batches are contiguous, so this cannot happen; if it ever did,
-        // disk is the truth.
-        events->clear();
-        return Wait::kOverflowed;
-      }
-      events->push_back(e);
-      next_ = e.position() + 1;
+  if (!queue_.empty() && !overflowed_ && !closed_ &&
+      queued_events_ < capacity_ / 4) {
+    const absl::Time more = absl::Now() + coalesce;
+    while (!overflowed_ && !closed_ && queued_events_ < capacity_ / 4) {
+      if (ready_.WaitWithDeadline(&mu_, more)) break;
     }
   }
-  return events->empty() ? Wait::kTimeout : Wait::kEvents;
+  if (overflowed_) return Wait::kOverflowed;
+  if (queue_.empty()) return closed_ ? Wait::kClosed : Wait::kTimeout;
+  batches->assign(std::make_move_iterator(queue_.begin()),
+                  std::make_move_iterator(queue_.end()));
+  queue_.clear();
+  queued_events_ = 0;
+  return Wait::kEvents;
 }
 
 }  // namespace ledger

@@ -41,23 +41,33 @@ class LiveFeed {
   LiveFeed& operator=(const LiveFeed&) = delete;
 
   enum class Wait { kEvents, kTimeout, kOverflowed, kClosed };
-  // Waits up to `timeout` for events after the last ones taken; on kEvents
-  // *events holds them in position order, starting right after the
-  // position the feed was attached at (or last returned).
-  Wait Next(absl::Duration timeout, std::vector<v1::Event>* events);
+  // Waits up to `timeout` for committed batches; on kEvents *batches holds
+  // them in position order (shared with every other feed, never copied).
+  // The first may start at or before the position the feed was attached
+  // after: the reader skips what it has seen. Having woken for a small
+  // batch, it waits up to `coalesce` for more, so that a hundred readers
+  // are not each woken for every group commit.
+  Wait Next(absl::Duration timeout, std::vector<EventBatch>* batches,
+            absl::Duration coalesce = absl::Milliseconds(4));
 
  private:
   friend class SubscriptionHub;
-  LiveFeed(SubscriptionHub* hub, uint64_t after, size_t capacity)
-      : hub_(hub), next_(after + 1), capacity_(capacity) {}
+  LiveFeed(SubscriptionHub* hub, size_t capacity)
+      : hub_(hub), capacity_(capacity) {}
+  // Hub side, under the hub's mutex: false when it overflowed.
+  bool Push(const EventBatch& batch);
+  void Close();
 
   SubscriptionHub* const hub_;
-  // Guarded by the hub's mutex.
-  std::deque<EventBatch> queue_;
-  size_t queued_events_ = 0;
-  bool overflowed_ = false;
-  uint64_t next_;  // Next position to hand out (reader side).
   const size_t capacity_;
+  // Each feed has its own lock, so that a publish wakes only its feeds and
+  // no reader waits on another's.
+  absl::Mutex mu_;
+  absl::CondVar ready_;
+  std::deque<EventBatch> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_events_ ABSL_GUARDED_BY(mu_) = 0;
+  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class SubscriptionHub {

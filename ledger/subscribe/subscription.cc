@@ -21,6 +21,7 @@ class Delivery {
            const std::function<bool(const v1::SubscribeResponse&)>& sink)
       : next_(from),
         told_(from - 1),
+        everything_(filter.empty() && !share),
         filter_(filter),
         share_(share),
         stations_(stations),
@@ -31,14 +32,20 @@ class Delivery {
 
   // Examines one event; false when the consumer went away.
   absl::StatusOr<bool> Offer(const v1::Event& event) {
-    stations_->Learn(event);
+    if (filter_.by_station()) stations_->Learn(event);
     next_ = event.position() + 1;
-    ASSIGN_OR_RETURN(bool match, filter_.Matches(event));
-    if (!match || (share_ && !share_(event))) return true;
+    if (!everything_) {
+      ASSIGN_OR_RETURN(bool match, filter_.Matches(event));
+      if (!match || (share_ && !share_(event))) return true;
+    }
+    // Lent to the response for the call, never copied: the sink sees it,
+    // serializes it or copies what it keeps.
     response_.Clear();
-    *response_.mutable_event() = event;
+    response_.unsafe_arena_set_allocated_event(const_cast<v1::Event*>(&event));
     told_ = event.position();
-    return Send();
+    const bool more = Send();
+    response_.unsafe_arena_release_event();
+    return more;
   }
 
   // A checkpoint for a skipped stretch, when there is one and `due`.
@@ -72,6 +79,7 @@ class Delivery {
 
   uint64_t next_;  // Next position to examine.
   uint64_t told_;  // Last position covered by an event or checkpoint sent.
+  const bool everything_;  // No filter, no share: every event goes out.
   const EventFilter& filter_;
   const std::function<bool(const v1::Event&)>& share_;
   StationDirectory* stations_;
@@ -91,7 +99,7 @@ absl::Status Subscription::Run(
   Delivery delivery(std::max<uint64_t>(options_.from_position, 1), filter,
                     options_.share, stations_, sink);
   bool caught_up = false;
-  std::vector<v1::Event> events;
+  std::vector<EventBatch> batches;
   while (!stop()) {
     // From disk, up to the end of the log as acknowledged to appenders:
     // everything there is durable.
@@ -117,7 +125,7 @@ absl::Status Subscription::Run(
     }
     // Live, until the consumer leaves or falls too far behind.
     while (true) {
-      const LiveFeed::Wait wait = feed->Next(options_.heartbeat, &events);
+      const LiveFeed::Wait wait = feed->Next(options_.heartbeat, &batches);
       if (wait == LiveFeed::Wait::kClosed) return absl::OkStatus();
       if (wait == LiveFeed::Wait::kOverflowed) break;  // Back to disk.
       if (stop()) return absl::OkStatus();
@@ -127,10 +135,22 @@ absl::Status Subscription::Run(
         }
         continue;
       }
-      for (const v1::Event& e : events) {
-        ASSIGN_OR_RETURN(bool more, delivery.Offer(e));
-        if (!more) return absl::OkStatus();
+      bool gap = false;
+      for (const EventBatch& batch : batches) {
+        for (const v1::Event& e : *batch) {
+          if (e.position() < delivery.next()) continue;  // Seen on disk.
+          if (e.position() > delivery.next()) {
+            // Batches are contiguous, so this cannot happen; if it ever
+            // did, disk is the truth.
+            gap = true;
+            break;
+          }
+          ASSIGN_OR_RETURN(bool more, delivery.Offer(e));
+          if (!more) return absl::OkStatus();
+        }
+        if (gap) break;
       }
+      if (gap) break;
       if (!delivery.CheckpointIfFar()) return absl::OkStatus();
     }
   }
