@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -18,6 +19,7 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
+#include "tests/subprocess.h"
 #include "tests/test_util.h"
 
 namespace ledger {
@@ -270,6 +272,28 @@ TEST_F(ConsumerGroupTest, MembersSplitComplaintsAndTakeOverAKilledOnesShare) {
   }
   EXPECT_GT(moved, 0);
   for (const auto& [stream, p] : m2->received()) EXPECT_LE(p, head);
+}
+
+TEST_F(ConsumerGroupTest, LedgerctlTailPrintsTheFilteredLogUpToItsEnd) {
+  const std::string first = Receive(1);
+  Receive(2);
+  ChooseTrack(first);
+  testing::ProcessResult all = testing::Run(
+      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail", "--format=json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  std::vector<std::string> lines = absl::StrSplit(all.out, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), LogHead());
+  testing::ProcessResult tracks = testing::Run(
+      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail",
+       "--type=HandlingTrackChosen", "--format=json"});
+  ASSERT_EQ(tracks.exit_code, 0) << tracks.err;
+  lines = absl::StrSplit(tracks.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("complaint-" + first));
+  testing::ProcessResult bad = testing::Run(
+      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail", "--type=Nope"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("INVALID_ARGUMENT"));
 }
 
 }  // namespace

@@ -17,3 +17,10 @@ for inflight in 1 2 4 8 16 32; do
 done
 echo "# 8 appenders x 1 in flight, 4 events per append:"
 build/tools/ledger_bench --inflight 1 --events_per_append 4 --replay_events 0 --json
+echo "# 100 live subscribers (in process, no filter) against none, alternating, 3 runs each:"
+for run in 1 2 3; do
+  for subscribers in 0 100; do
+    build/tools/ledger_bench --subscribers "$subscribers" --duration_s 8 \
+      --replay_events 0 --json
+  done
+done
