@@ -18,7 +18,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
+
+from ledgerd_process import start_ledgerd
 
 PROTOS = [
     "ledger/v1/common.proto",
@@ -38,24 +39,6 @@ def generate_stubs(proto_dir, out_dir):
          "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"]
         + [os.path.join(proto_dir, p) for p in PROTOS],
         check=True)
-
-
-def start_ledgerd(ledgerd, work_dir):
-    port_file = os.path.join(work_dir, "port")
-    log = open(os.path.join(work_dir, "ledgerd.log"), "w")
-    process = subprocess.Popen(
-        [ledgerd, "--listen=127.0.0.1:0",
-         "--data_dir=" + os.path.join(work_dir, "data"),
-         "--port_file=" + port_file,
-         "--start_time=2026-11-18T10:00:00+08:00"],
-        stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while not os.path.exists(port_file):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("ledgerd did not start; see " + log.name)
-        time.sleep(0.05)
-    with open(port_file) as f:
-        return process, "127.0.0.1:" + f.read().strip()
 
 
 def check(condition, what):

@@ -13,29 +13,10 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
-
-def start_ledgerd(ledgerd, work_dir):
-    port_file = os.path.join(work_dir, "port")
-    if os.path.exists(port_file):
-        os.unlink(port_file)
-    log = open(os.path.join(work_dir, "ledgerd.log"), "a")
-    process = subprocess.Popen(
-        [ledgerd, "--listen=127.0.0.1:0",
-         "--data_dir=" + os.path.join(work_dir, "data"),
-         "--port_file=" + port_file,
-         "--start_time=2026-11-18T10:00:00+08:00"],
-        stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while not os.path.exists(port_file):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("ledgerd did not start")
-        time.sleep(0.05)
-    with open(port_file) as f:
-        return process, "127.0.0.1:" + f.read().strip()
+from ledgerd_process import start_ledgerd
 
 
 def ctl(ledgerctl, target, *args):
