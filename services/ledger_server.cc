@@ -16,8 +16,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   server->hub_ = std::make_unique<SubscriptionHub>(0);
   EventStoreOptions store_options = options.store;
   SubscriptionHub* hub = server->hub_.get();
-  store_options.on_commit = [hub](EventBatch batch) {
-    hub->Publish(std::move(batch));
+  store_options.on_commit = [hub](const EventBatch& batch) {
+    hub->Publish(batch);
   };
   ASSIGN_OR_RETURN(server->store_,
                    EventStore::Open(options.data_dir, store_options));

@@ -37,7 +37,7 @@ class SubscriptionTest : public ::testing::Test {
     hub_ = std::make_unique<SubscriptionHub>(0, max_subscribers, buffer_events);
     EventStoreOptions options;
     SubscriptionHub* hub = hub_.get();
-    options.on_commit = [hub](EventBatch b) { hub->Publish(std::move(b)); };
+    options.on_commit = [hub](const EventBatch& b) { hub->Publish(b); };
     auto store = EventStore::Open(dir_.path(), options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);

@@ -269,7 +269,7 @@ int Main() {
   EventStoreOptions options;
   const int n_subscribers = absl::GetFlag(FLAGS_subscribers);
   if (n_subscribers > 0) {
-    options.on_commit = [&hub](EventBatch b) { hub.Publish(std::move(b)); };
+    options.on_commit = [&hub](const EventBatch& b) { hub.Publish(b); };
   }
   auto opened = EventStore::Open(dir.path(), options);
   if (!opened.ok()) {

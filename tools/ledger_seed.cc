@@ -85,7 +85,7 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
     v1::PenaltyRate* rate = schedule.mutable_schedule()->add_rates();
     rate->set_severity(severity);
     rate->mutable_amount_per_complaint()->set_currency_code("CNY");
-    rate->mutable_amount_per_complaint()->set_minor_units(yuan * 100);
+    rate->mutable_amount_per_complaint()->set_minor_units(int64_t{yuan} * 100);
   }
   return Do(app, schedule, kHead, "penalties").status();
 }

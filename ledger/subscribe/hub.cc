@@ -19,7 +19,7 @@ void SubscriptionHub::Reset(uint64_t last_position) {
   last_published_ = last_position;
 }
 
-void SubscriptionHub::Publish(EventBatch batch) {
+void SubscriptionHub::Publish(const EventBatch& batch) {
   if (batch == nullptr || batch->empty()) return;
   absl::MutexLock lock(&mu_);
   last_published_ = batch->back().position();

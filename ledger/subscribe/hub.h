@@ -82,7 +82,7 @@ class SubscriptionHub {
   // before the store, whose writer it listens to).
   void Reset(uint64_t last_position);
   // Writer side: never blocks on subscribers.
-  void Publish(EventBatch batch);
+  void Publish(const EventBatch& batch);
   // Wakes every feed with kClosed; later Attach calls fail.
   void Close();
 
