@@ -75,6 +75,14 @@ class RocksEventStore final : public EventStore {
       override;
   absl::StatusOr<uint64_t> LoadCheckpoint(
       const std::string& name) const override;
+  absl::Status WriteViews(const std::vector<ViewChanges>& changes) override;
+  absl::Status ScanView(
+      const std::string& view,
+      const std::function<bool(absl::string_view key, absl::string_view value)>&
+          visit) const override;
+  absl::StatusOr<uint64_t> ViewCheckpoint(
+      const std::string& view) const override;
+  absl::Status DropView(const std::string& view) override;
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   WriterStats writer_stats() const override;

@@ -1,0 +1,108 @@
+// Projection views' rows and checkpoints in the `projections` column family
+// (ledger/FORMAT.md): "view/<name>/<key>" -> row, "checkpoint/view/<name>"
+// -> position.
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/rocks_event_store.h"
+#include "ledger/store/internal/rocks_status.h"
+#include "ledger/store/limits.h"
+
+namespace ledger::internal {
+namespace {
+
+std::string RowPrefix(const std::string& view) {
+  return absl::StrCat("view/", view, "/");
+}
+
+std::string ViewCheckpointKey(const std::string& view) {
+  return absl::StrCat("checkpoint/view/", view);
+}
+
+absl::Status CheckViewName(const std::string& view) {
+  if (view.empty() || view.size() > kMaxStreamIdBytes ||
+      view.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a view name has 1 to ", kMaxStreamIdBytes, " bytes and no '/'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RocksEventStore::WriteViews(
+    const std::vector<ViewChanges>& changes) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("the store is open read-only");
+  }
+  rocksdb::WriteBatch batch;
+  for (const ViewChanges& view : changes) {
+    RETURN_IF_ERROR(CheckViewName(view.view));
+    const std::string prefix = RowPrefix(view.view);
+    for (const auto& [key, value] : view.puts) {
+      batch.Put(cf(kProjections), prefix + key, value);
+    }
+    for (const std::string& key : view.deletes) {
+      batch.Delete(cf(kProjections), prefix + key);
+    }
+    std::string position;
+    PutFixed64BE(&position, view.checkpoint);
+    batch.Put(cf(kProjections), ViewCheckpointKey(view.view), position);
+  }
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                   "writing projection views");
+}
+
+absl::Status RocksEventStore::ScanView(
+    const std::string& view,
+    const std::function<bool(absl::string_view, absl::string_view)>& visit)
+    const {
+  RETURN_IF_ERROR(CheckViewName(view));
+  const std::string prefix = RowPrefix(view);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kProjections)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    rocksdb::Slice key = it->key();
+    key.remove_prefix(prefix.size());
+    if (!visit(absl::string_view(key.data(), key.size()),
+               absl::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "scanning a projection view");
+}
+
+absl::StatusOr<uint64_t> RocksEventStore::ViewCheckpoint(
+    const std::string& view) const {
+  RETURN_IF_ERROR(CheckViewName(view));
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kProjections),
+                               ViewCheckpointKey(view), &value);
+  if (s.IsNotFound()) return 0;
+  RETURN_IF_ERROR(FromRocks(s, "reading a view checkpoint"));
+  if (value.size() != 8) {
+    return absl::DataLossError(
+        absl::StrCat("the checkpoint of view ", view, " is not 8 bytes"));
+  }
+  return DecodeFixed64BE(value);
+}
+
+absl::Status RocksEventStore::DropView(const std::string& view) {
+  RETURN_IF_ERROR(CheckViewName(view));
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("the store is open read-only");
+  }
+  rocksdb::WriteBatch batch;
+  const std::string prefix = RowPrefix(view);
+  std::string end = prefix;
+  end.back() = static_cast<char>('/' + 1);
+  batch.DeleteRange(cf(kProjections), prefix, end);
+  batch.Delete(cf(kProjections), ViewCheckpointKey(view));
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                   "dropping a projection view");
+}
+
+}  // namespace ledger::internal
