@@ -1,0 +1,202 @@
+#include "projections/runner.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/subscribe/subscription.h"
+
+namespace ledger {
+namespace {
+
+// Events folded between two writes of the views, at the most.
+constexpr uint64_t kFlushEvery = 4096;
+
+}  // namespace
+
+ProjectionRunner::ProjectionRunner(EventStore* store, SubscriptionHub* hub,
+                                   std::vector<std::unique_ptr<View>> views)
+    : store_(*store), hub_(*hub), stations_(store) {
+  absl::MutexLock lock(&mu_);
+  for (auto& v : views) views_.push_back(Entry{std::move(v), 0});
+}
+
+ProjectionRunner::~ProjectionRunner() { Stop(); }
+
+absl::Status ProjectionRunner::Start() {
+  {
+    absl::MutexLock lock(&mu_);
+    uint64_t from = std::numeric_limits<uint64_t>::max();
+    for (Entry& e : views_) {
+      RETURN_IF_ERROR(e.view->Load(store_));
+      ASSIGN_OR_RETURN(e.checkpoint, store_.ViewCheckpoint(e.view->name()));
+      from = std::min(from, e.checkpoint);
+    }
+    position_ = views_.empty() ? 0 : from;
+    flushed_ = position_;
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void ProjectionRunner::Stop() {
+  if (stop_.exchange(true)) return;
+  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  absl::Status s = Flush();
+  if (!s.ok()) std::fprintf(stderr, "projections: %s\n", s.ToString().c_str());
+}
+
+void ProjectionRunner::Loop() {
+  SubscriptionOptions options;
+  {
+    absl::MutexLock lock(&mu_);
+    options.from_position = position_ + 1;
+  }
+  options.heartbeat = absl::Milliseconds(100);
+  Subscription subscription(&store_, &hub_, &stations_, options);
+  absl::Status s = subscription.Run(
+      [this](const v1::SubscribeResponse& r) {
+        absl::MutexLock lock(&mu_);
+        if (r.has_event()) {
+          const v1::Event& e = r.event();
+          for (Entry& entry : views_) {
+            if (e.position() <= entry.checkpoint) continue;
+            entry.view->Apply(e);
+            entry.checkpoint = e.position();
+          }
+          position_ = e.position();
+          if (++unflushed_ < kFlushEvery) return true;
+        } else if (r.has_checkpoint()) {
+          position_ = std::max(position_, r.checkpoint().position());
+          for (Entry& entry : views_) {
+            entry.checkpoint = std::max(entry.checkpoint, position_);
+          }
+        }
+        if (position_ == flushed_) return true;  // Nothing new to write.
+        absl::Status flushed = Flush();
+        if (!flushed.ok()) {
+          std::fprintf(stderr, "projections: %s\n", flushed.ToString().c_str());
+          return false;
+        }
+        return true;
+      },
+      [this] { return stop_.load(); });
+  if (!s.ok()) std::fprintf(stderr, "projections: %s\n", s.ToString().c_str());
+}
+
+absl::Status ProjectionRunner::Flush() {
+  std::vector<ViewChanges> changes;
+  for (Entry& e : views_) {
+    ViewChanges c;
+    c.view = e.view->name();
+    e.view->TakeChanges(&c);
+    c.checkpoint = e.checkpoint;
+    changes.push_back(std::move(c));
+  }
+  unflushed_ = 0;
+  RETURN_IF_ERROR(store_.WriteViews(changes));
+  flushed_ = position_;
+  return absl::OkStatus();
+}
+
+const ProjectionRunner::Entry* ProjectionRunner::Find(
+    const std::string& name) const {
+  for (const Entry& e : views_) {
+    if (e.view->name() == name) return &e;
+  }
+  return nullptr;
+}
+
+bool ProjectionRunner::WaitFor(uint64_t position, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, position]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return position_ >= position;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+}
+
+absl::Status ProjectionRunner::Read(
+    const std::string& name,
+    const std::function<absl::Status(const View&, uint64_t)>& read) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const Entry* e = Find(name);
+  if (e == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no projection named ", name));
+  }
+  return read(*e->view, e->checkpoint);
+}
+
+absl::StatusOr<std::unique_ptr<View>> ProjectionRunner::AsOf(
+    const std::string& name, uint64_t position) const {
+  std::unique_ptr<View> view;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    const Entry* e = Find(name);
+    if (e == nullptr) {
+      return absl::NotFoundError(absl::StrCat("no projection named ", name));
+    }
+    view = e->view->NewEmpty();
+  }
+  const uint64_t head = store_.log_head().position_last;
+  if (position > head) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "as_of_position ", position, " is past the end of the log (", head,
+        ")"));
+  }
+  if (position > 0) {
+    RETURN_IF_ERROR(store_.ScanAll(1, position, [&view](const v1::Event& e) {
+      view->Apply(e);
+      return true;
+    }));
+  }
+  return view;
+}
+
+absl::StatusOr<uint64_t> ProjectionRunner::Rebuild(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  Entry* entry = nullptr;
+  for (Entry& e : views_) {
+    if (e.view->name() == name) entry = &e;
+  }
+  if (entry == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no projection named ", name));
+  }
+  // The runner's own loop waits on this lock meanwhile: the rebuilt view
+  // reaches exactly where the others are and carries on with them.
+  std::unique_ptr<View> fresh = entry->view->NewEmpty();
+  if (position_ > 0) {
+    RETURN_IF_ERROR(store_.ScanAll(1, position_, [&fresh](const v1::Event& e) {
+      fresh->Apply(e);
+      return true;
+    }));
+  }
+  RETURN_IF_ERROR(store_.DropView(name));
+  ViewChanges changes;
+  changes.view = name;
+  fresh->TakeChanges(&changes);
+  changes.checkpoint = position_;
+  RETURN_IF_ERROR(store_.WriteViews({changes}));
+  entry->view = std::move(fresh);
+  entry->checkpoint = position_;
+  return position_;
+}
+
+std::vector<v1::ProjectionInfo> ProjectionRunner::List() const {
+  const uint64_t head = store_.log_head().position_last;
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<v1::ProjectionInfo> list;
+  for (const Entry& e : views_) {
+    v1::ProjectionInfo info;
+    info.set_name(e.view->name());
+    info.set_checkpoint(e.checkpoint);
+    info.set_lag(head > e.checkpoint ? head - e.checkpoint : 0);
+    info.set_skipped(e.view->skipped());
+    list.push_back(std::move(info));
+  }
+  return list;
+}
+
+}  // namespace ledger

@@ -1,0 +1,93 @@
+// ProjectionRunner: folds the global log into views, in order, through the
+// same subscription interface external services use (in process here).
+// Every batch of view changes is written with the checkpoint it reaches in
+// one RocksDB batch, so a crash never double-counts or skips; a restart
+// loads the rows and resumes after the checkpoint. Each view skips events
+// at or before its own checkpoint (a view added later starts from 0).
+//
+// Queries read a live view under a reader lock; AsOf replays a fresh view
+// to a past position without touching the live ones; Rebuild replays one
+// view from position 1.
+#ifndef LEDGER_PROJECTIONS_RUNNER_H_
+#define LEDGER_PROJECTIONS_RUNNER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/store/event_store.h"
+#include "ledger/subscribe/filter.h"
+#include "ledger/subscribe/hub.h"
+#include "ledger/v1/query_service.pb.h"
+#include "projections/view.h"
+
+namespace ledger {
+
+class ProjectionRunner {
+ public:
+  // `store` and `hub` must outlive the runner.
+  ProjectionRunner(EventStore* store, SubscriptionHub* hub,
+                   std::vector<std::unique_ptr<View>> views);
+  ~ProjectionRunner();
+
+  // Loads every view's rows and starts following the log.
+  absl::Status Start();
+  // Writes what is pending and stops. Safe to call more than once.
+  void Stop();
+
+  // Waits until the views have read the log up to `position`; false when
+  // `timeout` passes first.
+  bool WaitFor(uint64_t position, absl::Duration timeout);
+
+  // Runs `read` on the live view `name`, with the position it reflects.
+  // NOT_FOUND for an unknown view.
+  absl::Status Read(const std::string& name,
+                    const std::function<absl::Status(const View&, uint64_t)>&
+                        read) const;
+
+  // A fresh view `name` folded from the log's positions 1..position.
+  // INVALID_ARGUMENT for a position past the end of the log.
+  absl::StatusOr<std::unique_ptr<View>> AsOf(const std::string& name,
+                                             uint64_t position) const;
+
+  // Drops view `name` and folds it again from the start of the log up to
+  // where the others are. Returns the position it reached.
+  absl::StatusOr<uint64_t> Rebuild(const std::string& name);
+
+  std::vector<v1::ProjectionInfo> List() const;
+
+ private:
+  struct Entry {
+    std::unique_ptr<View> view;
+    uint64_t checkpoint = 0;  // Last position folded in.
+  };
+
+  void Loop();
+  // Writes the pending changes of every view with its checkpoint.
+  absl::Status Flush() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const Entry* Find(const std::string& name) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  EventStore& store_;
+  SubscriptionHub& hub_;
+  StationDirectory stations_;
+
+  mutable absl::Mutex mu_;
+  std::vector<Entry> views_ ABSL_GUARDED_BY(mu_);
+  uint64_t position_ ABSL_GUARDED_BY(mu_) = 0;  // Read up to here.
+  uint64_t unflushed_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t flushed_ ABSL_GUARDED_BY(mu_) = 0;  // Written up to here.
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_PROJECTIONS_RUNNER_H_
