@@ -7,6 +7,7 @@
 #include "grpcpp/server_builder.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/limits.h"
+#include "projections/queue_view.h"
 
 namespace ledger {
 
@@ -30,6 +31,15 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
       std::make_unique<ComplaintService>(server->complaint_app_.get());
   server->reference_service_ =
       std::make_unique<ReferenceDataService>(server->complaint_app_.get());
+  std::vector<std::unique_ptr<View>> views;
+  views.push_back(std::make_unique<QueueView>());
+  server->runner_ = std::make_unique<ProjectionRunner>(
+      server->store_.get(), hub, std::move(views));
+  RETURN_IF_ERROR(server->runner_->Start());
+  server->query_service_ = std::make_unique<QueryService>(
+      server->runner_.get(), options.store.clock != nullptr
+                                 ? options.store.clock
+                                 : std::make_shared<SystemClock>());
   server->subscription_service_ =
       std::make_unique<SubscriptionService>(server->store_.get(), hub,
                                             options.group_takeover);
@@ -46,6 +56,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   builder.RegisterService(server->complaint_service_.get());
   builder.RegisterService(server->reference_service_.get());
   builder.RegisterService(server->subscription_service_.get());
+  builder.RegisterService(server->query_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -72,6 +83,7 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  if (runner_ != nullptr) runner_->Stop();
   return store_ != nullptr ? store_->Close() : absl::OkStatus();
 }
 

@@ -1,6 +1,6 @@
 // LedgerServer: ledgerd in a box. Opens the event store, serves the Ledger,
-// ComplaintService, ReferenceDataService and Subscriptions services, gRPC
-// health checking
+// ComplaintService, ReferenceDataService, Subscriptions and QueryService
+// (with the projection runner in process), gRPC health checking
 // and server reflection, and shuts down gracefully. Used by ledgerd's main
 // and by tests that want a server in process.
 #ifndef LEDGER_SERVICES_LEDGER_SERVER_H_
@@ -15,7 +15,9 @@
 #include "ledger/store/event_store.h"
 #include "services/complaint_app.h"
 #include "services/complaint_service.h"
+#include "projections/runner.h"
 #include "services/ledger_service.h"
+#include "services/query_service.h"
 #include "services/subscription_service.h"
 
 namespace ledger {
@@ -41,6 +43,7 @@ class LedgerServer {
   EventStore& store() { return *store_; }
   ComplaintApp& complaints() { return *complaint_app_; }
   SubscriptionHub& hub() { return *hub_; }
+  ProjectionRunner& projections() { return *runner_; }
 
   // Health turns NOT_SERVING, new calls are refused, calls in flight get
   // `grace` to finish, then the store closes (its queued appends commit
@@ -58,6 +61,8 @@ class LedgerServer {
   std::unique_ptr<ComplaintService> complaint_service_;
   std::unique_ptr<ReferenceDataService> reference_service_;
   std::unique_ptr<SubscriptionService> subscription_service_;
+  std::unique_ptr<ProjectionRunner> runner_;
+  std::unique_ptr<QueryService> query_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -181,7 +181,7 @@ void ListFields(const google::protobuf::Descriptor* d, const std::string& prefix
 
 int PrintResult(const v1::CommandResult& result, const Options& options,
                 const absl::TimeZone& zone, std::ostream& out) {
-  if (options.format == Format::kJson) {
+  if (options.format != Format::kText) {
     google::protobuf::util::JsonPrintOptions json;
     json.preserve_proto_field_names = true;
     std::string text;
@@ -212,7 +212,7 @@ int Show(const std::string& id, const Options& options,
     err << "ledgerctl: " << s.ToString() << "\n";
     return kExitFailed;
   }
-  if (options.format == Format::kJson) {
+  if (options.format != Format::kText) {
     google::protobuf::util::JsonPrintOptions json;
     json.preserve_proto_field_names = true;
     std::string text;

@@ -1,6 +1,8 @@
 #include "tools/ledgerctl/ledgerctl.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/numbers.h"
@@ -11,7 +13,12 @@
 #include "ledger/store/limits.h"
 #include "ledger/store/verify.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
 #include "services/grpc_status.h"
 #include "tools/ledgerctl/event_format.h"
 
@@ -64,7 +71,7 @@ class EventPrinter {
  public:
   EventPrinter(Format format, std::ostream& out) : format_(format), out_(out) {}
   void Print(const v1::Event& event) {
-    if (format_ == Format::kJson) {
+    if (format_ != Format::kText) {
       out_ << EventJson(event) << "\n";
       return;
     }
@@ -146,7 +153,7 @@ int HeadCommand(const std::string& stream, const Options& options,
   v1::GetHeadResponse head;
   absl::Status s = client.Call(&v1::Ledger::Stub::GetHead, request, &head);
   if (!s.ok()) return Fail(err, s);
-  if (options.format == Format::kJson) {
+  if (options.format != Format::kText) {
     out << "{\"stream_id\":" << JsonQuote(stream)
         << ",\"revision_last\":" << head.revision_last()
         << ",\"position_last\":" << head.position_last() << "}\n";
@@ -160,7 +167,7 @@ int HeadCommand(const std::string& stream, const Options& options,
 int PrintVerifyReport(const VerifyReport& report, const Options& options,
                       std::ostream& out) {
   const bool ok = report.status.ok();
-  if (options.format == Format::kJson) {
+  if (options.format != Format::kText) {
     out << "{\"ok\":" << (ok ? "true" : "false")
         << ",\"events_verified\":" << report.events_verified
         << ",\"position_last\":" << report.position_last
@@ -272,6 +279,150 @@ int TailCommand(const Options& options, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+std::string QueueKindName(v1::QueueKind kind) {
+  std::string name = v1::QueueKind_Name(kind).substr(strlen("QUEUE_KIND_"));
+  for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return name;
+}
+
+std::string Csv(absl::string_view s) {
+  if (s.find_first_of(",\"\n") == absl::string_view::npos) {
+    return std::string(s);
+  }
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A queue as an aligned table (text), JSON lines or CSV, all its pages.
+int QueueCommand(const std::string& kind_name, const Options& options,
+                 std::ostream& out, std::ostream& err) {
+  v1::GetQueueRequest request;
+  for (int k = 1; v1::QueueKind_IsValid(k); ++k) {
+    if (QueueKindName(static_cast<v1::QueueKind>(k)) == kind_name) {
+      request.set_kind(static_cast<v1::QueueKind>(k));
+    }
+  }
+  if (request.kind() == v1::QUEUE_KIND_UNSPECIFIED) {
+    err << "ledgerctl: queue " << kind_name << ": not one of";
+    for (int k = 1; v1::QueueKind_IsValid(k); ++k) {
+      err << " " << QueueKindName(static_cast<v1::QueueKind>(k));
+    }
+    err << "\n";
+    return kExitUsage;
+  }
+  absl::TimeZone zone;
+  absl::LoadTimeZone("Asia/Shanghai", &zone);
+  if (!options.now.empty()) {
+    absl::Time now;
+    std::string error;
+    if (!absl::ParseTime("%Y-%m-%d %H:%M", options.now, zone, &now, &error)) {
+      err << "ledgerctl: --now " << options.now << ": " << error << "\n";
+      return kExitUsage;
+    }
+    request.set_now_us(absl::ToUnixMicros(now));
+  }
+  request.set_owner_agent_id(options.owner);
+  request.set_station_id(options.station);
+  request.set_department_id(options.department);
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  request.set_page_size(static_cast<uint32_t>(
+      std::min<uint64_t>(options.limit == 0 ? 100 : options.limit, kMaxPageSize)));
+  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+      options.target, grpc::InsecureChannelCredentials()));
+  bool first_page = true;
+  while (true) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    v1::GetQueueResponse page;
+    absl::Status s = FromGrpcStatus(stub->GetQueue(&context, request, &page));
+    if (!s.ok()) return Fail(err, s);
+    for (const v1::QueueItem& item : page.items()) {
+      const std::string due =
+          item.due_us() == 0
+              ? "-"
+              : absl::FormatTime("%Y-%m-%d %H:%M",
+                                 absl::FromUnixMicros(item.due_us()), zone);
+      if (options.format == Format::kJson) {
+        google::protobuf::util::JsonPrintOptions json;
+        json.preserve_proto_field_names = true;
+        std::string line;
+        (void)google::protobuf::util::MessageToJsonString(item, &line, json);
+        out << line << "\n";
+        continue;
+      }
+      if (options.format == Format::kCsv) {
+        if (first_page && &item == &page.items(0)) {
+          out << "due,due_what,complaint_id,owner_agent_id,stage,severity,"
+                 "overdue,important,station_id\n";
+        }
+        out << due << "," << Csv(item.due_what()) << ","
+            << Csv(item.complaint_id()) << "," << Csv(item.owner_agent_id())
+            << "," << v1::Stage_Name(item.stage()) << ","
+            << v1::Severity_Name(item.severity()) << ","
+            << (item.overdue() ? "true" : "false") << ","
+            << (item.important() ? "true" : "false") << ","
+            << Csv(item.station_id()) << "\n";
+        continue;
+      }
+      if (first_page && &item == &page.items(0)) {
+        out << absl::StrFormat("%-16s  %-28s  %-12s  %-8s  %-10s  %s\n", "DUE",
+                               "WHAT", "COMPLAINT", "OWNER", "SEVERITY",
+                               "FLAGS");
+      }
+      out << absl::StrFormat(
+          "%-16s  %-28s  %-12s  %-8s  %-10s  %s%s\n", due, item.due_what(),
+          item.complaint_id(), item.owner_agent_id(),
+          absl::AsciiStrToLower(
+              v1::Severity_Name(item.severity()).substr(strlen("SEVERITY_"))),
+          item.overdue() ? "OVERDUE " : "", item.important() ? "important" : "");
+    }
+    if (options.format == Format::kText && first_page) {
+      out << page.total() << " in the queue, as of log position "
+          << page.position() << "\n";
+    }
+    first_page = false;
+    if (page.next_page_token().empty() || options.limit != 0) break;
+    request.set_page_token(page.next_page_token());
+  }
+  return kExitOk;
+}
+
+int ProjectionsCommand(const Options& options, std::ostream& out,
+                       std::ostream& err) {
+  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+      options.target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::ListProjectionsResponse list;
+  absl::Status s = FromGrpcStatus(stub->ListProjections(&context, {}, &list));
+  if (!s.ok()) return Fail(err, s);
+  out << absl::StrFormat("%-12s  %12s  %8s  %8s\n", "PROJECTION", "CHECKPOINT",
+                         "LAG", "SKIPPED");
+  for (const auto& p : list.projections()) {
+    out << absl::StrFormat("%-12s  %12d  %8d  %8d\n", p.name(), p.checkpoint(),
+                           p.lag(), p.skipped());
+  }
+  return kExitOk;
+}
+
+int RebuildCommand(const std::string& name, const Options& options,
+                   std::ostream& out, std::ostream& err) {
+  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+      options.target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::RebuildRequest request;
+  request.set_name(name);
+  v1::RebuildResponse response;
+  absl::Status s = FromGrpcStatus(stub->Rebuild(&context, request, &response));
+  if (!s.ok()) return Fail(err, s);
+  out << name << " rebuilt up to position " << response.checkpoint() << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int Run(const std::vector<std::string>& args, const Options& options,
@@ -289,6 +440,15 @@ int Run(const std::vector<std::string>& args, const Options& options,
     return VerifyCommand(options, out, err);
   }
   if (command == "tail" && operands == 0) return TailCommand(options, out, err);
+  if (command == "queue" && operands == 1) {
+    return QueueCommand(args[1], options, out, err);
+  }
+  if (command == "projections" && operands == 0) {
+    return ProjectionsCommand(options, out, err);
+  }
+  if (command == "rebuild" && operands == 1) {
+    return RebuildCommand(args[1], options, out, err);
+  }
   err << "usage: ledgerctl [--target HOST:PORT] [--format text|json] COMMAND\n"
          "  read <stream> [--from_revision N] [--backward] [--limit M]\n"
          "  log [--from N] [--limit M]\n"
@@ -296,6 +456,12 @@ int Run(const std::vector<std::string>& args, const Options& options,
          "  verify [--data_dir DIR]\n"
          "  tail [--from N] [--type T,...] [--station S] [--stream ID] "
          "[--prefix P] [--follow] [--durable NAME]\n"
+         "  queue KIND [--owner A] [--station S] [--department D] "
+         "[--now \"YYYY-MM-DD HH:MM\"] [--as_of N] [--limit M]\n"
+         "      KIND: open-by-owner assists-pending revisits-due "
+         "sign-offs-waiting paperwork-pending escalations-waiting important "
+         "overdue\n"
+         "  projections | rebuild VIEW\n"
          "  show ID | receive | classify | dispatch | reply | ... "
          "(ledgerctl help)\n";
   return kExitUsage;

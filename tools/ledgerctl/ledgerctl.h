@@ -8,6 +8,10 @@
 //   ledgerctl verify [--data_dir DIR]
 //   ledgerctl tail [--from N] [--type T,...] [--station S] [--stream ID]
 //                  [--prefix P] [--follow] [--durable NAME]
+//   ledgerctl queue KIND [--owner A] [--station S] [--department D]
+//                  [--now "YYYY-MM-DD HH:MM"] [--as_of N] [--limit M]
+//   ledgerctl projections
+//   ledgerctl rebuild VIEW
 //
 // Exit codes: 0 success; 1 the operation failed (including a broken chain
 // found by verify); 2 bad usage.
@@ -22,7 +26,8 @@
 
 namespace ledger::ctl {
 
-enum class Format { kText, kJson };
+// kCsv: for queries (queue); other commands print JSON then.
+enum class Format { kText, kJson, kCsv };
 
 struct Options {
   std::string target = "127.0.0.1:50051";
@@ -44,6 +49,12 @@ struct Options {
   std::string prefix;
   bool follow = false;
   std::string durable;
+  // queue: whose queue, and "now" for overdue (site-local time, or empty
+  // for the server's clock); answer as of a past position (0: now).
+  std::string owner;
+  std::string department;
+  std::string now;
+  uint64_t as_of = 0;
 };
 
 inline constexpr int kExitOk = 0;

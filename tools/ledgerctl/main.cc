@@ -8,8 +8,8 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd address");
 ABSL_FLAG(std::string, format, "text",
-          "text (for people) or json (one "
-          "object per line, for scripts)");
+          "text (for people), json (one "
+          "object per line, for scripts) or csv (queries)");
 ABSL_FLAG(uint64_t, from, 1, "log, tail: first position");
 ABSL_FLAG(uint64_t, limit, 0,
           "read/log: most events (0: all for read, 100 "
@@ -28,6 +28,12 @@ ABSL_FLAG(std::string, station, "", "tail: only events concerning a station");
 ABSL_FLAG(std::string, stream, "", "tail: only one stream");
 ABSL_FLAG(std::string, prefix, "", "tail: only streams with this prefix");
 ABSL_FLAG(bool, follow, false, "tail: keep printing new events");
+ABSL_FLAG(std::string, owner, "", "queue: the owner of an open-by-owner queue");
+ABSL_FLAG(std::string, department, "", "queue: assists pending at a department");
+ABSL_FLAG(std::string, now, "",
+          "queue: \"now\" for overdue, YYYY-MM-DD HH:MM in Asia/Shanghai "
+          "(default: the server's clock)");
+ABSL_FLAG(uint64_t, as_of, 0, "queue: answer as of this log position");
 ABSL_FLAG(std::string, durable, "",
           "tail: a durable subscription: resume after its last "
           "acknowledged position, acknowledge what is printed");
@@ -49,13 +55,14 @@ int main(int argc, char** argv) {
   ledger::ctl::Options options;
   options.target = absl::GetFlag(FLAGS_target);
   const std::string format = absl::GetFlag(FLAGS_format);
-  if (format != "text" && format != "json") {
-    std::cerr << "ledgerctl: --format must be text or json, not " << format
-              << "\n";
+  if (format != "text" && format != "json" && format != "csv") {
+    std::cerr << "ledgerctl: --format must be text, json or csv, not "
+              << format << "\n";
     return ledger::ctl::kExitUsage;
   }
-  options.format = format == "json" ? ledger::ctl::Format::kJson
-                                    : ledger::ctl::Format::kText;
+  options.format = format == "json"  ? ledger::ctl::Format::kJson
+                   : format == "csv" ? ledger::ctl::Format::kCsv
+                                     : ledger::ctl::Format::kText;
   options.from = absl::GetFlag(FLAGS_from);
   options.limit = absl::GetFlag(FLAGS_limit);
   if (const int64_t r = absl::GetFlag(FLAGS_from_revision); r >= 0) {
@@ -69,6 +76,10 @@ int main(int argc, char** argv) {
   options.prefix = absl::GetFlag(FLAGS_prefix);
   options.follow = absl::GetFlag(FLAGS_follow);
   options.durable = absl::GetFlag(FLAGS_durable);
+  options.owner = absl::GetFlag(FLAGS_owner);
+  options.department = absl::GetFlag(FLAGS_department);
+  options.now = absl::GetFlag(FLAGS_now);
+  options.as_of = absl::GetFlag(FLAGS_as_of);
   if (command_at < argc) {
     return ledger::ctl::RunComplaintCommand(
         std::vector<std::string>(argv + command_at, argv + argc), options,
