@@ -8,6 +8,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/store/limits.h"
 #include "projections/queue_view.h"
+#include "projections/station_view.h"
 
 namespace ledger {
 
@@ -33,6 +34,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
       std::make_unique<ReferenceDataService>(server->complaint_app_.get());
   std::vector<std::unique_ptr<View>> views;
   views.push_back(std::make_unique<QueueView>());
+  views.push_back(std::make_unique<StationView>());
   server->runner_ = std::make_unique<ProjectionRunner>(
       server->store_.get(), hub, std::move(views));
   RETURN_IF_ERROR(server->runner_->Start());

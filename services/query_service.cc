@@ -1,9 +1,26 @@
 #include "services/query_service.h"
 
+#include <optional>
+
+#include "ledger/base/status_macros.h"
 #include "projections/queue_view.h"
+#include "projections/station_view.h"
 #include "services/grpc_status.h"
 
 namespace ledger {
+namespace {
+
+// Runs `answer` on the live view `name`, or on one folded up to `as_of`.
+absl::Status OnView(
+    const ProjectionRunner& runner, const std::string& name,
+    std::optional<uint64_t> as_of,
+    const std::function<absl::Status(const View&, uint64_t)>& answer) {
+  if (!as_of.has_value()) return runner.Read(name, answer);
+  ASSIGN_OR_RETURN(std::unique_ptr<View> view, runner.AsOf(name, *as_of));
+  return answer(*view, *as_of);
+}
+
+}  // namespace
 
 grpc::Status QueryService::GetQueue(grpc::ServerContext* context,
                                     const v1::GetQueueRequest* request,
@@ -19,15 +36,33 @@ grpc::Status QueryService::GetQueue(grpc::ServerContext* context,
     response->set_position(position);
     return absl::OkStatus();
   };
-  absl::Status s;
-  if (request->has_as_of_position()) {
-    absl::StatusOr<std::unique_ptr<View>> view =
-        runner_.AsOf(QueueView::kName, request->as_of_position());
-    s = view.ok() ? answer(**view, request->as_of_position()) : view.status();
-  } else {
-    s = runner_.Read(QueueView::kName, answer);
-  }
-  return ToGrpcStatus(s, context);
+  return ToGrpcStatus(
+      OnView(runner_, QueueView::kName,
+             request->has_as_of_position()
+                 ? std::optional<uint64_t>(request->as_of_position())
+                 : std::nullopt,
+             answer),
+      context);
+}
+
+grpc::Status QueryService::GetStationTable(
+    grpc::ServerContext* context, const v1::GetStationTableRequest* request,
+    v1::GetStationTableResponse* response) {
+  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
+    absl::StatusOr<v1::GetStationTableResponse> r =
+        static_cast<const StationView&>(view).Table(request->month());
+    if (!r.ok()) return r.status();
+    *response = std::move(*r);
+    response->set_position(position);
+    return absl::OkStatus();
+  };
+  return ToGrpcStatus(
+      OnView(runner_, StationView::kName,
+             request->has_as_of_position()
+                 ? std::optional<uint64_t>(request->as_of_position())
+                 : std::nullopt,
+             answer),
+      context);
 }
 
 grpc::Status QueryService::ListProjections(

@@ -1,6 +1,6 @@
-// The QueryService gRPC service: queues from the projection runner's live
-// views, or as of a past position of the log; the list of projections and
-// their lag; rebuilds.
+// The QueryService gRPC service: queues and station tables from the
+// projection runner's live views, or as of a past position of the log; the
+// list of projections and their lag; rebuilds.
 #ifndef LEDGER_SERVICES_QUERY_SERVICE_H_
 #define LEDGER_SERVICES_QUERY_SERVICE_H_
 
@@ -22,6 +22,9 @@ class QueryService final : public v1::QueryService::Service {
   grpc::Status GetQueue(grpc::ServerContext* context,
                         const v1::GetQueueRequest* request,
                         v1::GetQueueResponse* response) override;
+  grpc::Status GetStationTable(grpc::ServerContext* context,
+                               const v1::GetStationTableRequest* request,
+                               v1::GetStationTableResponse* response) override;
   grpc::Status ListProjections(grpc::ServerContext* context,
                                const v1::ListProjectionsRequest* request,
                                v1::ListProjectionsResponse* response) override;

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "projections/queue_view.h"
 #include "projections/runner.h"
+#include "projections/station_view.h"
 #include "services/complaint_app.h"
 #include "tests/test_util.h"
 
@@ -64,6 +65,7 @@ class ProjectionsTest : public ::testing::Test {
   std::unique_ptr<ProjectionRunner> NewRunner() {
     std::vector<std::unique_ptr<View>> views;
     views.push_back(std::make_unique<QueueView>());
+    views.push_back(std::make_unique<StationView>());
     auto runner = std::make_unique<ProjectionRunner>(store_.get(), hub_.get(),
                                                      std::move(views));
     EXPECT_TRUE(runner->Start().ok());
@@ -279,6 +281,166 @@ TEST_F(ProjectionsTest, AsOfAnswersFromThePastAndLeavesTheLiveViewAlone) {
   EXPECT_EQ(Queue(request, 0).size(), 2u);
   EXPECT_EQ(runner_->AsOf(QueueView::kName, then + 1000).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ProjectionsTest, StationTableOfAHandBuiltMonth) {
+  runner_ = NewRunner();
+  for (const char* id : {"s2", "s3"}) {
+    v1::RegisterStation station;
+    station.mutable_station()->set_station_id(id);
+    station.mutable_station()->set_name(absl::StrCat("Station ", id));
+    Do(station, "h1");
+  }
+  for (const auto& [id, copies] : {std::pair{"s1", 20000}, std::pair{"s2", 10000}}) {
+    v1::RecordStationVolume volume;
+    volume.mutable_volume()->set_station_id(id);
+    volume.mutable_volume()->mutable_month()->set_year(2026);
+    volume.mutable_volume()->mutable_month()->set_month(11);
+    volume.mutable_volume()->set_copies(copies);
+    Do(volume, "h1");
+  }
+  v1::PublishPenaltySchedule schedule;
+  schedule.mutable_schedule()->mutable_effective_from()->set_year(2026);
+  schedule.mutable_schedule()->mutable_effective_from()->set_month(11);
+  for (const auto& [severity, fen] :
+       {std::pair{v1::SEVERITY_REPEAT, 20000}, std::pair{v1::SEVERITY_MALICIOUS, 50000}}) {
+    v1::PenaltyRate* rate = schedule.mutable_schedule()->add_rates();
+    rate->set_severity(severity);
+    rate->mutable_amount_per_complaint()->set_currency_code("CNY");
+    rate->mutable_amount_per_complaint()->set_minor_units(fen);
+  }
+  Do(schedule, "h1");
+  v1::DeclareSpecialPeriod special;
+  special.mutable_period()->mutable_first_day()->set_year(2026);
+  special.mutable_period()->mutable_first_day()->set_month(11);
+  special.mutable_period()->mutable_first_day()->set_day(20);
+  special.mutable_period()->mutable_last_day()->set_year(2026);
+  special.mutable_period()->mutable_last_day()->set_month(11);
+  special.mutable_period()->mutable_last_day()->set_day(22);
+  special.mutable_period()->set_reason("typhoon");
+  Do(special, "h1");
+
+  auto complaint = [&](const std::string& station, const std::string& phone,
+                       v1::InfoKind kind, v1::ComplaintCategory category) {
+    v1::ReceiveComplaint c;
+    c.set_channel(v1::CHANNEL_PHONE);
+    c.mutable_customer()->set_phone(phone);
+    c.set_content("x");
+    c.set_station_id(station);
+    c.mutable_classification()->set_kind(kind);
+    c.mutable_classification()->set_category(category);
+    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+    return Do(c, "a17").complaint_id();
+  };
+  auto raise = [&](const std::string& id, v1::Severity severity) {
+    v1::RaiseSeverity c;
+    c.set_complaint_id(id);
+    c.set_severity(severity);
+    c.set_reason("as found");
+    Do(c, "h1");
+  };
+  using v1::COMPLAINT_CATEGORY_PRODUCT_QUALITY;
+  using v1::COMPLAINT_CATEGORY_SERVICE_ATTITUDE;
+  using v1::COMPLAINT_CATEGORY_SERVICE_QUALITY;
+  using v1::COMPLAINT_CATEGORY_TRANSACTION_PROCESS;
+  using v1::INFO_KIND_COMPLAINT;
+  // Wednesday 18 November.
+  complaint("s1", "13500000001", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  complaint("s1", "13500000002", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_ATTITUDE);
+  // The first customer again: a repeat at intake (200.00 charged).
+  complaint("s1", "13500000001", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  // An inquiry, and a complaint without a station: not in the table.
+  complaint("s1", "13500000003", v1::INFO_KIND_INQUIRY,
+            v1::COMPLAINT_CATEGORY_UNSPECIFIED);
+  complaint("", "13500000004", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  // Malicious at s2 (500.00 charged).
+  const std::string bad =
+      complaint("s2", "13500000005", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_PRODUCT_QUALITY);
+  raise(bad, v1::SEVERITY_REPEAT);
+  raise(bad, v1::SEVERITY_MALICIOUS);
+  complaint("s3", "13500000006", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  // Saturday 21 November, in the special period: a repeat shown, not charged.
+  clock_->Set(Shanghai(2026, 11, 21, 10, 0));
+  const std::string special_case = complaint(
+      "s2", "13500000007", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_TRANSACTION_PROCESS);
+  raise(special_case, v1::SEVERITY_REPEAT);
+
+  ASSERT_TRUE(runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+  v1::GetStationTableResponse table;
+  v1::YearMonth november;
+  november.set_year(2026);
+  november.set_month(11);
+  ASSERT_TRUE(runner_
+                  ->Read(StationView::kName,
+                         [&](const View& view, uint64_t) {
+                           auto t = static_cast<const StationView&>(view).Table(november);
+                           if (!t.ok()) return t.status();
+                           table = *t;
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  ASSERT_EQ(table.stations_size(), 3);
+  const v1::StationMonth& s1 = table.stations(0);
+  const v1::StationMonth& s2 = table.stations(1);
+  const v1::StationMonth& s3 = table.stations(2);
+  EXPECT_EQ(s1.station_id(), "s1");
+  EXPECT_EQ(s1.complaints(), 3);
+  ASSERT_EQ(s1.by_category_size(), 2);
+  EXPECT_EQ(s1.by_category(0).category(), COMPLAINT_CATEGORY_SERVICE_ATTITUDE);
+  EXPECT_EQ(s1.by_category(0).complaints(), 1);
+  EXPECT_EQ(s1.by_category(1).category(), COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  EXPECT_EQ(s1.by_category(1).complaints(), 2);
+  EXPECT_EQ(s1.repeat(), 1);
+  EXPECT_EQ(s1.malicious(), 0);
+  EXPECT_EQ(s1.copies(), 20000);
+  EXPECT_DOUBLE_EQ(s1.ratio_per_10k(), 1.5);
+  EXPECT_EQ(s1.rank(), 1u);
+  EXPECT_EQ(s1.penalty_charged().minor_units(), 20000);
+  EXPECT_EQ(s1.penalty_charged().currency_code(), "CNY");
+  EXPECT_EQ(s1.penalty_not_charged().minor_units(), 0);
+
+  EXPECT_EQ(s2.name(), "Station s2");
+  EXPECT_EQ(s2.complaints(), 2);
+  EXPECT_EQ(s2.repeat(), 1);
+  EXPECT_EQ(s2.malicious(), 1);
+  EXPECT_DOUBLE_EQ(s2.ratio_per_10k(), 2.0);
+  EXPECT_EQ(s2.rank(), 2u);
+  EXPECT_EQ(s2.penalty_charged().minor_units(), 50000);
+  EXPECT_EQ(s2.penalty_not_charged().minor_units(), 20000);
+
+  EXPECT_EQ(s3.complaints(), 1);
+  EXPECT_EQ(s3.copies(), 0);
+  EXPECT_EQ(s3.rank(), 0u);  // No volume recorded: unranked.
+
+  EXPECT_EQ(table.totals().complaints(), 6);
+  EXPECT_EQ(table.totals().repeat(), 2);
+  EXPECT_EQ(table.totals().malicious(), 1);
+  EXPECT_EQ(table.totals().copies(), 30000);
+  EXPECT_DOUBLE_EQ(table.totals().ratio_per_10k(), 2.0);
+  EXPECT_EQ(table.totals().penalty_charged().minor_units(), 70000);
+  EXPECT_EQ(table.totals().penalty_not_charged().minor_units(), 20000);
+
+  // The same table from a restart (rows and checkpoint) and from a replay.
+  runner_->Stop();
+  runner_ = NewRunner();
+  auto replayed = runner_->AsOf(StationView::kName, store_->log_head().position_last);
+  ASSERT_TRUE(replayed.ok());
+  auto again = static_cast<const StationView&>(**replayed).Table(november);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->SerializeAsString(), table.SerializeAsString());
+  ASSERT_TRUE(runner_
+                  ->Read(StationView::kName,
+                         [&](const View& view, uint64_t) {
+                           auto t = static_cast<const StationView&>(view).Table(november);
+                           EXPECT_EQ(t->SerializeAsString(), table.SerializeAsString());
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  v1::YearMonth december = november;
+  december.set_month(12);
+  auto empty = static_cast<const StationView&>(**replayed).Table(december);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->totals().complaints(), 0);
 }
 
 }  // namespace

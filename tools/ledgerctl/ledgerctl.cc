@@ -392,6 +392,73 @@ int QueueCommand(const std::string& kind_name, const Options& options,
   return kExitOk;
 }
 
+std::string Yuan(const v1::Money& m) {
+  return absl::StrFormat("%d.%02d", m.minor_units() / 100, m.minor_units() % 100);
+}
+
+// The station monthly table: aligned text, JSON (one object) or CSV.
+int StationsCommand(const Options& options, std::ostream& out,
+                    std::ostream& err) {
+  v1::GetStationTableRequest request;
+  int year = 0, month = 0;
+  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
+    err << "ledgerctl: stations needs --month YYYY-MM\n";
+    return kExitUsage;
+  }
+  request.mutable_month()->set_year(year);
+  request.mutable_month()->set_month(month);
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+      options.target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  v1::GetStationTableResponse table;
+  absl::Status s =
+      FromGrpcStatus(stub->GetStationTable(&context, request, &table));
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    google::protobuf::util::JsonPrintOptions json;
+    json.preserve_proto_field_names = true;
+    std::string line;
+    (void)google::protobuf::util::MessageToJsonString(table, &line, json);
+    out << line << "\n";
+    return kExitOk;
+  }
+  std::vector<const v1::StationMonth*> rows;
+  for (const auto& row : table.stations()) rows.push_back(&row);
+  rows.push_back(&table.totals());
+  if (options.format == Format::kCsv) {
+    out << "station_id,name,complaints,repeat,malicious,copies,ratio_per_10k,"
+           "rank,penalty_charged,penalty_not_charged,currency\n";
+    for (const auto* r : rows) {
+      out << Csv(r->station_id()) << "," << Csv(r->name()) << ","
+          << r->complaints() << "," << r->repeat() << "," << r->malicious()
+          << "," << r->copies() << ","
+          << absl::StrFormat("%.2f", r->ratio_per_10k()) << "," << r->rank()
+          << "," << Yuan(r->penalty_charged()) << ","
+          << Yuan(r->penalty_not_charged()) << ","
+          << r->penalty_charged().currency_code() << "\n";
+    }
+    return kExitOk;
+  }
+  out << absl::StrFormat("%-10s  %-18s  %10s  %6s  %9s  %10s  %9s  %4s  %12s  %12s\n",
+                         "STATION", "NAME", "COMPLAINTS", "REPEAT",
+                         "MALICIOUS", "COPIES", "PER 10K", "RANK",
+                         "PENALTY", "NOT CHARGED");
+  for (const auto* r : rows) {
+    out << absl::StrFormat(
+        "%-10s  %-18s  %10d  %6d  %9d  %10d  %9.2f  %4s  %12s  %12s\n",
+        r->station_id(), r->name(), r->complaints(), r->repeat(),
+        r->malicious(), r->copies(), r->ratio_per_10k(),
+        r->rank() == 0 ? "-" : absl::StrCat(r->rank()),
+        Yuan(r->penalty_charged()), Yuan(r->penalty_not_charged()));
+  }
+  out << "month " << year << "-" << absl::StrFormat("%02d", month)
+      << ", as of log position " << table.position() << "\n";
+  return kExitOk;
+}
+
 int ProjectionsCommand(const Options& options, std::ostream& out,
                        std::ostream& err) {
   auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
@@ -443,6 +510,9 @@ int Run(const std::vector<std::string>& args, const Options& options,
   if (command == "queue" && operands == 1) {
     return QueueCommand(args[1], options, out, err);
   }
+  if (command == "stations" && operands == 0) {
+    return StationsCommand(options, out, err);
+  }
   if (command == "projections" && operands == 0) {
     return ProjectionsCommand(options, out, err);
   }
@@ -461,6 +531,7 @@ int Run(const std::vector<std::string>& args, const Options& options,
          "      KIND: open-by-owner assists-pending revisits-due "
          "sign-offs-waiting paperwork-pending escalations-waiting important "
          "overdue\n"
+         "  stations --month YYYY-MM [--as_of N]\n"
          "  projections | rebuild VIEW\n"
          "  show ID | receive | classify | dispatch | reply | ... "
          "(ledgerctl help)\n";

@@ -10,6 +10,7 @@
 //                  [--prefix P] [--follow] [--durable NAME]
 //   ledgerctl queue KIND [--owner A] [--station S] [--department D]
 //                  [--now "YYYY-MM-DD HH:MM"] [--as_of N] [--limit M]
+//   ledgerctl stations --month YYYY-MM [--as_of N]
 //   ledgerctl projections
 //   ledgerctl rebuild VIEW
 //
@@ -55,6 +56,8 @@ struct Options {
   std::string department;
   std::string now;
   uint64_t as_of = 0;
+  // stations: the month, YYYY-MM.
+  std::string month;
 };
 
 inline constexpr int kExitOk = 0;

@@ -33,7 +33,9 @@ ABSL_FLAG(std::string, department, "", "queue: assists pending at a department")
 ABSL_FLAG(std::string, now, "",
           "queue: \"now\" for overdue, YYYY-MM-DD HH:MM in Asia/Shanghai "
           "(default: the server's clock)");
-ABSL_FLAG(uint64_t, as_of, 0, "queue: answer as of this log position");
+ABSL_FLAG(uint64_t, as_of, 0,
+          "queue, stations: answer as of this log position");
+ABSL_FLAG(std::string, month, "", "stations: the month, YYYY-MM");
 ABSL_FLAG(std::string, durable, "",
           "tail: a durable subscription: resume after its last "
           "acknowledged position, acknowledge what is printed");
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
   options.department = absl::GetFlag(FLAGS_department);
   options.now = absl::GetFlag(FLAGS_now);
   options.as_of = absl::GetFlag(FLAGS_as_of);
+  options.month = absl::GetFlag(FLAGS_month);
   if (command_at < argc) {
     return ledger::ctl::RunComplaintCommand(
         std::vector<std::string>(argv + command_at, argv + argc), options,

@@ -1,0 +1,270 @@
+#include "projections/station_view.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "ledger/complaint/state.h"
+#include "ledger/events/payload.h"
+#include "ledger/v1/complaint_events.pb.h"
+
+namespace ledger {
+namespace {
+
+constexpr char kRefRow[] = "ref";
+constexpr char kComplaintPrefix[] = "c/";
+constexpr char kDefaultZone[] = "Asia/Shanghai";
+
+int MonthIndex(int year, int month) { return year * 12 + month - 1; }
+
+bool InMonth(const v1::Date& d, const v1::YearMonth& m) {
+  return d.year() == m.year() && d.month() == m.month();
+}
+
+bool InPeriod(const v1::Date& d, const v1::SpecialPeriodDeclared& p) {
+  auto key = [](const v1::Date& x) {
+    return std::make_tuple(x.year(), x.month(), x.day());
+  };
+  return key(p.first_day()) <= key(d) && key(d) <= key(p.last_day());
+}
+
+}  // namespace
+
+StationView::StationView() { reference_.set_time_zone(kDefaultZone); }
+
+absl::Status StationView::Load(const EventStore& store) {
+  complaints_.clear();
+  dirty_.clear();
+  reference_dirty_ = false;
+  absl::Status bad;
+  absl::Status scanned = store.ScanView(
+      kName, [&](absl::string_view key, absl::string_view value) {
+        bool parsed;
+        if (key == kRefRow) {
+          parsed = reference_.ParseFromArray(value.data(),
+                                             static_cast<int>(value.size()));
+        } else {
+          v1::StationComplaintRow row;
+          parsed =
+              row.ParseFromArray(value.data(), static_cast<int>(value.size()));
+          key.remove_prefix(strlen(kComplaintPrefix));
+          complaints_.emplace(std::string(key), std::move(row));
+        }
+        if (!parsed) {
+          bad = absl::DataLossError(
+              absl::StrCat("station view row ", key, " does not parse"));
+        }
+        return parsed;
+      });
+  if (!scanned.ok()) return scanned;
+  return bad;
+}
+
+void StationView::Apply(const v1::Event& e) {
+  if (absl::StartsWith(e.stream_id(), "ref-")) {
+    bool changed = true;
+    if (Is<v1::StationRegistered>(e)) {
+      auto p = Unwrap<v1::StationRegistered>(e);
+      if (!p.ok()) return ++skipped_, void();
+      auto* stations = reference_.mutable_stations();
+      auto it = std::find_if(stations->begin(), stations->end(),
+                             [&](const auto& s) {
+                               return s.station_id() == p->station_id();
+                             });
+      if (it != stations->end()) {
+        *it = *p;
+      } else {
+        *reference_.add_stations() = *p;
+      }
+    } else if (Is<v1::StationMonthlyVolumeRecorded>(e)) {
+      auto p = Unwrap<v1::StationMonthlyVolumeRecorded>(e);
+      if (!p.ok()) return ++skipped_, void();
+      *reference_.add_volumes() = *p;  // The latest for a month wins.
+    } else if (Is<v1::PenaltySchedulePublished>(e)) {
+      auto p = Unwrap<v1::PenaltySchedulePublished>(e);
+      if (!p.ok()) return ++skipped_, void();
+      *reference_.add_schedules() = *p;
+    } else if (Is<v1::SpecialPeriodDeclared>(e)) {
+      auto p = Unwrap<v1::SpecialPeriodDeclared>(e);
+      if (!p.ok()) return ++skipped_, void();
+      *reference_.add_special_periods() = *p;
+    } else if (Is<v1::CalendarPublished>(e)) {
+      auto p = Unwrap<v1::CalendarPublished>(e);
+      if (!p.ok()) return ++skipped_, void();
+      reference_.set_time_zone(p->time_zone());
+    } else {
+      changed = false;
+    }
+    reference_dirty_ |= changed;
+    return;
+  }
+  const std::string id = ComplaintIdOfStream(e.stream_id());
+  if (id.empty()) return;
+  if (Is<v1::ComplaintReceived>(e)) {
+    auto p = Unwrap<v1::ComplaintReceived>(e);
+    if (!p.ok()) return ++skipped_, void();
+    if (p->station_id().empty()) return;
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone(reference_.time_zone(), &zone)) {
+      absl::LoadTimeZone(kDefaultZone, &zone);
+    }
+    const absl::CivilDay day =
+        absl::ToCivilDay(absl::FromUnixMicros(p->received_time_us()), zone);
+    v1::StationComplaintRow& row = complaints_[id];
+    row.set_station_id(p->station_id());
+    row.mutable_received_day()->set_year(static_cast<int>(day.year()));
+    row.mutable_received_day()->set_month(day.month());
+    row.mutable_received_day()->set_day(day.day());
+    row.set_severity(v1::SEVERITY_GENERAL);
+    dirty_.insert(id);
+    return;
+  }
+  auto it = complaints_.find(id);
+  if (it == complaints_.end()) return;  // No station: not in the table.
+  if (Is<v1::ComplaintClassified>(e)) {
+    auto p = Unwrap<v1::ComplaintClassified>(e);
+    if (!p.ok()) return ++skipped_, void();
+    it->second.set_kind(p->kind());
+    it->second.set_category(p->category());
+    dirty_.insert(id);
+  } else if (Is<v1::SeverityRaised>(e)) {
+    auto p = Unwrap<v1::SeverityRaised>(e);
+    if (!p.ok()) return ++skipped_, void();
+    it->second.set_severity(p->severity());
+    dirty_.insert(id);
+  }
+}
+
+void StationView::TakeChanges(ViewChanges* changes) {
+  for (const std::string& id : dirty_) {
+    changes->puts.emplace_back(absl::StrCat(kComplaintPrefix, id),
+                               complaints_.at(id).SerializeAsString());
+  }
+  dirty_.clear();
+  if (reference_dirty_) {
+    changes->puts.emplace_back(kRefRow, reference_.SerializeAsString());
+    reference_dirty_ = false;
+  }
+}
+
+absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
+    const v1::YearMonth& month) const {
+  if (month.year() < 2000 || month.year() > 2100 || month.month() < 1 ||
+      month.month() > 12) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "month ", month.year(), "-", month.month(), " is not a month"));
+  }
+  // The schedule in force: the latest effective on or before the month.
+  const v1::PenaltySchedulePublished* schedule = nullptr;
+  for (const auto& s : reference_.schedules()) {
+    const int from = MonthIndex(s.effective_from().year(),
+                                s.effective_from().month());
+    if (from > MonthIndex(month.year(), month.month())) continue;
+    if (schedule == nullptr ||
+        from >= MonthIndex(schedule->effective_from().year(),
+                           schedule->effective_from().month())) {
+      schedule = &s;
+    }
+  }
+  auto rate = [schedule](v1::Severity severity) -> v1::Money {
+    v1::Money zero;
+    if (schedule == nullptr) return zero;
+    for (const auto& r : schedule->rates()) {
+      if (r.severity() == severity) return r.amount_per_complaint();
+    }
+    return zero;
+  };
+  const std::string currency = rate(v1::SEVERITY_REPEAT).currency_code().empty()
+                                   ? rate(v1::SEVERITY_MALICIOUS).currency_code()
+                                   : rate(v1::SEVERITY_REPEAT).currency_code();
+
+  std::map<std::string, v1::StationMonth> rows;  // By station id.
+  std::map<std::string, std::map<int, int64_t>> categories;
+  for (const auto& s : reference_.stations()) {
+    rows[s.station_id()].set_name(s.name());
+  }
+  for (const auto& v : reference_.volumes()) {
+    if (v.month().year() == month.year() && v.month().month() == month.month()) {
+      rows[v.station_id()].set_copies(v.copies());  // The latest wins.
+    }
+  }
+  for (const auto& [id, c] : complaints_) {
+    if (c.kind() != v1::INFO_KIND_COMPLAINT || !InMonth(c.received_day(), month)) {
+      continue;
+    }
+    v1::StationMonth& row = rows[c.station_id()];
+    row.set_complaints(row.complaints() + 1);
+    ++categories[c.station_id()][c.category()];
+    if (c.severity() != v1::SEVERITY_REPEAT &&
+        c.severity() != v1::SEVERITY_MALICIOUS) {
+      continue;
+    }
+    if (c.severity() == v1::SEVERITY_REPEAT) row.set_repeat(row.repeat() + 1);
+    if (c.severity() == v1::SEVERITY_MALICIOUS) {
+      row.set_malicious(row.malicious() + 1);
+    }
+    const bool special = std::any_of(
+        reference_.special_periods().begin(), reference_.special_periods().end(),
+        [&](const auto& p) { return InPeriod(c.received_day(), p); });
+    v1::Money* amount = special ? row.mutable_penalty_not_charged()
+                                : row.mutable_penalty_charged();
+    amount->set_minor_units(amount->minor_units() +
+                            rate(c.severity()).minor_units());
+  }
+
+  v1::GetStationTableResponse response;
+  *response.mutable_month() = month;
+  v1::StationMonth totals;
+  std::vector<v1::StationMonth*> ranked;
+  for (auto& [id, row] : rows) {
+    row.set_station_id(id);
+    for (const auto& [category, n] : categories[id]) {
+      v1::CategoryCount* count = row.add_by_category();
+      count->set_category(static_cast<v1::ComplaintCategory>(category));
+      count->set_complaints(n);
+    }
+    row.mutable_penalty_charged()->set_currency_code(currency);
+    row.mutable_penalty_not_charged()->set_currency_code(currency);
+    if (row.copies() > 0) {
+      row.set_ratio_per_10k(static_cast<double>(row.complaints()) * 10000.0 /
+                            static_cast<double>(row.copies()));
+      ranked.push_back(&row);
+    }
+    totals.set_complaints(totals.complaints() + row.complaints());
+    totals.set_repeat(totals.repeat() + row.repeat());
+    totals.set_malicious(totals.malicious() + row.malicious());
+    totals.set_copies(totals.copies() + row.copies());
+    totals.mutable_penalty_charged()->set_minor_units(
+        totals.penalty_charged().minor_units() +
+        row.penalty_charged().minor_units());
+    totals.mutable_penalty_not_charged()->set_minor_units(
+        totals.penalty_not_charged().minor_units() +
+        row.penalty_not_charged().minor_units());
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](auto* a, auto* b) {
+    return a->ratio_per_10k() < b->ratio_per_10k();
+  });
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    // Equal ratios share a rank.
+    const bool tie =
+        i > 0 && ranked[i]->ratio_per_10k() == ranked[i - 1]->ratio_per_10k();
+    ranked[i]->set_rank(tie ? ranked[i - 1]->rank()
+                            : static_cast<uint32_t>(i + 1));
+  }
+  for (auto& [id, row] : rows) *response.add_stations() = std::move(row);
+  totals.set_station_id("total");
+  totals.mutable_penalty_charged()->set_currency_code(currency);
+  totals.mutable_penalty_not_charged()->set_currency_code(currency);
+  if (totals.copies() > 0) {
+    totals.set_ratio_per_10k(static_cast<double>(totals.complaints()) *
+                             10000.0 / static_cast<double>(totals.copies()));
+  }
+  *response.mutable_totals() = std::move(totals);
+  return response;
+}
+
+}  // namespace ledger

@@ -1,0 +1,51 @@
+// StationView: the station monthly table (shared/domain.md §6). Keeps, per
+// complaint naming a station at intake, its received day and latest kind,
+// category and severity, and the reference data the table needs (stations,
+// monthly volumes, penalty schedules, special periods, the site's time
+// zone), all folded from the log. The table for a month is computed at
+// query time from those rows, so a late reclassification or a severity
+// raised after the month still lands in the month the complaint came in.
+//
+// Rows: "c/<complaint id>" -> StationComplaintRow, "ref" ->
+// StationReferenceRow.
+#ifndef LEDGER_PROJECTIONS_STATION_VIEW_H_
+#define LEDGER_PROJECTIONS_STATION_VIEW_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "ledger/v1/projection_rows.pb.h"
+#include "ledger/v1/query_service.pb.h"
+#include "projections/view.h"
+
+namespace ledger {
+
+class StationView final : public View {
+ public:
+  static constexpr char kName[] = "stations";
+
+  StationView();
+  std::string name() const override { return kName; }
+  std::unique_ptr<View> NewEmpty() const override {
+    return std::make_unique<StationView>();
+  }
+  absl::Status Load(const EventStore& store) override;
+  void Apply(const v1::Event& event) override;
+  void TakeChanges(ViewChanges* changes) override;
+
+  // INVALID_ARGUMENT for a month that is not one.
+  absl::StatusOr<v1::GetStationTableResponse> Table(
+      const v1::YearMonth& month) const;
+
+ private:
+  absl::flat_hash_map<std::string, v1::StationComplaintRow> complaints_;
+  v1::StationReferenceRow reference_;
+  absl::flat_hash_set<std::string> dirty_;
+  bool reference_dirty_ = false;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_PROJECTIONS_STATION_VIEW_H_
