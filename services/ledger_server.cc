@@ -7,6 +7,7 @@
 #include "grpcpp/server_builder.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/limits.h"
+#include "projections/analysis_view.h"
 #include "projections/queue_view.h"
 #include "projections/station_view.h"
 
@@ -35,6 +36,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   std::vector<std::unique_ptr<View>> views;
   views.push_back(std::make_unique<QueueView>());
   views.push_back(std::make_unique<StationView>());
+  views.push_back(std::make_unique<AnalysisView>());
   server->runner_ = std::make_unique<ProjectionRunner>(
       server->store_.get(), hub, std::move(views));
   RETURN_IF_ERROR(server->runner_->Start());

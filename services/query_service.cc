@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "ledger/base/status_macros.h"
+#include "projections/analysis_view.h"
 #include "projections/queue_view.h"
 #include "projections/station_view.h"
 #include "services/grpc_status.h"
@@ -58,6 +59,26 @@ grpc::Status QueryService::GetStationTable(
   };
   return ToGrpcStatus(
       OnView(runner_, StationView::kName,
+             request->has_as_of_position()
+                 ? std::optional<uint64_t>(request->as_of_position())
+                 : std::nullopt,
+             answer),
+      context);
+}
+
+grpc::Status QueryService::GetMonthlyAnalysis(
+    grpc::ServerContext* context, const v1::GetMonthlyAnalysisRequest* request,
+    v1::GetMonthlyAnalysisResponse* response) {
+  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
+    absl::StatusOr<v1::GetMonthlyAnalysisResponse> r =
+        static_cast<const AnalysisView&>(view).Analysis(request->month());
+    if (!r.ok()) return r.status();
+    *response = std::move(*r);
+    response->set_position(position);
+    return absl::OkStatus();
+  };
+  return ToGrpcStatus(
+      OnView(runner_, AnalysisView::kName,
              request->has_as_of_position()
                  ? std::optional<uint64_t>(request->as_of_position())
                  : std::nullopt,

@@ -25,6 +25,9 @@ class QueryService final : public v1::QueryService::Service {
   grpc::Status GetStationTable(grpc::ServerContext* context,
                                const v1::GetStationTableRequest* request,
                                v1::GetStationTableResponse* response) override;
+  grpc::Status GetMonthlyAnalysis(
+      grpc::ServerContext* context, const v1::GetMonthlyAnalysisRequest* request,
+      v1::GetMonthlyAnalysisResponse* response) override;
   grpc::Status ListProjections(grpc::ServerContext* context,
                                const v1::ListProjectionsRequest* request,
                                v1::ListProjectionsResponse* response) override;

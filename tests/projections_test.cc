@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "projections/analysis_view.h"
 #include "projections/queue_view.h"
 #include "projections/runner.h"
 #include "projections/station_view.h"
@@ -66,6 +67,7 @@ class ProjectionsTest : public ::testing::Test {
     std::vector<std::unique_ptr<View>> views;
     views.push_back(std::make_unique<QueueView>());
     views.push_back(std::make_unique<StationView>());
+    views.push_back(std::make_unique<AnalysisView>());
     auto runner = std::make_unique<ProjectionRunner>(store_.get(), hub_.get(),
                                                      std::move(views));
     EXPECT_TRUE(runner->Start().ok());
@@ -441,6 +443,131 @@ TEST_F(ProjectionsTest, StationTableOfAHandBuiltMonth) {
   auto empty = static_cast<const StationView&>(**replayed).Table(december);
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->totals().complaints(), 0);
+}
+
+TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
+  runner_ = NewRunner();
+  auto receive = [&](const std::string& phone, v1::InfoKind kind,
+                     v1::ComplaintCategory category) {
+    v1::ReceiveComplaint c;
+    c.set_channel(v1::CHANNEL_PHONE);
+    c.mutable_customer()->set_phone(phone);
+    c.set_content("x");
+    c.mutable_classification()->set_kind(kind);
+    c.mutable_classification()->set_category(category);
+    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+    return Do(c, "a17").complaint_id();
+  };
+  auto revisit = [&](const std::string& id, v1::Satisfaction satisfaction,
+                     bool resolved, v1::RevisitKind kind) {
+    v1::RecordRevisit c;
+    c.set_complaint_id(id);
+    c.set_kind(kind);
+    c.set_satisfaction(satisfaction);
+    c.set_resolved(resolved);
+    Do(c, "a17");
+  };
+  // Wednesday 18 November, 10:00.
+  const std::string a = receive("13600000001", v1::INFO_KIND_COMPLAINT,
+                                v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  Track(a, v1::HANDLING_TRACK_INTERNAL_STUDY);
+  Reply(a);
+  revisit(a, v1::SATISFACTION_VERY_SATISFIED, true, v1::REVISIT_KIND_FIRST);
+  v1::SignOff sign;
+  sign.set_complaint_id(a);
+  sign.set_record_complete(true);
+  Do(sign, "h1");
+  revisit(a, v1::SATISFACTION_SATISFIED, true, v1::REVISIT_KIND_MONTH_END_SECOND);
+  const std::string b = receive("13600000002", v1::INFO_KIND_COMPLAINT,
+                                v1::COMPLAINT_CATEGORY_SERVICE_ATTITUDE);
+  const std::string c = receive("13600000003", v1::INFO_KIND_REPAIR_REQUEST,
+                                v1::COMPLAINT_CATEGORY_UNSPECIFIED);
+  Track(c, v1::HANDLING_TRACK_COORDINATED);
+  receive("13600000004", v1::INFO_KIND_INQUIRY, v1::COMPLAINT_CATEGORY_UNSPECIFIED);
+  const std::string e = receive("13600000001", v1::INFO_KIND_COMPLAINT,
+                                v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);  // Repeat.
+  Track(e, v1::HANDLING_TRACK_ON_THE_SPOT);
+  // Wednesday 18:00: c's assist request, after the 17:30 cut-off.
+  clock_->Set(Shanghai(2026, 11, 18, 18, 0));
+  v1::RequestAssist assist;
+  assist.set_complaint_id(c);
+  assist.add_targets()->set_station_id("s1");
+  assist.set_request("check");
+  Do(assist, "a17");
+  // Friday 18:00: b is accepted a day late, answered late, revisited unhappy.
+  clock_->Set(Shanghai(2026, 11, 20, 18, 0));
+  Track(b, v1::HANDLING_TRACK_ON_THE_SPOT);
+  Reply(b);
+  revisit(b, v1::SATISFACTION_VERY_DISSATISFIED, false, v1::REVISIT_KIND_FIRST);
+
+  ASSERT_TRUE(runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+  v1::YearMonth november;
+  november.set_year(2026);
+  november.set_month(11);
+  v1::GetMonthlyAnalysisResponse analysis;
+  ASSERT_TRUE(runner_
+                  ->Read(AnalysisView::kName,
+                         [&](const View& view, uint64_t) {
+                           auto r = static_cast<const AnalysisView&>(view).Analysis(
+                               november);
+                           if (!r.ok()) return r.status();
+                           analysis = *r;
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  const v1::MonthFigures& m = analysis.month();
+  EXPECT_EQ(m.cases(), 5);
+  auto counts = [](const auto& list) {
+    std::vector<std::string> out;
+    for (const auto& c : list) out.push_back(absl::StrCat(c.key(), "=", c.count()));
+    return out;
+  };
+  EXPECT_THAT(counts(m.by_kind()),
+              ElementsAre("complaint=3", "inquiry=1", "repair request=1"));
+  EXPECT_THAT(counts(m.by_category()),
+              ElementsAre("service attitude=1", "service quality=2"));
+  EXPECT_THAT(counts(m.by_channel()), ElementsAre("phone=5"));
+  std::map<std::string, v1::Kpi> kpi;
+  for (const auto& k : m.kpis()) kpi[k.name()] = k;
+  auto fraction = [&kpi](const std::string& name) {
+    const v1::Kpi& k = kpi[name];
+    return absl::StrCat(k.numerator(), "/", k.denominator(),
+                        k.no_data() ? " n/a" : k.pass() ? " pass" : " FAIL");
+  };
+  EXPECT_EQ(fraction("timely acceptance"), "3/5 FAIL");  // b late, d never.
+  EXPECT_EQ(fraction("resolution"), "1/5 FAIL");
+  EXPECT_EQ(fraction("satisfaction"), "1/2 FAIL");
+  EXPECT_EQ(fraction("repeat rate"), "1/3 FAIL");
+  EXPECT_EQ(fraction("revisit rate, complaints"), "2/3 FAIL");
+  EXPECT_EQ(fraction("revisit rate, repair requests"), "0/1 FAIL");
+  EXPECT_EQ(fraction("revisit rate, other kinds"), "0/1 FAIL");
+  EXPECT_EQ(fraction("month-end second revisit"), "1/1 pass");
+  EXPECT_EQ(fraction("replies within deadline"), "1/2 FAIL");
+  EXPECT_EQ(fraction("assist requests within cut-off"), "0/1 FAIL");
+  EXPECT_DOUBLE_EQ(kpi["timely acceptance"].value(), 0.6);
+  EXPECT_EQ(analysis.previous_month().cases(), 0);
+  EXPECT_TRUE(analysis.previous_month().kpis(0).no_data());
+  EXPECT_EQ(analysis.same_month_last_year().month().year(), 2025);
+
+  // A restart and an as-of replay give the same analysis.
+  runner_->Stop();
+  runner_ = NewRunner();
+  auto replayed = runner_->AsOf(AnalysisView::kName, store_->log_head().position_last);
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(static_cast<const AnalysisView&>(**replayed)
+                .Analysis(november)
+                ->SerializeAsString(),
+            analysis.SerializeAsString());
+  ASSERT_TRUE(runner_
+                  ->Read(AnalysisView::kName,
+                         [&](const View& view, uint64_t) {
+                           EXPECT_EQ(static_cast<const AnalysisView&>(view)
+                                         .Analysis(november)
+                                         ->SerializeAsString(),
+                                     analysis.SerializeAsString());
+                           return absl::OkStatus();
+                         })
+                  .ok());
 }
 
 }  // namespace

@@ -459,6 +459,80 @@ int StationsCommand(const Options& options, std::ostream& out,
   return kExitOk;
 }
 
+// The monthly analysis: counts, then each KPI against its target with the
+// previous month and the same month last year.
+int AnalysisCommand(const Options& options, std::ostream& out,
+                    std::ostream& err) {
+  v1::GetMonthlyAnalysisRequest request;
+  int year = 0, month = 0;
+  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
+    err << "ledgerctl: analysis needs --month YYYY-MM\n";
+    return kExitUsage;
+  }
+  request.mutable_month()->set_year(year);
+  request.mutable_month()->set_month(month);
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+      options.target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  v1::GetMonthlyAnalysisResponse analysis;
+  absl::Status s =
+      FromGrpcStatus(stub->GetMonthlyAnalysis(&context, request, &analysis));
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    google::protobuf::util::JsonPrintOptions json;
+    json.preserve_proto_field_names = true;
+    std::string line;
+    (void)google::protobuf::util::MessageToJsonString(analysis, &line, json);
+    out << line << "\n";
+    return kExitOk;
+  }
+  const v1::MonthFigures& m = analysis.month();
+  if (options.format == Format::kCsv) {
+    out << "kpi,numerator,denominator,value,target,pass,no_data,"
+           "previous_month,same_month_last_year\n";
+    for (const v1::Kpi& k : m.kpis()) {
+      out << Csv(k.name()) << "," << k.numerator() << "," << k.denominator()
+          << "," << absl::StrFormat("%.4f", k.value()) << ","
+          << absl::StrFormat("%.2f", k.target()) << ","
+          << (k.pass() ? "true" : "false") << ","
+          << (k.no_data() ? "true" : "false") << ","
+          << absl::StrFormat("%.4f", k.previous_month_value()) << ","
+          << absl::StrFormat("%.4f", k.same_month_last_year_value()) << "\n";
+    }
+    return kExitOk;
+  }
+  out << "month " << year << "-" << absl::StrFormat("%02d", month) << ": "
+      << m.cases() << " cases (previous month " << analysis.previous_month().cases()
+      << ", same month last year " << analysis.same_month_last_year().cases()
+      << "), as of log position " << analysis.position() << "\n";
+  auto counts = [&out](const char* title,
+                       const google::protobuf::RepeatedPtrField<v1::Count>& c) {
+    out << "  " << title << ":";
+    for (const v1::Count& x : c) out << " " << x.key() << " " << x.count() << ";";
+    out << "\n";
+  };
+  counts("by kind", m.by_kind());
+  counts("by category", m.by_category());
+  counts("by channel", m.by_channel());
+  counts("by importance", m.by_importance());
+  counts("by station", m.by_station());
+  counts("by department", m.by_department());
+  out << absl::StrFormat("%-32s  %9s  %8s  %6s  %9s  %9s\n", "KPI", "VALUE",
+                         "TARGET", "", "PREV", "LAST YEAR");
+  for (const v1::Kpi& k : m.kpis()) {
+    out << absl::StrFormat(
+        "%-32s  %8.1f%%  %s%5.0f%%  %6s  %8.1f%%  %8.1f%%   (%d / %d)\n",
+        k.name(), 100 * k.value(), k.at_least() ? ">=" : "<=",
+        100 * k.target(), k.no_data() ? "n/a" : k.pass() ? "pass" : "FAIL",
+        100 * k.previous_month_value(), 100 * k.same_month_last_year_value(),
+        k.numerator(), k.denominator());
+  }
+  return kExitOk;
+}
+
 int ProjectionsCommand(const Options& options, std::ostream& out,
                        std::ostream& err) {
   auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
@@ -513,6 +587,9 @@ int Run(const std::vector<std::string>& args, const Options& options,
   if (command == "stations" && operands == 0) {
     return StationsCommand(options, out, err);
   }
+  if (command == "analysis" && operands == 0) {
+    return AnalysisCommand(options, out, err);
+  }
   if (command == "projections" && operands == 0) {
     return ProjectionsCommand(options, out, err);
   }
@@ -532,6 +609,7 @@ int Run(const std::vector<std::string>& args, const Options& options,
          "sign-offs-waiting paperwork-pending escalations-waiting important "
          "overdue\n"
          "  stations --month YYYY-MM [--as_of N]\n"
+         "  analysis --month YYYY-MM [--as_of N]\n"
          "  projections | rebuild VIEW\n"
          "  show ID | receive | classify | dispatch | reply | ... "
          "(ledgerctl help)\n";

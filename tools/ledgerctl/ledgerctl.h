@@ -11,6 +11,7 @@
 //   ledgerctl queue KIND [--owner A] [--station S] [--department D]
 //                  [--now "YYYY-MM-DD HH:MM"] [--as_of N] [--limit M]
 //   ledgerctl stations --month YYYY-MM [--as_of N]
+//   ledgerctl analysis --month YYYY-MM [--as_of N]
 //   ledgerctl projections
 //   ledgerctl rebuild VIEW
 //

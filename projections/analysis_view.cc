@@ -1,0 +1,336 @@
+#include "projections/analysis_view.h"
+
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/complaint/state.h"
+#include "ledger/complaint/validation.h"
+#include "ledger/events/payload.h"
+#include "ledger/v1/complaint_events.pb.h"
+
+namespace ledger {
+namespace {
+
+constexpr char kCalendarRow[] = "calendar";
+constexpr char kCasePrefix[] = "c/";
+constexpr char kDefaultZone[] = "Asia/Shanghai";
+
+bool InMonth(const v1::Date& d, const v1::YearMonth& m) {
+  return d.year() == m.year() && d.month() == m.month();
+}
+
+v1::YearMonth Shift(const v1::YearMonth& m, int months) {
+  const int index = m.year() * 12 + m.month() - 1 + months;
+  v1::YearMonth out;
+  out.set_year(index / 12);
+  out.set_month(index % 12 + 1);
+  return out;
+}
+
+void Add(std::map<std::string, int64_t>* counts, const std::string& key) {
+  ++(*counts)[key.empty() ? "(none)" : key];
+}
+
+void Put(const std::map<std::string, int64_t>& counts,
+         google::protobuf::RepeatedPtrField<v1::Count>* out) {
+  for (const auto& [key, n] : counts) {
+    v1::Count* c = out->Add();
+    c->set_key(key);
+    c->set_count(n);
+  }
+}
+
+v1::Kpi Kpi(std::string name, std::string formula, int64_t numerator,
+            int64_t denominator, double target, bool at_least) {
+  v1::Kpi kpi;
+  kpi.set_name(std::move(name));
+  kpi.set_formula(std::move(formula));
+  kpi.set_numerator(numerator);
+  kpi.set_denominator(denominator);
+  kpi.set_target(target);
+  kpi.set_at_least(at_least);
+  kpi.set_no_data(denominator == 0);
+  if (denominator > 0) {
+    kpi.set_value(static_cast<double>(numerator) /
+                  static_cast<double>(denominator));
+    kpi.set_pass(at_least ? kpi.value() >= target : kpi.value() <= target);
+  }
+  return kpi;
+}
+
+}  // namespace
+
+void AnalysisView::SetCalendar(const v1::CalendarPublished& calendar) {
+  absl::StatusOr<BusinessCalendar> parsed = BusinessCalendar::FromProto(calendar);
+  if (!parsed.ok()) {
+    ++skipped_;
+    return;
+  }
+  calendar_proto_ = calendar;
+  calendar_.emplace(*std::move(parsed));
+}
+
+absl::Status AnalysisView::Load(const EventStore& store) {
+  cases_.clear();
+  dirty_.clear();
+  absl::Status bad;
+  absl::Status scanned = store.ScanView(
+      kName, [&](absl::string_view key, absl::string_view value) {
+        bool parsed;
+        if (key == kCalendarRow) {
+          v1::CalendarPublished calendar;
+          parsed = calendar.ParseFromArray(value.data(),
+                                           static_cast<int>(value.size()));
+          if (parsed) SetCalendar(calendar);
+        } else {
+          v1::AnalysisCaseRow row;
+          parsed =
+              row.ParseFromArray(value.data(), static_cast<int>(value.size()));
+          key.remove_prefix(strlen(kCasePrefix));
+          cases_.emplace(std::string(key), std::move(row));
+        }
+        if (!parsed) {
+          bad = absl::DataLossError(
+              absl::StrCat("analysis row ", key, " does not parse"));
+        }
+        return parsed;
+      });
+  if (!scanned.ok()) return scanned;
+  return bad;
+}
+
+void AnalysisView::Apply(const v1::Event& e) {
+  if (Is<v1::CalendarPublished>(e)) {
+    absl::StatusOr<v1::CalendarPublished> p = Unwrap<v1::CalendarPublished>(e);
+    if (!p.ok()) {
+      ++skipped_;
+      return;
+    }
+    SetCalendar(*p);
+    calendar_dirty_ = true;
+    return;
+  }
+  const std::string id = ComplaintIdOfStream(e.stream_id());
+  if (id.empty()) return;
+  if (Is<v1::ComplaintReceived>(e)) {
+    absl::StatusOr<v1::ComplaintReceived> p = Unwrap<v1::ComplaintReceived>(e);
+    if (!p.ok()) {
+      ++skipped_;
+      return;
+    }
+    v1::AnalysisCaseRow& row = cases_[id];
+    absl::TimeZone zone;
+    if (calendar_.has_value()) {
+      zone = calendar_->time_zone();
+    } else {
+      absl::LoadTimeZone(kDefaultZone, &zone);
+    }
+    const absl::Time received = absl::FromUnixMicros(p->received_time_us());
+    const absl::CivilDay day = absl::ToCivilDay(received, zone);
+    row.mutable_received_day()->set_year(static_cast<int>(day.year()));
+    row.mutable_received_day()->set_month(day.month());
+    row.mutable_received_day()->set_day(day.day());
+    row.set_channel(p->channel());
+    row.set_station_id(p->station_id());
+    row.set_department_id(p->department_id());
+    row.set_severity(v1::SEVERITY_GENERAL);
+    row.set_green_channel(p->green_channel());
+    if (calendar_.has_value()) {
+      absl::StatusOr<absl::Time> due = calendar_->WorkingDaysAfter(received, 1);
+      if (due.ok()) row.set_acceptance_due_us(absl::ToUnixMicros(*due));
+    }
+    dirty_.insert(id);
+    return;
+  }
+  auto it = cases_.find(id);
+  if (it == cases_.end()) {
+    ++skipped_;
+    return;
+  }
+  v1::AnalysisCaseRow& row = it->second;
+  auto accept = [&row, &e] {
+    if (row.accepted()) return;
+    row.set_accepted(true);
+    row.set_accepted_in_time(row.acceptance_due_us() != 0 &&
+                             e.recorded_time_us() <= row.acceptance_due_us());
+  };
+  bool ok = true;
+  if (Is<v1::ComplaintClassified>(e)) {
+    auto p = Unwrap<v1::ComplaintClassified>(e);
+    if ((ok = p.ok())) {
+      row.set_classified(true);
+      row.set_kind(p->kind());
+      row.set_category(p->category());
+      row.set_importance(p->importance());
+    }
+  } else if (Is<v1::SeverityRaised>(e)) {
+    auto p = Unwrap<v1::SeverityRaised>(e);
+    if ((ok = p.ok())) row.set_severity(p->severity());
+  } else if (Is<v1::HandlingTrackChosen>(e)) {
+    accept();
+  } else if (Is<v1::Replied>(e)) {
+    auto p = Unwrap<v1::Replied>(e);
+    if ((ok = p.ok())) {
+      if (row.green_channel()) accept();
+      if (!row.replied()) {
+        row.set_replied(true);
+        row.set_first_reply_within_deadline(p->within_deadline());
+      }
+    }
+  } else if (Is<v1::RevisitRecorded>(e)) {
+    auto p = Unwrap<v1::RevisitRecorded>(e);
+    if ((ok = p.ok())) {
+      if (p->revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
+        row.set_month_end_revisit(true);
+      } else {
+        row.set_revisited(true);
+        row.set_satisfaction(p->satisfaction());
+      }
+    }
+  } else if (Is<v1::AssistRequested>(e)) {
+    auto p = Unwrap<v1::AssistRequested>(e);
+    if ((ok = p.ok())) {
+      row.set_assist_requests(row.assist_requests() + 1);
+      if (p->sent_within_deadline()) {
+        row.set_assist_requests_in_time(row.assist_requests_in_time() + 1);
+      }
+    }
+  } else if (Is<v1::SignedOff>(e)) {
+    row.set_closed(true);
+  } else if (Is<v1::Reopened>(e)) {
+    row.set_closed(false);
+  }
+  if (!ok) {
+    ++skipped_;
+    return;
+  }
+  dirty_.insert(id);
+}
+
+void AnalysisView::TakeChanges(ViewChanges* changes) {
+  for (const std::string& id : dirty_) {
+    changes->puts.emplace_back(absl::StrCat(kCasePrefix, id),
+                               cases_.at(id).SerializeAsString());
+  }
+  dirty_.clear();
+  if (calendar_dirty_ && calendar_proto_.has_value()) {
+    changes->puts.emplace_back(kCalendarRow, calendar_proto_->SerializeAsString());
+  }
+  calendar_dirty_ = false;
+}
+
+v1::MonthFigures AnalysisView::Figures(const v1::YearMonth& month) const {
+  std::map<std::string, int64_t> by_kind, by_category, by_channel,
+      by_importance, by_station, by_department;
+  int64_t cases = 0, acceptance_known = 0, accepted_in_time = 0, closed = 0,
+          revisited = 0, satisfied = 0, complaints = 0, repeats = 0,
+          complaints_closed = 0, month_end = 0, replied = 0, replied_in_time = 0,
+          assists = 0, assists_in_time = 0;
+  // Revisit quotas: complaints, repair requests, everything else.
+  int64_t quota_cases[3] = {0, 0, 0}, quota_revisited[3] = {0, 0, 0};
+  for (const auto& [id, c] : cases_) {
+    if (!InMonth(c.received_day(), month)) continue;
+    ++cases;
+    Add(&by_kind, c.classified() ? EnumLabel(c.kind()) : "unclassified");
+    Add(&by_channel, EnumLabel(c.channel()));
+    Add(&by_importance,
+        c.classified() ? EnumLabel(c.importance()) : "unclassified");
+    Add(&by_station, c.station_id());
+    Add(&by_department, c.department_id());
+    if (c.acceptance_due_us() != 0) {
+      ++acceptance_known;
+      accepted_in_time += c.accepted_in_time();
+    }
+    closed += c.closed();
+    if (c.revisited()) {
+      ++revisited;
+      satisfied += c.satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
+                   c.satisfaction() == v1::SATISFACTION_SATISFIED;
+    }
+    const bool complaint = c.kind() == v1::INFO_KIND_COMPLAINT;
+    if (complaint) {
+      ++complaints;
+      Add(&by_category, EnumLabel(c.category()));
+      repeats += c.severity() >= v1::SEVERITY_REPEAT;
+      if (c.closed()) {
+        ++complaints_closed;
+        month_end += c.month_end_revisit();
+      }
+    }
+    const int quota = complaint                                     ? 0
+                      : c.kind() == v1::INFO_KIND_REPAIR_REQUEST ? 1
+                                                                  : 2;
+    ++quota_cases[quota];
+    quota_revisited[quota] += c.revisited();
+    if (c.replied()) {
+      ++replied;
+      replied_in_time += c.first_reply_within_deadline();
+    }
+    assists += c.assist_requests();
+    assists_in_time += c.assist_requests_in_time();
+  }
+  v1::MonthFigures f;
+  *f.mutable_month() = month;
+  f.set_cases(cases);
+  Put(by_kind, f.mutable_by_kind());
+  Put(by_category, f.mutable_by_category());
+  Put(by_channel, f.mutable_by_channel());
+  Put(by_importance, f.mutable_by_importance());
+  Put(by_station, f.mutable_by_station());
+  Put(by_department, f.mutable_by_department());
+  auto add = [&f](v1::Kpi kpi) { *f.add_kpis() = std::move(kpi); };
+  add(Kpi("timely acceptance",
+          "cases accepted (first track, or first reply on the green channel) "
+          "by the end of the first working day after intake / cases with a "
+          "computable deadline",
+          accepted_in_time, acceptance_known, 0.95, true));
+  add(Kpi("resolution", "cases signed off / cases", closed, cases, 0.90, true));
+  add(Kpi("satisfaction",
+          "cases whose latest first revisit was very satisfied or satisfied / "
+          "cases revisited",
+          satisfied, revisited, 0.80, true));
+  add(Kpi("repeat rate", "complaints repeat or malicious / complaints", repeats,
+          complaints, 0.05, false));
+  add(Kpi("revisit rate, complaints", "complaints revisited / complaints",
+          quota_revisited[0], quota_cases[0], 1.00, true));
+  add(Kpi("revisit rate, repair requests",
+          "repair requests revisited / repair requests", quota_revisited[1],
+          quota_cases[1], 0.30, true));
+  add(Kpi("revisit rate, other kinds",
+          "other cases revisited / other cases (inquiries, suggestions, ..., "
+          "unclassified)",
+          quota_revisited[2], quota_cases[2], 0.10, true));
+  add(Kpi("month-end second revisit",
+          "complaints signed off with a month-end second revisit / complaints "
+          "signed off",
+          month_end, complaints_closed, 0.50, true));
+  add(Kpi("replies within deadline",
+          "first replies within their deadline / cases replied",
+          replied_in_time, replied, 1.00, true));
+  add(Kpi("assist requests within cut-off",
+          "assist requests sent before their cut-off / assist requests",
+          assists_in_time, assists, 1.00, true));
+  return f;
+}
+
+absl::StatusOr<v1::GetMonthlyAnalysisResponse> AnalysisView::Analysis(
+    const v1::YearMonth& month) const {
+  if (month.year() < 2000 || month.year() > 2100 || month.month() < 1 ||
+      month.month() > 12) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "month ", month.year(), "-", month.month(), " is not a month"));
+  }
+  v1::GetMonthlyAnalysisResponse r;
+  *r.mutable_month() = Figures(month);
+  *r.mutable_previous_month() = Figures(Shift(month, -1));
+  *r.mutable_same_month_last_year() = Figures(Shift(month, -12));
+  for (int i = 0; i < r.month().kpis_size(); ++i) {
+    v1::Kpi* kpi = r.mutable_month()->mutable_kpis(i);
+    kpi->set_previous_month_value(r.previous_month().kpis(i).value());
+    kpi->set_same_month_last_year_value(r.same_month_last_year().kpis(i).value());
+  }
+  return r;
+}
+
+}  // namespace ledger

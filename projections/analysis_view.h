@@ -1,0 +1,78 @@
+// AnalysisView: the monthly analysis (shared/domain.md §7). One row per
+// case, folded from its events; the figures of a month are computed at
+// query time over the cases received in that month (site time zone).
+//
+// Counts: by kind (latest classification, "unclassified" until then), by
+// complaint category (complaints only), channel, importance, station,
+// department (as named at intake).
+//
+// KPIs, for the cases C received in the month (targets from the sources):
+//   timely acceptance  = |accepted in time| / |C with a computable
+//                        acceptance deadline|                        >= 95%
+//       accepted = the first handling track chosen (escalation included),
+//       or on the green channel the first reply; in time = recorded by the
+//       end of the day shift of the first working day after intake, on the
+//       calendar in force at intake.
+//   resolution         = |closed (signed off)| / |C|                 >= 90%
+//       (a sign-off needs a revisit that found it resolved, or a waiver.)
+//   satisfaction       = |latest first revisit very satisfied or satisfied|
+//                        / |C revisited|                             >= 80%
+//   repeat rate        = |complaints of C that are repeat or malicious|
+//                        / |complaints of C|                         <= 5%
+//   revisit rate       = |revisited| / |cases| per kind: complaints >= 100%,
+//                        repair requests >= 30%, other kinds >= 10%
+//   month-end revisit  = |complaints of C with a month-end second revisit|
+//                        / |complaints of C closed|                  >= 50%
+//   replies in time    = |first reply within its deadline| / |C replied|
+//                        (reported, no target: 100% expected)
+//   assists in time    = |assist requests sent before their cut-off|
+//                        / |assist requests of C| (no target)
+// Each KPI also carries its value for the previous month and for the same
+// month a year before. Rows: "c/<id>" -> AnalysisCaseRow, "calendar" -> the
+// CalendarPublished in force.
+#ifndef LEDGER_PROJECTIONS_ANALYSIS_VIEW_H_
+#define LEDGER_PROJECTIONS_ANALYSIS_VIEW_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "ledger/calendar/business_calendar.h"
+#include "ledger/v1/projection_rows.pb.h"
+#include "ledger/v1/query_service.pb.h"
+#include "projections/view.h"
+
+namespace ledger {
+
+class AnalysisView final : public View {
+ public:
+  static constexpr char kName[] = "analysis";
+
+  std::string name() const override { return kName; }
+  std::unique_ptr<View> NewEmpty() const override {
+    return std::make_unique<AnalysisView>();
+  }
+  absl::Status Load(const EventStore& store) override;
+  void Apply(const v1::Event& event) override;
+  void TakeChanges(ViewChanges* changes) override;
+
+  absl::StatusOr<v1::GetMonthlyAnalysisResponse> Analysis(
+      const v1::YearMonth& month) const;
+
+ private:
+  v1::MonthFigures Figures(const v1::YearMonth& month) const;
+  void SetCalendar(const v1::CalendarPublished& calendar);
+
+  absl::flat_hash_map<std::string, v1::AnalysisCaseRow> cases_;
+  absl::flat_hash_set<std::string> dirty_;
+  std::optional<v1::CalendarPublished> calendar_proto_;
+  std::optional<BusinessCalendar> calendar_;
+  bool calendar_dirty_ = false;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_PROJECTIONS_ANALYSIS_VIEW_H_
