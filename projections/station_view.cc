@@ -192,7 +192,8 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
       rows[v.station_id()].set_copies(v.copies());  // The latest wins.
     }
   }
-  for (const auto& [id, c] : complaints_) {
+  for (const auto& entry : complaints_) {
+    const v1::StationComplaintRow& c = entry.second;
     if (c.kind() != v1::INFO_KIND_COMPLAINT || !InMonth(c.received_day(), month)) {
       continue;
     }
