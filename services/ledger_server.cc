@@ -9,6 +9,7 @@
 #include "ledger/store/limits.h"
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
+#include "projections/scorecard_view.h"
 #include "projections/station_view.h"
 
 namespace ledger {
@@ -37,6 +38,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   views.push_back(std::make_unique<QueueView>());
   views.push_back(std::make_unique<StationView>());
   views.push_back(std::make_unique<AnalysisView>());
+  views.push_back(std::make_unique<ScorecardView>());
   server->runner_ = std::make_unique<ProjectionRunner>(
       server->store_.get(), hub, std::move(views));
   RETURN_IF_ERROR(server->runner_->Start());

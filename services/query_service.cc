@@ -5,6 +5,7 @@
 #include "ledger/base/status_macros.h"
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
+#include "projections/scorecard_view.h"
 #include "projections/station_view.h"
 #include "services/grpc_status.h"
 
@@ -79,6 +80,27 @@ grpc::Status QueryService::GetMonthlyAnalysis(
   };
   return ToGrpcStatus(
       OnView(runner_, AnalysisView::kName,
+             request->has_as_of_position()
+                 ? std::optional<uint64_t>(request->as_of_position())
+                 : std::nullopt,
+             answer),
+      context);
+}
+
+grpc::Status QueryService::GetAgentScorecard(
+    grpc::ServerContext* context, const v1::GetAgentScorecardRequest* request,
+    v1::AgentScorecard* response) {
+  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
+    absl::StatusOr<v1::AgentScorecard> r =
+        static_cast<const ScorecardView&>(view).Scorecard(request->agent_id(),
+                                                          request->month());
+    if (!r.ok()) return r.status();
+    *response = std::move(*r);
+    response->set_position(position);
+    return absl::OkStatus();
+  };
+  return ToGrpcStatus(
+      OnView(runner_, ScorecardView::kName,
              request->has_as_of_position()
                  ? std::optional<uint64_t>(request->as_of_position())
                  : std::nullopt,

@@ -28,6 +28,9 @@ class QueryService final : public v1::QueryService::Service {
   grpc::Status GetMonthlyAnalysis(
       grpc::ServerContext* context, const v1::GetMonthlyAnalysisRequest* request,
       v1::GetMonthlyAnalysisResponse* response) override;
+  grpc::Status GetAgentScorecard(grpc::ServerContext* context,
+                                 const v1::GetAgentScorecardRequest* request,
+                                 v1::AgentScorecard* response) override;
   grpc::Status ListProjections(grpc::ServerContext* context,
                                const v1::ListProjectionsRequest* request,
                                v1::ListProjectionsResponse* response) override;

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
+#include "projections/scorecard_view.h"
 #include "projections/runner.h"
 #include "projections/station_view.h"
 #include "services/complaint_app.h"
@@ -68,6 +69,7 @@ class ProjectionsTest : public ::testing::Test {
     views.push_back(std::make_unique<QueueView>());
     views.push_back(std::make_unique<StationView>());
     views.push_back(std::make_unique<AnalysisView>());
+    views.push_back(std::make_unique<ScorecardView>());
     auto runner = std::make_unique<ProjectionRunner>(store_.get(), hub_.get(),
                                                      std::move(views));
     EXPECT_TRUE(runner->Start().ok());
@@ -548,6 +550,29 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   EXPECT_EQ(analysis.previous_month().cases(), 0);
   EXPECT_TRUE(analysis.previous_month().kpis(0).no_data());
   EXPECT_EQ(analysis.same_month_last_year().month().year(), 2025);
+
+  // a17 owns all five, e a repeat; a17 replied to a (on time) and b
+  // (late), revisited a (on time, very satisfied) and b (on time, very
+  // dissatisfied); the month-end revisit does not count.
+  v1::AgentScorecard card;
+  ASSERT_TRUE(runner_
+                  ->Read(ScorecardView::kName,
+                         [&](const View& view, uint64_t) {
+                           auto r = static_cast<const ScorecardView&>(view)
+                                        .Scorecard("a17", november);
+                           if (!r.ok()) return r.status();
+                           card = *r;
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  EXPECT_EQ(card.cases_owned(), 5);
+  EXPECT_EQ(card.repeat_cases(), 1);
+  EXPECT_EQ(card.replies(), 2);
+  EXPECT_EQ(card.replies_on_time(), 1);
+  EXPECT_EQ(card.revisits(), 2);
+  EXPECT_EQ(card.revisits_on_time(), 2);
+  EXPECT_EQ(card.revisits_satisfied(), 1);
+  EXPECT_DOUBLE_EQ(card.satisfaction_rate(), 0.5);
 
   // A restart and an as-of replay give the same analysis.
   runner_->Stop();

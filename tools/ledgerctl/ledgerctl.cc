@@ -533,6 +533,44 @@ int AnalysisCommand(const Options& options, std::ostream& out,
   return kExitOk;
 }
 
+int ScorecardCommand(const std::string& agent, const Options& options,
+                     std::ostream& out, std::ostream& err) {
+  v1::GetAgentScorecardRequest request;
+  int year = 0, month = 0;
+  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
+    err << "ledgerctl: scorecard needs --month YYYY-MM\n";
+    return kExitUsage;
+  }
+  request.set_agent_id(agent);
+  request.mutable_month()->set_year(year);
+  request.mutable_month()->set_month(month);
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+      options.target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  v1::AgentScorecard card;
+  absl::Status s = FromGrpcStatus(stub->GetAgentScorecard(&context, request, &card));
+  if (!s.ok()) return Fail(err, s);
+  if (options.format != Format::kText) {
+    google::protobuf::util::JsonPrintOptions json;
+    json.preserve_proto_field_names = true;
+    std::string line;
+    (void)google::protobuf::util::MessageToJsonString(card, &line, json);
+    out << line << "\n";
+    return kExitOk;
+  }
+  out << absl::StrFormat(
+      "%s, %04d-%02d: %d cases owned (%d repeat); %d replies, %.0f%% on time; "
+      "%d revisits, %.0f%% on time, %.0f%% satisfied (as of log position %d)\n",
+      card.agent_id(), year, month, card.cases_owned(), card.repeat_cases(),
+      card.replies(), 100 * card.reply_on_time_rate(), card.revisits(),
+      100 * card.revisit_on_time_rate(), 100 * card.satisfaction_rate(),
+      card.position());
+  return kExitOk;
+}
+
 int ProjectionsCommand(const Options& options, std::ostream& out,
                        std::ostream& err) {
   auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
@@ -587,6 +625,9 @@ int Run(const std::vector<std::string>& args, const Options& options,
   if (command == "stations" && operands == 0) {
     return StationsCommand(options, out, err);
   }
+  if (command == "scorecard" && operands == 1) {
+    return ScorecardCommand(args[1], options, out, err);
+  }
   if (command == "analysis" && operands == 0) {
     return AnalysisCommand(options, out, err);
   }
@@ -610,6 +651,7 @@ int Run(const std::vector<std::string>& args, const Options& options,
          "overdue\n"
          "  stations --month YYYY-MM [--as_of N]\n"
          "  analysis --month YYYY-MM [--as_of N]\n"
+         "  scorecard AGENT --month YYYY-MM [--as_of N]\n"
          "  projections | rebuild VIEW\n"
          "  show ID | receive | classify | dispatch | reply | ... "
          "(ledgerctl help)\n";

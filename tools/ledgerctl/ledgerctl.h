@@ -12,6 +12,7 @@
 //                  [--now "YYYY-MM-DD HH:MM"] [--as_of N] [--limit M]
 //   ledgerctl stations --month YYYY-MM [--as_of N]
 //   ledgerctl analysis --month YYYY-MM [--as_of N]
+//   ledgerctl scorecard AGENT --month YYYY-MM [--as_of N]
 //   ledgerctl projections
 //   ledgerctl rebuild VIEW
 //

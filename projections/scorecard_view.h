@@ -1,0 +1,57 @@
+// ScorecardView: agent scorecards per month (shared/domain.md §7). Cases
+// owned (received in the month, owned by the agent now) and how many of
+// them are repeat or malicious; replies and first revisits the agent
+// recorded in the month, on time or not, and the revisits' satisfaction.
+//
+// Rows: "c/<complaint id>" -> ScorecardCaseRow, "a/<agent>/<yyyy-mm>" ->
+// AgentMonthRow. Months in Asia/Shanghai, or the published calendar's zone.
+#ifndef LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
+#define LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ledger/v1/projection_rows.pb.h"
+#include "ledger/v1/query_service.pb.h"
+#include "projections/view.h"
+
+namespace ledger {
+
+class ScorecardView final : public View {
+ public:
+  static constexpr char kName[] = "scorecards";
+
+  ScorecardView();
+  std::string name() const override { return kName; }
+  std::unique_ptr<View> NewEmpty() const override {
+    return std::make_unique<ScorecardView>();
+  }
+  absl::Status Load(const EventStore& store) override;
+  void Apply(const v1::Event& event) override;
+  void TakeChanges(ViewChanges* changes) override;
+
+  // INVALID_ARGUMENT for a missing agent or a bad month.
+  absl::StatusOr<v1::AgentScorecard> Scorecard(const std::string& agent_id,
+                                               const v1::YearMonth& month) const;
+
+ private:
+  std::string MonthOf(int64_t time_us) const;
+  v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
+
+  absl::TimeZone zone_;
+  std::string zone_name_;
+  absl::flat_hash_map<std::string, v1::ScorecardCaseRow> cases_;
+  // "<agent>/<yyyy-mm>" -> counters.
+  std::map<std::string, v1::AgentMonthRow> agents_;
+  absl::flat_hash_set<std::string> dirty_cases_;
+  absl::flat_hash_set<std::string> dirty_agents_;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
