@@ -5,12 +5,14 @@
 // the same state after a restart.
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
+#include "ledger/v1/query_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
@@ -357,6 +359,62 @@ TEST_F(ComplaintEndToEndTest, LedgerctlActsAndShowsTheTimeline) {
               HasSubstr("assist_request_due_us=2026-11-18 17:30"));
   EXPECT_THAT(shown.out, HasSubstr("AssistRequested"));
   EXPECT_THAT(shown.out, HasSubstr("targets=[department:eng]"));
+}
+
+TEST_F(ComplaintEndToEndTest, QueriesOverGrpcAndLedgerctlShowTheQueues) {
+  const std::string id = Receive("13800000011");
+  Track(id, v1::HANDLING_TRACK_INTERNAL_STUDY);
+  auto query = v1::QueryService::NewStub(grpc::CreateChannel(
+      ledgerd_->target(), grpc::InsecureChannelCredentials()));
+  v1::GetQueueRequest request;
+  request.set_kind(v1::QUEUE_KIND_OPEN_BY_OWNER);
+  request.set_owner_agent_id("a17");
+  v1::GetQueueResponse queue;
+  // The projection runner follows the log asynchronously: ask until it has
+  // read this far (bounded).
+  for (int i = 0; i < 600; ++i) {
+    grpc::ClientContext context;
+    ASSERT_TRUE(query->GetQueue(&context, request, &queue).ok());
+    if (queue.items_size() == 1 && queue.items(0).due_what() == "reply") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(queue.items_size(), 1);
+  EXPECT_EQ(queue.items(0).complaint_id(), id);
+  EXPECT_EQ(queue.items(0).due_what(), "reply");
+  const uint64_t then = queue.position();
+
+  Reply(id);
+  // As of the earlier position: still the reply that was due.
+  request.set_as_of_position(then);
+  grpc::ClientContext past_context;
+  v1::GetQueueResponse past;
+  ASSERT_TRUE(query->GetQueue(&past_context, request, &past).ok());
+  ASSERT_EQ(past.items_size(), 1);
+  EXPECT_EQ(past.items(0).due_what(), "reply");
+  request.set_as_of_position(1000000);
+  grpc::ClientContext bad_context;
+  EXPECT_EQ(query->GetQueue(&bad_context, request, &past).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Live, once the runner has read the reply.
+  v1::GetQueueRequest revisits;
+  revisits.set_kind(v1::QUEUE_KIND_REVISITS_DUE);
+  for (int i = 0; i < 600; ++i) {
+    grpc::ClientContext context;
+    ASSERT_TRUE(query->GetQueue(&context, revisits, &queue).ok());
+    if (queue.items_size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  testing::ProcessResult shown = testing::Run(
+      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "queue",
+       "revisits-due", "--format=csv"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr(absl::StrCat(",revisit,", id, ",a17,")));
+  testing::ProcessResult analysis = testing::Run(
+      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "analysis",
+       "--month=2026-11"});
+  ASSERT_EQ(analysis.exit_code, 0) << analysis.err;
+  EXPECT_THAT(analysis.out, HasSubstr("timely acceptance"));
 }
 
 TEST_F(ComplaintEndToEndTest, RestartGivesTheSameStateAndKeepsNumbering) {
