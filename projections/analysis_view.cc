@@ -62,7 +62,8 @@ v1::Kpi Kpi(std::string name, std::string formula, int64_t numerator,
 }  // namespace
 
 void AnalysisView::SetCalendar(const v1::CalendarPublished& calendar) {
-  absl::StatusOr<BusinessCalendar> parsed = BusinessCalendar::FromProto(calendar);
+  absl::StatusOr<BusinessCalendar> parsed =
+      BusinessCalendar::FromProto(calendar);
   if (!parsed.ok()) {
     ++skipped_;
     return;
@@ -75,27 +76,26 @@ absl::Status AnalysisView::Load(const EventStore& store) {
   cases_.clear();
   dirty_.clear();
   absl::Status bad;
-  absl::Status scanned = store.ScanView(
-      kName, [&](absl::string_view key, absl::string_view value) {
-        bool parsed;
-        if (key == kCalendarRow) {
-          v1::CalendarPublished calendar;
-          parsed = calendar.ParseFromArray(value.data(),
-                                           static_cast<int>(value.size()));
-          if (parsed) SetCalendar(calendar);
-        } else {
-          v1::AnalysisCaseRow row;
-          parsed =
-              row.ParseFromArray(value.data(), static_cast<int>(value.size()));
-          key.remove_prefix(strlen(kCasePrefix));
-          cases_.emplace(std::string(key), std::move(row));
-        }
-        if (!parsed) {
-          bad = absl::DataLossError(
-              absl::StrCat("analysis row ", key, " does not parse"));
-        }
-        return parsed;
-      });
+  absl::Status scanned = store.ScanView(kName, [&](absl::string_view key,
+                                                   absl::string_view value) {
+    bool parsed;
+    if (key == kCalendarRow) {
+      v1::CalendarPublished calendar;
+      parsed =
+          calendar.ParseFromArray(value.data(), static_cast<int>(value.size()));
+      if (parsed) SetCalendar(calendar);
+    } else {
+      v1::AnalysisCaseRow row;
+      parsed = row.ParseFromArray(value.data(), static_cast<int>(value.size()));
+      key.remove_prefix(strlen(kCasePrefix));
+      cases_.emplace(std::string(key), std::move(row));
+    }
+    if (!parsed) {
+      bad = absl::DataLossError(
+          absl::StrCat("analysis row ", key, " does not parse"));
+    }
+    return parsed;
+  });
   if (!scanned.ok()) return scanned;
   return bad;
 }
@@ -215,7 +215,8 @@ void AnalysisView::TakeChanges(ViewChanges* changes) {
   }
   dirty_.clear();
   if (calendar_dirty_ && calendar_proto_.has_value()) {
-    changes->puts.emplace_back(kCalendarRow, calendar_proto_->SerializeAsString());
+    changes->puts.emplace_back(kCalendarRow,
+                               calendar_proto_->SerializeAsString());
   }
   calendar_dirty_ = false;
 }
@@ -225,8 +226,8 @@ v1::MonthFigures AnalysisView::Figures(const v1::YearMonth& month) const {
       by_importance, by_station, by_department;
   int64_t cases = 0, acceptance_known = 0, accepted_in_time = 0, closed = 0,
           revisited = 0, satisfied = 0, complaints = 0, repeats = 0,
-          complaints_closed = 0, month_end = 0, replied = 0, replied_in_time = 0,
-          assists = 0, assists_in_time = 0;
+          complaints_closed = 0, month_end = 0, replied = 0,
+          replied_in_time = 0, assists = 0, assists_in_time = 0;
   // Revisit quotas: complaints, repair requests, everything else.
   int64_t quota_cases[3] = {0, 0, 0}, quota_revisited[3] = {0, 0, 0};
   for (const auto& [id, c] : cases_) {
@@ -258,9 +259,9 @@ v1::MonthFigures AnalysisView::Figures(const v1::YearMonth& month) const {
         month_end += c.month_end_revisit();
       }
     }
-    const int quota = complaint                                     ? 0
+    const int quota = complaint                                  ? 0
                       : c.kind() == v1::INFO_KIND_REPAIR_REQUEST ? 1
-                                                                  : 2;
+                                                                 : 2;
     ++quota_cases[quota];
     quota_revisited[quota] += c.revisited();
     if (c.replied()) {
@@ -328,7 +329,8 @@ absl::StatusOr<v1::GetMonthlyAnalysisResponse> AnalysisView::Analysis(
   for (int i = 0; i < r.month().kpis_size(); ++i) {
     v1::Kpi* kpi = r.mutable_month()->mutable_kpis(i);
     kpi->set_previous_month_value(r.previous_month().kpis(i).value());
-    kpi->set_same_month_last_year_value(r.same_month_last_year().kpis(i).value());
+    kpi->set_same_month_last_year_value(
+        r.same_month_last_year().kpis(i).value());
   }
   return r;
 }

@@ -60,7 +60,8 @@ void Deadlines(const v1::ComplaintState& s, int64_t now_us,
       out->push_back(Item(s, "revisit", s.revisit_due_us(), now_us));
       break;
     case v1::STAGE_REVISITED:
-      if (!s.paperwork_pending()) out->push_back(Item(s, "sign-off", 0, now_us));
+      if (!s.paperwork_pending())
+        out->push_back(Item(s, "sign-off", 0, now_us));
       break;
     default:
       break;
@@ -72,7 +73,8 @@ void PendingAssists(const v1::ComplaintState& s, const v1::GetQueueRequest& r,
   for (const auto& request : s.assist_requests()) {
     for (const auto& t : request.targets()) {
       if (t.answered()) continue;
-      if (!r.station_id().empty() && t.target().station_id() != r.station_id()) {
+      if (!r.station_id().empty() &&
+          t.target().station_id() != r.station_id()) {
         continue;
       }
       if (!r.department_id().empty() &&
@@ -93,17 +95,17 @@ absl::Status QueueView::Load(const EventStore& store) {
   complaints_.clear();
   dirty_.clear();
   absl::Status bad;
-  absl::Status scanned = store.ScanView(
-      kName, [&](absl::string_view key, absl::string_view value) {
-        v1::ComplaintState state;
-        if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          bad = absl::DataLossError(
-              absl::StrCat("queue row ", key, " does not parse"));
-          return false;
-        }
-        complaints_.emplace(std::string(key), std::move(state));
-        return true;
-      });
+  absl::Status scanned = store.ScanView(kName, [&](absl::string_view key,
+                                                   absl::string_view value) {
+    v1::ComplaintState state;
+    if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      bad = absl::DataLossError(
+          absl::StrCat("queue row ", key, " does not parse"));
+      return false;
+    }
+    complaints_.emplace(std::string(key), std::move(state));
+    return true;
+  });
   if (!scanned.ok()) return scanned;
   return bad;
 }
@@ -136,8 +138,8 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     const v1::GetQueueRequest& r, int64_t now_us) const {
   const uint32_t page = r.page_size() == 0 ? kDefaultQueuePage : r.page_size();
   if (page > kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size is ", page, ", the limit is ", kMaxPageSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size is ", page, ", the limit is ", kMaxPageSize));
   }
   uint64_t offset = 0;
   if (!r.page_token().empty() && !absl::SimpleAtoi(r.page_token(), &offset)) {

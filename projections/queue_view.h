@@ -12,9 +12,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "projections/view.h"
 #include "ledger/v1/complaint_state.pb.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/view.h"
 
 namespace ledger {
 
@@ -31,8 +31,8 @@ class QueueView final : public View {
   void TakeChanges(ViewChanges* changes) override;
 
   // INVALID_ARGUMENT for a bad kind, page size or token.
-  absl::StatusOr<v1::GetQueueResponse> Query(
-      const v1::GetQueueRequest& request, int64_t now_us) const;
+  absl::StatusOr<v1::GetQueueResponse> Query(const v1::GetQueueRequest& request,
+                                             int64_t now_us) const;
 
   size_t complaints() const { return complaints_.size(); }
 

@@ -142,9 +142,9 @@ absl::StatusOr<std::unique_ptr<View>> ProjectionRunner::AsOf(
   }
   const uint64_t head = store_.log_head().position_last;
   if (position > head) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "as_of_position ", position, " is past the end of the log (", head,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("as_of_position ", position,
+                     " is past the end of the log (", head, ")"));
   }
   if (position > 0) {
     RETURN_IF_ERROR(store_.ScanAll(1, position, [&view](const v1::Event& e) {

@@ -47,9 +47,9 @@ class ProjectionRunner {
 
   // Runs `read` on the live view `name`, with the position it reflects.
   // NOT_FOUND for an unknown view.
-  absl::Status Read(const std::string& name,
-                    const std::function<absl::Status(const View&, uint64_t)>&
-                        read) const;
+  absl::Status Read(
+      const std::string& name,
+      const std::function<absl::Status(const View&, uint64_t)>& read) const;
 
   // A fresh view `name` folded from the log's positions 1..position.
   // INVALID_ARGUMENT for a position past the end of the log.

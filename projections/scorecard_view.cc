@@ -17,7 +17,8 @@ constexpr char kZoneRow[] = "zone";
 constexpr char kDefaultZone[] = "Asia/Shanghai";
 
 double Rate(int64_t part, int64_t whole) {
-  return whole == 0 ? 0 : static_cast<double>(part) / static_cast<double>(whole);
+  return whole == 0 ? 0
+                    : static_cast<double>(part) / static_cast<double>(whole);
 }
 
 }  // namespace
@@ -118,7 +119,8 @@ void ScorecardView::Apply(const v1::Event& e) {
     }
   } else if (Is<v1::RevisitRecorded>(e)) {
     auto p = Unwrap<v1::RevisitRecorded>(e);
-    if ((ok = p.ok()) && p->revisit_kind() != v1::REVISIT_KIND_MONTH_END_SECOND) {
+    if ((ok = p.ok()) &&
+        p->revisit_kind() != v1::REVISIT_KIND_MONTH_END_SECOND) {
       v1::AgentMonthRow& row = AgentMonth(e.actor(), e.recorded_time_us());
       row.set_revisits(row.revisits() + 1);
       row.set_revisits_on_time(row.revisits_on_time() + p->within_deadline());
@@ -150,7 +152,8 @@ void ScorecardView::TakeChanges(ViewChanges* changes) {
 
 absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
     const std::string& agent_id, const v1::YearMonth& month) const {
-  if (agent_id.empty()) return absl::InvalidArgumentError("agent_id is required");
+  if (agent_id.empty())
+    return absl::InvalidArgumentError("agent_id is required");
   if (month.year() < 2000 || month.year() > 2100 || month.month() < 1 ||
       month.month() > 12) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -170,8 +173,8 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
     card.set_repeat_cases(card.repeat_cases() +
                           (c.severity() >= v1::SEVERITY_REPEAT));
   }
-  auto it = agents_.find(absl::StrFormat("%s/%04d-%02d", agent_id,
-                                         month.year(), month.month()));
+  auto it = agents_.find(
+      absl::StrFormat("%s/%04d-%02d", agent_id, month.year(), month.month()));
   if (it != agents_.end()) {
     const v1::AgentMonthRow& a = it->second;
     card.set_replies(a.replies());

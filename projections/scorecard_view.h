@@ -36,8 +36,8 @@ class ScorecardView final : public View {
   void TakeChanges(ViewChanges* changes) override;
 
   // INVALID_ARGUMENT for a missing agent or a bad month.
-  absl::StatusOr<v1::AgentScorecard> Scorecard(const std::string& agent_id,
-                                               const v1::YearMonth& month) const;
+  absl::StatusOr<v1::AgentScorecard> Scorecard(
+      const std::string& agent_id, const v1::YearMonth& month) const;
 
  private:
   std::string MonthOf(int64_t time_us) const;

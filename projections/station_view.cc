@@ -41,25 +41,24 @@ absl::Status StationView::Load(const EventStore& store) {
   dirty_.clear();
   reference_dirty_ = false;
   absl::Status bad;
-  absl::Status scanned = store.ScanView(
-      kName, [&](absl::string_view key, absl::string_view value) {
-        bool parsed;
-        if (key == kRefRow) {
-          parsed = reference_.ParseFromArray(value.data(),
-                                             static_cast<int>(value.size()));
-        } else {
-          v1::StationComplaintRow row;
-          parsed =
-              row.ParseFromArray(value.data(), static_cast<int>(value.size()));
-          key.remove_prefix(strlen(kComplaintPrefix));
-          complaints_.emplace(std::string(key), std::move(row));
-        }
-        if (!parsed) {
-          bad = absl::DataLossError(
-              absl::StrCat("station view row ", key, " does not parse"));
-        }
-        return parsed;
-      });
+  absl::Status scanned = store.ScanView(kName, [&](absl::string_view key,
+                                                   absl::string_view value) {
+    bool parsed;
+    if (key == kRefRow) {
+      parsed = reference_.ParseFromArray(value.data(),
+                                         static_cast<int>(value.size()));
+    } else {
+      v1::StationComplaintRow row;
+      parsed = row.ParseFromArray(value.data(), static_cast<int>(value.size()));
+      key.remove_prefix(strlen(kComplaintPrefix));
+      complaints_.emplace(std::string(key), std::move(row));
+    }
+    if (!parsed) {
+      bad = absl::DataLossError(
+          absl::StrCat("station view row ", key, " does not parse"));
+    }
+    return parsed;
+  });
   if (!scanned.ok()) return scanned;
   return bad;
 }
@@ -71,10 +70,9 @@ void StationView::Apply(const v1::Event& e) {
       auto p = Unwrap<v1::StationRegistered>(e);
       if (!p.ok()) return ++skipped_, void();
       auto* stations = reference_.mutable_stations();
-      auto it = std::find_if(stations->begin(), stations->end(),
-                             [&](const auto& s) {
-                               return s.station_id() == p->station_id();
-                             });
+      auto it = std::find_if(
+          stations->begin(), stations->end(),
+          [&](const auto& s) { return s.station_id() == p->station_id(); });
       if (it != stations->end()) {
         *it = *p;
       } else {
@@ -161,8 +159,8 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
   // The schedule in force: the latest effective on or before the month.
   const v1::PenaltySchedulePublished* schedule = nullptr;
   for (const auto& s : reference_.schedules()) {
-    const int from = MonthIndex(s.effective_from().year(),
-                                s.effective_from().month());
+    const int from =
+        MonthIndex(s.effective_from().year(), s.effective_from().month());
     if (from > MonthIndex(month.year(), month.month())) continue;
     if (schedule == nullptr ||
         from >= MonthIndex(schedule->effective_from().year(),
@@ -178,9 +176,10 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
     }
     return zero;
   };
-  const std::string currency = rate(v1::SEVERITY_REPEAT).currency_code().empty()
-                                   ? rate(v1::SEVERITY_MALICIOUS).currency_code()
-                                   : rate(v1::SEVERITY_REPEAT).currency_code();
+  const std::string currency =
+      rate(v1::SEVERITY_REPEAT).currency_code().empty()
+          ? rate(v1::SEVERITY_MALICIOUS).currency_code()
+          : rate(v1::SEVERITY_REPEAT).currency_code();
 
   std::map<std::string, v1::StationMonth> rows;  // By station id.
   std::map<std::string, std::map<int, int64_t>> categories;
@@ -188,13 +187,15 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
     rows[s.station_id()].set_name(s.name());
   }
   for (const auto& v : reference_.volumes()) {
-    if (v.month().year() == month.year() && v.month().month() == month.month()) {
+    if (v.month().year() == month.year() &&
+        v.month().month() == month.month()) {
       rows[v.station_id()].set_copies(v.copies());  // The latest wins.
     }
   }
   for (const auto& entry : complaints_) {
     const v1::StationComplaintRow& c = entry.second;
-    if (c.kind() != v1::INFO_KIND_COMPLAINT || !InMonth(c.received_day(), month)) {
+    if (c.kind() != v1::INFO_KIND_COMPLAINT ||
+        !InMonth(c.received_day(), month)) {
       continue;
     }
     v1::StationMonth& row = rows[c.station_id()];
@@ -209,7 +210,8 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
       row.set_malicious(row.malicious() + 1);
     }
     const bool special = std::any_of(
-        reference_.special_periods().begin(), reference_.special_periods().end(),
+        reference_.special_periods().begin(),
+        reference_.special_periods().end(),
         [&](const auto& p) { return InPeriod(c.received_day(), p); });
     v1::Money* amount = special ? row.mutable_penalty_not_charged()
                                 : row.mutable_penalty_charged();

@@ -96,7 +96,8 @@ ComplaintApp::ComplaintApp(EventStore* store, ComplaintAppOptions options)
 absl::StatusOr<std::unique_ptr<ComplaintApp>> ComplaintApp::Create(
     EventStore* store, ComplaintAppOptions options) {
   if (options.clock == nullptr) options.clock = std::make_shared<SystemClock>();
-  std::unique_ptr<ComplaintApp> app(new ComplaintApp(store, std::move(options)));
+  std::unique_ptr<ComplaintApp> app(
+      new ComplaintApp(store, std::move(options)));
   RETURN_IF_ERROR(app->Recover());
   return app;
 }
@@ -153,9 +154,10 @@ absl::Status ComplaintApp::CheckWritable() const {
       absl::StrCat("the log failed its checks when the server started, so "
                    "commands are refused until it is repaired: ",
                    broken_.message()));
-  broken_.ForEachPayload([&refused](absl::string_view url, const absl::Cord& p) {
-    refused.SetPayload(url, p);
-  });
+  broken_.ForEachPayload(
+      [&refused](absl::string_view url, const absl::Cord& p) {
+        refused.SetPayload(url, p);
+      });
   return refused;
 }
 
@@ -266,8 +268,9 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
 
     AppendRequest request;
     request.stream_id = stream;
-    request.expected = events.empty() ? ExpectedRevision::NoStream()
-                                      : ExpectedRevision::Exact(state.revision());
+    request.expected = events.empty()
+                           ? ExpectedRevision::NoStream()
+                           : ExpectedRevision::Exact(state.revision());
     request.command_id = given.command_id();
     request.command_fingerprint = fingerprint;
     request.events = Propose(*decision, given);
@@ -354,15 +357,15 @@ absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(
   return view;
 }
 
-#define LEDGER_COMPLAINT_COMMAND(Type)                       \
-  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute(   \
-      const v1::Type& c, const std::string& actor) {         \
-    return RunComplaintCommand(c, actor);                    \
+#define LEDGER_COMPLAINT_COMMAND(Type)                     \
+  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute( \
+      const v1::Type& c, const std::string& actor) {       \
+    return RunComplaintCommand(c, actor);                  \
   }
-#define LEDGER_REFERENCE_COMMAND(Type)                       \
-  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute(   \
-      const v1::Type& c, const std::string& actor) {         \
-    return RunReferenceCommand(c, actor);                    \
+#define LEDGER_REFERENCE_COMMAND(Type)                     \
+  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute( \
+      const v1::Type& c, const std::string& actor) {       \
+    return RunReferenceCommand(c, actor);                  \
   }
 
 LEDGER_COMPLAINT_COMMAND(ReceiveComplaint)

@@ -98,8 +98,8 @@ class ComplaintApp {
                                             const std::string& actor);
   absl::StatusOr<v1::CommandResult> Execute(const v1::PublishCalendar& c,
                                             const std::string& actor);
-  absl::StatusOr<v1::CommandResult> Execute(
-      const v1::PublishPenaltySchedule& c, const std::string& actor);
+  absl::StatusOr<v1::CommandResult> Execute(const v1::PublishPenaltySchedule& c,
+                                            const std::string& actor);
   absl::StatusOr<v1::CommandResult> Execute(const v1::DeclareSpecialPeriod& c,
                                             const std::string& actor);
 
@@ -140,8 +140,7 @@ class ComplaintApp {
   mutable absl::Mutex index_mu_;
   CustomerIndex customers_ ABSL_GUARDED_BY(index_mu_);
   // Highest complaint number seen per year, for "<year>-<nnnnnn>" ids.
-  absl::flat_hash_map<int64_t, int64_t> last_number_
-      ABSL_GUARDED_BY(index_mu_);
+  absl::flat_hash_map<int64_t, int64_t> last_number_ ABSL_GUARDED_BY(index_mu_);
 };
 
 }  // namespace ledger

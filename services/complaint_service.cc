@@ -18,11 +18,11 @@ grpc::Status Run(ComplaintApp& app, grpc::ServerContext* context,
 
 }  // namespace
 
-#define LEDGER_COMMAND_RPC(Service, Method, Type)                          \
-  grpc::Status Service::Method(grpc::ServerContext* context,               \
-                               const v1::Type* request,                    \
-                               v1::CommandResult* response) {              \
-    return Run(app_, context, *request, response);                         \
+#define LEDGER_COMMAND_RPC(Service, Method, Type)             \
+  grpc::Status Service::Method(grpc::ServerContext* context,  \
+                               const v1::Type* request,       \
+                               v1::CommandResult* response) { \
+    return Run(app_, context, *request, response);            \
   }
 
 LEDGER_COMMAND_RPC(ComplaintService, ReceiveComplaint, ReceiveComplaint)
@@ -43,8 +43,7 @@ LEDGER_COMMAND_RPC(ComplaintService, Reopen, Reopen)
 LEDGER_COMMAND_RPC(ComplaintService, CompletePaperwork, CompletePaperwork)
 LEDGER_COMMAND_RPC(ComplaintService, SignOff, SignOff)
 LEDGER_COMMAND_RPC(ReferenceDataService, RegisterStation, RegisterStation)
-LEDGER_COMMAND_RPC(ReferenceDataService, RegisterDepartment,
-                   RegisterDepartment)
+LEDGER_COMMAND_RPC(ReferenceDataService, RegisterDepartment, RegisterDepartment)
 LEDGER_COMMAND_RPC(ReferenceDataService, RegisterAgent, RegisterAgent)
 LEDGER_COMMAND_RPC(ReferenceDataService, RecordStationVolume,
                    RecordStationVolume)

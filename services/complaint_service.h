@@ -9,9 +9,8 @@
 
 namespace ledger {
 
-#define LEDGER_COMMAND_RPC(Method, Type)                            \
-  grpc::Status Method(grpc::ServerContext* context,                 \
-                      const v1::Type* request,                      \
+#define LEDGER_COMMAND_RPC(Method, Type)                                     \
+  grpc::Status Method(grpc::ServerContext* context, const v1::Type* request, \
                       v1::CommandResult* response) override;
 
 class ComplaintService final : public v1::ComplaintService::Service {

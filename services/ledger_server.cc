@@ -28,8 +28,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   hub->Reset(server->store_->log_head().position_last);
   server->ledger_service_ =
       std::make_unique<LedgerService>(server->store_.get());
-  ASSIGN_OR_RETURN(server->complaint_app_,
-                   ComplaintApp::Create(server->store_.get(), options.complaints));
+  ASSIGN_OR_RETURN(
+      server->complaint_app_,
+      ComplaintApp::Create(server->store_.get(), options.complaints));
   server->complaint_service_ =
       std::make_unique<ComplaintService>(server->complaint_app_.get());
   server->reference_service_ =
@@ -39,16 +40,15 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   views.push_back(std::make_unique<StationView>());
   views.push_back(std::make_unique<AnalysisView>());
   views.push_back(std::make_unique<ScorecardView>());
-  server->runner_ = std::make_unique<ProjectionRunner>(
-      server->store_.get(), hub, std::move(views));
+  server->runner_ = std::make_unique<ProjectionRunner>(server->store_.get(),
+                                                       hub, std::move(views));
   RETURN_IF_ERROR(server->runner_->Start());
   server->query_service_ = std::make_unique<QueryService>(
       server->runner_.get(), options.store.clock != nullptr
                                  ? options.store.clock
                                  : std::make_shared<SystemClock>());
-  server->subscription_service_ =
-      std::make_unique<SubscriptionService>(server->store_.get(), hub,
-                                            options.group_takeover);
+  server->subscription_service_ = std::make_unique<SubscriptionService>(
+      server->store_.get(), hub, options.group_takeover);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -26,7 +26,8 @@ class QueryService final : public v1::QueryService::Service {
                                const v1::GetStationTableRequest* request,
                                v1::GetStationTableResponse* response) override;
   grpc::Status GetMonthlyAnalysis(
-      grpc::ServerContext* context, const v1::GetMonthlyAnalysisRequest* request,
+      grpc::ServerContext* context,
+      const v1::GetMonthlyAnalysisRequest* request,
       v1::GetMonthlyAnalysisResponse* response) override;
   grpc::Status GetAgentScorecard(grpc::ServerContext* context,
                                  const v1::GetAgentScorecardRequest* request,

@@ -30,7 +30,8 @@ void SubscriptionService::Stop() {
 grpc::Status SubscriptionService::Subscribe(
     grpc::ServerContext* context, const v1::SubscribeRequest* request,
     grpc::ServerWriter<v1::SubscribeResponse>* writer) {
-  absl::Status valid = CheckNames(request->durable_name(), request->member_id());
+  absl::Status valid =
+      CheckNames(request->durable_name(), request->member_id());
   if (!valid.ok()) return ToGrpcStatus(valid);
   SubscriptionOptions options;
   options.filter = request->filter();
@@ -103,7 +104,8 @@ grpc::Status SubscriptionService::Subscribe(
 grpc::Status SubscriptionService::Ack(grpc::ServerContext* context,
                                       const v1::AckRequest* request,
                                       v1::AckResponse* response) {
-  absl::Status valid = CheckNames(request->durable_name(), request->member_id());
+  absl::Status valid =
+      CheckNames(request->durable_name(), request->member_id());
   if (valid.ok() && request->durable_name().empty()) {
     valid = absl::InvalidArgumentError("durable_name is required");
   }

@@ -23,10 +23,10 @@ class SubscriptionService final : public v1::Subscriptions::Service {
   // Each pointer must outlive the service.
   // A consumer group member gone longer than `takeover` has its share
   // taken over by the others.
-  SubscriptionService(EventStore* store, SubscriptionHub* hub,
-                      absl::Duration takeover = absl::Seconds(10),
-                      std::shared_ptr<const Clock> clock =
-                          std::make_shared<SystemClock>())
+  SubscriptionService(
+      EventStore* store, SubscriptionHub* hub,
+      absl::Duration takeover = absl::Seconds(10),
+      std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>())
       : store_(*store),
         hub_(*hub),
         stations_(store),

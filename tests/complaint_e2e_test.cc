@@ -176,8 +176,9 @@ TEST_F(ComplaintEndToEndTest, EachTrackFromIntakeToSignOff) {
   // Internal study: reply by the end of the next working day.
   const std::string study = Receive("13800000002");
   EXPECT_EQ(Track(study, v1::HANDLING_TRACK_INTERNAL_STUDY).reply_due_us(),
-            absl::ToUnixMicros(absl::FromCivil(absl::CivilMinute(2026, 11, 19, 17, 30),
-                                               absl::FixedTimeZone(8 * 3600))));
+            absl::ToUnixMicros(
+                absl::FromCivil(absl::CivilMinute(2026, 11, 19, 17, 30),
+                                absl::FixedTimeZone(8 * 3600))));
   Reply(study);
   Revisit(study, true);
   SignOff(study);
@@ -289,8 +290,9 @@ TEST_F(ComplaintEndToEndTest, ErrorsCarryTheirCodesAndSayWhatWasWrong) {
   reply.set_complaint_id(id);
   s = Call(&C::Reply, reply, "a17", &result);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(s.error_message(), HasSubstr(absl::StrCat("complaint ", id,
-                                                        " is open; cannot reply")));
+  EXPECT_THAT(
+      s.error_message(),
+      HasSubstr(absl::StrCat("complaint ", id, " is open; cannot reply")));
 
   v1::ReceiveComplaint bad;
   bad.set_channel(v1::CHANNEL_PHONE);
@@ -329,11 +331,12 @@ TEST_F(ComplaintEndToEndTest, LedgerctlActsAndShowsTheTimeline) {
     return testing::Run(args);
   };
   testing::ProcessResult received =
-      ctl({"receive", "--agent", "a17", "--channel", "visit", "--customer-phone",
-           "13500000001", "--content", "Mailbox broken", "--kind",
-           "repair-request", "--importance", "general"});
+      ctl({"receive", "--agent", "a17", "--channel", "visit",
+           "--customer-phone", "13500000001", "--content", "Mailbox broken",
+           "--kind", "repair-request", "--importance", "general"});
   ASSERT_EQ(received.exit_code, 0) << received.err;
-  EXPECT_THAT(received.out, HasSubstr("complaint 2026-000001: open, owner a17"));
+  EXPECT_THAT(received.out,
+              HasSubstr("complaint 2026-000001: open, owner a17"));
   ASSERT_EQ(ctl({"choose-track", "2026-000001", "--agent", "a17", "--track",
                  "coordinated"})
                 .exit_code,
@@ -346,17 +349,17 @@ TEST_F(ComplaintEndToEndTest, LedgerctlActsAndShowsTheTimeline) {
   testing::ProcessResult refused =
       ctl({"sign-off", "2026-000001", "--agent", "h1", "--record-complete"});
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_THAT(refused.err, HasSubstr("FAILED_PRECONDITION: complaint "
-                                     "2026-000001 is open; cannot sign it off"));
-  EXPECT_EQ(ctl({"reply", "2026-000001", "--agent", "a17", "--bogus", "x"})
-                .exit_code,
-            2);
+  EXPECT_THAT(refused.err,
+              HasSubstr("FAILED_PRECONDITION: complaint "
+                        "2026-000001 is open; cannot sign it off"));
+  EXPECT_EQ(
+      ctl({"reply", "2026-000001", "--agent", "a17", "--bogus", "x"}).exit_code,
+      2);
 
   testing::ProcessResult shown = ctl({"show", "2026-000001"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_THAT(shown.out, HasSubstr("owner_rule=visit-first-receiver"));
-  EXPECT_THAT(shown.out,
-              HasSubstr("assist_request_due_us=2026-11-18 17:30"));
+  EXPECT_THAT(shown.out, HasSubstr("assist_request_due_us=2026-11-18 17:30"));
   EXPECT_THAT(shown.out, HasSubstr("AssistRequested"));
   EXPECT_THAT(shown.out, HasSubstr("targets=[department:eng]"));
 }
@@ -405,14 +408,14 @@ TEST_F(ComplaintEndToEndTest, QueriesOverGrpcAndLedgerctlShowTheQueues) {
     if (queue.items_size() == 1) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  testing::ProcessResult shown = testing::Run(
-      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "queue",
-       "revisits-due", "--format=csv"});
+  testing::ProcessResult shown =
+      testing::Run({LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "queue",
+                    "revisits-due", "--format=csv"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_THAT(shown.out, HasSubstr(absl::StrCat(",revisit,", id, ",a17,")));
-  testing::ProcessResult analysis = testing::Run(
-      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "analysis",
-       "--month=2026-11"});
+  testing::ProcessResult analysis =
+      testing::Run({LEDGERCTL_PATH, "--target=" + ledgerd_->target(),
+                    "analysis", "--month=2026-11"});
   ASSERT_EQ(analysis.exit_code, 0) << analysis.err;
   EXPECT_THAT(analysis.out, HasSubstr("timely acceptance"));
 }

@@ -228,8 +228,10 @@ TEST_F(LifecycleTest, CustomerContactIsItsOwnMessageAndKeyedByPhone) {
 
 TEST(NormalizePhoneTest, FormattingAndChinasCountryCodeAreIgnored) {
   const std::pair<const char*, const char*> cases[] = {
-      {"13800138000", "13800138000"},   {"+86 138-0013-8000", "13800138000"},
-      {"0086 13800138000", "13800138000"}, {"(010) 6512.3456", "01065123456"},
+      {"13800138000", "13800138000"},
+      {"+86 138-0013-8000", "13800138000"},
+      {"0086 13800138000", "13800138000"},
+      {"(010) 6512.3456", "01065123456"},
       {"+44 20 7946 0018", "442079460018"},
   };
   for (const auto& [in, out] : cases) {
@@ -333,7 +335,8 @@ TEST_F(LifecycleTest, RoutingSuggestionFollowsTheKind) {
         kind == v1::INFO_KIND_MAJOR || kind == v1::INFO_KIND_PUBLIC_SAFETY;
     classify.mutable_classification()->set_importance(
         important ? v1::IMPORTANCE_IMPORTANT : v1::IMPORTANCE_GENERAL);
-    auto classified = EventAt<v1::ComplaintClassified>(Must("a17", classify), 0);
+    auto classified =
+        EventAt<v1::ComplaintClassified>(Must("a17", classify), 0);
     EXPECT_EQ(classified.suggested_routing(), routing)
         << v1::InfoKind_Name(kind);
     EXPECT_EQ(state(id).suggested_routing(), routing);
@@ -352,8 +355,8 @@ TEST_F(LifecycleTest, ImportantCasesAreFlaggedForTheCentreHead) {
   Must("a17", Intake("c-2"));
   auto general = For<v1::Classify>("c-2");
   *general.mutable_classification() = Complaint();
-  EXPECT_FALSE(
-      EventAt<v1::ComplaintClassified>(Must("a17", general), 0).flagged_for_head());
+  EXPECT_FALSE(EventAt<v1::ComplaintClassified>(Must("a17", general), 0)
+                   .flagged_for_head());
 }
 
 TEST_F(LifecycleTest, MajorAndSafetyMattersAreImportantByDefinition) {
@@ -371,8 +374,9 @@ TEST_F(LifecycleTest, CategoryIsForComplaintsOnly) {
   auto classify = For<v1::Classify>("c-1");
   classify.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
   classify.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
-  EXPECT_THAT(Do("a17", classify).status().message(),
-              HasSubstr("classification.category (for a complaint) is required"));
+  EXPECT_THAT(
+      Do("a17", classify).status().message(),
+      HasSubstr("classification.category (for a complaint) is required"));
   classify.mutable_classification()->set_kind(v1::INFO_KIND_INQUIRY);
   classify.mutable_classification()->set_category(
       v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);

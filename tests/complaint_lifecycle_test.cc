@@ -93,17 +93,17 @@ TEST_F(TrackTest, NightIntakeAssistDeadlineIs0930NextWorkingDay) {
   now_ = At(2026, 11, 18, 20, 0);  // Wednesday evening.
   Open("c-1");
   EXPECT_EQ(state("c-1").shift(), v1::SHIFT_NIGHT_DUTY);
-  EXPECT_EQ(Choose("c-1", v1::HANDLING_TRACK_COORDINATED)
-                .assist_request_due_us(),
-            Us(2026, 11, 19, 9, 30));
+  EXPECT_EQ(
+      Choose("c-1", v1::HANDLING_TRACK_COORDINATED).assist_request_due_us(),
+      Us(2026, 11, 19, 9, 30));
 }
 
 TEST_F(TrackTest, NightIntakeAfterMidnightIsDue0930ThatMorning) {
   now_ = At(2026, 11, 19, 1, 30);  // Thursday, small hours.
   Open("c-1");
-  EXPECT_EQ(Choose("c-1", v1::HANDLING_TRACK_COORDINATED)
-                .assist_request_due_us(),
-            Us(2026, 11, 19, 9, 30));
+  EXPECT_EQ(
+      Choose("c-1", v1::HANDLING_TRACK_COORDINATED).assist_request_due_us(),
+      Us(2026, 11, 19, 9, 30));
 }
 
 TEST_F(TrackTest, FridayNightIntakeBeforeLongHolidayIsDueAfterIt) {
@@ -228,8 +228,8 @@ TEST_F(TrackTest, AssistRequestAfterTheCutOffIsMarkedLate) {
   auto request = For<v1::RequestAssist>("c-1");
   *request.add_targets() = Station("s1");
   request.set_request("please check");
-  EXPECT_FALSE(
-      EventAt<v1::AssistRequested>(Must("a17", request), 0).sent_within_deadline());
+  EXPECT_FALSE(EventAt<v1::AssistRequested>(Must("a17", request), 0)
+                   .sent_within_deadline());
   EXPECT_FALSE(state("c-1").assist_requests(0).sent_within_deadline());
 }
 
@@ -248,8 +248,7 @@ TEST_F(TrackTest, AssistTargetsMustBeRegisteredAndDistinct) {
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   auto request = For<v1::RequestAssist>("c-1");
   request.set_request("please check");
-  EXPECT_THAT(Do("a17", request).status().message(),
-              HasSubstr("at least one"));
+  EXPECT_THAT(Do("a17", request).status().message(), HasSubstr("at least one"));
   *request.add_targets() = Station("s9");
   EXPECT_THAT(Do("a17", request).status().message(),
               HasSubstr("station s9 is not registered"));
@@ -456,8 +455,8 @@ TEST_F(TrackTest, ClosedComplaintRefusesEveryActionButTheHeadsReopen) {
   repeat.set_severity(v1::SEVERITY_REPEAT);
   repeat.set_reason("r");
   const absl::Status refused[] = {
-      Do("a17", classify).status(), Do("a17", handover).status(),
-      Do("h1", repeat).status(),    Reply("c-1").status(),
+      Do("a17", classify).status(),  Do("a17", handover).status(),
+      Do("h1", repeat).status(),     Reply("c-1").status(),
       Revisit("c-1", true).status(), SignOff("c-1").status(),
   };
   for (const absl::Status& s : refused) {
@@ -515,7 +514,8 @@ TEST_F(TrackTest, GreenChannelActsFirstAndFlagsPaperworkUntilItArrives) {
   ASSERT_TRUE(Reply("c-1").ok());
   ASSERT_TRUE(Revisit("c-1", true).ok());
   absl::StatusOr<Decision> early = SignOff("c-1");
-  EXPECT_THAT(early.status().message(), HasSubstr("paperwork is still pending"));
+  EXPECT_THAT(early.status().message(),
+              HasSubstr("paperwork is still pending"));
 
   auto paperwork = For<v1::CompletePaperwork>("c-1");
   EXPECT_THAT(Do("a17", paperwork).status().message(),

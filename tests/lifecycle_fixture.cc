@@ -4,7 +4,8 @@
 
 namespace ledger::testing {
 
-LifecycleTest::LifecycleTest() : now_(At(2026, 11, 18, 10, 0)) {  // A Wednesday.
+LifecycleTest::LifecycleTest()
+    : now_(At(2026, 11, 18, 10, 0)) {  // A Wednesday.
   AddAgent("h1", v1::ROLE_CENTRE_HEAD);
   AddAgent("a17", v1::ROLE_AGENT);
   AddAgent("a18", v1::ROLE_AGENT);
@@ -80,7 +81,8 @@ void LifecycleTest::ReceiveAndReply(const std::string& id) {
 
 std::string LifecycleTest::CustomerKeyOf(const v1::ReceiveComplaint& command,
                                          const v1::ComplaintState&) {
-  absl::StatusOr<std::string> phone = NormalizePhone(command.customer().phone());
+  absl::StatusOr<std::string> phone =
+      NormalizePhone(command.customer().phone());
   return phone.ok() ? CustomerRef(*phone) : "";
 }
 
@@ -88,9 +90,8 @@ void LifecycleTest::Commit(const std::string& id, const Decision& decision) {
   v1::ComplaintState& state = states_[id];
   for (v1::Event event : decision) {
     event.set_stream_id(ComplaintStream(id));
-    event.set_revision(state.stage() == v1::STAGE_UNSPECIFIED
-                           ? 0
-                           : state.revision() + 1);
+    event.set_revision(
+        state.stage() == v1::STAGE_UNSPECIFIED ? 0 : state.revision() + 1);
     event.set_position(next_position_++);
     event.set_recorded_time_us(absl::ToUnixMicros(now_));
     absl::Status s = Apply(event, &state);

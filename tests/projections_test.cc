@@ -10,8 +10,8 @@
 #include "gtest/gtest.h"
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
-#include "projections/scorecard_view.h"
 #include "projections/runner.h"
+#include "projections/scorecard_view.h"
 #include "projections/station_view.h"
 #include "services/complaint_app.h"
 #include "tests/test_util.h"
@@ -44,9 +44,9 @@ class ProjectionsTest : public ::testing::Test {
     ComplaintAppOptions app_options;
     app_options.clock = clock_;
     app_ = *ComplaintApp::Create(store_.get(), app_options);
-    for (const auto& [id, role] : {std::pair{"h1", v1::ROLE_CENTRE_HEAD},
-                                   std::pair{"a17", v1::ROLE_AGENT},
-                                   std::pair{"a18", v1::ROLE_AGENT}}) {
+    for (const auto& [id, role] :
+         {std::pair{"h1", v1::ROLE_CENTRE_HEAD},
+          std::pair{"a17", v1::ROLE_AGENT}, std::pair{"a18", v1::ROLE_AGENT}}) {
       v1::RegisterAgent agent;
       agent.mutable_agent()->set_agent_id(id);
       agent.mutable_agent()->set_display_name(id);
@@ -120,8 +120,8 @@ class ProjectionsTest : public ::testing::Test {
   std::vector<std::string> Queue(v1::GetQueueRequest request, int64_t now_us) {
     std::vector<std::string> out;
     runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30));
-    absl::Status s = runner_->Read(
-        QueueView::kName, [&](const View& view, uint64_t) {
+    absl::Status s =
+        runner_->Read(QueueView::kName, [&](const View& view, uint64_t) {
           auto r = static_cast<const QueueView&>(view).Query(request, now_us);
           if (!r.ok()) return r.status();
           for (const auto& item : r->items()) {
@@ -164,27 +164,27 @@ class ProjectionsTest : public ::testing::Test {
 TEST_F(ProjectionsTest, QueuesOfAHandBuiltSetOfCases) {
   runner_ = NewRunner();
   // Wednesday 2026-11-18 10:00.
-  const std::string coordinated = Receive();                 // 000001
+  const std::string coordinated = Receive();  // 000001
   Track(coordinated, v1::HANDLING_TRACK_COORDINATED);
   v1::RequestAssist assist;
   assist.set_complaint_id(coordinated);
   assist.add_targets()->set_station_id("s1");
   assist.set_request("check");
   Do(assist, "a17");
-  const std::string replied = Receive();                     // 000002
+  const std::string replied = Receive();  // 000002
   Track(replied, v1::HANDLING_TRACK_ON_THE_SPOT);
   Reply(replied);
-  const std::string revisited = Receive();                   // 000003
+  const std::string revisited = Receive();  // 000003
   Track(revisited, v1::HANDLING_TRACK_ON_THE_SPOT);
   Reply(revisited);
   Revisit(revisited);
-  const std::string green = Receive(/*green=*/true);         // 000004
-  const std::string escalated = Receive();                   // 000005
+  const std::string green = Receive(/*green=*/true);  // 000004
+  const std::string escalated = Receive();            // 000005
   v1::EscalateToGm escalate;
   escalate.set_complaint_id(escalated);
   escalate.set_proposal("refund");
   Do(escalate, "h1");
-  const std::string closed = Receive();                      // 000006
+  const std::string closed = Receive();  // 000006
   Track(closed, v1::HANDLING_TRACK_ON_THE_SPOT);
   Reply(closed);
   Revisit(closed);
@@ -217,8 +217,8 @@ TEST_F(ProjectionsTest, QueuesOfAHandBuiltSetOfCases) {
   auto assists = Kind(v1::QUEUE_KIND_ASSISTS_PENDING);
   assists.set_station_id("s1");
   EXPECT_THAT(Queue(assists, now),
-              ElementsAre(absl::StrCat(coordinated, ":assist A1 from station:s1@",
-                                       friday_close)));
+              ElementsAre(absl::StrCat(
+                  coordinated, ":assist A1 from station:s1@", friday_close)));
   // Overdue is a question about a moment: Friday 18:00 everything dated
   // Thursday and Friday is late.
   EXPECT_THAT(
@@ -277,8 +277,8 @@ TEST_F(ProjectionsTest, AsOfAnswersFromThePastAndLeavesTheLiveViewAlone) {
   ASSERT_TRUE(answered.ok());
   std::vector<std::string> past_items;
   for (const auto& item : answered->items()) {
-    past_items.push_back(absl::StrCat(item.complaint_id(), ":",
-                                      item.due_what(), "@", item.due_us()));
+    past_items.push_back(absl::StrCat(item.complaint_id(), ":", item.due_what(),
+                                      "@", item.due_us()));
   }
   EXPECT_EQ(past_items, before);
   // The live view has moved on: a is waiting for its revisit, b is new.
@@ -295,7 +295,8 @@ TEST_F(ProjectionsTest, StationTableOfAHandBuiltMonth) {
     station.mutable_station()->set_name(absl::StrCat("Station ", id));
     Do(station, "h1");
   }
-  for (const auto& [id, copies] : {std::pair{"s1", 20000}, std::pair{"s2", 10000}}) {
+  for (const auto& [id, copies] :
+       {std::pair{"s1", 20000}, std::pair{"s2", 10000}}) {
     v1::RecordStationVolume volume;
     volume.mutable_volume()->set_station_id(id);
     volume.mutable_volume()->mutable_month()->set_year(2026);
@@ -307,7 +308,8 @@ TEST_F(ProjectionsTest, StationTableOfAHandBuiltMonth) {
   schedule.mutable_schedule()->mutable_effective_from()->set_year(2026);
   schedule.mutable_schedule()->mutable_effective_from()->set_month(11);
   for (const auto& [severity, fen] :
-       {std::pair{v1::SEVERITY_REPEAT, 20000}, std::pair{v1::SEVERITY_MALICIOUS, 50000}}) {
+       {std::pair{v1::SEVERITY_REPEAT, 20000},
+        std::pair{v1::SEVERITY_MALICIOUS, 50000}}) {
     v1::PenaltyRate* rate = schedule.mutable_schedule()->add_rates();
     rate->set_severity(severity);
     rate->mutable_amount_per_complaint()->set_currency_code("CNY");
@@ -349,27 +351,34 @@ TEST_F(ProjectionsTest, StationTableOfAHandBuiltMonth) {
   using v1::COMPLAINT_CATEGORY_TRANSACTION_PROCESS;
   using v1::INFO_KIND_COMPLAINT;
   // Wednesday 18 November.
-  complaint("s1", "13500000001", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
-  complaint("s1", "13500000002", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_ATTITUDE);
+  complaint("s1", "13500000001", INFO_KIND_COMPLAINT,
+            COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  complaint("s1", "13500000002", INFO_KIND_COMPLAINT,
+            COMPLAINT_CATEGORY_SERVICE_ATTITUDE);
   // The first customer again: a repeat at intake (200.00 charged).
-  complaint("s1", "13500000001", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  complaint("s1", "13500000001", INFO_KIND_COMPLAINT,
+            COMPLAINT_CATEGORY_SERVICE_QUALITY);
   // An inquiry, and a complaint without a station: not in the table.
   complaint("s1", "13500000003", v1::INFO_KIND_INQUIRY,
             v1::COMPLAINT_CATEGORY_UNSPECIFIED);
-  complaint("", "13500000004", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  complaint("", "13500000004", INFO_KIND_COMPLAINT,
+            COMPLAINT_CATEGORY_SERVICE_QUALITY);
   // Malicious at s2 (500.00 charged).
-  const std::string bad =
-      complaint("s2", "13500000005", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_PRODUCT_QUALITY);
+  const std::string bad = complaint("s2", "13500000005", INFO_KIND_COMPLAINT,
+                                    COMPLAINT_CATEGORY_PRODUCT_QUALITY);
   raise(bad, v1::SEVERITY_REPEAT);
   raise(bad, v1::SEVERITY_MALICIOUS);
-  complaint("s3", "13500000006", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  complaint("s3", "13500000006", INFO_KIND_COMPLAINT,
+            COMPLAINT_CATEGORY_SERVICE_QUALITY);
   // Saturday 21 November, in the special period: a repeat shown, not charged.
   clock_->Set(Shanghai(2026, 11, 21, 10, 0));
-  const std::string special_case = complaint(
-      "s2", "13500000007", INFO_KIND_COMPLAINT, COMPLAINT_CATEGORY_TRANSACTION_PROCESS);
+  const std::string special_case =
+      complaint("s2", "13500000007", INFO_KIND_COMPLAINT,
+                COMPLAINT_CATEGORY_TRANSACTION_PROCESS);
   raise(special_case, v1::SEVERITY_REPEAT);
 
-  ASSERT_TRUE(runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+  ASSERT_TRUE(
+      runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
   v1::GetStationTableResponse table;
   v1::YearMonth november;
   november.set_year(2026);
@@ -377,7 +386,8 @@ TEST_F(ProjectionsTest, StationTableOfAHandBuiltMonth) {
   ASSERT_TRUE(runner_
                   ->Read(StationView::kName,
                          [&](const View& view, uint64_t) {
-                           auto t = static_cast<const StationView&>(view).Table(november);
+                           auto t = static_cast<const StationView&>(view).Table(
+                               november);
                            if (!t.ok()) return t.status();
                            table = *t;
                            return absl::OkStatus();
@@ -427,19 +437,22 @@ TEST_F(ProjectionsTest, StationTableOfAHandBuiltMonth) {
   // The same table from a restart (rows and checkpoint) and from a replay.
   runner_->Stop();
   runner_ = NewRunner();
-  auto replayed = runner_->AsOf(StationView::kName, store_->log_head().position_last);
+  auto replayed =
+      runner_->AsOf(StationView::kName, store_->log_head().position_last);
   ASSERT_TRUE(replayed.ok());
   auto again = static_cast<const StationView&>(**replayed).Table(november);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->SerializeAsString(), table.SerializeAsString());
-  ASSERT_TRUE(runner_
-                  ->Read(StationView::kName,
-                         [&](const View& view, uint64_t) {
-                           auto t = static_cast<const StationView&>(view).Table(november);
-                           EXPECT_EQ(t->SerializeAsString(), table.SerializeAsString());
-                           return absl::OkStatus();
-                         })
-                  .ok());
+  ASSERT_TRUE(
+      runner_
+          ->Read(StationView::kName,
+                 [&](const View& view, uint64_t) {
+                   auto t =
+                       static_cast<const StationView&>(view).Table(november);
+                   EXPECT_EQ(t->SerializeAsString(), table.SerializeAsString());
+                   return absl::OkStatus();
+                 })
+          .ok());
   v1::YearMonth december = november;
   december.set_month(12);
   auto empty = static_cast<const StationView&>(**replayed).Table(december);
@@ -479,15 +492,18 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   sign.set_complaint_id(a);
   sign.set_record_complete(true);
   Do(sign, "h1");
-  revisit(a, v1::SATISFACTION_SATISFIED, true, v1::REVISIT_KIND_MONTH_END_SECOND);
+  revisit(a, v1::SATISFACTION_SATISFIED, true,
+          v1::REVISIT_KIND_MONTH_END_SECOND);
   const std::string b = receive("13600000002", v1::INFO_KIND_COMPLAINT,
                                 v1::COMPLAINT_CATEGORY_SERVICE_ATTITUDE);
   const std::string c = receive("13600000003", v1::INFO_KIND_REPAIR_REQUEST,
                                 v1::COMPLAINT_CATEGORY_UNSPECIFIED);
   Track(c, v1::HANDLING_TRACK_COORDINATED);
-  receive("13600000004", v1::INFO_KIND_INQUIRY, v1::COMPLAINT_CATEGORY_UNSPECIFIED);
-  const std::string e = receive("13600000001", v1::INFO_KIND_COMPLAINT,
-                                v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);  // Repeat.
+  receive("13600000004", v1::INFO_KIND_INQUIRY,
+          v1::COMPLAINT_CATEGORY_UNSPECIFIED);
+  const std::string e =
+      receive("13600000001", v1::INFO_KIND_COMPLAINT,
+              v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);  // Repeat.
   Track(e, v1::HANDLING_TRACK_ON_THE_SPOT);
   // Wednesday 18:00: c's assist request, after the 17:30 cut-off.
   clock_->Set(Shanghai(2026, 11, 18, 18, 0));
@@ -502,7 +518,8 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   Reply(b);
   revisit(b, v1::SATISFACTION_VERY_DISSATISFIED, false, v1::REVISIT_KIND_FIRST);
 
-  ASSERT_TRUE(runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+  ASSERT_TRUE(
+      runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
   v1::YearMonth november;
   november.set_year(2026);
   november.set_month(11);
@@ -510,8 +527,9 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   ASSERT_TRUE(runner_
                   ->Read(AnalysisView::kName,
                          [&](const View& view, uint64_t) {
-                           auto r = static_cast<const AnalysisView&>(view).Analysis(
-                               november);
+                           auto r =
+                               static_cast<const AnalysisView&>(view).Analysis(
+                                   november);
                            if (!r.ok()) return r.status();
                            analysis = *r;
                            return absl::OkStatus();
@@ -521,7 +539,8 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   EXPECT_EQ(m.cases(), 5);
   auto counts = [](const auto& list) {
     std::vector<std::string> out;
-    for (const auto& c : list) out.push_back(absl::StrCat(c.key(), "=", c.count()));
+    for (const auto& c : list)
+      out.push_back(absl::StrCat(c.key(), "=", c.count()));
     return out;
   };
   EXPECT_THAT(counts(m.by_kind()),
@@ -534,7 +553,9 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   auto fraction = [&kpi](const std::string& name) {
     const v1::Kpi& k = kpi[name];
     return absl::StrCat(k.numerator(), "/", k.denominator(),
-                        k.no_data() ? " n/a" : k.pass() ? " pass" : " FAIL");
+                        k.no_data() ? " n/a"
+                        : k.pass()  ? " pass"
+                                    : " FAIL");
   };
   EXPECT_EQ(fraction("timely acceptance"), "3/5 FAIL");  // b late, d never.
   EXPECT_EQ(fraction("resolution"), "1/5 FAIL");
@@ -555,16 +576,17 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   // (late), revisited a (on time, very satisfied) and b (on time, very
   // dissatisfied); the month-end revisit does not count.
   v1::AgentScorecard card;
-  ASSERT_TRUE(runner_
-                  ->Read(ScorecardView::kName,
-                         [&](const View& view, uint64_t) {
-                           auto r = static_cast<const ScorecardView&>(view)
-                                        .Scorecard("a17", november);
-                           if (!r.ok()) return r.status();
-                           card = *r;
-                           return absl::OkStatus();
-                         })
-                  .ok());
+  ASSERT_TRUE(
+      runner_
+          ->Read(ScorecardView::kName,
+                 [&](const View& view, uint64_t) {
+                   auto r = static_cast<const ScorecardView&>(view).Scorecard(
+                       "a17", november);
+                   if (!r.ok()) return r.status();
+                   card = *r;
+                   return absl::OkStatus();
+                 })
+          .ok());
   EXPECT_EQ(card.cases_owned(), 5);
   EXPECT_EQ(card.repeat_cases(), 1);
   EXPECT_EQ(card.replies(), 2);
@@ -577,7 +599,8 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   // A restart and an as-of replay give the same analysis.
   runner_->Stop();
   runner_ = NewRunner();
-  auto replayed = runner_->AsOf(AnalysisView::kName, store_->log_head().position_last);
+  auto replayed =
+      runner_->AsOf(AnalysisView::kName, store_->log_head().position_last);
   ASSERT_TRUE(replayed.ok());
   EXPECT_EQ(static_cast<const AnalysisView&>(**replayed)
                 .Analysis(november)

@@ -263,7 +263,8 @@ TEST_F(ConsumerGroupTest, MembersSplitComplaintsAndTakeOverAKilledOnesShare) {
   std::vector<Member*> alive = {m0.get(), m1.get()};
   ASSERT_TRUE(WaitForAll(alive, head + 1, new_head))
       << "m2's share was not taken over";
-  std::map<std::string, std::string> after = CheckSplit(alive, head + 1, new_head);
+  std::map<std::string, std::string> after =
+      CheckSplit(alive, head + 1, new_head);
   int moved = 0;
   for (const std::string& id : ids) {
     const std::string stream = "complaint-" + id;
@@ -278,20 +279,23 @@ TEST_F(ConsumerGroupTest, LedgerctlTailPrintsTheFilteredLogUpToItsEnd) {
   const std::string first = Receive(1);
   Receive(2);
   ChooseTrack(first);
-  testing::ProcessResult all = testing::Run(
-      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail", "--format=json"});
+  testing::ProcessResult all =
+      testing::Run({LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail",
+                    "--format=json"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
-  std::vector<std::string> lines = absl::StrSplit(all.out, '\n', absl::SkipEmpty());
+  std::vector<std::string> lines =
+      absl::StrSplit(all.out, '\n', absl::SkipEmpty());
   EXPECT_EQ(lines.size(), LogHead());
-  testing::ProcessResult tracks = testing::Run(
-      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail",
-       "--type=HandlingTrackChosen", "--format=json"});
+  testing::ProcessResult tracks =
+      testing::Run({LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail",
+                    "--type=HandlingTrackChosen", "--format=json"});
   ASSERT_EQ(tracks.exit_code, 0) << tracks.err;
   lines = absl::StrSplit(tracks.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_THAT(lines[0], ::testing::HasSubstr("complaint-" + first));
-  testing::ProcessResult bad = testing::Run(
-      {LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail", "--type=Nope"});
+  testing::ProcessResult bad =
+      testing::Run({LEDGERCTL_PATH, "--target=" + ledgerd_->target(), "tail",
+                    "--type=Nope"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, ::testing::HasSubstr("INVALID_ARGUMENT"));
 }

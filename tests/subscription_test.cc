@@ -122,7 +122,8 @@ TEST_F(SubscriptionTest, CatchUpThenLiveRaceDeliversEveryPositionOnceInOrder) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < kAppendsPerWriter; ++i) {
         started = 1;
-        ASSERT_TRUE(store_->Append(Request(absl::StrCat("s-", w, "-", i % 7), 2)).ok());
+        ASSERT_TRUE(
+            store_->Append(Request(absl::StrCat("s-", w, "-", i % 7), 2)).ok());
       }
     });
   }
@@ -154,14 +155,14 @@ TEST_F(SubscriptionTest, CatchUpThenLiveRaceDeliversEveryPositionOnceInOrder) {
 TEST_F(SubscriptionTest, FiltersMatchStreamPrefixTypeAndStation) {
   Receive("complaint-1", "s1");
   Receive("complaint-2", "s2");
-  Append("complaint-1", EventTypeOf<v1::Replied>());       // 3
-  Append("complaint-2", EventTypeOf<v1::Replied>());       // 4
-  Append("ref-org", EventTypeOf<v1::AgentRegistered>());   // 5
+  Append("complaint-1", EventTypeOf<v1::Replied>());      // 3
+  Append("complaint-2", EventTypeOf<v1::Replied>());      // 4
+  Append("ref-org", EventTypeOf<v1::AgentRegistered>());  // 5
   v1::AssistRequested assist;
   assist.add_targets()->set_station_id("s1");
   Append("complaint-2", EventTypeOf<v1::AssistRequested>(),
-         assist.SerializeAsString());                      // 6
-  Append("complaint-3", EventTypeOf<v1::Replied>());       // 7: no intake
+         assist.SerializeAsString());                 // 6
+  Append("complaint-3", EventTypeOf<v1::Replied>());  // 7: no intake
 
   struct Case {
     const char* name;
@@ -175,8 +176,8 @@ TEST_F(SubscriptionTest, FiltersMatchStreamPrefixTypeAndStation) {
   cases[1].filter.set_stream_id("complaint-2");
   cases[2] = {"type Replied (short name)", {}, {3, 4, 7}};
   cases[2].filter.add_event_types("Replied");
-  cases[3] = {"station s1: its complaint and assist requests to it", {},
-              {1, 3, 6}};
+  cases[3] = {
+      "station s1: its complaint and assist requests to it", {}, {1, 3, 6}};
   cases[3].filter.set_station_id("s1");
   cases[4] = {"station s2 and type Replied", {}, {4}};
   cases[4].filter.set_station_id("s2");
@@ -212,11 +213,19 @@ TEST_F(SubscriptionTest, HundredConcurrentSubscribersWithMixedFilters) {
   std::vector<SubscriptionOptions> options(kSubscribers);
   for (int i = 0; i < kSubscribers; ++i) {
     switch (i % 5) {
-      case 0: break;  // Everything.
-      case 1: options[i].filter.set_stream_prefix("ref-"); break;
-      case 2: options[i].filter.add_event_types("Replied"); break;
-      case 3: options[i].filter.set_station_id(absl::StrCat("s", i % 3)); break;
-      case 4: options[i].filter.set_stream_id(absl::StrCat("complaint-", i % 40));
+      case 0:
+        break;  // Everything.
+      case 1:
+        options[i].filter.set_stream_prefix("ref-");
+        break;
+      case 2:
+        options[i].filter.add_event_types("Replied");
+        break;
+      case 3:
+        options[i].filter.set_station_id(absl::StrCat("s", i % 3));
+        break;
+      case 4:
+        options[i].filter.set_stream_id(absl::StrCat("complaint-", i % 40));
     }
   }
   constexpr uint64_t kTotal = 1200;  // Positions, once the writer is done.
@@ -239,7 +248,8 @@ TEST_F(SubscriptionTest, HundredConcurrentSubscribersWithMixedFilters) {
     for (const v1::Event& e : *log) {
       const bool complaint = e.stream_id().rfind("complaint-", 0) == 0;
       bool match = true;
-      if (!f.stream_prefix().empty()) match = e.stream_id().rfind("ref-", 0) == 0;
+      if (!f.stream_prefix().empty())
+        match = e.stream_id().rfind("ref-", 0) == 0;
       if (!f.event_types().empty()) match = Is<v1::Replied>(e);
       if (!f.station_id().empty()) {
         match = complaint && station_of[e.stream_id()] == f.station_id();
@@ -256,8 +266,8 @@ TEST_F(SubscriptionTest, BadFilterIsInvalidArgument) {
   SubscriptionOptions options;
   options.filter.add_event_types("NoSuchEvent");
   Subscription subscription(store_.get(), hub_.get(), stations_.get(), options);
-  absl::Status s = subscription.Run([](const auto&) { return true; },
-                                    [] { return true; });
+  absl::Status s =
+      subscription.Run([](const auto&) { return true; }, [] { return true; });
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), ::testing::HasSubstr("NoSuchEvent"));
 }
@@ -315,34 +325,34 @@ TEST_F(SubscriptionTest, StalledSubscriberNeverBlocksWritersAndLosesNothing) {
   std::thread subscriber([&] {
     Subscription subscription(store_.get(), hub_.get(), stations_.get(),
                               options);
-    ASSERT_TRUE(subscription
-                    .Run(
-                        [&](const v1::SubscribeResponse& r) {
-                          if (r.has_caught_up() && stalled.exchange(false)) {
-                            // Live now: stop reading until the writers are
-                            // done, far past the 64-event buffer.
-                            writer = std::thread([&] {
-                              std::vector<std::thread> w;
-                              for (int t = 0; t < 4; ++t) {
-                                w.emplace_back([&, t] {
-                                  for (int i = 0; i < 2000; ++i) {
-                                    Append(absl::StrCat("w", t), "test.Happened");
-                                  }
-                                });
-                              }
-                              for (auto& x : w) x.join();
-                              writers_done.Notify();
-                            });
-                            writers_done.WaitForNotification();
+    ASSERT_TRUE(
+        subscription
+            .Run(
+                [&](const v1::SubscribeResponse& r) {
+                  if (r.has_caught_up() && stalled.exchange(false)) {
+                    // Live now: stop reading until the writers are
+                    // done, far past the 64-event buffer.
+                    writer = std::thread([&] {
+                      std::vector<std::thread> w;
+                      for (int t = 0; t < 4; ++t) {
+                        w.emplace_back([&, t] {
+                          for (int i = 0; i < 2000; ++i) {
+                            Append(absl::StrCat("w", t), "test.Happened");
                           }
-                          if (r.has_event()) {
-                            got.positions.push_back(r.event().position());
-                          }
-                          return got.positions.empty() ||
-                                 got.positions.back() < kTotal;
-                        },
-                        [] { return false; })
-                    .ok());
+                        });
+                      }
+                      for (auto& x : w) x.join();
+                      writers_done.Notify();
+                    });
+                    writers_done.WaitForNotification();
+                  }
+                  if (r.has_event()) {
+                    got.positions.push_back(r.event().position());
+                  }
+                  return got.positions.empty() || got.positions.back() < kTotal;
+                },
+                [] { return false; })
+            .ok());
   });
   subscriber.join();
   writer.join();
@@ -358,7 +368,8 @@ TEST_F(SubscriptionTest, OverTheSubscriberLimitIsResourceExhausted) {
   auto b = hub_->Join();
   ASSERT_TRUE(a.ok() && b.ok());
   Subscription third(store_.get(), hub_.get(), stations_.get(), {});
-  absl::Status s = third.Run([](const auto&) { return true; }, [] { return true; });
+  absl::Status s =
+      third.Run([](const auto&) { return true; }, [] { return true; });
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   a->reset();
   EXPECT_TRUE(hub_->Join().ok());

@@ -23,8 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/store/event_store.h"
-#include "ledger/subscribe/subscription.h"
 #include "ledger/store/limits.h"
+#include "ledger/subscribe/subscription.h"
 
 ABSL_FLAG(int, appenders, 8, "concurrent appender threads");
 ABSL_FLAG(int, inflight, 16,
@@ -232,14 +232,15 @@ class Subscribers {
               // Every 8th event: reading the clock for each would be the
               // benchmark's own cost, not the subscription's.
               if (r.has_event() && (n++ & 7) == 0) {
-                lags.push_back(static_cast<uint32_t>(
-                    absl::ToUnixMicros(absl::Now()) -
-                    r.event().recorded_time_us()));
+                lags.push_back(
+                    static_cast<uint32_t>(absl::ToUnixMicros(absl::Now()) -
+                                          r.event().recorded_time_us()));
               }
               return true;
             },
             [this] { return stop_.load(); });
-        if (!s.ok()) std::fprintf(stderr, "subscriber: %s\n", s.ToString().c_str());
+        if (!s.ok())
+          std::fprintf(stderr, "subscriber: %s\n", s.ToString().c_str());
         deliveries_ += n;
       });
     }
@@ -339,8 +340,7 @@ int Main() {
           "%d live subscribers: %lu deliveries (%.2f per subscriber per "
           "event), commit-to-delivery lag p50 %u us, p99 %u us\n",
           n_subscribers, deliveries,
-          static_cast<double>(deliveries) /
-              static_cast<double>(n_subscribers) /
+          static_cast<double>(deliveries) / static_cast<double>(n_subscribers) /
               static_cast<double>(std::max<uint64_t>(appends.events, 1)),
           Percentile(lags, 0.50), Percentile(lags, 0.99));
     }

@@ -42,8 +42,8 @@ absl::Status Agent(ComplaintApp& app, const std::string& id,
 }
 
 absl::Status Reference(ComplaintApp& app, absl::Time now) {
-  RETURN_IF_ERROR(Agent(app, kHead, "Zhang Wei (centre head)",
-                        v1::ROLE_CENTRE_HEAD));
+  RETURN_IF_ERROR(
+      Agent(app, kHead, "Zhang Wei (centre head)", v1::ROLE_CENTRE_HEAD));
   RETURN_IF_ERROR(Agent(app, "a17", "Li Na", v1::ROLE_AGENT));
   RETURN_IF_ERROR(Agent(app, "a18", "Wang Fang", v1::ROLE_AGENT));
   RETURN_IF_ERROR(Agent(app, "c1", "Chen Jie (clerk)", v1::ROLE_CLERK));
@@ -65,7 +65,8 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
     v1::RegisterStation station;
     station.mutable_station()->set_station_id(id);
     station.mutable_station()->set_name(name);
-    RETURN_IF_ERROR(Do(app, station, kHead, absl::StrCat("station-", id)).status());
+    RETURN_IF_ERROR(
+        Do(app, station, kHead, absl::StrCat("station-", id)).status());
     v1::RecordStationVolume volume;
     volume.mutable_volume()->set_station_id(id);
     volume.mutable_volume()->mutable_month()->set_year(
@@ -73,7 +74,8 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
     volume.mutable_volume()->mutable_month()->set_month(month.month());
     volume.mutable_volume()->set_copies(copies);
     copies -= 30000;
-    RETURN_IF_ERROR(Do(app, volume, kHead, absl::StrCat("volume-", id)).status());
+    RETURN_IF_ERROR(
+        Do(app, volume, kHead, absl::StrCat("volume-", id)).status());
   }
   v1::PublishPenaltySchedule schedule;
   schedule.mutable_schedule()->mutable_effective_from()->set_year(
@@ -81,7 +83,8 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
   schedule.mutable_schedule()->mutable_effective_from()->set_month(
       month.month());
   for (const auto& [severity, yuan] :
-       {std::pair{v1::SEVERITY_REPEAT, 200}, std::pair{v1::SEVERITY_MALICIOUS, 500}}) {
+       {std::pair{v1::SEVERITY_REPEAT, 200},
+        std::pair{v1::SEVERITY_MALICIOUS, 500}}) {
     v1::PenaltyRate* rate = schedule.mutable_schedule()->add_rates();
     rate->set_severity(severity);
     rate->mutable_amount_per_complaint()->set_currency_code("CNY");
@@ -90,8 +93,9 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
   return Do(app, schedule, kHead, "penalties").status();
 }
 
-v1::ReceiveComplaint Intake(const std::string& phone, const std::string& content,
-                            v1::InfoKind kind, const std::string& station) {
+v1::ReceiveComplaint Intake(const std::string& phone,
+                            const std::string& content, v1::InfoKind kind,
+                            const std::string& station) {
   v1::ReceiveComplaint c;
   c.set_channel(v1::CHANNEL_PHONE);
   c.mutable_customer()->set_name("Customer " + phone.substr(phone.size() - 4));
@@ -117,8 +121,9 @@ Command On(const std::string& id) {
 absl::Status Complaints(ComplaintApp& app) {
   // 1. Open, coordinated, an assist request out to a station.
   ASSIGN_OR_RETURN(v1::ComplaintState s,
-                   Do(app, Intake("13800138001", "Paper wet three days running.",
-                                  v1::INFO_KIND_COMPLAINT, "s1"),
+                   Do(app,
+                      Intake("13800138001", "Paper wet three days running.",
+                             v1::INFO_KIND_COMPLAINT, "s1"),
                       "a17", "c1-receive"));
   const std::string first = s.complaint_id();
   auto track = On<v1::ChooseTrack>(first);
@@ -130,8 +135,9 @@ absl::Status Complaints(ComplaintApp& app) {
   RETURN_IF_ERROR(Do(app, dispatch, "a17", "c1-dispatch").status());
 
   // 2. Replied, waiting for the revisit.
-  ASSIGN_OR_RETURN(s, Do(app, Intake("13900139002", "Wrong newspaper delivered.",
-                                     v1::INFO_KIND_COMPLAINT, "s2"),
+  ASSIGN_OR_RETURN(s, Do(app,
+                         Intake("13900139002", "Wrong newspaper delivered.",
+                                v1::INFO_KIND_COMPLAINT, "s2"),
                          "a18", "c2-receive"));
   const std::string second = s.complaint_id();
   track = On<v1::ChooseTrack>(second);
@@ -143,8 +149,9 @@ absl::Status Complaints(ComplaintApp& app) {
   RETURN_IF_ERROR(Do(app, reply, "a18", "c2-reply").status());
 
   // 3. Closed: answered on the spot, revisited, signed off.
-  ASSIGN_OR_RETURN(s, Do(app, Intake("13700137003", "When does my subscription end?",
-                                     v1::INFO_KIND_INQUIRY, ""),
+  ASSIGN_OR_RETURN(s, Do(app,
+                         Intake("13700137003", "When does my subscription end?",
+                                v1::INFO_KIND_INQUIRY, ""),
                          "a17", "c3-receive"));
   const std::string third = s.complaint_id();
   track = On<v1::ChooseTrack>(third);
@@ -164,8 +171,9 @@ absl::Status Complaints(ComplaintApp& app) {
   RETURN_IF_ERROR(Do(app, sign, kHead, "c3-sign").status());
 
   // 4. Green channel: handled first, paperwork pending.
-  v1::ReceiveComplaint urgent = Intake("13600136004", "Water leaking into the mailbox room.",
-                                       v1::INFO_KIND_REPAIR_REQUEST, "s3");
+  v1::ReceiveComplaint urgent =
+      Intake("13600136004", "Water leaking into the mailbox room.",
+             v1::INFO_KIND_REPAIR_REQUEST, "s3");
   urgent.clear_classification();
   urgent.set_green_channel(true);
   ASSIGN_OR_RETURN(s, Do(app, urgent, "a17", "c4-receive"));
@@ -175,16 +183,18 @@ absl::Status Complaints(ComplaintApp& app) {
   RETURN_IF_ERROR(Do(app, reply, "a17", "c4-reply").status());
 
   // 5. Escalated to the general manager, waiting for the decision.
-  ASSIGN_OR_RETURN(s, Do(app, Intake("13500135005", "Demands a year's refund.",
-                                     v1::INFO_KIND_COMPLAINT, "s1"),
+  ASSIGN_OR_RETURN(s, Do(app,
+                         Intake("13500135005", "Demands a year's refund.",
+                                v1::INFO_KIND_COMPLAINT, "s1"),
                          "a18", "c5-receive"));
   auto escalate = On<v1::EscalateToGm>(s.complaint_id());
   escalate.set_proposal("Refund one quarter, apologise in writing.");
   RETURN_IF_ERROR(Do(app, escalate, kHead, "c5-escalate").status());
 
   // 6. The first customer again, same category: a repeat at intake.
-  return Do(app, Intake("138 0013 8001", "Wet again today.",
-                        v1::INFO_KIND_COMPLAINT, "s1"),
+  return Do(app,
+            Intake("138 0013 8001", "Wet again today.", v1::INFO_KIND_COMPLAINT,
+                   "s1"),
             "a18", "c6-receive")
       .status();
 }
@@ -193,7 +203,8 @@ int Main() {
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
   auto store = EventStore::Open(dir);
   if (!store.ok()) {
-    std::fprintf(stderr, "ledger_seed: %s\n", store.status().ToString().c_str());
+    std::fprintf(stderr, "ledger_seed: %s\n",
+                 store.status().ToString().c_str());
     return 1;
   }
   auto agents = (*store)->Head(kOrgStream);
@@ -209,10 +220,10 @@ int Main() {
     std::fprintf(stderr, "ledger_seed: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::printf("ledger_seed: a call centre and 6 complaints in %s (%llu events)\n",
-              dir.c_str(),
-              static_cast<unsigned long long>(
-                  (*store)->log_head().position_last));
+  std::printf(
+      "ledger_seed: a call centre and 6 complaints in %s (%llu events)\n",
+      dir.c_str(),
+      static_cast<unsigned long long>((*store)->log_head().position_last));
   return 0;
 }
 

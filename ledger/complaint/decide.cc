@@ -42,9 +42,8 @@ Decision One(const Payload& payload, const DecideContext& context) {
   return std::move(out).Done();
 }
 
-v1::SeverityRaised Raise(v1::Severity from, v1::Severity to,
-                         std::string reason, bool automatic,
-                         const DecideContext& context) {
+v1::SeverityRaised Raise(v1::Severity from, v1::Severity to, std::string reason,
+                         bool automatic, const DecideContext& context) {
   v1::SeverityRaised raised;
   raised.set_previous_severity(from);
   raised.set_severity(to);
@@ -67,11 +66,12 @@ absl::Status WrongState(const v1::ComplaintState& state,
 
 absl::Status RequireActiveAgent(const DecideContext& context) {
   if (context.actor.empty()) {
-    return absl::PermissionDeniedError("no actor: every command names its agent");
+    return absl::PermissionDeniedError(
+        "no actor: every command names its agent");
   }
   if (!context.reference->IsActiveAgent(context.actor)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        context.actor, " is not a registered, active agent"));
+    return absl::PermissionDeniedError(
+        absl::StrCat(context.actor, " is not a registered, active agent"));
   }
   return absl::OkStatus();
 }
@@ -95,10 +95,10 @@ absl::Status RequireOwnerOrHead(const DecideContext& context,
   if (context.actor == state.owner_agent_id() || IsHead(context)) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "only the owner (", state.owner_agent_id(), ") or a centre head may ",
-      action, " (complaint ", state.complaint_id(), "); ", context.actor,
-      " is neither"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("only the owner (", state.owner_agent_id(),
+                   ") or a centre head may ", action, " (complaint ",
+                   state.complaint_id(), "); ", context.actor, " is neither"));
 }
 
 // Everything but intake: the complaint exists, the actor is an agent, the
@@ -131,9 +131,9 @@ absl::StatusOr<const BusinessCalendar*> Calendar(const DecideContext& context,
                                                  absl::string_view action) {
   const BusinessCalendar* calendar = context.reference->calendar();
   if (calendar == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no working-day calendar has been published; cannot ", action,
-        " (deadlines need one)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no working-day calendar has been published; cannot ",
+                     action, " (deadlines need one)"));
   }
   return calendar;
 }
@@ -202,8 +202,8 @@ v1::RoutingTarget RoutingFor(v1::InfoKind kind) {
 absl::Status CheckClassification(const v1::Classification& c) {
   RETURN_IF_ERROR(CheckEnumSet("classification.kind", c.kind()));
   if (c.kind() == v1::INFO_KIND_COMPLAINT) {
-    RETURN_IF_ERROR(
-        CheckEnumSet("classification.category (for a complaint)", c.category()));
+    RETURN_IF_ERROR(CheckEnumSet("classification.category (for a complaint)",
+                                 c.category()));
   } else if (c.category() != v1::COMPLAINT_CATEGORY_UNSPECIFIED) {
     return absl::InvalidArgumentError(absl::StrCat(
         "classification.category applies to complaints only, not to a ",
@@ -213,9 +213,9 @@ absl::Status CheckClassification(const v1::Classification& c) {
   if ((c.kind() == v1::INFO_KIND_MAJOR ||
        c.kind() == v1::INFO_KIND_PUBLIC_SAFETY) &&
       c.importance() != v1::IMPORTANCE_IMPORTANT) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "classification.importance: a ", EnumLabel(c.kind()),
-        " matter is important by definition"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("classification.importance: a ", EnumLabel(c.kind()),
+                     " matter is important by definition"));
   }
   return CheckText("classification.subcategory", c.subcategory(), false,
                    kMaxIdBytes);
@@ -228,7 +228,8 @@ std::vector<std::string> RepeatsOf(const std::string& complaint_id,
                                    v1::ComplaintCategory category,
                                    const DecideContext& context) {
   std::vector<std::string> earlier;
-  const int64_t window = absl::ToInt64Microseconds(context.policy->repeat_window);
+  const int64_t window =
+      absl::ToInt64Microseconds(context.policy->repeat_window);
   for (const PriorComplaint& prior : context.customer_history) {
     if (prior.complaint_id == complaint_id) continue;
     if (prior.kind != v1::INFO_KIND_COMPLAINT || prior.category != category) {
@@ -260,20 +261,19 @@ void Classification(const std::string& complaint_id, int64_t received_us,
   classified.set_classified_by_agent_id(context.actor);
   out->Add(classified);
 
-  if (c.kind() != v1::INFO_KIND_COMPLAINT ||
-      severity >= v1::SEVERITY_REPEAT) {
+  if (c.kind() != v1::INFO_KIND_COMPLAINT || severity >= v1::SEVERITY_REPEAT) {
     return;
   }
   std::vector<std::string> earlier =
       RepeatsOf(complaint_id, received_us, c.category(), context);
   if (earlier.empty()) return;
-  v1::SeverityRaised raised = Raise(
-      severity, v1::SEVERITY_REPEAT,
-      absl::StrCat("the same customer complained about ",
-                   EnumLabel(c.category()), " within ",
-                   absl::ToInt64Hours(context.policy->repeat_window) / 24,
-                   " days before (", absl::StrJoin(earlier, ", "), ")"),
-      /*automatic=*/true, context);
+  v1::SeverityRaised raised =
+      Raise(severity, v1::SEVERITY_REPEAT,
+            absl::StrCat("the same customer complained about ",
+                         EnumLabel(c.category()), " within ",
+                         absl::ToInt64Hours(context.policy->repeat_window) / 24,
+                         " days before (", absl::StrJoin(earlier, ", "), ")"),
+            /*automatic=*/true, context);
   for (const std::string& id : earlier) raised.add_linked_complaint_ids(id);
   out->Add(raised);
 }
@@ -300,12 +300,12 @@ absl::StatusOr<Owner> FirstContactOwner(const v1::ReceiveComplaint& c,
   };
   RETURN_IF_ERROR(
       only_for("handler_agent_id", c.handler_agent_id(), v1::CHANNEL_VISIT));
-  RETURN_IF_ERROR(only_for("head_assigned_agent_id",
-                           c.head_assigned_agent_id(), v1::CHANNEL_EMAIL));
+  RETURN_IF_ERROR(only_for("head_assigned_agent_id", c.head_assigned_agent_id(),
+                           v1::CHANNEL_EMAIL));
   RETURN_IF_ERROR(only_for("on_duty_head_agent_id", c.on_duty_head_agent_id(),
                            v1::CHANNEL_FAX));
-  RETURN_IF_ERROR(only_for("on_duty_clerk_agent_id",
-                           c.on_duty_clerk_agent_id(), v1::CHANNEL_FAX));
+  RETURN_IF_ERROR(only_for("on_duty_clerk_agent_id", c.on_duty_clerk_agent_id(),
+                           v1::CHANNEL_FAX));
 
   switch (c.channel()) {
     case v1::CHANNEL_PHONE:
@@ -338,9 +338,9 @@ absl::StatusOr<Owner> FirstContactOwner(const v1::ReceiveComplaint& c,
       if (!c.on_duty_clerk_agent_id().empty()) {
         if (!context.reference->HasRole(c.on_duty_clerk_agent_id(),
                                         v1::ROLE_CLERK)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("on_duty_clerk_agent_id ",
-                           c.on_duty_clerk_agent_id(), " is not an active clerk"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "on_duty_clerk_agent_id ", c.on_duty_clerk_agent_id(),
+              " is not an active clerk"));
         }
         return Owner{c.on_duty_clerk_agent_id(), v1::OWNER_RULE_FAX_CLERK};
       }
@@ -413,9 +413,8 @@ absl::StatusOr<const v1::AssistTargetState*> FindAssistTarget(
       return &t;
     }
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("assist request ", request_id, " was not sent to ",
-                   TargetLabel(target)));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "assist request ", request_id, " was not sent to ", TargetLabel(target)));
 }
 
 // The unit has not answered the request yet (INVALID_ARGUMENT when the
@@ -427,10 +426,10 @@ absl::Status RequireUnanswered(const v1::ComplaintState& state,
   ASSIGN_OR_RETURN(const v1::AssistTargetState* t,
                    FindAssistTarget(state, request_id, target));
   if (!t->answered()) return absl::OkStatus();
-  return WrongState(state, action,
-                    absl::StrCat(TargetLabel(target),
-                                 " already answered assist request ",
-                                 request_id));
+  return WrongState(
+      state, action,
+      absl::StrCat(TargetLabel(target), " already answered assist request ",
+                   request_id));
 }
 
 }  // namespace
@@ -449,17 +448,19 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   RETURN_IF_ERROR(CheckCustomer(c.customer()));
   ASSIGN_OR_RETURN(std::string phone, NormalizePhone(c.customer().phone()));
   RETURN_IF_ERROR(CheckText("order_ref", c.order_ref(), false, kMaxIdBytes));
-  RETURN_IF_ERROR(CheckText("account_ref", c.account_ref(), false, kMaxIdBytes));
+  RETURN_IF_ERROR(
+      CheckText("account_ref", c.account_ref(), false, kMaxIdBytes));
   RETURN_IF_ERROR(CheckOptionalId("station_id", c.station_id()));
-  if (!c.station_id().empty() && !context.reference->HasStation(c.station_id())) {
+  if (!c.station_id().empty() &&
+      !context.reference->HasStation(c.station_id())) {
     return absl::InvalidArgumentError(
         absl::StrCat("station_id ", c.station_id(), " is not registered"));
   }
   RETURN_IF_ERROR(CheckOptionalId("department_id", c.department_id()));
   if (!c.department_id().empty() &&
       !context.reference->HasDepartment(c.department_id())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("department_id ", c.department_id(), " is not registered"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "department_id ", c.department_id(), " is not registered"));
   }
   const std::string receiver =
       c.receiving_agent_id().empty() ? context.actor : c.receiving_agent_id();
@@ -491,12 +492,12 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   received.set_owner_rule(owner.rule);
   received.set_handler_agent_id(c.handler_agent_id());
   received.set_opened_by_agent_id(c.channel() == v1::CHANNEL_EMAIL ? receiver
-                                                                  : "");
+                                                                   : "");
   if (c.green_channel()) {
-    ASSIGN_OR_RETURN(int64_t due,
-                     WorkingDaysAfter(context, now,
-                                      context.policy->paperwork_working_days,
-                                      "receive a green-channel complaint"));
+    ASSIGN_OR_RETURN(
+        int64_t due,
+        WorkingDaysAfter(context, now, context.policy->paperwork_working_days,
+                         "receive a green-channel complaint"));
     received.set_paperwork_due_us(due);
   }
   Builder out(context);
@@ -512,9 +513,11 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const v1::AssignOwner& c,
                                 const DecideContext& context) {
-  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, "assign an owner"));
+  RETURN_IF_ERROR(
+      CheckCommon(state, c.complaint_id(), context, "assign an owner"));
   RETURN_IF_ERROR(RequireHead(context, state, "assign an owner"));
-  RETURN_IF_ERROR(CheckAgentField(context, "owner_agent_id", c.owner_agent_id()));
+  RETURN_IF_ERROR(
+      CheckAgentField(context, "owner_agent_id", c.owner_agent_id()));
   RETURN_IF_ERROR(CheckText("reason", c.reason(), true, kMaxTextBytes));
   if (c.owner_agent_id() == state.owner_agent_id()) {
     return WrongState(state, "assign an owner",
@@ -531,7 +534,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const v1::HandOver& c,
                                 const DecideContext& context) {
-  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, "hand it over"));
+  RETURN_IF_ERROR(
+      CheckCommon(state, c.complaint_id(), context, "hand it over"));
   RETURN_IF_ERROR(RequireOwnerOrHead(context, state, "hand it over"));
   RETURN_IF_ERROR(CheckAgentField(context, "to_agent_id", c.to_agent_id()));
   RETURN_IF_ERROR(
@@ -574,9 +578,9 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   RETURN_IF_ERROR(CheckEnumSet("severity", c.severity()));
   RETURN_IF_ERROR(CheckText("reason", c.reason(), true, kMaxTextBytes));
   if (c.linked_complaint_ids_size() > static_cast<int>(kMaxLinkedComplaints)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("linked_complaint_ids holds ", c.linked_complaint_ids_size(),
-                     " ids, the limit is ", kMaxLinkedComplaints));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "linked_complaint_ids holds ", c.linked_complaint_ids_size(),
+        " ids, the limit is ", kMaxLinkedComplaints));
   }
   for (const std::string& id : c.linked_complaint_ids()) {
     RETURN_IF_ERROR(CheckId("linked_complaint_ids", id));
@@ -625,13 +629,12 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
     return WrongState(state, kAction, "classify it first");
   }
   if (state.escalated_to_gm()) {
-    return WrongState(state, kAction,
-                      "it is escalated to the general manager");
+    return WrongState(state, kAction, "it is escalated to the general manager");
   }
   if (state.track() == c.track()) {
-    return WrongState(state, kAction,
-                      absl::StrCat("it is already on the ",
-                                   EnumLabel(c.track()), " track"));
+    return WrongState(
+        state, kAction,
+        absl::StrCat("it is already on the ", EnumLabel(c.track()), " track"));
   }
   // Deadlines run from the start of the flow (intake or reopen), so
   // choosing a track late never extends them.
@@ -645,24 +648,24 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
       chosen.set_reply_due_us(Micros(FromMicros(start) + policy.on_the_spot));
       break;
     case v1::HANDLING_TRACK_INTERNAL_STUDY: {
-      ASSIGN_OR_RETURN(int64_t due,
-                       WorkingDaysAfter(context, start,
-                                        policy.internal_study_working_days,
-                                        kAction));
+      ASSIGN_OR_RETURN(
+          int64_t due,
+          WorkingDaysAfter(context, start, policy.internal_study_working_days,
+                           kAction));
       chosen.set_reply_due_us(due);
       break;
     }
     default: {  // Coordinated.
-      ASSIGN_OR_RETURN(int64_t due,
-                       WorkingDaysAfter(context, start,
-                                        policy.coordinated_working_days,
-                                        kAction));
+      ASSIGN_OR_RETURN(
+          int64_t due,
+          WorkingDaysAfter(context, start, policy.coordinated_working_days,
+                           kAction));
       chosen.set_reply_due_us(due);
       ASSIGN_OR_RETURN(const BusinessCalendar* calendar,
                        Calendar(context, kAction));
-      ASSIGN_OR_RETURN(absl::Time assist_due,
-                       calendar->AssistRequestDue(FromMicros(start),
-                                                  state.flow_shift()));
+      ASSIGN_OR_RETURN(
+          absl::Time assist_due,
+          calendar->AssistRequestDue(FromMicros(start), state.flow_shift()));
       chosen.set_assist_request_due_us(Micros(assist_due));
       break;
     }
@@ -688,7 +691,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   for (int i = 0; i < c.targets_size(); ++i) {
     RETURN_IF_ERROR(CheckTarget(context, "targets", c.targets(i)));
     for (int j = 0; j < i; ++j) {
-      if (c.targets(j).SerializeAsString() == c.targets(i).SerializeAsString()) {
+      if (c.targets(j).SerializeAsString() ==
+          c.targets(i).SerializeAsString()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "targets names ", TargetLabel(c.targets(i)), " twice"));
       }
@@ -711,10 +715,10 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   // The units answer by the customer's reply deadline.
   int64_t answer_due = state.reply_due_us();
   if (answer_due == 0) {
-    ASSIGN_OR_RETURN(answer_due,
-                     WorkingDaysAfter(context, state.flow_started_us(),
-                                      context.policy->coordinated_working_days,
-                                      kAction));
+    ASSIGN_OR_RETURN(
+        answer_due,
+        WorkingDaysAfter(context, state.flow_started_us(),
+                         context.policy->coordinated_working_days, kAction));
   }
   requested.set_answer_due_us(answer_due);
   requested.set_sent_within_deadline(state.assist_request_due_us() == 0 ||
@@ -731,7 +735,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   RETURN_IF_ERROR(CheckId("assist_request_id", c.assist_request_id()));
   RETURN_IF_ERROR(CheckTarget(context, "target", c.target()));
   RETURN_IF_ERROR(CheckText("answer", c.answer(), true, kMaxTextBytes));
-  RETURN_IF_ERROR(CheckText("answered_by", c.answered_by(), false, kMaxIdBytes));
+  RETURN_IF_ERROR(
+      CheckText("answered_by", c.answered_by(), false, kMaxIdBytes));
   const int64_t now = Micros(context.now);
   if (c.answered_immediately() == (c.promised_due_us() != 0)) {
     return absl::InvalidArgumentError(
@@ -739,8 +744,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
         "promises a deadline (promised_due_us), not both and not neither");
   }
   if (!c.answered_immediately() && c.promised_due_us() <= now) {
-    return absl::InvalidArgumentError(
-        "promised_due_us is not in the future");
+    return absl::InvalidArgumentError("promised_due_us is not in the future");
   }
   RETURN_IF_ERROR(
       RequireUnanswered(state, c.assist_request_id(), c.target(), kAction));
@@ -809,9 +813,9 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction));
   if (!IsHead(context) &&
       !context.reference->HasRole(context.actor, v1::ROLE_GENERAL_MANAGER)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "only a centre head or the general manager may ", kAction, "; ",
-        context.actor, " is neither"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("only a centre head or the general manager may ", kAction,
+                     "; ", context.actor, " is neither"));
   }
   RETURN_IF_ERROR(CheckText("decision", c.decision(), true, kMaxTextBytes));
   RETURN_IF_ERROR(CheckText("decided_by", c.decided_by(), false, kMaxIdBytes));
@@ -824,7 +828,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   ASSIGN_OR_RETURN(
       int64_t due,
       WorkingDaysAfter(context, Micros(context.now),
-                       context.policy->gm_decision_reply_working_days, kAction));
+                       context.policy->gm_decision_reply_working_days,
+                       kAction));
   v1::GmDecided decided;
   decided.set_decision(c.decision());
   decided.set_decided_by(c.decided_by().empty() ? context.actor
@@ -845,10 +850,10 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   }
   RETURN_IF_ERROR(CheckReadyToReply(state));
   const int64_t now = Micros(context.now);
-  ASSIGN_OR_RETURN(int64_t revisit_due,
-                   WorkingDaysAfter(context, now,
-                                    context.policy->revisit_working_days,
-                                    "reply"));
+  ASSIGN_OR_RETURN(
+      int64_t revisit_due,
+      WorkingDaysAfter(context, now, context.policy->revisit_working_days,
+                       "reply"));
   v1::Replied replied;
   replied.set_outcome(c.outcome());
   replied.set_reply(c.reply());
@@ -905,11 +910,13 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   if (c.resolved()) return std::move(out).Done();
 
   // Not resolved: the first-contact flow starts again with the same owner.
-  ASSIGN_OR_RETURN(const BusinessCalendar* calendar, Calendar(context, kAction));
+  ASSIGN_OR_RETURN(const BusinessCalendar* calendar,
+                   Calendar(context, kAction));
   ASSIGN_OR_RETURN(v1::Shift shift, calendar->ShiftAt(context.now));
   v1::Reopened reopened;
-  reopened.set_reason(absl::StrCat("the revisit found the problem not resolved (",
-                                   EnumLabel(c.satisfaction()), ")"));
+  reopened.set_reason(
+      absl::StrCat("the revisit found the problem not resolved (",
+                   EnumLabel(c.satisfaction()), ")"));
   reopened.set_reopened_by_agent_id(context.actor);
   reopened.set_reopen_count(state.reopen_count() + 1);
   reopened.set_shift(shift);
@@ -918,11 +925,12 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 
   const uint32_t failed = state.failed_revisits() + 1;
   if (state.severity() < v1::SEVERITY_REPEAT &&
-      failed >= static_cast<uint32_t>(context.policy->failed_revisits_for_repeat)) {
-    out.Add(Raise(state.severity(), v1::SEVERITY_REPEAT,
-                  absl::StrCat(failed,
-                               " revisits found the problem not resolved"),
-                  /*automatic=*/true, context));
+      failed >=
+          static_cast<uint32_t>(context.policy->failed_revisits_for_repeat)) {
+    out.Add(
+        Raise(state.severity(), v1::SEVERITY_REPEAT,
+              absl::StrCat(failed, " revisits found the problem not resolved"),
+              /*automatic=*/true, context));
   }
   return std::move(out).Done();
 }
@@ -995,7 +1003,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   v1::PaperworkCompleted completed;
   completed.set_note(c.note());
   completed.set_completed_by_agent_id(context.actor);
-  completed.set_within_deadline(Micros(context.now) <= state.paperwork_due_us());
+  completed.set_within_deadline(Micros(context.now) <=
+                                state.paperwork_due_us());
   return One(completed, context);
 }
 
@@ -1024,8 +1033,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                       "its green-channel paperwork is still pending");
   }
   if (!c.record_complete()) {
-    return WrongState(state, kAction,
-                      "the review found the record incomplete");
+    return WrongState(state, kAction, "the review found the record incomplete");
   }
   v1::SignedOff signed_off;
   signed_off.set_signed_by_agent_id(context.actor);

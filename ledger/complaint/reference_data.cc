@@ -18,9 +18,9 @@ std::string MonthKey(const std::string& station_id, const v1::YearMonth& m) {
 
 absl::Status CheckMonth(absl::string_view field, const v1::YearMonth& m) {
   if (m.year() < 2000 || m.year() > 2100 || m.month() < 1 || m.month() > 12) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s %04d-%02d is not a month between 2000 and 2100", field, m.year(),
-        m.month()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s %04d-%02d is not a month between 2000 and 2100",
+                        field, m.year(), m.month()));
   }
   return absl::OkStatus();
 }
@@ -79,9 +79,9 @@ absl::Status ReferenceData::Apply(const v1::Event& event) {
     ASSIGN_OR_RETURN(auto p, Unwrap<v1::SpecialPeriodDeclared>(event));
     special_periods_.push_back(std::move(p));
   } else {
-    return absl::InternalError(
-        absl::StrCat("event ", event.position(), " of type ",
-                     event.event_type(), " is not reference data"));
+    return absl::InternalError(absl::StrCat("event ", event.position(),
+                                            " of type ", event.event_type(),
+                                            " is not reference data"));
   }
   return absl::OkStatus();
 }
@@ -138,11 +138,13 @@ absl::StatusOr<ReferenceChange> DecideReference(
   const v1::StationRegistered& s = command.station();
   RETURN_IF_ERROR(CheckId("station.station_id", s.station_id()));
   RETURN_IF_ERROR(CheckText("station.name", s.name(), true, kMaxTextBytes));
-  RETURN_IF_ERROR(CheckText("station.region", s.region(), false, kMaxTextBytes));
+  RETURN_IF_ERROR(
+      CheckText("station.region", s.region(), false, kMaxTextBytes));
   RETURN_IF_ERROR(CheckOptionalId("station.head_agent_id", s.head_agent_id()));
   if (!s.head_agent_id().empty() && !data.IsActiveAgent(s.head_agent_id())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "station.head_agent_id ", s.head_agent_id(), " is not an active agent"));
+    return absl::InvalidArgumentError(absl::StrCat("station.head_agent_id ",
+                                                   s.head_agent_id(),
+                                                   " is not an active agent"));
   }
   return Change(kStationsStream, s);
 }
@@ -157,9 +159,9 @@ absl::StatusOr<ReferenceChange> DecideReference(
   RETURN_IF_ERROR(
       CheckOptionalId("department.head_agent_id", d.head_agent_id()));
   if (!d.head_agent_id().empty() && !data.IsActiveAgent(d.head_agent_id())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("department.head_agent_id ", d.head_agent_id(),
-                     " is not an active agent"));
+    return absl::InvalidArgumentError(absl::StrCat("department.head_agent_id ",
+                                                   d.head_agent_id(),
+                                                   " is not an active agent"));
   }
   for (int target : d.routing_targets()) {
     RETURN_IF_ERROR(CheckEnumSet("department.routing_targets",
@@ -210,8 +212,8 @@ absl::StatusOr<ReferenceChange> DecideReference(
   }
   RETURN_IF_ERROR(CheckMonth("volume.month", v.month()));
   if (v.copies() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("volume.copies is ", v.copies(), "; it cannot be negative"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "volume.copies is ", v.copies(), "; it cannot be negative"));
   }
   return Change(kStationsStream, v);
 }
@@ -220,9 +222,9 @@ absl::StatusOr<ReferenceChange> DecideReference(
     const ReferenceData& data, const std::string& actor,
     const v1::PublishCalendar& command) {
   RETURN_IF_ERROR(RequireCentreHead(data, actor, "publish a calendar"));
-  RETURN_IF_ERROR(
-      CheckText("calendar.calendar_version",
-                command.calendar().calendar_version(), true, kMaxTextBytes));
+  RETURN_IF_ERROR(CheckText("calendar.calendar_version",
+                            command.calendar().calendar_version(), true,
+                            kMaxTextBytes));
   absl::Status valid = BusinessCalendar::FromProto(command.calendar()).status();
   if (!valid.ok()) {
     return absl::InvalidArgumentError(

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/events/payload.h"
 #include "ledger/v1/complaint_events.pb.h"
@@ -26,9 +26,9 @@ absl::StatusOr<v1::AssistTargetState*> FindTarget(
       if (SameTarget(t.target(), target)) return &t;
     }
   }
-  return absl::InternalError(absl::StrCat(
-      "assist request ", request_id, " has no such target in complaint ",
-      state->complaint_id()));
+  return absl::InternalError(absl::StrCat("assist request ", request_id,
+                                          " has no such target in complaint ",
+                                          state->complaint_id()));
 }
 
 // Starts a new flow (intake or reopen): no track, no reply yet.
@@ -166,10 +166,9 @@ absl::Status ApplyPayload(const v1::Event& event, v1::ComplaintState* state) {
     state->set_signed_off_by_agent_id(e.signed_by_agent_id());
     state->set_signed_off_time_us(time);
   } else {
-    return absl::InternalError(
-        absl::StrCat("event ", event.position(), " of type ",
-                     event.event_type(), " does not belong in complaint stream ",
-                     event.stream_id()));
+    return absl::InternalError(absl::StrCat(
+        "event ", event.position(), " of type ", event.event_type(),
+        " does not belong in complaint stream ", event.stream_id()));
   }
   return absl::OkStatus();
 }

@@ -11,23 +11,22 @@ absl::Status CheckId(absl::string_view field, absl::string_view value) {
     return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   }
   if (value.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is ", value.size(), " bytes long, the limit is ",
-                     kMaxIdBytes));
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", value.size(),
+                                                   " bytes long, the limit is ",
+                                                   kMaxIdBytes));
   }
   for (char c : value) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' &&
         c != '_' && c != '-') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, " \"", value,
-          "\" may only hold letters, digits, '.', '_' and '-'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " \"", value,
+                       "\" may only hold letters, digits, '.', '_' and '-'"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckOptionalId(absl::string_view field,
-                             absl::string_view value) {
+absl::Status CheckOptionalId(absl::string_view field, absl::string_view value) {
   return value.empty() ? absl::OkStatus() : CheckId(field, value);
 }
 
@@ -37,9 +36,8 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
     return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   }
   if (value.size() > max_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is ", value.size(), " bytes long, the limit is ",
-                     max_bytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " is ", value.size(), " bytes long, the limit is ", max_bytes));
   }
   return absl::OkStatus();
 }

@@ -28,9 +28,8 @@ absl::Status CheckEnumSet(absl::string_view field, Enum value) {
   if (static_cast<int>(value) == 0 ||
       descriptor->FindValueByNumber(static_cast<int>(value)) == nullptr) {
     return absl::InvalidArgumentError(
-        std::string(field) + " is required (one of the " +
-        descriptor->name() + " values other than " +
-        descriptor->value(0)->name() + ")");
+        std::string(field) + " is required (one of the " + descriptor->name() +
+        " values other than " + descriptor->value(0)->name() + ")");
   }
   return absl::OkStatus();
 }
@@ -46,7 +45,8 @@ std::string EnumLabel(Enum value) {
   const std::string& zero = descriptor->value(0)->name();
   const size_t prefix = zero.size() - std::string("UNSPECIFIED").size();
   if (name.compare(0, prefix, zero, 0, prefix) == 0) name = name.substr(prefix);
-  for (char& c : name) c = (c == '_') ? ' ' : static_cast<char>(std::tolower(c));
+  for (char& c : name)
+    c = (c == '_') ? ' ' : static_cast<char>(std::tolower(c));
   return name;
 }
 

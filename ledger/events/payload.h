@@ -35,16 +35,15 @@ v1::Event Wrap(const Payload& payload) {
 template <typename Payload>
 absl::StatusOr<Payload> Unwrap(const v1::Event& event) {
   if (!Is<Payload>(event)) {
-    return absl::InternalError(absl::StrCat("expected a ", EventTypeOf<Payload>(),
-                                            " event, found ",
-                                            event.event_type()));
+    return absl::InternalError(
+        absl::StrCat("expected a ", EventTypeOf<Payload>(), " event, found ",
+                     event.event_type()));
   }
   Payload payload;
   if (!payload.ParseFromString(event.payload())) {
-    return absl::DataLossError(absl::StrCat("the ", event.event_type(),
-                                            " payload at position ",
-                                            event.position(),
-                                            " does not parse"));
+    return absl::DataLossError(
+        absl::StrCat("the ", event.event_type(), " payload at position ",
+                     event.position(), " does not parse"));
   }
   return payload;
 }

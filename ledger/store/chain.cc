@@ -3,10 +3,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/internal/keys.h"
-#include "ledger/base/sha256.h"
 
 namespace ledger {
 namespace {

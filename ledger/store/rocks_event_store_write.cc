@@ -151,8 +151,8 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     pending[i].done(std::move(results[i]));
   }
   if (committed && options_.on_commit) {
-    options_.on_commit(
-        std::make_shared<const std::vector<v1::Event>>(std::move(group.events)));
+    options_.on_commit(std::make_shared<const std::vector<v1::Event>>(
+        std::move(group.events)));
   }
 }
 

@@ -58,9 +58,9 @@ absl::StatusOr<EventFilter> EventFilter::Create(
   if (filter.stream_prefix().size() > kMaxStreamIdBytes ||
       filter.stream_id().size() > kMaxStreamIdBytes ||
       filter.station_id().size() > kMaxStreamIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "filter: a stream id, prefix or station id has at most ",
-        kMaxStreamIdBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter: a stream id, prefix or station id has at most ",
+                     kMaxStreamIdBytes, " bytes"));
   }
   if (filter.event_types_size() > kMaxFilterTypes) {
     return absl::InvalidArgumentError(
@@ -71,8 +71,8 @@ absl::StatusOr<EventFilter> EventFilter::Create(
   f.filter_ = filter;
   f.stations_ = stations;
   for (const std::string& type : filter.event_types()) {
-    std::string full = absl::StrContains(type, '.') ? type
-                                                    : absl::StrCat("ledger.v1.", type);
+    std::string full =
+        absl::StrContains(type, '.') ? type : absl::StrCat("ledger.v1.", type);
     if (FindEventType(full) == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("filter.event_types: ", type, " is not an event type"));
@@ -83,7 +83,8 @@ absl::StatusOr<EventFilter> EventFilter::Create(
 }
 
 absl::StatusOr<bool> EventFilter::Matches(const v1::Event& event) const {
-  if (!filter_.stream_id().empty() && event.stream_id() != filter_.stream_id()) {
+  if (!filter_.stream_id().empty() &&
+      event.stream_id() != filter_.stream_id()) {
     return false;
   }
   if (!absl::StartsWith(event.stream_id(), filter_.stream_prefix())) {

@@ -37,8 +37,8 @@ class StationDirectory {
 class EventFilter {
  public:
   // INVALID_ARGUMENT naming a bad field.
-  static absl::StatusOr<EventFilter> Create(const v1::SubscriptionFilter& filter,
-                                            StationDirectory* stations);
+  static absl::StatusOr<EventFilter> Create(
+      const v1::SubscriptionFilter& filter, StationDirectory* stations);
 
   absl::StatusOr<bool> Matches(const v1::Event& event) const;
   bool by_station() const { return !filter_.station_id().empty(); }

@@ -138,10 +138,10 @@ absl::StatusOr<uint64_t> ConsumerGroups::Ack(const std::string& group_name,
                        " is not subscribed; subscribe, then acknowledge"));
     }
     if (g->second.generation != generation) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "consumer group ", group_name, " is at generation ",
-          g->second.generation, ", the ack is for generation ", generation,
-          "; its events go to their new owner"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("consumer group ", group_name, " is at generation ",
+                       g->second.generation, ", the ack is for generation ",
+                       generation, "; its events go to their new owner"));
     }
     partitions = Assignment(g->second, member);
   }

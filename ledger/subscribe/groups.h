@@ -77,7 +77,8 @@ class ConsumerGroups {
                                                     const std::string& member);
 
   // Each partition's acknowledged position, kGroupPartitions of them.
-  absl::StatusOr<std::vector<uint64_t>> Positions(const std::string& group) const;
+  absl::StatusOr<std::vector<uint64_t>> Positions(
+      const std::string& group) const;
 
   // Records `position` as acknowledged for every partition `member` owns
   // (never lowering one), durably, in one write. FAILED_PRECONDITION when

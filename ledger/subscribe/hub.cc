@@ -6,8 +6,8 @@
 
 namespace ledger {
 
-SubscriptionHub::SubscriptionHub(uint64_t last_position,
-                                 size_t max_subscribers, size_t buffer_events)
+SubscriptionHub::SubscriptionHub(uint64_t last_position, size_t max_subscribers,
+                                 size_t buffer_events)
     : max_subscribers_(max_subscribers),
       buffer_events_(buffer_events),
       last_published_(last_position) {}
@@ -69,8 +69,7 @@ SubscriptionHub::Slot::~Slot() {
   --hub_->slots_;
 }
 
-absl::StatusOr<std::unique_ptr<SubscriptionHub::Slot>>
-SubscriptionHub::Join() {
+absl::StatusOr<std::unique_ptr<SubscriptionHub::Slot>> SubscriptionHub::Join() {
   absl::MutexLock lock(&mu_);
   if (closed_) return absl::UnavailableError("the server is shutting down");
   if (slots_ >= max_subscribers_) {

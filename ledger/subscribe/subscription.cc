@@ -56,7 +56,9 @@ class Delivery {
     told_ = next_ - 1;
     return Send();
   }
-  bool CheckpointIfFar() { return Checkpoint(next_ - 1 - told_ >= kCheckpointEvery); }
+  bool CheckpointIfFar() {
+    return Checkpoint(next_ - 1 - told_ >= kCheckpointEvery);
+  }
 
   bool CaughtUp() {
     response_.Clear();

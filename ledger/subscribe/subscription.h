@@ -46,8 +46,9 @@ class Subscription {
   // returns true (checked between pages and on every heartbeat), or the hub
   // closes. INVALID_ARGUMENT for a bad filter; RESOURCE_EXHAUSTED over the
   // subscriber limit; a store error (DATA_LOSS naming a broken position).
-  absl::Status Run(const std::function<bool(const v1::SubscribeResponse&)>& sink,
-                   const std::function<bool()>& stop);
+  absl::Status Run(
+      const std::function<bool(const v1::SubscribeResponse&)>& sink,
+      const std::function<bool()>& stop);
 
  private:
   const EventStore& store_;

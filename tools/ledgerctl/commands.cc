@@ -51,18 +51,16 @@ struct Command {
 template <typename Request, typename Stub>
 Command Entry(const char* name, const char* help, Command::Id id,
               std::unique_ptr<Stub> Stubs::*stub,
-              grpc::Status (Stub::*method)(grpc::ClientContext*,
-                                           const Request&,
+              grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                            v1::CommandResult*)) {
-  return Command{
-      name, help, id, [] { return std::make_unique<Request>(); },
-      [stub, method](Stubs& stubs, const Message& request,
-                     v1::CommandResult* result) {
-        grpc::ClientContext context;
-        SetDeadline(&context);
-        return ((*(stubs.*stub)).*method)(
-            &context, static_cast<const Request&>(request), result);
-      }};
+  return Command{name, help, id, [] { return std::make_unique<Request>(); },
+                 [stub, method](Stubs& stubs, const Message& request,
+                                v1::CommandResult* result) {
+                   grpc::ClientContext context;
+                   SetDeadline(&context);
+                   return ((*(stubs.*stub)).*method)(
+                       &context, static_cast<const Request&>(request), result);
+                 }};
 }
 
 const std::vector<Command>& Commands() {
@@ -93,8 +91,7 @@ const std::vector<Command>& Commands() {
             kId, &Stubs::complaints, &C::EscalateToGm),
       Entry("gm-decision", "record the general manager's decision", kId,
             &Stubs::complaints, &C::RecordGmDecision),
-      Entry("reply", "answer the customer", kId, &Stubs::complaints,
-            &C::Reply),
+      Entry("reply", "answer the customer", kId, &Stubs::complaints, &C::Reply),
       Entry("revisit", "record a revisit (call-back) of the customer", kId,
             &Stubs::complaints, &C::RecordRevisit),
       Entry("waive-revisit", "waive a non-complaint's revisit (centre head)",
@@ -142,8 +139,8 @@ int Usage(std::ostream& err) {
   return kExitUsage;
 }
 
-void ListFields(const google::protobuf::Descriptor* d, const std::string& prefix,
-                std::ostream& out) {
+void ListFields(const google::protobuf::Descriptor* d,
+                const std::string& prefix, std::ostream& out) {
   for (int i = 0; i < d->field_count(); ++i) {
     const auto* f = d->field(i);
     std::string flag = prefix + f->name();
@@ -169,7 +166,8 @@ void ListFields(const google::protobuf::Descriptor* d, const std::string& prefix
         std::string name = f->enum_type()->value(v)->name();
         const std::string& zero = f->enum_type()->value(0)->name();
         name = name.substr(zero.size() - 11);
-        for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+        for (char& c : name)
+          c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
         out << " " << name;
       }
     } else if (f->message_type() != nullptr) {
@@ -206,8 +204,8 @@ int Show(const std::string& id, const Options& options,
   v1::GetComplaintRequest request;
   request.set_complaint_id(id);
   v1::ComplaintView view;
-  absl::Status s = FromGrpcStatus(
-      stubs.complaints->GetComplaint(&context, request, &view));
+  absl::Status s =
+      FromGrpcStatus(stubs.complaints->GetComplaint(&context, request, &view));
   if (!s.ok()) {
     err << "ledgerctl: " << s.ToString() << "\n";
     return kExitFailed;
@@ -221,7 +219,8 @@ int Show(const std::string& id, const Options& options,
     return kExitOk;
   }
   out << StateSummary(view.state(), zone) << "\n" << TimelineHeader() << "\n";
-  for (const v1::Event& e : view.timeline()) out << TimelineLine(e, zone) << "\n";
+  for (const v1::Event& e : view.timeline())
+    out << TimelineLine(e, zone) << "\n";
   return kExitOk;
 }
 
@@ -274,13 +273,15 @@ int RunComplaintCommand(const std::vector<std::string>& args,
     return Show(operands[0], options, zone, out, err);
   }
   if (name == "help") {
-    const Command* c = operands.size() == 1 ? FindCommand(operands[0]) : nullptr;
+    const Command* c =
+        operands.size() == 1 ? FindCommand(operands[0]) : nullptr;
     if (c == nullptr) return Usage(err);
     out << "ledgerctl " << c->name
         << (c->id == Command::Id::kRequired   ? " ID"
             : c->id == Command::Id::kOptional ? " [ID]"
                                               : "")
-        << ": " << c->help << "\n  --agent AGENT (who acts; same as --actor-agent-id)\n";
+        << ": " << c->help
+        << "\n  --agent AGENT (who acts; same as --actor-agent-id)\n";
     ListFields(c->make()->GetDescriptor(), "", out);
     return kExitOk;
   }

@@ -5,8 +5,12 @@
 #include <cstring>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
@@ -15,10 +19,6 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_format.h"
-#include "absl/time/time.h"
-#include "google/protobuf/util/json_util.h"
 #include "services/grpc_status.h"
 #include "tools/ledgerctl/event_format.h"
 
@@ -329,10 +329,10 @@ int QueueCommand(const std::string& kind_name, const Options& options,
   request.set_station_id(options.station);
   request.set_department_id(options.department);
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
-  request.set_page_size(static_cast<uint32_t>(
-      std::min<uint64_t>(options.limit == 0 ? 100 : options.limit, kMaxPageSize)));
-  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
-      options.target, grpc::InsecureChannelCredentials()));
+  request.set_page_size(static_cast<uint32_t>(std::min<uint64_t>(
+      options.limit == 0 ? 100 : options.limit, kMaxPageSize)));
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
   bool first_page = true;
   while (true) {
     grpc::ClientContext context;
@@ -379,7 +379,8 @@ int QueueCommand(const std::string& kind_name, const Options& options,
           item.complaint_id(), item.owner_agent_id(),
           absl::AsciiStrToLower(
               v1::Severity_Name(item.severity()).substr(strlen("SEVERITY_"))),
-          item.overdue() ? "OVERDUE " : "", item.important() ? "important" : "");
+          item.overdue() ? "OVERDUE " : "",
+          item.important() ? "important" : "");
     }
     if (options.format == Format::kText && first_page) {
       out << page.total() << " in the queue, as of log position "
@@ -393,7 +394,8 @@ int QueueCommand(const std::string& kind_name, const Options& options,
 }
 
 std::string Yuan(const v1::Money& m) {
-  return absl::StrFormat("%d.%02d", m.minor_units() / 100, m.minor_units() % 100);
+  return absl::StrFormat("%d.%02d", m.minor_units() / 100,
+                         m.minor_units() % 100);
 }
 
 // The station monthly table: aligned text, JSON (one object) or CSV.
@@ -408,8 +410,8 @@ int StationsCommand(const Options& options, std::ostream& out,
   request.mutable_month()->set_year(year);
   request.mutable_month()->set_month(month);
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
-  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
-      options.target, grpc::InsecureChannelCredentials()));
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
@@ -442,10 +444,10 @@ int StationsCommand(const Options& options, std::ostream& out,
     }
     return kExitOk;
   }
-  out << absl::StrFormat("%-10s  %-18s  %10s  %6s  %9s  %10s  %9s  %4s  %12s  %12s\n",
-                         "STATION", "NAME", "COMPLAINTS", "REPEAT",
-                         "MALICIOUS", "COPIES", "PER 10K", "RANK",
-                         "PENALTY", "NOT CHARGED");
+  out << absl::StrFormat(
+      "%-10s  %-18s  %10s  %6s  %9s  %10s  %9s  %4s  %12s  %12s\n", "STATION",
+      "NAME", "COMPLAINTS", "REPEAT", "MALICIOUS", "COPIES", "PER 10K", "RANK",
+      "PENALTY", "NOT CHARGED");
   for (const auto* r : rows) {
     out << absl::StrFormat(
         "%-10s  %-18s  %10d  %6d  %9d  %10d  %9.2f  %4s  %12s  %12s\n",
@@ -472,8 +474,8 @@ int AnalysisCommand(const Options& options, std::ostream& out,
   request.mutable_month()->set_year(year);
   request.mutable_month()->set_month(month);
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
-  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
-      options.target, grpc::InsecureChannelCredentials()));
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
@@ -505,13 +507,15 @@ int AnalysisCommand(const Options& options, std::ostream& out,
     return kExitOk;
   }
   out << "month " << year << "-" << absl::StrFormat("%02d", month) << ": "
-      << m.cases() << " cases (previous month " << analysis.previous_month().cases()
-      << ", same month last year " << analysis.same_month_last_year().cases()
-      << "), as of log position " << analysis.position() << "\n";
+      << m.cases() << " cases (previous month "
+      << analysis.previous_month().cases() << ", same month last year "
+      << analysis.same_month_last_year().cases() << "), as of log position "
+      << analysis.position() << "\n";
   auto counts = [&out](const char* title,
                        const google::protobuf::RepeatedPtrField<v1::Count>& c) {
     out << "  " << title << ":";
-    for (const v1::Count& x : c) out << " " << x.key() << " " << x.count() << ";";
+    for (const v1::Count& x : c)
+      out << " " << x.key() << " " << x.count() << ";";
     out << "\n";
   };
   counts("by kind", m.by_kind());
@@ -525,8 +529,10 @@ int AnalysisCommand(const Options& options, std::ostream& out,
   for (const v1::Kpi& k : m.kpis()) {
     out << absl::StrFormat(
         "%-32s  %8.1f%%  %s%5.0f%%  %6s  %8.1f%%  %8.1f%%   (%d / %d)\n",
-        k.name(), 100 * k.value(), k.at_least() ? ">=" : "<=",
-        100 * k.target(), k.no_data() ? "n/a" : k.pass() ? "pass" : "FAIL",
+        k.name(), 100 * k.value(), k.at_least() ? ">=" : "<=", 100 * k.target(),
+        k.no_data() ? "n/a"
+        : k.pass()  ? "pass"
+                    : "FAIL",
         100 * k.previous_month_value(), 100 * k.same_month_last_year_value(),
         k.numerator(), k.denominator());
   }
@@ -545,13 +551,14 @@ int ScorecardCommand(const std::string& agent, const Options& options,
   request.mutable_month()->set_year(year);
   request.mutable_month()->set_month(month);
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
-  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
-      options.target, grpc::InsecureChannelCredentials()));
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
   v1::AgentScorecard card;
-  absl::Status s = FromGrpcStatus(stub->GetAgentScorecard(&context, request, &card));
+  absl::Status s =
+      FromGrpcStatus(stub->GetAgentScorecard(&context, request, &card));
   if (!s.ok()) return Fail(err, s);
   if (options.format != Format::kText) {
     google::protobuf::util::JsonPrintOptions json;
@@ -573,8 +580,8 @@ int ScorecardCommand(const std::string& agent, const Options& options,
 
 int ProjectionsCommand(const Options& options, std::ostream& out,
                        std::ostream& err) {
-  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
-      options.target, grpc::InsecureChannelCredentials()));
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   v1::ListProjectionsResponse list;
   absl::Status s = FromGrpcStatus(stub->ListProjections(&context, {}, &list));
@@ -590,8 +597,8 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
 
 int RebuildCommand(const std::string& name, const Options& options,
                    std::ostream& out, std::ostream& err) {
-  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
-      options.target, grpc::InsecureChannelCredentials()));
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   v1::RebuildRequest request;
   request.set_name(name);

@@ -29,7 +29,8 @@ ABSL_FLAG(std::string, stream, "", "tail: only one stream");
 ABSL_FLAG(std::string, prefix, "", "tail: only streams with this prefix");
 ABSL_FLAG(bool, follow, false, "tail: keep printing new events");
 ABSL_FLAG(std::string, owner, "", "queue: the owner of an open-by-owner queue");
-ABSL_FLAG(std::string, department, "", "queue: assists pending at a department");
+ABSL_FLAG(std::string, department, "",
+          "queue: assists pending at a department");
 ABSL_FLAG(std::string, now, "",
           "queue: \"now\" for overdue, YYYY-MM-DD HH:MM in Asia/Shanghai "
           "(default: the server's clock)");
@@ -58,8 +59,8 @@ int main(int argc, char** argv) {
   options.target = absl::GetFlag(FLAGS_target);
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format != "text" && format != "json" && format != "csv") {
-    std::cerr << "ledgerctl: --format must be text, json or csv, not "
-              << format << "\n";
+    std::cerr << "ledgerctl: --format must be text, json or csv, not " << format
+              << "\n";
     return ledger::ctl::kExitUsage;
   }
   options.format = format == "json"  ? ledger::ctl::Format::kJson

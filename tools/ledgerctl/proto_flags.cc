@@ -82,8 +82,8 @@ absl::StatusOr<const EnumValueDescriptor*> ParseEnum(
     const FieldDescriptor* field, const std::string& flag,
     const std::string& value) {
   const auto* e = field->enum_type();
-  const std::string wanted =
-      absl::AsciiStrToUpper(absl::StrReplaceAll(value, {{"-", "_"}, {" ", "_"}}));
+  const std::string wanted = absl::AsciiStrToUpper(
+      absl::StrReplaceAll(value, {{"-", "_"}, {" ", "_"}}));
   const std::string& zero = e->value(0)->name();
   const std::string prefix = zero.substr(0, zero.size() - 11);  // UNSPECIFIED
   for (int i = 1; i < e->value_count(); ++i) {
@@ -92,10 +92,10 @@ absl::StatusOr<const EnumValueDescriptor*> ParseEnum(
   }
   std::string choices;
   for (int i = 1; i < e->value_count(); ++i) {
-    absl::StrAppend(&choices, i > 1 ? ", " : "",
-                    absl::AsciiStrToLower(absl::StrReplaceAll(
-                        e->value(i)->name().substr(prefix.size()),
-                        {{"_", "-"}})));
+    absl::StrAppend(
+        &choices, i > 1 ? ", " : "",
+        absl::AsciiStrToLower(absl::StrReplaceAll(
+            e->value(i)->name().substr(prefix.size()), {{"_", "-"}})));
   }
   return Bad(flag, value, absl::StrCat("not one of ", choices));
 }
@@ -254,7 +254,8 @@ absl::Status SetOne(const Target& t, const std::string& flag,
     }
     case FieldDescriptor::CPPTYPE_INT32: {
       int32_t v = 0;
-      if (!absl::SimpleAtoi(value, &v)) return Bad(flag, value, "not an integer");
+      if (!absl::SimpleAtoi(value, &v))
+        return Bad(flag, value, "not an integer");
       rep ? r->AddInt32(m, f, v) : r->SetInt32(m, f, v);
       return absl::OkStatus();
     }

@@ -49,7 +49,8 @@ std::string Value(const Message& m, const FieldDescriptor* f, int index,
       return EnumValueLabel(rep ? r->GetRepeatedEnum(m, f, index)
                                 : r->GetEnum(m, f));
     case FieldDescriptor::CPPTYPE_INT64: {
-      const int64_t v = rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f);
+      const int64_t v =
+          rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f);
       return absl::EndsWith(f->name(), "_us") ? LocalTime(v, zone)
                                               : absl::StrCat(v);
     }
@@ -58,9 +59,9 @@ std::string Value(const Message& m, const FieldDescriptor* f, int index,
           rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f);
       if (sub.GetDescriptor() == v1::AssistTarget::descriptor()) {
         const auto& t = static_cast<const v1::AssistTarget&>(sub);
-        return t.has_station_id() ? absl::StrCat("station:", t.station_id())
-                                  : absl::StrCat("department:",
-                                                 t.department_id());
+        return t.has_station_id()
+                   ? absl::StrCat("station:", t.station_id())
+                   : absl::StrCat("department:", t.department_id());
       }
       return absl::StrCat("{", Details(sub, zone), "}");
     }
@@ -103,10 +104,10 @@ std::string Details(const Message& message, const absl::TimeZone& zone) {
 
 std::string StateSummary(const v1::ComplaintState& s,
                          const absl::TimeZone& zone) {
-  std::string out = absl::StrCat(
-      "complaint ", s.complaint_id(), ": ", StageLabel(s.stage()), ", owner ",
-      s.owner_agent_id(), ", severity ", EnumLabel(s.severity()),
-      ", revision ", s.revision(), "\n");
+  std::string out =
+      absl::StrCat("complaint ", s.complaint_id(), ": ", StageLabel(s.stage()),
+                   ", owner ", s.owner_agent_id(), ", severity ",
+                   EnumLabel(s.severity()), ", revision ", s.revision(), "\n");
   absl::StrAppend(&out, "  received ", LocalTime(s.received_time_us(), zone),
                   " by ", s.receiving_agent_id(), " (", EnumLabel(s.channel()),
                   ", ", EnumLabel(s.shift()), ")",

@@ -1,9 +1,9 @@
 #include "ledger/store/internal/append_validation.h"
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/internal/keys.h"
-#include "ledger/base/sha256.h"
 #include "ledger/store/limits.h"
 
 namespace ledger::internal {
