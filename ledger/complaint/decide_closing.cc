@@ -1,0 +1,267 @@
+// Reply, revisit, reopen, paperwork and sign-off (shared/domain.md §4–5).
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/complaint/decide.h"
+#include "ledger/complaint/internal/decide_support.h"
+#include "ledger/complaint/state.h"
+#include "ledger/complaint/validation.h"
+#include "ledger/store/limits.h"
+#include "ledger/v1/complaint_events.pb.h"
+
+namespace ledger {
+
+using complaint_internal::Builder;
+using complaint_internal::Calendar;
+using complaint_internal::CheckCommon;
+using complaint_internal::Micros;
+using complaint_internal::One;
+using complaint_internal::Raise;
+using complaint_internal::RequireHead;
+using complaint_internal::RequireOwnerOrHead;
+using complaint_internal::WorkingDaysAfter;
+using complaint_internal::WrongState;
+
+namespace {
+
+// Reply, revisit, sign-off need a track chosen (and its prerequisites),
+// unless the case is on the green channel.
+absl::Status CheckReadyToReply(const v1::ComplaintState& state) {
+  if (state.green_channel()) return absl::OkStatus();
+  if (!state.classified()) {
+    return WrongState(state, "reply", "classify it and choose a track first");
+  }
+  switch (state.track()) {
+    case v1::HANDLING_TRACK_UNSPECIFIED:
+      return WrongState(state, "reply", "choose a handling track first");
+    case v1::HANDLING_TRACK_COORDINATED:
+      if (state.assist_requests().empty()) {
+        return WrongState(state, "reply",
+                          "on the coordinated track, send an assist request "
+                          "first");
+      }
+      break;
+    case v1::HANDLING_TRACK_ESCALATED_TO_GM:
+      if (!state.gm_decided()) {
+        return WrongState(state, "reply",
+                          "it is escalated to the general manager, whose "
+                          "decision is not recorded yet");
+      }
+      break;
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::Reply& c,
+                                const DecideContext& context) {
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, "reply"));
+  RETURN_IF_ERROR(RequireOwnerOrHead(context, state, "reply"));
+  RETURN_IF_ERROR(CheckEnumSet("outcome", c.outcome()));
+  RETURN_IF_ERROR(CheckText("reply", c.reply(), true, kMaxTextBytes));
+  if (state.stage() != v1::STAGE_OPEN) {
+    return WrongState(state, "reply", "it was already answered");
+  }
+  RETURN_IF_ERROR(CheckReadyToReply(state));
+  const int64_t now = Micros(context.now);
+  ASSIGN_OR_RETURN(
+      int64_t revisit_due,
+      WorkingDaysAfter(context, now, context.policy->revisit_working_days,
+                       "reply"));
+  v1::Replied replied;
+  replied.set_outcome(c.outcome());
+  replied.set_reply(c.reply());
+  replied.set_replied_by_agent_id(context.actor);
+  replied.set_within_deadline(state.reply_due_us() == 0 ||
+                              now <= state.reply_due_us());
+  replied.set_revisit_due_us(revisit_due);
+  return One(replied, context);
+}
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::RecordRevisit& c,
+                                const DecideContext& context) {
+  const v1::RevisitKind kind = c.kind() == v1::REVISIT_KIND_UNSPECIFIED
+                                   ? v1::REVISIT_KIND_FIRST
+                                   : c.kind();
+  const bool month_end = kind == v1::REVISIT_KIND_MONTH_END_SECOND;
+  constexpr absl::string_view kAction = "record a revisit";
+  // The month-end second revisit samples the month's handled complaints,
+  // most of them signed off by then: it is allowed on closed ones.
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction,
+                              /*allow_closed=*/month_end));
+  RETURN_IF_ERROR(RequireOwnerOrHead(context, state, kAction));
+  RETURN_IF_ERROR(CheckEnumSet("kind", kind));
+  RETURN_IF_ERROR(CheckEnumSet("satisfaction", c.satisfaction()));
+  RETURN_IF_ERROR(CheckText("note", c.note(), false, kMaxTextBytes));
+  const int64_t now = Micros(context.now);
+  v1::RevisitRecorded revisit;
+  revisit.set_revisit_kind(kind);
+  revisit.set_satisfaction(c.satisfaction());
+  revisit.set_resolved(c.resolved());
+  revisit.set_note(c.note());
+  revisit.set_revisited_by_agent_id(context.actor);
+  Builder out(context);
+  if (month_end) {
+    if (state.stage() != v1::STAGE_REVISITED &&
+        state.stage() != v1::STAGE_CLOSED) {
+      return WrongState(state, "record a month-end second revisit",
+                        "it follows a first revisit that found it resolved");
+    }
+    if (state.month_end_revisit_done()) {
+      return WrongState(state, "record a month-end second revisit",
+                        "it already had one");
+    }
+    revisit.set_within_deadline(true);
+    out.Add(revisit);
+    return std::move(out).Done();
+  }
+  if (state.stage() != v1::STAGE_REPLIED) {
+    return WrongState(state, kAction, "a revisit follows a reply");
+  }
+  revisit.set_within_deadline(now <= state.revisit_due_us());
+  out.Add(revisit);
+  if (c.resolved()) return std::move(out).Done();
+
+  // Not resolved: the first-contact flow starts again with the same owner.
+  ASSIGN_OR_RETURN(const BusinessCalendar* calendar,
+                   Calendar(context, kAction));
+  ASSIGN_OR_RETURN(v1::Shift shift, calendar->ShiftAt(context.now));
+  v1::Reopened reopened;
+  reopened.set_reason(
+      absl::StrCat("the revisit found the problem not resolved (",
+                   EnumLabel(c.satisfaction()), ")"));
+  reopened.set_reopened_by_agent_id(context.actor);
+  reopened.set_reopen_count(state.reopen_count() + 1);
+  reopened.set_shift(shift);
+  reopened.set_after_failed_revisit(true);
+  out.Add(reopened);
+
+  const uint32_t failed = state.failed_revisits() + 1;
+  if (state.severity() < v1::SEVERITY_REPEAT &&
+      failed >=
+          static_cast<uint32_t>(context.policy->failed_revisits_for_repeat)) {
+    out.Add(
+        Raise(state.severity(), v1::SEVERITY_REPEAT,
+              absl::StrCat(failed, " revisits found the problem not resolved"),
+              /*automatic=*/true, context));
+  }
+  return std::move(out).Done();
+}
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::WaiveRevisit& c,
+                                const DecideContext& context) {
+  constexpr absl::string_view kAction = "waive the revisit";
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction));
+  RETURN_IF_ERROR(RequireHead(context, state, kAction));
+  RETURN_IF_ERROR(CheckText("reason", c.reason(), true, kMaxTextBytes));
+  if (state.stage() != v1::STAGE_REPLIED) return WrongState(state, kAction);
+  if (!state.classified()) {
+    return WrongState(state, kAction,
+                      "it is not classified, and complaints are always "
+                      "revisited");
+  }
+  if (state.kind() == v1::INFO_KIND_COMPLAINT) {
+    return WrongState(state, kAction,
+                      "every complaint is revisited (quota 100%)");
+  }
+  v1::RevisitWaived waived;
+  waived.set_reason(c.reason());
+  waived.set_waived_by_agent_id(context.actor);
+  return One(waived, context);
+}
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::Reopen& c,
+                                const DecideContext& context) {
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, "reopen it",
+                              /*allow_closed=*/true));
+  if (state.stage() == v1::STAGE_CLOSED) {
+    RETURN_IF_ERROR(RequireHead(context, state, "reopen a closed complaint"));
+  } else {
+    RETURN_IF_ERROR(RequireOwnerOrHead(context, state, "reopen it"));
+  }
+  RETURN_IF_ERROR(CheckText("reason", c.reason(), true, kMaxTextBytes));
+  if (state.stage() == v1::STAGE_OPEN) {
+    return WrongState(state, "reopen it", "it is not answered yet");
+  }
+  ASSIGN_OR_RETURN(const BusinessCalendar* calendar,
+                   Calendar(context, "reopen it"));
+  ASSIGN_OR_RETURN(v1::Shift shift, calendar->ShiftAt(context.now));
+  v1::Reopened reopened;
+  reopened.set_reason(c.reason());
+  reopened.set_reopened_by_agent_id(context.actor);
+  reopened.set_reopen_count(state.reopen_count() + 1);
+  reopened.set_shift(shift);
+  return One(reopened, context);
+}
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::CompletePaperwork& c,
+                                const DecideContext& context) {
+  constexpr absl::string_view kAction = "complete the paperwork";
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction));
+  RETURN_IF_ERROR(RequireOwnerOrHead(context, state, kAction));
+  RETURN_IF_ERROR(CheckText("note", c.note(), false, kMaxTextBytes));
+  if (!state.green_channel()) {
+    return WrongState(state, kAction, "it is not a green-channel case");
+  }
+  if (!state.paperwork_pending()) {
+    return WrongState(state, kAction, "its paperwork is already complete");
+  }
+  if (!state.classified()) {
+    return WrongState(state, kAction,
+                      "the record is not complete: classify it first");
+  }
+  v1::PaperworkCompleted completed;
+  completed.set_note(c.note());
+  completed.set_completed_by_agent_id(context.actor);
+  completed.set_within_deadline(Micros(context.now) <=
+                                state.paperwork_due_us());
+  return One(completed, context);
+}
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::SignOff& c,
+                                const DecideContext& context) {
+  constexpr absl::string_view kAction = "sign it off";
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction));
+  RETURN_IF_ERROR(RequireHead(context, state, kAction));
+  RETURN_IF_ERROR(
+      CheckText("review_note", c.review_note(), false, kMaxTextBytes));
+  switch (state.stage()) {
+    case v1::STAGE_OPEN:
+      return WrongState(state, kAction, "the customer has not been answered");
+    case v1::STAGE_REPLIED:
+      return WrongState(state, kAction,
+                        state.kind() == v1::INFO_KIND_COMPLAINT
+                            ? "a complaint needs a revisit that found it "
+                              "resolved"
+                            : "it needs a revisit, or a waiver of it");
+    default:
+      break;
+  }
+  if (state.paperwork_pending()) {
+    return WrongState(state, kAction,
+                      "its green-channel paperwork is still pending");
+  }
+  if (!c.record_complete()) {
+    return WrongState(state, kAction, "the review found the record incomplete");
+  }
+  v1::SignedOff signed_off;
+  signed_off.set_signed_by_agent_id(context.actor);
+  signed_off.set_review_note(c.review_note());
+  signed_off.set_record_complete(true);
+  signed_off.set_unresolved_items_passed_on(c.unresolved_items_passed_on());
+  signed_off.set_verified_with_customer(state.revisits() > 0);
+  return One(signed_off, context);
+}
+
+}  // namespace ledger
