@@ -6,7 +6,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/store/limits.h"
@@ -180,11 +179,7 @@ void ListFields(const google::protobuf::Descriptor* d,
 int PrintResult(const v1::CommandResult& result, const Options& options,
                 const absl::TimeZone& zone, std::ostream& out) {
   if (options.format != Format::kText) {
-    google::protobuf::util::JsonPrintOptions json;
-    json.preserve_proto_field_names = true;
-    std::string text;
-    (void)google::protobuf::util::MessageToJsonString(result, &text, json);
-    out << text << "\n";
+    out << MessageJson(result) << "\n";
     return kExitOk;
   }
   if (result.duplicate()) out << "(a retry: nothing new was appended)\n";
@@ -211,11 +206,7 @@ int Show(const std::string& id, const Options& options,
     return kExitFailed;
   }
   if (options.format != Format::kText) {
-    google::protobuf::util::JsonPrintOptions json;
-    json.preserve_proto_field_names = true;
-    std::string text;
-    (void)google::protobuf::util::MessageToJsonString(view, &text, json);
-    out << text << "\n";
+    out << MessageJson(view) << "\n";
     return kExitOk;
   }
   out << StateSummary(view.state(), zone) << "\n" << TimelineHeader() << "\n";

@@ -12,17 +12,19 @@
 namespace ledger::ctl {
 namespace {
 
+// Compact JSON with the proto field names; false when it cannot be printed.
+bool ToJson(const google::protobuf::Message& message, std::string* json) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  return google::protobuf::util::MessageToJsonString(message, json, options)
+      .ok();
+}
+
 // The payload as compact JSON, or nullopt when it cannot be decoded.
 std::optional<std::string> PayloadJson(const v1::Event& event) {
   auto payload = DecodePayload(event);
-  if (!payload.ok()) return std::nullopt;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
   std::string json;
-  if (!google::protobuf::util::MessageToJsonString(**payload, &json, options)
-           .ok()) {
-    return std::nullopt;
-  }
+  if (!payload.ok() || !ToJson(**payload, &json)) return std::nullopt;
   return json;
 }
 
@@ -38,6 +40,12 @@ std::string RecordedTime(const v1::Event& event) {
 }
 
 }  // namespace
+
+std::string MessageJson(const google::protobuf::Message& message) {
+  std::string json;
+  ToJson(message, &json);
+  return json;
+}
 
 std::string JsonQuote(absl::string_view s) {
   std::string out = "\"";

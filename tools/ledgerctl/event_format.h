@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger::ctl {
@@ -14,6 +15,9 @@ std::string JsonQuote(absl::string_view s);
 
 // Lowercase hex of raw bytes.
 std::string Hex(absl::string_view bytes);
+
+// `message` as one line of JSON, with the proto field names.
+std::string MessageJson(const google::protobuf::Message& message);
 
 // One JSON object (one line) with every envelope field; the payload decoded
 // as JSON when its type is in the catalogue, else as "payload_base64".

@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
@@ -27,12 +26,14 @@ namespace {
 
 constexpr uint64_t kDefaultLogLimit = 100;
 
+// A stub of `Service` on the target (Ledger, QueryService).
+template <typename Service>
 class Client {
  public:
   explicit Client(const std::string& target) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-    stub_ = v1::Ledger::NewStub(grpc::CreateCustomChannel(
+    stub_ = Service::NewStub(grpc::CreateCustomChannel(
         target, grpc::InsecureChannelCredentials(), args));
   }
 
@@ -58,8 +59,10 @@ class Client {
   }
 
  private:
-  std::unique_ptr<v1::Ledger::Stub> stub_;
+  std::unique_ptr<typename Service::Stub> stub_;
 };
+using LedgerClient = Client<v1::Ledger>;
+using QueryClient = Client<v1::QueryService>;
 
 int Fail(std::ostream& err, const absl::Status& status) {
   err << "ledgerctl: " << status.ToString() << "\n";
@@ -94,8 +97,9 @@ uint32_t PageLimit(uint64_t remaining) {
 // the request and the page just printed) says there are no more; `next`
 // also points the request at the following page.
 template <typename Request, typename Response, typename Method, typename Next>
-int PrintPages(Client& client, Method method, Request& request, uint64_t limit,
-               EventPrinter& printer, std::ostream& err, Next next) {
+int PrintPages(LedgerClient& client, Method method, Request& request,
+               uint64_t limit, EventPrinter& printer, std::ostream& err,
+               Next next) {
   for (uint64_t remaining = limit; remaining > 0;) {
     request.set_limit(PageLimit(remaining));
     Response response;
@@ -110,7 +114,7 @@ int PrintPages(Client& client, Method method, Request& request, uint64_t limit,
 
 int ReadCommand(const std::string& stream, const Options& options,
                 std::ostream& out, std::ostream& err) {
-  Client client(options.target);
+  LedgerClient client(options.target);
   EventPrinter printer(options.format, out);
   v1::ReadStreamRequest request;
   request.set_stream_id(stream);
@@ -132,7 +136,7 @@ int ReadCommand(const std::string& stream, const Options& options,
 }
 
 int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
-  Client client(options.target);
+  LedgerClient client(options.target);
   EventPrinter printer(options.format, out);
   v1::ReadAllRequest request;
   request.set_from_position(std::max<uint64_t>(options.from, 1));
@@ -147,7 +151,7 @@ int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
 
 int HeadCommand(const std::string& stream, const Options& options,
                 std::ostream& out, std::ostream& err) {
-  Client client(options.target);
+  LedgerClient client(options.target);
   v1::GetHeadRequest request;
   request.set_stream_id(stream);
   v1::GetHeadResponse head;
@@ -207,7 +211,7 @@ int VerifyCommand(const Options& options, std::ostream& out,
     }
     return PrintVerifyReport(VerifyStore(**store), options, out);
   }
-  Client client(options.target);
+  LedgerClient client(options.target);
   VerifyReport report = VerifyChain([&client](uint64_t from, uint32_t limit) {
     v1::ReadAllRequest request;
     request.set_from_position(from);
@@ -331,15 +335,12 @@ int QueueCommand(const std::string& kind_name, const Options& options,
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   request.set_page_size(static_cast<uint32_t>(std::min<uint64_t>(
       options.limit == 0 ? 100 : options.limit, kMaxPageSize)));
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
+  QueryClient client(options.target);
   bool first_page = true;
   while (true) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
     v1::GetQueueResponse page;
-    absl::Status s = FromGrpcStatus(stub->GetQueue(&context, request, &page));
+    absl::Status s =
+        client.Call(&v1::QueryService::Stub::GetQueue, request, &page);
     if (!s.ok()) return Fail(err, s);
     for (const v1::QueueItem& item : page.items()) {
       const std::string due =
@@ -348,11 +349,7 @@ int QueueCommand(const std::string& kind_name, const Options& options,
               : absl::FormatTime("%Y-%m-%d %H:%M",
                                  absl::FromUnixMicros(item.due_us()), zone);
       if (options.format == Format::kJson) {
-        google::protobuf::util::JsonPrintOptions json;
-        json.preserve_proto_field_names = true;
-        std::string line;
-        (void)google::protobuf::util::MessageToJsonString(item, &line, json);
-        out << line << "\n";
+        out << MessageJson(item) << "\n";
         continue;
       }
       if (options.format == Format::kCsv) {
@@ -393,6 +390,24 @@ int QueueCommand(const std::string& kind_name, const Options& options,
   return kExitOk;
 }
 
+// --month YYYY-MM, or INVALID_ARGUMENT naming the command that needs it.
+absl::StatusOr<v1::YearMonth> ParseMonth(const Options& options,
+                                         absl::string_view command) {
+  int year = 0, month = 0;
+  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(command, " needs --month YYYY-MM"));
+  }
+  v1::YearMonth m;
+  m.set_year(year);
+  m.set_month(month);
+  return m;
+}
+
+std::string MonthLabel(const v1::YearMonth& m) {
+  return absl::StrFormat("%04d-%02d", m.year(), m.month());
+}
+
 std::string Yuan(const v1::Money& m) {
   return absl::StrFormat("%d.%02d", m.minor_units() / 100,
                          m.minor_units() % 100);
@@ -402,29 +417,20 @@ std::string Yuan(const v1::Money& m) {
 int StationsCommand(const Options& options, std::ostream& out,
                     std::ostream& err) {
   v1::GetStationTableRequest request;
-  int year = 0, month = 0;
-  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
-    err << "ledgerctl: stations needs --month YYYY-MM\n";
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options, "stations");
+  if (!month.ok()) {
+    err << "ledgerctl: " << month.status().message() << "\n";
     return kExitUsage;
   }
-  request.mutable_month()->set_year(year);
-  request.mutable_month()->set_month(month);
+  *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
   v1::GetStationTableResponse table;
   absl::Status s =
-      FromGrpcStatus(stub->GetStationTable(&context, request, &table));
+      QueryClient(options.target)
+          .Call(&v1::QueryService::Stub::GetStationTable, request, &table);
   if (!s.ok()) return Fail(err, s);
   if (options.format == Format::kJson) {
-    google::protobuf::util::JsonPrintOptions json;
-    json.preserve_proto_field_names = true;
-    std::string line;
-    (void)google::protobuf::util::MessageToJsonString(table, &line, json);
-    out << line << "\n";
+    out << MessageJson(table) << "\n";
     return kExitOk;
   }
   std::vector<const v1::StationMonth*> rows;
@@ -456,8 +462,8 @@ int StationsCommand(const Options& options, std::ostream& out,
         r->rank() == 0 ? "-" : absl::StrCat(r->rank()),
         Yuan(r->penalty_charged()), Yuan(r->penalty_not_charged()));
   }
-  out << "month " << year << "-" << absl::StrFormat("%02d", month)
-      << ", as of log position " << table.position() << "\n";
+  out << "month " << MonthLabel(*month) << ", as of log position "
+      << table.position() << "\n";
   return kExitOk;
 }
 
@@ -466,29 +472,20 @@ int StationsCommand(const Options& options, std::ostream& out,
 int AnalysisCommand(const Options& options, std::ostream& out,
                     std::ostream& err) {
   v1::GetMonthlyAnalysisRequest request;
-  int year = 0, month = 0;
-  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
-    err << "ledgerctl: analysis needs --month YYYY-MM\n";
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options, "analysis");
+  if (!month.ok()) {
+    err << "ledgerctl: " << month.status().message() << "\n";
     return kExitUsage;
   }
-  request.mutable_month()->set_year(year);
-  request.mutable_month()->set_month(month);
+  *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
   v1::GetMonthlyAnalysisResponse analysis;
-  absl::Status s =
-      FromGrpcStatus(stub->GetMonthlyAnalysis(&context, request, &analysis));
+  absl::Status s = QueryClient(options.target)
+                       .Call(&v1::QueryService::Stub::GetMonthlyAnalysis,
+                             request, &analysis);
   if (!s.ok()) return Fail(err, s);
   if (options.format == Format::kJson) {
-    google::protobuf::util::JsonPrintOptions json;
-    json.preserve_proto_field_names = true;
-    std::string line;
-    (void)google::protobuf::util::MessageToJsonString(analysis, &line, json);
-    out << line << "\n";
+    out << MessageJson(analysis) << "\n";
     return kExitOk;
   }
   const v1::MonthFigures& m = analysis.month();
@@ -506,11 +503,10 @@ int AnalysisCommand(const Options& options, std::ostream& out,
     }
     return kExitOk;
   }
-  out << "month " << year << "-" << absl::StrFormat("%02d", month) << ": "
-      << m.cases() << " cases (previous month "
-      << analysis.previous_month().cases() << ", same month last year "
-      << analysis.same_month_last_year().cases() << "), as of log position "
-      << analysis.position() << "\n";
+  out << "month " << MonthLabel(*month) << ": " << m.cases()
+      << " cases (previous month " << analysis.previous_month().cases()
+      << ", same month last year " << analysis.same_month_last_year().cases()
+      << "), as of log position " << analysis.position() << "\n";
   auto counts = [&out](const char* title,
                        const google::protobuf::RepeatedPtrField<v1::Count>& c) {
     out << "  " << title << ":";
@@ -542,49 +538,39 @@ int AnalysisCommand(const Options& options, std::ostream& out,
 int ScorecardCommand(const std::string& agent, const Options& options,
                      std::ostream& out, std::ostream& err) {
   v1::GetAgentScorecardRequest request;
-  int year = 0, month = 0;
-  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
-    err << "ledgerctl: scorecard needs --month YYYY-MM\n";
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options, "scorecard");
+  if (!month.ok()) {
+    err << "ledgerctl: " << month.status().message() << "\n";
     return kExitUsage;
   }
   request.set_agent_id(agent);
-  request.mutable_month()->set_year(year);
-  request.mutable_month()->set_month(month);
+  *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
   v1::AgentScorecard card;
   absl::Status s =
-      FromGrpcStatus(stub->GetAgentScorecard(&context, request, &card));
+      QueryClient(options.target)
+          .Call(&v1::QueryService::Stub::GetAgentScorecard, request, &card);
   if (!s.ok()) return Fail(err, s);
   if (options.format != Format::kText) {
-    google::protobuf::util::JsonPrintOptions json;
-    json.preserve_proto_field_names = true;
-    std::string line;
-    (void)google::protobuf::util::MessageToJsonString(card, &line, json);
-    out << line << "\n";
+    out << MessageJson(card) << "\n";
     return kExitOk;
   }
   out << absl::StrFormat(
-      "%s, %04d-%02d: %d cases owned (%d repeat); %d replies, %.0f%% on time; "
+      "%s, %s: %d cases owned (%d repeat); %d replies, %.0f%% on time; "
       "%d revisits, %.0f%% on time, %.0f%% satisfied (as of log position %d)\n",
-      card.agent_id(), year, month, card.cases_owned(), card.repeat_cases(),
-      card.replies(), 100 * card.reply_on_time_rate(), card.revisits(),
-      100 * card.revisit_on_time_rate(), 100 * card.satisfaction_rate(),
-      card.position());
+      card.agent_id(), MonthLabel(*month), card.cases_owned(),
+      card.repeat_cases(), card.replies(), 100 * card.reply_on_time_rate(),
+      card.revisits(), 100 * card.revisit_on_time_rate(),
+      100 * card.satisfaction_rate(), card.position());
   return kExitOk;
 }
 
 int ProjectionsCommand(const Options& options, std::ostream& out,
                        std::ostream& err) {
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
   v1::ListProjectionsResponse list;
-  absl::Status s = FromGrpcStatus(stub->ListProjections(&context, {}, &list));
+  absl::Status s = QueryClient(options.target)
+                       .Call(&v1::QueryService::Stub::ListProjections,
+                             v1::ListProjectionsRequest(), &list);
   if (!s.ok()) return Fail(err, s);
   out << absl::StrFormat("%-12s  %12s  %8s  %8s\n", "PROJECTION", "CHECKPOINT",
                          "LAG", "SKIPPED");
@@ -597,6 +583,7 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
 
 int RebuildCommand(const std::string& name, const Options& options,
                    std::ostream& out, std::ostream& err) {
+  // No deadline: a rebuild folds the whole log.
   auto stub = v1::QueryService::NewStub(
       grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
