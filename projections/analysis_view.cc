@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
 #include "ledger/complaint/validation.h"
 #include "ledger/events/payload.h"
@@ -14,7 +15,6 @@ namespace {
 
 constexpr char kCalendarRow[] = "calendar";
 constexpr char kCasePrefix[] = "c/";
-constexpr char kDefaultZone[] = "Asia/Shanghai";
 
 bool InMonth(const v1::Date& d, const v1::YearMonth& m) {
   return d.year() == m.year() && d.month() == m.month();
@@ -70,34 +70,27 @@ void AnalysisView::SetCalendar(const v1::CalendarPublished& calendar) {
   }
   calendar_proto_ = calendar;
   calendar_.emplace(*std::move(parsed));
+  zone_.Set(calendar.time_zone());
 }
 
 absl::Status AnalysisView::Load(const EventStore& store) {
   cases_.clear();
   dirty_.clear();
-  absl::Status bad;
-  absl::Status scanned = store.ScanView(kName, [&](absl::string_view key,
-                                                   absl::string_view value) {
-    bool parsed;
-    if (key == kCalendarRow) {
-      v1::CalendarPublished calendar;
-      parsed =
-          calendar.ParseFromArray(value.data(), static_cast<int>(value.size()));
-      if (parsed) SetCalendar(calendar);
-    } else {
-      v1::AnalysisCaseRow row;
-      parsed = row.ParseFromArray(value.data(), static_cast<int>(value.size()));
-      key.remove_prefix(strlen(kCasePrefix));
-      cases_.emplace(std::string(key), std::move(row));
-    }
-    if (!parsed) {
-      bad = absl::DataLossError(
-          absl::StrCat("analysis row ", key, " does not parse"));
-    }
-    return parsed;
-  });
-  if (!scanned.ok()) return scanned;
-  return bad;
+  return LoadRows(store, kName,
+                  [&](absl::string_view key, absl::string_view value) {
+                    if (key == kCalendarRow) {
+                      v1::CalendarPublished calendar;
+                      if (!calendar.ParseFromArray(
+                              value.data(), static_cast<int>(value.size()))) {
+                        return false;
+                      }
+                      SetCalendar(calendar);
+                      return true;
+                    }
+                    key.remove_prefix(strlen(kCasePrefix));
+                    return cases_[std::string(key)].ParseFromArray(
+                        value.data(), static_cast<int>(value.size()));
+                  });
 }
 
 void AnalysisView::Apply(const v1::Event& e) {
@@ -120,17 +113,8 @@ void AnalysisView::Apply(const v1::Event& e) {
       return;
     }
     v1::AnalysisCaseRow& row = cases_[id];
-    absl::TimeZone zone;
-    if (calendar_.has_value()) {
-      zone = calendar_->time_zone();
-    } else {
-      absl::LoadTimeZone(kDefaultZone, &zone);
-    }
     const absl::Time received = absl::FromUnixMicros(p->received_time_us());
-    const absl::CivilDay day = absl::ToCivilDay(received, zone);
-    row.mutable_received_day()->set_year(static_cast<int>(day.year()));
-    row.mutable_received_day()->set_month(day.month());
-    row.mutable_received_day()->set_day(day.day());
+    *row.mutable_received_day() = zone_.DayOf(p->received_time_us());
     row.set_channel(p->channel());
     row.set_station_id(p->station_id());
     row.set_department_id(p->department_id());
@@ -317,11 +301,7 @@ v1::MonthFigures AnalysisView::Figures(const v1::YearMonth& month) const {
 
 absl::StatusOr<v1::GetMonthlyAnalysisResponse> AnalysisView::Analysis(
     const v1::YearMonth& month) const {
-  if (month.year() < 2000 || month.year() > 2100 || month.month() < 1 ||
-      month.month() > 12) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "month ", month.year(), "-", month.month(), " is not a month"));
-  }
+  RETURN_IF_ERROR(CheckMonth("month", month));
   v1::GetMonthlyAnalysisResponse r;
   *r.mutable_month() = Figures(month);
   *r.mutable_previous_month() = Figures(Shift(month, -1));

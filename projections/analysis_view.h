@@ -70,6 +70,7 @@ class AnalysisView final : public View {
   absl::flat_hash_set<std::string> dirty_;
   std::optional<v1::CalendarPublished> calendar_proto_;
   std::optional<BusinessCalendar> calendar_;
+  SiteZone zone_;
   bool calendar_dirty_ = false;
 };
 

@@ -94,20 +94,11 @@ void PendingAssists(const v1::ComplaintState& s, const v1::GetQueueRequest& r,
 absl::Status QueueView::Load(const EventStore& store) {
   complaints_.clear();
   dirty_.clear();
-  absl::Status bad;
-  absl::Status scanned = store.ScanView(kName, [&](absl::string_view key,
-                                                   absl::string_view value) {
-    v1::ComplaintState state;
-    if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      bad = absl::DataLossError(
-          absl::StrCat("queue row ", key, " does not parse"));
-      return false;
-    }
-    complaints_.emplace(std::string(key), std::move(state));
-    return true;
-  });
-  if (!scanned.ok()) return scanned;
-  return bad;
+  return LoadRows(store, kName,
+                  [&](absl::string_view key, absl::string_view value) {
+                    return complaints_[std::string(key)].ParseFromArray(
+                        value.data(), static_cast<int>(value.size()));
+                  });
 }
 
 void QueueView::Apply(const v1::Event& event) {

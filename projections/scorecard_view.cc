@@ -4,7 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
+#include "ledger/complaint/validation.h"
 #include "ledger/events/payload.h"
 #include "ledger/v1/complaint_events.pb.h"
 
@@ -14,7 +16,6 @@ namespace {
 constexpr char kCasePrefix[] = "c/";
 constexpr char kAgentPrefix[] = "a/";
 constexpr char kZoneRow[] = "zone";
-constexpr char kDefaultZone[] = "Asia/Shanghai";
 
 double Rate(int64_t part, int64_t whole) {
   return whole == 0 ? 0
@@ -23,13 +24,9 @@ double Rate(int64_t part, int64_t whole) {
 
 }  // namespace
 
-ScorecardView::ScorecardView() : zone_name_(kDefaultZone) {
-  absl::LoadTimeZone(kDefaultZone, &zone_);
-}
-
 std::string ScorecardView::MonthOf(int64_t time_us) const {
   const absl::CivilMonth m =
-      absl::ToCivilMonth(absl::FromUnixMicros(time_us), zone_);
+      absl::ToCivilMonth(absl::FromUnixMicros(time_us), zone_.zone());
   return absl::StrFormat("%04d-%02d", m.year(), m.month());
 }
 
@@ -43,40 +40,28 @@ v1::AgentMonthRow& ScorecardView::AgentMonth(const std::string& agent,
 absl::Status ScorecardView::Load(const EventStore& store) {
   cases_.clear();
   agents_.clear();
-  absl::Status bad;
-  absl::Status scanned = store.ScanView(
-      kName, [&](absl::string_view key, absl::string_view value) {
-        bool parsed = true;
-        if (key == kZoneRow) {
-          zone_name_ = std::string(value);
-          parsed = absl::LoadTimeZone(zone_name_, &zone_);
-        } else if (absl::ConsumePrefix(&key, kCasePrefix)) {
-          parsed = cases_[std::string(key)].ParseFromArray(
-              value.data(), static_cast<int>(value.size()));
-        } else if (absl::ConsumePrefix(&key, kAgentPrefix)) {
-          parsed = agents_[std::string(key)].ParseFromArray(
-              value.data(), static_cast<int>(value.size()));
-        }
-        if (!parsed) {
-          bad = absl::DataLossError(
-              absl::StrCat("scorecard row ", key, " does not parse"));
-        }
-        return parsed;
-      });
-  if (!scanned.ok()) return scanned;
-  return bad;
+  return LoadRows(store, kName,
+                  [&](absl::string_view key, absl::string_view value) {
+                    if (key == kZoneRow) return zone_.Set(std::string(value));
+                    if (absl::ConsumePrefix(&key, kCasePrefix)) {
+                      return cases_[std::string(key)].ParseFromArray(
+                          value.data(), static_cast<int>(value.size()));
+                    }
+                    if (absl::ConsumePrefix(&key, kAgentPrefix)) {
+                      return agents_[std::string(key)].ParseFromArray(
+                          value.data(), static_cast<int>(value.size()));
+                    }
+                    return true;
+                  });
 }
 
 void ScorecardView::Apply(const v1::Event& e) {
   if (Is<v1::CalendarPublished>(e)) {
     auto p = Unwrap<v1::CalendarPublished>(e);
-    absl::TimeZone zone;
-    if (!p.ok() || !absl::LoadTimeZone(p->time_zone(), &zone)) {
+    if (!p.ok() || !zone_.Set(p->time_zone())) {
       ++skipped_;
       return;
     }
-    zone_ = zone;
-    zone_name_ = p->time_zone();
     dirty_agents_.insert(kZoneRow);
     return;
   }
@@ -87,11 +72,7 @@ void ScorecardView::Apply(const v1::Event& e) {
     auto p = Unwrap<v1::ComplaintReceived>(e);
     if ((ok = p.ok())) {
       v1::ScorecardCaseRow& row = cases_[id];
-      const absl::CivilDay day =
-          absl::ToCivilDay(absl::FromUnixMicros(p->received_time_us()), zone_);
-      row.mutable_received_day()->set_year(static_cast<int>(day.year()));
-      row.mutable_received_day()->set_month(day.month());
-      row.mutable_received_day()->set_day(day.day());
+      *row.mutable_received_day() = zone_.DayOf(p->received_time_us());
       row.set_owner_agent_id(p->owner_agent_id());
       row.set_severity(v1::SEVERITY_GENERAL);
       dirty_cases_.insert(id);
@@ -140,7 +121,7 @@ void ScorecardView::TakeChanges(ViewChanges* changes) {
   }
   for (const std::string& key : dirty_agents_) {
     if (key == kZoneRow) {
-      changes->puts.emplace_back(kZoneRow, zone_name_);
+      changes->puts.emplace_back(kZoneRow, zone_.name());
     } else {
       changes->puts.emplace_back(absl::StrCat(kAgentPrefix, key),
                                  agents_.at(key).SerializeAsString());
@@ -154,11 +135,7 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
     const std::string& agent_id, const v1::YearMonth& month) const {
   if (agent_id.empty())
     return absl::InvalidArgumentError("agent_id is required");
-  if (month.year() < 2000 || month.year() > 2100 || month.month() < 1 ||
-      month.month() > 12) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "month ", month.year(), "-", month.month(), " is not a month"));
-  }
+  RETURN_IF_ERROR(CheckMonth("month", month));
   v1::AgentScorecard card;
   card.set_agent_id(agent_id);
   *card.mutable_month() = month;

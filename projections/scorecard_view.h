@@ -26,7 +26,6 @@ class ScorecardView final : public View {
  public:
   static constexpr char kName[] = "scorecards";
 
-  ScorecardView();
   std::string name() const override { return kName; }
   std::unique_ptr<View> NewEmpty() const override {
     return std::make_unique<ScorecardView>();
@@ -43,8 +42,7 @@ class ScorecardView final : public View {
   std::string MonthOf(int64_t time_us) const;
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 
-  absl::TimeZone zone_;
-  std::string zone_name_;
+  SiteZone zone_;
   absl::flat_hash_map<std::string, v1::ScorecardCaseRow> cases_;
   // "<agent>/<yyyy-mm>" -> counters.
   std::map<std::string, v1::AgentMonthRow> agents_;

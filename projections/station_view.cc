@@ -8,7 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
+#include "ledger/complaint/validation.h"
 #include "ledger/events/payload.h"
 #include "ledger/v1/complaint_events.pb.h"
 
@@ -17,7 +19,6 @@ namespace {
 
 constexpr char kRefRow[] = "ref";
 constexpr char kComplaintPrefix[] = "c/";
-constexpr char kDefaultZone[] = "Asia/Shanghai";
 
 int MonthIndex(int year, int month) { return year * 12 + month - 1; }
 
@@ -34,33 +35,24 @@ bool InPeriod(const v1::Date& d, const v1::SpecialPeriodDeclared& p) {
 
 }  // namespace
 
-StationView::StationView() { reference_.set_time_zone(kDefaultZone); }
+StationView::StationView() { reference_.set_time_zone(zone_.name()); }
 
 absl::Status StationView::Load(const EventStore& store) {
   complaints_.clear();
   dirty_.clear();
   reference_dirty_ = false;
-  absl::Status bad;
-  absl::Status scanned = store.ScanView(kName, [&](absl::string_view key,
-                                                   absl::string_view value) {
-    bool parsed;
-    if (key == kRefRow) {
-      parsed = reference_.ParseFromArray(value.data(),
-                                         static_cast<int>(value.size()));
-    } else {
-      v1::StationComplaintRow row;
-      parsed = row.ParseFromArray(value.data(), static_cast<int>(value.size()));
-      key.remove_prefix(strlen(kComplaintPrefix));
-      complaints_.emplace(std::string(key), std::move(row));
-    }
-    if (!parsed) {
-      bad = absl::DataLossError(
-          absl::StrCat("station view row ", key, " does not parse"));
-    }
-    return parsed;
-  });
-  if (!scanned.ok()) return scanned;
-  return bad;
+  absl::Status loaded = LoadRows(
+      store, kName, [&](absl::string_view key, absl::string_view value) {
+        if (key == kRefRow) {
+          return reference_.ParseFromArray(value.data(),
+                                           static_cast<int>(value.size()));
+        }
+        key.remove_prefix(strlen(kComplaintPrefix));
+        return complaints_[std::string(key)].ParseFromArray(
+            value.data(), static_cast<int>(value.size()));
+      });
+  zone_.Set(reference_.time_zone());
+  return loaded;
 }
 
 void StationView::Apply(const v1::Event& e) {
@@ -94,6 +86,7 @@ void StationView::Apply(const v1::Event& e) {
       auto p = Unwrap<v1::CalendarPublished>(e);
       if (!p.ok()) return ++skipped_, void();
       reference_.set_time_zone(p->time_zone());
+      zone_.Set(p->time_zone());
     } else {
       changed = false;
     }
@@ -106,17 +99,9 @@ void StationView::Apply(const v1::Event& e) {
     auto p = Unwrap<v1::ComplaintReceived>(e);
     if (!p.ok()) return ++skipped_, void();
     if (p->station_id().empty()) return;
-    absl::TimeZone zone;
-    if (!absl::LoadTimeZone(reference_.time_zone(), &zone)) {
-      absl::LoadTimeZone(kDefaultZone, &zone);
-    }
-    const absl::CivilDay day =
-        absl::ToCivilDay(absl::FromUnixMicros(p->received_time_us()), zone);
     v1::StationComplaintRow& row = complaints_[id];
     row.set_station_id(p->station_id());
-    row.mutable_received_day()->set_year(static_cast<int>(day.year()));
-    row.mutable_received_day()->set_month(day.month());
-    row.mutable_received_day()->set_day(day.day());
+    *row.mutable_received_day() = zone_.DayOf(p->received_time_us());
     row.set_severity(v1::SEVERITY_GENERAL);
     dirty_.insert(id);
     return;
@@ -151,11 +136,7 @@ void StationView::TakeChanges(ViewChanges* changes) {
 
 absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
     const v1::YearMonth& month) const {
-  if (month.year() < 2000 || month.year() > 2100 || month.month() < 1 ||
-      month.month() > 12) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "month ", month.year(), "-", month.month(), " is not a month"));
-  }
+  RETURN_IF_ERROR(CheckMonth("month", month));
   // The schedule in force: the latest effective on or before the month.
   const v1::PenaltySchedulePublished* schedule = nullptr;
   for (const auto& s : reference_.schedules()) {

@@ -41,6 +41,7 @@ class StationView final : public View {
 
  private:
   absl::flat_hash_map<std::string, v1::StationComplaintRow> complaints_;
+  SiteZone zone_;
   v1::StationReferenceRow reference_;
   absl::flat_hash_set<std::string> dirty_;
   bool reference_dirty_ = false;

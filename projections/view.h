@@ -7,11 +7,15 @@
 #ifndef LEDGER_PROJECTIONS_VIEW_H_
 #define LEDGER_PROJECTIONS_VIEW_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "ledger/store/event_store.h"
+#include "ledger/v1/common.pb.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger {
@@ -38,6 +42,29 @@ class View {
 
  protected:
   uint64_t skipped_ = 0;
+};
+
+// Loads a view's stored rows: `row` takes each and returns false when it
+// cannot parse it; that is DATA_LOSS naming the row.
+absl::Status LoadRows(const EventStore& store, const std::string& view,
+                      const std::function<bool(absl::string_view key,
+                                               absl::string_view value)>& row);
+
+// The site's time zone as the views see it: kDefaultTimeZone until a
+// published calendar names another.
+class SiteZone {
+ public:
+  SiteZone();
+  // False (and no change) for a name the time zone database lacks.
+  bool Set(const std::string& name);
+  const std::string& name() const { return name_; }
+  const absl::TimeZone& zone() const { return zone_; }
+  // The calendar day of `time_us` here.
+  v1::Date DayOf(int64_t time_us) const;
+
+ private:
+  std::string name_;
+  absl::TimeZone zone_;
 };
 
 }  // namespace ledger

@@ -28,6 +28,9 @@
 
 namespace ledger {
 
+// The site's time zone until a calendar names one.
+inline constexpr char kDefaultTimeZone[] = "Asia/Shanghai";
+
 class BusinessCalendar {
  public:
   // INVALID_ARGUMENT naming the first bad field: unknown time zone, no

@@ -16,15 +16,6 @@ std::string MonthKey(const std::string& station_id, const v1::YearMonth& m) {
   return absl::StrFormat("%s/%04d-%02d", station_id, m.year(), m.month());
 }
 
-absl::Status CheckMonth(absl::string_view field, const v1::YearMonth& m) {
-  if (m.year() < 2000 || m.year() > 2100 || m.month() < 1 || m.month() > 12) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s %04d-%02d is not a month between 2000 and 2100",
-                        field, m.year(), m.month()));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<absl::CivilDay> CheckDate(absl::string_view field,
                                          const v1::Date& d) {
   const absl::CivilDay day(d.year(), d.month(), d.day());

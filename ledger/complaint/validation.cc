@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "ledger/store/limits.h"
 
 namespace ledger {
@@ -38,6 +39,15 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
   if (value.size() > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, " is ", value.size(), " bytes long, the limit is ", max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMonth(absl::string_view field, const v1::YearMonth& m) {
+  if (m.year() < 2000 || m.year() > 2100 || m.month() < 1 || m.month() > 12) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s %04d-%02d is not a month between 2000 and 2100",
+                        field, m.year(), m.month()));
   }
   return absl::OkStatus();
 }

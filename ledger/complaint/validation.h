@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/generated_enum_reflection.h"
+#include "ledger/v1/common.pb.h"
 
 namespace ledger {
 
@@ -20,6 +21,9 @@ absl::Status CheckOptionalId(absl::string_view field, absl::string_view value);
 // Free text up to `max_bytes`; `required` refuses empty (or blank) text.
 absl::Status CheckText(absl::string_view field, absl::string_view value,
                        bool required, size_t max_bytes);
+
+// A month between 2000 and 2100.
+absl::Status CheckMonth(absl::string_view field, const v1::YearMonth& month);
 
 // A value of `Enum` other than its *_UNSPECIFIED zero.
 template <typename Enum>

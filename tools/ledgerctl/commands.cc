@@ -225,7 +225,7 @@ int RunComplaintCommand(const std::vector<std::string>& args,
                         const Options& given, std::ostream& out,
                         std::ostream& err) {
   Options options = given;
-  std::string zone_name = "Asia/Shanghai";
+  std::string zone_name = kDefaultTimeZone;
   std::vector<std::string> operands;
   std::vector<std::pair<std::string, std::string>> flags;
   for (size_t i = 1; i < args.size(); ++i) {

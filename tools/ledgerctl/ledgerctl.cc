@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "ledger/calendar/business_calendar.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
@@ -319,7 +320,7 @@ int QueueCommand(const std::string& kind_name, const Options& options,
     return kExitUsage;
   }
   absl::TimeZone zone;
-  absl::LoadTimeZone("Asia/Shanghai", &zone);
+  absl::LoadTimeZone(kDefaultTimeZone, &zone);
   if (!options.now.empty()) {
     absl::Time now;
     std::string error;

@@ -1,0 +1,46 @@
+#include "projections/view.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "ledger/calendar/business_calendar.h"
+
+namespace ledger {
+
+absl::Status LoadRows(const EventStore& store, const std::string& view,
+                      const std::function<bool(absl::string_view key,
+                                               absl::string_view value)>& row) {
+  absl::Status bad;
+  absl::Status scanned =
+      store.ScanView(view, [&](absl::string_view key, absl::string_view value) {
+        if (row(key, value)) return true;
+        bad = absl::DataLossError(
+            absl::StrCat("row ", key, " of view ", view, " does not parse"));
+        return false;
+      });
+  if (!scanned.ok()) return scanned;
+  return bad;
+}
+
+SiteZone::SiteZone() : name_(kDefaultTimeZone) {
+  absl::LoadTimeZone(name_, &zone_);
+}
+
+bool SiteZone::Set(const std::string& name) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(name, &zone)) return false;
+  name_ = name;
+  zone_ = zone;
+  return true;
+}
+
+v1::Date SiteZone::DayOf(int64_t time_us) const {
+  const absl::CivilDay day =
+      absl::ToCivilDay(absl::FromUnixMicros(time_us), zone_);
+  v1::Date date;
+  date.set_year(static_cast<int>(day.year()));
+  date.set_month(day.month());
+  date.set_day(day.day());
+  return date;
+}
+
+}  // namespace ledger
