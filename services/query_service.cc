@@ -1,6 +1,7 @@
 #include "services/query_service.h"
 
-#include <optional>
+#include <functional>
+#include <memory>
 
 #include "ledger/base/status_macros.h"
 #include "projections/analysis_view.h"
@@ -12,14 +13,28 @@
 namespace ledger {
 namespace {
 
-// Runs `answer` on the live view `name`, or on one folded up to `as_of`.
-absl::Status OnView(
-    const ProjectionRunner& runner, const std::string& name,
-    std::optional<uint64_t> as_of,
-    const std::function<absl::Status(const View&, uint64_t)>& answer) {
-  if (!as_of.has_value()) return runner.Read(name, answer);
-  ASSIGN_OR_RETURN(std::unique_ptr<View> view, runner.AsOf(name, *as_of));
-  return answer(*view, *as_of);
+// Answers `request` with `query` on the view ViewType: the live one, or,
+// when the request names an as_of_position, one folded up to there. The
+// response carries the position it reflects.
+template <typename ViewType, typename Request, typename Response,
+          typename Query>
+grpc::Status Answer(const ProjectionRunner& runner,
+                    grpc::ServerContext* context, const Request& request,
+                    Response* response, const Query& query) {
+  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
+    ASSIGN_OR_RETURN(*response, query(static_cast<const ViewType&>(view)));
+    response->set_position(position);
+    return absl::OkStatus();
+  };
+  absl::Status s;
+  if (!request.has_as_of_position()) {
+    s = runner.Read(ViewType::kName, answer);
+  } else {
+    absl::StatusOr<std::unique_ptr<View>> view =
+        runner.AsOf(ViewType::kName, request.as_of_position());
+    s = view.ok() ? answer(**view, request.as_of_position()) : view.status();
+  }
+  return ToGrpcStatus(s, context);
 }
 
 }  // namespace
@@ -30,82 +45,35 @@ grpc::Status QueryService::GetQueue(grpc::ServerContext* context,
   const int64_t now = request->now_us() != 0
                           ? request->now_us()
                           : absl::ToUnixMicros(clock_->Now());
-  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
-    absl::StatusOr<v1::GetQueueResponse> r =
-        static_cast<const QueueView&>(view).Query(*request, now);
-    if (!r.ok()) return r.status();
-    *response = std::move(*r);
-    response->set_position(position);
-    return absl::OkStatus();
-  };
-  return ToGrpcStatus(
-      OnView(runner_, QueueView::kName,
-             request->has_as_of_position()
-                 ? std::optional<uint64_t>(request->as_of_position())
-                 : std::nullopt,
-             answer),
-      context);
+  return Answer<QueueView>(
+      runner_, context, *request, response,
+      [&](const QueueView& view) { return view.Query(*request, now); });
 }
 
 grpc::Status QueryService::GetStationTable(
     grpc::ServerContext* context, const v1::GetStationTableRequest* request,
     v1::GetStationTableResponse* response) {
-  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
-    absl::StatusOr<v1::GetStationTableResponse> r =
-        static_cast<const StationView&>(view).Table(request->month());
-    if (!r.ok()) return r.status();
-    *response = std::move(*r);
-    response->set_position(position);
-    return absl::OkStatus();
-  };
-  return ToGrpcStatus(
-      OnView(runner_, StationView::kName,
-             request->has_as_of_position()
-                 ? std::optional<uint64_t>(request->as_of_position())
-                 : std::nullopt,
-             answer),
-      context);
+  return Answer<StationView>(
+      runner_, context, *request, response,
+      [&](const StationView& view) { return view.Table(request->month()); });
 }
 
 grpc::Status QueryService::GetMonthlyAnalysis(
     grpc::ServerContext* context, const v1::GetMonthlyAnalysisRequest* request,
     v1::GetMonthlyAnalysisResponse* response) {
-  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
-    absl::StatusOr<v1::GetMonthlyAnalysisResponse> r =
-        static_cast<const AnalysisView&>(view).Analysis(request->month());
-    if (!r.ok()) return r.status();
-    *response = std::move(*r);
-    response->set_position(position);
-    return absl::OkStatus();
-  };
-  return ToGrpcStatus(
-      OnView(runner_, AnalysisView::kName,
-             request->has_as_of_position()
-                 ? std::optional<uint64_t>(request->as_of_position())
-                 : std::nullopt,
-             answer),
-      context);
+  return Answer<AnalysisView>(runner_, context, *request, response,
+                              [&](const AnalysisView& view) {
+                                return view.Analysis(request->month());
+                              });
 }
 
 grpc::Status QueryService::GetAgentScorecard(
     grpc::ServerContext* context, const v1::GetAgentScorecardRequest* request,
     v1::AgentScorecard* response) {
-  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
-    absl::StatusOr<v1::AgentScorecard> r =
-        static_cast<const ScorecardView&>(view).Scorecard(request->agent_id(),
-                                                          request->month());
-    if (!r.ok()) return r.status();
-    *response = std::move(*r);
-    response->set_position(position);
-    return absl::OkStatus();
-  };
-  return ToGrpcStatus(
-      OnView(runner_, ScorecardView::kName,
-             request->has_as_of_position()
-                 ? std::optional<uint64_t>(request->as_of_position())
-                 : std::nullopt,
-             answer),
-      context);
+  return Answer<ScorecardView>(
+      runner_, context, *request, response, [&](const ScorecardView& view) {
+        return view.Scorecard(request->agent_id(), request->month());
+      });
 }
 
 grpc::Status QueryService::ListProjections(
