@@ -56,6 +56,23 @@ absl::Status CheckReadyToReply(const v1::ComplaintState& state) {
   return absl::OkStatus();
 }
 
+// A new flow for the same owner, with the shift (for its deadlines) at now.
+absl::StatusOr<v1::Reopened> Reopening(const v1::ComplaintState& state,
+                                       std::string reason,
+                                       bool after_failed_revisit,
+                                       const DecideContext& context,
+                                       absl::string_view action) {
+  ASSIGN_OR_RETURN(const BusinessCalendar* calendar, Calendar(context, action));
+  ASSIGN_OR_RETURN(v1::Shift shift, calendar->ShiftAt(context.now));
+  v1::Reopened reopened;
+  reopened.set_reason(std::move(reason));
+  reopened.set_reopened_by_agent_id(context.actor);
+  reopened.set_reopen_count(state.reopen_count() + 1);
+  reopened.set_shift(shift);
+  reopened.set_after_failed_revisit(after_failed_revisit);
+  return reopened;
+}
+
 }  // namespace
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -130,17 +147,12 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   if (c.resolved()) return std::move(out).Done();
 
   // Not resolved: the first-contact flow starts again with the same owner.
-  ASSIGN_OR_RETURN(const BusinessCalendar* calendar,
-                   Calendar(context, kAction));
-  ASSIGN_OR_RETURN(v1::Shift shift, calendar->ShiftAt(context.now));
-  v1::Reopened reopened;
-  reopened.set_reason(
-      absl::StrCat("the revisit found the problem not resolved (",
-                   EnumLabel(c.satisfaction()), ")"));
-  reopened.set_reopened_by_agent_id(context.actor);
-  reopened.set_reopen_count(state.reopen_count() + 1);
-  reopened.set_shift(shift);
-  reopened.set_after_failed_revisit(true);
+  ASSIGN_OR_RETURN(
+      v1::Reopened reopened,
+      Reopening(state,
+                absl::StrCat("the revisit found the problem not resolved (",
+                             EnumLabel(c.satisfaction()), ")"),
+                /*after_failed_revisit=*/true, context, kAction));
   out.Add(reopened);
 
   const uint32_t failed = state.failed_revisits() + 1;
@@ -192,14 +204,9 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   if (state.stage() == v1::STAGE_OPEN) {
     return WrongState(state, "reopen it", "it is not answered yet");
   }
-  ASSIGN_OR_RETURN(const BusinessCalendar* calendar,
-                   Calendar(context, "reopen it"));
-  ASSIGN_OR_RETURN(v1::Shift shift, calendar->ShiftAt(context.now));
-  v1::Reopened reopened;
-  reopened.set_reason(c.reason());
-  reopened.set_reopened_by_agent_id(context.actor);
-  reopened.set_reopen_count(state.reopen_count() + 1);
-  reopened.set_shift(shift);
+  ASSIGN_OR_RETURN(v1::Reopened reopened,
+                   Reopening(state, c.reason(), /*after_failed_revisit=*/false,
+                             context, "reopen it"));
   return One(reopened, context);
 }
 
