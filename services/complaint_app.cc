@@ -214,11 +214,10 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
   RETURN_IF_ERROR(CheckWritable());
   const v1::CommandContext& given = command.context();
   const std::string fingerprint = Fingerprint(command, actor);
-  if (!given.command_id().empty()) {
-    ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
-                     store_.FindCommand(given.command_id(), fingerprint));
-    if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/true);
-  }
+  // A retry (FindCommand finds nothing for an empty command id).
+  ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
+                   store_.FindCommand(given.command_id(), fingerprint));
+  if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/true);
   bool numbered_here = false;
   if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
     if (command.complaint_id().empty()) {
@@ -309,11 +308,10 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   absl::MutexLock write_lock(&reference_write_mu_);
   const v1::CommandContext& given = command.context();
   const std::string fingerprint = Fingerprint(command, actor);
-  if (!given.command_id().empty()) {
-    ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
-                     store_.FindCommand(given.command_id(), fingerprint));
-    if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/false);
-  }
+  // A retry (FindCommand finds nothing for an empty command id).
+  ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
+                   store_.FindCommand(given.command_id(), fingerprint));
+  if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/false);
   std::shared_ptr<const ReferenceData> reference = this->reference();
   ASSIGN_OR_RETURN(ReferenceChange change,
                    DecideReference(*reference, actor, command));
