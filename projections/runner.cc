@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/subscribe/subscription.h"
 
 namespace ledger {
 namespace {
@@ -16,9 +15,10 @@ constexpr uint64_t kFlushEvery = 4096;
 
 }  // namespace
 
-ProjectionRunner::ProjectionRunner(EventStore* store, SubscriptionHub* hub,
+ProjectionRunner::ProjectionRunner(EventStore* rows,
+                                   std::unique_ptr<LogSource> log,
                                    std::vector<std::unique_ptr<View>> views)
-    : store_(*store), hub_(*hub), stations_(store) {
+    : rows_(*rows), log_(std::move(log)) {
   absl::MutexLock lock(&mu_);
   for (auto& v : views) views_.push_back(Entry{std::move(v), 0});
 }
@@ -30,12 +30,26 @@ absl::Status ProjectionRunner::Start() {
     absl::MutexLock lock(&mu_);
     uint64_t from = std::numeric_limits<uint64_t>::max();
     for (Entry& e : views_) {
-      RETURN_IF_ERROR(e.view->Load(store_));
-      ASSIGN_OR_RETURN(e.checkpoint, store_.ViewCheckpoint(e.view->name()));
+      RETURN_IF_ERROR(e.view->Load(rows_));
+      ASSIGN_OR_RETURN(e.checkpoint, rows_.ViewCheckpoint(e.view->name()));
       from = std::min(from, e.checkpoint);
     }
     position_ = views_.empty() ? 0 : from;
     flushed_ = position_;
+    // A remote ledger away now is waited for (Loop); one that answers must
+    // reach as far as every view has read.
+    uint64_t furthest = 0;
+    for (const Entry& e : views_) furthest = std::max(furthest, e.checkpoint);
+    if (absl::StatusOr<uint64_t> head = log_->Head(); head.ok()) {
+      log_end_ = *head;
+      if (*head < furthest) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the views have read the log up to position ", furthest,
+            " but the log of ", log_->name(), " ends at ", *head,
+            ": they were built from another ledger; give them their own "
+            "directory or rebuild them"));
+      }
+    }
   }
   thread_ = std::thread([this] { Loop(); });
   return absl::OkStatus();
@@ -50,14 +64,13 @@ void ProjectionRunner::Stop() {
 }
 
 void ProjectionRunner::Loop() {
-  SubscriptionOptions options;
+  uint64_t from;
   {
     absl::MutexLock lock(&mu_);
-    options.from_position = position_ + 1;
+    from = position_ + 1;
   }
-  options.heartbeat = absl::Milliseconds(100);
-  Subscription subscription(&store_, &hub_, &stations_, options);
-  absl::Status s = subscription.Run(
+  absl::Status s = log_->Follow(
+      from,
       [this](const v1::SubscribeResponse& r) {
         absl::MutexLock lock(&mu_);
         if (r.has_event()) {
@@ -68,23 +81,39 @@ void ProjectionRunner::Loop() {
             entry.checkpoint = e.position();
           }
           position_ = e.position();
+          log_end_ = std::max(log_end_, position_);
           if (++unflushed_ < kFlushEvery) return true;
         } else if (r.has_checkpoint()) {
           position_ = std::max(position_, r.checkpoint().position());
           for (Entry& entry : views_) {
             entry.checkpoint = std::max(entry.checkpoint, position_);
           }
+        } else if (r.has_heartbeat()) {
+          log_end_ = std::max(log_end_, r.heartbeat().log_position());
         }
         if (position_ == flushed_) return true;  // Nothing new to write.
         absl::Status flushed = Flush();
         if (!flushed.ok()) {
+          error_ = flushed;
           std::fprintf(stderr, "projections: %s\n", flushed.ToString().c_str());
           return false;
         }
         return true;
       },
-      [this] { return stop_.load(); });
-  if (!s.ok()) std::fprintf(stderr, "projections: %s\n", s.ToString().c_str());
+      [this] { return stop_.load(); },
+      [this](const absl::Status& error) { SetError(error); });
+  if (!s.ok()) {
+    std::fprintf(stderr, "projections: stopped: %s\n", s.ToString().c_str());
+    SetError(s);
+  }
+}
+
+void ProjectionRunner::SetError(const absl::Status& error) {
+  if (!error.ok()) {
+    std::fprintf(stderr, "projections: %s\n", error.ToString().c_str());
+  }
+  absl::MutexLock lock(&mu_);
+  error_ = error;
 }
 
 absl::Status ProjectionRunner::Flush() {
@@ -97,7 +126,7 @@ absl::Status ProjectionRunner::Flush() {
     changes.push_back(std::move(c));
   }
   unflushed_ = 0;
-  RETURN_IF_ERROR(store_.WriteViews(changes));
+  RETURN_IF_ERROR(rows_.WriteViews(changes));
   flushed_ = position_;
   return absl::OkStatus();
 }
@@ -140,18 +169,16 @@ absl::StatusOr<std::unique_ptr<View>> ProjectionRunner::AsOf(
     }
     view = e->view->NewEmpty();
   }
-  const uint64_t head = store_.log_head().position_last;
+  ASSIGN_OR_RETURN(const uint64_t head, log_->Head());
   if (position > head) {
     return absl::InvalidArgumentError(
         absl::StrCat("as_of_position ", position,
                      " is past the end of the log (", head, ")"));
   }
-  if (position > 0) {
-    RETURN_IF_ERROR(store_.ScanAll(1, position, [&view](const v1::Event& e) {
-      view->Apply(e);
-      return true;
-    }));
-  }
+  RETURN_IF_ERROR(log_->Scan(1, position, [&view](const v1::Event& e) {
+    view->Apply(e);
+    return true;
+  }));
   return view;
 }
 
@@ -167,26 +194,27 @@ absl::StatusOr<uint64_t> ProjectionRunner::Rebuild(const std::string& name) {
   // The runner's own loop waits on this lock meanwhile: the rebuilt view
   // reaches exactly where the others are and carries on with them.
   std::unique_ptr<View> fresh = entry->view->NewEmpty();
-  if (position_ > 0) {
-    RETURN_IF_ERROR(store_.ScanAll(1, position_, [&fresh](const v1::Event& e) {
-      fresh->Apply(e);
-      return true;
-    }));
-  }
-  RETURN_IF_ERROR(store_.DropView(name));
+  RETURN_IF_ERROR(log_->Scan(1, position_, [&fresh](const v1::Event& e) {
+    fresh->Apply(e);
+    return true;
+  }));
+  RETURN_IF_ERROR(rows_.DropView(name));
   ViewChanges changes;
   changes.view = name;
   fresh->TakeChanges(&changes);
   changes.checkpoint = position_;
-  RETURN_IF_ERROR(store_.WriteViews({changes}));
+  RETURN_IF_ERROR(rows_.WriteViews({changes}));
   entry->view = std::move(fresh);
   entry->checkpoint = position_;
   return position_;
 }
 
 std::vector<v1::ProjectionInfo> ProjectionRunner::List() const {
-  const uint64_t head = store_.log_head().position_last;
+  // The end of the log as the source says now; while it cannot say (a
+  // remote ledger away), as it last said.
+  absl::StatusOr<uint64_t> asked = log_->Head();
   absl::ReaderMutexLock lock(&mu_);
+  const uint64_t head = asked.ok() ? *asked : log_end_;
   std::vector<v1::ProjectionInfo> list;
   for (const Entry& e : views_) {
     v1::ProjectionInfo info;
@@ -194,6 +222,8 @@ std::vector<v1::ProjectionInfo> ProjectionRunner::List() const {
     info.set_checkpoint(e.checkpoint);
     info.set_lag(head > e.checkpoint ? head - e.checkpoint : 0);
     info.set_skipped(e.view->skipped());
+    info.set_source(log_->name());
+    if (!error_.ok()) info.set_error(error_.ToString());
     list.push_back(std::move(info));
   }
   return list;

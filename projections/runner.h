@@ -1,5 +1,8 @@
 // ProjectionRunner: folds the global log into views, in order, through the
-// same subscription interface external services use (in process here).
+// same subscription interface external services use: in process beside the
+// ledger (LocalLog), or in a process of its own reading a remote ledgerd
+// (RemoteLog). The views' rows and checkpoints live in `rows`, the ledger's
+// own store in process, a store of the projection process's own otherwise.
 // Every batch of view changes is written with the checkpoint it reaches in
 // one RocksDB batch, so a crash never double-counts or skips; a restart
 // loads the rows and resumes after the checkpoint. Each view skips events
@@ -22,21 +25,22 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/store/event_store.h"
-#include "ledger/subscribe/filter.h"
-#include "ledger/subscribe/hub.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/log_source.h"
 #include "projections/view.h"
 
 namespace ledger {
 
 class ProjectionRunner {
  public:
-  // `store` and `hub` must outlive the runner.
-  ProjectionRunner(EventStore* store, SubscriptionHub* hub,
+  // `rows` must outlive the runner.
+  ProjectionRunner(EventStore* rows, std::unique_ptr<LogSource> log,
                    std::vector<std::unique_ptr<View>> views);
   ~ProjectionRunner();
 
   // Loads every view's rows and starts following the log.
+  // FAILED_PRECONDITION when the views have read further than the log goes
+  // (they were built from another ledger).
   absl::Status Start();
   // Writes what is pending and stops. Safe to call more than once.
   void Stop();
@@ -74,15 +78,19 @@ class ProjectionRunner {
   const Entry* Find(const std::string& name) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  EventStore& store_;
-  SubscriptionHub& hub_;
-  StationDirectory stations_;
+  // Records (or, with OkStatus, clears) why the runner is not following.
+  void SetError(const absl::Status& error);
+
+  EventStore& rows_;
+  const std::unique_ptr<LogSource> log_;
 
   mutable absl::Mutex mu_;
   std::vector<Entry> views_ ABSL_GUARDED_BY(mu_);
   uint64_t position_ ABSL_GUARDED_BY(mu_) = 0;  // Read up to here.
   uint64_t unflushed_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t flushed_ ABSL_GUARDED_BY(mu_) = 0;  // Written up to here.
+  uint64_t log_end_ ABSL_GUARDED_BY(mu_) = 0;  // Last end of log heard of.
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -9,46 +9,64 @@
 #include "ledger/store/limits.h"
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
+#include "projections/remote_log.h"
 #include "projections/scorecard_view.h"
 #include "projections/station_view.h"
 
 namespace ledger {
 
-absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
-    const LedgerServerOptions& options) {
-  std::unique_ptr<LedgerServer> server(new LedgerServer());
-  server->hub_ = std::make_unique<SubscriptionHub>(0);
+absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
+                                      std::unique_ptr<LogSource>* log) {
+  hub_ = std::make_unique<SubscriptionHub>(0);
   EventStoreOptions store_options = options.store;
-  SubscriptionHub* hub = server->hub_.get();
+  SubscriptionHub* hub = hub_.get();
   store_options.on_commit = [hub](const EventBatch& batch) {
     hub->Publish(batch);
   };
-  ASSIGN_OR_RETURN(server->store_,
-                   EventStore::Open(options.data_dir, store_options));
-  hub->Reset(server->store_->log_head().position_last);
-  server->ledger_service_ =
-      std::make_unique<LedgerService>(server->store_.get());
-  ASSIGN_OR_RETURN(
-      server->complaint_app_,
-      ComplaintApp::Create(server->store_.get(), options.complaints));
-  server->complaint_service_ =
-      std::make_unique<ComplaintService>(server->complaint_app_.get());
-  server->reference_service_ =
-      std::make_unique<ReferenceDataService>(server->complaint_app_.get());
+  ASSIGN_OR_RETURN(store_, EventStore::Open(options.data_dir, store_options));
+  hub->Reset(store_->log_head().position_last);
+  ledger_service_ = std::make_unique<LedgerService>(store_.get());
+  ASSIGN_OR_RETURN(complaint_app_,
+                   ComplaintApp::Create(store_.get(), options.complaints));
+  complaint_service_ = std::make_unique<ComplaintService>(complaint_app_.get());
+  reference_service_ =
+      std::make_unique<ReferenceDataService>(complaint_app_.get());
+  subscription_service_ = std::make_unique<SubscriptionService>(
+      store_.get(), hub, options.group_takeover);
+  *log = LocalLog(store_.get(), hub);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
+    const LedgerServerOptions& options) {
+  std::unique_ptr<LedgerServer> server(new LedgerServer());
+  std::unique_ptr<LogSource> log;
+  if (options.projections_of.empty()) {
+    RETURN_IF_ERROR(server->StartLedger(options, &log));
+  } else {
+    ASSIGN_OR_RETURN(server->store_,
+                     EventStore::Open(options.data_dir, options.store));
+    if (const uint64_t held = server->store_->log_head().position_last;
+        held > 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.data_dir, " holds a ledger's log (", held,
+          " events); a projection process keeps its views in a directory "
+          "of its own"));
+    }
+    log = RemoteLog(options.projections_of);
+  }
   std::vector<std::unique_ptr<View>> views;
   views.push_back(std::make_unique<QueueView>());
   views.push_back(std::make_unique<StationView>());
   views.push_back(std::make_unique<AnalysisView>());
   views.push_back(std::make_unique<ScorecardView>());
-  server->runner_ = std::make_unique<ProjectionRunner>(server->store_.get(),
-                                                       hub, std::move(views));
+  server->runner_ = std::make_unique<ProjectionRunner>(
+      server->store_.get(), std::move(log), std::move(views));
   RETURN_IF_ERROR(server->runner_->Start());
   server->query_service_ = std::make_unique<QueryService>(
       server->runner_.get(), options.store.clock != nullptr
                                  ? options.store.clock
                                  : std::make_shared<SystemClock>());
-  server->subscription_service_ = std::make_unique<SubscriptionService>(
-      server->store_.get(), hub, options.group_takeover);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -58,11 +76,14 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
                            &server->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
-  builder.RegisterService(server->ledger_service_.get());
-  builder.RegisterService(server->complaint_service_.get());
-  builder.RegisterService(server->reference_service_.get());
-  builder.RegisterService(server->subscription_service_.get());
-  builder.RegisterService(server->query_service_.get());
+  for (grpc::Service* service :
+       std::initializer_list<grpc::Service*>{
+           server->ledger_service_.get(), server->complaint_service_.get(),
+           server->reference_service_.get(),
+           server->subscription_service_.get(),
+           server->query_service_.get()}) {
+    if (service != nullptr) builder.RegisterService(service);
+  }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(

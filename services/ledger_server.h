@@ -3,6 +3,11 @@
 // (with the projection runner in process), gRPC health checking
 // and server reflection, and shuts down gracefully. Used by ledgerd's main
 // and by tests that want a server in process.
+//
+// With `projections_of` set it is a projection process instead: it follows
+// the ledgerd there and serves only QueryService (and health, reflection),
+// keeping its views in a store of its own under `data_dir`. The read side
+// scales out this way, on as many machines as it takes.
 #ifndef LEDGER_SERVICES_LEDGER_SERVER_H_
 #define LEDGER_SERVICES_LEDGER_SERVER_H_
 
@@ -13,6 +18,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "ledger/store/event_store.h"
+#include "projections/log_source.h"
 #include "projections/runner.h"
 #include "services/complaint_app.h"
 #include "services/complaint_service.h"
@@ -30,6 +36,8 @@ struct LedgerServerOptions {
   ComplaintAppOptions complaints;
   // A consumer group member gone this long has its share taken over.
   absl::Duration group_takeover = absl::Seconds(10);
+  // host:port of the ledgerd to follow; empty: this process is the ledger.
+  std::string projections_of;
 };
 
 class LedgerServer {
@@ -40,7 +48,9 @@ class LedgerServer {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The ledger's store, or in a projection process its views' own.
   EventStore& store() { return *store_; }
+  // Not in a projection process.
   ComplaintApp& complaints() { return *complaint_app_; }
   SubscriptionHub& hub() { return *hub_; }
   ProjectionRunner& projections() { return *runner_; }
@@ -52,6 +62,11 @@ class LedgerServer {
 
  private:
   LedgerServer() = default;
+
+  // The ledger's own services (all but QueryService); then the runner
+  // reads from `log`.
+  absl::Status StartLedger(const LedgerServerOptions& options,
+                           std::unique_ptr<LogSource>* log);
 
   // Made before the store, whose writer publishes to it; so destroyed after.
   std::unique_ptr<SubscriptionHub> hub_;

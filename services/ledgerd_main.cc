@@ -23,12 +23,21 @@ ABSL_FLAG(bool, publish_shipped_calendar, true,
           "none");
 ABSL_FLAG(int, group_takeover_ms, 10000,
           "a consumer group member gone this long has its share taken over");
+ABSL_FLAG(bool, projections_only, false,
+          "run only the projections and QueryService, following the ledgerd "
+          "at --ledger; views are kept under --data_dir (a directory of "
+          "their own)");
+ABSL_FLAG(std::string, ledger, "",
+          "with --projections_only: host:port of the ledgerd to follow");
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("ledgerd --listen HOST:PORT --data_dir DIR");
+  absl::SetProgramUsageMessage(
+      "ledgerd --listen HOST:PORT --data_dir DIR\n"
+      "  ledgerd --projections_only --ledger HOST:PORT --listen HOST:PORT "
+      "--data_dir DIR");
   absl::ParseCommandLine(argc, argv);
 
   // SIGINT and SIGTERM are taken by sigwait below; blocked before any
@@ -50,6 +59,14 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_failed_revisits_for_repeat);
   options.complaints.policy.repeat_window =
       absl::Hours(24) * absl::GetFlag(FLAGS_repeat_window_days);
+  if (absl::GetFlag(FLAGS_projections_only) !=
+      !absl::GetFlag(FLAGS_ledger).empty()) {
+    std::fprintf(stderr,
+                 "ledgerd: --projections_only and --ledger HOST:PORT go "
+                 "together\n");
+    return 2;
+  }
+  options.projections_of = absl::GetFlag(FLAGS_ledger);
   if (options.complaints.policy.failed_revisits_for_repeat < 1 ||
       absl::GetFlag(FLAGS_repeat_window_days) < 0) {
     std::fprintf(stderr,
@@ -76,8 +93,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int port = (*server)->port();
-  std::printf("ledgerd: serving on port %d, data in %s\n", port,
-              options.data_dir.c_str());
+  if (options.projections_of.empty()) {
+    std::printf("ledgerd: serving on port %d, data in %s\n", port,
+                options.data_dir.c_str());
+  } else {
+    std::printf(
+        "ledgerd: serving projections of %s on port %d, views in %s\n",
+        options.projections_of.c_str(), port, options.data_dir.c_str());
+  }
   std::fflush(stdout);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     // Written whole to a temporary name, then renamed: readers never see

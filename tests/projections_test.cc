@@ -70,8 +70,8 @@ class ProjectionsTest : public ::testing::Test {
     views.push_back(std::make_unique<StationView>());
     views.push_back(std::make_unique<AnalysisView>());
     views.push_back(std::make_unique<ScorecardView>());
-    auto runner = std::make_unique<ProjectionRunner>(store_.get(), hub_.get(),
-                                                     std::move(views));
+    auto runner = std::make_unique<ProjectionRunner>(
+        store_.get(), LocalLog(store_.get(), hub_.get()), std::move(views));
     EXPECT_TRUE(runner->Start().ok());
     return runner;
   }

@@ -1,6 +1,7 @@
 #include "tests/test_util.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -10,8 +11,12 @@
 
 namespace ledger::testing {
 
-TempDir::TempDir() {
+TempDir::TempDir(Where where) {
   const char* base = getenv("TEST_TMPDIR");
+  if (where == Where::kMemoryIfAvailable &&
+      access("/dev/shm", W_OK | X_OK) == 0) {
+    base = "/dev/shm";
+  }
   std::string pattern =
       absl::StrCat(base != nullptr ? base : "/tmp", "/ledger-test-XXXXXX");
   LEDGER_CHECK(mkdtemp(pattern.data()) != nullptr, "cannot create temp dir");

@@ -17,7 +17,11 @@ namespace ledger::testing {
 // it when the object goes away.
 class TempDir {
  public:
-  TempDir();
+  enum class Where { kDisk, kMemoryIfAvailable };
+  // kMemoryIfAvailable: under /dev/shm when the machine has it, for tests
+  // whose subject is not durability and that would otherwise spend most of
+  // their time in fsync. TEST_TMPDIR (or /tmp) otherwise.
+  explicit TempDir(Where where = Where::kDisk);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
