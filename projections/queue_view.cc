@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
 #include "ledger/store/limits.h"
 
@@ -68,23 +69,19 @@ void Deadlines(const v1::ComplaintState& s, int64_t now_us,
   }
 }
 
-void PendingAssists(const v1::ComplaintState& s, const v1::GetQueueRequest& r,
-                    int64_t now_us, std::vector<v1::QueueItem>* out) {
+// Every assist request target not answered yet, with the unit's label
+// ("station:s1", "department:eng").
+void PendingAssists(const v1::ComplaintState& s,
+                    std::vector<std::pair<std::string, v1::QueueItem>>* out) {
   for (const auto& request : s.assist_requests()) {
     for (const auto& t : request.targets()) {
       if (t.answered()) continue;
-      if (!r.station_id().empty() &&
-          t.target().station_id() != r.station_id()) {
-        continue;
-      }
-      if (!r.department_id().empty() &&
-          t.target().department_id() != r.department_id()) {
-        continue;
-      }
-      out->push_back(Item(s,
-                          absl::StrCat("assist ", request.assist_request_id(),
-                                       " from ", TargetLabel(t.target())),
-                          request.answer_due_us(), now_us));
+      std::string unit = TargetLabel(t.target());
+      v1::QueueItem item =
+          Item(s, absl::StrCat("assist ", request.assist_request_id(), " from ",
+                               unit),
+               request.answer_due_us(), 0);
+      out->emplace_back(std::move(unit), std::move(item));
     }
   }
 }
@@ -93,12 +90,16 @@ void PendingAssists(const v1::ComplaintState& s, const v1::GetQueueRequest& r,
 
 absl::Status QueueView::Load(const EventStore& store) {
   complaints_.clear();
+  queues_.clear();
+  entries_.clear();
   dirty_.clear();
-  return LoadRows(store, kName,
-                  [&](absl::string_view key, absl::string_view value) {
-                    return complaints_[std::string(key)].ParseFromArray(
-                        value.data(), static_cast<int>(value.size()));
-                  });
+  RETURN_IF_ERROR(
+      LoadRows(store, kName, [&](absl::string_view key, absl::string_view value) {
+        return complaints_[std::string(key)].ParseFromArray(
+            value.data(), static_cast<int>(value.size()));
+      }));
+  for (const auto& entry : complaints_) Reindex(entry.first);
+  return absl::OkStatus();
 }
 
 void QueueView::Apply(const v1::Event& event) {
@@ -111,6 +112,70 @@ void QueueView::Apply(const v1::Event& event) {
     return;
   }
   dirty_.insert(id);
+  Reindex(id);
+}
+
+void QueueView::Reindex(const std::string& id) {
+  if (auto old = entries_.find(id); old != entries_.end()) {
+    for (const auto& [queue, key] : old->second) {
+      auto q = queues_.find(queue);
+      q->second.erase(key);
+      if (q->second.empty()) queues_.erase(q);
+    }
+    entries_.erase(old);
+  }
+  auto it = complaints_.find(id);
+  if (it == complaints_.end() || it->second.stage() == v1::STAGE_CLOSED) {
+    return;
+  }
+  const v1::ComplaintState& s = it->second;
+  std::vector<std::pair<QueueId, Key>>& entries = entries_[id];
+  auto add = [&](int kind, std::string partition, v1::QueueItem item) {
+    Key key{item.due_us() == 0, item.due_us(), item.complaint_id(),
+            item.due_what()};
+    QueueId queue{kind, std::move(partition)};
+    queues_[queue].emplace(key, std::move(item));
+    entries.emplace_back(std::move(queue), std::move(key));
+  };
+
+  std::vector<v1::QueueItem> due;
+  Deadlines(s, 0, &due);
+  std::vector<std::pair<std::string, v1::QueueItem>> assists;
+  PendingAssists(s, &assists);
+  // The case once, at its most urgent deadline.
+  auto urgent = std::min_element(
+      due.begin(), due.end(), [](const auto& a, const auto& b) {
+        return std::make_tuple(a.due_us() == 0, a.due_us()) <
+               std::make_tuple(b.due_us() == 0, b.due_us());
+      });
+  if (urgent != due.end()) {
+    add(v1::QUEUE_KIND_OPEN_BY_OWNER, s.owner_agent_id(), *urgent);
+  }
+  for (const auto& [unit, item] : assists) {
+    add(v1::QUEUE_KIND_ASSISTS_PENDING, "", item);
+    add(v1::QUEUE_KIND_ASSISTS_PENDING, unit, item);
+    if (item.due_us() != 0) add(v1::QUEUE_KIND_OVERDUE, "", item);
+  }
+  if (s.stage() == v1::STAGE_REPLIED) {
+    add(v1::QUEUE_KIND_REVISITS_DUE, "",
+        Item(s, "revisit", s.revisit_due_us(), 0));
+  }
+  if (s.stage() == v1::STAGE_REVISITED && !s.paperwork_pending()) {
+    add(v1::QUEUE_KIND_SIGN_OFFS_WAITING, "", Item(s, "sign-off", 0, 0));
+  }
+  if (s.paperwork_pending()) {
+    add(v1::QUEUE_KIND_PAPERWORK_PENDING, "",
+        Item(s, "paperwork", s.paperwork_due_us(), 0));
+  }
+  if (s.stage() == v1::STAGE_OPEN && s.escalated_to_gm() && !s.gm_decided()) {
+    add(v1::QUEUE_KIND_ESCALATIONS_WAITING, "", Item(s, "GM decision", 0, 0));
+  }
+  if (s.flagged_for_head() && !due.empty()) {
+    add(v1::QUEUE_KIND_IMPORTANT, "", due.front());
+  }
+  for (const auto& item : due) {
+    if (item.due_us() != 0) add(v1::QUEUE_KIND_OVERDUE, "", item);
+  }
 }
 
 void QueueView::TakeChanges(ViewChanges* changes) {
@@ -141,79 +206,54 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     return absl::InvalidArgumentError(
         "owner_agent_id is required for the open-by-owner queue");
   }
-  std::vector<v1::QueueItem> items;
-  for (const auto& [id, s] : complaints_) {
-    if (s.stage() == v1::STAGE_CLOSED) continue;
-    switch (r.kind()) {
-      case v1::QUEUE_KIND_OPEN_BY_OWNER: {
-        if (s.owner_agent_id() != r.owner_agent_id()) break;
-        std::vector<v1::QueueItem> due;
-        Deadlines(s, now_us, &due);
-        // The case once, at its most urgent deadline.
-        auto first = std::min_element(
-            due.begin(), due.end(), [](const auto& a, const auto& b) {
-              return std::make_tuple(a.due_us() == 0, a.due_us()) <
-                     std::make_tuple(b.due_us() == 0, b.due_us());
-            });
-        if (first != due.end()) items.push_back(*first);
-        break;
+  QueueId queue{r.kind(), ""};
+  switch (r.kind()) {
+    case v1::QUEUE_KIND_OPEN_BY_OWNER:
+      queue.second = r.owner_agent_id();
+      break;
+    case v1::QUEUE_KIND_ASSISTS_PENDING:
+      if (!r.station_id().empty() && !r.department_id().empty()) {
+        return absl::InvalidArgumentError(
+            "name a station_id or a department_id, not both");
       }
-      case v1::QUEUE_KIND_ASSISTS_PENDING:
-        PendingAssists(s, r, now_us, &items);
-        break;
-      case v1::QUEUE_KIND_REVISITS_DUE:
-        if (s.stage() == v1::STAGE_REPLIED) {
-          items.push_back(Item(s, "revisit", s.revisit_due_us(), now_us));
-        }
-        break;
-      case v1::QUEUE_KIND_SIGN_OFFS_WAITING:
-        if (s.stage() == v1::STAGE_REVISITED && !s.paperwork_pending()) {
-          items.push_back(Item(s, "sign-off", 0, now_us));
-        }
-        break;
-      case v1::QUEUE_KIND_PAPERWORK_PENDING:
-        if (s.paperwork_pending()) {
-          items.push_back(Item(s, "paperwork", s.paperwork_due_us(), now_us));
-        }
-        break;
-      case v1::QUEUE_KIND_ESCALATIONS_WAITING:
-        if (s.stage() == v1::STAGE_OPEN && s.escalated_to_gm() &&
-            !s.gm_decided()) {
-          items.push_back(Item(s, "GM decision", 0, now_us));
-        }
-        break;
-      case v1::QUEUE_KIND_IMPORTANT:
-        if (s.flagged_for_head()) {
-          std::vector<v1::QueueItem> due;
-          Deadlines(s, now_us, &due);
-          if (!due.empty()) items.push_back(due.front());
-        }
-        break;
-      case v1::QUEUE_KIND_OVERDUE: {
-        std::vector<v1::QueueItem> due;
-        Deadlines(s, now_us, &due);
-        PendingAssists(s, r, now_us, &due);
-        for (auto& item : due) {
-          if (item.overdue()) items.push_back(std::move(item));
-        }
-        break;
+      if (!r.station_id().empty()) {
+        queue.second = absl::StrCat("station:", r.station_id());
+      } else if (!r.department_id().empty()) {
+        queue.second = absl::StrCat("department:", r.department_id());
       }
-      default:
-        return absl::InvalidArgumentError("kind: name a queue");
+      break;
+    case v1::QUEUE_KIND_REVISITS_DUE:
+    case v1::QUEUE_KIND_SIGN_OFFS_WAITING:
+    case v1::QUEUE_KIND_PAPERWORK_PENDING:
+    case v1::QUEUE_KIND_ESCALATIONS_WAITING:
+    case v1::QUEUE_KIND_IMPORTANT:
+    case v1::QUEUE_KIND_OVERDUE:
+      break;
+    default:
+      return absl::InvalidArgumentError("kind: name a queue");
+  }
+  v1::GetQueueResponse response;
+  auto found = queues_.find(queue);
+  if (found == queues_.end()) return response;
+  const Queue& entries = found->second;
+  // Overdue: the deadlines index up to now.
+  const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
+  uint64_t total = 0;
+  for (auto it = entries.begin(); it != entries.end(); ++it, ++total) {
+    if (overdue_only && (it->first.no_deadline || it->first.due_us >= now_us)) {
+      break;
+    }
+    if (total >= offset && total < offset + page) {
+      v1::QueueItem* item = response.add_items();
+      *item = it->second;
+      item->set_overdue(item->due_us() != 0 && item->due_us() < now_us);
+    } else if (!overdue_only && total >= offset + page) {
+      total = entries.size();  // The rest need not be walked.
+      break;
     }
   }
-  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
-    return std::make_tuple(a.due_us() == 0, a.due_us(), a.complaint_id(),
-                           a.due_what()) <
-           std::make_tuple(b.due_us() == 0, b.due_us(), b.complaint_id(),
-                           b.due_what());
-  });
-  v1::GetQueueResponse response;
-  response.set_total(items.size());
-  for (uint64_t i = offset; i < items.size() && i < offset + page; ++i) {
-    *response.add_items() = std::move(items[i]);
-  }
-  if (offset + page < items.size()) {
+  response.set_total(total);
+  if (offset + page < total) {
     response.set_next_page_token(absl::StrCat(offset + page));
   }
   return response;

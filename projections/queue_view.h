@@ -4,10 +4,20 @@
 // pending per unit, revisits due, sign-offs waiting, paperwork pending,
 // escalations waiting, important cases, everything overdue at a given
 // time; sorted by deadline, paged. Rows: complaint id -> ComplaintState.
+//
+// Each queue is kept sorted as it is answered (an index, updated as each
+// event is folded): a page is read off its front, so a query costs the
+// page, not the number of complaints in the log. Only "overdue" depends on
+// "now": it is the front of the deadlines index up to now, and set on each
+// item as it is read.
 #ifndef LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 #define LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -37,9 +47,30 @@ class QueueView final : public View {
   size_t complaints() const { return complaints_.size(); }
 
  private:
+  // An entry's place in its queue: by deadline (none last), then complaint
+  // id, then what is due.
+  struct Key {
+    bool no_deadline;
+    int64_t due_us;
+    std::string complaint_id;
+    std::string what;
+    auto operator<=>(const Key&) const = default;
+  };
+  // A queue: its kind and partition (the owner; "station:<id>" or
+  // "department:<id>" for assists; "" for the whole queue).
+  using QueueId = std::pair<int, std::string>;
+  using Queue = std::map<Key, v1::QueueItem>;
+
+  // Takes complaint `id` out of every queue and puts it back as it is now.
+  void Reindex(const std::string& id);
+
   // Closed ones too: the centre head may reopen a closed complaint, and its
   // state is needed then. Queries skip them.
   absl::flat_hash_map<std::string, v1::ComplaintState> complaints_;
+  absl::flat_hash_map<QueueId, Queue> queues_;
+  // The queue entries of each open complaint.
+  absl::flat_hash_map<std::string, std::vector<std::pair<QueueId, Key>>>
+      entries_;
   // Complaints closed (dropped) and changed since the last TakeChanges.
   absl::flat_hash_set<std::string> dirty_;
 };

@@ -38,6 +38,12 @@ LedgerdProcess::~LedgerdProcess() {
   if (log_fd_ >= 0) close(log_fd_);
 }
 
+void LedgerdProcess::Kill() {
+  kill(pid_, SIGKILL);
+  WaitFor(pid_);
+  pid_ = -1;
+}
+
 int LedgerdProcess::Stop() {
   kill(pid_, SIGTERM);
   const int status = WaitFor(pid_);

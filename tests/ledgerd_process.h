@@ -27,6 +27,8 @@ class LedgerdProcess {
 
   // SIGTERM, then its exit code (-1 when it died of a signal).
   int Stop();
+  // SIGKILL: no shutdown at all, as in a crash or a power cut.
+  void Kill();
 
  private:
   pid_t pid_ = -1;

@@ -151,6 +151,7 @@ void PlanSteps(const PlannedCase& c, std::vector<Step>* steps) {
 Workload PlanWorkload(const WorkloadOptions& options) {
   Draw draw(options.seed);
   Workload w;
+  w.seed = options.seed;
   w.first_month = options.first_month;
   w.months = options.months;
   w.repeat_penalty = 20000;

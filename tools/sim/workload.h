@@ -74,6 +74,7 @@ struct StationPlan {
 };
 
 struct Workload {
+  uint64_t seed = 0;
   std::string time_zone = "Asia/Shanghai";
   absl::CivilMonth first_month;
   int months = 0;

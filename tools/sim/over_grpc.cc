@@ -1,0 +1,80 @@
+#include "tools/sim/over_grpc.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/client_context.h"
+#include "ledger/v1/complaint_service.grpc.pb.h"
+
+namespace ledger::sim {
+namespace {
+
+struct Stubs {
+  std::unique_ptr<v1::ComplaintService::Stub> complaints;
+  std::unique_ptr<v1::ReferenceDataService::Stub> reference;
+};
+
+using Context = grpc::ClientContext;
+using Result = v1::CommandResult;
+
+// One overload per command of Command: its RPC.
+#define LEDGER_SIM_RPC(stub, Type, Method)                      \
+  grpc::Status Send(Stubs& s, Context* ctx, const v1::Type& c, \
+                    Result* r) {                                \
+    return s.stub->Method(ctx, c, r);                           \
+  }
+LEDGER_SIM_RPC(reference, RegisterAgent, RegisterAgent)
+LEDGER_SIM_RPC(reference, RegisterStation, RegisterStation)
+LEDGER_SIM_RPC(reference, RecordStationVolume, RecordStationVolume)
+LEDGER_SIM_RPC(reference, PublishPenaltySchedule, PublishPenaltySchedule)
+LEDGER_SIM_RPC(reference, DeclareSpecialPeriod, DeclareSpecialPeriod)
+LEDGER_SIM_RPC(complaints, ReceiveComplaint, ReceiveComplaint)
+LEDGER_SIM_RPC(complaints, RaiseSeverity, RaiseSeverity)
+LEDGER_SIM_RPC(complaints, ChooseTrack, ChooseTrack)
+LEDGER_SIM_RPC(complaints, RequestAssist, RequestAssist)
+LEDGER_SIM_RPC(complaints, AnswerAssist, AnswerAssist)
+LEDGER_SIM_RPC(complaints, Reply, Reply)
+LEDGER_SIM_RPC(complaints, RecordRevisit, RecordRevisit)
+LEDGER_SIM_RPC(complaints, WaiveRevisit, WaiveRevisit)
+LEDGER_SIM_RPC(complaints, SignOff, SignOff)
+#undef LEDGER_SIM_RPC
+
+}  // namespace
+
+absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
+                         const std::shared_ptr<grpc::Channel>& channel,
+                         int* refused) {
+  Stubs stubs{v1::ComplaintService::NewStub(channel),
+              v1::ReferenceDataService::NewStub(channel)};
+  for (size_t i = first; i < last && i < workload.steps.size(); ++i) {
+    const Step& step = workload.steps[i];
+    Result result;
+    grpc::Status s = std::visit(
+        [&](auto command) {
+          command.mutable_context()->set_actor_agent_id(step.actor);
+          // The plan's position: a retry after a lost answer is answered,
+          // not applied twice.
+          command.mutable_context()->set_command_id(
+              absl::StrCat("sim-", workload.seed, "-", i));
+          Context context;
+          context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(30));
+          return Send(stubs, &context, command, &result);
+        },
+        step.command);
+    if (s.ok()) continue;
+    const bool refusal =
+        s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+        s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+    if (step.may_fail && refusal) {
+      if (refused != nullptr) ++*refused;
+      continue;
+    }
+    return absl::Status(
+        static_cast<absl::StatusCode>(s.error_code()),
+        absl::StrCat("step ", i, " by ", step.actor, ": ", s.error_message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ledger::sim
