@@ -130,11 +130,11 @@ void QueueView::Reindex(const std::string& id) {
   }
   const v1::ComplaintState& s = it->second;
   std::vector<std::pair<QueueId, Key>>& entries = entries_[id];
-  auto add = [&](int kind, std::string partition, v1::QueueItem item) {
+  auto add = [&](int kind, std::string partition, const v1::QueueItem& item) {
     Key key{item.due_us() == 0, item.due_us(), item.complaint_id(),
             item.due_what()};
     QueueId queue{kind, std::move(partition)};
-    queues_[queue].emplace(key, std::move(item));
+    queues_[queue].insert(key);
     entries.emplace_back(std::move(queue), std::move(key));
   };
 
@@ -240,13 +240,10 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
   uint64_t total = 0;
   for (auto it = entries.begin(); it != entries.end(); ++it, ++total) {
-    if (overdue_only && (it->first.no_deadline || it->first.due_us >= now_us)) {
-      break;
-    }
+    if (overdue_only && (it->no_deadline || it->due_us >= now_us)) break;
     if (total >= offset && total < offset + page) {
-      v1::QueueItem* item = response.add_items();
-      *item = it->second;
-      item->set_overdue(item->due_us() != 0 && item->due_us() < now_us);
+      *response.add_items() =
+          Item(complaints_.at(it->complaint_id), it->what, it->due_us, now_us);
     } else if (!overdue_only && total >= offset + page) {
       total = entries.size();  // The rest need not be walked.
       break;

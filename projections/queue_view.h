@@ -14,7 +14,7 @@
 #define LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 
 #include <cstdint>
-#include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,7 +59,8 @@ class QueueView final : public View {
   // A queue: its kind and partition (the owner; "station:<id>" or
   // "department:<id>" for assists; "" for the whole queue).
   using QueueId = std::pair<int, std::string>;
-  using Queue = std::map<Key, v1::QueueItem>;
+  // The items themselves are made from the complaint's state when read.
+  using Queue = std::set<Key>;
 
   // Takes complaint `id` out of every queue and puts it back as it is now.
   void Reindex(const std::string& id);

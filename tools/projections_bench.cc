@@ -1,0 +1,202 @@
+// projections_bench: how fast the read side is over an existing ledger
+// (build one with ledger_sim --data_dir). Prints, and with --json one JSON
+// line:
+//   1. a full rebuild of all four views from the log, in this process:
+//      every event read from RocksDB and folded into each view (the work of
+//      ProjectionRunner::Rebuild, without writing the rows), events/s;
+//   2. queue queries over gRPC: a LedgerServer on the ledger (its runner
+//      folds the log first), then --queries GetQueue calls per queue from
+//      one client, one at a time, latency p50/p99/p999 per queue.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "ledger/v1/query_service.grpc.pb.h"
+#include "projections/analysis_view.h"
+#include "projections/queue_view.h"
+#include "projections/scorecard_view.h"
+#include "projections/station_view.h"
+#include "services/ledger_server.h"
+
+ABSL_FLAG(std::string, data_dir, "", "a ledger directory (ledger_sim)");
+ABSL_FLAG(int, queries, 2000, "GetQueue calls per queue (0: rebuild only)");
+ABSL_FLAG(bool, json, false, "one JSON line instead of text");
+
+namespace ledger {
+namespace {
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+int Main() {
+  const std::string dir = absl::GetFlag(FLAGS_data_dir);
+  if (dir.empty()) {
+    std::fprintf(stderr, "projections_bench: --data_dir is required\n");
+    return 2;
+  }
+  // 1. Rebuild.
+  uint64_t events = 0;
+  double rebuild_s = 0;
+  int64_t last_us = 0;
+  {
+    EventStoreOptions options;
+    options.read_only = true;
+    auto store = EventStore::Open(dir, options);
+    if (!store.ok()) {
+      std::fprintf(stderr, "projections_bench: %s\n",
+                   store.status().ToString().c_str());
+      return 1;
+    }
+    std::vector<std::unique_ptr<View>> views;
+    views.push_back(std::make_unique<QueueView>());
+    views.push_back(std::make_unique<StationView>());
+    views.push_back(std::make_unique<AnalysisView>());
+    views.push_back(std::make_unique<ScorecardView>());
+    const uint64_t head = (*store)->log_head().position_last;
+    const absl::Time start = absl::Now();
+    absl::Status s = (*store)->ScanAll(1, head, [&](const v1::Event& e) {
+      for (auto& view : views) view->Apply(e);
+      last_us = std::max(last_us, e.recorded_time_us());
+      ++events;
+      return true;
+    });
+    rebuild_s = absl::ToDoubleSeconds(absl::Now() - start);
+    if (!s.ok()) {
+      std::fprintf(stderr, "projections_bench: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "projections_bench: rebuilt %llu events in %.2f s\n",
+                 static_cast<unsigned long long>(events), rebuild_s);
+  }
+
+  if (absl::GetFlag(FLAGS_queries) == 0) {
+    std::printf("rebuild of all four views: %llu events in %.2f s = %.0f "
+                "events/s\n",
+                static_cast<unsigned long long>(events), rebuild_s,
+                static_cast<double>(events) / rebuild_s);
+    return 0;
+  }
+
+  // 2. Queries over gRPC.
+  LedgerServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.data_dir = dir;
+  options.complaints.publish_shipped_calendar = false;
+  auto server = LedgerServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "projections_bench: %s\n",
+                 server.status().ToString().c_str());
+    return 1;
+  }
+  const absl::Time fold_start = absl::Now();
+  (*server)->projections().WaitFor((*server)->store().log_head().position_last,
+                                   absl::Hours(1));
+  const double fold_s = absl::ToDoubleSeconds(absl::Now() - fold_start);
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials()));
+  struct Queue {
+    std::string name;
+    v1::GetQueueRequest request;
+    std::vector<double> latencies_ms;
+    uint64_t total = 0;
+  };
+  std::vector<Queue> queues;
+  auto queue = [&](std::string name, v1::QueueKind kind) -> Queue& {
+    queues.push_back(Queue{std::move(name), {}, {}, 0});
+    queues.back().request.set_kind(kind);
+    queues.back().request.set_now_us(last_us);
+    return queues.back();
+  };
+  queue("open by owner a1", v1::QUEUE_KIND_OPEN_BY_OWNER)
+      .request.set_owner_agent_id("a1");
+  queue("assists pending, station s1", v1::QUEUE_KIND_ASSISTS_PENDING)
+      .request.set_station_id("s1");
+  queue("revisits due", v1::QUEUE_KIND_REVISITS_DUE);
+  queue("sign-offs waiting", v1::QUEUE_KIND_SIGN_OFFS_WAITING);
+  queue("important", v1::QUEUE_KIND_IMPORTANT);
+  queue("overdue", v1::QUEUE_KIND_OVERDUE);
+  for (Queue& q : queues) {
+    for (int i = 0; i < absl::GetFlag(FLAGS_queries); ++i) {
+      grpc::ClientContext context;
+      v1::GetQueueResponse response;
+      const absl::Time t = absl::Now();
+      grpc::Status s = stub->GetQueue(&context, q.request, &response);
+      q.latencies_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
+      if (!s.ok()) {
+        std::fprintf(stderr, "projections_bench: %s: %s\n", q.name.c_str(),
+                     s.error_message().c_str());
+        return 1;
+      }
+      q.total = response.total();
+    }
+  }
+  const uint64_t complaints = [&] {
+    uint64_t n = 0;
+    (void)(*server)->projections().Read(
+        QueueView::kName, [&n](const View& v, uint64_t) {
+          n = static_cast<const QueueView&>(v).complaints();
+          return absl::OkStatus();
+        });
+    return n;
+  }();
+  (void)(*server)->Shutdown(absl::Seconds(5));
+
+  const double rebuild_eps = static_cast<double>(events) / rebuild_s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::string out = absl::StrFormat(
+        "{\"events\":%d,\"complaints\":%d,\"rebuild_s\":%.3f,"
+        "\"rebuild_events_per_s\":%.0f,\"server_fold_s\":%.3f,\"queues\":[",
+        events, complaints, rebuild_s, rebuild_eps, fold_s);
+    for (size_t i = 0; i < queues.size(); ++i) {
+      const Queue& q = queues[i];
+      absl::StrAppendFormat(
+          &out,
+          "%s{\"queue\":\"%s\",\"total\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+          "\"p999_ms\":%.3f}",
+          i == 0 ? "" : ",", q.name, q.total, Percentile(q.latencies_ms, 0.5),
+          Percentile(q.latencies_ms, 0.99), Percentile(q.latencies_ms, 0.999));
+    }
+    std::printf("%s]}\n", out.c_str());
+    return 0;
+  }
+  std::printf(
+      "rebuild of all four views: %llu events (%llu complaints) in %.2f s = "
+      "%.0f events/s\n",
+      static_cast<unsigned long long>(events),
+      static_cast<unsigned long long>(complaints), rebuild_s, rebuild_eps);
+  std::printf("ledgerd's runner folding the log at startup (and writing the "
+              "rows): %.2f s\n",
+              fold_s);
+  for (const Queue& q : queues) {
+    std::printf(
+        "GetQueue %-30s %7llu items  p50 %.3f ms  p99 %.3f ms  p999 %.3f "
+        "ms\n",
+        q.name.c_str(), static_cast<unsigned long long>(q.total),
+        Percentile(q.latencies_ms, 0.5), Percentile(q.latencies_ms, 0.99),
+        Percentile(q.latencies_ms, 0.999));
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ledger
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "projections_bench --data_dir DIR [--queries N] [--json]");
+  absl::ParseCommandLine(argc, argv);
+  return ledger::Main();
+}
