@@ -92,13 +92,15 @@ absl::Status QueueView::Load(const EventStore& store) {
   complaints_.clear();
   queues_.clear();
   entries_.clear();
+  stale_.clear();
   dirty_.clear();
   RETURN_IF_ERROR(
       LoadRows(store, kName, [&](absl::string_view key, absl::string_view value) {
         return complaints_[std::string(key)].ParseFromArray(
             value.data(), static_cast<int>(value.size()));
       }));
-  for (const auto& entry : complaints_) Reindex(entry.first);
+  for (const auto& entry : complaints_) stale_.insert(entry.first);
+  Settle();
   return absl::OkStatus();
 }
 
@@ -112,32 +114,38 @@ void QueueView::Apply(const v1::Event& event) {
     return;
   }
   dirty_.insert(id);
-  Reindex(id);
+  stale_.insert(id);
 }
 
-void QueueView::Reindex(const std::string& id) {
-  if (auto old = entries_.find(id); old != entries_.end()) {
-    for (const auto& [queue, key] : old->second) {
-      auto q = queues_.find(queue);
-      q->second.erase(key);
-      if (q->second.empty()) queues_.erase(q);
+void QueueView::Settle() {
+  Entries fresh;
+  for (const std::string& id : stale_) {
+    if (auto old = entries_.find(id); old != entries_.end()) {
+      for (const auto& [queue, key] : old->second) {
+        auto q = queues_.find(queue);
+        q->second.erase(key);
+        if (q->second.empty()) queues_.erase(q);
+      }
+      entries_.erase(old);
     }
-    entries_.erase(old);
+    auto it = complaints_.find(id);
+    if (it == complaints_.end()) continue;
+    fresh.clear();
+    EntriesOf(it->second, &fresh);
+    if (fresh.empty()) continue;
+    for (const auto& [queue, key] : fresh) queues_[queue].insert(key);
+    entries_.emplace(id, fresh);
   }
-  auto it = complaints_.find(id);
-  if (it == complaints_.end() || it->second.stage() == v1::STAGE_CLOSED) {
-    return;
-  }
-  const v1::ComplaintState& s = it->second;
-  std::vector<std::pair<QueueId, Key>>& entries = entries_[id];
-  auto add = [&](int kind, std::string partition, const v1::QueueItem& item) {
-    Key key{item.due_us() == 0, item.due_us(), item.complaint_id(),
-            item.due_what()};
-    QueueId queue{kind, std::move(partition)};
-    queues_[queue].insert(key);
-    entries.emplace_back(std::move(queue), std::move(key));
-  };
+  stale_.clear();
+}
 
+void QueueView::EntriesOf(const v1::ComplaintState& s, Entries* out) {
+  if (s.stage() == v1::STAGE_CLOSED) return;
+  auto add = [&](int kind, std::string partition, const v1::QueueItem& item) {
+    out->emplace_back(QueueId{kind, std::move(partition)},
+                      Key{item.due_us() == 0, item.due_us(),
+                          item.complaint_id(), item.due_what()});
+  };
   std::vector<v1::QueueItem> due;
   Deadlines(s, 0, &due);
   std::vector<std::pair<std::string, v1::QueueItem>> assists;
@@ -179,6 +187,7 @@ void QueueView::Reindex(const std::string& id) {
 }
 
 void QueueView::TakeChanges(ViewChanges* changes) {
+  Settle();
   for (const std::string& id : dirty_) {
     auto it = complaints_.find(id);
     if (it == complaints_.end()) {
@@ -232,20 +241,49 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     default:
       return absl::InvalidArgumentError("kind: name a queue");
   }
-  v1::GetQueueResponse response;
+  // The indexed entries of complaints not stale, merged with the stale
+  // complaints' entries as they are now.
+  std::vector<Key> changed;
+  Entries fresh;
+  for (const std::string& id : stale_) {
+    auto it = complaints_.find(id);
+    if (it == complaints_.end()) continue;
+    fresh.clear();
+    EntriesOf(it->second, &fresh);
+    for (auto& [q, key] : fresh) {
+      if (q == queue) changed.push_back(std::move(key));
+    }
+  }
+  std::sort(changed.begin(), changed.end());
+  static const Queue kEmpty;
   auto found = queues_.find(queue);
-  if (found == queues_.end()) return response;
-  const Queue& entries = found->second;
-  // Overdue: the deadlines index up to now.
+  const Queue& indexed = found == queues_.end() ? kEmpty : found->second;
+  // The size of the merged queue.
+  uint64_t size = indexed.size() + changed.size();
+  for (const std::string& id : stale_) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) continue;
+    for (const auto& entry : it->second) size -= entry.first == queue;
+  }
+  auto a = indexed.begin();
+  auto b = changed.begin();
+  auto next = [&]() -> const Key* {
+    while (a != indexed.end() && stale_.contains(a->complaint_id)) ++a;
+    if (a == indexed.end() && b == changed.end()) return nullptr;
+    if (b == changed.end() || (a != indexed.end() && *a < *b)) return &*a++;
+    return &*b++;
+  };
+  // Overdue: the deadlines up to now.
   const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
+  v1::GetQueueResponse response;
   uint64_t total = 0;
-  for (auto it = entries.begin(); it != entries.end(); ++it, ++total) {
-    if (overdue_only && (it->no_deadline || it->due_us >= now_us)) break;
+  for (const Key* key = next(); key != nullptr; key = next(), ++total) {
+    if (overdue_only && (key->no_deadline || key->due_us >= now_us)) break;
     if (total >= offset && total < offset + page) {
-      *response.add_items() =
-          Item(complaints_.at(it->complaint_id), it->what, it->due_us, now_us);
+      *response.add_items() = Item(complaints_.at(key->complaint_id),
+                                   key->what, key->due_us, now_us);
     } else if (!overdue_only && total >= offset + page) {
-      total = entries.size();  // The rest need not be walked.
+      total = size;  // The rest need not be walked.
       break;
     }
   }

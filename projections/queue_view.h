@@ -5,11 +5,14 @@
 // escalations waiting, important cases, everything overdue at a given
 // time; sorted by deadline, paged. Rows: complaint id -> ComplaintState.
 //
-// Each queue is kept sorted as it is answered (an index, updated as each
-// event is folded): a page is read off its front, so a query costs the
-// page, not the number of complaints in the log. Only "overdue" depends on
-// "now": it is the front of the deadlines index up to now, and set on each
-// item as it is read.
+// Each queue is kept sorted as it is answered (an index): a page is read
+// off its front, so a query costs the page, not the number of complaints
+// in the log. Only "overdue" depends on "now": it is the front of the
+// deadlines index up to now, and set on each item as it is read. The index
+// is brought up to date in bulk (at each write of the rows, at most every
+// 4,096 events), not at every event: a complaint changed since is "stale",
+// and a query merges the stale complaints' current entries into the
+// index's, so every answer is exact at its position.
 #ifndef LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 #define LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 
@@ -62,16 +65,21 @@ class QueueView final : public View {
   // The items themselves are made from the complaint's state when read.
   using Queue = std::set<Key>;
 
-  // Takes complaint `id` out of every queue and puts it back as it is now.
-  void Reindex(const std::string& id);
+  using Entries = std::vector<std::pair<QueueId, Key>>;
+  // The queue entries of an open complaint as it is now.
+  static void EntriesOf(const v1::ComplaintState& s, Entries* out);
+  // Takes each stale complaint out of every queue and puts it back as it
+  // is now.
+  void Settle();
 
   // Closed ones too: the centre head may reopen a closed complaint, and its
   // state is needed then. Queries skip them.
   absl::flat_hash_map<std::string, v1::ComplaintState> complaints_;
   absl::flat_hash_map<QueueId, Queue> queues_;
-  // The queue entries of each open complaint.
-  absl::flat_hash_map<std::string, std::vector<std::pair<QueueId, Key>>>
-      entries_;
+  // The queue entries of each open complaint, as indexed.
+  absl::flat_hash_map<std::string, Entries> entries_;
+  // Complaints changed since their entries were indexed.
+  absl::flat_hash_set<std::string> stale_;
   // Complaints closed (dropped) and changed since the last TakeChanges.
   absl::flat_hash_set<std::string> dirty_;
 };
