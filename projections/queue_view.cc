@@ -77,10 +77,10 @@ void PendingAssists(const v1::ComplaintState& s,
     for (const auto& t : request.targets()) {
       if (t.answered()) continue;
       std::string unit = TargetLabel(t.target());
-      v1::QueueItem item =
-          Item(s, absl::StrCat("assist ", request.assist_request_id(), " from ",
-                               unit),
-               request.answer_due_us(), 0);
+      v1::QueueItem item = Item(
+          s,
+          absl::StrCat("assist ", request.assist_request_id(), " from ", unit),
+          request.answer_due_us(), 0);
       out->emplace_back(std::move(unit), std::move(item));
     }
   }
@@ -94,8 +94,8 @@ absl::Status QueueView::Load(const EventStore& store) {
   entries_.clear();
   stale_.clear();
   dirty_.clear();
-  RETURN_IF_ERROR(
-      LoadRows(store, kName, [&](absl::string_view key, absl::string_view value) {
+  RETURN_IF_ERROR(LoadRows(
+      store, kName, [&](absl::string_view key, absl::string_view value) {
         return complaints_[std::string(key)].ParseFromArray(
             value.data(), static_cast<int>(value.size()));
       }));
@@ -280,8 +280,8 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   for (const Key* key = next(); key != nullptr; key = next(), ++total) {
     if (overdue_only && (key->no_deadline || key->due_us >= now_us)) break;
     if (total >= offset && total < offset + page) {
-      *response.add_items() = Item(complaints_.at(key->complaint_id),
-                                   key->what, key->due_us, now_us);
+      *response.add_items() = Item(complaints_.at(key->complaint_id), key->what,
+                                   key->due_us, now_us);
     } else if (!overdue_only && total >= offset + page) {
       total = size;  // The rest need not be walked.
       break;

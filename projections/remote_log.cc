@@ -82,9 +82,9 @@ class Remote : public LogSource {
         if (response.has_event()) {
           const v1::Event& e = response.event();
           if (e.position() != next) {
-            refused = absl::DataLossError(absl::StrCat(
-                target_, " sent position ", e.position(), " where ", next,
-                " was due"));
+            refused = absl::DataLossError(
+                absl::StrCat(target_, " sent position ", e.position(),
+                             " where ", next, " was due"));
           } else if (!last_hash.empty() && e.previous_hash() != last_hash) {
             refused = absl::FailedPreconditionError(absl::StrCat(
                 "position ", e.position(), " at ", target_,
@@ -112,8 +112,8 @@ class Remote : public LogSource {
         return FromGrpc(finished, absl::StrCat("following ", target_));
       }
       failing = true;
-      on_error(FromGrpc(finished, absl::StrCat("following ", target_,
-                                               " (reconnecting)")));
+      on_error(FromGrpc(
+          finished, absl::StrCat("following ", target_, " (reconnecting)")));
       // Sleep the backoff in short steps so that a stop is prompt.
       const absl::Time until = absl::Now() + backoff;
       while (!stop() && absl::Now() < until) {

@@ -16,7 +16,7 @@
 namespace ledger {
 
 absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
-                                      std::unique_ptr<LogSource>* log) {
+                                       std::unique_ptr<LogSource>* log) {
   hub_ = std::make_unique<SubscriptionHub>(0);
   EventStoreOptions store_options = options.store;
   SubscriptionHub* hub = hub_.get();
@@ -76,12 +76,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
                            &server->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
-  for (grpc::Service* service :
-       std::initializer_list<grpc::Service*>{
+  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            server->ledger_service_.get(), server->complaint_service_.get(),
            server->reference_service_.get(),
-           server->subscription_service_.get(),
-           server->query_service_.get()}) {
+           server->subscription_service_.get(), server->query_service_.get()}) {
     if (service != nullptr) builder.RegisterService(service);
   }
   server->server_ = builder.BuildAndStart();

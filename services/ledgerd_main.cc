@@ -97,9 +97,8 @@ int main(int argc, char** argv) {
     std::printf("ledgerd: serving on port %d, data in %s\n", port,
                 options.data_dir.c_str());
   } else {
-    std::printf(
-        "ledgerd: serving projections of %s on port %d, views in %s\n",
-        options.projections_of.c_str(), port, options.data_dir.c_str());
+    std::printf("ledgerd: serving projections of %s on port %d, views in %s\n",
+                options.projections_of.c_str(), port, options.data_dir.c_str());
   }
   std::fflush(stdout);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {

@@ -36,7 +36,7 @@ struct Judged {
   const PlannedCase* c;
   absl::CivilMonth month;
   absl::CivilDay day;
-  bool repeat = false;     // Repeat, not malicious.
+  bool repeat = false;  // Repeat, not malicious.
   bool malicious = false;
 };
 
@@ -167,8 +167,7 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
       const v1::StationMonth& row = table.stations(static_cast<int>(i));
       SCOPED_TRACE(s.station_id);
       ASSERT_EQ(row.station_id(), s.station_id);
-      int64_t complaints = 0, repeat = 0, mal = 0, charged = 0,
-              not_charged = 0;
+      int64_t complaints = 0, repeat = 0, mal = 0, charged = 0, not_charged = 0;
       std::map<int, int64_t> by_category;
       for (const Judged* j : cases) {
         if (j->c->station_id != s.station_id ||
@@ -215,8 +214,9 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
     ASSERT_TRUE(runner_
                     ->Read(AnalysisView::kName,
                            [&](const View& v, uint64_t) {
-                             auto a = static_cast<const AnalysisView&>(v)
-                                          .Analysis(Ym(month));
+                             auto a =
+                                 static_cast<const AnalysisView&>(v).Analysis(
+                                     Ym(month));
                              if (a.ok()) analysis = *a;
                              return a.status();
                            })
@@ -244,9 +244,10 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
             c.satisfaction == v1::SATISFACTION_VERY_SATISFIED ||
                 c.satisfaction == v1::SATISFACTION_SATISFIED);
       count("repeat rate", complaint, j->repeat || j->malicious);
-      count(complaint                                  ? "revisit rate, complaints"
-            : c.kind == v1::INFO_KIND_REPAIR_REQUEST ? "revisit rate, repair requests"
-                                                     : "revisit rate, other kinds",
+      count(complaint ? "revisit rate, complaints"
+            : c.kind == v1::INFO_KIND_REPAIR_REQUEST
+                ? "revisit rate, repair requests"
+                : "revisit rate, other kinds",
             true, c.revisited);
       count("month-end second revisit", complaint && c.signed_off,
             c.month_end_revisit);
@@ -272,7 +273,7 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
       EXPECT_EQ(k.value(), static_cast<double>(kpi[k.name()].first) /
                                static_cast<double>(kpi[k.name()].second));
       EXPECT_EQ(k.pass(), k.at_least() ? k.value() >= k.target()
-                                     : k.value() <= k.target());
+                                       : k.value() <= k.target());
     }
   }
 }
@@ -282,13 +283,12 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
 // queue, page and total must be the same, at several points of the log.
 TEST_F(ProjectionsModelTest, QueuesAreExactBetweenIndexUpdates) {
   const size_t steps = workload_.steps.size() / 4;
-  ASSERT_TRUE(sim::RunInProcess(workload_, 0, steps, app_.get(), clock_.get())
-                  .ok());
+  ASSERT_TRUE(
+      sim::RunInProcess(workload_, 0, steps, app_.get(), clock_.get()).ok());
   QueueView settled, unsettled;
   uint64_t compared = 0;
   auto compare = [&](int64_t now_us) {
-    for (int kind = v1::QueueKind_MIN + 1; kind <= v1::QueueKind_MAX;
-         ++kind) {
+    for (int kind = v1::QueueKind_MIN + 1; kind <= v1::QueueKind_MAX; ++kind) {
       v1::GetQueueRequest r;
       r.set_kind(static_cast<v1::QueueKind>(kind));
       if (kind == v1::QUEUE_KIND_OPEN_BY_OWNER) r.set_owner_agent_id("a3");

@@ -53,8 +53,8 @@ class ProjectionProcessTest : public ::testing::Test {
       app_options.clock = clock;
       auto app = ComplaintApp::Create(store->get(), app_options);
       ASSERT_TRUE(app.ok()) << app.status();
-      const absl::Status ran = sim::RunInProcess(workload_, 0, live_from_,
-                                                 app->get(), clock.get());
+      const absl::Status ran =
+          sim::RunInProcess(workload_, 0, live_from_, app->get(), clock.get());
       ASSERT_TRUE(ran.ok()) << ran;
       ASSERT_TRUE((*store)->Close().ok());
     }
@@ -233,9 +233,9 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   EXPECT_TRUE(said) << "ListProjections did not say the ledger is away";
   StartLedger(address);
   ASSERT_EQ(ledgerd_->target(), address);
-  sent = sim::RunOverGrpc(workload_, half, workload_.steps.size(),
-                          grpc::CreateChannel(address,
-                                              grpc::InsecureChannelCredentials()));
+  sent = sim::RunOverGrpc(
+      workload_, half, workload_.steps.size(),
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   ASSERT_TRUE(sent.ok()) << sent;
   ExpectSameAnswers(projections->target());
   for (const auto& p : List(projections->target())) {
@@ -246,15 +246,14 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
 TEST_F(ProjectionProcessTest, RefusesTheLedgersOwnDirectory) {
   ASSERT_EQ(ledgerd_->Stop(), 0);
   // Started on a directory holding a log, it refuses and says why.
-  const ProcessResult bad =
-      testing::Run({LEDGERD_PATH, "--listen=127.0.0.1:0",
-           "--data_dir=" + dir_.Sub("ledger"), "--projections_only",
-           "--ledger=127.0.0.1:1"});
+  const ProcessResult bad = testing::Run(
+      {LEDGERD_PATH, "--listen=127.0.0.1:0", "--data_dir=" + dir_.Sub("ledger"),
+       "--projections_only", "--ledger=127.0.0.1:1"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("holds a ledger's log"));
   // And the flags go together.
-  const ProcessResult alone =
-      testing::Run({LEDGERD_PATH, "--data_dir=" + dir_.Sub("x"), "--projections_only"});
+  const ProcessResult alone = testing::Run(
+      {LEDGERD_PATH, "--data_dir=" + dir_.Sub("x"), "--projections_only"});
   EXPECT_EQ(alone.exit_code, 2);
   EXPECT_THAT(alone.err, HasSubstr("--projections_only and --ledger"));
 }

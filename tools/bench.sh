@@ -24,3 +24,16 @@ for run in 1 2 3; do
       --replay_events 0 --json
   done
 done
+echo "# projections: a 1,000,000-case ledger built by ledger_sim in memory (/dev/shm),"
+echo "# then a full rebuild of all four views and GetQueue latency over gRPC:"
+sim_dir=/dev/shm/ledger-bench-1m
+if [[ ! -f "$sim_dir/.complete" ]]; then
+  rm -rf "$sim_dir"
+  build/tools/ledger_sim --data_dir "$sim_dir" --cases 1000000 \
+    --first_month 2025-12 --months 12 --seed 42
+  touch "$sim_dir/.complete"
+fi
+for run in 1 2 3; do
+  build/tools/projections_bench --data_dir "$sim_dir" --queries 0 --json
+done
+build/tools/projections_bench --data_dir "$sim_dir" --queries 2000 --json

@@ -95,10 +95,11 @@ int Main() {
   }
 
   if (absl::GetFlag(FLAGS_queries) == 0) {
-    std::printf("rebuild of all four views: %llu events in %.2f s = %.0f "
-                "events/s\n",
-                static_cast<unsigned long long>(events), rebuild_s,
-                static_cast<double>(events) / rebuild_s);
+    std::printf(
+        "rebuild of all four views: %llu events in %.2f s = %.0f "
+        "events/s\n",
+        static_cast<unsigned long long>(events), rebuild_s,
+        static_cast<double>(events) / rebuild_s);
     return 0;
   }
 
@@ -190,9 +191,10 @@ int Main() {
       "%.0f events/s\n",
       static_cast<unsigned long long>(events),
       static_cast<unsigned long long>(complaints), rebuild_s, rebuild_eps);
-  std::printf("ledgerd's runner folding the log at startup (and writing the "
-              "rows): %.2f s\n",
-              fold_s);
+  std::printf(
+      "ledgerd's runner folding the log at startup (and writing the "
+      "rows): %.2f s\n",
+      fold_s);
   for (const Queue& q : queues) {
     std::printf(
         "GetQueue %-30s %7llu items  p50 %.3f ms  p99 %.3f ms  p999 %.3f "

@@ -20,13 +20,12 @@ absl::Status RunInProcess(const Workload& workload, size_t first, size_t last,
       continue;
     }
     return absl::Status(
-        s.code(), absl::StrCat("step ", i, " (",
-                               std::visit(
-                                   [](const auto& c) {
-                                     return c.GetDescriptor()->name();
-                                   },
-                                   step.command),
-                               " by ", step.actor, "): ", s.message()));
+        s.code(),
+        absl::StrCat(
+            "step ", i, " (",
+            std::visit([](const auto& c) { return c.GetDescriptor()->name(); },
+                       step.command),
+            " by ", step.actor, "): ", s.message()));
   }
   return absl::OkStatus();
 }

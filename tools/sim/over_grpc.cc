@@ -18,10 +18,9 @@ using Context = grpc::ClientContext;
 using Result = v1::CommandResult;
 
 // One overload per command of Command: its RPC.
-#define LEDGER_SIM_RPC(stub, Type, Method)                      \
-  grpc::Status Send(Stubs& s, Context* ctx, const v1::Type& c, \
-                    Result* r) {                                \
-    return s.stub->Method(ctx, c, r);                           \
+#define LEDGER_SIM_RPC(stub, Type, Method)                                  \
+  grpc::Status Send(Stubs& s, Context* ctx, const v1::Type& c, Result* r) { \
+    return s.stub->Method(ctx, c, r);                                       \
   }
 LEDGER_SIM_RPC(reference, RegisterAgent, RegisterAgent)
 LEDGER_SIM_RPC(reference, RegisterStation, RegisterStation)

@@ -230,11 +230,13 @@ Workload PlanWorkload(const WorkloadOptions& options) {
     c.complaint_id = absl::StrFormat("W%d-%06d", options.seed, i + 1);
     c.received = times[i];
     c.phone = absl::StrFormat("1380000%04d", draw.Below(options.customers));
-    c.channel = draw.Pick<v1::Channel>(
-        {{v1::CHANNEL_PHONE, 50}, {v1::CHANNEL_ONLINE_PLATFORM, 15},
-         {v1::CHANNEL_CHAT, 10}, {v1::CHANNEL_EMAIL, 10},
-         {v1::CHANNEL_VISIT, 5}, {v1::CHANNEL_SOCIAL_MEDIA, 5},
-         {v1::CHANNEL_LETTER, 5}});
+    c.channel = draw.Pick<v1::Channel>({{v1::CHANNEL_PHONE, 50},
+                                        {v1::CHANNEL_ONLINE_PLATFORM, 15},
+                                        {v1::CHANNEL_CHAT, 10},
+                                        {v1::CHANNEL_EMAIL, 10},
+                                        {v1::CHANNEL_VISIT, 5},
+                                        {v1::CHANNEL_SOCIAL_MEDIA, 5},
+                                        {v1::CHANNEL_LETTER, 5}});
     c.kind = draw.Pick<v1::InfoKind>({{v1::INFO_KIND_COMPLAINT, 55},
                                       {v1::INFO_KIND_REPAIR_REQUEST, 20},
                                       {v1::INFO_KIND_INQUIRY, 15},
@@ -247,16 +249,16 @@ Workload PlanWorkload(const WorkloadOptions& options) {
                             {v1::COMPLAINT_CATEGORY_PRODUCT_QUALITY, 20},
                             {v1::COMPLAINT_CATEGORY_TRANSACTION_PROCESS, 10}})
                      : v1::COMPLAINT_CATEGORY_UNSPECIFIED;
-    c.importance = draw.Percent(10) ? v1::IMPORTANCE_IMPORTANT
-                                    : v1::IMPORTANCE_GENERAL;
+    c.importance =
+        draw.Percent(10) ? v1::IMPORTANCE_IMPORTANT : v1::IMPORTANCE_GENERAL;
     c.station_id = absl::StrCat("s", 1 + draw.Below(options.stations));
     c.owner = absl::StrCat("a", 1 + draw.Below(kAgents));
-    c.track = draw.Pick<v1::HandlingTrack>(
-        {{v1::HANDLING_TRACK_ON_THE_SPOT, 40},
-         {v1::HANDLING_TRACK_INTERNAL_STUDY, 35},
-         {v1::HANDLING_TRACK_COORDINATED, 25}});
+    c.track =
+        draw.Pick<v1::HandlingTrack>({{v1::HANDLING_TRACK_ON_THE_SPOT, 40},
+                                      {v1::HANDLING_TRACK_INTERNAL_STUDY, 35},
+                                      {v1::HANDLING_TRACK_COORDINATED, 25}});
     c.late = draw.Percent(8);
-    c.revisited = draw.Percent(complaint                                  ? 96
+    c.revisited = draw.Percent(complaint                                ? 96
                                : c.kind == v1::INFO_KIND_REPAIR_REQUEST ? 45
                                                                         : 20);
     if (c.revisited) {
@@ -275,9 +277,8 @@ Workload PlanWorkload(const WorkloadOptions& options) {
     w.cases.push_back(std::move(c));
   }
   // Stable: a case's steps at the same instant keep their order.
-  std::stable_sort(
-      w.steps.begin(), w.steps.end(),
-      [](const Step& a, const Step& b) { return a.at < b.at; });
+  std::stable_sort(w.steps.begin(), w.steps.end(),
+                   [](const Step& a, const Step& b) { return a.at < b.at; });
   return w;
 }
 

@@ -29,13 +29,11 @@
 
 namespace ledger::sim {
 
-using Command =
-    std::variant<v1::RegisterAgent, v1::RegisterStation,
-                 v1::RecordStationVolume, v1::PublishPenaltySchedule,
-                 v1::DeclareSpecialPeriod, v1::ReceiveComplaint,
-                 v1::RaiseSeverity, v1::ChooseTrack, v1::RequestAssist,
-                 v1::AnswerAssist, v1::Reply, v1::RecordRevisit,
-                 v1::WaiveRevisit, v1::SignOff>;
+using Command = std::variant<
+    v1::RegisterAgent, v1::RegisterStation, v1::RecordStationVolume,
+    v1::PublishPenaltySchedule, v1::DeclareSpecialPeriod, v1::ReceiveComplaint,
+    v1::RaiseSeverity, v1::ChooseTrack, v1::RequestAssist, v1::AnswerAssist,
+    v1::Reply, v1::RecordRevisit, v1::WaiveRevisit, v1::SignOff>;
 
 struct Step {
   absl::Time at;
