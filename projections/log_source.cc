@@ -11,7 +11,7 @@ namespace {
 class Local : public LogSource {
  public:
   Local(const EventStore* store, SubscriptionHub* hub)
-      : store_(*store), hub_(*hub), stations_(store) {}
+      : store_(*store), hub_(hub), stations_(store) {}
 
   std::string name() const override { return "the ledger in process"; }
 
@@ -19,10 +19,14 @@ class Local : public LogSource {
       uint64_t from_position, const Sink& sink,
       const std::function<bool()>& stop,
       const std::function<void(const absl::Status&)>& /*on_error*/) override {
+    if (hub_ == nullptr) {
+      return absl::FailedPreconditionError(
+          "this log source has no hub to follow the log with");
+    }
     SubscriptionOptions options;
     options.from_position = from_position;
     options.heartbeat = absl::Milliseconds(100);
-    Subscription subscription(&store_, &hub_, &stations_, options);
+    Subscription subscription(&store_, hub_, &stations_, options);
     return subscription.Run(sink, stop);
   }
 
@@ -39,7 +43,7 @@ class Local : public LogSource {
 
  private:
   const EventStore& store_;
-  SubscriptionHub& hub_;
+  SubscriptionHub* const hub_;
   // Unused without a station filter; the subscription asks for one.
   StationDirectory stations_;
 };

@@ -49,6 +49,7 @@ class LogSource {
 };
 
 // The ledger's own store and hub, in this process; each must outlive it.
+// `hub` may be null for a source only scanned (Scan, Head), never followed.
 std::unique_ptr<LogSource> LocalLog(const EventStore* store,
                                     SubscriptionHub* hub);
 

@@ -14,6 +14,12 @@ namespace ledger {
 namespace {
 
 constexpr uint32_t kDefaultQueuePage = 100;
+constexpr int64_t kDayUs = int64_t{86400} * 1000 * 1000;
+
+// Days since the epoch (UTC): the buckets of the deadline counts.
+int64_t DayOf(int64_t time_us) {
+  return time_us >= 0 ? time_us / kDayUs : (time_us - kDayUs + 1) / kDayUs;
+}
 
 v1::QueueItem Item(const v1::ComplaintState& s, std::string what,
                    int64_t due_us, int64_t now_us) {
@@ -93,6 +99,7 @@ absl::Status QueueView::Load(const EventStore& store) {
   queues_.clear();
   entries_.clear();
   stale_.clear();
+  deadline_days_.clear();
   dirty_.clear();
   RETURN_IF_ERROR(LoadRows(
       store, kName, [&](absl::string_view key, absl::string_view value) {
@@ -125,6 +132,10 @@ void QueueView::Settle() {
         auto q = queues_.find(queue);
         q->second.erase(key);
         if (q->second.empty()) queues_.erase(q);
+        if (queue.first == v1::QUEUE_KIND_OVERDUE) {
+          auto d = deadline_days_.find(DayOf(key.due_us));
+          if (--d->second == 0) deadline_days_.erase(d);
+        }
       }
       entries_.erase(old);
     }
@@ -133,7 +144,12 @@ void QueueView::Settle() {
     fresh.clear();
     EntriesOf(it->second, &fresh);
     if (fresh.empty()) continue;
-    for (const auto& [queue, key] : fresh) queues_[queue].insert(key);
+    for (const auto& [queue, key] : fresh) {
+      queues_[queue].insert(key);
+      if (queue.first == v1::QUEUE_KIND_OVERDUE) {
+        ++deadline_days_[DayOf(key.due_us)];
+      }
+    }
     entries_.emplace(id, fresh);
   }
   stale_.clear();
@@ -273,20 +289,42 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     if (b == changed.end() || (a != indexed.end() && *a < *b)) return &*a++;
     return &*b++;
   };
-  // Overdue: the deadlines up to now.
+  // Overdue: the deadlines up to now, counted without walking them all:
+  // whole days from the per-day counts, today's by walking today's part.
   const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
-  v1::GetQueueResponse response;
-  uint64_t total = 0;
-  for (const Key* key = next(); key != nullptr; key = next(), ++total) {
-    if (overdue_only && (key->no_deadline || key->due_us >= now_us)) break;
-    if (total >= offset && total < offset + page) {
-      *response.add_items() = Item(complaints_.at(key->complaint_id), key->what,
-                                   key->due_us, now_us);
-    } else if (!overdue_only && total >= offset + page) {
-      total = size;  // The rest need not be walked.
-      break;
+  if (overdue_only) {
+    const int64_t today = DayOf(now_us);
+    size = 0;
+    for (auto d = deadline_days_.begin();
+         d != deadline_days_.end() && d->first < today; ++d) {
+      size += d->second;
+    }
+    for (auto it = indexed.lower_bound(Key{false, today * kDayUs, "", ""});
+         it != indexed.end() && !it->no_deadline && it->due_us < now_us; ++it) {
+      size += !stale_.contains(it->complaint_id);
+    }
+    for (const std::string& id : stale_) {
+      auto it = entries_.find(id);
+      if (it == entries_.end()) continue;
+      for (const auto& [q, key] : it->second) {
+        size -= q == queue && !key.no_deadline && DayOf(key.due_us) < today;
+      }
+    }
+    for (const Key& key : changed) {
+      size += !key.no_deadline && key.due_us < now_us;
     }
   }
+  v1::GetQueueResponse response;
+  uint64_t shown = 0;
+  for (const Key* key = next(); key != nullptr && shown < offset + page;
+       key = next(), ++shown) {
+    if (overdue_only && (key->no_deadline || key->due_us >= now_us)) break;
+    if (shown >= offset) {
+      *response.add_items() = Item(complaints_.at(key->complaint_id), key->what,
+                                   key->due_us, now_us);
+    }
+  }
+  const uint64_t total = size;
   response.set_total(total);
   if (offset + page < total) {
     response.set_next_page_token(absl::StrCat(offset + page));

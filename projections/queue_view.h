@@ -17,6 +17,7 @@
 #define LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -78,6 +79,9 @@ class QueueView final : public View {
   absl::flat_hash_map<QueueId, Queue> queues_;
   // The queue entries of each open complaint, as indexed.
   absl::flat_hash_map<std::string, Entries> entries_;
+  // Entries of the overdue index (every deadline of an open case) per UTC
+  // day of the deadline, so that counting the overdue ones walks one day.
+  std::map<int64_t, uint64_t> deadline_days_;
   // Complaints changed since their entries were indexed.
   absl::flat_hash_set<std::string> stale_;
   // Complaints closed (dropped) and changed since the last TakeChanges.

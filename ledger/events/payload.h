@@ -13,7 +13,10 @@ namespace ledger {
 
 template <typename Payload>
 const std::string& EventTypeOf() {
-  return Payload::descriptor()->full_name();
+  // Looked up once: descriptor() costs a check of the descriptor pool's
+  // initialisation each time, and projections ask for every event.
+  static const std::string& name = Payload::descriptor()->full_name();
+  return name;
 }
 
 template <typename Payload>

@@ -1,0 +1,103 @@
+#include "projections/fold.h"
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+
+namespace ledger {
+namespace {
+
+constexpr size_t kBatchEvents = 1024;
+// Batches read ahead of the slowest worker, at the most.
+constexpr size_t kBatchesAhead = 16;
+
+using Batch = std::shared_ptr<const std::vector<v1::Event>>;
+
+// Batches handed from the reader to the workers; each worker has its own
+// cursor. A batch is dropped once every worker has taken it.
+class Pipe {
+ public:
+  explicit Pipe(int workers) : taken_(workers, 0) {}
+
+  // Blocks while the slowest worker is kBatchesAhead behind.
+  void Put(Batch batch) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](Pipe* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+          return p->batches_.size() < kBatchesAhead;
+        },
+        this));
+    batches_.push_back(std::move(batch));
+  }
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+
+  // The worker's next batch; nullptr once closed and all taken.
+  Batch Take(int worker) {
+    absl::MutexLock lock(&mu_);
+    auto ready = [this, worker]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return closed_ || taken_[worker] < first_ + batches_.size();
+    };
+    mu_.Await(absl::Condition(&ready));
+    if (taken_[worker] == first_ + batches_.size()) return nullptr;
+    Batch batch = batches_[taken_[worker] - first_];
+    ++taken_[worker];
+    const uint64_t slowest = *std::min_element(taken_.begin(), taken_.end());
+    while (first_ < slowest) {
+      batches_.pop_front();
+      ++first_;
+    }
+    return batch;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::deque<Batch> batches_ ABSL_GUARDED_BY(mu_);
+  uint64_t first_ ABSL_GUARDED_BY(mu_) = 0;  // Index of batches_.front().
+  std::vector<uint64_t> taken_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+absl::Status Fold(const LogSource& log, uint64_t from, uint64_t to,
+                  const std::vector<View*>& views, int threads) {
+  if (views.empty() || to < from) return absl::OkStatus();
+  const int workers = std::clamp(threads, 1, static_cast<int>(views.size()));
+  Pipe pipe(workers);
+  std::vector<std::thread> pool;
+  for (int w = 0; w < workers; ++w) {
+    // Each worker a contiguous share of the views.
+    const size_t begin = views.size() * w / workers;
+    const size_t end = views.size() * (w + 1) / workers;
+    pool.emplace_back([&pipe, &views, w, begin, end] {
+      while (Batch batch = pipe.Take(w)) {
+        for (const v1::Event& e : *batch) {
+          for (size_t v = begin; v < end; ++v) views[v]->Apply(e);
+        }
+      }
+    });
+  }
+  auto batch = std::make_shared<std::vector<v1::Event>>();
+  batch->reserve(kBatchEvents);
+  absl::Status s = log.Scan(from, to, [&](const v1::Event& e) {
+    batch->push_back(e);
+    if (batch->size() == kBatchEvents) {
+      pipe.Put(std::move(batch));
+      batch = std::make_shared<std::vector<v1::Event>>();
+      batch->reserve(kBatchEvents);
+    }
+    return true;
+  });
+  if (!batch->empty()) pipe.Put(std::move(batch));
+  pipe.Close();
+  for (std::thread& t : pool) t.join();
+  return s;
+}
+
+}  // namespace ledger
