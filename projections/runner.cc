@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "projections/fold.h"
 
 namespace ledger {
 namespace {
@@ -175,10 +176,7 @@ absl::StatusOr<std::unique_ptr<View>> ProjectionRunner::AsOf(
         absl::StrCat("as_of_position ", position,
                      " is past the end of the log (", head, ")"));
   }
-  RETURN_IF_ERROR(log_->Scan(1, position, [&view](const v1::Event& e) {
-    view->Apply(e);
-    return true;
-  }));
+  RETURN_IF_ERROR(Fold(*log_, 1, position, {view.get()}, 1));
   return view;
 }
 
@@ -194,10 +192,7 @@ absl::StatusOr<uint64_t> ProjectionRunner::Rebuild(const std::string& name) {
   // The runner's own loop waits on this lock meanwhile: the rebuilt view
   // reaches exactly where the others are and carries on with them.
   std::unique_ptr<View> fresh = entry->view->NewEmpty();
-  RETURN_IF_ERROR(log_->Scan(1, position_, [&fresh](const v1::Event& e) {
-    fresh->Apply(e);
-    return true;
-  }));
+  RETURN_IF_ERROR(Fold(*log_, 1, position_, {fresh.get()}, 1));
   RETURN_IF_ERROR(rows_.DropView(name));
   ViewChanges changes;
   changes.view = name;
