@@ -65,6 +65,15 @@ class Remote : public LogSource {
     absl::Duration backoff = kFirstBackoff;
     bool failing = false;
     while (!stop()) {
+      // A ledger that answers must reach as far as what was read from it
+      // (one that was away when the views started is checked here).
+      if (absl::StatusOr<uint64_t> head = Head();
+          head.ok() && *head + 1 < next) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the log of ", target_, " ends at position ", *head,
+                         " but position ", next - 1,
+                         " was read: it is not the same ledger"));
+      }
       grpc::ClientContext context;
       v1::SubscribeRequest request;
       request.set_from_position(next);

@@ -3,7 +3,8 @@
 // the ledger's in-process projections, after a SIGKILL in the middle of the
 // catch-up (no double counting, nothing skipped), live as commands arrive
 // over gRPC, and across a restart of the ledger it follows (it says what is
-// wrong meanwhile, then reconnects and carries on).
+// wrong meanwhile, then reconnects and carries on); another ledger behind
+// the same address is refused.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -241,6 +242,22 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   for (const auto& p : List(projections->target())) {
     EXPECT_EQ(p.error(), "") << p.name();
   }
+
+  // Another (new, short) ledger behind the same address is refused for
+  // good, not mixed in; the views keep answering from what they have.
+  ASSERT_EQ(ledgerd_->Stop(), 0);
+  std::filesystem::create_directories(dir_.Sub("other-w"));
+  LedgerdProcess other(LEDGERD_PATH, dir_.Sub("other-w"), dir_.Sub("other"),
+                       std::vector<std::string>{"--listen=" + address});
+  ASSERT_EQ(other.target(), address);
+  bool refused = false;
+  for (int i = 0; i < 500 && !refused; ++i) {
+    for (const auto& p : List(projections->target())) {
+      refused |= absl::StrContains(p.error(), "not the same ledger");
+    }
+    if (!refused) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(refused) << "the projections followed another ledger";
 }
 
 TEST_F(ProjectionProcessTest, RefusesTheLedgersOwnDirectory) {
