@@ -103,8 +103,11 @@ class Remote : public LogSource {
           if (!refused.ok()) break;
           last_hash = e.hash();
           next = e.position() + 1;
-        } else if (response.has_checkpoint()) {
-          next = std::max(next, response.checkpoint().position() + 1);
+        } else if (response.has_checkpoint() &&
+                   response.checkpoint().position() >= next) {
+          // Positions passed over unseen: the chain check restarts after.
+          next = response.checkpoint().position() + 1;
+          last_hash.clear();
         }
         if (!sink(response) || stop()) {
           gone = true;
