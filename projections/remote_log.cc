@@ -12,6 +12,7 @@
 #include "ledger/store/limits.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
+#include "services/grpc_status.h"
 
 namespace ledger {
 namespace {
@@ -20,9 +21,11 @@ constexpr absl::Duration kCallDeadline = absl::Seconds(30);
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(50);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(2);
 
-absl::Status FromGrpc(const grpc::Status& s, const std::string& what) {
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(what, ": ", s.error_message()));
+// The call's status, its message prefixed with what was being done.
+absl::Status Failed(const grpc::Status& s, absl::string_view what) {
+  const absl::Status status = FromGrpcStatus(s);
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
 }
 
 // Errors a follower rides out by reconnecting: the ledger is away, busy or
@@ -121,11 +124,11 @@ class Remote : public LogSource {
       // A stream the ledger ended (it is shutting down) is followed again
       // like a broken one.
       if (!finished.ok() && !Transient(finished)) {
-        return FromGrpc(finished, absl::StrCat("following ", target_));
+        return Failed(finished, absl::StrCat("following ", target_));
       }
       failing = true;
-      on_error(FromGrpc(
-          finished, absl::StrCat("following ", target_, " (reconnecting)")));
+      on_error(Failed(finished,
+                      absl::StrCat("following ", target_, " (reconnecting)")));
       // Sleep the backoff in short steps so that a stop is prompt.
       const absl::Time until = absl::Now() + backoff;
       while (!stop() && absl::Now() < until) {
@@ -149,7 +152,7 @@ class Remote : public LogSource {
           std::min<uint64_t>(kMaxPageSize, to - next + 1)));
       v1::ReadAllResponse response;
       const grpc::Status s = ledger_->ReadAll(&context, request, &response);
-      if (!s.ok()) return FromGrpc(s, absl::StrCat("reading ", target_));
+      if (!s.ok()) return Failed(s, absl::StrCat("reading ", target_));
       if (response.events().empty()) {
         return absl::InvalidArgumentError(absl::StrCat(
             target_, " has no position ", next, " (its log ends at ",
@@ -170,7 +173,7 @@ class Remote : public LogSource {
     v1::GetLogHeadResponse response;
     const grpc::Status s =
         ledger_->GetLogHead(&context, v1::GetLogHeadRequest(), &response);
-    if (!s.ok()) return FromGrpc(s, absl::StrCat("asking ", target_));
+    if (!s.ok()) return Failed(s, absl::StrCat("asking ", target_));
     return response.position_last();
   }
 

@@ -11,9 +11,7 @@
 
 namespace ledger::sim {
 
-// Steps [first, last) of `workload`. A refusal of a step that may fail is
-// counted in *refused (if given); any other refusal stops the run with an
-// error naming the step.
+// Steps [first, last) of `workload`, as RunSteps (workload.h) says.
 absl::Status RunInProcess(const Workload& workload, size_t first, size_t last,
                           ComplaintApp* app, FakeClock* clock,
                           int* refused = nullptr);

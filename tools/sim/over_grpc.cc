@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
+#include "services/grpc_status.h"
 
 namespace ledger::sim {
 namespace {
@@ -45,35 +46,25 @@ absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
                          int* refused) {
   Stubs stubs{v1::ComplaintService::NewStub(channel),
               v1::ReferenceDataService::NewStub(channel)};
-  for (size_t i = first; i < last && i < workload.steps.size(); ++i) {
-    const Step& step = workload.steps[i];
-    Result result;
-    grpc::Status s = std::visit(
-        [&](auto command) {
-          command.mutable_context()->set_actor_agent_id(step.actor);
-          // The plan's position: a retry after a lost answer is answered,
-          // not applied twice.
-          command.mutable_context()->set_command_id(
-              absl::StrCat("sim-", workload.seed, "-", i));
-          Context context;
-          context.set_deadline(std::chrono::system_clock::now() +
-                               std::chrono::seconds(30));
-          return Send(stubs, &context, command, &result);
-        },
-        step.command);
-    if (s.ok()) continue;
-    const bool refusal =
-        s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
-        s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
-    if (step.may_fail && refusal) {
-      if (refused != nullptr) ++*refused;
-      continue;
-    }
-    return absl::Status(
-        static_cast<absl::StatusCode>(s.error_code()),
-        absl::StrCat("step ", i, " by ", step.actor, ": ", s.error_message()));
-  }
-  return absl::OkStatus();
+  return RunSteps(
+      workload, first, last,
+      [&stubs, &workload](size_t i, const Step& step) {
+        Result result;
+        return FromGrpcStatus(std::visit(
+            [&](auto command) {
+              command.mutable_context()->set_actor_agent_id(step.actor);
+              // The plan's position: a retry after a lost answer is
+              // answered, not applied twice.
+              command.mutable_context()->set_command_id(
+                  absl::StrCat("sim-", workload.seed, "-", i));
+              Context context;
+              context.set_deadline(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(30));
+              return Send(stubs, &context, command, &result);
+            },
+            step.command));
+      },
+      refused);
 }
 
 }  // namespace ledger::sim

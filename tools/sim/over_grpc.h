@@ -12,9 +12,8 @@
 
 namespace ledger::sim {
 
-// Steps [first, last) of `workload`, each with a 30 s deadline. A refusal
-// of a step that may fail is counted in *refused (if given); any other
-// error stops the run with a message naming the step.
+// Steps [first, last) of `workload`, each with a 30 s deadline, as
+// RunSteps (workload.h) says.
 absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
                          const std::shared_ptr<grpc::Channel>& channel,
                          int* refused = nullptr);

@@ -282,4 +282,28 @@ Workload PlanWorkload(const WorkloadOptions& options) {
   return w;
 }
 
+absl::Status RunSteps(
+    const Workload& workload, size_t first, size_t last,
+    const std::function<absl::Status(size_t index, const Step& step)>& send,
+    int* refused) {
+  for (size_t i = first; i < last && i < workload.steps.size(); ++i) {
+    const Step& step = workload.steps[i];
+    const absl::Status s = send(i, step);
+    if (s.ok()) continue;
+    if (step.may_fail &&
+        (absl::IsFailedPrecondition(s) || absl::IsPermissionDenied(s))) {
+      if (refused != nullptr) ++*refused;
+      continue;
+    }
+    return absl::Status(
+        s.code(),
+        absl::StrCat(
+            "step ", i, " (",
+            std::visit([](const auto& c) { return c.GetDescriptor()->name(); },
+                       step.command),
+            " by ", step.actor, "): ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace ledger::sim

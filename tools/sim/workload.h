@@ -19,10 +19,12 @@
 #define LEDGER_TOOLS_SIM_WORKLOAD_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "ledger/v1/commands.pb.h"
@@ -96,6 +98,15 @@ struct WorkloadOptions {
 };
 
 Workload PlanWorkload(const WorkloadOptions& options);
+
+// Runs steps [first, last) of `workload` through `send`, in plan order. A
+// refusal (FAILED_PRECONDITION or PERMISSION_DENIED) of a step that may
+// fail is counted in *refused (if given); any other error stops the run
+// with an error naming the step.
+absl::Status RunSteps(
+    const Workload& workload, size_t first, size_t last,
+    const std::function<absl::Status(size_t index, const Step& step)>& send,
+    int* refused);
 
 }  // namespace ledger::sim
 
