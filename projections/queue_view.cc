@@ -258,10 +258,16 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
       return absl::InvalidArgumentError("kind: name a queue");
   }
   // The indexed entries of complaints not stale, merged with the stale
-  // complaints' entries as they are now.
-  std::vector<Key> changed;
+  // complaints' entries as they are now. `replaced`: the stale complaints'
+  // entries still in the index, skipped.
+  std::vector<Key> changed, replaced;
   Entries fresh;
   for (const std::string& id : stale_) {
+    if (auto it = entries_.find(id); it != entries_.end()) {
+      for (const auto& [q, key] : it->second) {
+        if (q == queue) replaced.push_back(key);
+      }
+    }
     auto it = complaints_.find(id);
     if (it == complaints_.end()) continue;
     fresh.clear();
@@ -274,13 +280,6 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   static const Queue kEmpty;
   auto found = queues_.find(queue);
   const Queue& indexed = found == queues_.end() ? kEmpty : found->second;
-  // The size of the merged queue.
-  uint64_t size = indexed.size() + changed.size();
-  for (const std::string& id : stale_) {
-    auto it = entries_.find(id);
-    if (it == entries_.end()) continue;
-    for (const auto& entry : it->second) size -= entry.first == queue;
-  }
   auto a = indexed.begin();
   auto b = changed.begin();
   auto next = [&]() -> const Key* {
@@ -289,29 +288,26 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     if (b == changed.end() || (a != indexed.end() && *a < *b)) return &*a++;
     return &*b++;
   };
+  uint64_t total = indexed.size() - replaced.size() + changed.size();
   // Overdue: the deadlines up to now, counted without walking them all:
   // whole days from the per-day counts, today's by walking today's part.
   const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
   if (overdue_only) {
     const int64_t today = DayOf(now_us);
-    size = 0;
+    total = 0;
     for (auto d = deadline_days_.begin();
          d != deadline_days_.end() && d->first < today; ++d) {
-      size += d->second;
+      total += d->second;
     }
     for (auto it = indexed.lower_bound(Key{false, today * kDayUs, "", ""});
          it != indexed.end() && !it->no_deadline && it->due_us < now_us; ++it) {
-      size += !stale_.contains(it->complaint_id);
+      total += !stale_.contains(it->complaint_id);
     }
-    for (const std::string& id : stale_) {
-      auto it = entries_.find(id);
-      if (it == entries_.end()) continue;
-      for (const auto& [q, key] : it->second) {
-        size -= q == queue && !key.no_deadline && DayOf(key.due_us) < today;
-      }
+    for (const Key& key : replaced) {
+      total -= !key.no_deadline && DayOf(key.due_us) < today;
     }
     for (const Key& key : changed) {
-      size += !key.no_deadline && key.due_us < now_us;
+      total += !key.no_deadline && key.due_us < now_us;
     }
   }
   v1::GetQueueResponse response;
@@ -324,7 +320,6 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
                                    key->due_us, now_us);
     }
   }
-  const uint64_t total = size;
   response.set_total(total);
   if (offset + page < total) {
     response.set_next_page_token(absl::StrCat(offset + page));
