@@ -100,6 +100,18 @@ class ProjectionProcessTest : public ::testing::Test {
     return {response.projections().begin(), response.projections().end()};
   }
 
+  // Whether a projection at `target` reports an error containing `text`
+  // within 10 s.
+  static bool SaysError(const std::string& target, const std::string& text) {
+    for (int i = 0; i < 500; ++i) {
+      for (const auto& p : List(target)) {
+        if (absl::StrContains(p.error(), text)) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  }
+
   uint64_t LedgerHead() {
     auto stub = v1::Ledger::NewStub(grpc::CreateChannel(
         ledgerd_->target(), grpc::InsecureChannelCredentials()));
@@ -224,14 +236,8 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   // ledger is back on the same address.
   const std::string address = ledgerd_->target();
   ASSERT_EQ(ledgerd_->Stop(), 0);
-  bool said = false;
-  for (int i = 0; i < 500 && !said; ++i) {
-    for (const auto& p : List(projections->target())) {
-      said |= absl::StrContains(p.error(), "UNAVAILABLE");
-    }
-    if (!said) absl::SleepFor(absl::Milliseconds(20));
-  }
-  EXPECT_TRUE(said) << "ListProjections did not say the ledger is away";
+  EXPECT_TRUE(SaysError(projections->target(), "UNAVAILABLE"))
+      << "ListProjections did not say the ledger is away";
   StartLedger(address);
   ASSERT_EQ(ledgerd_->target(), address);
   sent = sim::RunOverGrpc(
@@ -250,14 +256,8 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   LedgerdProcess other(LEDGERD_PATH, dir_.Sub("other-w"), dir_.Sub("other"),
                        std::vector<std::string>{"--listen=" + address});
   ASSERT_EQ(other.target(), address);
-  bool refused = false;
-  for (int i = 0; i < 500 && !refused; ++i) {
-    for (const auto& p : List(projections->target())) {
-      refused |= absl::StrContains(p.error(), "not the same ledger");
-    }
-    if (!refused) absl::SleepFor(absl::Milliseconds(20));
-  }
-  EXPECT_TRUE(refused) << "the projections followed another ledger";
+  EXPECT_TRUE(SaysError(projections->target(), "not the same ledger"))
+      << "the projections followed another ledger";
 }
 
 TEST_F(ProjectionProcessTest, RefusesTheLedgersOwnDirectory) {
