@@ -7,11 +7,8 @@
 #include "grpcpp/server_builder.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/limits.h"
-#include "projections/analysis_view.h"
-#include "projections/queue_view.h"
 #include "projections/remote_log.h"
-#include "projections/scorecard_view.h"
-#include "projections/station_view.h"
+#include "projections/views.h"
 
 namespace ledger {
 
@@ -55,13 +52,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     }
     log = RemoteLog(options.projections_of);
   }
-  std::vector<std::unique_ptr<View>> views;
-  views.push_back(std::make_unique<QueueView>());
-  views.push_back(std::make_unique<StationView>());
-  views.push_back(std::make_unique<AnalysisView>());
-  views.push_back(std::make_unique<ScorecardView>());
   server->runner_ = std::make_unique<ProjectionRunner>(
-      server->store_.get(), std::move(log), std::move(views));
+      server->store_.get(), std::move(log), AllViews());
   RETURN_IF_ERROR(server->runner_->Start());
   server->query_service_ = std::make_unique<QueryService>(
       server->runner_.get(), options.store.clock != nullptr

@@ -13,6 +13,7 @@
 #include "projections/runner.h"
 #include "projections/scorecard_view.h"
 #include "projections/station_view.h"
+#include "projections/views.h"
 #include "services/complaint_app.h"
 #include "tests/test_util.h"
 
@@ -65,13 +66,8 @@ class ProjectionsTest : public ::testing::Test {
   }
 
   std::unique_ptr<ProjectionRunner> NewRunner() {
-    std::vector<std::unique_ptr<View>> views;
-    views.push_back(std::make_unique<QueueView>());
-    views.push_back(std::make_unique<StationView>());
-    views.push_back(std::make_unique<AnalysisView>());
-    views.push_back(std::make_unique<ScorecardView>());
     auto runner = std::make_unique<ProjectionRunner>(
-        store_.get(), LocalLog(store_.get(), hub_.get()), std::move(views));
+        store_.get(), LocalLog(store_.get(), hub_.get()), AllViews());
     EXPECT_TRUE(runner->Start().ok());
     return runner;
   }

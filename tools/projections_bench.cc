@@ -21,13 +21,13 @@
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/v1/query_service.grpc.pb.h"
-#include "projections/analysis_view.h"
 #include "projections/fold.h"
 #include "projections/log_source.h"
 #include "projections/queue_view.h"
-#include "projections/scorecard_view.h"
-#include "projections/station_view.h"
+#include "projections/views.h"
+#include "services/grpc_status.h"
 #include "services/ledger_server.h"
 
 ABSL_FLAG(std::string, data_dir, "", "a ledger directory (ledger_sim)");
@@ -45,132 +45,127 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
-int Main() {
-  const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  if (dir.empty()) {
-    std::fprintf(stderr, "projections_bench: --data_dir is required\n");
-    return 2;
-  }
-  // 1. Rebuild.
+struct Rebuilt {
   uint64_t events = 0;
-  double rebuild_s = 0;
-  int64_t last_us = 0;
-  {
-    EventStoreOptions options;
-    options.read_only = true;
-    auto store = EventStore::Open(dir, options);
-    if (!store.ok()) {
-      std::fprintf(stderr, "projections_bench: %s\n",
-                   store.status().ToString().c_str());
-      return 1;
-    }
-    std::vector<std::unique_ptr<View>> views;
-    views.push_back(std::make_unique<QueueView>());
-    views.push_back(std::make_unique<StationView>());
-    views.push_back(std::make_unique<AnalysisView>());
-    views.push_back(std::make_unique<ScorecardView>());
-    const uint64_t head = (*store)->log_head().position_last;
-    std::unique_ptr<LogSource> log = LocalLog(store->get(), nullptr);
-    std::vector<View*> folded;
-    for (auto& v : views) folded.push_back(v.get());
-    const absl::Time start = absl::Now();
-    absl::Status s = Fold(*log, 1, head, folded, absl::GetFlag(FLAGS_threads));
-    events = head;
-    if (s.ok()) {
-      s = (*store)->ScanAll(head, 1, [&last_us](const v1::Event& e) {
-        last_us = e.recorded_time_us();
-        return true;
-      });
-    }
-    rebuild_s = absl::ToDoubleSeconds(absl::Now() - start);
-    if (!s.ok()) {
-      std::fprintf(stderr, "projections_bench: %s\n", s.ToString().c_str());
-      return 1;
-    }
-    std::fprintf(stderr, "projections_bench: rebuilt %llu events in %.2f s\n",
-                 static_cast<unsigned long long>(events), rebuild_s);
-  }
+  uint64_t complaints = 0;
+  double seconds = 0;
+  int64_t last_time_us = 0;  // Of the log's last event: "now" for queries.
+};
 
-  if (absl::GetFlag(FLAGS_queries) == 0) {
-    std::printf(
-        "rebuild of all four views: %llu events in %.2f s = %.0f "
-        "events/s\n",
-        static_cast<unsigned long long>(events), rebuild_s,
-        static_cast<double>(events) / rebuild_s);
-    return 0;
+// 1. All four views folded from the log, timed.
+absl::StatusOr<Rebuilt> Rebuild(const std::string& dir) {
+  EventStoreOptions options;
+  options.read_only = true;
+  ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
+                   EventStore::Open(dir, options));
+  std::vector<std::unique_ptr<View>> views = AllViews();
+  std::vector<View*> folded;
+  for (auto& v : views) folded.push_back(v.get());
+  Rebuilt r;
+  r.events = store->log_head().position_last;
+  const absl::Time start = absl::Now();
+  RETURN_IF_ERROR(Fold(*LocalLog(store.get(), nullptr), 1, r.events, folded,
+                       absl::GetFlag(FLAGS_threads)));
+  r.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  for (View* v : folded) {
+    if (v->name() == QueueView::kName) {
+      r.complaints = static_cast<const QueueView*>(v)->complaints();
+    }
   }
+  RETURN_IF_ERROR(store->ScanAll(r.events, 1, [&r](const v1::Event& e) {
+    r.last_time_us = e.recorded_time_us();
+    return true;
+  }));
+  return r;
+}
 
-  // 2. Queries over gRPC.
+struct Queue {
+  std::string name;
+  v1::GetQueueRequest request;
+  std::vector<double> latencies_ms;
+  uint64_t total = 0;
+};
+
+// 2. A LedgerServer on the ledger; `queries` GetQueue calls per queue.
+// Returns how long its runner took to fold the log first.
+absl::StatusOr<double> Query(const std::string& dir, int queries,
+                             std::vector<Queue>* queues) {
   LedgerServerOptions options;
   options.listen = "127.0.0.1:0";
   options.data_dir = dir;
   options.complaints.publish_shipped_calendar = false;
-  auto server = LedgerServer::Start(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "projections_bench: %s\n",
-                 server.status().ToString().c_str());
-    return 1;
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerServer> server,
+                   LedgerServer::Start(options));
   const absl::Time fold_start = absl::Now();
-  (*server)->projections().WaitFor((*server)->store().log_head().position_last,
-                                   absl::Hours(1));
+  server->projections().WaitFor(server->store().log_head().position_last,
+                                absl::Hours(1));
   const double fold_s = absl::ToDoubleSeconds(absl::Now() - fold_start);
   auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
                           grpc::InsecureChannelCredentials()));
-  struct Queue {
-    std::string name;
-    v1::GetQueueRequest request;
-    std::vector<double> latencies_ms;
-    uint64_t total = 0;
-  };
-  std::vector<Queue> queues;
-  auto queue = [&](std::string name, v1::QueueKind kind) -> Queue& {
-    queues.push_back(Queue{std::move(name), {}, {}, 0});
-    queues.back().request.set_kind(kind);
-    queues.back().request.set_now_us(last_us);
-    return queues.back();
-  };
-  queue("open by owner a1", v1::QUEUE_KIND_OPEN_BY_OWNER)
-      .request.set_owner_agent_id("a1");
-  queue("assists pending, station s1", v1::QUEUE_KIND_ASSISTS_PENDING)
-      .request.set_station_id("s1");
-  queue("revisits due", v1::QUEUE_KIND_REVISITS_DUE);
-  queue("sign-offs waiting", v1::QUEUE_KIND_SIGN_OFFS_WAITING);
-  queue("important", v1::QUEUE_KIND_IMPORTANT);
-  queue("overdue", v1::QUEUE_KIND_OVERDUE);
-  for (Queue& q : queues) {
-    for (int i = 0; i < absl::GetFlag(FLAGS_queries); ++i) {
+  for (Queue& q : *queues) {
+    for (int i = 0; i < queries; ++i) {
       grpc::ClientContext context;
       v1::GetQueueResponse response;
       const absl::Time t = absl::Now();
       grpc::Status s = stub->GetQueue(&context, q.request, &response);
       q.latencies_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
       if (!s.ok()) {
-        std::fprintf(stderr, "projections_bench: %s: %s\n", q.name.c_str(),
-                     s.error_message().c_str());
-        return 1;
+        return absl::Status(FromGrpcStatus(s).code(),
+                            absl::StrCat(q.name, ": ", s.error_message()));
       }
       q.total = response.total();
     }
   }
-  const uint64_t complaints = [&] {
-    uint64_t n = 0;
-    (void)(*server)->projections().Read(
-        QueueView::kName, [&n](const View& v, uint64_t) {
-          n = static_cast<const QueueView&>(v).complaints();
-          return absl::OkStatus();
-        });
-    return n;
-  }();
-  (void)(*server)->Shutdown(absl::Seconds(5));
+  RETURN_IF_ERROR(server->Shutdown(absl::Seconds(5)));
+  return fold_s;
+}
 
-  const double rebuild_eps = static_cast<double>(events) / rebuild_s;
+int Main() {
+  const std::string dir = absl::GetFlag(FLAGS_data_dir);
+  if (dir.empty()) {
+    std::fprintf(stderr, "projections_bench: --data_dir is required\n");
+    return 2;
+  }
+  absl::StatusOr<Rebuilt> rebuilt = Rebuild(dir);
+  if (!rebuilt.ok()) {
+    std::fprintf(stderr, "projections_bench: %s\n",
+                 rebuilt.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<Queue> queues;
+  double fold_s = 0;
+  if (const int queries = absl::GetFlag(FLAGS_queries); queries > 0) {
+    auto queue = [&](std::string name, v1::QueueKind kind) -> Queue& {
+      queues.push_back(Queue{std::move(name), {}, {}, 0});
+      queues.back().request.set_kind(kind);
+      queues.back().request.set_now_us(rebuilt->last_time_us);
+      return queues.back();
+    };
+    queue("open by owner a1", v1::QUEUE_KIND_OPEN_BY_OWNER)
+        .request.set_owner_agent_id("a1");
+    queue("assists pending, station s1", v1::QUEUE_KIND_ASSISTS_PENDING)
+        .request.set_station_id("s1");
+    queue("revisits due", v1::QUEUE_KIND_REVISITS_DUE);
+    queue("sign-offs waiting", v1::QUEUE_KIND_SIGN_OFFS_WAITING);
+    queue("important", v1::QUEUE_KIND_IMPORTANT);
+    queue("overdue", v1::QUEUE_KIND_OVERDUE);
+    absl::StatusOr<double> folded = Query(dir, queries, &queues);
+    if (!folded.ok()) {
+      std::fprintf(stderr, "projections_bench: %s\n",
+                   folded.status().ToString().c_str());
+      return 1;
+    }
+    fold_s = *folded;
+  }
+
+  const Rebuilt& r = *rebuilt;
+  const double rebuild_eps = static_cast<double>(r.events) / r.seconds;
   if (absl::GetFlag(FLAGS_json)) {
     std::string out = absl::StrFormat(
         "{\"events\":%d,\"complaints\":%d,\"rebuild_s\":%.3f,"
         "\"rebuild_events_per_s\":%.0f,\"server_fold_s\":%.3f,\"queues\":[",
-        events, complaints, rebuild_s, rebuild_eps, fold_s);
+        r.events, r.complaints, r.seconds, rebuild_eps, fold_s);
     for (size_t i = 0; i < queues.size(); ++i) {
       const Queue& q = queues[i];
       absl::StrAppendFormat(
@@ -186,8 +181,9 @@ int Main() {
   std::printf(
       "rebuild of all four views: %llu events (%llu complaints) in %.2f s = "
       "%.0f events/s\n",
-      static_cast<unsigned long long>(events),
-      static_cast<unsigned long long>(complaints), rebuild_s, rebuild_eps);
+      static_cast<unsigned long long>(r.events),
+      static_cast<unsigned long long>(r.complaints), r.seconds, rebuild_eps);
+  if (queues.empty()) return 0;
   std::printf(
       "ledgerd's runner folding the log at startup (and writing the "
       "rows): %.2f s\n",
