@@ -16,11 +16,11 @@
 #include "gtest/gtest.h"
 #include "ledger/complaint/validation.h"
 #include "projections/analysis_view.h"
-#include "projections/log_source.h"
 #include "projections/queue_view.h"
 #include "projections/runner.h"
 #include "projections/station_view.h"
 #include "services/complaint_app.h"
+#include "services/ledger_server.h"
 #include "tests/test_util.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/workload.h"
@@ -74,46 +74,39 @@ v1::YearMonth Ym(absl::CivilMonth m) {
 class ProjectionsModelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    sim::WorkloadOptions options;
-    options.seed = 20261123;
-    options.cases = 10000;
-    workload_ = sim::PlanWorkload(options);
+    sim::WorkloadOptions plan;
+    plan.seed = 20261123;
+    plan.cases = 10000;
+    workload_ = sim::PlanWorkload(plan);
     clock_ = std::make_shared<FakeClock>(workload_.steps.front().at);
-    hub_ = std::make_unique<SubscriptionHub>(0);
-    EventStoreOptions store_options;
-    store_options.clock = clock_;
-    SubscriptionHub* hub = hub_.get();
-    store_options.on_commit = [hub](const EventBatch& b) { hub->Publish(b); };
-    store_ = *EventStore::Open(dir_.path(), store_options);
-    hub_->Reset(0);
-    ComplaintAppOptions app_options;
-    app_options.clock = clock_;
-    app_ = *ComplaintApp::Create(store_.get(), app_options);
-    std::vector<std::unique_ptr<View>> views;
-    views.push_back(std::make_unique<StationView>());
-    views.push_back(std::make_unique<AnalysisView>());
-    runner_ = std::make_unique<ProjectionRunner>(
-        store_.get(), LocalLog(store_.get(), hub_.get()), std::move(views));
-    ASSERT_TRUE(runner_->Start().ok());
-  }
-  void TearDown() override {
-    runner_->Stop();
-    hub_->Close();
+    // The ledger as ledgerd assembles it (store, hub, complaint service,
+    // projections in process), on the workload's clock.
+    LedgerServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.data_dir = dir_.path();
+    options.store.clock = clock_;
+    options.complaints.clock = clock_;
+    auto server = LedgerServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    store_ = &server_->store();
+    app_ = &server_->complaints();
+    runner_ = &server_->projections();
   }
 
   TempDir dir_{TempDir::Where::kMemoryIfAvailable};
   Workload workload_;
   std::shared_ptr<FakeClock> clock_;
-  std::unique_ptr<SubscriptionHub> hub_;
-  std::unique_ptr<EventStore> store_;
-  std::unique_ptr<ComplaintApp> app_;
-  std::unique_ptr<ProjectionRunner> runner_;
+  std::unique_ptr<LedgerServer> server_;
+  EventStore* store_ = nullptr;
+  ComplaintApp* app_ = nullptr;
+  ProjectionRunner* runner_ = nullptr;
 };
 
 TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
   int refused = 0;
   const absl::Status ran = sim::RunInProcess(
-      workload_, 0, workload_.steps.size(), app_.get(), clock_.get(), &refused);
+      workload_, 0, workload_.steps.size(), app_, clock_.get(), &refused);
   ASSERT_TRUE(ran.ok()) << ran;
   const std::vector<Judged> judged = Judge(workload_);
   int marks_refused = 0, repeats = 0, malicious = 0;
@@ -283,8 +276,7 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
 // queue, page and total must be the same, at several points of the log.
 TEST_F(ProjectionsModelTest, QueuesAreExactBetweenIndexUpdates) {
   const size_t steps = workload_.steps.size() / 4;
-  ASSERT_TRUE(
-      sim::RunInProcess(workload_, 0, steps, app_.get(), clock_.get()).ok());
+  ASSERT_TRUE(sim::RunInProcess(workload_, 0, steps, app_, clock_.get()).ok());
   QueueView settled, unsettled;
   uint64_t compared = 0;
   auto compare = [&](int64_t now_us) {
