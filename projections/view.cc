@@ -34,13 +34,7 @@ bool SiteZone::Set(const std::string& name) {
 }
 
 v1::Date SiteZone::DayOf(int64_t time_us) const {
-  const absl::CivilDay day =
-      absl::ToCivilDay(absl::FromUnixMicros(time_us), zone_);
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
+  return ToDate(absl::ToCivilDay(absl::FromUnixMicros(time_us), zone_));
 }
 
 }  // namespace ledger

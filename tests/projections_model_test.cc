@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "ledger/calendar/business_calendar.h"
 #include "ledger/complaint/validation.h"
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
@@ -61,13 +62,6 @@ std::vector<Judged> Judge(const Workload& w) {
     }
     out.push_back(j);
   }
-  return out;
-}
-
-v1::YearMonth Ym(absl::CivilMonth m) {
-  v1::YearMonth out;
-  out.set_year(static_cast<int32_t>(m.year()));
-  out.set_month(m.month());
   return out;
 }
 
@@ -137,7 +131,7 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
                     ->Read(StationView::kName,
                            [&](const View& v, uint64_t) {
                              auto t = static_cast<const StationView&>(v).Table(
-                                 Ym(month));
+                                 ToYearMonth(month));
                              if (t.ok()) table = *t;
                              return t.status();
                            })
@@ -209,7 +203,7 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
                            [&](const View& v, uint64_t) {
                              auto a =
                                  static_cast<const AnalysisView&>(v).Analysis(
-                                     Ym(month));
+                                     ToYearMonth(month));
                              if (a.ok()) analysis = *a;
                              return a.status();
                            })

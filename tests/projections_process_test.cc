@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/calendar/business_calendar.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "services/complaint_app.h"
@@ -150,9 +151,7 @@ class ProjectionProcessTest : public ::testing::Test {
     };
     for (int m = 0; m < workload_.months; ++m) {
       const absl::CivilMonth month = workload_.first_month + m;
-      v1::YearMonth ym;
-      ym.set_year(static_cast<int32_t>(month.year()));
-      ym.set_month(month.month());
+      const v1::YearMonth ym = ToYearMonth(month);
       v1::GetStationTableRequest table;
       *table.mutable_month() = ym;
       ask(&v1::QueryService::Stub::GetStationTable, table,

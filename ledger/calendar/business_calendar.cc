@@ -202,4 +202,19 @@ absl::StatusOr<absl::Time> BusinessCalendar::WorkingDaysAfter(absl::Time t,
   return At(due, day_shift_end_);
 }
 
+v1::Date ToDate(absl::CivilDay day) {
+  v1::Date date;
+  date.set_year(static_cast<int32_t>(day.year()));
+  date.set_month(day.month());
+  date.set_day(day.day());
+  return date;
+}
+
+v1::YearMonth ToYearMonth(absl::CivilMonth month) {
+  v1::YearMonth out;
+  out.set_year(static_cast<int32_t>(month.year()));
+  out.set_month(month.month());
+  return out;
+}
+
 }  // namespace ledger

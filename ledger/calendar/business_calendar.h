@@ -87,6 +87,10 @@ class BusinessCalendar {
   v1::TimeOfDay night_assist_cutoff_;
 };
 
+// Civil dates as the protos carry them.
+v1::Date ToDate(absl::CivilDay day);
+v1::YearMonth ToYearMonth(absl::CivilMonth month);
+
 }  // namespace ledger
 
 #endif  // LEDGER_CALENDAR_BUSINESS_CALENDAR_H_

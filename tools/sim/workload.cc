@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/calendar/business_calendar.h"
 
 namespace ledger::sim {
 namespace {
@@ -37,21 +38,6 @@ class Draw {
 
 constexpr char kHead[] = "h1";
 constexpr int kAgents = 8;
-
-v1::YearMonth Month(absl::CivilMonth m) {
-  v1::YearMonth out;
-  out.set_year(static_cast<int32_t>(m.year()));
-  out.set_month(m.month());
-  return out;
-}
-
-v1::Date Day(absl::CivilDay d) {
-  v1::Date out;
-  out.set_year(static_cast<int32_t>(d.year()));
-  out.set_month(d.month());
-  out.set_day(d.day());
-  return out;
-}
 
 v1::RegisterAgent Agent(const std::string& id, v1::Role role) {
   v1::RegisterAgent c;
@@ -183,7 +169,8 @@ Workload PlanWorkload(const WorkloadOptions& options) {
       station.copies.push_back(20000 + 1000 * draw.Below(60));
       v1::RecordStationVolume v;
       v.mutable_volume()->set_station_id(station.station_id);
-      *v.mutable_volume()->mutable_month() = Month(options.first_month + m);
+      *v.mutable_volume()->mutable_month() =
+          ToYearMonth(options.first_month + m);
       v.mutable_volume()->set_copies(station.copies.back());
       add(setup, v);
     }
@@ -191,7 +178,7 @@ Workload PlanWorkload(const WorkloadOptions& options) {
   }
   v1::PublishPenaltySchedule schedule;
   *schedule.mutable_schedule()->mutable_effective_from() =
-      Month(options.first_month);
+      ToYearMonth(options.first_month);
   for (auto [severity, amount] :
        {std::pair{v1::SEVERITY_REPEAT, w.repeat_penalty},
         std::pair{v1::SEVERITY_MALICIOUS, w.malicious_penalty}}) {
@@ -202,8 +189,8 @@ Workload PlanWorkload(const WorkloadOptions& options) {
   }
   add(setup, schedule);
   v1::DeclareSpecialPeriod special;
-  *special.mutable_period()->mutable_first_day() = Day(w.special_first);
-  *special.mutable_period()->mutable_last_day() = Day(w.special_last);
+  *special.mutable_period()->mutable_first_day() = ToDate(w.special_first);
+  *special.mutable_period()->mutable_last_day() = ToDate(w.special_last);
   special.mutable_period()->set_reason("typhoon");
   add(setup, special);
 
