@@ -25,6 +25,7 @@
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
 #include "ledger/subscribe/subscription.h"
+#include "tools/percentile.h"
 
 ABSL_FLAG(int, appenders, 8, "concurrent appender threads");
 ABSL_FLAG(int, inflight, 16,
@@ -123,13 +124,6 @@ AppendStats RunAppends(EventStore& store) {
   }
   std::sort(stats.latencies_us.begin(), stats.latencies_us.end());
   return stats;
-}
-
-uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto index =
-      static_cast<size_t>(p * static_cast<double>(sorted.size()));
-  return sorted[std::min(sorted.size() - 1, index)];
 }
 
 // Tops the log up to `target` events with large appends (not measured).

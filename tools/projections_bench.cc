@@ -29,6 +29,7 @@
 #include "projections/views.h"
 #include "services/grpc_status.h"
 #include "services/ledger_server.h"
+#include "tools/percentile.h"
 
 ABSL_FLAG(std::string, data_dir, "", "a ledger directory (ledger_sim)");
 ABSL_FLAG(int, queries, 2000, "GetQueue calls per queue (0: rebuild only)");
@@ -38,12 +39,6 @@ ABSL_FLAG(bool, json, false, "one JSON line instead of text");
 
 namespace ledger {
 namespace {
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
 
 struct Rebuilt {
   uint64_t events = 0;
@@ -82,7 +77,7 @@ absl::StatusOr<Rebuilt> Rebuild(const std::string& dir) {
 struct Queue {
   std::string name;
   v1::GetQueueRequest request;
-  std::vector<double> latencies_ms;
+  std::vector<double> latencies_ms;  // Sorted once measured.
   uint64_t total = 0;
 };
 
@@ -116,6 +111,7 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
       }
       q.total = response.total();
     }
+    std::sort(q.latencies_ms.begin(), q.latencies_ms.end());
   }
   RETURN_IF_ERROR(server->Shutdown(absl::Seconds(5)));
   return fold_s;
