@@ -1,10 +1,12 @@
 #include "services/complaint_app.h"
 
+#include <deque>
 #include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -209,6 +211,86 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
 }
 
 template <typename Command>
+absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
+    Command& command, const std::string& actor, const std::string& fingerprint,
+    bool numbered_here) {
+  const v1::CommandContext& given = command.context();
+  for (int attempt = 1;; ++attempt) {
+    const std::string& id = command.complaint_id();
+    RETURN_IF_ERROR(CheckId("complaint_id", id));
+    Decided decided;
+    decided.stream = ComplaintStream(id);
+    decided.request.stream_id = decided.stream;
+    ASSIGN_OR_RETURN(std::vector<v1::Event> events,
+                     ReadWholeStream(store_, decided.stream));
+    ASSIGN_OR_RETURN(decided.state, Fold(events));
+    decided.new_stream = events.empty();
+    if (given.has_expected_revision() &&
+        (events.empty() ||
+         decided.state.revision() != given.expected_revision())) {
+      return absl::AbortedError(absl::StrCat(
+          "complaint ", id, " is ",
+          events.empty() ? "not received"
+                         : absl::StrCat("at revision ", decided.state.revision()),
+          "; the command expected revision ", given.expected_revision()));
+    }
+
+    std::shared_ptr<const ReferenceData> reference = this->reference();
+    DecideContext context;
+    context.now = options_.clock->Now();
+    context.actor = actor;
+    context.reference = reference.get();
+    context.policy = &options_.policy;
+    decided.customer = decided.state.customer_ref();
+    if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
+      absl::StatusOr<std::string> phone =
+          NormalizePhone(command.customer().phone());
+      if (phone.ok()) decided.customer = CustomerRef(*phone);
+    }
+    if (!decided.customer.empty()) {
+      absl::MutexLock lock(&index_mu_);
+      context.customer_history = customers_.History(decided.customer);
+    }
+    absl::StatusOr<Decision> decision =
+        Decide(decided.state, command, context);
+    if (numbered_here && absl::IsAlreadyExists(decision.status()) &&
+        attempt < kMaxAttempts) {
+      command.set_complaint_id(NextComplaintId());  // The number was taken.
+      continue;
+    }
+    RETURN_IF_ERROR(decision.status());
+    decided.request.expected =
+        events.empty() ? ExpectedRevision::NoStream()
+                       : ExpectedRevision::Exact(decided.state.revision());
+    decided.request.command_id = given.command_id();
+    decided.request.command_fingerprint = fingerprint;
+    decided.request.events = Propose(*decision, given);
+    decided.events = decided.request.events.size();
+    return decided;
+  }
+}
+
+absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(
+    Decided decided, const AppendResult& appended) {
+  const std::string& stream = decided.stream;
+  if (appended.duplicate) {
+    return ResultOf(CommandOutcome{stream, appended}, /*complaint=*/true);
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Event> written,
+                   store_.ReadStream(stream, appended.revision_first,
+                                     ReadDirection::kForward,
+                                     static_cast<uint32_t>(decided.events)));
+  v1::CommandResult result;
+  for (v1::Event& e : written) {
+    RETURN_IF_ERROR(Apply(e, &decided.state));
+    Index(e);
+    *result.add_events() = std::move(e);
+  }
+  *result.mutable_state() = std::move(decided.state);
+  return result;
+}
+
+template <typename Command>
 absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
     Command command, const std::string& actor) {
   RETURN_IF_ERROR(CheckWritable());
@@ -226,78 +308,20 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
     }
   }
   for (int attempt = 1;; ++attempt) {
-    const std::string& id = command.complaint_id();
-    RETURN_IF_ERROR(CheckId("complaint_id", id));
-    const std::string stream = ComplaintStream(id);
-    ASSIGN_OR_RETURN(std::vector<v1::Event> events,
-                     ReadWholeStream(store_, stream));
-    ASSIGN_OR_RETURN(v1::ComplaintState state, Fold(events));
-    if (given.has_expected_revision() &&
-        (events.empty() || state.revision() != given.expected_revision())) {
-      return absl::AbortedError(absl::StrCat(
-          "complaint ", id, " is ",
-          events.empty() ? "not received"
-                         : absl::StrCat("at revision ", state.revision()),
-          "; the command expected revision ", given.expected_revision()));
-    }
-
-    std::shared_ptr<const ReferenceData> reference = this->reference();
-    DecideContext context;
-    context.now = options_.clock->Now();
-    context.actor = actor;
-    context.reference = reference.get();
-    context.policy = &options_.policy;
-    std::string customer = state.customer_ref();
-    if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
-      absl::StatusOr<std::string> phone =
-          NormalizePhone(command.customer().phone());
-      if (phone.ok()) customer = CustomerRef(*phone);
-    }
-    if (!customer.empty()) {
-      absl::MutexLock lock(&index_mu_);
-      context.customer_history = customers_.History(customer);
-    }
-    absl::StatusOr<Decision> decision = Decide(state, command, context);
-    if (numbered_here && absl::IsAlreadyExists(decision.status()) &&
-        attempt < kMaxAttempts) {
-      command.set_complaint_id(NextComplaintId());  // The number was taken.
-      continue;
-    }
-    RETURN_IF_ERROR(decision.status());
-
-    AppendRequest request;
-    request.stream_id = stream;
-    request.expected = events.empty()
-                           ? ExpectedRevision::NoStream()
-                           : ExpectedRevision::Exact(state.revision());
-    request.command_id = given.command_id();
-    request.command_fingerprint = fingerprint;
-    request.events = Propose(*decision, given);
-    const size_t count = request.events.size();
-    absl::StatusOr<AppendResult> appended = store_.Append(std::move(request));
+    ASSIGN_OR_RETURN(Decided decided,
+                     DecideCommand(command, actor, fingerprint, numbered_here));
+    const bool new_stream = decided.new_stream;
+    absl::StatusOr<AppendResult> appended =
+        store_.Append(std::move(decided.request));
     if (absl::IsAborted(appended.status()) && !given.has_expected_revision() &&
         attempt < kMaxAttempts) {
-      if (numbered_here && events.empty()) {
+      if (numbered_here && new_stream) {
         command.set_complaint_id(NextComplaintId());
       }
       continue;  // Another command got there first: decide again.
     }
     RETURN_IF_ERROR(appended.status());
-    if (appended->duplicate) {
-      return ResultOf(CommandOutcome{stream, *appended}, /*complaint=*/true);
-    }
-    ASSIGN_OR_RETURN(std::vector<v1::Event> written,
-                     store_.ReadStream(stream, appended->revision_first,
-                                       ReadDirection::kForward,
-                                       static_cast<uint32_t>(count)));
-    v1::CommandResult result;
-    for (v1::Event& e : written) {
-      RETURN_IF_ERROR(Apply(e, &state));
-      Index(e);
-      *result.add_events() = std::move(e);
-    }
-    *result.mutable_state() = std::move(state);
-    return result;
+    return Finish(std::move(decided), *appended);
   }
 }
 
@@ -338,6 +362,170 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   absl::MutexLock lock(&reference_mu_);
   reference_ = std::move(next);
   return result;
+}
+
+namespace {
+
+// Calls `f` with the command a BatchCommand holds; false when it holds none.
+template <typename F>
+bool VisitBatchCommand(const v1::BatchCommand& c, F&& f) {
+  using C = v1::BatchCommand;
+  switch (c.command_case()) {
+    case C::kReceiveComplaint: f(c.receive_complaint()); return true;
+    case C::kAssignOwner: f(c.assign_owner()); return true;
+    case C::kHandOver: f(c.hand_over()); return true;
+    case C::kClassify: f(c.classify()); return true;
+    case C::kRaiseSeverity: f(c.raise_severity()); return true;
+    case C::kChooseTrack: f(c.choose_track()); return true;
+    case C::kRequestAssist: f(c.request_assist()); return true;
+    case C::kAnswerAssist: f(c.answer_assist()); return true;
+    case C::kChaseAssist: f(c.chase_assist()); return true;
+    case C::kEscalateToGm: f(c.escalate_to_gm()); return true;
+    case C::kRecordGmDecision: f(c.record_gm_decision()); return true;
+    case C::kReply: f(c.reply()); return true;
+    case C::kRecordRevisit: f(c.record_revisit()); return true;
+    case C::kWaiveRevisit: f(c.waive_revisit()); return true;
+    case C::kReopen: f(c.reopen()); return true;
+    case C::kCompletePaperwork: f(c.complete_paperwork()); return true;
+    case C::kSignOff: f(c.sign_off()); return true;
+    case C::COMMAND_NOT_SET: return false;
+  }
+  return false;
+}
+
+void SetOutcome(const absl::StatusOr<v1::CommandResult>& outcome,
+                v1::BatchCommandResult* result) {
+  result->set_code(static_cast<int32_t>(outcome.status().code()));
+  result->set_message(std::string(outcome.status().message()));
+  if (outcome.ok()) {
+    *result->mutable_result() = *outcome;
+    result->mutable_result()->clear_state();
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
+    const v1::CommandBatch& batch,
+    const std::function<std::string(const v1::CommandContext&)>& actor_of) {
+  if (batch.commands().empty()) {
+    return absl::InvalidArgumentError("the batch holds no commands");
+  }
+  if (static_cast<size_t>(batch.commands_size()) > kMaxBatchCommands) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the batch holds ", batch.commands_size(),
+                     " commands; at most ", kMaxBatchCommands, " are taken"));
+  }
+  for (int i = 0; i < batch.commands_size(); ++i) {
+    if (batch.commands(i).command_case() == v1::BatchCommand::COMMAND_NOT_SET) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "command ", i, " of the batch is empty (no command set)"));
+    }
+  }
+
+  // Appends in flight, in batch order, and what they touch.
+  struct InFlight {
+    int index;
+    Decided decided;
+    bool expected_revision;
+    // The command run again on its own, when it lost a race.
+    std::function<absl::StatusOr<v1::CommandResult>()> run_alone;
+    absl::StatusOr<AppendResult> appended;
+  };
+  std::deque<InFlight> in_flight;
+  absl::flat_hash_set<std::string> streams, customers, command_ids;
+  absl::Mutex mu;
+  size_t outstanding = 0;
+
+  v1::BatchResult out;
+  for (int i = 0; i < batch.commands_size(); ++i) out.add_results();
+  auto wait_for_in_flight = [&] {
+    {
+      absl::MutexLock lock(&mu);
+      mu.Await(absl::Condition(
+          +[](size_t* n) { return *n == 0; }, &outstanding));
+    }
+    for (InFlight& f : in_flight) {
+      absl::StatusOr<v1::CommandResult> outcome =
+          absl::IsAborted(f.appended.status()) && !f.expected_revision
+              ? f.run_alone()
+          : f.appended.ok()
+              ? Finish(std::move(f.decided), *f.appended)
+              : absl::StatusOr<v1::CommandResult>(f.appended.status());
+      SetOutcome(outcome, out.mutable_results(f.index));
+    }
+    in_flight.clear();
+    streams.clear();
+    customers.clear();
+    command_ids.clear();
+  };
+
+  for (int i = 0; i < batch.commands_size(); ++i) {
+    VisitBatchCommand(batch.commands(i), [&](const auto& given) {
+      using Command = std::decay_t<decltype(given)>;
+      v1::BatchCommandResult* result = out.mutable_results(i);
+      const std::string actor = actor_of(given.context());
+      auto refuse = [&](const absl::Status& status) {
+        SetOutcome(absl::StatusOr<v1::CommandResult>(status), result);
+      };
+      if (absl::Status writable = CheckWritable(); !writable.ok()) {
+        return refuse(writable);
+      }
+      const std::string& command_id = given.context().command_id();
+      if ((!command_id.empty() && command_ids.contains(command_id)) ||
+          (!given.complaint_id().empty() &&
+           streams.contains(ComplaintStream(given.complaint_id())))) {
+        wait_for_in_flight();
+      }
+      const std::string fingerprint = Fingerprint(given, actor);
+      absl::StatusOr<std::optional<CommandOutcome>> earlier =
+          store_.FindCommand(command_id, fingerprint);
+      if (!earlier.ok()) return refuse(earlier.status());
+      if (earlier->has_value()) {
+        return SetOutcome(ResultOf(**earlier, /*complaint=*/true), result);
+      }
+      Command command = given;
+      bool numbered_here = false;
+      if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
+        if (command.complaint_id().empty()) {
+          command.set_complaint_id(NextComplaintId());
+          numbered_here = true;
+        }
+      }
+      absl::StatusOr<Decided> decided =
+          DecideCommand(command, actor, fingerprint, numbered_here);
+      if (decided.ok() && customers.contains(decided->customer)) {
+        // It read a history an earlier command is changing.
+        wait_for_in_flight();
+        decided = DecideCommand(command, actor, fingerprint, numbered_here);
+      }
+      if (!decided.ok()) return refuse(decided.status());
+
+      streams.insert(decided->stream);
+      if (!decided->customer.empty()) customers.insert(decided->customer);
+      if (!command_id.empty()) command_ids.insert(command_id);
+      AppendRequest request = std::move(decided->request);
+      InFlight& f = in_flight.emplace_back(InFlight{
+          i, *std::move(decided), given.context().has_expected_revision(),
+          // From the command as given: a number it was given here may be
+          // the one that was taken.
+          [this, given, actor] { return RunComplaintCommand(given, actor); },
+          absl::UnknownError("not appended")});
+      {
+        absl::MutexLock lock(&mu);
+        ++outstanding;
+      }
+      store_.AppendAsync(std::move(request),
+                         [&f, &mu, &outstanding](
+                             absl::StatusOr<AppendResult> appended) {
+                           absl::MutexLock lock(&mu);
+                           f.appended = std::move(appended);
+                           --outstanding;
+                         });
+    });
+  }
+  wait_for_in_flight();
+  return out;
 }
 
 absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(

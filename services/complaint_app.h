@@ -18,6 +18,7 @@
 #ifndef LEDGER_SERVICES_COMPLAINT_APP_H_
 #define LEDGER_SERVICES_COMPLAINT_APP_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -103,6 +104,19 @@ class ComplaintApp {
   absl::StatusOr<v1::CommandResult> Execute(const v1::DeclareSpecialPeriod& c,
                                             const std::string& actor);
 
+  // The commands of `batch` in order, each decided exactly as Execute would
+  // (a command sees what the earlier ones did), their appends sharing group
+  // commits; returns once every one is durable, with one result per command.
+  // Results carry the appended events, not the state. A command that needs
+  // what an earlier one of the batch appended (the same complaint, the same
+  // customer, the same command id) waits for it to be durable first.
+  // INVALID_ARGUMENT, with nothing done, for an empty batch, one over
+  // kMaxBatchCommands, or an empty command. `actor_of` names each command's
+  // actor from its context.
+  absl::StatusOr<v1::BatchResult> ExecuteBatch(
+      const v1::CommandBatch& batch,
+      const std::function<std::string(const v1::CommandContext&)>& actor_of);
+
   // State and timeline; NOT_FOUND for a complaint never received.
   absl::StatusOr<v1::ComplaintView> Get(const std::string& complaint_id) const;
 
@@ -112,9 +126,30 @@ class ComplaintApp {
   absl::Status Recover();
   // DATA_LOSS (with the broken position) when the log was found broken.
   absl::Status CheckWritable() const;
+  // A complaint command decided against its complaint's state, with the
+  // append that carries it out.
+  struct Decided {
+    std::string stream;
+    v1::ComplaintState state;  // Before the command.
+    AppendRequest request;
+    size_t events = 0;
+    bool new_stream = false;
+    // Whose complaint history the decision read (empty: none).
+    std::string customer;
+  };
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunComplaintCommand(
       Command command, const std::string& actor);
+  // Loads the state and decides; a complaint number found taken is replaced
+  // by the next one when `numbered_here`.
+  template <typename Command>
+  absl::StatusOr<Decided> DecideCommand(Command& command,
+                                        const std::string& actor,
+                                        const std::string& fingerprint,
+                                        bool numbered_here);
+  // The command's result once its append is durable.
+  absl::StatusOr<v1::CommandResult> Finish(Decided decided,
+                                           const AppendResult& appended);
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunReferenceCommand(
       const Command& command, const std::string& actor);

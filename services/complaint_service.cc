@@ -55,6 +55,18 @@ LEDGER_COMMAND_RPC(ReferenceDataService, DeclareSpecialPeriod,
 
 #undef LEDGER_COMMAND_RPC
 
+grpc::Status ComplaintService::ExecuteBatch(grpc::ServerContext* context,
+                                            const v1::CommandBatch* request,
+                                            v1::BatchResult* response) {
+  absl::StatusOr<v1::BatchResult> result = app_.ExecuteBatch(
+      *request, [context](const v1::CommandContext& command) {
+        return ActorOf(context, command);
+      });
+  if (!result.ok()) return ToGrpcStatus(result.status(), context);
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
 grpc::Status ComplaintService::GetComplaint(
     grpc::ServerContext* context, const v1::GetComplaintRequest* request,
     v1::ComplaintView* response) {

@@ -36,6 +36,9 @@ class ComplaintService final : public v1::ComplaintService::Service {
   LEDGER_COMMAND_RPC(CompletePaperwork, CompletePaperwork)
   LEDGER_COMMAND_RPC(SignOff, SignOff)
 
+  grpc::Status ExecuteBatch(grpc::ServerContext* context,
+                            const v1::CommandBatch* request,
+                            v1::BatchResult* response) override;
   grpc::Status GetComplaint(grpc::ServerContext* context,
                             const v1::GetComplaintRequest* request,
                             v1::ComplaintView* response) override;

@@ -12,6 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
@@ -428,6 +429,139 @@ TEST_F(ComplaintEndToEndTest, RestartGivesTheSameStateAndKeepsNumbering) {
   Start();
   EXPECT_EQ(Get(id).SerializeAsString(), before);
   EXPECT_EQ(Receive("13800000010"), "2026-000002");
+}
+
+// ExecuteBatch: the commands in order, each decided as its own RPC would be.
+class ComplaintBatchTest : public ComplaintEndToEndTest {
+ protected:
+  grpc::Status Batch(const v1::CommandBatch& batch, v1::BatchResult* result) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    return complaints_->ExecuteBatch(&context, batch, result);
+  }
+  static v1::ReceiveComplaint Intake(const std::string& id,
+                                     const std::string& phone) {
+    v1::ReceiveComplaint c;
+    c.mutable_context()->set_actor_agent_id("a17");
+    c.set_complaint_id(id);
+    c.set_channel(v1::CHANNEL_PHONE);
+    c.mutable_customer()->set_phone(phone);
+    c.set_content("The paper arrives wet.");
+    c.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
+    c.mutable_classification()->set_category(
+        v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+    return c;
+  }
+  uint64_t LogHead() {
+    auto ledger = v1::Ledger::NewStub(grpc::CreateChannel(
+        ledgerd_->target(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    v1::GetLogHeadResponse head;
+    EXPECT_TRUE(ledger->GetLogHead(&context, {}, &head).ok());
+    return head.position_last();
+  }
+};
+
+TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
+  v1::CommandBatch batch;
+  *batch.add_commands()->mutable_receive_complaint() =
+      Intake("2026-100001", "13800000001");
+  // The same customer, same category, in the same batch: a repeat of the
+  // one before, which it can only see if that one was decided first.
+  *batch.add_commands()->mutable_receive_complaint() =
+      Intake("2026-100002", "+86 138 0000 0001");
+  v1::ChooseTrack track;
+  track.mutable_context()->set_actor_agent_id("a17");
+  track.mutable_context()->set_command_id("track-1");
+  track.set_complaint_id("2026-100001");
+  track.set_track(v1::HANDLING_TRACK_ON_THE_SPOT);
+  *batch.add_commands()->mutable_choose_track() = track;
+  // Refused by the rules: a reply to a complaint never received.
+  v1::Reply reply;
+  reply.mutable_context()->set_actor_agent_id("a17");
+  reply.set_complaint_id("2026-100099");
+  reply.set_outcome(v1::REPLY_OUTCOME_RESOLVED);
+  reply.set_reply("Done.");
+  *batch.add_commands()->mutable_reply() = reply;
+  // A retry of the track command inside the same batch: answered, not
+  // applied twice.
+  *batch.add_commands()->mutable_choose_track() = track;
+  // Refused: an agent without the role cannot sign off.
+  v1::SignOff sign;
+  sign.mutable_context()->set_actor_agent_id("a18");
+  sign.set_complaint_id("2026-100001");
+  sign.set_record_complete(true);
+  *batch.add_commands()->mutable_sign_off() = sign;
+  // Numbered by the ledger.
+  v1::ReceiveComplaint numbered = Intake("", "13800000003");
+  *batch.add_commands()->mutable_receive_complaint() = numbered;
+
+  const uint64_t head_before = LogHead();
+  v1::BatchResult result;
+  grpc::Status s = Batch(batch, &result);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(result.results_size(), batch.commands_size());
+  std::vector<int> codes;
+  for (const auto& r : result.results()) codes.push_back(r.code());
+  EXPECT_THAT(codes, ElementsAre(grpc::OK, grpc::OK, grpc::OK,
+                                 grpc::NOT_FOUND, grpc::OK,
+                                 grpc::PERMISSION_DENIED, grpc::OK));
+  EXPECT_THAT(result.results(3).message(), HasSubstr("2026-100099"));
+  EXPECT_FALSE(result.results(5).message().empty());
+  EXPECT_FALSE(result.results(2).result().duplicate());
+  EXPECT_TRUE(result.results(4).result().duplicate());
+  EXPECT_EQ(result.results(4).result().events(0).position(),
+            result.results(2).result().events(0).position());
+  // Appended in batch order; nothing but what the results name.
+  uint64_t last = head_before;
+  uint64_t appended = 0;
+  for (int i : {0, 1, 2, 6}) {
+    for (const v1::Event& e : result.results(i).result().events()) {
+      EXPECT_GT(e.position(), last) << "command " << i;
+      last = e.position();
+      ++appended;
+    }
+  }
+  EXPECT_EQ(LogHead(), head_before + appended);
+
+  // What the commands did, read back as any client would.
+  v1::ComplaintState first = Get("2026-100001").state();
+  EXPECT_EQ(first.track(), v1::HANDLING_TRACK_ON_THE_SPOT);
+  EXPECT_EQ(first.stage(), v1::STAGE_OPEN);
+  v1::ComplaintState second = Get("2026-100002").state();
+  EXPECT_EQ(second.severity(), v1::SEVERITY_REPEAT);
+  EXPECT_THAT(second.linked_complaint_ids(), ElementsAre("2026-100001"));
+  const std::string& stream = result.results(6).result().events(0).stream_id();
+  EXPECT_EQ(Get(stream.substr(stream.find('-') + 1)).state().owner_agent_id(),
+            "a17");
+}
+
+TEST_F(ComplaintBatchTest, ABadBatchIsRefusedWholeAndChangesNothing) {
+  const uint64_t head_before = LogHead();
+  v1::BatchResult result;
+  grpc::Status empty = Batch(v1::CommandBatch(), &result);
+  EXPECT_EQ(empty.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(empty.error_message(), HasSubstr("no commands"));
+
+  v1::CommandBatch hole;
+  *hole.add_commands()->mutable_receive_complaint() =
+      Intake("2026-100001", "13800000001");
+  hole.add_commands();  // Nothing set.
+  grpc::Status unset = Batch(hole, &result);
+  EXPECT_EQ(unset.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(unset.error_message(), HasSubstr("command 1 of the batch"));
+
+  v1::CommandBatch too_long;
+  for (int i = 0; i < 1001; ++i) {
+    *too_long.add_commands()->mutable_receive_complaint() =
+        Intake("", absl::StrCat("1380000", 1000 + i));
+  }
+  grpc::Status over = Batch(too_long, &result);
+  EXPECT_EQ(over.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(over.error_message(), HasSubstr("1001 commands; at most 1000"));
+  EXPECT_EQ(LogHead(), head_before);
 }
 
 }  // namespace

@@ -61,6 +61,10 @@ inline constexpr size_t kMaxLinkedComplaints = 32;
 // Events of one complaint: a stream longer than this is refused further
 // commands (a complaint that went round that often needs a person).
 inline constexpr uint64_t kMaxComplaintEvents = 1000;
+// Commands in one ComplaintService.ExecuteBatch call. Its result is about
+// the size of its request (the events, not the complaints' states), so
+// kMaxRequestBytes bounds both.
+inline constexpr size_t kMaxBatchCommands = 1000;
 
 static_assert(kDefaultPageSize <= kMaxPageSize);
 static_assert(kMaxContentBytes + 8 * kMaxTextBytes < kMaxEventBytes,
