@@ -52,13 +52,15 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     }
     log = RemoteLog(options.projections_of);
   }
-  server->runner_ = std::make_unique<ProjectionRunner>(
-      server->store_.get(), std::move(log), AllViews());
-  RETURN_IF_ERROR(server->runner_->Start());
-  server->query_service_ = std::make_unique<QueryService>(
-      server->runner_.get(), options.store.clock != nullptr
-                                 ? options.store.clock
-                                 : std::make_shared<SystemClock>());
+  if (options.projections || !options.projections_of.empty()) {
+    server->runner_ = std::make_unique<ProjectionRunner>(
+        server->store_.get(), std::move(log), AllViews());
+    RETURN_IF_ERROR(server->runner_->Start());
+    server->query_service_ = std::make_unique<QueryService>(
+        server->runner_.get(), options.store.clock != nullptr
+                                   ? options.store.clock
+                                   : std::make_shared<SystemClock>());
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

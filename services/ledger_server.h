@@ -38,6 +38,10 @@ struct LedgerServerOptions {
   absl::Duration group_takeover = absl::Seconds(10);
   // host:port of the ledgerd to follow; empty: this process is the ledger.
   std::string projections_of;
+  // The ledger keeps and serves its own views (QueryService). False: the
+  // read side runs in projection processes of its own, and the ledger's
+  // CPU goes to the write path and the streams.
+  bool projections = true;
 };
 
 class LedgerServer {
@@ -53,6 +57,7 @@ class LedgerServer {
   // Not in a projection process.
   ComplaintApp& complaints() { return *complaint_app_; }
   SubscriptionHub& hub() { return *hub_; }
+  // Not when started with `projections = false`.
   ProjectionRunner& projections() { return *runner_; }
 
   // Health turns NOT_SERVING, new calls are refused, calls in flight get

@@ -29,6 +29,10 @@ ABSL_FLAG(bool, projections_only, false,
           "their own)");
 ABSL_FLAG(std::string, ledger, "",
           "with --projections_only: host:port of the ledgerd to follow");
+ABSL_FLAG(bool, projections, true,
+          "keep and serve the projections (QueryService) in this process; "
+          "false: the ledger only, its read side in --projections_only "
+          "processes");
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
@@ -67,6 +71,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.projections_of = absl::GetFlag(FLAGS_ledger);
+  options.projections = absl::GetFlag(FLAGS_projections);
+  if (!options.projections && !options.projections_of.empty()) {
+    std::fprintf(stderr,
+                 "ledgerd: --projections=false with --projections_only "
+                 "leaves nothing to serve\n");
+    return 2;
+  }
   if (options.complaints.policy.failed_revisits_for_repeat < 1 ||
       absl::GetFlag(FLAGS_repeat_window_days) < 0) {
     std::fprintf(stderr,

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Durable appends, PostgreSQL against ledgerd, on this machine in one run.
+#
+# Starts a throwaway PostgreSQL from Debian's `postgresql` package (its own
+# data directory on disk, a unix socket only, fsync and
+# synchronous_commit=on), creates an event table, and runs pgbench with
+# CLIENTS clients, each transaction appending one event as a new stream at
+# revision 0 (the unique (stream_id, revision) key is the optimistic
+# concurrency check). Then starts ledgerd on a data directory on the same
+# disk and runs ledger_load with the same number of clients: single-event
+# ReceiveComplaint commands (a new complaint stream each), with the ledger's
+# own projections and without them (--projections=false: the read side in
+# processes of its own), then ExecuteBatch with 100 commands per call.
+# Prints JSON lines, then the figures and their ratios.
+#   CLIENTS (default 8), DURATION_S (default 20), BUILD_DIR (default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+clients=${CLIENTS:-8}
+duration=${DURATION_S:-20}
+build=${BUILD_DIR:-build}
+
+if ! dpkg-query -W -f='${Status}' postgresql 2>/dev/null |
+    grep -q "install ok installed"; then
+  echo "pg_compare: installing postgresql" >&2
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends postgresql
+fi
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+[[ -x $build/tools/ledger_load ]] || tools/build.sh "$build" >/dev/null
+
+# On the disk (not a tmpfs): both sides pay for real fsyncs.
+work=$(mktemp -d /var/tmp/pg-compare.XXXXXX)
+chmod 755 "$work"
+as_pg=()
+if [[ $(id -u) -eq 0 ]]; then
+  # PostgreSQL refuses to run as root.
+  chown postgres: "$work"
+  as_pg=(runuser -u postgres --)
+fi
+ledgerd_pid=
+cleanup() {
+  [[ -n $ledgerd_pid ]] && kill "$ledgerd_pid" 2>/dev/null && wait "$ledgerd_pid" || true
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -A trust -U bench >/dev/null
+"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+  -o "-k $work -c listen_addresses='' -c fsync=on -c synchronous_commit=on -c max_connections=64" \
+  start >/dev/null
+psql=("${as_pg[@]}" "$pg_bin/psql" -q -h "$work" -U bench -d postgres -v ON_ERROR_STOP=1)
+"${psql[@]}" -c "CREATE TABLE events (
+  position bigserial PRIMARY KEY,
+  stream_id text NOT NULL,
+  revision bigint NOT NULL,
+  type text NOT NULL,
+  data bytea NOT NULL,
+  UNIQUE (stream_id, revision))"
+# One event of about the size of a ComplaintReceived (~250 bytes) per
+# transaction, to a new stream.
+cat >"$work/append.sql" <<'EOF'
+\set n random(1, 9000000000000000)
+INSERT INTO events (stream_id, revision, type, data)
+  VALUES ('complaint-' || :client_id || '-' || :n, 0,
+          'ledger.v1.ComplaintReceived', convert_to(repeat('x', 250), 'UTF8'));
+EOF
+chown postgres: "$work/append.sql" 2>/dev/null || true
+pg_out=$("${as_pg[@]}" "$pg_bin/pgbench" -n -h "$work" -U bench -c "$clients" \
+  -j "$clients" -T "$duration" -f "$work/append.sql" postgres 2>&1)
+pg_tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$pg_out" | head -1)
+pg_lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$pg_out")
+rows=$("${psql[@]}" -At -c "SELECT count(*) FROM events")
+echo "{\"tool\":\"pgbench\",\"clients\":$clients,\"seconds\":$duration,\"rows\":$rows,\"events_per_s\":${pg_tps%.*},\"latency_avg_ms\":$pg_lat}"
+
+# ledgerd, once with its projections and once without.
+run_ledgerd() {
+  local dir=$work/ledger-$1
+  shift
+  "$build/services/ledgerd" --listen 127.0.0.1:0 --port_file "$work/port" \
+    --data_dir "$dir" "$@" >"$work/ledgerd.log" 2>&1 &
+  ledgerd_pid=$!
+  for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
+  target=127.0.0.1:$(cat "$work/port")
+}
+stop_ledgerd() {
+  kill "$ledgerd_pid"
+  wait "$ledgerd_pid" || true
+  ledgerd_pid=
+  rm -f "$work/port"
+}
+load() {
+  "$build/tools/ledger_load" --target "$target" --clients "$clients" \
+    --duration_s "$duration" --json "$@"
+}
+eps() { sed -n 's/.*"events_per_s":\([0-9]*\).*/\1/p' <<<"$1"; }
+
+run_ledgerd with-views
+single=$(load --mode single)
+echo "$single"
+batch=$(load --mode batch --batch 100)
+echo "$batch"
+stop_ledgerd
+run_ledgerd ledger-only --projections=false
+single_bare=$(load --mode single)
+echo "$single_bare"
+batch_bare=$(load --mode batch --batch 100)
+echo "$batch_bare"
+stop_ledgerd
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+cat <<EOF
+# durable appends, $clients clients, $duration s each:
+#   PostgreSQL (pgbench, one event per transaction): ${pg_tps%.*} events/s
+#   ledgerd single-event commands, with its projections:    $(eps "$single") events/s ($(ratio "$(eps "$single")" "$pg_tps")x PostgreSQL)
+#   ledgerd single-event commands, projections elsewhere:   $(eps "$single_bare") events/s ($(ratio "$(eps "$single_bare")" "$pg_tps")x PostgreSQL)
+#   ledgerd ExecuteBatch of 100, with its projections:      $(eps "$batch") events/s
+#   ledgerd ExecuteBatch of 100, projections elsewhere:     $(eps "$batch_bare") events/s
+EOF
