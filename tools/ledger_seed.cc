@@ -4,8 +4,13 @@
 // takes six complaints through the real rules (services/complaint_app.h) to
 // different stages: open on the coordinated track, waiting for a revisit,
 // closed, green channel with paperwork pending, escalated to the general
-// manager, and a repeat. Does nothing when the ledger already holds
-// complaints or agents. Uses the system clock: the complaints are "now".
+// manager, and a repeat. Uses the system clock: the complaints are "now".
+// With --history_months N, first a seeded call centre's traffic
+// (tools/sim/workload.h) through the same rules, on a clock that runs
+// through the N whole months before this one (or before the last one, early
+// in a month), so that
+// station tables, analyses and scorecards have months to show. Does
+// nothing when the ledger already holds the seed.
 #include <cstdio>
 
 #include "absl/flags/flag.h"
@@ -14,8 +19,13 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/store/event_store.h"
 #include "services/complaint_app.h"
+#include "tools/sim/in_process.h"
+#include "tools/sim/workload.h"
 
 ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
+ABSL_FLAG(int, history_months, 0,
+          "months of simulated traffic before the six complaints (0: none)");
+ABSL_FLAG(int, history_cases, 1500, "cases in those months");
 
 namespace ledger {
 namespace {
@@ -111,6 +121,10 @@ v1::ReceiveComplaint Intake(const std::string& phone,
   return c;
 }
 
+void Say(const std::string& id, const char* what) {
+  std::printf("ledger_seed: %s  %s\n", id.c_str(), what);
+}
+
 template <typename Command>
 Command On(const std::string& id) {
   Command c;
@@ -126,6 +140,7 @@ absl::Status Complaints(ComplaintApp& app) {
                              v1::INFO_KIND_COMPLAINT, "s1"),
                       "a17", "c1-receive"));
   const std::string first = s.complaint_id();
+  Say(first, "open on the coordinated track, an assist request out to s1");
   auto track = On<v1::ChooseTrack>(first);
   track.set_track(v1::HANDLING_TRACK_COORDINATED);
   RETURN_IF_ERROR(Do(app, track, "a17", "c1-track").status());
@@ -140,6 +155,7 @@ absl::Status Complaints(ComplaintApp& app) {
                                 v1::INFO_KIND_COMPLAINT, "s2"),
                          "a18", "c2-receive"));
   const std::string second = s.complaint_id();
+  Say(second, "replied, waiting for its revisit");
   track = On<v1::ChooseTrack>(second);
   track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
   RETURN_IF_ERROR(Do(app, track, "a18", "c2-track").status());
@@ -154,6 +170,7 @@ absl::Status Complaints(ComplaintApp& app) {
                                 v1::INFO_KIND_INQUIRY, ""),
                          "a17", "c3-receive"));
   const std::string third = s.complaint_id();
+  Say(third, "closed: answered on the spot, revisited, signed off");
   track = On<v1::ChooseTrack>(third);
   track.set_track(v1::HANDLING_TRACK_ON_THE_SPOT);
   RETURN_IF_ERROR(Do(app, track, "a17", "c3-track").status());
@@ -177,6 +194,7 @@ absl::Status Complaints(ComplaintApp& app) {
   urgent.clear_classification();
   urgent.set_green_channel(true);
   ASSIGN_OR_RETURN(s, Do(app, urgent, "a17", "c4-receive"));
+  Say(s.complaint_id(), "green channel: answered first, paperwork pending");
   reply = On<v1::Reply>(s.complaint_id());
   reply.set_outcome(v1::REPLY_OUTCOME_PARTLY_RESOLVED);
   reply.set_reply("Engineer on site; mailboxes moved.");
@@ -187,16 +205,56 @@ absl::Status Complaints(ComplaintApp& app) {
                          Intake("13500135005", "Demands a year's refund.",
                                 v1::INFO_KIND_COMPLAINT, "s1"),
                          "a18", "c5-receive"));
+  Say(s.complaint_id(), "escalated to the general manager");
   auto escalate = On<v1::EscalateToGm>(s.complaint_id());
   escalate.set_proposal("Refund one quarter, apologise in writing.");
   RETURN_IF_ERROR(Do(app, escalate, kHead, "c5-escalate").status());
 
   // 6. The first customer again, same category: a repeat at intake.
-  return Do(app,
-            Intake("138 0013 8001", "Wet again today.", v1::INFO_KIND_COMPLAINT,
-                   "s1"),
-            "a18", "c6-receive")
-      .status();
+  ASSIGN_OR_RETURN(s, Do(app,
+                         Intake("138 0013 8001", "Wet again today.",
+                                v1::INFO_KIND_COMPLAINT, "s1"),
+                         "a18", "c6-receive"));
+  Say(s.complaint_id(), "a repeat of the first");
+  return absl::OkStatus();
+}
+
+// The simulated months before this one, on their own clock.
+absl::Status History(const std::string& dir, int months, int cases) {
+  const absl::CivilMonth this_month =
+      absl::ToCivilMonth(absl::Now(), absl::LocalTimeZone());
+  sim::WorkloadOptions options;
+  options.seed = 1;
+  options.cases = cases;
+  options.months = months;
+  options.customers = std::max(1, cases * 2 / 5);
+  // The months before this one; a month earlier when the last cases' revisits
+  // and sign-offs would run into the present (early in a month).
+  options.first_month = this_month - months;
+  sim::Workload workload = sim::PlanWorkload(options);
+  if (workload.steps.back().at >= absl::Now()) {
+    options.first_month = this_month - months - 1;
+    workload = sim::PlanWorkload(options);
+  }
+  if (workload.steps.back().at >= absl::Now()) {
+    return absl::FailedPreconditionError(
+        "the simulated months would run into the present");
+  }
+  auto clock = std::make_shared<FakeClock>(workload.steps.front().at);
+  EventStoreOptions store_options;
+  store_options.clock = clock;
+  ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
+                   EventStore::Open(dir, store_options));
+  ComplaintAppOptions app_options;
+  app_options.clock = clock;
+  ASSIGN_OR_RETURN(std::unique_ptr<ComplaintApp> app,
+                   ComplaintApp::Create(store.get(), app_options));
+  RETURN_IF_ERROR(sim::RunInProcess(workload, 0, workload.steps.size(),
+                                    app.get(), clock.get()));
+  std::printf("ledger_seed: %d simulated cases from %s on (%zu commands)\n",
+              cases, absl::FormatCivilTime(options.first_month).c_str(),
+              workload.steps.size());
+  return store->Close();
 }
 
 int Main() {
@@ -207,11 +265,33 @@ int Main() {
                  store.status().ToString().c_str());
     return 1;
   }
-  auto agents = (*store)->Head(kOrgStream);
-  if (agents.ok()) {
-    std::printf("ledger_seed: %s already has agents; nothing to do\n",
+  absl::StatusOr<std::optional<CommandOutcome>> seeded =
+      (*store)->FindCommand("seed/c6-receive", "");
+  if (absl::IsAlreadyExists(seeded.status()) ||
+      (seeded.ok() && seeded->has_value())) {
+    std::printf("ledger_seed: %s already holds the seed; nothing to do\n",
                 dir.c_str());
     return 0;
+  }
+  if ((*store)->log_head().position_last > 0) {
+    std::printf("ledger_seed: %s is not empty; nothing to do\n", dir.c_str());
+    return 0;
+  }
+  if (const int months = absl::GetFlag(FLAGS_history_months); months > 0) {
+    store->reset();  // History opens it on its own clock.
+    absl::Status s =
+        History(dir, months, absl::GetFlag(FLAGS_history_cases));
+    if (!s.ok()) {
+      std::fprintf(stderr, "ledger_seed: history: %s\n",
+                   s.ToString().c_str());
+      return 1;
+    }
+    store = EventStore::Open(dir);
+    if (!store.ok()) {
+      std::fprintf(stderr, "ledger_seed: %s\n",
+                   store.status().ToString().c_str());
+      return 1;
+    }
   }
   auto app = ComplaintApp::Create(store->get());
   absl::Status s = app.ok() ? Reference(**app, absl::Now()) : app.status();
