@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates every figure in BENCHMARKS.md: builds, then runs ledger_bench
-# with its defaults three times and the in-flight sweep once. Prints JSON
-# lines.
+# (durable appends, replay, live subscribers), projections_bench on a
+# 1,000,000-case ledger, the microbenchmarks, tools/pg_compare.sh
+# (PostgreSQL against ledgerd) and ledger_load's read and subscription
+# modes. Prints JSON lines. Takes about 40 minutes (20 more the first time,
+# to build the 1,000,000-case ledger).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -37,3 +40,20 @@ for run in 1 2 3; do
   build/tools/projections_bench --data_dir "$sim_dir" --queries 0 --json
 done
 build/tools/projections_bench --data_dir "$sim_dir" --queries 2000 --json
+echo "# microbenchmarks (Google Benchmark): codec, hashing, Decide/Apply, views:"
+build/tools/microbench --benchmark_format=json
+echo "# PostgreSQL (pgbench) against ledgerd (ledger_load), 8 clients, durable appends:"
+tools/pg_compare.sh
+echo "# ledger_load on a ledgerd of its own (disk), 8 clients: replay, queries, subscription lag:"
+load_dir=$(mktemp -d /var/tmp/ledger-load.XXXXXX)
+build/services/ledgerd --listen 127.0.0.1:0 --port_file "$load_dir/port" \
+  --data_dir "$load_dir/data" >/dev/null &
+ledgerd_pid=$!
+trap 'kill $ledgerd_pid 2>/dev/null; wait $ledgerd_pid; rm -rf "$load_dir"' EXIT
+for _ in $(seq 100); do [[ -s $load_dir/port ]] && break; sleep 0.1; done
+target=127.0.0.1:$(cat "$load_dir/port")
+build/tools/ledger_load --target "$target" --mode batch --duration_s 10 --json
+build/tools/ledger_load --target "$target" --mode replay --duration_s 10 --json
+build/tools/ledger_load --target "$target" --mode query --duration_s 10 --json
+build/tools/ledger_load --target "$target" --mode subscribe --clients 8 \
+  --subscribers 10 --duration_s 10 --json
