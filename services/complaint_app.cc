@@ -230,8 +230,9 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
          decided.state.revision() != given.expected_revision())) {
       return absl::AbortedError(absl::StrCat(
           "complaint ", id, " is ",
-          events.empty() ? "not received"
-                         : absl::StrCat("at revision ", decided.state.revision()),
+          events.empty()
+              ? "not received"
+              : absl::StrCat("at revision ", decided.state.revision()),
           "; the command expected revision ", given.expected_revision()));
     }
 
@@ -251,8 +252,7 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
       absl::MutexLock lock(&index_mu_);
       context.customer_history = customers_.History(decided.customer);
     }
-    absl::StatusOr<Decision> decision =
-        Decide(decided.state, command, context);
+    absl::StatusOr<Decision> decision = Decide(decided.state, command, context);
     if (numbered_here && absl::IsAlreadyExists(decision.status()) &&
         attempt < kMaxAttempts) {
       command.set_complaint_id(NextComplaintId());  // The number was taken.
@@ -371,24 +371,59 @@ template <typename F>
 bool VisitBatchCommand(const v1::BatchCommand& c, F&& f) {
   using C = v1::BatchCommand;
   switch (c.command_case()) {
-    case C::kReceiveComplaint: f(c.receive_complaint()); return true;
-    case C::kAssignOwner: f(c.assign_owner()); return true;
-    case C::kHandOver: f(c.hand_over()); return true;
-    case C::kClassify: f(c.classify()); return true;
-    case C::kRaiseSeverity: f(c.raise_severity()); return true;
-    case C::kChooseTrack: f(c.choose_track()); return true;
-    case C::kRequestAssist: f(c.request_assist()); return true;
-    case C::kAnswerAssist: f(c.answer_assist()); return true;
-    case C::kChaseAssist: f(c.chase_assist()); return true;
-    case C::kEscalateToGm: f(c.escalate_to_gm()); return true;
-    case C::kRecordGmDecision: f(c.record_gm_decision()); return true;
-    case C::kReply: f(c.reply()); return true;
-    case C::kRecordRevisit: f(c.record_revisit()); return true;
-    case C::kWaiveRevisit: f(c.waive_revisit()); return true;
-    case C::kReopen: f(c.reopen()); return true;
-    case C::kCompletePaperwork: f(c.complete_paperwork()); return true;
-    case C::kSignOff: f(c.sign_off()); return true;
-    case C::COMMAND_NOT_SET: return false;
+    case C::kReceiveComplaint:
+      f(c.receive_complaint());
+      return true;
+    case C::kAssignOwner:
+      f(c.assign_owner());
+      return true;
+    case C::kHandOver:
+      f(c.hand_over());
+      return true;
+    case C::kClassify:
+      f(c.classify());
+      return true;
+    case C::kRaiseSeverity:
+      f(c.raise_severity());
+      return true;
+    case C::kChooseTrack:
+      f(c.choose_track());
+      return true;
+    case C::kRequestAssist:
+      f(c.request_assist());
+      return true;
+    case C::kAnswerAssist:
+      f(c.answer_assist());
+      return true;
+    case C::kChaseAssist:
+      f(c.chase_assist());
+      return true;
+    case C::kEscalateToGm:
+      f(c.escalate_to_gm());
+      return true;
+    case C::kRecordGmDecision:
+      f(c.record_gm_decision());
+      return true;
+    case C::kReply:
+      f(c.reply());
+      return true;
+    case C::kRecordRevisit:
+      f(c.record_revisit());
+      return true;
+    case C::kWaiveRevisit:
+      f(c.waive_revisit());
+      return true;
+    case C::kReopen:
+      f(c.reopen());
+      return true;
+    case C::kCompletePaperwork:
+      f(c.complete_paperwork());
+      return true;
+    case C::kSignOff:
+      f(c.sign_off());
+      return true;
+    case C::COMMAND_NOT_SET:
+      return false;
   }
   return false;
 }
@@ -515,13 +550,13 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
         absl::MutexLock lock(&mu);
         ++outstanding;
       }
-      store_.AppendAsync(std::move(request),
-                         [&f, &mu, &outstanding](
-                             absl::StatusOr<AppendResult> appended) {
-                           absl::MutexLock lock(&mu);
-                           f.appended = std::move(appended);
-                           --outstanding;
-                         });
+      store_.AppendAsync(
+          std::move(request),
+          [&f, &mu, &outstanding](absl::StatusOr<AppendResult> appended) {
+            absl::MutexLock lock(&mu);
+            f.appended = std::move(appended);
+            --outstanding;
+          });
     });
   }
   wait_for_in_flight();

@@ -58,8 +58,8 @@ LEDGER_COMMAND_RPC(ReferenceDataService, DeclareSpecialPeriod,
 grpc::Status ComplaintService::ExecuteBatch(grpc::ServerContext* context,
                                             const v1::CommandBatch* request,
                                             v1::BatchResult* response) {
-  absl::StatusOr<v1::BatchResult> result = app_.ExecuteBatch(
-      *request, [context](const v1::CommandContext& command) {
+  absl::StatusOr<v1::BatchResult> result =
+      app_.ExecuteBatch(*request, [context](const v1::CommandContext& command) {
         return ActorOf(context, command);
       });
   if (!result.ok()) return ToGrpcStatus(result.status(), context);

@@ -505,9 +505,8 @@ TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
   ASSERT_EQ(result.results_size(), batch.commands_size());
   std::vector<int> codes;
   for (const auto& r : result.results()) codes.push_back(r.code());
-  EXPECT_THAT(codes, ElementsAre(grpc::OK, grpc::OK, grpc::OK,
-                                 grpc::NOT_FOUND, grpc::OK,
-                                 grpc::PERMISSION_DENIED, grpc::OK));
+  EXPECT_THAT(codes, ElementsAre(grpc::OK, grpc::OK, grpc::OK, grpc::NOT_FOUND,
+                                 grpc::OK, grpc::PERMISSION_DENIED, grpc::OK));
   EXPECT_THAT(result.results(3).message(), HasSubstr("2026-100099"));
   EXPECT_FALSE(result.results(5).message().empty());
   EXPECT_FALSE(result.results(2).result().duplicate());

@@ -44,10 +44,10 @@ class LedgerLoadTest : public ::testing::Test {
   }
 
   std::string Load(std::vector<std::string> args) {
-    std::vector<std::string> argv = {LEDGER_LOAD_PATH,
-                                     "--target=" + ledgerd_->target(),
-                                     "--duration_s=0.5", "--warmup_s=0.2",
-                                     "--clients=2", "--json"};
+    std::vector<std::string> argv = {
+        LEDGER_LOAD_PATH,   "--target=" + ledgerd_->target(),
+        "--duration_s=0.5", "--warmup_s=0.2",
+        "--clients=2",      "--json"};
     argv.insert(argv.end(), args.begin(), args.end());
     testing::ProcessResult r = testing::Run(argv);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -84,8 +84,7 @@ TEST_F(LedgerLoadTest, WritesWhatItReportsInEveryWriteMode) {
   EXPECT_EQ(Field(batch, "events"), 25 * Field(batch, "calls"));
   EXPECT_GE(LogHead(), head + static_cast<uint64_t>(Field(batch, "events")));
 
-  const std::string subscribed =
-      Load({"--mode=subscribe", "--subscribers=2"});
+  const std::string subscribed = Load({"--mode=subscribe", "--subscribers=2"});
   EXPECT_EQ(Field(subscribed, "errors"), 0);
   EXPECT_GT(Field(subscribed, "delivered"), 0);
   EXPECT_THAT(subscribed, HasSubstr("\"lag_us\":{\"p50\":"));

@@ -183,11 +183,11 @@ class Client {
       tally.Error(absl::StrCat("ReadAll: ", s.error_message()));
       return -1;
     }
-    replay_from_ = page.events().empty() ||
-                           page.events().rbegin()->position() >=
-                               page.log_position_last()
-                       ? 1  // The end: from the start again.
-                       : page.events().rbegin()->position() + 1;
+    replay_from_ =
+        page.events().empty() ||
+                page.events().rbegin()->position() >= page.log_position_last()
+            ? 1  // The end: from the start again.
+            : page.events().rbegin()->position() + 1;
     return page.events_size();
   }
 
@@ -325,7 +325,8 @@ int Main() {
   if (writes && !RegisterAgents(target)) return 1;
 
   absl::BitGen bits;
-  const std::string run = absl::StrFormat("%016x", absl::Uniform<uint64_t>(bits));
+  const std::string run =
+      absl::StrFormat("%016x", absl::Uniform<uint64_t>(bits));
   Tally tally;
   Phase phase;
   std::vector<std::unique_ptr<grpc::ClientContext>> streams;
@@ -376,12 +377,12 @@ int Main() {
         p(tally.latency_us, 0.5), p(tally.latency_us, 0.99),
         p(tally.latency_us, 0.999));
     if (subscribe) {
-      absl::StrAppendFormat(
-          &line,
-          ",\"subscribers\":%d,\"delivered\":%u,"
-          "\"lag_us\":{\"p50\":%d,\"p99\":%d,\"p999\":%d}",
-          absl::GetFlag(FLAGS_subscribers), tally.lag_us.size(),
-          p(tally.lag_us, 0.5), p(tally.lag_us, 0.99), p(tally.lag_us, 0.999));
+      absl::StrAppendFormat(&line,
+                            ",\"subscribers\":%d,\"delivered\":%u,"
+                            "\"lag_us\":{\"p50\":%d,\"p99\":%d,\"p999\":%d}",
+                            absl::GetFlag(FLAGS_subscribers),
+                            tally.lag_us.size(), p(tally.lag_us, 0.5),
+                            p(tally.lag_us, 0.99), p(tally.lag_us, 0.999));
     }
     std::printf("%s}\n", line.c_str());
   } else {
@@ -395,11 +396,11 @@ int Main() {
         p(tally.latency_us, 0.999),
         static_cast<unsigned long long>(tally.errors));
     if (subscribe) {
-      std::printf("%d subscribers: %zu deliveries; lag p50 %lld us, p99 %lld "
-                  "us, p999 %lld us\n",
-                  absl::GetFlag(FLAGS_subscribers), tally.lag_us.size(),
-                  p(tally.lag_us, 0.5), p(tally.lag_us, 0.99),
-                  p(tally.lag_us, 0.999));
+      std::printf(
+          "%d subscribers: %zu deliveries; lag p50 %lld us, p99 %lld "
+          "us, p999 %lld us\n",
+          absl::GetFlag(FLAGS_subscribers), tally.lag_us.size(),
+          p(tally.lag_us, 0.5), p(tally.lag_us, 0.99), p(tally.lag_us, 0.999));
     }
   }
   if (tally.errors > 0) {

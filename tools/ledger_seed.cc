@@ -279,11 +279,9 @@ int Main() {
   }
   if (const int months = absl::GetFlag(FLAGS_history_months); months > 0) {
     store->reset();  // History opens it on its own clock.
-    absl::Status s =
-        History(dir, months, absl::GetFlag(FLAGS_history_cases));
+    absl::Status s = History(dir, months, absl::GetFlag(FLAGS_history_cases));
     if (!s.ok()) {
-      std::fprintf(stderr, "ledger_seed: history: %s\n",
-                   s.ToString().c_str());
+      std::fprintf(stderr, "ledger_seed: history: %s\n", s.ToString().c_str());
       return 1;
     }
     store = EventStore::Open(dir);

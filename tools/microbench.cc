@@ -224,7 +224,8 @@ void BM_ApplyCase(benchmark::State& state) {
   const std::vector<v1::Event> events = Cases(1);
   for (auto _ : state) {
     v1::ComplaintState folded;
-    for (const v1::Event& e : events) LEDGER_CHECK(Apply(e, &folded).ok(), "the benchmark's own case");
+    for (const v1::Event& e : events)
+      LEDGER_CHECK(Apply(e, &folded).ok(), "the benchmark's own case");
     benchmark::DoNotOptimize(folded);
   }
   state.SetItemsProcessed(state.iterations() * events.size());
