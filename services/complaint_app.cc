@@ -291,25 +291,39 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(
 }
 
 template <typename Command>
-absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
-    Command command, const std::string& actor) {
+absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
+    Command& command, const std::string& actor) {
   RETURN_IF_ERROR(CheckWritable());
-  const v1::CommandContext& given = command.context();
-  const std::string fingerprint = Fingerprint(command, actor);
+  Admitted admitted;
+  admitted.fingerprint = Fingerprint(command, actor);
   // A retry (FindCommand finds nothing for an empty command id).
-  ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
-                   store_.FindCommand(given.command_id(), fingerprint));
-  if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/true);
-  bool numbered_here = false;
+  ASSIGN_OR_RETURN(
+      std::optional<CommandOutcome> earlier,
+      store_.FindCommand(command.context().command_id(), admitted.fingerprint));
+  if (earlier.has_value()) {
+    ASSIGN_OR_RETURN(admitted.answer, ResultOf(*earlier, /*complaint=*/true));
+    return admitted;
+  }
   if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
     if (command.complaint_id().empty()) {
       command.set_complaint_id(NextComplaintId());
-      numbered_here = true;
+      admitted.numbered_here = true;
     }
   }
+  return admitted;
+}
+
+template <typename Command>
+absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
+    Command command, const std::string& actor) {
+  const v1::CommandContext& given = command.context();
+  ASSIGN_OR_RETURN(Admitted admitted, Admit(command, actor));
+  if (admitted.answer.has_value()) return *std::move(admitted.answer);
+  const bool numbered_here = admitted.numbered_here;
   for (int attempt = 1;; ++attempt) {
-    ASSIGN_OR_RETURN(Decided decided,
-                     DecideCommand(command, actor, fingerprint, numbered_here));
+    ASSIGN_OR_RETURN(
+        Decided decided,
+        DecideCommand(command, actor, admitted.fingerprint, numbered_here));
     const bool new_stream = decided.new_stream;
     absl::StatusOr<AppendResult> appended =
         store_.Append(std::move(decided.request));
@@ -428,13 +442,14 @@ bool VisitBatchCommand(const v1::BatchCommand& c, F&& f) {
   return false;
 }
 
-void SetOutcome(const absl::StatusOr<v1::CommandResult>& outcome,
+// A batch's results leave the state out (see ExecuteBatch).
+void SetOutcome(absl::StatusOr<v1::CommandResult> outcome,
                 v1::BatchCommandResult* result) {
   result->set_code(static_cast<int32_t>(outcome.status().code()));
   result->set_message(std::string(outcome.status().message()));
   if (outcome.ok()) {
-    *result->mutable_result() = *outcome;
-    result->mutable_result()->clear_state();
+    outcome->clear_state();
+    *result->mutable_result() = *std::move(outcome);
   }
 }
 
@@ -487,7 +502,7 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
           : f.appended.ok()
               ? Finish(std::move(f.decided), *f.appended)
               : absl::StatusOr<v1::CommandResult>(f.appended.status());
-      SetOutcome(outcome, out.mutable_results(f.index));
+      SetOutcome(std::move(outcome), out.mutable_results(f.index));
     }
     in_flight.clear();
     streams.clear();
@@ -503,36 +518,25 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       auto refuse = [&](const absl::Status& status) {
         SetOutcome(absl::StatusOr<v1::CommandResult>(status), result);
       };
-      if (absl::Status writable = CheckWritable(); !writable.ok()) {
-        return refuse(writable);
-      }
       const std::string& command_id = given.context().command_id();
       if ((!command_id.empty() && command_ids.contains(command_id)) ||
           (!given.complaint_id().empty() &&
            streams.contains(ComplaintStream(given.complaint_id())))) {
         wait_for_in_flight();
       }
-      const std::string fingerprint = Fingerprint(given, actor);
-      absl::StatusOr<std::optional<CommandOutcome>> earlier =
-          store_.FindCommand(command_id, fingerprint);
-      if (!earlier.ok()) return refuse(earlier.status());
-      if (earlier->has_value()) {
-        return SetOutcome(ResultOf(**earlier, /*complaint=*/true), result);
-      }
       Command command = given;
-      bool numbered_here = false;
-      if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
-        if (command.complaint_id().empty()) {
-          command.set_complaint_id(NextComplaintId());
-          numbered_here = true;
-        }
+      absl::StatusOr<Admitted> admitted = Admit(command, actor);
+      if (!admitted.ok()) return refuse(admitted.status());
+      if (admitted->answer.has_value()) {
+        return SetOutcome(*std::move(admitted->answer), result);
       }
-      absl::StatusOr<Decided> decided =
-          DecideCommand(command, actor, fingerprint, numbered_here);
+      absl::StatusOr<Decided> decided = DecideCommand(
+          command, actor, admitted->fingerprint, admitted->numbered_here);
       if (decided.ok() && customers.contains(decided->customer)) {
         // It read a history an earlier command is changing.
         wait_for_in_flight();
-        decided = DecideCommand(command, actor, fingerprint, numbered_here);
+        decided = DecideCommand(command, actor, admitted->fingerprint,
+                                admitted->numbered_here);
       }
       if (!decided.ok()) return refuse(decided.status());
 

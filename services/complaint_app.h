@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -137,6 +138,16 @@ class ComplaintApp {
     // Whose complaint history the decision read (empty: none).
     std::string customer;
   };
+  // What a complaint command goes through before it is decided, alone or
+  // in a batch: the log must be writable; a retry is answered from the
+  // store (`answer`); an intake without an id gets the next number.
+  struct Admitted {
+    std::string fingerprint;
+    bool numbered_here = false;
+    std::optional<v1::CommandResult> answer;
+  };
+  template <typename Command>
+  absl::StatusOr<Admitted> Admit(Command& command, const std::string& actor);
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunComplaintCommand(
       Command command, const std::string& actor);
