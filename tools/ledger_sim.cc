@@ -66,29 +66,12 @@ int Main() {
                             grpc::InsecureChannelCredentials()),
         &refused);
   } else {
-    auto clock = std::make_shared<FakeClock>(workload.steps.front().at);
-    EventStoreOptions store_options;
-    store_options.clock = clock;
-    auto store = EventStore::Open(absl::GetFlag(FLAGS_data_dir), store_options);
-    if (!store.ok()) {
-      std::fprintf(stderr, "ledger_sim: %s\n",
-                   store.status().ToString().c_str());
-      return 1;
-    }
-    ComplaintAppOptions app_options;
-    app_options.clock = clock;
-    auto app = ComplaintApp::Create(store->get(), app_options);
-    s = app.ok() ? absl::OkStatus() : app.status();
     // In slices, with progress: a million cases take a while.
-    const size_t slice = 100000;
-    for (size_t i = 0; s.ok() && i < workload.steps.size(); i += slice) {
-      s = sim::RunInProcess(workload, i, i + slice, app->get(), clock.get(),
-                            &refused);
-      std::fprintf(stderr, "ledger_sim: %zu of %zu steps\n",
-                   std::min(i + slice, workload.steps.size()),
-                   workload.steps.size());
-    }
-    if (s.ok()) s = (*store)->Close();
+    s = sim::RunOnDataDir(
+        workload, absl::GetFlag(FLAGS_data_dir), &refused,
+        [](size_t done, size_t total) {
+          std::fprintf(stderr, "ledger_sim: %zu of %zu steps\n", done, total);
+        });
   }
   if (!s.ok()) {
     std::fprintf(stderr, "ledger_sim: %s\n", s.ToString().c_str());

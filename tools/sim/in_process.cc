@@ -1,5 +1,10 @@
 #include "tools/sim/in_process.h"
 
+#include <algorithm>
+#include <memory>
+
+#include "ledger/base/status_macros.h"
+
 namespace ledger::sim {
 
 absl::Status RunInProcess(const Workload& workload, size_t first, size_t last,
@@ -15,6 +20,29 @@ absl::Status RunInProcess(const Workload& workload, size_t first, size_t last,
             step.command);
       },
       refused);
+}
+
+absl::Status RunOnDataDir(
+    const Workload& workload, const std::string& dir, int* refused,
+    const std::function<void(size_t done, size_t total)>& progress) {
+  auto clock = std::make_shared<FakeClock>(workload.steps.front().at);
+  EventStoreOptions store_options;
+  store_options.clock = clock;
+  ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
+                   EventStore::Open(dir, store_options));
+  ComplaintAppOptions app_options;
+  app_options.clock = clock;
+  ASSIGN_OR_RETURN(std::unique_ptr<ComplaintApp> app,
+                   ComplaintApp::Create(store.get(), app_options));
+  const size_t total = workload.steps.size();
+  constexpr size_t kSlice = 100000;
+  for (size_t i = 0; i < total; i += kSlice) {
+    const size_t last = std::min(i + kSlice, total);
+    RETURN_IF_ERROR(
+        RunInProcess(workload, i, last, app.get(), clock.get(), refused));
+    if (progress) progress(last, total);
+  }
+  return store->Close();
 }
 
 }  // namespace ledger::sim

@@ -4,6 +4,9 @@
 #ifndef LEDGER_TOOLS_SIM_IN_PROCESS_H_
 #define LEDGER_TOOLS_SIM_IN_PROCESS_H_
 
+#include <functional>
+#include <string>
+
 #include "absl/status/status.h"
 #include "ledger/base/clock.h"
 #include "services/complaint_app.h"
@@ -15,6 +18,14 @@ namespace ledger::sim {
 absl::Status RunInProcess(const Workload& workload, size_t first, size_t last,
                           ComplaintApp* app, FakeClock* clock,
                           int* refused = nullptr);
+
+// The whole workload into the ledger in `dir` (created when missing): the
+// store and the app on a clock that follows the plan, steps in slices of
+// 100,000 with `progress(done, total)` after each (may be empty); the store
+// is closed at the end. For ledger_sim --data_dir and ledger_seed.
+absl::Status RunOnDataDir(
+    const Workload& workload, const std::string& dir, int* refused = nullptr,
+    const std::function<void(size_t done, size_t total)>& progress = {});
 
 }  // namespace ledger::sim
 
