@@ -12,7 +12,6 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
-#include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
@@ -454,14 +453,6 @@ class ComplaintBatchTest : public ComplaintEndToEndTest {
     c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
     return c;
   }
-  uint64_t LogHead() {
-    auto ledger = v1::Ledger::NewStub(grpc::CreateChannel(
-        ledgerd_->target(), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    v1::GetLogHeadResponse head;
-    EXPECT_TRUE(ledger->GetLogHead(&context, {}, &head).ok());
-    return head.position_last();
-  }
 };
 
 TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
@@ -498,7 +489,7 @@ TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
   v1::ReceiveComplaint numbered = Intake("", "13800000003");
   *batch.add_commands()->mutable_receive_complaint() = numbered;
 
-  const uint64_t head_before = LogHead();
+  const uint64_t head_before = ledgerd_->LogHead();
   v1::BatchResult result;
   grpc::Status s = Batch(batch, &result);
   ASSERT_TRUE(s.ok()) << s.error_message();
@@ -523,7 +514,7 @@ TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
       ++appended;
     }
   }
-  EXPECT_EQ(LogHead(), head_before + appended);
+  EXPECT_EQ(ledgerd_->LogHead(), head_before + appended);
 
   // What the commands did, read back as any client would.
   v1::ComplaintState first = Get("2026-100001").state();
@@ -538,7 +529,7 @@ TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
 }
 
 TEST_F(ComplaintBatchTest, ABadBatchIsRefusedWholeAndChangesNothing) {
-  const uint64_t head_before = LogHead();
+  const uint64_t head_before = ledgerd_->LogHead();
   v1::BatchResult result;
   grpc::Status empty = Batch(v1::CommandBatch(), &result);
   EXPECT_EQ(empty.error_code(), grpc::INVALID_ARGUMENT);
@@ -560,7 +551,7 @@ TEST_F(ComplaintBatchTest, ABadBatchIsRefusedWholeAndChangesNothing) {
   grpc::Status over = Batch(too_long, &result);
   EXPECT_EQ(over.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(over.error_message(), HasSubstr("1001 commands; at most 1000"));
-  EXPECT_EQ(LogHead(), head_before);
+  EXPECT_EQ(ledgerd_->LogHead(), head_before);
 }
 
 }  // namespace

@@ -9,9 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
@@ -54,35 +52,27 @@ class LedgerLoadTest : public ::testing::Test {
     return r.out;
   }
 
-  uint64_t LogHead() {
-    auto ledger = v1::Ledger::NewStub(grpc::CreateChannel(
-        ledgerd_->target(), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    v1::GetLogHeadResponse head;
-    EXPECT_TRUE(ledger->GetLogHead(&context, {}, &head).ok());
-    return head.position_last();
-  }
-
   testing::TempDir dir_;
   std::unique_ptr<testing::LedgerdProcess> ledgerd_;
 };
 
 TEST_F(LedgerLoadTest, WritesWhatItReportsInEveryWriteMode) {
-  uint64_t head = LogHead();
+  uint64_t head = ledgerd_->LogHead();
   const std::string single = Load({"--mode=single"});
   EXPECT_EQ(Field(single, "errors"), 0);
   const int64_t single_events = Field(single, "events");
   EXPECT_GT(single_events, 0);
   EXPECT_EQ(Field(single, "calls"), single_events);  // One event a call.
   // The warm-up's calls and the two agents registered come on top.
-  EXPECT_GE(LogHead(), head + static_cast<uint64_t>(single_events));
+  EXPECT_GE(ledgerd_->LogHead(), head + static_cast<uint64_t>(single_events));
 
-  head = LogHead();
+  head = ledgerd_->LogHead();
   const std::string batch = Load({"--mode=batch", "--batch=25"});
   EXPECT_EQ(Field(batch, "errors"), 0);
   EXPECT_GT(Field(batch, "calls"), 0);
   EXPECT_EQ(Field(batch, "events"), 25 * Field(batch, "calls"));
-  EXPECT_GE(LogHead(), head + static_cast<uint64_t>(Field(batch, "events")));
+  EXPECT_GE(ledgerd_->LogHead(),
+            head + static_cast<uint64_t>(Field(batch, "events")));
 
   const std::string subscribed = Load({"--mode=subscribe", "--subscribers=2"});
   EXPECT_EQ(Field(subscribed, "errors"), 0);

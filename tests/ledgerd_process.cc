@@ -7,6 +7,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/subprocess.h"
 
 namespace ledger::testing {
@@ -49,6 +52,16 @@ int LedgerdProcess::Stop() {
   const int status = WaitFor(pid_);
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+uint64_t LedgerdProcess::LogHead() const {
+  auto ledger = v1::Ledger::NewStub(
+      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::GetLogHeadResponse head;
+  const grpc::Status s = ledger->GetLogHead(&context, {}, &head);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return head.position_last();
 }
 
 }  // namespace ledger::testing

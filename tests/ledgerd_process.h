@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ class LedgerdProcess {
 
   // "127.0.0.1:<port>".
   const std::string& target() const { return target_; }
+  // The last position of its log, asked over gRPC (GetLogHead); a failed
+  // call fails the test.
+  uint64_t LogHead() const;
 
   // SIGTERM, then its exit code (-1 when it died of a signal).
   int Stop();

@@ -18,7 +18,6 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/calendar/business_calendar.h"
-#include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "services/complaint_app.h"
 #include "tests/ledgerd_process.h"
@@ -113,19 +112,9 @@ class ProjectionProcessTest : public ::testing::Test {
     return false;
   }
 
-  uint64_t LedgerHead() {
-    auto stub = v1::Ledger::NewStub(grpc::CreateChannel(
-        ledgerd_->target(), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    v1::GetLogHeadResponse response;
-    EXPECT_TRUE(
-        stub->GetLogHead(&context, v1::GetLogHeadRequest(), &response).ok());
-    return response.position_last();
-  }
-
   // Waits until every projection at `target` has read the ledger's log.
   void WaitCaughtUp(const std::string& target) {
-    const uint64_t head = LedgerHead();
+    const uint64_t head = ledgerd_->LogHead();
     const absl::Time until = absl::Now() + absl::Seconds(120);
     while (absl::Now() < until) {
       bool all = true;
@@ -197,7 +186,7 @@ class ProjectionProcessTest : public ::testing::Test {
 };
 
 TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
-  const uint64_t head = LedgerHead();
+  const uint64_t head = ledgerd_->LogHead();
   ASSERT_GT(head, 15000u);
 
   // Killed in the middle of its catch-up, then started again on its own
