@@ -7,7 +7,8 @@
 //      writing the rows), events/s;
 //   2. queue queries over gRPC: a LedgerServer on the ledger (its runner
 //      folds the log first), then --queries GetQueue calls per queue from
-//      one client, one at a time, latency p50/p99/p999 per queue.
+//      one client, one at a time, latency p50/p99/p999 per queue, with the
+//      share of CPU time the hypervisor stole meanwhile (tools/cpu_steal.h).
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -29,6 +30,7 @@
 #include "projections/views.h"
 #include "services/grpc_status.h"
 #include "services/ledger_server.h"
+#include "tools/cpu_steal.h"
 #include "tools/percentile.h"
 
 ABSL_FLAG(std::string, data_dir, "", "a ledger directory (ledger_sim)");
@@ -44,6 +46,7 @@ struct Rebuilt {
   uint64_t events = 0;
   uint64_t complaints = 0;
   double seconds = 0;
+  double steal_percent = -1;
   int64_t last_time_us = 0;  // Of the log's last event: "now" for queries.
 };
 
@@ -58,10 +61,12 @@ absl::StatusOr<Rebuilt> Rebuild(const std::string& dir) {
   for (auto& v : views) folded.push_back(v.get());
   Rebuilt r;
   r.events = store->log_head().position_last;
+  const StealMeter steal;
   const absl::Time start = absl::Now();
   RETURN_IF_ERROR(Fold(*LocalLog(store.get(), nullptr), 1, r.events, folded,
                        absl::GetFlag(FLAGS_threads)));
   r.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  r.steal_percent = steal.Percent();
   for (View* v : folded) {
     if (v->name() == QueueView::kName) {
       r.complaints = static_cast<const QueueView*>(v)->complaints();
@@ -79,6 +84,7 @@ struct Queue {
   v1::GetQueueRequest request;
   std::vector<double> latencies_ms;  // Sorted once measured.
   uint64_t total = 0;
+  double steal_percent = -1;  // CPU time the hypervisor took meanwhile.
 };
 
 // 2. A LedgerServer on the ledger; `queries` GetQueue calls per queue.
@@ -99,6 +105,7 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
                           grpc::InsecureChannelCredentials()));
   for (Queue& q : *queues) {
+    const StealMeter steal;
     for (int i = 0; i < queries; ++i) {
       grpc::ClientContext context;
       v1::GetQueueResponse response;
@@ -111,6 +118,7 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
       }
       q.total = response.total();
     }
+    q.steal_percent = steal.Percent();
     std::sort(q.latencies_ms.begin(), q.latencies_ms.end());
   }
   RETURN_IF_ERROR(server->Shutdown(absl::Seconds(5)));
@@ -160,37 +168,41 @@ int Main() {
   if (absl::GetFlag(FLAGS_json)) {
     std::string out = absl::StrFormat(
         "{\"events\":%d,\"complaints\":%d,\"rebuild_s\":%.3f,"
-        "\"rebuild_events_per_s\":%.0f,\"server_fold_s\":%.3f,\"queues\":[",
-        r.events, r.complaints, r.seconds, rebuild_eps, fold_s);
+        "\"rebuild_events_per_s\":%.0f,\"rebuild_steal_percent\":%.1f,"
+        "\"server_fold_s\":%.3f,\"queues\":[",
+        r.events, r.complaints, r.seconds, rebuild_eps, r.steal_percent,
+        fold_s);
     for (size_t i = 0; i < queues.size(); ++i) {
       const Queue& q = queues[i];
       absl::StrAppendFormat(
           &out,
           "%s{\"queue\":\"%s\",\"total\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-          "\"p999_ms\":%.3f}",
+          "\"p999_ms\":%.3f,\"steal_percent\":%.1f}",
           i == 0 ? "" : ",", q.name, q.total, Percentile(q.latencies_ms, 0.5),
-          Percentile(q.latencies_ms, 0.99), Percentile(q.latencies_ms, 0.999));
+          Percentile(q.latencies_ms, 0.99), Percentile(q.latencies_ms, 0.999),
+          q.steal_percent);
     }
     std::printf("%s]}\n", out.c_str());
     return 0;
   }
   std::printf(
       "rebuild of all four views: %llu events (%llu complaints) in %.2f s = "
-      "%.0f events/s\n",
+      "%.0f events/s (CPU steal %.0f%%)\n",
       static_cast<unsigned long long>(r.events),
-      static_cast<unsigned long long>(r.complaints), r.seconds, rebuild_eps);
+      static_cast<unsigned long long>(r.complaints), r.seconds, rebuild_eps,
+      r.steal_percent);
   if (queues.empty()) return 0;
   std::printf(
       "ledgerd's runner folding the log at startup (and writing the "
-      "rows): %.2f s\n",
+      "rows; 0 when they were written by an earlier run): %.2f s\n",
       fold_s);
   for (const Queue& q : queues) {
     std::printf(
         "GetQueue %-30s %7llu items  p50 %.3f ms  p99 %.3f ms  p999 %.3f "
-        "ms\n",
+        "ms  (CPU steal %.0f%%)\n",
         q.name.c_str(), static_cast<unsigned long long>(q.total),
         Percentile(q.latencies_ms, 0.5), Percentile(q.latencies_ms, 0.99),
-        Percentile(q.latencies_ms, 0.999));
+        Percentile(q.latencies_ms, 0.999), q.steal_percent);
   }
   return 0;
 }
