@@ -124,7 +124,9 @@ Spares::Filling Spares::Get() { return Filling(this, Take()); }
 }  // namespace
 
 absl::Status Fold(const LogSource& log, uint64_t from, uint64_t to,
-                  const std::vector<View*>& views, int threads) {
+                  const std::vector<View*>& views, int threads,
+                  uint64_t* last) {
+  if (last != nullptr) *last = from - 1;
   if (views.empty() || to < from) return absl::OkStatus();
   const int workers = std::clamp(threads, 1, static_cast<int>(views.size()));
   Spares spare;  // Outlives every batch.
@@ -148,7 +150,9 @@ absl::Status Fold(const LogSource& log, uint64_t from, uint64_t to,
   // the pipe is full. (Allocating on one thread and freeing on others was a
   // quarter of a rebuild's time in glibc's malloc and its locks.)
   Spares::Filling filling = spare.Get();
+  uint64_t scanned = from - 1;
   absl::Status s = log.Scan(from, to, [&](const v1::Event& e) {
+    scanned = e.position();
     filling.Add(e);
     if (filling.size() == kBatchEvents) {
       pipe.Put(filling.Seal());
@@ -158,7 +162,9 @@ absl::Status Fold(const LogSource& log, uint64_t from, uint64_t to,
   });
   if (filling.size() > 0) pipe.Put(filling.Seal());
   pipe.Close();
+  // Every batch put is folded before the workers end.
   for (std::thread& t : pool) t.join();
+  if (last != nullptr) *last = scanned;
   return s;
 }
 

@@ -19,9 +19,12 @@ namespace ledger {
 
 // Folds positions from..to of `log` into each of `views` (which must
 // outlive the call and not be touched meanwhile). `threads` workers (at
-// least 1; more than the views is no use).
+// least 1; more than the views is no use). When `last` is given it is set
+// to the last position folded into every view, from - 1 for none: on an
+// error, where the views stand.
 absl::Status Fold(const LogSource& log, uint64_t from, uint64_t to,
-                  const std::vector<View*>& views, int threads);
+                  const std::vector<View*>& views, int threads,
+                  uint64_t* last = nullptr);
 
 }  // namespace ledger
 

@@ -19,7 +19,13 @@ constexpr uint64_t kFlushEvery = 4096;
 ProjectionRunner::ProjectionRunner(EventStore* rows,
                                    std::unique_ptr<LogSource> log,
                                    std::vector<std::unique_ptr<View>> views)
-    : rows_(*rows), log_(std::move(log)) {
+    : ProjectionRunner(rows, std::move(log), std::move(views), Options()) {}
+
+ProjectionRunner::ProjectionRunner(EventStore* rows,
+                                   std::unique_ptr<LogSource> log,
+                                   std::vector<std::unique_ptr<View>> views,
+                                   Options options)
+    : rows_(*rows), log_(std::move(log)), options_(options) {
   absl::MutexLock lock(&mu_);
   for (auto& v : views) views_.push_back(Entry{std::move(v), 0});
 }
@@ -64,7 +70,44 @@ void ProjectionRunner::Stop() {
   if (!s.ok()) std::fprintf(stderr, "projections: %s\n", s.ToString().c_str());
 }
 
+bool ProjectionRunner::CatchUp() {
+  while (!stop_.load()) {
+    // Trouble with the source is left to Follow, which rides it out or
+    // reports it.
+    absl::StatusOr<uint64_t> head = log_->Head();
+    if (!head.ok()) return true;
+    absl::MutexLock lock(&mu_);
+    if (*head < position_ + options_.catch_up_min_events) return true;
+    std::vector<View*> views;
+    for (Entry& e : views_) {
+      // Views at different positions (one rebuilt or added since the last
+      // write) take the event-by-event path, which skips for each what it
+      // has read.
+      if (e.checkpoint != position_) return true;
+      views.push_back(e.view.get());
+    }
+    const uint64_t to = std::min(
+        *head,
+        position_ + std::max<uint64_t>(options_.catch_up_chunk_events, 1));
+    uint64_t last = position_;
+    absl::Status folded = Fold(*log_, position_ + 1, to, views,
+                               /*threads=*/2, &last);
+    for (Entry& e : views_) e.checkpoint = last;
+    position_ = last;
+    log_end_ = std::max(log_end_, *head);
+    if (absl::Status s = Flush(); !s.ok()) {
+      // As when following: the rows cannot be written, so stop.
+      error_ = s;
+      std::fprintf(stderr, "projections: %s\n", s.ToString().c_str());
+      return false;
+    }
+    if (!folded.ok() || last < to) return true;
+  }
+  return true;
+}
+
 void ProjectionRunner::Loop() {
+  if (!CatchUp()) return;
   uint64_t from;
   {
     absl::MutexLock lock(&mu_);

@@ -8,6 +8,10 @@
 // loads the rows and resumes after the checkpoint. Each view skips events
 // at or before its own checkpoint (a view added later starts from 0).
 //
+// Far behind the log (a first start on a big ledger, a restart after a
+// long stop) it first catches up in chunks with Fold, reading and folding
+// on separate threads, then follows event by event.
+//
 // Queries read a live view under a reader lock; AsOf replays a fresh view
 // to a past position without touching the live ones; Rebuild replays one
 // view from position 1.
@@ -33,9 +37,19 @@ namespace ledger {
 
 class ProjectionRunner {
  public:
+  struct Options {
+    // A stretch of the log at least this long is caught up on with Fold
+    // rather than event by event; queries wait at most one chunk (about a
+    // second at 300,000 events/s) while it is folded under the lock.
+    uint64_t catch_up_min_events = 100000;
+    uint64_t catch_up_chunk_events = 262144;
+  };
+
   // `rows` must outlive the runner.
   ProjectionRunner(EventStore* rows, std::unique_ptr<LogSource> log,
                    std::vector<std::unique_ptr<View>> views);
+  ProjectionRunner(EventStore* rows, std::unique_ptr<LogSource> log,
+                   std::vector<std::unique_ptr<View>> views, Options options);
   ~ProjectionRunner();
 
   // Loads every view's rows and starts following the log.
@@ -73,6 +87,9 @@ class ProjectionRunner {
   };
 
   void Loop();
+  // Folds a long stretch up to the end of the log in chunks with Fold;
+  // false when the rows could not be written (the runner stops).
+  bool CatchUp();
   // Writes the pending changes of every view with its checkpoint.
   absl::Status Flush() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const Entry* Find(const std::string& name) const
@@ -83,6 +100,7 @@ class ProjectionRunner {
 
   EventStore& rows_;
   const std::unique_ptr<LogSource> log_;
+  const Options options_;
 
   mutable absl::Mutex mu_;
   std::vector<Entry> views_ ABSL_GUARDED_BY(mu_);

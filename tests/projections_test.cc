@@ -5,6 +5,7 @@
 // cases whose station table, analysis, scorecards and queues are checked
 // against figures counted by hand.
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -262,6 +263,99 @@ TEST_F(ProjectionsTest, IncrementalEqualsRebuildAndRestartDoesNotDoubleCount) {
   ASSERT_TRUE(rebuilt_at.ok()) << rebuilt_at.status();
   EXPECT_EQ(*rebuilt_at, store_->log_head().position_last);
   EXPECT_EQ(Rows(), incremental);
+}
+
+// The ledger's own log, counting what it hands out by Scan (catching up)
+// and by Follow (event by event).
+class CountingLog final : public LogSource {
+ public:
+  CountingLog(std::unique_ptr<LogSource> log, std::atomic<uint64_t>* scanned,
+              std::atomic<uint64_t>* followed)
+      : log_(std::move(log)), scanned_(*scanned), followed_(*followed) {}
+
+  std::string name() const override { return log_->name(); }
+  absl::Status Follow(
+      uint64_t from, const Sink& sink, const std::function<bool()>& stop,
+      const std::function<void(const absl::Status&)>& on_error) override {
+    return log_->Follow(
+        from,
+        [&](const v1::SubscribeResponse& r) {
+          if (r.has_event()) ++followed_;
+          return sink(r);
+        },
+        stop, on_error);
+  }
+  absl::Status Scan(
+      uint64_t from, uint64_t to,
+      const std::function<bool(const v1::Event&)>& visit) const override {
+    return log_->Scan(from, to, [&](const v1::Event& e) {
+      ++scanned_;
+      return visit(e);
+    });
+  }
+  absl::StatusOr<uint64_t> Head() const override { return log_->Head(); }
+
+ private:
+  const std::unique_ptr<LogSource> log_;
+  std::atomic<uint64_t>& scanned_;
+  std::atomic<uint64_t>& followed_;
+};
+
+TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = Receive(i % 9 == 0);
+    clock_->Advance(absl::Minutes(23));
+    if (i % 4 != 3) Track(id, v1::HANDLING_TRACK_ON_THE_SPOT);
+    if (i % 2 == 0) Reply(id);
+    if (i % 6 == 0) Revisit(id);
+  }
+  const uint64_t head = store_->log_head().position_last;
+  auto all_rows = [&] {
+    std::map<std::string, std::string> rows;
+    for (const auto& view : AllViews()) {
+      EXPECT_TRUE(store_
+                      ->ScanView(view->name(),
+                                 [&](absl::string_view k, absl::string_view v) {
+                                   rows.emplace(
+                                       absl::StrCat(view->name(), "/", k), v);
+                                   return true;
+                                 })
+                      .ok());
+      rows[absl::StrCat(view->name(), " checkpoint")] =
+          absl::StrCat(*store_->ViewCheckpoint(view->name()));
+    }
+    return rows;
+  };
+  auto run = [&](ProjectionRunner::Options options, uint64_t* scanned,
+                 uint64_t* followed) {
+    std::atomic<uint64_t> s{0}, f{0};
+    ProjectionRunner runner(store_.get(),
+                            std::make_unique<CountingLog>(
+                                LocalLog(store_.get(), hub_.get()), &s, &f),
+                            AllViews(), options);
+    EXPECT_TRUE(runner.Start().ok());
+    EXPECT_TRUE(runner.WaitFor(head, absl::Seconds(30)));
+    runner.Stop();
+    *scanned = s;
+    *followed = f;
+  };
+  uint64_t scanned = 0, followed = 0;
+  run(ProjectionRunner::Options(), &scanned, &followed);  // Short: follows.
+  EXPECT_EQ(scanned, 0u);
+  EXPECT_EQ(followed, head);
+  const std::map<std::string, std::string> following = all_rows();
+
+  for (const auto& view : AllViews()) {
+    ASSERT_TRUE(store_->DropView(view->name()).ok());
+  }
+  ProjectionRunner::Options chunks;
+  chunks.catch_up_min_events = 10;
+  chunks.catch_up_chunk_events = 7;
+  run(chunks, &scanned, &followed);
+  // Chunks of 7 while 10 or more are left, then event by event.
+  EXPECT_GT(scanned, head - 10);
+  EXPECT_EQ(scanned + followed, head);
+  EXPECT_EQ(all_rows(), following);
 }
 
 TEST_F(ProjectionsTest, AsOfAnswersFromThePastAndLeavesTheLiveViewAlone) {

@@ -6,9 +6,10 @@
 //      projections/fold.h (what ProjectionRunner::Rebuild does, without
 //      writing the rows), events/s;
 //   2. queue queries over gRPC: a LedgerServer on the ledger (its runner
-//      folds the log first), then --queries GetQueue calls per queue from
-//      one client, one at a time, latency p50/p99/p999 per queue, with the
-//      share of CPU time the hypervisor stole meanwhile (tools/cpu_steal.h).
+//      folds the log first, the rows dropped unless --drop_rows=false), then
+//      --queries GetQueue calls per queue from one client, one at a time,
+//      latency p50/p99/p999 per queue, with the share of CPU time the
+//      hypervisor stole meanwhile (tools/cpu_steal.h).
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -38,6 +39,10 @@ ABSL_FLAG(int, queries, 2000, "GetQueue calls per queue (0: rebuild only)");
 ABSL_FLAG(int, threads, 2,
           "workers folding the views in the rebuild (projections/fold.h)");
 ABSL_FLAG(bool, json, false, "one JSON line instead of text");
+ABSL_FLAG(bool, drop_rows, true,
+          "drop the views' rows before starting the server, so that its "
+          "runner folds the whole log (false: it loads what an earlier run "
+          "wrote)");
 
 namespace ledger {
 namespace {
@@ -91,6 +96,14 @@ struct Queue {
 // Returns how long its runner took to fold the log first.
 absl::StatusOr<double> Query(const std::string& dir, int queries,
                              std::vector<Queue>* queues) {
+  if (absl::GetFlag(FLAGS_drop_rows)) {
+    ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
+                     EventStore::Open(dir, EventStoreOptions()));
+    for (const auto& view : AllViews()) {
+      RETURN_IF_ERROR(store->DropView(view->name()));
+    }
+    RETURN_IF_ERROR(store->Close());
+  }
   LedgerServerOptions options;
   options.listen = "127.0.0.1:0";
   options.data_dir = dir;
@@ -194,7 +207,7 @@ int Main() {
   if (queues.empty()) return 0;
   std::printf(
       "ledgerd's runner folding the log at startup (and writing the "
-      "rows; 0 when they were written by an earlier run): %.2f s\n",
+      "rows; with --drop_rows=false, loading them): %.2f s\n",
       fold_s);
   for (const Queue& q : queues) {
     std::printf(
