@@ -22,6 +22,15 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
   };
   ASSIGN_OR_RETURN(store_, EventStore::Open(options.data_dir, store_options));
   hub->Reset(store_->log_head().position_last);
+  if (options.simulated_clock != nullptr) {
+    // Never before the log's last event: its times do not go back.
+    const uint64_t last = store_->log_head().position_last;
+    RETURN_IF_ERROR(store_->ScanAll(last, 1, [&](const v1::Event& e) {
+      const absl::Time at = absl::FromUnixMicros(e.recorded_time_us());
+      if (at > options.simulated_clock->Now()) options.simulated_clock->Set(at);
+      return true;
+    }));
+  }
   ledger_service_ = std::make_unique<LedgerService>(store_.get());
   ASSIGN_OR_RETURN(complaint_app_,
                    ComplaintApp::Create(store_.get(), options.complaints));
@@ -35,8 +44,22 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
 }
 
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
-    const LedgerServerOptions& options) {
+    const LedgerServerOptions& given) {
+  LedgerServerOptions options = given;
+  if (options.simulated_clock != nullptr) {
+    if (!options.projections_of.empty()) {
+      return absl::InvalidArgumentError(
+          "a simulated clock is for a ledger: a projection process stamps "
+          "no events");
+    }
+    options.store.clock = options.simulated_clock;
+    options.complaints.clock = options.simulated_clock;
+  }
   std::unique_ptr<LedgerServer> server(new LedgerServer());
+  if (options.simulated_clock != nullptr) {
+    server->simulation_service_ =
+        std::make_unique<SimulationService>(options.simulated_clock);
+  }
   std::unique_ptr<LogSource> log;
   if (options.projections_of.empty()) {
     RETURN_IF_ERROR(server->StartLedger(options, &log));
@@ -73,7 +96,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            server->ledger_service_.get(), server->complaint_service_.get(),
            server->reference_service_.get(),
-           server->subscription_service_.get(), server->query_service_.get()}) {
+           server->subscription_service_.get(), server->query_service_.get(),
+           server->simulation_service_.get()}) {
     if (service != nullptr) builder.RegisterService(service);
   }
   server->server_ = builder.BuildAndStart();

@@ -24,6 +24,7 @@
 #include "services/complaint_service.h"
 #include "services/ledger_service.h"
 #include "services/query_service.h"
+#include "services/simulation_service.h"
 #include "services/subscription_service.h"
 
 namespace ledger {
@@ -42,6 +43,11 @@ struct LedgerServerOptions {
   // read side runs in projection processes of its own, and the ledger's
   // CPU goes to the write path and the streams.
   bool projections = true;
+  // Simulated time (demos, traffic generators, load tests; never
+  // production): when set, the store, the complaint rules and the queries'
+  // default "now" all run on this clock, and SimulationService.SetClock
+  // moves it forward. Not for a projection process.
+  std::shared_ptr<FakeClock> simulated_clock;
 };
 
 class LedgerServer {
@@ -83,6 +89,7 @@ class LedgerServer {
   std::unique_ptr<SubscriptionService> subscription_service_;
   std::unique_ptr<ProjectionRunner> runner_;
   std::unique_ptr<QueryService> query_service_;
+  std::unique_ptr<SimulationService> simulation_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

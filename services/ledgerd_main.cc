@@ -36,6 +36,11 @@ ABSL_FLAG(bool, projections, true,
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
+ABSL_FLAG(bool, simulated_clock, false,
+          "demos and load tests only: the clock stands still (at "
+          "--start_time, or the time of starting) until "
+          "SimulationService.SetClock moves it forward; ledger_sim --target "
+          "then sends months of traffic on the plan's clock");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -72,6 +77,12 @@ int main(int argc, char** argv) {
   }
   options.projections_of = absl::GetFlag(FLAGS_ledger);
   options.projections = absl::GetFlag(FLAGS_projections);
+  if (absl::GetFlag(FLAGS_simulated_clock) && !options.projections_of.empty()) {
+    std::fprintf(stderr,
+                 "ledgerd: --simulated_clock is for a ledger; a projection "
+                 "process stamps no events\n");
+    return 2;
+  }
   if (!options.projections && !options.projections_of.empty()) {
     std::fprintf(stderr,
                  "ledgerd: --projections=false with --projections_only "
@@ -94,9 +105,15 @@ int main(int argc, char** argv) {
                    error.c_str());
       return 2;
     }
-    auto clock = std::make_shared<ledger::ShiftedClock>(t);
-    options.store.clock = clock;
-    options.complaints.clock = clock;
+    if (absl::GetFlag(FLAGS_simulated_clock)) {
+      options.simulated_clock = std::make_shared<ledger::FakeClock>(t);
+    } else {
+      auto clock = std::make_shared<ledger::ShiftedClock>(t);
+      options.store.clock = clock;
+      options.complaints.clock = clock;
+    }
+  } else if (absl::GetFlag(FLAGS_simulated_clock)) {
+    options.simulated_clock = std::make_shared<ledger::FakeClock>(absl::Now());
   }
   auto server = ledger::LedgerServer::Start(options);
   if (!server.ok()) {

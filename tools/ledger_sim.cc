@@ -1,7 +1,8 @@
 // ledger_sim: a call centre's traffic (tools/sim/workload.h), seeded, either
-// through the real gRPC API of a running ledgerd (--target host:port; the
-// server's clock stamps the events) or written straight into a ledger
-// directory through the same rules in this process (--data_dir; the
+// through the real gRPC API of a running ledgerd (--target host:port; on a
+// ledgerd started with --simulated_clock the events carry the plan's times,
+// on any other the server's clock stamps them) or written straight into a
+// ledger directory through the same rules in this process (--data_dir; the
 // plan's clock, for building large ledgers fast, e.g. the 1,000,000-case
 // ledger of the projection benchmarks). Same seed, same commands.
 #include <cstdio>
@@ -59,12 +60,19 @@ int Main() {
   const absl::Time start = absl::Now();
   int refused = 0;
   absl::Status s;
+  const char* clock = "the plan's clock";
   if (!absl::GetFlag(FLAGS_target).empty()) {
+    bool on_plan_clock = false;
     s = sim::RunOverGrpc(
         workload, 0, workload.steps.size(),
         grpc::CreateChannel(absl::GetFlag(FLAGS_target),
                             grpc::InsecureChannelCredentials()),
-        &refused);
+        &refused, &on_plan_clock);
+    if (!on_plan_clock) {
+      clock =
+          "the server's clock (start ledgerd with --simulated_clock for the "
+          "plan's)";
+    }
   } else {
     // In slices, with progress: a million cases take a while.
     s = sim::RunOnDataDir(
@@ -80,9 +88,10 @@ int Main() {
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   std::printf(
       "ledger_sim: %d cases, %zu commands (%d refused as planned: malicious "
-      "marks on cases that are no repeat) in %.1f s, %.0f commands/s\n",
+      "marks on cases that are no repeat) in %.1f s, %.0f commands/s, on "
+      "%s\n",
       options.cases, workload.steps.size(), refused, seconds,
-      static_cast<double>(workload.steps.size()) / seconds);
+      static_cast<double>(workload.steps.size()) / seconds, clock);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
+#include "ledger/v1/simulation_service.grpc.pb.h"
 #include "services/grpc_status.h"
 
 namespace ledger::sim {
@@ -13,7 +14,18 @@ namespace {
 struct Stubs {
   std::unique_ptr<v1::ComplaintService::Stub> complaints;
   std::unique_ptr<v1::ReferenceDataService::Stub> reference;
+  std::unique_ptr<v1::SimulationService::Stub> simulation;
 };
+
+grpc::Status SetClock(Stubs& s, absl::Time at) {
+  v1::SetClockRequest request;
+  request.set_time_us(absl::ToUnixMicros(at));
+  v1::SetClockResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  return s.simulation->SetClock(&context, request, &response);
+}
 
 using Context = grpc::ClientContext;
 using Result = v1::CommandResult;
@@ -43,12 +55,33 @@ LEDGER_SIM_RPC(complaints, SignOff, SignOff)
 
 absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
                          const std::shared_ptr<grpc::Channel>& channel,
-                         int* refused) {
+                         int* refused, bool* on_plan_clock) {
   Stubs stubs{v1::ComplaintService::NewStub(channel),
-              v1::ReferenceDataService::NewStub(channel)};
+              v1::ReferenceDataService::NewStub(channel),
+              v1::SimulationService::NewStub(channel)};
+  bool simulated = false;
+  if (first < last) {
+    const grpc::Status s = SetClock(stubs, workload.steps[first].at);
+    if (s.ok()) {
+      simulated = true;
+    } else if (s.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+      const absl::Status error = FromGrpcStatus(s);
+      return absl::Status(
+          error.code(),
+          absl::StrCat("setting the ledger's simulated clock to the plan's "
+                       "first step: ",
+                       error.message()));
+    }
+  }
+  if (on_plan_clock != nullptr) *on_plan_clock = simulated;
   return RunSteps(
       workload, first, last,
-      [&stubs, &workload](size_t i, const Step& step) {
+      [&stubs, &workload, simulated](size_t i, const Step& step) {
+        if (simulated) {
+          if (grpc::Status s = SetClock(stubs, step.at); !s.ok()) {
+            return FromGrpcStatus(s);
+          }
+        }
         Result result;
         return FromGrpcStatus(std::visit(
             [&](auto command) {

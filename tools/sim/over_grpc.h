@@ -1,6 +1,8 @@
 // Sends a planned workload's steps to a ledgerd over its gRPC API, in plan
-// order. The server's clock stamps the events, not the plan's times (a
-// ledgerd started with --start_time gives a known calendar).
+// order. On a ledgerd started with --simulated_clock each step first sets
+// its clock to the step's time (SimulationService.SetClock), so the events
+// carry the plan's times and months pass as planned; on any other the
+// server's clock stamps them.
 #ifndef LEDGER_TOOLS_SIM_OVER_GRPC_H_
 #define LEDGER_TOOLS_SIM_OVER_GRPC_H_
 
@@ -13,10 +15,12 @@
 namespace ledger::sim {
 
 // Steps [first, last) of `workload`, each with a 30 s deadline, as
-// RunSteps (workload.h) says.
+// RunSteps (workload.h) says. *on_plan_clock (if given) tells whether the
+// server ran on the plan's clock. FAILED_PRECONDITION when the server's
+// simulated clock is already past the plan's first step.
 absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
                          const std::shared_ptr<grpc::Channel>& channel,
-                         int* refused = nullptr);
+                         int* refused = nullptr, bool* on_plan_clock = nullptr);
 
 }  // namespace ledger::sim
 

@@ -1,0 +1,31 @@
+// The SimulationService gRPC service of a ledgerd started with
+// --simulated_clock (proto/ledger/v1/simulation_service.proto): moves the
+// clock every decision and every event's time is taken from, forward only.
+#ifndef LEDGER_SERVICES_SIMULATION_SERVICE_H_
+#define LEDGER_SERVICES_SIMULATION_SERVICE_H_
+
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/clock.h"
+#include "ledger/v1/simulation_service.grpc.pb.h"
+
+namespace ledger {
+
+class SimulationService final : public v1::SimulationService::Service {
+ public:
+  explicit SimulationService(std::shared_ptr<FakeClock> clock)
+      : clock_(std::move(clock)) {}
+
+  grpc::Status SetClock(grpc::ServerContext* context,
+                        const v1::SetClockRequest* request,
+                        v1::SetClockResponse* response) override;
+
+ private:
+  absl::Mutex mu_;  // Makes the forward-only check and the move one step.
+  const std::shared_ptr<FakeClock> clock_;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_SERVICES_SIMULATION_SERVICE_H_
