@@ -90,6 +90,10 @@ TEST_F(LedgerLoadTest, ReadsInTheReadModes) {
   EXPECT_GT(Field(query, "calls"), 0);
   // The load agent's open cases: a full page of 100 each time.
   EXPECT_EQ(Field(query, "events"), 100 * Field(query, "calls"));
+  const std::string head = Load({"--mode=head"});
+  EXPECT_EQ(Field(head, "errors"), 0);
+  EXPECT_GT(Field(head, "calls"), 0);
+  EXPECT_EQ(Field(head, "events"), 0);
 }
 
 TEST_F(LedgerLoadTest, SaysWhatIsWrong) {

@@ -9,6 +9,9 @@
 //   replay     ReadAll pages of 1,000 from position 1 to the head, again and
 //              again: the log as an auditor or a new projection reads it
 //   query      GetQueue, a page of 100 of --queue
+//   head       GetLogHead: the lightest call the ledger serves, so what
+//              any unary call costs on this machine and network: the
+//              ceiling of calls/s for clients one call at a time
 //   subscribe  single-mode writers plus --subscribers live Subscribe streams;
 //              lag = when a subscriber got an event minus its recorded time
 //              (both read from this machine's clock)
@@ -45,7 +48,7 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd's address");
 ABSL_FLAG(std::string, mode, "single",
-          "single | batch | replay | query | subscribe");
+          "single | batch | replay | query | head | subscribe");
 ABSL_FLAG(int, clients, 8, "concurrent clients, one connection each");
 ABSL_FLAG(double, duration_s, 10, "measured seconds");
 ABSL_FLAG(double, warmup_s, 1, "seconds run before measuring");
@@ -114,6 +117,7 @@ class Client {
     if (mode == "single") return Single(tally);
     if (mode == "batch") return Batch(tally);
     if (mode == "replay") return Replay(tally);
+    if (mode == "head") return Head(tally);
     return Query(tally);
   }
 
@@ -189,6 +193,19 @@ class Client {
             ? 1  // The end: from the start again.
             : page.events().rbegin()->position() + 1;
     return page.events_size();
+  }
+
+  int64_t Head(Tally& tally) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::GetLogHeadResponse head;
+    grpc::Status s =
+        ledger_->GetLogHead(&context, v1::GetLogHeadRequest(), &head);
+    if (!s.ok()) {
+      tally.Error(absl::StrCat("GetLogHead: ", s.error_message()));
+      return -1;
+    }
+    return 0;
   }
 
   int64_t Query(Tally& tally) {
@@ -310,7 +327,7 @@ int Main() {
   const int clients = absl::GetFlag(FLAGS_clients);
   const bool subscribe = mode == "subscribe";
   if (mode != "single" && mode != "batch" && mode != "replay" &&
-      mode != "query" && !subscribe) {
+      mode != "query" && mode != "head" && !subscribe) {
     std::fprintf(stderr, "ledger_load: unknown --mode %s\n", mode.c_str());
     return 2;
   }
@@ -417,7 +434,7 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "ledger_load --target HOST:PORT --mode single|batch|replay|query|"
+      "ledger_load --target HOST:PORT --mode single|batch|replay|query|head|"
       "subscribe [--clients N] [--duration_s S] [--batch B] [--json]");
   absl::ParseCommandLine(argc, argv);
   return ledger::Main();
