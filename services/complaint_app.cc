@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/calendar/business_calendar.h"
@@ -221,8 +222,13 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     Decided decided;
     decided.stream = ComplaintStream(id);
     decided.request.stream_id = decided.stream;
-    ASSIGN_OR_RETURN(std::vector<v1::Event> events,
-                     ReadWholeStream(store_, decided.stream));
+    // A number this app has just handed out names no stream yet: no read.
+    // (Should one exist after all, the append's NoStream check refuses it
+    // and the command is numbered again, as when Decide finds it taken.)
+    std::vector<v1::Event> events;
+    if (!numbered_here) {
+      ASSIGN_OR_RETURN(events, ReadWholeStream(store_, decided.stream));
+    }
     ASSIGN_OR_RETURN(decided.state, Fold(events));
     decided.new_stream = events.empty();
     if (given.has_expected_revision() &&
@@ -270,16 +276,17 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
   }
 }
 
-absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(
-    Decided decided, const AppendResult& appended) {
+absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
+                                                       AppendResult appended) {
   const std::string& stream = decided.stream;
   if (appended.duplicate) {
-    return ResultOf(CommandOutcome{stream, appended}, /*complaint=*/true);
+    return ResultOf(CommandOutcome{stream, std::move(appended)},
+                    /*complaint=*/true);
   }
-  ASSIGN_OR_RETURN(std::vector<v1::Event> written,
-                   store_.ReadStream(stream, appended.revision_first,
-                                     ReadDirection::kForward,
-                                     static_cast<uint32_t>(decided.events)));
+  // The writer hands back what it wrote: no read.
+  std::vector<v1::Event> written = std::move(appended.events);
+  LEDGER_CHECK(written.size() == decided.events,
+               "an append writes every event it was given");
   v1::CommandResult result;
   for (v1::Event& e : written) {
     RETURN_IF_ERROR(Apply(e, &decided.state));
@@ -335,7 +342,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
       continue;  // Another command got there first: decide again.
     }
     RETURN_IF_ERROR(appended.status());
-    return Finish(std::move(decided), *appended);
+    return Finish(std::move(decided), *std::move(appended));
   }
 }
 
@@ -364,9 +371,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
     return ResultOf(CommandOutcome{change.stream_id, appended},
                     /*complaint=*/false);
   }
-  ASSIGN_OR_RETURN(std::vector<v1::Event> written,
-                   store_.ReadStream(change.stream_id, appended.revision_first,
-                                     ReadDirection::kForward, 1));
+  std::vector<v1::Event> written = std::move(appended.events);
   auto next = std::make_shared<ReferenceData>(*reference);
   v1::CommandResult result;
   for (v1::Event& e : written) {
@@ -500,7 +505,7 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
           absl::IsAborted(f.appended.status()) && !f.expected_revision
               ? f.run_alone()
           : f.appended.ok()
-              ? Finish(std::move(f.decided), *f.appended)
+              ? Finish(std::move(f.decided), *std::move(f.appended))
               : absl::StatusOr<v1::CommandResult>(f.appended.status());
       SetOutcome(std::move(outcome), out.mutable_results(f.index));
     }

@@ -160,7 +160,7 @@ class ComplaintApp {
                                         bool numbered_here);
   // The command's result once its append is durable.
   absl::StatusOr<v1::CommandResult> Finish(Decided decided,
-                                           const AppendResult& appended);
+                                           AppendResult appended);
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunReferenceCommand(
       const Command& command, const std::string& actor);

@@ -106,6 +106,23 @@ TEST_F(ComplaintAppTest, ReceiveNumbersComplaintsPerYearAndReturnsEvents) {
   EXPECT_EQ(Receive(), "2026-000002");
 }
 
+TEST_F(ComplaintAppTest, NumberingContinuesAfterAGivenId) {
+  // A complaint taken in with its own id (e.g. from a paper form), ahead
+  // of the ledger's numbering: the numbers go on after it, never onto it
+  // (an intake numbered here does not read its new stream; the append's
+  // NoStream check is what would catch a number taken meanwhile).
+  v1::ReceiveComplaint given = Intake();
+  given.set_complaint_id("2026-000002");
+  auto taken = app_->Execute(given, "a17");
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_EQ(Receive(), "2026-000003");
+  EXPECT_EQ(Receive(), "2026-000004");
+  auto stream = store_->ReadStream("complaint-2026-000002", std::nullopt,
+                                   ReadDirection::kForward, 10);
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(stream->size(), static_cast<size_t>(taken->events_size()));
+}
+
 TEST_F(ComplaintAppTest, RetryWithTheSameCommandIdGetsTheOriginalResult) {
   auto first = app_->Execute(Intake("desk-7/1"), "a17");
   ASSERT_TRUE(first.ok());

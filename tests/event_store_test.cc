@@ -86,6 +86,30 @@ TEST_F(EventStoreTest, EventsCarryEnvelopeFieldsAndRecordedTimeFromClock) {
   EXPECT_EQ(e.hash(), ComputeEventHash(e));
 }
 
+TEST_F(EventStoreTest, AppendHandsBackTheEventsAsWritten) {
+  MustAppend(Request("complaint-0", 2));
+  clock_->Advance(absl::Seconds(3));
+  AppendRequest request = Request("complaint-1", 3);
+  request.command_id = "cmd-1";
+  const AppendResult r = MustAppend(request);
+  auto stored = store_->ReadStream("complaint-1", std::nullopt,
+                                   ReadDirection::kForward, 0);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(r.events.size(), 3u);
+  ASSERT_EQ(stored->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    // Position, time, hashes and all: what a read gives.
+    EXPECT_EQ(r.events[i].SerializeAsString(),
+              (*stored)[i].SerializeAsString());
+  }
+  EXPECT_EQ(r.events[0].position(), 3u);
+  // A retry is answered from the record of the first: nothing written, no
+  // events handed back.
+  const AppendResult retry = MustAppend(request);
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_TRUE(retry.events.empty());
+}
+
 TEST_F(EventStoreTest, NoStreamOnExistingStreamIsAbortedNamingRevision) {
   MustAppend(Request("complaint-1", 2));
   absl::StatusOr<AppendResult> r =

@@ -97,6 +97,9 @@ struct AppendResult {
   // True when this is the result of an earlier append with the same
   // command id; nothing new was written.
   bool duplicate = false;
+  // The events as written (position, recorded time, hashes), so that a
+  // caller need not read them back; empty for a duplicate (read those).
+  std::vector<v1::Event> events;
 };
 
 // One projection view's changed rows and how far into the log they reach.

@@ -243,9 +243,13 @@ absl::Status CheckExpected(const std::string& stream_id,
 }  // namespace
 
 AppendResult ResultOf(const v1::CommandRecord& record) {
-  return AppendResult{record.position_first(), record.position_last(),
-                      record.revision_first(), record.revision_last(),
-                      /*duplicate=*/true};
+  AppendResult result;
+  result.position_first = record.position_first();
+  result.position_last = record.position_last();
+  result.revision_first = record.revision_first();
+  result.revision_last = record.revision_last();
+  result.duplicate = true;
+  return result;
 }
 
 absl::Status CommandIdReused(const std::string& command_id,
@@ -295,6 +299,7 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
   uint64_t revision = result.revision_first;
   std::string value;
   v1::Event event;
+  result.events.reserve(request.events.size());
   for (const ProposedEvent& proposed : request.events) {
     event.Clear();
     event.set_position(group->next_position);
@@ -319,6 +324,7 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
                      position_key);
     group->hash_last = event.hash();
     if (options_.on_commit) group->events.push_back(event);
+    result.events.push_back(event);
     ++group->next_position;
     ++revision;
   }
