@@ -1,0 +1,46 @@
+#!/bin/bash
+# Before/after of two ledgerd builds under the same load, alternating them so
+# that the disk's and the hypervisor's moods fall on both alike:
+#   tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]
+# e.g. OLD built from a clone of the commit before a change. Each round, for
+# each build, with and without its projections: a fresh data directory under
+# /var/tmp (on disk), ledger_load batch-of-100 and single for 8 s each, 8
+# clients; prints events/s and the CPU steal during each run.
+set -euo pipefail
+OLD=${1:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
+NEW=${2:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
+ROUNDS=${3:-3}
+LOAD=${LOAD:-build/tools/ledger_load}
+DIR=/var/tmp/ab_ledgerd.$$
+PORT=50090
+trap 'rm -rf "$DIR"' EXIT
+
+steal() { awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+
+for r in $(seq 1 "$ROUNDS"); do
+  for v in old new; do
+    bin=$OLD
+    [ "$v" = new ] && bin=$NEW
+    for proj in true false; do
+      rm -rf "$DIR"
+      mkdir -p "$DIR"
+      "$bin" --data_dir "$DIR" --listen 127.0.0.1:$PORT \
+        --projections=$proj >"$DIR.log" 2>&1 &
+      pid=$!
+      sleep 2
+      for m in "batch --batch 100" single; do
+        a=($(steal))
+        # shellcheck disable=SC2086
+        out=$("$LOAD" --target 127.0.0.1:$PORT --mode $m --clients 8 \
+          --duration_s 8 --warmup_s 1 --json | tail -1)
+        b=($(steal))
+        eps=$(echo "$out" | grep -o '"events_per_s":[0-9.]*' | cut -d: -f2)
+        echo "round $r $v projections=$proj ${m%% *} events/s $eps" \
+          "steal $(((b[0] - a[0]) * 100 / (b[1] - a[1])))%"
+      done
+      kill "$pid"
+      wait "$pid" 2>/dev/null || true
+      rm -f "$DIR.log"
+    done
+  done
+done
