@@ -107,7 +107,10 @@ bool ProjectionRunner::CatchUp() {
 }
 
 void ProjectionRunner::Loop() {
-  if (!CatchUp()) return;
+  if (!CatchUp()) {
+    ReportHealth();
+    return;
+  }
   uint64_t from;
   {
     absl::MutexLock lock(&mu_);
@@ -150,14 +153,39 @@ void ProjectionRunner::Loop() {
     std::fprintf(stderr, "projections: stopped: %s\n", s.ToString().c_str());
     SetError(s);
   }
+  ReportHealth();  // A write that failed stopped it too.
 }
 
 void ProjectionRunner::SetError(const absl::Status& error) {
   if (!error.ok()) {
     std::fprintf(stderr, "projections: %s\n", error.ToString().c_str());
   }
-  absl::MutexLock lock(&mu_);
-  error_ = error;
+  {
+    absl::MutexLock lock(&mu_);
+    error_ = error;
+  }
+  ReportHealth();
+}
+
+void ProjectionRunner::OnHealth(std::function<void(bool following)> report) {
+  {
+    absl::MutexLock health(&health_mu_);
+    on_health_ = std::move(report);
+    reported_.reset();
+  }
+  ReportHealth();
+}
+
+void ProjectionRunner::ReportHealth() {
+  absl::MutexLock health(&health_mu_);
+  bool following;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    following = error_.ok();
+  }
+  if (!on_health_ || reported_ == following) return;
+  reported_ = following;
+  on_health_(following);
 }
 
 absl::Status ProjectionRunner::Flush() {

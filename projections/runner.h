@@ -21,6 +21,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,6 +81,12 @@ class ProjectionRunner {
 
   std::vector<v1::ProjectionInfo> List() const;
 
+  // `report` hears whether the runner is following its log (true) or not
+  // (false: the ledger is away, refused, or the rows cannot be written;
+  // queries still answer from what the views hold): now, and again at
+  // every change. nullptr stops the reports.
+  void OnHealth(std::function<void(bool following)> report);
+
  private:
   struct Entry {
     std::unique_ptr<View> view;
@@ -97,6 +104,9 @@ class ProjectionRunner {
 
   // Records (or, with OkStatus, clears) why the runner is not following.
   void SetError(const absl::Status& error);
+  // Tells the OnHealth callback when following has changed. Not with mu_
+  // held.
+  void ReportHealth();
 
   EventStore& rows_;
   const std::unique_ptr<LogSource> log_;
@@ -109,6 +119,11 @@ class ProjectionRunner {
   uint64_t flushed_ ABSL_GUARDED_BY(mu_) = 0;  // Written up to here.
   uint64_t log_end_ ABSL_GUARDED_BY(mu_) = 0;  // Last end of log heard of.
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+
+  // Taken before mu_, held while reporting so that reports keep order.
+  absl::Mutex health_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::function<void(bool)> on_health_ ABSL_GUARDED_BY(health_mu_);
+  std::optional<bool> reported_ ABSL_GUARDED_BY(health_mu_);
 
   std::atomic<bool> stop_{false};
   std::thread thread_;

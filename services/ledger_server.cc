@@ -105,6 +105,16 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen));
   }
+  grpc::HealthCheckServiceInterface* health =
+      server->server_->GetHealthCheckService();
+  if (server->runner_ != nullptr && health != nullptr) {
+    // Queries answer from what the views hold even when the runner is not
+    // following; NOT_SERVING lets a balancer prefer a replica that is.
+    server->runner_->OnHealth([health](bool following) {
+      health->SetServingStatus(v1::QueryService::service_full_name(),
+                               following);
+    });
+  }
   return server;
 }
 
@@ -118,6 +128,7 @@ LedgerServer::~LedgerServer() {
 absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return absl::OkStatus();
   shut_down_ = true;
+  if (runner_ != nullptr) runner_->OnHealth(nullptr);
   if (subscription_service_ != nullptr) subscription_service_->Stop();
   if (server_ != nullptr) {
     if (auto* health = server_->GetHealthCheckService(); health != nullptr) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/calendar/business_calendar.h"
@@ -106,6 +107,26 @@ class ProjectionProcessTest : public ::testing::Test {
     for (int i = 0; i < 500; ++i) {
       for (const auto& p : List(target)) {
         if (absl::StrContains(p.error(), text)) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  }
+
+  // Whether the health of `target`'s QueryService becomes SERVING (or,
+  // with `serving` false, anything else) within 10 s.
+  static bool HealthBecomes(const std::string& target, bool serving) {
+    auto health = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+    for (int i = 0; i < 500; ++i) {
+      grpc::ClientContext context;
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service("ledger.v1.QueryService");
+      grpc::health::v1::HealthCheckResponse response;
+      if (health->Check(&context, request, &response).ok() &&
+          (response.status() ==
+           grpc::health::v1::HealthCheckResponse::SERVING) == serving) {
+        return true;
       }
       absl::SleepFor(absl::Milliseconds(20));
     }
@@ -223,9 +244,12 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   // what it has, says why it is not following, and carries on when the
   // ledger is back on the same address.
   const std::string address = ledgerd_->target();
+  EXPECT_TRUE(HealthBecomes(projections->target(), true));
   ASSERT_EQ(ledgerd_->Stop(), 0);
   EXPECT_TRUE(SaysError(projections->target(), "UNAVAILABLE"))
       << "ListProjections did not say the ledger is away";
+  EXPECT_TRUE(HealthBecomes(projections->target(), false))
+      << "its QueryService stayed SERVING while the ledger was away";
   StartLedger(address);
   ASSERT_EQ(ledgerd_->target(), address);
   sent = sim::RunOverGrpc(
@@ -236,6 +260,7 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   for (const auto& p : List(projections->target())) {
     EXPECT_EQ(p.error(), "") << p.name();
   }
+  EXPECT_TRUE(HealthBecomes(projections->target(), true));
 
   // Another (new, short) ledger behind the same address is refused for
   // good, not mixed in; the views keep answering from what they have.
@@ -246,6 +271,7 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   ASSERT_EQ(other.target(), address);
   EXPECT_TRUE(SaysError(projections->target(), "not the same ledger"))
       << "the projections followed another ledger";
+  EXPECT_TRUE(HealthBecomes(projections->target(), false));
 }
 
 TEST_F(ProjectionProcessTest, RefusesTheLedgersOwnDirectory) {
