@@ -46,6 +46,7 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     const LedgerServerOptions& given) {
   LedgerServerOptions options = given;
+  std::unique_ptr<LedgerServer> server(new LedgerServer());
   if (options.simulated_clock != nullptr) {
     if (!options.projections_of.empty()) {
       return absl::InvalidArgumentError(
@@ -54,9 +55,6 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     }
     options.store.clock = options.simulated_clock;
     options.complaints.clock = options.simulated_clock;
-  }
-  std::unique_ptr<LedgerServer> server(new LedgerServer());
-  if (options.simulated_clock != nullptr) {
     server->simulation_service_ =
         std::make_unique<SimulationService>(options.simulated_clock);
   }
