@@ -66,6 +66,17 @@ TEST_F(LedgerLoadTest, WritesWhatItReportsInEveryWriteMode) {
   // The warm-up's calls and the two agents registered come on top.
   EXPECT_GE(ledgerd_->LogHead(), head + static_cast<uint64_t>(single_events));
 
+  // Several calls in flight on each connection, each its own command (a
+  // command id shared by two callers would be answered as a retry and
+  // leave the log shorter than reported).
+  head = ledgerd_->LogHead();
+  const std::string pipelined = Load({"--mode=single", "--inflight=4"});
+  EXPECT_EQ(Field(pipelined, "errors"), 0);
+  EXPECT_EQ(Field(pipelined, "inflight"), 4);
+  EXPECT_EQ(Field(pipelined, "calls"), Field(pipelined, "events"));
+  EXPECT_GE(ledgerd_->LogHead(),
+            head + static_cast<uint64_t>(Field(pipelined, "events")));
+
   head = ledgerd_->LogHead();
   const std::string batch = Load({"--mode=batch", "--batch=25"});
   EXPECT_EQ(Field(batch, "errors"), 0);

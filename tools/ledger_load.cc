@@ -1,6 +1,7 @@
 // ledger_load: end-to-end load on a running ledgerd over its public gRPC
-// API, from N clients (each its own connection, one call at a time, as a
-// pgbench client is one connection running one transaction at a time).
+// API, from N clients (each its own connection, by default one call at a
+// time, as a pgbench client is one connection running one transaction at a
+// time; --inflight K keeps K calls in flight on each connection).
 //
 // Modes:
 //   single     ReceiveComplaint, one event per call (a complaint taken, not
@@ -50,6 +51,9 @@ ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd's address");
 ABSL_FLAG(std::string, mode, "single",
           "single | batch | replay | query | head | subscribe");
 ABSL_FLAG(int, clients, 8, "concurrent clients, one connection each");
+ABSL_FLAG(int, inflight, 1,
+          "calls each client keeps in flight on its connection (1: one at a "
+          "time, as a pgbench client)");
 ABSL_FLAG(double, duration_s, 10, "measured seconds");
 ABSL_FLAG(double, warmup_s, 1, "seconds run before measuring");
 ABSL_FLAG(int, batch, 100, "commands per ExecuteBatch call (batch mode)");
@@ -104,8 +108,9 @@ struct Phase {
 
 class Client {
  public:
-  Client(const std::string& target, int index, std::string run)
-      : channel_(Connect(target)),
+  // `index` tells its command ids from every other caller's.
+  Client(std::shared_ptr<grpc::Channel> channel, int index, std::string run)
+      : channel_(std::move(channel)),
         complaints_(v1::ComplaintService::NewStub(channel_)),
         ledger_(v1::Ledger::NewStub(channel_)),
         queries_(v1::QueryService::NewStub(channel_)),
@@ -325,17 +330,18 @@ int Main() {
   const std::string target = absl::GetFlag(FLAGS_target);
   const std::string mode = absl::GetFlag(FLAGS_mode);
   const int clients = absl::GetFlag(FLAGS_clients);
+  const int inflight = absl::GetFlag(FLAGS_inflight);
   const bool subscribe = mode == "subscribe";
   if (mode != "single" && mode != "batch" && mode != "replay" &&
       mode != "query" && mode != "head" && !subscribe) {
     std::fprintf(stderr, "ledger_load: unknown --mode %s\n", mode.c_str());
     return 2;
   }
-  if (clients < 1 || absl::GetFlag(FLAGS_batch) < 1 ||
+  if (clients < 1 || inflight < 1 || absl::GetFlag(FLAGS_batch) < 1 ||
       absl::GetFlag(FLAGS_duration_s) <= 0) {
     std::fprintf(stderr,
-                 "ledger_load: --clients, --batch and --duration_s must be "
-                 "positive\n");
+                 "ledger_load: --clients, --inflight, --batch and --duration_s "
+                 "must be positive\n");
     return 2;
   }
   const bool writes = mode == "single" || mode == "batch" || subscribe;
@@ -356,13 +362,16 @@ int Main() {
                            std::ref(tally), context);
     }
   }
-  std::vector<std::unique_ptr<Client>> connections;
+  std::vector<std::unique_ptr<Client>> callers;
   for (int i = 0; i < clients; ++i) {
-    Client& client =
-        *connections.emplace_back(std::make_unique<Client>(target, i, run));
-    threads.emplace_back(RunClient, std::ref(client),
-                         subscribe ? std::string("single") : mode,
-                         std::ref(phase), std::ref(tally));
+    const std::shared_ptr<grpc::Channel> connection = Connect(target);
+    for (int k = 0; k < inflight; ++k) {
+      Client& caller = *callers.emplace_back(
+          std::make_unique<Client>(connection, i * inflight + k, run));
+      threads.emplace_back(RunClient, std::ref(caller),
+                           subscribe ? std::string("single") : mode,
+                           std::ref(phase), std::ref(tally));
+    }
   }
   absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_warmup_s)));
   phase.measuring = true;
@@ -386,13 +395,14 @@ int Main() {
   if (absl::GetFlag(FLAGS_json)) {
     std::string line = absl::StrFormat(
         "{\"tool\":\"ledger_load\",\"mode\":\"%s\",\"clients\":%d,"
-        "\"batch\":%d,\"seconds\":%.2f,\"calls\":%u,\"events\":%u,"
+        "\"inflight\":%d,\"batch\":%d,\"seconds\":%.2f,\"calls\":%u,"
+        "\"events\":%u,"
         "\"errors\":%u,\"calls_per_s\":%.0f,\"events_per_s\":%.0f,"
         "\"latency_us\":{\"p50\":%d,\"p99\":%d,\"p999\":%d}",
-        mode, clients, mode == "batch" ? absl::GetFlag(FLAGS_batch) : 1,
-        seconds, tally.calls, tally.events, tally.errors, cps, eps,
-        p(tally.latency_us, 0.5), p(tally.latency_us, 0.99),
-        p(tally.latency_us, 0.999));
+        mode, clients, inflight,
+        mode == "batch" ? absl::GetFlag(FLAGS_batch) : 1, seconds, tally.calls,
+        tally.events, tally.errors, cps, eps, p(tally.latency_us, 0.5),
+        p(tally.latency_us, 0.99), p(tally.latency_us, 0.999));
     if (subscribe) {
       absl::StrAppendFormat(&line,
                             ",\"subscribers\":%d,\"delivered\":%u,"
@@ -404,10 +414,12 @@ int Main() {
     std::printf("%s}\n", line.c_str());
   } else {
     std::printf(
-        "%s, %d clients: %llu calls, %llu events in %.2f s: %.0f calls/s, "
+        "%s, %d clients x %d in flight: %llu calls, %llu events in %.2f s: "
+        "%.0f calls/s, "
         "%.0f events/s; latency p50 %lld us, p99 %lld us, p999 %lld us; "
         "%llu errors\n",
-        mode.c_str(), clients, static_cast<unsigned long long>(tally.calls),
+        mode.c_str(), clients, inflight,
+        static_cast<unsigned long long>(tally.calls),
         static_cast<unsigned long long>(tally.events), seconds, cps, eps,
         p(tally.latency_us, 0.5), p(tally.latency_us, 0.99),
         p(tally.latency_us, 0.999),
