@@ -68,11 +68,13 @@ TEST_F(LedgerLoadTest, WritesWhatItReportsInEveryWriteMode) {
 
   // Several calls in flight on each connection, each its own command (a
   // command id shared by two callers would be answered as a retry and
-  // leave the log shorter than reported).
+  // leave the log shorter than reported), the two clients on two drivers.
   head = ledgerd_->LogHead();
-  const std::string pipelined = Load({"--mode=single", "--inflight=4"});
+  const std::string pipelined =
+      Load({"--mode=single", "--inflight=4", "--drivers=2"});
   EXPECT_EQ(Field(pipelined, "errors"), 0);
   EXPECT_EQ(Field(pipelined, "inflight"), 4);
+  EXPECT_EQ(Field(pipelined, "drivers"), 2);
   EXPECT_EQ(Field(pipelined, "calls"), Field(pipelined, "events"));
   EXPECT_GE(ledgerd_->LogHead(),
             head + static_cast<uint64_t>(Field(pipelined, "events")));
