@@ -12,7 +12,7 @@
 
 namespace ledger {
 
-inline std::string ActorOf(const grpc::ServerContext* /*call*/,
+inline std::string ActorOf(const grpc::ServerContextBase* /*call*/,
                            const v1::CommandContext& context) {
   return context.actor_agent_id();
 }

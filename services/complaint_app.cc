@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/base/check.h"
@@ -323,27 +324,53 @@ absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
 template <typename Command>
 absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
     Command command, const std::string& actor) {
-  const v1::CommandContext& given = command.context();
-  ASSIGN_OR_RETURN(Admitted admitted, Admit(command, actor));
-  if (admitted.answer.has_value()) return *std::move(admitted.answer);
-  const bool numbered_here = admitted.numbered_here;
-  for (int attempt = 1;; ++attempt) {
-    ASSIGN_OR_RETURN(
-        Decided decided,
-        DecideCommand(command, actor, admitted.fingerprint, numbered_here));
-    const bool new_stream = decided.new_stream;
-    absl::StatusOr<AppendResult> appended =
-        store_.Append(std::move(decided.request));
-    if (absl::IsAborted(appended.status()) && !given.has_expected_revision() &&
-        attempt < kMaxAttempts) {
-      if (numbered_here && new_stream) {
-        command.set_complaint_id(NextComplaintId());
-      }
-      continue;  // Another command got there first: decide again.
-    }
-    RETURN_IF_ERROR(appended.status());
-    return Finish(std::move(decided), *std::move(appended));
-  }
+  absl::Notification done;
+  absl::StatusOr<v1::CommandResult> result;
+  RunComplaintCommandAsync(std::move(command), actor,
+                           [&](absl::StatusOr<v1::CommandResult> r) {
+                             result = std::move(r);
+                             done.Notify();
+                           });
+  done.WaitForNotification();
+  return result;
+}
+
+template <typename Command>
+void ComplaintApp::RunComplaintCommandAsync(Command command,
+                                            const std::string& actor,
+                                            CommandCallback done) {
+  absl::StatusOr<Admitted> admitted = Admit(command, actor);
+  if (!admitted.ok()) return done(admitted.status());
+  if (admitted->answer.has_value()) return done(*std::move(admitted->answer));
+  DecideAndAppend(std::make_shared<Attempt<Command>>(
+      Attempt<Command>{std::move(command), actor, *std::move(admitted),
+                       /*number=*/1, std::move(done)}));
+}
+
+template <typename Command>
+void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt<Command>> attempt) {
+  absl::StatusOr<Decided> decided = DecideCommand(
+      attempt->command, attempt->actor, attempt->admitted.fingerprint,
+      attempt->admitted.numbered_here);
+  if (!decided.ok()) return attempt->done(decided.status());
+  AppendRequest request = std::move(decided->request);
+  store_.AppendAsync(
+      std::move(request), [this, attempt, decided = *std::move(decided)](
+                              absl::StatusOr<AppendResult> appended) mutable {
+        if (absl::IsAborted(appended.status()) &&
+            !attempt->command.context().has_expected_revision() &&
+            attempt->number < kMaxAttempts) {
+          // Another command got there first: decide again (on the writer's
+          // thread; a race on one complaint is rare).
+          if (attempt->admitted.numbered_here && decided.new_stream) {
+            attempt->command.set_complaint_id(NextComplaintId());
+          }
+          ++attempt->number;
+          return DecideAndAppend(std::move(attempt));
+        }
+        if (!appended.ok()) return attempt->done(appended.status());
+        attempt->done(Finish(std::move(decided), *std::move(appended)));
+      });
 }
 
 template <typename Command>
@@ -592,6 +619,11 @@ absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(
       const v1::Type& c, const std::string& actor) {       \
     return RunComplaintCommand(c, actor);                  \
   }
+#define LEDGER_COMPLAINT_COMMAND_ASYNC(Type)                                   \
+  void ComplaintApp::ExecuteAsync(const v1::Type& c, const std::string& actor, \
+                                  CommandCallback done) {                      \
+    RunComplaintCommandAsync(c, actor, std::move(done));                       \
+  }
 #define LEDGER_REFERENCE_COMMAND(Type)                     \
   absl::StatusOr<v1::CommandResult> ComplaintApp::Execute( \
       const v1::Type& c, const std::string& actor) {       \
@@ -599,22 +631,39 @@ absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(
   }
 
 LEDGER_COMPLAINT_COMMAND(ReceiveComplaint)
+LEDGER_COMPLAINT_COMMAND_ASYNC(ReceiveComplaint)
 LEDGER_COMPLAINT_COMMAND(AssignOwner)
+LEDGER_COMPLAINT_COMMAND_ASYNC(AssignOwner)
 LEDGER_COMPLAINT_COMMAND(HandOver)
+LEDGER_COMPLAINT_COMMAND_ASYNC(HandOver)
 LEDGER_COMPLAINT_COMMAND(Classify)
+LEDGER_COMPLAINT_COMMAND_ASYNC(Classify)
 LEDGER_COMPLAINT_COMMAND(RaiseSeverity)
+LEDGER_COMPLAINT_COMMAND_ASYNC(RaiseSeverity)
 LEDGER_COMPLAINT_COMMAND(ChooseTrack)
+LEDGER_COMPLAINT_COMMAND_ASYNC(ChooseTrack)
 LEDGER_COMPLAINT_COMMAND(RequestAssist)
+LEDGER_COMPLAINT_COMMAND_ASYNC(RequestAssist)
 LEDGER_COMPLAINT_COMMAND(AnswerAssist)
+LEDGER_COMPLAINT_COMMAND_ASYNC(AnswerAssist)
 LEDGER_COMPLAINT_COMMAND(ChaseAssist)
+LEDGER_COMPLAINT_COMMAND_ASYNC(ChaseAssist)
 LEDGER_COMPLAINT_COMMAND(EscalateToGm)
+LEDGER_COMPLAINT_COMMAND_ASYNC(EscalateToGm)
 LEDGER_COMPLAINT_COMMAND(RecordGmDecision)
+LEDGER_COMPLAINT_COMMAND_ASYNC(RecordGmDecision)
 LEDGER_COMPLAINT_COMMAND(Reply)
+LEDGER_COMPLAINT_COMMAND_ASYNC(Reply)
 LEDGER_COMPLAINT_COMMAND(RecordRevisit)
+LEDGER_COMPLAINT_COMMAND_ASYNC(RecordRevisit)
 LEDGER_COMPLAINT_COMMAND(WaiveRevisit)
+LEDGER_COMPLAINT_COMMAND_ASYNC(WaiveRevisit)
 LEDGER_COMPLAINT_COMMAND(Reopen)
+LEDGER_COMPLAINT_COMMAND_ASYNC(Reopen)
 LEDGER_COMPLAINT_COMMAND(CompletePaperwork)
+LEDGER_COMPLAINT_COMMAND_ASYNC(CompletePaperwork)
 LEDGER_COMPLAINT_COMMAND(SignOff)
+LEDGER_COMPLAINT_COMMAND_ASYNC(SignOff)
 
 LEDGER_REFERENCE_COMMAND(RegisterStation)
 LEDGER_REFERENCE_COMMAND(RegisterDepartment)
@@ -625,6 +674,7 @@ LEDGER_REFERENCE_COMMAND(PublishPenaltySchedule)
 LEDGER_REFERENCE_COMMAND(DeclareSpecialPeriod)
 
 #undef LEDGER_COMPLAINT_COMMAND
+#undef LEDGER_COMPLAINT_COMMAND_ASYNC
 #undef LEDGER_REFERENCE_COMMAND
 
 }  // namespace ledger

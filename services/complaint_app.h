@@ -90,6 +90,51 @@ class ComplaintApp {
   absl::StatusOr<v1::CommandResult> Execute(const v1::SignOff& c,
                                             const std::string& actor);
 
+  // What ExecuteAsync calls with a command's outcome: on the calling thread
+  // when the command ends before its append (refused, or a retry answered
+  // from the store), otherwise on the store's writer thread once the append
+  // is durable, so it must be quick and must not block.
+  using CommandCallback =
+      std::function<void(absl::StatusOr<v1::CommandResult>)>;
+
+  // The complaint commands without a thread waiting for their fsync (what
+  // the gRPC service calls): decided on the calling thread, finished from
+  // the append's callback. Execute is ExecuteAsync and a wait.
+  void ExecuteAsync(const v1::ReceiveComplaint& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::AssignOwner& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::HandOver& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::Classify& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::RaiseSeverity& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::ChooseTrack& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::RequestAssist& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::AnswerAssist& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::ChaseAssist& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::EscalateToGm& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::RecordGmDecision& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::Reply& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::RecordRevisit& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::WaiveRevisit& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::Reopen& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::CompletePaperwork& c, const std::string& actor,
+                    CommandCallback done);
+  void ExecuteAsync(const v1::SignOff& c, const std::string& actor,
+                    CommandCallback done);
+
   absl::StatusOr<v1::CommandResult> Execute(const v1::RegisterStation& c,
                                             const std::string& actor);
   absl::StatusOr<v1::CommandResult> Execute(const v1::RegisterDepartment& c,
@@ -151,6 +196,21 @@ class ComplaintApp {
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunComplaintCommand(
       Command command, const std::string& actor);
+  // A complaint command on its way: admitted, then decided and appended
+  // until the append holds (again when it lost a race), then finished.
+  template <typename Command>
+  struct Attempt {
+    Command command;
+    std::string actor;
+    Admitted admitted;
+    int number = 0;
+    CommandCallback done;
+  };
+  template <typename Command>
+  void RunComplaintCommandAsync(Command command, const std::string& actor,
+                                CommandCallback done);
+  template <typename Command>
+  void DecideAndAppend(std::shared_ptr<Attempt<Command>> attempt);
   // Loads the state and decides; a complaint number found taken is replaced
   // by the next one when `numbered_here`.
   template <typename Command>

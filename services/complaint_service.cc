@@ -16,7 +16,34 @@ grpc::Status Run(ComplaintApp& app, grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+// Finishes the call from ExecuteAsync's callback: on this thread when the
+// command was refused, on the store's writer thread once it is durable.
+template <typename Command>
+grpc::ServerUnaryReactor* RunAsync(ComplaintApp& app,
+                                   grpc::CallbackServerContext* context,
+                                   const Command& command,
+                                   v1::CommandResult* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app.ExecuteAsync(
+      command, ActorOf(context, command.context()),
+      [context, reactor, response](absl::StatusOr<v1::CommandResult> result) {
+        if (!result.ok()) {
+          return reactor->Finish(ToGrpcStatus(result.status(), context));
+        }
+        *response = *std::move(result);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
 }  // namespace
+
+#define LEDGER_COMMAND_CALLBACK(Service, Method, Type)               \
+  grpc::ServerUnaryReactor* Service::Method(                         \
+      grpc::CallbackServerContext* context, const v1::Type* request, \
+      v1::CommandResult* response) {                                 \
+    return RunAsync(app_, context, *request, response);              \
+  }
 
 #define LEDGER_COMMAND_RPC(Service, Method, Type)             \
   grpc::Status Service::Method(grpc::ServerContext* context,  \
@@ -25,23 +52,23 @@ grpc::Status Run(ComplaintApp& app, grpc::ServerContext* context,
     return Run(app_, context, *request, response);            \
   }
 
-LEDGER_COMMAND_RPC(ComplaintService, ReceiveComplaint, ReceiveComplaint)
-LEDGER_COMMAND_RPC(ComplaintService, AssignOwner, AssignOwner)
-LEDGER_COMMAND_RPC(ComplaintService, HandOver, HandOver)
-LEDGER_COMMAND_RPC(ComplaintService, Classify, Classify)
-LEDGER_COMMAND_RPC(ComplaintService, RaiseSeverity, RaiseSeverity)
-LEDGER_COMMAND_RPC(ComplaintService, ChooseTrack, ChooseTrack)
-LEDGER_COMMAND_RPC(ComplaintService, RequestAssist, RequestAssist)
-LEDGER_COMMAND_RPC(ComplaintService, AnswerAssist, AnswerAssist)
-LEDGER_COMMAND_RPC(ComplaintService, ChaseAssist, ChaseAssist)
-LEDGER_COMMAND_RPC(ComplaintService, EscalateToGm, EscalateToGm)
-LEDGER_COMMAND_RPC(ComplaintService, RecordGmDecision, RecordGmDecision)
-LEDGER_COMMAND_RPC(ComplaintService, Reply, Reply)
-LEDGER_COMMAND_RPC(ComplaintService, RecordRevisit, RecordRevisit)
-LEDGER_COMMAND_RPC(ComplaintService, WaiveRevisit, WaiveRevisit)
-LEDGER_COMMAND_RPC(ComplaintService, Reopen, Reopen)
-LEDGER_COMMAND_RPC(ComplaintService, CompletePaperwork, CompletePaperwork)
-LEDGER_COMMAND_RPC(ComplaintService, SignOff, SignOff)
+LEDGER_COMMAND_CALLBACK(ComplaintService, ReceiveComplaint, ReceiveComplaint)
+LEDGER_COMMAND_CALLBACK(ComplaintService, AssignOwner, AssignOwner)
+LEDGER_COMMAND_CALLBACK(ComplaintService, HandOver, HandOver)
+LEDGER_COMMAND_CALLBACK(ComplaintService, Classify, Classify)
+LEDGER_COMMAND_CALLBACK(ComplaintService, RaiseSeverity, RaiseSeverity)
+LEDGER_COMMAND_CALLBACK(ComplaintService, ChooseTrack, ChooseTrack)
+LEDGER_COMMAND_CALLBACK(ComplaintService, RequestAssist, RequestAssist)
+LEDGER_COMMAND_CALLBACK(ComplaintService, AnswerAssist, AnswerAssist)
+LEDGER_COMMAND_CALLBACK(ComplaintService, ChaseAssist, ChaseAssist)
+LEDGER_COMMAND_CALLBACK(ComplaintService, EscalateToGm, EscalateToGm)
+LEDGER_COMMAND_CALLBACK(ComplaintService, RecordGmDecision, RecordGmDecision)
+LEDGER_COMMAND_CALLBACK(ComplaintService, Reply, Reply)
+LEDGER_COMMAND_CALLBACK(ComplaintService, RecordRevisit, RecordRevisit)
+LEDGER_COMMAND_CALLBACK(ComplaintService, WaiveRevisit, WaiveRevisit)
+LEDGER_COMMAND_CALLBACK(ComplaintService, Reopen, Reopen)
+LEDGER_COMMAND_CALLBACK(ComplaintService, CompletePaperwork, CompletePaperwork)
+LEDGER_COMMAND_CALLBACK(ComplaintService, SignOff, SignOff)
 LEDGER_COMMAND_RPC(ReferenceDataService, RegisterStation, RegisterStation)
 LEDGER_COMMAND_RPC(ReferenceDataService, RegisterDepartment, RegisterDepartment)
 LEDGER_COMMAND_RPC(ReferenceDataService, RegisterAgent, RegisterAgent)
@@ -54,6 +81,7 @@ LEDGER_COMMAND_RPC(ReferenceDataService, DeclareSpecialPeriod,
                    DeclareSpecialPeriod)
 
 #undef LEDGER_COMMAND_RPC
+#undef LEDGER_COMMAND_CALLBACK
 
 grpc::Status ComplaintService::ExecuteBatch(grpc::ServerContext* context,
                                             const v1::CommandBatch* request,

@@ -15,7 +15,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status,
-                          grpc::ServerContext* context) {
+                          grpc::ServerContextBase* context) {
   if (auto position = BrokenPosition(status); position.has_value()) {
     context->AddTrailingMetadata(kBrokenPositionMetadata,
                                  absl::StrCat(*position));

@@ -18,7 +18,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // ToGrpcStatus, and for DATA_LOSS with a position (errors.h) also sets the
 // kBrokenPositionMetadata trailer on `context`.
 grpc::Status ToGrpcStatus(const absl::Status& status,
-                          grpc::ServerContext* context);
+                          grpc::ServerContextBase* context);
 
 // The reverse, for clients.
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "ledger/base/mutex_mode.h"
 #include "services/ledger_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
       "  ledgerd --projections_only --ledger HOST:PORT --listen HOST:PORT "
       "--data_dir DIR");
   absl::ParseCommandLine(argc, argv);
+  ledger::TurnOffMutexDeadlockDetection();
 
   // SIGINT and SIGTERM are taken by sigwait below; blocked before any
   // thread starts so that every thread inherits the mask.
