@@ -30,6 +30,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   if (family == kHeads || family == kCommands || family == kStreams) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
+  // Every append looks up its command id and stream head, new ones missing:
+  // a bloom filter over the memtable's keys answers most misses without a
+  // search of its skiplist.
+  if (family == kHeads || family == kCommands) {
+    options.memtable_prefix_bloom_size_ratio = 0.05;
+    options.memtable_whole_key_filtering = true;
+  }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
