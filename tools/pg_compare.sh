@@ -11,11 +11,17 @@
 # ReceiveComplaint commands (a new complaint stream each), with the ledger's
 # own projections and without them (--projections=false: the read side in
 # processes of its own), then ExecuteBatch with 100 commands per call.
+# Then both at the same number of requests in flight: pgbench with
+# CLIENTS x INFLIGHT connections (a PostgreSQL connection runs one
+# transaction at a time) against ledger_load with CLIENTS connections of
+# INFLIGHT calls each (a gRPC connection carries many).
 # Prints JSON lines, then the figures and their ratios.
-#   CLIENTS (default 8), DURATION_S (default 20), BUILD_DIR (default build)
+#   CLIENTS (default 8), INFLIGHT (default 4), DURATION_S (default 20),
+#   BUILD_DIR (default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${CLIENTS:-8}
+inflight=${INFLIGHT:-4}
 duration=${DURATION_S:-20}
 build=${BUILD_DIR:-build}
 
@@ -50,7 +56,7 @@ trap cleanup EXIT
 
 "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -A trust -U bench >/dev/null
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-k $work -c listen_addresses='' -c fsync=on -c synchronous_commit=on -c max_connections=64" \
+  -o "-k $work -c listen_addresses='' -c fsync=on -c synchronous_commit=on -c max_connections=128" \
   start >/dev/null
 psql=("${as_pg[@]}" "$pg_bin/psql" -q -h "$work" -U bench -d postgres -v ON_ERROR_STOP=1)
 "${psql[@]}" -c "CREATE TABLE events (
@@ -69,12 +75,19 @@ INSERT INTO events (stream_id, revision, type, data)
           'ledger.v1.ComplaintReceived', convert_to(repeat('x', 250), 'UTF8'));
 EOF
 chown postgres: "$work/append.sql" 2>/dev/null || true
-pg_out=$("${as_pg[@]}" "$pg_bin/pgbench" -n -h "$work" -U bench -c "$clients" \
-  -j "$clients" -T "$duration" -f "$work/append.sql" postgres 2>&1)
-pg_tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$pg_out" | head -1)
-pg_lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$pg_out")
-rows=$("${psql[@]}" -At -c "SELECT count(*) FROM events")
-echo "{\"tool\":\"pgbench\",\"clients\":$clients,\"seconds\":$duration,\"rows\":$rows,\"events_per_s\":${pg_tps%.*},\"latency_avg_ms\":$pg_lat}"
+pgbench() {
+  local out tps lat rows
+  out=$("${as_pg[@]}" "$pg_bin/pgbench" -n -h "$work" -U bench -c "$1" \
+    -j "$1" -T "$duration" -f "$work/append.sql" postgres 2>&1)
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | head -1)
+  lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")
+  rows=$("${psql[@]}" -At -c "SELECT count(*) FROM events")
+  echo "{\"tool\":\"pgbench\",\"clients\":$1,\"seconds\":$duration,\"rows\":$rows,\"events_per_s\":${tps%.*},\"latency_avg_ms\":$lat}"
+}
+pg=$(pgbench "$clients")
+echo "$pg"
+pg_many=$(pgbench $((clients * inflight)))
+echo "$pg_many"
 
 # ledgerd, once with its projections and once without.
 run_ledgerd() {
@@ -101,22 +114,34 @@ eps() { sed -n 's/.*"events_per_s":\([0-9]*\).*/\1/p' <<<"$1"; }
 run_ledgerd with-views
 single=$(load --mode single)
 echo "$single"
+many=$(load --mode single --inflight "$inflight")
+echo "$many"
 batch=$(load --mode batch --batch 100)
 echo "$batch"
 stop_ledgerd
 run_ledgerd ledger-only --projections=false
 single_bare=$(load --mode single)
 echo "$single_bare"
+many_bare=$(load --mode single --inflight "$inflight")
+echo "$many_bare"
 batch_bare=$(load --mode batch --batch 100)
 echo "$batch_bare"
 stop_ledgerd
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+pg_eps=$(eps "$pg")
+pg_many_eps=$(eps "$pg_many")
+many_n=$((clients * inflight))
 cat <<EOF
-# durable appends, $clients clients, $duration s each:
-#   PostgreSQL (pgbench, one event per transaction): ${pg_tps%.*} events/s
-#   ledgerd single-event commands, with its projections:    $(eps "$single") events/s ($(ratio "$(eps "$single")" "$pg_tps")x PostgreSQL)
-#   ledgerd single-event commands, projections elsewhere:   $(eps "$single_bare") events/s ($(ratio "$(eps "$single_bare")" "$pg_tps")x PostgreSQL)
-#   ledgerd ExecuteBatch of 100, with its projections:      $(eps "$batch") events/s
-#   ledgerd ExecuteBatch of 100, projections elsewhere:     $(eps "$batch_bare") events/s
+# durable appends, $duration s each; one call or transaction at a time per client:
+#   PostgreSQL (pgbench, one event per transaction), $clients clients: $pg_eps events/s
+#   ledgerd single-event commands, $clients clients, with its projections:  $(eps "$single") events/s ($(ratio "$(eps "$single")" "$pg_eps")x PostgreSQL)
+#   ledgerd single-event commands, $clients clients, projections elsewhere: $(eps "$single_bare") events/s ($(ratio "$(eps "$single_bare")" "$pg_eps")x PostgreSQL)
+# the same with $many_n requests in flight:
+#   PostgreSQL, $many_n clients: $pg_many_eps events/s
+#   ledgerd, $clients clients x $inflight in flight, with its projections:  $(eps "$many") events/s ($(ratio "$(eps "$many")" "$pg_many_eps")x PostgreSQL)
+#   ledgerd, $clients clients x $inflight in flight, projections elsewhere: $(eps "$many_bare") events/s ($(ratio "$(eps "$many_bare")" "$pg_many_eps")x PostgreSQL)
+# batched, $clients clients:
+#   ledgerd ExecuteBatch of 100, with its projections:  $(eps "$batch") events/s
+#   ledgerd ExecuteBatch of 100, projections elsewhere: $(eps "$batch_bare") events/s
 EOF
