@@ -5,11 +5,14 @@
 # e.g. OLD built from a clone of the commit before a change. Each round, for
 # each build, with and without its projections: a fresh data directory under
 # /var/tmp (on disk), ledger_load batch-of-100 and single for 8 s each, 8
-# clients; prints events/s and the CPU steal during each run.
+# clients; prints events/s and the CPU steal during each run. MODES, a
+# `|`-separated list of ledger_load arguments, replaces the two loads, e.g.
+#   MODES="--mode single|--mode single --inflight 4" tools/ab_ledgerd.sh A B
 set -euo pipefail
 OLD=${1:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 NEW=${2:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 ROUNDS=${3:-3}
+MODES=${MODES:---mode batch --batch 100|--mode single}
 LOAD=${LOAD:-build/tools/ledger_load}
 DIR=/var/tmp/ab_ledgerd.$$
 PORT=50090
@@ -28,14 +31,15 @@ for r in $(seq 1 "$ROUNDS"); do
         --projections=$proj >"$DIR.log" 2>&1 &
       pid=$!
       sleep 2
-      for m in "batch --batch 100" single; do
+      IFS='|' read -ra loads <<<"$MODES"
+      for m in "${loads[@]}"; do
         a=($(steal))
         # shellcheck disable=SC2086
-        out=$("$LOAD" --target 127.0.0.1:$PORT --mode $m --clients 8 \
+        out=$("$LOAD" --target 127.0.0.1:$PORT $m --clients 8 \
           --duration_s 8 --warmup_s 1 --json | tail -1)
         b=($(steal))
         eps=$(echo "$out" | grep -o '"events_per_s":[0-9.]*' | cut -d: -f2)
-        echo "round $r $v projections=$proj ${m%% *} events/s $eps" \
+        echo "round $r $v projections=$proj ${m#--mode } events/s $eps" \
           "steal $(((b[0] - a[0]) * 100 / (b[1] - a[1])))%"
       done
       kill "$pid"
