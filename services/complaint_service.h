@@ -16,30 +16,40 @@ namespace ledger {
 // The lifecycle commands are callback methods: decided on gRPC's thread,
 // answered from the append's callback once durable, no thread parked on
 // the fsync. ExecuteBatch and GetComplaint stay synchronous.
-using ComplaintServiceBase = v1::ComplaintService::WithCallbackMethod_ReceiveComplaint<
-    v1::ComplaintService::WithCallbackMethod_AssignOwner<v1::ComplaintService::WithCallbackMethod_HandOver<
-        v1::ComplaintService::WithCallbackMethod_Classify<v1::ComplaintService::WithCallbackMethod_RaiseSeverity<
-            v1::ComplaintService::WithCallbackMethod_ChooseTrack<v1::ComplaintService::WithCallbackMethod_RequestAssist<
-                v1::ComplaintService::WithCallbackMethod_AnswerAssist<
-                    v1::ComplaintService::WithCallbackMethod_ChaseAssist<
-                        v1::ComplaintService::WithCallbackMethod_EscalateToGm<
-                            v1::ComplaintService::WithCallbackMethod_RecordGmDecision<
-                                v1::ComplaintService::WithCallbackMethod_Reply<
-                                    v1::ComplaintService::WithCallbackMethod_RecordRevisit<
-                                        v1::ComplaintService::WithCallbackMethod_WaiveRevisit<
-                                            v1::ComplaintService::WithCallbackMethod_Reopen<
-                                                v1::ComplaintService::WithCallbackMethod_CompletePaperwork<
-                                                    v1::ComplaintService::
-                                                        WithCallbackMethod_SignOff<
-                                                            v1::ComplaintService::
-                                                                Service>>>>>>>>>>>>>>>>>;
+namespace complaint_service_internal {
+
+// Base wrapped in each of the generated WithCallbackMethod_ templates.
+template <typename Base, template <typename> class... With>
+struct Callbacks {
+  using type = Base;
+};
+template <typename Base, template <typename> class First,
+          template <typename> class... Rest>
+struct Callbacks<Base, First, Rest...> {
+  using type = First<typename Callbacks<Base, Rest...>::type>;
+};
+
+using S = v1::ComplaintService;
+using Base = Callbacks<
+    S::Service, S::WithCallbackMethod_ReceiveComplaint,
+    S::WithCallbackMethod_AssignOwner, S::WithCallbackMethod_HandOver,
+    S::WithCallbackMethod_Classify, S::WithCallbackMethod_RaiseSeverity,
+    S::WithCallbackMethod_ChooseTrack, S::WithCallbackMethod_RequestAssist,
+    S::WithCallbackMethod_AnswerAssist, S::WithCallbackMethod_ChaseAssist,
+    S::WithCallbackMethod_EscalateToGm, S::WithCallbackMethod_RecordGmDecision,
+    S::WithCallbackMethod_Reply, S::WithCallbackMethod_RecordRevisit,
+    S::WithCallbackMethod_WaiveRevisit, S::WithCallbackMethod_Reopen,
+    S::WithCallbackMethod_CompletePaperwork,
+    S::WithCallbackMethod_SignOff>::type;
+
+}  // namespace complaint_service_internal
 
 #define LEDGER_COMMAND_CALLBACK(Method, Type)                            \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
                                    const v1::Type* request,              \
                                    v1::CommandResult* response) override;
 
-class ComplaintService final : public ComplaintServiceBase {
+class ComplaintService final : public complaint_service_internal::Base {
  public:
   // `app` must outlive the service.
   explicit ComplaintService(ComplaintApp* app) : app_(*app) {}
