@@ -8,8 +8,10 @@ namespace ledger {
 // Debian builds abseil without NDEBUG, which leaves absl::Mutex's deadlock
 // detection on: every Lock records the locks held in a process-wide graph
 // (GraphCycles, under a global lock), and gRPC's locks are absl::Mutex too.
-// The tests keep it, as a check; the server and the tools that measure it
-// call this first thing in main().
+// The tests keep it, as a check; ledgerd and ledger_load call this first
+// thing in main() (the in-process benchmarks, ledger_bench and
+// projections_bench, do not yet: their figures in BENCHMARKS.md were
+// measured with it on).
 inline void TurnOffMutexDeadlockDetection() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
