@@ -16,7 +16,14 @@ def ledger_cc_library(name, copts = [], **kwargs):
     native.cc_library(name = name, copts = LEDGER_COPTS + copts, **kwargs)
 
 def ledger_cc_binary(name, copts = [], **kwargs):
-    native.cc_binary(name = name, copts = LEDGER_COPTS + copts, **kwargs)
+    # The allocator of the programs we ship: jemalloc, as LEDGER_MALLOC in
+    # the root CMakeLists.txt.
+    native.cc_binary(
+        name = name,
+        copts = LEDGER_COPTS + copts,
+        malloc = "//bazel/system:jemalloc",
+        **kwargs
+    )
 
 def ledger_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
     # Linked statically like the binaries (and like CMake's static

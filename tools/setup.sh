@@ -12,6 +12,8 @@ packages=(
   libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev
+  # The allocator of ledgerd and the tools (LEDGER_MALLOC in CMakeLists.txt).
+  libjemalloc-dev
   # The business calendar loads IANA time zones (Asia/Shanghai) from here.
   tzdata
   # The Python client test (tests/python/) runs on Debian's own Python.
