@@ -285,14 +285,13 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
                     /*complaint=*/true);
   }
   // The writer hands back what it wrote: no read.
-  std::vector<v1::Event> written = std::move(appended.events);
-  LEDGER_CHECK(written.size() == decided.events,
+  LEDGER_CHECK(appended.events.size() == decided.events,
                "an append writes every event it was given");
   v1::CommandResult result;
-  for (v1::Event& e : written) {
+  for (const v1::Event& e : appended.events) {
     RETURN_IF_ERROR(Apply(e, &decided.state));
     Index(e);
-    *result.add_events() = std::move(e);
+    *result.add_events() = e;
   }
   *result.mutable_state() = std::move(decided.state);
   return result;
@@ -398,12 +397,11 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
     return ResultOf(CommandOutcome{change.stream_id, appended},
                     /*complaint=*/false);
   }
-  std::vector<v1::Event> written = std::move(appended.events);
   auto next = std::make_shared<ReferenceData>(*reference);
   v1::CommandResult result;
-  for (v1::Event& e : written) {
+  for (const v1::Event& e : appended.events) {
     RETURN_IF_ERROR(next->Apply(e));
-    *result.add_events() = std::move(e);
+    *result.add_events() = e;
   }
   absl::MutexLock lock(&reference_mu_);
   reference_ = std::move(next);

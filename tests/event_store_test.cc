@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/store/chain.h"
@@ -108,6 +109,43 @@ TEST_F(EventStoreTest, AppendHandsBackTheEventsAsWritten) {
   const AppendResult retry = MustAppend(request);
   EXPECT_TRUE(retry.duplicate);
   EXPECT_TRUE(retry.events.empty());
+}
+
+TEST_F(EventStoreTest, EachAppendOfAGroupGetsItsOwnRunOfEvents) {
+  // Queued back to back, the appends share group commits (and, with them,
+  // the group's events); each must still get exactly its own.
+  constexpr int kAppends = 60;
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<AppendResult>> results(kAppends);
+  int done = 0;
+  for (int i = 0; i < kAppends; ++i) {
+    store_->AppendAsync(Request(absl::StrCat("complaint-", i % 7), 1 + i % 3),
+                        [&, i](absl::StatusOr<AppendResult> r) {
+                          absl::MutexLock lock(&mu);
+                          results[i] = std::move(r);
+                          ++done;
+                        });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n == kAppends; }, &done));
+  }
+  absl::StatusOr<std::vector<v1::Event>> log = ReadWholeLog(*store_);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int i = 0; i < kAppends; ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    const AppendResult& r = *results[i];
+    ASSERT_EQ(r.events.size(), static_cast<size_t>(1 + i % 3)) << i;
+    for (size_t k = 0; k < r.events.size(); ++k) {
+      const v1::Event& e = r.events[k];
+      EXPECT_EQ(e.stream_id(), absl::StrCat("complaint-", i % 7));
+      EXPECT_EQ(e.position(), r.position_first + k);
+      EXPECT_EQ(e.revision(), r.revision_first + k);
+      EXPECT_EQ(e.SerializeAsString(),
+                (*log)[e.position() - 1].SerializeAsString());
+    }
+  }
 }
 
 TEST_F(EventStoreTest, NoStreamOnExistingStreamIsAbortedNamingRevision) {

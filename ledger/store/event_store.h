@@ -89,6 +89,33 @@ struct AppendRequest {
   std::string command_fingerprint;
 };
 
+// The events of one group commit, as written. Shared by the appends of the
+// group and the commit listener (EventStoreOptions::on_commit); never
+// changed once committed.
+using CommittedEvents = std::shared_ptr<const std::vector<v1::Event>>;
+
+// One append's events: a run of its group's CommittedEvents, shared rather
+// than copied (the writer thread is the ledger's one serial stage).
+class WrittenEvents {
+ public:
+  WrittenEvents() = default;
+  WrittenEvents(CommittedEvents group, size_t first, size_t count)
+      : group_(std::move(group)), first_(first), count_(count) {}
+
+  const v1::Event* begin() const {
+    return group_ == nullptr ? nullptr : group_->data() + first_;
+  }
+  const v1::Event* end() const { return begin() + count_; }
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  const v1::Event& operator[](size_t i) const { return begin()[i]; }
+
+ private:
+  CommittedEvents group_;
+  size_t first_ = 0;
+  size_t count_ = 0;
+};
+
 struct AppendResult {
   uint64_t position_first = 0;
   uint64_t position_last = 0;
@@ -99,7 +126,7 @@ struct AppendResult {
   bool duplicate = false;
   // The events as written (position, recorded time, hashes), so that a
   // caller need not read them back; empty for a duplicate (read those).
-  std::vector<v1::Event> events;
+  WrittenEvents events;
 };
 
 // One projection view's changed rows and how far into the log they reach.
@@ -151,7 +178,7 @@ struct EventStoreOptions {
   // (after its fsync and after its appenders were acknowledged), with the
   // events in position order; successive calls are contiguous. Must not
   // block: the subscription hub hands them on and returns.
-  std::function<void(std::shared_ptr<const std::vector<v1::Event>>)> on_commit;
+  std::function<void(CommittedEvents)> on_commit;
 };
 
 class EventStore {

@@ -31,7 +31,8 @@ struct RocksEventStore::Group {
   // Stream heads and command ids staged by earlier appends of this group.
   absl::flat_hash_map<std::string, StreamHead> heads;
   absl::flat_hash_map<std::string, v1::CommandRecord> commands;
-  // The staged events, kept only when someone listens for commits.
+  // The staged events, in position order: built here once, then shared by
+  // the group's results and the commit listener.
   std::vector<v1::Event> events;
 };
 
@@ -113,9 +114,12 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
   group.recorded_time_us = absl::ToUnixMicros(options_.clock->Now());
 
   const auto stage_start = std::chrono::steady_clock::now();
+  size_t proposed = 0;
+  for (const PendingAppend& p : pending) proposed += p.request.events.size();
+  group.events.reserve(proposed);
   std::vector<absl::StatusOr<AppendResult>> results;
   results.reserve(pending.size());
-  for (const PendingAppend& p : pending) {
+  for (PendingAppend& p : pending) {
     results.push_back(write_error_.ok()
                           ? Stage(p, &group)
                           : absl::StatusOr<AppendResult>(write_error_));
@@ -147,13 +151,22 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
   const bool committed = next_position_ != next_position_before;
   RecordGroup(pending.size(), next_position_ - next_position_before,
               stage_start, write_start);
+  CommittedEvents events;
+  if (committed) {
+    events =
+        std::make_shared<const std::vector<v1::Event>>(std::move(group.events));
+  }
   for (size_t i = 0; i < pending.size(); ++i) {
-    pending[i].done(std::move(results[i]));
+    absl::StatusOr<AppendResult>& r = results[i];
+    if (r.ok() && !r->duplicate) {
+      // The group's events are its positions from next_position_before on.
+      r->events =
+          WrittenEvents(events, r->position_first - next_position_before,
+                        r->position_last - r->position_first + 1);
+    }
+    pending[i].done(std::move(r));
   }
-  if (committed && options_.on_commit) {
-    options_.on_commit(std::make_shared<const std::vector<v1::Event>>(
-        std::move(group.events)));
-  }
+  if (committed && options_.on_commit) options_.on_commit(std::move(events));
 }
 
 // Publishes the end of the log (advanced only by a successful write) and
@@ -276,9 +289,9 @@ absl::StatusOr<std::optional<CommandOutcome>> RocksEventStore::FindCommand(
 
 // Checks one append against the state left by every earlier append (on disk
 // and in this group) and stages it. Either stages all its events or none.
-absl::StatusOr<AppendResult> RocksEventStore::Stage(
-    const PendingAppend& pending, Group* group) {
-  const AppendRequest& request = pending.request;
+absl::StatusOr<AppendResult> RocksEventStore::Stage(PendingAppend& pending,
+                                                    Group* group) {
+  AppendRequest& request = pending.request;
   if (!request.command_id.empty()) {
     ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
                      LookUpCommand(request.command_id, group));
@@ -298,21 +311,21 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
   result.revision_first = head.has_value() ? head->revision_last + 1 : 0;
   uint64_t revision = result.revision_first;
   std::string value;
-  v1::Event event;
-  result.events.reserve(request.events.size());
-  for (const ProposedEvent& proposed : request.events) {
-    event.Clear();
+  // Nothing fails past this point: the proposed strings move into the
+  // events (the request is not needed again).
+  for (ProposedEvent& proposed : request.events) {
+    v1::Event& event = group->events.emplace_back();
     event.set_position(group->next_position);
     event.set_stream_id(request.stream_id);
     event.set_revision(revision);
-    event.set_event_type(proposed.event_type);
+    event.set_event_type(std::move(proposed.event_type));
     event.set_recorded_time_us(group->recorded_time_us);
-    event.set_actor(proposed.actor);
+    event.set_actor(std::move(proposed.actor));
     event.set_command_id(request.command_id);
-    event.set_correlation_id(proposed.correlation_id);
-    event.set_causation_id(proposed.causation_id);
+    event.set_correlation_id(std::move(proposed.correlation_id));
+    event.set_causation_id(std::move(proposed.causation_id));
     event.set_schema_version(proposed.schema_version);
-    event.set_payload(proposed.payload);
+    event.set_payload(std::move(proposed.payload));
     event.set_previous_hash(group->hash_last);
     event.set_hash(ComputeEventHash(event));
     value.clear();
@@ -323,8 +336,6 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(
     group->batch.Put(cf(kStreams), StreamKey(request.stream_id, revision),
                      position_key);
     group->hash_last = event.hash();
-    if (options_.on_commit) group->events.push_back(event);
-    result.events.push_back(event);
     ++group->next_position;
     ++revision;
   }

@@ -124,8 +124,7 @@ class RocksEventStore final : public EventStore {
   void RecordGroup(size_t appends, uint64_t events,
                    std::chrono::steady_clock::time_point stage_start,
                    std::chrono::steady_clock::time_point write_start);
-  absl::StatusOr<AppendResult> Stage(const PendingAppend& pending,
-                                     Group* group);
+  absl::StatusOr<AppendResult> Stage(PendingAppend& pending, Group* group);
   absl::StatusOr<std::optional<StreamHead>> LookUpHead(
       const std::string& stream_id, const Group& group);
   absl::StatusOr<std::optional<v1::CommandRecord>> LookUpCommand(
