@@ -8,11 +8,13 @@
 # clients; prints events/s and the CPU steal during each run. MODES, a
 # `|`-separated list of ledger_load arguments, replaces the two loads, e.g.
 #   MODES="--mode single|--mode single --inflight 4" tools/ab_ledgerd.sh A B
+# PROJECTIONS="false" runs only without projections (default "true false").
 set -euo pipefail
 OLD=${1:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 NEW=${2:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 ROUNDS=${3:-3}
 MODES=${MODES:---mode batch --batch 100|--mode single}
+PROJECTIONS=${PROJECTIONS:-true false}
 LOAD=${LOAD:-build/tools/ledger_load}
 DIR=/var/tmp/ab_ledgerd.$$
 PORT=50090
@@ -24,7 +26,7 @@ for r in $(seq 1 "$ROUNDS"); do
   for v in old new; do
     bin=$OLD
     [ "$v" = new ] && bin=$NEW
-    for proj in true false; do
+    for proj in $PROJECTIONS; do
       rm -rf "$DIR"
       mkdir -p "$DIR"
       "$bin" --data_dir "$DIR" --listen 127.0.0.1:$PORT \
