@@ -2,11 +2,15 @@
 // appends, limits, paging and reverse reads.
 #include "ledger/store/event_store.h"
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/store/chain.h"
@@ -155,6 +159,100 @@ TEST_F(EventStoreTest, NoStreamOnExistingStreamIsAbortedNamingRevision) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
   EXPECT_THAT(r.status().message(), HasSubstr("revision 1"));
   EXPECT_EQ(LogLength(), 2u);
+}
+
+// Each racer reads the (missing) head before queueing; the writer must still
+// see the stream the first of them created.
+void ExpectOneOfRacingAppendsCreatesEachStream(EventStore& store) {
+  constexpr int kRacers = 16;
+  std::vector<std::thread> threads;
+  std::vector<absl::StatusOr<AppendResult>> results(kRacers);
+  for (int round = 0; round < 5; ++round) {
+    const std::string stream = absl::StrCat("complaint-", round);
+    threads.clear();
+    for (int i = 0; i < kRacers; ++i) {
+      threads.emplace_back([&, i] {
+        results[i] = store.Append(
+            Request(stream, 1 + i % 2, ExpectedRevision::NoStream()));
+      });
+    }
+    for (auto& t : threads) t.join();
+    int created = 0;
+    for (const auto& r : results) {
+      if (r.ok()) {
+        ++created;
+        EXPECT_EQ(r->revision_first, 0u);
+      } else {
+        EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted) << r.status();
+      }
+    }
+    EXPECT_EQ(created, 1) << stream;
+  }
+}
+
+TEST_F(EventStoreTest, OfRacingAppendsToANewStreamExactlyOneCreatesIt) {
+  ExpectOneOfRacingAppendsCreatesEachStream(*store_);
+}
+
+TEST_F(EventStoreTest, ANewStreamsHeadReadBeforeACacheClearIsReadAgain) {
+  // An append expecting a new stream reads its head when queued. Here the
+  // stream is created after that read, and then dropped from the writer's
+  // cache of heads (two heads, started afresh by each large group), all
+  // before the append is staged: the writer must not trust the old read.
+  ASSERT_TRUE(store_->Close().ok());
+  absl::Notification writer_held, release;
+  std::atomic<bool> hold{true};
+  EventStoreOptions options;
+  options.max_cached_stream_heads = 2;
+  options.on_commit = [&](CommittedEvents) {
+    if (hold.exchange(false)) {
+      writer_held.Notify();
+      release.WaitForNotification();
+    }
+  };
+  absl::StatusOr<std::unique_ptr<EventStore>> opened =
+      EventStore::Open(dir_.path(), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EventStore& store = **opened;
+
+  std::vector<absl::StatusOr<AppendResult>> results;
+  std::vector<std::unique_ptr<absl::Notification>> done;
+  auto queue = [&](AppendRequest request) {
+    const size_t i = results.size();
+    results.emplace_back(absl::UnknownError("not done"));
+    done.push_back(std::make_unique<absl::Notification>());
+    store.AppendAsync(std::move(request),
+                      [&, i](absl::StatusOr<AppendResult> r) {
+                        results[i] = std::move(r);
+                        done[i]->Notify();
+                      });
+  };
+  // Each group commit takes at most kMaxEventsPerCommit events: fill one.
+  auto fill_group = [&](const std::string& name, size_t events) {
+    for (int k = 0; events > 0; ++k) {
+      const size_t n = std::min(events, kMaxEventsPerAppend);
+      queue(Request(absl::StrCat(name, "-", k), n));
+      events -= n;
+    }
+  };
+  results.reserve(64);
+  done.reserve(64);
+  queue(Request("first", 1));
+  writer_held.WaitForNotification();  // In the first group's on_commit.
+  queue(Request("complaint-s", 1, ExpectedRevision::NoStream()));
+  fill_group("creates-s", kMaxEventsPerCommit - 1);
+  fill_group("drops-s", kMaxEventsPerCommit);
+  const size_t late = results.size();
+  queue(Request("complaint-s", 1, ExpectedRevision::NoStream()));
+  release.Notify();
+  for (auto& d : done) d->WaitForNotification();
+
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_EQ(results[late].status().code(), absl::StatusCode::kAborted)
+      << results[late].status();
+  absl::StatusOr<StreamHead> head = store.Head("complaint-s");
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->revision_last, 0u);
 }
 
 TEST_F(EventStoreTest, ExactRevisionAppendsWhenItMatches) {
@@ -490,6 +588,12 @@ TEST_F(EventStoreTest, AppendAfterCloseIsUnavailable) {
   ASSERT_TRUE(store_->Close().ok());
   EXPECT_EQ(store_->Append(Request("complaint-1", 1)).status().code(),
             absl::StatusCode::kUnavailable);
+  // A new stream's head is read before the append is queued: not after.
+  EXPECT_EQ(
+      store_->Append(Request("complaint-2", 1, ExpectedRevision::NoStream()))
+          .status()
+          .code(),
+      absl::StatusCode::kUnavailable);
 }
 
 TEST_F(EventStoreTest, AppendToReadOnlyStoreIsFailedPrecondition) {

@@ -179,6 +179,10 @@ struct EventStoreOptions {
   // events in position order; successive calls are contiguous. Must not
   // block: the subscription hub hands them on and returns.
   std::function<void(CommittedEvents)> on_commit;
+  // How many stream heads the writer keeps in memory before it starts its
+  // cache afresh; 0 means kMaxCachedStreamHeads (limits.h). Small values are
+  // for tests of the cache's edges.
+  size_t max_cached_stream_heads = 0;
 };
 
 class EventStore {

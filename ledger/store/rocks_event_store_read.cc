@@ -300,13 +300,20 @@ absl::StatusOr<uint64_t> RocksEventStore::LoadCheckpoint(
 absl::StatusOr<StreamHead> RocksEventStore::Head(
     const std::string& stream_id) const {
   RETURN_IF_ERROR(ValidateStreamId(stream_id));
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf(kHeads), stream_id, &value);
-  if (s.IsNotFound()) {
+  ASSIGN_OR_RETURN(std::optional<StreamHead> head, ReadHead(stream_id));
+  if (!head.has_value()) {
     return absl::NotFoundError(
         absl::StrCat("stream ", stream_id, " has no events"));
   }
+  return *head;
+}
+
+absl::StatusOr<std::optional<StreamHead>> RocksEventStore::ReadHead(
+    const std::string& stream_id) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kHeads), stream_id, &value);
+  if (s.IsNotFound()) return std::nullopt;
   RETURN_IF_ERROR(FromRocks(s, "reading a stream head"));
   if (value.size() != 16) {
     return absl::DataLossError(

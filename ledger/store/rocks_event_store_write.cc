@@ -56,9 +56,30 @@ void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
     done(std::move(s));
     return;
   }
-  PendingAppend pending{std::move(request), "", std::move(done)};
+  PendingAppend pending;
+  pending.request = std::move(request);
+  pending.done = std::move(done);
   if (!pending.request.command_id.empty()) {
     pending.content_digest = ContentDigest(pending.request);
+  }
+  if (pending.request.expected.kind() == ExpectedRevision::Kind::kNoStream) {
+    {
+      absl::MutexLock lock(&queue_mu_);  // Close releases RocksDB.
+      if (closing_) {
+        pending.done(absl::UnavailableError("the store is closing"));
+        return;
+      }
+    }
+    // Epoch first: a clear after this read is seen by the writer.
+    pending.heads_epoch = heads_epoch_.load();
+    absl::StatusOr<std::optional<StreamHead>> head =
+        ReadHead(pending.request.stream_id);
+    if (!head.ok()) {
+      pending.done(head.status());
+      return;
+    }
+    pending.head = *head;
+    pending.head_read = true;
   }
   absl::Status refused;
   {
@@ -142,8 +163,12 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     } else {
       next_position_ = group.next_position;
       hash_last_ = group.hash_last;
-      if (heads_cache_.size() + group.heads.size() > kMaxCachedStreamHeads) {
+      const size_t max_heads = options_.max_cached_stream_heads > 0
+                                   ? options_.max_cached_stream_heads
+                                   : kMaxCachedStreamHeads;
+      if (heads_cache_.size() + group.heads.size() > max_heads) {
         heads_cache_.clear();
+        heads_epoch_.fetch_add(1);
       }
       for (auto& [stream, head] : group.heads) heads_cache_[stream] = head;
     }
@@ -210,17 +235,18 @@ absl::StatusOr<std::optional<v1::CommandRecord>> RocksEventStore::LookUpCommand(
 }
 
 absl::StatusOr<std::optional<StreamHead>> RocksEventStore::LookUpHead(
-    const std::string& stream_id, const Group& group) {
+    const PendingAppend& pending, const Group& group) {
+  const std::string& stream_id = pending.request.stream_id;
   if (auto it = group.heads.find(stream_id); it != group.heads.end()) {
     return it->second;
   }
   if (auto it = heads_cache_.find(stream_id); it != heads_cache_.end()) {
     return it->second;
   }
-  absl::StatusOr<StreamHead> head = Head(stream_id);
-  if (absl::IsNotFound(head.status())) return std::nullopt;
-  RETURN_IF_ERROR(head.status());
-  return *head;
+  if (pending.head_read && pending.heads_epoch == heads_epoch_.load()) {
+    return pending.head;
+  }
+  return ReadHead(stream_id);
 }
 
 namespace {
@@ -302,8 +328,7 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(PendingAppend& pending,
       return CommandIdReused(request.command_id, *earlier);
     }
   }
-  ASSIGN_OR_RETURN(std::optional<StreamHead> head,
-                   LookUpHead(request.stream_id, *group));
+  ASSIGN_OR_RETURN(std::optional<StreamHead> head, LookUpHead(pending, *group));
   RETURN_IF_ERROR(CheckExpected(request.stream_id, request.expected, head));
 
   AppendResult result;

@@ -4,9 +4,11 @@
 #ifndef LEDGER_STORE_INTERNAL_ROCKS_EVENT_STORE_H_
 #define LEDGER_STORE_INTERNAL_ROCKS_EVENT_STORE_H_
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +105,14 @@ class RocksEventStore final : public EventStore {
     AppendRequest request;
     std::string content_digest;  // Empty when there is no command id.
     AppendCallback done;
+    // An append that expects a new stream misses the writer's cache of
+    // heads, so its caller reads the stream's head from RocksDB instead of
+    // the writer. The read stands while heads_epoch_ is still `heads_epoch`:
+    // any later commit of the stream leaves it in the cache until the next
+    // clear, and a clear bumps the epoch.
+    bool head_read = false;
+    std::optional<StreamHead> head;
+    uint64_t heads_epoch = 0;
   };
   // What one group commit has staged but not yet written.
   struct Group;
@@ -125,8 +135,11 @@ class RocksEventStore final : public EventStore {
                    std::chrono::steady_clock::time_point stage_start,
                    std::chrono::steady_clock::time_point write_start);
   absl::StatusOr<AppendResult> Stage(PendingAppend& pending, Group* group);
+  // The stream's head on disk; nullopt for a stream with no events.
+  absl::StatusOr<std::optional<StreamHead>> ReadHead(
+      const std::string& stream_id) const;
   absl::StatusOr<std::optional<StreamHead>> LookUpHead(
-      const std::string& stream_id, const Group& group);
+      const PendingAppend& pending, const Group& group);
   absl::StatusOr<std::optional<v1::CommandRecord>> LookUpCommand(
       const std::string& command_id, const Group* group) const;
 
@@ -153,6 +166,9 @@ class RocksEventStore final : public EventStore {
   uint64_t next_position_;
   std::string hash_last_;
   absl::flat_hash_map<std::string, StreamHead> heads_cache_;
+  // Bumped (by the writer) whenever heads_cache_ is cleared; read by callers
+  // before they read a head for PendingAppend.
+  std::atomic<uint64_t> heads_epoch_{0};
   // Set once a write failed: its outcome on disk is unknown, so every later
   // append fails until the store is reopened and recovers from disk.
   absl::Status write_error_;
