@@ -22,6 +22,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/base/mutex_mode.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
 #include "ledger/subscribe/subscription.h"
@@ -347,5 +348,6 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  ledger::TurnOffMutexDeadlockDetection();
   return ledger::Main();
 }

@@ -16,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/mutex_mode.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/event_store.h"
 #include "services/complaint_app.h"
@@ -300,5 +301,6 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  ledger::TurnOffMutexDeadlockDetection();
   return ledger::Main();
 }

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "ledger/base/mutex_mode.h"
 #include "ledger/store/event_store.h"
 #include "services/complaint_app.h"
 #include "tools/sim/in_process.h"
@@ -103,5 +104,6 @@ int main(int argc, char** argv) {
       "ledger_sim --target HOST:PORT | --data_dir DIR [--seed S --cases N "
       "--first_month YYYY-MM --months M]");
   absl::ParseCommandLine(argc, argv);
+  ledger::TurnOffMutexDeadlockDetection();
   return ledger::Main();
 }

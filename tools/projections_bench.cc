@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "ledger/base/mutex_mode.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "projections/fold.h"
@@ -227,5 +228,6 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "projections_bench --data_dir DIR [--queries N] [--json]");
   absl::ParseCommandLine(argc, argv);
+  ledger::TurnOffMutexDeadlockDetection();
   return ledger::Main();
 }
