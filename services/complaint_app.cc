@@ -278,7 +278,8 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
 }
 
 absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
-                                                       AppendResult appended) {
+                                                       AppendResult appended,
+                                                       bool with_state) {
   const std::string& stream = decided.stream;
   if (appended.duplicate) {
     return ResultOf(CommandOutcome{stream, std::move(appended)},
@@ -289,11 +290,11 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
                "an append writes every event it was given");
   v1::CommandResult result;
   for (const v1::Event& e : appended.events) {
-    RETURN_IF_ERROR(Apply(e, &decided.state));
+    if (with_state) RETURN_IF_ERROR(Apply(e, &decided.state));
     Index(e);
     *result.add_events() = e;
   }
-  *result.mutable_state() = std::move(decided.state);
+  if (with_state) *result.mutable_state() = std::move(decided.state);
   return result;
 }
 
@@ -530,7 +531,8 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
           absl::IsAborted(f.appended.status()) && !f.expected_revision
               ? f.run_alone()
           : f.appended.ok()
-              ? Finish(std::move(f.decided), *std::move(f.appended))
+              ? Finish(std::move(f.decided), *std::move(f.appended),
+                       /*with_state=*/false)
               : absl::StatusOr<v1::CommandResult>(f.appended.status());
       SetOutcome(std::move(outcome), out.mutable_results(f.index));
     }

@@ -218,9 +218,11 @@ class ComplaintApp {
                                         const std::string& actor,
                                         const std::string& fingerprint,
                                         bool numbered_here);
-  // The command's result once its append is durable.
+  // The command's result once its append is durable; its new state only
+  // when `with_state` (a batch's results leave it out).
   absl::StatusOr<v1::CommandResult> Finish(Decided decided,
-                                           AppendResult appended);
+                                           AppendResult appended,
+                                           bool with_state = true);
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunReferenceCommand(
       const Command& command, const std::string& actor);
