@@ -83,16 +83,63 @@ LEDGER_COMMAND_RPC(ReferenceDataService, DeclareSpecialPeriod,
 #undef LEDGER_COMMAND_RPC
 #undef LEDGER_COMMAND_CALLBACK
 
-grpc::Status ComplaintService::ExecuteBatch(grpc::ServerContext* context,
-                                            const v1::CommandBatch* request,
-                                            v1::BatchResult* response) {
-  absl::StatusOr<v1::BatchResult> result =
-      app_.ExecuteBatch(*request, [context](const v1::CommandContext& command) {
-        return ActorOf(context, command);
-      });
-  if (!result.ok()) return ToGrpcStatus(result.status(), context);
-  *response = std::move(*result);
-  return grpc::Status::OK;
+namespace complaint_service_internal {
+
+BatchRunner::BatchRunner(int workers) {
+  for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+}
+
+BatchRunner::~BatchRunner() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : threads_) t.join();
+}
+
+void BatchRunner::Schedule(std::function<void()> work) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(work));
+}
+
+void BatchRunner::Work() {
+  while (true) {
+    std::function<void()> work;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](BatchRunner* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
+            return !r->queue_.empty() || r->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // Stopping, and everything queued ran.
+      work = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    work();
+  }
+}
+
+}  // namespace complaint_service_internal
+
+grpc::ServerUnaryReactor* ComplaintService::ExecuteBatch(
+    grpc::CallbackServerContext* context, const v1::CommandBatch* request,
+    v1::BatchResult* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The call's context, request and response live until Finish.
+  batches_.Schedule([this, context, request, response, reactor] {
+    absl::StatusOr<v1::BatchResult> result = app_.ExecuteBatch(
+        *request, [context](const v1::CommandContext& command) {
+          return ActorOf(context, command);
+        });
+    if (!result.ok()) {
+      reactor->Finish(ToGrpcStatus(result.status(), context));
+      return;
+    }
+    *response = std::move(*result);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::Status ComplaintService::GetComplaint(

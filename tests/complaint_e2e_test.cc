@@ -4,8 +4,10 @@
 // case, sign-offs; errors with their codes; ledgerctl as a real client;
 // the same state after a restart.
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -552,6 +554,41 @@ TEST_F(ComplaintBatchTest, ABadBatchIsRefusedWholeAndChangesNothing) {
   EXPECT_EQ(over.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(over.error_message(), HasSubstr("1001 commands; at most 1000"));
   EXPECT_EQ(ledgerd_->LogHead(), head_before);
+}
+
+TEST_F(ComplaintBatchTest, MoreBatchesAtOnceThanWorkersAllComplete) {
+  // Batches run on a fixed set of threads; those beyond it wait their turn
+  // and still get their results.
+  constexpr int kBatches = 3 * 8;
+  constexpr int kPerBatch = 5;
+  const uint64_t head_before = ledgerd_->LogHead();
+  std::vector<v1::BatchResult> results(kBatches);
+  std::vector<grpc::Status> statuses(kBatches);
+  std::vector<std::thread> threads;
+  for (int b = 0; b < kBatches; ++b) {
+    threads.emplace_back([&, b] {
+      v1::CommandBatch batch;
+      for (int i = 0; i < kPerBatch; ++i) {
+        *batch.add_commands()->mutable_receive_complaint() =
+            Intake("", absl::StrCat("139", 10000000 + b * 100 + i));
+      }
+      statuses[b] = Batch(batch, &results[b]);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> streams;
+  uint64_t appended = 0;
+  for (int b = 0; b < kBatches; ++b) {
+    ASSERT_TRUE(statuses[b].ok()) << b << ": " << statuses[b].error_message();
+    ASSERT_EQ(results[b].results_size(), kPerBatch);
+    for (const auto& r : results[b].results()) {
+      ASSERT_EQ(r.code(), grpc::OK) << r.message();
+      streams.insert(r.result().events(0).stream_id());
+      appended += r.result().events_size();
+    }
+  }
+  EXPECT_EQ(streams.size(), size_t{kBatches * kPerBatch});
+  EXPECT_EQ(ledgerd_->LogHead(), head_before + appended);
 }
 
 }  // namespace
