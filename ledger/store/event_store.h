@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ledger/base/clock.h"
+#include "ledger/store/limits.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger {
@@ -180,9 +181,8 @@ struct EventStoreOptions {
   // block: the subscription hub hands them on and returns.
   std::function<void(CommittedEvents)> on_commit;
   // How many stream heads the writer keeps in memory before it starts its
-  // cache afresh; 0 means kMaxCachedStreamHeads (limits.h). Small values are
-  // for tests of the cache's edges.
-  size_t max_cached_stream_heads = 0;
+  // cache afresh. Small values are for tests of the cache's edges.
+  size_t max_cached_stream_heads = kMaxCachedStreamHeads;
 };
 
 class EventStore {

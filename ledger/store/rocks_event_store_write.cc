@@ -22,6 +22,13 @@
 #include "rocksdb/write_batch.h"
 
 namespace ledger::internal {
+namespace {
+
+absl::Status StoreClosing() {
+  return absl::UnavailableError("the store is closing");
+}
+
+}  // namespace
 
 struct RocksEventStore::Group {
   rocksdb::WriteBatch batch;
@@ -66,7 +73,7 @@ void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
     {
       absl::MutexLock lock(&queue_mu_);  // Close releases RocksDB.
       if (closing_) {
-        pending.done(absl::UnavailableError("the store is closing"));
+        pending.done(StoreClosing());
         return;
       }
     }
@@ -85,7 +92,7 @@ void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
   {
     absl::MutexLock lock(&queue_mu_);
     if (closing_) {
-      refused = absl::UnavailableError("the store is closing");
+      refused = StoreClosing();
     } else if (queue_.size() >= kMaxPendingAppends) {
       refused = absl::ResourceExhaustedError(
           absl::StrCat(queue_.size(),
@@ -163,10 +170,8 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     } else {
       next_position_ = group.next_position;
       hash_last_ = group.hash_last;
-      const size_t max_heads = options_.max_cached_stream_heads > 0
-                                   ? options_.max_cached_stream_heads
-                                   : kMaxCachedStreamHeads;
-      if (heads_cache_.size() + group.heads.size() > max_heads) {
+      if (heads_cache_.size() + group.heads.size() >
+          options_.max_cached_stream_heads) {
         heads_cache_.clear();
         heads_epoch_.fetch_add(1);
       }
