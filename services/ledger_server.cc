@@ -31,14 +31,15 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
       return true;
     }));
   }
-  ledger_service_ = std::make_unique<LedgerService>(store_.get());
+  ledger_service_ = std::make_unique<LedgerService>(store_.get(), pool_.get());
   ASSIGN_OR_RETURN(complaint_app_,
                    ComplaintApp::Create(store_.get(), options.complaints));
-  complaint_service_ = std::make_unique<ComplaintService>(complaint_app_.get());
+  complaint_service_ =
+      std::make_unique<ComplaintService>(complaint_app_.get(), pool_.get());
   reference_service_ =
-      std::make_unique<ReferenceDataService>(complaint_app_.get());
+      std::make_unique<ReferenceDataService>(complaint_app_.get(), pool_.get());
   subscription_service_ = std::make_unique<SubscriptionService>(
-      store_.get(), hub, options.group_takeover);
+      store_.get(), hub, pool_.get(), options.group_takeover);
   *log = LocalLog(store_.get(), hub);
   return absl::OkStatus();
 }
@@ -47,6 +48,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     const LedgerServerOptions& given) {
   LedgerServerOptions options = given;
   std::unique_ptr<LedgerServer> server(new LedgerServer());
+  server->pool_ = std::make_unique<WorkPool>(kPoolWorkers);
   if (options.simulated_clock != nullptr) {
     if (!options.projections_of.empty()) {
       return absl::InvalidArgumentError(
@@ -78,9 +80,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
         server->store_.get(), std::move(log), AllViews());
     RETURN_IF_ERROR(server->runner_->Start());
     server->query_service_ = std::make_unique<QueryService>(
-        server->runner_.get(), options.store.clock != nullptr
-                                   ? options.store.clock
-                                   : std::make_shared<SystemClock>());
+        server->runner_.get(), server->pool_.get(),
+        options.store.clock != nullptr ? options.store.clock
+                                       : std::make_shared<SystemClock>());
   }
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -20,6 +20,7 @@
 #include "ledger/store/event_store.h"
 #include "projections/log_source.h"
 #include "projections/runner.h"
+#include "services/callbacks.h"
 #include "services/complaint_app.h"
 #include "services/complaint_service.h"
 #include "services/ledger_service.h"
@@ -52,6 +53,11 @@ struct LedgerServerOptions {
 
 class LedgerServer {
  public:
+  // Threads for the calls that may block: reads, queries, reference data,
+  // acks. Command batches have threads of their own
+  // (ComplaintService::kBatchWorkers), subscriptions one each.
+  static constexpr int kPoolWorkers = 16;
+
   static absl::StatusOr<std::unique_ptr<LedgerServer>> Start(
       const LedgerServerOptions& options);
   ~LedgerServer();
@@ -79,6 +85,9 @@ class LedgerServer {
   absl::Status StartLedger(const LedgerServerOptions& options,
                            std::unique_ptr<LogSource>* log);
 
+  // Threads the services' blocking calls run on (services/callbacks.h).
+  // Destroyed after the server, which waits for them.
+  std::unique_ptr<WorkPool> pool_;
   // Made before the store, whose writer publishes to it; so destroyed after.
   std::unique_ptr<SubscriptionHub> hub_;
   std::unique_ptr<EventStore> store_;

@@ -5,29 +5,34 @@
 
 #include "ledger/store/event_store.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "services/callbacks.h"
 
 namespace ledger {
 
-class LedgerService final : public v1::Ledger::Service {
+class LedgerService final : public v1::Ledger::CallbackService {
  public:
-  // `store` must outlive the service.
-  explicit LedgerService(const EventStore* store) : store_(*store) {}
+  // `store` and `pool` must outlive the service; reads run on `pool`.
+  LedgerService(const EventStore* store, WorkPool* pool)
+      : store_(*store), pool_(*pool) {}
 
-  grpc::Status ReadStream(grpc::ServerContext* context,
-                          const v1::ReadStreamRequest* request,
-                          v1::ReadStreamResponse* response) override;
-  grpc::Status ReadAll(grpc::ServerContext* context,
-                       const v1::ReadAllRequest* request,
-                       v1::ReadAllResponse* response) override;
-  grpc::Status GetHead(grpc::ServerContext* context,
-                       const v1::GetHeadRequest* request,
-                       v1::GetHeadResponse* response) override;
-  grpc::Status GetLogHead(grpc::ServerContext* context,
-                          const v1::GetLogHeadRequest* request,
-                          v1::GetLogHeadResponse* response) override;
+  grpc::ServerUnaryReactor* ReadStream(
+      grpc::CallbackServerContext* context,
+      const v1::ReadStreamRequest* request,
+      v1::ReadStreamResponse* response) override;
+  grpc::ServerUnaryReactor* ReadAll(grpc::CallbackServerContext* context,
+                                    const v1::ReadAllRequest* request,
+                                    v1::ReadAllResponse* response) override;
+  grpc::ServerUnaryReactor* GetHead(grpc::CallbackServerContext* context,
+                                    const v1::GetHeadRequest* request,
+                                    v1::GetHeadResponse* response) override;
+  grpc::ServerUnaryReactor* GetLogHead(
+      grpc::CallbackServerContext* context,
+      const v1::GetLogHeadRequest* request,
+      v1::GetLogHeadResponse* response) override;
 
  private:
   const EventStore& store_;
+  WorkPool& pool_;
 };
 
 }  // namespace ledger

@@ -13,83 +13,95 @@
 namespace ledger {
 namespace {
 
-// Answers `request` with `query` on the view ViewType: the live one, or,
-// when the request names an as_of_position, one folded up to there. The
-// response carries the position it reflects.
+// Answers `request` with `query` on the view ViewType, on `pool`: the live
+// view, or, when the request names an as_of_position, one folded up to
+// there. The response carries the position it reflects.
 template <typename ViewType, typename Request, typename Response,
           typename Query>
-grpc::Status Answer(const ProjectionRunner& runner,
-                    grpc::ServerContext* context, const Request& request,
-                    Response* response, const Query& query) {
-  auto answer = [&](const View& view, uint64_t position) -> absl::Status {
-    ASSIGN_OR_RETURN(*response, query(static_cast<const ViewType&>(view)));
-    response->set_position(position);
-    return absl::OkStatus();
-  };
-  absl::Status s;
-  if (!request.has_as_of_position()) {
-    s = runner.Read(ViewType::kName, answer);
-  } else {
-    absl::StatusOr<std::unique_ptr<View>> view =
-        runner.AsOf(ViewType::kName, request.as_of_position());
-    s = view.ok() ? answer(**view, request.as_of_position()) : view.status();
-  }
-  return ToGrpcStatus(s, context);
+grpc::ServerUnaryReactor* Answer(WorkPool& pool, const ProjectionRunner& runner,
+                                 grpc::CallbackServerContext* context,
+                                 const Request* request, Response* response,
+                                 Query query) {
+  return FinishOn(pool, context, [&runner, context, request, response, query] {
+    auto answer = [&](const View& view, uint64_t position) -> absl::Status {
+      ASSIGN_OR_RETURN(*response, query(static_cast<const ViewType&>(view)));
+      response->set_position(position);
+      return absl::OkStatus();
+    };
+    absl::Status s;
+    if (!request->has_as_of_position()) {
+      s = runner.Read(ViewType::kName, answer);
+    } else {
+      absl::StatusOr<std::unique_ptr<View>> view =
+          runner.AsOf(ViewType::kName, request->as_of_position());
+      s = view.ok() ? answer(**view, request->as_of_position()) : view.status();
+    }
+    return ToGrpcStatus(s, context);
+  });
 }
 
 }  // namespace
 
-grpc::Status QueryService::GetQueue(grpc::ServerContext* context,
-                                    const v1::GetQueueRequest* request,
-                                    v1::GetQueueResponse* response) {
+grpc::ServerUnaryReactor* QueryService::GetQueue(
+    grpc::CallbackServerContext* context, const v1::GetQueueRequest* request,
+    v1::GetQueueResponse* response) {
   const int64_t now = request->now_us() != 0
                           ? request->now_us()
                           : absl::ToUnixMicros(clock_->Now());
-  return Answer<QueueView>(
-      runner_, context, *request, response,
-      [&](const QueueView& view) { return view.Query(*request, now); });
+  return Answer<QueueView>(pool_, runner_, context, request, response,
+                           [request, now](const QueueView& view) {
+                             return view.Query(*request, now);
+                           });
 }
 
-grpc::Status QueryService::GetStationTable(
-    grpc::ServerContext* context, const v1::GetStationTableRequest* request,
+grpc::ServerUnaryReactor* QueryService::GetStationTable(
+    grpc::CallbackServerContext* context,
+    const v1::GetStationTableRequest* request,
     v1::GetStationTableResponse* response) {
-  return Answer<StationView>(
-      runner_, context, *request, response,
-      [&](const StationView& view) { return view.Table(request->month()); });
+  return Answer<StationView>(pool_, runner_, context, request, response,
+                             [request](const StationView& view) {
+                               return view.Table(request->month());
+                             });
 }
 
-grpc::Status QueryService::GetMonthlyAnalysis(
-    grpc::ServerContext* context, const v1::GetMonthlyAnalysisRequest* request,
+grpc::ServerUnaryReactor* QueryService::GetMonthlyAnalysis(
+    grpc::CallbackServerContext* context,
+    const v1::GetMonthlyAnalysisRequest* request,
     v1::GetMonthlyAnalysisResponse* response) {
-  return Answer<AnalysisView>(runner_, context, *request, response,
-                              [&](const AnalysisView& view) {
+  return Answer<AnalysisView>(pool_, runner_, context, request, response,
+                              [request](const AnalysisView& view) {
                                 return view.Analysis(request->month());
                               });
 }
 
-grpc::Status QueryService::GetAgentScorecard(
-    grpc::ServerContext* context, const v1::GetAgentScorecardRequest* request,
-    v1::AgentScorecard* response) {
-  return Answer<ScorecardView>(
-      runner_, context, *request, response, [&](const ScorecardView& view) {
-        return view.Scorecard(request->agent_id(), request->month());
-      });
+grpc::ServerUnaryReactor* QueryService::GetAgentScorecard(
+    grpc::CallbackServerContext* context,
+    const v1::GetAgentScorecardRequest* request, v1::AgentScorecard* response) {
+  return Answer<ScorecardView>(pool_, runner_, context, request, response,
+                               [request](const ScorecardView& view) {
+                                 return view.Scorecard(request->agent_id(),
+                                                       request->month());
+                               });
 }
 
-grpc::Status QueryService::ListProjections(
-    grpc::ServerContext*, const v1::ListProjectionsRequest*,
+grpc::ServerUnaryReactor* QueryService::ListProjections(
+    grpc::CallbackServerContext* context, const v1::ListProjectionsRequest*,
     v1::ListProjectionsResponse* response) {
-  for (auto& info : runner_.List()) *response->add_projections() = info;
-  return grpc::Status::OK;
+  return FinishOn(pool_, context, [this, response] {
+    for (auto& info : runner_.List()) *response->add_projections() = info;
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status QueryService::Rebuild(grpc::ServerContext* context,
-                                   const v1::RebuildRequest* request,
-                                   v1::RebuildResponse* response) {
-  absl::StatusOr<uint64_t> position = runner_.Rebuild(request->name());
-  if (!position.ok()) return ToGrpcStatus(position.status(), context);
-  response->set_checkpoint(*position);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* QueryService::Rebuild(
+    grpc::CallbackServerContext* context, const v1::RebuildRequest* request,
+    v1::RebuildResponse* response) {
+  return FinishOn(pool_, context, [this, context, request, response] {
+    absl::StatusOr<uint64_t> position = runner_.Rebuild(request->name());
+    if (!position.ok()) return ToGrpcStatus(position.status(), context);
+    response->set_checkpoint(*position);
+    return grpc::Status::OK;
+  });
 }
 
 }  // namespace ledger

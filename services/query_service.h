@@ -9,38 +9,44 @@
 #include "ledger/base/clock.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "projections/runner.h"
+#include "services/callbacks.h"
 
 namespace ledger {
 
-class QueryService final : public v1::QueryService::Service {
+class QueryService final : public v1::QueryService::CallbackService {
  public:
-  // `runner` must outlive the service; `clock` gives "now" when a query
-  // names none.
-  QueryService(ProjectionRunner* runner, std::shared_ptr<const Clock> clock)
-      : runner_(*runner), clock_(std::move(clock)) {}
+  // `runner` and `pool` must outlive the service; queries run on `pool`;
+  // `clock` gives "now" when a query names none.
+  QueryService(ProjectionRunner* runner, WorkPool* pool,
+               std::shared_ptr<const Clock> clock)
+      : runner_(*runner), pool_(*pool), clock_(std::move(clock)) {}
 
-  grpc::Status GetQueue(grpc::ServerContext* context,
-                        const v1::GetQueueRequest* request,
-                        v1::GetQueueResponse* response) override;
-  grpc::Status GetStationTable(grpc::ServerContext* context,
-                               const v1::GetStationTableRequest* request,
-                               v1::GetStationTableResponse* response) override;
-  grpc::Status GetMonthlyAnalysis(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* GetQueue(grpc::CallbackServerContext* context,
+                                     const v1::GetQueueRequest* request,
+                                     v1::GetQueueResponse* response) override;
+  grpc::ServerUnaryReactor* GetStationTable(
+      grpc::CallbackServerContext* context,
+      const v1::GetStationTableRequest* request,
+      v1::GetStationTableResponse* response) override;
+  grpc::ServerUnaryReactor* GetMonthlyAnalysis(
+      grpc::CallbackServerContext* context,
       const v1::GetMonthlyAnalysisRequest* request,
       v1::GetMonthlyAnalysisResponse* response) override;
-  grpc::Status GetAgentScorecard(grpc::ServerContext* context,
-                                 const v1::GetAgentScorecardRequest* request,
-                                 v1::AgentScorecard* response) override;
-  grpc::Status ListProjections(grpc::ServerContext* context,
-                               const v1::ListProjectionsRequest* request,
-                               v1::ListProjectionsResponse* response) override;
-  grpc::Status Rebuild(grpc::ServerContext* context,
-                       const v1::RebuildRequest* request,
-                       v1::RebuildResponse* response) override;
+  grpc::ServerUnaryReactor* GetAgentScorecard(
+      grpc::CallbackServerContext* context,
+      const v1::GetAgentScorecardRequest* request,
+      v1::AgentScorecard* response) override;
+  grpc::ServerUnaryReactor* ListProjections(
+      grpc::CallbackServerContext* context,
+      const v1::ListProjectionsRequest* request,
+      v1::ListProjectionsResponse* response) override;
+  grpc::ServerUnaryReactor* Rebuild(grpc::CallbackServerContext* context,
+                                    const v1::RebuildRequest* request,
+                                    v1::RebuildResponse* response) override;
 
  private:
   ProjectionRunner& runner_;
+  WorkPool& pool_;
   const std::shared_ptr<const Clock> clock_;
 };
 

@@ -5,17 +5,22 @@
 
 namespace ledger {
 
-grpc::Status SimulationService::SetClock(grpc::ServerContext*,
-                                         const v1::SetClockRequest* request,
-                                         v1::SetClockResponse* response) {
-  if (request->time_us() <= 0) {
+grpc::ServerUnaryReactor* SimulationService::SetClock(
+    grpc::CallbackServerContext* context, const v1::SetClockRequest* request,
+    v1::SetClockResponse* response) {
+  return FinishNow(context, [=, this] { return Set(*request, response); });
+}
+
+grpc::Status SimulationService::Set(const v1::SetClockRequest& request,
+                                    v1::SetClockResponse* response) {
+  if (request.time_us() <= 0) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         absl::StrCat("time_us must be a time after the Unix epoch, in "
                      "microseconds; got ",
-                     request->time_us()));
+                     request.time_us()));
   }
-  const absl::Time to = absl::FromUnixMicros(request->time_us());
+  const absl::Time to = absl::FromUnixMicros(request.time_us());
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
   if (to < now) {

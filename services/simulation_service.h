@@ -9,19 +9,23 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/base/clock.h"
 #include "ledger/v1/simulation_service.grpc.pb.h"
+#include "services/callbacks.h"
 
 namespace ledger {
 
-class SimulationService final : public v1::SimulationService::Service {
+class SimulationService final : public v1::SimulationService::CallbackService {
  public:
   explicit SimulationService(std::shared_ptr<FakeClock> clock)
       : clock_(std::move(clock)) {}
 
-  grpc::Status SetClock(grpc::ServerContext* context,
-                        const v1::SetClockRequest* request,
-                        v1::SetClockResponse* response) override;
+  grpc::ServerUnaryReactor* SetClock(grpc::CallbackServerContext* context,
+                                     const v1::SetClockRequest* request,
+                                     v1::SetClockResponse* response) override;
 
  private:
+  grpc::Status Set(const v1::SetClockRequest& request,
+                   v1::SetClockResponse* response);
+
   absl::Mutex mu_;  // Makes the forward-only check and the move one step.
   const std::shared_ptr<FakeClock> clock_;
 };

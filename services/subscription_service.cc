@@ -1,5 +1,7 @@
 #include "services/subscription_service.h"
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/complaint/validation.h"
@@ -20,6 +22,54 @@ absl::Status CheckNames(const std::string& durable_name,
   return absl::OkStatus();
 }
 
+// One Subscribe call. SubscriptionService::Stream runs on a thread of its
+// own (a subscription waits for the log, and gRPC's threads must not wait);
+// each write waits until gRPC has taken the one before, as a synchronous
+// writer's did.
+class SubscribeCall final
+    : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  SubscribeCall(SubscriptionService* service,
+                grpc::CallbackServerContext* context,
+                const v1::SubscribeRequest* request) {
+    std::thread([this, service, context, request] {
+      grpc::Status status = service->Stream(
+          context, *request, [this](const v1::SubscribeResponse& response) {
+            return Write(response);
+          });
+      Finish(status);  // The last use of `this`: OnDone deletes it.
+    }).detach();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    write_ok_ = ok;
+    writing_ = false;
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  bool Write(const v1::SubscribeResponse& response) {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = true;
+    }
+    StartWrite(&response);
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](SubscribeCall* call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(call->mu_) {
+          return !call->writing_;
+        },
+        this));
+    return write_ok_;
+  }
+
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_ok_ ABSL_GUARDED_BY(mu_) = true;
+};
+
 }  // namespace
 
 void SubscriptionService::Stop() {
@@ -27,19 +77,23 @@ void SubscriptionService::Stop() {
   hub_.Close();
 }
 
-grpc::Status SubscriptionService::Subscribe(
-    grpc::ServerContext* context, const v1::SubscribeRequest* request,
-    grpc::ServerWriter<v1::SubscribeResponse>* writer) {
-  absl::Status valid =
-      CheckNames(request->durable_name(), request->member_id());
+grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionService::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  return new SubscribeCall(this, context, request);
+}
+
+grpc::Status SubscriptionService::Stream(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest& request,
+    const std::function<bool(const v1::SubscribeResponse&)>& write) {
+  absl::Status valid = CheckNames(request.durable_name(), request.member_id());
   if (!valid.ok()) return ToGrpcStatus(valid);
   SubscriptionOptions options;
-  options.filter = request->filter();
+  options.filter = request.filter();
   options.heartbeat = absl::Milliseconds(
-      request->heartbeat_ms() == 0 ? 1000 : request->heartbeat_ms());
-  switch (request->start_case()) {
+      request.heartbeat_ms() == 0 ? 1000 : request.heartbeat_ms());
+  switch (request.start_case()) {
     case v1::SubscribeRequest::kFromPosition:
-      options.from_position = request->from_position();
+      options.from_position = request.from_position();
       break;
     case v1::SubscribeRequest::kFromNow:
       options.from_position = store_.log_head().position_last + 1;
@@ -49,13 +103,13 @@ grpc::Status SubscriptionService::Subscribe(
   }
   std::unique_ptr<GroupMember> member;
   std::vector<uint64_t> acked_partitions;
-  if (!request->member_id().empty()) {
+  if (!request.member_id().empty()) {
     absl::StatusOr<std::unique_ptr<GroupMember>> joined =
-        groups_.Join(request->durable_name(), request->member_id());
+        groups_.Join(request.durable_name(), request.member_id());
     if (!joined.ok()) return ToGrpcStatus(joined.status(), context);
     member = std::move(*joined);
     absl::StatusOr<std::vector<uint64_t>> positions =
-        groups_.Positions(request->durable_name());
+        groups_.Positions(request.durable_name());
     if (!positions.ok()) return ToGrpcStatus(positions.status(), context);
     acked_partitions = std::move(*positions);
     // Each partition resumes after its own acknowledged position; one never
@@ -70,9 +124,9 @@ grpc::Status SubscriptionService::Subscribe(
       const int p = PartitionOf(e.stream_id());
       return member->Owns(p) && e.position() > acked_partitions[p];
     };
-  } else if (!request->durable_name().empty()) {
+  } else if (!request.durable_name().empty()) {
     absl::StatusOr<uint64_t> acked =
-        store_.LoadCheckpoint(request->durable_name());
+        store_.LoadCheckpoint(request.durable_name());
     if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
     if (*acked > 0) options.from_position = *acked + 1;
   }
@@ -82,56 +136,59 @@ grpc::Status SubscriptionService::Subscribe(
     for (int p : member->partitions()) {
       assignment.mutable_assignment()->add_partitions(p);
     }
-    if (!writer->Write(assignment)) return grpc::Status::OK;
+    if (!write(assignment)) return grpc::Status::OK;
   }
   Subscription subscription(&store_, &hub_, &stations_, std::move(options));
-  absl::Status s = subscription.Run(
-      [writer](const v1::SubscribeResponse& response) {
-        return writer->Write(response);
-      },
-      [this, context, &member] {
-        return stopping_ || context->IsCancelled() ||
-               (member != nullptr && member->Changed());
-      });
+  absl::Status s = subscription.Run(write, [this, context, &member] {
+    return stopping_ || context->IsCancelled() ||
+           (member != nullptr && member->Changed());
+  });
   if (s.ok() && member != nullptr && member->Changed() && !stopping_) {
     s = absl::AbortedError(absl::StrCat(
-        "consumer group ", request->durable_name(),
+        "consumer group ", request.durable_name(),
         " changed its members; subscribe again for the new share"));
   }
   return ToGrpcStatus(s, context);
 }
 
-grpc::Status SubscriptionService::Ack(grpc::ServerContext* context,
-                                      const v1::AckRequest* request,
-                                      v1::AckResponse* response) {
-  absl::Status valid =
-      CheckNames(request->durable_name(), request->member_id());
-  if (valid.ok() && request->durable_name().empty()) {
+grpc::ServerUnaryReactor* SubscriptionService::Ack(
+    grpc::CallbackServerContext* context, const v1::AckRequest* request,
+    v1::AckResponse* response) {
+  return FinishOn(pool_, context, [this, context, request, response] {
+    return AckNow(context, *request, response);
+  });
+}
+
+grpc::Status SubscriptionService::AckNow(grpc::CallbackServerContext* context,
+                                         const v1::AckRequest& request,
+                                         v1::AckResponse* response) {
+  absl::Status valid = CheckNames(request.durable_name(), request.member_id());
+  if (valid.ok() && request.durable_name().empty()) {
     valid = absl::InvalidArgumentError("durable_name is required");
   }
   const uint64_t head = store_.log_head().position_last;
-  if (valid.ok() && request->position() > head) {
+  if (valid.ok() && request.position() > head) {
     valid = absl::InvalidArgumentError(
-        absl::StrCat("position ", request->position(),
+        absl::StrCat("position ", request.position(),
                      " is past the end of the log (", head, ")"));
   }
   if (!valid.ok()) return ToGrpcStatus(valid);
-  if (!request->member_id().empty()) {
+  if (!request.member_id().empty()) {
     absl::StatusOr<uint64_t> acked =
-        groups_.Ack(request->durable_name(), request->member_id(),
-                    request->generation(), request->position());
+        groups_.Ack(request.durable_name(), request.member_id(),
+                    request.generation(), request.position());
     if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
     response->set_position(*acked);
     return grpc::Status::OK;
   }
-  const std::string& name = request->durable_name();
+  const std::string& name = request.durable_name();
   absl::MutexLock lock(&ack_mu_);
   absl::StatusOr<uint64_t> acked = store_.LoadCheckpoint(name);
   if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
-  if (request->position() > *acked) {
-    absl::Status saved = store_.SaveCheckpoint(name, request->position());
+  if (request.position() > *acked) {
+    absl::Status saved = store_.SaveCheckpoint(name, request.position());
     if (!saved.ok()) return ToGrpcStatus(saved, context);
-    acked = request->position();
+    acked = request.position();
   }
   response->set_position(*acked);
   return grpc::Status::OK;

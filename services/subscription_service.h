@@ -8,6 +8,7 @@
 #define LEDGER_SERVICES_SUBSCRIPTION_SERVICE_H_
 
 #include <atomic>
+#include <functional>
 
 #include "absl/synchronization/mutex.h"
 #include "ledger/store/event_store.h"
@@ -15,35 +16,49 @@
 #include "ledger/subscribe/groups.h"
 #include "ledger/subscribe/hub.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
+#include "services/callbacks.h"
 
 namespace ledger {
 
-class SubscriptionService final : public v1::Subscriptions::Service {
+class SubscriptionService final : public v1::Subscriptions::CallbackService {
  public:
-  // Each pointer must outlive the service.
+  // Each pointer must outlive the service. Each Subscribe call streams from
+  // a thread of its own; acks run on `pool`.
   // A consumer group member gone longer than `takeover` has its share
   // taken over by the others.
   SubscriptionService(
-      EventStore* store, SubscriptionHub* hub,
+      EventStore* store, SubscriptionHub* hub, WorkPool* pool,
       absl::Duration takeover = absl::Seconds(10),
       std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>())
       : store_(*store),
         hub_(*hub),
+        pool_(*pool),
         stations_(store),
         groups_(store, takeover, std::move(clock)) {}
 
-  grpc::Status Subscribe(
-      grpc::ServerContext* context, const v1::SubscribeRequest* request,
-      grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
-  grpc::Status Ack(grpc::ServerContext* context, const v1::AckRequest* request,
-                   v1::AckResponse* response) override;
+  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const v1::SubscribeRequest* request) override;
+  grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context,
+                                const v1::AckRequest* request,
+                                v1::AckResponse* response) override;
 
   // Ends every subscription promptly (before the server shuts down).
   void Stop();
 
+  // Subscribe's body: sends what `request` asks for with `write` (false once
+  // the stream is broken) until the subscription ends; blocks throughout.
+  grpc::Status Stream(
+      grpc::CallbackServerContext* context, const v1::SubscribeRequest& request,
+      const std::function<bool(const v1::SubscribeResponse&)>& write);
+
  private:
+  grpc::Status AckNow(grpc::CallbackServerContext* context,
+                      const v1::AckRequest& request, v1::AckResponse* response);
+
   EventStore& store_;
   SubscriptionHub& hub_;
+  WorkPool& pool_;
   StationDirectory stations_;
   ConsumerGroups groups_;
   std::atomic<bool> stopping_{false};

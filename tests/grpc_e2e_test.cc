@@ -4,6 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <memory>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -15,6 +19,7 @@
 #include "ledger/store/limits.h"
 #include "ledger/store/verify.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/v1/subscription_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
@@ -26,6 +31,8 @@ using ::testing::HasSubstr;
 
 constexpr int kStreams = 5;
 constexpr int kAppendsPerStream = 50;  // 2 events each: 500 events.
+// Long enough for any call here; a call held up fails the test, not hangs.
+constexpr auto kCallTimeout = std::chrono::seconds(30);
 
 class GrpcEndToEndTest : public ::testing::Test {
  protected:
@@ -160,6 +167,54 @@ TEST_F(GrpcEndToEndTest, StubReadsStreamsBothWays) {
   ASSERT_TRUE(stub_->ReadStream(&forward_context, request, &response).ok());
   EXPECT_EQ(response.events_size(), 2);
   EXPECT_TRUE(response.end_of_stream());
+}
+
+// Every method is a callback method (services/callbacks.h); each Subscribe
+// streams from a thread of its own, not from the pool that reads and queries
+// share. Three times the pool's threads (LedgerServer::kPoolWorkers) of open
+// subscriptions each get the whole log, and reads still answer beside them.
+TEST_F(GrpcEndToEndTest, OpenSubscriptionsBeyondThePoolsThreadsAllStream) {
+  constexpr int kSubscribers = 48;
+  const auto deadline = std::chrono::system_clock::now() + kCallTimeout;
+  auto subscriptions = v1::Subscriptions::NewStub(channel_);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>>
+      readers;
+  for (int i = 0; i < kSubscribers; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    contexts.back()->set_deadline(deadline);
+    v1::SubscribeRequest request;
+    request.set_from_position(1);
+    readers.push_back(subscriptions->Subscribe(contexts.back().get(), request));
+  }
+  // Each stays open (live) after catching up, holding whatever runs it.
+  for (int i = 0; i < kSubscribers; ++i) {
+    uint64_t last = 0;
+    v1::SubscribeResponse response;
+    while (readers[i]->Read(&response) && !response.has_caught_up()) {
+      if (response.has_event()) {
+        ASSERT_EQ(response.event().position(), last + 1) << "subscriber " << i;
+        last = response.event().position();
+      }
+    }
+    ASSERT_EQ(last, expected_.size())
+        << "subscriber " << i << ": " << readers[i]->Finish().error_message();
+  }
+
+  grpc::ClientContext head_context;
+  head_context.set_deadline(deadline);
+  v1::GetHeadRequest head_request;
+  head_request.set_stream_id("complaint-1");
+  v1::GetHeadResponse head;
+  grpc::Status s = stub_->GetHead(&head_context, head_request, &head);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(head.revision_last(), 2u * kAppendsPerStream - 1);
+
+  for (int i = 0; i < kSubscribers; ++i) {
+    contexts[i]->TryCancel();
+    EXPECT_EQ(readers[i]->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  EXPECT_EQ(Stop(), 0);
 }
 
 TEST_F(GrpcEndToEndTest, BadRequestsGetClearStatusCodes) {

@@ -1,0 +1,74 @@
+// What the gRPC services share to be callback services (every method a
+// callback method, v1::X::CallbackService).
+//
+// Why no method is synchronous: in a server that also has callback methods,
+// Debian's gRPC 1.51 holds every synchronous call in flight for ~100 ms once
+// every 1.1 s (BENCHMARKS.md, "A stall every 1.1 s"). Callback methods run
+// on gRPC's threads, which must not block: a method that may wait (a
+// RocksDB read that may touch the disk, a fold of a view, a command waiting
+// for its fsync) runs its body on a WorkPool with FinishOn; one that only
+// reads memory answers at once with FinishNow.
+#ifndef LEDGER_SERVICES_CALLBACKS_H_
+#define LEDGER_SERVICES_CALLBACKS_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "grpcpp/support/status.h"
+
+namespace ledger {
+
+// Runs work on `workers` threads, in arrival order; at most `workers` pieces
+// at once, more wait their turn. The destructor runs what is queued, then
+// joins.
+class WorkPool {
+ public:
+  explicit WorkPool(int workers);
+  ~WorkPool();
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+
+  void Schedule(std::function<void()> work);
+
+ private:
+  void Work();
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+// Finishes the call with what `body` (a grpc::Status()) returns, run on one
+// of `pool`'s threads. The call's context, request and response live until
+// the call finishes, so `body` may point at them.
+template <typename Body>
+grpc::ServerUnaryReactor* FinishOn(WorkPool& pool,
+                                   grpc::CallbackServerContext* context,
+                                   Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  pool.Schedule(
+      [reactor, body = std::move(body)]() mutable { reactor->Finish(body()); });
+  return reactor;
+}
+
+// Finishes the call with what `body` returns, run here on gRPC's thread: for
+// bodies that only read memory.
+template <typename Body>
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
+                                    Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(body());
+  return reactor;
+}
+
+}  // namespace ledger
+
+#endif  // LEDGER_SERVICES_CALLBACKS_H_
