@@ -5,8 +5,9 @@
 # e.g. OLD built from a clone of the commit before a change. Each round, for
 # each build, with and without its projections: a fresh data directory under
 # /var/tmp (on disk), ledger_load batch-of-100 and single for 8 s each, 8
-# clients; prints events/s and the CPU steal during each run. MODES, a
-# `|`-separated list of ledger_load arguments, replaces the two loads, e.g.
+# clients; prints events/s, calls/s, call latency (p50 p99 p999, µs) and
+# the CPU steal during each run. MODES, a `|`-separated list of ledger_load
+# arguments, replaces the two loads, e.g.
 #   MODES="--mode single|--mode single --inflight 4" tools/ab_ledgerd.sh A B
 # PROJECTIONS="false" runs only without projections (default "true false").
 set -euo pipefail
@@ -41,7 +42,11 @@ for r in $(seq 1 "$ROUNDS"); do
           --duration_s 8 --warmup_s 1 --json | tail -1)
         b=($(steal))
         eps=$(echo "$out" | grep -o '"events_per_s":[0-9.]*' | cut -d: -f2)
-        echo "round $r $v projections=$proj ${m#--mode } events/s $eps" \
+        cps=$(echo "$out" | grep -o '"calls_per_s":[0-9.]*' | cut -d: -f2)
+        lat=$(echo "$out" | grep -o '"latency_us":{[^}]*}' | tr -d '"{}' |
+          sed 's/latency_us://; s/,/ /g; s/:/ /g')
+        echo "round $r $v projections=$proj ${m#--mode } events/s $eps calls/s $cps" \
+          "us $lat" \
           "steal $(((b[0] - a[0]) * 100 / (b[1] - a[1])))%"
       done
       kill "$pid"
