@@ -1,13 +1,15 @@
 // What the gRPC services share to be callback services (every method a
 // callback method, v1::X::CallbackService).
 //
-// Why no method is synchronous: in a server that also has callback methods,
-// Debian's gRPC 1.51 holds every synchronous call in flight for ~100 ms once
-// every 1.1 s (BENCHMARKS.md, "A stall every 1.1 s"). Callback methods run
-// on gRPC's threads, which must not block: a method that may wait (a
-// RocksDB read that may touch the disk, a fold of a view, a command waiting
-// for its fsync) runs its body on a WorkPool with FinishOn; one that only
-// reads memory answers at once with FinishNow.
+// Why no method is synchronous: most ledgerd processes whose methods were
+// mostly synchronous held a call in flight ~100 ms once every 1.1 s, and
+// answered every call slower; all-callback ones rarely do (Debian's gRPC
+// 1.51; measured with tools/call_gaps.py, BENCHMARKS.md "Fifth session of
+// 2026-11-24"). Callback methods run on gRPC's threads, which must not
+// block: a method that may wait (a RocksDB read that may touch the disk, a
+// fold of a view, a command waiting for its fsync) runs its body on a
+// WorkPool with FinishOn; one that only reads memory answers at once with
+// FinishNow.
 #ifndef LEDGER_SERVICES_CALLBACKS_H_
 #define LEDGER_SERVICES_CALLBACKS_H_
 
