@@ -578,9 +578,10 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       AppendRequest request = std::move(decided->request);
       InFlight& f = in_flight.emplace_back(InFlight{
           i, *std::move(decided), given.context().has_expected_revision(),
-          // From the command as given: a number it was given here may be
-          // the one that was taken.
-          [this, given, actor] { return RunComplaintCommand(given, actor); },
+          // From the command as given (in `batch`, which outlives
+          // in_flight): a number it was given here may be the one that was
+          // taken.
+          [this, &given, actor] { return RunComplaintCommand(given, actor); },
           absl::UnknownError("not appended")});
       {
         absl::MutexLock lock(&mu);
