@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "projections/fold.h"
 
 namespace ledger {
@@ -58,7 +59,10 @@ absl::Status ProjectionRunner::Start() {
       }
     }
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ledger-project");
+    Loop();
+  });
   return absl::OkStatus();
 }
 

@@ -1,9 +1,16 @@
 #include "services/callbacks.h"
 
+#include "ledger/base/thread_name.h"
+
 namespace ledger {
 
-WorkPool::WorkPool(int workers) {
-  for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+WorkPool::WorkPool(std::string name, int workers) {
+  for (int i = 0; i < workers; ++i) {
+    threads_.emplace_back([this, name] {
+      NameThisThread(name);
+      Work();
+    });
+  }
 }
 
 WorkPool::~WorkPool() {

@@ -15,6 +15,7 @@
 
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -27,12 +28,12 @@
 
 namespace ledger {
 
-// Runs work on `workers` threads, in arrival order; at most `workers` pieces
-// at once, more wait their turn. The destructor runs what is queued, then
-// joins.
+// Runs work on `workers` threads named `name`, in arrival order; at most
+// `workers` pieces at once, more wait their turn. The destructor runs what
+// is queued, then joins.
 class WorkPool {
  public:
-  explicit WorkPool(int workers);
+  WorkPool(std::string name, int workers);
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;

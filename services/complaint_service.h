@@ -29,7 +29,7 @@ class ComplaintService final : public v1::ComplaintService::CallbackService {
 
   // `app` and `pool` must outlive the service; GetComplaint runs on `pool`.
   ComplaintService(ComplaintApp* app, WorkPool* pool)
-      : app_(*app), pool_(*pool), batches_(kBatchWorkers) {}
+      : app_(*app), pool_(*pool), batches_("ledger-batch", kBatchWorkers) {}
 
   LEDGER_COMMAND_CALLBACK(ReceiveComplaint, ReceiveComplaint)
   LEDGER_COMMAND_CALLBACK(AssignOwner, AssignOwner)

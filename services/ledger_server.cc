@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     const LedgerServerOptions& given) {
   LedgerServerOptions options = given;
   std::unique_ptr<LedgerServer> server(new LedgerServer());
-  server->pool_ = std::make_unique<WorkPool>(kPoolWorkers);
+  server->pool_ = std::make_unique<WorkPool>("ledger-pool", kPoolWorkers);
   if (options.simulated_clock != nullptr) {
     if (!options.projections_of.empty()) {
       return absl::InvalidArgumentError(

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/complaint/validation.h"
 #include "ledger/subscribe/subscription.h"
 #include "services/grpc_status.h"
@@ -33,6 +34,7 @@ class SubscribeCall final
                 grpc::CallbackServerContext* context,
                 const v1::SubscribeRequest* request) {
     std::thread([this, service, context, request] {
+      NameThisThread("ledger-subscr");
       grpc::Status status = service->Stream(
           context, *request, [this](const v1::SubscribeResponse& response) {
             return Write(response);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
@@ -102,7 +103,11 @@ RocksEventStore::RocksEventStore(
       published_head_(head),
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last) {
-  if (!options_.read_only) writer_ = std::thread([this] { WriterLoop(); });
+  if (!options_.read_only)
+    writer_ = std::thread([this] {
+      NameThisThread("ledger-writer");
+      WriterLoop();
+    });
 }
 
 RocksEventStore::~RocksEventStore() {
