@@ -20,7 +20,9 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
   store_options.on_commit = [hub](const EventBatch& batch) {
     hub->Publish(batch);
   };
+  absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(store_, EventStore::Open(options.data_dir, store_options));
+  startup_.store = absl::Now() - start;
   hub->Reset(store_->log_head().position_last);
   if (options.simulated_clock != nullptr) {
     // Never before the log's last event: its times do not go back.
@@ -32,8 +34,10 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options,
     }));
   }
   ledger_service_ = std::make_unique<LedgerService>(store_.get(), pool_.get());
+  start = absl::Now();
   ASSIGN_OR_RETURN(complaint_app_,
                    ComplaintApp::Create(store_.get(), options.complaints));
+  startup_.complaints = absl::Now() - start;
   complaint_service_ =
       std::make_unique<ComplaintService>(complaint_app_.get(), pool_.get());
   reference_service_ =
@@ -76,9 +80,11 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     log = RemoteLog(options.projections_of);
   }
   if (options.projections || !options.projections_of.empty()) {
+    const absl::Time start = absl::Now();
     server->runner_ = std::make_unique<ProjectionRunner>(
         server->store_.get(), std::move(log), AllViews());
     RETURN_IF_ERROR(server->runner_->Start());
+    server->startup_.projections = absl::Now() - start;
     server->query_service_ = std::make_unique<QueryService>(
         server->runner_.get(), server->pool_.get(),
         options.store.clock != nullptr ? options.store.clock

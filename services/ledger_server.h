@@ -30,6 +30,14 @@
 
 namespace ledger {
 
+// How long each step of LedgerServer::Start took (ledgerd prints them): a
+// restart's time grows with the ledger, and this says where.
+struct StartupTimes {
+  absl::Duration store;        // Opening RocksDB, replaying its WAL.
+  absl::Duration complaints;   // Reading the log for ComplaintApp's indexes.
+  absl::Duration projections;  // Loading the views, catching them up.
+};
+
 struct LedgerServerOptions {
   // host:port; port 0 picks a free port (see LedgerServer::port).
   std::string listen = "127.0.0.1:50051";
@@ -71,6 +79,7 @@ class LedgerServer {
   SubscriptionHub& hub() { return *hub_; }
   // Not when started with `projections = false`.
   ProjectionRunner& projections() { return *runner_; }
+  const StartupTimes& startup_times() const { return startup_; }
 
   // Health turns NOT_SERVING, new calls are refused, calls in flight get
   // `grace` to finish, then the store closes (its queued appends commit
@@ -102,6 +111,7 @@ class LedgerServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  StartupTimes startup_;
 };
 
 }  // namespace ledger

@@ -117,12 +117,25 @@ int main(int argc, char** argv) {
   } else if (absl::GetFlag(FLAGS_simulated_clock)) {
     options.simulated_clock = std::make_shared<ledger::FakeClock>(absl::Now());
   }
+  const absl::Time start = absl::Now();
   auto server = ledger::LedgerServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "ledgerd: %s\n", server.status().ToString().c_str());
     return 1;
   }
   const int port = (*server)->port();
+  const ledger::StartupTimes& took = (*server)->startup_times();
+  std::printf(
+      "ledgerd: started in %s: store %s, complaints %s, projections %s\n",
+      absl::FormatDuration(
+          absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))
+          .c_str(),
+      absl::FormatDuration(absl::Trunc(took.store, absl::Milliseconds(1)))
+          .c_str(),
+      absl::FormatDuration(absl::Trunc(took.complaints, absl::Milliseconds(1)))
+          .c_str(),
+      absl::FormatDuration(absl::Trunc(took.projections, absl::Milliseconds(1)))
+          .c_str());
   if (options.projections_of.empty()) {
     std::printf("ledgerd: serving on port %d, data in %s\n", port,
                 options.data_dir.c_str());
