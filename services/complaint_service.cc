@@ -22,22 +22,28 @@ grpc::ServerUnaryReactor* RunOn(WorkPool& pool, ComplaintApp& app,
   });
 }
 
-// Finishes the call from ExecuteAsync's callback: on this thread when the
-// command was refused, on the store's writer thread once it is durable.
+// Finishes the call on one of `replies`' threads with ExecuteAsync's outcome
+// (given on this thread when the command was refused, on the store's writer
+// thread once it is durable): Finish writes to the socket inline, which the
+// writer, the ledger's one serial stage, should not wait for.
 template <typename Command>
-grpc::ServerUnaryReactor* RunAsync(ComplaintApp& app,
+grpc::ServerUnaryReactor* RunAsync(WorkPool& replies, ComplaintApp& app,
                                    grpc::CallbackServerContext* context,
                                    const Command& command,
                                    v1::CommandResult* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   app.ExecuteAsync(
       command, ActorOf(context, command.context()),
-      [context, reactor, response](absl::StatusOr<v1::CommandResult> result) {
-        if (!result.ok()) {
-          return reactor->Finish(ToGrpcStatus(result.status(), context));
-        }
-        *response = *std::move(result);
-        reactor->Finish(grpc::Status::OK);
+      [&replies, context, reactor,
+       response](absl::StatusOr<v1::CommandResult> result) {
+        replies.Schedule(
+            [context, reactor, response, result = std::move(result)]() mutable {
+              if (!result.ok()) {
+                return reactor->Finish(ToGrpcStatus(result.status(), context));
+              }
+              *response = *std::move(result);
+              reactor->Finish(grpc::Status::OK);
+            });
       });
   return reactor;
 }
@@ -48,7 +54,7 @@ grpc::ServerUnaryReactor* RunAsync(ComplaintApp& app,
   grpc::ServerUnaryReactor* Service::Method(                         \
       grpc::CallbackServerContext* context, const v1::Type* request, \
       v1::CommandResult* response) {                                 \
-    return RunAsync(app_, context, *request, response);              \
+    return RunAsync(replies_, app_, context, *request, response);    \
   }
 
 #define LEDGER_COMMAND_ON_POOL(Service, Method, Type)                \

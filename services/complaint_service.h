@@ -10,8 +10,9 @@
 
 namespace ledger {
 
-// The lifecycle commands are decided on gRPC's thread and answered from the
-// append's callback once durable, no thread parked on the fsync. A batch
+// The lifecycle commands are decided on gRPC's thread and answered, once
+// durable, on a reply thread the append's callback hands them to: no thread
+// parked on the fsync, no socket write on the store's writer. A batch
 // waits for its fsyncs: it runs on a batch thread of the service's own, so
 // that batches never hold up the other calls. GetComplaint and the reference
 // data commands (rare, and waiting for their fsync) run on the server's
@@ -26,6 +27,9 @@ class ComplaintService final : public v1::ComplaintService::CallbackService {
   // Batches run at once, at most; more wait their turn. A batch holds up to
   // kMaxBatchCommands appends in the writer's queue.
   static constexpr int kBatchWorkers = 8;
+  // Threads that answer the lifecycle commands once their events are
+  // durable.
+  static constexpr int kReplyWorkers = 2;
 
   // `app` and `pool` must outlive the service; GetComplaint runs on `pool`.
   ComplaintService(ComplaintApp* app, WorkPool* pool)
@@ -60,6 +64,8 @@ class ComplaintService final : public v1::ComplaintService::CallbackService {
   ComplaintApp& app_;
   WorkPool& pool_;
   WorkPool batches_;
+  // Where the lifecycle commands' calls are finished (complaint_service.cc).
+  WorkPool replies_{"ledger-reply", kReplyWorkers};
 };
 
 class ReferenceDataService final
