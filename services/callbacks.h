@@ -49,7 +49,7 @@ class WorkPool {
   std::vector<std::thread> threads_;
 };
 
-// Finishes the call with what `body` (a grpc::Status()) returns, run on one
+// Finishes the call with the grpc::Status that `body()` returns, run on one
 // of `pool`'s threads. The call's context, request and response live until
 // the call finishes, so `body` may point at them.
 template <typename Body>
