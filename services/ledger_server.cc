@@ -68,8 +68,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   if (options.projections_of.empty()) {
     RETURN_IF_ERROR(server->StartLedger(options, &log));
   } else {
+    const absl::Time start = absl::Now();
     ASSIGN_OR_RETURN(server->store_,
                      EventStore::Open(options.data_dir, options.store));
+    server->startup_.store = absl::Now() - start;
     if (const uint64_t held = server->store_->log_head().position_last;
         held > 0) {
       return absl::FailedPreconditionError(absl::StrCat(

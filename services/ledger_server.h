@@ -33,9 +33,13 @@ namespace ledger {
 // How long each step of LedgerServer::Start took (ledgerd prints them): a
 // restart's time grows with the ledger, and this says where.
 struct StartupTimes {
-  absl::Duration store;        // Opening RocksDB, replaying its WAL.
-  absl::Duration complaints;   // Reading the log for ComplaintApp's indexes.
-  absl::Duration projections;  // Loading the views, catching them up.
+  // Opening RocksDB, replaying its WAL (a projection process: its views').
+  absl::Duration store;
+  // Reading the log for ComplaintApp's indexes (none in a projection
+  // process).
+  absl::Duration complaints;
+  // Loading the views and their checkpoints.
+  absl::Duration projections;
 };
 
 struct LedgerServerOptions {
