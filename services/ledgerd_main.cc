@@ -125,17 +125,13 @@ int main(int argc, char** argv) {
   }
   const int port = (*server)->port();
   const ledger::StartupTimes& took = (*server)->startup_times();
+  auto ms = [](absl::Duration d) {
+    return absl::FormatDuration(absl::Trunc(d, absl::Milliseconds(1)));
+  };
   std::printf(
       "ledgerd: started in %s: store %s, complaints %s, projections %s\n",
-      absl::FormatDuration(
-          absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))
-          .c_str(),
-      absl::FormatDuration(absl::Trunc(took.store, absl::Milliseconds(1)))
-          .c_str(),
-      absl::FormatDuration(absl::Trunc(took.complaints, absl::Milliseconds(1)))
-          .c_str(),
-      absl::FormatDuration(absl::Trunc(took.projections, absl::Milliseconds(1)))
-          .c_str());
+      ms(absl::Now() - start).c_str(), ms(took.store).c_str(),
+      ms(took.complaints).c_str(), ms(took.projections).c_str());
   if (options.projections_of.empty()) {
     std::printf("ledgerd: serving on port %d, data in %s\n", port,
                 options.data_dir.c_str());

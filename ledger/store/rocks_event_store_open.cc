@@ -21,7 +21,7 @@ namespace {
 
 // One block cache for every column family of a store.
 constexpr size_t kBlockCacheBytes = 64 << 20;
-// The WAL kept at most, about (BENCHMARKS.md, "WAL kept under load").
+// The WAL kept at most, about (BENCHMARKS.md, "The WAL under load").
 constexpr uint64_t kMaxTotalWalBytes = 128 << 20;
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
@@ -103,11 +103,12 @@ RocksEventStore::RocksEventStore(
       published_head_(head),
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last) {
-  if (!options_.read_only)
+  if (!options_.read_only) {
     writer_ = std::thread([this] {
       NameThisThread("ledger-writer");
       WriterLoop();
     });
+  }
 }
 
 RocksEventStore::~RocksEventStore() {
