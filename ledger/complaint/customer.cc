@@ -4,6 +4,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
@@ -46,34 +48,131 @@ std::string CustomerRef(absl::string_view normalized_phone) {
   return absl::BytesToHexString(sha.Finish());
 }
 
+namespace {
+
+// Each byte's value as a lowercase hex digit (CustomerRef's digits), or
+// -1: a table, since a branch per digit mispredicts on random digits.
+constexpr std::array<int8_t, 256> kHexDigits = [] {
+  std::array<int8_t, 256> digits{};
+  for (int c = 0; c < 256; ++c) {
+    digits[c] = c >= '0' && c <= '9'   ? static_cast<int8_t>(c - '0')
+                : c >= 'a' && c <= 'f' ? static_cast<int8_t>(c - 'a' + 10)
+                                       : -1;
+  }
+  return digits;
+}();
+
+// What the index takes from a ComplaintReceived.
+struct Intake {
+  absl::string_view complaint_id;
+  absl::string_view customer_ref;
+  int64_t received_time_us = 0;
+};
+
+// Reads those three fields straight from the payload's bytes, skipping the
+// rest as a parse would skip unknown fields (and a later occurrence of a
+// field wins, as in a parse). Unwrap would copy the personal data and the
+// free text as well, on every intake and for the whole log at a restart.
+// False when the bytes are not a well-formed message.
+bool ReadIntake(absl::string_view payload, Intake* intake) {
+  using google::protobuf::internal::WireFormatLite;
+  using Received = v1::ComplaintReceived;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(payload.data()),
+      static_cast<int>(payload.size()));
+  auto read_bytes = [&](absl::string_view* out) {
+    uint32_t size;
+    const void* data;
+    int available;
+    if (!in.ReadVarint32(&size) ||
+        !in.GetDirectBufferPointer(&data, &available)) {
+      // No bytes left: only an empty field is well formed.
+      *out = absl::string_view();
+      return size == 0;
+    }
+    if (size > static_cast<uint32_t>(available)) return false;
+    *out = absl::string_view(static_cast<const char*>(data), size);
+    return in.Skip(static_cast<int>(size));
+  };
+  while (const uint32_t tag = in.ReadTag()) {
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    const auto type = WireFormatLite::GetTagWireType(tag);
+    bool read;
+    if (type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
+        field == Received::kComplaintIdFieldNumber) {
+      read = read_bytes(&intake->complaint_id);
+    } else if (type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
+               field == Received::kCustomerRefFieldNumber) {
+      read = read_bytes(&intake->customer_ref);
+    } else if (type == WireFormatLite::WIRETYPE_VARINT &&
+               field == Received::kReceivedTimeUsFieldNumber) {
+      uint64_t value;
+      read = in.ReadVarint64(&value);
+      intake->received_time_us = static_cast<int64_t>(value);
+    } else {
+      read = WireFormatLite::SkipField(&in, tag);
+    }
+    if (!read) return false;
+  }
+  // ReadTag's 0 is the end of the bytes, or a malformed tag.
+  return in.ConsumedEntireMessage();
+}
+
+}  // namespace
+
+CustomerIndex::Key CustomerIndex::KeyOf(absl::string_view customer_ref) {
+  Key key;
+  if (customer_ref.size() == 2 * key.size()) {
+    int invalid = 0;  // Negative once any digit is not one.
+    for (size_t i = 0; i < key.size(); ++i) {
+      const int high = kHexDigits[static_cast<uint8_t>(customer_ref[2 * i])];
+      const int low = kHexDigits[static_cast<uint8_t>(customer_ref[2 * i + 1])];
+      invalid |= high | low;
+      key[i] = static_cast<char>(high << 4 | low);
+    }
+    if (invalid >= 0) return key;
+  }
+  Sha256 sha;
+  sha.Update(customer_ref);
+  sha.Finish(reinterpret_cast<unsigned char*>(key.data()));
+  return key;
+}
+
 absl::Status CustomerIndex::Apply(const v1::Event& event) {
   if (Is<v1::ComplaintReceived>(event)) {
-    ASSIGN_OR_RETURN(auto received, Unwrap<v1::ComplaintReceived>(event));
-    if (received.customer_ref().empty()) return absl::OkStatus();
-    Entry& entry = complaints_[received.complaint_id()];
-    entry.customer_ref = received.customer_ref();
-    entry.complaint.complaint_id = received.complaint_id();
-    entry.complaint.received_time_us = received.received_time_us();
-    by_customer_[received.customer_ref()].push_back(received.complaint_id());
+    Intake received;
+    if (!ReadIntake(event.payload(), &received)) {
+      return absl::DataLossError(
+          absl::StrCat("the ", event.event_type(), " payload at position ",
+                       event.position(), " does not parse"));
+    }
+    if (received.customer_ref.empty()) return absl::OkStatus();
+    const Key key = KeyOf(received.customer_ref);
+    if (!customer_of_.try_emplace(received.complaint_id, key).second) {
+      return absl::OkStatus();  // Received once only (its stream's first).
+    }
+    PriorComplaint& prior = by_customer_[key].emplace_back();
+    prior.complaint_id = std::string(received.complaint_id);
+    prior.received_time_us = received.received_time_us;
   } else if (Is<v1::ComplaintClassified>(event)) {
-    auto it = complaints_.find(ComplaintIdOfStream(event.stream_id()));
-    if (it == complaints_.end()) return absl::OkStatus();
+    const std::string id = ComplaintIdOfStream(event.stream_id());
+    auto customer = customer_of_.find(id);
+    if (customer == customer_of_.end()) return absl::OkStatus();
     ASSIGN_OR_RETURN(auto classified, Unwrap<v1::ComplaintClassified>(event));
-    it->second.complaint.kind = classified.kind();
-    it->second.complaint.category = classified.category();
+    for (PriorComplaint& prior : by_customer_[customer->second]) {
+      if (prior.complaint_id != id) continue;
+      prior.kind = classified.kind();
+      prior.category = classified.category();
+    }
   }
   return absl::OkStatus();
 }
 
 std::vector<PriorComplaint> CustomerIndex::History(
     const std::string& customer_ref) const {
-  std::vector<PriorComplaint> history;
-  auto it = by_customer_.find(customer_ref);
-  if (it == by_customer_.end()) return history;
-  for (const std::string& id : it->second) {
-    history.push_back(complaints_.at(id).complaint);
-  }
-  return history;
+  auto it = by_customer_.find(KeyOf(customer_ref));
+  if (it == by_customer_.end()) return {};
+  return std::vector<PriorComplaint>(it->second.begin(), it->second.end());
 }
 
 }  // namespace ledger

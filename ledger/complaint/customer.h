@@ -5,11 +5,13 @@
 #ifndef LEDGER_COMPLAINT_CUSTOMER_H_
 #define LEDGER_COMPLAINT_CUSTOMER_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -45,15 +47,19 @@ class CustomerIndex {
   absl::Status Apply(const v1::Event& event);
   // The complaints of `customer_ref`, oldest first.
   std::vector<PriorComplaint> History(const std::string& customer_ref) const;
-  size_t complaints() const { return complaints_.size(); }
+  size_t complaints() const { return customer_of_.size(); }
 
  private:
-  struct Entry {
-    std::string customer_ref;
-    PriorComplaint complaint;
-  };
-  absl::flat_hash_map<std::string, Entry> complaints_;
-  absl::flat_hash_map<std::string, std::vector<std::string>> by_customer_;
+  // A customer_ref in 32 bytes rather than its 64 hex digits: the digest
+  // they spell (CustomerRef's form), or else the SHA-256 of the ref itself.
+  // Both fit the maps' slots, so an intake allocates nothing of its own.
+  using Key = std::array<char, 32>;
+  static Key KeyOf(absl::string_view customer_ref);
+
+  // Each customer's complaints, oldest first; most customers have one.
+  absl::flat_hash_map<Key, absl::InlinedVector<PriorComplaint, 1>> by_customer_;
+  // Each complaint's customer, for its classification.
+  absl::flat_hash_map<std::string, Key> customer_of_;
 };
 
 }  // namespace ledger
