@@ -127,7 +127,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
 }
 
 LedgerServer::~LedgerServer() {
-  absl::Status s = Shutdown(absl::Seconds(5));
+  absl::Status s = Shutdown();
   if (!s.ok()) {
     std::fprintf(stderr, "ledgerd: shutdown: %s\n", s.ToString().c_str());
   }

@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &signal_number);
   std::printf("ledgerd: signal %d, shutting down\n", signal_number);
   std::fflush(stdout);
-  absl::Status s = (*server)->Shutdown(absl::Seconds(10));
+  absl::Status s = (*server)->Shutdown();
   if (!s.ok()) {
     std::fprintf(stderr, "ledgerd: %s\n", s.ToString().c_str());
     return 1;

@@ -135,7 +135,7 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
     q.steal_percent = steal.Percent();
     std::sort(q.latencies_ms.begin(), q.latencies_ms.end());
   }
-  RETURN_IF_ERROR(server->Shutdown(absl::Seconds(5)));
+  RETURN_IF_ERROR(server->Shutdown());
   return fold_s;
 }
 
