@@ -142,6 +142,7 @@ TEST(CustomerIndexTest, AnIntakeThatDoesNotParseIsDataLoss) {
   for (const std::string& broken :
        {bytes.substr(0, bytes.size() - 3),   // Cut inside a field.
         bytes + std::string("\x0a\x7f", 2),  // A field longer than the rest.
+        bytes + std::string("\x0a\xff", 2),  // Its length cut short.
         bytes + std::string(1, '\0')}) {     // Tag 0.
     v1::Event event = Event("2026-1", v1::ComplaintReceived());
     event.set_position(7);

@@ -82,10 +82,10 @@ bool ReadIntake(absl::string_view payload, Intake* intake) {
       static_cast<int>(payload.size()));
   auto read_bytes = [&](absl::string_view* out) {
     uint32_t size;
+    if (!in.ReadVarint32(&size)) return false;
     const void* data;
     int available;
-    if (!in.ReadVarint32(&size) ||
-        !in.GetDirectBufferPointer(&data, &available)) {
+    if (!in.GetDirectBufferPointer(&data, &available)) {
       // No bytes left: only an empty field is well formed.
       *out = absl::string_view();
       return size == 0;
