@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
@@ -36,9 +38,23 @@ ProjectionRunner::~ProjectionRunner() { Stop(); }
 absl::Status ProjectionRunner::Start() {
   {
     absl::MutexLock lock(&mu_);
+    // Each view parses its own rows: side by side, a restart waits for the
+    // largest view rather than for all of them (BENCHMARKS.md, "Restart").
+    std::vector<absl::Status> loaded(views_.size());
+    {
+      std::vector<std::thread> loaders;
+      for (size_t i = 0; i < views_.size(); ++i) {
+        loaders.emplace_back([this, &loaded, i, view = views_[i].view.get()] {
+          NameThisThread("ledger-load");
+          loaded[i] = view->Load(rows_);
+        });
+      }
+      for (std::thread& t : loaders) t.join();
+    }
     uint64_t from = std::numeric_limits<uint64_t>::max();
-    for (Entry& e : views_) {
-      RETURN_IF_ERROR(e.view->Load(rows_));
+    for (size_t i = 0; i < views_.size(); ++i) {
+      RETURN_IF_ERROR(loaded[i]);
+      Entry& e = views_[i];
       ASSIGN_OR_RETURN(e.checkpoint, rows_.ViewCheckpoint(e.view->name()));
       from = std::min(from, e.checkpoint);
     }
