@@ -38,7 +38,8 @@ struct StartupTimes {
   // Reading the log for ComplaintApp's indexes (none in a projection
   // process).
   absl::Duration complaints;
-  // Loading the views and their checkpoints.
+  // Loading the views and their checkpoints; in a ledger, at the same time
+  // as `complaints`.
   absl::Duration projections;
 };
 
@@ -100,10 +101,12 @@ class LedgerServer {
  private:
   LedgerServer() = default;
 
-  // The ledger's own services (all but QueryService); then the runner
-  // reads from `log`.
-  absl::Status StartLedger(const LedgerServerOptions& options,
-                           std::unique_ptr<LogSource>* log);
+  // The ledger's store and services; its projections too when
+  // `options.projections`, loaded while ComplaintApp reads the log.
+  absl::Status StartLedger(const LedgerServerOptions& options);
+  // The projection runner on `log`, its views loaded, and QueryService.
+  absl::Status StartProjections(std::unique_ptr<LogSource> log,
+                                const LedgerServerOptions& options);
 
   // Threads the services' blocking calls run on (services/callbacks.h).
   // Destroyed after the server, which waits for them.

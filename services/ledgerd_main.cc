@@ -3,10 +3,12 @@
 
 #include <cstdio>
 #include <fstream>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "ledger/base/mutex_mode.h"
 #include "services/ledger_server.h"
 
@@ -128,10 +130,14 @@ int main(int argc, char** argv) {
   auto ms = [](absl::Duration d) {
     return absl::FormatDuration(absl::Trunc(d, absl::Milliseconds(1)));
   };
-  std::printf(
-      "ledgerd: started in %s: store %s, complaints %s, projections %s\n",
-      ms(absl::Now() - start).c_str(), ms(took.store).c_str(),
-      ms(took.complaints).c_str(), ms(took.projections).c_str());
+  const std::string steps =
+      options.projections_of.empty()
+          ? absl::StrCat("then side by side complaints ", ms(took.complaints),
+                         " and projections ", ms(took.projections))
+          : absl::StrCat("projections ", ms(took.projections));
+  std::printf("ledgerd: started in %s: store %s, %s\n",
+              ms(absl::Now() - start).c_str(), ms(took.store).c_str(),
+              steps.c_str());
   if (options.projections_of.empty()) {
     std::printf("ledgerd: serving on port %d, data in %s\n", port,
                 options.data_dir.c_str());
