@@ -107,11 +107,13 @@ void AnalysisView::Apply(const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return;
   if (Is<v1::ComplaintReceived>(e)) {
-    absl::StatusOr<v1::ComplaintReceived> p = Unwrap<v1::ComplaintReceived>(e);
-    if (!p.ok()) {
+    absl::StatusOr<const v1::ComplaintReceived*> shared =
+        SharedUnwrap<v1::ComplaintReceived>(e);
+    if (!shared.ok()) {
       ++skipped_;
       return;
     }
+    const v1::ComplaintReceived* p = *shared;
     v1::AnalysisCaseRow& row = cases_[id];
     const absl::Time received = absl::FromUnixMicros(p->received_time_us());
     *row.mutable_received_day() = zone_.DayOf(p->received_time_us());

@@ -69,11 +69,11 @@ void ScorecardView::Apply(const v1::Event& e) {
   if (id.empty()) return;
   bool ok = true;
   if (Is<v1::ComplaintReceived>(e)) {
-    auto p = Unwrap<v1::ComplaintReceived>(e);
+    auto p = SharedUnwrap<v1::ComplaintReceived>(e);
     if ((ok = p.ok())) {
       v1::ScorecardCaseRow& row = cases_[id];
-      *row.mutable_received_day() = zone_.DayOf(p->received_time_us());
-      row.set_owner_agent_id(p->owner_agent_id());
+      *row.mutable_received_day() = zone_.DayOf((*p)->received_time_us());
+      row.set_owner_agent_id((*p)->owner_agent_id());
       row.set_severity(v1::SEVERITY_GENERAL);
       dirty_cases_.insert(id);
     }

@@ -96,8 +96,9 @@ void StationView::Apply(const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return;
   if (Is<v1::ComplaintReceived>(e)) {
-    auto p = Unwrap<v1::ComplaintReceived>(e);
-    if (!p.ok()) return ++skipped_, void();
+    auto shared = SharedUnwrap<v1::ComplaintReceived>(e);
+    if (!shared.ok()) return ++skipped_, void();
+    const v1::ComplaintReceived* p = *shared;
     if (p->station_id().empty()) return;
     v1::StationComplaintRow& row = complaints_[id];
     row.set_station_id(p->station_id());

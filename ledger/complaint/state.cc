@@ -53,7 +53,10 @@ void StartFlow(int64_t time_us, v1::Shift shift, v1::ComplaintState* state) {
 absl::Status ApplyPayload(const v1::Event& event, v1::ComplaintState* state) {
   const int64_t time = event.recorded_time_us();
   if (Is<v1::ComplaintReceived>(event)) {
-    ASSIGN_OR_RETURN(auto e, Unwrap<v1::ComplaintReceived>(event));
+    // Shared: the views fold the same intake one after another.
+    ASSIGN_OR_RETURN(const v1::ComplaintReceived* received,
+                     SharedUnwrap<v1::ComplaintReceived>(event));
+    const v1::ComplaintReceived& e = *received;
     state->set_complaint_id(e.complaint_id());
     state->set_channel(e.channel());
     state->set_received_time_us(e.received_time_us());

@@ -24,6 +24,23 @@ bool Is(const v1::Event& event) {
   return event.event_type() == EventTypeOf<Payload>();
 }
 
+namespace payload_internal {
+
+template <typename Payload>
+absl::Status OtherType(const v1::Event& event) {
+  return absl::InternalError(absl::StrCat("expected a ", EventTypeOf<Payload>(),
+                                          " event, found ",
+                                          event.event_type()));
+}
+
+inline absl::Status DoesNotParse(const v1::Event& event) {
+  return absl::DataLossError(absl::StrCat("the ", event.event_type(),
+                                          " payload at position ",
+                                          event.position(), " does not parse"));
+}
+
+}  // namespace payload_internal
+
 // An envelope holding `payload`; the store fills in the rest on append.
 template <typename Payload>
 v1::Event Wrap(const Payload& payload) {
@@ -37,18 +54,35 @@ v1::Event Wrap(const Payload& payload) {
 // another type, DATA_LOSS when the bytes do not parse.
 template <typename Payload>
 absl::StatusOr<Payload> Unwrap(const v1::Event& event) {
-  if (!Is<Payload>(event)) {
-    return absl::InternalError(
-        absl::StrCat("expected a ", EventTypeOf<Payload>(), " event, found ",
-                     event.event_type()));
-  }
+  if (!Is<Payload>(event)) return payload_internal::OtherType<Payload>(event);
   Payload payload;
   if (!payload.ParseFromString(event.payload())) {
-    return absl::DataLossError(
-        absl::StrCat("the ", event.event_type(), " payload at position ",
-                     event.position(), " does not parse"));
+    return payload_internal::DoesNotParse(event);
   }
   return payload;
+}
+
+// Like Unwrap, but parsed into a message kept per thread and per Payload
+// type, and not parsed again while the calls on a thread bring the same
+// bytes: the views and the state fold take each event one after another,
+// and each would parse it again. The message stays as it is until the next
+// SharedUnwrap<Payload> on this thread; copy what must outlive that.
+template <typename Payload>
+absl::StatusOr<const Payload*> SharedUnwrap(const v1::Event& event) {
+  if (!Is<Payload>(event)) return payload_internal::OtherType<Payload>(event);
+  struct Last {
+    std::string bytes;  // What `payload` was parsed from, when `parsed`.
+    Payload payload;
+    bool parsed = false;
+  };
+  thread_local Last last;
+  if (!last.parsed || last.bytes != event.payload()) {
+    // Parsing into the same message reuses its strings' buffers.
+    last.parsed = last.payload.ParseFromString(event.payload());
+    if (!last.parsed) return payload_internal::DoesNotParse(event);
+    last.bytes = event.payload();
+  }
+  return &last.payload;
 }
 
 }  // namespace ledger
