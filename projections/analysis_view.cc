@@ -143,35 +143,35 @@ void AnalysisView::Apply(const v1::Event& e) {
   };
   bool ok = true;
   if (Is<v1::ComplaintClassified>(e)) {
-    auto p = Unwrap<v1::ComplaintClassified>(e);
+    auto p = SharedUnwrap<v1::ComplaintClassified>(e);
     if ((ok = p.ok())) {
       row.set_classified(true);
-      row.set_kind(p->kind());
-      row.set_category(p->category());
-      row.set_importance(p->importance());
+      row.set_kind((*p)->kind());
+      row.set_category((*p)->category());
+      row.set_importance((*p)->importance());
     }
   } else if (Is<v1::SeverityRaised>(e)) {
-    auto p = Unwrap<v1::SeverityRaised>(e);
-    if ((ok = p.ok())) row.set_severity(p->severity());
+    auto p = SharedUnwrap<v1::SeverityRaised>(e);
+    if ((ok = p.ok())) row.set_severity((*p)->severity());
   } else if (Is<v1::HandlingTrackChosen>(e)) {
     accept();
   } else if (Is<v1::Replied>(e)) {
-    auto p = Unwrap<v1::Replied>(e);
+    auto p = SharedUnwrap<v1::Replied>(e);
     if ((ok = p.ok())) {
       if (row.green_channel()) accept();
       if (!row.replied()) {
         row.set_replied(true);
-        row.set_first_reply_within_deadline(p->within_deadline());
+        row.set_first_reply_within_deadline((*p)->within_deadline());
       }
     }
   } else if (Is<v1::RevisitRecorded>(e)) {
-    auto p = Unwrap<v1::RevisitRecorded>(e);
+    auto p = SharedUnwrap<v1::RevisitRecorded>(e);
     if ((ok = p.ok())) {
-      if (p->revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
+      if ((*p)->revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
         row.set_month_end_revisit(true);
       } else {
         row.set_revisited(true);
-        row.set_satisfaction(p->satisfaction());
+        row.set_satisfaction((*p)->satisfaction());
       }
     }
   } else if (Is<v1::AssistRequested>(e)) {

@@ -88,27 +88,28 @@ void ScorecardView::Apply(const v1::Event& e) {
     if ((ok = p.ok())) cases_[id].set_owner_agent_id(p->owner_agent_id());
     dirty_cases_.insert(id);
   } else if (Is<v1::SeverityRaised>(e)) {
-    auto p = Unwrap<v1::SeverityRaised>(e);
-    if ((ok = p.ok())) cases_[id].set_severity(p->severity());
+    auto p = SharedUnwrap<v1::SeverityRaised>(e);
+    if ((ok = p.ok())) cases_[id].set_severity((*p)->severity());
     dirty_cases_.insert(id);
   } else if (Is<v1::Replied>(e)) {
-    auto p = Unwrap<v1::Replied>(e);
+    auto p = SharedUnwrap<v1::Replied>(e);
     if ((ok = p.ok())) {
       v1::AgentMonthRow& row = AgentMonth(e.actor(), e.recorded_time_us());
       row.set_replies(row.replies() + 1);
-      row.set_replies_on_time(row.replies_on_time() + p->within_deadline());
+      row.set_replies_on_time(row.replies_on_time() + (*p)->within_deadline());
     }
   } else if (Is<v1::RevisitRecorded>(e)) {
-    auto p = Unwrap<v1::RevisitRecorded>(e);
+    auto p = SharedUnwrap<v1::RevisitRecorded>(e);
     if ((ok = p.ok()) &&
-        p->revisit_kind() != v1::REVISIT_KIND_MONTH_END_SECOND) {
+        (*p)->revisit_kind() != v1::REVISIT_KIND_MONTH_END_SECOND) {
       v1::AgentMonthRow& row = AgentMonth(e.actor(), e.recorded_time_us());
       row.set_revisits(row.revisits() + 1);
-      row.set_revisits_on_time(row.revisits_on_time() + p->within_deadline());
+      row.set_revisits_on_time(row.revisits_on_time() +
+                               (*p)->within_deadline());
       row.set_revisits_satisfied(
           row.revisits_satisfied() +
-          (p->satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
-           p->satisfaction() == v1::SATISFACTION_SATISFIED));
+          ((*p)->satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
+           (*p)->satisfaction() == v1::SATISFACTION_SATISFIED));
     }
   }
   if (!ok) ++skipped_;

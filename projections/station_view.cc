@@ -110,15 +110,15 @@ void StationView::Apply(const v1::Event& e) {
   auto it = complaints_.find(id);
   if (it == complaints_.end()) return;  // No station: not in the table.
   if (Is<v1::ComplaintClassified>(e)) {
-    auto p = Unwrap<v1::ComplaintClassified>(e);
+    auto p = SharedUnwrap<v1::ComplaintClassified>(e);
     if (!p.ok()) return ++skipped_, void();
-    it->second.set_kind(p->kind());
-    it->second.set_category(p->category());
+    it->second.set_kind((*p)->kind());
+    it->second.set_category((*p)->category());
     dirty_.insert(id);
   } else if (Is<v1::SeverityRaised>(e)) {
-    auto p = Unwrap<v1::SeverityRaised>(e);
+    auto p = SharedUnwrap<v1::SeverityRaised>(e);
     if (!p.ok()) return ++skipped_, void();
-    it->second.set_severity(p->severity());
+    it->second.set_severity((*p)->severity());
     dirty_.insert(id);
   }
 }

@@ -79,7 +79,9 @@ absl::Status ApplyPayload(const v1::Event& event, v1::ComplaintState* state) {
     ASSIGN_OR_RETURN(auto e, Unwrap<v1::OwnerHandedOver>(event));
     state->set_owner_agent_id(e.owner_agent_id());
   } else if (Is<v1::ComplaintClassified>(event)) {
-    ASSIGN_OR_RETURN(auto e, Unwrap<v1::ComplaintClassified>(event));
+    ASSIGN_OR_RETURN(const v1::ComplaintClassified* shared,
+                     SharedUnwrap<v1::ComplaintClassified>(event));
+    const v1::ComplaintClassified& e = *shared;
     state->set_classified(true);
     state->set_kind(e.kind());
     state->set_category(e.category());
@@ -89,7 +91,9 @@ absl::Status ApplyPayload(const v1::Event& event, v1::ComplaintState* state) {
     state->set_flagged_for_head(e.flagged_for_head());
     state->set_classifications(state->classifications() + 1);
   } else if (Is<v1::SeverityRaised>(event)) {
-    ASSIGN_OR_RETURN(auto e, Unwrap<v1::SeverityRaised>(event));
+    ASSIGN_OR_RETURN(const v1::SeverityRaised* shared,
+                     SharedUnwrap<v1::SeverityRaised>(event));
+    const v1::SeverityRaised& e = *shared;
     state->set_severity(e.severity());
     state->set_severity_reason(e.reason());
     for (const std::string& id : e.linked_complaint_ids()) {
@@ -137,14 +141,18 @@ absl::Status ApplyPayload(const v1::Event& event, v1::ComplaintState* state) {
     state->set_gm_decided(true);
     state->set_reply_due_us(e.reply_due_us());
   } else if (Is<v1::Replied>(event)) {
-    ASSIGN_OR_RETURN(auto e, Unwrap<v1::Replied>(event));
+    ASSIGN_OR_RETURN(const v1::Replied* shared,
+                     SharedUnwrap<v1::Replied>(event));
+    const v1::Replied& e = *shared;
     state->set_stage(v1::STAGE_REPLIED);
     state->set_reply_outcome(e.outcome());
     state->set_replied_time_us(time);
     state->set_replied_within_deadline(e.within_deadline());
     state->set_revisit_due_us(e.revisit_due_us());
   } else if (Is<v1::RevisitRecorded>(event)) {
-    ASSIGN_OR_RETURN(auto e, Unwrap<v1::RevisitRecorded>(event));
+    ASSIGN_OR_RETURN(const v1::RevisitRecorded* shared,
+                     SharedUnwrap<v1::RevisitRecorded>(event));
+    const v1::RevisitRecorded& e = *shared;
     state->set_revisits(state->revisits() + 1);
     state->set_last_satisfaction(e.satisfaction());
     if (e.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
