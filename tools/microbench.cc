@@ -233,41 +233,13 @@ void BM_ApplyCase(benchmark::State& state) {
 }
 BENCHMARK(BM_ApplyCase);
 
-// One event into one view, through 20,000 cases' events in log order (the
-// view's maps grow as in a live ledger), rows taken every 4,096 events as
-// the runner does. Argument: the view's index in AllViews().
-void BM_ProjectionApply(benchmark::State& state) {
+// Each event of 20,000 cases, in log order, into `views` one after another
+// (their maps grow as in a live ledger), rows taken every 4,096 events as
+// the runner does; per event.
+void ApplyThroughCases(benchmark::State& state,
+                       std::vector<std::unique_ptr<View>> views) {
   static const std::vector<v1::Event>* events =
       new std::vector<v1::Event>(Cases(20000));
-  std::vector<std::unique_ptr<View>> views = AllViews();
-  const View& prototype = *views.at(static_cast<size_t>(state.range(0)));
-  state.SetLabel(prototype.name());
-  std::unique_ptr<View> view = prototype.NewEmpty();
-  size_t next = 0;
-  ViewChanges changes;
-  for (auto _ : state) {
-    if (next == events->size()) {
-      state.PauseTiming();
-      view = prototype.NewEmpty();
-      next = 0;
-      state.ResumeTiming();
-    }
-    view->Apply((*events)[next++]);
-    if (next % 4096 == 0) {
-      changes = ViewChanges();
-      view->TakeChanges(&changes);
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_ProjectionApply)->DenseRange(0, 3);
-
-// One event into all four views one after another, as ledgerd's runner
-// folds it; per event.
-void BM_ProjectionApplyAllViews(benchmark::State& state) {
-  static const std::vector<v1::Event>* events =
-      new std::vector<v1::Event>(Cases(20000));
-  std::vector<std::unique_ptr<View>> views = AllViews();
   size_t next = 0;
   ViewChanges changes;
   for (auto _ : state) {
@@ -286,6 +258,21 @@ void BM_ProjectionApplyAllViews(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+// One view. Argument: the view's index in AllViews().
+void BM_ProjectionApply(benchmark::State& state) {
+  std::vector<std::unique_ptr<View>> all = AllViews();
+  std::vector<std::unique_ptr<View>> one;
+  one.push_back(all.at(static_cast<size_t>(state.range(0)))->NewEmpty());
+  state.SetLabel(one.front()->name());
+  ApplyThroughCases(state, std::move(one));
+}
+BENCHMARK(BM_ProjectionApply)->DenseRange(0, 3);
+
+// All four views, as ledgerd's runner folds each event.
+void BM_ProjectionApplyAllViews(benchmark::State& state) {
+  ApplyThroughCases(state, AllViews());
 }
 BENCHMARK(BM_ProjectionApplyAllViews);
 

@@ -142,9 +142,7 @@ absl::Status CustomerIndex::Apply(const v1::Event& event) {
   if (Is<v1::ComplaintReceived>(event)) {
     Intake received;
     if (!ReadIntake(event.payload(), &received)) {
-      return absl::DataLossError(
-          absl::StrCat("the ", event.event_type(), " payload at position ",
-                       event.position(), " does not parse"));
+      return PayloadDoesNotParse(event);
     }
     if (received.customer_ref.empty()) return absl::OkStatus();
     const Key key = KeyOf(received.customer_ref);

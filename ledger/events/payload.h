@@ -24,6 +24,14 @@ bool Is(const v1::Event& event) {
   return event.event_type() == EventTypeOf<Payload>();
 }
 
+// DATA_LOSS: `event`'s payload bytes are not a message of its type (what
+// Unwrap answers, for readers of the bytes of their own).
+inline absl::Status PayloadDoesNotParse(const v1::Event& event) {
+  return absl::DataLossError(absl::StrCat("the ", event.event_type(),
+                                          " payload at position ",
+                                          event.position(), " does not parse"));
+}
+
 namespace payload_internal {
 
 template <typename Payload>
@@ -31,12 +39,6 @@ absl::Status OtherType(const v1::Event& event) {
   return absl::InternalError(absl::StrCat("expected a ", EventTypeOf<Payload>(),
                                           " event, found ",
                                           event.event_type()));
-}
-
-inline absl::Status DoesNotParse(const v1::Event& event) {
-  return absl::DataLossError(absl::StrCat("the ", event.event_type(),
-                                          " payload at position ",
-                                          event.position(), " does not parse"));
 }
 
 }  // namespace payload_internal
@@ -57,7 +59,7 @@ absl::StatusOr<Payload> Unwrap(const v1::Event& event) {
   if (!Is<Payload>(event)) return payload_internal::OtherType<Payload>(event);
   Payload payload;
   if (!payload.ParseFromString(event.payload())) {
-    return payload_internal::DoesNotParse(event);
+    return PayloadDoesNotParse(event);
   }
   return payload;
 }
@@ -79,7 +81,7 @@ absl::StatusOr<const Payload*> SharedUnwrap(const v1::Event& event) {
   if (!last.parsed || last.bytes != event.payload()) {
     // Parsing into the same message reuses its strings' buffers.
     last.parsed = last.payload.ParseFromString(event.payload());
-    if (!last.parsed) return payload_internal::DoesNotParse(event);
+    if (!last.parsed) return PayloadDoesNotParse(event);
     last.bytes = event.payload();
   }
   return &last.payload;
