@@ -197,16 +197,16 @@ std::string ComplaintApp::NextComplaintId() {
 }
 
 absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
-    const CommandOutcome& outcome, bool complaint) const {
+    const AppendResult& earlier, bool complaint) const {
   ASSIGN_OR_RETURN(std::vector<v1::Event> events,
-                   ReadWholeStream(store_, outcome.stream_id));
+                   ReadWholeStream(store_, earlier.stream_id));
   v1::CommandResult result;
   result.set_duplicate(true);
   v1::ComplaintState state;
   for (const v1::Event& e : events) {
-    if (e.revision() > outcome.result.revision_last) break;
+    if (e.revision() > earlier.revision_last) break;
     if (complaint) RETURN_IF_ERROR(Apply(e, &state));
-    if (e.revision() >= outcome.result.revision_first) *result.add_events() = e;
+    if (e.revision() >= earlier.revision_first) *result.add_events() = e;
   }
   if (complaint) *result.mutable_state() = std::move(state);
   return result;
@@ -280,22 +280,27 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
 absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
                                                        AppendResult appended,
                                                        bool with_state) {
-  const std::string& stream = decided.stream;
   if (appended.duplicate) {
-    return ResultOf(CommandOutcome{stream, std::move(appended)},
-                    /*complaint=*/true);
+    // Read from the first append's stream: a retry that numbered its
+    // complaint afresh decided on another.
+    return ResultOf(appended, /*complaint=*/true);
   }
-  // The writer hands back what it wrote: no read.
-  LEDGER_CHECK(appended.events.size() == decided.events,
-               "an append writes every event it was given");
+  Index(decided, appended);
   v1::CommandResult result;
   for (const v1::Event& e : appended.events) {
     if (with_state) RETURN_IF_ERROR(Apply(e, &decided.state));
-    Index(e);
     *result.add_events() = e;
   }
   if (with_state) *result.mutable_state() = std::move(decided.state);
   return result;
+}
+
+void ComplaintApp::Index(const Decided& decided, const AppendResult& appended) {
+  if (appended.duplicate) return;
+  // The writer hands back what it wrote: no read.
+  LEDGER_CHECK(appended.events.size() == decided.events,
+               "an append writes every event it was given");
+  for (const v1::Event& e : appended.events) Index(e);
 }
 
 template <typename Command>
@@ -306,12 +311,9 @@ absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
   admitted.fingerprint = Fingerprint(command, actor);
   // A retry (FindCommand finds nothing for an empty command id).
   ASSIGN_OR_RETURN(
-      std::optional<CommandOutcome> earlier,
+      admitted.earlier,
       store_.FindCommand(command.context().command_id(), admitted.fingerprint));
-  if (earlier.has_value()) {
-    ASSIGN_OR_RETURN(admitted.answer, ResultOf(*earlier, /*complaint=*/true));
-    return admitted;
-  }
+  if (admitted.earlier.has_value()) return admitted;
   if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
     if (command.complaint_id().empty()) {
       command.set_complaint_id(NextComplaintId());
@@ -341,7 +343,9 @@ void ComplaintApp::RunComplaintCommandAsync(Command command,
                                             CommandCallback done) {
   absl::StatusOr<Admitted> admitted = Admit(command, actor);
   if (!admitted.ok()) return done(admitted.status());
-  if (admitted->answer.has_value()) return done(*std::move(admitted->answer));
+  if (admitted->earlier.has_value()) {
+    return done(ResultOf(*admitted->earlier, /*complaint=*/true));
+  }
   DecideAndAppend(std::make_shared<Attempt<Command>>(
       Attempt<Command>{std::move(command), actor, *std::move(admitted),
                        /*number=*/1, std::move(done)}));
@@ -381,7 +385,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   const v1::CommandContext& given = command.context();
   const std::string fingerprint = Fingerprint(command, actor);
   // A retry (FindCommand finds nothing for an empty command id).
-  ASSIGN_OR_RETURN(std::optional<CommandOutcome> earlier,
+  ASSIGN_OR_RETURN(std::optional<AppendResult> earlier,
                    store_.FindCommand(given.command_id(), fingerprint));
   if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/false);
   std::shared_ptr<const ReferenceData> reference = this->reference();
@@ -395,8 +399,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   request.events = Propose({change.event}, given);
   ASSIGN_OR_RETURN(AppendResult appended, store_.Append(std::move(request)));
   if (appended.duplicate) {
-    return ResultOf(CommandOutcome{change.stream_id, appended},
-                    /*complaint=*/false);
+    return ResultOf(appended, /*complaint=*/false);
   }
   auto next = std::make_shared<ReferenceData>(*reference);
   v1::CommandResult result;
@@ -473,12 +476,39 @@ bool VisitBatchCommand(const v1::BatchCommand& c, F&& f) {
   return false;
 }
 
-// A batch's results leave the state out (see ExecuteBatch).
-void SetOutcome(absl::StatusOr<v1::CommandResult> outcome,
+void SetStatus(const absl::Status& status, v1::BatchCommandResult* result) {
+  result->set_code(static_cast<int32_t>(status.code()));
+  result->set_message(std::string(status.message()));
+}
+
+// An appended command's batch result, without its events.
+void SetAppended(const AppendResult& appended, v1::BatchCommandResult* result) {
+  v1::Appended* a = result->mutable_appended();
+  a->set_stream_id(appended.stream_id);
+  a->set_position_first(appended.position_first);
+  a->set_position_last(appended.position_last);
+  a->set_revision_first(appended.revision_first);
+  a->set_revision_last(appended.revision_last);
+  a->set_duplicate(appended.duplicate);
+}
+
+// A command's batch result from its full result: where its events went,
+// and with `with_events` the events (never the state; see ExecuteBatch).
+void SetOutcome(absl::StatusOr<v1::CommandResult> outcome, bool with_events,
                 v1::BatchCommandResult* result) {
-  result->set_code(static_cast<int32_t>(outcome.status().code()));
-  result->set_message(std::string(outcome.status().message()));
-  if (outcome.ok()) {
+  SetStatus(outcome.status(), result);
+  if (!outcome.ok() || outcome->events().empty()) return;
+  const v1::Event& first = outcome->events(0);
+  const v1::Event& last = outcome->events(outcome->events_size() - 1);
+  AppendResult appended;
+  appended.stream_id = first.stream_id();
+  appended.position_first = first.position();
+  appended.position_last = last.position();
+  appended.revision_first = first.revision();
+  appended.revision_last = last.revision();
+  appended.duplicate = outcome->duplicate();
+  SetAppended(appended, result);
+  if (with_events) {
     outcome->clear_state();
     *result->mutable_result() = *std::move(outcome);
   }
@@ -518,6 +548,7 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
   absl::Mutex mu;
   size_t outstanding = 0;
 
+  const bool with_events = batch.with_events();
   v1::BatchResult out;
   for (int i = 0; i < batch.commands_size(); ++i) out.add_results();
   auto wait_for_in_flight = [&] {
@@ -527,14 +558,19 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
           +[](size_t* n) { return *n == 0; }, &outstanding));
     }
     for (InFlight& f : in_flight) {
-      absl::StatusOr<v1::CommandResult> outcome =
-          absl::IsAborted(f.appended.status()) && !f.expected_revision
-              ? f.run_alone()
-          : f.appended.ok()
-              ? Finish(std::move(f.decided), *std::move(f.appended),
-                       /*with_state=*/false)
-              : absl::StatusOr<v1::CommandResult>(f.appended.status());
-      SetOutcome(std::move(outcome), out.mutable_results(f.index));
+      v1::BatchCommandResult* result = out.mutable_results(f.index);
+      if (absl::IsAborted(f.appended.status()) && !f.expected_revision) {
+        SetOutcome(f.run_alone(), with_events, result);
+      } else if (!f.appended.ok()) {
+        SetStatus(f.appended.status(), result);
+      } else if (with_events) {
+        SetOutcome(Finish(std::move(f.decided), *std::move(f.appended),
+                          /*with_state=*/false),
+                   with_events, result);
+      } else {
+        Index(f.decided, *f.appended);
+        SetAppended(*f.appended, result);
+      }
     }
     in_flight.clear();
     streams.clear();
@@ -547,9 +583,6 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       using Command = std::decay_t<decltype(given)>;
       v1::BatchCommandResult* result = out.mutable_results(i);
       const std::string actor = actor_of(given.context());
-      auto refuse = [&](const absl::Status& status) {
-        SetOutcome(absl::StatusOr<v1::CommandResult>(status), result);
-      };
       const std::string& command_id = given.context().command_id();
       if ((!command_id.empty() && command_ids.contains(command_id)) ||
           (!given.complaint_id().empty() &&
@@ -558,9 +591,11 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       }
       Command command = given;
       absl::StatusOr<Admitted> admitted = Admit(command, actor);
-      if (!admitted.ok()) return refuse(admitted.status());
-      if (admitted->answer.has_value()) {
-        return SetOutcome(*std::move(admitted->answer), result);
+      if (!admitted.ok()) return SetStatus(admitted.status(), result);
+      if (admitted->earlier.has_value()) {
+        if (!with_events) return SetAppended(*admitted->earlier, result);
+        return SetOutcome(ResultOf(*admitted->earlier, /*complaint=*/true),
+                          with_events, result);
       }
       absl::StatusOr<Decided> decided = DecideCommand(
           command, actor, admitted->fingerprint, admitted->numbered_here);
@@ -570,7 +605,7 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
         decided = DecideCommand(command, actor, admitted->fingerprint,
                                 admitted->numbered_here);
       }
-      if (!decided.ok()) return refuse(decided.status());
+      if (!decided.ok()) return SetStatus(decided.status(), result);
 
       streams.insert(decided->stream);
       if (!decided->customer.empty()) customers.insert(decided->customer);

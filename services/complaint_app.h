@@ -152,8 +152,9 @@ class ComplaintApp {
 
   // The commands of `batch` in order, each decided exactly as Execute would
   // (a command sees what the earlier ones did), their appends sharing group
-  // commits; returns once every one is durable, with one result per command.
-  // Results carry the appended events, not the state. A command that needs
+  // commits; returns once every one is durable, with one result per command:
+  // where its events went, and the events themselves (not the state) when
+  // the batch asks `with_events`. A command that needs
   // what an earlier one of the batch appended (the same complaint, the same
   // customer, the same command id) waits for it to be durable first.
   // INVALID_ARGUMENT, with nothing done, for an empty batch, one over
@@ -185,11 +186,11 @@ class ComplaintApp {
   };
   // What a complaint command goes through before it is decided, alone or
   // in a batch: the log must be writable; a retry is answered from the
-  // store (`answer`); an intake without an id gets the next number.
+  // store (`earlier`); an intake without an id gets the next number.
   struct Admitted {
     std::string fingerprint;
     bool numbered_here = false;
-    std::optional<v1::CommandResult> answer;
+    std::optional<AppendResult> earlier;
   };
   template <typename Command>
   absl::StatusOr<Admitted> Admit(Command& command, const std::string& actor);
@@ -226,11 +227,14 @@ class ComplaintApp {
   template <typename Command>
   absl::StatusOr<v1::CommandResult> RunReferenceCommand(
       const Command& command, const std::string& actor);
-  // The result of an earlier append found by its command id.
-  absl::StatusOr<v1::CommandResult> ResultOf(const CommandOutcome& outcome,
+  // The result of an earlier append found by its command id (read back
+  // from its stream).
+  absl::StatusOr<v1::CommandResult> ResultOf(const AppendResult& earlier,
                                              bool complaint) const;
-  // Updates the customer index and complaint numbering with new events.
+  // Updates the customer index and complaint numbering with new events:
+  // one, or those of a decided command's append (none for a duplicate).
   void Index(const v1::Event& event);
+  void Index(const Decided& decided, const AppendResult& appended);
   std::string NextComplaintId();
   std::shared_ptr<const ReferenceData> reference() const;
 

@@ -491,6 +491,7 @@ TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
   v1::ReceiveComplaint numbered = Intake("", "13800000003");
   *batch.add_commands()->mutable_receive_complaint() = numbered;
 
+  batch.set_with_events(true);
   const uint64_t head_before = ledgerd_->LogHead();
   v1::BatchResult result;
   grpc::Status s = Batch(batch, &result);
@@ -517,6 +518,20 @@ TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
     }
   }
   EXPECT_EQ(ledgerd_->LogHead(), head_before + appended);
+  // Each result also says where its events went, duplicates included.
+  for (int i : {0, 1, 2, 4, 6}) {
+    const v1::CommandResult& full = result.results(i).result();
+    const v1::Appended& where = result.results(i).appended();
+    ASSERT_GT(full.events_size(), 0) << "command " << i;
+    EXPECT_EQ(where.stream_id(), full.events(0).stream_id()) << i;
+    EXPECT_EQ(where.position_first(), full.events(0).position()) << i;
+    EXPECT_EQ(where.position_last(),
+              full.events(full.events_size() - 1).position())
+        << i;
+    EXPECT_EQ(where.revision_first(), full.events(0).revision()) << i;
+    EXPECT_EQ(where.duplicate(), full.duplicate()) << i;
+  }
+  EXPECT_FALSE(result.results(3).has_appended());
 
   // What the commands did, read back as any client would.
   v1::ComplaintState first = Get("2026-100001").state();
@@ -583,12 +598,47 @@ TEST_F(ComplaintBatchTest, MoreBatchesAtOnceThanWorkersAllComplete) {
     ASSERT_EQ(results[b].results_size(), kPerBatch);
     for (const auto& r : results[b].results()) {
       ASSERT_EQ(r.code(), grpc::OK) << r.message();
-      streams.insert(r.result().events(0).stream_id());
-      appended += r.result().events_size();
+      // Not asked for: where the events went, not the events.
+      EXPECT_FALSE(r.has_result());
+      EXPECT_FALSE(r.appended().duplicate());
+      EXPECT_EQ(r.appended().revision_first(), 0u);
+      streams.insert(r.appended().stream_id());
+      appended +=
+          r.appended().position_last() - r.appended().position_first() + 1;
     }
   }
   EXPECT_EQ(streams.size(), size_t{kBatches * kPerBatch});
   EXPECT_EQ(ledgerd_->LogHead(), head_before + appended);
+}
+
+TEST_F(ComplaintBatchTest, ARetriedIntakeIsAnsweredWithItsFirstComplaint) {
+  // Numbered by the ledger: the retry must not be numbered again.
+  v1::ReceiveComplaint intake = Intake("", "13800000005");
+  intake.mutable_context()->set_command_id("intake-5");
+  v1::CommandBatch batch;
+  *batch.add_commands()->mutable_receive_complaint() = intake;
+  v1::BatchResult first;
+  ASSERT_TRUE(Batch(batch, &first).ok());
+  ASSERT_EQ(first.results(0).code(), grpc::OK) << first.results(0).message();
+  EXPECT_FALSE(first.results(0).appended().duplicate());
+  const uint64_t head = ledgerd_->LogHead();
+
+  for (bool with_events : {false, true}) {
+    batch.set_with_events(with_events);
+    v1::BatchResult again;
+    ASSERT_TRUE(Batch(batch, &again).ok());
+    ASSERT_EQ(again.results(0).code(), grpc::OK) << again.results(0).message();
+    const v1::Appended& where = again.results(0).appended();
+    EXPECT_TRUE(where.duplicate()) << with_events;
+    EXPECT_EQ(where.stream_id(), first.results(0).appended().stream_id());
+    EXPECT_EQ(where.position_first(),
+              first.results(0).appended().position_first());
+    EXPECT_EQ(again.results(0).result().events_size(),
+              with_events ? first.results(0).appended().position_last() -
+                                first.results(0).appended().position_first() + 1
+                          : 0);
+  }
+  EXPECT_EQ(ledgerd_->LogHead(), head);
 }
 
 }  // namespace

@@ -327,6 +327,29 @@ TEST_F(EventStoreTest, SameCommandIdWithDifferentContentIsAlreadyExists) {
   EXPECT_EQ(LogLength(), 1u);
 }
 
+TEST_F(EventStoreTest, ARetryNamingAnotherStreamGetsTheFirstAppendsStream) {
+  // A command that numbers its own complaint names a new stream each time
+  // it is decided: its retry is still the first append, in the first stream.
+  AppendRequest first =
+      Request("complaint-1", 1, ExpectedRevision::NoStream(), "cmd-n");
+  first.command_fingerprint = "receive:alice:hash-of-request";
+  const AppendResult original = MustAppend(first);
+  EXPECT_EQ(original.stream_id, "complaint-1");
+
+  AppendRequest retry = first;
+  retry.stream_id = "complaint-2";
+  const AppendResult again = MustAppend(retry);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.stream_id, "complaint-1");
+  EXPECT_EQ(again.position_first, original.position_first);
+  absl::StatusOr<std::optional<AppendResult>> found =
+      store_->FindCommand("cmd-n", first.command_fingerprint);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->stream_id, "complaint-1");
+  EXPECT_EQ(LogLength(), 1u);
+}
+
 TEST_F(EventStoreTest, FingerprintRecognisesARetryWhoseEventsDiffer) {
   AppendRequest first =
       Request("complaint-1", 1, ExpectedRevision::Any(), "cmd-f");
@@ -354,16 +377,16 @@ TEST_F(EventStoreTest, FindCommandAnswersBeforeDecidingAgain) {
   request.command_fingerprint = "fp";
   AppendResult original = MustAppend(request);
 
-  absl::StatusOr<std::optional<CommandOutcome>> found =
+  absl::StatusOr<std::optional<AppendResult>> found =
       store_->FindCommand("cmd-f", "fp");
   ASSERT_TRUE(found.ok()) << found.status();
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->stream_id, "complaint-7");
-  EXPECT_TRUE((*found)->result.duplicate);
-  EXPECT_EQ((*found)->result.position_last, original.position_last);
-  EXPECT_EQ((*found)->result.revision_last, original.revision_last);
+  EXPECT_TRUE((*found)->duplicate);
+  EXPECT_EQ((*found)->position_last, original.position_last);
+  EXPECT_EQ((*found)->revision_last, original.revision_last);
 
-  absl::StatusOr<std::optional<CommandOutcome>> reused =
+  absl::StatusOr<std::optional<AppendResult>> reused =
       store_->FindCommand("cmd-f", "other");
   EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(reused.status().message(), HasSubstr("complaint-7"));

@@ -10,7 +10,8 @@
 // Modes:
 //   single     ReceiveComplaint, one event per call (a complaint taken, not
 //              yet classified), each with its own command id
-//   batch      ExecuteBatch of --batch such commands per call
+//   batch      ExecuteBatch of --batch such commands per call; results say
+//              where the events went (--with_events: the events too)
 //   replay     ReadAll pages of 1,000 from position 1 to the head, again and
 //              again: the log as an auditor or a new projection reads it
 //   query      GetQueue, a page of 100 of --queue
@@ -66,6 +67,8 @@ ABSL_FLAG(int, drivers, 1,
 ABSL_FLAG(double, duration_s, 10, "measured seconds");
 ABSL_FLAG(double, warmup_s, 1, "seconds run before measuring");
 ABSL_FLAG(int, batch, 100, "commands per ExecuteBatch call (batch mode)");
+ABSL_FLAG(bool, with_events, false,
+          "batch mode: ask for each command's events in the results");
 ABSL_FLAG(int, subscribers, 1, "live Subscribe streams (subscribe mode)");
 ABSL_FLAG(std::string, queue, "open-by-owner",
           "query mode: open-by-owner (of --agent) | revisits-due | "
@@ -145,6 +148,7 @@ class Caller {
       for (int i = 0; i < absl::GetFlag(FLAGS_batch); ++i) {
         *batch_.add_commands()->mutable_receive_complaint() = NextIntake();
       }
+      batch_.set_with_events(absl::GetFlag(FLAGS_with_events));
       batch_call_ = complaints_->AsyncExecuteBatch(context_.get(), batch_, cq);
       batch_call_->Finish(&batch_result_, &status_, this);
     } else if (mode_ == "replay") {
@@ -224,7 +228,8 @@ class Caller {
         tally.Error(absl::StrCat("ExecuteBatch: a command: ", r.message()));
         return -1;
       }
-      events += r.result().events_size();
+      events +=
+          r.appended().position_last() - r.appended().position_first() + 1;
     }
     return events;
   }

@@ -256,7 +256,7 @@ int Main() {
                  store.status().ToString().c_str());
     return 1;
   }
-  absl::StatusOr<std::optional<CommandOutcome>> seeded =
+  absl::StatusOr<std::optional<AppendResult>> seeded =
       (*store)->FindCommand("seed/c6-receive", "");
   if (absl::IsAlreadyExists(seeded.status()) ||
       (seeded.ok() && seeded->has_value())) {

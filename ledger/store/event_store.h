@@ -118,6 +118,10 @@ class WrittenEvents {
 };
 
 struct AppendResult {
+  // The stream the events are in: the request's, or for a duplicate the
+  // earlier append's (a command id names one append; a retry of a command
+  // that numbers its own complaint names a stream of its own).
+  std::string stream_id;
   uint64_t position_first = 0;
   uint64_t position_last = 0;
   uint64_t revision_first = 0;
@@ -137,12 +141,6 @@ struct ViewChanges {
   std::vector<std::string> deletes;
   // The last position of the log these changes cover.
   uint64_t checkpoint = 0;
-};
-
-// An earlier append found by its command id.
-struct CommandOutcome {
-  std::string stream_id;
-  AppendResult result;  // result.duplicate is true.
 };
 
 struct StreamHead {
@@ -231,10 +229,11 @@ class EventStore {
       uint64_t from_position, uint64_t limit,
       const std::function<bool(const v1::Event&)>& visit) const = 0;
 
-  // The earlier append with `command_id`, if any, so that a command can be
-  // answered before it is decided again. ALREADY_EXISTS when that append was
-  // made with a different `command_fingerprint` (see AppendRequest).
-  virtual absl::StatusOr<std::optional<CommandOutcome>> FindCommand(
+  // The earlier append with `command_id`, if any (`duplicate` set), so that
+  // a command can be answered before it is decided again. ALREADY_EXISTS
+  // when that append was made with a different `command_fingerprint` (see
+  // AppendRequest).
+  virtual absl::StatusOr<std::optional<AppendResult>> FindCommand(
       const std::string& command_id,
       const std::string& command_fingerprint) const = 0;
 

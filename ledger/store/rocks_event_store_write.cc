@@ -288,6 +288,7 @@ absl::Status CheckExpected(const std::string& stream_id,
 
 AppendResult ResultOf(const v1::CommandRecord& record) {
   AppendResult result;
+  result.stream_id = record.stream_id();
   result.position_first = record.position_first();
   result.position_last = record.position_last();
   result.revision_first = record.revision_first();
@@ -305,7 +306,7 @@ absl::Status CommandIdReused(const std::string& command_id,
       ")"));
 }
 
-absl::StatusOr<std::optional<CommandOutcome>> RocksEventStore::FindCommand(
+absl::StatusOr<std::optional<AppendResult>> RocksEventStore::FindCommand(
     const std::string& command_id,
     const std::string& command_fingerprint) const {
   if (command_id.empty()) return std::nullopt;
@@ -315,7 +316,7 @@ absl::StatusOr<std::optional<CommandOutcome>> RocksEventStore::FindCommand(
   if (earlier->content_digest() != FingerprintDigest(command_fingerprint)) {
     return CommandIdReused(command_id, *earlier);
   }
-  return CommandOutcome{earlier->stream_id(), ResultOf(*earlier)};
+  return ResultOf(*earlier);
 }
 
 // Checks one append against the state left by every earlier append (on disk
@@ -337,6 +338,7 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(PendingAppend& pending,
   RETURN_IF_ERROR(CheckExpected(request.stream_id, request.expected, head));
 
   AppendResult result;
+  result.stream_id = request.stream_id;
   result.position_first = group->next_position;
   result.revision_first = head.has_value() ? head->revision_last + 1 : 0;
   uint64_t revision = result.revision_first;

@@ -69,7 +69,7 @@ class RocksEventStore final : public EventStore {
   absl::Status ScanAll(
       uint64_t from_position, uint64_t limit,
       const std::function<bool(const v1::Event&)>& visit) const override;
-  absl::StatusOr<std::optional<CommandOutcome>> FindCommand(
+  absl::StatusOr<std::optional<AppendResult>> FindCommand(
       const std::string& command_id,
       const std::string& command_fingerprint) const override;
   absl::Status SaveCheckpoints(
