@@ -6,12 +6,14 @@
 # each build, with and without its projections: a fresh data directory under
 # /var/tmp (on disk), ledger_load batch-of-100 and single for 8 s each, 8
 # clients; prints events/s, calls/s, call latency (p50 p99 p999, µs), the
-# server's CPU time per event (µs; less noisy than events/s when the machine
-# is the bound) and the CPU steal during each run. MODES, a `|`-separated list of ledger_load
+# server's and the load generator's CPU time per event (µs; less noisy than
+# events/s when the machine is the bound) and the CPU steal during each run. MODES, a `|`-separated list of ledger_load
 # arguments, replaces the two loads, e.g.
 #   MODES="--mode single|--mode single --inflight 4" tools/ab_ledgerd.sh A B
 # PROJECTIONS="false" runs only without projections (default "true false").
 set -euo pipefail
+TIMEFORMAT='%U %S'  # what `time` prints: user and system seconds
+exec 3>&2           # the load's own errors still reach the terminal
 OLD=${1:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 NEW=${2:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 ROUNDS=${3:-3}
@@ -42,8 +44,8 @@ for r in $(seq 1 "$ROUNDS"); do
         a=($(steal))
         t0=$(ticks "$pid")
         # shellcheck disable=SC2086
-        out=$("$LOAD" --target 127.0.0.1:$PORT $m --clients 8 \
-          --duration_s 8 --warmup_s 1 --json | tail -1)
+        out=$( { time "$LOAD" --target 127.0.0.1:$PORT $m --clients 8 \
+          --duration_s 8 --warmup_s 1 --json 2>&3; } 2>"$DIR.time" | tail -1)
         b=($(steal))
         t1=$(ticks "$pid")
         eps=$(echo "$out" | grep -o '"events_per_s":[0-9.]*' | cut -d: -f2)
@@ -53,13 +55,16 @@ for r in $(seq 1 "$ROUNDS"); do
         # Server CPU per event (µs), warm-up second included in the ticks.
         cpu=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v e="$eps" \
           -v s=9 'BEGIN { if (e > 0) printf "%.1f", t / hz * 1e6 / (e * s) }')
+        # The load generator's user + system seconds (bash's `time`).
+        client=$(awk -v e="$eps" -v s=9 'END { if (e > 0) printf "%.1f", \
+          ($1 + $2) * 1e6 / (e * s) }' "$DIR.time")
         echo "round $r $v projections=$proj ${m#--mode } events/s $eps calls/s $cps" \
-          "us $lat server_cpu_us/event $cpu" \
+          "us $lat server_cpu_us/event $cpu client_cpu_us/event $client" \
           "steal $(((b[0] - a[0]) * 100 / (b[1] - a[1])))%"
       done
       kill "$pid"
       wait "$pid" 2>/dev/null || true
-      rm -f "$DIR.log"
+      rm -f "$DIR.log" "$DIR.time"
     done
   done
 done
