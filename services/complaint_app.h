@@ -154,9 +154,9 @@ class ComplaintApp {
   // (a command sees what the earlier ones did), their appends sharing group
   // commits; returns once every one is durable, with one result per command:
   // where its events went, and the events themselves (not the state) when
-  // the batch asks `with_events`. A command that needs
-  // what an earlier one of the batch appended (the same complaint, the same
-  // customer, the same command id) waits for it to be durable first.
+  // the batch asks `with_events`. A command that needs what an earlier one
+  // of the batch appended (the same complaint, the same customer, the same
+  // command id) waits for it to be durable first.
   // INVALID_ARGUMENT, with nothing done, for an empty batch, one over
   // kMaxBatchCommands, or an empty command. `actor_of` names each command's
   // actor from its context.
