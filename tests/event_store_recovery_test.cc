@@ -1,7 +1,10 @@
 // Reopening recovers the end of the log and the stream heads; a stored
 // record with one byte flipped is DATA_LOSS naming its position.
 #include <memory>
+#include <optional>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
@@ -61,6 +64,53 @@ TEST(EventStoreRecoveryTest, ReopenRecoversHeadsChainAndNextPosition) {
   VerifyReport report = VerifyStore(*store);
   EXPECT_TRUE(report.status.ok()) << report.status;
   EXPECT_EQ(report.events_verified, before.position_last + 1);
+}
+
+TEST(EventStoreRecoveryTest, CommandsAndStreamsFromBeforeAReopenAreFound) {
+  // The store answers "never written" from memory once it has read which
+  // command ids and streams exist (on a thread of its own after opening):
+  // before and after that, what was written before the reopen is found.
+  testing::TempDir dir;
+  constexpr int kAppends = 300;
+  {
+    auto store = MustOpen(dir.path());
+    for (int i = 0; i < kAppends; ++i) {
+      ASSERT_TRUE(store
+                      ->Append(Request(absl::StrCat("complaint-", i), 1,
+                                       ExpectedRevision::NoStream(),
+                                       absl::StrCat("cmd-", i)))
+                      .ok());
+    }
+  }
+  auto store = MustOpen(dir.path());
+  const absl::Time until = absl::Now() + absl::Milliseconds(300);
+  for (int round = 0; round == 0 || absl::Now() < until; ++round) {
+    const int i = (round * 37) % kAppends;
+    absl::StatusOr<std::optional<AppendResult>> found =
+        store->FindCommand(absl::StrCat("cmd-", i), "");
+    EXPECT_TRUE(absl::IsAlreadyExists(found.status()) ||
+                (found.ok() && found->has_value()))
+        << "round " << round << ": " << found.status();
+    absl::StatusOr<StreamHead> head =
+        store->Head(absl::StrCat("complaint-", i));
+    ASSERT_TRUE(head.ok()) << "round " << round << ": " << head.status();
+    EXPECT_EQ(head->revision_last, 0u);
+    EXPECT_TRUE(
+        absl::IsAborted(store
+                            ->Append(Request(absl::StrCat("complaint-", i), 1,
+                                             ExpectedRevision::NoStream()))
+                            .status()))
+        << "round " << round;
+    absl::StatusOr<AppendResult> retry = store->Append(
+        Request(absl::StrCat("complaint-", i), 1, ExpectedRevision::NoStream(),
+                absl::StrCat("cmd-", i)));
+    ASSERT_TRUE(retry.ok()) << retry.status();
+    EXPECT_TRUE(retry->duplicate) << "round " << round;
+  }
+  // And what was never written is not.
+  EXPECT_TRUE(absl::IsNotFound(store->Head("complaint-none").status()));
+  EXPECT_EQ(*store->FindCommand("cmd-none", ""), std::nullopt);
+  EXPECT_EQ(store->log_head().position_last, uint64_t{kAppends});
 }
 
 TEST(EventStoreRecoveryTest, FlippedByteIsDataLossAtItsPosition) {

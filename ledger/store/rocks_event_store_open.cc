@@ -103,6 +103,11 @@ RocksEventStore::RocksEventStore(
       published_head_(head),
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last) {
+  filter_loader_ = std::thread([this] {
+    NameThisThread("ledger-filter");
+    command_filter_.Load(db_.get(), cf(kCommands), stop_loading_);
+    head_filter_.Load(db_.get(), cf(kHeads), stop_loading_);
+  });
   if (!options_.read_only) {
     writer_ = std::thread([this] {
       NameThisThread("ledger-writer");
@@ -129,6 +134,8 @@ absl::Status RocksEventStore::Close() {
     closed_ = true;
   }
   if (writer_.joinable()) writer_.join();
+  stop_loading_.store(true);
+  if (filter_loader_.joinable()) filter_loader_.join();
   absl::Status status;
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     absl::Status s = FromRocks(db_->DestroyColumnFamilyHandle(handle),

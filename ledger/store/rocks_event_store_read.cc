@@ -310,6 +310,7 @@ absl::StatusOr<StreamHead> RocksEventStore::Head(
 
 absl::StatusOr<std::optional<StreamHead>> RocksEventStore::ReadHead(
     const std::string& stream_id) const {
+  if (!head_filter_.MayContain(stream_id)) return std::nullopt;
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf(kHeads), stream_id, &value);

@@ -155,6 +155,10 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
   const auto write_start = std::chrono::steady_clock::now();
 
   if (group.batch.Count() > 0) {
+    // Before the write: a reader that finds them absent here finds them
+    // absent in RocksDB too.
+    command_filter_.AddAll(group.commands);
+    head_filter_.AddAll(group.heads);
     rocksdb::WriteOptions write;
     write.sync = true;  // Nothing is acknowledged before its fsync.
     absl::Status written =
@@ -226,6 +230,7 @@ absl::StatusOr<std::optional<v1::CommandRecord>> RocksEventStore::LookUpCommand(
       return it->second;
     }
   }
+  if (!command_filter_.MayContain(command_id)) return std::nullopt;
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf(kCommands), command_id, &value);

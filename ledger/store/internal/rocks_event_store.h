@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/event_store.h"
+#include "ledger/store/internal/key_filter.h"
 #include "ledger/v1/storage.pb.h"
 #include "rocksdb/db.h"
 
@@ -172,6 +173,13 @@ class RocksEventStore final : public EventStore {
   // Set once a write failed: its outcome on disk is unknown, so every later
   // append fails until the store is reopened and recovers from disk.
   absl::Status write_error_;
+
+  // The command ids and streams that may exist; the existing ones are loaded
+  // by `filter_loader_` (stopped early by Close).
+  KeyFilter command_filter_;
+  KeyFilter head_filter_;
+  std::atomic<bool> stop_loading_{false};
+  std::thread filter_loader_;
 
   std::thread writer_;
 };
