@@ -120,7 +120,8 @@ absl::Status ComplaintApp::Recover() {
   absl::Status scanned = store_.ScanAll(
       1, std::numeric_limits<uint64_t>::max(), [this](const v1::Event& e) {
         if (Is<v1::ComplaintReceived>(e) || Is<v1::ComplaintClassified>(e)) {
-          Index(e);
+          const v1::Event* event = &e;
+          Index({&event, 1});
         }
         return true;
       });
@@ -170,18 +171,20 @@ std::shared_ptr<const ReferenceData> ComplaintApp::reference() const {
   return reference_;
 }
 
-void ComplaintApp::Index(const v1::Event& event) {
+void ComplaintApp::Index(absl::Span<const v1::Event* const> events) {
   absl::MutexLock lock(&index_mu_);
   // A payload that does not parse was caught by the store's checks already;
   // the index only skips it.
-  customers_.Apply(event).IgnoreError();
-  int64_t year = 0;
-  int64_t number = 0;
-  if (Is<v1::ComplaintReceived>(event) &&
-      ParseComplaintNumber(ComplaintIdOfStream(event.stream_id()), &year,
-                           &number)) {
-    int64_t& last = last_number_[year];
-    last = std::max(last, number);
+  customers_.ApplyAll(events).IgnoreError();
+  for (const v1::Event* event : events) {
+    int64_t year = 0;
+    int64_t number = 0;
+    if (Is<v1::ComplaintReceived>(*event) &&
+        ParseComplaintNumber(ComplaintIdOfStream(event->stream_id()), &year,
+                             &number)) {
+      int64_t& last = last_number_[year];
+      last = std::max(last, number);
+    }
   }
 }
 
@@ -285,7 +288,9 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
     // complaint afresh decided on another.
     return ResultOf(appended, /*complaint=*/true);
   }
-  Index(decided, appended);
+  std::vector<const v1::Event*> events;
+  CollectForIndex(decided, appended, &events);
+  Index(events);
   v1::CommandResult result;
   for (const v1::Event& e : appended.events) {
     if (with_state) RETURN_IF_ERROR(Apply(e, &decided.state));
@@ -295,12 +300,14 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
   return result;
 }
 
-void ComplaintApp::Index(const Decided& decided, const AppendResult& appended) {
+void ComplaintApp::CollectForIndex(const Decided& decided,
+                                   const AppendResult& appended,
+                                   std::vector<const v1::Event*>* events) {
   if (appended.duplicate) return;
   // The writer hands back what it wrote: no read.
   LEDGER_CHECK(appended.events.size() == decided.events,
                "an append writes every event it was given");
-  for (const v1::Event& e : appended.events) Index(e);
+  for (const v1::Event& e : appended.events) events->push_back(&e);
 }
 
 template <typename Command>
@@ -557,6 +564,8 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       mu.Await(absl::Condition(
           +[](size_t* n) { return *n == 0; }, &outstanding));
     }
+    // The appends without events in their results, indexed at once.
+    std::vector<const v1::Event*> to_index;
     for (InFlight& f : in_flight) {
       v1::BatchCommandResult* result = out.mutable_results(f.index);
       if (absl::IsAborted(f.appended.status()) && !f.expected_revision) {
@@ -568,10 +577,11 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
                           /*with_state=*/false),
                    with_events, result);
       } else {
-        Index(f.decided, *f.appended);
+        CollectForIndex(f.decided, *f.appended, &to_index);
         SetAppended(*f.appended, result);
       }
     }
+    Index(to_index);
     in_flight.clear();
     streams.clear();
     customers.clear();

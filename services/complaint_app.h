@@ -231,10 +231,14 @@ class ComplaintApp {
   // from its stream).
   absl::StatusOr<v1::CommandResult> ResultOf(const AppendResult& earlier,
                                              bool complaint) const;
-  // Updates the customer index and complaint numbering with new events:
-  // one, or those of a decided command's append (none for a duplicate).
-  void Index(const v1::Event& event);
-  void Index(const Decided& decided, const AppendResult& appended);
+  // Updates the customer index and complaint numbering with new events, in
+  // log order.
+  void Index(absl::Span<const v1::Event* const> events);
+  // Adds the events of a decided command's append (none for a duplicate)
+  // to `events`, for Index.
+  static void CollectForIndex(const Decided& decided,
+                              const AppendResult& appended,
+                              std::vector<const v1::Event*>* events);
   std::string NextComplaintId();
   std::shared_ptr<const ReferenceData> reference() const;
 

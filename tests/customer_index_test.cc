@@ -2,9 +2,12 @@
 // folded from intake and classification events, including payloads that a
 // parse would read differently from a naive one (unknown fields, a field
 // given twice) and payloads that do not parse.
+#include <algorithm>
 #include <cctype>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/complaint/customer.h"
@@ -165,6 +168,95 @@ TEST(CustomerIndexTest, IntakesWithoutACustomerRefAreLeftOut) {
                   .ok());
   EXPECT_EQ(index.complaints(), 0u);
   EXPECT_THAT(index.History(""), IsEmpty());
+}
+
+TEST(CustomerIndexTest, ApplyAllIsApplyInOrder) {
+  const std::string wang = CustomerRef("13800138000");
+  const std::string li = CustomerRef("13900139000");
+  std::string broken;
+  ASSERT_TRUE(Received("2026-5", li, 5).SerializeToString(&broken));
+  broken.resize(broken.size() - 3);
+  v1::Event does_not_parse = Event("2026-5", v1::ComplaintReceived());
+  does_not_parse.set_payload(broken);
+  const std::vector<v1::Event> events = {
+      Event("2026-1", Received("2026-1", wang, 1)),
+      // Classified before it is received: nothing to classify yet.
+      Classified("2026-3", v1::INFO_KIND_COMPLAINT,
+                 v1::COMPLAINT_CATEGORY_PRODUCT_QUALITY),
+      Event("2026-2", Received("2026-2", li, 2)),
+      Classified("2026-1", v1::INFO_KIND_COMPLAINT,
+                 v1::COMPLAINT_CATEGORY_SERVICE_QUALITY),
+      does_not_parse,
+      Event("2026-3", Received("2026-3", wang, 3)),
+      // The same complaint received again, for another customer: ignored.
+      Event("2026-1", Received("2026-1", li, 4)),
+      Classified("2026-1", v1::INFO_KIND_INQUIRY,
+                 v1::COMPLAINT_CATEGORY_SERVICE_QUALITY),
+  };
+  std::vector<const v1::Event*> all;
+  for (const v1::Event& e : events) all.push_back(&e);
+
+  CustomerIndex one_at_a_time;
+  for (const v1::Event& e : events) one_at_a_time.Apply(e).IgnoreError();
+  CustomerIndex at_once;
+  absl::Status status = at_once.ApplyAll(all);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+
+  auto summary = [](const std::vector<PriorComplaint>& history) {
+    std::vector<std::string> out;
+    for (const PriorComplaint& p : history) {
+      out.push_back(absl::StrCat(p.complaint_id, "@", p.received_time_us, " ",
+                                 p.kind, "/", p.category));
+    }
+    return out;
+  };
+  // Kind and category as numbers: INQUIRY 3, SERVICE_QUALITY 2.
+  EXPECT_THAT(summary(at_once.History(wang)),
+              ElementsAre("2026-1@1 3/2", "2026-3@3 0/0"));
+  EXPECT_THAT(summary(at_once.History(li)), ElementsAre("2026-2@2 0/0"));
+  EXPECT_EQ(summary(at_once.History(wang)),
+            summary(one_at_a_time.History(wang)));
+  EXPECT_EQ(summary(at_once.History(li)), summary(one_at_a_time.History(li)));
+  EXPECT_EQ(at_once.complaints(), 3u);
+  EXPECT_EQ(one_at_a_time.complaints(), 3u);
+}
+
+TEST(CustomerIndexTest, HistoriesSpanManyChunksOfEntries) {
+  // Ten thousand intakes of seven customers, some batched: each customer's
+  // history is every seventh intake, oldest first, classified where it was.
+  std::vector<std::string> customers;
+  for (int c = 0; c < 7; ++c) {
+    customers.push_back(CustomerRef(absl::StrCat("1380013800", c)));
+  }
+  std::vector<v1::Event> events;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string id = absl::StrCat("2026-", i);
+    events.push_back(Event(id, Received(id, customers[i % 7], i)));
+    if (i % 1000 == 0) {
+      events.push_back(Classified(id, v1::INFO_KIND_COMPLAINT,
+                                  v1::COMPLAINT_CATEGORY_PRODUCT_QUALITY));
+    }
+  }
+  CustomerIndex index;
+  for (size_t i = 0; i < events.size();) {
+    const size_t n = std::min<size_t>(i % 3 == 0 ? 100 : 1, events.size() - i);
+    std::vector<const v1::Event*> group;
+    for (size_t j = 0; j < n; ++j) group.push_back(&events[i + j]);
+    ASSERT_TRUE(index.ApplyAll(group).ok());
+    i += n;
+  }
+  EXPECT_EQ(index.complaints(), 10000u);
+  for (int c = 0; c < 7; ++c) {
+    std::vector<PriorComplaint> history = index.History(customers[c]);
+    ASSERT_EQ(history.size(), static_cast<size_t>((10000 - c + 6) / 7));
+    for (size_t k = 0; k < history.size(); ++k) {
+      const int i = c + 7 * static_cast<int>(k);
+      ASSERT_EQ(history[k].complaint_id, absl::StrCat("2026-", i));
+      ASSERT_EQ(history[k].received_time_us, i);
+      ASSERT_EQ(history[k].kind, i % 1000 == 0 ? v1::INFO_KIND_COMPLAINT
+                                               : v1::INFO_KIND_UNSPECIFIED);
+    }
+  }
 }
 
 }  // namespace

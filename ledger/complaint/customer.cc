@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
@@ -62,19 +63,14 @@ constexpr std::array<int8_t, 256> kHexDigits = [] {
   return digits;
 }();
 
-// What the index takes from a ComplaintReceived.
-struct Intake {
-  absl::string_view complaint_id;
-  absl::string_view customer_ref;
-  int64_t received_time_us = 0;
-};
+}  // namespace
 
 // Reads those three fields straight from the payload's bytes, skipping the
 // rest as a parse would skip unknown fields (and a later occurrence of a
 // field wins, as in a parse). Unwrap would copy the personal data and the
 // free text as well, on every intake and for the whole log at a restart.
 // False when the bytes are not a well-formed message.
-bool ReadIntake(absl::string_view payload, Intake* intake) {
+bool CustomerIndex::ReadIntake(absl::string_view payload, Intake* intake) {
   using google::protobuf::internal::WireFormatLite;
   using Received = v1::ComplaintReceived;
   google::protobuf::io::CodedInputStream in(
@@ -118,8 +114,6 @@ bool ReadIntake(absl::string_view payload, Intake* intake) {
   return in.ConsumedEntireMessage();
 }
 
-}  // namespace
-
 CustomerIndex::Key CustomerIndex::KeyOf(absl::string_view customer_ref) {
   Key key;
   if (customer_ref.size() == 2 * key.size()) {
@@ -145,32 +139,85 @@ absl::Status CustomerIndex::Apply(const v1::Event& event) {
       return PayloadDoesNotParse(event);
     }
     if (received.customer_ref.empty()) return absl::OkStatus();
-    const Key key = KeyOf(received.customer_ref);
-    if (!customer_of_.try_emplace(received.complaint_id, key).second) {
-      return absl::OkStatus();  // Received once only (its stream's first).
-    }
-    PriorComplaint& prior = by_customer_[key].emplace_back();
-    prior.complaint_id = std::string(received.complaint_id);
-    prior.received_time_us = received.received_time_us;
+    Insert(received, KeyOf(received.customer_ref));
   } else if (Is<v1::ComplaintClassified>(event)) {
-    const std::string id = ComplaintIdOfStream(event.stream_id());
-    auto customer = customer_of_.find(id);
-    if (customer == customer_of_.end()) return absl::OkStatus();
+    auto it = entry_of_.find(ComplaintIdOfStream(event.stream_id()));
+    if (it == entry_of_.end()) return absl::OkStatus();
     ASSIGN_OR_RETURN(auto classified, Unwrap<v1::ComplaintClassified>(event));
-    for (PriorComplaint& prior : by_customer_[customer->second]) {
-      if (prior.complaint_id != id) continue;
-      prior.kind = classified.kind();
-      prior.category = classified.category();
-    }
+    PriorComplaint& prior = entry(it->second).prior;
+    prior.kind = classified.kind();
+    prior.category = classified.category();
   }
   return absl::OkStatus();
+}
+
+void CustomerIndex::Insert(const Intake& intake, const Key& key) {
+  LEDGER_CHECK(size_ < kNoEntry, "the customer index holds 2^32 - 1 intakes");
+  const uint32_t i = size_;
+  if (!entry_of_.try_emplace(intake.complaint_id, i).second) {
+    return;  // Received once only (its stream's first).
+  }
+  if ((i >> kChunkBits) == chunks_.size()) {
+    chunks_.push_back(std::make_unique<Entry[]>(size_t{1} << kChunkBits));
+  }
+  ++size_;
+  PriorComplaint& prior = entry(i).prior;
+  prior.complaint_id = std::string(intake.complaint_id);
+  prior.received_time_us = intake.received_time_us;
+  auto [chain, first] = by_customer_.try_emplace(key, Chain{i, i});
+  if (!first) {
+    entry(chain->second.last).next = i;
+    chain->second.last = i;
+  }
+}
+
+absl::Status CustomerIndex::ApplyAll(
+    absl::Span<const v1::Event* const> events) {
+  if (events.size() == 1) return Apply(*events[0]);
+  // Each intake read once, and the memory of its slots requested, before
+  // the first insert waits for any of it.
+  struct Prepared {
+    Intake intake;
+    Key key;
+  };
+  std::vector<Prepared> intakes;
+  std::vector<bool> prepared(events.size());
+  intakes.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    Prepared p;
+    if (!Is<v1::ComplaintReceived>(*events[i]) ||
+        !ReadIntake(events[i]->payload(), &p.intake) ||
+        p.intake.customer_ref.empty()) {
+      continue;  // Applied one at a time below.
+    }
+    p.key = KeyOf(p.intake.customer_ref);
+    entry_of_.prefetch(p.intake.complaint_id);
+    by_customer_.prefetch(p.key);
+    intakes.push_back(p);
+    prepared[i] = true;
+  }
+  absl::Status status;
+  size_t next = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (prepared[i]) {
+      Insert(intakes[next].intake, intakes[next].key);
+      ++next;
+    } else {
+      status.Update(Apply(*events[i]));
+    }
+  }
+  return status;
 }
 
 std::vector<PriorComplaint> CustomerIndex::History(
     const std::string& customer_ref) const {
   auto it = by_customer_.find(KeyOf(customer_ref));
   if (it == by_customer_.end()) return {};
-  return std::vector<PriorComplaint>(it->second.begin(), it->second.end());
+  std::vector<PriorComplaint> history;
+  for (uint32_t i = it->second.first; i != kNoEntry; i = entry(i).next) {
+    history.push_back(entry(i).prior);
+  }
+  return history;
 }
 
 }  // namespace ledger

@@ -7,14 +7,15 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "ledger/v1/common.pb.h"
 #include "ledger/v1/event.pb.h"
 
@@ -45,9 +46,14 @@ struct PriorComplaint {
 class CustomerIndex {
  public:
   absl::Status Apply(const v1::Event& event);
+  // Apply for each of `events` in order, the first error returned (and the
+  // events after it applied still). Quicker than one at a time for many
+  // intakes: the maps are large and each intake's slots random, so their
+  // memory is fetched for all the intakes before any is inserted.
+  absl::Status ApplyAll(absl::Span<const v1::Event* const> events);
   // The complaints of `customer_ref`, oldest first.
   std::vector<PriorComplaint> History(const std::string& customer_ref) const;
-  size_t complaints() const { return customer_of_.size(); }
+  size_t complaints() const { return size_; }
 
  private:
   // A customer_ref in 32 bytes rather than its 64 hex digits: the digest
@@ -56,10 +62,45 @@ class CustomerIndex {
   using Key = std::array<char, 32>;
   static Key KeyOf(absl::string_view customer_ref);
 
-  // Each customer's complaints, oldest first; most customers have one.
-  absl::flat_hash_map<Key, absl::InlinedVector<PriorComplaint, 1>> by_customer_;
-  // Each complaint's customer, for its classification.
-  absl::flat_hash_map<std::string, Key> customer_of_;
+  // What the index takes from a ComplaintReceived.
+  struct Intake {
+    absl::string_view complaint_id;
+    absl::string_view customer_ref;
+    int64_t received_time_us = 0;
+  };
+  // False when the payload is not a well-formed message.
+  static bool ReadIntake(absl::string_view payload, Intake* intake);
+  // Adds the intake to `key`'s customer unless its complaint is indexed.
+  void Insert(const Intake& intake, const Key& key);
+
+  // Every complaint indexed, in intake order, each chained to its
+  // customer's next. They sit in chunks that never move, so an intake
+  // writes to the end of the last one; the two maps' slots, which an
+  // intake writes at random (and a map that grows moves), hold only keys
+  // and numbers of entries.
+  static constexpr uint32_t kNoEntry = UINT32_MAX;
+  struct Entry {
+    PriorComplaint prior;
+    uint32_t next = kNoEntry;
+  };
+  static constexpr int kChunkBits = 12;
+  Entry& entry(uint32_t i) {
+    return chunks_[i >> kChunkBits][i & ((1u << kChunkBits) - 1)];
+  }
+  const Entry& entry(uint32_t i) const {
+    return chunks_[i >> kChunkBits][i & ((1u << kChunkBits) - 1)];
+  }
+  std::vector<std::unique_ptr<Entry[]>> chunks_;
+  uint32_t size_ = 0;
+
+  // Each customer's first and last complaint.
+  struct Chain {
+    uint32_t first;
+    uint32_t last;
+  };
+  absl::flat_hash_map<Key, Chain> by_customer_;
+  // Each complaint's entry, for its classification.
+  absl::flat_hash_map<std::string, uint32_t> entry_of_;
 };
 
 }  // namespace ledger
