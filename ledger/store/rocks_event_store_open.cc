@@ -34,13 +34,11 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   if (family == kHeads || family == kCommands || family == kStreams) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
-  // Every append looks up its command id and stream head, new ones missing:
-  // a bloom filter over the memtable's keys answers most misses without a
-  // search of its skiplist.
-  if (family == kHeads || family == kCommands) {
-    options.memtable_prefix_bloom_size_ratio = 0.05;
-    options.memtable_whole_key_filtering = true;
-  }
+  // No bloom filter over the memtable's keys: the misses it answered (every
+  // new command id and stream) no longer reach RocksDB, answered by the
+  // store's KeyFilter instead, and adding each key to it cost the writer
+  // ~2% of ledgerd's samples under batch load (BENCHMARKS.md, "Eighth
+  // session of 2026-11-24").
   // Events are inserted in position order, big-endian: with one prefix for
   // every position below 2^32, the memtable keeps a hint at the last insert
   // and appends there instead of searching its skiplist from the top.
