@@ -50,11 +50,13 @@ absl::StatusOr<std::vector<v1::Event>> ReadWholeStream(
 // What makes two commands "the same" for idempotency: the command with its
 // context reduced to the actor (the id, expected revision and correlation
 // id of a retry may differ), serialized deterministically and hashed.
+// `command` is left as it was; its context is set aside meanwhile, which
+// spares a copy of the whole command.
 template <typename Command>
-std::string Fingerprint(Command command, const std::string& actor) {
-  v1::CommandContext* context = command.mutable_context();
-  context->Clear();
-  context->set_actor_agent_id(actor);
+std::string Fingerprint(Command& command, const std::string& actor) {
+  v1::CommandContext given;
+  given.Swap(command.mutable_context());
+  command.mutable_context()->set_actor_agent_id(actor);
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);
@@ -62,6 +64,7 @@ std::string Fingerprint(Command command, const std::string& actor) {
     coded.SetSerializationDeterministic(true);
     command.SerializeToCodedStream(&coded);
   }
+  command.mutable_context()->Swap(&given);
   Sha256 sha;
   sha.Update(bytes);
   return absl::StrCat(Command::descriptor()->full_name(), ":",
@@ -390,7 +393,8 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   RETURN_IF_ERROR(CheckWritable());
   absl::MutexLock write_lock(&reference_write_mu_);
   const v1::CommandContext& given = command.context();
-  const std::string fingerprint = Fingerprint(command, actor);
+  Command copy = command;
+  const std::string fingerprint = Fingerprint(copy, actor);
   // A retry (FindCommand finds nothing for an empty command id).
   ASSIGN_OR_RETURN(std::optional<AppendResult> earlier,
                    store_.FindCommand(given.command_id(), fingerprint));

@@ -154,6 +154,31 @@ TEST_F(ComplaintAppTest, RetryWithTheSameCommandIdGetsTheOriginalResult) {
   EXPECT_EQ(late_retry->state().track(), v1::HANDLING_TRACK_INTERNAL_STUDY);
 }
 
+TEST_F(ComplaintAppTest, CommandFingerprintsAreStable) {
+  // The store keeps a digest of each command's fingerprint with its id, so a
+  // retry after an upgrade is recognised only if the fingerprint of the same
+  // command by the same actor is computed as it always was: the command with
+  // its context reduced to the actor, serialized deterministically, SHA-256.
+  v1::ReceiveComplaint intake = Intake("desk-9/1");
+  intake.mutable_context()->set_correlation_id("call-31");
+  ASSERT_TRUE(app_->Execute(intake, "a17").ok());
+  const std::string golden =
+      "ledger.v1.ReceiveComplaint:"
+      "4dc6eccf13b1f428eba238183cf5594f283fd33c1bec3ce311062940babe4a57";
+  absl::StatusOr<std::optional<AppendResult>> found =
+      store_->FindCommand("desk-9/1", golden);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_TRUE((*found)->duplicate);
+  EXPECT_EQ((*found)->stream_id, ComplaintStream("2026-000001"));
+  // The correlation id, which the fingerprint leaves out, reached the event.
+  auto view = app_->Get("2026-000001");
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->timeline(0).correlation_id(), "call-31");
+  EXPECT_EQ(store_->FindCommand("desk-9/1", golden + "0").status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
 TEST_F(ComplaintAppTest, SameCommandIdForAnotherCommandIsAlreadyExists) {
   ASSERT_TRUE(app_->Execute(Intake("desk-7/1"), "a17").ok());
   v1::ReceiveComplaint other = Intake("desk-7/1");
