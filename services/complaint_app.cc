@@ -71,14 +71,16 @@ std::string Fingerprint(Command& command, const std::string& actor) {
                       absl::BytesToHexString(sha.Finish()));
 }
 
-std::vector<ProposedEvent> Propose(const Decision& decision,
+// The decided events as an append proposes them; their strings move.
+std::vector<ProposedEvent> Propose(Decision decision,
                                    const v1::CommandContext& context) {
   std::vector<ProposedEvent> events;
-  for (const v1::Event& e : decision) {
+  events.reserve(decision.size());
+  for (v1::Event& e : decision) {
     ProposedEvent p;
-    p.event_type = e.event_type();
-    p.payload = e.payload();
-    p.actor = e.actor();
+    p.event_type = std::move(*e.mutable_event_type());
+    p.payload = std::move(*e.mutable_payload());
+    p.actor = std::move(*e.mutable_actor());
     p.correlation_id = context.correlation_id();
     events.push_back(std::move(p));
   }
@@ -277,7 +279,7 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
                        : ExpectedRevision::Exact(decided.state.revision());
     decided.request.command_id = given.command_id();
     decided.request.command_fingerprint = fingerprint;
-    decided.request.events = Propose(*decision, given);
+    decided.request.events = Propose(*std::move(decision), given);
     decided.events = decided.request.events.size();
     return decided;
   }
