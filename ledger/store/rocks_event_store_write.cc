@@ -179,7 +179,12 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
         heads_cache_.clear();
         heads_epoch_.fetch_add(1);
       }
-      for (auto& [stream, head] : group.heads) heads_cache_[stream] = head;
+      // The group's entries move into the cache, keys and all (extracting
+      // one leaves the iterators to the others valid).
+      for (auto it = group.heads.begin(); it != group.heads.end();) {
+        auto moved = heads_cache_.insert(group.heads.extract(it++));
+        if (!moved.inserted) moved.position->second = moved.node.mapped();
+      }
     }
   }
   const bool committed = next_position_ != next_position_before;
