@@ -8,8 +8,10 @@
 // here, in queue order, so they are gap-free.
 #include <chrono>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
@@ -38,6 +40,9 @@ struct RocksEventStore::Group {
   // Stream heads and command ids staged by earlier appends of this group.
   absl::flat_hash_map<std::string, StreamHead> heads;
   absl::flat_hash_map<std::string, v1::CommandRecord> commands;
+  // The streams this group creates (views of its requests' stream ids), for
+  // the head filter: the others are in it already.
+  std::vector<absl::string_view> new_streams;
   // The staged events, in position order: built here once, then shared by
   // the group's results and the commit listener.
   std::vector<v1::Event> events;
@@ -158,7 +163,7 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     // Before the write: a reader that finds them absent here finds them
     // absent in RocksDB too.
     command_filter_.AddAll(group.commands);
-    head_filter_.AddAll(group.heads);
+    head_filter_.AddAll(group.new_streams);
     rocksdb::WriteOptions write;
     write.sync = true;  // Nothing is acknowledged before its fsync.
     absl::Status written =
@@ -346,6 +351,7 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(PendingAppend& pending,
   }
   ASSIGN_OR_RETURN(std::optional<StreamHead> head, LookUpHead(pending, *group));
   RETURN_IF_ERROR(CheckExpected(request.stream_id, request.expected, head));
+  if (!head.has_value()) group->new_streams.push_back(request.stream_id);
 
   AppendResult result;
   result.stream_id = request.stream_id;
