@@ -553,30 +553,43 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
     int index;
     Decided decided;
     bool expected_revision;
-    // The command run again on its own, when it lost a race.
-    std::function<absl::StatusOr<v1::CommandResult>()> run_alone;
+    // Who gave the command, to run it again on its own when it lost a race.
+    std::string actor;
     absl::StatusOr<AppendResult> appended;
   };
   std::deque<InFlight> in_flight;
-  absl::flat_hash_set<std::string> streams, customers, command_ids;
-  absl::Mutex mu;
-  size_t outstanding = 0;
+  // Views of strings in `batch` and `in_flight`, cleared with the latter.
+  absl::flat_hash_set<absl::string_view> streams, customers, command_ids;
+  // Where the writer's callbacks report; one pointer, so that a callback
+  // fits in std::function without an allocation.
+  struct Outstanding {
+    absl::Mutex mu;
+    size_t appends ABSL_GUARDED_BY(mu) = 0;
+  } outstanding;
+  // Decided and not yet queued for the writer: queued together when the
+  // batch waits or ends.
+  std::vector<EventStore::AsyncAppend> to_append;
 
   const bool with_events = batch.with_events();
   v1::BatchResult out;
   for (int i = 0; i < batch.commands_size(); ++i) out.add_results();
   auto wait_for_in_flight = [&] {
+    store_.AppendAllAsync(std::exchange(to_append, {}));
     {
-      absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(
-          +[](size_t* n) { return *n == 0; }, &outstanding));
+      absl::MutexLock lock(&outstanding.mu);
+      outstanding.mu.Await(absl::Condition(
+          +[](size_t* n) { return *n == 0; }, &outstanding.appends));
     }
     // The appends without events in their results, indexed at once.
     std::vector<const v1::Event*> to_index;
     for (InFlight& f : in_flight) {
       v1::BatchCommandResult* result = out.mutable_results(f.index);
       if (absl::IsAborted(f.appended.status()) && !f.expected_revision) {
-        SetOutcome(f.run_alone(), with_events, result);
+        // From the command as given: a number it was given here may be the
+        // one that was taken.
+        VisitBatchCommand(batch.commands(f.index), [&](const auto& given) {
+          SetOutcome(RunComplaintCommand(given, f.actor), with_events, result);
+        });
       } else if (!f.appended.ok()) {
         SetStatus(f.appended.status(), result);
       } else if (with_events) {
@@ -589,17 +602,17 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       }
     }
     Index(to_index);
-    in_flight.clear();
     streams.clear();
     customers.clear();
     command_ids.clear();
+    in_flight.clear();
   };
 
   for (int i = 0; i < batch.commands_size(); ++i) {
     VisitBatchCommand(batch.commands(i), [&](const auto& given) {
       using Command = std::decay_t<decltype(given)>;
       v1::BatchCommandResult* result = out.mutable_results(i);
-      const std::string actor = actor_of(given.context());
+      std::string actor = actor_of(given.context());
       const std::string& command_id = given.context().command_id();
       if ((!command_id.empty() && command_ids.contains(command_id)) ||
           (!given.complaint_id().empty() &&
@@ -624,28 +637,24 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       }
       if (!decided.ok()) return SetStatus(decided.status(), result);
 
-      streams.insert(decided->stream);
-      if (!decided->customer.empty()) customers.insert(decided->customer);
-      if (!command_id.empty()) command_ids.insert(command_id);
       AppendRequest request = std::move(decided->request);
       InFlight& f = in_flight.emplace_back(InFlight{
           i, *std::move(decided), given.context().has_expected_revision(),
-          // From the command as given (in `batch`, which outlives
-          // in_flight): a number it was given here may be the one that was
-          // taken.
-          [this, &given, actor] { return RunComplaintCommand(given, actor); },
-          absl::UnknownError("not appended")});
+          std::move(actor), absl::UnknownError("not appended")});
+      streams.insert(f.decided.stream);
+      if (!f.decided.customer.empty()) customers.insert(f.decided.customer);
+      if (!command_id.empty()) command_ids.insert(command_id);
       {
-        absl::MutexLock lock(&mu);
-        ++outstanding;
+        absl::MutexLock lock(&outstanding.mu);
+        ++outstanding.appends;
       }
-      store_.AppendAsync(
+      to_append.push_back(EventStore::AsyncAppend{
           std::move(request),
-          [&f, &mu, &outstanding](absl::StatusOr<AppendResult> appended) {
-            absl::MutexLock lock(&mu);
+          [&f, &outstanding](absl::StatusOr<AppendResult> appended) {
+            absl::MutexLock lock(&outstanding.mu);
             f.appended = std::move(appended);
-            --outstanding;
-          });
+            --outstanding.appends;
+          }});
     });
   }
   wait_for_in_flight();

@@ -152,6 +152,51 @@ TEST_F(EventStoreTest, EachAppendOfAGroupGetsItsOwnRunOfEvents) {
   }
 }
 
+TEST_F(EventStoreTest, AppendAllAsyncIsEachAppendInOrder) {
+  // Queued together: the invalid one is refused alone, and the second
+  // creation of one stream loses to the first as it would queued one by one.
+  AppendRequest invalid = Request("complaint-x", 1);
+  invalid.stream_id.clear();
+  std::vector<AppendRequest> requests;
+  requests.push_back(Request("complaint-a", 2, ExpectedRevision::NoStream()));
+  requests.push_back(std::move(invalid));
+  requests.push_back(Request("complaint-b", 1, ExpectedRevision::NoStream()));
+  requests.push_back(Request("complaint-a", 1, ExpectedRevision::NoStream()));
+  requests.push_back(Request("complaint-a", 1));
+
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<AppendResult>> results(
+      requests.size(), absl::UnknownError("not done"));
+  size_t done = 0;
+  std::vector<EventStore::AsyncAppend> appends;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    appends.push_back(EventStore::AsyncAppend{
+        std::move(requests[i]), [&, i](absl::StatusOr<AppendResult> r) {
+          absl::MutexLock lock(&mu);
+          results[i] = std::move(r);
+          ++done;
+        }});
+  }
+  store_->AppendAllAsync(std::move(appends));
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](size_t* n) { return *n == 5; }, &done));
+  }
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  EXPECT_EQ(results[0]->position_first, 1u);
+  EXPECT_EQ(results[0]->position_last, 2u);
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(results[2].ok()) << results[2].status();
+  EXPECT_EQ(results[2]->position_first, 3u);
+  EXPECT_EQ(results[3].status().code(), absl::StatusCode::kAborted);
+  ASSERT_TRUE(results[4].ok()) << results[4].status();
+  EXPECT_EQ(results[4]->stream_id, "complaint-a");
+  EXPECT_EQ(results[4]->revision_first, 2u);
+  EXPECT_EQ(results[4]->position_first, 4u);
+  EXPECT_EQ(LogLength(), 4u);
+}
+
 TEST_F(EventStoreTest, NoStreamOnExistingStreamIsAbortedNamingRevision) {
   MustAppend(Request("complaint-1", 2));
   absl::StatusOr<AppendResult> r =

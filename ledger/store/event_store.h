@@ -207,6 +207,16 @@ class EventStore {
   // is refused before queueing). `done` must not block.
   virtual void AppendAsync(AppendRequest request, AppendCallback done) = 0;
 
+  struct AsyncAppend {
+    AppendRequest request;
+    AppendCallback done;
+  };
+  // AppendAsync of each, in order, queued for the writer at once (one wait
+  // for its queue instead of one each): for callers with many appends in
+  // hand, such as a batch of commands. Each is refused or written on its
+  // own.
+  virtual void AppendAllAsync(std::vector<AsyncAppend> appends) = 0;
+
   // Up to `limit` events of a stream (0: kDefaultPageSize), starting at
   // `from_revision` (nullopt: the first revision going forward, the last
   // going backward). An empty page means no more events that way.

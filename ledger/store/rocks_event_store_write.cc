@@ -37,9 +37,11 @@ struct RocksEventStore::Group {
   uint64_t next_position = 0;
   std::string hash_last;
   int64_t recorded_time_us = 0;
-  // Stream heads and command ids staged by earlier appends of this group.
+  // Stream heads and command ids staged by earlier appends of this group
+  // (the commands keyed by views of their requests' ids, alive until the
+  // group is answered).
   absl::flat_hash_map<std::string, StreamHead> heads;
-  absl::flat_hash_map<std::string, v1::CommandRecord> commands;
+  absl::flat_hash_map<absl::string_view, v1::CommandRecord> commands;
   // The streams this group creates (views of its requests' stream ids), for
   // the head filter: the others are in it already.
   std::vector<absl::string_view> new_streams;
@@ -60,27 +62,45 @@ absl::StatusOr<AppendResult> RocksEventStore::Append(AppendRequest request) {
 }
 
 void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
-  if (options_.read_only) {
-    done(absl::FailedPreconditionError("the store is open read-only"));
-    return;
+  std::optional<PendingAppend> pending =
+      Prepare(AsyncAppend{std::move(request), std::move(done)});
+  if (!pending.has_value()) return;
+  std::vector<PendingAppend> one;
+  one.push_back(*std::move(pending));
+  Enqueue(std::move(one));
+}
+
+void RocksEventStore::AppendAllAsync(std::vector<AsyncAppend> appends) {
+  if (appends.empty()) return;
+  std::vector<PendingAppend> ready;
+  ready.reserve(appends.size());
+  for (AsyncAppend& a : appends) {
+    std::optional<PendingAppend> pending = Prepare(std::move(a));
+    if (pending.has_value()) ready.push_back(*std::move(pending));
   }
-  if (absl::Status s = ValidateAppend(request); !s.ok()) {
-    done(std::move(s));
-    return;
+  Enqueue(std::move(ready));
+}
+
+std::optional<RocksEventStore::PendingAppend> RocksEventStore::Prepare(
+    AsyncAppend append) {
+  if (options_.read_only) {
+    append.done(absl::FailedPreconditionError("the store is open read-only"));
+    return std::nullopt;
+  }
+  if (absl::Status s = ValidateAppend(append.request); !s.ok()) {
+    append.done(std::move(s));
+    return std::nullopt;
   }
   PendingAppend pending;
-  pending.request = std::move(request);
-  pending.done = std::move(done);
+  pending.request = std::move(append.request);
+  pending.done = std::move(append.done);
   if (!pending.request.command_id.empty()) {
     pending.content_digest = ContentDigest(pending.request);
   }
   if (pending.request.expected.kind() == ExpectedRevision::Kind::kNoStream) {
-    {
-      absl::MutexLock lock(&queue_mu_);  // Close releases RocksDB.
-      if (closing_) {
-        pending.done(StoreClosing());
-        return;
-      }
+    if (closing_.load()) {  // Close releases RocksDB.
+      pending.done(StoreClosing());
+      return std::nullopt;
     }
     // Epoch first: a clear after this read is seen by the writer.
     pending.heads_epoch = heads_epoch_.load();
@@ -88,28 +108,33 @@ void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
         ReadHead(pending.request.stream_id);
     if (!head.ok()) {
       pending.done(head.status());
-      return;
+      return std::nullopt;
     }
     pending.head = *head;
     pending.head_read = true;
   }
-  absl::Status refused;
+  return pending;
+}
+
+void RocksEventStore::Enqueue(std::vector<PendingAppend> appends) {
+  std::vector<std::pair<PendingAppend*, absl::Status>> refused;
   {
     absl::MutexLock lock(&queue_mu_);
-    if (closing_) {
-      refused = StoreClosing();
-    } else if (queue_.size() >= kMaxPendingAppends) {
-      refused = absl::ResourceExhaustedError(
-          absl::StrCat(queue_.size(),
-                       " appends are waiting for the writer, "
-                       "the limit is ",
-                       kMaxPendingAppends, "; retry later"));
-    } else {
-      queue_.push_back(std::move(pending));
-      return;
+    for (PendingAppend& pending : appends) {
+      if (closing_.load()) {
+        refused.emplace_back(&pending, StoreClosing());
+      } else if (queue_.size() >= kMaxPendingAppends) {
+        refused.emplace_back(
+            &pending, absl::ResourceExhaustedError(absl::StrCat(
+                          queue_.size(),
+                          " appends are waiting for the writer, the limit is ",
+                          kMaxPendingAppends, "; retry later")));
+      } else {
+        queue_.push_back(std::move(pending));
+      }
     }
   }
-  pending.done(std::move(refused));
+  for (auto& [pending, status] : refused) pending->done(std::move(status));
 }
 
 void RocksEventStore::WriterLoop() {

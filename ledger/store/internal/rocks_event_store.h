@@ -62,6 +62,7 @@ class RocksEventStore final : public EventStore {
 
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
   void AppendAsync(AppendRequest request, AppendCallback done) override;
+  void AppendAllAsync(std::vector<AsyncAppend> appends) override;
   absl::StatusOr<std::vector<v1::Event>> ReadStream(
       const std::string& stream_id, std::optional<uint64_t> from_revision,
       ReadDirection direction, uint32_t limit) const override;
@@ -118,6 +119,13 @@ class RocksEventStore final : public EventStore {
   // What one group commit has staged but not yet written.
   struct Group;
 
+  // An append checked and made ready for the writer on the caller's
+  // thread; nullopt when refused (`done` has been called).
+  std::optional<PendingAppend> Prepare(AsyncAppend append);
+  // Into the writer's queue, in order, each unless the store is closing or
+  // the queue is full.
+  void Enqueue(std::vector<PendingAppend> appends);
+
   // Read path helpers (rocks_event_store_read.cc).
   static absl::Status ParseAt(const rocksdb::Iterator& it, v1::Event* event);
   static absl::Status ScanSequential(
@@ -155,7 +163,8 @@ class RocksEventStore final : public EventStore {
   // Appends waiting for the writer.
   mutable absl::Mutex queue_mu_;
   std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // Set under queue_mu_ (the writer waits on it); read without it too.
+  std::atomic<bool> closing_{false};
   bool closed_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   // The end of the log as of the last acknowledged commit, for readers.
