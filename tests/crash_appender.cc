@@ -2,9 +2,17 @@
 // and writes one line per event to stdout only after its append returned:
 //   <position> <stream> <revision> <payload>
 // Each append's lines go out in one write(2) under a lock, so a line is
-// either whole or absent when the parent kills this process.
+// either whole or absent when the parent kills this process. Beside them,
+// one more thread writes a projection view "crash" (at checkpoint k: rows
+// at=k and r-k, r-(k-1) deleted) and saves a durable subscription checkpoint
+// "crash", reported once saved:
+//   sub <position>
+// With CLOSE_AFTER_MS it stops by itself after that long instead: its
+// threads finish their writes and the store closes (flushing the views).
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -12,16 +20,21 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/store/event_store.h"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: crash_appender DATA_DIR RUN_ID\n");
+  int close_after_ms = 0;
+  if ((argc != 3 && argc != 4) ||
+      (argc == 4 && !absl::SimpleAtoi(argv[3], &close_after_ms))) {
+    std::fprintf(stderr,
+                 "usage: crash_appender DATA_DIR RUN_ID [CLOSE_AFTER_MS]\n");
     return 2;
   }
   const std::string dir = argv[1];
   const std::string run_id = argv[2];
+  std::atomic<bool> stop{false};
   auto store = ledger::EventStore::Open(dir);
   if (!store.ok()) {
     std::fprintf(stderr, "crash_appender: %s\n",
@@ -32,7 +45,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      for (uint64_t i = 0;; ++i) {
+      for (uint64_t i = 0; !stop.load(); ++i) {
         ledger::AppendRequest request;
         request.stream_id = absl::StrCat("crash-", t, "-", i % 3);
         for (uint64_t j = 0; j < 1 + i % 3; ++j) {
@@ -60,6 +73,44 @@ int main(int argc, char** argv) {
       }
     });
   }
+  threads.emplace_back([&] {
+    auto view = (*store)->ViewCheckpoint("crash");
+    auto sub = (*store)->LoadCheckpoint("crash");
+    if (!view.ok() || !sub.ok()) std::_Exit(1);
+    // At least once, even when stopped at once.
+    for (uint64_t k = *view + 1, s = *sub + 1;; ++k, ++s) {
+      ledger::ViewChanges changes;
+      changes.view = "crash";
+      changes.puts = {{"at", absl::StrCat(k)}, {absl::StrCat("r-", k), "x"}};
+      changes.deletes = {absl::StrCat("r-", k - 1)};
+      changes.checkpoint = k;
+      absl::Status written = (*store)->WriteViews({changes});
+      if (written.ok()) written = (*store)->SaveCheckpoint("crash", s);
+      if (!written.ok()) {
+        std::fprintf(stderr, "crash_appender: %s\n",
+                     written.ToString().c_str());
+        std::_Exit(1);
+      }
+      const std::string line = absl::StrCat("sub ", s, "\n");
+      {
+        std::lock_guard<std::mutex> lock(out_mu);
+        if (write(STDOUT_FILENO, line.data(), line.size()) !=
+            static_cast<ssize_t>(line.size())) {
+          std::_Exit(1);
+        }
+      }
+      if (stop.load()) break;
+    }
+  });
+  if (close_after_ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(close_after_ms));
+    stop.store(true);
+  }
   for (auto& t : threads) t.join();
+  const absl::Status closed = (*store)->Close();
+  if (!closed.ok()) {
+    std::fprintf(stderr, "crash_appender: %s\n", closed.ToString().c_str());
+    return 1;
+  }
   return 0;
 }

@@ -2,20 +2,29 @@
 // in a loop and reports each event only after its append returned; we
 // SIGKILL it at random moments, at least 50 times, and after every kill
 // reopen the store: every reported event is there with the same content,
-// and the chain verifies. The seed is printed; LEDGER_CRASH_SEED replays it.
+// and the chain verifies. Projection views written beside the appends are
+// never torn from their checkpoint nor behind what a clean stop kept (a
+// store that wrote them without RocksDB's WAL would lose their latest
+// writes to a kill, and must still pass), and the durable subscription
+// checkpoints beside them keep every saved position. The seed is printed;
+// LEDGER_CRASH_SEED replays it.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/verify.h"
@@ -31,13 +40,17 @@ struct Reported {
   std::string payload;
 };
 
-// Runs the appender for `run_for`, then SIGKILLs it; returns what it wrote.
+// Runs the appender for `run_for`, then SIGKILLs it (or, `stop_cleanly`,
+// lets it stop and close the store by itself); returns what it wrote.
 std::string RunAndKill(const std::string& dir, int run,
-                       std::chrono::milliseconds run_for) {
+                       std::chrono::milliseconds run_for,
+                       bool stop_cleanly = false) {
   int fds[2];
   EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
-  const pid_t pid = testing::Spawn(
-      {CRASH_APPENDER_PATH, dir, absl::StrCat("run", run)}, fds[1]);
+  std::vector<std::string> argv = {CRASH_APPENDER_PATH, dir,
+                                   absl::StrCat("run", run)};
+  if (stop_cleanly) argv.push_back(absl::StrCat(run_for.count() + 1));
+  const pid_t pid = testing::Spawn(argv, fds[1]);
   close(fds[1]);
 
   std::string output;
@@ -46,17 +59,18 @@ std::string RunAndKill(const std::string& dir, int run,
   bool killed = false;
   while (true) {
     const auto now = std::chrono::steady_clock::now();
-    if (!killed && now >= deadline) {
+    if (!killed && !stop_cleanly && now >= deadline) {
       kill(pid, SIGKILL);
       killed = true;
     }
     const int timeout_ms =
-        killed ? 1000
-               : static_cast<int>(
-                     std::chrono::duration_cast<std::chrono::milliseconds>(
-                         deadline - now)
-                         .count()) +
-                     1;
+        killed || (stop_cleanly && now >= deadline)
+            ? 1000
+            : static_cast<int>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - now)
+                      .count()) +
+                  1;
     pollfd p{fds[0], POLLIN, 0};
     if (poll(&p, 1, timeout_ms) <= 0) continue;
     const ssize_t n = read(fds[0], buf, sizeof(buf));
@@ -65,14 +79,25 @@ std::string RunAndKill(const std::string& dir, int run,
   }
   close(fds[0]);
   const int status = testing::WaitFor(pid);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the appender died on its own (status " << status << ")";
+  if (stop_cleanly) {
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "the appender did not stop cleanly (status " << status << ")";
+  } else {
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "the appender died on its own (status " << status << ")";
+  }
   return output;
 }
 
-void Parse(const std::string& output, std::map<uint64_t, Reported>* reported) {
+void Parse(const std::string& output, std::map<uint64_t, Reported>* reported,
+           uint64_t* saved) {
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
     std::vector<std::string> f = absl::StrSplit(line, ' ');
+    uint64_t sub = 0;
+    if (f.size() == 2 && f[0] == "sub" && absl::SimpleAtoi(f[1], &sub)) {
+      *saved = std::max(*saved, sub);
+      continue;
+    }
     uint64_t position = 0, revision = 0;
     // A torn last line cannot happen (one write per append), but a line
     // must be whole to count.
@@ -101,11 +126,20 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
   testing::TempDir dir;
   const std::string data = dir.Sub("ledger");
   std::map<uint64_t, Reported> reported;
-  constexpr int kKills = 50;
-  for (int run = 0; run < kKills; ++run) {
+  uint64_t saved = 0;  // The highest subscription checkpoint reported.
+  uint64_t views_kept = 0;
+  // 50 kills, and a clean stop after every ten.
+  constexpr int kRuns = 55;
+  int kills = 0;
+  for (int run = 0; run < kRuns; ++run) {
     SCOPED_TRACE(absl::StrCat("run ", run, ", seed ", seed));
-    Parse(RunAndKill(data, run, std::chrono::milliseconds(run_ms(rng))),
-          &reported);
+    // Now and then a clean stop, after which the views must hold at least
+    // what the stop wrote, whatever the kills after it lose.
+    const bool stop_cleanly = run % 11 == 10;
+    kills += !stop_cleanly;
+    Parse(RunAndKill(data, run, std::chrono::milliseconds(run_ms(rng)),
+                     stop_cleanly),
+          &reported, &saved);
 
     auto store = EventStore::Open(data);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -120,10 +154,42 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
       ASSERT_EQ(e.revision(), r.revision) << "position " << position;
       ASSERT_EQ(e.payload(), r.payload) << "position " << position;
     }
+
+    absl::StatusOr<uint64_t> sub = (*store)->LoadCheckpoint("crash");
+    ASSERT_TRUE(sub.ok()) << sub.status();
+    EXPECT_GE(*sub, saved) << "a saved subscription checkpoint was lost";
+    absl::StatusOr<uint64_t> at = (*store)->ViewCheckpoint("crash");
+    ASSERT_TRUE(at.ok()) << at.status();
+    std::vector<std::string> rows;
+    ASSERT_TRUE((*store)
+                    ->ScanView("crash",
+                               [&](absl::string_view k, absl::string_view v) {
+                                 rows.push_back(absl::StrCat(k, "=", v));
+                                 return true;
+                               })
+                    .ok());
+    if (*at == 0) {
+      EXPECT_TRUE(rows.empty()) << "rows without their checkpoint";
+    } else {
+      EXPECT_THAT(rows, ::testing::ElementsAre(absl::StrCat("at=", *at),
+                                               absl::StrCat("r-", *at, "=x")))
+          << "the view's rows are not those of its checkpoint " << *at;
+    }
+    if (stop_cleanly) {
+      EXPECT_GT(*at, views_kept) << "a clean stop did not keep the views";
+    } else {
+      EXPECT_GE(*at, views_kept) << "a kill lost views flushed before it";
+    }
+    views_kept = *at;
   }
-  std::printf("crash test: %d kills, %zu acknowledged events checked\n", kKills,
-              reported.size());
+  std::printf(
+      "crash test: %d kills, %d clean stops, %zu acknowledged events checked, "
+      "subscription checkpoint %llu saved, view at %llu after the last run\n",
+      kills, kRuns - kills, reported.size(),
+      static_cast<unsigned long long>(saved),
+      static_cast<unsigned long long>(views_kept));
   EXPECT_GT(reported.size(), 0u);
+  EXPECT_GT(saved, 0u);
 }
 
 }  // namespace
