@@ -8,6 +8,8 @@
 #include "gtest/gtest.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
+#include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/verify.h"
 #include "tests/raw_db.h"
 #include "tests/test_util.h"
@@ -64,6 +66,64 @@ TEST(EventStoreRecoveryTest, ReopenRecoversHeadsChainAndNextPosition) {
   VerifyReport report = VerifyStore(*store);
   EXPECT_TRUE(report.status.ok()) << report.status;
   EXPECT_EQ(report.events_verified, before.position_last + 1);
+}
+
+TEST(EventStoreRecoveryTest, FormatOneStoreIsReadAsItIsAndUpgradedAtOpen) {
+  // Format 1 also kept each stream's head in the `heads` family; format 2
+  // reads a head off the stream's last index entry. A format-1 store, made
+  // here from a format-2 one by writing its version and a heads entry that
+  // disagrees with the index (a real one agreed; this one shows it is not
+  // read), opens read-only as it is and read-write upgraded.
+  testing::TempDir dir;
+  {
+    auto store = MustOpen(dir.path());
+    ASSERT_TRUE(store->Append(Request("complaint-a", 3)).ok());
+    ASSERT_TRUE(store->Append(Request("complaint-b", 1)).ok());
+  }
+  {
+    auto raw = RawDb::Open(dir.path());
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    EXPECT_EQ((*raw)->Get(internal::kDefault, "ledger_format").value_or(""),
+              "2");
+    EXPECT_EQ((*raw)->Count(internal::kHeads).value_or(1), 0u);
+    ASSERT_TRUE((*raw)->Put(internal::kDefault, "ledger_format", "1").ok());
+    ASSERT_TRUE(
+        (*raw)
+            ->Put(internal::kHeads, "complaint-a", internal::HeadValue(7, 9))
+            .ok());
+  }
+  {
+    auto store = MustOpen(dir.path(), /*read_only=*/true);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->Head("complaint-a")->revision_last, 2u);
+    EXPECT_EQ(store->Head("complaint-a")->position_last, 3u);
+  }
+  {
+    auto raw = RawDb::Open(dir.path());
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    EXPECT_EQ((*raw)->Get(internal::kDefault, "ledger_format").value_or(""),
+              "1");
+  }
+  {
+    auto store = MustOpen(dir.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->Head("complaint-a")->revision_last, 2u);
+    EXPECT_EQ(store->Head("complaint-b")->revision_last, 0u);
+    EXPECT_EQ(store->Head("complaint-b")->position_last, 4u);
+    EXPECT_EQ(store->Head("complaint-c").status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_TRUE(absl::IsAborted(
+        store->Append(Request("complaint-a", 1, ExpectedRevision::NoStream()))
+            .status()));
+    auto next =
+        store->Append(Request("complaint-a", 1, ExpectedRevision::Exact(2)));
+    ASSERT_TRUE(next.ok()) << next.status();
+    EXPECT_EQ(next->revision_first, 3u);
+  }
+  auto raw = RawDb::Open(dir.path());
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  EXPECT_EQ((*raw)->Get(internal::kDefault, "ledger_format").value_or(""), "2");
+  EXPECT_EQ((*raw)->Count(internal::kHeads).value_or(1), 0u);
 }
 
 TEST(EventStoreRecoveryTest, CommandsAndStreamsFromBeforeAReopenAreFound) {

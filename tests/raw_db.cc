@@ -42,4 +42,27 @@ absl::Status RawDb::PutRecord(uint64_t position, const std::string& value) {
                              "writing a record");
 }
 
+absl::StatusOr<std::string> RawDb::Get(int family, const std::string& key) {
+  std::string value;
+  rocksdb::Status s = db_->Get({}, handles_[family], key, &value);
+  if (!s.ok()) return internal::FromRocks(s, "reading a key");
+  return value;
+}
+
+absl::Status RawDb::Put(int family, const std::string& key,
+                        const std::string& value) {
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return internal::FromRocks(db_->Put(write, handles_[family], key, value),
+                             "writing a key");
+}
+
+absl::StatusOr<size_t> RawDb::Count(int family) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[family]));
+  size_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  if (!it->status().ok()) return internal::FromRocks(it->status(), "a scan");
+  return n;
+}
+
 }  // namespace ledger::testing

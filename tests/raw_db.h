@@ -24,6 +24,14 @@ class RawDb {
   absl::StatusOr<std::string> GetRecord(uint64_t position);
   absl::Status PutRecord(uint64_t position, const std::string& value);
 
+  // Any key of a column family (internal::ColumnFamily); NOT_FOUND when
+  // absent.
+  absl::StatusOr<std::string> Get(int family, const std::string& key);
+  absl::Status Put(int family, const std::string& key,
+                   const std::string& value);
+  // How many keys the family holds.
+  absl::StatusOr<size_t> Count(int family);
+
  private:
   RawDb() = default;
   std::unique_ptr<rocksdb::DB> db_;

@@ -14,6 +14,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
 
 namespace ledger {
 namespace internal {
@@ -29,9 +30,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
-  // Point lookups of command ids and stream heads are mostly misses or
-  // recent keys: a bloom filter saves a disk read for each miss.
-  if (family == kHeads || family == kCommands || family == kStreams) {
+  // Point lookups of command ids are mostly misses or recent keys: a bloom
+  // filter saves a disk read for each miss. (`heads` is empty since format
+  // 2.)
+  if (family == kCommands || family == kStreams) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
   // No bloom filter over the memtable's keys: the misses it answered (every
@@ -69,22 +71,39 @@ absl::StatusOr<LogHead> RecoverLogHead(rocksdb::DB* db,
   return LogHead{position, last.hash()};
 }
 
-absl::Status CheckFormat(rocksdb::DB* db, bool read_only) {
+absl::Status CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* heads,
+                         bool read_only) {
   std::string format;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kFormatKey, &format);
+  rocksdb::WriteOptions write;
+  write.sync = true;
   if (s.IsNotFound() && !read_only) {
-    rocksdb::WriteOptions write;
-    write.sync = true;
     return FromRocks(db->Put(write, kFormatKey, kFormatVersion),
                      "writing the format version");
   }
   RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
+  if (format == kFormatVersionWithHeads) {
+    // Format 1 is format 2 plus a `heads` family kept in step with
+    // `streams`: nothing else to read differently. Upgraded in one atomic,
+    // synced write (heads dropped, version rewritten); read-only, read as
+    // it is. (Stream ids are 0x21 to 0x7e: "\x7f" is past them all.)
+    if (read_only) return absl::OkStatus();
+    rocksdb::WriteBatch upgrade;
+    RETURN_IF_ERROR(FromRocks(upgrade.DeleteRange(heads, "", "\x7f"),
+                              "dropping the format-1 stream heads"));
+    RETURN_IF_ERROR(FromRocks(upgrade.Put(kFormatKey, kFormatVersion),
+                              "writing the format version"));
+    RETURN_IF_ERROR(FromRocks(db->Write(write, &upgrade),
+                              "upgrading the store from format 1"));
+    // Once: the space the old heads took (~40 bytes a stream).
+    return FromRocks(db->CompactRange(rocksdb::CompactRangeOptions(), heads,
+                                      nullptr, nullptr),
+                     "compacting away the format-1 stream heads");
+  }
   if (format != kFormatVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("store format ", format,
-                     " is not supported (this build "
-                     "reads format ",
-                     kFormatVersion, ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store format ", format, " is not supported (this build reads formats ",
+        kFormatVersionWithHeads, " and ", kFormatVersion, ")"));
   }
   return absl::OkStatus();
 }
@@ -104,7 +123,10 @@ RocksEventStore::RocksEventStore(
   filter_loader_ = std::thread([this] {
     NameThisThread("ledger-filter");
     command_filter_.Load(db_.get(), cf(kCommands), stop_loading_);
-    head_filter_.Load(db_.get(), cf(kHeads), stop_loading_);
+    // Streams that exist: the stream ids of the index entries.
+    head_filter_.Load(
+        db_.get(), cf(kStreams), stop_loading_,
+        [](absl::string_view key) { return key.substr(0, key.find('\0')); });
   });
   if (!options_.read_only) {
     writer_ = std::thread([this] {
@@ -192,7 +214,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   LEDGER_CHECK(handles.size() == internal::kNumColumnFamilies,
                "RocksDB opened every column family we asked for");
 
-  absl::Status ready = internal::CheckFormat(db.get(), options.read_only);
+  absl::Status ready = internal::CheckFormat(
+      db.get(), handles[internal::kHeads], options.read_only);
   absl::StatusOr<LogHead> head =
       ready.ok()
           ? internal::RecoverLogHead(db.get(), handles[internal::kEvents])

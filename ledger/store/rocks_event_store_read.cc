@@ -311,17 +311,26 @@ absl::StatusOr<StreamHead> RocksEventStore::Head(
 absl::StatusOr<std::optional<StreamHead>> RocksEventStore::ReadHead(
     const std::string& stream_id) const {
   if (!head_filter_.MayContain(stream_id)) return std::nullopt;
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf(kHeads), stream_id, &value);
-  if (s.IsNotFound()) return std::nullopt;
-  RETURN_IF_ERROR(FromRocks(s, "reading a stream head"));
-  if (value.size() != 16) {
-    return absl::DataLossError(
-        absl::StrCat("the head record of stream ", stream_id, " is malformed"));
+  // The stream's last `streams` entry: its key ends with the last revision,
+  // its value is that event's position.
+  const std::string prefix = StreamPrefix(stream_id);
+  const rocksdb::Slice lower(prefix);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf(kStreams)));
+  it->SeekForPrev(StreamKey(stream_id, std::numeric_limits<uint64_t>::max()));
+  if (!it->Valid()) {
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading a stream head"));
+    return std::nullopt;
   }
-  return StreamHead{DecodeFixed64BE(value),
-                    DecodeFixed64BE(std::string_view(value).substr(8))};
+  const std::string_view key(it->key().data(), it->key().size());
+  if (!it->key().starts_with(prefix)) return std::nullopt;
+  if (key.size() != prefix.size() + 8 || it->value().size() != 8) {
+    return absl::DataLossError(absl::StrCat("the last index entry of stream ",
+                                            stream_id, " is malformed"));
+  }
+  return StreamHead{DecodeFixed64BE(key.substr(prefix.size())),
+                    DecodeFixed64BE(std::string_view(it->value().data(), 8))};
 }
 
 LogHead RocksEventStore::log_head() const {

@@ -419,10 +419,10 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(PendingAppend& pending,
       result.position_last - result.position_first + 1 == request.events.size(),
       "positions are gap-free");
 
-  const StreamHead new_head{result.revision_last, result.position_last};
-  group->batch.Put(cf(kHeads), request.stream_id,
-                   HeadValue(new_head.revision_last, new_head.position_last));
-  group->heads[request.stream_id] = new_head;
+  // The head is the stream's last `streams` entry (ReadHead): nothing more
+  // to write, only to remember.
+  group->heads[request.stream_id] =
+      StreamHead{result.revision_last, result.position_last};
   if (!request.command_id.empty()) {
     v1::CommandRecord record;
     record.set_position_first(result.position_first);

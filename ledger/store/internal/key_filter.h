@@ -54,17 +54,19 @@ class KeyFilter {
   }
 
   // Reads every key of `family` (what was written before the filter began),
-  // then answers for them. Stops early, leaving the filter incomplete, when
-  // `stop` is set or the read fails.
+  // then answers for them; with `key_of`, for what it makes of each (e.g.
+  // the stream id of an index entry). Stops early, leaving the filter
+  // incomplete, when `stop` is set or the read fails.
   void Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
-            const std::atomic<bool>& stop) {
+            const std::atomic<bool>& stop,
+            absl::string_view (*key_of)(absl::string_view) = nullptr) {
     rocksdb::ReadOptions read;
     read.fill_cache = false;  // A scan, not the working set.
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, family));
     std::vector<uint64_t> hashes;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      hashes.push_back(
-          Hash(absl::string_view(it->key().data(), it->key().size())));
+      const absl::string_view key(it->key().data(), it->key().size());
+      hashes.push_back(Hash(key_of == nullptr ? key : key_of(key)));
       if (hashes.size() == 4096) {
         if (stop.load()) return;
         Insert(hashes);

@@ -3,7 +3,8 @@
 //
 //   events     [position: u64be]                      -> Event (serialized)
 //   streams    [stream id][0x00][revision: u64be]     -> [position: u64be]
-//   heads      [stream id]                            -> StreamHeadValue
+//   heads      [stream id]                            -> HeadValue (format 1
+//                                                        only; see FORMAT.md)
 //   commands   [command id]                           -> CommandRecord
 //
 // A stream id never contains 0x00 (checked on append), so a stream's index
@@ -54,7 +55,8 @@ inline std::string StreamKey(std::string_view stream_id, uint64_t revision) {
   return key;
 }
 
-// The value of a `heads` entry: last revision, then last position.
+// The value of a format-1 `heads` entry: last revision, then last
+// position. (Format 2 reads a head off the stream's last `streams` entry.)
 inline std::string HeadValue(uint64_t revision_last, uint64_t position_last) {
   std::string value;
   PutFixed64BE(&value, revision_last);

@@ -45,7 +45,10 @@ enum ColumnFamily {
 
 // Key in the default column family naming the format of the store.
 inline constexpr char kFormatKey[] = "ledger_format";
-inline constexpr char kFormatVersion[] = "1";
+inline constexpr char kFormatVersion[] = "2";
+// Format 1 also kept each stream's head in the `heads` family; this build
+// reads format-1 stores and upgrades them at open (ledger/FORMAT.md).
+inline constexpr char kFormatVersionWithHeads[] = "1";
 
 // The result recorded for a command id; duplicate is true.
 AppendResult ResultOf(const v1::CommandRecord& record);
