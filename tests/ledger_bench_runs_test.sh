@@ -5,4 +5,4 @@
 set -euo pipefail
 out=$("$1" --duration_s 0.2 --replay_events 20000 --json)
 echo "$out"
-grep -Eq '"append_durable_eps":[1-9][0-9]*,.*"replay_events":[1-9][0-9]*,"replay_eps":[1-9]' <<<"$out"
+grep -Eq '"append_durable_eps":[1-9][0-9]*,.*"replay_events":[1-9][0-9]*,"replay_eps":[1-9][0-9]*,"read_all_eps":[1-9][0-9]*,"head_read_us":[0-9.]*[1-9]' <<<"$out"
