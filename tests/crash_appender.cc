@@ -8,7 +8,7 @@
 // "crash", reported once saved:
 //   sub <position>
 // With CLOSE_AFTER_MS it stops by itself after that long instead: its
-// threads finish their writes and the store closes (flushing the views).
+// threads finish their writes and the store closes.
 #include <unistd.h>
 
 #include <atomic>
