@@ -36,6 +36,25 @@ bool PageFull(const std::vector<v1::Event>& page, size_t bytes,
   return page.size() >= limit || (!page.empty() && bytes >= kMaxPageBytes);
 }
 
+// A `streams` entry of `stream_id` (`it` is on it; `prefix` is the
+// stream's StreamPrefix): the revision its key ends with and the position
+// it holds.
+struct IndexEntry {
+  uint64_t revision;
+  uint64_t position;
+};
+absl::StatusOr<IndexEntry> DecodeIndexEntry(const rocksdb::Iterator& it,
+                                            const std::string& prefix,
+                                            const std::string& stream_id) {
+  const rocksdb::Slice key = it.key();
+  if (key.size() != prefix.size() + 8 || it.value().size() != 8) {
+    return absl::DataLossError(
+        absl::StrCat("a stream index entry of ", stream_id, " is malformed"));
+  }
+  return IndexEntry{DecodeFixed64BE(key.ToStringView().substr(prefix.size())),
+                    DecodeFixed64BE(it.value().ToStringView())};
+}
+
 }  // namespace
 
 absl::Status RocksEventStore::ParseRecord(uint64_t position,
@@ -227,14 +246,10 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
   for (; it->Valid() && it->key().starts_with(prefix) &&
          !PageFull(page, bytes, page_size);
        forward ? it->Next() : it->Prev()) {
-    const rocksdb::Slice key = it->key();
-    if (key.size() != prefix.size() + 8 || it->value().size() != 8) {
-      return absl::DataLossError(
-          absl::StrCat("a stream index entry of ", stream_id, " is malformed"));
-    }
-    const uint64_t revision =
-        DecodeFixed64BE(key.ToStringView().substr(prefix.size()));
-    const uint64_t position = DecodeFixed64BE(it->value().ToStringView());
+    ASSIGN_OR_RETURN(const IndexEntry entry,
+                     DecodeIndexEntry(*it, prefix, stream_id));
+    const uint64_t revision = entry.revision;
+    const uint64_t position = entry.position;
     rocksdb::Status s =
         db_->Get(read, cf(kEvents), PositionKey(position), &value);
     if (s.IsNotFound()) {
@@ -323,14 +338,10 @@ absl::StatusOr<std::optional<StreamHead>> RocksEventStore::ReadHead(
     RETURN_IF_ERROR(FromRocks(it->status(), "reading a stream head"));
     return std::nullopt;
   }
-  const std::string_view key(it->key().data(), it->key().size());
   if (!it->key().starts_with(prefix)) return std::nullopt;
-  if (key.size() != prefix.size() + 8 || it->value().size() != 8) {
-    return absl::DataLossError(absl::StrCat("the last index entry of stream ",
-                                            stream_id, " is malformed"));
-  }
-  return StreamHead{DecodeFixed64BE(key.substr(prefix.size())),
-                    DecodeFixed64BE(std::string_view(it->value().data(), 8))};
+  ASSIGN_OR_RETURN(const IndexEntry last,
+                   DecodeIndexEntry(*it, prefix, stream_id));
+  return StreamHead{last.revision, last.position};
 }
 
 LogHead RocksEventStore::log_head() const {
