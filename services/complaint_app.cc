@@ -574,6 +574,10 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
   v1::BatchResult out;
   for (int i = 0; i < batch.commands_size(); ++i) out.add_results();
   auto wait_for_in_flight = [&] {
+    {
+      absl::MutexLock lock(&outstanding.mu);
+      outstanding.appends += to_append.size();
+    }
     store_.AppendAllAsync(std::exchange(to_append, {}));
     {
       absl::MutexLock lock(&outstanding.mu);
@@ -644,10 +648,6 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
       streams.insert(f.decided.stream);
       if (!f.decided.customer.empty()) customers.insert(f.decided.customer);
       if (!command_id.empty()) command_ids.insert(command_id);
-      {
-        absl::MutexLock lock(&outstanding.mu);
-        ++outstanding.appends;
-      }
       to_append.push_back(EventStore::AsyncAppend{
           std::move(request),
           [&f, &outstanding](absl::StatusOr<AppendResult> appended) {
