@@ -192,6 +192,9 @@ class ComplaintApp {
     bool numbered_here = false;
     std::optional<AppendResult> earlier;
   };
+  // Admit, DecideCommand and RunComplaintCommand are defined in
+  // complaint_app.cc and instantiated there for every complaint command;
+  // ExecuteBatch, in complaint_app_batch.cc, runs commands through them.
   template <typename Command>
   absl::StatusOr<Admitted> Admit(Command& command, const std::string& actor);
   template <typename Command>
