@@ -12,7 +12,7 @@
 #include "ledger/store/limits.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 
 namespace ledger {
 namespace {

@@ -13,41 +13,14 @@
 #ifndef LEDGER_SERVICES_CALLBACKS_H_
 #define LEDGER_SERVICES_CALLBACKS_H_
 
-#include <deque>
-#include <functional>
-#include <string>
-#include <thread>
 #include <utility>
-#include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "ledger/base/work_pool.h"
 
 namespace ledger {
-
-// Runs work on `workers` threads named `name`, in arrival order; at most
-// `workers` pieces at once, more wait their turn. The destructor runs what
-// is queued, then joins.
-class WorkPool {
- public:
-  WorkPool(std::string name, int workers);
-  ~WorkPool();
-  WorkPool(const WorkPool&) = delete;
-  WorkPool& operator=(const WorkPool&) = delete;
-
-  void Schedule(std::function<void()> work);
-
- private:
-  void Work();
-
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
-};
 
 // Finishes the call with the grpc::Status that `body()` returns, run on one
 // of `pool`'s threads. The call's context, request and response live until

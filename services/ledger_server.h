@@ -21,7 +21,7 @@
 #include "projections/log_source.h"
 #include "projections/runner.h"
 #include "services/callbacks.h"
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 #include "services/complaint_service.h"
 #include "services/ledger_service.h"
 #include "services/query_service.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 
 namespace ledger {
 namespace {

@@ -8,7 +8,7 @@
 #include "projections/queue_view.h"
 #include "projections/scorecard_view.h"
 #include "projections/station_view.h"
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 
 namespace ledger {
 namespace {

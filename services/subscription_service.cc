@@ -7,7 +7,7 @@
 #include "ledger/base/thread_name.h"
 #include "ledger/complaint/validation.h"
 #include "ledger/subscribe/subscription.h"
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 
 namespace ledger {
 namespace {

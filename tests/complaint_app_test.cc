@@ -1,6 +1,6 @@
 // ComplaintApp over a real RocksDB store: idempotent retries, expected
 // revisions, races on one complaint, and what survives a restart.
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 
 #include <thread>
 #include <vector>

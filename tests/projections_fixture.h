@@ -21,7 +21,7 @@
 #include "projections/queue_view.h"
 #include "projections/runner.h"
 #include "projections/views.h"
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 #include "tests/test_util.h"
 
 namespace ledger::testing {

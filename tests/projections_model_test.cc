@@ -20,7 +20,7 @@
 #include "projections/queue_view.h"
 #include "projections/runner.h"
 #include "projections/station_view.h"
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 #include "services/ledger_server.h"
 #include "tests/test_util.h"
 #include "tools/sim/in_process.h"

@@ -20,7 +20,7 @@
 #include "gtest/gtest.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/v1/query_service.grpc.pb.h"
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"

@@ -19,7 +19,7 @@
 #include "ledger/base/mutex_mode.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/event_store.h"
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/workload.h"
 

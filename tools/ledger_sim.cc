@@ -16,7 +16,7 @@
 #include "grpcpp/security/credentials.h"
 #include "ledger/base/mutex_mode.h"
 #include "ledger/store/event_store.h"
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/over_grpc.h"
 #include "tools/sim/workload.h"

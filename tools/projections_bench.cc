@@ -30,7 +30,7 @@
 #include "projections/log_source.h"
 #include "projections/queue_view.h"
 #include "projections/views.h"
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 #include "services/ledger_server.h"
 #include "tools/cpu_steal.h"
 #include "tools/percentile.h"

@@ -10,7 +10,7 @@
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/store/limits.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 #include "tools/ledgerctl/event_format.h"
 #include "tools/ledgerctl/proto_flags.h"
 #include "tools/ledgerctl/timeline.h"

@@ -19,7 +19,7 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 #include "tools/ledgerctl/event_format.h"
 
 namespace ledger::ctl {

@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "ledger/base/clock.h"
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 #include "tools/sim/workload.h"
 
 namespace ledger::sim {

@@ -6,7 +6,7 @@
 #include "grpcpp/client_context.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/simulation_service.grpc.pb.h"
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 
 namespace ledger::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "services/grpc_status.h"
+#include "rpc/status.h"
 
 #include <string>
 

@@ -1,7 +1,6 @@
-#include "services/complaint_app.h"
+#include "app/complaint_app.h"
 
 #include <limits>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -49,11 +48,13 @@ absl::StatusOr<std::vector<v1::Event>> ReadWholeStream(
 // id of a retry may differ), serialized deterministically and hashed.
 // `command` is left as it was; its context is set aside meanwhile, which
 // spares a copy of the whole command.
-template <typename Command>
-std::string Fingerprint(Command& command, const std::string& actor) {
+std::string Fingerprint(google::protobuf::Message& command,
+                        const internal::CommandOps& ops,
+                        const std::string& actor) {
   v1::CommandContext given;
-  given.Swap(command.mutable_context());
-  command.mutable_context()->set_actor_agent_id(actor);
+  v1::CommandContext* context = ops.mutable_context(command);
+  given.Swap(context);
+  context->set_actor_agent_id(actor);
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);
@@ -61,11 +62,18 @@ std::string Fingerprint(Command& command, const std::string& actor) {
     coded.SetSerializationDeterministic(true);
     command.SerializeToCodedStream(&coded);
   }
-  command.mutable_context()->Swap(&given);
+  context->Swap(&given);
   Sha256 sha;
   sha.Update(bytes);
-  return absl::StrCat(Command::descriptor()->full_name(), ":",
+  return absl::StrCat(ops.descriptor->full_name(), ":",
                       absl::BytesToHexString(sha.Finish()));
+}
+
+// INVALID_ARGUMENT: `command` is no command of the registry.
+absl::Status NotACommand(const google::protobuf::Message& command) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(command.GetDescriptor()->full_name(),
+                   " is not a command of the ledger (app/commands.h)"));
 }
 
 // The decided events as an append proposes them; their strings move.
@@ -219,13 +227,13 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
   return result;
 }
 
-template <typename Command>
 absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
-    Command& command, const std::string& actor, const std::string& fingerprint,
+    google::protobuf::Message& command, const internal::CommandOps& ops,
+    const std::string& actor, const std::string& fingerprint,
     bool numbered_here) {
-  const v1::CommandContext& given = command.context();
+  const v1::CommandContext& given = ops.context(command);
   for (int attempt = 1;; ++attempt) {
-    const std::string& id = command.complaint_id();
+    const std::string& id = ops.complaint_id(command);
     RETURN_IF_ERROR(CheckId("complaint_id", id));
     Decided decided;
     decided.stream = ComplaintStream(id);
@@ -257,19 +265,23 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     context.reference = reference.get();
     context.policy = &options_.policy;
     decided.customer = decided.state.customer_ref();
-    if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
+    if (const auto* intake =
+            google::protobuf::DynamicCastToGenerated<v1::ReceiveComplaint>(
+                &command)) {
       absl::StatusOr<std::string> phone =
-          NormalizePhone(command.customer().phone());
+          NormalizePhone(intake->customer().phone());
       if (phone.ok()) decided.customer = CustomerRef(*phone);
     }
     if (!decided.customer.empty()) {
       absl::MutexLock lock(&index_mu_);
       context.customer_history = customers_.History(decided.customer);
     }
-    absl::StatusOr<Decision> decision = Decide(decided.state, command, context);
+    absl::StatusOr<Decision> decision =
+        ops.decide(decided.state, command, context);
     if (numbered_here && absl::IsAlreadyExists(decision.status()) &&
         attempt < kMaxAttempts) {
-      command.set_complaint_id(NextComplaintId());  // The number was taken.
+      // The number was taken.
+      ops.set_complaint_id(command, NextComplaintId());
       continue;
     }
     RETURN_IF_ERROR(decision.status());
@@ -314,95 +326,127 @@ void ComplaintApp::CollectForIndex(const Decided& decided,
   for (const v1::Event& e : appended.events) events->push_back(&e);
 }
 
-template <typename Command>
 absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
-    Command& command, const std::string& actor) {
+    google::protobuf::Message& command, const internal::CommandOps& ops,
+    const std::string& actor) {
   RETURN_IF_ERROR(CheckWritable());
   Admitted admitted;
-  admitted.fingerprint = Fingerprint(command, actor);
+  admitted.fingerprint = Fingerprint(command, ops, actor);
   // A retry (FindCommand finds nothing for an empty command id).
-  ASSIGN_OR_RETURN(
-      admitted.earlier,
-      store_.FindCommand(command.context().command_id(), admitted.fingerprint));
+  ASSIGN_OR_RETURN(admitted.earlier,
+                   store_.FindCommand(ops.context(command).command_id(),
+                                      admitted.fingerprint));
   if (admitted.earlier.has_value()) return admitted;
-  if constexpr (std::is_same_v<Command, v1::ReceiveComplaint>) {
-    if (command.complaint_id().empty()) {
-      command.set_complaint_id(NextComplaintId());
-      admitted.numbered_here = true;
-    }
+  if (ops.descriptor == v1::ReceiveComplaint::descriptor() &&
+      ops.complaint_id(command).empty()) {
+    ops.set_complaint_id(command, NextComplaintId());
+    admitted.numbered_here = true;
   }
   return admitted;
 }
 
-template <typename Command>
-absl::StatusOr<v1::CommandResult> ComplaintApp::RunComplaintCommand(
-    Command command, const std::string& actor) {
+absl::StatusOr<v1::CommandResult> ComplaintApp::Execute(
+    const google::protobuf::Message& command, const std::string& actor) {
   absl::Notification done;
   absl::StatusOr<v1::CommandResult> result;
-  RunComplaintCommandAsync(std::move(command), actor,
-                           [&](absl::StatusOr<v1::CommandResult> r) {
-                             result = std::move(r);
-                             done.Notify();
-                           });
+  ExecuteAsync(command, actor, [&](absl::StatusOr<v1::CommandResult> r) {
+    result = std::move(r);
+    done.Notify();
+  });
   done.WaitForNotification();
   return result;
 }
 
-template <typename Command>
-void ComplaintApp::RunComplaintCommandAsync(Command command,
-                                            const std::string& actor,
-                                            CommandCallback done) {
-  absl::StatusOr<Admitted> admitted = Admit(command, actor);
+void ComplaintApp::ExecuteAsync(const google::protobuf::Message& command,
+                                const std::string& actor,
+                                CommandCallback done) {
+  const internal::CommandOps* ops = internal::OpsOf(command);
+  if (ops == nullptr) return done(NotACommand(command));
+  if (ops->kind == CommandKind::kReference) {
+    return done(RunReferenceCommand(command, *ops, actor));
+  }
+  std::unique_ptr<google::protobuf::Message> copy(command.New());
+  copy->CopyFrom(command);
+  RunComplaintCommandAsync(std::move(copy), *ops, actor, std::move(done));
+}
+
+struct ComplaintApp::Attempt {
+  std::unique_ptr<google::protobuf::Message> command;
+  const internal::CommandOps& ops;
+  std::string actor;
+  Admitted admitted;
+  int number = 0;
+  CommandCallback done;
+};
+
+void ComplaintApp::RunComplaintCommandAsync(
+    std::unique_ptr<google::protobuf::Message> command,
+    const internal::CommandOps& ops, const std::string& actor,
+    CommandCallback done) {
+  absl::StatusOr<Admitted> admitted = Admit(*command, ops, actor);
   if (!admitted.ok()) return done(admitted.status());
   if (admitted->earlier.has_value()) {
     return done(ResultOf(*admitted->earlier, /*complaint=*/true));
   }
-  DecideAndAppend(std::make_shared<Attempt<Command>>(
-      Attempt<Command>{std::move(command), actor, *std::move(admitted),
-                       /*number=*/1, std::move(done)}));
+  DecideAndAppend(std::make_shared<Attempt>(
+      Attempt{std::move(command), ops, actor, *std::move(admitted),
+              /*number=*/1, std::move(done)}));
 }
 
-template <typename Command>
-void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt<Command>> attempt) {
+void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
   absl::StatusOr<Decided> decided = DecideCommand(
-      attempt->command, attempt->actor, attempt->admitted.fingerprint,
-      attempt->admitted.numbered_here);
+      *attempt->command, attempt->ops, attempt->actor,
+      attempt->admitted.fingerprint, attempt->admitted.numbered_here);
   if (!decided.ok()) return attempt->done(decided.status());
   AppendRequest request = std::move(decided->request);
   store_.AppendAsync(
       std::move(request), [this, attempt, decided = *std::move(decided)](
                               absl::StatusOr<AppendResult> appended) mutable {
+        // On the writer's thread: whatever reads the store goes to
+        // retries_.
         if (absl::IsAborted(appended.status()) &&
-            !attempt->command.context().has_expected_revision() &&
+            !attempt->ops.context(*attempt->command).has_expected_revision() &&
             attempt->number < kMaxAttempts) {
-          // Another command got there first: decide again (on the writer's
-          // thread; a race on one complaint is rare).
+          // Another command got there first: decide again.
           if (attempt->admitted.numbered_here && decided.new_stream) {
-            attempt->command.set_complaint_id(NextComplaintId());
+            attempt->ops.set_complaint_id(*attempt->command,
+                                          NextComplaintId());
           }
           ++attempt->number;
-          return DecideAndAppend(std::move(attempt));
+          return retries_.Schedule([this, attempt = std::move(attempt)] {
+            DecideAndAppend(attempt);
+          });
         }
         if (!appended.ok()) return attempt->done(appended.status());
+        if (appended->duplicate) {
+          // Its command id was taken while it was decided: the earlier
+          // append's result, read back from the store.
+          return retries_.Schedule(
+              [this, attempt = std::move(attempt),
+               appended = *std::move(appended)] {
+                attempt->done(ResultOf(appended, /*complaint=*/true));
+              });
+        }
         attempt->done(Finish(std::move(decided), *std::move(appended)));
       });
 }
 
-template <typename Command>
 absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
-    const Command& command, const std::string& actor) {
+    const google::protobuf::Message& command, const internal::CommandOps& ops,
+    const std::string& actor) {
   RETURN_IF_ERROR(CheckWritable());
   absl::MutexLock write_lock(&reference_write_mu_);
-  const v1::CommandContext& given = command.context();
-  Command copy = command;
-  const std::string fingerprint = Fingerprint(copy, actor);
+  const v1::CommandContext& given = ops.context(command);
+  std::unique_ptr<google::protobuf::Message> copy(command.New());
+  copy->CopyFrom(command);
+  const std::string fingerprint = Fingerprint(*copy, ops, actor);
   // A retry (FindCommand finds nothing for an empty command id).
   ASSIGN_OR_RETURN(std::optional<AppendResult> earlier,
                    store_.FindCommand(given.command_id(), fingerprint));
   if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/false);
   std::shared_ptr<const ReferenceData> reference = this->reference();
   ASSIGN_OR_RETURN(ReferenceChange change,
-                   DecideReference(*reference, actor, command));
+                   ops.decide_reference(*reference, actor, command));
   change.event.set_actor(actor);
   AppendRequest request;
   request.stream_id = change.stream_id;
@@ -438,78 +482,5 @@ absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(
   for (v1::Event& e : events) *view.add_timeline() = std::move(e);
   return view;
 }
-
-// Each complaint command's Execute, and the steps ExecuteBatch
-// (complaint_app_batch.cc) runs it through, instantiated here.
-#define LEDGER_COMPLAINT_COMMAND(Type)                                        \
-  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute(                    \
-      const v1::Type& c, const std::string& actor) {                          \
-    return RunComplaintCommand(c, actor);                                     \
-  }                                                                           \
-  template absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(        \
-      v1::Type& command, const std::string& actor);                           \
-  template absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand( \
-      v1::Type& command, const std::string& actor,                            \
-      const std::string& fingerprint, bool numbered_here);                    \
-  template absl::StatusOr<v1::CommandResult>                                  \
-  ComplaintApp::RunComplaintCommand(v1::Type command,                         \
-                                    const std::string& actor);
-#define LEDGER_COMPLAINT_COMMAND_ASYNC(Type)                                   \
-  void ComplaintApp::ExecuteAsync(const v1::Type& c, const std::string& actor, \
-                                  CommandCallback done) {                      \
-    RunComplaintCommandAsync(c, actor, std::move(done));                       \
-  }
-#define LEDGER_REFERENCE_COMMAND(Type)                     \
-  absl::StatusOr<v1::CommandResult> ComplaintApp::Execute( \
-      const v1::Type& c, const std::string& actor) {       \
-    return RunReferenceCommand(c, actor);                  \
-  }
-
-LEDGER_COMPLAINT_COMMAND(ReceiveComplaint)
-LEDGER_COMPLAINT_COMMAND_ASYNC(ReceiveComplaint)
-LEDGER_COMPLAINT_COMMAND(AssignOwner)
-LEDGER_COMPLAINT_COMMAND_ASYNC(AssignOwner)
-LEDGER_COMPLAINT_COMMAND(HandOver)
-LEDGER_COMPLAINT_COMMAND_ASYNC(HandOver)
-LEDGER_COMPLAINT_COMMAND(Classify)
-LEDGER_COMPLAINT_COMMAND_ASYNC(Classify)
-LEDGER_COMPLAINT_COMMAND(RaiseSeverity)
-LEDGER_COMPLAINT_COMMAND_ASYNC(RaiseSeverity)
-LEDGER_COMPLAINT_COMMAND(ChooseTrack)
-LEDGER_COMPLAINT_COMMAND_ASYNC(ChooseTrack)
-LEDGER_COMPLAINT_COMMAND(RequestAssist)
-LEDGER_COMPLAINT_COMMAND_ASYNC(RequestAssist)
-LEDGER_COMPLAINT_COMMAND(AnswerAssist)
-LEDGER_COMPLAINT_COMMAND_ASYNC(AnswerAssist)
-LEDGER_COMPLAINT_COMMAND(ChaseAssist)
-LEDGER_COMPLAINT_COMMAND_ASYNC(ChaseAssist)
-LEDGER_COMPLAINT_COMMAND(EscalateToGm)
-LEDGER_COMPLAINT_COMMAND_ASYNC(EscalateToGm)
-LEDGER_COMPLAINT_COMMAND(RecordGmDecision)
-LEDGER_COMPLAINT_COMMAND_ASYNC(RecordGmDecision)
-LEDGER_COMPLAINT_COMMAND(Reply)
-LEDGER_COMPLAINT_COMMAND_ASYNC(Reply)
-LEDGER_COMPLAINT_COMMAND(RecordRevisit)
-LEDGER_COMPLAINT_COMMAND_ASYNC(RecordRevisit)
-LEDGER_COMPLAINT_COMMAND(WaiveRevisit)
-LEDGER_COMPLAINT_COMMAND_ASYNC(WaiveRevisit)
-LEDGER_COMPLAINT_COMMAND(Reopen)
-LEDGER_COMPLAINT_COMMAND_ASYNC(Reopen)
-LEDGER_COMPLAINT_COMMAND(CompletePaperwork)
-LEDGER_COMPLAINT_COMMAND_ASYNC(CompletePaperwork)
-LEDGER_COMPLAINT_COMMAND(SignOff)
-LEDGER_COMPLAINT_COMMAND_ASYNC(SignOff)
-
-LEDGER_REFERENCE_COMMAND(RegisterStation)
-LEDGER_REFERENCE_COMMAND(RegisterDepartment)
-LEDGER_REFERENCE_COMMAND(RegisterAgent)
-LEDGER_REFERENCE_COMMAND(RecordStationVolume)
-LEDGER_REFERENCE_COMMAND(PublishCalendar)
-LEDGER_REFERENCE_COMMAND(PublishPenaltySchedule)
-LEDGER_REFERENCE_COMMAND(DeclareSpecialPeriod)
-
-#undef LEDGER_COMPLAINT_COMMAND
-#undef LEDGER_COMPLAINT_COMMAND_ASYNC
-#undef LEDGER_REFERENCE_COMMAND
 
 }  // namespace ledger

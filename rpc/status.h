@@ -1,6 +1,6 @@
 // The one place that turns absl::Status into grpc::Status.
-#ifndef LEDGER_SERVICES_GRPC_STATUS_H_
-#define LEDGER_SERVICES_GRPC_STATUS_H_
+#ifndef LEDGER_RPC_STATUS_H_
+#define LEDGER_RPC_STATUS_H_
 
 #include "absl/status/status.h"
 #include "grpcpp/server_context.h"
@@ -25,4 +25,4 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace ledger
 
-#endif  // LEDGER_SERVICES_GRPC_STATUS_H_
+#endif  // LEDGER_RPC_STATUS_H_

@@ -1,0 +1,197 @@
+// ComplaintApp: the write side's application layer. Start here for what
+// happens to a command between its decoding and the store. For each command
+// (a message of the registry, app/commands.h) it answers a retry from the
+// store, loads the complaint's state from its stream, decides
+// (ledger/complaint), appends with the revision it decided on, and returns
+// the appended events and the new state. The gRPC services are thin
+// wrappers around it; ledger_seed and tests use it in process.
+//
+// Concurrency: commands on different complaints run in parallel; two
+// commands on one complaint race on the stream revision and the loser is
+// decided again on the new state (unless the caller named an expected
+// revision: then it gets ABORTED). Reference-data commands are serialised.
+//
+// Held in memory and rebuilt at Create from the log: the reference data
+// (from the reference streams) and, for repeat detection and complaint
+// numbering, each customer's complaints (a scan of the whole log, ~1 s per
+// million events). A log that fails its checks at startup leaves the app
+// read-only: Get works, commands are DATA_LOSS naming the broken position.
+#ifndef LEDGER_APP_COMPLAINT_APP_H_
+#define LEDGER_APP_COMPLAINT_APP_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "app/internal/command_ops.h"
+#include "google/protobuf/message.h"
+#include "ledger/base/clock.h"
+#include "ledger/base/work_pool.h"
+#include "ledger/complaint/customer.h"
+#include "ledger/complaint/decide.h"
+#include "ledger/complaint/reference_data.h"
+#include "ledger/store/event_store.h"
+#include "ledger/v1/commands.pb.h"
+#include "ledger/v1/complaint_service.pb.h"
+
+namespace ledger {
+
+// The actor of events the server writes by itself (the shipped calendar).
+inline constexpr char kSystemActor[] = "ledgerd";
+
+struct ComplaintAppOptions {
+  LifecyclePolicy policy;
+  // Defaults to the system clock.
+  std::shared_ptr<const Clock> clock;
+  // Publish the calendar compiled into the binary when the ledger has none.
+  bool publish_shipped_calendar = true;
+};
+
+class ComplaintApp {
+ public:
+  // `store` must outlive the app.
+  static absl::StatusOr<std::unique_ptr<ComplaintApp>> Create(
+      EventStore* store, ComplaintAppOptions options = {});
+
+  // Runs `command`, one of the commands of the registry (app/commands.h),
+  // as `actor` (who acts; services/actor.h decides it for a call); the
+  // command's context supplies the rest. INVALID_ARGUMENT for a message
+  // that is not a registered command.
+  absl::StatusOr<v1::CommandResult> Execute(
+      const google::protobuf::Message& command, const std::string& actor);
+
+  // What ExecuteAsync calls with a command's outcome: on the calling thread
+  // when the command ends before its append (refused, or a retry answered
+  // from the store), otherwise on the store's writer thread once the append
+  // is durable, or on the app's own thread after a lost race. It must be
+  // quick and must not block.
+  using CommandCallback =
+      std::function<void(absl::StatusOr<v1::CommandResult>)>;
+
+  // Execute without a thread waiting for the fsync (what the gRPC service
+  // calls for complaint commands): decided on the calling thread, finished
+  // from the append's callback. A reference command runs on the calling
+  // thread and waits for its fsync there (they are rare and one at a time).
+  void ExecuteAsync(const google::protobuf::Message& command,
+                    const std::string& actor, CommandCallback done);
+
+  // The commands of `batch` in order, each decided exactly as Execute would
+  // (a command sees what the earlier ones did), their appends sharing group
+  // commits; returns once every one is durable, with one result per command:
+  // where its events went, and the events themselves (not the state) when
+  // the batch asks `with_events`. A command that needs what an earlier one
+  // of the batch appended (the same complaint, the same customer, the same
+  // command id) waits for it to be durable first.
+  // INVALID_ARGUMENT, with nothing done, for an empty batch, one over
+  // kMaxBatchCommands, or an empty command. `actor_of` names each command's
+  // actor from its context.
+  absl::StatusOr<v1::BatchResult> ExecuteBatch(
+      const v1::CommandBatch& batch,
+      const std::function<std::string(const v1::CommandContext&)>& actor_of);
+
+  // State and timeline; NOT_FOUND for a complaint never received.
+  absl::StatusOr<v1::ComplaintView> Get(const std::string& complaint_id) const;
+
+ private:
+  ComplaintApp(EventStore* store, ComplaintAppOptions options);
+
+  absl::Status Recover();
+  // DATA_LOSS (with the broken position) when the log was found broken.
+  absl::Status CheckWritable() const;
+
+  // A complaint command decided against its complaint's state, with the
+  // append that carries it out.
+  struct Decided {
+    std::string stream;
+    v1::ComplaintState state;  // Before the command.
+    AppendRequest request;
+    size_t events = 0;
+    bool new_stream = false;
+    // Whose complaint history the decision read (empty: none).
+    std::string customer;
+  };
+  // What a complaint command goes through before it is decided, alone or
+  // in a batch: the log must be writable; a retry is answered from the
+  // store (`earlier`); an intake without an id gets the next number.
+  struct Admitted {
+    std::string fingerprint;
+    bool numbered_here = false;
+    std::optional<AppendResult> earlier;
+  };
+  absl::StatusOr<Admitted> Admit(google::protobuf::Message& command,
+                                 const internal::CommandOps& ops,
+                                 const std::string& actor);
+  // A complaint command on its way: admitted, then decided and appended
+  // until the append holds (again when it lost a race), then finished.
+  struct Attempt;
+  void RunComplaintCommandAsync(
+      std::unique_ptr<google::protobuf::Message> command,
+      const internal::CommandOps& ops, const std::string& actor,
+      CommandCallback done);
+  void DecideAndAppend(std::shared_ptr<Attempt> attempt);
+  // Loads the state and decides; a complaint number found taken is replaced
+  // by the next one when `numbered_here`.
+  absl::StatusOr<Decided> DecideCommand(google::protobuf::Message& command,
+                                        const internal::CommandOps& ops,
+                                        const std::string& actor,
+                                        const std::string& fingerprint,
+                                        bool numbered_here);
+  // The command's result once its append is durable; its new state only
+  // when `with_state` (a batch's results leave it out).
+  absl::StatusOr<v1::CommandResult> Finish(Decided decided,
+                                           AppendResult appended,
+                                           bool with_state = true);
+  absl::StatusOr<v1::CommandResult> RunReferenceCommand(
+      const google::protobuf::Message& command,
+      const internal::CommandOps& ops, const std::string& actor);
+  // ExecuteBatch's steps (complaint_app_batch.cc).
+  struct BatchRun;
+  void BatchOne(BatchRun& run, int index);
+  void WaitForInFlight(BatchRun& run);
+  // The result of an earlier append found by its command id (read back
+  // from its stream).
+  absl::StatusOr<v1::CommandResult> ResultOf(const AppendResult& earlier,
+                                             bool complaint) const;
+  // Updates the customer index and complaint numbering with new events, in
+  // log order.
+  void Index(absl::Span<const v1::Event* const> events);
+  // Adds the events of a decided command's append (none for a duplicate)
+  // to `events`, for Index.
+  static void CollectForIndex(const Decided& decided,
+                              const AppendResult& appended,
+                              std::vector<const v1::Event*>* events);
+  std::string NextComplaintId();
+  std::shared_ptr<const ReferenceData> reference() const;
+
+  EventStore& store_;
+  const ComplaintAppOptions options_;
+  // Set once by Recover when the log fails its checks.
+  absl::Status broken_;
+
+  // Reference commands one at a time; readers take the snapshot.
+  absl::Mutex reference_write_mu_;
+  mutable absl::Mutex reference_mu_;
+  std::shared_ptr<const ReferenceData> reference_
+      ABSL_GUARDED_BY(reference_mu_);
+
+  mutable absl::Mutex index_mu_;
+  CustomerIndex customers_ ABSL_GUARDED_BY(index_mu_);
+  // Highest complaint number seen per year, for "<year>-<nnnnnn>" ids.
+  absl::flat_hash_map<int64_t, int64_t> last_number_ ABSL_GUARDED_BY(index_mu_);
+
+  // Where a command that lost a race on its complaint is decided again,
+  // off the store's writer thread (whose callbacks must not wait for
+  // reads). Last: destroyed first, running what is queued while the rest
+  // still stands.
+  WorkPool retries_{"ledger-retry", 1};
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_APP_COMPLAINT_APP_H_

@@ -1,0 +1,47 @@
+// CommandOps: what the application layer does with a command whose type it
+// knows only at run time, through functions made from the registry
+// (app/commands.h) for each command type: its context, its complaint id
+// and its Decide. Internal to app/.
+#ifndef LEDGER_APP_INTERNAL_COMMAND_OPS_H_
+#define LEDGER_APP_INTERNAL_COMMAND_OPS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "app/commands.h"
+#include "google/protobuf/message.h"
+#include "ledger/complaint/decide.h"
+#include "ledger/complaint/reference_data.h"
+#include "ledger/v1/commands.pb.h"
+#include "ledger/v1/complaint_state.pb.h"
+
+namespace ledger::internal {
+
+struct CommandOps {
+  CommandKind kind;
+  const google::protobuf::Descriptor* descriptor;
+  // The generated class's reflection: a message with the same descriptor
+  // but another reflection (a DynamicMessage) is not of the class.
+  const google::protobuf::Reflection* reflection;
+  const v1::CommandContext& (*context)(const google::protobuf::Message&);
+  v1::CommandContext* (*mutable_context)(google::protobuf::Message&);
+
+  // Complaint commands only (nullptr for reference commands).
+  const std::string& (*complaint_id)(const google::protobuf::Message&);
+  void (*set_complaint_id)(google::protobuf::Message&, const std::string&);
+  absl::StatusOr<Decision> (*decide)(const v1::ComplaintState&,
+                                     const google::protobuf::Message&,
+                                     const DecideContext&);
+
+  // Reference commands only (nullptr for complaint commands).
+  absl::StatusOr<ReferenceChange> (*decide_reference)(
+      const ReferenceData&, const std::string& actor,
+      const google::protobuf::Message&);
+};
+
+// The ops of `command`'s type; nullptr when it is not a registered command.
+const CommandOps* OpsOf(const google::protobuf::Message& command);
+
+}  // namespace ledger::internal
+
+#endif  // LEDGER_APP_INTERNAL_COMMAND_OPS_H_
