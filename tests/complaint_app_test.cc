@@ -228,6 +228,23 @@ TEST_F(ComplaintAppTest, RefusedCommandAppendsNothing) {
   EXPECT_EQ(store_->log_head().position_last, head);
 }
 
+TEST_F(ComplaintAppTest, AMessageThatIsNoCommandIsInvalidAndAppendsNothing) {
+  const uint64_t head = store_->log_head().position_last;
+  absl::StatusOr<v1::CommandResult> result =
+      app_->Execute(v1::GetComplaintRequest(), "h1");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("ledger.v1.GetComplaintRequest is not a command"));
+  v1::CommandBatch batch;
+  batch.add_commands()->mutable_reply();
+  batch.add_commands();
+  absl::StatusOr<v1::BatchResult> batched = app_->ExecuteBatch(
+      batch, [](const v1::CommandContext&) { return std::string("h1"); });
+  EXPECT_EQ(batched.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(batched.status().message(), HasSubstr("command 1 of the batch"));
+  EXPECT_EQ(store_->log_head().position_last, head);
+}
+
 TEST_F(ComplaintAppTest, RacingCommandsOnOneComplaintAreDecidedOnFreshState) {
   const std::string id = Receive();
   // Eight agents chase the same assist request at once: every chase counts.

@@ -6,6 +6,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "app/commands.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/store/limits.h"
@@ -20,103 +23,56 @@ namespace {
 
 using google::protobuf::Message;
 
-struct Stubs {
-  explicit Stubs(const std::string& target) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-    auto channel = grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args);
-    complaints = v1::ComplaintService::NewStub(channel);
-    reference = v1::ReferenceDataService::NewStub(channel);
-  }
-  std::unique_ptr<v1::ComplaintService::Stub> complaints;
-  std::unique_ptr<v1::ReferenceDataService::Stub> reference;
-};
-
 void SetDeadline(grpc::ClientContext* context) {
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::seconds(30));
 }
 
+std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+// A subcommand: a command of the registry (app/commands.h).
 struct Command {
   const char* name;
   const char* help;
-  // Takes the complaint id as its operand (optional for receive).
-  enum class Id { kNone, kRequired, kOptional } id;
-  std::function<std::unique_ptr<Message>()> make;
-  std::function<grpc::Status(Stubs&, const Message&, v1::CommandResult*)> call;
+  CommandOperand operand;
+  const google::protobuf::Message* prototype;
+  // The RPC that takes it: "/ledger.v1.ComplaintService/Reply".
+  std::string method;
 };
 
-template <typename Request, typename Stub>
-Command Entry(const char* name, const char* help, Command::Id id,
-              std::unique_ptr<Stub> Stubs::*stub,
-              grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                           v1::CommandResult*)) {
-  return Command{name, help, id, [] { return std::make_unique<Request>(); },
-                 [stub, method](Stubs& stubs, const Message& request,
-                                v1::CommandResult* result) {
-                   grpc::ClientContext context;
-                   SetDeadline(&context);
-                   return ((*(stubs.*stub)).*method)(
-                       &context, static_cast<const Request&>(request), result);
-                 }};
+// The RPC of the ledger's services that takes `type`; empty for none.
+std::string MethodOf(const google::protobuf::Descriptor* type) {
+  for (const char* name : {v1::ComplaintService::service_full_name(),
+                           v1::ReferenceDataService::service_full_name()}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name);
+    for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+      if (service->method(i)->input_type() == type) {
+        return absl::StrCat("/", service->full_name(), "/",
+                            service->method(i)->name());
+      }
+    }
+  }
+  return "";
 }
 
 const std::vector<Command>& Commands() {
-  using C = v1::ComplaintService::Stub;
-  using R = v1::ReferenceDataService::Stub;
-  constexpr auto kId = Command::Id::kRequired;
-  constexpr auto kNone = Command::Id::kNone;
-  static const auto* commands = new std::vector<Command>{
-      Entry("receive", "take a complaint in", Command::Id::kOptional,
-            &Stubs::complaints, &C::ReceiveComplaint),
-      Entry("assign-owner", "the centre head names a new owner", kId,
-            &Stubs::complaints, &C::AssignOwner),
-      Entry("hand-over", "pass the case on at a shift handover", kId,
-            &Stubs::complaints, &C::HandOver),
-      Entry("classify", "set kind, category, importance", kId,
-            &Stubs::complaints, &C::Classify),
-      Entry("raise-severity", "repeat, or malicious (centre head)", kId,
-            &Stubs::complaints, &C::RaiseSeverity),
-      Entry("choose-track", "on-the-spot, internal-study or coordinated", kId,
-            &Stubs::complaints, &C::ChooseTrack),
-      Entry("dispatch", "send an assist request to departments or stations",
-            kId, &Stubs::complaints, &C::RequestAssist),
-      Entry("answer-assist", "record an assisting unit's answer", kId,
-            &Stubs::complaints, &C::AnswerAssist),
-      Entry("chase", "chase or supervise an assisting unit", kId,
-            &Stubs::complaints, &C::ChaseAssist),
-      Entry("escalate", "the centre head's proposal to the general manager",
-            kId, &Stubs::complaints, &C::EscalateToGm),
-      Entry("gm-decision", "record the general manager's decision", kId,
-            &Stubs::complaints, &C::RecordGmDecision),
-      Entry("reply", "answer the customer", kId, &Stubs::complaints, &C::Reply),
-      Entry("revisit", "record a revisit (call-back) of the customer", kId,
-            &Stubs::complaints, &C::RecordRevisit),
-      Entry("waive-revisit", "waive a non-complaint's revisit (centre head)",
-            kId, &Stubs::complaints, &C::WaiveRevisit),
-      Entry("reopen", "start the flow again", kId, &Stubs::complaints,
-            &C::Reopen),
-      Entry("complete-paperwork", "a green-channel case's paperwork", kId,
-            &Stubs::complaints, &C::CompletePaperwork),
-      Entry("sign-off", "the centre head's review and signature", kId,
-            &Stubs::complaints, &C::SignOff),
-      Entry("register-station", "add or change a distribution station", kNone,
-            &Stubs::reference, &R::RegisterStation),
-      Entry("register-department", "add or change a department", kNone,
-            &Stubs::reference, &R::RegisterDepartment),
-      Entry("register-agent", "add or change an agent and their roles", kNone,
-            &Stubs::reference, &R::RegisterAgent),
-      Entry("record-volume", "copies a station handled in a month", kNone,
-            &Stubs::reference, &R::RecordStationVolume),
-      Entry("publish-calendar",
-            "publish a working-day calendar (--file FILE.textproto)", kNone,
-            &Stubs::reference, &R::PublishCalendar),
-      Entry("publish-penalties", "publish the penalty schedule", kNone,
-            &Stubs::reference, &R::PublishPenaltySchedule),
-      Entry("declare-special-period", "a period with penalties not charged",
-            kNone, &Stubs::reference, &R::DeclareSpecialPeriod),
-  };
+  static const auto* commands = [] {
+    auto* commands = new std::vector<Command>();
+    ForEachCommand([commands](const auto& spec) {
+      using Type = typename std::decay_t<decltype(spec)>::Type;
+      commands->push_back(Command{spec.cli_name, spec.summary, spec.operand,
+                                  &Type::default_instance(),
+                                  MethodOf(Type::descriptor())});
+    });
+    return commands;
+  }();
   return *commands;
 }
 
@@ -125,6 +81,23 @@ const Command* FindCommand(const std::string& name) {
     if (name == c.name) return &c;
   }
   return nullptr;
+}
+
+// Calls the command's RPC.
+grpc::Status Call(const std::string& target, const Command& command,
+                  const Message& request, v1::CommandResult* result) {
+  grpc::TemplatedGenericStub<Message, v1::CommandResult> stub(Connect(target));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&context, command.method, grpc::StubOptions(), &request,
+                 result, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  return status;
 }
 
 int Usage(std::ostream& err) {
@@ -193,14 +166,14 @@ int PrintResult(const v1::CommandResult& result, const Options& options,
 
 int Show(const std::string& id, const Options& options,
          const absl::TimeZone& zone, std::ostream& out, std::ostream& err) {
-  Stubs stubs(options.target);
+  auto stub = v1::ComplaintService::NewStub(Connect(options.target));
   grpc::ClientContext context;
   SetDeadline(&context);
   v1::GetComplaintRequest request;
   request.set_complaint_id(id);
   v1::ComplaintView view;
   absl::Status s =
-      FromGrpcStatus(stubs.complaints->GetComplaint(&context, request, &view));
+      FromGrpcStatus(stub->GetComplaint(&context, request, &view));
   if (!s.ok()) {
     err << "ledgerctl: " << s.ToString() << "\n";
     return kExitFailed;
@@ -268,23 +241,24 @@ int RunComplaintCommand(const std::vector<std::string>& args,
         operands.size() == 1 ? FindCommand(operands[0]) : nullptr;
     if (c == nullptr) return Usage(err);
     out << "ledgerctl " << c->name
-        << (c->id == Command::Id::kRequired   ? " ID"
-            : c->id == Command::Id::kOptional ? " [ID]"
-                                              : "")
+        << (c->operand == CommandOperand::kComplaintId           ? " ID"
+            : c->operand == CommandOperand::kOptionalComplaintId ? " [ID]"
+                                                                 : "")
         << ": " << c->help
         << "\n  --agent AGENT (who acts; same as --actor-agent-id)\n";
-    ListFields(c->make()->GetDescriptor(), "", out);
+    ListFields(c->prototype->GetDescriptor(), "", out);
     return kExitOk;
   }
   const Command* command = FindCommand(name);
   if (command == nullptr) return Usage(err);
-  std::unique_ptr<Message> request = command->make();
-  const size_t max_operands = command->id == Command::Id::kNone ? 0 : 1;
+  std::unique_ptr<Message> request(command->prototype->New());
+  const size_t max_operands =
+      command->operand == CommandOperand::kNone ? 0 : 1;
   if (operands.size() > max_operands ||
-      (command->id == Command::Id::kRequired && operands.empty())) {
+      (command->operand == CommandOperand::kComplaintId && operands.empty())) {
     err << "ledgerctl: " << name << " takes "
-        << (command->id == Command::Id::kNone ? "no operand"
-                                              : "the complaint id")
+        << (command->operand == CommandOperand::kNone ? "no operand"
+                                                      : "the complaint id")
         << "; got " << operands.size() << " operands\n";
     return kExitUsage;
   }
@@ -313,9 +287,9 @@ int RunComplaintCommand(const std::vector<std::string>& args,
     }
     if (!s.ok()) return fail(s);
   }
-  Stubs stubs(options.target);
   v1::CommandResult result;
-  absl::Status s = FromGrpcStatus(command->call(stubs, *request, &result));
+  absl::Status s =
+      FromGrpcStatus(Call(options.target, *command, *request, &result));
   if (!s.ok()) {
     err << "ledgerctl: " << name << ": " << s.ToString() << "\n";
     return kExitFailed;
