@@ -1,5 +1,8 @@
 #include "app/internal/command_ops.h"
 
+#include <typeindex>
+#include <typeinfo>
+
 #include "absl/container/flat_hash_map.h"
 
 namespace ledger::internal {
@@ -13,7 +16,9 @@ CommandOps MakeOps(const CommandSpec<Command>& spec) {
   CommandOps ops{};
   ops.kind = spec.kind;
   ops.descriptor = Command::descriptor();
-  ops.reflection = Command::GetReflection();
+  ops.clone = [](const Message& m) -> std::unique_ptr<Message> {
+    return std::make_unique<Command>(static_cast<const Command&>(m));
+  };
   ops.context = [](const Message& m) -> const v1::CommandContext& {
     return static_cast<const Command&>(m).context();
   };
@@ -45,14 +50,15 @@ CommandOps MakeOps(const CommandSpec<Command>& spec) {
   return ops;
 }
 
-const absl::flat_hash_map<const google::protobuf::Descriptor*, CommandOps>&
-AllOps() {
+// By the message's dynamic type: a DynamicMessage of a command's descriptor
+// is not of the command's class, and typeid tells them apart without the
+// descriptor lookup GetDescriptor makes on every call.
+const absl::flat_hash_map<std::type_index, CommandOps>& AllOps() {
   static const auto* const kOps = [] {
-    auto* ops = new absl::flat_hash_map<const google::protobuf::Descriptor*,
-                                        CommandOps>();
+    auto* ops = new absl::flat_hash_map<std::type_index, CommandOps>();
     ForEachCommand([ops](const auto& spec) {
-      CommandOps made = MakeOps(spec);
-      ops->emplace(made.descriptor, made);
+      using Command = typename std::decay_t<decltype(spec)>::Type;
+      ops->emplace(std::type_index(typeid(Command)), MakeOps(spec));
     });
     return ops;
   }();
@@ -89,11 +95,8 @@ static_assert(kKindsMatchDecide,
 
 const CommandOps* OpsOf(const Message& command) {
   const auto& ops = AllOps();
-  auto it = ops.find(command.GetDescriptor());
-  if (it == ops.end() || command.GetReflection() != it->second.reflection) {
-    return nullptr;
-  }
-  return &it->second;
+  auto it = ops.find(std::type_index(typeid(command)));
+  return it == ops.end() ? nullptr : &it->second;
 }
 
 }  // namespace ledger::internal

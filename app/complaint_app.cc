@@ -77,11 +77,12 @@ absl::Status NotACommand(const google::protobuf::Message& command) {
 }
 
 // The decided events as an append proposes them; their strings move.
-std::vector<ProposedEvent> Propose(Decision decision,
+template <typename Events>
+std::vector<ProposedEvent> Propose(Events& decided,
                                    const v1::CommandContext& context) {
   std::vector<ProposedEvent> events;
-  events.reserve(decision.size());
-  for (v1::Event& e : decision) {
+  events.reserve(decided.size());
+  for (v1::Event& e : decided) {
     ProposedEvent p;
     p.event_type = std::move(*e.mutable_event_type());
     p.payload = std::move(*e.mutable_payload());
@@ -93,7 +94,7 @@ std::vector<ProposedEvent> Propose(Decision decision,
 }
 
 // "2026-000123" -> (2026, 123).
-bool ParseComplaintNumber(const std::string& id, int64_t* year,
+bool ParseComplaintNumber(absl::string_view id, int64_t* year,
                           int64_t* number) {
   if (id.size() != 11 || id[4] != '-') return false;
   return absl::SimpleAtoi(id.substr(0, 4), year) &&
@@ -129,10 +130,9 @@ absl::Status ComplaintApp::Recover() {
   }
   absl::Status scanned = store_.ScanAll(
       1, std::numeric_limits<uint64_t>::max(), [this](const v1::Event& e) {
-        if (Is<v1::ComplaintReceived>(e) || Is<v1::ComplaintClassified>(e)) {
-          const v1::Event* event = &e;
-          Index({&event, 1});
-        }
+        // A payload that does not parse is the store's to report.
+        absl::StatusOr<DecodedEvent> decoded = DecodedEvent::Decode(e);
+        if (decoded.ok()) Index({&*decoded, 1});
         return true;
       });
   if (absl::IsDataLoss(scanned)) {
@@ -181,21 +181,31 @@ std::shared_ptr<const ReferenceData> ComplaintApp::reference() const {
   return reference_;
 }
 
-void ComplaintApp::Index(absl::Span<const v1::Event* const> events) {
+void ComplaintApp::Index(absl::Span<const DecodedEvent> events) {
   absl::MutexLock lock(&index_mu_);
   // A payload that does not parse was caught by the store's checks already;
   // the index only skips it.
   customers_.ApplyAll(events).IgnoreError();
-  for (const v1::Event* event : events) {
+  for (const DecodedEvent& event : events) {
     int64_t year = 0;
     int64_t number = 0;
-    if (Is<v1::ComplaintReceived>(*event) &&
-        ParseComplaintNumber(ComplaintIdOfStream(event->stream_id()), &year,
-                             &number)) {
+    if (event.As<v1::ComplaintReceived>() != nullptr &&
+        ParseComplaintNumber(ComplaintIdView(event.event().stream_id()),
+                             &year, &number)) {
       int64_t& last = last_number_[year];
       last = std::max(last, number);
     }
   }
+}
+
+void ComplaintApp::Index(absl::Span<const v1::Event* const> events) {
+  std::vector<DecodedEvent> decoded;
+  decoded.reserve(events.size());
+  for (const v1::Event* event : events) {
+    absl::StatusOr<DecodedEvent> d = DecodedEvent::Decode(*event);
+    if (d.ok()) decoded.push_back(*std::move(d));
+  }
+  Index(decoded);
 }
 
 std::string ComplaintApp::NextComplaintId() {
@@ -290,7 +300,8 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
                        : ExpectedRevision::Exact(decided.state.revision());
     decided.request.command_id = given.command_id();
     decided.request.command_fingerprint = fingerprint;
-    decided.request.events = Propose(*std::move(decision), given);
+    decided.payloads = std::move(decision->payloads());
+    decided.request.events = Propose(*decision, given);
     decided.events = decided.request.events.size();
     return decided;
   }
@@ -304,26 +315,30 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
     // complaint afresh decided on another.
     return ResultOf(appended, /*complaint=*/true);
   }
-  std::vector<const v1::Event*> events;
-  CollectForIndex(decided, appended, &events);
+  // The writer hands back what it wrote, and the payloads are those the
+  // command decided: nothing to read or parse.
+  std::vector<DecodedEvent> events;
+  CollectDecoded(decided, appended, &events);
   Index(events);
   v1::CommandResult result;
-  for (const v1::Event& e : appended.events) {
+  for (const DecodedEvent& e : events) {
     if (with_state) RETURN_IF_ERROR(Apply(e, &decided.state));
-    *result.add_events() = e;
+    *result.add_events() = e.event();
   }
   if (with_state) *result.mutable_state() = std::move(decided.state);
   return result;
 }
 
-void ComplaintApp::CollectForIndex(const Decided& decided,
-                                   const AppendResult& appended,
-                                   std::vector<const v1::Event*>* events) {
+void ComplaintApp::CollectDecoded(const Decided& decided,
+                                  const AppendResult& appended,
+                                  std::vector<DecodedEvent>* events) {
   if (appended.duplicate) return;
-  // The writer hands back what it wrote: no read.
-  LEDGER_CHECK(appended.events.size() == decided.events,
+  LEDGER_CHECK(appended.events.size() == decided.events &&
+                   decided.payloads.size() == decided.events,
                "an append writes every event it was given");
-  for (const v1::Event& e : appended.events) events->push_back(&e);
+  for (size_t i = 0; i < appended.events.size(); ++i) {
+    events->emplace_back(appended.events[i], decided.payloads[i]);
+  }
 }
 
 absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
@@ -365,9 +380,7 @@ void ComplaintApp::ExecuteAsync(const google::protobuf::Message& command,
   if (ops->kind == CommandKind::kReference) {
     return done(RunReferenceCommand(command, *ops, actor));
   }
-  std::unique_ptr<google::protobuf::Message> copy(command.New());
-  copy->CopyFrom(command);
-  RunComplaintCommandAsync(std::move(copy), *ops, actor, std::move(done));
+  RunComplaintCommandAsync(ops->clone(command), *ops, actor, std::move(done));
 }
 
 struct ComplaintApp::Attempt {
@@ -437,8 +450,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   RETURN_IF_ERROR(CheckWritable());
   absl::MutexLock write_lock(&reference_write_mu_);
   const v1::CommandContext& given = ops.context(command);
-  std::unique_ptr<google::protobuf::Message> copy(command.New());
-  copy->CopyFrom(command);
+  std::unique_ptr<google::protobuf::Message> copy = ops.clone(command);
   const std::string fingerprint = Fingerprint(*copy, ops, actor);
   // A retry (FindCommand finds nothing for an empty command id).
   ASSIGN_OR_RETURN(std::optional<AppendResult> earlier,
@@ -452,7 +464,9 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   request.stream_id = change.stream_id;
   request.command_id = given.command_id();
   request.command_fingerprint = fingerprint;
-  request.events = Propose({change.event}, given);
+  std::vector<v1::Event> decided;
+  decided.push_back(std::move(change.event));
+  request.events = Propose(decided, given);
   ASSIGN_OR_RETURN(AppendResult appended, store_.Append(std::move(request)));
   if (appended.duplicate) {
     return ResultOf(appended, /*complaint=*/false);

@@ -112,6 +112,9 @@ class ComplaintApp {
     v1::ComplaintState state;  // Before the command.
     AppendRequest request;
     size_t events = 0;
+    // The decided events' payloads (Decision::payloads), for the index and
+    // the state once they are appended.
+    std::vector<EventPayload> payloads;
     bool new_stream = false;
     // Whose complaint history the decision read (empty: none).
     std::string customer;
@@ -160,12 +163,13 @@ class ComplaintApp {
                                              bool complaint) const;
   // Updates the customer index and complaint numbering with new events, in
   // log order.
+  void Index(absl::Span<const DecodedEvent> events);
   void Index(absl::Span<const v1::Event* const> events);
-  // Adds the events of a decided command's append (none for a duplicate)
-  // to `events`, for Index.
-  static void CollectForIndex(const Decided& decided,
-                              const AppendResult& appended,
-                              std::vector<const v1::Event*>* events);
+  // Adds the events of a decided command's append (none for a duplicate),
+  // with the payloads it decided (which stay in `decided`), to `events`.
+  static void CollectDecoded(const Decided& decided,
+                             const AppendResult& appended,
+                             std::vector<DecodedEvent>* events);
   std::string NextComplaintId();
   std::shared_ptr<const ReferenceData> reference() const;
 

@@ -20,15 +20,45 @@
 namespace ledger {
 namespace {
 
-// The command a BatchCommand holds (any registered complaint command: its
-// fields are the commands of the registry); nullptr when it holds none.
-const google::protobuf::Message* CommandOf(const v1::BatchCommand& c) {
-  const google::protobuf::Reflection* reflection = c.GetReflection();
-  const google::protobuf::FieldDescriptor* field =
-      reflection->GetOneofFieldDescriptor(
-          c, v1::BatchCommand::descriptor()->oneof_decl(0));
-  if (field == nullptr) return nullptr;
-  return &reflection->GetMessage(c, field);
+// What a BatchCommand may hold: each field of its oneof (a registered
+// complaint command, or not: ExecuteBatch refuses it) with the command's
+// ops, by field number.
+struct BatchField {
+  const google::protobuf::FieldDescriptor* field = nullptr;
+  const internal::CommandOps* ops = nullptr;
+};
+const std::vector<BatchField>& BatchFields() {
+  static const auto* const kFields = [] {
+    const google::protobuf::OneofDescriptor* oneof =
+        v1::BatchCommand::descriptor()->oneof_decl(0);
+    auto* fields = new std::vector<BatchField>();
+    for (int i = 0; i < oneof->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* field = oneof->field(i);
+      if (static_cast<size_t>(field->number()) >= fields->size()) {
+        fields->resize(field->number() + 1);
+      }
+      (*fields)[field->number()] = BatchField{
+          field, internal::OpsOf(*google::protobuf::MessageFactory::
+                                     generated_factory()
+                                         ->GetPrototype(field->message_type()))};
+    }
+    return fields;
+  }();
+  return *kFields;
+}
+
+// The command a BatchCommand holds and its ops (null when it is no
+// registered command); nullptr when it holds none.
+const google::protobuf::Message* CommandOf(const v1::BatchCommand& c,
+                                           const internal::CommandOps** ops) {
+  const std::vector<BatchField>& fields = BatchFields();
+  const size_t number = static_cast<size_t>(c.command_case());
+  if (number == 0 || number >= fields.size() ||
+      fields[number].field == nullptr) {
+    return nullptr;
+  }
+  *ops = fields[number].ops;
+  return &c.GetReflection()->GetMessage(c, fields[number].field);
 }
 
 void SetStatus(const absl::Status& status, v1::BatchCommandResult* result) {
@@ -81,15 +111,26 @@ struct ComplaintApp::BatchRun {
 
   const v1::CommandBatch& batch;
   const std::function<std::string(const v1::CommandContext&)>& actor_of;
+  // Each command of the batch, and its ops.
+  std::vector<std::pair<const google::protobuf::Message*,
+                        const internal::CommandOps*>>
+      commands;
   v1::BatchResult out;
 
   struct InFlight {
+    InFlight(int index, Decided decided, bool expected_revision,
+             std::string actor)
+        : index(index),
+          decided(std::move(decided)),
+          expected_revision(expected_revision),
+          actor(std::move(actor)) {}
+
     int index;
     Decided decided;
     bool expected_revision;
     // Who gave the command, to run it again on its own when it lost a race.
     std::string actor;
-    absl::StatusOr<AppendResult> appended;
+    absl::StatusOr<AppendResult> appended = absl::UnknownError("not appended");
   };
   std::deque<InFlight> in_flight;
   // Views of strings in `batch` and `in_flight`, cleared with the latter.
@@ -116,21 +157,24 @@ absl::StatusOr<v1::BatchResult> ComplaintApp::ExecuteBatch(
         absl::StrCat("the batch holds ", batch.commands_size(),
                      " commands; at most ", kMaxBatchCommands, " are taken"));
   }
+  BatchRun run(batch, actor_of);
+  run.commands.reserve(batch.commands_size());
   for (int i = 0; i < batch.commands_size(); ++i) {
-    const google::protobuf::Message* command = CommandOf(batch.commands(i));
+    const internal::CommandOps* ops = nullptr;
+    const google::protobuf::Message* command =
+        CommandOf(batch.commands(i), &ops);
     if (command == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           "command ", i, " of the batch is empty (no command set)"));
     }
-    const internal::CommandOps* ops = internal::OpsOf(*command);
     if (ops == nullptr || ops->kind != CommandKind::kComplaint) {
       return absl::InvalidArgumentError(
           absl::StrCat("command ", i, " of the batch is a ",
                        command->GetDescriptor()->name(),
                        ", not a complaint command"));
     }
+    run.commands.emplace_back(command, ops);
   }
-  BatchRun run(batch, actor_of);
   for (int i = 0; i < batch.commands_size(); ++i) run.out.add_results();
   for (int i = 0; i < batch.commands_size(); ++i) BatchOne(run, i);
   WaitForInFlight(run);
@@ -150,13 +194,13 @@ void ComplaintApp::WaitForInFlight(BatchRun& run) {
   }
   const bool with_events = run.batch.with_events();
   // The appends without events in their results, indexed at once.
-  std::vector<const v1::Event*> to_index;
+  std::vector<DecodedEvent> to_index;
   for (BatchRun::InFlight& f : run.in_flight) {
     v1::BatchCommandResult* result = run.out.mutable_results(f.index);
     if (absl::IsAborted(f.appended.status()) && !f.expected_revision) {
       // From the command as given: a number it was given here may be the
       // one that was taken.
-      SetOutcome(Execute(*CommandOf(run.batch.commands(f.index)), f.actor),
+      SetOutcome(Execute(*run.commands[f.index].first, f.actor),
                  with_events, result);
     } else if (!f.appended.ok()) {
       SetStatus(f.appended.status(), result);
@@ -165,7 +209,7 @@ void ComplaintApp::WaitForInFlight(BatchRun& run) {
                         /*with_state=*/false),
                  with_events, result);
     } else {
-      CollectForIndex(f.decided, *f.appended, &to_index);
+      CollectDecoded(f.decided, *f.appended, &to_index);
       SetAppended(*f.appended, result);
     }
   }
@@ -177,8 +221,8 @@ void ComplaintApp::WaitForInFlight(BatchRun& run) {
 }
 
 void ComplaintApp::BatchOne(BatchRun& run, int i) {
-  const google::protobuf::Message& given = *CommandOf(run.batch.commands(i));
-  const internal::CommandOps& ops = *internal::OpsOf(given);
+  const google::protobuf::Message& given = *run.commands[i].first;
+  const internal::CommandOps& ops = *run.commands[i].second;
   v1::BatchCommandResult* result = run.out.mutable_results(i);
   const v1::CommandContext& context = ops.context(given);
   std::string actor = run.actor_of(context);
@@ -189,8 +233,7 @@ void ComplaintApp::BatchOne(BatchRun& run, int i) {
        run.streams.contains(ComplaintStream(complaint_id)))) {
     WaitForInFlight(run);
   }
-  std::unique_ptr<google::protobuf::Message> command(given.New());
-  command->CopyFrom(given);
+  std::unique_ptr<google::protobuf::Message> command = ops.clone(given);
   absl::StatusOr<Admitted> admitted = Admit(*command, ops, actor);
   if (!admitted.ok()) return SetStatus(admitted.status(), result);
   const bool with_events = run.batch.with_events();
@@ -210,9 +253,9 @@ void ComplaintApp::BatchOne(BatchRun& run, int i) {
   if (!decided.ok()) return SetStatus(decided.status(), result);
 
   AppendRequest request = std::move(decided->request);
-  BatchRun::InFlight& f = run.in_flight.emplace_back(BatchRun::InFlight{
+  BatchRun::InFlight& f = run.in_flight.emplace_back(
       i, *std::move(decided), context.has_expected_revision(),
-      std::move(actor), absl::UnknownError("not appended")});
+      std::move(actor));
   run.streams.insert(f.decided.stream);
   if (!f.decided.customer.empty()) run.customers.insert(f.decided.customer);
   if (!command_id.empty()) run.command_ids.insert(command_id);

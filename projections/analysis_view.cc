@@ -93,105 +93,127 @@ absl::Status AnalysisView::Load(const EventStore& store) {
                   });
 }
 
-void AnalysisView::Apply(const v1::Event& e) {
-  if (Is<v1::CalendarPublished>(e)) {
-    absl::StatusOr<v1::CalendarPublished> p = Unwrap<v1::CalendarPublished>(e);
-    if (!p.ok()) {
-      ++skipped_;
-      return;
-    }
-    SetCalendar(*p);
-    calendar_dirty_ = true;
-    return;
-  }
+absl::Status AnalysisView::Visit(const v1::Event&,
+                                 const v1::CalendarPublished& p) {
+  SetCalendar(p);
+  calendar_dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return;
-  if (Is<v1::ComplaintReceived>(e)) {
-    absl::StatusOr<const v1::ComplaintReceived*> shared =
-        SharedUnwrap<v1::ComplaintReceived>(e);
-    if (!shared.ok()) {
-      ++skipped_;
-      return;
-    }
-    const v1::ComplaintReceived* p = *shared;
-    v1::AnalysisCaseRow& row = cases_[id];
-    const absl::Time received = absl::FromUnixMicros(p->received_time_us());
-    *row.mutable_received_day() = zone_.DayOf(p->received_time_us());
-    row.set_channel(p->channel());
-    row.set_station_id(p->station_id());
-    row.set_department_id(p->department_id());
-    row.set_severity(v1::SEVERITY_GENERAL);
-    row.set_green_channel(p->green_channel());
-    if (calendar_.has_value()) {
-      absl::StatusOr<absl::Time> due = calendar_->WorkingDaysAfter(received, 1);
-      if (due.ok()) row.set_acceptance_due_us(absl::ToUnixMicros(*due));
-    }
-    dirty_.insert(id);
-    return;
-  }
-  auto it = cases_.find(id);
-  if (it == cases_.end()) {
-    ++skipped_;
-    return;
-  }
-  v1::AnalysisCaseRow& row = it->second;
-  auto accept = [&row, &e] {
-    if (row.accepted()) return;
-    row.set_accepted(true);
-    row.set_accepted_in_time(row.acceptance_due_us() != 0 &&
-                             e.recorded_time_us() <= row.acceptance_due_us());
-  };
-  bool ok = true;
-  if (Is<v1::ComplaintClassified>(e)) {
-    auto p = SharedUnwrap<v1::ComplaintClassified>(e);
-    if ((ok = p.ok())) {
-      row.set_classified(true);
-      row.set_kind((*p)->kind());
-      row.set_category((*p)->category());
-      row.set_importance((*p)->importance());
-    }
-  } else if (Is<v1::SeverityRaised>(e)) {
-    auto p = SharedUnwrap<v1::SeverityRaised>(e);
-    if ((ok = p.ok())) row.set_severity((*p)->severity());
-  } else if (Is<v1::HandlingTrackChosen>(e)) {
-    accept();
-  } else if (Is<v1::Replied>(e)) {
-    auto p = SharedUnwrap<v1::Replied>(e);
-    if ((ok = p.ok())) {
-      if (row.green_channel()) accept();
-      if (!row.replied()) {
-        row.set_replied(true);
-        row.set_first_reply_within_deadline((*p)->within_deadline());
-      }
-    }
-  } else if (Is<v1::RevisitRecorded>(e)) {
-    auto p = SharedUnwrap<v1::RevisitRecorded>(e);
-    if ((ok = p.ok())) {
-      if ((*p)->revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
-        row.set_month_end_revisit(true);
-      } else {
-        row.set_revisited(true);
-        row.set_satisfaction((*p)->satisfaction());
-      }
-    }
-  } else if (Is<v1::AssistRequested>(e)) {
-    auto p = Unwrap<v1::AssistRequested>(e);
-    if ((ok = p.ok())) {
-      row.set_assist_requests(row.assist_requests() + 1);
-      if (p->sent_within_deadline()) {
-        row.set_assist_requests_in_time(row.assist_requests_in_time() + 1);
-      }
-    }
-  } else if (Is<v1::SignedOff>(e)) {
-    row.set_closed(true);
-  } else if (Is<v1::Reopened>(e)) {
-    row.set_closed(false);
-  }
-  if (!ok) {
-    ++skipped_;
-    return;
+  if (id.empty()) return absl::OkStatus();
+  v1::AnalysisCaseRow& row = cases_[id];
+  const absl::Time received = absl::FromUnixMicros(p.received_time_us());
+  *row.mutable_received_day() = zone_.DayOf(p.received_time_us());
+  row.set_channel(p.channel());
+  row.set_station_id(p.station_id());
+  row.set_department_id(p.department_id());
+  row.set_severity(v1::SEVERITY_GENERAL);
+  row.set_green_channel(p.green_channel());
+  if (calendar_.has_value()) {
+    absl::StatusOr<absl::Time> due = calendar_->WorkingDaysAfter(received, 1);
+    if (due.ok()) row.set_acceptance_due_us(absl::ToUnixMicros(*due));
   }
   dirty_.insert(id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::AnalysisCaseRow*> AnalysisView::CaseOf(
+    const v1::Event& e) {
+  std::string id = ComplaintIdOfStream(e.stream_id());
+  if (id.empty()) return nullptr;
+  auto it = cases_.find(id);
+  if (it == cases_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("event ", e.position(), " of a case never received"));
+  }
+  dirty_.insert(std::move(id));
+  return &it->second;
+}
+
+void AnalysisView::Accept(const v1::Event& e, v1::AnalysisCaseRow* row) {
+  if (row->accepted()) return;
+  row->set_accepted(true);
+  row->set_accepted_in_time(row->acceptance_due_us() != 0 &&
+                            e.recorded_time_us() <= row->acceptance_due_us());
+}
+
+absl::Status AnalysisView::Unhandled(const v1::Event& e) {
+  return CaseOf(e).status();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::ComplaintClassified& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row == nullptr) return absl::OkStatus();
+  row->set_classified(true);
+  row->set_kind(p.kind());
+  row->set_category(p.category());
+  row->set_importance(p.importance());
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::SeverityRaised& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) row->set_severity(p.severity());
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::HandlingTrackChosen&) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) Accept(e, row);
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e, const v1::Replied& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row == nullptr) return absl::OkStatus();
+  if (row->green_channel()) Accept(e, row);
+  if (!row->replied()) {
+    row->set_replied(true);
+    row->set_first_reply_within_deadline(p.within_deadline());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::RevisitRecorded& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row == nullptr) return absl::OkStatus();
+  if (p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
+    row->set_month_end_revisit(true);
+  } else {
+    row->set_revisited(true);
+    row->set_satisfaction(p.satisfaction());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::AssistRequested& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row == nullptr) return absl::OkStatus();
+  row->set_assist_requests(row->assist_requests() + 1);
+  if (p.sent_within_deadline()) {
+    row->set_assist_requests_in_time(row->assist_requests_in_time() + 1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e, const v1::SignedOff&) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) row->set_closed(true);
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e, const v1::Reopened&) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) row->set_closed(false);
+  return absl::OkStatus();
 }
 
 void AnalysisView::TakeChanges(ViewChanges* changes) {

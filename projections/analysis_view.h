@@ -56,13 +56,39 @@ class AnalysisView final : public View {
     return std::make_unique<AnalysisView>();
   }
   absl::Status Load(const EventStore& store) override;
-  void Apply(const v1::Event& event) override;
   void TakeChanges(ViewChanges* changes) override;
+
+  absl::Status Visit(const v1::Event& event,
+                     const v1::CalendarPublished& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::ComplaintReceived& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::ComplaintClassified& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::SeverityRaised& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::HandlingTrackChosen& p) override;
+  absl::Status Visit(const v1::Event& event, const v1::Replied& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::RevisitRecorded& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::AssistRequested& p) override;
+  absl::Status Visit(const v1::Event& event, const v1::SignedOff& p) override;
+  absl::Status Visit(const v1::Event& event, const v1::Reopened& p) override;
 
   absl::StatusOr<v1::GetMonthlyAnalysisResponse> Analysis(
       const v1::YearMonth& month) const;
 
+ protected:
+  // Any other event of a case's stream: the case must be known.
+  absl::Status Unhandled(const v1::Event& event) override;
+
  private:
+  // The row of the case whose stream `event` is in, marked changed;
+  // nullptr for another stream, NOT_FOUND for a case never received.
+  absl::StatusOr<v1::AnalysisCaseRow*> CaseOf(const v1::Event& event);
+  // Marks the case accepted at `event` unless it was already.
+  static void Accept(const v1::Event& event, v1::AnalysisCaseRow* row);
   v1::MonthFigures Figures(const v1::YearMonth& month) const;
   void SetCalendar(const v1::CalendarPublished& calendar);
 

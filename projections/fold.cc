@@ -139,7 +139,15 @@ absl::Status Fold(const LogSource& log, uint64_t from, uint64_t to,
     pool.emplace_back([&pipe, &views, w, begin, end] {
       while (Batch batch = pipe.Take(w)) {
         for (const v1::Event& e : *batch) {
-          for (size_t v = begin; v < end; ++v) views[v]->Apply(e);
+          // Parsed once for this worker's views.
+          absl::StatusOr<DecodedEvent> decoded = DecodedEvent::Decode(e);
+          for (size_t v = begin; v < end; ++v) {
+            if (decoded.ok()) {
+              views[v]->Apply(*decoded);
+            } else {
+              views[v]->Skip();
+            }
+          }
         }
       }
     });

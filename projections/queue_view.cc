@@ -111,11 +111,12 @@ absl::Status QueueView::Load(const EventStore& store) {
   return absl::OkStatus();
 }
 
-void QueueView::Apply(const v1::Event& event) {
+void QueueView::OnEvent(const DecodedEvent& decoded) {
+  const v1::Event& event = decoded.event();
   const std::string id = ComplaintIdOfStream(event.stream_id());
   if (id.empty()) return;
   v1::ComplaintState& state = complaints_[id];
-  if (!ledger::Apply(event, &state).ok()) {
+  if (!ledger::Apply(decoded, &state).ok()) {
     ++skipped_;
     if (state.stage() == v1::STAGE_UNSPECIFIED) complaints_.erase(id);
     return;

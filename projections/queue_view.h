@@ -41,7 +41,6 @@ class QueueView final : public View {
     return std::make_unique<QueueView>();
   }
   absl::Status Load(const EventStore& store) override;
-  void Apply(const v1::Event& event) override;
   void TakeChanges(ViewChanges* changes) override;
 
   // INVALID_ARGUMENT for a bad kind, page size or token.
@@ -49,6 +48,11 @@ class QueueView final : public View {
                                              int64_t now_us) const;
 
   size_t complaints() const { return complaints_.size(); }
+
+ protected:
+  // Every event of a complaint's stream, folded into its state
+  // (ledger/complaint/state.h).
+  void OnEvent(const DecodedEvent& event) override;
 
  private:
   // An entry's place in its queue: by deadline (none last), then complaint

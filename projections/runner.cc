@@ -142,9 +142,15 @@ void ProjectionRunner::Loop() {
         absl::MutexLock lock(&mu_);
         if (r.has_event()) {
           const v1::Event& e = r.event();
+          // Parsed once for every view.
+          absl::StatusOr<DecodedEvent> decoded = DecodedEvent::Decode(e);
           for (Entry& entry : views_) {
             if (e.position() <= entry.checkpoint) continue;
-            entry.view->Apply(e);
+            if (decoded.ok()) {
+              entry.view->Apply(*decoded);
+            } else {
+              entry.view->Skip();
+            }
             entry.checkpoint = e.position();
           }
           position_ = e.position();

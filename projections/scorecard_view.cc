@@ -55,64 +55,90 @@ absl::Status ScorecardView::Load(const EventStore& store) {
                   });
 }
 
-void ScorecardView::Apply(const v1::Event& e) {
-  if (Is<v1::CalendarPublished>(e)) {
-    auto p = Unwrap<v1::CalendarPublished>(e);
-    if (!p.ok() || !zone_.Set(p->time_zone())) {
-      ++skipped_;
-      return;
-    }
-    dirty_agents_.insert(kZoneRow);
-    return;
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::CalendarPublished& p) {
+  if (!zone_.Set(p.time_zone())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event ", e.position(), ": unknown time zone ", p.time_zone()));
   }
+  dirty_agents_.insert(kZoneRow);
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return;
-  bool ok = true;
-  if (Is<v1::ComplaintReceived>(e)) {
-    auto p = SharedUnwrap<v1::ComplaintReceived>(e);
-    if ((ok = p.ok())) {
-      v1::ScorecardCaseRow& row = cases_[id];
-      *row.mutable_received_day() = zone_.DayOf((*p)->received_time_us());
-      row.set_owner_agent_id((*p)->owner_agent_id());
-      row.set_severity(v1::SEVERITY_GENERAL);
-      dirty_cases_.insert(id);
-    }
-  } else if (!cases_.contains(id)) {
-    ok = false;
-  } else if (Is<v1::OwnerAssigned>(e)) {
-    auto p = Unwrap<v1::OwnerAssigned>(e);
-    if ((ok = p.ok())) cases_[id].set_owner_agent_id(p->owner_agent_id());
-    dirty_cases_.insert(id);
-  } else if (Is<v1::OwnerHandedOver>(e)) {
-    auto p = Unwrap<v1::OwnerHandedOver>(e);
-    if ((ok = p.ok())) cases_[id].set_owner_agent_id(p->owner_agent_id());
-    dirty_cases_.insert(id);
-  } else if (Is<v1::SeverityRaised>(e)) {
-    auto p = SharedUnwrap<v1::SeverityRaised>(e);
-    if ((ok = p.ok())) cases_[id].set_severity((*p)->severity());
-    dirty_cases_.insert(id);
-  } else if (Is<v1::Replied>(e)) {
-    auto p = SharedUnwrap<v1::Replied>(e);
-    if ((ok = p.ok())) {
-      v1::AgentMonthRow& row = AgentMonth(e.actor(), e.recorded_time_us());
-      row.set_replies(row.replies() + 1);
-      row.set_replies_on_time(row.replies_on_time() + (*p)->within_deadline());
-    }
-  } else if (Is<v1::RevisitRecorded>(e)) {
-    auto p = SharedUnwrap<v1::RevisitRecorded>(e);
-    if ((ok = p.ok()) &&
-        (*p)->revisit_kind() != v1::REVISIT_KIND_MONTH_END_SECOND) {
-      v1::AgentMonthRow& row = AgentMonth(e.actor(), e.recorded_time_us());
-      row.set_revisits(row.revisits() + 1);
-      row.set_revisits_on_time(row.revisits_on_time() +
-                               (*p)->within_deadline());
-      row.set_revisits_satisfied(
-          row.revisits_satisfied() +
-          ((*p)->satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
-           (*p)->satisfaction() == v1::SATISFACTION_SATISFIED));
-    }
+  if (id.empty()) return absl::OkStatus();
+  v1::ScorecardCaseRow& row = cases_[id];
+  *row.mutable_received_day() = zone_.DayOf(p.received_time_us());
+  row.set_owner_agent_id(p.owner_agent_id());
+  row.set_severity(v1::SEVERITY_GENERAL);
+  dirty_cases_.insert(id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ScorecardCaseRow*> ScorecardView::CaseOf(
+    const v1::Event& e, bool changes) {
+  std::string id = ComplaintIdOfStream(e.stream_id());
+  if (id.empty()) return nullptr;
+  auto it = cases_.find(id);
+  if (it == cases_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("event ", e.position(), " of a case never received"));
   }
-  if (!ok) ++skipped_;
+  if (changes) dirty_cases_.insert(std::move(id));
+  return &it->second;
+}
+
+absl::Status ScorecardView::Unhandled(const v1::Event& e) {
+  return CaseOf(e, /*changes=*/false).status();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::OwnerAssigned& p) {
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/true));
+  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::OwnerHandedOver& p) {
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/true));
+  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::SeverityRaised& p) {
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/true));
+  if (row != nullptr) row->set_severity(p.severity());
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/false));
+  if (row == nullptr) return absl::OkStatus();
+  v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
+  month.set_replies(month.replies() + 1);
+  month.set_replies_on_time(month.replies_on_time() + p.within_deadline());
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::RevisitRecorded& p) {
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/false));
+  if (row == nullptr ||
+      p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
+    return absl::OkStatus();
+  }
+  v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
+  month.set_revisits(month.revisits() + 1);
+  month.set_revisits_on_time(month.revisits_on_time() + p.within_deadline());
+  month.set_revisits_satisfied(
+      month.revisits_satisfied() +
+      (p.satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
+       p.satisfaction() == v1::SATISFACTION_SATISFIED));
+  return absl::OkStatus();
 }
 
 void ScorecardView::TakeChanges(ViewChanges* changes) {

@@ -31,14 +31,36 @@ class ScorecardView final : public View {
     return std::make_unique<ScorecardView>();
   }
   absl::Status Load(const EventStore& store) override;
-  void Apply(const v1::Event& event) override;
   void TakeChanges(ViewChanges* changes) override;
+
+  absl::Status Visit(const v1::Event& event,
+                     const v1::CalendarPublished& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::ComplaintReceived& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::OwnerAssigned& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::OwnerHandedOver& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::SeverityRaised& p) override;
+  absl::Status Visit(const v1::Event& event, const v1::Replied& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::RevisitRecorded& p) override;
 
   // INVALID_ARGUMENT for a missing agent or a bad month.
   absl::StatusOr<v1::AgentScorecard> Scorecard(
       const std::string& agent_id, const v1::YearMonth& month) const;
 
+ protected:
+  // Any other event of a case's stream: the case must be known.
+  absl::Status Unhandled(const v1::Event& event) override;
+
  private:
+  // The row of the case whose stream `event` is in; nullptr for another
+  // stream, NOT_FOUND for a case never received. Marked changed when
+  // `changes`.
+  absl::StatusOr<v1::ScorecardCaseRow*> CaseOf(const v1::Event& event,
+                                               bool changes);
   std::string MonthOf(int64_t time_us) const;
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 

@@ -55,72 +55,86 @@ absl::Status StationView::Load(const EventStore& store) {
   return loaded;
 }
 
-void StationView::Apply(const v1::Event& e) {
-  if (absl::StartsWith(e.stream_id(), "ref-")) {
-    bool changed = true;
-    if (Is<v1::StationRegistered>(e)) {
-      auto p = Unwrap<v1::StationRegistered>(e);
-      if (!p.ok()) return ++skipped_, void();
-      auto* stations = reference_.mutable_stations();
-      auto it = std::find_if(
-          stations->begin(), stations->end(),
-          [&](const auto& s) { return s.station_id() == p->station_id(); });
-      if (it != stations->end()) {
-        *it = *p;
-      } else {
-        *reference_.add_stations() = *p;
-      }
-    } else if (Is<v1::StationMonthlyVolumeRecorded>(e)) {
-      auto p = Unwrap<v1::StationMonthlyVolumeRecorded>(e);
-      if (!p.ok()) return ++skipped_, void();
-      *reference_.add_volumes() = *p;  // The latest for a month wins.
-    } else if (Is<v1::PenaltySchedulePublished>(e)) {
-      auto p = Unwrap<v1::PenaltySchedulePublished>(e);
-      if (!p.ok()) return ++skipped_, void();
-      *reference_.add_schedules() = *p;
-    } else if (Is<v1::SpecialPeriodDeclared>(e)) {
-      auto p = Unwrap<v1::SpecialPeriodDeclared>(e);
-      if (!p.ok()) return ++skipped_, void();
-      *reference_.add_special_periods() = *p;
-    } else if (Is<v1::CalendarPublished>(e)) {
-      auto p = Unwrap<v1::CalendarPublished>(e);
-      if (!p.ok()) return ++skipped_, void();
-      reference_.set_time_zone(p->time_zone());
-      zone_.Set(p->time_zone());
-    } else {
-      changed = false;
-    }
-    reference_dirty_ |= changed;
-    return;
+absl::Status StationView::Visit(const v1::Event&,
+                                const v1::StationRegistered& p) {
+  auto* stations = reference_.mutable_stations();
+  auto it = std::find_if(
+      stations->begin(), stations->end(),
+      [&](const auto& s) { return s.station_id() == p.station_id(); });
+  if (it != stations->end()) {
+    *it = p;
+  } else {
+    *reference_.add_stations() = p;
   }
+  reference_dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status StationView::Visit(const v1::Event&,
+                                const v1::StationMonthlyVolumeRecorded& p) {
+  *reference_.add_volumes() = p;  // The latest for a month wins.
+  reference_dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status StationView::Visit(const v1::Event&,
+                                const v1::PenaltySchedulePublished& p) {
+  *reference_.add_schedules() = p;
+  reference_dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status StationView::Visit(const v1::Event&,
+                                const v1::SpecialPeriodDeclared& p) {
+  *reference_.add_special_periods() = p;
+  reference_dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status StationView::Visit(const v1::Event&,
+                                const v1::CalendarPublished& p) {
+  reference_.set_time_zone(p.time_zone());
+  zone_.Set(p.time_zone());
+  reference_dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status StationView::Visit(const v1::Event& e,
+                                const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return;
-  if (Is<v1::ComplaintReceived>(e)) {
-    auto shared = SharedUnwrap<v1::ComplaintReceived>(e);
-    if (!shared.ok()) return ++skipped_, void();
-    const v1::ComplaintReceived* p = *shared;
-    if (p->station_id().empty()) return;
-    v1::StationComplaintRow& row = complaints_[id];
-    row.set_station_id(p->station_id());
-    *row.mutable_received_day() = zone_.DayOf(p->received_time_us());
-    row.set_severity(v1::SEVERITY_GENERAL);
-    dirty_.insert(id);
-    return;
-  }
+  if (id.empty() || p.station_id().empty()) return absl::OkStatus();
+  v1::StationComplaintRow& row = complaints_[id];
+  row.set_station_id(p.station_id());
+  *row.mutable_received_day() = zone_.DayOf(p.received_time_us());
+  row.set_severity(v1::SEVERITY_GENERAL);
+  dirty_.insert(id);
+  return absl::OkStatus();
+}
+
+v1::StationComplaintRow* StationView::RowOf(const v1::Event& e) {
+  std::string id = ComplaintIdOfStream(e.stream_id());
+  if (id.empty()) return nullptr;
   auto it = complaints_.find(id);
-  if (it == complaints_.end()) return;  // No station: not in the table.
-  if (Is<v1::ComplaintClassified>(e)) {
-    auto p = SharedUnwrap<v1::ComplaintClassified>(e);
-    if (!p.ok()) return ++skipped_, void();
-    it->second.set_kind((*p)->kind());
-    it->second.set_category((*p)->category());
-    dirty_.insert(id);
-  } else if (Is<v1::SeverityRaised>(e)) {
-    auto p = SharedUnwrap<v1::SeverityRaised>(e);
-    if (!p.ok()) return ++skipped_, void();
-    it->second.set_severity((*p)->severity());
-    dirty_.insert(id);
+  if (it == complaints_.end()) return nullptr;
+  dirty_.insert(std::move(id));
+  return &it->second;
+}
+
+absl::Status StationView::Visit(const v1::Event& e,
+                                const v1::ComplaintClassified& p) {
+  if (v1::StationComplaintRow* row = RowOf(e)) {
+    row->set_kind(p.kind());
+    row->set_category(p.category());
   }
+  return absl::OkStatus();
+}
+
+absl::Status StationView::Visit(const v1::Event& e,
+                                const v1::SeverityRaised& p) {
+  if (v1::StationComplaintRow* row = RowOf(e)) {
+    row->set_severity(p.severity());
+  }
+  return absl::OkStatus();
 }
 
 void StationView::TakeChanges(ViewChanges* changes) {

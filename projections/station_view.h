@@ -32,14 +32,36 @@ class StationView final : public View {
     return std::make_unique<StationView>();
   }
   absl::Status Load(const EventStore& store) override;
-  void Apply(const v1::Event& event) override;
   void TakeChanges(ViewChanges* changes) override;
+
+  // The reference data the table needs.
+  absl::Status Visit(const v1::Event& event,
+                     const v1::StationRegistered& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::StationMonthlyVolumeRecorded& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::PenaltySchedulePublished& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::SpecialPeriodDeclared& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::CalendarPublished& p) override;
+  // A complaint's station, kind, category and severity.
+  absl::Status Visit(const v1::Event& event,
+                     const v1::ComplaintReceived& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::ComplaintClassified& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::SeverityRaised& p) override;
 
   // INVALID_ARGUMENT for a month that is not one.
   absl::StatusOr<v1::GetStationTableResponse> Table(
       const v1::YearMonth& month) const;
 
  private:
+  // The row of the complaint whose stream `event` is in; nullptr for a
+  // complaint that named no station (not in the table), or another stream.
+  v1::StationComplaintRow* RowOf(const v1::Event& event);
+
   absl::flat_hash_map<std::string, v1::StationComplaintRow> complaints_;
   SiteZone zone_;
   v1::StationReferenceRow reference_;

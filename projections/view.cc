@@ -6,6 +6,12 @@
 
 namespace ledger {
 
+void View::Apply(const v1::Event& event) {
+  absl::StatusOr<DecodedEvent> decoded = DecodedEvent::Decode(event);
+  if (!decoded.ok()) return Skip();
+  Apply(*decoded);
+}
+
 absl::Status LoadRows(const EventStore& store, const std::string& view,
                       const std::function<bool(absl::string_view key,
                                                absl::string_view value)>& row) {

@@ -14,15 +14,19 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ledger/events/visitor.h"
 #include "ledger/store/event_store.h"
 #include "ledger/v1/common.pb.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger {
 
-class View {
+// The events a view folds come to it parsed (ledger/events/visitor.h): a
+// view overrides EventVisitor's Visit for the types it folds and returns an
+// error for an event it cannot fold, which counts as skipped; or it
+// overrides OnEvent to take every event itself.
+class View : public EventVisitor {
  public:
-  virtual ~View() = default;
 
   virtual std::string name() const = 0;
   // A new, empty view of the same kind (rebuilds, as-of replays).
@@ -30,10 +34,14 @@ class View {
 
   // Restores the state from the view's stored rows.
   virtual absl::Status Load(const EventStore& store) = 0;
-  // Folds the next event of the log. An event the view cannot fold is
-  // counted as skipped and reported, never fatal: one bad stream must not
-  // stop every queue.
-  virtual void Apply(const v1::Event& event) = 0;
+  // Folds the next event of the log, decoded once by the caller for every
+  // view. An event the view cannot fold is counted as skipped and reported,
+  // never fatal: one bad stream must not stop every queue.
+  void Apply(const DecodedEvent& event) { OnEvent(event); }
+  // Decodes `event`, then Apply; a payload that does not parse is skipped.
+  void Apply(const v1::Event& event);
+  // An event whose payload did not decode.
+  void Skip() { ++skipped_; }
   // Moves the rows changed since the last call into *changes (view name
   // and checkpoint are the caller's).
   virtual void TakeChanges(ViewChanges* changes) = 0;
@@ -41,6 +49,11 @@ class View {
   uint64_t skipped() const { return skipped_; }
 
  protected:
+  // What Apply does: by default the event's Visit, skipped when it fails.
+  virtual void OnEvent(const DecodedEvent& event) {
+    if (!event.Accept(*this).ok()) ++skipped_;
+  }
+
   uint64_t skipped_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #ifndef LEDGER_APP_INTERNAL_COMMAND_OPS_H_
 #define LEDGER_APP_INTERNAL_COMMAND_OPS_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -20,9 +21,10 @@ namespace ledger::internal {
 struct CommandOps {
   CommandKind kind;
   const google::protobuf::Descriptor* descriptor;
-  // The generated class's reflection: a message with the same descriptor
-  // but another reflection (a DynamicMessage) is not of the class.
-  const google::protobuf::Reflection* reflection;
+  // A copy, by the generated class's own copy constructor (Message's
+  // CopyFrom checks the copy with reflection in Debian's protobuf).
+  std::unique_ptr<google::protobuf::Message> (*clone)(
+      const google::protobuf::Message&);
   const v1::CommandContext& (*context)(const google::protobuf::Message&);
   v1::CommandContext* (*mutable_context)(google::protobuf::Message&);
 

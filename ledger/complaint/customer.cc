@@ -4,13 +4,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/wire_format_lite.h"
 #include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
-#include "ledger/events/payload.h"
 #include "ledger/v1/complaint_events.pb.h"
 
 namespace ledger {
@@ -65,55 +62,6 @@ constexpr std::array<int8_t, 256> kHexDigits = [] {
 
 }  // namespace
 
-// Reads those three fields straight from the payload's bytes, skipping the
-// rest as a parse would skip unknown fields (and a later occurrence of a
-// field wins, as in a parse). Unwrap would copy the personal data and the
-// free text as well, on every intake and for the whole log at a restart.
-// False when the bytes are not a well-formed message.
-bool CustomerIndex::ReadIntake(absl::string_view payload, Intake* intake) {
-  using google::protobuf::internal::WireFormatLite;
-  using Received = v1::ComplaintReceived;
-  google::protobuf::io::CodedInputStream in(
-      reinterpret_cast<const uint8_t*>(payload.data()),
-      static_cast<int>(payload.size()));
-  auto read_bytes = [&](absl::string_view* out) {
-    uint32_t size;
-    if (!in.ReadVarint32(&size)) return false;
-    const void* data;
-    int available;
-    if (!in.GetDirectBufferPointer(&data, &available)) {
-      // No bytes left: only an empty field is well formed.
-      *out = absl::string_view();
-      return size == 0;
-    }
-    if (size > static_cast<uint32_t>(available)) return false;
-    *out = absl::string_view(static_cast<const char*>(data), size);
-    return in.Skip(static_cast<int>(size));
-  };
-  while (const uint32_t tag = in.ReadTag()) {
-    const int field = WireFormatLite::GetTagFieldNumber(tag);
-    const auto type = WireFormatLite::GetTagWireType(tag);
-    bool read;
-    if (type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
-        field == Received::kComplaintIdFieldNumber) {
-      read = read_bytes(&intake->complaint_id);
-    } else if (type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
-               field == Received::kCustomerRefFieldNumber) {
-      read = read_bytes(&intake->customer_ref);
-    } else if (type == WireFormatLite::WIRETYPE_VARINT &&
-               field == Received::kReceivedTimeUsFieldNumber) {
-      uint64_t value;
-      read = in.ReadVarint64(&value);
-      intake->received_time_us = static_cast<int64_t>(value);
-    } else {
-      read = WireFormatLite::SkipField(&in, tag);
-    }
-    if (!read) return false;
-  }
-  // ReadTag's 0 is the end of the bytes, or a malformed tag.
-  return in.ConsumedEntireMessage();
-}
-
 CustomerIndex::Key CustomerIndex::KeyOf(absl::string_view customer_ref) {
   Key key;
   if (customer_ref.size() == 2 * key.size()) {
@@ -132,23 +80,48 @@ CustomerIndex::Key CustomerIndex::KeyOf(absl::string_view customer_ref) {
   return key;
 }
 
-absl::Status CustomerIndex::Apply(const v1::Event& event) {
-  if (Is<v1::ComplaintReceived>(event)) {
-    Intake received;
-    if (!ReadIntake(event.payload(), &received)) {
-      return PayloadDoesNotParse(event);
+// What the index takes from the events: each intake's customer, and each
+// classification of an indexed complaint.
+class CustomerIndex::Fold final : public EventVisitor {
+ public:
+  explicit Fold(CustomerIndex* index) : index_(*index) {}
+
+  absl::Status Visit(const v1::Event&,
+                     const v1::ComplaintReceived& received) override {
+    Intake intake = IntakeOf(received);
+    if (!intake.customer_ref.empty()) {
+      index_.Insert(intake, KeyOf(intake.customer_ref));
     }
-    if (received.customer_ref.empty()) return absl::OkStatus();
-    Insert(received, KeyOf(received.customer_ref));
-  } else if (Is<v1::ComplaintClassified>(event)) {
-    auto it = entry_of_.find(ComplaintIdOfStream(event.stream_id()));
-    if (it == entry_of_.end()) return absl::OkStatus();
-    ASSIGN_OR_RETURN(auto classified, Unwrap<v1::ComplaintClassified>(event));
-    PriorComplaint& prior = entry(it->second).prior;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event& event,
+                     const v1::ComplaintClassified& classified) override {
+    auto it = index_.entry_of_.find(ComplaintIdView(event.stream_id()));
+    if (it == index_.entry_of_.end()) return absl::OkStatus();
+    PriorComplaint& prior = index_.entry(it->second).prior;
     prior.kind = classified.kind();
     prior.category = classified.category();
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+
+ private:
+  CustomerIndex& index_;
+};
+
+CustomerIndex::Intake CustomerIndex::IntakeOf(
+    const v1::ComplaintReceived& received) {
+  return Intake{received.complaint_id(), received.customer_ref(),
+                received.received_time_us()};
+}
+
+absl::Status CustomerIndex::Apply(const DecodedEvent& event) {
+  Fold fold(this);
+  return event.Accept(fold);
+}
+
+absl::Status CustomerIndex::Apply(const v1::Event& event) {
+  Fold fold(this);
+  return Visit(event, fold);
 }
 
 void CustomerIndex::Insert(const Intake& intake, const Key& key) {
@@ -173,9 +146,25 @@ void CustomerIndex::Insert(const Intake& intake, const Key& key) {
 
 absl::Status CustomerIndex::ApplyAll(
     absl::Span<const v1::Event* const> events) {
-  if (events.size() == 1) return Apply(*events[0]);
-  // Each intake read once, and the memory of its slots requested, before
-  // the first insert waits for any of it.
+  std::vector<DecodedEvent> decoded;
+  decoded.reserve(events.size());
+  absl::Status status;
+  for (const v1::Event* event : events) {
+    absl::StatusOr<DecodedEvent> d = DecodedEvent::Decode(*event);
+    if (!d.ok()) {
+      status.Update(d.status());
+      continue;
+    }
+    decoded.push_back(*std::move(d));
+  }
+  status.Update(ApplyAll(decoded));
+  return status;
+}
+
+absl::Status CustomerIndex::ApplyAll(absl::Span<const DecodedEvent> events) {
+  if (events.size() == 1) return Apply(events[0]);
+  // The memory of each intake's slots requested before the first insert
+  // waits for any of it.
   struct Prepared {
     Intake intake;
     Key key;
@@ -184,26 +173,23 @@ absl::Status CustomerIndex::ApplyAll(
   std::vector<bool> prepared(events.size());
   intakes.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    Prepared p;
-    if (!Is<v1::ComplaintReceived>(*events[i]) ||
-        !ReadIntake(events[i]->payload(), &p.intake) ||
-        p.intake.customer_ref.empty()) {
-      continue;  // Applied one at a time below.
-    }
-    p.key = KeyOf(p.intake.customer_ref);
+    const auto* received = events[i].As<v1::ComplaintReceived>();
+    if (received == nullptr || received->customer_ref().empty()) continue;
+    Prepared p{IntakeOf(*received), KeyOf(received->customer_ref())};
     entry_of_.prefetch(p.intake.complaint_id);
     by_customer_.prefetch(p.key);
     intakes.push_back(p);
     prepared[i] = true;
   }
   absl::Status status;
+  Fold fold(this);
   size_t next = 0;
   for (size_t i = 0; i < events.size(); ++i) {
     if (prepared[i]) {
       Insert(intakes[next].intake, intakes[next].key);
       ++next;
     } else {
-      status.Update(Apply(*events[i]));
+      status.Update(events[i].Accept(fold));
     }
   }
   return status;

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "ledger/events/visitor.h"
 #include "ledger/v1/common.pb.h"
 #include "ledger/v1/event.pb.h"
 
@@ -46,11 +47,14 @@ struct PriorComplaint {
 class CustomerIndex {
  public:
   absl::Status Apply(const v1::Event& event);
+  // The same, for an event decoded already (ledger/events/visitor.h).
+  absl::Status Apply(const DecodedEvent& event);
   // Apply for each of `events` in order, the first error returned (and the
   // events after it applied still). Quicker than one at a time for many
   // intakes: the maps are large and each intake's slots random, so their
   // memory is fetched for all the intakes before any is inserted.
   absl::Status ApplyAll(absl::Span<const v1::Event* const> events);
+  absl::Status ApplyAll(absl::Span<const DecodedEvent> events);
   // The complaints of `customer_ref`, oldest first.
   std::vector<PriorComplaint> History(const std::string& customer_ref) const;
   size_t complaints() const { return size_; }
@@ -68,8 +72,8 @@ class CustomerIndex {
     absl::string_view customer_ref;
     int64_t received_time_us = 0;
   };
-  // False when the payload is not a well-formed message.
-  static bool ReadIntake(absl::string_view payload, Intake* intake);
+  static Intake IntakeOf(const v1::ComplaintReceived& received);
+  class Fold;
   // Adds the intake to `key`'s customer unless its complaint is indexed.
   void Insert(const Intake& intake, const Key& key);
 

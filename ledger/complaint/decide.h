@@ -14,12 +14,17 @@
 #define LEDGER_COMPLAINT_DECIDE_H_
 
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ledger/complaint/customer.h"
 #include "ledger/complaint/reference_data.h"
+#include "ledger/events/payload.h"
+#include "ledger/events/visitor.h"
 #include "ledger/v1/commands.pb.h"
 #include "ledger/v1/complaint_state.pb.h"
 #include "ledger/v1/event.pb.h"
@@ -55,8 +60,72 @@ struct DecideContext {
   std::vector<PriorComplaint> customer_history;
 };
 
-// Events with event_type, payload and actor set; the store does the rest.
-using Decision = std::vector<v1::Event>;
+// The events a command causes, in order: each an envelope with event_type,
+// payload and actor set (the store does the rest), and beside it the
+// payload as decided, so that whoever folds or indexes the events once they
+// are appended need not parse them back (DecodedEvent).
+class Decision {
+ public:
+  Decision() = default;
+
+  // Kept in place: moved once, from the decider.
+  template <typename Payload>
+  void Add(v1::Event event, Payload&& payload) {
+    Reserve();
+    events_.push_back(std::move(event));
+    payloads_.emplace_back(std::in_place_type<std::decay_t<Payload>>,
+                           std::forward<Payload>(payload));
+  }
+
+  // A payload made in place (no move of it), its envelope empty until
+  // Seal(i) fills it from the payload as it then stands. The reference
+  // holds until the next Add or Emplace.
+  template <typename Payload>
+  Payload& Emplace() {
+    Reserve();
+    events_.emplace_back();
+    return payloads_.emplace_back().template emplace<Payload>();
+  }
+  // Fills event `i`'s type and payload bytes from its payload, and names
+  // `actor`.
+  void Seal(size_t i, const std::string& actor) {
+    std::visit(
+        [&](const auto& payload) {
+          using P = std::decay_t<decltype(payload)>;
+          if constexpr (!std::is_same_v<P, std::monostate>) {
+            events_[i].set_event_type(EventTypeOf<P>());
+            payload.SerializeToString(events_[i].mutable_payload());
+            events_[i].set_actor(actor);
+          }
+        },
+        payloads_[i]);
+  }
+
+  size_t size() const { return events_.size(); }
+  bool empty() const { return events_.empty(); }
+  const v1::Event& operator[](size_t i) const { return events_[i]; }
+  v1::Event& operator[](size_t i) { return events_[i]; }
+  auto begin() const { return events_.begin(); }
+  auto end() const { return events_.end(); }
+  auto begin() { return events_.begin(); }
+  auto end() { return events_.end(); }
+
+  // The payloads, in the events' order, to be moved out once the events
+  // are appended.
+  std::vector<EventPayload>& payloads() { return payloads_; }
+
+ private:
+  void Reserve() {
+    if (events_.empty()) {
+      // Enough for every decision (at most an event and two it entails).
+      events_.reserve(3);
+      payloads_.reserve(3);
+    }
+  }
+
+  std::vector<v1::Event> events_;
+  std::vector<EventPayload> payloads_;
+};
 
 // Intake. `state` is the (empty) state of command.complaint_id(). Owner by
 // channel; shift from the calendar; green channel paperwork due; optional

@@ -98,7 +98,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   replied.set_within_deadline(state.reply_due_us() == 0 ||
                               now <= state.reply_due_us());
   replied.set_revisit_due_us(revisit_due);
-  return One(replied, context);
+  return One(std::move(replied), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -136,14 +136,14 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                         "it already had one");
     }
     revisit.set_within_deadline(true);
-    out.Add(revisit);
+    out.Add(std::move(revisit));
     return std::move(out).Done();
   }
   if (state.stage() != v1::STAGE_REPLIED) {
     return WrongState(state, kAction, "a revisit follows a reply");
   }
   revisit.set_within_deadline(now <= state.revisit_due_us());
-  out.Add(revisit);
+  out.Add(std::move(revisit));
   if (c.resolved()) return std::move(out).Done();
 
   // Not resolved: the first-contact flow starts again with the same owner.
@@ -153,7 +153,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                 absl::StrCat("the revisit found the problem not resolved (",
                              EnumLabel(c.satisfaction()), ")"),
                 /*after_failed_revisit=*/true, context, kAction));
-  out.Add(reopened);
+  out.Add(std::move(reopened));
 
   const uint32_t failed = state.failed_revisits() + 1;
   if (state.severity() < v1::SEVERITY_REPEAT &&
@@ -187,7 +187,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   v1::RevisitWaived waived;
   waived.set_reason(c.reason());
   waived.set_waived_by_agent_id(context.actor);
-  return One(waived, context);
+  return One(std::move(waived), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -207,7 +207,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   ASSIGN_OR_RETURN(v1::Reopened reopened,
                    Reopening(state, c.reason(), /*after_failed_revisit=*/false,
                              context, "reopen it"));
-  return One(reopened, context);
+  return One(std::move(reopened), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -232,7 +232,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   completed.set_completed_by_agent_id(context.actor);
   completed.set_within_deadline(Micros(context.now) <=
                                 state.paperwork_due_us());
-  return One(completed, context);
+  return One(std::move(completed), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -268,7 +268,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   signed_off.set_record_complete(true);
   signed_off.set_unresolved_items_passed_on(c.unresolved_items_passed_on());
   signed_off.set_verified_with_customer(state.revisits() > 0);
-  return One(signed_off, context);
+  return One(std::move(signed_off), context);
 }
 
 }  // namespace ledger

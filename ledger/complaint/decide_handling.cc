@@ -132,7 +132,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
       break;
     }
   }
-  return One(chosen, context);
+  return One(std::move(chosen), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -186,7 +186,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   requested.set_sent_within_deadline(state.assist_request_due_us() == 0 ||
                                      now <= state.assist_request_due_us());
   requested.set_requested_by_agent_id(context.actor);
-  return One(requested, context);
+  return One(std::move(requested), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -218,7 +218,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   answered.set_promised_due_us(c.promised_due_us());
   answered.set_answered_by(c.answered_by().empty() ? context.actor
                                                    : c.answered_by());
-  return One(answered, context);
+  return One(std::move(answered), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -239,7 +239,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   chased.set_kind(c.kind());
   chased.set_note(c.note());
   chased.set_chased_by_agent_id(context.actor);
-  return One(chased, context);
+  return One(std::move(chased), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -263,8 +263,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   escalated.set_proposal(c.proposal());
   escalated.set_escalated_by_agent_id(context.actor);
   Builder out(context);
-  out.Add(chosen);
-  out.Add(escalated);
+  out.Add(std::move(chosen));
+  out.Add(std::move(escalated));
   return std::move(out).Done();
 }
 
@@ -297,7 +297,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   decided.set_decided_by(c.decided_by().empty() ? context.actor
                                                 : c.decided_by());
   decided.set_reply_due_us(due);
-  return One(decided, context);
+  return One(std::move(decided), context);
 }
 
 }  // namespace ledger

@@ -108,7 +108,7 @@ void Classification(const std::string& complaint_id, int64_t received_us,
   classified.set_reclassification(reclassification);
   classified.set_flagged_for_head(c.importance() == v1::IMPORTANCE_IMPORTANT);
   classified.set_classified_by_agent_id(context.actor);
-  out->Add(classified);
+  out->Add(std::move(classified));
 
   if (c.kind() != v1::INFO_KIND_COMPLAINT || severity >= v1::SEVERITY_REPEAT) {
     return;
@@ -124,7 +124,7 @@ void Classification(const std::string& complaint_id, int64_t received_us,
                          " days before (", absl::StrJoin(earlier, ", "), ")"),
             /*automatic=*/true, context);
   for (const std::string& id : earlier) raised.add_linked_complaint_ids(id);
-  out->Add(raised);
+  out->Add(std::move(raised));
 }
 
 // --- Intake ------------------------------------------------------------
@@ -251,7 +251,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   ASSIGN_OR_RETURN(v1::Shift shift, calendar->ShiftAt(context.now));
   const int64_t now = Micros(context.now);
 
-  v1::ComplaintReceived received;
+  Builder out(context);
+  v1::ComplaintReceived& received = out.New<v1::ComplaintReceived>();
   received.set_complaint_id(c.complaint_id());
   received.set_channel(c.channel());
   *received.mutable_customer() = c.customer();
@@ -277,8 +278,6 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                          "receive a green-channel complaint"));
     received.set_paperwork_due_us(due);
   }
-  Builder out(context);
-  out.Add(received);
   if (classify) {
     Classification(c.complaint_id(), now, v1::SEVERITY_GENERAL,
                    /*reclassification=*/false, c.classification(), context,
@@ -305,7 +304,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   assigned.set_previous_owner_agent_id(state.owner_agent_id());
   assigned.set_assigned_by_agent_id(context.actor);
   assigned.set_reason(c.reason());
-  return One(assigned, context);
+  return One(std::move(assigned), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -325,7 +324,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   handed.set_owner_agent_id(c.to_agent_id());
   handed.set_previous_owner_agent_id(state.owner_agent_id());
   handed.set_handover_note(c.handover_note());
-  return One(handed, context);
+  return One(std::move(handed), context);
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -386,7 +385,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   v1::SeverityRaised raised = Raise(state.severity(), c.severity(), c.reason(),
                                     /*automatic=*/false, context);
   *raised.mutable_linked_complaint_ids() = c.linked_complaint_ids();
-  return One(raised, context);
+  return One(std::move(raised), context);
 }
 
 }  // namespace ledger

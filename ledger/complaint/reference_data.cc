@@ -45,36 +45,69 @@ ReferenceChange Change(const char* stream, const Payload& payload) {
 
 }  // namespace
 
-absl::Status ReferenceData::Apply(const v1::Event& event) {
-  if (Is<v1::AgentRegistered>(event)) {
-    ASSIGN_OR_RETURN(auto agent, Unwrap<v1::AgentRegistered>(event));
-    agents_[agent.agent_id()] = std::move(agent);
-  } else if (Is<v1::StationRegistered>(event)) {
-    ASSIGN_OR_RETURN(auto station, Unwrap<v1::StationRegistered>(event));
-    stations_[station.station_id()] = std::move(station);
-  } else if (Is<v1::DepartmentRegistered>(event)) {
-    ASSIGN_OR_RETURN(auto dept, Unwrap<v1::DepartmentRegistered>(event));
-    departments_[dept.department_id()] = std::move(dept);
-  } else if (Is<v1::StationMonthlyVolumeRecorded>(event)) {
-    ASSIGN_OR_RETURN(auto v, Unwrap<v1::StationMonthlyVolumeRecorded>(event));
-    volumes_[MonthKey(v.station_id(), v.month())] = v.copies();
-  } else if (Is<v1::CalendarPublished>(event)) {
-    ASSIGN_OR_RETURN(auto published, Unwrap<v1::CalendarPublished>(event));
+// Folds the reference streams' events into a ReferenceData.
+class ReferenceData::Fold final : public EventVisitor {
+ public:
+  explicit Fold(ReferenceData* data) : data_(*data) {}
+
+  absl::Status Visit(const v1::Event&,
+                     const v1::AgentRegistered& agent) override {
+    data_.agents_[agent.agent_id()] = agent;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::StationRegistered& station) override {
+    data_.stations_[station.station_id()] = station;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::DepartmentRegistered& dept) override {
+    data_.departments_[dept.department_id()] = dept;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::StationMonthlyVolumeRecorded& v) override {
+    data_.volumes_[MonthKey(v.station_id(), v.month())] = v.copies();
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::CalendarPublished& published) override {
     ASSIGN_OR_RETURN(BusinessCalendar calendar,
                      BusinessCalendar::FromProto(published));
-    calendar_ = std::make_shared<const BusinessCalendar>(std::move(calendar));
-  } else if (Is<v1::PenaltySchedulePublished>(event)) {
-    ASSIGN_OR_RETURN(auto s, Unwrap<v1::PenaltySchedulePublished>(event));
-    schedules_.push_back(std::move(s));
-  } else if (Is<v1::SpecialPeriodDeclared>(event)) {
-    ASSIGN_OR_RETURN(auto p, Unwrap<v1::SpecialPeriodDeclared>(event));
-    special_periods_.push_back(std::move(p));
-  } else {
+    data_.calendar_ =
+        std::make_shared<const BusinessCalendar>(std::move(calendar));
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::PenaltySchedulePublished& s) override {
+    data_.schedules_.push_back(s);
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::SpecialPeriodDeclared& p) override {
+    data_.special_periods_.push_back(p);
+    return absl::OkStatus();
+  }
+
+ protected:
+  absl::Status Unhandled(const v1::Event& event) override {
     return absl::InternalError(absl::StrCat("event ", event.position(),
                                             " of type ", event.event_type(),
                                             " is not reference data"));
   }
-  return absl::OkStatus();
+
+ private:
+  ReferenceData& data_;
+};
+
+absl::Status ReferenceData::Apply(const v1::Event& event) {
+  Fold fold(this);
+  return ledger::Visit(event, fold);
+}
+
+absl::Status ReferenceData::Apply(const DecodedEvent& event) {
+  Fold fold(this);
+  return event.Accept(fold);
 }
 
 const v1::AgentRegistered* ReferenceData::FindAgent(

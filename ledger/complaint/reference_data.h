@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/calendar/business_calendar.h"
+#include "ledger/events/visitor.h"
 #include "ledger/v1/commands.pb.h"
 #include "ledger/v1/event.pb.h"
 #include "ledger/v1/reference_events.pb.h"
@@ -32,6 +33,8 @@ class ReferenceData {
   // Folds one event of a reference stream. INTERNAL for a type that does
   // not belong there, DATA_LOSS for a payload that does not parse.
   absl::Status Apply(const v1::Event& event);
+  // The same, for an event decoded already (ledger/events/visitor.h).
+  absl::Status Apply(const DecodedEvent& event);
 
   // nullptr when unknown.
   const v1::AgentRegistered* FindAgent(const std::string& agent_id) const;
@@ -55,6 +58,8 @@ class ReferenceData {
   }
 
  private:
+  class Fold;
+
   absl::flat_hash_map<std::string, v1::AgentRegistered> agents_;
   absl::flat_hash_map<std::string, v1::StationRegistered> stations_;
   absl::flat_hash_map<std::string, v1::DepartmentRegistered> departments_;

@@ -5,6 +5,7 @@
 #define LEDGER_COMPLAINT_INTERNAL_DECIDE_SUPPORT_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,23 +25,36 @@ class Builder {
  public:
   explicit Builder(const DecideContext& context) : actor_(context.actor) {}
   template <typename Payload>
-  void Add(const Payload& payload) {
+  void Add(Payload&& payload) {
     v1::Event event = Wrap(payload);
     event.set_actor(actor_);
-    events_.push_back(std::move(event));
+    events_.Add(std::move(event), std::forward<Payload>(payload));
   }
-  Decision Done() && { return std::move(events_); }
+  // An event whose payload the caller fills in place, before Done (which
+  // serializes it then); the reference holds until the next Add or New.
+  // Spares the move of a large payload into the decision.
+  template <typename Payload>
+  Payload& New() {
+    in_place_.push_back(events_.size());
+    return events_.Emplace<Payload>();
+  }
+  Decision Done() && {
+    for (size_t i : in_place_) events_.Seal(i, actor_);
+    return std::move(events_);
+  }
 
  private:
   const std::string& actor_;
   Decision events_;
+  // Events made with New, sealed by Done.
+  std::vector<size_t> in_place_;
 };
 
 // A decision of one event.
 template <typename Payload>
-Decision One(const Payload& payload, const DecideContext& context) {
+Decision One(Payload&& payload, const DecideContext& context) {
   Builder out(context);
-  out.Add(payload);
+  out.Add(std::forward<Payload>(payload));
   return std::move(out).Done();
 }
 
