@@ -73,7 +73,7 @@ void AnalysisView::SetCalendar(const v1::CalendarPublished& calendar) {
   zone_.Set(calendar.time_zone());
 }
 
-absl::Status AnalysisView::Load(const EventStore& store) {
+absl::Status AnalysisView::Load(const ViewStore& store) {
   cases_.clear();
   dirty_.clear();
   return LoadRows(store, kName,

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "ledger/subscribe/filter.h"
 #include "ledger/subscribe/subscription.h"
 
 namespace ledger {
@@ -11,7 +10,7 @@ namespace {
 class Local : public LogSource {
  public:
   Local(const EventStore* store, SubscriptionHub* hub)
-      : store_(*store), hub_(hub), stations_(store) {}
+      : store_(*store), hub_(hub) {}
 
   std::string name() const override { return "the ledger in process"; }
 
@@ -26,7 +25,8 @@ class Local : public LogSource {
     SubscriptionOptions options;
     options.from_position = from_position;
     options.heartbeat = absl::Milliseconds(100);
-    Subscription subscription(&store_, hub_, &stations_, options);
+    // The whole log, unfiltered: no tags to tell.
+    Subscription subscription(&store_, hub_, /*tagger=*/nullptr, options);
     return subscription.Run(sink, stop);
   }
 
@@ -44,8 +44,6 @@ class Local : public LogSource {
  private:
   const EventStore& store_;
   SubscriptionHub* const hub_;
-  // Unused without a station filter; the subscription asks for one.
-  StationDirectory stations_;
 };
 
 }  // namespace

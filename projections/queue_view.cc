@@ -94,7 +94,7 @@ void PendingAssists(const v1::ComplaintState& s,
 
 }  // namespace
 
-absl::Status QueueView::Load(const EventStore& store) {
+absl::Status QueueView::Load(const ViewStore& store) {
   complaints_.clear();
   queues_.clear();
   entries_.clear();

@@ -40,7 +40,7 @@ class QueueView final : public View {
   std::unique_ptr<View> NewEmpty() const override {
     return std::make_unique<QueueView>();
   }
-  absl::Status Load(const EventStore& store) override;
+  absl::Status Load(const ViewStore& store) override;
   void TakeChanges(ViewChanges* changes) override;
 
   // INVALID_ARGUMENT for a bad kind, page size or token.

@@ -19,12 +19,12 @@ constexpr uint64_t kFlushEvery = 4096;
 
 }  // namespace
 
-ProjectionRunner::ProjectionRunner(EventStore* rows,
+ProjectionRunner::ProjectionRunner(ViewStore* rows,
                                    std::unique_ptr<LogSource> log,
                                    std::vector<std::unique_ptr<View>> views)
     : ProjectionRunner(rows, std::move(log), std::move(views), Options()) {}
 
-ProjectionRunner::ProjectionRunner(EventStore* rows,
+ProjectionRunner::ProjectionRunner(ViewStore* rows,
                                    std::unique_ptr<LogSource> log,
                                    std::vector<std::unique_ptr<View>> views,
                                    Options options)

@@ -47,9 +47,9 @@ class ProjectionRunner {
   };
 
   // `rows` must outlive the runner.
-  ProjectionRunner(EventStore* rows, std::unique_ptr<LogSource> log,
+  ProjectionRunner(ViewStore* rows, std::unique_ptr<LogSource> log,
                    std::vector<std::unique_ptr<View>> views);
-  ProjectionRunner(EventStore* rows, std::unique_ptr<LogSource> log,
+  ProjectionRunner(ViewStore* rows, std::unique_ptr<LogSource> log,
                    std::vector<std::unique_ptr<View>> views, Options options);
   ~ProjectionRunner();
 
@@ -108,7 +108,7 @@ class ProjectionRunner {
   // held.
   void ReportHealth();
 
-  EventStore& rows_;
+  ViewStore& rows_;
   const std::unique_ptr<LogSource> log_;
   const Options options_;
 

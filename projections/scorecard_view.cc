@@ -37,7 +37,7 @@ v1::AgentMonthRow& ScorecardView::AgentMonth(const std::string& agent,
   return agents_[key];
 }
 
-absl::Status ScorecardView::Load(const EventStore& store) {
+absl::Status ScorecardView::Load(const ViewStore& store) {
   cases_.clear();
   agents_.clear();
   return LoadRows(store, kName,

@@ -30,7 +30,7 @@ class ScorecardView final : public View {
   std::unique_ptr<View> NewEmpty() const override {
     return std::make_unique<ScorecardView>();
   }
-  absl::Status Load(const EventStore& store) override;
+  absl::Status Load(const ViewStore& store) override;
   void TakeChanges(ViewChanges* changes) override;
 
   absl::Status Visit(const v1::Event& event,

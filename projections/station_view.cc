@@ -37,7 +37,7 @@ bool InPeriod(const v1::Date& d, const v1::SpecialPeriodDeclared& p) {
 
 StationView::StationView() { reference_.set_time_zone(zone_.name()); }
 
-absl::Status StationView::Load(const EventStore& store) {
+absl::Status StationView::Load(const ViewStore& store) {
   complaints_.clear();
   dirty_.clear();
   reference_dirty_ = false;

@@ -31,7 +31,7 @@ class StationView final : public View {
   std::unique_ptr<View> NewEmpty() const override {
     return std::make_unique<StationView>();
   }
-  absl::Status Load(const EventStore& store) override;
+  absl::Status Load(const ViewStore& store) override;
   void TakeChanges(ViewChanges* changes) override;
 
   // The reference data the table needs.

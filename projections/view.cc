@@ -12,7 +12,7 @@ void View::Apply(const v1::Event& event) {
   Apply(*decoded);
 }
 
-absl::Status LoadRows(const EventStore& store, const std::string& view,
+absl::Status LoadRows(const ViewStore& store, const std::string& view,
                       const std::function<bool(absl::string_view key,
                                                absl::string_view value)>& row) {
   absl::Status bad;

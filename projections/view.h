@@ -33,7 +33,7 @@ class View : public EventVisitor {
   virtual std::unique_ptr<View> NewEmpty() const = 0;
 
   // Restores the state from the view's stored rows.
-  virtual absl::Status Load(const EventStore& store) = 0;
+  virtual absl::Status Load(const ViewStore& store) = 0;
   // Folds the next event of the log, decoded once by the caller for every
   // view. An event the view cannot fold is counted as skipped and reported,
   // never fatal: one bad stream must not stop every queue.
@@ -59,7 +59,7 @@ class View : public EventVisitor {
 
 // Loads a view's stored rows: `row` takes each and returns false when it
 // cannot parse it; that is DATA_LOSS naming the row.
-absl::Status LoadRows(const EventStore& store, const std::string& view,
+absl::Status LoadRows(const ViewStore& store, const std::string& view,
                       const std::function<bool(absl::string_view key,
                                                absl::string_view value)>& row);
 

@@ -66,7 +66,7 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
 absl::Status LedgerServer::StartProjections(
     std::unique_ptr<LogSource> log, const LedgerServerOptions& options) {
   const absl::Time start = absl::Now();
-  runner_ = std::make_unique<ProjectionRunner>(store_.get(), std::move(log),
+  runner_ = std::make_unique<ProjectionRunner>(&store_->views(), std::move(log),
                                                AllViews());
   RETURN_IF_ERROR(runner_->Start());
   startup_.projections = absl::Now() - start;

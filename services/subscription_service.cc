@@ -128,7 +128,7 @@ grpc::Status SubscriptionService::Stream(
     };
   } else if (!request.durable_name().empty()) {
     absl::StatusOr<uint64_t> acked =
-        store_.LoadCheckpoint(request.durable_name());
+        store_.views().LoadCheckpoint(request.durable_name());
     if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
     if (*acked > 0) options.from_position = *acked + 1;
   }
@@ -140,7 +140,7 @@ grpc::Status SubscriptionService::Stream(
     }
     if (!write(assignment)) return grpc::Status::OK;
   }
-  Subscription subscription(&store_, &hub_, &stations_, std::move(options));
+  Subscription subscription(&store_, &hub_, &tagger_, std::move(options));
   absl::Status s = subscription.Run(write, [this, context, &member] {
     return stopping_ || context->IsCancelled() ||
            (member != nullptr && member->Changed());
@@ -185,10 +185,10 @@ grpc::Status SubscriptionService::AckNow(grpc::CallbackServerContext* context,
   }
   const std::string& name = request.durable_name();
   absl::MutexLock lock(&ack_mu_);
-  absl::StatusOr<uint64_t> acked = store_.LoadCheckpoint(name);
+  absl::StatusOr<uint64_t> acked = store_.views().LoadCheckpoint(name);
   if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
   if (request.position() > *acked) {
-    absl::Status saved = store_.SaveCheckpoint(name, request.position());
+    absl::Status saved = store_.views().SaveCheckpoint(name, request.position());
     if (!saved.ok()) return ToGrpcStatus(saved, context);
     acked = request.position();
   }

@@ -11,8 +11,8 @@
 #include <functional>
 
 #include "absl/synchronization/mutex.h"
+#include "app/complaint_tags.h"
 #include "ledger/store/event_store.h"
-#include "ledger/subscribe/filter.h"
 #include "ledger/subscribe/groups.h"
 #include "ledger/subscribe/hub.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
@@ -33,8 +33,8 @@ class SubscriptionService final : public v1::Subscriptions::CallbackService {
       : store_(*store),
         hub_(*hub),
         pool_(*pool),
-        stations_(store),
-        groups_(store, takeover, std::move(clock)) {}
+        tagger_(store),
+        groups_(&store->views(), takeover, std::move(clock)) {}
 
   grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
@@ -59,7 +59,7 @@ class SubscriptionService final : public v1::Subscriptions::CallbackService {
   EventStore& store_;
   SubscriptionHub& hub_;
   WorkPool& pool_;
-  StationDirectory stations_;
+  ComplaintTagger tagger_;
   ConsumerGroups groups_;
   std::atomic<bool> stopping_{false};
   // Acks read, compare and write a checkpoint: one at a time.

@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
     });
   }
   threads.emplace_back([&] {
-    auto view = (*store)->ViewCheckpoint("crash");
-    auto sub = (*store)->LoadCheckpoint("crash");
+    auto view = (*store)->views().ViewCheckpoint("crash");
+    auto sub = (*store)->views().LoadCheckpoint("crash");
     if (!view.ok() || !sub.ok()) std::_Exit(1);
     // At least once, even when stopped at once.
     for (uint64_t k = *view + 1, s = *sub + 1;; ++k, ++s) {
@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
       changes.puts = {{"at", absl::StrCat(k)}, {absl::StrCat("r-", k), "x"}};
       changes.deletes = {absl::StrCat("r-", k - 1)};
       changes.checkpoint = k;
-      absl::Status written = (*store)->WriteViews({changes});
-      if (written.ok()) written = (*store)->SaveCheckpoint("crash", s);
+      absl::Status written = (*store)->views().WriteViews({changes});
+      if (written.ok()) written = (*store)->views().SaveCheckpoint("crash", s);
       if (!written.ok()) {
         std::fprintf(stderr, "crash_appender: %s\n",
                      written.ToString().c_str());

@@ -155,14 +155,14 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
       ASSERT_EQ(e.payload(), r.payload) << "position " << position;
     }
 
-    absl::StatusOr<uint64_t> sub = (*store)->LoadCheckpoint("crash");
+    absl::StatusOr<uint64_t> sub = (*store)->views().LoadCheckpoint("crash");
     ASSERT_TRUE(sub.ok()) << sub.status();
     EXPECT_GE(*sub, saved) << "a saved subscription checkpoint was lost";
-    absl::StatusOr<uint64_t> at = (*store)->ViewCheckpoint("crash");
+    absl::StatusOr<uint64_t> at = (*store)->views().ViewCheckpoint("crash");
     ASSERT_TRUE(at.ok()) << at.status();
     std::vector<std::string> rows;
     ASSERT_TRUE((*store)
-                    ->ScanView("crash",
+                    ->views().ScanView("crash",
                                [&](absl::string_view k, absl::string_view v) {
                                  rows.push_back(absl::StrCat(k, "=", v));
                                  return true;

@@ -442,36 +442,36 @@ TEST_F(EventStoreTest, FindCommandAnswersBeforeDecidingAgain) {
 }
 
 TEST_F(EventStoreTest, ViewRowsAndCheckpointsAreWrittenTogetherAndDropped) {
-  EXPECT_EQ(*store_->ViewCheckpoint("queues"), 0u);
+  EXPECT_EQ(*store_->views().ViewCheckpoint("queues"), 0u);
   ViewChanges queues{"queues", {{"c-1", "open"}, {"c-2", "open"}}, {}, 7};
   ViewChanges stations{"stations", {{"s1", "3"}}, {}, 7};
-  ASSERT_TRUE(store_->WriteViews({queues, stations}).ok());
+  ASSERT_TRUE(store_->views().WriteViews({queues, stations}).ok());
   ViewChanges next{"queues", {{"c-3", "open"}}, {"c-1"}, 9};
-  ASSERT_TRUE(store_->WriteViews({next}).ok());
-  EXPECT_EQ(*store_->ViewCheckpoint("queues"), 9u);
-  EXPECT_EQ(*store_->ViewCheckpoint("stations"), 7u);
+  ASSERT_TRUE(store_->views().WriteViews({next}).ok());
+  EXPECT_EQ(*store_->views().ViewCheckpoint("queues"), 9u);
+  EXPECT_EQ(*store_->views().ViewCheckpoint("stations"), 7u);
   std::vector<std::string> rows;
   ASSERT_TRUE(store_
-                  ->ScanView("queues",
+                  ->views().ScanView("queues",
                              [&](absl::string_view k, absl::string_view v) {
                                rows.push_back(absl::StrCat(k, "=", v));
                                return true;
                              })
                   .ok());
   EXPECT_THAT(rows, ::testing::ElementsAre("c-2=open", "c-3=open"));
-  ASSERT_TRUE(store_->DropView("queues").ok());
+  ASSERT_TRUE(store_->views().DropView("queues").ok());
   rows.clear();
   ASSERT_TRUE(store_
-                  ->ScanView("queues",
+                  ->views().ScanView("queues",
                              [&](absl::string_view k, absl::string_view v) {
                                rows.push_back(std::string(k));
                                return true;
                              })
                   .ok());
   EXPECT_TRUE(rows.empty());
-  EXPECT_EQ(*store_->ViewCheckpoint("queues"), 0u);
-  EXPECT_EQ(*store_->ViewCheckpoint("stations"), 7u);  // Untouched.
-  EXPECT_EQ(store_->WriteViews({{"a/b", {}, {}, 1}}).code(),
+  EXPECT_EQ(*store_->views().ViewCheckpoint("queues"), 0u);
+  EXPECT_EQ(*store_->views().ViewCheckpoint("stations"), 7u);  // Untouched.
+  EXPECT_EQ(store_->views().WriteViews({{"a/b", {}, {}, 1}}).code(),
             absl::StatusCode::kInvalidArgument);
 }
 

@@ -71,7 +71,7 @@ class ProjectionsTest : public ::testing::Test {
 
   std::unique_ptr<ProjectionRunner> NewRunner() {
     auto runner = std::make_unique<ProjectionRunner>(
-        store_.get(), LocalLog(store_.get(), hub_.get()), AllViews());
+        &store_->views(), LocalLog(store_.get(), hub_.get()), AllViews());
     EXPECT_TRUE(runner->Start().ok());
     return runner;
   }
@@ -227,7 +227,7 @@ class ProjectionsTest : public ::testing::Test {
   std::map<std::string, std::string> Rows() {
     std::map<std::string, std::string> rows;
     EXPECT_TRUE(store_
-                    ->ScanView(QueueView::kName,
+                    ->views().ScanView(QueueView::kName,
                                [&](absl::string_view k, absl::string_view v) {
                                  rows.emplace(k, v);
                                  return true;

@@ -173,7 +173,7 @@ TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
     std::map<std::string, std::string> rows;
     for (const auto& view : AllViews()) {
       EXPECT_TRUE(store_
-                      ->ScanView(view->name(),
+                      ->views().ScanView(view->name(),
                                  [&](absl::string_view k, absl::string_view v) {
                                    rows.emplace(
                                        absl::StrCat(view->name(), "/", k), v);
@@ -181,14 +181,14 @@ TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
                                  })
                       .ok());
       rows[absl::StrCat(view->name(), " checkpoint")] =
-          absl::StrCat(*store_->ViewCheckpoint(view->name()));
+          absl::StrCat(*store_->views().ViewCheckpoint(view->name()));
     }
     return rows;
   };
   auto run = [&](ProjectionRunner::Options options, uint64_t* scanned,
                  uint64_t* followed) {
     std::atomic<uint64_t> s{0}, f{0};
-    ProjectionRunner runner(store_.get(),
+    ProjectionRunner runner(&store_->views(),
                             std::make_unique<CountingLog>(
                                 LocalLog(store_.get(), hub_.get()), &s, &f),
                             AllViews(), options);
@@ -205,7 +205,7 @@ TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
   const std::map<std::string, std::string> following = all_rows();
 
   for (const auto& view : AllViews()) {
-    ASSERT_TRUE(store_->DropView(view->name()).ok());
+    ASSERT_TRUE(store_->views().DropView(view->name()).ok());
   }
   ProjectionRunner::Options chunks;
   chunks.catch_up_min_events = 10;

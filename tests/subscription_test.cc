@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "app/complaint_tags.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/events/payload.h"
@@ -42,7 +43,7 @@ class SubscriptionTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     hub_->Reset(store_->log_head().position_last);
-    stations_ = std::make_unique<StationDirectory>(store_.get());
+    tagger_ = std::make_unique<ComplaintTagger>(store_.get());
   }
   void SetUp() override { Open(); }
   void TearDown() override {
@@ -56,7 +57,7 @@ class SubscriptionTest : public ::testing::Test {
   Received Collect(SubscriptionOptions options, uint64_t until,
                    const std::function<void()>& on_first = nullptr) {
     Received got;
-    Subscription subscription(store_.get(), hub_.get(), stations_.get(),
+    Subscription subscription(store_.get(), hub_.get(), tagger_.get(),
                               std::move(options));
     bool first = true;
     absl::Status s = subscription.Run(
@@ -102,7 +103,7 @@ class SubscriptionTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<SubscriptionHub> hub_;
   std::unique_ptr<EventStore> store_;
-  std::unique_ptr<StationDirectory> stations_;
+  std::unique_ptr<ComplaintTagger> tagger_;
 };
 
 std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
@@ -265,7 +266,7 @@ TEST_F(SubscriptionTest, HundredConcurrentSubscribersWithMixedFilters) {
 TEST_F(SubscriptionTest, BadFilterIsInvalidArgument) {
   SubscriptionOptions options;
   options.filter.add_event_types("NoSuchEvent");
-  Subscription subscription(store_.get(), hub_.get(), stations_.get(), options);
+  Subscription subscription(store_.get(), hub_.get(), tagger_.get(), options);
   absl::Status s =
       subscription.Run([](const auto&) { return true; }, [] { return true; });
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -297,7 +298,7 @@ TEST_F(SubscriptionTest, IdleStreamGetsHeartbeats) {
   SubscriptionOptions options;
   options.heartbeat = absl::Milliseconds(20);
   Received got;
-  Subscription subscription(store_.get(), hub_.get(), stations_.get(), options);
+  Subscription subscription(store_.get(), hub_.get(), tagger_.get(), options);
   ASSERT_TRUE(subscription
                   .Run(
                       [&](const v1::SubscribeResponse& r) {
@@ -323,7 +324,7 @@ TEST_F(SubscriptionTest, StalledSubscriberNeverBlocksWritersAndLosesNothing) {
   Received got;
   std::atomic<bool> stalled{true};
   std::thread subscriber([&] {
-    Subscription subscription(store_.get(), hub_.get(), stations_.get(),
+    Subscription subscription(store_.get(), hub_.get(), tagger_.get(),
                               options);
     ASSERT_TRUE(
         subscription
@@ -367,7 +368,7 @@ TEST_F(SubscriptionTest, OverTheSubscriberLimitIsResourceExhausted) {
   auto a = hub_->Join();
   auto b = hub_->Join();
   ASSERT_TRUE(a.ok() && b.ok());
-  Subscription third(store_.get(), hub_.get(), stations_.get(), {});
+  Subscription third(store_.get(), hub_.get(), tagger_.get(), {});
   absl::Status s =
       third.Run([](const auto&) { return true; }, [] { return true; });
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);

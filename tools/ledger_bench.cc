@@ -251,13 +251,13 @@ double PerGroup(uint64_t total, const WriterStats& stats) {
 class Subscribers {
  public:
   Subscribers(EventStore* store, SubscriptionHub* hub, int n)
-      : stations_(store), lags_(static_cast<size_t>(n)) {
+      : lags_(static_cast<size_t>(n)) {
     for (int i = 0; i < n; ++i) {
       threads_.emplace_back([this, store, hub, i] {
         SubscriptionOptions options;
         options.from_position = store->log_head().position_last + 1;
         options.heartbeat = absl::Milliseconds(100);
-        Subscription subscription(store, hub, &stations_, options);
+        Subscription subscription(store, hub, /*tagger=*/nullptr, options);
         std::vector<uint32_t>& lags = lags_[static_cast<size_t>(i)];
         lags.reserve(1 << 20);
         uint64_t n = 0;
@@ -291,7 +291,6 @@ class Subscribers {
   }
 
  private:
-  StationDirectory stations_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> deliveries_{0};
   std::vector<std::vector<uint32_t>> lags_;

@@ -101,7 +101,7 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
     ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
                      EventStore::Open(dir, EventStoreOptions()));
     for (const auto& view : AllViews()) {
-      RETURN_IF_ERROR(store->DropView(view->name()));
+      RETURN_IF_ERROR(store->views().DropView(view->name()));
     }
     RETURN_IF_ERROR(store->Close());
   }

@@ -36,6 +36,7 @@
 #include "absl/strings/string_view.h"
 #include "ledger/base/clock.h"
 #include "ledger/store/limits.h"
+#include "ledger/store/view_store.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger {
@@ -132,15 +133,6 @@ struct AppendResult {
   // The events as written (position, recorded time, hashes), so that a
   // caller need not read them back; empty for a duplicate (read those).
   WrittenEvents events;
-};
-
-// One projection view's changed rows and how far into the log they reach.
-struct ViewChanges {
-  std::string view;
-  std::vector<std::pair<std::string, std::string>> puts;  // key, value
-  std::vector<std::string> deletes;
-  // The last position of the log these changes cover.
-  uint64_t checkpoint = 0;
 };
 
 struct StreamHead {
@@ -247,34 +239,9 @@ class EventStore {
       const std::string& command_id,
       const std::string& command_fingerprint) const = 0;
 
-  // A named position kept beside the log, durably (fsynced before it
-  // returns): a durable subscription's last acknowledged position. 0 when
-  // never saved.
-  absl::Status SaveCheckpoint(const std::string& name, uint64_t position) {
-    return SaveCheckpoints({{name, position}});
-  }
-  // Several at once, atomically, in one fsync.
-  virtual absl::Status SaveCheckpoints(
-      const std::vector<std::pair<std::string, uint64_t>>& checkpoints) = 0;
-  virtual absl::StatusOr<uint64_t> LoadCheckpoint(
-      const std::string& name) const = 0;
-
-  // Projection views (projections/): rows kept beside the log, rebuilt from
-  // it at will. WriteViews writes every view's rows and checkpoint in one
-  // atomic batch, so a crash keeps all of a batch or none of it: a view is
-  // never ahead of or behind its checkpoint. (Not fsynced: a view lost to a
-  // power cut is replayed from its older checkpoint.)
-  virtual absl::Status WriteViews(const std::vector<ViewChanges>& changes) = 0;
-  // Every row of `view` in key order until `visit` returns false.
-  virtual absl::Status ScanView(
-      const std::string& view,
-      const std::function<bool(absl::string_view key, absl::string_view value)>&
-          visit) const = 0;
-  // 0 when the view has never been written.
-  virtual absl::StatusOr<uint64_t> ViewCheckpoint(
-      const std::string& view) const = 0;
-  // Deletes the view's rows and checkpoint (before a rebuild).
-  virtual absl::Status DropView(const std::string& view) = 0;
+  // The views and named positions kept beside this log (in the same
+  // RocksDB for the embedded log). Lives as long as the store.
+  virtual ViewStore& views() = 0;
 
   // NOT_FOUND when the stream has no events.
   virtual absl::StatusOr<StreamHead> Head(

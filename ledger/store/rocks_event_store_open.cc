@@ -119,7 +119,8 @@ RocksEventStore::RocksEventStore(
       options_(std::move(options)),
       published_head_(head),
       next_position_(head.position_last + 1),
-      hash_last_(head.hash_last) {
+      hash_last_(head.hash_last),
+      views_(db_.get(), handles_[kProjections], options_.read_only) {
   filter_loader_ = std::thread([this] {
     NameThisThread("ledger-filter");
     command_filter_.Load(db_.get(), cf(kCommands), stop_loading_);

@@ -272,46 +272,6 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
   return page;
 }
 
-// Checkpoints live in the `projections` column family under
-// "checkpoint/subscription/<name>" (ledger/FORMAT.md).
-static std::string CheckpointKey(const std::string& name) {
-  return "checkpoint/subscription/" + name;
-}
-
-absl::Status RocksEventStore::SaveCheckpoints(
-    const std::vector<std::pair<std::string, uint64_t>>& checkpoints) {
-  if (options_.read_only) {
-    return absl::FailedPreconditionError("the store is open read-only");
-  }
-  rocksdb::WriteBatch batch;
-  for (const auto& [name, position] : checkpoints) {
-    if (name.empty() || name.size() > kMaxStreamIdBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a checkpoint name has 1 to ", kMaxStreamIdBytes, " bytes"));
-    }
-    std::string value;
-    PutFixed64BE(&value, position);
-    batch.Put(cf(kProjections), CheckpointKey(name), value);
-  }
-  rocksdb::WriteOptions write;
-  write.sync = true;
-  return FromRocks(db_->Write(write, &batch), "saving checkpoints");
-}
-
-absl::StatusOr<uint64_t> RocksEventStore::LoadCheckpoint(
-    const std::string& name) const {
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kProjections),
-                               CheckpointKey(name), &value);
-  if (s.IsNotFound()) return 0;
-  RETURN_IF_ERROR(FromRocks(s, "loading a checkpoint"));
-  if (value.size() != 8) {
-    return absl::DataLossError(
-        absl::StrCat("checkpoint ", name, " is not an 8-byte position"));
-  }
-  return DecodeFixed64BE(value);
-}
-
 absl::StatusOr<StreamHead> RocksEventStore::Head(
     const std::string& stream_id) const {
   RETURN_IF_ERROR(ValidateStreamId(stream_id));

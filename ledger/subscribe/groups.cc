@@ -35,10 +35,10 @@ bool GroupMember::Changed() const {
   return groups_->Changed(group_, generation_);
 }
 
-ConsumerGroups::ConsumerGroups(EventStore* store,
+ConsumerGroups::ConsumerGroups(ViewStore* positions,
                                absl::Duration takeover_timeout,
                                std::shared_ptr<const Clock> clock)
-    : store_(*store), timeout_(takeover_timeout), clock_(std::move(clock)) {}
+    : positions_(*positions), timeout_(takeover_timeout), clock_(std::move(clock)) {}
 
 std::string ConsumerGroups::PartitionKey(const std::string& group,
                                          int partition) {
@@ -115,7 +115,7 @@ absl::StatusOr<std::vector<uint64_t>> ConsumerGroups::Positions(
   std::vector<uint64_t> positions;
   for (int p = 0; p < kGroupPartitions; ++p) {
     ASSIGN_OR_RETURN(uint64_t position,
-                     store_.LoadCheckpoint(PartitionKey(group, p)));
+                     positions_.LoadCheckpoint(PartitionKey(group, p)));
     positions.push_back(position);
   }
   return positions;
@@ -153,7 +153,7 @@ absl::StatusOr<uint64_t> ConsumerGroups::Ack(const std::string& group_name,
       raised.emplace_back(PartitionKey(group_name, p), position);
     }
   }
-  if (!raised.empty()) RETURN_IF_ERROR(store_.SaveCheckpoints(raised));
+  if (!raised.empty()) RETURN_IF_ERROR(positions_.SaveCheckpoints(raised));
   return position;
 }
 

@@ -26,7 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/base/clock.h"
-#include "ledger/store/event_store.h"
+#include "ledger/store/view_store.h"
 
 namespace ledger {
 
@@ -68,7 +68,7 @@ class GroupMember {
 
 class ConsumerGroups {
  public:
-  ConsumerGroups(EventStore* store, absl::Duration takeover_timeout,
+  ConsumerGroups(ViewStore* positions, absl::Duration takeover_timeout,
                  std::shared_ptr<const Clock> clock);
 
   // Joins (or rejoins) `member` of `group`. A member id already connected
@@ -108,7 +108,8 @@ class ConsumerGroups {
              uint64_t connection);
   bool Changed(const std::string& group, uint64_t generation);
 
-  EventStore& store_;
+  // Where each partition's acknowledged position is kept.
+  ViewStore& positions_;
   const absl::Duration timeout_;
   const std::shared_ptr<const Clock> clock_;
   mutable absl::Mutex mu_;

@@ -17,14 +17,12 @@ class Delivery {
  public:
   Delivery(uint64_t from, const EventFilter& filter,
            const std::function<bool(const v1::Event&)>& share,
-           StationDirectory* stations,
            const std::function<bool(const v1::SubscribeResponse&)>& sink)
       : next_(from),
         told_(from - 1),
         everything_(filter.empty() && !share),
         filter_(filter),
         share_(share),
-        stations_(stations),
         sink_(sink) {}
 
   uint64_t next() const { return next_; }
@@ -32,7 +30,6 @@ class Delivery {
 
   // Examines one event; false when the consumer went away.
   absl::StatusOr<bool> Offer(const v1::Event& event) {
-    if (filter_.by_station()) stations_->Learn(event);
     next_ = event.position() + 1;
     if (!everything_) {
       ASSIGN_OR_RETURN(bool match, filter_.Matches(event));
@@ -84,7 +81,6 @@ class Delivery {
   const bool everything_;  // No filter, no share: every event goes out.
   const EventFilter& filter_;
   const std::function<bool(const v1::Event&)>& share_;
-  StationDirectory* stations_;
   const std::function<bool(const v1::SubscribeResponse&)>& sink_;
   v1::SubscribeResponse response_;
   bool gone_ = false;
@@ -96,10 +92,10 @@ absl::Status Subscription::Run(
     const std::function<bool(const v1::SubscribeResponse&)>& sink,
     const std::function<bool()>& stop) {
   ASSIGN_OR_RETURN(EventFilter filter,
-                   EventFilter::Create(options_.filter, stations_));
+                   EventFilter::Create(options_.filter, tagger_));
   ASSIGN_OR_RETURN(std::unique_ptr<SubscriptionHub::Slot> slot, hub_.Join());
   Delivery delivery(std::max<uint64_t>(options_.from_position, 1), filter,
-                    options_.share, stations_, sink);
+                    options_.share, sink);
   bool caught_up = false;
   std::vector<EventBatch> batches;
   while (!stop()) {

@@ -34,12 +34,13 @@ struct SubscriptionOptions {
 
 class Subscription {
  public:
-  // Each pointer must outlive the subscription.
+  // Each pointer must outlive the subscription. `tagger` tells the tags of
+  // events for a filter by tag; nullptr when the filter has none.
   Subscription(const EventStore* store, SubscriptionHub* hub,
-               StationDirectory* stations, SubscriptionOptions options)
+               EventTagger* tagger, SubscriptionOptions options)
       : store_(*store),
         hub_(*hub),
-        stations_(stations),
+        tagger_(tagger),
         options_(std::move(options)) {}
 
   // Delivers until `sink` returns false (the consumer went away), `stop`
@@ -53,7 +54,7 @@ class Subscription {
  private:
   const EventStore& store_;
   SubscriptionHub& hub_;
-  StationDirectory* stations_;
+  EventTagger* tagger_;
   const SubscriptionOptions options_;
 };
 

@@ -18,6 +18,7 @@
 #include "ledger/store/chain.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/internal/key_filter.h"
+#include "ledger/store/internal/rocks_view_store.h"
 #include "ledger/v1/storage.pb.h"
 #include "rocksdb/db.h"
 
@@ -77,19 +78,7 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<std::optional<AppendResult>> FindCommand(
       const std::string& command_id,
       const std::string& command_fingerprint) const override;
-  absl::Status SaveCheckpoints(
-      const std::vector<std::pair<std::string, uint64_t>>& checkpoints)
-      override;
-  absl::StatusOr<uint64_t> LoadCheckpoint(
-      const std::string& name) const override;
-  absl::Status WriteViews(const std::vector<ViewChanges>& changes) override;
-  absl::Status ScanView(
-      const std::string& view,
-      const std::function<bool(absl::string_view key, absl::string_view value)>&
-          visit) const override;
-  absl::StatusOr<uint64_t> ViewCheckpoint(
-      const std::string& view) const override;
-  absl::Status DropView(const std::string& view) override;
+  ViewStore& views() override { return views_; }
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   WriterStats writer_stats() const override;
@@ -194,6 +183,9 @@ class RocksEventStore final : public EventStore {
   std::thread filter_loader_;
 
   std::thread writer_;
+
+  // In the same database.
+  RocksViewStore views_;
 };
 
 }  // namespace ledger::internal

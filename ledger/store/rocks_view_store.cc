@@ -1,6 +1,7 @@
-// Projection views' rows and checkpoints in the `projections` column family
-// (ledger/FORMAT.md): "view/<name>/<key>" -> row, "checkpoint/view/<name>"
-// -> position.
+// RocksViewStore: projection views' rows and checkpoints, and named
+// positions, in the `projections` column family (ledger/FORMAT.md):
+// "view/<name>/<key>" -> row, "checkpoint/view/<name>" -> position,
+// "checkpoint/subscription/<name>" -> position.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -10,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/internal/keys.h"
-#include "ledger/store/internal/rocks_event_store.h"
+#include "ledger/store/internal/rocks_view_store.h"
 #include "ledger/store/internal/rocks_status.h"
 #include "ledger/store/limits.h"
 
@@ -25,6 +26,14 @@ std::string ViewCheckpointKey(const std::string& view) {
   return absl::StrCat("checkpoint/view/", view);
 }
 
+std::string CheckpointKey(const std::string& name) {
+  return "checkpoint/subscription/" + name;
+}
+
+absl::Status ReadOnly() {
+  return absl::FailedPreconditionError("the store is open read-only");
+}
+
 absl::Status CheckViewName(const std::string& view) {
   if (view.empty() || view.size() > kMaxStreamIdBytes ||
       view.find('/') != std::string::npos) {
@@ -36,11 +45,9 @@ absl::Status CheckViewName(const std::string& view) {
 
 }  // namespace
 
-absl::Status RocksEventStore::WriteViews(
+absl::Status RocksViewStore::WriteViews(
     const std::vector<ViewChanges>& changes) {
-  if (options_.read_only) {
-    return absl::FailedPreconditionError("the store is open read-only");
-  }
+  if (read_only_) return ReadOnly();
   rocksdb::WriteBatch batch;
   std::vector<const std::pair<std::string, std::string>*> puts;
   for (const ViewChanges& view : changes) {
@@ -54,27 +61,27 @@ absl::Status RocksEventStore::WriteViews(
     std::sort(puts.begin(), puts.end(),
               [](const auto* a, const auto* b) { return a->first < b->first; });
     for (const auto* put : puts) {
-      batch.Put(cf(kProjections), prefix + put->first, put->second);
+      batch.Put(cf_, prefix + put->first, put->second);
     }
     for (const std::string& key : view.deletes) {
-      batch.Delete(cf(kProjections), prefix + key);
+      batch.Delete(cf_, prefix + key);
     }
     std::string position;
     PutFixed64BE(&position, view.checkpoint);
-    batch.Put(cf(kProjections), ViewCheckpointKey(view.view), position);
+    batch.Put(cf_, ViewCheckpointKey(view.view), position);
   }
   return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
                    "writing projection views");
 }
 
-absl::Status RocksEventStore::ScanView(
+absl::Status RocksViewStore::ScanView(
     const std::string& view,
     const std::function<bool(absl::string_view, absl::string_view)>& visit)
     const {
   RETURN_IF_ERROR(CheckViewName(view));
   const std::string prefix = RowPrefix(view);
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kProjections)));
+      db_->NewIterator(rocksdb::ReadOptions(), cf_));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     rocksdb::Slice key = it->key();
@@ -87,11 +94,11 @@ absl::Status RocksEventStore::ScanView(
   return FromRocks(it->status(), "scanning a projection view");
 }
 
-absl::StatusOr<uint64_t> RocksEventStore::ViewCheckpoint(
+absl::StatusOr<uint64_t> RocksViewStore::ViewCheckpoint(
     const std::string& view) const {
   RETURN_IF_ERROR(CheckViewName(view));
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kProjections),
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_,
                                ViewCheckpointKey(view), &value);
   if (s.IsNotFound()) return 0;
   RETURN_IF_ERROR(FromRocks(s, "reading a view checkpoint"));
@@ -102,19 +109,49 @@ absl::StatusOr<uint64_t> RocksEventStore::ViewCheckpoint(
   return DecodeFixed64BE(value);
 }
 
-absl::Status RocksEventStore::DropView(const std::string& view) {
+absl::Status RocksViewStore::DropView(const std::string& view) {
   RETURN_IF_ERROR(CheckViewName(view));
-  if (options_.read_only) {
-    return absl::FailedPreconditionError("the store is open read-only");
-  }
+  if (read_only_) return ReadOnly();
   rocksdb::WriteBatch batch;
   const std::string prefix = RowPrefix(view);
   std::string end = prefix;
   end.back() = static_cast<char>('/' + 1);
-  batch.DeleteRange(cf(kProjections), prefix, end);
-  batch.Delete(cf(kProjections), ViewCheckpointKey(view));
+  batch.DeleteRange(cf_, prefix, end);
+  batch.Delete(cf_, ViewCheckpointKey(view));
   return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
                    "dropping a projection view");
+}
+
+absl::Status RocksViewStore::SaveCheckpoints(
+    const std::vector<std::pair<std::string, uint64_t>>& checkpoints) {
+  if (read_only_) return ReadOnly();
+  rocksdb::WriteBatch batch;
+  for (const auto& [name, position] : checkpoints) {
+    if (name.empty() || name.size() > kMaxStreamIdBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a checkpoint name has 1 to ", kMaxStreamIdBytes, " bytes"));
+    }
+    std::string value;
+    PutFixed64BE(&value, position);
+    batch.Put(cf_, CheckpointKey(name), value);
+  }
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return FromRocks(db_->Write(write, &batch), "saving checkpoints");
+}
+
+absl::StatusOr<uint64_t> RocksViewStore::LoadCheckpoint(
+    const std::string& name) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf_, CheckpointKey(name), &value);
+  if (s.IsNotFound()) return 0;
+  RETURN_IF_ERROR(FromRocks(s, "loading a checkpoint"));
+  if (value.size() != 8) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint ", name, " is not an 8-byte position"));
+  }
+  return DecodeFixed64BE(value);
 }
 
 }  // namespace ledger::internal
