@@ -5,12 +5,20 @@
 //      every event read from RocksDB and folded into each view with
 //      projections/fold.h (what ProjectionRunner::Rebuild does, without
 //      writing the rows), events/s;
-//   2. queue queries over gRPC: a LedgerServer on the ledger (its runner
-//      folds the log first, the rows dropped unless --drop_rows=false), then
-//      --queries GetQueue calls per queue from one client, one at a time,
-//      latency p50/p99/p999 per queue, with the share of CPU time the
-//      hypervisor stole meanwhile (tools/cpu_steal.h).
+//   2. queue queries over gRPC: a ledgerd process on the ledger (--ledgerd;
+//      its runner folds the log first, the rows dropped unless
+//      --drop_rows=false), then --queries GetQueue calls per queue from one
+//      client, one at a time, latency p50/p99/p999 per queue, with the share
+//      of CPU time the hypervisor stole meanwhile (tools/cpu_steal.h).
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
+#include <thread>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -25,13 +33,13 @@
 #include "grpcpp/security/credentials.h"
 #include "ledger/base/mutex_mode.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "projections/fold.h"
 #include "projections/log_source.h"
 #include "projections/queue_view.h"
 #include "projections/views.h"
 #include "rpc/status.h"
-#include "services/ledger_server.h"
 #include "tools/cpu_steal.h"
 #include "tools/percentile.h"
 
@@ -40,6 +48,8 @@ ABSL_FLAG(int, queries, 2000, "GetQueue calls per queue (0: rebuild only)");
 ABSL_FLAG(int, threads, 2,
           "workers folding the views in the rebuild (projections/fold.h)");
 ABSL_FLAG(bool, json, false, "one JSON line instead of text");
+ABSL_FLAG(std::string, ledgerd, "",
+          "the ledgerd to query (default: services/ledgerd of this build)");
 ABSL_FLAG(bool, drop_rows, true,
           "drop the views' rows before starting the server, so that its "
           "runner folds the whole log (false: it loads what an earlier run "
@@ -93,8 +103,82 @@ struct Queue {
   double steal_percent = -1;  // CPU time the hypervisor took meanwhile.
 };
 
-// 2. A LedgerServer on the ledger; `queries` GetQueue calls per queue.
-// Returns how long its runner took to fold the log first.
+// A ledgerd process on `dir`, stopped (SIGTERM, then waited for) when
+// destroyed.
+class Ledgerd {
+ public:
+  static absl::StatusOr<std::unique_ptr<Ledgerd>> Start(
+      const std::string& binary, const std::string& dir) {
+    const std::string port_file = dir + "/.bench_port";
+    std::remove(port_file.c_str());
+    std::vector<std::string> args = {binary,
+                                     "--listen=127.0.0.1:0",
+                                     "--data_dir=" + dir,
+                                     "--port_file=" + port_file,
+                                     "--publish_shipped_calendar=false"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // Its output goes to a file beside the port's, not among ours.
+    const std::string log = dir + "/.bench_ledgerd.log";
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, 1, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&files, 1, 2);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, binary.c_str(), &files, nullptr,
+                                    argv.data(), environ);
+    posix_spawn_file_actions_destroy(&files);
+    if (spawned != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot start ", binary));
+    }
+    auto ledgerd = std::unique_ptr<Ledgerd>(new Ledgerd(pid));
+    // Serving once it wrote its port (after its startup, which can take a
+    // while on a big ledger).
+    for (int waited_ms = 0;; waited_ms += 50) {
+      std::ifstream in(port_file);
+      if (in >> ledgerd->port_) break;
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        ledgerd->pid_ = 0;
+        return absl::FailedPreconditionError(
+            absl::StrCat(binary, " exited before serving"));
+      }
+      if (waited_ms > 3600 * 1000) {
+        return absl::DeadlineExceededError("ledgerd did not start in an hour");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return ledgerd;
+  }
+  ~Ledgerd() {
+    if (pid_ == 0) return;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
+
+ private:
+  explicit Ledgerd(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+  int port_ = 0;
+};
+
+std::string DefaultLedgerd() {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "ledgerd";
+  std::string path(self, static_cast<size_t>(n));
+  // build/tools/projections_bench -> build/services/ledgerd
+  return path.substr(0, path.rfind("/tools/")) + "/services/ledgerd";
+}
+
+// 2. A ledgerd on the ledger; `queries` GetQueue calls per queue. Returns
+// how long its runner took to fold the log first (from serving to every
+// view at the log's end, polled every 10 ms).
 absl::StatusOr<double> Query(const std::string& dir, int queries,
                              std::vector<Queue>* queues) {
   if (absl::GetFlag(FLAGS_drop_rows)) {
@@ -105,19 +189,32 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
     }
     RETURN_IF_ERROR(store->Close());
   }
-  LedgerServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir;
-  options.complaints.publish_shipped_calendar = false;
-  ASSIGN_OR_RETURN(std::unique_ptr<LedgerServer> server,
-                   LedgerServer::Start(options));
+  std::string binary = absl::GetFlag(FLAGS_ledgerd);
+  if (binary.empty()) binary = DefaultLedgerd();
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledgerd> server,
+                   Ledgerd::Start(binary, dir));
+  auto channel =
+      grpc::CreateChannel(server->target(), grpc::InsecureChannelCredentials());
+  auto stub = v1::QueryService::NewStub(channel);
+  auto ledger = v1::Ledger::NewStub(channel);
   const absl::Time fold_start = absl::Now();
-  server->projections().WaitFor(server->store().log_head().position_last,
-                                absl::Hours(1));
+  while (true) {
+    grpc::ClientContext head_context;
+    v1::GetLogHeadResponse head;
+    RETURN_IF_ERROR(FromGrpcStatus(
+        ledger->GetLogHead(&head_context, v1::GetLogHeadRequest(), &head)));
+    grpc::ClientContext list_context;
+    v1::ListProjectionsResponse list;
+    RETURN_IF_ERROR(FromGrpcStatus(stub->ListProjections(
+        &list_context, v1::ListProjectionsRequest(), &list)));
+    bool done = list.projections_size() > 0;
+    for (const v1::ProjectionInfo& p : list.projections()) {
+      done = done && p.checkpoint() >= head.position_last();
+    }
+    if (done) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   const double fold_s = absl::ToDoubleSeconds(absl::Now() - fold_start);
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
-                          grpc::InsecureChannelCredentials()));
   for (Queue& q : *queues) {
     const StealMeter steal;
     for (int i = 0; i < queries; ++i) {
@@ -135,7 +232,6 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
     q.steal_percent = steal.Percent();
     std::sort(q.latencies_ms.begin(), q.latencies_ms.end());
   }
-  RETURN_IF_ERROR(server->Shutdown());
   return fold_s;
 }
 
