@@ -10,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/v1/query_service.grpc.pb.h"
 #include "tests/subprocess.h"
 
 namespace ledger::testing {
@@ -62,6 +63,26 @@ uint64_t LedgerdProcess::LogHead() const {
   const grpc::Status s = ledger->GetLogHead(&context, {}, &head);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return head.position_last();
+}
+
+bool LedgerdProcess::WaitForProjections(uint64_t position) const {
+  auto query = v1::QueryService::NewStub(
+      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  // Bounded: a runner that never gets there fails the test, whatever the
+  // machine's speed otherwise.
+  for (int waited_ms = 0; waited_ms < 60000; waited_ms += 10) {
+    grpc::ClientContext context;
+    v1::ListProjectionsResponse list;
+    const grpc::Status s = query->ListProjections(&context, {}, &list);
+    if (!s.ok()) return false;
+    bool all = list.projections_size() > 0;
+    for (const v1::ProjectionInfo& p : list.projections()) {
+      all = all && p.checkpoint() >= position;
+    }
+    if (all) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
 }
 
 }  // namespace ledger::testing

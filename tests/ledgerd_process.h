@@ -28,6 +28,9 @@ class LedgerdProcess {
   // The last position of its log, asked over gRPC (GetLogHead); a failed
   // call fails the test.
   uint64_t LogHead() const;
+  // Waits until every projection of its QueryService has read the log up
+  // to `position`; false when one does not within a minute.
+  bool WaitForProjections(uint64_t position) const;
 
   // SIGTERM, then its exit code (-1 when it died of a signal).
   int Stop();

@@ -66,6 +66,10 @@ ABSL_FLAG(int, drivers, 1,
           "queue (the clients are spread over them)");
 ABSL_FLAG(double, duration_s, 10, "measured seconds");
 ABSL_FLAG(double, warmup_s, 1, "seconds run before measuring");
+ABSL_FLAG(int, calls, 0,
+          "instead of a time: each caller (client x inflight) makes exactly "
+          "this many calls, all measured, no warm-up; subscribe mode then "
+          "waits until its subscribers have every event written (tests)");
 ABSL_FLAG(int, batch, 100, "commands per ExecuteBatch call (batch mode)");
 ABSL_FLAG(bool, with_events, false,
           "batch mode: ask for each command's events in the results");
@@ -105,6 +109,10 @@ struct Tally {
   std::string first_error;
   std::vector<int64_t> latency_us;
   std::vector<int64_t> lag_us;
+  // Events the subscribers have received while measuring, so far.
+  std::atomic<uint64_t> delivered{0};
+  // Subscribers live (caught up), so far.
+  std::atomic<int> live{0};
 
   void Error(const std::string& what) {
     absl::MutexLock lock(&mu);
@@ -112,10 +120,12 @@ struct Tally {
   }
 };
 
-// A phase that runs until `stop`; samples count once `measuring`.
+// A phase that runs until `stop` (or each caller made `calls_each` calls);
+// samples count once `measuring`.
 struct Phase {
   std::atomic<bool> measuring{false};
   std::atomic<bool> stop{false};
+  int calls_each = 0;  // 0: until `stop`.
 };
 
 // One caller: a call at a time on its connection, started on a completion
@@ -190,6 +200,8 @@ class Caller {
   }
 
   int64_t latency_us() const { return latency_us_; }
+  // Calls ended so far (for --calls).
+  int ended = 0;
 
   // After a failed call: its tag comes back on `cq` in 10 ms (the low bit
   // set tells it from a call's).
@@ -301,7 +313,10 @@ void Drive(const std::vector<Caller*>& callers, Phase& phase, Tally& tally) {
     if (!backoff) {
       const bool measured = phase.measuring.load() && !phase.stop.load();
       const int64_t n = caller->Complete(tally);
-      if (n < 0 && !phase.stop.load()) {
+      const bool counted = phase.calls_each > 0;
+      if (counted) ++caller->ended;
+      if (n < 0 && !phase.stop.load() &&
+          !(counted && caller->ended >= phase.calls_each)) {
         caller->Backoff(&cq);
         continue;
       }
@@ -311,7 +326,8 @@ void Drive(const std::vector<Caller*>& callers, Phase& phase, Tally& tally) {
         events += static_cast<uint64_t>(n);
       }
     }
-    if (phase.stop.load()) {
+    if (phase.stop.load() ||
+        (phase.calls_each > 0 && caller->ended >= phase.calls_each)) {
       --outstanding;
       continue;
     }
@@ -338,9 +354,11 @@ void RunSubscriber(const std::string& target, Phase& phase, Tally& tally,
   std::vector<int64_t> lag_us;
   v1::SubscribeResponse item;
   while (reader->Read(&item)) {
+    if (item.has_caught_up()) tally.live.fetch_add(1);
     if (!item.has_event() || !phase.measuring.load()) continue;
     lag_us.push_back(absl::ToUnixMicros(absl::Now()) -
                      item.event().recorded_time_us());
+    tally.delivered.fetch_add(1);
   }
   grpc::Status s = reader->Finish();
   if (!s.ok() && s.error_code() != grpc::CANCELLED) {
@@ -429,21 +447,56 @@ int Main() {
       driven[i % drivers].push_back(caller);
     }
   }
+  phase.calls_each = absl::GetFlag(FLAGS_calls);
+  const bool counted = phase.calls_each > 0;
+  // Subscribers come before the writers' threads in `threads`.
+  const size_t subscriber_threads = threads.size();
+  if (counted) {
+    // Every subscriber live before the first write, so that each receives
+    // every event written.
+    for (int waited_ms = 0; subscribe && waited_ms < 60000; waited_ms += 10) {
+      if (tally.live.load() >= absl::GetFlag(FLAGS_subscribers)) break;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    phase.measuring = true;
+  }
+  const Clock::time_point start = Clock::now();
   for (std::vector<Caller*>& some : driven) {
     threads.emplace_back(Drive, std::cref(some), std::ref(phase),
                          std::ref(tally));
   }
-  absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_warmup_s)));
-  phase.measuring = true;
-  const Clock::time_point start = Clock::now();
-  absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_duration_s)));
-  phase.stop = true;
-  const double seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
-  // Let the last live events arrive, then end the streams.
-  if (subscribe) absl::SleepFor(absl::Milliseconds(200));
-  for (auto& context : streams) context->TryCancel();
-  for (std::thread& t : threads) t.join();
+  double seconds = 0;
+  if (counted) {
+    for (size_t i = subscriber_threads; i < threads.size(); ++i) {
+      threads[i].join();
+    }
+    seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    // Every event written reaches every subscriber (bounded, in case it
+    // never does: the count then says so).
+    uint64_t want;
+    {
+      absl::MutexLock lock(&tally.mu);
+      want = tally.events * static_cast<uint64_t>(streams.size());
+    }
+    for (int waited_ms = 0; subscribe && waited_ms < 60000; waited_ms += 10) {
+      if (tally.delivered.load() >= want) break;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    phase.stop = true;
+    for (auto& context : streams) context->TryCancel();
+    for (size_t i = 0; i < subscriber_threads; ++i) threads[i].join();
+  } else {
+    absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_warmup_s)));
+    phase.measuring = true;
+    const Clock::time_point measured = Clock::now();
+    absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_duration_s)));
+    phase.stop = true;
+    seconds = std::chrono::duration<double>(Clock::now() - measured).count();
+    // Let the last live events arrive, then end the streams.
+    if (subscribe) absl::SleepFor(absl::Milliseconds(200));
+    for (auto& context : streams) context->TryCancel();
+    for (std::thread& t : threads) t.join();
+  }
 
   std::sort(tally.latency_us.begin(), tally.latency_us.end());
   std::sort(tally.lag_us.begin(), tally.lag_us.end());

@@ -1,5 +1,6 @@
 // Typed access to an event's payload: the envelope names the payload's full
-// proto name in event_type; these check it and (de)serialize.
+// proto name in event_type; these check it and (de)serialize. Consumers of
+// many events take them decoded once instead (ledger/events/visitor.h).
 #ifndef LEDGER_EVENTS_PAYLOAD_H_
 #define LEDGER_EVENTS_PAYLOAD_H_
 
@@ -62,29 +63,6 @@ absl::StatusOr<Payload> Unwrap(const v1::Event& event) {
     return PayloadDoesNotParse(event);
   }
   return payload;
-}
-
-// Like Unwrap, but parsed into a message kept per thread and per Payload
-// type, and not parsed again while the calls on a thread bring the same
-// bytes: the views and the state fold take each event one after another,
-// and each would parse it again. The message stays as it is until the next
-// SharedUnwrap<Payload> on this thread; copy what must outlive that.
-template <typename Payload>
-absl::StatusOr<const Payload*> SharedUnwrap(const v1::Event& event) {
-  if (!Is<Payload>(event)) return payload_internal::OtherType<Payload>(event);
-  struct Last {
-    std::string bytes;  // What `payload` was parsed from, when `parsed`.
-    Payload payload;
-    bool parsed = false;
-  };
-  thread_local Last last;
-  if (!last.parsed || last.bytes != event.payload()) {
-    // Parsing into the same message reuses its strings' buffers.
-    last.parsed = last.payload.ParseFromString(event.payload());
-    if (!last.parsed) return PayloadDoesNotParse(event);
-    last.bytes = event.payload();
-  }
-  return &last.payload;
 }
 
 }  // namespace ledger
