@@ -159,6 +159,28 @@ class ComplaintEndToEndTest : public ::testing::Test {
     return types;
   }
 
+  // ExecuteBatch, and an intake for it.
+  grpc::Status Batch(const v1::CommandBatch& batch, v1::BatchResult* result) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    return complaints_->ExecuteBatch(&context, batch, result);
+  }
+  static v1::ReceiveComplaint Intake(const std::string& id,
+                                     const std::string& phone) {
+    v1::ReceiveComplaint c;
+    c.mutable_context()->set_actor_agent_id("a17");
+    c.set_complaint_id(id);
+    c.set_channel(v1::CHANNEL_PHONE);
+    c.mutable_customer()->set_phone(phone);
+    c.set_content("The paper arrives wet.");
+    c.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
+    c.mutable_classification()->set_category(
+        v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+    return c;
+  }
+
   using C = v1::ComplaintService::Stub;
   testing::TempDir dir_;
   std::unique_ptr<testing::LedgerdProcess> ledgerd_;
@@ -433,31 +455,8 @@ TEST_F(ComplaintEndToEndTest, RestartGivesTheSameStateAndKeepsNumbering) {
 }
 
 // ExecuteBatch: the commands in order, each decided as its own RPC would be.
-class ComplaintBatchTest : public ComplaintEndToEndTest {
- protected:
-  grpc::Status Batch(const v1::CommandBatch& batch, v1::BatchResult* result) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    return complaints_->ExecuteBatch(&context, batch, result);
-  }
-  static v1::ReceiveComplaint Intake(const std::string& id,
-                                     const std::string& phone) {
-    v1::ReceiveComplaint c;
-    c.mutable_context()->set_actor_agent_id("a17");
-    c.set_complaint_id(id);
-    c.set_channel(v1::CHANNEL_PHONE);
-    c.mutable_customer()->set_phone(phone);
-    c.set_content("The paper arrives wet.");
-    c.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
-    c.mutable_classification()->set_category(
-        v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
-    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
-    return c;
-  }
-};
 
-TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
+TEST_F(ComplaintEndToEndTest, BatchDecidesInOrderWithAResultForEachCommand) {
   v1::CommandBatch batch;
   *batch.add_commands()->mutable_receive_complaint() =
       Intake("2026-100001", "13800000001");
@@ -545,7 +544,7 @@ TEST_F(ComplaintBatchTest, DecidesInOrderWithAResultForEachCommand) {
             "a17");
 }
 
-TEST_F(ComplaintBatchTest, ABadBatchIsRefusedWholeAndChangesNothing) {
+TEST_F(ComplaintEndToEndTest, BatchABadBatchIsRefusedWholeAndChangesNothing) {
   const uint64_t head_before = ledgerd_->LogHead();
   v1::BatchResult result;
   grpc::Status empty = Batch(v1::CommandBatch(), &result);
@@ -571,7 +570,7 @@ TEST_F(ComplaintBatchTest, ABadBatchIsRefusedWholeAndChangesNothing) {
   EXPECT_EQ(ledgerd_->LogHead(), head_before);
 }
 
-TEST_F(ComplaintBatchTest, MoreBatchesAtOnceThanWorkersAllComplete) {
+TEST_F(ComplaintEndToEndTest, BatchMoreBatchesAtOnceThanWorkersAllComplete) {
   // Batches run on a fixed set of threads; those beyond it wait their turn
   // and still get their results.
   constexpr int kBatches = 3 * 8;
@@ -611,7 +610,7 @@ TEST_F(ComplaintBatchTest, MoreBatchesAtOnceThanWorkersAllComplete) {
   EXPECT_EQ(ledgerd_->LogHead(), head_before + appended);
 }
 
-TEST_F(ComplaintBatchTest, ARetriedIntakeIsAnsweredWithItsFirstComplaint) {
+TEST_F(ComplaintEndToEndTest, BatchARetriedIntakeIsAnsweredWithItsFirstComplaint) {
   // Numbered by the ledger: the retry must not be numbered again.
   v1::ReceiveComplaint intake = Intake("", "13800000005");
   intake.mutable_context()->set_command_id("intake-5");

@@ -10,10 +10,13 @@
 namespace ledger::testing {
 namespace {
 
+// The intake and classification rules, on LifecycleTest's fixture.
+using ComplaintIntakeTest = LifecycleTest;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-TEST_F(LifecycleTest, PhoneIntakeMakesAnsweringAgentOwner) {
+TEST_F(ComplaintIntakeTest, PhoneIntakeMakesAnsweringAgentOwner) {
   Decision d = Must("a17", Intake("c-1"));
   ASSERT_EQ(d.size(), 1u);
   auto received = EventAt<v1::ComplaintReceived>(d, 0);
@@ -37,7 +40,7 @@ struct OwnerCase {
   v1::OwnerRule rule;
 };
 
-TEST_F(LifecycleTest, FirstContactOwnerFollowsTheChannelTable) {
+TEST_F(ComplaintIntakeTest, FirstContactOwnerFollowsTheChannelTable) {
   const OwnerCase cases[] = {
       {"phone", v1::CHANNEL_PHONE, "", "", "", "", "a17",
        v1::OWNER_RULE_PHONE_ANSWERING_AGENT},
@@ -89,7 +92,7 @@ TEST_F(LifecycleTest, FirstContactOwnerFollowsTheChannelTable) {
   }
 }
 
-TEST_F(LifecycleTest, ReceivingAgentDefaultsToTheActor) {
+TEST_F(ComplaintIntakeTest, ReceivingAgentDefaultsToTheActor) {
   v1::ReceiveComplaint intake = Intake("c-1");
   intake.set_channel(v1::CHANNEL_LETTER);
   auto received = EventAt<v1::ComplaintReceived>(Must("a18", intake), 0);
@@ -97,7 +100,7 @@ TEST_F(LifecycleTest, ReceivingAgentDefaultsToTheActor) {
   EXPECT_EQ(received.owner_agent_id(), "a18");
 }
 
-TEST_F(LifecycleTest, AnotherChannelsOwnerFieldIsRejected) {
+TEST_F(ComplaintIntakeTest, AnotherChannelsOwnerFieldIsRejected) {
   v1::ReceiveComplaint intake = Intake("c-1");
   intake.set_handler_agent_id("a18");  // Visits only.
   absl::StatusOr<Decision> d = Do("a17", intake);
@@ -106,7 +109,7 @@ TEST_F(LifecycleTest, AnotherChannelsOwnerFieldIsRejected) {
   EXPECT_THAT(d.status().message(), HasSubstr("visit"));
 }
 
-TEST_F(LifecycleTest, FaxOwnerMustHoldTheRoleNamed) {
+TEST_F(ComplaintIntakeTest, FaxOwnerMustHoldTheRoleNamed) {
   v1::ReceiveComplaint intake = Intake("c-1");
   intake.set_channel(v1::CHANNEL_FAX);
   intake.set_on_duty_head_agent_id("a18");
@@ -118,7 +121,7 @@ TEST_F(LifecycleTest, FaxOwnerMustHoldTheRoleNamed) {
               HasSubstr("not an active clerk"));
 }
 
-TEST_F(LifecycleTest, ShiftComesFromTheCalendar) {
+TEST_F(ComplaintIntakeTest, ShiftComesFromTheCalendar) {
   struct Case {
     absl::Time when;
     v1::Shift shift;
@@ -140,7 +143,7 @@ TEST_F(LifecycleTest, ShiftComesFromTheCalendar) {
   }
 }
 
-TEST_F(LifecycleTest, IntakeFieldsAreCheckedWithClearMessages) {
+TEST_F(ComplaintIntakeTest, IntakeFieldsAreCheckedWithClearMessages) {
   struct Case {
     const char* name;
     void (*mutate)(v1::ReceiveComplaint*);
@@ -188,20 +191,20 @@ TEST_F(LifecycleTest, IntakeFieldsAreCheckedWithClearMessages) {
   EXPECT_EQ(state("c-1").stage(), v1::STAGE_UNSPECIFIED);
 }
 
-TEST_F(LifecycleTest, UnregisteredActorIsPermissionDenied) {
+TEST_F(ComplaintIntakeTest, UnregisteredActorIsPermissionDenied) {
   EXPECT_EQ(Do("x9", Intake("c-1")).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Do("", Intake("c-1")).status().code(),
             absl::StatusCode::kPermissionDenied);
 }
 
-TEST_F(LifecycleTest, SecondIntakeUnderOneIdIsAlreadyExists) {
+TEST_F(ComplaintIntakeTest, SecondIntakeUnderOneIdIsAlreadyExists) {
   Must("a17", Intake("c-1"));
   EXPECT_EQ(Do("a17", Intake("c-1")).status().code(),
             absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(LifecycleTest, IntakeWithoutACalendarIsFailedPrecondition) {
+TEST_F(ComplaintIntakeTest, IntakeWithoutACalendarIsFailedPrecondition) {
   reference_ = ReferenceData();
   AddAgent("a17", v1::ROLE_AGENT);
   absl::StatusOr<Decision> d = Do("a17", Intake("c-1"));
@@ -209,14 +212,14 @@ TEST_F(LifecycleTest, IntakeWithoutACalendarIsFailedPrecondition) {
   EXPECT_THAT(d.status().message(), HasSubstr("calendar"));
 }
 
-TEST_F(LifecycleTest, IntakeInAYearTheCalendarDoesNotCoverIsRefused) {
+TEST_F(ComplaintIntakeTest, IntakeInAYearTheCalendarDoesNotCoverIsRefused) {
   now_ = At(2027, 3, 1, 10, 0);
   absl::StatusOr<Decision> d = Do("a17", Intake("c-1"));
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(d.status().message(), HasSubstr("2027"));
 }
 
-TEST_F(LifecycleTest, CustomerContactIsItsOwnMessageAndKeyedByPhone) {
+TEST_F(ComplaintIntakeTest, CustomerContactIsItsOwnMessageAndKeyedByPhone) {
   auto received = EventAt<v1::ComplaintReceived>(
       Must("a17", Intake("c-1", "+86 138-0013-8000")), 0);
   EXPECT_TRUE(received.has_customer());
@@ -226,26 +229,10 @@ TEST_F(LifecycleTest, CustomerContactIsItsOwnMessageAndKeyedByPhone) {
   EXPECT_EQ(received.customer_ref().find("13800138000"), std::string::npos);
 }
 
-TEST(NormalizePhoneTest, FormattingAndChinasCountryCodeAreIgnored) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"13800138000", "13800138000"},
-      {"+86 138-0013-8000", "13800138000"},
-      {"0086 13800138000", "13800138000"},
-      {"(010) 6512.3456", "01065123456"},
-      {"+44 20 7946 0018", "442079460018"},
-  };
-  for (const auto& [in, out] : cases) {
-    absl::StatusOr<std::string> phone = NormalizePhone(in);
-    ASSERT_TRUE(phone.ok()) << in << ": " << phone.status();
-    EXPECT_EQ(*phone, out) << in;
-  }
-  EXPECT_FALSE(NormalizePhone("1234").ok());
-  EXPECT_FALSE(NormalizePhone("138 0013 8000 ext 5").ok());
-}
 
 // --- Ownership ---------------------------------------------------------
 
-TEST_F(LifecycleTest, ShiftHandoverPassesOwnershipWithANote) {
+TEST_F(ComplaintIntakeTest, ShiftHandoverPassesOwnershipWithANote) {
   Must("a17", Intake("c-1"));
   auto handover = For<v1::HandOver>("c-1");
   handover.set_to_agent_id("a18");
@@ -258,7 +245,7 @@ TEST_F(LifecycleTest, ShiftHandoverPassesOwnershipWithANote) {
   EXPECT_EQ(state("c-1").owner_agent_id(), "a18");
 }
 
-TEST_F(LifecycleTest, OnlyTheOwnerOrHeadHandsOver) {
+TEST_F(ComplaintIntakeTest, OnlyTheOwnerOrHeadHandsOver) {
   Must("a17", Intake("c-1"));
   auto handover = For<v1::HandOver>("c-1");
   handover.set_to_agent_id("a19");
@@ -270,7 +257,7 @@ TEST_F(LifecycleTest, OnlyTheOwnerOrHeadHandsOver) {
   EXPECT_EQ(state("c-1").owner_agent_id(), "a19");
 }
 
-TEST_F(LifecycleTest, OnlyTheCentreHeadAssignsAnOwner) {
+TEST_F(ComplaintIntakeTest, OnlyTheCentreHeadAssignsAnOwner) {
   Must("a17", Intake("c-1"));
   auto assign = For<v1::AssignOwner>("c-1");
   assign.set_owner_agent_id("a18");
@@ -283,7 +270,7 @@ TEST_F(LifecycleTest, OnlyTheCentreHeadAssignsAnOwner) {
   EXPECT_EQ(state("c-1").owner_agent_id(), "a18");
 }
 
-TEST_F(LifecycleTest, AComplaintNeverHasNoOwner) {
+TEST_F(ComplaintIntakeTest, AComplaintNeverHasNoOwner) {
   Must("a17", Intake("c-1"));
   auto assign = For<v1::AssignOwner>("c-1");
   assign.set_reason("nobody");
@@ -299,7 +286,7 @@ TEST_F(LifecycleTest, AComplaintNeverHasNoOwner) {
   EXPECT_EQ(state("c-1").owner_agent_id(), "a17");
 }
 
-TEST_F(LifecycleTest, CommandOnAnUnknownComplaintIsNotFound) {
+TEST_F(ComplaintIntakeTest, CommandOnAnUnknownComplaintIsNotFound) {
   auto classify = For<v1::Classify>("c-404");
   *classify.mutable_classification() = Complaint();
   absl::StatusOr<Decision> d = Do("a17", classify);
@@ -309,7 +296,7 @@ TEST_F(LifecycleTest, CommandOnAnUnknownComplaintIsNotFound) {
 
 // --- Classification ----------------------------------------------------
 
-TEST_F(LifecycleTest, RoutingSuggestionFollowsTheKind) {
+TEST_F(ComplaintIntakeTest, RoutingSuggestionFollowsTheKind) {
   const std::pair<v1::InfoKind, v1::RoutingTarget> table[] = {
       {v1::INFO_KIND_MAJOR, v1::ROUTING_TARGET_PROJECT_HEAD},
       {v1::INFO_KIND_SPECIAL_SERVICE, v1::ROUTING_TARGET_SERVICE_DEPARTMENT},
@@ -343,7 +330,7 @@ TEST_F(LifecycleTest, RoutingSuggestionFollowsTheKind) {
   }
 }
 
-TEST_F(LifecycleTest, ImportantCasesAreFlaggedForTheCentreHead) {
+TEST_F(ComplaintIntakeTest, ImportantCasesAreFlaggedForTheCentreHead) {
   Must("a17", Intake("c-1"));
   auto classify = For<v1::Classify>("c-1");
   *classify.mutable_classification() = Complaint();
@@ -359,7 +346,7 @@ TEST_F(LifecycleTest, ImportantCasesAreFlaggedForTheCentreHead) {
                    .flagged_for_head());
 }
 
-TEST_F(LifecycleTest, MajorAndSafetyMattersAreImportantByDefinition) {
+TEST_F(ComplaintIntakeTest, MajorAndSafetyMattersAreImportantByDefinition) {
   Must("a17", Intake("c-1"));
   auto classify = For<v1::Classify>("c-1");
   classify.mutable_classification()->set_kind(v1::INFO_KIND_PUBLIC_SAFETY);
@@ -369,7 +356,7 @@ TEST_F(LifecycleTest, MajorAndSafetyMattersAreImportantByDefinition) {
   EXPECT_THAT(d.status().message(), HasSubstr("important by definition"));
 }
 
-TEST_F(LifecycleTest, CategoryIsForComplaintsOnly) {
+TEST_F(ComplaintIntakeTest, CategoryIsForComplaintsOnly) {
   Must("a17", Intake("c-1"));
   auto classify = For<v1::Classify>("c-1");
   classify.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
@@ -384,7 +371,7 @@ TEST_F(LifecycleTest, CategoryIsForComplaintsOnly) {
               HasSubstr("applies to complaints only"));
 }
 
-TEST_F(LifecycleTest, ReclassificationIsRecordedAndTheHistoryKeepsEachLabel) {
+TEST_F(ComplaintIntakeTest, ReclassificationIsRecordedAndTheHistoryKeepsEachLabel) {
   Must("a17", Intake("c-1"));
   auto classify = For<v1::Classify>("c-1");
   classify.mutable_classification()->set_kind(v1::INFO_KIND_INQUIRY);
@@ -403,7 +390,7 @@ TEST_F(LifecycleTest, ReclassificationIsRecordedAndTheHistoryKeepsEachLabel) {
 
 // --- Severity ----------------------------------------------------------
 
-TEST_F(LifecycleTest, SameCustomerAndCategoryWithinTheWindowIsARepeat) {
+TEST_F(ComplaintIntakeTest, SameCustomerAndCategoryWithinTheWindowIsARepeat) {
   v1::ReceiveComplaint first = Intake("c-1", "138 0013 8000");
   *first.mutable_classification() = Complaint();
   Decision d1 = Must("a17", first);
@@ -424,7 +411,7 @@ TEST_F(LifecycleTest, SameCustomerAndCategoryWithinTheWindowIsARepeat) {
   EXPECT_THAT(state("c-2").linked_complaint_ids(), ElementsAre("c-1"));
 }
 
-TEST_F(LifecycleTest, OtherCategoryOrOutsideTheWindowIsNoRepeat) {
+TEST_F(ComplaintIntakeTest, OtherCategoryOrOutsideTheWindowIsNoRepeat) {
   v1::ReceiveComplaint first = Intake("c-1");
   *first.mutable_classification() = Complaint();
   Must("a17", first);
@@ -444,7 +431,7 @@ TEST_F(LifecycleTest, OtherCategoryOrOutsideTheWindowIsNoRepeat) {
   EXPECT_EQ(Must("a17", stranger).size(), 2u);
 }
 
-TEST_F(LifecycleTest, RepeatWindowIsConfigurable) {
+TEST_F(ComplaintIntakeTest, RepeatWindowIsConfigurable) {
   policy_.repeat_window = absl::Hours(24 * 7);
   v1::ReceiveComplaint first = Intake("c-1");
   *first.mutable_classification() = Complaint();
@@ -455,7 +442,7 @@ TEST_F(LifecycleTest, RepeatWindowIsConfigurable) {
   EXPECT_EQ(Must("a17", second).size(), 2u);
 }
 
-TEST_F(LifecycleTest, RepeatIsDetectedWhenTheCategoryIsKnownLater) {
+TEST_F(ComplaintIntakeTest, RepeatIsDetectedWhenTheCategoryIsKnownLater) {
   v1::ReceiveComplaint first = Intake("c-1");
   *first.mutable_classification() = Complaint();
   Must("a17", first);
@@ -467,7 +454,7 @@ TEST_F(LifecycleTest, RepeatIsDetectedWhenTheCategoryIsKnownLater) {
   EXPECT_EQ(EventAt<v1::SeverityRaised>(d, 1).severity(), v1::SEVERITY_REPEAT);
 }
 
-TEST_F(LifecycleTest, MaliciousIsSetOnlyByTheCentreHeadWithAReason) {
+TEST_F(ComplaintIntakeTest, MaliciousIsSetOnlyByTheCentreHeadWithAReason) {
   Must("a17", Intake("c-1"));
   auto repeat = For<v1::RaiseSeverity>("c-1");
   repeat.set_severity(v1::SEVERITY_REPEAT);
@@ -491,7 +478,7 @@ TEST_F(LifecycleTest, MaliciousIsSetOnlyByTheCentreHeadWithAReason) {
   EXPECT_EQ(state("c-1").severity(), v1::SEVERITY_MALICIOUS);
 }
 
-TEST_F(LifecycleTest, MaliciousMeansRepeatFirst) {
+TEST_F(ComplaintIntakeTest, MaliciousMeansRepeatFirst) {
   Must("a17", Intake("c-1"));
   auto malicious = For<v1::RaiseSeverity>("c-1");
   malicious.set_severity(v1::SEVERITY_MALICIOUS);
@@ -501,7 +488,7 @@ TEST_F(LifecycleTest, MaliciousMeansRepeatFirst) {
   EXPECT_THAT(d.status().message(), HasSubstr("not a repeat"));
 }
 
-TEST_F(LifecycleTest, SeverityNeverFalls) {
+TEST_F(ComplaintIntakeTest, SeverityNeverFalls) {
   Must("a17", Intake("c-1"));
   auto repeat = For<v1::RaiseSeverity>("c-1");
   repeat.set_severity(v1::SEVERITY_REPEAT);

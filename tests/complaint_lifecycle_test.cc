@@ -12,7 +12,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class TrackTest : public LifecycleTest {
+class ComplaintLifecycleTest : public LifecycleTest {
  protected:
   // Receives and classifies `id` at now_ (a17, phone).
   void Open(const std::string& id) {
@@ -59,7 +59,7 @@ class TrackTest : public LifecycleTest {
 
 // --- Tracks and deadlines ----------------------------------------------
 
-TEST_F(TrackTest, OnTheSpotAnswerIsDueFiveMinutesAfterIntake) {
+TEST_F(ComplaintLifecycleTest, OnTheSpotAnswerIsDueFiveMinutesAfterIntake) {
   Open("c-1");
   const int64_t received = state("c-1").received_time_us();
   now_ += absl::Minutes(2);
@@ -68,7 +68,7 @@ TEST_F(TrackTest, OnTheSpotAnswerIsDueFiveMinutesAfterIntake) {
   EXPECT_EQ(chosen.assist_request_due_us(), 0);
 }
 
-TEST_F(TrackTest, InternalStudyIsAnsweredWithinOneWorkingDay) {
+TEST_F(ComplaintLifecycleTest, InternalStudyIsAnsweredWithinOneWorkingDay) {
   now_ = At(2026, 11, 20, 10, 0);  // Friday.
   Open("c-1");
   auto chosen = Choose("c-1", v1::HANDLING_TRACK_INTERNAL_STUDY);
@@ -76,20 +76,20 @@ TEST_F(TrackTest, InternalStudyIsAnsweredWithinOneWorkingDay) {
   EXPECT_EQ(state("c-1").reply_due_us(), chosen.reply_due_us());
 }
 
-TEST_F(TrackTest, CoordinatedReplyIsDueWithinTwoWorkingDays) {
+TEST_F(ComplaintLifecycleTest, CoordinatedReplyIsDueWithinTwoWorkingDays) {
   Open("c-1");  // Wednesday 10:00.
   auto chosen = Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   EXPECT_EQ(chosen.reply_due_us(), Us(2026, 11, 20, 17, 30));
 }
 
-TEST_F(TrackTest, DayIntakeAssistDeadlineIs1730SameDay) {
+TEST_F(ComplaintLifecycleTest, DayIntakeAssistDeadlineIs1730SameDay) {
   Open("c-1");
   now_ += absl::Hours(1);  // Choosing later does not move it.
   auto chosen = Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   EXPECT_EQ(chosen.assist_request_due_us(), Us(2026, 11, 18, 17, 30));
 }
 
-TEST_F(TrackTest, NightIntakeAssistDeadlineIs0930NextWorkingDay) {
+TEST_F(ComplaintLifecycleTest, NightIntakeAssistDeadlineIs0930NextWorkingDay) {
   now_ = At(2026, 11, 18, 20, 0);  // Wednesday evening.
   Open("c-1");
   EXPECT_EQ(state("c-1").shift(), v1::SHIFT_NIGHT_DUTY);
@@ -98,7 +98,7 @@ TEST_F(TrackTest, NightIntakeAssistDeadlineIs0930NextWorkingDay) {
       Us(2026, 11, 19, 9, 30));
 }
 
-TEST_F(TrackTest, NightIntakeAfterMidnightIsDue0930ThatMorning) {
+TEST_F(ComplaintLifecycleTest, NightIntakeAfterMidnightIsDue0930ThatMorning) {
   now_ = At(2026, 11, 19, 1, 30);  // Thursday, small hours.
   Open("c-1");
   EXPECT_EQ(
@@ -106,7 +106,7 @@ TEST_F(TrackTest, NightIntakeAfterMidnightIsDue0930ThatMorning) {
       Us(2026, 11, 19, 9, 30));
 }
 
-TEST_F(TrackTest, FridayNightIntakeBeforeLongHolidayIsDueAfterIt) {
+TEST_F(ComplaintLifecycleTest, FridayNightIntakeBeforeLongHolidayIsDueAfterIt) {
   now_ = At(2026, 4, 30, 21, 0);  // Thursday before Labour Day (May 1-5).
   Open("c-1");
   auto chosen = Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
@@ -115,14 +115,14 @@ TEST_F(TrackTest, FridayNightIntakeBeforeLongHolidayIsDueAfterIt) {
   EXPECT_EQ(chosen.reply_due_us(), Us(2026, 5, 7, 17, 30));
 }
 
-TEST_F(TrackTest, MakeUpSaturdayCountsAsAWorkingDay) {
+TEST_F(ComplaintLifecycleTest, MakeUpSaturdayCountsAsAWorkingDay) {
   now_ = At(2026, 10, 9, 10, 0);  // Friday; Saturday Oct 10 is worked.
   Open("c-1");
   EXPECT_EQ(Choose("c-1", v1::HANDLING_TRACK_INTERNAL_STUDY).reply_due_us(),
             Us(2026, 10, 10, 17, 30));
 }
 
-TEST_F(TrackTest, ChoosingATrackNeedsAClassification) {
+TEST_F(ComplaintLifecycleTest, ChoosingATrackNeedsAClassification) {
   Must("a17", Intake("c-1"));
   auto track = For<v1::ChooseTrack>("c-1");
   track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
@@ -132,14 +132,14 @@ TEST_F(TrackTest, ChoosingATrackNeedsAClassification) {
   EXPECT_THAT(d.status().message(), HasSubstr("classify it first"));
 }
 
-TEST_F(TrackTest, EscalationIsTheHeadsCommand) {
+TEST_F(ComplaintLifecycleTest, EscalationIsTheHeadsCommand) {
   Open("c-1");
   auto track = For<v1::ChooseTrack>("c-1");
   track.set_track(v1::HANDLING_TRACK_ESCALATED_TO_GM);
   EXPECT_THAT(Do("a17", track).status().message(), HasSubstr("EscalateToGm"));
 }
 
-TEST_F(TrackTest, DeadlinesAreStampedAndNeverMoveWithANewCalendar) {
+TEST_F(ComplaintLifecycleTest, DeadlinesAreStampedAndNeverMoveWithANewCalendar) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   const int64_t due = state("c-1").reply_due_us();
@@ -163,7 +163,7 @@ TEST_F(TrackTest, DeadlinesAreStampedAndNeverMoveWithANewCalendar) {
 
 // --- Assist requests ----------------------------------------------------
 
-TEST_F(TrackTest, AssistRequestGoesToSeveralUnitsEachAnsweringItsOwnWay) {
+TEST_F(ComplaintLifecycleTest, AssistRequestGoesToSeveralUnitsEachAnsweringItsOwnWay) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   auto request = For<v1::RequestAssist>("c-1");
@@ -199,7 +199,7 @@ TEST_F(TrackTest, AssistRequestGoesToSeveralUnitsEachAnsweringItsOwnWay) {
   EXPECT_EQ(targets[1].promised_due_us(), Us(2026, 11, 20, 12, 0));
 }
 
-TEST_F(TrackTest, AssistAnswerNeedsEitherAtOnceOrAFutureDeadline) {
+TEST_F(ComplaintLifecycleTest, AssistAnswerNeedsEitherAtOnceOrAFutureDeadline) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   auto request = For<v1::RequestAssist>("c-1");
@@ -221,7 +221,7 @@ TEST_F(TrackTest, AssistAnswerNeedsEitherAtOnceOrAFutureDeadline) {
               HasSubstr("was not sent to department svc"));
 }
 
-TEST_F(TrackTest, AssistRequestAfterTheCutOffIsMarkedLate) {
+TEST_F(ComplaintLifecycleTest, AssistRequestAfterTheCutOffIsMarkedLate) {
   Open("c-1");  // Wednesday 10:00, day shift: due 17:30.
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   now_ = At(2026, 11, 18, 17, 45);
@@ -233,7 +233,7 @@ TEST_F(TrackTest, AssistRequestAfterTheCutOffIsMarkedLate) {
   EXPECT_FALSE(state("c-1").assist_requests(0).sent_within_deadline());
 }
 
-TEST_F(TrackTest, AssistRequestsBelongToTheCoordinatedTrack) {
+TEST_F(ComplaintLifecycleTest, AssistRequestsBelongToTheCoordinatedTrack) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_INTERNAL_STUDY);
   auto request = For<v1::RequestAssist>("c-1");
@@ -243,7 +243,7 @@ TEST_F(TrackTest, AssistRequestsBelongToTheCoordinatedTrack) {
               HasSubstr("choose the coordinated track first"));
 }
 
-TEST_F(TrackTest, AssistTargetsMustBeRegisteredAndDistinct) {
+TEST_F(ComplaintLifecycleTest, AssistTargetsMustBeRegisteredAndDistinct) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   auto request = For<v1::RequestAssist>("c-1");
@@ -258,7 +258,7 @@ TEST_F(TrackTest, AssistTargetsMustBeRegisteredAndDistinct) {
   EXPECT_THAT(Do("a17", request).status().message(), HasSubstr("twice"));
 }
 
-TEST_F(TrackTest, ChasesAndSupervisionsAreRecorded) {
+TEST_F(ComplaintLifecycleTest, ChasesAndSupervisionsAreRecorded) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   auto request = For<v1::RequestAssist>("c-1");
@@ -281,7 +281,7 @@ TEST_F(TrackTest, ChasesAndSupervisionsAreRecorded) {
 
 // --- General manager ----------------------------------------------------
 
-TEST_F(TrackTest, EscalationNeedsTheHeadAndTheReplyWaitsForTheGm) {
+TEST_F(ComplaintLifecycleTest, EscalationNeedsTheHeadAndTheReplyWaitsForTheGm) {
   Open("c-1");
   auto escalate = For<v1::EscalateToGm>("c-1");
   escalate.set_proposal("Compensate three months' subscription.");
@@ -311,7 +311,7 @@ TEST_F(TrackTest, EscalationNeedsTheHeadAndTheReplyWaitsForTheGm) {
 
 // --- Reply and revisit --------------------------------------------------
 
-TEST_F(TrackTest, ReplyNeedsATrackAndIsStampedOnTimeOrLate) {
+TEST_F(ComplaintLifecycleTest, ReplyNeedsATrackAndIsStampedOnTimeOrLate) {
   Open("c-1");
   EXPECT_THAT(Reply("c-1").status().message(),
               HasSubstr("choose a handling track first"));
@@ -324,14 +324,14 @@ TEST_F(TrackTest, ReplyNeedsATrackAndIsStampedOnTimeOrLate) {
             absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(TrackTest, CoordinatedReplyNeedsAnAssistRequestSent) {
+TEST_F(ComplaintLifecycleTest, CoordinatedReplyNeedsAnAssistRequestSent) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   EXPECT_THAT(Reply("c-1").status().message(),
               HasSubstr("send an assist request first"));
 }
 
-TEST_F(TrackTest, RevisitIsDueOnTheSecondWorkingDayAfterTheReply) {
+TEST_F(ComplaintLifecycleTest, RevisitIsDueOnTheSecondWorkingDayAfterTheReply) {
   now_ = At(2026, 11, 20, 11, 0);  // Friday.
   ReceiveAndReply("c-1");
   EXPECT_EQ(state("c-1").revisit_due_us(), Us(2026, 11, 24, 17, 30));
@@ -342,14 +342,14 @@ TEST_F(TrackTest, RevisitIsDueOnTheSecondWorkingDayAfterTheReply) {
   EXPECT_EQ(state("c-1").stage(), v1::STAGE_REVISITED);
 }
 
-TEST_F(TrackTest, RevisitBeforeAReplyIsRejected) {
+TEST_F(ComplaintLifecycleTest, RevisitBeforeAReplyIsRejected) {
   Open("c-1");
   absl::StatusOr<Decision> d = Revisit("c-1", true);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(d.status().message(), HasSubstr("a revisit follows a reply"));
 }
 
-TEST_F(TrackTest, UnresolvedRevisitReopensWithTheSameOwner) {
+TEST_F(ComplaintLifecycleTest, UnresolvedRevisitReopensWithTheSameOwner) {
   ReceiveAndReply("c-1");
   now_ += absl::Hours(24);
   Decision d = *Revisit("c-1", false);
@@ -369,7 +369,7 @@ TEST_F(TrackTest, UnresolvedRevisitReopensWithTheSameOwner) {
             Us(2026, 11, 20, 17, 30));
 }
 
-TEST_F(TrackTest, SecondFailedRevisitRaisesSeverityToRepeat) {
+TEST_F(ComplaintLifecycleTest, SecondFailedRevisitRaisesSeverityToRepeat) {
   ReceiveAndReply("c-1");
   ASSERT_TRUE(Revisit("c-1", false).ok());
   Choose("c-1", v1::HANDLING_TRACK_INTERNAL_STUDY);
@@ -384,7 +384,7 @@ TEST_F(TrackTest, SecondFailedRevisitRaisesSeverityToRepeat) {
   EXPECT_EQ(state("c-1").reopen_count(), 2u);
 }
 
-TEST_F(TrackTest, FailedRevisitsBeforeRepeatAreConfigurable) {
+TEST_F(ComplaintLifecycleTest, FailedRevisitsBeforeRepeatAreConfigurable) {
   policy_.failed_revisits_for_repeat = 1;
   ReceiveAndReply("c-1");
   Decision d = *Revisit("c-1", false);
@@ -392,7 +392,7 @@ TEST_F(TrackTest, FailedRevisitsBeforeRepeatAreConfigurable) {
   EXPECT_EQ(EventAt<v1::SeverityRaised>(d, 2).severity(), v1::SEVERITY_REPEAT);
 }
 
-TEST_F(TrackTest, MonthEndSecondRevisitIsItsOwnKindEvenAfterSignOff) {
+TEST_F(ComplaintLifecycleTest, MonthEndSecondRevisitIsItsOwnKindEvenAfterSignOff) {
   ReceiveAndReply("c-1");
   auto second = For<v1::RecordRevisit>("c-1");
   second.set_kind(v1::REVISIT_KIND_MONTH_END_SECOND);
@@ -412,7 +412,7 @@ TEST_F(TrackTest, MonthEndSecondRevisitIsItsOwnKindEvenAfterSignOff) {
 
 // --- Sign-off -------------------------------------------------------------
 
-TEST_F(TrackTest, SignOffBeforeRevisitIsRejected) {
+TEST_F(ComplaintLifecycleTest, SignOffBeforeRevisitIsRejected) {
   ReceiveAndReply("c-1");
   absl::StatusOr<Decision> d = SignOff("c-1");
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -421,13 +421,13 @@ TEST_F(TrackTest, SignOffBeforeRevisitIsRejected) {
   EXPECT_THAT(d.status().message(), HasSubstr("cannot sign it off"));
 }
 
-TEST_F(TrackTest, SignOffBeforeReplyIsRejected) {
+TEST_F(ComplaintLifecycleTest, SignOffBeforeReplyIsRejected) {
   Open("c-1");
   EXPECT_THAT(SignOff("c-1").status().message(),
               HasSubstr("has not been answered"));
 }
 
-TEST_F(TrackTest, SignOffIsTheCentreHeadsOnly) {
+TEST_F(ComplaintLifecycleTest, SignOffIsTheCentreHeadsOnly) {
   ReceiveAndReply("c-1");
   ASSERT_TRUE(Revisit("c-1", true).ok());
   EXPECT_EQ(SignOff("c-1", "a17").status().code(),
@@ -440,7 +440,7 @@ TEST_F(TrackTest, SignOffIsTheCentreHeadsOnly) {
   EXPECT_EQ(state("c-1").signed_off_by_agent_id(), "h1");
 }
 
-TEST_F(TrackTest, ClosedComplaintRefusesEveryActionButTheHeadsReopen) {
+TEST_F(ComplaintLifecycleTest, ClosedComplaintRefusesEveryActionButTheHeadsReopen) {
   ReceiveAndReply("c-1");
   ASSERT_TRUE(Revisit("c-1", true).ok());
   ASSERT_TRUE(SignOff("c-1").ok());
@@ -473,7 +473,7 @@ TEST_F(TrackTest, ClosedComplaintRefusesEveryActionButTheHeadsReopen) {
   EXPECT_EQ(state("c-1").owner_agent_id(), "a17");
 }
 
-TEST_F(TrackTest, OnlyANonComplaintRevisitMayBeWaivedByTheHead) {
+TEST_F(ComplaintLifecycleTest, OnlyANonComplaintRevisitMayBeWaivedByTheHead) {
   Must("a17", Intake("c-1"));
   auto classify = For<v1::Classify>("c-1");
   classify.mutable_classification()->set_kind(v1::INFO_KIND_INQUIRY);
@@ -501,7 +501,7 @@ TEST_F(TrackTest, OnlyANonComplaintRevisitMayBeWaivedByTheHead) {
 
 // --- Green channel --------------------------------------------------------
 
-TEST_F(TrackTest, GreenChannelActsFirstAndFlagsPaperworkUntilItArrives) {
+TEST_F(ComplaintLifecycleTest, GreenChannelActsFirstAndFlagsPaperworkUntilItArrives) {
   now_ = At(2026, 11, 20, 22, 0);  // Friday night: an urgent leak.
   v1::ReceiveComplaint intake = Intake("c-1");
   intake.set_green_channel(true);
@@ -532,7 +532,7 @@ TEST_F(TrackTest, GreenChannelActsFirstAndFlagsPaperworkUntilItArrives) {
   ASSERT_TRUE(SignOff("c-1").ok());
 }
 
-TEST_F(TrackTest, PaperworkIsForGreenChannelCasesOnly) {
+TEST_F(ComplaintLifecycleTest, PaperworkIsForGreenChannelCasesOnly) {
   Open("c-1");
   absl::StatusOr<Decision> d = Do("a17", For<v1::CompletePaperwork>("c-1"));
   EXPECT_THAT(d.status().message(), HasSubstr("not a green-channel case"));

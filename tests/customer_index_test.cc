@@ -259,5 +259,22 @@ TEST(CustomerIndexTest, HistoriesSpanManyChunksOfEntries) {
   }
 }
 
+TEST(CustomerIndexTest, PhonesAreNormalisedIgnoringFormattingAndChinasCountryCode) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"13800138000", "13800138000"},
+      {"+86 138-0013-8000", "13800138000"},
+      {"0086 13800138000", "13800138000"},
+      {"(010) 6512.3456", "01065123456"},
+      {"+44 20 7946 0018", "442079460018"},
+  };
+  for (const auto& [in, out] : cases) {
+    absl::StatusOr<std::string> phone = NormalizePhone(in);
+    ASSERT_TRUE(phone.ok()) << in << ": " << phone.status();
+    EXPECT_EQ(*phone, out) << in;
+  }
+  EXPECT_FALSE(NormalizePhone("1234").ok());
+  EXPECT_FALSE(NormalizePhone("138 0013 8000 ext 5").ok());
+}
+
 }  // namespace
 }  // namespace ledger

@@ -28,7 +28,7 @@ using ::testing::ElementsAre;
 // of November, on the shipped calendar (no holidays in December). Every
 // figure below is counted by hand from the table, not by the code under
 // test; the comments show the counting.
-class HandBuiltMonthTest : public ProjectionsTest {
+class ProjectionsMonthTest : public ProjectionsTest {
  protected:
   // What happens to a case after its intake at T (a weekday, day shift).
   enum class Flow {
@@ -237,120 +237,128 @@ class HandBuiltMonthTest : public ProjectionsTest {
     return absl::StrCat(ids_[k], ":", what, "@", due_us);
   }
 
+  // Each test of the month starts from it, built afresh.
+  void SetUp() override {
+    BuildDecember();
+    december_.set_year(2026);
+    december_.set_month(12);
+  }
+
+  // The month below, through the complaint service, folded by the runner.
+  void BuildDecember() {
+    runner_ = NewRunner();
+    RegisterStations({"s2", "s3", "s4"});
+    // s4 records no volume: in the table, unranked.
+    RecordVolumes(2026, 12, {{"s1", 40000}, {"s2", 20000}, {"s3", 10000}});
+    PublishPenaltySchedule(2026, 12);
+    // Thursday 24 and Friday 25 December.
+    DeclareSpecialPeriod(2026, 12, 24, 25, "year-end storms");
+
+    using F = Flow;
+    constexpr auto C = v1::INFO_KIND_COMPLAINT;
+    constexpr auto SQ = v1::COMPLAINT_CATEGORY_SERVICE_QUALITY;
+    constexpr auto SA = v1::COMPLAINT_CATEGORY_SERVICE_ATTITUDE;
+    constexpr auto PQ = v1::COMPLAINT_CATEGORY_PRODUCT_QUALITY;
+    constexpr auto TP = v1::COMPLAINT_CATEGORY_TRANSACTION_PROCESS;
+    constexpr auto NONE = v1::COMPLAINT_CATEGORY_UNSPECIFIED;
+    constexpr auto VS = v1::SATISFACTION_VERY_SATISFIED;
+    constexpr auto S = v1::SATISFACTION_SATISFIED;
+    constexpr auto BS = v1::SATISFACTION_BASICALLY_SATISFIED;
+    constexpr auto D = v1::SATISFACTION_DISSATISFIED;
+    constexpr auto VD = v1::SATISFACTION_VERY_DISSATISFIED;
+    // November: Friday 27th, closed; its customer calls again on 2 December.
+    Run(11, {{27, 10, "a17", "s1", "13700000000", C, SQ, F::kClosed, S}});
+    Run(12, {
+                // The 28 complaints.
+                {1, 10, "a17", "s1", "13700000001", C, SQ, F::kClosedSecond, VS},
+                {1, 11, "a17", "s1", "13700000002", C, SA, F::kClosed, S},
+                {1, 14, "a18", "s2", "13700000003", C, PQ, F::kClosedSecond, S},
+                // 4: repeat of the November case (same phone and category).
+                {2, 10, "a17", "s1", "13700000000", C, SQ, F::kClosed, S},
+                {2, 11, "a17", "s2", "13700000005", C, SQ, F::kClosed, BS},
+                {3, 10, "a18", "s3", "13700000006", C, TP, F::kClosedSecond, VS},
+                {3, 11, "a17", "s1", "13700000007", C, SQ, F::kLate, D},
+                {4, 10, "a17", "s2", "13700000008", C, SA, F::kLate, VD},
+                {7, 10, "a18", "s1", "13700000009", C, PQ, F::kClosed, S},
+                // 10: repeat of 1.
+                {7, 11, "a17", "s1", "13700000001", C, SQ, F::kClosed, S},
+                {8, 10, "a17", "s2", "13700000011", C, TP, F::kClosedSecond, S},
+                {8, 11, "a18", "s4", "13700000012", C, SQ, F::kClosed, VS},
+                {9, 10, "a17", "s3", "13700000013", C, SA, F::kClosed, D},
+                // 14: 3's customer, another category: not a repeat.
+                {9, 11, "a17", "s2", "13700000003", C, SA, F::kClosed, S},
+                {10, 10, "a18", "s2", "13700000015", C, PQ, F::kRevisited, S},
+                {11, 10, "a17", "s2", "13700000016", C, SQ, F::kClosed, S},
+                // 17: repeat of 5; the head marks it malicious.
+                {14, 10, "a17", "s2", "13700000005", C, SQ, F::kClosed, S,
+                 Mark::kMalicious},
+                {14, 11, "a17", "", "13700000018", C, SQ, F::kClosed, S},
+                {15, 10, "a18", "", "13700000019", C, PQ, F::kOpen},
+                {16, 10, "a17", "s1", "13700000020", C, TP, F::kAssisted},
+                {17, 10, "a17", "s3", "13700000021", C, SQ, F::kAssistedLate},
+                {18, 10, "a18", "s1", "13700000022", C, SA, F::kReplied},
+                {21, 10, "a17", "s1", "13700000023", C, SQ, F::kOpen},
+                // 24: repeat of 7, in the special period.
+                {24, 10, "a17", "s2", "13700000007", C, SQ, F::kClosed, S},
+                // 25: marked repeat, then malicious, in the special period.
+                {25,
+                 10,
+                 "a18",
+                 "s1",
+                 "13700000025",
+                 C,
+                 PQ,
+                 F::kOpen,
+                 {},
+                 Mark::kRepeatThenMalicious},
+                {28, 10, "a17", "s3", "13700000026", C, SA, F::kReplied},
+                {29, 10, "a17", "s1", "13700000027", C, SQ, F::kReplied},
+                // 28: revisited on the 29th. (A reply on the 30th would be
+                // refused: its revisit deadline falls in 2027, which the shipped
+                // calendar does not cover.)
+                {28, 11, "a18", "s2", "13700000028", C, TP, F::kRevisited, VS},
+                // 29-40: the other kinds.
+                {1, 15, "a17", "", "13700000029", v1::INFO_KIND_INQUIRY, NONE,
+                 F::kWaived},
+                {2, 15, "a17", "", "13700000030", v1::INFO_KIND_INQUIRY, NONE,
+                 F::kClosed, S},
+                {7, 15, "a18", "", "13700000031", v1::INFO_KIND_INQUIRY, NONE,
+                 F::kWaived},
+                {8, 15, "a17", "", "13700000032", v1::INFO_KIND_INQUIRY, NONE,
+                 F::kOpen},
+                {9, 15, "a17", "", "13700000033", v1::INFO_KIND_SUGGESTION, NONE,
+                 F::kClosed, BS},
+                {10, 15, "a17", "s1", "13700000034", v1::INFO_KIND_REPAIR_REQUEST,
+                 NONE, F::kAssisted},
+                {11, 15, "a18", "s2", "13700000035", v1::INFO_KIND_REPAIR_REQUEST,
+                 NONE, F::kClosed, S},
+                {14, 15, "a17", "s3", "13700000036", v1::INFO_KIND_REPAIR_REQUEST,
+                 NONE, F::kWaived},
+                {15, 15, "a17", "s1", "13700000037", v1::INFO_KIND_REPAIR_REQUEST,
+                 NONE, F::kLate, VS},
+                {16, 15, "a17", "", "13700000038", v1::INFO_KIND_UNSPECIFIED,
+                 NONE, F::kGreen},
+                {17, 15, "a18", "", "13700000039", v1::INFO_KIND_UNSPECIFIED,
+                 NONE, F::kGreen},
+                {21, 15, "a17", "", "13700000040", v1::INFO_KIND_INQUIRY, NONE,
+                 F::kEscalated},
+            });
+    ASSERT_TRUE(
+        runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+  }
+
+  v1::YearMonth december_;
+
   std::vector<std::string> ids_;  // ids_[0]: the November case.
 };
 
-TEST_F(HandBuiltMonthTest, StationTableAnalysisScorecardsAndQueues) {
-  runner_ = NewRunner();
-  RegisterStations({"s2", "s3", "s4"});
-  // s4 records no volume: in the table, unranked.
-  RecordVolumes(2026, 12, {{"s1", 40000}, {"s2", 20000}, {"s3", 10000}});
-  PublishPenaltySchedule(2026, 12);
-  // Thursday 24 and Friday 25 December.
-  DeclareSpecialPeriod(2026, 12, 24, 25, "year-end storms");
-
-  using F = Flow;
-  constexpr auto C = v1::INFO_KIND_COMPLAINT;
-  constexpr auto SQ = v1::COMPLAINT_CATEGORY_SERVICE_QUALITY;
-  constexpr auto SA = v1::COMPLAINT_CATEGORY_SERVICE_ATTITUDE;
-  constexpr auto PQ = v1::COMPLAINT_CATEGORY_PRODUCT_QUALITY;
-  constexpr auto TP = v1::COMPLAINT_CATEGORY_TRANSACTION_PROCESS;
-  constexpr auto NONE = v1::COMPLAINT_CATEGORY_UNSPECIFIED;
-  constexpr auto VS = v1::SATISFACTION_VERY_SATISFIED;
-  constexpr auto S = v1::SATISFACTION_SATISFIED;
-  constexpr auto BS = v1::SATISFACTION_BASICALLY_SATISFIED;
-  constexpr auto D = v1::SATISFACTION_DISSATISFIED;
-  constexpr auto VD = v1::SATISFACTION_VERY_DISSATISFIED;
-  // November: Friday 27th, closed; its customer calls again on 2 December.
-  Run(11, {{27, 10, "a17", "s1", "13700000000", C, SQ, F::kClosed, S}});
-  Run(12, {
-              // The 28 complaints.
-              {1, 10, "a17", "s1", "13700000001", C, SQ, F::kClosedSecond, VS},
-              {1, 11, "a17", "s1", "13700000002", C, SA, F::kClosed, S},
-              {1, 14, "a18", "s2", "13700000003", C, PQ, F::kClosedSecond, S},
-              // 4: repeat of the November case (same phone and category).
-              {2, 10, "a17", "s1", "13700000000", C, SQ, F::kClosed, S},
-              {2, 11, "a17", "s2", "13700000005", C, SQ, F::kClosed, BS},
-              {3, 10, "a18", "s3", "13700000006", C, TP, F::kClosedSecond, VS},
-              {3, 11, "a17", "s1", "13700000007", C, SQ, F::kLate, D},
-              {4, 10, "a17", "s2", "13700000008", C, SA, F::kLate, VD},
-              {7, 10, "a18", "s1", "13700000009", C, PQ, F::kClosed, S},
-              // 10: repeat of 1.
-              {7, 11, "a17", "s1", "13700000001", C, SQ, F::kClosed, S},
-              {8, 10, "a17", "s2", "13700000011", C, TP, F::kClosedSecond, S},
-              {8, 11, "a18", "s4", "13700000012", C, SQ, F::kClosed, VS},
-              {9, 10, "a17", "s3", "13700000013", C, SA, F::kClosed, D},
-              // 14: 3's customer, another category: not a repeat.
-              {9, 11, "a17", "s2", "13700000003", C, SA, F::kClosed, S},
-              {10, 10, "a18", "s2", "13700000015", C, PQ, F::kRevisited, S},
-              {11, 10, "a17", "s2", "13700000016", C, SQ, F::kClosed, S},
-              // 17: repeat of 5; the head marks it malicious.
-              {14, 10, "a17", "s2", "13700000005", C, SQ, F::kClosed, S,
-               Mark::kMalicious},
-              {14, 11, "a17", "", "13700000018", C, SQ, F::kClosed, S},
-              {15, 10, "a18", "", "13700000019", C, PQ, F::kOpen},
-              {16, 10, "a17", "s1", "13700000020", C, TP, F::kAssisted},
-              {17, 10, "a17", "s3", "13700000021", C, SQ, F::kAssistedLate},
-              {18, 10, "a18", "s1", "13700000022", C, SA, F::kReplied},
-              {21, 10, "a17", "s1", "13700000023", C, SQ, F::kOpen},
-              // 24: repeat of 7, in the special period.
-              {24, 10, "a17", "s2", "13700000007", C, SQ, F::kClosed, S},
-              // 25: marked repeat, then malicious, in the special period.
-              {25,
-               10,
-               "a18",
-               "s1",
-               "13700000025",
-               C,
-               PQ,
-               F::kOpen,
-               {},
-               Mark::kRepeatThenMalicious},
-              {28, 10, "a17", "s3", "13700000026", C, SA, F::kReplied},
-              {29, 10, "a17", "s1", "13700000027", C, SQ, F::kReplied},
-              // 28: revisited on the 29th. (A reply on the 30th would be
-              // refused: its revisit deadline falls in 2027, which the shipped
-              // calendar does not cover.)
-              {28, 11, "a18", "s2", "13700000028", C, TP, F::kRevisited, VS},
-              // 29-40: the other kinds.
-              {1, 15, "a17", "", "13700000029", v1::INFO_KIND_INQUIRY, NONE,
-               F::kWaived},
-              {2, 15, "a17", "", "13700000030", v1::INFO_KIND_INQUIRY, NONE,
-               F::kClosed, S},
-              {7, 15, "a18", "", "13700000031", v1::INFO_KIND_INQUIRY, NONE,
-               F::kWaived},
-              {8, 15, "a17", "", "13700000032", v1::INFO_KIND_INQUIRY, NONE,
-               F::kOpen},
-              {9, 15, "a17", "", "13700000033", v1::INFO_KIND_SUGGESTION, NONE,
-               F::kClosed, BS},
-              {10, 15, "a17", "s1", "13700000034", v1::INFO_KIND_REPAIR_REQUEST,
-               NONE, F::kAssisted},
-              {11, 15, "a18", "s2", "13700000035", v1::INFO_KIND_REPAIR_REQUEST,
-               NONE, F::kClosed, S},
-              {14, 15, "a17", "s3", "13700000036", v1::INFO_KIND_REPAIR_REQUEST,
-               NONE, F::kWaived},
-              {15, 15, "a17", "s1", "13700000037", v1::INFO_KIND_REPAIR_REQUEST,
-               NONE, F::kLate, VS},
-              {16, 15, "a17", "", "13700000038", v1::INFO_KIND_UNSPECIFIED,
-               NONE, F::kGreen},
-              {17, 15, "a18", "", "13700000039", v1::INFO_KIND_UNSPECIFIED,
-               NONE, F::kGreen},
-              {21, 15, "a17", "", "13700000040", v1::INFO_KIND_INQUIRY, NONE,
-               F::kEscalated},
-          });
-  ASSERT_TRUE(
-      runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
-
-  v1::YearMonth december;
-  december.set_year(2026);
-  december.set_month(12);
-
+TEST_F(ProjectionsMonthTest, StationTableRanksChargesAndSparesTheSpecialPeriod) {
   // Station table: complaints with a station (26 of 28; 18 and 19 have
   // none). Repeat/malicious by the highest severity; penalties by the day
   // received, 24-25 December not charged.
   const auto table = Ask<v1::GetStationTableResponse, StationView>(
       StationView::kName,
-      [&](const StationView& v) { return v.Table(december); });
+      [&](const StationView& v) { return v.Table(december_); });
   ASSERT_EQ(table.stations_size(), 4);
   auto row = [](const v1::StationMonth& s) {
     std::vector<std::string> categories;
@@ -402,10 +410,13 @@ TEST_F(HandBuiltMonthTest, StationTableAnalysisScorecardsAndQueues) {
   EXPECT_EQ(table.totals().penalty_charged().minor_units(), 90000);
   EXPECT_EQ(table.totals().penalty_not_charged().minor_units(), 70000);
 
+}
+
+TEST_F(ProjectionsMonthTest, MonthlyAnalysisCountsAndKpis) {
   // The analysis of the 40 cases of December.
   const auto analysis = Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
       AnalysisView::kName,
-      [&](const AnalysisView& v) { return v.Analysis(december); });
+      [&](const AnalysisView& v) { return v.Analysis(december_); });
   const v1::MonthFigures& m = analysis.month();
   EXPECT_EQ(m.cases(), 40);
   EXPECT_THAT(Counts(m.by_kind()),
@@ -448,6 +459,9 @@ TEST_F(HandBuiltMonthTest, StationTableAnalysisScorecardsAndQueues) {
   EXPECT_EQ(kpis["assist requests within cut-off"], "2/3 FAIL");
   EXPECT_EQ(analysis.previous_month().cases(), 1);  // The 27 November case.
 
+}
+
+TEST_F(ProjectionsMonthTest, AgentScorecards) {
   // a17 owns 1 2 4 5 7 8 10 11 13 14 16 17 18 20 21 23 24 26 27 (19
   // complaints) and 29 30 32 33 34 36 37 38 40: 28. Repeats 4 10 17 24.
   // Replied to all but 20 21 23 32 34 38 40: 21; late 7 8 37. First
@@ -455,7 +469,7 @@ TEST_F(HandBuiltMonthTest, StationTableAnalysisScorecardsAndQueues) {
   // next working day (due the 2nd); not (very) satisfied 5 7 8 13 33.
   const auto card = Ask<v1::AgentScorecard, ScorecardView>(
       ScorecardView::kName,
-      [&](const ScorecardView& v) { return v.Scorecard("a17", december); });
+      [&](const ScorecardView& v) { return v.Scorecard("a17", december_); });
   EXPECT_EQ(card.cases_owned(), 28);
   EXPECT_EQ(card.repeat_cases(), 4);
   EXPECT_EQ(card.replies(), 21);
@@ -466,10 +480,13 @@ TEST_F(HandBuiltMonthTest, StationTableAnalysisScorecardsAndQueues) {
   // a18: 3 6 9 12 15 19 22 25 28 31 35 39; repeat 25.
   const auto card18 = Ask<v1::AgentScorecard, ScorecardView>(
       ScorecardView::kName,
-      [&](const ScorecardView& v) { return v.Scorecard("a18", december); });
+      [&](const ScorecardView& v) { return v.Scorecard("a18", december_); });
   EXPECT_EQ(card18.cases_owned(), 12);
   EXPECT_EQ(card18.repeat_cases(), 1);
 
+}
+
+TEST_F(ProjectionsMonthTest, QueuesAtTheEndOfTheMonth) {
   // Queues at the end of the month.
   const int64_t now = Us(2026, 12, 31, 17, 0);
   auto close = [](int day) { return Us(2026, 12, day, 17, 30); };

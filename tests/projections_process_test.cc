@@ -35,7 +35,7 @@ using ::testing::HasSubstr;
 
 constexpr int kCases = 3000;
 
-class ProjectionProcessTest : public ::testing::Test {
+class ProjectionsProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     sim::WorkloadOptions options;
@@ -206,7 +206,7 @@ class ProjectionProcessTest : public ::testing::Test {
   std::unique_ptr<LedgerdProcess> ledgerd_;
 };
 
-TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
+TEST_F(ProjectionsProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   const uint64_t head = ledgerd_->LogHead();
   ASSERT_GT(head, 15000u);
 
@@ -274,7 +274,7 @@ TEST_F(ProjectionProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   EXPECT_TRUE(HealthBecomes(projections->target(), false));
 }
 
-TEST_F(ProjectionProcessTest, RefusesTheLedgersOwnDirectory) {
+TEST_F(ProjectionsProcessTest, RefusesTheLedgersOwnDirectory) {
   ASSERT_EQ(ledgerd_->Stop(), 0);
   // Started on a directory holding a log, it refuses and says why.
   const ProcessResult bad = testing::Run(

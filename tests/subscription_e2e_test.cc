@@ -122,7 +122,7 @@ class Member {
   std::thread thread_;
 };
 
-class ConsumerGroupTest : public ::testing::Test {
+class SubscriptionEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ledgerd_ = std::make_unique<testing::LedgerdProcess>(
@@ -232,7 +232,7 @@ std::map<std::string, std::string> CheckSplit(
   return owner_of;
 }
 
-TEST_F(ConsumerGroupTest, MembersSplitComplaintsAndTakeOverAKilledOnesShare) {
+TEST_F(SubscriptionEndToEndTest, MembersSplitComplaintsAndTakeOverAKilledOnesShare) {
   auto m0 = std::make_unique<Member>(channel_, "m0");
   auto m1 = std::make_unique<Member>(channel_, "m1");
   auto m2 = std::make_unique<Member>(channel_, "m2");
@@ -275,7 +275,7 @@ TEST_F(ConsumerGroupTest, MembersSplitComplaintsAndTakeOverAKilledOnesShare) {
   for (const auto& [stream, p] : m2->received()) EXPECT_LE(p, head);
 }
 
-TEST_F(ConsumerGroupTest, LedgerctlTailPrintsTheFilteredLogUpToItsEnd) {
+TEST_F(SubscriptionEndToEndTest, LedgerctlTailPrintsTheFilteredLogUpToItsEnd) {
   const std::string first = Receive(1);
   Receive(2);
   ChooseTrack(first);
