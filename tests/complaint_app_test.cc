@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/complaint/builders.h"
 #include "ledger/complaint/state.h"
 #include "ledger/events/payload.h"
 #include "ledger/v1/complaint_events.pb.h"
@@ -48,24 +49,13 @@ class ComplaintAppTest : public ::testing::Test {
   }
 
   void Register(const std::string& id, v1::Role role) {
-    v1::RegisterAgent command;
-    command.mutable_agent()->set_agent_id(id);
-    command.mutable_agent()->set_display_name(id);
-    command.mutable_agent()->add_roles(role);
-    command.mutable_agent()->set_active(true);
-    ASSERT_TRUE(app_->Execute(command, "h1").ok());
+    ASSERT_TRUE(app_->Execute(build::Agent(id, {role}), "h1").ok());
   }
 
   v1::ReceiveComplaint Intake(const std::string& command_id = "") {
-    v1::ReceiveComplaint c;
+    v1::ReceiveComplaint c = build::ComplaintIntake();
     c.mutable_context()->set_command_id(command_id);
-    c.set_channel(v1::CHANNEL_PHONE);
-    c.mutable_customer()->set_phone("13800138000");
     c.set_content("No paper today.");
-    c.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
-    c.mutable_classification()->set_category(
-        v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
-    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
     return c;
   }
 

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/complaint/builders.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
@@ -168,16 +169,9 @@ class ComplaintEndToEndTest : public ::testing::Test {
   }
   static v1::ReceiveComplaint Intake(const std::string& id,
                                      const std::string& phone) {
-    v1::ReceiveComplaint c;
+    v1::ReceiveComplaint c = build::ComplaintIntake(id, phone);
     c.mutable_context()->set_actor_agent_id("a17");
-    c.set_complaint_id(id);
-    c.set_channel(v1::CHANNEL_PHONE);
-    c.mutable_customer()->set_phone(phone);
     c.set_content("The paper arrives wet.");
-    c.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
-    c.mutable_classification()->set_category(
-        v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
-    c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
     return c;
   }
 

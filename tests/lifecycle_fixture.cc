@@ -1,6 +1,7 @@
 #include "tests/lifecycle_fixture.h"
 
 #include "ledger/calendar/business_calendar.h"
+#include "ledger/complaint/builders.h"
 
 namespace ledger::testing {
 
@@ -49,34 +50,21 @@ void LifecycleTest::Publish(const v1::CalendarPublished& calendar) {
 
 v1::ReceiveComplaint LifecycleTest::Intake(const std::string& id,
                                            const std::string& phone) {
-  v1::ReceiveComplaint c;
-  c.set_complaint_id(id);
-  c.set_channel(v1::CHANNEL_PHONE);
+  v1::ReceiveComplaint c = build::Intake(id, phone);
   c.mutable_customer()->set_name("Wang");
-  c.mutable_customer()->set_phone(phone);
-  c.set_content("The paper came wet three days running.");
   return c;
 }
 
 v1::Classification LifecycleTest::Complaint(v1::ComplaintCategory category) {
-  v1::Classification c;
-  c.set_kind(v1::INFO_KIND_COMPLAINT);
-  c.set_category(category);
-  c.set_importance(v1::IMPORTANCE_GENERAL);
-  return c;
+  return build::ComplaintAbout(category);
 }
 
 void LifecycleTest::ReceiveAndReply(const std::string& id) {
   v1::ReceiveComplaint intake = Intake(id);
   *intake.mutable_classification() = Complaint();
   Must("a17", intake);
-  auto track = For<v1::ChooseTrack>(id);
-  track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
-  Must("a17", track);
-  auto reply = For<v1::Reply>(id);
-  reply.set_outcome(v1::REPLY_OUTCOME_RESOLVED);
-  reply.set_reply("Delivery now in a plastic sleeve.");
-  Must("a17", reply);
+  Must("a17", build::Track(id, v1::HANDLING_TRACK_INTERNAL_STUDY));
+  Must("a17", build::ReplyTo(id));
 }
 
 std::string LifecycleTest::CustomerKeyOf(const v1::ReceiveComplaint& command,

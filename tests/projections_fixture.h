@@ -16,12 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "app/complaint_app.h"
 #include "gtest/gtest.h"
+#include "ledger/complaint/builders.h"
 #include "projections/log_source.h"
 #include "projections/queue_view.h"
 #include "projections/runner.h"
 #include "projections/views.h"
-#include "app/complaint_app.h"
 #include "tests/test_util.h"
 
 namespace ledger::testing {
@@ -52,17 +53,9 @@ class ProjectionsTest : public ::testing::Test {
     for (const auto& [id, role] :
          {std::pair{"h1", v1::ROLE_CENTRE_HEAD},
           std::pair{"a17", v1::ROLE_AGENT}, std::pair{"a18", v1::ROLE_AGENT}}) {
-      v1::RegisterAgent agent;
-      agent.mutable_agent()->set_agent_id(id);
-      agent.mutable_agent()->set_display_name(id);
-      agent.mutable_agent()->add_roles(role);
-      agent.mutable_agent()->set_active(true);
-      Do(agent, "h1");
+      Do(build::Agent(id, {role}), "h1");
     }
-    v1::RegisterStation station;
-    station.mutable_station()->set_station_id("s1");
-    station.mutable_station()->set_name("s1");
-    Do(station, "h1");
+    Do(build::Station("s1"), "h1");
   }
   ~ProjectionsTest() override {
     if (runner_) runner_->Stop();

@@ -48,6 +48,7 @@
 #include "grpcpp/alarm.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/base/mutex_mode.h"
+#include "ledger/complaint/builders.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
@@ -219,17 +220,15 @@ class Caller {
  private:
   v1::ReceiveComplaint NextIntake() {
     const uint64_t n = next_++;
-    v1::ReceiveComplaint c;
+    // A different customer each time: 139 and eight digits.
+    v1::ReceiveComplaint c = build::Intake(
+        "",
+        absl::StrFormat("139%08d", (index_ * 10'000'019 + n) % 100'000'000),
+        "The newspaper has arrived wet three mornings this week; the "
+        "customer asks for it to be delivered in a sleeve and to the door.");
     c.mutable_context()->set_actor_agent_id(absl::GetFlag(FLAGS_agent));
     c.mutable_context()->set_command_id(
         absl::StrCat("load-", run_, "-", index_, "-", n));
-    c.set_channel(v1::CHANNEL_PHONE);
-    // A different customer each time: 139 and eight digits.
-    c.mutable_customer()->set_phone(
-        absl::StrFormat("139%08d", (index_ * 10'000'019 + n) % 100'000'000));
-    c.set_content(
-        "The newspaper has arrived wet three mornings this week; the "
-        "customer asks for it to be delivered in a sleeve and to the door.");
     return c;
   }
 
@@ -374,12 +373,8 @@ bool RegisterAgents(const std::string& target) {
   for (const auto& [id, role] :
        {std::pair{head, v1::ROLE_CENTRE_HEAD},
         std::pair{absl::GetFlag(FLAGS_agent), v1::ROLE_AGENT}}) {
-    v1::RegisterAgent c;
+    v1::RegisterAgent c = build::Agent(id, {role});
     c.mutable_context()->set_actor_agent_id(head);
-    c.mutable_agent()->set_agent_id(id);
-    c.mutable_agent()->set_display_name(id);
-    c.mutable_agent()->add_roles(role);
-    c.mutable_agent()->set_active(true);
     grpc::ClientContext context;
     SetDeadline(&context);
     v1::CommandResult result;

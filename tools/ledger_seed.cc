@@ -16,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/complaint/builders.h"
 #include "ledger/base/mutex_mode.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/event_store.h"
@@ -44,11 +45,8 @@ absl::StatusOr<v1::ComplaintState> Do(ComplaintApp& app, Command command,
 
 absl::Status Agent(ComplaintApp& app, const std::string& id,
                    const std::string& name, v1::Role role) {
-  v1::RegisterAgent c;
-  c.mutable_agent()->set_agent_id(id);
+  v1::RegisterAgent c = build::Agent(id, {role});
   c.mutable_agent()->set_display_name(name);
-  c.mutable_agent()->add_roles(role);
-  c.mutable_agent()->set_active(true);
   return Do(app, c, kHead, "agent-" + id).status();
 }
 
@@ -73,11 +71,9 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
   for (const auto& [id, name] :
        {std::pair{"s1", "East station"}, std::pair{"s2", "West station"},
         std::pair{"s3", "North station"}}) {
-    v1::RegisterStation station;
-    station.mutable_station()->set_station_id(id);
-    station.mutable_station()->set_name(name);
-    RETURN_IF_ERROR(
-        Do(app, station, kHead, absl::StrCat("station-", id)).status());
+    RETURN_IF_ERROR(Do(app, build::Station(id, name), kHead,
+                       absl::StrCat("station-", id))
+                        .status());
     v1::RecordStationVolume volume;
     volume.mutable_volume()->set_station_id(id);
     volume.mutable_volume()->mutable_month()->set_year(

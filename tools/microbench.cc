@@ -16,6 +16,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "ledger/complaint/builders.h"
 #include "ledger/base/check.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/complaint/customer.h"
@@ -63,19 +64,12 @@ absl::Time Start() {
 }
 
 v1::ReceiveComplaint Intake(const std::string& id) {
-  v1::ReceiveComplaint c;
-  c.set_complaint_id(id);
-  c.set_channel(v1::CHANNEL_PHONE);
+  v1::ReceiveComplaint c = build::ComplaintIntake(id);
   c.mutable_customer()->set_name("Wang");
-  c.mutable_customer()->set_phone("13800138000");
   c.set_content(
       "The newspaper has arrived wet three mornings this week; the customer "
       "asks for it to be delivered in a sleeve and to the door.");
   c.set_station_id("s1");
-  v1::Classification* k = c.mutable_classification();
-  k->set_kind(v1::INFO_KIND_COMPLAINT);
-  k->set_category(v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
-  k->set_importance(v1::IMPORTANCE_GENERAL);
   return c;
 }
 

@@ -6,13 +6,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "app/commands.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/store/limits.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
+#include "rpc/command_client.h"
 #include "rpc/status.h"
 #include "tools/ledgerctl/event_format.h"
 #include "tools/ledgerctl/proto_flags.h"
@@ -41,26 +40,7 @@ struct Command {
   const char* help;
   CommandOperand operand;
   const google::protobuf::Message* prototype;
-  // The RPC that takes it: "/ledger.v1.ComplaintService/Reply".
-  std::string method;
 };
-
-// The RPC of the ledger's services that takes `type`; empty for none.
-std::string MethodOf(const google::protobuf::Descriptor* type) {
-  for (const char* name : {v1::ComplaintService::service_full_name(),
-                           v1::ReferenceDataService::service_full_name()}) {
-    const google::protobuf::ServiceDescriptor* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-            name);
-    for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
-      if (service->method(i)->input_type() == type) {
-        return absl::StrCat("/", service->full_name(), "/",
-                            service->method(i)->name());
-      }
-    }
-  }
-  return "";
-}
 
 const std::vector<Command>& Commands() {
   static const auto* commands = [] {
@@ -68,8 +48,7 @@ const std::vector<Command>& Commands() {
     ForEachCommand([commands](const auto& spec) {
       using Type = typename std::decay_t<decltype(spec)>::Type;
       commands->push_back(Command{spec.cli_name, spec.summary, spec.operand,
-                                  &Type::default_instance(),
-                                  MethodOf(Type::descriptor())});
+                                  &Type::default_instance()});
     });
     return commands;
   }();
@@ -84,20 +63,12 @@ const Command* FindCommand(const std::string& name) {
 }
 
 // Calls the command's RPC.
-grpc::Status Call(const std::string& target, const Command& command,
-                  const Message& request, v1::CommandResult* result) {
-  grpc::TemplatedGenericStub<Message, v1::CommandResult> stub(Connect(target));
+grpc::Status Call(const std::string& target, const Message& request,
+                  v1::CommandResult* result) {
+  CommandClient client(Connect(target));
   grpc::ClientContext context;
   SetDeadline(&context);
-  absl::Notification done;
-  grpc::Status status;
-  stub.UnaryCall(&context, command.method, grpc::StubOptions(), &request,
-                 result, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  return status;
+  return client.Execute(&context, request, result);
 }
 
 int Usage(std::ostream& err) {
@@ -289,7 +260,7 @@ int RunComplaintCommand(const std::vector<std::string>& args,
   }
   v1::CommandResult result;
   absl::Status s =
-      FromGrpcStatus(Call(options.target, *command, *request, &result));
+      FromGrpcStatus(Call(options.target, *request, &result));
   if (!s.ok()) {
     err << "ledgerctl: " << name << ": " << s.ToString() << "\n";
     return kExitFailed;

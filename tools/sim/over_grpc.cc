@@ -6,14 +6,14 @@
 #include "grpcpp/client_context.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/simulation_service.grpc.pb.h"
+#include "rpc/command_client.h"
 #include "rpc/status.h"
 
 namespace ledger::sim {
 namespace {
 
 struct Stubs {
-  std::unique_ptr<v1::ComplaintService::Stub> complaints;
-  std::unique_ptr<v1::ReferenceDataService::Stub> reference;
+  std::unique_ptr<CommandClient> commands;
   std::unique_ptr<v1::SimulationService::Stub> simulation;
 };
 
@@ -27,37 +27,12 @@ grpc::Status SetClock(Stubs& s, absl::Time at) {
   return s.simulation->SetClock(&context, request, &response);
 }
 
-using Context = grpc::ClientContext;
-using Result = v1::CommandResult;
-
-// One overload per command of Command: its RPC.
-#define LEDGER_SIM_RPC(stub, Type, Method)                                  \
-  grpc::Status Send(Stubs& s, Context* ctx, const v1::Type& c, Result* r) { \
-    return s.stub->Method(ctx, c, r);                                       \
-  }
-LEDGER_SIM_RPC(reference, RegisterAgent, RegisterAgent)
-LEDGER_SIM_RPC(reference, RegisterStation, RegisterStation)
-LEDGER_SIM_RPC(reference, RecordStationVolume, RecordStationVolume)
-LEDGER_SIM_RPC(reference, PublishPenaltySchedule, PublishPenaltySchedule)
-LEDGER_SIM_RPC(reference, DeclareSpecialPeriod, DeclareSpecialPeriod)
-LEDGER_SIM_RPC(complaints, ReceiveComplaint, ReceiveComplaint)
-LEDGER_SIM_RPC(complaints, RaiseSeverity, RaiseSeverity)
-LEDGER_SIM_RPC(complaints, ChooseTrack, ChooseTrack)
-LEDGER_SIM_RPC(complaints, RequestAssist, RequestAssist)
-LEDGER_SIM_RPC(complaints, AnswerAssist, AnswerAssist)
-LEDGER_SIM_RPC(complaints, Reply, Reply)
-LEDGER_SIM_RPC(complaints, RecordRevisit, RecordRevisit)
-LEDGER_SIM_RPC(complaints, WaiveRevisit, WaiveRevisit)
-LEDGER_SIM_RPC(complaints, SignOff, SignOff)
-#undef LEDGER_SIM_RPC
-
 }  // namespace
 
 absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
                          const std::shared_ptr<grpc::Channel>& channel,
                          int* refused, bool* on_plan_clock) {
-  Stubs stubs{v1::ComplaintService::NewStub(channel),
-              v1::ReferenceDataService::NewStub(channel),
+  Stubs stubs{std::make_unique<CommandClient>(channel),
               v1::SimulationService::NewStub(channel)};
   bool simulated = false;
   if (first < last) {
@@ -82,7 +57,7 @@ absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
             return FromGrpcStatus(s);
           }
         }
-        Result result;
+        v1::CommandResult result;
         return FromGrpcStatus(std::visit(
             [&](auto command) {
               command.mutable_context()->set_actor_agent_id(step.actor);
@@ -90,10 +65,10 @@ absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
               // answered, not applied twice.
               command.mutable_context()->set_command_id(
                   absl::StrCat("sim-", workload.seed, "-", i));
-              Context context;
+              grpc::ClientContext context;
               context.set_deadline(std::chrono::system_clock::now() +
                                    std::chrono::seconds(30));
-              return Send(stubs, &context, command, &result);
+              return stubs.commands->Execute(&context, command, &result);
             },
             step.command));
       },

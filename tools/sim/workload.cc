@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/complaint/builders.h"
 #include "ledger/calendar/business_calendar.h"
 
 namespace ledger::sim {
@@ -40,12 +41,7 @@ constexpr char kHead[] = "h1";
 constexpr int kAgents = 8;
 
 v1::RegisterAgent Agent(const std::string& id, v1::Role role) {
-  v1::RegisterAgent c;
-  c.mutable_agent()->set_agent_id(id);
-  c.mutable_agent()->set_display_name(id);
-  c.mutable_agent()->add_roles(role);
-  c.mutable_agent()->set_active(true);
-  return c;
+  return build::Agent(id, {role});
 }
 
 // The case's commands, from intake on.
@@ -54,12 +50,10 @@ void PlanSteps(const PlannedCase& c, std::vector<Step>* steps) {
                  bool may_fail = false) {
     steps->push_back(Step{at, actor, std::move(command), may_fail});
   };
-  v1::ReceiveComplaint intake;
-  intake.set_complaint_id(c.complaint_id);
+  v1::ReceiveComplaint intake = build::Intake(
+      c.complaint_id, c.phone, "The paper did not arrive this morning.");
   intake.set_channel(c.channel);
   intake.set_receiving_agent_id(c.owner);
-  intake.mutable_customer()->set_phone(c.phone);
-  intake.set_content("The paper did not arrive this morning.");
   intake.set_station_id(c.station_id);
   intake.mutable_classification()->set_kind(c.kind);
   intake.mutable_classification()->set_category(c.category);
@@ -161,10 +155,8 @@ Workload PlanWorkload(const WorkloadOptions& options) {
   }
   for (int i = 1; i <= options.stations; ++i) {
     StationPlan station{absl::StrCat("s", i), {}};
-    v1::RegisterStation c;
-    c.mutable_station()->set_station_id(station.station_id);
-    c.mutable_station()->set_name(absl::StrCat("Station ", i));
-    add(setup, c);
+    add(setup,
+        build::Station(station.station_id, absl::StrCat("Station ", i)));
     for (int m = 0; m < options.months; ++m) {
       station.copies.push_back(20000 + 1000 * draw.Below(60));
       v1::RecordStationVolume v;
