@@ -150,7 +150,7 @@ void QueueView::Settle() {
   stale_.clear();
   // Into the queues in order, each key next to the one before: a load
   // settles every case at once, and a million inserts in hash order cost a
-  // tree descent and its cache misses each (BENCHMARKS.md, "Restart").
+  // tree descent and its cache misses each (BENCHMARKS.md, "Restart and memory").
   std::sort(fresh.begin(), fresh.end());
   const QueueId* queue_id = nullptr;
   Queue* queue = nullptr;

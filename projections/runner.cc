@@ -39,7 +39,7 @@ absl::Status ProjectionRunner::Start() {
   {
     absl::MutexLock lock(&mu_);
     // Each view parses its own rows: side by side, a restart waits for the
-    // largest view rather than for all of them (BENCHMARKS.md, "Restart").
+    // largest view rather than for all of them (BENCHMARKS.md, "Restart and memory").
     std::vector<absl::Status> loaded(views_.size());
     {
       std::vector<std::thread> loaders;

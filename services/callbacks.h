@@ -4,8 +4,8 @@
 // Why no method is synchronous: most ledgerd processes whose methods were
 // mostly synchronous held a call in flight ~100 ms once every 1.1 s, and
 // answered every call slower; all-callback ones rarely do (Debian's gRPC
-// 1.51; measured with tools/call_gaps.py, BENCHMARKS.md "Fifth session of
-// 2026-11-24"). Callback methods run on gRPC's threads, which must not
+// 1.51; measured with tools/call_gaps.py, BENCHMARKS.md "Over gRPC, against
+// PostgreSQL"). Callback methods run on gRPC's threads, which must not
 // block: a method that may wait (a RocksDB read that may touch the disk, a
 // fold of a view, a command waiting for its fsync) runs its body on a
 // WorkPool with FinishOn; one that only reads memory answers at once with

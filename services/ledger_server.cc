@@ -37,7 +37,7 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   }
   ledger_service_ = std::make_unique<LedgerService>(store_.get(), pool_.get());
   // Both read the whole log or the views' rows, each on its own: side by
-  // side, a restart waits for the longer (BENCHMARKS.md, "Restart").
+  // side, a restart waits for the longer (BENCHMARKS.md, "Restart and memory").
   absl::Status projections = absl::OkStatus();
   std::thread loading;
   if (options.projections) {

@@ -9,7 +9,7 @@ port 0), since what it looks for has been a state of a whole process:
 
 Prints one line per run, e.g.
   run 1: 25641 calls, p50 137 us, p99 314 us, p999 490 us, max 3513 us; 0 over 20 ms
-(BENCHMARKS.md, "A stall every 1.1 s".) Run it with /usr/bin/python3: the
+(BENCHMARKS.md, "Over gRPC, against PostgreSQL".) Run it with /usr/bin/python3: the
 grpcio it needs is Debian's.
 """
 

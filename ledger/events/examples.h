@@ -1,7 +1,6 @@
 // One example event of every type in the catalogue, as a small complaint's
 // life and its reference data. Fixed values: the golden files under
-// tests/testdata/events are these, and `ledger_seed` puts them into a new
-// ledger so there is something to look at.
+// tests/testdata/events are these (tests/golden_events_test.cc).
 #ifndef LEDGER_EVENTS_EXAMPLES_H_
 #define LEDGER_EVENTS_EXAMPLES_H_
 

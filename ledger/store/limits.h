@@ -35,7 +35,8 @@ inline constexpr size_t kMaxEventsPerCommit = 8192;
 inline constexpr size_t kMaxPendingAppends = 16384;
 
 // Stream heads the writer keeps in memory; beyond it the cache is dropped
-// and refilled from the `heads` column family.
+// and refilled, a stream at a time, from each stream's last `streams` entry
+// (ledger/FORMAT.md).
 inline constexpr size_t kMaxCachedStreamHeads = 1 << 20;
 
 // gRPC: the largest request a server accepts and the largest response it

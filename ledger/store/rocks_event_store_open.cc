@@ -22,7 +22,8 @@ namespace {
 
 // One block cache for every column family of a store.
 constexpr size_t kBlockCacheBytes = 64 << 20;
-// The WAL kept at most, about (BENCHMARKS.md, "The WAL under load").
+// The WAL kept at most, about (BENCHMARKS.md, "Durable appends in
+// process").
 constexpr uint64_t kMaxTotalWalBytes = 128 << 20;
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
@@ -39,8 +40,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   // No bloom filter over the memtable's keys: the misses it answered (every
   // new command id and stream) no longer reach RocksDB, answered by the
   // store's KeyFilter instead, and adding each key to it cost the writer
-  // ~2% of ledgerd's samples under batch load (BENCHMARKS.md, "Eighth
-  // session of 2026-11-24").
+  // ~2% of ledgerd's samples under batch load (BENCHMARKS.md, "Durable
+  // appends in process").
   // Events are inserted in position order, big-endian: with one prefix for
   // every position below 2^32, the memtable keeps a hint at the last insert
   // and appends there instead of searching its skiplist from the top.
@@ -191,7 +192,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   // The writer's synced groups and the projections' large unsynced batches
   // of rows share RocksDB's write queue: pipelined, a group's WAL write and
   // fsync need not wait for the memtable inserts of the batch before it
-  // (BENCHMARKS.md, "Seventh session of 2026-11-24").
+  // (BENCHMARKS.md, "Durable appends in process").
   db_options.enable_pipelined_write = true;
 
   const std::shared_ptr<rocksdb::Cache> cache =

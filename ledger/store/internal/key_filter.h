@@ -3,7 +3,7 @@
 // new command id, a new stream) skips RocksDB. Such look-ups are most of an
 // append's reads, and in RocksDB each one probes the bloom filter of every
 // file the key could be in, which grows with the ledger (BENCHMARKS.md,
-// "Seventh session of 2026-11-24").
+// "Durable appends in process").
 //
 // A hash present proves nothing (another key's, or a write not yet visible):
 // the caller reads RocksDB. The writer adds a key before writing it, so a
