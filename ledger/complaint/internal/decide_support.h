@@ -35,19 +35,19 @@ class Builder {
   // Spares the move of a large payload into the decision.
   template <typename Payload>
   Payload& New() {
-    in_place_.push_back(events_.size());
     return events_.Emplace<Payload>();
   }
+  // Seals what New made (an event without a type yet).
   Decision Done() && {
-    for (size_t i : in_place_) events_.Seal(i, actor_);
+    for (size_t i = 0; i < events_.size(); ++i) {
+      if (events_[i].event_type().empty()) events_.Seal(i, actor_);
+    }
     return std::move(events_);
   }
 
  private:
   const std::string& actor_;
   Decision events_;
-  // Events made with New, sealed by Done.
-  std::vector<size_t> in_place_;
 };
 
 // A decision of one event.
