@@ -163,6 +163,13 @@ absl::Status ComplaintApp::Recover() {
 }
 
 absl::Status ComplaintApp::CheckWritable() const {
+  if (absl::Status damage = store_.damage(); !damage.ok()) {
+    return absl::Status(
+        damage.code(),
+        absl::StrCat("commands are refused until the log is repaired "
+                     "(ledger/FORMAT.md, \"A damaged log\"): ",
+                     damage.message()));
+  }
   if (broken_.ok()) return absl::OkStatus();
   absl::Status refused(
       broken_.code(),

@@ -57,6 +57,11 @@ absl::Status RawDb::Put(int family, const std::string& key,
                              "writing a key");
 }
 
+absl::Status RawDb::FlushAll() {
+  return internal::FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_),
+                             "flushing");
+}
+
 absl::StatusOr<size_t> RawDb::Count(int family) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[family]));
   size_t n = 0;

@@ -29,6 +29,9 @@ class RawDb {
   absl::StatusOr<std::string> Get(int family, const std::string& key);
   absl::Status Put(int family, const std::string& key,
                    const std::string& value);
+  // Writes every family's memtable to SST files, so that a stopped store
+  // has each kind of file RocksDB keeps.
+  absl::Status FlushAll();
   // How many keys the family holds.
   absl::StatusOr<size_t> Count(int family);
 

@@ -173,6 +173,14 @@ struct EventStoreOptions {
   // How many stream heads the writer keeps in memory before it starts its
   // cache afresh. Small values are for tests of the cache's edges.
   size_t max_cached_stream_heads = kMaxCachedStreamHeads;
+  // An operator's decision to continue a damaged log from its intact part
+  // (ledger/FORMAT.md, "A damaged log"): the position the intact log ends
+  // at, as the refusal named it. The store opens only if that is where it
+  // ends, and records the decision as a LogEndAccepted event before any
+  // other append.
+  std::optional<uint64_t> accept_log_end;
+  // Who decided (recorded in that event).
+  std::string accepted_by = "operator";
 };
 
 class EventStore {
@@ -251,6 +259,13 @@ class EventStore {
   virtual LogHead log_head() const = 0;
 
   virtual WriterStats writer_stats() const = 0;
+
+  // OK while the log is sound; else DATA_LOSS naming the damage (the file,
+  // and the position from which events are missing or unsound), which
+  // every append is refused with. Set at open when RocksDB's recovery or
+  // the anchor finds the log shorter or different than acknowledged, and by
+  // any scan that finds a broken record or link.
+  virtual absl::Status damage() const = 0;
 
   // Refuses new appends (UNAVAILABLE), waits for the writer to commit and
   // acknowledge every queued append, then closes RocksDB cleanly. Safe to

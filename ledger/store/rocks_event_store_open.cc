@@ -2,11 +2,17 @@
 #include <memory>
 #include <utility>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
 #include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/store/chain.h"
+#include "ledger/store/errors.h"
+#include "ledger/store/internal/anchor.h"
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
@@ -15,6 +21,7 @@
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "ledger/v1/log_events.pb.h"
 
 namespace ledger {
 namespace internal {
@@ -109,19 +116,117 @@ absl::Status CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* heads,
   return absl::OkStatus();
 }
 
+// Key in the default column family that says the store keeps an anchor
+// file: once it is there, a missing file is damage, not a new store.
+constexpr char kAnchoredKey[] = "ledger_anchored";
+
+std::string Hex(const std::string& hash) {
+  return absl::BytesToHexString(hash);
+}
+
+// The log's intact end against the acknowledged end the anchor holds: OK
+// when the log holds the anchored event; else DATA_LOSS naming the
+// positions missing or different (marked with the first of them).
+absl::Status CheckAnchor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
+                         const std::string& dir, const LogHead& head,
+                         const absl::StatusOr<std::optional<Anchor>>& anchor) {
+  const std::string path = absl::StrCat(dir, "/", kAnchorFileName);
+  if (!anchor.ok()) {
+    return DataLossAt(head.position_last + 1,
+                      absl::StrCat("the anchor of the acknowledged end of the "
+                                   "log is damaged: ",
+                                   anchor.status().message()));
+  }
+  if (!anchor->has_value()) {
+    std::string marker;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kAnchoredKey, &marker);
+    if (s.IsNotFound()) return absl::OkStatus();  // Before its first anchor.
+    RETURN_IF_ERROR(FromRocks(s, "reading the anchor marker"));
+    return DataLossAt(head.position_last + 1,
+                      absl::StrCat(path,
+                                   " is missing: the acknowledged end of the "
+                                   "log is unknown (the log ends at position ",
+                                   head.position_last, ")"));
+  }
+  const Anchor& a = **anchor;
+  if (a.position > head.position_last) {
+    return DataLossAt(
+        head.position_last + 1,
+        absl::StrCat("the log ends at position ", head.position_last,
+                     ", but position ", a.position, " was acknowledged (",
+                     path, "): events ", head.position_last + 1, " to ",
+                     a.position, " are missing from the store in ", dir));
+  }
+  if (a.position == 0) return absl::OkStatus();
+  std::string value;
+  absl::Status read = FromRocks(
+      db->Get(rocksdb::ReadOptions(), events, PositionKey(a.position), &value),
+      absl::StrCat("reading the anchored event at position ", a.position));
+  v1::Event event;
+  if (read.ok()) read = RocksEventStore::DecodeRecord(a.position, value, &event);
+  if (!read.ok() || event.hash() != a.hash) {
+    return DataLossAt(
+        a.position,
+        absl::StrCat("the event at position ", a.position,
+                     " is not the one acknowledged (", path, " holds hash ",
+                     Hex(a.hash), "): ",
+                     read.ok() ? absl::StrCat("its hash is ", Hex(event.hash()))
+                               : std::string(read.message())));
+  }
+  return absl::OkStatus();
+}
+
+// Creates the anchor file of a store that has none yet, at `head`, durable
+// with its directory entry, and marks the store as anchored.
+absl::StatusOr<std::unique_ptr<AnchorFile>> CreateAnchor(
+    rocksdb::DB* db, const std::string& dir, const LogHead& head,
+    bool existed) {
+  ASSIGN_OR_RETURN(std::unique_ptr<AnchorFile> file,
+                   AnchorFile::Open(dir, /*read_only=*/false));
+  if (!existed) {
+    RETURN_IF_ERROR(file->Write(Anchor{head.position_last, head.hash_last}));
+    RETURN_IF_ERROR(file->Sync());
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      return absl::UnavailableError(
+          absl::StrCat("syncing the directory ", dir, " of the anchor"));
+    }
+    ::close(fd);
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    RETURN_IF_ERROR(
+        FromRocks(db->Put(write, kAnchoredKey, "1"), "marking the anchor"));
+  }
+  return file;
+}
+
 }  // namespace
 
 RocksEventStore::RocksEventStore(
     std::unique_ptr<rocksdb::DB> db,
     std::vector<rocksdb::ColumnFamilyHandle*> handles,
-    EventStoreOptions options, const LogHead& head)
+    EventStoreOptions options, const LogHead& head,
+    std::unique_ptr<AnchorFile> anchor, absl::Status damage)
     : db_(std::move(db)),
       handles_(std::move(handles)),
       options_(std::move(options)),
       published_head_(head),
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last),
-      views_(db_.get(), handles_[kProjections], options_.read_only) {
+      views_(db_.get(), handles_[kProjections], options_.read_only),
+      anchor_(std::move(anchor)),
+      damage_(std::move(damage)) {
+  if (!damage_.ok()) {
+    damaged_.store(true);
+    // The anchored event when it is not the one acknowledged; positions
+    // past the end need no refusal.
+    if (std::optional<uint64_t> at = BrokenPosition(damage_);
+        at.has_value() && *at <= head.position_last) {
+      unsound_.push_back(*at);
+    }
+  }
+  if (anchor_ != nullptr) anchor_->StartSyncing();
   filter_loader_ = std::thread([this] {
     NameThisThread("ledger-filter");
     command_filter_.Load(db_.get(), cf(kCommands), stop_loading_);
@@ -156,9 +261,11 @@ absl::Status RocksEventStore::Close() {
     closed_ = true;
   }
   if (writer_.joinable()) writer_.join();
+  absl::Status status;
+  // After the writer's last group: the anchor is exact and durable.
+  if (anchor_ != nullptr) status.Update(anchor_->Close());
   stop_loading_.store(true);
   if (filter_loader_.joinable()) filter_loader_.join();
-  absl::Status status;
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     absl::Status s = FromRocks(db_->DestroyColumnFamilyHandle(handle),
                                "closing a column family");
@@ -170,11 +277,93 @@ absl::Status RocksEventStore::Close() {
   return status;
 }
 
+namespace {
+
+struct OpenedDb {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+
+  OpenedDb() = default;
+  OpenedDb(OpenedDb&&) = default;
+  OpenedDb& operator=(OpenedDb&& other) {
+    Release();
+    db = std::move(other.db);
+    handles = std::move(other.handles);
+    return *this;
+  }
+  ~OpenedDb() { Release(); }
+  void Release() {
+    if (db == nullptr) return;
+    for (auto* handle : handles) {
+      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+    handles.clear();
+    db->Close().PermitUncheckedError();
+    db.reset();
+  }
+};
+
+rocksdb::Status OpenDb(const rocksdb::DBOptions& db_options,
+                       const std::string& dir, bool read_only,
+                       const std::shared_ptr<rocksdb::Cache>& cache,
+                       OpenedDb* opened) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < kNumColumnFamilies; ++i) {
+    families.emplace_back(
+        kColumnFamilies[i],
+        FamilyOptions(static_cast<ColumnFamily>(i), cache));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families,
+                                               &handles, &raw_db)
+                : rocksdb::DB::Open(db_options, dir, families, &handles,
+                                    &raw_db);
+  if (!s.ok()) return s;
+  opened->db.reset(raw_db);
+  opened->handles = std::move(handles);
+  LEDGER_CHECK(opened->handles.size() == kNumColumnFamilies,
+               "RocksDB opened every column family we asked for");
+  return s;
+}
+
+// The format check and the end of the log, of a store just opened.
+absl::StatusOr<LogHead> HeadOf(const OpenedDb& opened, bool read_only) {
+  RETURN_IF_ERROR(
+      CheckFormat(opened.db.get(), opened.handles[kHeads], read_only));
+  return RecoverLogHead(opened.db.get(), opened.handles[kEvents]);
+}
+
+// The operator's decision, recorded as the first event after the damage.
+AppendRequest AcceptanceOf(const absl::Status& damage,
+                           const absl::StatusOr<std::optional<Anchor>>& anchor,
+                           const LogHead& head, const std::string& by) {
+  v1::LogEndAccepted accepted;
+  accepted.set_damage(std::string(damage.message()));
+  if (anchor.ok() && anchor->has_value()) {
+    accepted.set_acknowledged_position((*anchor)->position);
+    accepted.set_acknowledged_hash((*anchor)->hash);
+  }
+  accepted.set_accepted_position(head.position_last);
+  accepted.set_accepted_hash(head.hash_last);
+  accepted.set_accepted_by(by);
+  AppendRequest request;
+  request.stream_id = "ledger-log";
+  ProposedEvent event;
+  event.event_type = v1::LogEndAccepted::descriptor()->full_name();
+  event.payload = accepted.SerializeAsString();
+  event.actor = by;
+  request.events.push_back(std::move(event));
+  return request;
+}
+
+}  // namespace
 }  // namespace internal
 
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
     const std::string& dir, EventStoreOptions options) {
-  using internal::ColumnFamily;
+  using namespace internal;  // NOLINT: the store's own internals.
   if (options.clock == nullptr) options.clock = std::make_shared<SystemClock>();
 
   rocksdb::DBOptions db_options;
@@ -188,48 +377,121 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   // memtables (GBs) while the quiet families (checkpoints, views) pin its
   // oldest files; a restart after a crash replays all of it. Past this much
   // WAL, the families holding the oldest file are flushed.
-  db_options.max_total_wal_size = internal::kMaxTotalWalBytes;
+  db_options.max_total_wal_size = kMaxTotalWalBytes;
   // The writer's synced groups and the projections' large unsynced batches
   // of rows share RocksDB's write queue: pipelined, a group's WAL write and
   // fsync need not wait for the memtable inserts of the batch before it
   // (BENCHMARKS.md, "Durable appends in process").
   db_options.enable_pipelined_write = true;
+  // A damaged record inside the WAL fails the open instead of ending the
+  // log there (RocksDB's default, point-in-time recovery, silently drops
+  // every record after it); only an incomplete last record, a write a crash
+  // cut short and never acknowledged, is dropped. The anchor catches damage
+  // that looks like such a tail.
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+
+  // Before RocksDB's recovery may change anything.
+  const absl::StatusOr<std::optional<Anchor>> anchor = AnchorFile::Read(dir);
 
   const std::shared_ptr<rocksdb::Cache> cache =
-      rocksdb::NewLRUCache(internal::kBlockCacheBytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (int i = 0; i < internal::kNumColumnFamilies; ++i) {
-    families.emplace_back(
-        internal::kColumnFamilies[i],
-        internal::FamilyOptions(static_cast<ColumnFamily>(i), cache));
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw_db = nullptr;
-  rocksdb::Status s =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &handles,
-                                         &raw_db)
-          : rocksdb::DB::Open(db_options, dir, families, &handles, &raw_db);
-  RETURN_IF_ERROR(
-      internal::FromRocks(s, absl::StrCat("opening the store in ", dir)));
-  std::unique_ptr<rocksdb::DB> db(raw_db);
-  LEDGER_CHECK(handles.size() == internal::kNumColumnFamilies,
-               "RocksDB opened every column family we asked for");
-
-  absl::Status ready = internal::CheckFormat(
-      db.get(), handles[internal::kHeads], options.read_only);
-  absl::StatusOr<LogHead> head =
-      ready.ok()
-          ? internal::RecoverLogHead(db.get(), handles[internal::kEvents])
-          : absl::StatusOr<LogHead>(ready);
-  if (!head.ok()) {
-    for (auto* handle : handles) {
-      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+      rocksdb::NewLRUCache(kBlockCacheBytes);
+  OpenedDb opened;
+  bool read_only = options.read_only;
+  absl::Status damage;
+  rocksdb::Status s = OpenDb(db_options, dir, read_only, cache, &opened);
+  if (s.IsCorruption()) {
+    // What is intact, read-only, for reads and verification: RocksDB's
+    // point-in-time recovery in memory, nothing on disk changed.
+    damage = absl::DataLossError(
+        absl::StrCat("RocksDB cannot recover the store in ", dir, ": ",
+                     s.ToString()));
+    db_options.wal_recovery_mode =
+        rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    rocksdb::Status intact =
+        OpenDb(db_options, dir, /*read_only=*/true, cache, &opened);
+    if (!intact.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          damage.message(), "; and no intact part of it opens either: ",
+          intact.ToString()));
     }
-    return head.status();
+    read_only = true;
+  } else {
+    RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening the store in ", dir)));
   }
-  return std::make_unique<internal::RocksEventStore>(
-      std::move(db), std::move(handles), std::move(options), *std::move(head));
+  absl::StatusOr<LogHead> recovered = HeadOf(opened, read_only);
+  if (!recovered.ok() && !damage.ok()) {
+    return absl::DataLossError(
+        absl::StrCat(damage.message(), "; and its intact part is no log: ",
+                     recovered.status().message()));
+  }
+  RETURN_IF_ERROR(recovered.status());
+  LogHead head = *std::move(recovered);
+  if (!damage.ok()) {
+    damage = DataLossAt(
+        head.position_last + 1,
+        absl::StrCat(damage.message(), "; the intact log ends at position ",
+                     head.position_last, ", events after it are missing"));
+  } else {
+    damage = CheckAnchor(opened.db.get(), opened.handles[kEvents], dir, head,
+                         anchor);
+  }
+
+  bool accepting = false;
+  if (!damage.ok() && options.accept_log_end.has_value() &&
+      !options.read_only) {
+    if (*options.accept_log_end != head.position_last) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--accept_log_end=", *options.accept_log_end,
+          " does not match the intact log, which ends at position ",
+          head.position_last, ": ", damage.message()));
+    }
+    if (read_only) {
+      // RocksDB ends the log at the damage now, for good.
+      opened.Release();
+      RETURN_IF_ERROR(FromRocks(
+          OpenDb(db_options, dir, /*read_only=*/false, cache, &opened),
+          absl::StrCat("opening the intact part of the store in ", dir)));
+      ASSIGN_OR_RETURN(head, HeadOf(opened, /*read_only=*/false));
+      if (head.position_last != *options.accept_log_end) {
+        return absl::DataLossError(absl::StrCat(
+            "the intact log ended at position ", *options.accept_log_end,
+            " read-only but at ", head.position_last, " once recovered"));
+      }
+      read_only = false;
+    }
+    accepting = true;
+  } else if (options.accept_log_end.has_value() && damage.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--accept_log_end is for a damaged log; the log in ", dir,
+        " is sound (it ends at position ", head.position_last, ")"));
+  }
+
+  std::unique_ptr<AnchorFile> anchor_file;
+  if (!read_only) {
+    ASSIGN_OR_RETURN(
+        anchor_file,
+        CreateAnchor(opened.db.get(), dir, head,
+                     /*existed=*/anchor.ok() && anchor->has_value() &&
+                         !accepting));
+    if (accepting) {
+      // From here on the anchor follows the intact log.
+      RETURN_IF_ERROR(
+          anchor_file->Write(Anchor{head.position_last, head.hash_last}));
+      RETURN_IF_ERROR(anchor_file->Sync());
+    }
+  }
+  options.read_only = read_only;
+  const std::string accepted_by = options.accepted_by;
+  auto store = std::make_unique<RocksEventStore>(
+      std::move(opened.db), std::move(opened.handles), std::move(options),
+      head, std::move(anchor_file), accepting ? absl::OkStatus() : damage);
+  if (accepting) {
+    RETURN_IF_ERROR(
+        store->Append(AcceptanceOf(damage, anchor, head, accepted_by))
+            .status());
+  }
+  return store;
 }
 
 }  // namespace ledger

@@ -1,11 +1,13 @@
 // The read path. Every record read is decoded and checked against its key
 // and its hash; ReadAll also checks each link of the chain. A record that
 // fails is DATA_LOSS naming its position, never a crash.
+#include <algorithm>
 #include <future>
 #include <limits>
 #include <memory>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/chain.h"
@@ -88,7 +90,84 @@ absl::Status RocksEventStore::ParseAt(const rocksdb::Iterator& it,
                      event);
 }
 
+absl::Status RocksEventStore::damage() const {
+  absl::MutexLock lock(&damage_mu_);
+  return damage_;
+}
+
+void RocksEventStore::MarkBroken(uint64_t position,
+                                 const absl::Status& found) const {
+  // A record that fails its own checks is the changed one; at a broken link
+  // either the event before it (its content, its hash recomputed) or this
+  // one (its previous_hash) was changed. The chain from a sound end back to
+  // the event after them vouches for the rest.
+  std::vector<uint64_t> unsound = {position};
+  std::string value;
+  v1::Event event;
+  if (position > 1 &&
+      db_->Get(rocksdb::ReadOptions(), cf(kEvents), PositionKey(position),
+               &value)
+          .ok() &&
+      DecodeRecord(position, value, &event).ok()) {
+    unsound.push_back(position - 1);
+  }
+  absl::MutexLock lock(&damage_mu_);
+  if (damage_.ok()) {
+    damage_ = DataLossAt(position,
+                         absl::StrCat("the log is damaged: ", found.message()));
+  }
+  for (uint64_t p : unsound) {
+    if (!absl::c_linear_search(unsound_, p)) unsound_.push_back(p);
+  }
+  damaged_.store(true);
+}
+
+absl::Status RocksEventStore::CheckSound(uint64_t position) const {
+  if (!damaged_.load(std::memory_order_relaxed)) return absl::OkStatus();
+  absl::MutexLock lock(&damage_mu_);
+  if (!absl::c_linear_search(unsound_, position)) return absl::OkStatus();
+  return DataLossAt(position, absl::StrCat("position ", position,
+                                           " is damaged: ", damage_.message()));
+}
+
 absl::Status RocksEventStore::ScanAll(
+    uint64_t from_position, uint64_t limit,
+    const std::function<bool(const v1::Event&)>& visit) const {
+  uint64_t visited = 0;
+  uint64_t last = 0;
+  bool stopped = false;
+  absl::Status scanned = ScanLog(
+      from_position, limit, [&](const v1::Event& event) {
+        ++visited;
+        last = event.position();
+        stopped = !visit(event);
+        return !stopped;
+      });
+  if (absl::IsDataLoss(scanned)) {
+    // RocksDB's own checks (a block's checksum) name no position: the one
+    // after the last good event.
+    std::optional<uint64_t> at = BrokenPosition(scanned);
+    if (!at.has_value()) {
+      at = visited > 0 ? last + 1 : std::max<uint64_t>(from_position, 1);
+      scanned = DataLossAt(*at, scanned.message());
+    }
+    MarkBroken(*at, scanned);
+    return scanned;
+  }
+  if (scanned.ok() && !stopped && damaged_.load(std::memory_order_relaxed)) {
+    // A scan to the end of a log that ends short of what was acknowledged
+    // ends with that.
+    const uint64_t end = log_head().position_last;
+    absl::Status damage = this->damage();
+    if (BrokenPosition(damage).value_or(0) > end &&
+        (visited > 0 ? last == end : from_position > end)) {
+      return damage;
+    }
+  }
+  return scanned;
+}
+
+absl::Status RocksEventStore::ScanLog(
     uint64_t from_position, uint64_t limit,
     const std::function<bool(const v1::Event&)>& visit) const {
   if (from_position == 0) from_position = 1;
@@ -250,6 +329,7 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
                      DecodeIndexEntry(*it, prefix, stream_id));
     const uint64_t revision = entry.revision;
     const uint64_t position = entry.position;
+    RETURN_IF_ERROR(CheckSound(position));
     rocksdb::Status s =
         db_->Get(read, cf(kEvents), PositionKey(position), &value);
     if (s.IsNotFound()) {

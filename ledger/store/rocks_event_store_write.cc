@@ -83,6 +83,10 @@ void RocksEventStore::AppendAllAsync(std::vector<AsyncAppend> appends) {
 
 std::optional<RocksEventStore::PendingAppend> RocksEventStore::Prepare(
     AsyncAppend append) {
+  if (damaged_.load(std::memory_order_relaxed)) {
+    append.done(damage());
+    return std::nullopt;
+  }
   if (options_.read_only) {
     append.done(absl::FailedPreconditionError("the store is open read-only"));
     return std::nullopt;
@@ -204,6 +208,17 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     } else {
       next_position_ = group.next_position;
       hash_last_ = group.hash_last;
+      // Before the group is acknowledged (ledger/store/internal/anchor.h).
+      absl::Status anchored =
+          anchor_->Write(Anchor{next_position_ - 1, hash_last_});
+      if (!anchored.ok()) {
+        // This group is durable and is acknowledged; the ones after it
+        // would not be anchored.
+        write_error_ = absl::UnavailableError(absl::StrCat(
+            "the store stopped accepting appends: the anchor of the log's "
+            "end cannot be written: ",
+            anchored.message()));
+      }
       if (heads_cache_.size() + group.heads.size() >
           options_.max_cached_stream_heads) {
         heads_cache_.clear();

@@ -60,6 +60,10 @@ VerifyReport VerifyStore(const EventStore& store) {
                                    return true;
                                  });
   if (!s.ok()) return Fail(std::move(report), std::move(s));
+  // Damage the walk cannot see: events missing after the intact end.
+  if (absl::Status damage = store.damage(); !damage.ok()) {
+    return Fail(std::move(report), std::move(damage));
+  }
   return report;
 }
 

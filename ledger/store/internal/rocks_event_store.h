@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/event_store.h"
+#include "ledger/store/internal/anchor.h"
 #include "ledger/store/internal/key_filter.h"
 #include "ledger/store/internal/rocks_view_store.h"
 #include "ledger/v1/storage.pb.h"
@@ -59,9 +60,12 @@ absl::Status CommandIdReused(const std::string& command_id,
 
 class RocksEventStore final : public EventStore {
  public:
+  // `anchor` is null for a read-only store; `damage` is OK for a sound
+  // log.
   RocksEventStore(std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                  EventStoreOptions options, const LogHead& head);
+                  EventStoreOptions options, const LogHead& head,
+                  std::unique_ptr<AnchorFile> anchor, absl::Status damage);
   ~RocksEventStore() override;
 
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
@@ -82,7 +86,15 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   WriterStats writer_stats() const override;
+  absl::Status damage() const override;
   absl::Status Close() override;
+
+  // Records the damage a scan found at `position` (its first broken record
+  // or link): stream reads refuse the events that may have been changed,
+  // and appends are refused.
+  void MarkBroken(uint64_t position, const absl::Status& found) const;
+  // DATA_LOSS when `position` is one MarkBroken found unsound.
+  absl::Status CheckSound(uint64_t position) const;
 
   // Decodes the record stored under `position` into *event and checks it
   // against its key and its hash.
@@ -119,6 +131,10 @@ class RocksEventStore final : public EventStore {
   void Enqueue(std::vector<PendingAppend> appends);
 
   // Read path helpers (rocks_event_store_read.cc).
+  // ScanAll without marking what it finds broken.
+  absl::Status ScanLog(
+      uint64_t from_position, uint64_t limit,
+      const std::function<bool(const v1::Event&)>& visit) const;
   static absl::Status ParseAt(const rocksdb::Iterator& it, v1::Event* event);
   static absl::Status ScanSequential(
       rocksdb::Iterator& it, ChainVerifier& chain, uint64_t limit,
@@ -186,6 +202,16 @@ class RocksEventStore final : public EventStore {
 
   // In the same database.
   RocksViewStore views_;
+
+  // Written by the writer after each group (null when read-only).
+  std::unique_ptr<AnchorFile> anchor_;
+  // See damage(); set at open or by MarkBroken.
+  mutable absl::Mutex damage_mu_;
+  mutable absl::Status damage_ ABSL_GUARDED_BY(damage_mu_);
+  // The positions stream reads refuse, with damage_.
+  mutable std::vector<uint64_t> unsound_ ABSL_GUARDED_BY(damage_mu_);
+  // Whether damage_ is set.
+  mutable std::atomic<bool> damaged_{false};
 };
 
 }  // namespace ledger::internal
