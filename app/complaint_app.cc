@@ -143,7 +143,8 @@ absl::Status ComplaintApp::Recover() {
   }
   RETURN_IF_ERROR(scanned);
 
-  if (reference->calendar() != nullptr || !options_.publish_shipped_calendar) {
+  if (reference->calendar() != nullptr || !options_.publish_shipped_calendar ||
+      !store_.damage().ok()) {
     return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(v1::CalendarPublished shipped, BusinessCalendar::Shipped());

@@ -39,6 +39,15 @@ ABSL_FLAG(bool, projections, true,
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
+ABSL_FLAG(int64_t, accept_log_end, -1,
+          "after damage to the log: continue from its intact part, which "
+          "ends at this position (as the refusal named it); recorded as a "
+          "LogEndAccepted event. Events acknowledged after it are lost: "
+          "restore a backup or a replica instead when there is one "
+          "(ledger/FORMAT.md, \"A damaged log\")");
+ABSL_FLAG(std::string, accept_log_end_by, "",
+          "who decides --accept_log_end (recorded in the event); required "
+          "with it");
 ABSL_FLAG(bool, simulated_clock, false,
           "demos and load tests only: the clock stands still (at "
           "--start_time, or the time of starting) until "
@@ -78,6 +87,16 @@ int main(int argc, char** argv) {
                  "ledgerd: --projections_only and --ledger HOST:PORT go "
                  "together\n");
     return 2;
+  }
+  if (const int64_t end = absl::GetFlag(FLAGS_accept_log_end); end >= 0) {
+    if (absl::GetFlag(FLAGS_accept_log_end_by).empty()) {
+      std::fprintf(stderr,
+                   "ledgerd: --accept_log_end needs --accept_log_end_by NAME "
+                   "(who decided; recorded in the log)\n");
+      return 2;
+    }
+    options.store.accept_log_end = static_cast<uint64_t>(end);
+    options.store.accepted_by = absl::GetFlag(FLAGS_accept_log_end_by);
   }
   options.projections_of = absl::GetFlag(FLAGS_ledger);
   options.projections = absl::GetFlag(FLAGS_projections);
@@ -144,6 +163,14 @@ int main(int argc, char** argv) {
   } else {
     std::printf("ledgerd: serving projections of %s on port %d, views in %s\n",
                 options.projections_of.c_str(), port, options.data_dir.c_str());
+  }
+  if (const absl::Status damage = (*server)->store().damage(); !damage.ok()) {
+    std::printf(
+        "ledgerd: THE LOG IS DAMAGED; serving its intact part read-only and "
+        "refusing commands: %s\n"
+        "ledgerd: restore a backup or a replica, or continue from the intact "
+        "part with --accept_log_end (ledger/FORMAT.md, \"A damaged log\")\n",
+        std::string(damage.message()).c_str());
   }
   std::fflush(stdout);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {

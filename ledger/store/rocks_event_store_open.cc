@@ -1,4 +1,5 @@
 // Opening, recovery and closing of the RocksDB event store.
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -7,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
+#include "rocksdb/env.h"
 #include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
@@ -335,6 +338,26 @@ absl::StatusOr<LogHead> HeadOf(const OpenedDb& opened, bool read_only) {
   return RecoverLogHead(opened.db.get(), opened.handles[kEvents]);
 }
 
+// RocksDB names no file for a damaged WAL record: " (write-ahead log:
+// 000012.log, ...)", the files it replays; empty when it named one.
+std::string NameWalFiles(const std::string& dir, const std::string& message) {
+  if (message.find(".sst") != std::string::npos ||
+      message.find("MANIFEST") != std::string::npos ||
+      message.find(".log") != std::string::npos) {
+    return "";
+  }
+  std::vector<std::string> children;
+  if (!rocksdb::Env::Default()->GetChildren(dir, &children).ok()) return "";
+  std::vector<std::string> wals;
+  for (const std::string& name : children) {
+    if (name.size() > 4 && name.ends_with(".log")) wals.push_back(name);
+  }
+  if (wals.empty()) return "";
+  std::sort(wals.begin(), wals.end());
+  return absl::StrCat(" (in the write-ahead log: ", absl::StrJoin(wals, ", "),
+                      ")");
+}
+
 // The operator's decision, recorded as the first event after the damage.
 AppendRequest AcceptanceOf(const absl::Status& damage,
                            const absl::StatusOr<std::optional<Anchor>>& anchor,
@@ -405,7 +428,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
     // point-in-time recovery in memory, nothing on disk changed.
     damage = absl::DataLossError(
         absl::StrCat("RocksDB cannot recover the store in ", dir, ": ",
-                     s.ToString()));
+                     s.ToString(), NameWalFiles(dir, s.ToString())));
     db_options.wal_recovery_mode =
         rocksdb::WALRecoveryMode::kPointInTimeRecovery;
     rocksdb::Status intact =
