@@ -318,5 +318,42 @@ TEST_F(GrpcEndToEndTest, VerifyReportsTheBrokenPositionOnlineAndOffline) {
   EXPECT_THAT(online.out, HasSubstr("chain BROKEN at position 123"));
 }
 
+
+TEST_F(GrpcEndToEndTest, StreamReadsRefuseARecordChangedWithItsHashRecomputed) {
+  // Issue 22, finding 2: with one payload changed and its own hash
+  // recomputed, ReadAll and verify said DATA_LOSS, but ReadStream (and so
+  // GetComplaint) served the altered event with OK.
+  ASSERT_EQ(Stop(), 0);
+  constexpr uint64_t kVictim = 123;
+  const v1::Event& victim = expected_[kVictim - 1];
+  testing::ProcessResult tamper = testing::Run(
+      {TAMPER_PATH, data_dir_, absl::StrCat(kVictim), "--rehash"});
+  ASSERT_EQ(tamper.exit_code, 0) << tamper.err;
+  ledgerd_ = std::make_unique<testing::LedgerdProcess>(
+      LEDGERD_PATH, dir_.path(), data_dir_,
+      std::vector<std::string>{"--publish_shipped_calendar=false"});
+  target_ = ledgerd_->target();
+  ASSERT_FALSE(target_.empty()) << "ledgerd did not start";
+  channel_ = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+  stub_ = v1::Ledger::NewStub(channel_);
+
+  grpc::ClientContext context;
+  v1::ReadStreamRequest request;
+  request.set_stream_id(victim.stream_id());
+  v1::ReadStreamResponse response;
+  const grpc::Status read = stub_->ReadStream(&context, request, &response);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::DATA_LOSS)
+      << read.error_message();
+  EXPECT_THAT(read.error_message(), HasSubstr("123"));
+  // A stream the damage does not touch still reads.
+  const std::string other =
+      victim.stream_id() == "complaint-0" ? "complaint-1" : "complaint-0";
+  grpc::ClientContext other_context;
+  request.set_stream_id(other);
+  EXPECT_TRUE(stub_->ReadStream(&other_context, request, &response).ok());
+  testing::ProcessResult online = Ctl({"verify"});
+  EXPECT_EQ(online.exit_code, 1);
+}
+
 }  // namespace
 }  // namespace ledger
