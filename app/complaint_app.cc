@@ -1,4 +1,5 @@
 #include "app/complaint_app.h"
+#include "app/complaint_numbers.h"
 
 #include <limits>
 #include <utility>
@@ -93,13 +94,6 @@ std::vector<ProposedEvent> Propose(Events& decided,
   return events;
 }
 
-// "2026-000123" -> (2026, 123).
-bool ParseComplaintNumber(absl::string_view id, int64_t* year,
-                          int64_t* number) {
-  if (id.size() != 11 || id[4] != '-') return false;
-  return absl::SimpleAtoi(id.substr(0, 4), year) &&
-         absl::SimpleAtoi(id.substr(5), number);
-}
 
 }  // namespace
 
@@ -128,6 +122,10 @@ absl::Status ComplaintApp::Recover() {
     absl::MutexLock lock(&reference_mu_);
     reference_ = reference;
   }
+  {
+    absl::MutexLock lock(&index_mu_);
+    recovering_year_ = CurrentYear();
+  }
   absl::Status scanned = store_.ScanAll(
       1, std::numeric_limits<uint64_t>::max(), [this](const v1::Event& e) {
         // A payload that does not parse is the store's to report.
@@ -135,6 +133,28 @@ absl::Status ComplaintApp::Recover() {
         if (decoded.ok()) Index({&*decoded, 1});
         return true;
       });
+  {
+    absl::MutexLock lock(&index_mu_);
+    YearNumbers& numbers = numbers_[recovering_year_];
+    const int64_t refilled_end = std::min(numbers.last, kMaxRefilledNumber);
+    for (int64_t n = 1; n < refilled_end;) {
+      if (static_cast<size_t>(n) < recovering_taken_.size() &&
+          recovering_taken_[n]) {
+        ++n;
+        continue;
+      }
+      int64_t end = n;
+      while (end + 1 < refilled_end &&
+             (static_cast<size_t>(end + 1) >= recovering_taken_.size() ||
+              !recovering_taken_[end + 1])) {
+        ++end;
+      }
+      numbers.Free(n, end);
+      n = end + 1;
+    }
+    recovering_year_ = 0;
+    recovering_taken_ = {};
+  }
   if (absl::IsDataLoss(scanned)) {
     // The server still starts, so that auditors can read and verify the
     // log up to the break; commands stay refused until it is repaired.
@@ -200,8 +220,15 @@ void ComplaintApp::Index(absl::Span<const DecodedEvent> events) {
     if (event.As<v1::ComplaintReceived>() != nullptr &&
         ParseComplaintNumber(ComplaintIdView(event.event().stream_id()),
                              &year, &number)) {
-      int64_t& last = last_number_[year];
-      last = std::max(last, number);
+      YearNumbers& numbers = numbers_[year];
+      numbers.last = std::max(numbers.last, number);
+      numbers.Taken(number);
+      if (year == recovering_year_ && number <= kMaxRefilledNumber) {
+        if (recovering_taken_.size() <= static_cast<size_t>(number)) {
+          recovering_taken_.resize(number + 1);
+        }
+        recovering_taken_[number] = true;
+      }
     }
   }
 }
@@ -216,18 +243,33 @@ void ComplaintApp::Index(absl::Span<const v1::Event* const> events) {
   Index(decoded);
 }
 
-std::string ComplaintApp::NextComplaintId() {
+int64_t ComplaintApp::CurrentYear() const {
   const absl::Time now = options_.clock->Now();
   std::shared_ptr<const ReferenceData> reference = this->reference();
   const absl::TimeZone zone = reference->calendar() != nullptr
                                   ? reference->calendar()->time_zone()
                                   : absl::UTCTimeZone();
-  const int64_t year = absl::ToCivilYear(now, zone).year();
+  return absl::ToCivilYear(now, zone).year();
+}
+
+std::string ComplaintApp::NextComplaintId() {
+  const int64_t year = CurrentYear();
   absl::MutexLock lock(&index_mu_);
+  const int64_t number = numbers_[year].Take();
   // "%04d-%06d", without StrFormat's parse of its format on every intake.
   return absl::StrCat(absl::Dec(year, absl::kZeroPad4), "-",
-                      absl::Dec(++last_number_[year], absl::kZeroPad6));
+                      absl::Dec(number, absl::kZeroPad6));
 }
+
+void ComplaintApp::ReleaseComplaintId(const std::string& complaint_id) {
+  int64_t year = 0;
+  int64_t number = 0;
+  if (!ParseComplaintNumber(complaint_id, &year, &number)) return;
+  absl::MutexLock lock(&index_mu_);
+  YearNumbers& numbers = numbers_[year];
+  if (number <= numbers.last) numbers.Free(number, number);
+}
+
 
 absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
     const AppendResult& earlier, bool complaint) const {
@@ -265,6 +307,7 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     }
     ASSIGN_OR_RETURN(decided.state, Fold(events));
     decided.new_stream = events.empty();
+    decided.numbered_here = numbered_here;
     if (given.has_expected_revision() &&
         (events.empty() ||
          decided.state.revision() != given.expected_revision())) {
@@ -349,9 +392,32 @@ void ComplaintApp::CollectDecoded(const Decided& decided,
   }
 }
 
+absl::StatusOr<v1::CommandResult> ComplaintApp::RefusedOrEarlier(
+    const absl::Status& refused, const google::protobuf::Message& command,
+    const internal::CommandOps& ops, const std::string& fingerprint) {
+  const std::string& command_id = ops.context(command).command_id();
+  if (command_id.empty() || absl::IsDataLoss(refused) ||
+      absl::IsInvalidArgument(refused)) {
+    return refused;
+  }
+  absl::StatusOr<std::optional<AppendResult>> earlier =
+      store_.FindCommand(command_id, fingerprint);
+  if (!earlier.ok()) return earlier.status();  // ALREADY_EXISTS among them.
+  if (!earlier->has_value()) return refused;
+  return ResultOf(**earlier, /*complaint=*/true);
+}
+
 absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
     google::protobuf::Message& command, const internal::CommandOps& ops,
     const std::string& actor) {
+  if (ops.descriptor == v1::ReceiveComplaint::descriptor() &&
+      LooksNumbered(ops.complaint_id(command))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "complaint_id \"", ops.complaint_id(command),
+        "\" has the form of the ledger's own numbering (<year>-<number>), "
+        "which only the ledger hands out: leave complaint_id empty to have "
+        "the complaint numbered, or choose an id of another form"));
+  }
   RETURN_IF_ERROR(CheckWritable());
   Admitted admitted;
   admitted.fingerprint = Fingerprint(command, ops, actor);
@@ -418,7 +484,14 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
   absl::StatusOr<Decided> decided = DecideCommand(
       *attempt->command, attempt->ops, attempt->actor,
       attempt->admitted.fingerprint, attempt->admitted.numbered_here);
-  if (!decided.ok()) return attempt->done(decided.status());
+  if (!decided.ok()) {
+    if (attempt->admitted.numbered_here) {
+      ReleaseComplaintId(attempt->ops.complaint_id(*attempt->command));
+    }
+    return attempt->done(RefusedOrEarlier(decided.status(), *attempt->command,
+                                          attempt->ops,
+                                          attempt->admitted.fingerprint));
+  }
   AppendRequest request = std::move(decided->request);
   store_.AppendAsync(
       std::move(request), [this, attempt, decided = *std::move(decided)](
@@ -437,6 +510,12 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
           return retries_.Schedule([this, attempt = std::move(attempt)] {
             DecideAndAppend(attempt);
           });
+        }
+        // Not committed: its number is the next intake's. (ABORTED: the
+        // number was taken.)
+        if (decided.numbered_here && !absl::IsAborted(appended.status()) &&
+            (!appended.ok() || appended->duplicate)) {
+          ReleaseComplaintId(std::string(ComplaintIdView(decided.stream)));
         }
         if (!appended.ok()) return attempt->done(appended.status());
         if (appended->duplicate) {

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "app/complaint_numbers.h"
 #include "app/internal/command_ops.h"
 #include "google/protobuf/message.h"
 #include "ledger/base/clock.h"
@@ -116,6 +117,9 @@ class ComplaintApp {
     // the state once they are appended.
     std::vector<EventPayload> payloads;
     bool new_stream = false;
+    // The intake's number was handed out for it (given back when it does
+    // not commit).
+    bool numbered_here = false;
     // Whose complaint history the decision read (empty: none).
     std::string customer;
   };
@@ -138,6 +142,12 @@ class ComplaintApp {
       const internal::CommandOps& ops, const std::string& actor,
       CommandCallback done);
   void DecideAndAppend(std::shared_ptr<Attempt> attempt);
+  // A command refused by its Decide (`refused`) may be the retry of one
+  // that committed meanwhile, between Admit's look-up and the read of its
+  // state: then the earlier result, else `refused`.
+  absl::StatusOr<v1::CommandResult> RefusedOrEarlier(
+      const absl::Status& refused, const google::protobuf::Message& command,
+      const internal::CommandOps& ops, const std::string& fingerprint);
   // Loads the state and decides; a complaint number found taken is replaced
   // by the next one when `numbered_here`.
   absl::StatusOr<Decided> DecideCommand(google::protobuf::Message& command,
@@ -170,7 +180,15 @@ class ComplaintApp {
   static void CollectDecoded(const Decided& decided,
                              const AppendResult& appended,
                              std::vector<DecodedEvent>* events);
+  // The year by the calendar's time zone (UTC before one is published).
+  int64_t CurrentYear() const;
+  // The lowest number of this year nobody holds: one an intake gave back
+  // (ReleaseComplaintId), else the one after the last.
   std::string NextComplaintId();
+  // Gives back a number NextComplaintId handed out whose intake was not
+  // committed (refused, a duplicate, failed), for the next intake: numbers
+  // stay gap-free.
+  void ReleaseComplaintId(const std::string& complaint_id);
   std::shared_ptr<const ReferenceData> reference() const;
 
   EventStore& store_;
@@ -187,7 +205,12 @@ class ComplaintApp {
   mutable absl::Mutex index_mu_;
   CustomerIndex customers_ ABSL_GUARDED_BY(index_mu_);
   // Highest complaint number seen per year, for "<year>-<nnnnnn>" ids.
-  absl::flat_hash_map<int64_t, int64_t> last_number_ ABSL_GUARDED_BY(index_mu_);
+  absl::flat_hash_map<int64_t, YearNumbers> numbers_ ABSL_GUARDED_BY(index_mu_);
+  // While Recover scans: the numbers of the current year committed, to find
+  // the free ones below the last (intakes lost before this build kept
+  // numbers gap-free).
+  int64_t recovering_year_ ABSL_GUARDED_BY(index_mu_) = 0;
+  std::vector<bool> recovering_taken_ ABSL_GUARDED_BY(index_mu_);
 
   // Where a command that lost a race on its complaint is decided again,
   // off the store's writer thread (whose callbacks must not wait for

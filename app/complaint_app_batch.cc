@@ -197,6 +197,12 @@ void ComplaintApp::WaitForInFlight(BatchRun& run) {
   std::vector<DecodedEvent> to_index;
   for (BatchRun::InFlight& f : run.in_flight) {
     v1::BatchCommandResult* result = run.out.mutable_results(f.index);
+    if (f.decided.numbered_here && !absl::IsAborted(f.appended.status()) &&
+        (!f.appended.ok() || f.appended->duplicate)) {
+      // Not committed: its number is the next intake's. (ABORTED: the
+      // number was taken.)
+      ReleaseComplaintId(std::string(ComplaintIdView(f.decided.stream)));
+    }
     if (absl::IsAborted(f.appended.status()) && !f.expected_revision) {
       // From the command as given: a number it was given here may be the
       // one that was taken.
@@ -250,7 +256,12 @@ void ComplaintApp::BatchOne(BatchRun& run, int i) {
     decided = DecideCommand(*command, ops, actor, admitted->fingerprint,
                             admitted->numbered_here);
   }
-  if (!decided.ok()) return SetStatus(decided.status(), result);
+  if (!decided.ok()) {
+    if (admitted->numbered_here) ReleaseComplaintId(ops.complaint_id(*command));
+    return SetOutcome(RefusedOrEarlier(decided.status(), *command, ops,
+                                       admitted->fingerprint),
+                      with_events, result);
+  }
 
   AppendRequest request = std::move(decided->request);
   BatchRun::InFlight& f = run.in_flight.emplace_back(

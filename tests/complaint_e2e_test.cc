@@ -453,15 +453,15 @@ TEST_F(ComplaintEndToEndTest, RestartGivesTheSameStateAndKeepsNumbering) {
 TEST_F(ComplaintEndToEndTest, BatchDecidesInOrderWithAResultForEachCommand) {
   v1::CommandBatch batch;
   *batch.add_commands()->mutable_receive_complaint() =
-      Intake("2026-100001", "13800000001");
+      Intake("desk-100001", "13800000001");
   // The same customer, same category, in the same batch: a repeat of the
   // one before, which it can only see if that one was decided first.
   *batch.add_commands()->mutable_receive_complaint() =
-      Intake("2026-100002", "+86 138 0000 0001");
+      Intake("desk-100002", "+86 138 0000 0001");
   v1::ChooseTrack track;
   track.mutable_context()->set_actor_agent_id("a17");
   track.mutable_context()->set_command_id("track-1");
-  track.set_complaint_id("2026-100001");
+  track.set_complaint_id("desk-100001");
   track.set_track(v1::HANDLING_TRACK_ON_THE_SPOT);
   *batch.add_commands()->mutable_choose_track() = track;
   // Refused by the rules: a reply to a complaint never received.
@@ -477,7 +477,7 @@ TEST_F(ComplaintEndToEndTest, BatchDecidesInOrderWithAResultForEachCommand) {
   // Refused: an agent without the role cannot sign off.
   v1::SignOff sign;
   sign.mutable_context()->set_actor_agent_id("a18");
-  sign.set_complaint_id("2026-100001");
+  sign.set_complaint_id("desk-100001");
   sign.set_record_complete(true);
   *batch.add_commands()->mutable_sign_off() = sign;
   // Numbered by the ledger.
@@ -527,12 +527,12 @@ TEST_F(ComplaintEndToEndTest, BatchDecidesInOrderWithAResultForEachCommand) {
   EXPECT_FALSE(result.results(3).has_appended());
 
   // What the commands did, read back as any client would.
-  v1::ComplaintState first = Get("2026-100001").state();
+  v1::ComplaintState first = Get("desk-100001").state();
   EXPECT_EQ(first.track(), v1::HANDLING_TRACK_ON_THE_SPOT);
   EXPECT_EQ(first.stage(), v1::STAGE_OPEN);
-  v1::ComplaintState second = Get("2026-100002").state();
+  v1::ComplaintState second = Get("desk-100002").state();
   EXPECT_EQ(second.severity(), v1::SEVERITY_REPEAT);
-  EXPECT_THAT(second.linked_complaint_ids(), ElementsAre("2026-100001"));
+  EXPECT_THAT(second.linked_complaint_ids(), ElementsAre("desk-100001"));
   const std::string& stream = result.results(6).result().events(0).stream_id();
   EXPECT_EQ(Get(stream.substr(stream.find('-') + 1)).state().owner_agent_id(),
             "a17");
@@ -547,7 +547,7 @@ TEST_F(ComplaintEndToEndTest, BatchABadBatchIsRefusedWholeAndChangesNothing) {
 
   v1::CommandBatch hole;
   *hole.add_commands()->mutable_receive_complaint() =
-      Intake("2026-100001", "13800000001");
+      Intake("desk-100001", "13800000001");
   hole.add_commands();  // Nothing set.
   grpc::Status unset = Batch(hole, &result);
   EXPECT_EQ(unset.error_code(), grpc::INVALID_ARGUMENT);
