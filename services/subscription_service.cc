@@ -72,6 +72,15 @@ class SubscribeCall final
   bool write_ok_ ABSL_GUARDED_BY(mu_) = true;
 };
 
+// "ipv4:127.0.0.1:5123" -> "ipv4:127.0.0.1"; "ipv6:[::1]:5123" ->
+// "ipv6:[::1]".
+std::string CallerOf(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  const size_t scheme = peer.find(':');
+  if (colon == std::string::npos || colon == scheme) return peer;
+  return peer.substr(0, colon);
+}
+
 }  // namespace
 
 void SubscriptionService::Stop() {
@@ -89,6 +98,33 @@ grpc::Status SubscriptionService::Stream(
     const std::function<bool(const v1::SubscribeResponse&)>& write) {
   absl::Status valid = CheckNames(request.durable_name(), request.member_id());
   if (!valid.ok()) return ToGrpcStatus(valid);
+  if (request.heartbeat_ms() != 0 &&
+      (request.heartbeat_ms() < kMinHeartbeatMs ||
+       request.heartbeat_ms() > kMaxHeartbeatMs)) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "heartbeat_ms is ", request.heartbeat_ms(), "; it is 0 (the default, ",
+        "1000) or from ", kMinHeartbeatMs, " to ", kMaxHeartbeatMs)));
+  }
+  // One caller's share of the subscriptions.
+  const std::string caller = CallerOf(context->peer());
+  {
+    absl::MutexLock lock(&callers_mu_);
+    size_t& held = callers_[caller];
+    if (held >= kMaxSubscribersPerCaller) {
+      return ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+          caller, " holds ", held, " subscriptions, the most one caller may "
+          "hold; end one first")));
+    }
+    ++held;
+  }
+  struct Release {
+    SubscriptionService* service;
+    const std::string& caller;
+    ~Release() {
+      absl::MutexLock lock(&service->callers_mu_);
+      if (--service->callers_[caller] == 0) service->callers_.erase(caller);
+    }
+  } release{this, caller};
   SubscriptionOptions options;
   options.filter = request.filter();
   options.heartbeat = absl::Milliseconds(

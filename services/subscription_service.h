@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "app/complaint_tags.h"
 #include "ledger/store/event_store.h"
@@ -64,6 +65,9 @@ class SubscriptionService final : public v1::Subscriptions::CallbackService {
   std::atomic<bool> stopping_{false};
   // Acks read, compare and write a checkpoint: one at a time.
   absl::Mutex ack_mu_;
+  // Open subscriptions per caller (its address, without the port).
+  absl::Mutex callers_mu_;
+  absl::flat_hash_map<std::string, size_t> callers_ ABSL_GUARDED_BY(callers_mu_);
 };
 
 }  // namespace ledger

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/store/limits.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
@@ -273,6 +274,49 @@ TEST_F(SubscriptionEndToEndTest, MembersSplitComplaintsAndTakeOverAKilledOnesSha
   }
   EXPECT_GT(moved, 0);
   for (const auto& [stream, p] : m2->received()) EXPECT_LE(p, head);
+}
+
+TEST_F(SubscriptionEndToEndTest, HeartbeatsHaveAFloorAndOneCallerASubscriptionShare) {
+  // Issue 22, finding 6: 200 streams at heartbeat_ms 1 drove ledgerd to
+  // 149% CPU; one client could hold all 256 subscription slots.
+  auto stub = v1::Subscriptions::NewStub(channel_);
+  {
+    grpc::ClientContext context;
+    v1::SubscribeRequest request;
+    request.set_from_now(true);
+    request.set_heartbeat_ms(1);
+    auto reader = stub->Subscribe(&context, request);
+    v1::SubscribeResponse response;
+    while (reader->Read(&response)) {
+    }
+    const grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), ::testing::HasSubstr("heartbeat_ms"));
+  }
+  // Every slot this caller may hold, each confirmed by its first message
+  // (a subscription from now says it has caught up at once).
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>>
+      readers;
+  for (size_t i = 0; i < kMaxSubscribersPerCaller; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    v1::SubscribeRequest request;
+    request.set_from_now(true);
+    readers.push_back(stub->Subscribe(contexts.back().get(), request));
+    v1::SubscribeResponse response;
+    ASSERT_TRUE(readers.back()->Read(&response)) << "subscription " << i;
+  }
+  grpc::ClientContext one_more;
+  v1::SubscribeRequest request;
+  request.set_from_now(true);
+  auto refused = stub->Subscribe(&one_more, request);
+  v1::SubscribeResponse response;
+  EXPECT_FALSE(refused->Read(&response));
+  const grpc::Status status = refused->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("subscriptions"));
+  for (auto& context : contexts) context->TryCancel();
+  for (auto& reader : readers) reader->Finish();
 }
 
 TEST_F(SubscriptionEndToEndTest, LedgerctlTailPrintsTheFilteredLogUpToItsEnd) {

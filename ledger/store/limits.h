@@ -48,6 +48,13 @@ inline constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
 // the events buffered for one live subscriber before it is switched back to
 // reading from disk.
 inline constexpr size_t kMaxSubscribers = 256;
+// One caller's share of them (by its address until callers authenticate),
+// so that one client cannot hold every slot.
+inline constexpr size_t kMaxSubscribersPerCaller = 64;
+// The shortest heartbeat a subscriber may ask for: each one is a write to
+// every idle stream.
+inline constexpr uint32_t kMinHeartbeatMs = 50;
+inline constexpr uint32_t kMaxHeartbeatMs = 3'600'000;
 inline constexpr size_t kSubscriberBufferEvents = 16384;
 
 // Commands (ledger/complaint). Ids of complaints, agents, stations,
