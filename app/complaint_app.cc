@@ -418,6 +418,7 @@ absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
         "which only the ledger hands out: leave complaint_id empty to have "
         "the complaint numbered, or choose an id of another form"));
   }
+  RETURN_IF_ERROR(CheckId("context.actor_agent_id", actor));
   RETURN_IF_ERROR(CheckWritable());
   Admitted admitted;
   admitted.fingerprint = Fingerprint(command, ops, actor);
@@ -534,6 +535,7 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
 absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
     const google::protobuf::Message& command, const internal::CommandOps& ops,
     const std::string& actor) {
+  RETURN_IF_ERROR(CheckId("context.actor_agent_id", actor));
   RETURN_IF_ERROR(CheckWritable());
   absl::MutexLock write_lock(&reference_write_mu_);
   const v1::CommandContext& given = ops.context(command);
@@ -551,6 +553,11 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   request.stream_id = change.stream_id;
   request.command_id = given.command_id();
   request.command_fingerprint = fingerprint;
+  // The revision of the reference stream the command changes (the store
+  // refuses with ABORTED when it moved on).
+  if (given.has_expected_revision()) {
+    request.expected = ExpectedRevision::Exact(given.expected_revision());
+  }
   std::vector<v1::Event> decided;
   decided.push_back(std::move(change.event));
   request.events = Propose(decided, given);

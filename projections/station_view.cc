@@ -1,6 +1,7 @@
 #include "projections/station_view.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -21,6 +22,15 @@ constexpr char kRefRow[] = "ref";
 constexpr char kComplaintPrefix[] = "c/";
 
 int MonthIndex(int year, int month) { return year * 12 + month - 1; }
+
+// Amounts recorded before their limits were checked (ledger/store/limits.h)
+// may be anything: their sums stop at the largest int64 rather than wrap.
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max()
+               : std::numeric_limits<int64_t>::min();
+}
 
 bool InMonth(const v1::Date& d, const v1::YearMonth& m) {
   return d.year() == m.year() && d.month() == m.month();
@@ -211,8 +221,8 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
         [&](const auto& p) { return InPeriod(c.received_day(), p); });
     v1::Money* amount = special ? row.mutable_penalty_not_charged()
                                 : row.mutable_penalty_charged();
-    amount->set_minor_units(amount->minor_units() +
-                            rate(c.severity()).minor_units());
+    amount->set_minor_units(
+        SaturatingAdd(amount->minor_units(), rate(c.severity()).minor_units()));
   }
 
   v1::GetStationTableResponse response;
@@ -238,11 +248,11 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
     totals.set_malicious(totals.malicious() + row.malicious());
     totals.set_copies(totals.copies() + row.copies());
     totals.mutable_penalty_charged()->set_minor_units(
-        totals.penalty_charged().minor_units() +
-        row.penalty_charged().minor_units());
+        SaturatingAdd(totals.penalty_charged().minor_units(),
+                      row.penalty_charged().minor_units()));
     totals.mutable_penalty_not_charged()->set_minor_units(
-        totals.penalty_not_charged().minor_units() +
-        row.penalty_not_charged().minor_units());
+        SaturatingAdd(totals.penalty_not_charged().minor_units(),
+                      row.penalty_not_charged().minor_units()));
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](auto* a, auto* b) {
     return a->ratio_per_10k() < b->ratio_per_10k();

@@ -19,6 +19,10 @@ grpc::ServerUnaryReactor* LedgerService::ReadStream(
     grpc::CallbackServerContext* context, const v1::ReadStreamRequest* request,
     v1::ReadStreamResponse* response) {
   return FinishOn(pool_, context, [=, this]() -> grpc::Status {
+    if (!v1::ReadDirection_IsValid(request->direction())) {
+      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+          "direction ", request->direction(), " is no ReadDirection")));
+    }
     const bool backward = request->direction() == v1::READ_DIRECTION_BACKWARD;
     if (request->from_end() && !backward) {
       return ToGrpcStatus(absl::InvalidArgumentError(

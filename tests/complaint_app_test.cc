@@ -2,6 +2,7 @@
 // revisions, races on one complaint, and what survives a restart.
 #include "app/complaint_app.h"
 
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -159,6 +160,45 @@ TEST_F(ComplaintAppTest, RetriesSentAtOnceAllGetTheOriginalResult) {
     }
     EXPECT_EQ(originals, 1) << "round " << round;
   }
+}
+
+TEST_F(ComplaintAppTest, ValuesOutsideTheirLimitsAreRefusedNamingTheField) {
+  // Issue 22, finding 5: a penalty of INT64_MAX overflowed the station
+  // table; a volume of INT64_MAX was accepted; expected_revision was
+  // ignored by reference-data commands; an actor id of any length was
+  // taken and echoed whole in the error.
+  ASSERT_TRUE(app_->Execute(build::Station("s1"), "h1").ok());
+  v1::PublishPenaltySchedule schedule;
+  schedule.mutable_schedule()->mutable_effective_from()->set_year(2026);
+  schedule.mutable_schedule()->mutable_effective_from()->set_month(1);
+  v1::PenaltyRate* rate = schedule.mutable_schedule()->add_rates();
+  rate->set_severity(v1::SEVERITY_REPEAT);
+  rate->mutable_amount_per_complaint()->set_currency_code("CNY");
+  rate->mutable_amount_per_complaint()->set_minor_units(
+      std::numeric_limits<int64_t>::max());
+  auto penalty = app_->Execute(schedule, "h1");
+  EXPECT_EQ(penalty.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(penalty.status().message(), HasSubstr("minor_units"));
+
+  v1::RecordStationVolume volume;
+  volume.mutable_volume()->set_station_id("s1");
+  volume.mutable_volume()->mutable_month()->set_year(2026);
+  volume.mutable_volume()->mutable_month()->set_month(10);
+  volume.mutable_volume()->set_copies(std::numeric_limits<int64_t>::max());
+  auto copies = app_->Execute(volume, "h1");
+  EXPECT_EQ(copies.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(copies.status().message(), HasSubstr("volume.copies"));
+
+  volume.mutable_volume()->set_copies(1000);
+  volume.mutable_context()->set_expected_revision(99);
+  EXPECT_EQ(app_->Execute(volume, "h1").status().code(),
+            absl::StatusCode::kAborted);
+
+  const std::string long_actor(10'000, 'a');
+  auto actor = app_->Execute(Intake(), long_actor);
+  EXPECT_EQ(actor.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(actor.status().message(), HasSubstr("actor_agent_id"));
+  EXPECT_LT(actor.status().message().size(), 200u);
 }
 
 TEST_F(ComplaintAppTest, RetryWithTheSameCommandIdGetsTheOriginalResult) {

@@ -450,6 +450,18 @@ TEST_F(ComplaintEndToEndTest, RestartGivesTheSameStateAndKeepsNumbering) {
 
 // ExecuteBatch: the commands in order, each decided as its own RPC would be.
 
+TEST_F(ComplaintEndToEndTest, AnOversizeFieldIsTheLedgersInvalidArgument) {
+  // Issue 22, finding 5: a 10 MB content got RESOURCE_EXHAUSTED from
+  // gRPC's 4 MiB cap, which clients read as "busy, retry".
+  v1::ReceiveComplaint c = Intake("", "13800000001");
+  c.set_content(std::string(10 << 20, 'x'));
+  grpc::ClientContext context;
+  v1::CommandResult result;
+  const grpc::Status s = complaints_->ReceiveComplaint(&context, c, &result);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("content"));
+}
+
 TEST_F(ComplaintEndToEndTest, BatchDecidesInOrderWithAResultForEachCommand) {
   v1::CommandBatch batch;
   *batch.add_commands()->mutable_receive_complaint() =

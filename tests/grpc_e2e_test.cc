@@ -319,6 +319,18 @@ TEST_F(GrpcEndToEndTest, VerifyReportsTheBrokenPositionOnlineAndOffline) {
 }
 
 
+TEST_F(GrpcEndToEndTest, AReadDirectionOutsideTheEnumIsInvalidArgument) {
+  // Issue 22, finding 5: direction 999 was read as forward.
+  grpc::ClientContext context;
+  v1::ReadStreamRequest request;
+  request.set_stream_id("complaint-0");
+  request.set_direction(static_cast<v1::ReadDirection>(999));
+  v1::ReadStreamResponse response;
+  const grpc::Status read = stub_->ReadStream(&context, request, &response);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(read.error_message(), HasSubstr("direction 999"));
+}
+
 TEST_F(GrpcEndToEndTest, StreamReadsRefuseARecordChangedWithItsHashRecomputed) {
   // Issue 22, finding 2: with one payload changed and its own hash
   // recomputed, ReadAll and verify said DATA_LOSS, but ReadStream (and so

@@ -235,9 +235,10 @@ absl::StatusOr<ReferenceChange> DecideReference(
         "volume.station_id ", v.station_id(), " is not a registered station"));
   }
   RETURN_IF_ERROR(CheckMonth("volume.month", v.month()));
-  if (v.copies() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "volume.copies is ", v.copies(), "; it cannot be negative"));
+  if (v.copies() < 0 || v.copies() > kMaxMonthlyCopies) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("volume.copies is ", v.copies(), "; it is from 0 to ",
+                     kMaxMonthlyCopies));
   }
   return Change(kStationsStream, v);
 }
@@ -280,10 +281,12 @@ absl::StatusOr<ReferenceChange> DecideReference(
     }
     seen.push_back(rate.severity());
     const v1::Money& amount = rate.amount_per_complaint();
-    if (amount.currency_code().size() != 3 || amount.minor_units() < 0) {
+    if (amount.currency_code().size() != 3 || amount.minor_units() < 0 ||
+        amount.minor_units() > kMaxPenaltyMinorUnits) {
       return absl::InvalidArgumentError(absl::StrCat(
           "schedule.rates: the amount for ", EnumLabel(rate.severity()),
-          " needs a 3-letter currency code and a non-negative amount"));
+          " needs a 3-letter currency code and minor_units from 0 to ",
+          kMaxPenaltyMinorUnits, " (it is ", amount.minor_units(), ")"));
     }
   }
   return Change(kPenaltiesStream, s);

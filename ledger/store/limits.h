@@ -41,8 +41,12 @@ inline constexpr size_t kMaxCachedStreamHeads = 1 << 20;
 
 // gRPC: the largest request a server accepts and the largest response it
 // sends.
-inline constexpr size_t kMaxRequestBytes = 4 * 1024 * 1024;
-inline constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
+// Above the ledger's own limits on any request (a batch of
+// kMaxBatchCommands, an append of kMaxAppendBytes), so that an oversize
+// field is the ledger's INVALID_ARGUMENT naming it; beyond this, gRPC's
+// RESOURCE_EXHAUSTED.
+inline constexpr size_t kMaxRequestBytes = 16 * 1024 * 1024;
+inline constexpr size_t kMaxResponseBytes = 16 * 1024 * 1024;
 
 // Subscriptions (ledger/subscribe): concurrent subscribers per server, and
 // the events buffered for one live subscriber before it is switched back to
@@ -65,6 +69,11 @@ inline constexpr size_t kMaxContentBytes = 16 * 1024;
 // Every other free text: notes, replies, reasons, names.
 inline constexpr size_t kMaxTextBytes = 4 * 1024;
 inline constexpr size_t kMaxAssistTargets = 32;
+// Money in minor units (fen): a penalty per complaint at most 1,000,000.00.
+// Sums of such amounts over a month's complaints cannot overflow int64.
+inline constexpr int64_t kMaxPenaltyMinorUnits = 100'000'000;
+// Copies a station handles in a month.
+inline constexpr int64_t kMaxMonthlyCopies = 1'000'000'000;
 inline constexpr size_t kMaxLinkedComplaints = 32;
 // Events of one complaint: a stream longer than this is refused further
 // commands (a complaint that went round that often needs a person).
