@@ -35,29 +35,47 @@ ProjectionRunner::ProjectionRunner(ViewStore* rows,
 
 ProjectionRunner::~ProjectionRunner() { Stop(); }
 
+absl::Status ProjectionRunner::LoadViews() {
+  // Each view parses its own rows: side by side, a restart waits for the
+  // largest view rather than for all of them (BENCHMARKS.md, "Restart and
+  // memory").
+  std::vector<absl::Status> loaded(views_.size());
+  {
+    std::vector<std::thread> loaders;
+    for (size_t i = 0; i < views_.size(); ++i) {
+      loaders.emplace_back([this, &loaded, i, view = views_[i].view.get()] {
+        NameThisThread("ledger-load");
+        loaded[i] = view->Load(rows_);
+      });
+    }
+    for (std::thread& t : loaders) t.join();
+  }
+  for (size_t i = 0; i < views_.size(); ++i) {
+    RETURN_IF_ERROR(loaded[i]);
+    Entry& e = views_[i];
+    ASSIGN_OR_RETURN(e.checkpoint, rows_.ViewCheckpoint(e.view->name()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ProjectionRunner::Start() {
   {
     absl::MutexLock lock(&mu_);
-    // Each view parses its own rows: side by side, a restart waits for the
-    // largest view rather than for all of them (BENCHMARKS.md, "Restart and memory").
-    std::vector<absl::Status> loaded(views_.size());
-    {
-      std::vector<std::thread> loaders;
-      for (size_t i = 0; i < views_.size(); ++i) {
-        loaders.emplace_back([this, &loaded, i, view = views_[i].view.get()] {
-          NameThisThread("ledger-load");
-          loaded[i] = view->Load(rows_);
-        });
-      }
-      for (std::thread& t : loaders) t.join();
+    if (absl::Status loaded = LoadViews(); !loaded.ok()) {
+      // Views are derived: damaged ones are dropped and rebuilt from the
+      // log, which alone is the record.
+      if (!absl::IsDataLoss(loaded)) return loaded;
+      std::fprintf(stderr,
+                   "projections: the views are damaged (%s); dropping them "
+                   "and rebuilding them from the log\n",
+                   loaded.ToString().c_str());
+      RETURN_IF_ERROR(rows_.DropAllViews());
+      for (Entry& e : views_) e.view = e.view->NewEmpty();
+      rebuilt_after_ = loaded.ToString();
+      RETURN_IF_ERROR(LoadViews());
     }
     uint64_t from = std::numeric_limits<uint64_t>::max();
-    for (size_t i = 0; i < views_.size(); ++i) {
-      RETURN_IF_ERROR(loaded[i]);
-      Entry& e = views_[i];
-      ASSIGN_OR_RETURN(e.checkpoint, rows_.ViewCheckpoint(e.view->name()));
-      from = std::min(from, e.checkpoint);
-    }
+    for (const Entry& e : views_) from = std::min(from, e.checkpoint);
     position_ = views_.empty() ? 0 : from;
     flushed_ = position_;
     // A remote ledger away now is waited for (Loop); one that answers must
@@ -316,6 +334,7 @@ std::vector<v1::ProjectionInfo> ProjectionRunner::List() const {
     info.set_skipped(e.view->skipped());
     info.set_source(log_->name());
     if (!error_.ok()) info.set_error(error_.ToString());
+    info.set_rebuilt_after(rebuilt_after_);
     list.push_back(std::move(info));
   }
   return list;

@@ -93,6 +93,8 @@ class ProjectionRunner {
     uint64_t checkpoint = 0;  // Last position folded in.
   };
 
+  // Loads every view's rows and checkpoint from rows_.
+  absl::Status LoadViews() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Loop();
   // Folds a long stretch up to the end of the log in chunks with Fold;
   // false when the rows could not be written (the runner stops).
@@ -119,6 +121,8 @@ class ProjectionRunner {
   uint64_t flushed_ ABSL_GUARDED_BY(mu_) = 0;  // Written up to here.
   uint64_t log_end_ ABSL_GUARDED_BY(mu_) = 0;  // Last end of log heard of.
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  // Why the views were dropped and rebuilt at start (empty: they were not).
+  std::string rebuilt_after_ ABSL_GUARDED_BY(mu_);
 
   // Taken before mu_, held while reporting so that reports keep order.
   absl::Mutex health_mu_ ABSL_ACQUIRED_BEFORE(mu_);

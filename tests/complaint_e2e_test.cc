@@ -3,6 +3,8 @@
 // repeat upgrade (after failed revisits and at intake), a green-channel
 // case, sign-offs; errors with their codes; ledgerctl as a real client;
 // the same state after a restart.
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
@@ -449,6 +451,46 @@ TEST_F(ComplaintEndToEndTest, RestartGivesTheSameStateAndKeepsNumbering) {
 }
 
 // ExecuteBatch: the commands in order, each decided as its own RPC would be.
+
+TEST_F(ComplaintEndToEndTest, DamagedViewsAreRebuiltFromTheLogAtStart) {
+  // Issue 22, finding 3: a flipped bit in a view row or a view's file made
+  // ledgerd refuse to start, though the log was intact. Views are derived:
+  // dropped and rebuilt from the log, and commands go on.
+  const std::string id = Receive("13800000001");
+  Receive("13800000002");
+  ASSERT_EQ(ledgerd_->Stop(), 0);
+  int damaged = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir_.Sub("data") + "/views")) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name == "LOCK" || name.starts_with("LOG")) {
+      continue;
+    }
+    const auto size = std::filesystem::file_size(entry.path());
+    if (size == 0) continue;
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    for (uint64_t offset = 0; offset < size; offset += 13) {
+      f.seekp(static_cast<std::streamoff>(offset));
+      f.put('\x5a');
+    }
+    ++damaged;
+  }
+  ASSERT_GT(damaged, 0) << "no views' files to damage";
+  Start();
+  auto query = v1::QueryService::NewStub(grpc::CreateChannel(
+      ledgerd_->target(), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(ledgerd_->WaitForProjections(1));
+  grpc::ClientContext context;
+  v1::ListProjectionsResponse list;
+  ASSERT_TRUE(
+      query->ListProjections(&context, v1::ListProjectionsRequest(), &list)
+          .ok());
+  ASSERT_FALSE(list.projections().empty());
+  EXPECT_THAT(list.projections(0).rebuilt_after(), HasSubstr("DATA_LOSS"));
+  // The log is whole: the complaints read back and commands go on.
+  EXPECT_EQ(Get(id).state().complaint_id(), id);
+  EXPECT_EQ(Receive("13800000003"), "2026-000003");
+}
 
 TEST_F(ComplaintEndToEndTest, AnOversizeFieldIsTheLedgersInvalidArgument) {
   // Issue 22, finding 5: a 10 MB content got RESOURCE_EXHAUSTED from

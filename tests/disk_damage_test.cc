@@ -119,16 +119,20 @@ void CopyDir(const std::string& from, const std::string& to) {
   fs::copy(from, to, fs::copy_options::recursive);
 }
 
+// The files of a stopped ledger, the views' own database's included, as
+// paths relative to `dir`.
 std::vector<fs::path> FilesOf(const std::string& dir,
                               const std::string& suffix = "") {
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_regular_file() || fs::file_size(entry.path()) == 0) continue;
     // RocksDB's own diagnostics, never read back.
     if (name.rfind("LOG", 0) == 0) continue;
     if (!suffix.empty() && !name.ends_with(suffix)) continue;
-    files.push_back(entry.path());
+    // The log's WAL only, not the views'.
+    if (!suffix.empty() && entry.path().parent_path() != fs::path(dir)) continue;
+    files.push_back(fs::relative(entry.path(), dir));
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -143,16 +147,15 @@ TEST(DiskDamageTest, FlippedWalByteNeverOpensShort) {
   std::vector<fs::path> wals = FilesOf(pristine, ".log");
   ASSERT_FALSE(wals.empty());
   const fs::path newest = wals.back();
-  const uint64_t size = fs::file_size(newest);
+  const uint64_t size = fs::file_size(fs::path(pristine) / newest);
   int refused = 0;
   int tried = 0;
   for (uint64_t offset = 0; offset < size; offset += 97, ++tried) {
     const std::string damaged = dir.Sub("damaged");
     CopyDir(pristine, damaged);
-    FlipByte(fs::path(damaged) / newest.filename(), offset);
+    FlipByte(fs::path(damaged) / newest, offset);
     refused += OpensWholeOrRefuses(
-        damaged, acked,
-        absl::StrCat(newest.filename().string(), " offset ", offset));
+        damaged, acked, absl::StrCat(newest.string(), " offset ", offset));
   }
   // Nearly every byte of a WAL is an acknowledged record's.
   EXPECT_GT(refused, tried / 2) << refused << " of " << tried;
@@ -165,7 +168,8 @@ TEST(DiskDamageTest, TruncatedWalTailIsNoticedByTheAnchor) {
   const Acknowledged acked = MakeStore(dir.path(), 10, /*flushed=*/false);
   std::vector<fs::path> wals = FilesOf(dir.path(), ".log");
   ASSERT_FALSE(wals.empty());
-  fs::resize_file(wals.back(), fs::file_size(wals.back()) / 2);
+  const fs::path wal = fs::path(dir.path()) / wals.back();
+  fs::resize_file(wal, fs::file_size(wal) / 2);
   auto store = EventStore::Open(dir.path());
   ASSERT_TRUE(store.ok()) << store.status();
   const absl::Status damage = (*store)->damage();
@@ -186,7 +190,8 @@ TEST(DiskDamageTest, OperatorAcceptsTheIntactLogAndTheDecisionIsAnEvent) {
   testing::TempDir dir;
   const Acknowledged acked = MakeStore(dir.path(), 10, /*flushed=*/false);
   std::vector<fs::path> wals = FilesOf(dir.path(), ".log");
-  fs::resize_file(wals.back(), fs::file_size(wals.back()) / 2);
+  const fs::path wal = fs::path(dir.path()) / wals.back();
+  fs::resize_file(wal, fs::file_size(wal) / 2);
   uint64_t intact = 0;
   {
     auto store = EventStore::Open(dir.path());
@@ -236,13 +241,13 @@ TEST(DiskDamageTest, ByteFlipsAcrossEveryFileOfAStoppedLedger) {
   int refused = 0;
   for (int i = 0; i < kFlips; ++i) {
     const fs::path& file = files[i % files.size()];
-    const uint64_t offset = random() % fs::file_size(file);
+    const uint64_t offset =
+        random() % fs::file_size(fs::path(pristine) / file);
     const std::string damaged = dir.Sub("damaged");
     CopyDir(pristine, damaged);
-    FlipByte(fs::path(damaged) / file.filename(), offset);
+    FlipByte(fs::path(damaged) / file, offset);
     refused += OpensWholeOrRefuses(
-        damaged, acked,
-        absl::StrCat(file.filename().string(), " offset ", offset));
+        damaged, acked, absl::StrCat(file.string(), " offset ", offset));
   }
   std::printf("%d of %d flips refused, the rest opened whole\n", refused,
               kFlips);

@@ -208,7 +208,7 @@ absl::StatusOr<std::unique_ptr<AnchorFile>> CreateAnchor(
 
 RocksEventStore::RocksEventStore(
     std::unique_ptr<rocksdb::DB> db,
-    std::vector<rocksdb::ColumnFamilyHandle*> handles,
+    std::vector<rocksdb::ColumnFamilyHandle*> handles, const std::string& dir,
     EventStoreOptions options, const LogHead& head,
     std::unique_ptr<AnchorFile> anchor, absl::Status damage)
     : db_(std::move(db)),
@@ -217,7 +217,8 @@ RocksEventStore::RocksEventStore(
       published_head_(head),
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last),
-      views_(db_.get(), handles_[kProjections], options_.read_only),
+      views_(db_.get(), handles_[kProjections], absl::StrCat(dir, "/views"),
+             options_.read_only),
       anchor_(std::move(anchor)),
       damage_(std::move(damage)) {
   if (!damage_.ok()) {
@@ -269,6 +270,7 @@ absl::Status RocksEventStore::Close() {
   if (anchor_ != nullptr) status.Update(anchor_->Close());
   stop_loading_.store(true);
   if (filter_loader_.joinable()) filter_loader_.join();
+  status.Update(views_.Close());
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     absl::Status s = FromRocks(db_->DestroyColumnFamilyHandle(handle),
                                "closing a column family");
@@ -507,8 +509,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   options.read_only = read_only;
   const std::string accepted_by = options.accepted_by;
   auto store = std::make_unique<RocksEventStore>(
-      std::move(opened.db), std::move(opened.handles), std::move(options),
-      head, std::move(anchor_file), accepting ? absl::OkStatus() : damage);
+      std::move(opened.db), std::move(opened.handles), dir,
+      std::move(options), head, std::move(anchor_file), accepting ? absl::OkStatus() : damage);
   if (accepting) {
     RETURN_IF_ERROR(
         store->Append(AcceptanceOf(damage, anchor, head, accepted_by))

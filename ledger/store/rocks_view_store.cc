@@ -1,8 +1,9 @@
-// RocksViewStore: projection views' rows and checkpoints, and named
-// positions, in the `projections` column family (ledger/FORMAT.md):
-// "view/<name>/<key>" -> row, "checkpoint/view/<name>" -> position,
-// "checkpoint/subscription/<name>" -> position.
+// RocksViewStore (ledger/FORMAT.md, "Views"): in the views' database,
+// "view/<name>/<key>" -> row and "checkpoint/view/<name>" -> position; in
+// the log's `projections` family, "checkpoint/subscription/<name>" ->
+// position.
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,11 @@ absl::Status ReadOnly() {
   return absl::FailedPreconditionError("the store is open read-only");
 }
 
+absl::Status NoViews(const std::string& dir) {
+  return absl::UnavailableError(
+      absl::StrCat("the views in ", dir, " could not be opened"));
+}
+
 absl::Status CheckViewName(const std::string& view) {
   if (view.empty() || view.size() > kMaxStreamIdBytes ||
       view.find('/') != std::string::npos) {
@@ -45,9 +51,85 @@ absl::Status CheckViewName(const std::string& view) {
 
 }  // namespace
 
+RocksViewStore::RocksViewStore(rocksdb::DB* db,
+                               rocksdb::ColumnFamilyHandle* positions,
+                               std::string views_dir, bool read_only)
+    : db_(db),
+      positions_(positions),
+      views_dir_(std::move(views_dir)),
+      read_only_(read_only) {
+  absl::MutexLock lock(&mu_);
+  // A views' database that does not open is damaged (or not ours): reads
+  // say so with DATA_LOSS, and the projection runner drops the views and
+  // rebuilds them from the log.
+  open_error_ = OpenViews();
+  if (!open_error_.ok()) {
+    std::fprintf(stderr, "views: %s\n", open_error_.ToString().c_str());
+  }
+  if (!read_only_) {
+    // Views before they had a database of their own: gone from the log's.
+    rocksdb::WriteBatch old;
+    old.DeleteRange(positions_, "view/", "view0").PermitUncheckedError();
+    old.DeleteRange(positions_, "checkpoint/view/", "checkpoint/view0")
+        .PermitUncheckedError();
+    db_->Write(rocksdb::WriteOptions(), &old).PermitUncheckedError();
+  }
+}
+
+RocksViewStore::~RocksViewStore() { Close().IgnoreError(); }
+
+absl::Status RocksViewStore::Close() {
+  absl::MutexLock lock(&mu_);
+  return CloseViews();
+}
+
+absl::Status RocksViewStore::OpenViews() {
+  rocksdb::Options options;
+  options.create_if_missing = !read_only_;
+  options.max_background_jobs = 1;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      read_only_ ? rocksdb::DB::OpenForReadOnly(options, views_dir_, &raw)
+                 : rocksdb::DB::Open(options, views_dir_, &raw);
+  // Read-only, a ledger without views yet.
+  if (read_only_ && (s.IsPathNotFound() || s.IsInvalidArgument())) {
+    return absl::OkStatus();
+  }
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return FromRocks(s, absl::StrCat("opening the views in ", views_dir_));
+  }
+  if (!s.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "the views in ", views_dir_, " do not open: ", s.ToString()));
+  }
+  views_.reset(raw);
+  return absl::OkStatus();
+}
+
+absl::Status RocksViewStore::CloseViews() {
+  if (views_ == nullptr) return absl::OkStatus();
+  // Written without the WAL: flushed (by Close) so that a restart finds
+  // them.
+  absl::Status s = FromRocks(views_->Close(), "closing the views");
+  views_.reset();
+  return s;
+}
+
+absl::Status RocksViewStore::DropAllViews() {
+  if (read_only_) return ReadOnly();
+  absl::MutexLock lock(&mu_);
+  CloseViews().IgnoreError();  // A damaged database may not close cleanly.
+  RETURN_IF_ERROR(FromRocks(rocksdb::DestroyDB(views_dir_, rocksdb::Options()),
+                            "dropping every view"));
+  open_error_ = OpenViews();
+  return open_error_;
+}
+
 absl::Status RocksViewStore::WriteViews(
     const std::vector<ViewChanges>& changes) {
   if (read_only_) return ReadOnly();
+  absl::ReaderMutexLock lock(&mu_);
+  if (views_ == nullptr) return open_error_.ok() ? NoViews(views_dir_) : open_error_;
   rocksdb::WriteBatch batch;
   std::vector<const std::pair<std::string, std::string>*> puts;
   for (const ViewChanges& view : changes) {
@@ -61,17 +143,18 @@ absl::Status RocksViewStore::WriteViews(
     std::sort(puts.begin(), puts.end(),
               [](const auto* a, const auto* b) { return a->first < b->first; });
     for (const auto* put : puts) {
-      batch.Put(cf_, prefix + put->first, put->second);
+      batch.Put(prefix + put->first, put->second);
     }
     for (const std::string& key : view.deletes) {
-      batch.Delete(cf_, prefix + key);
+      batch.Delete(prefix + key);
     }
     std::string position;
     PutFixed64BE(&position, view.checkpoint);
-    batch.Put(cf_, ViewCheckpointKey(view.view), position);
+    batch.Put(ViewCheckpointKey(view.view), position);
   }
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
-                   "writing projection views");
+  rocksdb::WriteOptions write;
+  write.disableWAL = true;  // See rocks_view_store.h.
+  return FromRocks(views_->Write(write, &batch), "writing projection views");
 }
 
 absl::Status RocksViewStore::ScanView(
@@ -79,9 +162,11 @@ absl::Status RocksViewStore::ScanView(
     const std::function<bool(absl::string_view, absl::string_view)>& visit)
     const {
   RETURN_IF_ERROR(CheckViewName(view));
+  absl::ReaderMutexLock lock(&mu_);
+  if (views_ == nullptr) return open_error_;
   const std::string prefix = RowPrefix(view);
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf_));
+      views_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     rocksdb::Slice key = it->key();
@@ -97,9 +182,14 @@ absl::Status RocksViewStore::ScanView(
 absl::StatusOr<uint64_t> RocksViewStore::ViewCheckpoint(
     const std::string& view) const {
   RETURN_IF_ERROR(CheckViewName(view));
+  absl::ReaderMutexLock lock(&mu_);
+  if (views_ == nullptr) {
+    if (!open_error_.ok()) return open_error_;
+    return 0;
+  }
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_,
-                               ViewCheckpointKey(view), &value);
+  rocksdb::Status s =
+      views_->Get(rocksdb::ReadOptions(), ViewCheckpointKey(view), &value);
   if (s.IsNotFound()) return 0;
   RETURN_IF_ERROR(FromRocks(s, "reading a view checkpoint"));
   if (value.size() != 8) {
@@ -112,14 +202,17 @@ absl::StatusOr<uint64_t> RocksViewStore::ViewCheckpoint(
 absl::Status RocksViewStore::DropView(const std::string& view) {
   RETURN_IF_ERROR(CheckViewName(view));
   if (read_only_) return ReadOnly();
+  absl::ReaderMutexLock lock(&mu_);
+  if (views_ == nullptr) return open_error_.ok() ? NoViews(views_dir_) : open_error_;
   rocksdb::WriteBatch batch;
   const std::string prefix = RowPrefix(view);
   std::string end = prefix;
   end.back() = static_cast<char>('/' + 1);
-  batch.DeleteRange(cf_, prefix, end);
-  batch.Delete(cf_, ViewCheckpointKey(view));
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
-                   "dropping a projection view");
+  batch.DeleteRange(prefix, end);
+  batch.Delete(ViewCheckpointKey(view));
+  rocksdb::WriteOptions write;
+  write.disableWAL = true;
+  return FromRocks(views_->Write(write, &batch), "dropping a projection view");
 }
 
 absl::Status RocksViewStore::SaveCheckpoints(
@@ -133,7 +226,7 @@ absl::Status RocksViewStore::SaveCheckpoints(
     }
     std::string value;
     PutFixed64BE(&value, position);
-    batch.Put(cf_, CheckpointKey(name), value);
+    batch.Put(positions_, CheckpointKey(name), value);
   }
   rocksdb::WriteOptions write;
   write.sync = true;
@@ -144,7 +237,7 @@ absl::StatusOr<uint64_t> RocksViewStore::LoadCheckpoint(
     const std::string& name) const {
   std::string value;
   rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf_, CheckpointKey(name), &value);
+      db_->Get(rocksdb::ReadOptions(), positions_, CheckpointKey(name), &value);
   if (s.IsNotFound()) return 0;
   RETURN_IF_ERROR(FromRocks(s, "loading a checkpoint"));
   if (value.size() != 8) {

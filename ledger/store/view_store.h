@@ -51,6 +51,9 @@ class ViewStore {
       const std::string& view) const = 0;
   // Deletes the view's rows and checkpoint (before a rebuild).
   virtual absl::Status DropView(const std::string& view) = 0;
+  // Deletes every view's rows and checkpoints, even damaged ones that
+  // cannot be read (before every view is rebuilt from the log).
+  virtual absl::Status DropAllViews() = 0;
 
   // A named position, durably (fsynced before it returns): a durable
   // subscription's last acknowledged position. 0 when never saved.

@@ -579,6 +579,14 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
     out << absl::StrFormat("%-12s  %12d  %8d  %8d\n", p.name(), p.checkpoint(),
                            p.lag(), p.skipped());
   }
+  if (!list.projections().empty()) {
+    const v1::ProjectionInfo& first = list.projections(0);
+    if (!first.rebuilt_after().empty()) {
+      out << "rebuilt from the log at start, after: " << first.rebuilt_after()
+          << "\n";
+    }
+    if (!first.error().empty()) out << "not following: " << first.error() << "\n";
+  }
   return kExitOk;
 }
 

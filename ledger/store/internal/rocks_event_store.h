@@ -64,7 +64,8 @@ class RocksEventStore final : public EventStore {
   // log.
   RocksEventStore(std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                  EventStoreOptions options, const LogHead& head,
+                  const std::string& dir, EventStoreOptions options,
+                  const LogHead& head,
                   std::unique_ptr<AnchorFile> anchor, absl::Status damage);
   ~RocksEventStore() override;
 

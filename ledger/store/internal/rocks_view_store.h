@@ -1,14 +1,25 @@
-// RocksViewStore: the ViewStore of a RocksDB database, in its `projections`
-// column family; the embedded event store keeps its views in its own
-// database this way (rocks_view_store.cc).
+// RocksViewStore: projection views in a RocksDB database of their own
+// (`<data_dir>/views`), and named positions in the log's database (its
+// `projections` column family); rocks_view_store.cc.
+//
+// The views' database is apart from the log's so that damage to it never
+// touches the log: RocksDB's write-ahead log is one per database, and a
+// damaged record in it fails the whole database's recovery. Damaged views
+// are dropped whole (the directory) and rebuilt from the log. Their writes
+// skip the WAL: a crash loses the last unflushed rows and their checkpoint
+// together (one batch), and the views are replayed from the older one.
+// Named positions (a durable subscription's acknowledged position) cannot
+// be rebuilt from the log, so they stay with it, fsynced.
 #ifndef LEDGER_STORE_INTERNAL_ROCKS_VIEW_STORE_H_
 #define LEDGER_STORE_INTERNAL_ROCKS_VIEW_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "ledger/store/view_store.h"
 #include "rocksdb/db.h"
 
@@ -16,11 +27,13 @@ namespace ledger::internal {
 
 class RocksViewStore final : public ViewStore {
  public:
-  // `db` and `cf` must outlive the view store (or it must not be used
-  // after they are closed).
-  RocksViewStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                 bool read_only)
-      : db_(db), cf_(cf), read_only_(read_only) {}
+  // Opens (creating unless `read_only`) the views' database in `views_dir`;
+  // when it does not open, reads and writes of views are DATA_LOSS until
+  // DropAllViews makes it afresh. `db` and `positions` (for named positions) must
+  // outlive the view store.
+  RocksViewStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* positions,
+                 std::string views_dir, bool read_only);
+  ~RocksViewStore() override;
 
   absl::Status WriteViews(const std::vector<ViewChanges>& changes) override;
   absl::Status ScanView(
@@ -30,16 +43,30 @@ class RocksViewStore final : public ViewStore {
   absl::StatusOr<uint64_t> ViewCheckpoint(
       const std::string& view) const override;
   absl::Status DropView(const std::string& view) override;
+  absl::Status DropAllViews() override;
   absl::Status SaveCheckpoints(
       const std::vector<std::pair<std::string, uint64_t>>& checkpoints)
       override;
   absl::StatusOr<uint64_t> LoadCheckpoint(
       const std::string& name) const override;
 
+  // Flushes and closes the views' database.
+  absl::Status Close();
+
  private:
+  // Opens views_ (under mu_, held exclusively).
+  absl::Status OpenViews() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CloseViews() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   rocksdb::DB* const db_;
-  rocksdb::ColumnFamilyHandle* const cf_;
+  rocksdb::ColumnFamilyHandle* const positions_;
+  const std::string views_dir_;
   const bool read_only_;
+  // Shared by reads and writes of rows, exclusive to drop and reopen.
+  mutable absl::Mutex mu_;
+  std::unique_ptr<rocksdb::DB> views_ ABSL_GUARDED_BY(mu_);
+  // Why views_ did not open (OK when it did, or read-only and absent).
+  absl::Status open_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ledger::internal
