@@ -32,7 +32,8 @@ TEST(EventVisitorTest, TheListIsEveryPayloadOfTheCatalogue) {
   std::set<const google::protobuf::Descriptor*> files(AllEventTypes().begin(),
                                                       AllEventTypes().end());
   EXPECT_EQ(DescriptorsOf(EventTypes()), files)
-      << "a message of complaint_events.proto or reference_events.proto is "
+      << "a message of complaint_events.proto, reference_events.proto or "
+         "log_events.proto is "
          "missing from EventTypes in ledger/events/visitor.h, or the other "
          "way round";
 }

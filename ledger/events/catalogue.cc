@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "ledger/v1/complaint_events.pb.h"
+#include "ledger/v1/log_events.pb.h"
 #include "ledger/v1/reference_events.pb.h"
 
 namespace ledger {
@@ -13,7 +14,8 @@ const std::vector<const google::protobuf::Descriptor*>& AllEventTypes() {
     // Naming one message of each file also links the file in.
     for (const google::protobuf::FileDescriptor* file :
          {v1::ComplaintReceived::descriptor()->file(),
-          v1::StationRegistered::descriptor()->file()}) {
+          v1::StationRegistered::descriptor()->file(),
+          v1::LogEndAccepted::descriptor()->file()}) {
       for (int i = 0; i < file->message_type_count(); ++i) {
         types->push_back(file->message_type(i));
       }

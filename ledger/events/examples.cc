@@ -4,6 +4,7 @@
 #include "absl/time/time.h"
 #include "ledger/base/check.h"
 #include "ledger/v1/complaint_events.pb.h"
+#include "ledger/v1/log_events.pb.h"
 #include "ledger/v1/reference_events.pb.h"
 
 namespace ledger {
@@ -240,6 +241,18 @@ void AddClosing(Builder& b) {
   signed_off->set_verified_with_customer(true);
 }
 
+// The log's own events (last: adding examples never moves earlier ones).
+void AddLog(Builder& b) {
+  auto* accepted = b.Add<v1::LogEndAccepted>("ledger-log", "operator-li");
+  accepted->set_damage(
+      "the log ends at position 40, but position 52 was acknowledged");
+  accepted->set_acknowledged_position(52);
+  accepted->set_acknowledged_hash(std::string(32, '\x52'));
+  accepted->set_accepted_position(40);
+  accepted->set_accepted_hash(std::string(32, '\x40'));
+  accepted->set_accepted_by("operator-li");
+}
+
 }  // namespace
 
 std::vector<ExampleEvent> ExampleEvents() {
@@ -248,6 +261,7 @@ std::vector<ExampleEvent> ExampleEvents() {
   AddIntake(b);
   AddHandling(b);
   AddClosing(b);
+  AddLog(b);
   return b.Take();
 }
 

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/v1/complaint_events.pb.h"
 #include "ledger/v1/event.pb.h"
+#include "ledger/v1/log_events.pb.h"
 #include "ledger/v1/reference_events.pb.h"
 
 namespace ledger {
@@ -39,7 +40,9 @@ using EventTypes = TypeList<
     // reference_events.proto
     v1::StationRegistered, v1::StationMonthlyVolumeRecorded,
     v1::DepartmentRegistered, v1::AgentRegistered, v1::CalendarPublished,
-    v1::PenaltySchedulePublished, v1::SpecialPeriodDeclared>;
+    v1::PenaltySchedulePublished, v1::SpecialPeriodDeclared,
+    // log_events.proto (written by the store itself)
+    v1::LogEndAccepted>;
 
 namespace events_internal {
 
