@@ -4,16 +4,21 @@
 // v1::CommandResult. There is no method per RPC to grep for: the handler of
 // ComplaintService.ReceiveComplaint (and of every other command RPC) is the
 // `handle` the service gives InstallCommandHandlers, called with the
-// request as a google::protobuf::Message (a v1::ReceiveComplaint).
+// request as a google::protobuf::Message (a v1::ReceiveComplaint), parsed
+// here from the request's bytes.
 #ifndef LEDGER_SERVICES_COMMAND_RPCS_H_
 #define LEDGER_SERVICES_COMMAND_RPCS_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "app/commands.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "ledger/base/check.h"
 #include "ledger/v1/complaint_service.pb.h"
@@ -24,15 +29,24 @@ namespace ledger {
 template <typename Base>
 class CommandRpcs : public Base {
  public:
-  using Handle = std::function<grpc::ServerUnaryReactor*(
-      grpc::CallbackServerContext*, const google::protobuf::Message& command,
-      v1::CommandResult*)>;
+  // Ends the call: with `status`, and when it is OK with the response the
+  // handle filled in.
+  using Finish = std::function<void(grpc::Status status)>;
+  using Handle = std::function<void(grpc::CallbackServerContext*,
+                                    const google::protobuf::Message& command,
+                                    v1::CommandResult* response,
+                                    Finish finish)>;
 
  protected:
   // Makes `handle` the handler of every method of `service_name` (the
   // generated service's full name) that takes a registered command. Every
   // method answering a CommandResult must be one: a method left out would
   // answer with gRPC's null reactor.
+  //
+  // The handlers take the request's bytes and parse them here: gRPC's own
+  // typed handlers answer a request that does not parse (invalid UTF-8 in a
+  // string, random bytes) with UNIMPLEMENTED and no message, which a client
+  // reads as "no such method"; here it is INVALID_ARGUMENT naming the RPC.
   void InstallCommandHandlers(const std::string& service_name,
                               const Handle& handle) {
     const google::protobuf::ServiceDescriptor* service =
@@ -47,13 +61,15 @@ class CommandRpcs : public Base {
         if (method->input_type() != Command::descriptor()) continue;
         // The method's index is its place in the generated service, which
         // counts methods as the .proto declares them.
-        this->MarkMethodCallback(
-            i, new grpc::internal::CallbackUnaryHandler<Command,
-                                                        v1::CommandResult>(
-                   [handle](grpc::CallbackServerContext* context,
-                            const Command* request,
-                            v1::CommandResult* response) {
-                     return handle(context, *request, response);
+        this->MarkMethodRawCallback(
+            i, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
+                                                        grpc::ByteBuffer>(
+                   [handle, rpc = method->full_name()](
+                       grpc::CallbackServerContext* context,
+                       const grpc::ByteBuffer* request,
+                       grpc::ByteBuffer* response) {
+                     return Run<Command>(handle, rpc, context, request,
+                                         response);
                    }));
         ++installed;
       }
@@ -65,6 +81,48 @@ class CommandRpcs : public Base {
     }
     LEDGER_CHECK(installed == answering_results,
                  "every command RPC takes a command of app/commands.h");
+  }
+
+ private:
+  // One call's command and result, until it is finished.
+  template <typename Command>
+  struct Call {
+    Command command;
+    v1::CommandResult result;
+  };
+
+  template <typename Command>
+  static grpc::ServerUnaryReactor* Run(const Handle& handle,
+                                       const std::string& rpc,
+                                       grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto call = std::make_shared<Call<Command>>();
+    // GenericDeserialize reads the buffer's slices in place and clears it;
+    // the buffer is this call's.
+    grpc::Status parsed =
+        grpc::GenericDeserialize<grpc::ProtoBufferReader, Command>(
+            const_cast<grpc::ByteBuffer*>(request), &call->command);
+    if (!parsed.ok()) {
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat(rpc, ": the request is not a valid ",
+                       Command::descriptor()->full_name(),
+                       " (its bytes do not parse; strings must be UTF-8)")));
+      return reactor;
+    }
+    handle(context, call->command, &call->result,
+           [call, reactor, response](grpc::Status status) {
+             if (status.ok()) {
+               bool own_buffer = false;
+               status = grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                               v1::CommandResult>(
+                   call->result, response, &own_buffer);
+             }
+             reactor->Finish(status);
+           });
+    return reactor;
   }
 };
 

@@ -10,8 +10,8 @@ ComplaintService::ComplaintService(ComplaintApp* app, WorkPool* pool)
       v1::ComplaintService::service_full_name(),
       [this](grpc::CallbackServerContext* context,
              const google::protobuf::Message& command,
-             v1::CommandResult* response) {
-        return Execute(context, command, response);
+             v1::CommandResult* response, Finish finish) {
+        Execute(context, command, response, std::move(finish));
       });
 }
 
@@ -20,24 +20,22 @@ ComplaintService::ComplaintService(ComplaintApp* app, WorkPool* pool)
 // store's writer thread once it is durable): Finish writes to the socket
 // inline, which the writer, the ledger's one serial stage, should not wait
 // for.
-grpc::ServerUnaryReactor* ComplaintService::Execute(
-    grpc::CallbackServerContext* context,
-    const google::protobuf::Message& command, v1::CommandResult* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+void ComplaintService::Execute(grpc::CallbackServerContext* context,
+                               const google::protobuf::Message& command,
+                               v1::CommandResult* response, Finish finish) {
   app_.ExecuteAsync(
       command, ActorOf(context, *CommandContextOf(command)),
-      [this, context, reactor,
-       response](absl::StatusOr<v1::CommandResult> result) {
-        replies_.Schedule(
-            [context, reactor, response, result = std::move(result)]() mutable {
-              if (!result.ok()) {
-                return reactor->Finish(ToGrpcStatus(result.status(), context));
-              }
-              *response = *std::move(result);
-              reactor->Finish(grpc::Status::OK);
-            });
+      [this, context, response, finish = std::move(finish)](
+          absl::StatusOr<v1::CommandResult> result) mutable {
+        replies_.Schedule([context, response, finish = std::move(finish),
+                           result = std::move(result)]() mutable {
+          if (!result.ok()) {
+            return finish(ToGrpcStatus(result.status(), context));
+          }
+          *response = *std::move(result);
+          finish(grpc::Status::OK);
+        });
       });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* ComplaintService::ExecuteBatch(
@@ -71,21 +69,23 @@ ReferenceDataService::ReferenceDataService(ComplaintApp* app, WorkPool* pool)
       v1::ReferenceDataService::service_full_name(),
       [this](grpc::CallbackServerContext* context,
              const google::protobuf::Message& command,
-             v1::CommandResult* response) {
-        return Execute(context, command, response);
+             v1::CommandResult* response, Finish finish) {
+        Execute(context, command, response, std::move(finish));
       });
 }
 
 // On the pool: the command waits for its fsync.
-grpc::ServerUnaryReactor* ReferenceDataService::Execute(
-    grpc::CallbackServerContext* context,
-    const google::protobuf::Message& command, v1::CommandResult* response) {
-  return FinishOn(pool_, context, [this, context, &command, response] {
+void ReferenceDataService::Execute(grpc::CallbackServerContext* context,
+                                   const google::protobuf::Message& command,
+                                   v1::CommandResult* response,
+                                   Finish finish) {
+  pool_.Schedule([this, context, &command, response,
+                  finish = std::move(finish)] {
     absl::StatusOr<v1::CommandResult> result =
         app_.Execute(command, ActorOf(context, *CommandContextOf(command)));
-    if (!result.ok()) return ToGrpcStatus(result.status(), context);
+    if (!result.ok()) return finish(ToGrpcStatus(result.status(), context));
     *response = std::move(*result);
-    return grpc::Status::OK;
+    finish(grpc::Status::OK);
   });
 }
 

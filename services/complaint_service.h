@@ -40,9 +40,9 @@ class ComplaintService final
 
  private:
   // Every lifecycle command's RPC.
-  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* context,
-                                    const google::protobuf::Message& command,
-                                    v1::CommandResult* response);
+  void Execute(grpc::CallbackServerContext* context,
+               const google::protobuf::Message& command,
+               v1::CommandResult* response, Finish finish);
 
   ComplaintApp& app_;
   WorkPool& pool_;
@@ -61,9 +61,9 @@ class ReferenceDataService final
 
  private:
   // Every reference-data command's RPC.
-  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* context,
-                                    const google::protobuf::Message& command,
-                                    v1::CommandResult* response);
+  void Execute(grpc::CallbackServerContext* context,
+               const google::protobuf::Message& command,
+               v1::CommandResult* response, Finish finish);
 
   ComplaintApp& app_;
   WorkPool& pool_;

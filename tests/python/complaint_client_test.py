@@ -143,6 +143,23 @@ def run(target):
         check(e.code() == grpc.StatusCode.NOT_FOUND,
               "an unknown complaint is NOT_FOUND")
 
+    # Issue 22, finding 5: request bytes that do not parse (a string that is
+    # not UTF-8, random bytes) were UNIMPLEMENTED with an empty message.
+    raw = channel.unary_unary(
+        "/ledger.v1.ComplaintService/ReceiveComplaint",
+        request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    not_utf8 = b"\x2a\x03\xff\xfe\xfd"  # content = 3 invalid UTF-8 bytes
+    for body, what in [(not_utf8, "invalid UTF-8"),
+                       (bytes(range(7, 200, 3)), "random bytes")]:
+        try:
+            raw(body, timeout=30)
+            check(False, "a request of %s is refused" % what)
+        except grpc.RpcError as e:
+            check(e.code() == grpc.StatusCode.INVALID_ARGUMENT
+                  and "ReceiveComplaint" in e.details(),
+                  "a request of %s is INVALID_ARGUMENT naming the RPC: %s %s"
+                  % (what, e.code(), e.details()))
+
 
 def main():
     parser = argparse.ArgumentParser()
