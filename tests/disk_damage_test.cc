@@ -5,6 +5,7 @@
 // again (issue 22's finding 1: a flipped WAL byte made RocksDB's default
 // point-in-time recovery drop every event after it, silently).
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,10 +15,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/verify.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "tests/raw_db.h"
 #include "tests/test_util.h"
 
@@ -136,6 +140,119 @@ std::vector<fs::path> FilesOf(const std::string& dir,
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// A filesystem whose write-ahead-log files fail their fsyncs (as a disk
+// going bad does) or their writes (ENOSPC) once told to.
+class FaultyFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  FaultyFileSystem()
+      : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "FaultyFileSystem"; }
+
+  std::atomic<bool> fail_sync{false};
+  std::atomic<bool> fail_write{false};
+
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* file,
+      rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(name, options, file, dbg);
+    if (s.ok() && name.ends_with(".log")) {
+      *file = std::make_unique<FaultyFile>(std::move(*file), this);
+    }
+    return s;
+  }
+
+ private:
+  class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    FaultyFile(std::unique_ptr<rocksdb::FSWritableFile> file,
+               FaultyFileSystem* fs)
+        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                             const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs_->fail_write) return rocksdb::IOStatus::NoSpace("injected");
+      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                             const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs_->fail_write) return rocksdb::IOStatus::NoSpace("injected");
+      return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+    }
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+      if (fs_->fail_sync) return rocksdb::IOStatus::IOError("injected fsync");
+      return FSWritableFileOwnerWrapper::Sync(options, dbg);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
+      if (fs_->fail_sync) return rocksdb::IOStatus::IOError("injected fsync");
+      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+    }
+
+   private:
+    FaultyFileSystem* fs_;
+  };
+};
+
+// Appends until a fault, then checks that nothing was acknowledged past
+// what is durable: every later append is refused, and a reopen (without
+// the fault) holds every acknowledged event and continues after them.
+void NothingUnsyncedIsAcknowledged(bool sync_fails) {
+  testing::TempDir dir;
+  auto fs = std::make_shared<FaultyFileSystem>();
+  std::shared_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  std::vector<AppendResult> acknowledged;
+  {
+    EventStoreOptions options;
+    options.env = env;
+    auto store = EventStore::Open(dir.path(), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int i = 0; i < 5; ++i) {
+      auto r = (*store)->Append(Request("complaint-a", 2));
+      ASSERT_TRUE(r.ok()) << r.status();
+      acknowledged.push_back(*r);
+    }
+    (sync_fails ? fs->fail_sync : fs->fail_write) = true;
+    auto failed = (*store)->Append(Request("complaint-a", 2));
+    EXPECT_FALSE(failed.ok());
+    EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
+        << failed.status();
+    (sync_fails ? fs->fail_sync : fs->fail_write) = false;
+    // Stopped: no append is taken until the store is reopened.
+    auto after = (*store)->Append(Request("complaint-b", 1));
+    EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable)
+        << after.status();
+    EXPECT_THAT(std::string(after.status().message()),
+                ::testing::HasSubstr("stopped accepting appends"));
+  }
+  auto store = EventStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->damage().ok()) << (*store)->damage();
+  const VerifyReport report = VerifyStore(**store);
+  ASSERT_TRUE(report.status.ok()) << report.status;
+  EXPECT_GE(report.position_last, acknowledged.back().position_last);
+  for (const AppendResult& a : acknowledged) {
+    auto page = (*store)->ReadAll(a.position_first, 2);
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->size(), 2u);
+    EXPECT_EQ((*page)[0].hash(), a.events[0].hash());
+  }
+  auto next = (*store)->Append(Request("complaint-a", 1));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->position_first, report.position_last + 1);
+}
+
+TEST(DiskDamageTest, AFailedFsyncIsNeverAcknowledged) {
+  NothingUnsyncedIsAcknowledged(/*sync_fails=*/true);
+}
+
+TEST(DiskDamageTest, AFullDiskIsNeverAcknowledged) {
+  NothingUnsyncedIsAcknowledged(/*sync_fails=*/false);
 }
 
 TEST(DiskDamageTest, FlippedWalByteNeverOpensShort) {

@@ -39,6 +39,10 @@
 #include "ledger/store/view_store.h"
 #include "ledger/v1/event.pb.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ledger {
 
 // What the caller expects of a stream's last revision before its append.
@@ -181,6 +185,9 @@ struct EventStoreOptions {
   std::optional<uint64_t> accept_log_end;
   // Who decided (recorded in that event).
   std::string accepted_by = "operator";
+  // The environment RocksDB reads and writes files through (default: the
+  // process's). Tests of disk faults pass one that fails fsyncs or writes.
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 class EventStore {

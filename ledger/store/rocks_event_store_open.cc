@@ -392,6 +392,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   if (options.clock == nullptr) options.clock = std::make_shared<SystemClock>();
 
   rocksdb::DBOptions db_options;
+  if (options.env != nullptr) db_options.env = options.env.get();
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.max_background_jobs = 2;

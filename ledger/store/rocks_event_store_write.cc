@@ -6,6 +6,7 @@
 // into one WriteBatch, writes it with sync = true, and only then publishes
 // the new end of the log and calls each caller back. Positions are assigned
 // here, in queue order, so they are gap-free.
+#include <cstdio>
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -202,6 +203,8 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
           "the store stopped accepting appends after a failed write; reopen "
           "it to recover: ",
           written.message()));
+      // None of this group is acknowledged: its appenders get the error.
+      std::fprintf(stderr, "EventStore: %s\n", write_error_.ToString().c_str());
       for (auto& r : results) {
         if (r.ok()) r = written;
       }
