@@ -17,6 +17,10 @@ class PayloadTags final : public EventVisitor {
  public:
   explicit PayloadTags(std::vector<std::string>* tags) : tags_(*tags) {}
 
+  // The Visits this class does not override stay in scope rather than
+  // hidden (clang's -Woverloaded-virtual, in -Wall, refuses hiding them).
+  using EventVisitor::Visit;
+
   absl::Status Visit(const v1::Event&,
                      const v1::StationRegistered& p) override {
     return Add(p.station_id());

@@ -86,6 +86,10 @@ class CustomerIndex::Fold final : public EventVisitor {
  public:
   explicit Fold(CustomerIndex* index) : index_(*index) {}
 
+  // The Visits this class does not override stay in scope rather than
+  // hidden (clang's -Woverloaded-virtual, in -Wall, refuses hiding them).
+  using EventVisitor::Visit;
+
   absl::Status Visit(const v1::Event&,
                      const v1::ComplaintReceived& received) override {
     Intake intake = IntakeOf(received);

@@ -50,6 +50,10 @@ class ReferenceData::Fold final : public EventVisitor {
  public:
   explicit Fold(ReferenceData* data) : data_(*data) {}
 
+  // The Visits this class does not override stay in scope rather than
+  // hidden (clang's -Woverloaded-virtual, in -Wall, refuses hiding them).
+  using EventVisitor::Visit;
+
   absl::Status Visit(const v1::Event&,
                      const v1::AgentRegistered& agent) override {
     data_.agents_[agent.agent_id()] = agent;

@@ -55,6 +55,10 @@ class StateFold final : public EventVisitor {
  public:
   explicit StateFold(v1::ComplaintState* state) : state_(state) {}
 
+  // The Visits this class does not override stay in scope rather than
+  // hidden (clang's -Woverloaded-virtual, in -Wall, refuses hiding them).
+  using EventVisitor::Visit;
+
   absl::Status Visit(const v1::Event& event,
                      const v1::ComplaintReceived& e) override {
     state_->set_complaint_id(e.complaint_id());
