@@ -16,6 +16,8 @@ packages=(
   libjemalloc-dev
   # The business calendar loads IANA time zones (Asia/Shanghai) from here.
   tzdata
+  # The fuzz targets (fuzz/, tools/fuzz.sh): clang and its libFuzzer.
+  clang-14 libfuzzer-14-dev
   # The Python client test (tests/python/) runs on Debian's own Python.
   python3 python3-grpcio python3-protobuf
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
