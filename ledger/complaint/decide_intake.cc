@@ -77,15 +77,18 @@ std::vector<std::string> RepeatsOf(const std::string& complaint_id,
                                    v1::ComplaintCategory category,
                                    const DecideContext& context) {
   std::vector<std::string> earlier;
-  const int64_t window =
-      absl::ToInt64Microseconds(context.policy->repeat_window);
   for (const PriorComplaint& prior : context.customer_history) {
     if (prior.complaint_id == complaint_id) continue;
     if (prior.kind != v1::INFO_KIND_COMPLAINT || prior.category != category) {
       continue;
     }
+    // Subtracted as Durations: two times of a damaged or forged log may
+    // lie further apart than an int64 of microseconds holds, and an int64
+    // subtraction that overflows is undefined.
     if (prior.received_time_us > received_us ||
-        received_us - prior.received_time_us > window) {
+        absl::Microseconds(received_us) -
+                absl::Microseconds(prior.received_time_us) >
+            context.policy->repeat_window) {
       continue;
     }
     earlier.push_back(prior.complaint_id);
