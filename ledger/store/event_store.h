@@ -185,8 +185,10 @@ struct EventStoreOptions {
   std::optional<uint64_t> accept_log_end;
   // Who decided (recorded in that event).
   std::string accepted_by = "operator";
-  // The environment RocksDB reads and writes files through (default: the
-  // process's). Tests of disk faults pass one that fails fsyncs or writes.
+  // The environment RocksDB reads and writes the log's and the views' files
+  // through (default: the process's). Tests of disk faults pass one that
+  // fails fsyncs or writes; the simulation (tools/sim/vopr.h) one that
+  // loses what was not synced.
   std::shared_ptr<rocksdb::Env> env;
 };
 

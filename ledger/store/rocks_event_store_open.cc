@@ -218,7 +218,7 @@ RocksEventStore::RocksEventStore(
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last),
       views_(db_.get(), handles_[kProjections], absl::StrCat(dir, "/views"),
-             options_.read_only),
+             options_.read_only, options_.env.get()),
       anchor_(std::move(anchor)),
       damage_(std::move(damage)) {
   if (!damage_.ok()) {

@@ -53,11 +53,13 @@ absl::Status CheckViewName(const std::string& view) {
 
 RocksViewStore::RocksViewStore(rocksdb::DB* db,
                                rocksdb::ColumnFamilyHandle* positions,
-                               std::string views_dir, bool read_only)
+                               std::string views_dir, bool read_only,
+                               rocksdb::Env* env)
     : db_(db),
       positions_(positions),
       views_dir_(std::move(views_dir)),
-      read_only_(read_only) {
+      read_only_(read_only),
+      env_(env) {
   absl::MutexLock lock(&mu_);
   // A views' database that does not open is damaged (or not ours): reads
   // say so with DATA_LOSS, and the projection runner drops the views and
@@ -85,6 +87,7 @@ absl::Status RocksViewStore::Close() {
 
 absl::Status RocksViewStore::OpenViews() {
   rocksdb::Options options;
+  if (env_ != nullptr) options.env = env_;
   options.create_if_missing = !read_only_;
   options.max_background_jobs = 1;
   rocksdb::DB* raw = nullptr;
@@ -119,7 +122,9 @@ absl::Status RocksViewStore::DropAllViews() {
   if (read_only_) return ReadOnly();
   absl::MutexLock lock(&mu_);
   CloseViews().IgnoreError();  // A damaged database may not close cleanly.
-  RETURN_IF_ERROR(FromRocks(rocksdb::DestroyDB(views_dir_, rocksdb::Options()),
+  rocksdb::Options options;
+  if (env_ != nullptr) options.env = env_;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DestroyDB(views_dir_, options),
                             "dropping every view"));
   open_error_ = OpenViews();
   return open_error_;

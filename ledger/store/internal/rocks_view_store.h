@@ -30,9 +30,11 @@ class RocksViewStore final : public ViewStore {
   // Opens (creating unless `read_only`) the views' database in `views_dir`;
   // when it does not open, reads and writes of views are DATA_LOSS until
   // DropAllViews makes it afresh. `db` and `positions` (for named positions) must
-  // outlive the view store.
+  // outlive the view store, and so must `env` (the log's; nullptr: the
+  // default), through which the views' files are read and written.
   RocksViewStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* positions,
-                 std::string views_dir, bool read_only);
+                 std::string views_dir, bool read_only,
+                 rocksdb::Env* env = nullptr);
   ~RocksViewStore() override;
 
   absl::Status WriteViews(const std::vector<ViewChanges>& changes) override;
@@ -62,6 +64,7 @@ class RocksViewStore final : public ViewStore {
   rocksdb::ColumnFamilyHandle* const positions_;
   const std::string views_dir_;
   const bool read_only_;
+  rocksdb::Env* const env_;
   // Shared by reads and writes of rows, exclusive to drop and reopen.
   mutable absl::Mutex mu_;
   std::unique_ptr<rocksdb::DB> views_ ABSL_GUARDED_BY(mu_);
