@@ -2,6 +2,8 @@
 # Builds the libFuzzer targets (fuzz/) in build-fuzz/ with clang-14 and runs
 # each for a bounded time, one after the other:
 #   tools/fuzz.sh [SECONDS_PER_FUZZER]     (default 30)
+#   tools/fuzz.sh --runs N                 (the test command's: N inputs each
+#                                           from seed 1, at most 30 s each)
 # Each starts from its seed corpus and regression inputs, copied to a
 # scratch directory so that the tree does not change. Prints each fuzzer's
 # runs, coverage (libFuzzer's last cov:) and crashes; a crash's input is
@@ -10,10 +12,19 @@
 # fuzz/regressions/<fuzzer>/ (fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-30}
-if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: tools/fuzz.sh [SECONDS_PER_FUZZER]" >&2
+usage() {
+  echo "usage: tools/fuzz.sh [SECONDS_PER_FUZZER] | --runs N" >&2
   exit 2
+}
+if [[ ${1:-} == --runs ]]; then
+  [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
+  # The same inputs on every machine (a fixed seed and count); the time
+  # limit only guards against a machine far slower than this one.
+  limits=(-runs="$2" -seed=1 -max_total_time=30)
+else
+  seconds=${1:-30}
+  [[ $seconds =~ ^[1-9][0-9]*$ ]] || usage
+  limits=(-max_total_time="$seconds")
 fi
 fuzzers=(record decide calendar flags)
 
@@ -35,7 +46,7 @@ for name in "${fuzzers[@]}"; do
   find "fuzz/corpus/$name" "fuzz/regressions/$name" -type f ! -name 'README*' \
     -exec cp {} "$corpus/" \;
   status=0
-  "build-fuzz/fuzz/${name}_fuzzer" "$corpus" -max_total_time="$seconds" \
+  "build-fuzz/fuzz/${name}_fuzzer" "$corpus" "${limits[@]}" \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$crashes/" >"$logs/$name.log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$name.log")
