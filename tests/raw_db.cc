@@ -70,4 +70,16 @@ absl::StatusOr<size_t> RawDb::Count(int family) {
   return n;
 }
 
+std::vector<std::string> RawDb::TableFiles(int family) {
+  rocksdb::ColumnFamilyMetaData meta;
+  db_->GetColumnFamilyMetaData(handles_[family], &meta);
+  std::vector<std::string> names;
+  for (const auto& level : meta.levels) {
+    for (const auto& file : level.files) {
+      names.push_back(file.name.substr(file.name.rfind('/') + 1));
+    }
+  }
+  return names;
+}
+
 }  // namespace ledger::testing

@@ -34,6 +34,8 @@ class RawDb {
   absl::Status FlushAll();
   // How many keys the family holds.
   absl::StatusOr<size_t> Count(int family);
+  // The names of the family's SST files ("000012.sst").
+  std::vector<std::string> TableFiles(int family);
 
  private:
   RawDb() = default;

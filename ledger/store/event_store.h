@@ -276,6 +276,12 @@ class EventStore {
   // any scan that finds a broken record or link.
   virtual absl::Status damage() const = 0;
 
+  // Why the stream index and command ids were last dropped and rebuilt from
+  // the events (RocksDB found them damaged, at open or since); empty when
+  // they were not. They are derived data: damage to them never refuses
+  // appends for longer than the rebuild takes (FORMAT.md, "The indexes").
+  virtual std::string index_rebuilt_after() const { return ""; }
+
   // Refuses new appends (UNAVAILABLE), waits for the writer to commit and
   // acknowledge every queued append, then closes RocksDB cleanly. Safe to
   // call more than once.

@@ -1,27 +1,35 @@
 // Opening, recovery and closing of the RocksDB event store.
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <utility>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "rocksdb/env.h"
+#include "rocksdb/metadata.h"
 #include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/internal/anchor.h"
+#include "ledger/store/internal/index_rebuild.h"
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/sst_file_reader.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "ledger/v1/log_events.pb.h"
@@ -214,6 +222,7 @@ RocksEventStore::RocksEventStore(
     : db_(std::move(db)),
       handles_(std::move(handles)),
       options_(std::move(options)),
+      dir_(dir),
       published_head_(head),
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last),
@@ -233,11 +242,27 @@ RocksEventStore::RocksEventStore(
   if (anchor_ != nullptr) anchor_->StartSyncing();
   filter_loader_ = std::thread([this] {
     NameThisThread("ledger-filter");
-    command_filter_.Load(db_.get(), cf(kCommands), stop_loading_);
-    // Streams that exist: the stream ids of the index entries.
-    head_filter_.Load(
-        db_.get(), cf(kStreams), stop_loading_,
-        [](absl::string_view key) { return key.substr(0, key.find('\0')); });
+    // Held shared: the writer may replace the families (a rebuild) only
+    // between the two scans or after them.
+    rocksdb::Status s;
+    {
+      absl::ReaderMutexLock index_lock(&index_mu_);
+      s = command_filter_.Load(db_.get(), cf(kCommands), stop_loading_);
+    }
+    if (s.IsCorruption()) {
+      IndexDamaged(s, "loading the command ids").IgnoreError();
+      return;
+    }
+    {
+      absl::ReaderMutexLock index_lock(&index_mu_);
+      // Streams that exist: the stream ids of the index entries.
+      s = head_filter_.Load(
+          db_.get(), cf(kStreams), stop_loading_,
+          [](absl::string_view key) { return key.substr(0, key.find('\0')); });
+    }
+    if (s.IsCorruption()) {
+      IndexDamaged(s, "loading the stream index").IgnoreError();
+    }
   });
   if (!options_.read_only) {
     writer_ = std::thread([this] {
@@ -311,12 +336,13 @@ struct OpenedDb {
 rocksdb::Status OpenDb(const rocksdb::DBOptions& db_options,
                        const std::string& dir, bool read_only,
                        const std::shared_ptr<rocksdb::Cache>& cache,
-                       OpenedDb* opened) {
+                       OpenedDb* opened, bool compactions = true) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int i = 0; i < kNumColumnFamilies; ++i) {
     families.emplace_back(
         kColumnFamilies[i],
         FamilyOptions(static_cast<ColumnFamily>(i), cache));
+    families.back().options.disable_auto_compactions = !compactions;
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
@@ -338,6 +364,70 @@ absl::StatusOr<LogHead> HeadOf(const OpenedDb& opened, bool read_only) {
   RETURN_IF_ERROR(
       CheckFormat(opened.db.get(), opened.handles[kHeads], read_only));
   return RecoverLogHead(opened.db.get(), opened.handles[kEvents]);
+}
+
+// Rebuilds the stream index and command ids of the stopped store in `dir`
+// from its events (RebuildIndexes), `why` being logged. RocksDB opens it
+// with table files unread until first read (so past a damaged one) and no
+// compaction (which would stop at a damaged one).
+absl::Status RebuildIndexesAtOpen(rocksdb::DBOptions db_options,
+                                  const std::string& dir,
+                                  const std::shared_ptr<rocksdb::Cache>& cache,
+                                  const std::string& why) {
+  std::fprintf(stderr,
+               "EventStore: rebuilding the stream index and command ids of "
+               "%s from the log: %s\n",
+               dir.c_str(), why.c_str());
+  db_options.max_open_files = 20;
+  db_options.skip_stats_update_on_db_open = true;
+  OpenedDb opened;
+  RETURN_IF_ERROR(FromRocks(OpenDb(db_options, dir, /*read_only=*/false, cache,
+                                   &opened, /*compactions=*/false),
+                            "opening the store to rebuild its indexes"));
+  ASSIGN_OR_RETURN(uint64_t indexed,
+                   RebuildIndexes(opened.db.get(), opened.handles[kEvents],
+                                  &opened.handles[kStreams],
+                                  &opened.handles[kCommands]));
+  std::fprintf(stderr,
+               "EventStore: rebuilt the stream index and command ids from the "
+               "log (%llu events)\n",
+               static_cast<unsigned long long>(indexed));
+  return absl::OkStatus();
+}
+
+// Whether every damaged SST file of the stopped store in `dir` (RocksDB
+// did not open it, finding one) is a file of the stream index or the
+// command ids: each file is read whole and its checksums verified. Only
+// when an open failed.
+bool OnlyIndexFilesDamaged(rocksdb::DBOptions db_options,
+                           const std::string& dir,
+                           const std::shared_ptr<rocksdb::Cache>& cache) {
+  // Read-only (nothing on disk changes), its table files unopened and
+  // unchecked: only for the list of files and their families.
+  db_options.max_open_files = 20;
+  db_options.skip_stats_update_on_db_open = true;
+  db_options.paranoid_checks = false;
+  OpenedDb opened;
+  if (!OpenDb(db_options, dir, /*read_only=*/true, cache, &opened).ok()) {
+    return false;
+  }
+  int damaged = 0;
+  for (int family = 0; family < kNumColumnFamilies; ++family) {
+    rocksdb::ColumnFamilyMetaData meta;
+    opened.db->GetColumnFamilyMetaData(opened.handles[family], &meta);
+    for (const auto& level : meta.levels) {
+      for (const auto& f : level.files) {
+        rocksdb::SstFileReader reader(rocksdb::Options(
+            db_options, FamilyOptions(static_cast<ColumnFamily>(family), cache)));
+        rocksdb::Status s = reader.Open(f.db_path + f.name);
+        if (s.ok()) s = reader.VerifyChecksum();
+        if (s.ok()) continue;
+        if (family != kStreams && family != kCommands) return false;
+        ++damaged;
+      }
+    }
+  }
+  return damaged > 0;
 }
 
 // RocksDB names no file for a damaged WAL record: " (write-ahead log:
@@ -425,7 +515,29 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   OpenedDb opened;
   bool read_only = options.read_only;
   absl::Status damage;
+  // Derived data: damaged indexes are dropped and made again from the
+  // events, when the last run found them damaged but could not (the
+  // marker file), or when RocksDB does not open because of one of their
+  // files.
+  std::string indexes_rebuilt;
+  const std::string marker = absl::StrCat(dir, "/", kRebuildIndexesFileName);
+  if (!read_only && std::filesystem::exists(marker)) {
+    std::ifstream in(marker);
+    indexes_rebuilt.assign(std::istreambuf_iterator<char>(in), {});
+    if (indexes_rebuilt.empty()) indexes_rebuilt = "the last run found them damaged";
+    RETURN_IF_ERROR(
+        RebuildIndexesAtOpen(db_options, dir, cache, indexes_rebuilt));
+    std::filesystem::remove(marker);
+  }
   rocksdb::Status s = OpenDb(db_options, dir, read_only, cache, &opened);
+  if (s.IsCorruption() && !read_only &&
+      OnlyIndexFilesDamaged(db_options, dir, cache)) {
+    const std::string why = absl::StrCat("opening the store: ", s.ToString());
+    if (RebuildIndexesAtOpen(db_options, dir, cache, why).ok()) {
+      indexes_rebuilt = why;
+      s = OpenDb(db_options, dir, read_only, cache, &opened);
+    }
+  }
   if (s.IsCorruption()) {
     // What is intact, read-only, for reads and verification: RocksDB's
     // point-in-time recovery in memory, nothing on disk changed.
@@ -512,6 +624,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   auto store = std::make_unique<RocksEventStore>(
       std::move(opened.db), std::move(opened.handles), dir,
       std::move(options), head, std::move(anchor_file), accepting ? absl::OkStatus() : damage);
+  if (!indexes_rebuilt.empty()) store->NoteIndexesRebuilt(indexes_rebuilt);
   if (accepting) {
     RETURN_IF_ERROR(
         store->Append(AcceptanceOf(damage, anchor, head, accepted_by))

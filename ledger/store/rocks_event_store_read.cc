@@ -95,6 +95,16 @@ absl::Status RocksEventStore::damage() const {
   return damage_;
 }
 
+std::string RocksEventStore::index_rebuilt_after() const {
+  absl::ReaderMutexLock lock(&index_mu_);
+  return index_rebuilt_after_;
+}
+
+void RocksEventStore::NoteIndexesRebuilt(std::string why) {
+  absl::WriterMutexLock lock(&index_mu_);
+  index_rebuilt_after_ = std::move(why);
+}
+
 void RocksEventStore::MarkBroken(uint64_t position,
                                  const absl::Status& found) const {
   // A record that fails its own checks is the changed one; at a broken link
@@ -302,9 +312,20 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
     ReadDirection direction, uint32_t limit) const {
   RETURN_IF_ERROR(ValidateStreamId(stream_id));
   ASSIGN_OR_RETURN(const uint32_t page_size, PageSize(limit));
+  auto page = ReadStreamOnce(stream_id, from_revision, direction, page_size);
+  if (!page.ok() && AwaitIndexRebuild(page.status())) {
+    return ReadStreamOnce(stream_id, from_revision, direction, page_size);
+  }
+  return page;
+}
 
+absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStreamOnce(
+    const std::string& stream_id, std::optional<uint64_t> from_revision,
+    ReadDirection direction, uint32_t page_size) const {
   // Index and events are read from one snapshot: an event an index entry
   // points to is always there.
+  absl::ReaderMutexLock index_lock(&index_mu_);
+  RETURN_IF_ERROR(index_unusable_);
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions read;
   read.snapshot = snapshot.snapshot();
@@ -348,6 +369,9 @@ absl::StatusOr<std::vector<v1::Event>> RocksEventStore::ReadStream(
     bytes += value.size();
     page.push_back(std::move(event));
   }
+  if (it->status().IsCorruption()) {
+    return IndexDamaged(it->status(), "reading a stream");
+  }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading a stream"));
   return page;
 }
@@ -366,15 +390,29 @@ absl::StatusOr<StreamHead> RocksEventStore::Head(
 absl::StatusOr<std::optional<StreamHead>> RocksEventStore::ReadHead(
     const std::string& stream_id) const {
   if (!head_filter_.MayContain(stream_id)) return std::nullopt;
+  auto head = ReadHeadOnce(stream_id);
+  if (!head.ok() && AwaitIndexRebuild(head.status())) {
+    return ReadHeadOnce(stream_id);
+  }
+  return head;
+}
+
+absl::StatusOr<std::optional<StreamHead>> RocksEventStore::ReadHeadOnce(
+    const std::string& stream_id) const {
   // The stream's last `streams` entry: its key ends with the last revision,
   // its value is that event's position.
   const std::string prefix = StreamPrefix(stream_id);
   const rocksdb::Slice lower(prefix);
   rocksdb::ReadOptions read;
   read.iterate_lower_bound = &lower;
+  absl::ReaderMutexLock index_lock(&index_mu_);
+  RETURN_IF_ERROR(index_unusable_);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf(kStreams)));
   it->SeekForPrev(StreamKey(stream_id, std::numeric_limits<uint64_t>::max()));
   if (!it->Valid()) {
+    if (it->status().IsCorruption()) {
+      return IndexDamaged(it->status(), "reading a stream head");
+    }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading a stream head"));
     return std::nullopt;
   }

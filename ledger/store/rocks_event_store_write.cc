@@ -7,10 +7,13 @@
 // the new end of the log and calls each caller back. Positions are assigned
 // here, in queue order, so they are gap-free.
 #include <cstdio>
+#include <fstream>
+#include <thread>
 #include <chrono>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
@@ -18,6 +21,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/internal/append_validation.h"
+#include "ledger/store/internal/index_rebuild.h"
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
@@ -145,16 +149,104 @@ void RocksEventStore::Enqueue(std::vector<PendingAppend> appends) {
 void RocksEventStore::WriterLoop() {
   while (true) {
     std::vector<PendingAppend> group = TakeGroup();
-    if (group.empty()) return;  // Closing, and the queue is drained.
-    CommitGroup(std::move(group));
+    bool rebuild = false;
+    bool closing = false;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      rebuild = index_damaged_;
+      closing = closing_;
+    }
+    // Before the group, which reads the indexes (not on the way out: the
+    // next open finds the damage again).
+    if (rebuild && !closing) RebuildIndexesNow();
+    if (!group.empty()) {
+      CommitGroup(std::move(group));
+    } else if (closing) {
+      return;  // Closing, and the queue is drained.
+    }
   }
+}
+
+absl::Status RocksEventStore::IndexDamaged(const rocksdb::Status& found,
+                                           absl::string_view reading) const {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!index_damaged_) {
+      index_damaged_ = true;
+      index_damage_ = absl::StrCat(reading, ": ", found.ToString());
+      std::fprintf(stderr,
+                   "EventStore: the stream index or the command ids are "
+                   "damaged (%s); rebuilding both from the log\n",
+                   index_damage_.c_str());
+    }
+  }
+  return absl::UnavailableError(absl::StrCat(
+      kIndexDamaged, " and being rebuilt from the log (", reading,
+      "); retry"));
+}
+
+bool RocksEventStore::AwaitIndexRebuild(const absl::Status& read) const {
+  if (read.code() != absl::StatusCode::kUnavailable ||
+      !absl::StartsWith(read.message(), kIndexDamaged) ||
+      std::this_thread::get_id() == writer_.get_id()) {
+    return false;
+  }
+  absl::MutexLock lock(&queue_mu_);
+  queue_mu_.Await(absl::Condition(
+      +[](const RocksEventStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->queue_mu_) {
+        return !s->index_damaged_ || s->closing_;
+      },
+      this));
+  return !closing_;
+}
+
+void RocksEventStore::RebuildIndexesNow() {
+  std::string why;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    why = index_damage_;
+  }
+  absl::WriterMutexLock index_lock(&index_mu_);
+  // A compaction that read the damaged file has stopped RocksDB's writes
+  // (a background error); dropping the families ends the compactions.
+  rocksdb::Status resumed = db_->Resume();
+  if (!resumed.ok()) {
+    std::fprintf(stderr, "EventStore: resuming RocksDB: %s\n",
+                 resumed.ToString().c_str());
+  }
+  absl::StatusOr<uint64_t> indexed = RebuildIndexes(
+      db_.get(), cf(kEvents), &handles_[kStreams], &handles_[kCommands]);
+  if (!indexed.ok()) {
+    // RocksDB stopped its writes (a compaction read the damaged file):
+    // appends need the indexes, so none is taken until the next open
+    // rebuilds them, as the marker file asks.
+    const std::string marker = absl::StrCat(dir_, "/", kRebuildIndexesFileName);
+    std::ofstream(marker) << why;
+    write_error_ = absl::UnavailableError(absl::StrCat(
+        kIndexDamaged, " (", why, ") and RocksDB stopped writing (",
+        indexed.status().message(),
+        "): restart ledgerd, which rebuilds it from the log (", marker, ")"));
+    std::fprintf(stderr, "EventStore: %s\n",
+                 std::string(write_error_.message()).c_str());
+    index_unusable_ = write_error_;
+  } else {
+    std::fprintf(stderr,
+                 "EventStore: rebuilt the stream index and command ids from "
+                 "the log (%llu events)\n",
+                 static_cast<unsigned long long>(*indexed));
+  }
+  heads_cache_.clear();
+  heads_epoch_.fetch_add(1);
+  index_rebuilt_after_ = why;
+  absl::MutexLock lock(&queue_mu_);
+  index_damaged_ = false;
 }
 
 std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup() {
   absl::MutexLock lock(&queue_mu_);
   queue_mu_.Await(absl::Condition(
       +[](RocksEventStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->queue_mu_) {
-        return !s->queue_.empty() || s->closing_;
+        return !s->queue_.empty() || s->closing_ || s->index_damaged_;
       },
       this));
   std::vector<PendingAppend> group;
@@ -284,10 +376,24 @@ absl::StatusOr<std::optional<v1::CommandRecord>> RocksEventStore::LookUpCommand(
     }
   }
   if (!command_filter_.MayContain(command_id)) return std::nullopt;
+  auto record = LookUpCommandOnDisk(command_id);
+  if (!record.ok() && AwaitIndexRebuild(record.status())) {
+    return LookUpCommandOnDisk(command_id);
+  }
+  return record;
+}
+
+absl::StatusOr<std::optional<v1::CommandRecord>>
+RocksEventStore::LookUpCommandOnDisk(const std::string& command_id) const {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf(kCommands), command_id, &value);
+  rocksdb::Status s;
+  {
+    absl::ReaderMutexLock index_lock(&index_mu_);
+    RETURN_IF_ERROR(index_unusable_);
+    s = db_->Get(rocksdb::ReadOptions(), cf(kCommands), command_id, &value);
+  }
   if (s.IsNotFound()) return std::nullopt;
+  if (s.IsCorruption()) return IndexDamaged(s, "looking up a command id");
   RETURN_IF_ERROR(FromRocks(s, "looking up a command id"));
   v1::CommandRecord record;
   if (!record.ParseFromString(value)) {
@@ -371,7 +477,10 @@ absl::StatusOr<std::optional<AppendResult>> RocksEventStore::FindCommand(
   ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
                    LookUpCommand(command_id, /*group=*/nullptr));
   if (!earlier.has_value()) return std::nullopt;
-  if (earlier->content_digest() != FingerprintDigest(command_fingerprint)) {
+  // A record rebuilt from the log has no digest: whatever the retry
+  // carries, it gets the result.
+  if (!earlier->content_digest().empty() &&
+      earlier->content_digest() != FingerprintDigest(command_fingerprint)) {
     return CommandIdReused(command_id, *earlier);
   }
   return ResultOf(*earlier);
@@ -386,7 +495,8 @@ absl::StatusOr<AppendResult> RocksEventStore::Stage(PendingAppend& pending,
     ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
                      LookUpCommand(request.command_id, group));
     if (earlier.has_value()) {
-      if (earlier->content_digest() == pending.content_digest) {
+      if (earlier->content_digest().empty() ||  // Rebuilt from the log.
+          earlier->content_digest() == pending.content_digest) {
         return ResultOf(*earlier);
       }
       return CommandIdReused(request.command_id, *earlier);

@@ -56,8 +56,9 @@ class KeyFilter {
   // Reads every key of `family` (what was written before the filter began),
   // then answers for them; with `key_of`, for what it makes of each (e.g.
   // the stream id of an index entry). Stops early, leaving the filter
-  // incomplete, when `stop` is set or the read fails.
-  void Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+  // incomplete, when `stop` is set or the read fails; returns the read's
+  // status.
+  rocksdb::Status Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
             const std::atomic<bool>& stop,
             absl::string_view (*key_of)(absl::string_view) = nullptr) {
     rocksdb::ReadOptions read;
@@ -68,15 +69,16 @@ class KeyFilter {
       const absl::string_view key(it->key().data(), it->key().size());
       hashes.push_back(Hash(key_of == nullptr ? key : key_of(key)));
       if (hashes.size() == 4096) {
-        if (stop.load()) return;
+        if (stop.load()) return rocksdb::Status::OK();
         Insert(hashes);
         hashes.clear();
       }
     }
-    if (!it->status().ok()) return;
+    if (!it->status().ok()) return it->status();
     Insert(hashes);
     absl::MutexLock lock(&mu_);
     complete_ = !full_;
+    return rocksdb::Status::OK();
   }
 
  private:

@@ -45,6 +45,13 @@ enum ColumnFamily {
   kNumColumnFamilies
 };
 
+// A file in the store's directory saying that its stream index and command
+// ids are damaged and must be rebuilt from the events at the next open
+// (written when they could not be rebuilt in place); it holds why.
+inline constexpr char kRebuildIndexesFileName[] = "LEDGER-REBUILD-INDEXES";
+// How a read answered while the indexes are rebuilt begins.
+inline constexpr char kIndexDamaged[] = "the stream index is damaged";
+
 // Key in the default column family naming the format of the store.
 inline constexpr char kFormatKey[] = "ledger_format";
 inline constexpr char kFormatVersion[] = "2";
@@ -88,7 +95,11 @@ class RocksEventStore final : public EventStore {
   LogHead log_head() const override;
   WriterStats writer_stats() const override;
   absl::Status damage() const override;
+  std::string index_rebuilt_after() const override;
   absl::Status Close() override;
+
+  // Records that Open rebuilt the indexes, and why.
+  void NoteIndexesRebuilt(std::string why);
 
   // Records the damage a scan found at `position` (its first broken record
   // or link): stream reads refuse the events that may have been changed,
@@ -165,15 +176,48 @@ class RocksEventStore final : public EventStore {
     return handles_[family];
   }
 
+  // A read of the stream index or the command ids found them damaged
+  // (`found`): the writer rebuilds both from the events before its next
+  // group. Returns the UNAVAILABLE the read answers meanwhile.
+  absl::Status IndexDamaged(const rocksdb::Status& found,
+                            absl::string_view reading) const;
+  // On the writer: drops and rebuilds the indexes (index_mu_ exclusive).
+  void RebuildIndexesNow();
+  // For a read that IndexDamaged answered, off the writer's thread: waits
+  // for the writer's rebuild and returns true (read again); false on the
+  // writer, or when the store is closing.
+  bool AwaitIndexRebuild(const absl::Status& read) const;
+  absl::StatusOr<std::vector<v1::Event>> ReadStreamOnce(
+      const std::string& stream_id, std::optional<uint64_t> from_revision,
+      ReadDirection direction, uint32_t page_size) const;
+  absl::StatusOr<std::optional<StreamHead>> ReadHeadOnce(
+      const std::string& stream_id) const;
+  absl::StatusOr<std::optional<v1::CommandRecord>> LookUpCommandOnDisk(
+      const std::string& command_id) const;
+
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   const EventStoreOptions options_;
+  const std::string dir_;
 
   // Appends waiting for the writer.
   mutable absl::Mutex queue_mu_;
   std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
   // Set under queue_mu_ (the writer waits on it); read without it too.
   std::atomic<bool> closing_{false};
+  // Set (under queue_mu_, which the writer waits on) when a read found the
+  // indexes damaged.
+  mutable bool index_damaged_ ABSL_GUARDED_BY(queue_mu_) = false;
+  mutable std::string index_damage_ ABSL_GUARDED_BY(queue_mu_);
+
+  // The handles of the index families (streams, commands): held shared by
+  // whoever reads them off the writer's thread, exclusively by the writer
+  // while it replaces them.
+  mutable absl::Mutex index_mu_;
+  std::string index_rebuilt_after_ ABSL_GUARDED_BY(index_mu_);
+  // Set when a rebuild failed: every read of the indexes answers it (they
+  // may be half made) until the next open rebuilds them.
+  absl::Status index_unusable_ ABSL_GUARDED_BY(index_mu_);
   bool closed_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   // The end of the log as of the last acknowledged commit, for readers.
