@@ -73,7 +73,9 @@ absl::Status LedgerServer::StartProjections(
   query_service_ = std::make_unique<QueryService>(
       runner_.get(), pool_.get(),
       options.store.clock != nullptr ? options.store.clock
-                                     : std::make_shared<SystemClock>());
+                                     : std::make_shared<SystemClock>(),
+      // The log's own indexes, when the log is this process's.
+      options.projections_of.empty() ? store_.get() : nullptr);
   return absl::OkStatus();
 }
 

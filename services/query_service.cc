@@ -89,6 +89,13 @@ grpc::ServerUnaryReactor* QueryService::ListProjections(
     v1::ListProjectionsResponse* response) {
   return FinishOn(pool_, context, [this, response] {
     for (auto& info : runner_.List()) *response->add_projections() = info;
+    if (log_ != nullptr) {
+      v1::ProjectionInfo* index = response->add_projections();
+      index->set_name("stream-index");
+      index->set_source("the log (stream index and command ids)");
+      index->set_checkpoint(log_->log_head().position_last);
+      index->set_rebuilt_after(log_->index_rebuilt_after());
+    }
     return grpc::Status::OK;
   });
 }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "ledger/base/clock.h"
+#include "ledger/store/event_store.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "projections/runner.h"
 #include "services/callbacks.h"
@@ -17,9 +18,13 @@ class QueryService final : public v1::QueryService::CallbackService {
  public:
   // `runner` and `pool` must outlive the service; queries run on `pool`;
   // `clock` gives "now" when a query names none.
+  // With `log` (the ledger's own store, in ledgerd), ListProjections also
+  // lists the log's derived index ("stream-index": stream index and
+  // command ids), with why it was last rebuilt.
   QueryService(ProjectionRunner* runner, WorkPool* pool,
-               std::shared_ptr<const Clock> clock)
-      : runner_(*runner), pool_(*pool), clock_(std::move(clock)) {}
+               std::shared_ptr<const Clock> clock,
+               const EventStore* log = nullptr)
+      : runner_(*runner), pool_(*pool), clock_(std::move(clock)), log_(log) {}
 
   grpc::ServerUnaryReactor* GetQueue(grpc::CallbackServerContext* context,
                                      const v1::GetQueueRequest* request,
@@ -48,6 +53,7 @@ class QueryService final : public v1::QueryService::CallbackService {
   ProjectionRunner& runner_;
   WorkPool& pool_;
   const std::shared_ptr<const Clock> clock_;
+  const EventStore* const log_;
 };
 
 }  // namespace ledger
