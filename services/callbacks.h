@@ -13,6 +13,7 @@
 #ifndef LEDGER_SERVICES_CALLBACKS_H_
 #define LEDGER_SERVICES_CALLBACKS_H_
 
+#include <functional>
 #include <utility>
 
 #include "grpcpp/server_context.h"
@@ -22,6 +23,30 @@
 
 namespace ledger {
 
+namespace callbacks_internal {
+
+// What a call whose request came as bytes (services/parsed_requests.h)
+// does once its body answered OK: its typed response written into the
+// call's bytes. Set by that handler around its call of the typed method,
+// taken by FinishOn or FinishNow on the same thread.
+using Serialize = std::function<grpc::Status()>;
+inline thread_local Serialize* pending_serialize = nullptr;
+
+inline Serialize TakeSerialize() {
+  if (pending_serialize == nullptr) return nullptr;
+  Serialize serialize = std::move(*pending_serialize);
+  pending_serialize = nullptr;
+  return serialize;
+}
+
+// The body's status, then (when OK) the response written.
+inline grpc::Status Answer(grpc::Status status, const Serialize& serialize) {
+  if (status.ok() && serialize) return serialize();
+  return status;
+}
+
+}  // namespace callbacks_internal
+
 // Finishes the call with the grpc::Status that `body()` returns, run on one
 // of `pool`'s threads. The call's context, request and response live until
 // the call finishes, so `body` may point at them.
@@ -30,8 +55,10 @@ grpc::ServerUnaryReactor* FinishOn(WorkPool& pool,
                                    grpc::CallbackServerContext* context,
                                    Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool.Schedule(
-      [reactor, body = std::move(body)]() mutable { reactor->Finish(body()); });
+  pool.Schedule([reactor, body = std::move(body),
+                 serialize = callbacks_internal::TakeSerialize()]() mutable {
+    reactor->Finish(callbacks_internal::Answer(body(), serialize));
+  });
   return reactor;
 }
 
@@ -41,7 +68,8 @@ template <typename Body>
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
                                     Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(body());
+  callbacks_internal::Serialize serialize = callbacks_internal::TakeSerialize();
+  reactor->Finish(callbacks_internal::Answer(body(), serialize));
   return reactor;
 }
 

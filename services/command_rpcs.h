@@ -22,12 +22,13 @@
 #include "grpcpp/support/server_callback.h"
 #include "ledger/base/check.h"
 #include "ledger/v1/complaint_service.pb.h"
+#include "services/parsed_requests.h"
 
 namespace ledger {
 
 // `Base` is a generated v1::X::CallbackService.
 template <typename Base>
-class CommandRpcs : public Base {
+class CommandRpcs : public ParsedRequests<Base> {
  public:
   // Ends the call: with `status`, and when it is OK with the response the
   // handle filled in.
@@ -105,11 +106,7 @@ class CommandRpcs : public Base {
         grpc::GenericDeserialize<grpc::ProtoBufferReader, Command>(
             const_cast<grpc::ByteBuffer*>(request), &call->command);
     if (!parsed.ok()) {
-      reactor->Finish(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat(rpc, ": the request is not a valid ",
-                       Command::descriptor()->full_name(),
-                       " (its bytes do not parse; strings must be UTF-8)")));
+      reactor->Finish(Unparseable(rpc, Command::descriptor()));
       return reactor;
     }
     handle(context, call->command, &call->result,

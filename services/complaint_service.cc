@@ -6,6 +6,9 @@
 namespace ledger {
 ComplaintService::ComplaintService(ComplaintApp* app, WorkPool* pool)
     : app_(*app), pool_(*pool), batches_("ledger-batch", kBatchWorkers) {
+  const std::string name = v1::ComplaintService::service_full_name();
+  ParseRequests(name, "ExecuteBatch", &ComplaintService::ExecuteBatch);
+  ParseRequests(name, "GetComplaint", &ComplaintService::GetComplaint);
   InstallCommandHandlers(
       v1::ComplaintService::service_full_name(),
       [this](grpc::CallbackServerContext* context,

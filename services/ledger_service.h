@@ -6,14 +6,21 @@
 #include "ledger/store/event_store.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "services/callbacks.h"
+#include "services/parsed_requests.h"
 
 namespace ledger {
 
-class LedgerService final : public v1::Ledger::CallbackService {
+class LedgerService final : public ParsedRequests<v1::Ledger::CallbackService> {
  public:
   // `store` and `pool` must outlive the service; reads run on `pool`.
   LedgerService(const EventStore* store, WorkPool* pool)
-      : store_(*store), pool_(*pool) {}
+      : store_(*store), pool_(*pool) {
+    const std::string name = v1::Ledger::service_full_name();
+    ParseRequests(name, "ReadStream", &LedgerService::ReadStream);
+    ParseRequests(name, "ReadAll", &LedgerService::ReadAll);
+    ParseRequests(name, "GetHead", &LedgerService::GetHead);
+    ParseRequests(name, "GetLogHead", &LedgerService::GetLogHead);
+  }
 
   grpc::ServerUnaryReactor* ReadStream(
       grpc::CallbackServerContext* context,

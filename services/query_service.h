@@ -11,10 +11,12 @@
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "projections/runner.h"
 #include "services/callbacks.h"
+#include "services/parsed_requests.h"
 
 namespace ledger {
 
-class QueryService final : public v1::QueryService::CallbackService {
+class QueryService final
+    : public ParsedRequests<v1::QueryService::CallbackService> {
  public:
   // `runner` and `pool` must outlive the service; queries run on `pool`;
   // `clock` gives "now" when a query names none.
@@ -24,7 +26,15 @@ class QueryService final : public v1::QueryService::CallbackService {
   QueryService(ProjectionRunner* runner, WorkPool* pool,
                std::shared_ptr<const Clock> clock,
                const EventStore* log = nullptr)
-      : runner_(*runner), pool_(*pool), clock_(std::move(clock)), log_(log) {}
+      : runner_(*runner), pool_(*pool), clock_(std::move(clock)), log_(log) {
+    const std::string name = v1::QueryService::service_full_name();
+    ParseRequests(name, "GetQueue", &QueryService::GetQueue);
+    ParseRequests(name, "GetStationTable", &QueryService::GetStationTable);
+    ParseRequests(name, "GetMonthlyAnalysis", &QueryService::GetMonthlyAnalysis);
+    ParseRequests(name, "GetAgentScorecard", &QueryService::GetAgentScorecard);
+    ParseRequests(name, "ListProjections", &QueryService::ListProjections);
+    ParseRequests(name, "Rebuild", &QueryService::Rebuild);
+  }
 
   grpc::ServerUnaryReactor* GetQueue(grpc::CallbackServerContext* context,
                                      const v1::GetQueueRequest* request,

@@ -10,13 +10,18 @@
 #include "ledger/base/clock.h"
 #include "ledger/v1/simulation_service.grpc.pb.h"
 #include "services/callbacks.h"
+#include "services/parsed_requests.h"
 
 namespace ledger {
 
-class SimulationService final : public v1::SimulationService::CallbackService {
+class SimulationService final
+    : public ParsedRequests<v1::SimulationService::CallbackService> {
  public:
   explicit SimulationService(std::shared_ptr<FakeClock> clock)
-      : clock_(std::move(clock)) {}
+      : clock_(std::move(clock)) {
+    ParseRequests(v1::SimulationService::service_full_name(), "SetClock",
+                  &SimulationService::SetClock);
+  }
 
   grpc::ServerUnaryReactor* SetClock(grpc::CallbackServerContext* context,
                                      const v1::SetClockRequest* request,

@@ -27,16 +27,16 @@ absl::Status CheckNames(const std::string& durable_name,
 // own (a subscription waits for the log, and gRPC's threads must not wait);
 // each write waits until gRPC has taken the one before, as a synchronous
 // writer's did.
-class SubscribeCall final
-    : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+class SubscribeCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   SubscribeCall(SubscriptionService* service,
                 grpc::CallbackServerContext* context,
-                const v1::SubscribeRequest* request) {
-    std::thread([this, service, context, request] {
+                std::unique_ptr<v1::SubscribeRequest> request)
+      : request_(std::move(request)) {
+    std::thread([this, service, context] {
       NameThisThread("ledger-subscr");
       grpc::Status status = service->Stream(
-          context, *request, [this](const v1::SubscribeResponse& response) {
+          context, *request_, [this](const v1::SubscribeResponse& response) {
             return Write(response);
           });
       Finish(status);  // The last use of `this`: OnDone deletes it.
@@ -57,7 +57,15 @@ class SubscribeCall final
       absl::MutexLock lock(&mu_);
       writing_ = true;
     }
-    StartWrite(&response);
+    buffer_.Clear();  // The last write is done with it.
+    bool own_buffer = false;
+    if (!grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                v1::SubscribeResponse>(response, &buffer_,
+                                                       &own_buffer)
+             .ok()) {
+      return false;
+    }
+    StartWrite(&buffer_);
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](SubscribeCall* call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(call->mu_) {
@@ -67,9 +75,20 @@ class SubscribeCall final
     return write_ok_;
   }
 
+  const std::unique_ptr<v1::SubscribeRequest> request_;
+  // The response being written (one at a time).
+  grpc::ByteBuffer buffer_;
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_ok_ ABSL_GUARDED_BY(mu_) = true;
+};
+
+// A Subscribe call whose request did not parse.
+class RefusedSubscribe final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit RefusedSubscribe(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
 };
 
 // "ipv4:127.0.0.1:5123" -> "ipv4:127.0.0.1"; "ipv6:[::1]:5123" ->
@@ -88,9 +107,29 @@ void SubscriptionService::Stop() {
   hub_.Close();
 }
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionService::Subscribe(
-    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  return new SubscribeCall(this, context, request);
+void SubscriptionService::ParseSubscribeRequests() {
+  const google::protobuf::MethodDescriptor* method =
+      google::protobuf::DescriptorPool::generated_pool()
+          ->FindServiceByName(v1::Subscriptions::service_full_name())
+          ->FindMethodByName("Subscribe");
+  MarkMethodRawCallback(
+      method->index(),
+      new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
+                                                         grpc::ByteBuffer>(
+          [this, rpc = method->full_name()](
+              grpc::CallbackServerContext* context,
+              const grpc::ByteBuffer* request)
+              -> grpc::ServerWriteReactor<grpc::ByteBuffer>* {
+            auto parsed = std::make_unique<v1::SubscribeRequest>();
+            if (!grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                          v1::SubscribeRequest>(
+                     const_cast<grpc::ByteBuffer*>(request), parsed.get())
+                     .ok()) {
+              return new RefusedSubscribe(
+                  Unparseable(rpc, v1::SubscribeRequest::descriptor()));
+            }
+            return new SubscribeCall(this, context, std::move(parsed));
+          }));
 }
 
 grpc::Status SubscriptionService::Stream(

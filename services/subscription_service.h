@@ -18,10 +18,12 @@
 #include "ledger/subscribe/hub.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "services/callbacks.h"
+#include "services/parsed_requests.h"
 
 namespace ledger {
 
-class SubscriptionService final : public v1::Subscriptions::CallbackService {
+class SubscriptionService final
+    : public ParsedRequests<v1::Subscriptions::CallbackService> {
  public:
   // Each pointer must outlive the service. Each Subscribe call streams from
   // a thread of its own; acks run on `pool`.
@@ -35,11 +37,12 @@ class SubscriptionService final : public v1::Subscriptions::CallbackService {
         hub_(*hub),
         pool_(*pool),
         tagger_(store),
-        groups_(&store->views(), takeover, std::move(clock)) {}
+        groups_(&store->views(), takeover, std::move(clock)) {
+    ParseRequests(v1::Subscriptions::service_full_name(), "Ack",
+                  &SubscriptionService::Ack);
+    ParseSubscribeRequests();
+  }
 
-  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
-      grpc::CallbackServerContext* context,
-      const v1::SubscribeRequest* request) override;
   grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context,
                                 const v1::AckRequest* request,
                                 v1::AckResponse* response) override;
@@ -54,6 +57,10 @@ class SubscriptionService final : public v1::Subscriptions::CallbackService {
       const std::function<bool(const v1::SubscribeResponse&)>& write);
 
  private:
+  // Subscribe takes its request's bytes (an unparseable one is
+  // INVALID_ARGUMENT naming the RPC, services/parsed_requests.h) and
+  // streams from a thread of its own.
+  void ParseSubscribeRequests();
   grpc::Status AckNow(grpc::CallbackServerContext* context,
                       const v1::AckRequest& request, v1::AckResponse* response);
 

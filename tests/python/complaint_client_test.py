@@ -160,6 +160,38 @@ def run(target):
                   "a request of %s is INVALID_ARGUMENT naming the RPC: %s %s"
                   % (what, e.code(), e.details()))
 
+    # Every other RPC likewise (bytes whose first tag is field 0, which no
+    # message has): reads, queries, batches, subscriptions, acks.
+    garbage = bytes(range(7, 200, 3))
+    for path in ["/ledger.v1.Ledger/ReadStream", "/ledger.v1.Ledger/ReadAll",
+                 "/ledger.v1.Ledger/GetHead", "/ledger.v1.Ledger/GetLogHead",
+                 "/ledger.v1.QueryService/GetQueue",
+                 "/ledger.v1.QueryService/GetStationTable",
+                 "/ledger.v1.QueryService/GetMonthlyAnalysis",
+                 "/ledger.v1.QueryService/GetAgentScorecard",
+                 "/ledger.v1.QueryService/ListProjections",
+                 "/ledger.v1.QueryService/Rebuild",
+                 "/ledger.v1.ComplaintService/ExecuteBatch",
+                 "/ledger.v1.ComplaintService/GetComplaint",
+                 "/ledger.v1.ReferenceDataService/RegisterAgent",
+                 "/ledger.v1.Subscriptions/Ack",
+                 "/ledger.v1.Subscriptions/Subscribe"]:
+        streaming = path.endswith("/Subscribe")
+        call = (channel.unary_stream if streaming else channel.unary_unary)(
+            path, request_serializer=lambda b: b,
+            response_deserializer=lambda b: b)
+        try:
+            reply = call(garbage, timeout=30)
+            if streaming:
+                next(reply)
+            check(False, "unparseable bytes to %s are refused" % path)
+        except grpc.RpcError as e:
+            method = path.rsplit("/", 1)[1]
+            check(e.code() == grpc.StatusCode.INVALID_ARGUMENT
+                  and method in e.details(),
+                  "unparseable bytes to %s are INVALID_ARGUMENT naming it: "
+                  "%s %s" % (path, e.code(), e.details()))
+
 
 def main():
     parser = argparse.ArgumentParser()
