@@ -60,6 +60,10 @@ inline constexpr size_t kMaxSubscribersPerCaller = 64;
 inline constexpr uint32_t kMinHeartbeatMs = 50;
 inline constexpr uint32_t kMaxHeartbeatMs = 3'600'000;
 inline constexpr size_t kSubscriberBufferEvents = 16384;
+// While commits are arriving, subscriptions catching up on the log from
+// disk read this many events a second, all together (SubscriptionHub::
+// PaceCatchUp); an idle ledger lets them read at full speed.
+inline constexpr double kCatchUpEventsPerSecondWhileWriting = 20000;
 
 // Commands (ledger/complaint). Ids of complaints, agents, stations,
 // departments and assist requests: letters, digits, '.', '_', '-'.

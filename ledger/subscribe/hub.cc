@@ -1,16 +1,64 @@
 #include "ledger/subscribe/hub.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
 namespace ledger {
 
+namespace {
+
+// Operational time (pacing), not the business clock (ledger/base/clock.h).
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Commits this recent mean the writers are busy.
+constexpr int64_t kWritingWindowNs = 100'000'000;
+
+}  // namespace
+
 SubscriptionHub::SubscriptionHub(uint64_t last_position, size_t max_subscribers,
-                                 size_t buffer_events)
+                                 size_t buffer_events,
+                                 double catch_up_events_per_s)
     : max_subscribers_(max_subscribers),
       buffer_events_(buffer_events),
+      catch_up_events_per_s_(catch_up_events_per_s),
       last_published_(last_position) {}
+
+void SubscriptionHub::PaceCatchUp(size_t events) {
+  if (catch_up_events_per_s_ <= 0) return;
+  while (true) {
+    const int64_t now = SteadyNowNs();
+    if (now - last_publish_ns_.load(std::memory_order_relaxed) >
+        kWritingWindowNs) {
+      return;  // Nobody is writing: catch up at full speed.
+    }
+    double wait_s = 0;
+    {
+      absl::MutexLock lock(&pace_mu_);
+      // Refill, up to a tenth of a second's worth.
+      catch_up_tokens_ = std::min(
+          catch_up_events_per_s_ / 10,
+          catch_up_tokens_ + static_cast<double>(now - tokens_at_ns_) * 1e-9 *
+                                 catch_up_events_per_s_);
+      tokens_at_ns_ = now;
+      if (catch_up_tokens_ >= static_cast<double>(events) ||
+          catch_up_tokens_ >= catch_up_events_per_s_ / 10) {
+        catch_up_tokens_ -= static_cast<double>(events);
+        return;
+      }
+      wait_s = (static_cast<double>(events) - catch_up_tokens_) /
+               catch_up_events_per_s_;
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(
+        std::min(wait_s, 0.1)));
+  }
+}
 
 SubscriptionHub::~SubscriptionHub() { Close(); }
 
@@ -21,6 +69,7 @@ void SubscriptionHub::Reset(uint64_t last_position) {
 
 void SubscriptionHub::Publish(const EventBatch& batch) {
   if (batch == nullptr || batch->empty()) return;
+  last_publish_ns_.store(SteadyNowNs(), std::memory_order_relaxed);
   absl::MutexLock lock(&mu_);
   last_published_ = batch->back().position();
   for (auto it = feeds_.begin(); it != feeds_.end();) {

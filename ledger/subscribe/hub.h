@@ -15,6 +15,7 @@
 #ifndef LEDGER_SUBSCRIBE_HUB_H_
 #define LEDGER_SUBSCRIBE_HUB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -73,9 +74,10 @@ class LiveFeed {
 class SubscriptionHub {
  public:
   // `last_position`: the end of the log when the store opened.
-  explicit SubscriptionHub(uint64_t last_position,
-                           size_t max_subscribers = kMaxSubscribers,
-                           size_t buffer_events = kSubscriberBufferEvents);
+  explicit SubscriptionHub(
+      uint64_t last_position, size_t max_subscribers = kMaxSubscribers,
+      size_t buffer_events = kSubscriberBufferEvents,
+      double catch_up_events_per_s = kCatchUpEventsPerSecondWhileWriting);
   ~SubscriptionHub();
 
   // The end of the log when the store finished opening (the hub is made
@@ -106,6 +108,15 @@ class SubscriptionHub {
   // (read more from disk first). UNAVAILABLE once closed.
   absl::StatusOr<std::unique_ptr<LiveFeed>> Attach(uint64_t after);
 
+  // Catch-up reading yields to the writers: called by a subscription
+  // before it sends `events` it read from disk. While commits are arriving
+  // (one in the last 100 ms), every subscription's catch-up together goes
+  // at most `catch_up_events_per_s` (the constructor's), waiting here for
+  // its share; on a quiet ledger it returns at once. (64 subscribers
+  // catching up at once, each sent the whole log, took the machine from
+  // the commands: issue 22, finding 6; tools/stalled_subscribers.sh.)
+  void PaceCatchUp(size_t events);
+
   uint64_t last_published() const;
   size_t subscribers() const;
   // Live feeds cut off for falling behind, since the hub was made.
@@ -117,6 +128,13 @@ class SubscriptionHub {
 
   const size_t max_subscribers_;
   const size_t buffer_events_;
+  const double catch_up_events_per_s_;
+  // When the last batch was published (steady clock, ns), for pacing.
+  std::atomic<int64_t> last_publish_ns_{0};
+  // The catch-up token bucket.
+  absl::Mutex pace_mu_;
+  double catch_up_tokens_ ABSL_GUARDED_BY(pace_mu_) = 0;
+  int64_t tokens_at_ns_ ABSL_GUARDED_BY(pace_mu_) = 0;
   mutable absl::Mutex mu_;
   uint64_t last_published_ ABSL_GUARDED_BY(mu_);
   std::vector<LiveFeed*> feeds_ ABSL_GUARDED_BY(mu_);
