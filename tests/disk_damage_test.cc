@@ -451,24 +451,45 @@ TEST(DiskDamageTest, DamagedStreamAndCommandIndexesAreRebuiltFromTheLog) {
     const std::string damaged = dir.Sub("damaged");
     CopyDir(pristine, damaged);
     FlipByte(fs::path(damaged) / file, offset);
+    // One pass of what a client does and sees. "restart": RocksDB stopped
+    // writing (a compaction read the damaged file before anyone else did),
+    // so the indexes refuse every read, never answering short, and the
+    // next open rebuilds them; the pass is made again after it.
+    auto pass = [&](EventStore& store) -> std::string {
+      auto needs_restart = [](const absl::Status& s) {
+        return absl::StrContains(s.message(), "restart ledgerd");
+      };
+      auto retry = store.Append(
+          Request("complaint-5", 3, ExpectedRevision::Any(), "command-5"));
+      if (!retry.ok() && absl::StrContains(retry.status().message(),
+                                           "being rebuilt")) {
+        // The writer found the damage itself: that append is
+        // UNAVAILABLE, and the rebuild comes before its next one.
+        retry = store.Append(
+            Request("complaint-5", 3, ExpectedRevision::Any(), "command-5"));
+      }
+      if (!retry.ok() && needs_restart(retry.status())) return "restart";
+      const auto positions = StreamPositions(store, 7);
+      auto next = store.Append(Request("complaint-3", 1));
+      if (!next.ok() && needs_restart(next.status())) return "restart";
+      EXPECT_EQ(positions, streams) << what;
+      EXPECT_TRUE(retry.ok()) << what << ": " << retry.status();
+      if (retry.ok()) {
+        EXPECT_TRUE(retry->duplicate) << what;
+        EXPECT_EQ(retry->position_first, command_5.position_first) << what;
+      }
+      EXPECT_TRUE(next.ok()) << what << ": " << next.status();
+      if (next.ok()) {
+        EXPECT_EQ(next->position_first, acked.position_last + 1) << what;
+        EXPECT_EQ(next->revision_first, streams["complaint-3"].size())
+            << what;
+      }
+      return "";
+    };
     auto store = EventStore::Open(damaged);
     ASSERT_TRUE(store.ok()) << what << ": " << store.status();
     EXPECT_TRUE((*store)->damage().ok()) << what << ": " << (*store)->damage();
-    auto retry = (*store)->Append(
-        Request("complaint-5", 3, ExpectedRevision::Any(), "command-5"));
-    if (!retry.ok() && absl::StrContains(retry.status().message(),
-                                         "being rebuilt")) {
-      // The writer found the damage itself: that append is UNAVAILABLE,
-      // and the rebuild comes before its next one.
-      retry = (*store)->Append(
-          Request("complaint-5", 3, ExpectedRevision::Any(), "command-5"));
-    }
-    if (!retry.ok() && absl::StrContains(retry.status().message(),
-                                         "restart ledgerd")) {
-      // A compaction read the damaged file first and RocksDB stopped its
-      // writes: the indexes refuse every read (never a short answer), and
-      // the next open rebuilds them.
-      EXPECT_EQ(retry.status().code(), absl::StatusCode::kUnavailable);
+    if (pass(**store) == "restart") {
       EXPECT_EQ((*store)
                     ->ReadStream("complaint-1", std::nullopt,
                                  ReadDirection::kForward, 10)
@@ -480,17 +501,8 @@ TEST(DiskDamageTest, DamagedStreamAndCommandIndexesAreRebuiltFromTheLog) {
       store = EventStore::Open(damaged);
       ASSERT_TRUE(store.ok()) << what << ": " << store.status();
       ++after_restart;
-      retry = (*store)->Append(
-          Request("complaint-5", 3, ExpectedRevision::Any(), "command-5"));
+      EXPECT_EQ(pass(**store), "") << what;
     }
-    EXPECT_EQ(StreamPositions(**store, 7), streams) << what;
-    ASSERT_TRUE(retry.ok()) << what << ": " << retry.status();
-    EXPECT_TRUE(retry->duplicate) << what;
-    EXPECT_EQ(retry->position_first, command_5.position_first) << what;
-    auto next = (*store)->Append(Request("complaint-3", 1));
-    ASSERT_TRUE(next.ok()) << what << ": " << next.status();
-    EXPECT_EQ(next->position_first, acked.position_last + 1) << what;
-    EXPECT_EQ(next->revision_first, streams["complaint-3"].size()) << what;
     const VerifyReport report = VerifyStore(**store);
     EXPECT_TRUE(report.status.ok()) << what << ": " << report.status;
     healed += !(*store)->index_rebuilt_after().empty();

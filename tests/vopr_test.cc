@@ -39,15 +39,14 @@ TEST(VoprTest, HundredThousandStepsAgreeWithTheModel) {
   EXPECT_EQ(s.steps, kSteps);
   // The run did what it is for (fixed by the seed, not by timing): every
   // kind of trouble happened, and the rules both took and refused.
-  const int64_t per_100k = kSteps / 1000;  // Counts below are per 100,000.
-  EXPECT_GT(s.crashes, 10 * per_100k / 100);
-  EXPECT_GT(s.faults, 5 * per_100k / 100);
-  EXPECT_GT(s.retries, 1000 * per_100k / 100);
-  EXPECT_GT(s.clock_jumps, 100 * per_100k / 100);
-  EXPECT_GT(s.accepted, 30000 * per_100k / 100);
-  EXPECT_GT(s.refused, 10000 * per_100k / 100);
-  EXPECT_GT(s.repeats_by_history, 100 * per_100k / 100);
-  EXPECT_GT(s.repeats_by_revisits, 10 * per_100k / 100);
+  EXPECT_GE(s.crashes, kSteps / 10000);
+  EXPECT_GE(s.faults, kSteps / 20000);
+  EXPECT_GE(s.retries, kSteps / 100);
+  EXPECT_GE(s.clock_jumps, kSteps / 1000);
+  EXPECT_GE(s.accepted, kSteps * 3 / 10);
+  EXPECT_GE(s.refused, kSteps / 10);
+  EXPECT_GE(s.repeats_by_history, kSteps / 1000);
+  EXPECT_GE(s.repeats_by_revisits, kSteps / 10000);
 }
 
 TEST(VoprTest, TheSameSeedRunsTheSameWay) {
