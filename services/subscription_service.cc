@@ -222,6 +222,7 @@ grpc::Status SubscriptionService::Stream(
     }
   } release{this, caller};
   SubscriptionOptions options;
+  options.yield_to_writers = true;  // Other services come after the commands.
   options.filter = request.filter();
   options.heartbeat = absl::Milliseconds(
       request.heartbeat_ms() == 0 ? 1000 : request.heartbeat_ms());

@@ -106,7 +106,7 @@ absl::Status Subscription::Run(
       if (stop()) return absl::OkStatus();
       ASSIGN_OR_RETURN(std::vector<v1::Event> page,
                        store_.ReadAll(delivery.next(), kMaxPageSize));
-      hub_.PaceCatchUp(page.size());  // Behind the writers.
+      if (options_.yield_to_writers) hub_.PaceCatchUp(page.size());
       for (const v1::Event& e : page) {
         if (e.position() > head) break;
         ASSIGN_OR_RETURN(bool more, delivery.Offer(e));

@@ -30,6 +30,10 @@ struct SubscriptionOptions {
   absl::Duration heartbeat = absl::Seconds(1);
   // Consumer groups: only events this returns true for (empty: all).
   std::function<bool(const v1::Event& event)> share;
+  // Catching up from disk comes after the writers
+  // (SubscriptionHub::PaceCatchUp): for other services' subscriptions
+  // (SubscriptionService), not for the ledger's own projections.
+  bool yield_to_writers = false;
 };
 
 class Subscription {
