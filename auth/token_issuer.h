@@ -14,6 +14,12 @@
 
 namespace ledger {
 
+// The issuer (iss) of tools/ledger_token's development tokens. ledgerd
+// refuses to trust it on any listener but loopback: a development key never
+// signs for a ledger others can reach.
+inline constexpr char kDevelopmentIssuer[] =
+    "urn:complaint-ledger:development-issuer";
+
 // A new private key, PEM (PKCS #8): "EC" makes a P-256 key (ES256), "RSA" a
 // 2048-bit one (RS256).
 absl::StatusOr<std::string> GeneratePrivateKey(absl::string_view type);

@@ -65,11 +65,11 @@ class CommandRpcs : public ParsedRequests<Base> {
         this->MarkMethodRawCallback(
             i, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
                                                         grpc::ByteBuffer>(
-                   [handle, rpc = method->full_name()](
+                   [this, handle, rpc = method->full_name()](
                        grpc::CallbackServerContext* context,
                        const grpc::ByteBuffer* request,
                        grpc::ByteBuffer* response) {
-                     return Run<Command>(handle, rpc, context, request,
+                     return Run<Command>(*this, handle, rpc, context, request,
                                          response);
                    }));
         ++installed;
@@ -93,7 +93,8 @@ class CommandRpcs : public ParsedRequests<Base> {
   };
 
   template <typename Command>
-  static grpc::ServerUnaryReactor* Run(const Handle& handle,
+  static grpc::ServerUnaryReactor* Run(const CommandRpcs& self,
+                                       const Handle& handle,
                                        const std::string& rpc,
                                        grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -105,8 +106,10 @@ class CommandRpcs : public ParsedRequests<Base> {
     grpc::Status parsed =
         grpc::GenericDeserialize<grpc::ProtoBufferReader, Command>(
             const_cast<grpc::ByteBuffer*>(request), &call->command);
+    parsed = parsed.ok() ? self.Admit(rpc, *context, call->command)
+                         : Unparseable(rpc, Command::descriptor());
     if (!parsed.ok()) {
-      reactor->Finish(Unparseable(rpc, Command::descriptor()));
+      reactor->Finish(parsed);
       return reactor;
     }
     handle(context, call->command, &call->result,

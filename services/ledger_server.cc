@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -14,6 +15,14 @@
 #include "projections/views.h"
 
 namespace ledger {
+
+bool IsLoopback(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  const std::string host =
+      colon == std::string::npos ? listen : listen.substr(0, colon);
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" ||
+         absl::StartsWith(host, "127.");
+}
 
 absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   hub_ = std::make_unique<SubscriptionHub>(0);
@@ -113,12 +122,52 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
         server->StartProjections(RemoteLog(options.projections_of), options));
   }
 
+  const SecurityOptions& security = options.security;
+  if (security.tokens != nullptr) {
+    if (server->complaint_app_ == nullptr) {
+      return absl::UnimplementedError(
+          "tokens are checked by the ledger; a projection process does not "
+          "check them yet: keep it on loopback (no --jwks)");
+    }
+    ComplaintApp* app = server->complaint_app_.get();
+    server->gate_ = std::make_unique<Gate>(
+        security.tokens, [app] { return app->reference(); },
+        security.bootstrap_head);
+  } else {
+    server->gate_ = std::make_unique<Gate>();
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (!security.tls_cert.empty() || !security.tls_key.empty()) {
+    if (security.tls_cert.empty() || security.tls_key.empty()) {
+      return absl::InvalidArgumentError(
+          "TLS needs both a certificate and its key");
+    }
+    grpc::SslServerCredentialsOptions tls(
+        security.client_ca.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            // People come with tokens, services with certificates.
+            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = security.client_ca;
+    tls.pem_key_cert_pairs.push_back({security.tls_key, security.tls_cert});
+    credentials = grpc::SslServerCredentials(tls);
+  } else {
+    if (!security.client_ca.empty()) {
+      return absl::InvalidArgumentError(
+          "client certificates need TLS: a certificate and key of its own");
+    }
+    if (!IsLoopback(options.listen)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "without TLS ledgerd listens on loopback only (127.0.0.1, [::1], "
+          "localhost), not ", options.listen,
+          "; give it a certificate and key"));
+    }
+    credentials = grpc::InsecureServerCredentials();
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // TLS arrives with authenticated callers; until then, listen on loopback.
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &server->port_);
+  builder.AddListeningPort(options.listen, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
@@ -127,6 +176,13 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
            server->subscription_service_.get(), server->query_service_.get(),
            server->simulation_service_.get()}) {
     if (service != nullptr) builder.RegisterService(service);
+  }
+  for (auto* service : std::initializer_list<GatedService*>{
+           server->ledger_service_.get(), server->complaint_service_.get(),
+           server->reference_service_.get(),
+           server->subscription_service_.get(), server->query_service_.get(),
+           server->simulation_service_.get()}) {
+    if (service != nullptr) service->SetGate(server->gate_.get());
   }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {

@@ -23,6 +23,7 @@
 #include "services/callbacks.h"
 #include "app/complaint_app.h"
 #include "services/complaint_service.h"
+#include "services/gate.h"
 #include "services/ledger_service.h"
 #include "services/query_service.h"
 #include "services/simulation_service.h"
@@ -41,6 +42,24 @@ struct StartupTimes {
   // Loading the views and their checkpoints; in a ledger, at the same time
   // as `complaints`.
   absl::Duration projections;
+};
+
+// True when host:port (as --listen takes it) names this machine only.
+bool IsLoopback(const std::string& listen);
+
+// Who may connect and call (services/gate.h).
+struct SecurityOptions {
+  // Verifies bearer tokens; nullptr: no authentication at all (the gate is
+  // open), and ledgerd listens on loopback only.
+  std::shared_ptr<TokenVerifier> tokens;
+  // The agent id that may register a new ledger's first centre head.
+  std::string bootstrap_head;
+  // PEM. Both set: TLS on the listener; else loopback only.
+  std::string tls_cert;
+  std::string tls_key;
+  // PEM. Set: clients may present a certificate signed by it, whose subject
+  // (CN) names a service identity of the registry.
+  std::string client_ca;
 };
 
 struct LedgerServerOptions {
@@ -62,6 +81,7 @@ struct LedgerServerOptions {
   // default "now" all run on this clock, and SimulationService.SetClock
   // moves it forward. Not for a projection process.
   std::shared_ptr<FakeClock> simulated_clock;
+  SecurityOptions security;
 };
 
 class LedgerServer {
@@ -122,6 +142,8 @@ class LedgerServer {
   std::unique_ptr<ProjectionRunner> runner_;
   std::unique_ptr<QueryService> query_service_;
   std::unique_ptr<SimulationService> simulation_service_;
+  // Admits every call; made before the services are registered.
+  std::unique_ptr<Gate> gate_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -3,12 +3,17 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <tuple>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "auth/jwks.h"
+#include "auth/token_issuer.h"
+#include "auth/token_verifier.h"
 #include "ledger/base/mutex_mode.h"
 #include "services/ledger_server.h"
 
@@ -54,6 +59,86 @@ ABSL_FLAG(bool, simulated_clock, false,
           "SimulationService.SetClock moves it forward; ledger_sim --target "
           "then sends months of traffic on the plan's clock");
 
+ABSL_FLAG(std::string, jwks, "",
+          "the identity provider's public keys (a JWK Set file): every call "
+          "then needs \"authorization: Bearer <JWT>\" signed by one of them "
+          "(or, with --client_ca, a client certificate). Empty: no "
+          "authentication, loopback only, actors as requests name them");
+ABSL_FLAG(std::string, jwt_issuer, "",
+          "with --jwks: the tokens' issuer (iss), required");
+ABSL_FLAG(std::string, jwt_audience, "complaint-ledger",
+          "with --jwks: this ledger's name in the tokens' audience (aud)");
+ABSL_FLAG(std::string, bootstrap_head, "",
+          "with --jwks: the agent id that may register a new ledger's first "
+          "centre head (themselves); nobody else may act until a head "
+          "exists");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain for TLS on --listen (with --tls_key); "
+          "without TLS ledgerd listens on loopback only");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, client_ca, "",
+          "PEM CA whose client certificates name services (their subject's "
+          "CN is an agent id of the registry, role SERVICE); needs TLS");
+
+namespace {
+
+// The whole file, or an error naming the flag.
+absl::StatusOr<std::string> ReadFlagFile(const char* flag,
+                                         const std::string& path) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("--", flag, " ", path,
+                                            ": cannot read it"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
+  for (auto [flag, path, out] :
+       {std::tuple{"tls_cert", absl::GetFlag(FLAGS_tls_cert), &security.tls_cert},
+        std::tuple{"tls_key", absl::GetFlag(FLAGS_tls_key), &security.tls_key},
+        std::tuple{"client_ca", absl::GetFlag(FLAGS_client_ca),
+                   &security.client_ca}}) {
+    absl::StatusOr<std::string> text = ReadFlagFile(flag, path);
+    if (!text.ok()) return text.status();
+    *out = *std::move(text);
+  }
+  const std::string jwks = absl::GetFlag(FLAGS_jwks);
+  if (jwks.empty()) {
+    if (!absl::GetFlag(FLAGS_bootstrap_head).empty() ||
+        !absl::GetFlag(FLAGS_client_ca).empty()) {
+      return absl::InvalidArgumentError(
+          "--bootstrap_head and --client_ca go with --jwks (authenticated "
+          "callers)");
+    }
+    return absl::OkStatus();
+  }
+  if (absl::GetFlag(FLAGS_jwt_issuer).empty()) {
+    return absl::InvalidArgumentError("--jwks needs --jwt_issuer");
+  }
+  absl::StatusOr<ledger::Jwks> keys = ledger::LoadJwks(jwks);
+  if (!keys.ok()) return keys.status();
+  ledger::TokenVerifierOptions verify;
+  verify.issuer = absl::GetFlag(FLAGS_jwt_issuer);
+  verify.audience = absl::GetFlag(FLAGS_jwt_audience);
+  security.tokens =
+      std::make_shared<ledger::TokenVerifier>(*std::move(keys), verify);
+  security.bootstrap_head = absl::GetFlag(FLAGS_bootstrap_head);
+  if (verify.issuer == ledger::kDevelopmentIssuer &&
+      !ledger::IsLoopback(absl::GetFlag(FLAGS_listen))) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the development issuer (tools/ledger_token) is trusted on loopback "
+        "only, not on ", absl::GetFlag(FLAGS_listen),
+        "; give --jwks and --jwt_issuer of the site's identity provider"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "ledgerd --listen HOST:PORT --data_dir DIR\n"
@@ -97,6 +182,12 @@ int main(int argc, char** argv) {
     }
     options.store.accept_log_end = static_cast<uint64_t>(end);
     options.store.accepted_by = absl::GetFlag(FLAGS_accept_log_end_by);
+  }
+  if (absl::Status security = SecurityFromFlags(options.security);
+      !security.ok()) {
+    std::fprintf(stderr, "ledgerd: %s\n",
+                 std::string(security.message()).c_str());
+    return 2;
   }
   options.projections_of = absl::GetFlag(FLAGS_ledger);
   options.projections = absl::GetFlag(FLAGS_projections);

@@ -20,6 +20,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "ledger/base/check.h"
 #include "services/callbacks.h"
+#include "services/gate.h"
 
 namespace ledger {
 
@@ -33,9 +34,29 @@ inline grpc::Status Unparseable(const std::string& rpc,
                    " (its bytes do not parse; strings must be UTF-8)"));
 }
 
+// What every service of ledgerd is besides its generated base: its calls
+// admitted by the server's Gate (services/gate.h).
+class GatedService {
+ public:
+  // Set before the service is registered; outlives it.
+  void SetGate(const Gate* gate) { gate_ = gate; }
+
+ protected:
+  // Admits a call of `rpc`, whose parsed request is `request`.
+  grpc::Status Admit(const std::string& rpc,
+                     const grpc::ServerContextBase& context,
+                     google::protobuf::Message& request) const {
+    return gate_ == nullptr ? grpc::Status::OK
+                            : gate_->Admit(rpc, context, request);
+  }
+
+ private:
+  const Gate* gate_ = nullptr;
+};
+
 // `Base` is a generated v1::X::CallbackService.
 template <typename Base>
-class ParsedRequests : public Base {
+class ParsedRequests : public Base, public GatedService {
  protected:
   // Makes the method `method` of `service_name` (the service's full name)
   // take its request's bytes; `typed` is the service's own method for it,
@@ -57,7 +78,7 @@ class ParsedRequests : public Base {
         m->index(),
         new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
                                                  grpc::ByteBuffer>(
-            [self, typed, rpc = m->full_name()](
+            [self, base = this, typed, rpc = m->full_name()](
                 grpc::CallbackServerContext* context,
                 const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
               auto call = std::make_shared<std::pair<Request, Response>>();
@@ -66,9 +87,14 @@ class ParsedRequests : public Base {
               grpc::Status parsed =
                   grpc::GenericDeserialize<grpc::ProtoBufferReader, Request>(
                       const_cast<grpc::ByteBuffer*>(request), &call->first);
+              if (parsed.ok()) {
+                parsed = base->Admit(rpc, *context, call->first);
+              } else {
+                parsed = Unparseable(rpc, Request::descriptor());
+              }
               if (!parsed.ok()) {
                 grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-                reactor->Finish(Unparseable(rpc, Request::descriptor()));
+                reactor->Finish(parsed);
                 return reactor;
               }
               callbacks_internal::Serialize serialize = [call, response] {

@@ -185,6 +185,10 @@ void SubscriptionService::ParseSubscribeRequests() {
               return new RefusedSubscribe(
                   Unparseable(rpc, v1::SubscribeRequest::descriptor()));
             }
+            if (grpc::Status admitted = Admit(rpc, *context, *parsed);
+                !admitted.ok()) {
+              return new RefusedSubscribe(std::move(admitted));
+            }
             return new SubscribeCall(this, context, std::move(parsed));
           }));
 }

@@ -1,0 +1,40 @@
+// Channels to ledgerd as a client of it: TLS when the server has it, the
+// caller's bearer token on every call, a client certificate for a service.
+// ledgerctl, the tools and projection processes all make theirs here.
+#ifndef LEDGER_RPC_CHANNEL_H_
+#define LEDGER_RPC_CHANNEL_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace ledger {
+
+struct ClientSecurity {
+  // PEM of the CA that signed ledgerd's certificate; set: TLS.
+  std::string tls_ca;
+  // A service's client certificate and key (PEM), with TLS.
+  std::string tls_cert;
+  std::string tls_key;
+  // Sent as "authorization: Bearer <token>" with every call; empty: none.
+  std::string token;
+};
+
+// Where a client finds its security, each optional: the files named, and
+// the token in $LEDGER_TOKEN when `token_file` is empty. Errors name the
+// file.
+absl::StatusOr<ClientSecurity> LoadClientSecurity(
+    const std::string& tls_ca_file, const std::string& token_file,
+    const std::string& tls_cert_file = "",
+    const std::string& tls_key_file = "");
+
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& target, const ClientSecurity& security,
+    const grpc::ChannelArguments& args = grpc::ChannelArguments());
+
+}  // namespace ledger
+
+#endif  // LEDGER_RPC_CHANNEL_H_

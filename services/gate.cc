@@ -1,0 +1,276 @@
+#include "services/gate.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "ledger/base/check.h"
+#include "ledger/v1/complaint_service.grpc.pb.h"
+
+namespace ledger {
+namespace {
+
+using v1::ROLE_AGENT;
+using v1::ROLE_AUDITOR;
+using v1::ROLE_CENTRE_HEAD;
+using v1::ROLE_CLERK;
+using v1::ROLE_DEPARTMENT_HEAD;
+using v1::ROLE_GENERAL_MANAGER;
+using v1::ROLE_PROJECT_HEAD;
+using v1::ROLE_SERVICE;
+using v1::ROLE_STATION_HEAD;
+
+// Who works complaints: the agents, and the centre head who may do all an
+// agent does.
+#define HANDLERS ROLE_AGENT, ROLE_CENTRE_HEAD
+// Who reads the log as it is: auditors, the head and the general manager,
+// and services.
+#define LOG_READERS ROLE_AUDITOR, ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, \
+                    ROLE_SERVICE
+
+const std::vector<AccessRule>* MakeTable() {
+  return new std::vector<AccessRule>{
+      {"ledger.v1.ComplaintService.ReceiveComplaint", {HANDLERS, ROLE_CLERK}},
+      {"ledger.v1.ComplaintService.AssignOwner", {HANDLERS}},
+      {"ledger.v1.ComplaintService.HandOver", {HANDLERS}},
+      {"ledger.v1.ComplaintService.Classify", {HANDLERS}},
+      {"ledger.v1.ComplaintService.RaiseSeverity", {HANDLERS}},
+      {"ledger.v1.ComplaintService.ChooseTrack", {HANDLERS}},
+      {"ledger.v1.ComplaintService.RequestAssist", {HANDLERS}},
+      {"ledger.v1.ComplaintService.AnswerAssist",
+       {HANDLERS, ROLE_STATION_HEAD, ROLE_DEPARTMENT_HEAD, ROLE_PROJECT_HEAD}},
+      {"ledger.v1.ComplaintService.ChaseAssist", {HANDLERS}},
+      {"ledger.v1.ComplaintService.EscalateToGm", {HANDLERS}},
+      {"ledger.v1.ComplaintService.RecordGmDecision",
+       {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER}},
+      {"ledger.v1.ComplaintService.Reply", {HANDLERS}},
+      {"ledger.v1.ComplaintService.RecordRevisit", {HANDLERS}},
+      {"ledger.v1.ComplaintService.WaiveRevisit", {HANDLERS}},
+      {"ledger.v1.ComplaintService.Reopen", {HANDLERS}},
+      {"ledger.v1.ComplaintService.CompletePaperwork", {HANDLERS}},
+      {"ledger.v1.ComplaintService.SignOff", {ROLE_CENTRE_HEAD}},
+      // Each command of a batch is checked against its own RPC's row too.
+      {"ledger.v1.ComplaintService.ExecuteBatch",
+       {HANDLERS, ROLE_CLERK, ROLE_STATION_HEAD, ROLE_DEPARTMENT_HEAD,
+        ROLE_PROJECT_HEAD, ROLE_GENERAL_MANAGER}},
+      {"ledger.v1.ComplaintService.GetComplaint",
+       {HANDLERS, ROLE_CLERK, ROLE_GENERAL_MANAGER, ROLE_STATION_HEAD,
+        ROLE_DEPARTMENT_HEAD, ROLE_PROJECT_HEAD, ROLE_AUDITOR}},
+      {"ledger.v1.ReferenceDataService.RegisterStation", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.RegisterDepartment", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.RegisterAgent", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.RecordStationVolume",
+       {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.PublishCalendar", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.PublishPenaltySchedule",
+       {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.DeclareSpecialPeriod",
+       {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.Ledger.ReadStream", {LOG_READERS}},
+      {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
+      {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
+      {"ledger.v1.Ledger.GetLogHead", {LOG_READERS}},
+      {"ledger.v1.Subscriptions.Subscribe", {LOG_READERS}},
+      {"ledger.v1.Subscriptions.Ack", {LOG_READERS}},
+      {"ledger.v1.QueryService.GetQueue",
+       {HANDLERS, ROLE_CLERK, ROLE_GENERAL_MANAGER, ROLE_STATION_HEAD,
+        ROLE_DEPARTMENT_HEAD}},
+      {"ledger.v1.QueryService.GetStationTable",
+       {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_STATION_HEAD,
+        ROLE_AUDITOR}},
+      {"ledger.v1.QueryService.GetMonthlyAnalysis",
+       {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      {"ledger.v1.QueryService.GetAgentScorecard",
+       {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      {"ledger.v1.QueryService.ListProjections",
+       {ROLE_CENTRE_HEAD, ROLE_AUDITOR, ROLE_SERVICE}},
+      {"ledger.v1.QueryService.Rebuild", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.SimulationService.SetClock", {ROLE_CENTRE_HEAD}},
+  };
+}
+
+#undef HANDLERS
+#undef LOG_READERS
+
+std::string RoleList(const std::vector<v1::Role>& roles) {
+  return absl::StrJoin(roles, ", ", [](std::string* out, v1::Role role) {
+    out->append(v1::Role_Name(role));
+  });
+}
+
+bool Allowed(const AccessRule& rule, const Caller& caller) {
+  for (v1::Role role : caller.roles) {
+    if (std::find(rule.roles.begin(), rule.roles.end(), role) !=
+        rule.roles.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+grpc::Status Denied(const std::string& what, const Caller& caller,
+                    const AccessRule& rule) {
+  return grpc::Status(
+      grpc::StatusCode::PERMISSION_DENIED,
+      absl::StrCat(what, " is for ", RoleList(rule.roles), "; ",
+                   caller.agent_id, " holds ",
+                   caller.roles.empty() ? "no role" : RoleList(caller.roles)));
+}
+
+// The command's CommandContext, or nullptr when it has none.
+v1::CommandContext* MutableContext(google::protobuf::Message& command) {
+  const google::protobuf::FieldDescriptor* field =
+      command.GetDescriptor()->FindFieldByName("context");
+  if (field == nullptr ||
+      field->message_type() != v1::CommandContext::descriptor()) {
+    return nullptr;
+  }
+  return static_cast<v1::CommandContext*>(
+      command.GetReflection()->MutableMessage(&command, field));
+}
+
+// The caller acts as themselves: a context naming nobody gets the caller.
+grpc::Status MakeActor(google::protobuf::Message& command,
+                       const Caller& caller, const std::string& what) {
+  v1::CommandContext* context = MutableContext(command);
+  if (context == nullptr) return grpc::Status::OK;
+  if (!context->actor_agent_id().empty() &&
+      context->actor_agent_id() != caller.agent_id) {
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat(what, ": context.actor_agent_id is ",
+                     context->actor_agent_id(), " but the caller is ",
+                     caller.agent_id,
+                     "; nobody acts for another (leave it empty)"));
+  }
+  context->set_actor_agent_id(caller.agent_id);
+  return grpc::Status::OK;
+}
+
+// The RPC whose request is `type`, in the two command services.
+std::string CommandRpcOf(const google::protobuf::Descriptor* type) {
+  for (const char* service :
+       {"ledger.v1.ComplaintService", "ledger.v1.ReferenceDataService"}) {
+    const google::protobuf::ServiceDescriptor* s =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service);
+    for (int i = 0; s != nullptr && i < s->method_count(); ++i) {
+      if (s->method(i)->input_type() == type) return s->method(i)->full_name();
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+const std::vector<AccessRule>& AccessTable() {
+  static const std::vector<AccessRule>* table = MakeTable();
+  return *table;
+}
+
+Gate::Gate(std::shared_ptr<TokenVerifier> verifier, Registry registry,
+           std::string bootstrap_head)
+    : verifier_(std::move(verifier)),
+      registry_(std::move(registry)),
+      bootstrap_head_(std::move(bootstrap_head)) {
+  for (const AccessRule& rule : AccessTable()) rules_[rule.rpc] = &rule;
+}
+
+absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
+                                          const ReferenceData& registry) const {
+  std::string header;
+  const auto& metadata = call.client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    header.assign(it->second.data(), it->second.size());
+  }
+  Caller caller;
+  std::shared_ptr<const grpc::AuthContext> peer = call.auth_context();
+  std::vector<grpc::string_ref> names;
+  if (peer != nullptr && peer->IsPeerAuthenticated()) {
+    names = peer->FindPropertyValues("x509_common_name");
+  }
+  if (header.empty() && names.size() == 1) {
+    // A service, by the certificate the site's CA (--client_ca) gave it.
+    caller.agent_id.assign(names.front().data(), names.front().size());
+  } else {
+    absl::StatusOr<VerifiedToken> token = verifier_->VerifyHeader(header);
+    if (!token.ok()) return token.status();
+    caller.agent_id = token->subject;
+  }
+  if (!registry.HasCentreHead()) {
+    // A new ledger: its first head is named by configuration, and nobody
+    // else is anybody yet.
+    if (caller.agent_id == bootstrap_head_ && !bootstrap_head_.empty()) {
+      caller.roles = {v1::ROLE_CENTRE_HEAD};
+      return caller;
+    }
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the ledger has no centre head yet; only the bootstrap head (",
+        bootstrap_head_.empty() ? "none configured: --bootstrap_head"
+                                : bootstrap_head_,
+        ") may register agents, starting with themselves"));
+  }
+  const v1::AgentRegistered* agent = registry.FindAgent(caller.agent_id);
+  if (agent == nullptr) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        caller.agent_id, " (the token's subject) is not a registered agent"));
+  }
+  if (!agent->active()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(caller.agent_id, " is not an active agent"));
+  }
+  for (int role : agent->roles()) {
+    caller.roles.push_back(static_cast<v1::Role>(role));
+  }
+  return caller;
+}
+
+grpc::Status Gate::Admit(const std::string& rpc,
+                         const grpc::ServerContextBase& call,
+                         google::protobuf::Message& request) const {
+  if (open()) return grpc::Status::OK;
+  auto rule = rules_.find(rpc);
+  if (rule == rules_.end()) {
+    // Secure by default: an RPC nobody wrote a row for is nobody's.
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        absl::StrCat(rpc, " has no row in the access table"));
+  }
+  const std::shared_ptr<const ReferenceData> registry = registry_();
+  absl::StatusOr<Caller> caller = Authenticate(call, *registry);
+  if (!caller.ok()) {
+    return grpc::Status(static_cast<grpc::StatusCode>(caller.status().code()),
+                        std::string(caller.status().message()));
+  }
+  if (!Allowed(*rule->second, *caller)) {
+    return Denied(rpc, *caller, *rule->second);
+  }
+  if (request.GetDescriptor() == v1::CommandBatch::descriptor()) {
+    auto& batch = static_cast<v1::CommandBatch&>(request);
+    for (int i = 0; i < batch.commands_size(); ++i) {
+      v1::BatchCommand& entry = *batch.mutable_commands(i);
+      const google::protobuf::Reflection* reflection = entry.GetReflection();
+      const google::protobuf::OneofDescriptor* oneof =
+          entry.GetDescriptor()->FindOneofByName("command");
+      const google::protobuf::FieldDescriptor* set =
+          reflection->GetOneofFieldDescriptor(entry, oneof);
+      if (set == nullptr) continue;  // The app says what is missing.
+      google::protobuf::Message* command =
+          reflection->MutableMessage(&entry, set);
+      const std::string what = absl::StrCat("commands[", i, "] (",
+                                            set->message_type()->name(), ")");
+      auto command_rule = rules_.find(CommandRpcOf(set->message_type()));
+      LEDGER_CHECK(command_rule != rules_.end(),
+                   "every command of a batch has its RPC's row");
+      if (!Allowed(*command_rule->second, *caller)) {
+        return Denied(what, *caller, *command_rule->second);
+      }
+      grpc::Status actor = MakeActor(*command, *caller, what);
+      if (!actor.ok()) return actor;
+    }
+    return grpc::Status::OK;
+  }
+  return MakeActor(request, *caller, rpc);
+}
+
+}  // namespace ledger

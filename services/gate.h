@@ -1,0 +1,87 @@
+// Gate: who may call what, decided in one place for every RPC of ledgerd.
+//
+// Every handler (services/parsed_requests.h, services/command_rpcs.h, the
+// subscription stream) hands its parsed request to Gate::Admit before the
+// service sees it. Admit
+//   1. authenticates the caller: the "authorization: Bearer <JWT>" header,
+//      checked by auth/token_verifier.h; its subject is an agent id;
+//   2. looks the caller up in the ledger's own agent registry (so the log
+//      says who held which role when): unregistered or inactive is
+//      PERMISSION_DENIED; until the registry has a centre head, only
+//      --bootstrap_head is let in, as one;
+//   3. checks the RPC against the access table (kAccess in gate.cc, the
+//      README's "Who may call what"): a caller with none of the roles of
+//      the row is PERMISSION_DENIED naming them;
+//   4. makes the caller the actor: a command (and each command of a batch)
+//      naming another actor in CommandContext.actor_agent_id is
+//      PERMISSION_DENIED; naming none, it gets the caller's id.
+//
+// Without a token verifier (ledgerd without --jwks) the gate is open: no
+// authentication, actors as the requests name them. ledgerd then listens on
+// loopback only, for development on one machine.
+#ifndef LEDGER_SERVICES_GATE_H_
+#define LEDGER_SERVICES_GATE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "auth/token_verifier.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/server_context.h"
+#include "ledger/complaint/reference_data.h"
+#include "ledger/v1/common.pb.h"
+
+namespace ledger {
+
+// Who is calling, once admitted.
+struct Caller {
+  // The agent id (the token's subject); empty when the gate is open.
+  std::string agent_id;
+  std::vector<v1::Role> roles;
+};
+
+// One row of the access table.
+struct AccessRule {
+  // The RPC's full name, "ledger.v1.ComplaintService.SignOff".
+  const char* rpc;
+  std::vector<v1::Role> roles;
+};
+
+// The whole table, in the order the README shows it.
+const std::vector<AccessRule>& AccessTable();
+
+class Gate {
+ public:
+  using Registry = std::function<std::shared_ptr<const ReferenceData>()>;
+
+  // An open gate.
+  Gate() = default;
+  // `registry` gives the ledger's current reference data.
+  Gate(std::shared_ptr<TokenVerifier> verifier, Registry registry,
+       std::string bootstrap_head);
+
+  bool open() const { return verifier_ == nullptr; }
+
+  // Lets the call of `rpc` (its full name) through, or says why not
+  // (UNAUTHENTICATED, PERMISSION_DENIED). May set the actor of the
+  // command(s) in `request`.
+  grpc::Status Admit(const std::string& rpc,
+                     const grpc::ServerContextBase& call,
+                     google::protobuf::Message& request) const;
+
+ private:
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& call,
+                                      const ReferenceData& registry) const;
+
+  std::shared_ptr<TokenVerifier> verifier_;
+  Registry registry_;
+  std::string bootstrap_head_;
+  absl::flat_hash_map<std::string, const AccessRule*> rules_;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_SERVICES_GATE_H_

@@ -1,0 +1,312 @@
+// Who may call what, end to end: a real ledgerd over TLS, checking tokens
+// of tools/dev_identity.sh's development issuer against the agent registry.
+// One table-driven test runs every RPC of the access table (services/
+// gate.cc, the README's "Who may call what") anonymously (UNAUTHENTICATED)
+// and as each role (let through, or PERMISSION_DENIED, exactly as the table
+// says); others cover the first head, impersonation, batches, bad tokens,
+// inactive and unregistered agents, a service's client certificate, and a
+// listener that is not loopback.
+#include <fstream>
+#include <future>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ledger/complaint/builders.h"
+#include "ledger/v1/complaint_service.grpc.pb.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/v1/simulation_service.grpc.pb.h"
+#include "ledger/v1/subscription_service.grpc.pb.h"
+#include "rpc/channel.h"
+#include "services/gate.h"
+#include "tests/ledgerd_process.h"
+#include "tests/subprocess.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Every role, by the agent the test registers for it.
+const std::map<std::string, v1::Role>& Agents() {
+  static const auto* agents = new std::map<std::string, v1::Role>{
+      {"h1", v1::ROLE_CENTRE_HEAD},     {"a1", v1::ROLE_AGENT},
+      {"c1", v1::ROLE_CLERK},           {"s1", v1::ROLE_STATION_HEAD},
+      {"d1", v1::ROLE_DEPARTMENT_HEAD}, {"p1", v1::ROLE_PROJECT_HEAD},
+      {"g1", v1::ROLE_GENERAL_MANAGER}, {"u1", v1::ROLE_AUDITOR},
+      {"feed", v1::ROLE_SERVICE},       {"x1", v1::ROLE_AGENT},
+  };
+  return *agents;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class AccessTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    identity_ = dir_->Sub("identity");
+    std::vector<std::string> argv = {
+        "/usr/bin/env", "LEDGER_TOKEN_TOOL=" LEDGER_TOKEN_PATH, "bash",
+        LEDGER_SOURCE_DIR "/tools/dev_identity.sh", identity_,
+        "--client", "feed", "--client", "stranger"};
+    for (const auto& [agent, role] : Agents()) argv.push_back(agent);
+    argv.push_back("zz");  // Never registered.
+    testing::ProcessResult made = testing::Run(argv);
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    ledgerd_ = new testing::LedgerdProcess(
+        LEDGERD_PATH, dir_->path(), dir_->Sub("data"),
+        {"--simulated_clock",
+         "--jwks=" + identity_ + "/jwks.json",
+         "--jwt_issuer=urn:complaint-ledger:development-issuer",
+         "--bootstrap_head=h1", "--tls_cert=" + identity_ + "/server.pem",
+         "--tls_key=" + identity_ + "/server-key.pem",
+         "--client_ca=" + identity_ + "/ca.pem"});
+    ASSERT_FALSE(ledgerd_->target().empty()) << "ledgerd did not start";
+  }
+  static void TearDownTestSuite() {
+    delete ledgerd_;
+    delete dir_;
+  }
+
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Bootstrap()); }
+
+  // A channel as `agent` ("": anonymous), over TLS.
+  static std::shared_ptr<grpc::Channel> As(const std::string& agent) {
+    ClientSecurity security;
+    security.tls_ca = ReadFile(identity_ + "/ca.pem");
+    if (!agent.empty()) {
+      security.token = std::string(absl::StripAsciiWhitespace(
+          ReadFile(absl::StrCat(identity_, "/tokens/", agent, ".token"))));
+    }
+    return MakeChannel(ledgerd_->target(), security);
+  }
+  // A channel with a service's client certificate and no token.
+  static std::shared_ptr<grpc::Channel> AsService(const std::string& name) {
+    ClientSecurity security;
+    security.tls_ca = ReadFile(identity_ + "/ca.pem");
+    security.tls_cert = ReadFile(absl::StrCat(identity_, "/clients/", name, ".pem"));
+    security.tls_key =
+        ReadFile(absl::StrCat(identity_, "/clients/", name, "-key.pem"));
+    return MakeChannel(ledgerd_->target(), security);
+  }
+
+  static grpc::Status Register(const std::string& as, const std::string& agent,
+                               v1::Role role, bool active = true) {
+    v1::RegisterAgent command = build::Agent(agent, {role});
+    command.mutable_agent()->set_active(active);
+    command.mutable_context()->set_actor_agent_id("");
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    return v1::ReferenceDataService::NewStub(As(as))->RegisterAgent(
+        &context, command, &result);
+  }
+
+  // The first time: the first head registers themselves, then everyone.
+  static void Bootstrap() {
+    if (bootstrapped_) return;
+    // Before a head exists, nobody but the bootstrap head gets in.
+    grpc::Status early = Register("a1", "a1", v1::ROLE_CENTRE_HEAD);
+    EXPECT_EQ(early.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(early.error_message(), HasSubstr("no centre head yet"));
+    ASSERT_TRUE(Register("h1", "h1", v1::ROLE_CENTRE_HEAD).ok());
+    for (const auto& [agent, role] : Agents()) {
+      if (agent == "h1") continue;
+      grpc::Status s = Register("h1", agent, role, agent != "x1");
+      ASSERT_TRUE(s.ok()) << agent << ": " << s.error_message();
+    }
+    bootstrapped_ = true;
+  }
+
+  // Calls `rpc` (a full name) with an empty request; a server stream is
+  // read until its first message.
+  static grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel,
+                           const google::protobuf::MethodDescriptor& rpc) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    if (rpc.server_streaming()) {
+      v1::SubscribeRequest request;
+      request.set_from_position(1);
+      auto reader = v1::Subscriptions::NewStub(channel)->Subscribe(&context,
+                                                                   request);
+      v1::SubscribeResponse response;
+      if (reader->Read(&response)) {
+        context.TryCancel();
+        while (reader->Read(&response)) {
+        }
+        reader->Finish();
+        return grpc::Status::OK;  // Admitted: it streams.
+      }
+      return reader->Finish();
+    }
+    grpc::GenericStub stub(channel);
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context,
+                   absl::StrCat("/", rpc.service()->full_name(), "/",
+                                rpc.name()),
+                   grpc::StubOptions(), &request, &response,
+                   [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  }
+
+  static testing::TempDir* dir_;
+  static std::string identity_;
+  static testing::LedgerdProcess* ledgerd_;
+  static bool bootstrapped_;
+};
+
+testing::TempDir* AccessTest::dir_ = nullptr;
+std::string AccessTest::identity_;
+testing::LedgerdProcess* AccessTest::ledgerd_ = nullptr;
+bool AccessTest::bootstrapped_ = false;
+
+const google::protobuf::MethodDescriptor& MethodOf(const std::string& rpc) {
+  const google::protobuf::MethodDescriptor* m =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(rpc);
+  EXPECT_NE(m, nullptr) << rpc;
+  return *m;
+}
+
+TEST_F(AccessTest, EveryRpcOfLedgerdHasARow) {
+  // Linked in, so that its descriptor is in the pool.
+  ASSERT_NE(v1::SetClockRequest::descriptor(), nullptr);
+  std::set<std::string> rows;
+  for (const AccessRule& rule : AccessTable()) rows.insert(rule.rpc);
+  for (const char* service :
+       {"ledger.v1.ComplaintService", "ledger.v1.ReferenceDataService",
+        "ledger.v1.Ledger", "ledger.v1.Subscriptions", "ledger.v1.QueryService",
+        "ledger.v1.SimulationService"}) {
+    const google::protobuf::ServiceDescriptor* s =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service);
+    ASSERT_NE(s, nullptr);
+    for (int i = 0; i < s->method_count(); ++i) {
+      EXPECT_TRUE(rows.erase(s->method(i)->full_name()))
+          << s->method(i)->full_name() << " has no row";
+    }
+  }
+  EXPECT_TRUE(rows.empty()) << "rows for no RPC: " << *rows.begin();
+}
+
+TEST_F(AccessTest, EachRoleGetsExactlyWhatTheTableSays) {
+  const auto anonymous = As("");
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& [agent, role] : Agents()) {
+    if (agent != "x1" && agent != "feed") channels[agent] = As(agent);
+  }
+  channels["feed"] = AsService("feed");
+  for (const AccessRule& rule : AccessTable()) {
+    SCOPED_TRACE(rule.rpc);
+    const google::protobuf::MethodDescriptor& rpc = MethodOf(rule.rpc);
+    grpc::Status nobody = Call(anonymous, rpc);
+    EXPECT_EQ(nobody.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << nobody.error_message();
+    for (const auto& [agent, channel] : channels) {
+      const v1::Role role = Agents().at(agent);
+      const bool allowed = std::find(rule.roles.begin(), rule.roles.end(),
+                                     role) != rule.roles.end();
+      grpc::Status s = Call(channel, rpc);
+      SCOPED_TRACE(absl::StrCat(agent, " (", v1::Role_Name(role), "): ",
+                                s.error_code(), " ", s.error_message()));
+      EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+      if (allowed) {
+        // Through the gate; the service may still refuse the empty request
+        // (INVALID_ARGUMENT, NOT_FOUND), never for who is asking.
+        EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+      } else {
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_THAT(s.error_message(), HasSubstr(rule.rpc));
+      }
+    }
+  }
+}
+
+TEST_F(AccessTest, TheActorIsTheCaller) {
+  auto complaints = v1::ComplaintService::NewStub(As("a1"));
+  v1::ReceiveComplaint intake = build::Intake("", "13800138000");
+  intake.mutable_context()->set_actor_agent_id("h1");
+  grpc::ClientContext c1;
+  v1::CommandResult result;
+  grpc::Status s = complaints->ReceiveComplaint(&c1, intake, &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("nobody acts for another"));
+  intake.mutable_context()->clear_actor_agent_id();
+  grpc::ClientContext c2;
+  s = complaints->ReceiveComplaint(&c2, intake, &result);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_GT(result.events_size(), 0);
+  EXPECT_EQ(result.events(0).actor(), "a1");
+  // An agent cannot sign off, alone or inside a batch.
+  v1::CommandBatch batch;
+  batch.add_commands()->mutable_sign_off()->set_complaint_id(
+      result.state().complaint_id());
+  grpc::ClientContext c3;
+  v1::BatchResult batched;
+  s = complaints->ExecuteBatch(&c3, batch, &batched);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("commands[0] (SignOff)"));
+}
+
+TEST_F(AccessTest, BadTokensAndUnknownCallersAreRefused) {
+  const auto& read_all = MethodOf("ledger.v1.Ledger.ReadAll");
+  ClientSecurity security;
+  security.tls_ca = ReadFile(identity_ + "/ca.pem");
+  security.token = "not.a.token";
+  grpc::Status s = Call(MakeChannel(ledgerd_->target(), security), read_all);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), HasSubstr("bearer token"));
+  // A good token of someone the registry does not know, or who left.
+  s = Call(As("zz"), read_all);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("not a registered agent"));
+  s = Call(As("x1"), MethodOf("ledger.v1.QueryService.GetQueue"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("not an active agent"));
+  // A certificate of the site's CA whose name is nobody's.
+  s = Call(AsService("stranger"), read_all);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // Without TLS the server is not reached at all.
+  ClientSecurity plain;
+  plain.token = ReadFile(identity_ + "/tokens/u1.token");
+  s = Call(MakeChannel(ledgerd_->target(), plain), read_all);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST(AccessFlagsTest, WithoutTlsOrWithTheDevelopmentIssuerOnlyLoopback) {
+  testing::TempDir dir;
+  const std::string identity = dir.Sub("identity");
+  testing::ProcessResult made = testing::Run(
+      {"/usr/bin/env", "LEDGER_TOKEN_TOOL=" LEDGER_TOKEN_PATH, "bash",
+       LEDGER_SOURCE_DIR "/tools/dev_identity.sh", identity});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  testing::ProcessResult plain = testing::Run(
+      {LEDGERD_PATH, "--listen=0.0.0.0:0", "--data_dir=" + dir.Sub("a")});
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_THAT(plain.err, HasSubstr("loopback only"));
+  testing::ProcessResult dev = testing::Run(
+      {LEDGERD_PATH, "--listen=0.0.0.0:0", "--data_dir=" + dir.Sub("b"),
+       "--jwks=" + identity + "/jwks.json",
+       "--jwt_issuer=urn:complaint-ledger:development-issuer",
+       "--tls_cert=" + identity + "/server.pem",
+       "--tls_key=" + identity + "/server-key.pem"});
+  EXPECT_EQ(dev.exit_code, 2);
+  EXPECT_THAT(dev.err, HasSubstr("development issuer"));
+}
+
+}  // namespace
+}  // namespace ledger
