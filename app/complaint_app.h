@@ -96,6 +96,10 @@ class ComplaintApp {
       const v1::CommandBatch& batch,
       const std::function<std::string(const v1::CommandContext&)>& actor_of);
 
+  // The reference data (agents and their roles, stations, calendar) as of
+  // the last reference command: a snapshot, never changed.
+  std::shared_ptr<const ReferenceData> reference() const;
+
   // State and timeline; NOT_FOUND for a complaint never received.
   absl::StatusOr<v1::ComplaintView> Get(const std::string& complaint_id) const;
 
@@ -189,7 +193,6 @@ class ComplaintApp {
   // committed (refused, a duplicate, failed), for the next intake: numbers
   // stay gap-free.
   void ReleaseComplaintId(const std::string& complaint_id);
-  std::shared_ptr<const ReferenceData> reference() const;
 
   EventStore& store_;
   const ComplaintAppOptions options_;
