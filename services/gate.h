@@ -9,7 +9,7 @@
 //      says who held which role when): unregistered or inactive is
 //      PERMISSION_DENIED; until the registry has a centre head, only
 //      --bootstrap_head is let in, as one;
-//   3. checks the RPC against the access table (kAccess in gate.cc, the
+//   3. checks the RPC against the access table (AccessTable() in gate.cc, the
 //      README's "Who may call what"): a caller with none of the roles of
 //      the row is PERMISSION_DENIED naming them;
 //   4. makes the caller the actor: a command (and each command of a batch)

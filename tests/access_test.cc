@@ -12,7 +12,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -201,6 +203,34 @@ TEST_F(AccessTest, EveryRpcOfLedgerdHasARow) {
     }
   }
   EXPECT_TRUE(rows.empty()) << "rows for no RPC: " << *rows.begin();
+}
+
+TEST_F(AccessTest, TheReadmeShowsTheTableTheGateKeeps) {
+  // The README's "Who may call what": a column per role, a row per RPC.
+  const std::vector<v1::Role> columns = {
+      v1::ROLE_AGENT,         v1::ROLE_CLERK,         v1::ROLE_CENTRE_HEAD,
+      v1::ROLE_STATION_HEAD,  v1::ROLE_DEPARTMENT_HEAD, v1::ROLE_PROJECT_HEAD,
+      v1::ROLE_GENERAL_MANAGER, v1::ROLE_AUDITOR,     v1::ROLE_SERVICE};
+  std::map<std::string, std::set<v1::Role>> readme;
+  std::istringstream lines(ReadFile(LEDGER_SOURCE_DIR "/README.md"));
+  bool in_table = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (absl::StartsWith(line, "### ")) in_table = line == "### Who may call what";
+    if (!in_table || !absl::StartsWith(line, "| `")) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, '|');
+    ASSERT_EQ(cells.size(), columns.size() + 3) << line;
+    std::set<v1::Role>& roles =
+        readme[absl::StrCat("ledger.v1.", absl::StripAsciiWhitespace(
+                                              absl::StrReplaceAll(cells[1], {{"`", ""}})))];
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (absl::StrContains(cells[i + 2], "✓")) roles.insert(columns[i]);
+    }
+  }
+  std::map<std::string, std::set<v1::Role>> code;
+  for (const AccessRule& rule : AccessTable()) {
+    code[rule.rpc] = std::set<v1::Role>(rule.roles.begin(), rule.roles.end());
+  }
+  EXPECT_EQ(readme, code);
 }
 
 TEST_F(AccessTest, EachRoleGetsExactlyWhatTheTableSays) {

@@ -57,6 +57,9 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
   RETURN_IF_ERROR(Agent(app, "a18", "Wang Fang", v1::ROLE_AGENT));
   RETURN_IF_ERROR(Agent(app, "c1", "Chen Jie (clerk)", v1::ROLE_CLERK));
   RETURN_IF_ERROR(Agent(app, "gm", "Liu Yang (GM)", v1::ROLE_GENERAL_MANAGER));
+  RETURN_IF_ERROR(Agent(app, "au1", "Zhao Min (auditor)", v1::ROLE_AUDITOR));
+  RETURN_IF_ERROR(
+      Agent(app, "feed", "The complaint feed (a service)", v1::ROLE_SERVICE));
   for (const auto& [id, name] :
        {std::pair{"eng", "Engineering"}, std::pair{"svc", "Service"}}) {
     v1::RegisterDepartment c;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets everything up, builds into build/, seeds an empty ledger (three
-# months of a simulated call centre's traffic, then six complaints of today
-# at different stages), and runs ledgerd in the foreground on the embedded
-# RocksDB.
+# Sets everything up, builds into build/, makes a development identity (a
+# throwaway CA and server certificate, a token issuer, a token per demo
+# agent: tools/dev_identity.sh), seeds an empty ledger (three months of a
+# simulated call centre's traffic, then six complaints of today at
+# different stages), and runs ledgerd in the foreground on the embedded
+# RocksDB, over TLS, checking every caller's token.
 #   LEDGER_LISTEN (default 127.0.0.1:50051), LEDGER_DATA_DIR (./ledger-data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,12 +12,22 @@ tools/setup.sh
 tools/build.sh build
 listen=${LEDGER_LISTEN:-127.0.0.1:50051}
 data_dir=${LEDGER_DATA_DIR:-./ledger-data}
+identity=$data_dir/identity
+# The seed's people: the head, two agents, a clerk, the general manager, an
+# auditor and a service (tools/ledger_seed.cc).
+demo_agents=(h1 a17 a18 c1 gm au1 feed)
+mkdir -p "$data_dir"
+tools/dev_identity.sh "$identity" "${demo_agents[@]}"
 build/tools/ledger_seed --data_dir "$data_dir" --history_months 3 ||
   echo "run: seeding failed (see above); ledgerd starts anyway" >&2
 ctl="build/tools/ledgerctl --target $listen"
-echo "Try, in another shell:"
-echo "  $ctl show $(date +%Y)-000001      # a complaint and its timeline"
-echo "  $ctl stations --month $(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)   # last month's station table"
-echo "  $ctl log                          # the log, oldest first"
-echo "  $ctl help receive                 # what a command takes"
-exec build/services/ledgerd --listen "$listen" --data_dir "$data_dir"
+echo "Try, in another shell (tokens for ${demo_agents[*]} in $identity/tokens):"
+echo "  export LEDGER_IDENTITY=$identity"
+echo "  $ctl --as a17 show $(date +%Y)-000001      # a complaint and its timeline, as agent a17"
+echo "  $ctl --as h1 stations --month $(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)   # last month's station table, as the centre head"
+echo "  $ctl --as au1 log                          # the log, oldest first, as the auditor"
+echo "  $ctl help receive                          # what a command takes"
+exec build/services/ledgerd --listen "$listen" --data_dir "$data_dir" \
+  --tls_cert "$identity/server.pem" --tls_key "$identity/server-key.pem" \
+  --client_ca "$identity/ca.pem" --jwks "$identity/jwks.json" \
+  --jwt_issuer urn:complaint-ledger:development-issuer --bootstrap_head h1

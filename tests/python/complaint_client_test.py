@@ -2,13 +2,15 @@
 """A real external client: Debian's python3-grpcio against a real ledgerd.
 
 Generates the Python stubs from proto/ with protoc and Debian's
-grpc_python_plugin, starts ledgerd on port 0 in a temporary directory, then
-registers a centre head and an agent, receives a complaint, classifies it,
+grpc_python_plugin, makes a development identity (tools/dev_identity.sh), starts ledgerd on
+port 0 in a temporary directory over TLS, checking tokens, then (as the
+bootstrap head) registers a centre head and an agent, receives a complaint, classifies it,
 chooses a track, replies, revisits and signs it off, and checks the
 timeline GetComplaint returns. Exits non-zero on the first failed check.
 
   /usr/bin/python3 tests/python/complaint_client_test.py \\
-      --ledgerd build/services/ledgerd --proto_dir proto
+      --ledgerd build/services/ledgerd --proto_dir proto \\
+      --dev_identity tools/dev_identity.sh --ledger_token build/tools/ledger_token
 """
 
 import argparse
@@ -47,7 +49,7 @@ def check(condition, what):
     print("ok:", what)
 
 
-def run(target):
+def run(target, identity):
     import grpc
     from ledger.v1 import commands_pb2 as commands
     from ledger.v1 import common_pb2 as common
@@ -55,14 +57,44 @@ def run(target):
     from ledger.v1 import complaint_service_pb2_grpc as service_grpc
     from ledger.v1 import complaint_state_pb2 as state
 
-    channel = grpc.insecure_channel(target)
-    grpc.channel_ready_future(channel).result(timeout=30)
-    complaints = service_grpc.ComplaintServiceStub(channel)
-    reference = service_grpc.ReferenceDataServiceStub(channel)
-
     def ctx(actor, command_id=""):
         return commands.CommandContext(actor_agent_id=actor,
                                        command_id=command_id)
+
+    # Over TLS, each person with their own token (issue 23): a channel each.
+    with open(os.path.join(identity, "ca.pem"), "rb") as f:
+        tls = grpc.ssl_channel_credentials(f.read())
+
+    def channel_of(agent):
+        if not agent:
+            return grpc.secure_channel(target, tls)
+        with open(os.path.join(identity, "tokens", agent + ".token")) as f:
+            token = f.read().strip()
+        return grpc.secure_channel(target, grpc.composite_channel_credentials(
+            tls, grpc.access_token_call_credentials(token)))
+
+    channels = {agent: channel_of(agent) for agent in ["h1", "a17"]}
+    channel = channels["h1"]
+    grpc.channel_ready_future(channel).result(timeout=30)
+    complaints = {agent: service_grpc.ComplaintServiceStub(c)
+                  for agent, c in channels.items()}
+    reference = service_grpc.ReferenceDataServiceStub(channel)
+
+    for who, what, expected in [
+            ("", "nobody", grpc.StatusCode.UNAUTHENTICATED),
+            ("a17", "an agent naming the head", grpc.StatusCode.PERMISSION_DENIED)]:
+        try:
+            service_grpc.ReferenceDataServiceStub(channel_of(who)).RegisterAgent(
+                commands.RegisterAgent(
+                    context=ctx("h1"),
+                    agent={"agent_id": "h1", "display_name": "h1",
+                           "roles": [common.ROLE_CENTRE_HEAD], "active": True}),
+                timeout=30)
+            check(False, "%s cannot register the first head" % what)
+        except grpc.RpcError as e:
+            check(e.code() == expected,
+                  "%s cannot register the first head: %s %s"
+                  % (what, e.code(), e.details()))
 
     for agent_id, role in [("h1", common.ROLE_CENTRE_HEAD),
                            ("a17", common.ROLE_AGENT)]:
@@ -71,7 +103,7 @@ def run(target):
             agent={"agent_id": agent_id, "display_name": agent_id,
                    "roles": [role], "active": True}), timeout=30)
 
-    received = complaints.ReceiveComplaint(commands.ReceiveComplaint(
+    received = complaints["a17"].ReceiveComplaint(commands.ReceiveComplaint(
         context=ctx("a17", "py-1"), channel=common.CHANNEL_PHONE,
         customer=common.CustomerContact(name="Wang", phone="13800138000"),
         content="The paper came wet."), timeout=30)
@@ -81,31 +113,31 @@ def run(target):
           "the answering agent owns a phone complaint")
     check(received.events[0].position > 0, "events come back with positions")
 
-    retry = complaints.ReceiveComplaint(commands.ReceiveComplaint(
+    retry = complaints["a17"].ReceiveComplaint(commands.ReceiveComplaint(
         context=ctx("a17", "py-1"), channel=common.CHANNEL_PHONE,
         customer=common.CustomerContact(name="Wang", phone="13800138000"),
         content="The paper came wet."), timeout=30)
     check(retry.duplicate and retry.state.complaint_id == complaint_id,
           "a retry with the same command id gets the original result")
 
-    complaints.Classify(commands.Classify(
+    complaints["a17"].Classify(commands.Classify(
         context=ctx("a17"), complaint_id=complaint_id,
         classification=commands.Classification(
             kind=common.INFO_KIND_COMPLAINT,
             category=common.COMPLAINT_CATEGORY_SERVICE_QUALITY,
             importance=common.IMPORTANCE_GENERAL)), timeout=30)
-    tracked = complaints.ChooseTrack(commands.ChooseTrack(
+    tracked = complaints["a17"].ChooseTrack(commands.ChooseTrack(
         context=ctx("a17"), complaint_id=complaint_id,
         track=common.HANDLING_TRACK_INTERNAL_STUDY), timeout=30)
     check(tracked.state.reply_due_us > tracked.state.received_time_us,
           "the track stamps a reply deadline")
-    complaints.Reply(commands.Reply(
+    complaints["a17"].Reply(commands.Reply(
         context=ctx("a17"), complaint_id=complaint_id,
         outcome=common.REPLY_OUTCOME_RESOLVED, reply="A sleeve from now on."),
         timeout=30)
 
     try:
-        complaints.SignOff(commands.SignOff(
+        complaints["h1"].SignOff(commands.SignOff(
             context=ctx("h1"), complaint_id=complaint_id,
             record_complete=True), timeout=30)
         check(False, "sign-off before the revisit is refused")
@@ -115,15 +147,15 @@ def run(target):
               "sign-off before the revisit is FAILED_PRECONDITION: "
               + e.details())
 
-    complaints.RecordRevisit(commands.RecordRevisit(
+    complaints["a17"].RecordRevisit(commands.RecordRevisit(
         context=ctx("a17"), complaint_id=complaint_id,
         satisfaction=common.SATISFACTION_SATISFIED, resolved=True), timeout=30)
-    signed = complaints.SignOff(commands.SignOff(
+    signed = complaints["h1"].SignOff(commands.SignOff(
         context=ctx("h1"), complaint_id=complaint_id, record_complete=True),
         timeout=30)
     check(signed.state.stage == state.STAGE_CLOSED, "sign-off closes it")
 
-    view = complaints.GetComplaint(
+    view = complaints["a17"].GetComplaint(
         service.GetComplaintRequest(complaint_id=complaint_id), timeout=30)
     types = [e.event_type.rsplit(".", 1)[1] for e in view.timeline]
     check(types == ["ComplaintReceived", "ComplaintClassified",
@@ -136,7 +168,7 @@ def run(target):
     check(view.state == signed.state, "GetComplaint returns the same state")
 
     try:
-        complaints.GetComplaint(
+        complaints["a17"].GetComplaint(
             service.GetComplaintRequest(complaint_id="2026-999999"), timeout=30)
         check(False, "an unknown complaint is NOT_FOUND")
     except grpc.RpcError as e:
@@ -197,6 +229,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ledgerd", required=True)
     parser.add_argument("--proto_dir", required=True)
+    parser.add_argument("--dev_identity", required=True,
+                        help="tools/dev_identity.sh")
+    parser.add_argument("--ledger_token", required=True,
+                        help="the ledger_token binary")
     args = parser.parse_args()
     work_dir = tempfile.mkdtemp(prefix="ledger-python-")
     process = None
@@ -205,8 +241,12 @@ def main():
         os.makedirs(stubs)
         generate_stubs(args.proto_dir, stubs)
         sys.path.insert(0, stubs)
-        process, target = start_ledgerd(args.ledgerd, work_dir)
-        run(target)
+        identity = os.path.join(work_dir, "identity")
+        subprocess.run(["bash", args.dev_identity, identity, "h1", "a17"],
+                       env=dict(os.environ, LEDGER_TOKEN_TOOL=args.ledger_token),
+                       check=True)
+        process, target = start_ledgerd(args.ledgerd, work_dir, identity)
+        run(target, identity)
         process.send_signal(signal.SIGTERM)
         check(process.wait(timeout=60) == 0, "ledgerd stops cleanly")
         process = None

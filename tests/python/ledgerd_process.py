@@ -7,8 +7,10 @@ import subprocess
 import time
 
 
-def start_ledgerd(ledgerd, work_dir):
-    """Returns (process, "127.0.0.1:<port>") once it serves."""
+def start_ledgerd(ledgerd, work_dir, identity=None):
+    """Returns (process, "127.0.0.1:<port>") once it serves. With `identity`
+    (a directory of tools/dev_identity.sh), over TLS, checking tokens of its
+    development issuer, h1 the bootstrap head."""
     port_file = os.path.join(work_dir, "port")
     if os.path.exists(port_file):
         os.unlink(port_file)
@@ -17,7 +19,13 @@ def start_ledgerd(ledgerd, work_dir):
         [ledgerd, "--listen=127.0.0.1:0",
          "--data_dir=" + os.path.join(work_dir, "data"),
          "--port_file=" + port_file,
-         "--start_time=2026-11-18T10:00:00+08:00"],
+         "--start_time=2026-11-18T10:00:00+08:00"]
+        + ([] if identity is None else [
+            "--tls_cert=" + os.path.join(identity, "server.pem"),
+            "--tls_key=" + os.path.join(identity, "server-key.pem"),
+            "--jwks=" + os.path.join(identity, "jwks.json"),
+            "--jwt_issuer=urn:complaint-ledger:development-issuer",
+            "--bootstrap_head=h1"]),
         stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not os.path.exists(port_file):

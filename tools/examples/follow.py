@@ -44,13 +44,32 @@ def main():
     parser.add_argument("--type", action="append", default=[])
     parser.add_argument("--station", default="")
     parser.add_argument("--prefix", default="")
+    parser.add_argument(
+        "--identity", default=os.environ.get("LEDGER_IDENTITY", ""),
+        help="an identity directory (tools/dev_identity.sh): TLS with its "
+        "ca.pem, and the token tokens/AS.token")
+    parser.add_argument("--as", dest="as_agent", default="",
+                        help="who calls: an agent or service of the registry")
     parser.add_argument("--proto_dir",
                         default=os.path.join(HERE, "..", "..", "proto"))
     args = parser.parse_args()
 
     import grpc
     pb, pb_grpc = import_stubs(args.proto_dir)
-    stub = pb_grpc.SubscriptionsStub(grpc.insecure_channel(args.target))
+    if args.identity:
+        # A ledgerd that checks callers: TLS, and a bearer token per call.
+        with open(os.path.join(args.identity, "ca.pem"), "rb") as f:
+            credentials = grpc.ssl_channel_credentials(f.read())
+        if args.as_agent:
+            with open(os.path.join(args.identity, "tokens",
+                                   args.as_agent + ".token")) as f:
+                token = f.read().strip()
+            credentials = grpc.composite_channel_credentials(
+                credentials, grpc.access_token_call_credentials(token))
+        channel = grpc.secure_channel(args.target, credentials)
+    else:
+        channel = grpc.insecure_channel(args.target)
+    stub = pb_grpc.SubscriptionsStub(channel)
     request = pb.SubscribeRequest(
         from_position=args.from_position, durable_name=args.durable,
         filter=pb.SubscriptionFilter(event_types=args.type,

@@ -27,11 +27,10 @@ void SetDeadline(grpc::ClientContext* context) {
                         std::chrono::seconds(30));
 }
 
-std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
+std::shared_ptr<grpc::Channel> Connect(const Options& options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+  return MakeChannel(options.target, options.security, args);
 }
 
 // A subcommand: a command of the registry (app/commands.h).
@@ -63,9 +62,9 @@ const Command* FindCommand(const std::string& name) {
 }
 
 // Calls the command's RPC.
-grpc::Status Call(const std::string& target, const Message& request,
+grpc::Status Call(const Options& options, const Message& request,
                   v1::CommandResult* result) {
-  CommandClient client(Connect(target));
+  CommandClient client(Connect(options));
   grpc::ClientContext context;
   SetDeadline(&context);
   return client.Execute(&context, request, result);
@@ -137,7 +136,7 @@ int PrintResult(const v1::CommandResult& result, const Options& options,
 
 int Show(const std::string& id, const Options& options,
          const absl::TimeZone& zone, std::ostream& out, std::ostream& err) {
-  auto stub = v1::ComplaintService::NewStub(Connect(options.target));
+  auto stub = v1::ComplaintService::NewStub(Connect(options));
   grpc::ClientContext context;
   SetDeadline(&context);
   v1::GetComplaintRequest request;
@@ -187,6 +186,14 @@ int RunComplaintCommand(const std::vector<std::string>& args,
     }
     if (name == "target") {
       options.target = value;
+    } else if (name == "as") {
+      options.as = value;
+    } else if (name == "identity") {
+      options.identity = value;
+    } else if (name == "token_file" || name == "token-file") {
+      options.token_file = value;
+    } else if (name == "tls_ca" || name == "tls-ca") {
+      options.tls_ca = value;
     } else if (name == "format") {
       if (value != "text" && value != "json") return Usage(err);
       options.format = value == "json" ? Format::kJson : Format::kText;
@@ -202,6 +209,10 @@ int RunComplaintCommand(const std::vector<std::string>& args,
     return kExitUsage;
   }
 
+  if (absl::Status s = LoadSecurity(options); !s.ok()) {
+    err << "ledgerctl: " << s.message() << "\n";
+    return kExitUsage;
+  }
   const std::string& name = args[0];
   if (name == "show") {
     if (operands.size() != 1 || !flags.empty()) return Usage(err);
@@ -216,7 +227,10 @@ int RunComplaintCommand(const std::vector<std::string>& args,
             : c->operand == CommandOperand::kOptionalComplaintId ? " [ID]"
                                                                  : "")
         << ": " << c->help
-        << "\n  --agent AGENT (who acts; same as --actor-agent-id)\n";
+        << "\n  --as AGENT (who calls: tokens/AGENT.token of --identity DIR "
+           "or $LEDGER_IDENTITY)"
+        << "\n  --agent AGENT (who acts, when ledgerd checks no tokens; same "
+           "as --actor-agent-id)\n";
     ListFields(c->prototype->GetDescriptor(), "", out);
     return kExitOk;
   }
@@ -260,7 +274,7 @@ int RunComplaintCommand(const std::vector<std::string>& args,
   }
   v1::CommandResult result;
   absl::Status s =
-      FromGrpcStatus(Call(options.target, *request, &result));
+      FromGrpcStatus(Call(options, *request, &result));
   if (!s.ok()) {
     err << "ledgerctl: " << name << ": " << s.ToString() << "\n";
     return kExitFailed;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -31,11 +33,11 @@ constexpr uint64_t kDefaultLogLimit = 100;
 template <typename Service>
 class Client {
  public:
-  explicit Client(const std::string& target) {
+  explicit Client(const Options& options) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-    stub_ = Service::NewStub(grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args));
+    stub_ = Service::NewStub(
+        MakeChannel(options.target, options.security, args));
   }
 
   // Runs one unary call with a deadline; DATA_LOSS keeps the broken
@@ -115,7 +117,7 @@ int PrintPages(LedgerClient& client, Method method, Request& request,
 
 int ReadCommand(const std::string& stream, const Options& options,
                 std::ostream& out, std::ostream& err) {
-  LedgerClient client(options.target);
+  LedgerClient client(options);
   EventPrinter printer(options.format, out);
   v1::ReadStreamRequest request;
   request.set_stream_id(stream);
@@ -137,7 +139,7 @@ int ReadCommand(const std::string& stream, const Options& options,
 }
 
 int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
-  LedgerClient client(options.target);
+  LedgerClient client(options);
   EventPrinter printer(options.format, out);
   v1::ReadAllRequest request;
   request.set_from_position(std::max<uint64_t>(options.from, 1));
@@ -152,7 +154,7 @@ int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
 
 int HeadCommand(const std::string& stream, const Options& options,
                 std::ostream& out, std::ostream& err) {
-  LedgerClient client(options.target);
+  LedgerClient client(options);
   v1::GetHeadRequest request;
   request.set_stream_id(stream);
   v1::GetHeadResponse head;
@@ -212,7 +214,7 @@ int VerifyCommand(const Options& options, std::ostream& out,
     }
     return PrintVerifyReport(VerifyStore(**store), options, out);
   }
-  LedgerClient client(options.target);
+  LedgerClient client(options);
   VerifyReport report = VerifyChain([&client](uint64_t from, uint32_t limit) {
     v1::ReadAllRequest request;
     request.set_from_position(from);
@@ -234,8 +236,7 @@ int VerifyCommand(const Options& options, std::ostream& out,
 int TailCommand(const Options& options, std::ostream& out, std::ostream& err) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-  auto channel = grpc::CreateCustomChannel(
-      options.target, grpc::InsecureChannelCredentials(), args);
+  auto channel = MakeChannel(options.target, options.security, args);
   auto stub = v1::Subscriptions::NewStub(channel);
   v1::SubscribeRequest request;
   request.set_from_position(std::max<uint64_t>(options.from, 1));
@@ -336,7 +337,7 @@ int QueueCommand(const std::string& kind_name, const Options& options,
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   request.set_page_size(static_cast<uint32_t>(std::min<uint64_t>(
       options.limit == 0 ? 100 : options.limit, kMaxPageSize)));
-  QueryClient client(options.target);
+  QueryClient client(options);
   bool first_page = true;
   while (true) {
     v1::GetQueueResponse page;
@@ -427,7 +428,7 @@ int StationsCommand(const Options& options, std::ostream& out,
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::GetStationTableResponse table;
   absl::Status s =
-      QueryClient(options.target)
+      QueryClient(options)
           .Call(&v1::QueryService::Stub::GetStationTable, request, &table);
   if (!s.ok()) return Fail(err, s);
   if (options.format == Format::kJson) {
@@ -481,7 +482,7 @@ int AnalysisCommand(const Options& options, std::ostream& out,
   *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::GetMonthlyAnalysisResponse analysis;
-  absl::Status s = QueryClient(options.target)
+  absl::Status s = QueryClient(options)
                        .Call(&v1::QueryService::Stub::GetMonthlyAnalysis,
                              request, &analysis);
   if (!s.ok()) return Fail(err, s);
@@ -549,7 +550,7 @@ int ScorecardCommand(const std::string& agent, const Options& options,
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::AgentScorecard card;
   absl::Status s =
-      QueryClient(options.target)
+      QueryClient(options)
           .Call(&v1::QueryService::Stub::GetAgentScorecard, request, &card);
   if (!s.ok()) return Fail(err, s);
   if (options.format != Format::kText) {
@@ -569,7 +570,7 @@ int ScorecardCommand(const std::string& agent, const Options& options,
 int ProjectionsCommand(const Options& options, std::ostream& out,
                        std::ostream& err) {
   v1::ListProjectionsResponse list;
-  absl::Status s = QueryClient(options.target)
+  absl::Status s = QueryClient(options)
                        .Call(&v1::QueryService::Stub::ListProjections,
                              v1::ListProjectionsRequest(), &list);
   if (!s.ok()) return Fail(err, s);
@@ -593,8 +594,8 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
 int RebuildCommand(const std::string& name, const Options& options,
                    std::ostream& out, std::ostream& err) {
   // No deadline: a rebuild folds the whole log.
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::QueryService::NewStub(MakeChannel(options.target, options.security));
   grpc::ClientContext context;
   v1::RebuildRequest request;
   request.set_name(name);
@@ -659,6 +660,38 @@ int Run(const std::vector<std::string>& args, const Options& options,
          "  show ID | receive | classify | dispatch | reply | ... "
          "(ledgerctl help)\n";
   return kExitUsage;
+}
+
+}  // namespace ledger::ctl
+
+namespace ledger::ctl {
+
+absl::Status LoadSecurity(Options& options) {
+  std::string identity = options.identity;
+  if (identity.empty()) {
+    if (const char* env = std::getenv("LEDGER_IDENTITY"); env != nullptr) {
+      identity = env;
+    }
+  }
+  std::string tls_ca = options.tls_ca;
+  if (tls_ca.empty() && !identity.empty()) {
+    const std::string ca = identity + "/ca.pem";
+    if (std::ifstream(ca).good()) tls_ca = ca;
+  }
+  std::string token_file = options.token_file;
+  if (token_file.empty() && !options.as.empty()) {
+    if (identity.empty()) {
+      return absl::InvalidArgumentError(
+          "--as AGENT needs --identity DIR (or $LEDGER_IDENTITY): the "
+          "directory holding tokens/AGENT.token");
+    }
+    token_file = absl::StrCat(identity, "/tokens/", options.as, ".token");
+  }
+  absl::StatusOr<ClientSecurity> security =
+      LoadClientSecurity(tls_ca, token_file);
+  if (!security.ok()) return security.status();
+  options.security = *std::move(security);
+  return absl::OkStatus();
 }
 
 }  // namespace ledger::ctl

@@ -16,6 +16,11 @@
 //   ledgerctl projections
 //   ledgerctl rebuild VIEW
 //
+// Who calls (a ledgerd that checks tokens): --as AGENT takes the token
+// DIR/tokens/AGENT.token and the CA DIR/ca.pem of the identity directory
+// DIR (--identity, or $LEDGER_IDENTITY; tools/run.sh makes one);
+// --token_file and --tls_ca name them directly; $LEDGER_TOKEN is a token.
+//
 // Exit codes: 0 success; 1 the operation failed (including a broken chain
 // found by verify); 2 bad usage.
 #ifndef LEDGER_TOOLS_LEDGERCTL_LEDGERCTL_H_
@@ -26,6 +31,9 @@
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "rpc/channel.h"
 
 namespace ledger::ctl {
 
@@ -60,7 +68,17 @@ struct Options {
   uint64_t as_of = 0;
   // stations: the month, YYYY-MM.
   std::string month;
+  // Who calls; see the top of this file. LoadSecurity fills `security`.
+  std::string identity;
+  std::string as;
+  std::string token_file;
+  std::string tls_ca;
+  ClientSecurity security;
 };
+
+// Reads the token and CA that `options` name into options.security; an
+// error names the file or what is missing.
+absl::Status LoadSecurity(Options& options);
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;

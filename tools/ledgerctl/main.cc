@@ -41,6 +41,17 @@ ABSL_FLAG(std::string, durable, "",
           "tail: a durable subscription: resume after its last "
           "acknowledged position, acknowledge what is printed");
 
+ABSL_FLAG(std::string, as, "",
+          "who calls: the token tokens/AGENT.token of --identity");
+ABSL_FLAG(std::string, identity, "",
+          "an identity directory (tools/dev_identity.sh): ca.pem and "
+          "tokens/; default $LEDGER_IDENTITY");
+ABSL_FLAG(std::string, token_file, "",
+          "a file holding the bearer token (default: --as, or $LEDGER_TOKEN)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA of ledgerd's certificate: connect with TLS (default: "
+          "ca.pem of --identity)");
+
 int main(int argc, char** argv) {
   // A complaint command's flags are its message's fields (commands.h), not
   // absl flags: only what comes before the command is parsed here.
@@ -84,10 +95,18 @@ int main(int argc, char** argv) {
   options.now = absl::GetFlag(FLAGS_now);
   options.as_of = absl::GetFlag(FLAGS_as_of);
   options.month = absl::GetFlag(FLAGS_month);
+  options.as = absl::GetFlag(FLAGS_as);
+  options.identity = absl::GetFlag(FLAGS_identity);
+  options.token_file = absl::GetFlag(FLAGS_token_file);
+  options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
   if (command_at < argc) {
     return ledger::ctl::RunComplaintCommand(
         std::vector<std::string>(argv + command_at, argv + argc), options,
         std::cout, std::cerr);
+  }
+  if (absl::Status s = ledger::ctl::LoadSecurity(options); !s.ok()) {
+    std::cerr << "ledgerctl: " << s.message() << "\n";
+    return ledger::ctl::kExitUsage;
   }
   return ledger::ctl::Run(args, options, std::cout, std::cerr);
 }
