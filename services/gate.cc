@@ -162,7 +162,26 @@ std::string CommandRpcOf(const google::protobuf::Descriptor* type) {
   return "";
 }
 
+thread_local const Caller* current_caller = nullptr;
+
 }  // namespace
+
+const Caller& CurrentCaller() {
+  static const Caller* nobody = new Caller();
+  return current_caller != nullptr ? *current_caller : *nobody;
+}
+
+ScopedCaller::ScopedCaller(const Caller* caller) : previous_(current_caller) {
+  current_caller = caller;
+}
+
+ScopedCaller::~ScopedCaller() { current_caller = previous_; }
+
+std::string OwnedName(const Caller& caller, const std::string& name) {
+  // Agent ids hold no '/' (CheckId), so "<owner>/<name>" is unambiguous.
+  return caller.agent_id.empty() ? name
+                                 : absl::StrCat(caller.agent_id, "/", name);
+}
 
 const std::vector<AccessRule>& AccessTable() {
   static const std::vector<AccessRule>* table = MakeTable();
@@ -228,7 +247,8 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
 
 grpc::Status Gate::Admit(const std::string& rpc,
                          const grpc::ServerContextBase& call,
-                         google::protobuf::Message& request) const {
+                         google::protobuf::Message& request,
+                         Caller* admitted) const {
   if (open()) return grpc::Status::OK;
   auto rule = rules_.find(rpc);
   if (rule == rules_.end()) {
@@ -245,6 +265,7 @@ grpc::Status Gate::Admit(const std::string& rpc,
   if (!Allowed(*rule->second, *caller)) {
     return Denied(rpc, *caller, *rule->second);
   }
+  if (admitted != nullptr) *admitted = *caller;
   if (request.GetDescriptor() == v1::CommandBatch::descriptor()) {
     auto& batch = static_cast<v1::CommandBatch&>(request);
     for (int i = 0; i < batch.commands_size(); ++i) {

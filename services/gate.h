@@ -43,6 +43,30 @@ struct Caller {
   std::vector<v1::Role> roles;
 };
 
+// The caller of the call whose service method runs on this thread now: set
+// by the handlers (services/parsed_requests.h) around their call of the
+// method, so valid only until the method returns (read it before moving to
+// a pool). Nobody (an empty agent_id) when the gate is open.
+const Caller& CurrentCaller();
+
+// Makes `caller` the CurrentCaller of this thread for its lifetime.
+class ScopedCaller {
+ public:
+  explicit ScopedCaller(const Caller* caller);
+  ~ScopedCaller();
+  ScopedCaller(const ScopedCaller&) = delete;
+  ScopedCaller& operator=(const ScopedCaller&) = delete;
+
+ private:
+  const Caller* previous_;
+};
+
+// Where a durable subscription or consumer group named `name` by `caller`
+// keeps its position: its owner's own namespace, so that nobody else can
+// acknowledge for it or join it (the same name by another identity is
+// another subscription). Unchanged for nobody (an open gate).
+std::string OwnedName(const Caller& caller, const std::string& name);
+
 // One row of the access table.
 struct AccessRule {
   // The RPC's full name, "ledger.v1.ComplaintService.SignOff".
@@ -68,9 +92,12 @@ class Gate {
   // Lets the call of `rpc` (its full name) through, or says why not
   // (UNAUTHENTICATED, PERMISSION_DENIED). May set the actor of the
   // command(s) in `request`.
+  // `caller`, when given, is set to who was admitted (nobody, for an open
+  // gate).
   grpc::Status Admit(const std::string& rpc,
                      const grpc::ServerContextBase& call,
-                     google::protobuf::Message& request) const;
+                     google::protobuf::Message& request,
+                     Caller* caller = nullptr) const;
 
  private:
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& call,

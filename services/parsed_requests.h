@@ -45,9 +45,10 @@ class GatedService {
   // Admits a call of `rpc`, whose parsed request is `request`.
   grpc::Status Admit(const std::string& rpc,
                      const grpc::ServerContextBase& context,
-                     google::protobuf::Message& request) const {
+                     google::protobuf::Message& request,
+                     Caller* caller = nullptr) const {
     return gate_ == nullptr ? grpc::Status::OK
-                            : gate_->Admit(rpc, context, request);
+                            : gate_->Admit(rpc, context, request, caller);
   }
 
  private:
@@ -87,8 +88,9 @@ class ParsedRequests : public Base, public GatedService {
               grpc::Status parsed =
                   grpc::GenericDeserialize<grpc::ProtoBufferReader, Request>(
                       const_cast<grpc::ByteBuffer*>(request), &call->first);
+              Caller caller;
               if (parsed.ok()) {
-                parsed = base->Admit(rpc, *context, call->first);
+                parsed = base->Admit(rpc, *context, call->first, &caller);
               } else {
                 parsed = Unparseable(rpc, Request::descriptor());
               }
@@ -104,6 +106,7 @@ class ParsedRequests : public Base, public GatedService {
                                                         &own_buffer);
               };
               callbacks_internal::pending_serialize = &serialize;
+              ScopedCaller scoped(&caller);
               grpc::ServerUnaryReactor* reactor =
                   (self->*typed)(context, &call->first, &call->second);
               LEDGER_CHECK(callbacks_internal::pending_serialize == nullptr,

@@ -185,9 +185,18 @@ void SubscriptionService::ParseSubscribeRequests() {
               return new RefusedSubscribe(
                   Unparseable(rpc, v1::SubscribeRequest::descriptor()));
             }
-            if (grpc::Status admitted = Admit(rpc, *context, *parsed);
+            Caller caller;
+            if (grpc::Status admitted = Admit(rpc, *context, *parsed, &caller);
                 !admitted.ok()) {
               return new RefusedSubscribe(std::move(admitted));
+            }
+            absl::Status valid =
+                CheckNames(parsed->durable_name(), parsed->member_id());
+            if (!valid.ok()) return new RefusedSubscribe(ToGrpcStatus(valid));
+            // A durable subscription is its owner's (services/gate.h).
+            if (!parsed->durable_name().empty()) {
+              parsed->set_durable_name(
+                  OwnedName(caller, parsed->durable_name()));
             }
             return new SubscribeCall(this, context, std::move(parsed));
           }));
@@ -196,8 +205,8 @@ void SubscriptionService::ParseSubscribeRequests() {
 grpc::Status SubscriptionService::Stream(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest& request,
     const std::function<bool(const v1::SubscribeResponse&)>& write) {
-  absl::Status valid = CheckNames(request.durable_name(), request.member_id());
-  if (!valid.ok()) return ToGrpcStatus(valid);
+  // The names were checked before the owner's namespace was put in front
+  // (the handler in ParseSubscribeRequests).
   if (request.heartbeat_ms() != 0 &&
       (request.heartbeat_ms() < kMinHeartbeatMs ||
        request.heartbeat_ms() > kMaxHeartbeatMs)) {
@@ -293,20 +302,28 @@ grpc::Status SubscriptionService::Stream(
 grpc::ServerUnaryReactor* SubscriptionService::Ack(
     grpc::CallbackServerContext* context, const v1::AckRequest* request,
     v1::AckResponse* response) {
-  return FinishOn(pool_, context, [this, context, request, response] {
-    return AckNow(context, *request, response);
+  absl::Status valid = CheckNames(request->durable_name(), request->member_id());
+  if (valid.ok() && request->durable_name().empty()) {
+    valid = absl::InvalidArgumentError("durable_name is required");
+  }
+  if (!valid.ok()) {
+    return FinishNow(context, [&valid] { return ToGrpcStatus(valid); });
+  }
+  // The caller acknowledges only their own subscriptions (services/gate.h).
+  auto owned = std::make_shared<v1::AckRequest>(*request);
+  owned->set_durable_name(OwnedName(CurrentCaller(), request->durable_name()));
+  return FinishOn(pool_, context, [this, context, owned, response] {
+    return AckNow(context, *owned, response);
   });
 }
 
 grpc::Status SubscriptionService::AckNow(grpc::CallbackServerContext* context,
                                          const v1::AckRequest& request,
                                          v1::AckResponse* response) {
-  absl::Status valid = CheckNames(request.durable_name(), request.member_id());
-  if (valid.ok() && request.durable_name().empty()) {
-    valid = absl::InvalidArgumentError("durable_name is required");
-  }
+  // The names were checked in Ack, before the owner's namespace.
+  absl::Status valid = absl::OkStatus();
   const uint64_t head = store_.log_head().position_last;
-  if (valid.ok() && request.position() > head) {
+  if (request.position() > head) {
     valid = absl::InvalidArgumentError(
         absl::StrCat("position ", request.position(),
                      " is past the end of the log (", head, ")"));

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <set>
+#include <tuple>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -315,6 +317,79 @@ TEST_F(AccessTest, BadTokensAndUnknownCallersAreRefused) {
   plain.token = ReadFile(identity_ + "/tokens/u1.token");
   s = Call(MakeChannel(ledgerd_->target(), plain), read_all);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(AccessTest, DurableSubscriptionsAndGroupsAreTheirOwners) {
+  auto ack = [](const std::shared_ptr<grpc::Channel>& channel,
+                uint64_t position) {
+    grpc::ClientContext context;
+    v1::AckRequest request;
+    request.set_durable_name("orders");
+    request.set_position(position);
+    v1::AckResponse response;
+    grpc::Status s =
+        v1::Subscriptions::NewStub(channel)->Ack(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response.position();
+  };
+  // The first event a durable subscription named "orders" delivers.
+  auto first = [](const std::shared_ptr<grpc::Channel>& channel) {
+    grpc::ClientContext context;
+    v1::SubscribeRequest request;
+    request.set_durable_name("orders");
+    auto reader = v1::Subscriptions::NewStub(channel)->Subscribe(&context,
+                                                                 request);
+    v1::SubscribeResponse response;
+    uint64_t position = 0;
+    while (position == 0 && reader->Read(&response)) {
+      if (response.has_event()) position = response.event().position();
+    }
+    context.TryCancel();
+    while (reader->Read(&response)) {
+    }
+    reader->Finish();
+    return position;
+  };
+  const auto feed = AsService("feed");
+  const auto auditor = As("u1");
+  EXPECT_EQ(ack(feed, 2), 2u);
+  // The auditor's "orders" is the auditor's own: acknowledging 5 there
+  // skips nothing of the feed's.
+  EXPECT_EQ(ack(auditor, 5), 5u);
+  EXPECT_EQ(first(feed), 3u);
+  EXPECT_EQ(first(auditor), 6u);
+  // Joining a group of the same name as another identity joins one's own:
+  // alone in it, the head gets all 32 partitions, and the feed's member
+  // keeps its own.
+  auto join = [](const std::shared_ptr<grpc::Channel>& channel,
+                 const std::string& member) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    v1::SubscribeRequest request;
+    request.set_durable_name("workers");
+    request.set_member_id(member);
+    auto stub = v1::Subscriptions::NewStub(channel);
+    auto reader = stub->Subscribe(context.get(), request);
+    v1::SubscribeResponse response;
+    EXPECT_TRUE(reader->Read(&response));
+    return std::make_tuple(std::move(context), std::move(stub),
+                           std::move(reader), response.assignment());
+  };
+  auto [feed_context, feed_stub, feed_reader, feed_share] = join(feed, "m1");
+  auto [head_context, head_stub, head_reader, head_share] = join(As("h1"), "m2");
+  EXPECT_EQ(feed_share.partitions_size(), 32);
+  EXPECT_EQ(head_share.partitions_size(), 32);
+  for (auto* context : {feed_context.get(), head_context.get()}) {
+    context->TryCancel();
+  }
+  v1::SubscribeResponse drain;
+  while (feed_reader->Read(&drain)) {
+  }
+  while (head_reader->Read(&drain)) {
+  }
+  // Still the feed's generation 1: nobody joined its group.
+  EXPECT_EQ(feed_share.generation(), head_share.generation());
+  EXPECT_TRUE(feed_reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
+  head_reader->Finish();
 }
 
 TEST(AccessFlagsTest, WithoutTlsOrWithTheDevelopmentIssuerOnlyLoopback) {
