@@ -189,10 +189,11 @@ const std::vector<AccessRule>& AccessTable() {
 }
 
 Gate::Gate(std::shared_ptr<TokenVerifier> verifier, Registry registry,
-           std::string bootstrap_head)
+           std::string bootstrap_head, CallLimits limits)
     : verifier_(std::move(verifier)),
       registry_(std::move(registry)),
-      bootstrap_head_(std::move(bootstrap_head)) {
+      bootstrap_head_(std::move(bootstrap_head)),
+      limits_(limits) {
   for (const AccessRule& rule : AccessTable()) rules_[rule.rpc] = &rule;
 }
 
@@ -245,6 +246,34 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
   return caller;
 }
 
+grpc::Status Gate::Charge(const Caller& caller, double calls) const {
+  if (limits_.calls_per_second <= 0) return grpc::Status::OK;
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&buckets_mu_);
+  auto [it, added] = buckets_.try_emplace(caller.agent_id,
+                                          Bucket{limits_.burst, now});
+  Bucket& bucket = it->second;
+  bucket.left = std::min(
+      limits_.burst,
+      bucket.left + absl::ToDoubleSeconds(now - bucket.filled) *
+                        limits_.calls_per_second);
+  bucket.filled = now;
+  if (bucket.left < calls) {
+    const double wait_s = (calls - bucket.left) / limits_.calls_per_second;
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat(caller.agent_id, " has used up their calls: at most ",
+                     limits_.calls_per_second, " a second, ", limits_.burst,
+                     " at once (each command of a batch counts; "
+                     "--calls_per_second, --call_burst); this one needs ",
+                     calls, ", retry in ",
+                     absl::FormatDuration(absl::Ceil(
+                         absl::Seconds(wait_s), absl::Milliseconds(1)))));
+  }
+  bucket.left -= calls;
+  return grpc::Status::OK;
+}
+
 grpc::Status Gate::Admit(const std::string& rpc,
                          const grpc::ServerContextBase& call,
                          google::protobuf::Message& request,
@@ -268,6 +297,9 @@ grpc::Status Gate::Admit(const std::string& rpc,
   if (admitted != nullptr) *admitted = *caller;
   if (request.GetDescriptor() == v1::CommandBatch::descriptor()) {
     auto& batch = static_cast<v1::CommandBatch&>(request);
+    grpc::Status charged =
+        Charge(*caller, std::max(1, batch.commands_size()));
+    if (!charged.ok()) return charged;
     for (int i = 0; i < batch.commands_size(); ++i) {
       v1::BatchCommand& entry = *batch.mutable_commands(i);
       const google::protobuf::Reflection* reflection = entry.GetReflection();
@@ -291,6 +323,8 @@ grpc::Status Gate::Admit(const std::string& rpc,
     }
     return grpc::Status::OK;
   }
+  grpc::Status charged = Charge(*caller, 1);
+  if (!charged.ok()) return charged;
   return MakeActor(request, *caller, rpc);
 }
 

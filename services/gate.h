@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "auth/token_verifier.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
@@ -77,6 +79,14 @@ struct AccessRule {
 // The whole table, in the order the README shows it.
 const std::vector<AccessRule>& AccessTable();
 
+// How much one identity may ask (an open gate limits nobody).
+struct CallLimits {
+  // Sustained calls a second (each command of a batch counts); 0: no limit.
+  double calls_per_second = 200;
+  // Calls one identity may make at once after a quiet spell.
+  double burst = 2000;
+};
+
 class Gate {
  public:
   using Registry = std::function<std::shared_ptr<const ReferenceData>()>;
@@ -85,7 +95,7 @@ class Gate {
   Gate() = default;
   // `registry` gives the ledger's current reference data.
   Gate(std::shared_ptr<TokenVerifier> verifier, Registry registry,
-       std::string bootstrap_head);
+       std::string bootstrap_head, CallLimits limits = CallLimits());
 
   bool open() const { return verifier_ == nullptr; }
 
@@ -103,9 +113,22 @@ class Gate {
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& call,
                                       const ReferenceData& registry) const;
 
+  // RESOURCE_EXHAUSTED when `caller` has spent their calls; else takes
+  // `calls` of them.
+  grpc::Status Charge(const Caller& caller, double calls) const;
+
   std::shared_ptr<TokenVerifier> verifier_;
   Registry registry_;
   std::string bootstrap_head_;
+  CallLimits limits_;
+  // A token bucket per identity: what is left, and when it was filled.
+  struct Bucket {
+    double left;
+    absl::Time filled;
+  };
+  mutable absl::Mutex buckets_mu_;
+  mutable absl::flat_hash_map<std::string, Bucket> buckets_
+      ABSL_GUARDED_BY(buckets_mu_);
   absl::flat_hash_map<std::string, const AccessRule*> rules_;
 };
 

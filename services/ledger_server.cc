@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     ComplaintApp* app = server->complaint_app_.get();
     server->gate_ = std::make_unique<Gate>(
         security.tokens, [app] { return app->reference(); },
-        security.bootstrap_head);
+        security.bootstrap_head, security.limits);
   } else {
     server->gate_ = std::make_unique<Gate>();
   }

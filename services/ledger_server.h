@@ -54,6 +54,8 @@ struct SecurityOptions {
   std::shared_ptr<TokenVerifier> tokens;
   // The agent id that may register a new ledger's first centre head.
   std::string bootstrap_head;
+  // Per authenticated identity.
+  CallLimits limits;
   // PEM. Both set: TLS on the listener; else loopback only.
   std::string tls_cert;
   std::string tls_key;

@@ -80,6 +80,14 @@ ABSL_FLAG(std::string, client_ca, "",
           "PEM CA whose client certificates name services (their subject's "
           "CN is an agent id of the registry, role SERVICE); needs TLS");
 
+ABSL_FLAG(double, calls_per_second, 200,
+          "with --jwks: the calls one identity may make a second, sustained "
+          "(each command of a batch counts); 0: no limit. Past it: "
+          "RESOURCE_EXHAUSTED");
+ABSL_FLAG(double, call_burst, 2000,
+          "with --jwks: the calls one identity may make at once after a "
+          "quiet spell");
+
 namespace {
 
 // The whole file, or an error naming the flag.
@@ -127,6 +135,13 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
   security.tokens =
       std::make_shared<ledger::TokenVerifier>(*std::move(keys), verify);
   security.bootstrap_head = absl::GetFlag(FLAGS_bootstrap_head);
+  security.limits.calls_per_second = absl::GetFlag(FLAGS_calls_per_second);
+  security.limits.burst = absl::GetFlag(FLAGS_call_burst);
+  if (security.limits.calls_per_second < 0 ||
+      (security.limits.calls_per_second > 0 && security.limits.burst < 1)) {
+    return absl::InvalidArgumentError(
+        "--calls_per_second must not be negative, and --call_burst at least 1");
+  }
   if (verify.issuer == ledger::kDevelopmentIssuer &&
       !ledger::IsLoopback(absl::GetFlag(FLAGS_listen))) {
     return absl::PermissionDeniedError(absl::StrCat(

@@ -47,9 +47,9 @@ class SubscribeCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   SubscribeCall(SubscriptionService* service,
                 grpc::CallbackServerContext* context,
-                std::unique_ptr<v1::SubscribeRequest> request)
+                std::unique_ptr<v1::SubscribeRequest> request, Caller caller)
       : request_(std::move(request)) {
-    std::thread([this, service, context] {
+    std::thread([this, service, context, caller = std::move(caller)] {
       NameThisThread("ledger-subscr");
       // Behind the commands for the CPU: a subscriber catching up reads,
       // checks and encodes the log as fast as its connection takes it.
@@ -57,7 +57,8 @@ class SubscribeCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
                   kSubscriberNiceness);
       grpc::Status status = service->Stream(
-          context, *request_, [this](const v1::SubscribeResponse& response) {
+          context, caller, *request_,
+          [this](const v1::SubscribeResponse& response) {
             return Write(response);
           });
       Drain();
@@ -198,12 +199,14 @@ void SubscriptionService::ParseSubscribeRequests() {
               parsed->set_durable_name(
                   OwnedName(caller, parsed->durable_name()));
             }
-            return new SubscribeCall(this, context, std::move(parsed));
+            return new SubscribeCall(this, context, std::move(parsed),
+                                     std::move(caller));
           }));
 }
 
 grpc::Status SubscriptionService::Stream(
-    grpc::CallbackServerContext* context, const v1::SubscribeRequest& request,
+    grpc::CallbackServerContext* context, const Caller& who,
+    const v1::SubscribeRequest& request,
     const std::function<bool(const v1::SubscribeResponse&)>& write) {
   // The names were checked before the owner's namespace was put in front
   // (the handler in ParseSubscribeRequests).
@@ -215,7 +218,9 @@ grpc::Status SubscriptionService::Stream(
         "1000) or from ", kMinHeartbeatMs, " to ", kMaxHeartbeatMs)));
   }
   // One caller's share of the subscriptions.
-  const std::string caller = CallerOf(context->peer());
+  // By identity; by address when nobody authenticates.
+  const std::string caller =
+      who.agent_id.empty() ? CallerOf(context->peer()) : who.agent_id;
   {
     absl::MutexLock lock(&callers_mu_);
     size_t& held = callers_[caller];

@@ -52,8 +52,10 @@ class SubscriptionService final
 
   // Subscribe's body: sends what `request` asks for with `write` (false once
   // the stream is broken) until the subscription ends; blocks throughout.
+  // `caller` is who the gate admitted (nobody when it is open).
   grpc::Status Stream(
-      grpc::CallbackServerContext* context, const v1::SubscribeRequest& request,
+      grpc::CallbackServerContext* context, const Caller& caller,
+      const v1::SubscribeRequest& request,
       const std::function<bool(const v1::SubscribeResponse&)>& write);
 
  private:

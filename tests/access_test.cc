@@ -25,6 +25,7 @@
 #include "ledger/complaint/builders.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/simulation_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "rpc/channel.h"
@@ -390,6 +391,69 @@ TEST_F(AccessTest, DurableSubscriptionsAndGroupsAreTheirOwners) {
   EXPECT_EQ(feed_share.generation(), head_share.generation());
   EXPECT_TRUE(feed_reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
   head_reader->Finish();
+}
+
+TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {
+  testing::TempDir dir;
+  const std::string identity = dir.Sub("identity");
+  testing::ProcessResult made = testing::Run(
+      {"/usr/bin/env", "LEDGER_TOKEN_TOOL=" LEDGER_TOKEN_PATH, "bash",
+       LEDGER_SOURCE_DIR "/tools/dev_identity.sh", identity, "h1", "a1"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  // Five calls each, then one every 1,000 s: nothing refills during the test.
+  testing::LedgerdProcess ledgerd(
+      LEDGERD_PATH, dir.path(), dir.Sub("data"),
+      {"--jwks=" + identity + "/jwks.json",
+       "--jwt_issuer=urn:complaint-ledger:development-issuer",
+       "--bootstrap_head=h1", "--tls_cert=" + identity + "/server.pem",
+       "--tls_key=" + identity + "/server-key.pem",
+       "--calls_per_second=0.001", "--call_burst=5"});
+  ASSERT_FALSE(ledgerd.target().empty());
+  auto as = [&](const std::string& agent) {
+    ClientSecurity security;
+    security.tls_ca = ReadFile(identity + "/ca.pem");
+    security.token = ReadFile(absl::StrCat(identity, "/tokens/", agent, ".token"));
+    return MakeChannel(ledgerd.target(), security);
+  };
+  auto reference = v1::ReferenceDataService::NewStub(as("h1"));
+  for (auto [agent, role] : {std::pair{"h1", v1::ROLE_CENTRE_HEAD},
+                             std::pair{"a1", v1::ROLE_AGENT}}) {
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    ASSERT_TRUE(reference
+                    ->RegisterAgent(&context, build::Agent(agent, {role}),
+                                    &result)
+                    .ok());
+  }
+  auto queue = [](const std::shared_ptr<grpc::Channel>& channel) {
+    grpc::ClientContext context;
+    v1::GetQueueRequest request;
+    request.set_kind(v1::QUEUE_KIND_IMPORTANT);
+    v1::GetQueueResponse response;
+    return v1::QueryService::NewStub(channel)->GetQueue(&context, request,
+                                                        &response);
+  };
+  const auto head = as("h1");
+  for (int call = 3; call <= 5; ++call) {
+    grpc::Status s = queue(head);
+    EXPECT_TRUE(s.ok()) << call << ": " << s.error_message();
+  }
+  grpc::Status sixth = queue(head);
+  EXPECT_EQ(sixth.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(sixth.error_message(), HasSubstr("at most 0.001 a second, 5 at once"));
+  // The agent's calls are the agent's: a batch of 6 commands is more than
+  // its 5, one call is not.
+  v1::CommandBatch batch;
+  for (int i = 0; i < 6; ++i) {
+    *batch.add_commands()->mutable_receive_complaint() = build::Intake();
+  }
+  grpc::ClientContext context;
+  v1::BatchResult batched;
+  grpc::Status big = v1::ComplaintService::NewStub(as("a1"))->ExecuteBatch(
+      &context, batch, &batched);
+  EXPECT_EQ(big.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(big.error_message(), HasSubstr("this one needs 6"));
+  EXPECT_TRUE(queue(as("a1")).ok());
 }
 
 TEST(AccessFlagsTest, WithoutTlsOrWithTheDevelopmentIssuerOnlyLoopback) {

@@ -52,7 +52,8 @@ inline constexpr size_t kMaxResponseBytes = 16 * 1024 * 1024;
 // the events buffered for one live subscriber before it is switched back to
 // reading from disk.
 inline constexpr size_t kMaxSubscribers = 256;
-// One caller's share of them (by its address until callers authenticate),
+// One caller's share of them (by identity; by address when ledgerd checks
+// no tokens),
 // so that one client cannot hold every slot.
 inline constexpr size_t kMaxSubscribersPerCaller = 64;
 // The shortest heartbeat a subscriber may ask for: each one is a write to
