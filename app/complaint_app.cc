@@ -126,13 +126,28 @@ absl::Status ComplaintApp::Recover() {
     absl::MutexLock lock(&index_mu_);
     recovering_year_ = CurrentYear();
   }
+  std::vector<std::string> erased;
   absl::Status scanned = store_.ScanAll(
-      1, std::numeric_limits<uint64_t>::max(), [this](const v1::Event& e) {
+      1, std::numeric_limits<uint64_t>::max(),
+      [this, &erased](const v1::Event& e) {
         // A payload that does not parse is the store's to report.
         absl::StatusOr<DecodedEvent> decoded = DecodedEvent::Decode(e);
-        if (decoded.ok()) Index({&*decoded, 1});
+        if (decoded.ok()) {
+          Index({&*decoded, 1});
+          if (const auto* gone = decoded->As<v1::CustomerDataErased>()) {
+            erased.push_back(gone->customer_ref());
+          }
+        }
         return true;
       });
+  // An erasure recorded whose key outlived it (a crash between the two, a
+  // failed compaction): destroyed now, before anyone reads.
+  if (PersonalData* personal = options_.personal_data.get()) {
+    for (const std::string& customer : erased) {
+      ASSIGN_OR_RETURN(bool left, personal->HasKey(customer));
+      if (left) RETURN_IF_ERROR(personal->Erase(customer));
+    }
+  }
   {
     absl::MutexLock lock(&index_mu_);
     YearNumbers& numbers = numbers_[recovering_year_];
@@ -326,12 +341,17 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     context.reference = reference.get();
     context.policy = &options_.policy;
     decided.customer = decided.state.customer_ref();
+    PersonalData* personal = options_.personal_data.get();
     if (const auto* intake =
             google::protobuf::DynamicCastToGenerated<v1::ReceiveComplaint>(
                 &command)) {
       absl::StatusOr<std::string> phone =
           NormalizePhone(intake->customer().phone());
-      if (phone.ok()) decided.customer = CustomerRef(*phone);
+      if (phone.ok()) {
+        decided.customer = personal != nullptr ? personal->CustomerRef(*phone)
+                                               : CustomerRef(*phone);
+        context.customer_ref = decided.customer;
+      }
     }
     if (!decided.customer.empty()) {
       absl::MutexLock lock(&index_mu_);
@@ -346,6 +366,7 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
       continue;
     }
     RETURN_IF_ERROR(decision.status());
+    RETURN_IF_ERROR(SealPersonalData(*decision, &decided));
     decided.request.expected =
         events.empty() ? ExpectedRevision::NoStream()
                        : ExpectedRevision::Exact(decided.state.revision());
@@ -356,6 +377,53 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     decided.events = decided.request.events.size();
     return decided;
   }
+}
+
+absl::Status ComplaintApp::SealPersonalData(Decision& decision,
+                                            Decided* decided) {
+  PersonalData* personal = options_.personal_data.get();
+  for (size_t i = 0; i < decision.size(); ++i) {
+    EventPayload& payload = decision.payloads()[i];
+    if (auto* erased = std::get_if<v1::CustomerDataErased>(&payload)) {
+      if (personal == nullptr) {
+        return absl::FailedPreconditionError(
+            "this ledger keeps personal data in clear (ledgerd without "
+            "--key_file): there is no key to destroy");
+      }
+      ASSIGN_OR_RETURN(bool has_key, personal->HasKey(erased->customer_ref()));
+      if (!has_key) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "customer ", erased->customer_ref(),
+            " has no data key: their personal data is already erased (by "
+            "another of their complaints), or was recorded in clear before "
+            "this ledger sealed it"));
+      }
+      decided->erases = erased->customer_ref();
+    }
+    auto* received = std::get_if<v1::ComplaintReceived>(&payload);
+    if (personal == nullptr || received == nullptr ||
+        !received->has_customer()) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(
+        v1::SealedPersonalData sealed,
+        personal->Seal(received->customer_ref(), received->customer()));
+    *received->mutable_sealed_customer() = std::move(sealed);
+    // The envelope's bytes again, now holding only the ciphertext.
+    received->SerializeToString(decision[i].mutable_payload());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ComplaintApp::DestroyErasedKey(const Decided& decided,
+                                            const AppendResult& appended) {
+  if (decided.erases.empty() || appended.duplicate) return absl::OkStatus();
+  absl::Status erased = options_.personal_data->Erase(decided.erases);
+  if (erased.ok()) return erased;
+  return absl::UnavailableError(absl::StrCat(
+      "the erasure is recorded but the key of customer ", decided.erases,
+      " is not yet destroyed (", erased.message(),
+      "); ledgerd destroys it at its next start"));
 }
 
 absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,
@@ -527,6 +595,17 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
                appended = *std::move(appended)] {
                 attempt->done(ResultOf(appended, /*complaint=*/true));
               });
+        }
+        if (!decided.erases.empty()) {
+          // Durable: now the key goes, before the head hears it is done
+          // (a fsync and a compaction: on the app's own thread).
+          return retries_.Schedule([this, attempt = std::move(attempt),
+                                    decided = std::move(decided),
+                                    appended = *std::move(appended)]() mutable {
+            absl::Status erased = DestroyErasedKey(decided, appended);
+            if (!erased.ok()) return attempt->done(erased);
+            attempt->done(Finish(std::move(decided), std::move(appended)));
+          });
         }
         attempt->done(Finish(std::move(decided), *std::move(appended)));
       });

@@ -31,6 +31,7 @@
 #include "absl/types/span.h"
 #include "app/complaint_numbers.h"
 #include "app/internal/command_ops.h"
+#include "app/personal_data.h"
 #include "google/protobuf/message.h"
 #include "ledger/base/clock.h"
 #include "ledger/base/work_pool.h"
@@ -52,6 +53,10 @@ struct ComplaintAppOptions {
   std::shared_ptr<const Clock> clock;
   // Publish the calendar compiled into the binary when the ledger has none.
   bool publish_shipped_calendar = true;
+  // Seals customers' personal data and keys customer refs; nullptr: they
+  // are kept in clear and refs are unkeyed hashes (ledgers before issue
+  // 23, tests). The store's before_commit must call its SyncKeys.
+  std::shared_ptr<PersonalData> personal_data;
 };
 
 class ComplaintApp {
@@ -100,6 +105,9 @@ class ComplaintApp {
   // the last reference command: a snapshot, never changed.
   std::shared_ptr<const ReferenceData> reference() const;
 
+  // Seals customers' personal data; nullptr when this ledger does not.
+  PersonalData* personal_data() const { return options_.personal_data.get(); }
+
   // State and timeline; NOT_FOUND for a complaint never received.
   absl::StatusOr<v1::ComplaintView> Get(const std::string& complaint_id) const;
 
@@ -126,7 +134,19 @@ class ComplaintApp {
     bool numbered_here = false;
     // Whose complaint history the decision read (empty: none).
     std::string customer;
+    // The customer whose data key goes once the events are durable
+    // (EraseCustomerData), or empty.
+    std::string erases;
   };
+  // Seals each intake's personal data in `decision` (its payload and its
+  // envelope's bytes), and notes an erasure in `decided`.
+  // FAILED_PRECONDITION for an erasure in a ledger that seals nothing.
+  absl::Status SealPersonalData(Decision& decision, Decided* decided);
+  // Once an erasure's events are durable: destroys the customer's data key
+  // (blocks: a fsync and a compaction). UNAVAILABLE when it cannot; the
+  // next start destroys it then.
+  absl::Status DestroyErasedKey(const Decided& decided,
+                                const AppendResult& appended);
   // What a complaint command goes through before it is decided, alone or
   // in a batch: the log must be writable; a retry is answered from the
   // store (`earlier`); an intake without an id gets the next number.

@@ -210,6 +210,9 @@ void ComplaintApp::WaitForInFlight(BatchRun& run) {
                  with_events, result);
     } else if (!f.appended.ok()) {
       SetStatus(f.appended.status(), result);
+    } else if (absl::Status erased = DestroyErasedKey(f.decided, *f.appended);
+               !erased.ok()) {
+      SetStatus(erased, result);
     } else if (with_events) {
       SetOutcome(Finish(std::move(f.decided), *std::move(f.appended),
                         /*with_state=*/false),

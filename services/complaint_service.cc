@@ -1,6 +1,10 @@
 #include "services/complaint_service.h"
 
+#include <optional>
+
+#include "ledger/events/payload.h"
 #include "rpc/status.h"
+#include "services/gate.h"
 #include "services/actor.h"
 
 namespace ledger {
@@ -55,12 +59,74 @@ grpc::ServerUnaryReactor* ComplaintService::ExecuteBatch(
   });
 }
 
+namespace {
+
+enum class Sight { kClear, kMasked, kNone };
+
+// How much of the customer `caller` sees on `state`'s complaint: the owner
+// and centre heads all of it; auditors and services none; everyone else
+// who may read complaints a masked form. Nobody authenticated (an open
+// gate, development): all of it.
+Sight SightOf(const Caller& caller, const v1::ComplaintState& state) {
+  if (caller.agent_id.empty() || caller.agent_id == state.owner_agent_id()) {
+    return Sight::kClear;
+  }
+  bool other = false;
+  for (v1::Role role : caller.roles) {
+    if (role == v1::ROLE_CENTRE_HEAD) return Sight::kClear;
+    other |= role != v1::ROLE_AUDITOR && role != v1::ROLE_SERVICE;
+  }
+  return other ? Sight::kMasked : Sight::kNone;
+}
+
+// The intake's personal data in `view` as `caller` may see it: sealed data
+// opened (or masked, or left out), data in clear (ledgers from before
+// sealing) masked or left out likewise. An erased customer's data is gone
+// for everyone. The events so changed no longer match their hashes: the
+// view is for reading; ReadStream serves the log as it is.
+absl::Status Present(const PersonalData* personal, const Caller& caller,
+                     v1::ComplaintView& view) {
+  const Sight sight = SightOf(caller, view.state());
+  for (v1::Event& event : *view.mutable_timeline()) {
+    if (event.event_type() != EventTypeOf<v1::ComplaintReceived>()) continue;
+    v1::ComplaintReceived received;
+    if (!received.ParseFromString(event.payload())) continue;
+    std::optional<v1::CustomerContact> contact;
+    if (received.has_customer()) {
+      contact = received.customer();
+    } else if (received.has_sealed_customer() && personal != nullptr &&
+               sight != Sight::kNone) {
+      absl::StatusOr<v1::CustomerContact> opened =
+          personal->Unseal(received.sealed_customer());
+      if (opened.ok()) {
+        contact = *std::move(opened);
+      } else if (!absl::IsNotFound(opened.status())) {
+        return opened.status();  // Damage is reported, not hidden.
+      }
+    }
+    received.clear_personal_data();
+    if (contact.has_value() && sight == Sight::kClear) {
+      *received.mutable_customer() = *std::move(contact);
+    } else if (contact.has_value() && sight == Sight::kMasked) {
+      *received.mutable_customer() = Masked(*contact);
+    }
+    received.SerializeToString(event.mutable_payload());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ComplaintService::GetComplaint(
     grpc::CallbackServerContext* context,
     const v1::GetComplaintRequest* request, v1::ComplaintView* response) {
-  return FinishOn(pool_, context, [this, context, request, response] {
+  return FinishOn(pool_, context,
+                  [this, context, request, response,
+                   caller = CurrentCaller()] {
     absl::StatusOr<v1::ComplaintView> view = app_.Get(request->complaint_id());
     if (!view.ok()) return ToGrpcStatus(view.status(), context);
+    absl::Status shown = Present(app_.personal_data(), caller, *view);
+    if (!shown.ok()) return ToGrpcStatus(shown, context);
     *response = std::move(*view);
     return grpc::Status::OK;
   });

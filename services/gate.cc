@@ -50,6 +50,7 @@ const std::vector<AccessRule>* MakeTable() {
       {"ledger.v1.ComplaintService.Reopen", {HANDLERS}},
       {"ledger.v1.ComplaintService.CompletePaperwork", {HANDLERS}},
       {"ledger.v1.ComplaintService.SignOff", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ComplaintService.EraseCustomerData", {ROLE_CENTRE_HEAD}},
       // Each command of a batch is checked against its own RPC's row too.
       {"ledger.v1.ComplaintService.ExecuteBatch",
        {HANDLERS, ROLE_CLERK, ROLE_STATION_HEAD, ROLE_DEPARTMENT_HEAD,

@@ -1,5 +1,6 @@
 #include "services/ledger_server.h"
 
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -27,6 +28,20 @@ bool IsLoopback(const std::string& listen) {
 absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   hub_ = std::make_unique<SubscriptionHub>(0);
   EventStoreOptions store_options = options.store;
+  ComplaintAppOptions app_options = options.complaints;
+  if (const SecurityOptions& security = options.security;
+      !security.key_file.empty()) {
+    RETURN_IF_ERROR(UsePersonalData(
+        security.key_file,
+        security.key_dir.empty() ? absl::StrCat(options.data_dir, "/keys")
+                                 : security.key_dir,
+        store_options, app_options));
+  } else if (std::ifstream(absl::StrCat(options.data_dir, "/keys/CURRENT"))) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.data_dir, " seals customers' personal data (", options.data_dir,
+        "/keys): start ledgerd with the site's --key_file, or intakes would "
+        "be kept in clear and their refs would not match"));
+  }
   SubscriptionHub* hub = hub_.get();
   store_options.on_commit = [hub](const EventBatch& batch) {
     hub->Publish(batch);
@@ -57,7 +72,7 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   }
   start = absl::Now();
   absl::StatusOr<std::unique_ptr<ComplaintApp>> app =
-      ComplaintApp::Create(store_.get(), options.complaints);
+      ComplaintApp::Create(store_.get(), app_options);
   startup_.complaints = absl::Now() - start;
   if (loading.joinable()) loading.join();
   RETURN_IF_ERROR(app.status());

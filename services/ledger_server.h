@@ -56,6 +56,12 @@ struct SecurityOptions {
   std::string bootstrap_head;
   // Per authenticated identity.
   CallLimits limits;
+  // The site's keys (app/personal_data.h): set, customers' personal data
+  // is sealed, and their refs keyed; empty, kept in clear.
+  std::string key_file;
+  // The customers' data keys, a RocksDB of their own; empty:
+  // <data_dir>/keys.
+  std::string key_dir;
   // PEM. Both set: TLS on the listener; else loopback only.
   std::string tls_cert;
   std::string tls_key;

@@ -88,6 +88,16 @@ ABSL_FLAG(double, call_burst, 2000,
           "with --jwks: the calls one identity may make at once after a "
           "quiet spell");
 
+ABSL_FLAG(std::string, key_file, "",
+          "the site's keys (\"master_key HEX\" and \"customer_ref_key HEX\" "
+          "lines): customers' names, phones, addresses and emails are then "
+          "sealed per customer (AES-256-GCM) and erasable "
+          "(EraseCustomerData); customer refs are keyed hashes. Empty: kept "
+          "in clear");
+ABSL_FLAG(std::string, key_dir, "",
+          "with --key_file: where the customers' data keys are kept (a "
+          "RocksDB of their own); default <data_dir>/keys");
+
 namespace {
 
 // The whole file, or an error naming the flag.
@@ -114,6 +124,8 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
     if (!text.ok()) return text.status();
     *out = *std::move(text);
   }
+  security.key_file = absl::GetFlag(FLAGS_key_file);
+  security.key_dir = absl::GetFlag(FLAGS_key_dir);
   const std::string jwks = absl::GetFlag(FLAGS_jwks);
   if (jwks.empty()) {
     if (!absl::GetFlag(FLAGS_bootstrap_head).empty() ||

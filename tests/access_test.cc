@@ -78,7 +78,8 @@ class AccessTest : public ::testing::Test {
          "--jwt_issuer=urn:complaint-ledger:development-issuer",
          "--bootstrap_head=h1", "--tls_cert=" + identity_ + "/server.pem",
          "--tls_key=" + identity_ + "/server-key.pem",
-         "--client_ca=" + identity_ + "/ca.pem"});
+         "--client_ca=" + identity_ + "/ca.pem",
+         "--key_file=" + identity_ + "/site-keys.txt"});
     ASSERT_FALSE(ledgerd_->target().empty()) << "ledgerd did not start";
   }
   static void TearDownTestSuite() {
@@ -391,6 +392,75 @@ TEST_F(AccessTest, DurableSubscriptionsAndGroupsAreTheirOwners) {
   EXPECT_EQ(feed_share.generation(), head_share.generation());
   EXPECT_TRUE(feed_reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
   head_reader->Finish();
+}
+
+// The intake's customer in GetComplaint as `agent` sees it; "" when absent.
+std::string CustomerSeenBy(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& complaint_id) {
+  grpc::ClientContext context;
+  v1::GetComplaintRequest request;
+  request.set_complaint_id(complaint_id);
+  v1::ComplaintView view;
+  grpc::Status s = v1::ComplaintService::NewStub(channel)->GetComplaint(
+      &context, request, &view);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  if (!s.ok() || view.timeline_size() == 0) return "<none>";
+  v1::ComplaintReceived received;
+  EXPECT_TRUE(received.ParseFromString(view.timeline(0).payload()));
+  EXPECT_FALSE(received.has_sealed_customer());
+  if (!received.has_customer()) return "";
+  return absl::StrCat(received.customer().name(), " ",
+                      received.customer().phone());
+}
+
+TEST_F(AccessTest, PersonalDataAsEachRoleMaySeeItThenErased) {
+  v1::ReceiveComplaint intake = build::Intake("", "13966665555");
+  intake.mutable_customer()->set_name("Situ Lanfang");
+  intake.mutable_context()->clear_actor_agent_id();
+  grpc::ClientContext c1;
+  v1::CommandResult received;
+  ASSERT_TRUE(v1::ComplaintService::NewStub(As("a1"))
+                  ->ReceiveComplaint(&c1, intake, &received)
+                  .ok());
+  const std::string id = received.state().complaint_id();
+  EXPECT_EQ(CustomerSeenBy(As("a1"), id), "Situ Lanfang 13966665555");  // owner
+  EXPECT_EQ(CustomerSeenBy(As("h1"), id), "Situ Lanfang 13966665555");
+  EXPECT_EQ(CustomerSeenBy(As("c1"), id), "S** 139****5555");
+  EXPECT_EQ(CustomerSeenBy(As("g1"), id), "S** 139****5555");
+  EXPECT_EQ(CustomerSeenBy(As("u1"), id), "");
+  // The log an auditor reads holds only the sealed form.
+  {
+    grpc::ClientContext context;
+    v1::ReadStreamRequest request;
+    request.set_stream_id("complaint-" + id);
+    v1::ReadStreamResponse response;
+    ASSERT_TRUE(v1::Ledger::NewStub(As("u1"))
+                    ->ReadStream(&context, request, &response)
+                    .ok());
+    v1::ComplaintReceived stored;
+    ASSERT_TRUE(stored.ParseFromString(response.events(0).payload()));
+    EXPECT_TRUE(stored.has_sealed_customer());
+    EXPECT_FALSE(absl::StrContains(response.SerializeAsString(), "Situ"));
+  }
+  v1::EraseCustomerData erase;
+  erase.set_complaint_id(id);
+  erase.set_reason("Asked to be forgotten.");
+  grpc::ClientContext c2;
+  v1::CommandResult erased;
+  grpc::Status s = v1::ComplaintService::NewStub(As("h1"))->EraseCustomerData(
+      &c2, erase, &erased);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  for (const char* agent : {"a1", "h1", "c1"}) {
+    EXPECT_EQ(CustomerSeenBy(As(agent), id), "") << agent;
+  }
+  // Nowhere on disk, and the log still verifies.
+  testing::ProcessResult grep =
+      testing::Run({"/bin/grep", "-rlaE", "Situ Lanfang|13966665555",
+                    dir_->path()});
+  EXPECT_EQ(grep.exit_code, 1) << grep.out;
+  testing::ProcessResult verify = testing::Run(
+      {LEDGERCTL_PATH, "verify", "--data_dir=" + dir_->Sub("data")});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {

@@ -6,6 +6,8 @@
 #   DIR/issuer-key.pem, jwks.json     a development token issuer
 #                                     (tools/ledger_token; ledgerd trusts
 #                                     its issuer on loopback only)
+#   DIR/site-keys.txt                 the site's keys for personal data
+#                                     (ledgerd --key_file; 0600)
 #   DIR/tokens/AGENT.token            a fresh 12-hour token per AGENT named
 #   DIR/clients/NAME.pem, -key.pem    with --client NAME: a service's
 #                                     client certificate (CN=NAME)
@@ -33,6 +35,15 @@ if [[ ! -f $dir/server.pem ]]; then
   rm -f "$dir/server.csr"
 fi
 [[ -f $dir/jwks.json ]] || "$token_tool" init "$dir" >/dev/null
+if [[ ! -f $dir/site-keys.txt ]]; then
+  (umask 077
+   {
+     printf '# complaint-ledger site keys (development; tools/dev_identity.sh)\n'
+     printf 'master_key %s\n' "$(openssl rand -hex 32)"
+     printf 'customer_ref_key %s\n' "$(openssl rand -hex 32)"
+   } >"$dir/site-keys.txt.tmp")
+  mv "$dir/site-keys.txt.tmp" "$dir/site-keys.txt"
+fi
 
 agents=()
 while (($#)); do

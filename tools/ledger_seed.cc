@@ -21,6 +21,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/store/event_store.h"
 #include "app/complaint_app.h"
+#include "app/personal_data.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/workload.h"
 
@@ -28,6 +29,9 @@ ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
 ABSL_FLAG(int, history_months, 0,
           "months of simulated traffic before the six complaints (0: none)");
 ABSL_FLAG(int, history_cases, 1500, "cases in those months");
+ABSL_FLAG(std::string, key_file, "",
+          "the site's keys (ledgerd --key_file): customers' personal data is "
+          "sealed as ledgerd seals it, the data keys in <data_dir>/keys");
 
 namespace ledger {
 namespace {
@@ -240,7 +244,8 @@ absl::Status History(const std::string& dir, int months, int cases) {
     return absl::FailedPreconditionError(
         "the simulated months would run into the present");
   }
-  RETURN_IF_ERROR(sim::RunOnDataDir(workload, dir));
+  RETURN_IF_ERROR(sim::RunOnDataDir(workload, dir, nullptr, {},
+                                    absl::GetFlag(FLAGS_key_file)));
   std::printf("ledger_seed: %d simulated cases from %s on (%zu commands)\n",
               cases, absl::FormatCivilTime(options.first_month).c_str(),
               workload.steps.size());
@@ -281,7 +286,23 @@ int Main() {
       return 1;
     }
   }
-  auto app = ComplaintApp::Create(store->get());
+  ComplaintAppOptions app_options;
+  if (const std::string keys = absl::GetFlag(FLAGS_key_file); !keys.empty()) {
+    // Reopened with the keys' sync before each commit.
+    store->reset();
+    EventStoreOptions store_options;
+    absl::Status opened = UsePersonalData(keys, dir + "/keys", store_options,
+                                          app_options);
+    if (opened.ok()) {
+      store = EventStore::Open(dir, store_options);
+      opened = store.status();
+    }
+    if (!opened.ok()) {
+      std::fprintf(stderr, "ledger_seed: %s\n", opened.ToString().c_str());
+      return 1;
+    }
+  }
+  auto app = ComplaintApp::Create(store->get(), app_options);
   absl::Status s = app.ok() ? Reference(**app, absl::Now()) : app.status();
   if (s.ok()) s = Complaints(**app);
   if (!s.ok()) {

@@ -4,7 +4,8 @@
 # agent: tools/dev_identity.sh), seeds an empty ledger (three months of a
 # simulated call centre's traffic, then six complaints of today at
 # different stages), and runs ledgerd in the foreground on the embedded
-# RocksDB, over TLS, checking every caller's token.
+# RocksDB, over TLS, checking every caller's token, customers' personal
+# data sealed with the site's keys.
 #   LEDGER_LISTEN (default 127.0.0.1:50051), LEDGER_DATA_DIR (./ledger-data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,8 @@ identity=$data_dir/identity
 demo_agents=(h1 a17 a18 c1 gm au1 feed)
 mkdir -p "$data_dir"
 tools/dev_identity.sh "$identity" "${demo_agents[@]}"
-build/tools/ledger_seed --data_dir "$data_dir" --history_months 3 ||
+build/tools/ledger_seed --data_dir "$data_dir" --history_months 3 \
+  --key_file "$identity/site-keys.txt" ||
   echo "run: seeding failed (see above); ledgerd starts anyway" >&2
 ctl="build/tools/ledgerctl --target $listen"
 echo "Try, in another shell (tokens for ${demo_agents[*]} in $identity/tokens):"
@@ -30,4 +32,5 @@ echo "  $ctl help receive                          # what a command takes"
 exec build/services/ledgerd --listen "$listen" --data_dir "$data_dir" \
   --tls_cert "$identity/server.pem" --tls_key "$identity/server-key.pem" \
   --client_ca "$identity/ca.pem" --jwks "$identity/jwks.json" \
-  --jwt_issuer urn:complaint-ledger:development-issuer --bootstrap_head h1
+  --jwt_issuer urn:complaint-ledger:development-issuer --bootstrap_head h1 \
+  --key_file "$identity/site-keys.txt"

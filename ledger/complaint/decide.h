@@ -58,6 +58,9 @@ struct DecideContext {
   // Receive and Classify: the customer's complaints so far (repeat
   // detection); the complaint itself may be among them.
   std::vector<PriorComplaint> customer_history;
+  // Receive: the customer's ref as the app computed it (a keyed hash, when
+  // the site has a key); empty: CustomerRef(phone) unkeyed.
+  std::string customer_ref;
 };
 
 // The events a command causes, in order: each an envelope with event_type,
@@ -191,6 +194,11 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 // Centre head only.
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const v1::SignOff& command,
+                                const DecideContext& context);
+// Centre head only; any stage. The app destroys the customer's data key
+// once the event is durable (app/personal_data.h).
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::EraseCustomerData& command,
                                 const DecideContext& context);
 
 }  // namespace ledger

@@ -272,3 +272,28 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 }
 
 }  // namespace ledger
+
+namespace ledger {
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::EraseCustomerData& c,
+                                const DecideContext& context) {
+  constexpr absl::string_view kAction = "erase the customer's personal data";
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction,
+                              /*allow_closed=*/true));
+  RETURN_IF_ERROR(RequireHead(context, state, kAction));
+  RETURN_IF_ERROR(CheckText("reason", c.reason(), true, kMaxTextBytes));
+  if (state.customer_ref().empty()) {
+    return WrongState(state, kAction, "it names no customer");
+  }
+  if (state.customer_data_erased()) {
+    return WrongState(state, kAction, "it is already erased");
+  }
+  v1::CustomerDataErased erased;
+  erased.set_customer_ref(state.customer_ref());
+  erased.set_reason(c.reason());
+  erased.set_erased_by_agent_id(context.actor);
+  return One(std::move(erased), context);
+}
+
+}  // namespace ledger

@@ -207,6 +207,11 @@ class StateFold final : public EventVisitor {
     state_->set_signed_off_time_us(event.recorded_time_us());
     return absl::OkStatus();
   }
+  absl::Status Visit(const v1::Event& event,
+                     const v1::CustomerDataErased& e) override {
+    state_->set_customer_data_erased(true);
+    return absl::OkStatus();
+  }
 
  protected:
   // Reference data, and types this version does not know.

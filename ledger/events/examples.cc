@@ -253,6 +253,15 @@ void AddLog(Builder& b) {
   accepted->set_accepted_by("operator-li");
 }
 
+// Personal data erased (after the log's own: adding examples never moves
+// earlier ones).
+void AddErasure(Builder& b) {
+  auto* erased = b.Add<v1::CustomerDataErased>(kComplaint, kHead);
+  erased->set_customer_ref("cust-5f1c9a");
+  erased->set_reason("The customer asked for their data to be erased.");
+  erased->set_erased_by_agent_id(kHead);
+}
+
 }  // namespace
 
 std::vector<ExampleEvent> ExampleEvents() {
@@ -262,6 +271,7 @@ std::vector<ExampleEvent> ExampleEvents() {
   AddHandling(b);
   AddClosing(b);
   AddLog(b);
+  AddErasure(b);
   return b.Take();
 }
 

@@ -174,6 +174,12 @@ struct EventStoreOptions {
   // events in position order; successive calls are contiguous. Must not
   // block: the subscription hub hands them on and returns.
   std::function<void(CommittedEvents)> on_commit;
+  // Called on the writer thread before each group commit's write, with
+  // nothing of the group durable yet; an error is taken as a failed write
+  // (the group is refused and the store stops accepting appends until it
+  // is reopened). ComplaintApp makes customers' new data keys durable here
+  // before any event sealed with them is (app/personal_data.h).
+  std::function<absl::Status()> before_commit;
   // How many stream heads the writer keeps in memory before it starts its
   // cache afresh. Small values are for tests of the cache's edges.
   size_t max_cached_stream_heads = kMaxCachedStreamHeads;

@@ -288,8 +288,12 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     head_filter_.AddAll(group.new_streams);
     rocksdb::WriteOptions write;
     write.sync = true;  // Nothing is acknowledged before its fsync.
-    absl::Status written =
-        FromRocks(db_->Write(write, &group.batch), "committing appends");
+    absl::Status written = options_.before_commit ? options_.before_commit()
+                                                  : absl::OkStatus();
+    if (written.ok()) {
+      written =
+          FromRocks(db_->Write(write, &group.batch), "committing appends");
+    }
     if (!written.ok()) {
       write_error_ = absl::UnavailableError(absl::StrCat(
           "the store stopped accepting appends after a failed write; reopen "

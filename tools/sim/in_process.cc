@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+#include "app/personal_data.h"
 #include "ledger/base/status_macros.h"
 
 namespace ledger::sim {
@@ -24,14 +26,19 @@ absl::Status RunInProcess(const Workload& workload, size_t first, size_t last,
 
 absl::Status RunOnDataDir(
     const Workload& workload, const std::string& dir, int* refused,
-    const std::function<void(size_t done, size_t total)>& progress) {
+    const std::function<void(size_t done, size_t total)>& progress,
+    const std::string& key_file) {
   auto clock = std::make_shared<FakeClock>(workload.steps.front().at);
   EventStoreOptions store_options;
   store_options.clock = clock;
-  ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
-                   EventStore::Open(dir, store_options));
   ComplaintAppOptions app_options;
   app_options.clock = clock;
+  if (!key_file.empty()) {
+    RETURN_IF_ERROR(UsePersonalData(key_file, absl::StrCat(dir, "/keys"),
+                                    store_options, app_options));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
+                   EventStore::Open(dir, store_options));
   ASSIGN_OR_RETURN(std::unique_ptr<ComplaintApp> app,
                    ComplaintApp::Create(store.get(), app_options));
   const size_t total = workload.steps.size();

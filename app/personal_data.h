@@ -1,0 +1,112 @@
+// PersonalData: customers' names, phones, addresses and emails sealed per
+// customer, and erasable by destroying the customer's key (crypto-shredding).
+//
+// Each customer (by customer_ref) has a random 256-bit data key. A
+// ComplaintReceived's contact is sealed with it, AES-256-GCM, before the
+// event is appended, so the log and its hash chain hold only ciphertext.
+// Data keys are wrapped (AES-256-GCM) by the site's master key and kept in
+// a RocksDB of their own (--key_dir), apart from the log. Erase deletes the
+// customer's wrapped key and rewrites the keys' files until no copy is left
+// on disk; from then on nothing can read that customer's sealed data.
+//
+// customer_ref itself is HMAC-SHA-256 of the normalised phone under the
+// site's customer-ref key: repeat detection keeps working, and nobody
+// without the key can enumerate phone numbers to find a customer.
+//
+// The site's keys (--key_file) are two lines, "master_key <64 hex digits>"
+// and "customer_ref_key <64 hex digits>" (tools/dev_identity.sh makes them
+// for development). All cryptography is OpenSSL's.
+#ifndef LEDGER_APP_PERSONAL_DATA_H_
+#define LEDGER_APP_PERSONAL_DATA_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/v1/common.pb.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace ledger {
+
+struct EventStoreOptions;
+struct ComplaintAppOptions;
+
+struct SiteKeys {
+  std::string master_key;        // 32 bytes
+  std::string customer_ref_key;  // 32 bytes
+};
+
+// Reads a key file; errors name the file and the line.
+absl::StatusOr<SiteKeys> LoadSiteKeys(const std::string& path);
+
+class PersonalData {
+ public:
+  static absl::StatusOr<std::unique_ptr<PersonalData>> Open(
+      const std::string& key_dir, SiteKeys keys);
+  ~PersonalData();
+
+  // The customer's pseudonymous key: hex HMAC-SHA-256 of the normalised
+  // phone.
+  std::string CustomerRef(absl::string_view normalized_phone) const;
+
+  // `contact` sealed under the data key of `customer_ref`, made on first
+  // use. A new key is written but not yet synced: SyncKeys, which the
+  // store calls before each group commit, makes it durable before any event
+  // sealed with it is.
+  absl::StatusOr<v1::SealedPersonalData> Seal(
+      const std::string& customer_ref, const v1::CustomerContact& contact);
+
+  // The contact back; NOT_FOUND once the customer's data was erased,
+  // DATA_LOSS when the ciphertext or its key does not authenticate.
+  absl::StatusOr<v1::CustomerContact> Unseal(
+      const v1::SealedPersonalData& sealed) const;
+
+  // Makes every key written so far durable (an fsync of the keys' log when
+  // there is something new, nothing otherwise).
+  absl::Status SyncKeys();
+
+  // Destroys the data key of `customer_ref`: deleted, then the keys'
+  // memtable flushed and their files compacted, so that no copy of the
+  // wrapped key is left in them. Erasing an erased (or never made) key is
+  // OK.
+  absl::Status Erase(const std::string& customer_ref);
+
+  // Whether `customer_ref` has a data key.
+  absl::StatusOr<bool> HasKey(const std::string& customer_ref) const;
+
+ private:
+  PersonalData(std::unique_ptr<rocksdb::DB> db, SiteKeys keys);
+  absl::StatusOr<std::string> DataKey(const std::string& customer_ref,
+                                      bool create);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  const SiteKeys keys_;
+  // Making a key: one at a time, so two intakes of a new customer agree.
+  absl::Mutex create_mu_;
+  // Keys written, and how many of them are synced.
+  std::atomic<uint64_t> written_{0};
+  absl::Mutex sync_mu_;
+  uint64_t synced_ ABSL_GUARDED_BY(sync_mu_) = 0;
+};
+
+// Opens the site's keys (`key_file`) and the customers' data keys at
+// `key_dir`, and makes `app` seal with them and `store` sync them before
+// each group commit: how ledgerd and ledger_seed open a sealing ledger.
+absl::Status UsePersonalData(const std::string& key_file,
+                             const std::string& key_dir,
+                             EventStoreOptions& store,
+                             ComplaintAppOptions& app);
+
+// For those who may see a customer but not all of it: "138****8000",
+// "W**", "12 H****", "w***@example.com".
+v1::CustomerContact Masked(const v1::CustomerContact& contact);
+
+}  // namespace ledger
+
+#endif  // LEDGER_APP_PERSONAL_DATA_H_

@@ -1,0 +1,229 @@
+// Personal data sealed per customer and erased by destroying its key, over a
+// real store and a real keys database: the log holds only ciphertext, the
+// customer ref is keyed, an erasure leaves the name and phone nowhere on
+// disk while the chain still verifies, and a restart destroys a key whose
+// erasure was recorded but not carried out.
+#include "app/personal_data.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/time/civil_time.h"
+#include "app/complaint_app.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/complaint/builders.h"
+#include "ledger/complaint/customer.h"
+#include "ledger/complaint/state.h"
+#include "ledger/events/payload.h"
+#include "ledger/store/verify.h"
+#include "tests/test_util.h"
+
+namespace ledger::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kName[] = "Ouyang Xiaoming";
+constexpr char kPhone[] = "13912345678";
+constexpr char kAddress[] = "88 Qingnian Road, Flat 1203";
+
+SiteKeys TestKeys() {
+  return SiteKeys{std::string(32, '\x11'), std::string(32, '\x22')};
+}
+
+// Every file under `dir` that holds `needle`, raw bytes.
+std::vector<std::string> FilesHolding(const std::string& dir,
+                                      const std::string& needle) {
+  std::vector<std::string> found;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    if (absl::StrContains(bytes.str(), needle)) {
+      found.push_back(entry.path().string());
+    }
+  }
+  return found;
+}
+
+class PersonalDataTest : public ::testing::Test {
+ protected:
+  PersonalDataTest() {
+    absl::TimeZone shanghai;
+    EXPECT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &shanghai));
+    clock_ = std::make_shared<FakeClock>(
+        absl::FromCivil(absl::CivilMinute(2026, 11, 18, 10, 0), shanghai));
+    Open();
+    for (auto [id, role] : {std::pair{"h1", v1::ROLE_CENTRE_HEAD},
+                            std::pair{"a17", v1::ROLE_AGENT}}) {
+      EXPECT_TRUE(app_->Execute(build::Agent(id, {role}), "h1").ok());
+    }
+  }
+
+  void Open() {
+    app_.reset();
+    store_.reset();
+    personal_.reset();
+    auto personal = PersonalData::Open(dir_.Sub("keys"), TestKeys());
+    ASSERT_TRUE(personal.ok()) << personal.status();
+    personal_ = std::shared_ptr<PersonalData>(std::move(*personal));
+    EventStoreOptions options;
+    options.clock = clock_;
+    PersonalData* keys = personal_.get();
+    options.before_commit = [keys] { return keys->SyncKeys(); };
+    auto store = EventStore::Open(dir_.Sub("data"), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    ComplaintAppOptions app_options;
+    app_options.clock = clock_;
+    app_options.personal_data = personal_;
+    auto app = ComplaintApp::Create(store_.get(), app_options);
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = std::move(*app);
+  }
+
+  v1::CommandResult Receive(const std::string& phone = kPhone) {
+    v1::ReceiveComplaint intake = build::ComplaintIntake("", phone);
+    intake.mutable_customer()->set_name(kName);
+    intake.mutable_customer()->set_address(kAddress);
+    auto result = app_->Execute(intake, "a17");
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : v1::CommandResult();
+  }
+
+  v1::ComplaintReceived ReceivedOf(const std::string& complaint_id) {
+    auto view = app_->Get(complaint_id);
+    EXPECT_TRUE(view.ok()) << view.status();
+    v1::ComplaintReceived received;
+    EXPECT_TRUE(view.ok() && received.ParseFromString(view->timeline(0).payload()));
+    return received;
+  }
+
+  TempDir dir_;
+  std::shared_ptr<FakeClock> clock_;
+  std::shared_ptr<PersonalData> personal_;
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<ComplaintApp> app_;
+};
+
+TEST_F(PersonalDataTest, TheLogHoldsOnlyCiphertextUnderAKeyedRef) {
+  const v1::CommandResult result = Receive();
+  const std::string id = result.state().complaint_id();
+  const v1::ComplaintReceived received = ReceivedOf(id);
+  EXPECT_FALSE(received.has_customer());
+  ASSERT_TRUE(received.has_sealed_customer());
+  // Keyed: not the plain SHA-256 anyone can compute from a phone number.
+  EXPECT_NE(received.customer_ref(), CustomerRef(kPhone));
+  EXPECT_EQ(received.customer_ref(), personal_->CustomerRef(kPhone));
+  EXPECT_EQ(result.state().customer_ref(), received.customer_ref());
+  absl::StatusOr<v1::CustomerContact> contact =
+      personal_->Unseal(received.sealed_customer());
+  ASSERT_TRUE(contact.ok()) << contact.status();
+  EXPECT_EQ(contact->name(), kName);
+  EXPECT_EQ(contact->phone(), kPhone);
+  // Nothing in clear anywhere the ledger writes.
+  EXPECT_THAT(FilesHolding(dir_.path(), kName), ::testing::IsEmpty());
+  EXPECT_THAT(FilesHolding(dir_.path(), kPhone), ::testing::IsEmpty());
+  // A second complaint of the same customer: the same key, a repeat found.
+  const v1::CommandResult again = Receive();
+  EXPECT_EQ(again.state().customer_ref(), received.customer_ref());
+  EXPECT_THAT(again.state().linked_complaint_ids(), ::testing::Contains(id));
+}
+
+TEST_F(PersonalDataTest, AnErasureLeavesTheDataNowhereAndTheChainWhole) {
+  const std::string first = Receive().state().complaint_id();
+  const std::string second = Receive().state().complaint_id();
+  const std::string other = Receive("13700001111").state().complaint_id();
+  const int history = app_->Get(first)->timeline_size();
+
+  v1::EraseCustomerData erase;
+  erase.set_complaint_id(second);
+  erase.set_reason("The customer asked to be forgotten.");
+  EXPECT_EQ(app_->Execute(erase, "a17").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto erased = app_->Execute(erase, "h1");
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_TRUE(erased->state().customer_data_erased());
+
+  // Both complaints of that customer are unreadable; the other customer's
+  // is not.
+  for (const std::string& id : {first, second}) {
+    absl::StatusOr<v1::CustomerContact> gone =
+        personal_->Unseal(ReceivedOf(id).sealed_customer());
+    EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound) << id;
+  }
+  EXPECT_TRUE(personal_->Unseal(ReceivedOf(other).sealed_customer()).ok());
+  // The history and the chain stay.
+  EXPECT_EQ(app_->Get(first)->timeline_size(), history);
+  const VerifyReport report = VerifyStore(*store_);
+  EXPECT_TRUE(report.status.ok()) << report.status;
+  EXPECT_EQ(report.events_verified, store_->log_head().position_last);
+  // A second erasure of the same customer, through either complaint, is
+  // refused, saying why.
+  for (const std::string& id : {second, first}) {
+    erase.set_complaint_id(id);
+    absl::Status again = app_->Execute(erase, "h1").status();
+    EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(again.message(), HasSubstr("already erased"));
+  }
+  EXPECT_THAT(FilesHolding(dir_.path(), kName), ::testing::IsEmpty());
+  EXPECT_THAT(FilesHolding(dir_.path(), kPhone), ::testing::IsEmpty());
+}
+
+TEST_F(PersonalDataTest, ARestartDestroysAKeyWhoseErasureWasRecorded) {
+  const std::string id = Receive().state().complaint_id();
+  const std::string customer = ReceivedOf(id).customer_ref();
+  // The erasure's event made durable by the store alone, as if ledgerd died
+  // before destroying the key.
+  v1::CustomerDataErased erased;
+  erased.set_customer_ref(customer);
+  erased.set_reason("test");
+  erased.set_erased_by_agent_id("h1");
+  AppendRequest request;
+  request.stream_id = ComplaintStream(id);
+  ProposedEvent event;
+  event.event_type = EventTypeOf<v1::CustomerDataErased>();
+  event.payload = erased.SerializeAsString();
+  event.actor = "h1";
+  request.events.push_back(std::move(event));
+  ASSERT_TRUE(store_->Append(std::move(request)).ok());
+  ASSERT_TRUE(*personal_->HasKey(customer));
+  Open();
+  EXPECT_FALSE(*personal_->HasKey(customer));
+  EXPECT_EQ(personal_->Unseal(ReceivedOf(id).sealed_customer()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(SiteKeysTest, BadKeyFilesAreRefusedWithTheLine) {
+  TempDir dir;
+  const std::string path = dir.Sub("keys.txt");
+  std::ofstream(path) << "master_key " << std::string(64, 'a') << "\n"
+                      << "customer_ref_key 1234\n";
+  EXPECT_THAT(LoadSiteKeys(path).status().message(),
+              HasSubstr("keys.txt:2: a key is 64 hex digits"));
+  std::ofstream(path) << "master_key " << std::string(64, 'a') << "\n";
+  EXPECT_THAT(LoadSiteKeys(path).status().message(),
+              HasSubstr("needs both"));
+}
+
+TEST(MaskedTest, KeepsOnlyWhatIdentifiesNobody) {
+  v1::CustomerContact contact;
+  contact.set_name("欧阳小明");
+  contact.set_phone("13800138000");
+  contact.set_address("88 Qingnian Road");
+  contact.set_email("wang@example.com");
+  const v1::CustomerContact masked = Masked(contact);
+  EXPECT_EQ(masked.phone(), "138****8000");
+  EXPECT_EQ(masked.name(), "欧**");
+  EXPECT_EQ(masked.address(), "8****");
+  EXPECT_EQ(masked.email(), "w***@example.com");
+}
+
+}  // namespace
+}  // namespace ledger::testing
