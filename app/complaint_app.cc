@@ -51,11 +51,25 @@ absl::StatusOr<std::vector<v1::Event>> ReadWholeStream(
 // spares a copy of the whole command.
 std::string Fingerprint(google::protobuf::Message& command,
                         const internal::CommandOps& ops,
-                        const std::string& actor) {
+                        const std::string& actor,
+                        const PersonalData* personal) {
   v1::CommandContext given;
   v1::CommandContext* context = ops.mutable_context(command);
   given.Swap(context);
   context->set_actor_agent_id(actor);
+  // A sealing ledger keeps no hash of a customer's contact that anyone
+  // could test a guess against: the contact is stood in for by a keyed
+  // hash of it (restored below).
+  v1::CustomerContact contact;
+  auto* intake =
+      google::protobuf::DynamicCastToGenerated<v1::ReceiveComplaint>(&command);
+  const bool keyed =
+      personal != nullptr && intake != nullptr && intake->has_customer();
+  if (keyed) {
+    contact.Swap(intake->mutable_customer());
+    intake->mutable_customer()->set_name(personal->CustomerRef(
+        absl::StrCat("contact:", contact.SerializeAsString())));
+  }
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);
@@ -64,6 +78,7 @@ std::string Fingerprint(google::protobuf::Message& command,
     command.SerializeToCodedStream(&coded);
   }
   context->Swap(&given);
+  if (keyed) contact.Swap(intake->mutable_customer());
   Sha256 sha;
   sha.Update(bytes);
   return absl::StrCat(ops.descriptor->full_name(), ":",
@@ -126,7 +141,7 @@ absl::Status ComplaintApp::Recover() {
     absl::MutexLock lock(&index_mu_);
     recovering_year_ = CurrentYear();
   }
-  std::vector<std::string> erased;
+  std::vector<v1::CustomerDataErased> erased;
   absl::Status scanned = store_.ScanAll(
       1, std::numeric_limits<uint64_t>::max(),
       [this, &erased](const v1::Event& e) {
@@ -135,7 +150,7 @@ absl::Status ComplaintApp::Recover() {
         if (decoded.ok()) {
           Index({&*decoded, 1});
           if (const auto* gone = decoded->As<v1::CustomerDataErased>()) {
-            erased.push_back(gone->customer_ref());
+            erased.push_back(*gone);
           }
         }
         return true;
@@ -143,9 +158,11 @@ absl::Status ComplaintApp::Recover() {
   // An erasure recorded whose key outlived it (a crash between the two, a
   // failed compaction): destroyed now, before anyone reads.
   if (PersonalData* personal = options_.personal_data.get()) {
-    for (const std::string& customer : erased) {
-      ASSIGN_OR_RETURN(bool left, personal->HasKey(customer));
-      if (left) RETURN_IF_ERROR(personal->Erase(customer));
+    for (const v1::CustomerDataErased& gone : erased) {
+      // Exactly the key the erasure named: a customer who came back since
+      // has a key of a later generation, which stays.
+      ASSIGN_OR_RETURN(bool left, personal->HasKey(gone.key_id()));
+      if (left) RETURN_IF_ERROR(personal->EraseKey(gone.key_id()));
     }
   }
   {
@@ -390,7 +407,9 @@ absl::Status ComplaintApp::SealPersonalData(Decision& decision,
             "this ledger keeps personal data in clear (ledgerd without "
             "--key_file): there is no key to destroy");
       }
-      ASSIGN_OR_RETURN(bool has_key, personal->HasKey(erased->customer_ref()));
+      ASSIGN_OR_RETURN(bool has_key, personal->HasKey(
+                                         personal->CurrentKeyId(
+                                             erased->customer_ref())));
       if (!has_key) {
         return absl::FailedPreconditionError(absl::StrCat(
             "customer ", erased->customer_ref(),
@@ -398,6 +417,8 @@ absl::Status ComplaintApp::SealPersonalData(Decision& decision,
             "another of their complaints), or was recorded in clear before "
             "this ledger sealed it"));
       }
+      erased->set_key_id(personal->CurrentKeyId(erased->customer_ref()));
+      erased->SerializeToString(decision[i].mutable_payload());
       decided->erases = erased->customer_ref();
     }
     auto* received = std::get_if<v1::ComplaintReceived>(&payload);
@@ -489,7 +510,8 @@ absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
   RETURN_IF_ERROR(CheckId("context.actor_agent_id", actor));
   RETURN_IF_ERROR(CheckWritable());
   Admitted admitted;
-  admitted.fingerprint = Fingerprint(command, ops, actor);
+  admitted.fingerprint =
+      Fingerprint(command, ops, actor, options_.personal_data.get());
   // A retry (FindCommand finds nothing for an empty command id).
   ASSIGN_OR_RETURN(admitted.earlier,
                    store_.FindCommand(ops.context(command).command_id(),
@@ -619,7 +641,8 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   absl::MutexLock write_lock(&reference_write_mu_);
   const v1::CommandContext& given = ops.context(command);
   std::unique_ptr<google::protobuf::Message> copy = ops.clone(command);
-  const std::string fingerprint = Fingerprint(*copy, ops, actor);
+  const std::string fingerprint =
+      Fingerprint(*copy, ops, actor, options_.personal_data.get());
   // A retry (FindCommand finds nothing for an empty command id).
   ASSIGN_OR_RETURN(std::optional<AppendResult> earlier,
                    store_.FindCommand(given.command_id(), fingerprint));

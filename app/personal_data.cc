@@ -12,11 +12,13 @@
 #include "app/complaint_app.h"
 #include "ledger/store/event_store.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "ledger/base/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
 
 namespace ledger {
 namespace {
@@ -193,14 +195,47 @@ std::string PersonalData::CustomerRef(absl::string_view normalized_phone) const 
       absl::string_view(reinterpret_cast<const char*>(mac), size));
 }
 
-absl::StatusOr<std::string> PersonalData::DataKey(
-    const std::string& customer_ref, bool create) {
-  const std::string aad = absl::StrCat(kWrapLabel, customer_ref);
+namespace {
+
+// The keys database: "k/<key id>" -> the wrapped data key; "g/<customer
+// ref>" -> the generation of the customer's current key (absent: 1). A key
+// id is "<customer ref>#<generation>": a customer who comes back after an
+// erasure gets a new key under the next generation.
+std::string KeyRow(absl::string_view key_id) { return absl::StrCat("k/", key_id); }
+std::string GenerationRow(absl::string_view ref) {
+  return absl::StrCat("g/", ref);
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> PersonalData::Generation(
+    const std::string& customer_ref) const {
+  std::string value;
+  rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), GenerationRow(customer_ref), &value);
+  if (got.IsNotFound()) return 1;
+  RETURN_IF_ERROR(FromRocks(got, "reading a customer's key generation"));
+  uint64_t generation = 0;
+  if (!absl::SimpleAtoi(value, &generation) || generation == 0) {
+    return absl::DataLossError(absl::StrCat(
+        "the key generation of customer ", customer_ref, " is damaged"));
+  }
+  return generation;
+}
+
+std::string PersonalData::CurrentKeyId(const std::string& customer_ref) const {
+  absl::StatusOr<uint64_t> generation = Generation(customer_ref);
+  return absl::StrCat(customer_ref, "#", generation.ok() ? *generation : 1);
+}
+
+absl::StatusOr<std::string> PersonalData::DataKey(const std::string& key_id,
+                                                  bool create) {
+  const std::string aad = absl::StrCat(kWrapLabel, key_id);
   std::string wrapped;
-  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), customer_ref, &wrapped);
+  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
   if (got.IsNotFound() && create) {
     absl::MutexLock lock(&create_mu_);
-    got = db_->Get(rocksdb::ReadOptions(), customer_ref, &wrapped);
+    got = db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
     if (got.IsNotFound()) {
       std::string key(kKeyBytes, '\0');
       if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()),
@@ -209,23 +244,25 @@ absl::StatusOr<std::string> PersonalData::DataKey(
       }
       absl::StatusOr<std::string> sealed = Encrypt(keys_.master_key, key, aad);
       if (!sealed.ok()) return sealed.status();
-      RETURN_IF_ERROR(FromRocks(
-          db_->Put(rocksdb::WriteOptions(), customer_ref, *sealed),
-          "writing a customer's data key"));
+      // Counted before it is visible: a group commit that seals with it
+      // after another thread saw it syncs it (SyncKeys).
       written_.fetch_add(1);
+      RETURN_IF_ERROR(FromRocks(
+          db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), *sealed),
+          "writing a customer's data key"));
       return key;
     }
   }
   if (got.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat(
-        "the personal data of customer ", customer_ref,
+        "the personal data under key ", key_id,
         " was erased (its key is destroyed)"));
   }
   RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
   absl::StatusOr<std::string> key = Decrypt(keys_.master_key, wrapped, aad);
   if (!key.ok()) {
     return absl::DataLossError(absl::StrCat(
-        "the data key of customer ", customer_ref,
+        "the data key ", key_id,
         " does not unwrap: is --key_file the site's master key?"));
   }
   return key;
@@ -233,13 +270,15 @@ absl::StatusOr<std::string> PersonalData::DataKey(
 
 absl::StatusOr<v1::SealedPersonalData> PersonalData::Seal(
     const std::string& customer_ref, const v1::CustomerContact& contact) {
-  absl::StatusOr<std::string> key = DataKey(customer_ref, /*create=*/true);
+  ASSIGN_OR_RETURN(uint64_t generation, Generation(customer_ref));
+  const std::string key_id = absl::StrCat(customer_ref, "#", generation);
+  absl::StatusOr<std::string> key = DataKey(key_id, /*create=*/true);
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> sealed = Encrypt(
-      *key, contact.SerializeAsString(), absl::StrCat(kSealLabel, customer_ref));
+      *key, contact.SerializeAsString(), absl::StrCat(kSealLabel, key_id));
   if (!sealed.ok()) return sealed.status();
   v1::SealedPersonalData out;
-  out.set_key_id(customer_ref);
+  out.set_key_id(key_id);
   out.set_nonce(sealed->substr(0, kNonceBytes));
   out.set_ciphertext(sealed->substr(kNonceBytes));
   return out;
@@ -271,10 +310,34 @@ absl::Status PersonalData::SyncKeys() {
 }
 
 absl::Status PersonalData::Erase(const std::string& customer_ref) {
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  RETURN_IF_ERROR(FromRocks(db_->Delete(sync, customer_ref),
-                            "deleting a customer's data key"));
+  return EraseKey(CurrentKeyId(customer_ref));
+}
+
+absl::Status PersonalData::EraseKey(const std::string& key_id) {
+  const size_t hash = key_id.rfind('#');
+  uint64_t generation = 0;
+  if (hash == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
+                        &generation)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", key_id, "\" is not a data key id"));
+  }
+  const std::string customer_ref = key_id.substr(0, hash);
+  rocksdb::WriteBatch batch;
+  batch.Delete(KeyRow(key_id));
+  {
+    // The customer's next key (should they come back) is of a later
+    // generation than the one destroyed.
+    absl::MutexLock lock(&create_mu_);
+    ASSIGN_OR_RETURN(uint64_t current, Generation(customer_ref));
+    if (current <= generation) {
+      batch.Put(GenerationRow(customer_ref), absl::StrCat(generation + 1));
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
+                              "deleting a customer's data key"));
+  }
   // The key's bytes live on in the memtable's log and in older files until
   // they are rewritten: flush (the log becomes obsolete and is deleted),
   // then rewrite every file without it.
@@ -288,9 +351,9 @@ absl::Status PersonalData::Erase(const std::string& customer_ref) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> PersonalData::HasKey(const std::string& customer_ref) const {
+absl::StatusOr<bool> PersonalData::HasKey(const std::string& key_id) const {
   std::string wrapped;
-  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), customer_ref, &wrapped);
+  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
   if (got.IsNotFound()) return false;
   RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
   return true;
@@ -314,8 +377,13 @@ absl::Status UsePersonalData(const std::string& key_file,
 v1::CustomerContact Masked(const v1::CustomerContact& contact) {
   v1::CustomerContact out;
   const std::string& phone = contact.phone();
-  if (phone.size() > 7) {
-    out.set_phone(absl::StrCat(phone.substr(0, 3), "****",
+  if (phone.size() >= 11) {
+    // A mobile number: 138****8000, as Chinese call centres print it.
+    out.set_phone(absl::StrCat(phone.substr(0, 3),
+                               std::string(phone.size() - 7, '*'),
+                               phone.substr(phone.size() - 4)));
+  } else if (phone.size() > 4) {
+    out.set_phone(absl::StrCat(std::string(phone.size() - 4, '*'),
                                phone.substr(phone.size() - 4)));
   } else if (!phone.empty()) {
     out.set_phone(std::string(phone.size(), '*'));

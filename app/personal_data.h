@@ -71,19 +71,24 @@ class PersonalData {
   // there is something new, nothing otherwise).
   absl::Status SyncKeys();
 
-  // Destroys the data key of `customer_ref`: deleted, then the keys'
-  // memtable flushed and their files compacted, so that no copy of the
-  // wrapped key is left in them. Erasing an erased (or never made) key is
-  // OK.
+  // Destroys the current data key of `customer_ref`: deleted, then the
+  // keys' memtable flushed and their files compacted, so that no copy of
+  // the wrapped key is left in them. A customer who comes back later gets
+  // a key of the next generation ("<ref>#2"). Erasing an erased (or never
+  // made) key is OK.
   absl::Status Erase(const std::string& customer_ref);
+  // The same for exactly the key `key_id` ("<ref>#<generation>").
+  absl::Status EraseKey(const std::string& key_id);
 
-  // Whether `customer_ref` has a data key.
-  absl::StatusOr<bool> HasKey(const std::string& customer_ref) const;
+  // The id of the key `customer_ref`'s data is sealed with now.
+  std::string CurrentKeyId(const std::string& customer_ref) const;
+  // Whether the key `key_id` exists.
+  absl::StatusOr<bool> HasKey(const std::string& key_id) const;
 
  private:
   PersonalData(std::unique_ptr<rocksdb::DB> db, SiteKeys keys);
-  absl::StatusOr<std::string> DataKey(const std::string& customer_ref,
-                                      bool create);
+  absl::StatusOr<std::string> DataKey(const std::string& key_id, bool create);
+  absl::StatusOr<uint64_t> Generation(const std::string& customer_ref) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   const SiteKeys keys_;

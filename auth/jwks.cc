@@ -103,16 +103,16 @@ absl::StatusOr<std::string> RsaPem(const Json& key, const std::string& which) {
   if (!n.ok()) return n.status();
   absl::StatusOr<std::string> e = Base64UrlMember(key, "e", which);
   if (!e.ok()) return e.status();
-  if (n->size() < 256) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(which, ": an RSA key needs at least 2048 bits"));
-  }
   auto bn = [](const std::string& bytes) {
     return Owned<BIGNUM>(
         BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
                   static_cast<int>(bytes.size()), nullptr));
   };
   Owned<BIGNUM> bn_n = bn(*n), bn_e = bn(*e);
+  if (bn_n == nullptr || BN_num_bits(bn_n.get()) < 2048) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(which, ": an RSA key needs at least 2048 bits"));
+  }
   Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (bn_n == nullptr || bn_e == nullptr || bld == nullptr ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) !=
@@ -190,6 +190,10 @@ absl::StatusOr<VerificationKey> ParseKey(const Json& key,
     if (!pem.ok()) return pem.status();
     out.kty = "RSA";
     out.pem = *std::move(pem);
+    std::string n;
+    absl::WebSafeBase64Unescape(key["n"].get<std::string>(), &n);
+    const size_t leading = n.find_first_not_of('\0');
+    out.signature_bytes = leading == std::string::npos ? 0 : n.size() - leading;
     if (alg.empty()) {
       out.algorithms.assign(std::begin(kRsaAlgorithms),
                             std::end(kRsaAlgorithms));
@@ -212,6 +216,7 @@ absl::StatusOr<VerificationKey> ParseKey(const Json& key,
       out.kty = "EC";
       out.pem = *std::move(pem);
       out.algorithms = {curve.alg};
+      out.signature_bytes = 2 * curve.coordinate_bytes;
       return out;
     }
     return absl::InvalidArgumentError(

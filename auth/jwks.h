@@ -28,6 +28,9 @@ struct VerificationKey {
   std::vector<std::string> algorithms;
   // SubjectPublicKeyInfo, PEM.
   std::string pem;
+  // The length of a signature by this key: an RSA modulus's bytes, or for
+  // EC twice a coordinate's (JWS's r || s).
+  size_t signature_bytes = 0;
 };
 
 struct Jwks {

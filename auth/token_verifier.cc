@@ -43,8 +43,9 @@ absl::StatusOr<std::optional<absl::Time>> TimeClaim(const Json& claims,
   if (!it->is_number() || !std::isfinite(it->get<double>())) {
     return Refused(absl::StrCat("\"", name, "\" is not a number"));
   }
-  return std::optional<absl::Time>(
-      absl::FromUnixSeconds(static_cast<int64_t>(it->get<double>())));
+  // Saturating: a date past the year 292 billion is the infinite future.
+  return std::optional<absl::Time>(absl::UnixEpoch() +
+                                   absl::Seconds(it->get<double>()));
 }
 
 struct JwtFree {
@@ -139,6 +140,14 @@ absl::StatusOr<VerifiedToken> TokenVerifier::VerifyUncached(
   if (std::find(key->algorithms.begin(), key->algorithms.end(), alg) ==
       key->algorithms.end()) {
     return Refused(absl::StrCat("key \"", key->kid, "\" does not sign ", alg));
+  }
+  // One spelling of one signature: strict base64url of exactly the key's
+  // signature length (libjwt's own decoder stops at the first stray byte).
+  std::string signature;
+  if (!absl::WebSafeBase64Unescape(parts[2], &signature) ||
+      signature.size() != key->signature_bytes ||
+      absl::WebSafeBase64Escape(signature) != parts[2]) {
+    return Refused("the signature is not one of the key's length, in base64url");
   }
   // libjwt checks the signature with the key, for the algorithm the header
   // names, which is one the key signs (checked above).

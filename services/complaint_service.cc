@@ -125,6 +125,13 @@ grpc::ServerUnaryReactor* ComplaintService::GetComplaint(
                    caller = CurrentCaller()] {
     absl::StatusOr<v1::ComplaintView> view = app_.Get(request->complaint_id());
     if (!view.ok()) return ToGrpcStatus(view.status(), context);
+    if (!SeesComplaint(caller, view->state())) {
+      return grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("complaint ", request->complaint_id(),
+                       " does not concern the station(s) ", caller.agent_id,
+                       " heads"));
+    }
     absl::Status shown = Present(app_.personal_data(), caller, *view);
     if (!shown.ok()) return ToGrpcStatus(shown, context);
     *response = std::move(*view);

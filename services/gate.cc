@@ -7,6 +7,8 @@
 #include "google/protobuf/descriptor.h"
 #include "ledger/base/check.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
+#include "ledger/v1/query_service.pb.h"
+#include "ledger/v1/subscription_service.pb.h"
 
 namespace ledger {
 namespace {
@@ -211,18 +213,22 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
   if (peer != nullptr && peer->IsPeerAuthenticated()) {
     names = peer->FindPropertyValues("x509_common_name");
   }
+  bool by_certificate = false;
   if (header.empty() && names.size() == 1) {
     // A service, by the certificate the site's CA (--client_ca) gave it.
     caller.agent_id.assign(names.front().data(), names.front().size());
+    by_certificate = true;
   } else {
     absl::StatusOr<VerifiedToken> token = verifier_->VerifyHeader(header);
     if (!token.ok()) return token.status();
     caller.agent_id = token->subject;
   }
-  if (!registry.HasCentreHead()) {
+  if (!registry.HasAgents()) {
     // A new ledger: its first head is named by configuration, and nobody
-    // else is anybody yet.
-    if (caller.agent_id == bootstrap_head_ && !bootstrap_head_.empty()) {
+    // else is anybody yet. (Once anyone is registered the registry decides:
+    // it always keeps an active centre head.)
+    if (caller.agent_id == bootstrap_head_ && !bootstrap_head_.empty() &&
+        !by_certificate) {
       caller.roles = {v1::ROLE_CENTRE_HEAD};
       return caller;
     }
@@ -244,7 +250,83 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
   for (int role : agent->roles()) {
     caller.roles.push_back(static_cast<v1::Role>(role));
   }
+  if (by_certificate &&
+      !std::all_of(caller.roles.begin(), caller.roles.end(),
+                   [](v1::Role r) { return r == v1::ROLE_SERVICE; })) {
+    // A certificate names a service; people come with tokens.
+    return absl::PermissionDeniedError(absl::StrCat(
+        "a client certificate names a service; ", caller.agent_id,
+        " is registered with other roles than SERVICE: sign in with a token"));
+  }
+  caller.station_scoped =
+      !caller.roles.empty() &&
+      std::all_of(caller.roles.begin(), caller.roles.end(),
+                  [](v1::Role r) { return r == v1::ROLE_STATION_HEAD; });
+  if (caller.station_scoped) {
+    caller.stations = registry.StationsHeadedBy(caller.agent_id);
+  }
   return caller;
+}
+
+grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
+                         google::protobuf::Message& request) const {
+  if (!caller.station_scoped) return grpc::Status::OK;
+  auto keep = [&](std::string* station) -> grpc::Status {
+    if (station->empty() && caller.stations.size() == 1) {
+      *station = caller.stations.front();
+    }
+    if (!caller.SeesStation(*station)) {
+      return grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat(what, ": ", caller.agent_id,
+                       " heads station(s) ", absl::StrJoin(caller.stations, ", "),
+                       caller.stations.empty() ? "none" : "",
+                       " and sees only theirs; this names ",
+                       station->empty() ? "none" : *station));
+    }
+    return grpc::Status::OK;
+  };
+  const google::protobuf::Descriptor* type = request.GetDescriptor();
+  if (type == v1::GetQueueRequest::descriptor()) {
+    return keep(static_cast<v1::GetQueueRequest&>(request).mutable_station_id());
+  }
+  if (type == v1::SubscribeRequest::descriptor()) {
+    return keep(static_cast<v1::SubscribeRequest&>(request)
+                    .mutable_filter()
+                    ->mutable_station_id());
+  }
+  if (type == v1::AnswerAssist::descriptor()) {
+    v1::AssistTarget* target =
+        static_cast<v1::AnswerAssist&>(request).mutable_target();
+    if (target->target_case() == v1::AssistTarget::kDepartmentId) {
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          absl::StrCat(what, ": a station head answers for "
+                                             "their station, not a department"));
+    }
+    return keep(target->mutable_station_id());
+  }
+  return grpc::Status::OK;
+}
+
+bool Caller::SeesStation(const std::string& station_id) const {
+  return !station_scoped ||
+         (!station_id.empty() &&
+          std::find(stations.begin(), stations.end(), station_id) !=
+              stations.end());
+}
+
+bool SeesComplaint(const Caller& caller, const v1::ComplaintState& state) {
+  if (!caller.station_scoped) return true;
+  if (caller.SeesStation(state.station_id())) return true;
+  for (const v1::AssistRequestState& request : state.assist_requests()) {
+    for (const v1::AssistTargetState& target : request.targets()) {
+      if (target.target().target_case() == v1::AssistTarget::kStationId &&
+          caller.SeesStation(target.target().station_id())) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 grpc::Status Gate::Charge(const Caller& caller, double calls) const {
@@ -319,6 +401,8 @@ grpc::Status Gate::Admit(const std::string& rpc,
       if (!Allowed(*command_rule->second, *caller)) {
         return Denied(what, *caller, *command_rule->second);
       }
+      grpc::Status scoped = Scope(*caller, what, *command);
+      if (!scoped.ok()) return scoped;
       grpc::Status actor = MakeActor(*command, *caller, what);
       if (!actor.ok()) return actor;
     }
@@ -326,6 +410,8 @@ grpc::Status Gate::Admit(const std::string& rpc,
   }
   grpc::Status charged = Charge(*caller, 1);
   if (!charged.ok()) return charged;
+  grpc::Status scoped = Scope(*caller, rpc, request);
+  if (!scoped.ok()) return scoped;
   return MakeActor(request, *caller, rpc);
 }
 

@@ -35,6 +35,7 @@
 #include "grpcpp/server_context.h"
 #include "ledger/complaint/reference_data.h"
 #include "ledger/v1/common.pb.h"
+#include "ledger/v1/complaint_state.pb.h"
 
 namespace ledger {
 
@@ -43,7 +44,22 @@ struct Caller {
   // The agent id (the token's subject); empty when the gate is open.
   std::string agent_id;
   std::vector<v1::Role> roles;
+  // A station head and nothing else sees only the complaints, queue rows,
+  // station-table row and events of the stations they head (these, from
+  // the registry's StationRegistered.head_agent_id). Checked by the gate
+  // for requests that name a station (queues, subscriptions, assist
+  // answers), by the services for what they answer (GetComplaint,
+  // GetStationTable).
+  bool station_scoped = false;
+  std::vector<std::string> stations;
+
+  // Whether a scoped caller may see `station_id` (anyone else: yes).
+  bool SeesStation(const std::string& station_id) const;
 };
+
+// Whether the complaint concerns one of `caller`'s stations (it names the
+// station, or asked it for assistance); true for a caller not scoped.
+bool SeesComplaint(const Caller& caller, const v1::ComplaintState& state);
 
 // The caller of the call whose service method runs on this thread now: set
 // by the handlers (services/parsed_requests.h) around their call of the
@@ -112,6 +128,11 @@ class Gate {
  private:
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& call,
                                       const ReferenceData& registry) const;
+  // A station-scoped caller's request kept to their stations: a queue or
+  // subscription naming no station gets theirs; naming another, or an
+  // assist answer for another unit, is PERMISSION_DENIED.
+  grpc::Status Scope(const Caller& caller, const std::string& what,
+                     google::protobuf::Message& request) const;
 
   // RESOURCE_EXHAUSTED when `caller` has spent their calls; else takes
   // `calls` of them.

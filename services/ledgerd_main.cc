@@ -136,8 +136,10 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
     }
     return absl::OkStatus();
   }
-  if (absl::GetFlag(FLAGS_jwt_issuer).empty()) {
-    return absl::InvalidArgumentError("--jwks needs --jwt_issuer");
+  if (absl::GetFlag(FLAGS_jwt_issuer).empty() ||
+      absl::GetFlag(FLAGS_jwt_audience).empty()) {
+    return absl::InvalidArgumentError(
+        "--jwks needs --jwt_issuer and a --jwt_audience");
   }
   absl::StatusOr<ledger::Jwks> keys = ledger::LoadJwks(jwks);
   if (!keys.ok()) return keys.status();

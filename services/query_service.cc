@@ -1,5 +1,9 @@
 #include "services/query_service.h"
 
+#include <algorithm>
+
+#include "services/gate.h"
+
 #include <functional>
 #include <memory>
 
@@ -58,10 +62,25 @@ grpc::ServerUnaryReactor* QueryService::GetStationTable(
     grpc::CallbackServerContext* context,
     const v1::GetStationTableRequest* request,
     v1::GetStationTableResponse* response) {
-  return Answer<StationView>(pool_, runner_, context, request, response,
-                             [request](const StationView& view) {
-                               return view.Table(request->month());
-                             });
+  return Answer<StationView>(
+      pool_, runner_, context, request, response,
+      [request, caller = CurrentCaller()](const StationView& view)
+          -> absl::StatusOr<v1::GetStationTableResponse> {
+        absl::StatusOr<v1::GetStationTableResponse> table =
+            view.Table(request->month());
+        if (table.ok() && caller.station_scoped) {
+          // A station head's own row(s); the ranks and totals stay the
+          // centre's.
+          auto* rows = table->mutable_stations();
+          rows->erase(std::remove_if(rows->begin(), rows->end(),
+                                     [&](const v1::StationMonth& row) {
+                                       return !caller.SeesStation(
+                                           row.station_id());
+                                     }),
+                      rows->end());
+        }
+        return table;
+      });
 }
 
 grpc::ServerUnaryReactor* QueryService::GetMonthlyAnalysis(

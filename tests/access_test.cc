@@ -133,6 +133,16 @@ class AccessTest : public ::testing::Test {
       grpc::Status s = Register("h1", agent, role, agent != "x1");
       ASSERT_TRUE(s.ok()) << agent << ": " << s.error_message();
     }
+    // s1 heads station st1; st2 is somebody else's.
+    for (auto [station, head] : {std::pair{"st1", "s1"}, std::pair{"st2", ""}}) {
+      v1::RegisterStation command = build::Station(station);
+      command.mutable_station()->set_head_agent_id(head);
+      grpc::ClientContext context;
+      v1::CommandResult result;
+      grpc::Status s = v1::ReferenceDataService::NewStub(As("h1"))
+                           ->RegisterStation(&context, command, &result);
+      ASSERT_TRUE(s.ok()) << station << ": " << s.error_message();
+    }
     bootstrapped_ = true;
   }
 
@@ -461,6 +471,72 @@ TEST_F(AccessTest, PersonalDataAsEachRoleMaySeeItThenErased) {
   testing::ProcessResult verify = testing::Run(
       {LEDGERCTL_PATH, "verify", "--data_dir=" + dir_->Sub("data")});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
+  auto receive = [](const std::string& station) {
+    v1::ReceiveComplaint intake = build::ComplaintIntake("", "13611112222");
+    intake.set_station_id(station);
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    grpc::Status s = v1::ComplaintService::NewStub(As("a1"))->ReceiveComplaint(
+        &context, intake, &result);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return result.state().complaint_id();
+  };
+  const std::string ours = receive("st1");
+  const std::string theirs = receive("st2");
+  const auto head = As("s1");
+  auto get = [&](const std::string& id) {
+    grpc::ClientContext context;
+    v1::GetComplaintRequest request;
+    request.set_complaint_id(id);
+    v1::ComplaintView view;
+    return v1::ComplaintService::NewStub(head)->GetComplaint(&context, request,
+                                                             &view);
+  };
+  EXPECT_TRUE(get(ours).ok());
+  grpc::Status other = get(theirs);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(other.error_message(), HasSubstr("does not concern"));
+  // Queues: theirs by default, another station's refused.
+  {
+    grpc::ClientContext context;
+    v1::GetQueueRequest request;
+    request.set_kind(v1::QUEUE_KIND_IMPORTANT);
+    request.set_station_id("st2");
+    v1::GetQueueResponse response;
+    grpc::Status s = v1::QueryService::NewStub(head)->GetQueue(&context,
+                                                               request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(s.error_message(), HasSubstr("heads station(s) st1"));
+  }
+  // The station table: their own row only.
+  {
+    grpc::ClientContext context;
+    v1::GetStationTableRequest request;
+    request.mutable_month()->set_year(2026);
+    request.mutable_month()->set_month(12);
+    v1::GetStationTableResponse response;
+    grpc::Status s = v1::QueryService::NewStub(head)->GetStationTable(
+        &context, request, &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    // Every registered station has a row; the head gets theirs alone.
+    ASSERT_EQ(response.stations_size(), 1);
+    EXPECT_EQ(response.stations(0).station_id(), "st1");
+  }
+  // An assist answer for another unit is refused before the rules see it.
+  {
+    v1::AnswerAssist answer;
+    answer.set_complaint_id(theirs);
+    answer.mutable_target()->set_station_id("st2");
+    answer.set_answer("Done.");
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    grpc::Status s = v1::ComplaintService::NewStub(head)->AnswerAssist(
+        &context, answer, &result);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
 }
 
 TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {

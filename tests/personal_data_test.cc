@@ -185,6 +185,8 @@ TEST_F(PersonalDataTest, ARestartDestroysAKeyWhoseErasureWasRecorded) {
   erased.set_customer_ref(customer);
   erased.set_reason("test");
   erased.set_erased_by_agent_id("h1");
+  const std::string key_id = personal_->CurrentKeyId(customer);
+  erased.set_key_id(key_id);
   AppendRequest request;
   request.stream_id = ComplaintStream(id);
   ProposedEvent event;
@@ -193,10 +195,33 @@ TEST_F(PersonalDataTest, ARestartDestroysAKeyWhoseErasureWasRecorded) {
   event.actor = "h1";
   request.events.push_back(std::move(event));
   ASSERT_TRUE(store_->Append(std::move(request)).ok());
-  ASSERT_TRUE(*personal_->HasKey(customer));
+  ASSERT_TRUE(*personal_->HasKey(key_id));
   Open();
-  EXPECT_FALSE(*personal_->HasKey(customer));
+  EXPECT_FALSE(*personal_->HasKey(key_id));
   EXPECT_EQ(personal_->Unseal(ReceivedOf(id).sealed_customer()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(PersonalDataTest, ACustomerWhoComesBackAfterAnErasureKeepsTheNewData) {
+  const std::string before = Receive().state().complaint_id();
+  v1::EraseCustomerData erase;
+  erase.set_complaint_id(before);
+  erase.set_reason("Asked to be forgotten.");
+  ASSERT_TRUE(app_->Execute(erase, "h1").ok());
+  // The same phone again, months later: a key of the next generation.
+  const std::string after = Receive().state().complaint_id();
+  const v1::SealedPersonalData sealed = ReceivedOf(after).sealed_customer();
+  EXPECT_THAT(sealed.key_id(), ::testing::EndsWith("#2"));
+  ASSERT_TRUE(personal_->Unseal(sealed).ok());
+  // A restart repairs erasures whose key outlived them: not this one, whose
+  // key is another.
+  Open();
+  absl::StatusOr<v1::CustomerContact> kept = personal_->Unseal(sealed);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->name(), kName);
+  EXPECT_EQ(personal_->Unseal(ReceivedOf(before).sealed_customer())
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -218,6 +243,9 @@ TEST(MaskedTest, KeepsOnlyWhatIdentifiesNobody) {
   contact.set_phone("13800138000");
   contact.set_address("88 Qingnian Road");
   contact.set_email("wang@example.com");
+  v1::CustomerContact landline = contact;
+  landline.set_phone("85551234");
+  EXPECT_EQ(Masked(landline).phone(), "****1234");
   const v1::CustomerContact masked = Masked(contact);
   EXPECT_EQ(masked.phone(), "138****8000");
   EXPECT_EQ(masked.name(), "欧**");

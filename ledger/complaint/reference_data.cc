@@ -152,6 +152,23 @@ bool ReferenceData::HasTarget(const v1::AssistTarget& target) const {
   return false;
 }
 
+std::vector<std::string> ReferenceData::StationsHeadedBy(
+    const std::string& agent_id) const {
+  std::vector<std::string> out;
+  for (const auto& [id, station] : stations_) {
+    if (station.head_agent_id() == agent_id) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool ReferenceData::HasCentreHeadOtherThan(const std::string& agent_id) const {
+  for (const auto& [id, agent] : agents_) {
+    if (id != agent_id && HasRole(id, v1::ROLE_CENTRE_HEAD)) return true;
+  }
+  return false;
+}
+
 bool ReferenceData::HasCentreHead() const {
   for (const auto& [id, agent] : agents_) {
     if (HasRole(id, v1::ROLE_CENTRE_HEAD)) return true;
@@ -224,6 +241,19 @@ absl::StatusOr<ReferenceChange> DecideReference(
   if (actor == a.agent_id() && data.HasCentreHead() && !a.active()) {
     return absl::InvalidArgumentError(
         "a centre head cannot deactivate themselves; ask another head");
+  }
+  // The ledger always keeps an active centre head: without one nobody may
+  // register anyone again.
+  if (data.HasCentreHead()) {
+    const bool stays_head =
+        a.active() &&
+        std::find(a.roles().begin(), a.roles().end(), v1::ROLE_CENTRE_HEAD) !=
+            a.roles().end();
+    if (!stays_head && !data.HasCentreHeadOtherThan(a.agent_id())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          a.agent_id(), " is the last active centre head; register another "
+          "head first"));
+    }
   }
   return Change(kOrgStream, a);
 }

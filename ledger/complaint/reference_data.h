@@ -46,6 +46,12 @@ class ReferenceData {
   bool HasTarget(const v1::AssistTarget& target) const;
   // True once any active agent holds the centre head role.
   bool HasCentreHead() const;
+  // Whether an active centre head other than `agent_id` exists.
+  bool HasCentreHeadOtherThan(const std::string& agent_id) const;
+  // Whether any agent was ever registered.
+  bool HasAgents() const { return !agents_.empty(); }
+  // The stations whose head is `agent_id`, sorted.
+  std::vector<std::string> StationsHeadedBy(const std::string& agent_id) const;
 
   // The calendar in force; nullptr before the first is published.
   const BusinessCalendar* calendar() const { return calendar_.get(); }

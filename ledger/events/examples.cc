@@ -260,6 +260,7 @@ void AddErasure(Builder& b) {
   erased->set_customer_ref("cust-5f1c9a");
   erased->set_reason("The customer asked for their data to be erased.");
   erased->set_erased_by_agent_id(kHead);
+  erased->set_key_id("cust-5f1c9a#1");
 }
 
 }  // namespace
