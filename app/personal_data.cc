@@ -228,38 +228,19 @@ std::string PersonalData::CurrentKeyId(const std::string& customer_ref) const {
   return absl::StrCat(customer_ref, "#", generation.ok() ? *generation : 1);
 }
 
-absl::StatusOr<std::string> PersonalData::DataKey(const std::string& key_id,
-                                                  bool create) {
-  const std::string aad = absl::StrCat(kWrapLabel, key_id);
+absl::StatusOr<std::string> PersonalData::ExistingKey(
+    const std::string& key_id) const {
   std::string wrapped;
-  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
-  if (got.IsNotFound() && create) {
-    absl::MutexLock lock(&create_mu_);
-    got = db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
-    if (got.IsNotFound()) {
-      std::string key(kKeyBytes, '\0');
-      if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()),
-                     kKeyBytes) != 1) {
-        return absl::InternalError("no random bytes for a data key (OpenSSL)");
-      }
-      absl::StatusOr<std::string> sealed = Encrypt(keys_.master_key, key, aad);
-      if (!sealed.ok()) return sealed.status();
-      // Counted before it is visible: a group commit that seals with it
-      // after another thread saw it syncs it (SyncKeys).
-      written_.fetch_add(1);
-      RETURN_IF_ERROR(FromRocks(
-          db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), *sealed),
-          "writing a customer's data key"));
-      return key;
-    }
-  }
+  rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
   if (got.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat(
         "the personal data under key ", key_id,
         " was erased (its key is destroyed)"));
   }
   RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
-  absl::StatusOr<std::string> key = Decrypt(keys_.master_key, wrapped, aad);
+  absl::StatusOr<std::string> key =
+      Decrypt(keys_.master_key, wrapped, absl::StrCat(kWrapLabel, key_id));
   if (!key.ok()) {
     return absl::DataLossError(absl::StrCat(
         "the data key ", key_id,
@@ -268,11 +249,35 @@ absl::StatusOr<std::string> PersonalData::DataKey(const std::string& key_id,
   return key;
 }
 
+absl::StatusOr<std::string> PersonalData::KeyToSealWith(
+    const std::string& key_id) {
+  absl::StatusOr<std::string> key = ExistingKey(key_id);
+  if (!absl::IsNotFound(key.status())) return key;
+  absl::MutexLock lock(&create_mu_);
+  key = ExistingKey(key_id);  // Another intake may have just made it.
+  if (!absl::IsNotFound(key.status())) return key;
+  std::string made(kKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(made.data()), kKeyBytes) !=
+      1) {
+    return absl::InternalError("no random bytes for a data key (OpenSSL)");
+  }
+  absl::StatusOr<std::string> wrapped =
+      Encrypt(keys_.master_key, made, absl::StrCat(kWrapLabel, key_id));
+  if (!wrapped.ok()) return wrapped.status();
+  // Counted before it is visible: a group commit that seals with it after
+  // another thread saw it syncs it (SyncKeys).
+  written_.fetch_add(1);
+  RETURN_IF_ERROR(
+      FromRocks(db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), *wrapped),
+                "writing a customer's data key"));
+  return made;
+}
+
 absl::StatusOr<v1::SealedPersonalData> PersonalData::Seal(
     const std::string& customer_ref, const v1::CustomerContact& contact) {
   ASSIGN_OR_RETURN(uint64_t generation, Generation(customer_ref));
   const std::string key_id = absl::StrCat(customer_ref, "#", generation);
-  absl::StatusOr<std::string> key = DataKey(key_id, /*create=*/true);
+  absl::StatusOr<std::string> key = KeyToSealWith(key_id);
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> sealed = Encrypt(
       *key, contact.SerializeAsString(), absl::StrCat(kSealLabel, key_id));
@@ -287,7 +292,7 @@ absl::StatusOr<v1::SealedPersonalData> PersonalData::Seal(
 absl::StatusOr<v1::CustomerContact> PersonalData::Unseal(
     const v1::SealedPersonalData& sealed) const {
   absl::StatusOr<std::string> key =
-      const_cast<PersonalData*>(this)->DataKey(sealed.key_id(), false);
+      ExistingKey(sealed.key_id());
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> plain =
       Decrypt(*key, absl::StrCat(sealed.nonce(), sealed.ciphertext()),

@@ -87,7 +87,10 @@ class PersonalData {
 
  private:
   PersonalData(std::unique_ptr<rocksdb::DB> db, SiteKeys keys);
-  absl::StatusOr<std::string> DataKey(const std::string& key_id, bool create);
+  // The data key `key_id`, unwrapped; NOT_FOUND once destroyed.
+  absl::StatusOr<std::string> ExistingKey(const std::string& key_id) const;
+  // The same, made first when it does not exist yet (one at a time).
+  absl::StatusOr<std::string> KeyToSealWith(const std::string& key_id);
   absl::StatusOr<uint64_t> Generation(const std::string& customer_ref) const;
 
   std::unique_ptr<rocksdb::DB> db_;

@@ -1,9 +1,6 @@
 #include "services/query_service.h"
 
 #include <algorithm>
-
-#include "services/gate.h"
-
 #include <functional>
 #include <memory>
 
@@ -13,6 +10,7 @@
 #include "projections/scorecard_view.h"
 #include "projections/station_view.h"
 #include "rpc/status.h"
+#include "services/gate.h"
 
 namespace ledger {
 namespace {
