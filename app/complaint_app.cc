@@ -407,9 +407,9 @@ absl::Status ComplaintApp::SealPersonalData(Decision& decision,
             "this ledger keeps personal data in clear (ledgerd without "
             "--key_file): there is no key to destroy");
       }
-      ASSIGN_OR_RETURN(bool has_key, personal->HasKey(
-                                         personal->CurrentKeyId(
-                                             erased->customer_ref())));
+      ASSIGN_OR_RETURN(
+          bool has_key,
+          personal->HasKey(personal->CurrentKeyId(erased->customer_ref())));
       if (!has_key) {
         return absl::FailedPreconditionError(absl::StrCat(
             "customer ", erased->customer_ref(),
@@ -441,10 +441,10 @@ absl::Status ComplaintApp::DestroyErasedKey(const Decided& decided,
   if (decided.erases.empty() || appended.duplicate) return absl::OkStatus();
   absl::Status erased = options_.personal_data->Erase(decided.erases);
   if (erased.ok()) return erased;
-  return absl::UnavailableError(absl::StrCat(
-      "the erasure is recorded but the key of customer ", decided.erases,
-      " is not yet destroyed (", erased.message(),
-      "); ledgerd destroys it at its next start"));
+  return absl::UnavailableError(
+      absl::StrCat("the erasure is recorded but the key of customer ",
+                   decided.erases, " is not yet destroyed (", erased.message(),
+                   "); ledgerd destroys it at its next start"));
 }
 
 absl::StatusOr<v1::CommandResult> ComplaintApp::Finish(Decided decided,

@@ -9,13 +9,13 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
-#include "app/complaint_app.h"
-#include "ledger/store/event_store.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "app/complaint_app.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/store/event_store.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
@@ -65,7 +65,8 @@ absl::StatusOr<std::string> Decrypt(absl::string_view key,
                                     absl::string_view sealed,
                                     absl::string_view aad) {
   if (sealed.size() < kNonceBytes + kTagBytes) {
-    return absl::DataLossError("a sealed value is shorter than its nonce and tag");
+    return absl::DataLossError(
+        "a sealed value is shorter than its nonce and tag");
   }
   const size_t size = sealed.size() - kNonceBytes - kTagBytes;
   const auto* bytes = reinterpret_cast<const unsigned char*>(sealed.data());
@@ -115,7 +116,8 @@ absl::StatusOr<std::string> HexKey(absl::string_view hex,
 std::string FirstThenStars(absl::string_view s, size_t stars) {
   if (s.empty()) return "";
   size_t first = 1;
-  while (first < s.size() && (static_cast<unsigned char>(s[first]) & 0xC0) == 0x80) {
+  while (first < s.size() &&
+         (static_cast<unsigned char>(s[first]) & 0xC0) == 0x80) {
     ++first;
   }
   return absl::StrCat(s.substr(0, first), std::string(stars, '*'));
@@ -182,7 +184,8 @@ absl::StatusOr<std::unique_ptr<PersonalData>> PersonalData::Open(
       new PersonalData(std::unique_ptr<rocksdb::DB>(raw), std::move(keys)));
 }
 
-std::string PersonalData::CustomerRef(absl::string_view normalized_phone) const {
+std::string PersonalData::CustomerRef(
+    absl::string_view normalized_phone) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   const std::string message =
@@ -201,7 +204,9 @@ namespace {
 // ref>" -> the generation of the customer's current key (absent: 1). A key
 // id is "<customer ref>#<generation>": a customer who comes back after an
 // erasure gets a new key under the next generation.
-std::string KeyRow(absl::string_view key_id) { return absl::StrCat("k/", key_id); }
+std::string KeyRow(absl::string_view key_id) {
+  return absl::StrCat("k/", key_id);
+}
 std::string GenerationRow(absl::string_view ref) {
   return absl::StrCat("g/", ref);
 }
@@ -217,8 +222,8 @@ absl::StatusOr<uint64_t> PersonalData::Generation(
   RETURN_IF_ERROR(FromRocks(got, "reading a customer's key generation"));
   uint64_t generation = 0;
   if (!absl::SimpleAtoi(value, &generation) || generation == 0) {
-    return absl::DataLossError(absl::StrCat(
-        "the key generation of customer ", customer_ref, " is damaged"));
+    return absl::DataLossError(absl::StrCat("the key generation of customer ",
+                                            customer_ref, " is damaged"));
   }
   return generation;
 }
@@ -234,17 +239,17 @@ absl::StatusOr<std::string> PersonalData::ExistingKey(
   rocksdb::Status got =
       db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
   if (got.IsNotFound()) {
-    return absl::NotFoundError(absl::StrCat(
-        "the personal data under key ", key_id,
-        " was erased (its key is destroyed)"));
+    return absl::NotFoundError(
+        absl::StrCat("the personal data under key ", key_id,
+                     " was erased (its key is destroyed)"));
   }
   RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
   absl::StatusOr<std::string> key =
       Decrypt(keys_.master_key, wrapped, absl::StrCat(kWrapLabel, key_id));
   if (!key.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "the data key ", key_id,
-        " does not unwrap: is --key_file the site's master key?"));
+    return absl::DataLossError(
+        absl::StrCat("the data key ", key_id,
+                     " does not unwrap: is --key_file the site's master key?"));
   }
   return key;
 }
@@ -291,8 +296,7 @@ absl::StatusOr<v1::SealedPersonalData> PersonalData::Seal(
 
 absl::StatusOr<v1::CustomerContact> PersonalData::Unseal(
     const v1::SealedPersonalData& sealed) const {
-  absl::StatusOr<std::string> key =
-      ExistingKey(sealed.key_id());
+  absl::StatusOr<std::string> key = ExistingKey(sealed.key_id());
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> plain =
       Decrypt(*key, absl::StrCat(sealed.nonce(), sealed.ciphertext()),
@@ -340,8 +344,8 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
     }
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
-                              "deleting a customer's data key"));
+    RETURN_IF_ERROR(
+        FromRocks(db_->Write(sync, &batch), "deleting a customer's data key"));
   }
   // The key's bytes live on in the memtable's log and in older files until
   // they are rewritten: flush (the log becomes obsolete and is deleted),
@@ -358,7 +362,8 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
 
 absl::StatusOr<bool> PersonalData::HasKey(const std::string& key_id) const {
   std::string wrapped;
-  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
+  rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
   if (got.IsNotFound()) return false;
   RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
   return true;

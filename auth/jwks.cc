@@ -277,9 +277,9 @@ absl::StatusOr<std::string> PublicKeyToJwk(absl::string_view pem_public_key,
                                            absl::string_view alg) {
   Owned<BIO> bio(BIO_new_mem_buf(pem_public_key.data(),
                                  static_cast<int>(pem_public_key.size())));
-  Owned<EVP_PKEY> key(
-      bio == nullptr ? nullptr
-                     : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  Owned<EVP_PKEY> key(bio == nullptr ? nullptr
+                                     : PEM_read_bio_PUBKEY(bio.get(), nullptr,
+                                                           nullptr, nullptr));
   if (key == nullptr) {
     return absl::InvalidArgumentError("not a PEM public key");
   }
@@ -287,9 +287,8 @@ absl::StatusOr<std::string> PublicKeyToJwk(absl::string_view pem_public_key,
     return absl::WebSafeBase64Escape(
         absl::string_view(reinterpret_cast<const char*>(data), size));
   };
-  Json jwk = {{"kid", std::string(kid)},
-              {"alg", std::string(alg)},
-              {"use", "sig"}};
+  Json jwk = {
+      {"kid", std::string(kid)}, {"alg", std::string(alg)}, {"use", "sig"}};
   if (EVP_PKEY_is_a(key.get(), "RSA")) {
     BIGNUM* n = nullptr;
     BIGNUM* e = nullptr;
@@ -327,7 +326,8 @@ absl::StatusOr<std::string> PublicKeyToJwk(absl::string_view pem_public_key,
       jwk["kty"] = "EC";
       jwk["crv"] = curve.crv;
       jwk["x"] = b64(point + 1, curve.coordinate_bytes);
-      jwk["y"] = b64(point + 1 + curve.coordinate_bytes, curve.coordinate_bytes);
+      jwk["y"] =
+          b64(point + 1 + curve.coordinate_bytes, curve.coordinate_bytes);
       return jwk.dump();
     }
     return absl::InvalidArgumentError(

@@ -57,7 +57,8 @@ absl::StatusOr<std::string> PublicKeyOf(absl::string_view private_pem) {
   Owned<EVP_PKEY> key(in == nullptr ? nullptr
                                     : PEM_read_bio_PrivateKey(
                                           in.get(), nullptr, nullptr, nullptr));
-  if (key == nullptr) return absl::InvalidArgumentError("not a PEM private key");
+  if (key == nullptr)
+    return absl::InvalidArgumentError("not a PEM private key");
   Owned<BIO> out(BIO_new(BIO_s_mem()));
   if (out == nullptr || PEM_write_bio_PUBKEY(out.get(), key.get()) != 1) {
     return absl::InternalError("cannot write the public key");
@@ -93,12 +94,12 @@ absl::StatusOr<std::string> SignToken(const TokenClaims& claims,
   if (jwt_add_grants_json(jwt.get(), grants.dump().c_str()) != 0 ||
       (!kid.empty() &&
        jwt_add_header(jwt.get(), "kid", std::string(kid).c_str()) != 0) ||
-      jwt_set_alg(jwt.get(), algorithm,
-                  algorithm == JWT_ALG_NONE
-                      ? nullptr
-                      : reinterpret_cast<const unsigned char*>(key.data()),
-                  algorithm == JWT_ALG_NONE ? 0 : static_cast<int>(key.size())) !=
-          0) {
+      jwt_set_alg(
+          jwt.get(), algorithm,
+          algorithm == JWT_ALG_NONE
+              ? nullptr
+              : reinterpret_cast<const unsigned char*>(key.data()),
+          algorithm == JWT_ALG_NONE ? 0 : static_cast<int>(key.size())) != 0) {
     return absl::InternalError("libjwt refused the token's fields");
   }
   Owned<char> token(jwt_encode_str(jwt.get()));

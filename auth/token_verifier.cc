@@ -134,8 +134,9 @@ absl::StatusOr<VerifiedToken> TokenVerifier::VerifyUncached(
   } else if (keys_.keys.size() == 1) {
     key = &keys_.keys.front();
   } else {
-    return Refused("the header names no key id (kid) and the JWK Set has "
-                   "several keys");
+    return Refused(
+        "the header names no key id (kid) and the JWK Set has "
+        "several keys");
   }
   if (std::find(key->algorithms.begin(), key->algorithms.end(), alg) ==
       key->algorithms.end()) {
@@ -147,15 +148,17 @@ absl::StatusOr<VerifiedToken> TokenVerifier::VerifyUncached(
   if (!absl::WebSafeBase64Unescape(parts[2], &signature) ||
       signature.size() != key->signature_bytes ||
       absl::WebSafeBase64Escape(signature) != parts[2]) {
-    return Refused("the signature is not one of the key's length, in base64url");
+    return Refused(
+        "the signature is not one of the key's length, in base64url");
   }
   // libjwt checks the signature with the key, for the algorithm the header
   // names, which is one the key signs (checked above).
   const std::string text(token);
   jwt_t* raw = nullptr;
-  const int error = jwt_decode(
-      &raw, text.c_str(), reinterpret_cast<const unsigned char*>(key->pem.data()),
-      static_cast<int>(key->pem.size()));
+  const int error =
+      jwt_decode(&raw, text.c_str(),
+                 reinterpret_cast<const unsigned char*>(key->pem.data()),
+                 static_cast<int>(key->pem.size()));
   std::unique_ptr<jwt_t, JwtFree> jwt(raw);
   if (error != 0 || jwt == nullptr) {
     return Refused("the signature does not verify");
@@ -168,8 +171,8 @@ absl::StatusOr<VerifiedToken> TokenVerifier::VerifyUncached(
   auto iss = claims->find("iss");
   if (iss == claims->end() || !iss->is_string() ||
       iss->get<std::string>() != options_.issuer) {
-    return Refused(absl::StrCat("the issuer (iss) is not \"", options_.issuer,
-                                "\""));
+    return Refused(
+        absl::StrCat("the issuer (iss) is not \"", options_.issuer, "\""));
   }
   bool audience = false;
   if (auto aud = claims->find("aud"); aud != claims->end()) {

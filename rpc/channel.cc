@@ -29,7 +29,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 class BearerToken final : public grpc::experimental::Interceptor {
  public:
   explicit BearerToken(const std::string* header) : header_(*header) {}
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::
                 PRE_SEND_INITIAL_METADATA)) {

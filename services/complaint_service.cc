@@ -4,8 +4,8 @@
 
 #include "ledger/events/payload.h"
 #include "rpc/status.h"
-#include "services/gate.h"
 #include "services/actor.h"
+#include "services/gate.h"
 
 namespace ledger {
 ComplaintService::ComplaintService(ComplaintApp* app, WorkPool* pool)
@@ -121,22 +121,23 @@ grpc::ServerUnaryReactor* ComplaintService::GetComplaint(
     grpc::CallbackServerContext* context,
     const v1::GetComplaintRequest* request, v1::ComplaintView* response) {
   return FinishOn(pool_, context,
-                  [this, context, request, response,
-                   caller = CurrentCaller()] {
-    absl::StatusOr<v1::ComplaintView> view = app_.Get(request->complaint_id());
-    if (!view.ok()) return ToGrpcStatus(view.status(), context);
-    if (!SeesComplaint(caller, view->state())) {
-      return grpc::Status(
-          grpc::StatusCode::PERMISSION_DENIED,
-          absl::StrCat("complaint ", request->complaint_id(),
-                       " does not concern the station(s) ", caller.agent_id,
-                       " heads"));
-    }
-    absl::Status shown = Present(app_.personal_data(), caller, *view);
-    if (!shown.ok()) return ToGrpcStatus(shown, context);
-    *response = std::move(*view);
-    return grpc::Status::OK;
-  });
+                  [this, context, request, response, caller = CurrentCaller()] {
+                    absl::StatusOr<v1::ComplaintView> view =
+                        app_.Get(request->complaint_id());
+                    if (!view.ok()) return ToGrpcStatus(view.status(), context);
+                    if (!SeesComplaint(caller, view->state())) {
+                      return grpc::Status(
+                          grpc::StatusCode::PERMISSION_DENIED,
+                          absl::StrCat("complaint ", request->complaint_id(),
+                                       " does not concern the station(s) ",
+                                       caller.agent_id, " heads"));
+                    }
+                    absl::Status shown =
+                        Present(app_.personal_data(), caller, *view);
+                    if (!shown.ok()) return ToGrpcStatus(shown, context);
+                    *response = std::move(*view);
+                    return grpc::Status::OK;
+                  });
 }
 
 ReferenceDataService::ReferenceDataService(ComplaintApp* app, WorkPool* pool)

@@ -28,8 +28,8 @@ using v1::ROLE_STATION_HEAD;
 #define HANDLERS ROLE_AGENT, ROLE_CENTRE_HEAD
 // Who reads the log as it is: auditors, the head and the general manager,
 // and services.
-#define LOG_READERS ROLE_AUDITOR, ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, \
-                    ROLE_SERVICE
+#define LOG_READERS \
+  ROLE_AUDITOR, ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_SERVICE
 
 const std::vector<AccessRule>* MakeTable() {
   return new std::vector<AccessRule>{
@@ -134,8 +134,8 @@ v1::CommandContext* MutableContext(google::protobuf::Message& command) {
 }
 
 // The caller acts as themselves: a context naming nobody gets the caller.
-grpc::Status MakeActor(google::protobuf::Message& command,
-                       const Caller& caller, const std::string& what) {
+grpc::Status MakeActor(google::protobuf::Message& command, const Caller& caller,
+                       const std::string& what) {
   v1::CommandContext* context = MutableContext(command);
   if (context == nullptr) return grpc::Status::OK;
   if (!context->actor_agent_id().empty() &&
@@ -278,8 +278,8 @@ grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
     if (!caller.SeesStation(*station)) {
       return grpc::Status(
           grpc::StatusCode::PERMISSION_DENIED,
-          absl::StrCat(what, ": ", caller.agent_id,
-                       " heads station(s) ", absl::StrJoin(caller.stations, ", "),
+          absl::StrCat(what, ": ", caller.agent_id, " heads station(s) ",
+                       absl::StrJoin(caller.stations, ", "),
                        caller.stations.empty() ? "none" : "",
                        " and sees only theirs; this names ",
                        station->empty() ? "none" : *station));
@@ -288,7 +288,8 @@ grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
   };
   const google::protobuf::Descriptor* type = request.GetDescriptor();
   if (type == v1::GetQueueRequest::descriptor()) {
-    return keep(static_cast<v1::GetQueueRequest&>(request).mutable_station_id());
+    return keep(
+        static_cast<v1::GetQueueRequest&>(request).mutable_station_id());
   }
   if (type == v1::SubscribeRequest::descriptor()) {
     return keep(static_cast<v1::SubscribeRequest&>(request)
@@ -300,8 +301,9 @@ grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
         static_cast<v1::AnswerAssist&>(request).mutable_target();
     if (target->target_case() == v1::AssistTarget::kDepartmentId) {
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                          absl::StrCat(what, ": a station head answers for "
-                                             "their station, not a department"));
+                          absl::StrCat(what,
+                                       ": a station head answers for "
+                                       "their station, not a department"));
     }
     return keep(target->mutable_station_id());
   }
@@ -310,9 +312,8 @@ grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
 
 bool Caller::SeesStation(const std::string& station_id) const {
   return !station_scoped ||
-         (!station_id.empty() &&
-          std::find(stations.begin(), stations.end(), station_id) !=
-              stations.end());
+         (!station_id.empty() && std::find(stations.begin(), stations.end(),
+                                           station_id) != stations.end());
 }
 
 bool SeesComplaint(const Caller& caller, const v1::ComplaintState& state) {
@@ -333,13 +334,12 @@ grpc::Status Gate::Charge(const Caller& caller, double calls) const {
   if (limits_.calls_per_second <= 0) return grpc::Status::OK;
   const absl::Time now = absl::Now();
   absl::MutexLock lock(&buckets_mu_);
-  auto [it, added] = buckets_.try_emplace(caller.agent_id,
-                                          Bucket{limits_.burst, now});
+  auto [it, added] =
+      buckets_.try_emplace(caller.agent_id, Bucket{limits_.burst, now});
   Bucket& bucket = it->second;
   bucket.left = std::min(
-      limits_.burst,
-      bucket.left + absl::ToDoubleSeconds(now - bucket.filled) *
-                        limits_.calls_per_second);
+      limits_.burst, bucket.left + absl::ToDoubleSeconds(now - bucket.filled) *
+                                       limits_.calls_per_second);
   bucket.filled = now;
   if (bucket.left < calls) {
     const double wait_s = (calls - bucket.left) / limits_.calls_per_second;
@@ -350,8 +350,8 @@ grpc::Status Gate::Charge(const Caller& caller, double calls) const {
                      " at once (each command of a batch counts; "
                      "--calls_per_second, --call_burst); this one needs ",
                      calls, ", retry in ",
-                     absl::FormatDuration(absl::Ceil(
-                         absl::Seconds(wait_s), absl::Milliseconds(1)))));
+                     absl::FormatDuration(absl::Ceil(absl::Seconds(wait_s),
+                                                     absl::Milliseconds(1)))));
   }
   bucket.left -= calls;
   return grpc::Status::OK;
@@ -380,8 +380,7 @@ grpc::Status Gate::Admit(const std::string& rpc,
   if (admitted != nullptr) *admitted = *caller;
   if (request.GetDescriptor() == v1::CommandBatch::descriptor()) {
     auto& batch = static_cast<v1::CommandBatch&>(request);
-    grpc::Status charged =
-        Charge(*caller, std::max(1, batch.commands_size()));
+    grpc::Status charged = Charge(*caller, std::max(1, batch.commands_size()));
     if (!charged.ok()) return charged;
     for (int i = 0; i < batch.commands_size(); ++i) {
       v1::BatchCommand& entry = *batch.mutable_commands(i);
@@ -393,8 +392,8 @@ grpc::Status Gate::Admit(const std::string& rpc,
       if (set == nullptr) continue;  // The app says what is missing.
       google::protobuf::Message* command =
           reflection->MutableMessage(&entry, set);
-      const std::string what = absl::StrCat("commands[", i, "] (",
-                                            set->message_type()->name(), ")");
+      const std::string what =
+          absl::StrCat("commands[", i, "] (", set->message_type()->name(), ")");
       auto command_rule = rules_.find(CommandRpcOf(set->message_type()));
       LEDGER_CHECK(command_rule != rules_.end(),
                    "every command of a batch has its RPC's row");

@@ -173,8 +173,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     if (!IsLoopback(options.listen)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "without TLS ledgerd listens on loopback only (127.0.0.1, [::1], "
-          "localhost), not ", options.listen,
-          "; give it a certificate and key"));
+          "localhost), not ",
+          options.listen, "; give it a certificate and key"));
     }
     credentials = grpc::InsecureServerCredentials();
   }

@@ -16,12 +16,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "app/complaint_app.h"
 #include "grpcpp/server.h"
 #include "ledger/store/event_store.h"
 #include "projections/log_source.h"
 #include "projections/runner.h"
 #include "services/callbacks.h"
-#include "app/complaint_app.h"
 #include "services/complaint_service.h"
 #include "services/gate.h"
 #include "services/ledger_service.h"

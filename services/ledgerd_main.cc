@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -106,8 +106,8 @@ absl::StatusOr<std::string> ReadFlagFile(const char* flag,
   if (path.empty()) return std::string();
   std::ifstream in(path);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat("--", flag, " ", path,
-                                            ": cannot read it"));
+    return absl::NotFoundError(
+        absl::StrCat("--", flag, " ", path, ": cannot read it"));
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -116,7 +116,8 @@ absl::StatusOr<std::string> ReadFlagFile(const char* flag,
 
 absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
   for (auto [flag, path, out] :
-       {std::tuple{"tls_cert", absl::GetFlag(FLAGS_tls_cert), &security.tls_cert},
+       {std::tuple{"tls_cert", absl::GetFlag(FLAGS_tls_cert),
+                   &security.tls_cert},
         std::tuple{"tls_key", absl::GetFlag(FLAGS_tls_key), &security.tls_key},
         std::tuple{"client_ca", absl::GetFlag(FLAGS_client_ca),
                    &security.client_ca}}) {
@@ -160,7 +161,8 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
       !ledger::IsLoopback(absl::GetFlag(FLAGS_listen))) {
     return absl::PermissionDeniedError(absl::StrCat(
         "the development issuer (tools/ledger_token) is trusted on loopback "
-        "only, not on ", absl::GetFlag(FLAGS_listen),
+        "only, not on ",
+        absl::GetFlag(FLAGS_listen),
         "; give --jwks and --jwt_issuer of the site's identity provider"));
   }
   return absl::OkStatus();

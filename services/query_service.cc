@@ -70,12 +70,12 @@ grpc::ServerUnaryReactor* QueryService::GetStationTable(
           // A station head's own row(s); the ranks and totals stay the
           // centre's.
           auto* rows = table->mutable_stations();
-          rows->erase(std::remove_if(rows->begin(), rows->end(),
-                                     [&](const v1::StationMonth& row) {
-                                       return !caller.SeesStation(
-                                           row.station_id());
-                                     }),
-                      rows->end());
+          rows->erase(
+              std::remove_if(rows->begin(), rows->end(),
+                             [&](const v1::StationMonth& row) {
+                               return !caller.SeesStation(row.station_id());
+                             }),
+              rows->end());
         }
         return table;
       });

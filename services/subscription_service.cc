@@ -56,11 +56,11 @@ class SubscribeCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       // (Linux's niceness is per thread.)
       setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
                   kSubscriberNiceness);
-      grpc::Status status = service->Stream(
-          context, caller, *request_,
-          [this](const v1::SubscribeResponse& response) {
-            return Write(response);
-          });
+      grpc::Status status =
+          service->Stream(context, caller, *request_,
+                          [this](const v1::SubscribeResponse& response) {
+                            return Write(response);
+                          });
       Drain();
       Finish(status);  // The last use of `this`: OnDone deletes it.
     }).detach();
@@ -307,7 +307,8 @@ grpc::Status SubscriptionService::Stream(
 grpc::ServerUnaryReactor* SubscriptionService::Ack(
     grpc::CallbackServerContext* context, const v1::AckRequest* request,
     v1::AckResponse* response) {
-  absl::Status valid = CheckNames(request->durable_name(), request->member_id());
+  absl::Status valid =
+      CheckNames(request->durable_name(), request->member_id());
   if (valid.ok() && request->durable_name().empty()) {
     valid = absl::InvalidArgumentError("durable_name is required");
   }

@@ -10,13 +10,13 @@
 #include <future>
 #include <map>
 #include <set>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -64,17 +64,18 @@ class AccessTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     identity_ = dir_->Sub("identity");
     std::vector<std::string> argv = {
-        "/usr/bin/env", "LEDGER_TOKEN_TOOL=" LEDGER_TOKEN_PATH, "bash",
-        LEDGER_SOURCE_DIR "/tools/dev_identity.sh", identity_,
-        "--client", "feed", "--client", "stranger"};
+        "/usr/bin/env", "LEDGER_TOKEN_TOOL=" LEDGER_TOKEN_PATH,
+        "bash",         LEDGER_SOURCE_DIR "/tools/dev_identity.sh",
+        identity_,      "--client",
+        "feed",         "--client",
+        "stranger"};
     for (const auto& [agent, role] : Agents()) argv.push_back(agent);
     argv.push_back("zz");  // Never registered.
     testing::ProcessResult made = testing::Run(argv);
     ASSERT_EQ(made.exit_code, 0) << made.err;
     ledgerd_ = new testing::LedgerdProcess(
         LEDGERD_PATH, dir_->path(), dir_->Sub("data"),
-        {"--simulated_clock",
-         "--jwks=" + identity_ + "/jwks.json",
+        {"--simulated_clock", "--jwks=" + identity_ + "/jwks.json",
          "--jwt_issuer=urn:complaint-ledger:development-issuer",
          "--bootstrap_head=h1", "--tls_cert=" + identity_ + "/server.pem",
          "--tls_key=" + identity_ + "/server-key.pem",
@@ -103,7 +104,8 @@ class AccessTest : public ::testing::Test {
   static std::shared_ptr<grpc::Channel> AsService(const std::string& name) {
     ClientSecurity security;
     security.tls_ca = ReadFile(identity_ + "/ca.pem");
-    security.tls_cert = ReadFile(absl::StrCat(identity_, "/clients/", name, ".pem"));
+    security.tls_cert =
+        ReadFile(absl::StrCat(identity_, "/clients/", name, ".pem"));
     security.tls_key =
         ReadFile(absl::StrCat(identity_, "/clients/", name, "-key.pem"));
     return MakeChannel(ledgerd_->target(), security);
@@ -134,13 +136,15 @@ class AccessTest : public ::testing::Test {
       ASSERT_TRUE(s.ok()) << agent << ": " << s.error_message();
     }
     // s1 heads station st1; st2 is somebody else's.
-    for (auto [station, head] : {std::pair{"st1", "s1"}, std::pair{"st2", ""}}) {
+    for (auto [station, head] :
+         {std::pair{"st1", "s1"}, std::pair{"st2", ""}}) {
       v1::RegisterStation command = build::Station(station);
       command.mutable_station()->set_head_agent_id(head);
       grpc::ClientContext context;
       v1::CommandResult result;
-      grpc::Status s = v1::ReferenceDataService::NewStub(As("h1"))
-                           ->RegisterStation(&context, command, &result);
+      grpc::Status s =
+          v1::ReferenceDataService::NewStub(As("h1"))->RegisterStation(
+              &context, command, &result);
       ASSERT_TRUE(s.ok()) << station << ": " << s.error_message();
     }
     bootstrapped_ = true;
@@ -156,8 +160,8 @@ class AccessTest : public ::testing::Test {
     if (rpc.server_streaming()) {
       v1::SubscribeRequest request;
       request.set_from_position(1);
-      auto reader = v1::Subscriptions::NewStub(channel)->Subscribe(&context,
-                                                                   request);
+      auto reader =
+          v1::Subscriptions::NewStub(channel)->Subscribe(&context, request);
       v1::SubscribeResponse response;
       if (reader->Read(&response)) {
         context.TryCancel();
@@ -172,11 +176,11 @@ class AccessTest : public ::testing::Test {
     grpc::Slice empty("");
     grpc::ByteBuffer request(&empty, 1), response;
     std::promise<grpc::Status> done;
-    stub.UnaryCall(&context,
-                   absl::StrCat("/", rpc.service()->full_name(), "/",
-                                rpc.name()),
-                   grpc::StubOptions(), &request, &response,
-                   [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    stub.UnaryCall(
+        &context,
+        absl::StrCat("/", rpc.service()->full_name(), "/", rpc.name()),
+        grpc::StubOptions(), &request, &response,
+        [&done](grpc::Status s) { done.set_value(std::move(s)); });
     return done.get_future().get();
   }
 
@@ -222,20 +226,21 @@ TEST_F(AccessTest, EveryRpcOfLedgerdHasARow) {
 TEST_F(AccessTest, TheReadmeShowsTheTableTheGateKeeps) {
   // The README's "Who may call what": a column per role, a row per RPC.
   const std::vector<v1::Role> columns = {
-      v1::ROLE_AGENT,         v1::ROLE_CLERK,         v1::ROLE_CENTRE_HEAD,
-      v1::ROLE_STATION_HEAD,  v1::ROLE_DEPARTMENT_HEAD, v1::ROLE_PROJECT_HEAD,
-      v1::ROLE_GENERAL_MANAGER, v1::ROLE_AUDITOR,     v1::ROLE_SERVICE};
+      v1::ROLE_AGENT,           v1::ROLE_CLERK,           v1::ROLE_CENTRE_HEAD,
+      v1::ROLE_STATION_HEAD,    v1::ROLE_DEPARTMENT_HEAD, v1::ROLE_PROJECT_HEAD,
+      v1::ROLE_GENERAL_MANAGER, v1::ROLE_AUDITOR,         v1::ROLE_SERVICE};
   std::map<std::string, std::set<v1::Role>> readme;
   std::istringstream lines(ReadFile(LEDGER_SOURCE_DIR "/README.md"));
   bool in_table = false;
   for (std::string line; std::getline(lines, line);) {
-    if (absl::StartsWith(line, "### ")) in_table = line == "### Who may call what";
+    if (absl::StartsWith(line, "### "))
+      in_table = line == "### Who may call what";
     if (!in_table || !absl::StartsWith(line, "| `")) continue;
     std::vector<std::string> cells = absl::StrSplit(line, '|');
     ASSERT_EQ(cells.size(), columns.size() + 3) << line;
-    std::set<v1::Role>& roles =
-        readme[absl::StrCat("ledger.v1.", absl::StripAsciiWhitespace(
-                                              absl::StrReplaceAll(cells[1], {{"`", ""}})))];
+    std::set<v1::Role>& roles = readme[absl::StrCat(
+        "ledger.v1.", absl::StripAsciiWhitespace(
+                          absl::StrReplaceAll(cells[1], {{"`", ""}})))];
     for (size_t i = 0; i < columns.size(); ++i) {
       if (absl::StrContains(cells[i + 2], "✓")) roles.insert(columns[i]);
     }
@@ -265,8 +270,8 @@ TEST_F(AccessTest, EachRoleGetsExactlyWhatTheTableSays) {
       const bool allowed = std::find(rule.roles.begin(), rule.roles.end(),
                                      role) != rule.roles.end();
       grpc::Status s = Call(channel, rpc);
-      SCOPED_TRACE(absl::StrCat(agent, " (", v1::Role_Name(role), "): ",
-                                s.error_code(), " ", s.error_message()));
+      SCOPED_TRACE(absl::StrCat(agent, " (", v1::Role_Name(role),
+                                "): ", s.error_code(), " ", s.error_message()));
       EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
       if (allowed) {
         // Through the gate; the service may still refuse the empty request
@@ -349,8 +354,8 @@ TEST_F(AccessTest, DurableSubscriptionsAndGroupsAreTheirOwners) {
     grpc::ClientContext context;
     v1::SubscribeRequest request;
     request.set_durable_name("orders");
-    auto reader = v1::Subscriptions::NewStub(channel)->Subscribe(&context,
-                                                                 request);
+    auto reader =
+        v1::Subscriptions::NewStub(channel)->Subscribe(&context, request);
     v1::SubscribeResponse response;
     uint64_t position = 0;
     while (position == 0 && reader->Read(&response)) {
@@ -387,7 +392,8 @@ TEST_F(AccessTest, DurableSubscriptionsAndGroupsAreTheirOwners) {
                            std::move(reader), response.assignment());
   };
   auto [feed_context, feed_stub, feed_reader, feed_share] = join(feed, "m1");
-  auto [head_context, head_stub, head_reader, head_share] = join(As("h1"), "m2");
+  auto [head_context, head_stub, head_reader, head_share] =
+      join(As("h1"), "m2");
   EXPECT_EQ(feed_share.partitions_size(), 32);
   EXPECT_EQ(head_share.partitions_size(), 32);
   for (auto* context : {feed_context.get(), head_context.get()}) {
@@ -400,7 +406,8 @@ TEST_F(AccessTest, DurableSubscriptionsAndGroupsAreTheirOwners) {
   }
   // Still the feed's generation 1: nobody joined its group.
   EXPECT_EQ(feed_share.generation(), head_share.generation());
-  EXPECT_TRUE(feed_reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(feed_reader->Finish().error_code() ==
+              grpc::StatusCode::CANCELLED);
   head_reader->Finish();
 }
 
@@ -464,9 +471,8 @@ TEST_F(AccessTest, PersonalDataAsEachRoleMaySeeItThenErased) {
     EXPECT_EQ(CustomerSeenBy(As(agent), id), "") << agent;
   }
   // Nowhere on disk, and the log still verifies.
-  testing::ProcessResult grep =
-      testing::Run({"/bin/grep", "-rlaE", "Situ Lanfang|13966665555",
-                    dir_->path()});
+  testing::ProcessResult grep = testing::Run(
+      {"/bin/grep", "-rlaE", "Situ Lanfang|13966665555", dir_->path()});
   EXPECT_EQ(grep.exit_code, 1) << grep.out;
   testing::ProcessResult verify = testing::Run(
       {LEDGERCTL_PATH, "verify", "--data_dir=" + dir_->Sub("data")});
@@ -506,8 +512,8 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
     request.set_kind(v1::QUEUE_KIND_IMPORTANT);
     request.set_station_id("st2");
     v1::GetQueueResponse response;
-    grpc::Status s = v1::QueryService::NewStub(head)->GetQueue(&context,
-                                                               request, &response);
+    grpc::Status s =
+        v1::QueryService::NewStub(head)->GetQueue(&context, request, &response);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_THAT(s.error_message(), HasSubstr("heads station(s) st1"));
   }
@@ -552,13 +558,14 @@ TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {
       {"--jwks=" + identity + "/jwks.json",
        "--jwt_issuer=urn:complaint-ledger:development-issuer",
        "--bootstrap_head=h1", "--tls_cert=" + identity + "/server.pem",
-       "--tls_key=" + identity + "/server-key.pem",
-       "--calls_per_second=0.001", "--call_burst=5"});
+       "--tls_key=" + identity + "/server-key.pem", "--calls_per_second=0.001",
+       "--call_burst=5"});
   ASSERT_FALSE(ledgerd.target().empty());
   auto as = [&](const std::string& agent) {
     ClientSecurity security;
     security.tls_ca = ReadFile(identity + "/ca.pem");
-    security.token = ReadFile(absl::StrCat(identity, "/tokens/", agent, ".token"));
+    security.token =
+        ReadFile(absl::StrCat(identity, "/tokens/", agent, ".token"));
     return MakeChannel(ledgerd.target(), security);
   };
   auto reference = v1::ReferenceDataService::NewStub(as("h1"));
@@ -566,10 +573,9 @@ TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {
                              std::pair{"a1", v1::ROLE_AGENT}}) {
     grpc::ClientContext context;
     v1::CommandResult result;
-    ASSERT_TRUE(reference
-                    ->RegisterAgent(&context, build::Agent(agent, {role}),
-                                    &result)
-                    .ok());
+    ASSERT_TRUE(
+        reference->RegisterAgent(&context, build::Agent(agent, {role}), &result)
+            .ok());
   }
   auto queue = [](const std::shared_ptr<grpc::Channel>& channel) {
     grpc::ClientContext context;
@@ -586,7 +592,8 @@ TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {
   }
   grpc::Status sixth = queue(head);
   EXPECT_EQ(sixth.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_THAT(sixth.error_message(), HasSubstr("at most 0.001 a second, 5 at once"));
+  EXPECT_THAT(sixth.error_message(),
+              HasSubstr("at most 0.001 a second, 5 at once"));
   // The agent's calls are the agent's: a batch of 6 commands is more than
   // its 5, one call is not.
   v1::CommandBatch batch;

@@ -39,8 +39,7 @@ SiteKeys TestKeys() {
 std::vector<std::string> FilesHolding(const std::string& dir,
                                       const std::string& needle) {
   std::vector<std::string> found;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(dir)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream bytes;
@@ -101,7 +100,8 @@ class PersonalDataTest : public ::testing::Test {
     auto view = app_->Get(complaint_id);
     EXPECT_TRUE(view.ok()) << view.status();
     v1::ComplaintReceived received;
-    EXPECT_TRUE(view.ok() && received.ParseFromString(view->timeline(0).payload()));
+    EXPECT_TRUE(view.ok() &&
+                received.ParseFromString(view->timeline(0).payload()));
     return received;
   }
 
@@ -219,10 +219,9 @@ TEST_F(PersonalDataTest, ACustomerWhoComesBackAfterAnErasureKeepsTheNewData) {
   absl::StatusOr<v1::CustomerContact> kept = personal_->Unseal(sealed);
   ASSERT_TRUE(kept.ok()) << kept.status();
   EXPECT_EQ(kept->name(), kName);
-  EXPECT_EQ(personal_->Unseal(ReceivedOf(before).sealed_customer())
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      personal_->Unseal(ReceivedOf(before).sealed_customer()).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST(SiteKeysTest, BadKeyFilesAreRefusedWithTheLine) {
@@ -233,8 +232,7 @@ TEST(SiteKeysTest, BadKeyFilesAreRefusedWithTheLine) {
   EXPECT_THAT(LoadSiteKeys(path).status().message(),
               HasSubstr("keys.txt:2: a key is 64 hex digits"));
   std::ofstream(path) << "master_key " << std::string(64, 'a') << "\n";
-  EXPECT_THAT(LoadSiteKeys(path).status().message(),
-              HasSubstr("needs both"));
+  EXPECT_THAT(LoadSiteKeys(path).status().message(), HasSubstr("needs both"));
 }
 
 TEST(MaskedTest, KeepsOnlyWhatIdentifiesNobody) {

@@ -78,8 +78,8 @@ TEST_F(TokenVerifierTest, GoodEs256AndRs256TokensNameTheirSubject) {
       verifier_->Verify(Must(SignToken(h1, "RS256", rsa_key_, "rsa-1")));
   ASSERT_TRUE(rs.ok()) << rs.status();
   EXPECT_EQ(rs->subject, "h1");
-  absl::StatusOr<VerifiedToken> header = verifier_->VerifyHeader(
-      absl::StrCat("Bearer ", Must(SignToken(Good(), "ES256", ec_key_, "ec-1"))));
+  absl::StatusOr<VerifiedToken> header = verifier_->VerifyHeader(absl::StrCat(
+      "Bearer ", Must(SignToken(Good(), "ES256", ec_key_, "ec-1"))));
   EXPECT_TRUE(header.ok()) << header.status();
 }
 
@@ -105,11 +105,12 @@ TEST_F(TokenVerifierTest, BadSignaturesAreRefused) {
   other.subject = "h1";
   const std::string forged_payload =
       Must(SignToken(other, "ES256", ec_key_, "ec-1"));
-  const std::string spliced = absl::StrCat(
-      token.substr(0, token.find('.')),
-      forged_payload.substr(forged_payload.find('.'),
-                            forged_payload.rfind('.') - forged_payload.find('.')),
-      token.substr(token.rfind('.')));
+  const std::string spliced =
+      absl::StrCat(token.substr(0, token.find('.')),
+                   forged_payload.substr(
+                       forged_payload.find('.'),
+                       forged_payload.rfind('.') - forged_payload.find('.')),
+                   token.substr(token.rfind('.')));
   ExpectRefused(spliced, "signature does not verify");
   // Signed by a key not in the set, under a kid that is.
   const std::string stranger = Must(GeneratePrivateKey("EC"));
@@ -162,7 +163,8 @@ TEST_F(TokenVerifierTest, ClaimsAreChecked) {
   c = Good();
   c.expires = now_ - absl::Seconds(30);
   c.not_before = now_ + absl::Seconds(30);
-  EXPECT_TRUE(verifier_->Verify(Must(SignToken(c, "ES256", ec_key_, "ec-1"))).ok());
+  EXPECT_TRUE(
+      verifier_->Verify(Must(SignToken(c, "ES256", ec_key_, "ec-1"))).ok());
 }
 
 TEST_F(TokenVerifierTest, ACachedTokenStillExpires) {
@@ -176,7 +178,8 @@ TEST_F(TokenVerifierTest, ACachedTokenStillExpires) {
 }
 
 TEST(JwksTest, MalformedSetsAreRefusedWithTheReason) {
-  EXPECT_THAT(ParseJwks("[]").status().message(), HasSubstr("not a JSON object"));
+  EXPECT_THAT(ParseJwks("[]").status().message(),
+              HasSubstr("not a JSON object"));
   EXPECT_THAT(ParseJwks("{}").status().message(), HasSubstr("no \"keys\""));
   EXPECT_THAT(ParseJwks("{\"keys\":[]}").status().message(),
               HasSubstr("no RSA or EC signing key"));
@@ -187,10 +190,10 @@ TEST(JwksTest, MalformedSetsAreRefusedWithTheReason) {
               HasSubstr("no RSA or EC signing key"));
   // A point that is not on P-256.
   const std::string x(32, '\x01');
-  const std::string off_curve = absl::StrCat(
-      R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":")",
-      absl::WebSafeBase64Escape(x), R"(","y":")", absl::WebSafeBase64Escape(x),
-      R"("}]})");
+  const std::string off_curve =
+      absl::StrCat(R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":")",
+                   absl::WebSafeBase64Escape(x), R"(","y":")",
+                   absl::WebSafeBase64Escape(x), R"("}]})");
   absl::StatusOr<Jwks> bad = ParseJwks(off_curve);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("key 0"));

@@ -16,12 +16,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/complaint/builders.h"
-#include "ledger/base/mutex_mode.h"
-#include "ledger/base/status_macros.h"
-#include "ledger/store/event_store.h"
 #include "app/complaint_app.h"
 #include "app/personal_data.h"
+#include "ledger/base/mutex_mode.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/complaint/builders.h"
+#include "ledger/store/event_store.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/workload.h"
 
@@ -291,8 +291,8 @@ int Main() {
     // Reopened with the keys' sync before each commit.
     store->reset();
     EventStoreOptions store_options;
-    absl::Status opened = UsePersonalData(keys, dir + "/keys", store_options,
-                                          app_options);
+    absl::Status opened =
+        UsePersonalData(keys, dir + "/keys", store_options, app_options);
     if (opened.ok()) {
       store = EventStore::Open(dir, store_options);
       opened = store.status();

@@ -246,13 +246,13 @@ absl::StatusOr<ReferenceChange> DecideReference(
   // register anyone again.
   if (data.HasCentreHead()) {
     const bool stays_head =
-        a.active() &&
-        std::find(a.roles().begin(), a.roles().end(), v1::ROLE_CENTRE_HEAD) !=
-            a.roles().end();
+        a.active() && std::find(a.roles().begin(), a.roles().end(),
+                                v1::ROLE_CENTRE_HEAD) != a.roles().end();
     if (!stays_head && !data.HasCentreHeadOtherThan(a.agent_id())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          a.agent_id(), " is the last active centre head; register another "
-          "head first"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(a.agent_id(),
+                       " is the last active centre head; register another "
+                       "head first"));
     }
   }
   return Change(kOrgStream, a);

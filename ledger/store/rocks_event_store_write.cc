@@ -288,8 +288,8 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     head_filter_.AddAll(group.new_streams);
     rocksdb::WriteOptions write;
     write.sync = true;  // Nothing is acknowledged before its fsync.
-    absl::Status written = options_.before_commit ? options_.before_commit()
-                                                  : absl::OkStatus();
+    absl::Status written =
+        options_.before_commit ? options_.before_commit() : absl::OkStatus();
     if (written.ok()) {
       written =
           FromRocks(db_->Write(write, &group.batch), "committing appends");

@@ -273,8 +273,7 @@ int RunComplaintCommand(const std::vector<std::string>& args,
     if (!s.ok()) return fail(s);
   }
   v1::CommandResult result;
-  absl::Status s =
-      FromGrpcStatus(Call(options, *request, &result));
+  absl::Status s = FromGrpcStatus(Call(options, *request, &result));
   if (!s.ok()) {
     err << "ledgerctl: " << name << ": " << s.ToString() << "\n";
     return kExitFailed;

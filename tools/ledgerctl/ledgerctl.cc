@@ -36,8 +36,8 @@ class Client {
   explicit Client(const Options& options) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-    stub_ = Service::NewStub(
-        MakeChannel(options.target, options.security, args));
+    stub_ =
+        Service::NewStub(MakeChannel(options.target, options.security, args));
   }
 
   // Runs one unary call with a deadline; DATA_LOSS keeps the broken
@@ -427,9 +427,8 @@ int StationsCommand(const Options& options, std::ostream& out,
   *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::GetStationTableResponse table;
-  absl::Status s =
-      QueryClient(options)
-          .Call(&v1::QueryService::Stub::GetStationTable, request, &table);
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::GetStationTable, request, &table);
   if (!s.ok()) return Fail(err, s);
   if (options.format == Format::kJson) {
     out << MessageJson(table) << "\n";
@@ -482,9 +481,8 @@ int AnalysisCommand(const Options& options, std::ostream& out,
   *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::GetMonthlyAnalysisResponse analysis;
-  absl::Status s = QueryClient(options)
-                       .Call(&v1::QueryService::Stub::GetMonthlyAnalysis,
-                             request, &analysis);
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::GetMonthlyAnalysis, request, &analysis);
   if (!s.ok()) return Fail(err, s);
   if (options.format == Format::kJson) {
     out << MessageJson(analysis) << "\n";
@@ -549,9 +547,8 @@ int ScorecardCommand(const std::string& agent, const Options& options,
   *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::AgentScorecard card;
-  absl::Status s =
-      QueryClient(options)
-          .Call(&v1::QueryService::Stub::GetAgentScorecard, request, &card);
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::GetAgentScorecard, request, &card);
   if (!s.ok()) return Fail(err, s);
   if (options.format != Format::kText) {
     out << MessageJson(card) << "\n";
@@ -570,9 +567,9 @@ int ScorecardCommand(const std::string& agent, const Options& options,
 int ProjectionsCommand(const Options& options, std::ostream& out,
                        std::ostream& err) {
   v1::ListProjectionsResponse list;
-  absl::Status s = QueryClient(options)
-                       .Call(&v1::QueryService::Stub::ListProjections,
-                             v1::ListProjectionsRequest(), &list);
+  absl::Status s =
+      QueryClient(options).Call(&v1::QueryService::Stub::ListProjections,
+                                v1::ListProjectionsRequest(), &list);
   if (!s.ok()) return Fail(err, s);
   out << absl::StrFormat("%-12s  %12s  %8s  %8s\n", "PROJECTION", "CHECKPOINT",
                          "LAG", "SKIPPED");
