@@ -7,8 +7,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "ledger/store/limits.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
@@ -48,11 +46,12 @@ bool Transient(const grpc::Status& s) {
 
 class Remote : public LogSource {
  public:
-  explicit Remote(std::string target) : target_(std::move(target)) {
+  Remote(std::string target, const ClientSecurity& security,
+         v1::SubscriptionFilter filter)
+      : target_(std::move(target)), filter_(std::move(filter)) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-    channel_ = grpc::CreateCustomChannel(
-        target_, grpc::InsecureChannelCredentials(), args);
+    channel_ = MakeChannel(target_, security, args);
     ledger_ = v1::Ledger::NewStub(channel_);
     subscriptions_ = v1::Subscriptions::NewStub(channel_);
   }
@@ -81,6 +80,7 @@ class Remote : public LogSource {
       v1::SubscribeRequest request;
       request.set_from_position(next);
       request.set_heartbeat_ms(100);
+      *request.mutable_filter() = filter_;
       auto reader = subscriptions_->Subscribe(&context, request);
       v1::SubscribeResponse response;
       bool gone = false;  // The sink or `stop` ended it.
@@ -179,6 +179,7 @@ class Remote : public LogSource {
 
  private:
   const std::string target_;
+  const v1::SubscriptionFilter filter_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Ledger::Stub> ledger_;
   std::unique_ptr<v1::Subscriptions::Stub> subscriptions_;
@@ -186,8 +187,10 @@ class Remote : public LogSource {
 
 }  // namespace
 
-std::unique_ptr<LogSource> RemoteLog(const std::string& target) {
-  return std::make_unique<Remote>(target);
+std::unique_ptr<LogSource> RemoteLog(const std::string& target,
+                                     const ClientSecurity& security,
+                                     const v1::SubscriptionFilter& filter) {
+  return std::make_unique<Remote>(target, security, filter);
 }
 
 }  // namespace ledger

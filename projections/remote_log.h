@@ -13,13 +13,19 @@
 #include <memory>
 #include <string>
 
-#include "grpcpp/channel.h"
+#include "ledger/v1/subscription_service.pb.h"
 #include "projections/log_source.h"
+#include "rpc/channel.h"
 
 namespace ledger {
 
-// `target` is host:port of a ledgerd.
-std::unique_ptr<LogSource> RemoteLog(const std::string& target);
+// `target` is host:port of a ledgerd, reached with `security` (rpc/channel.h:
+// TLS, and the follower's own identity: a service's client certificate or a
+// token). Follow delivers only what `filter` passes (and checkpoints for
+// the stretches it skips); the default, everything.
+std::unique_ptr<LogSource> RemoteLog(
+    const std::string& target, const ClientSecurity& security = {},
+    const v1::SubscriptionFilter& filter = {});
 
 }  // namespace ledger
 

@@ -89,6 +89,13 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(
   return security;
 }
 
+absl::StatusOr<ClientSecurity> LoadIdentity(const std::string& dir,
+                                            const std::string& agent) {
+  const std::string ca = dir + "/ca.pem";
+  return LoadClientSecurity(std::ifstream(ca).good() ? ca : "",
+                            absl::StrCat(dir, "/tokens/", agent, ".token"));
+}
+
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            const ClientSecurity& security,
                                            const grpc::ChannelArguments& args) {

@@ -31,6 +31,12 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(
     const std::string& tls_cert_file = "",
     const std::string& tls_key_file = "");
 
+// `agent`'s security from an identity directory laid out as
+// tools/dev_identity.sh makes one: DIR/ca.pem (TLS, when present) and
+// DIR/tokens/AGENT.token. NOT_FOUND names the missing token.
+absl::StatusOr<ClientSecurity> LoadIdentity(const std::string& dir,
+                                            const std::string& agent);
+
 std::shared_ptr<grpc::Channel> MakeChannel(
     const std::string& target, const ClientSecurity& security,
     const grpc::ChannelArguments& args = grpc::ChannelArguments());

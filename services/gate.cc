@@ -369,6 +369,12 @@ grpc::Status Gate::Admit(const std::string& rpc,
                         absl::StrCat(rpc, " has no row in the access table"));
   }
   const std::shared_ptr<const ReferenceData> registry = registry_();
+  if (registry == nullptr) {
+    // A projection process that has not yet read the ledger's registry.
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the agent registry is not read from the ledger yet: "
+                        "who the caller is cannot be told; try again");
+  }
   absl::StatusOr<Caller> caller = Authenticate(call, *registry);
   if (!caller.ok()) {
     return grpc::Status(static_cast<grpc::StatusCode>(caller.status().code()),

@@ -109,7 +109,8 @@ class Gate {
 
   // An open gate.
   Gate() = default;
-  // `registry` gives the ledger's current reference data.
+  // `registry` gives the ledger's current reference data; nullptr while
+  // it is not known (callers get UNAVAILABLE).
   Gate(std::shared_ptr<TokenVerifier> verifier, Registry registry,
        std::string bootstrap_head, CallLimits limits = CallLimits());
 

@@ -119,6 +119,23 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     server->simulation_service_ =
         std::make_unique<SimulationService>(options.simulated_clock);
   }
+  const SecurityOptions& security = options.security;
+  if ((security.tokens == nullptr) == !security.no_auth) {
+    return absl::InvalidArgumentError(
+        security.no_auth
+            ? "no authentication (--insecure_no_auth) and a token verifier "
+              "(--jwks) contradict each other"
+            : "ledgerd authenticates its callers: give it the identity "
+              "provider's keys (--jwks, --jwt_issuer, --jwt_audience; "
+              "tools/dev_identity.sh makes a development set), or, for a "
+              "throwaway ledger on loopback, --insecure_no_auth");
+  }
+  if (security.no_auth && !IsLoopback(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "without authentication (--insecure_no_auth) ledgerd listens on "
+        "loopback only (127.0.0.1, [::1], localhost), not ",
+        options.listen));
+  }
   if (options.projections_of.empty()) {
     RETURN_IF_ERROR(server->StartLedger(options));
   } else {
@@ -133,23 +150,26 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
           " events); a projection process keeps its views in a directory "
           "of its own"));
     }
-    RETURN_IF_ERROR(
-        server->StartProjections(RemoteLog(options.projections_of), options));
+    RETURN_IF_ERROR(server->StartProjections(
+        RemoteLog(options.projections_of, security.ledger_client), options));
   }
 
-  const SecurityOptions& security = options.security;
-  if (security.tokens != nullptr) {
-    if (server->complaint_app_ == nullptr) {
-      return absl::UnimplementedError(
-          "tokens are checked by the ledger; a projection process does not "
-          "check them yet: keep it on loopback (no --jwks)");
-    }
+  if (security.tokens == nullptr) {
+    server->gate_ = std::make_unique<Gate>();
+  } else if (server->complaint_app_ != nullptr) {
     ComplaintApp* app = server->complaint_app_.get();
     server->gate_ = std::make_unique<Gate>(
         security.tokens, [app] { return app->reference(); },
         security.bootstrap_head, security.limits);
   } else {
-    server->gate_ = std::make_unique<Gate>();
+    // A projection process: its callers are the ledger's agents.
+    server->registry_ = std::make_unique<FollowedRegistry>(
+        options.projections_of, security.ledger_client);
+    server->registry_->Start();
+    FollowedRegistry* registry = server->registry_.get();
+    server->gate_ = std::make_unique<Gate>(
+        security.tokens, [registry] { return registry->Get(); },
+        security.bootstrap_head, security.limits);
   }
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (!security.tls_cert.empty() || !security.tls_key.empty()) {
@@ -237,6 +257,7 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
     server_->Wait();
   }
   if (runner_ != nullptr) runner_->Stop();
+  registry_.reset();
   return store_ != nullptr ? store_->Close() : absl::OkStatus();
 }
 

@@ -22,7 +22,9 @@
 #include "projections/log_source.h"
 #include "projections/runner.h"
 #include "services/callbacks.h"
+#include "rpc/channel.h"
 #include "services/complaint_service.h"
+#include "services/followed_registry.h"
 #include "services/gate.h"
 #include "services/ledger_service.h"
 #include "services/query_service.h"
@@ -49,9 +51,13 @@ bool IsLoopback(const std::string& listen);
 
 // Who may connect and call (services/gate.h).
 struct SecurityOptions {
-  // Verifies bearer tokens; nullptr: no authentication at all (the gate is
-  // open), and ledgerd listens on loopback only.
+  // Verifies bearer tokens. Required unless `no_auth`.
   std::shared_ptr<TokenVerifier> tokens;
+  // No authentication at all, asked for by name (ledgerd
+  // --insecure_no_auth): the gate is open, every caller acts as whoever it
+  // names, and the listener must be on loopback. For tests, benchmarks and
+  // throwaway ledgers; never with `tokens`.
+  bool no_auth = false;
   // The agent id that may register a new ledger's first centre head.
   std::string bootstrap_head;
   // Per authenticated identity.
@@ -68,6 +74,11 @@ struct SecurityOptions {
   // PEM. Set: clients may present a certificate signed by it, whose subject
   // (CN) names a service identity of the registry.
   std::string client_ca;
+  // A projection process's own identity towards the ledger it follows
+  // (a service's client certificate, or a token) and the CA of the
+  // ledger's certificate. With `tokens`, its callers' roles come from
+  // that ledger's registry (services/followed_registry.h).
+  ClientSecurity ledger_client;
 };
 
 struct LedgerServerOptions {
@@ -150,6 +161,8 @@ class LedgerServer {
   std::unique_ptr<ProjectionRunner> runner_;
   std::unique_ptr<QueryService> query_service_;
   std::unique_ptr<SimulationService> simulation_service_;
+  // A projection process's callers' registry, read from the ledger.
+  std::unique_ptr<FollowedRegistry> registry_;
   // Admits every call; made before the services are registered.
   std::unique_ptr<Gate> gate_;
   std::unique_ptr<grpc::Server> server_;

@@ -12,6 +12,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "auth/jwks.h"
+#include "rpc/channel.h"
 #include "auth/token_issuer.h"
 #include "auth/token_verifier.h"
 #include "ledger/base/mutex_mode.h"
@@ -62,8 +63,12 @@ ABSL_FLAG(bool, simulated_clock, false,
 ABSL_FLAG(std::string, jwks, "",
           "the identity provider's public keys (a JWK Set file): every call "
           "then needs \"authorization: Bearer <JWT>\" signed by one of them "
-          "(or, with --client_ca, a client certificate). Empty: no "
-          "authentication, loopback only, actors as requests name them");
+          "(or, with --client_ca, a client certificate). Required unless "
+          "--insecure_no_auth");
+ABSL_FLAG(bool, insecure_no_auth, false,
+          "tests, benchmarks and throwaway ledgers only: no authentication "
+          "at all (every caller acts as the actor it names), on loopback "
+          "only. Without it ledgerd refuses to start with no --jwks");
 ABSL_FLAG(std::string, jwt_issuer, "",
           "with --jwks: the tokens' issuer (iss), required");
 ABSL_FLAG(std::string, jwt_audience, "complaint-ledger",
@@ -79,6 +84,18 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, client_ca, "",
           "PEM CA whose client certificates name services (their subject's "
           "CN is an agent id of the registry, role SERVICE); needs TLS");
+
+ABSL_FLAG(std::string, ledger_ca, "",
+          "with --projections_only: PEM CA of the followed ledger's TLS "
+          "certificate; empty: plain (loopback) connection");
+ABSL_FLAG(std::string, ledger_cert, "",
+          "with --projections_only: this process's client certificate "
+          "towards the ledger (PEM; CN a SERVICE agent of its registry), "
+          "with --ledger_key");
+ABSL_FLAG(std::string, ledger_key, "", "PEM private key of --ledger_cert");
+ABSL_FLAG(std::string, ledger_token_file, "",
+          "with --projections_only: a token to follow the ledger with, "
+          "instead of a client certificate");
 
 ABSL_FLAG(double, calls_per_second, 200,
           "with --jwks: the calls one identity may make a second, sustained "
@@ -127,7 +144,15 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
   }
   security.key_file = absl::GetFlag(FLAGS_key_file);
   security.key_dir = absl::GetFlag(FLAGS_key_dir);
+  if (!absl::GetFlag(FLAGS_ledger).empty()) {
+    absl::StatusOr<ledger::ClientSecurity> client = ledger::LoadClientSecurity(
+        absl::GetFlag(FLAGS_ledger_ca), absl::GetFlag(FLAGS_ledger_token_file),
+        absl::GetFlag(FLAGS_ledger_cert), absl::GetFlag(FLAGS_ledger_key));
+    if (!client.ok()) return client.status();
+    security.ledger_client = *std::move(client);
+  }
   const std::string jwks = absl::GetFlag(FLAGS_jwks);
+  security.no_auth = absl::GetFlag(FLAGS_insecure_no_auth);
   if (jwks.empty()) {
     if (!absl::GetFlag(FLAGS_bootstrap_head).empty() ||
         !absl::GetFlag(FLAGS_client_ca).empty()) {
@@ -135,7 +160,7 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
           "--bootstrap_head and --client_ca go with --jwks (authenticated "
           "callers)");
     }
-    return absl::OkStatus();
+    return absl::OkStatus();  // LedgerServer says what is missing.
   }
   if (absl::GetFlag(FLAGS_jwt_issuer).empty() ||
       absl::GetFlag(FLAGS_jwt_audience).empty()) {

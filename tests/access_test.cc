@@ -6,6 +6,7 @@
 // says); others cover the first head, impersonation, batches, bad tokens,
 // inactive and unregistered agents, a service's client certificate, and a
 // listener that is not loopback.
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -91,14 +92,16 @@ class AccessTest : public ::testing::Test {
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(Bootstrap()); }
 
   // A channel as `agent` ("": anonymous), over TLS.
-  static std::shared_ptr<grpc::Channel> As(const std::string& agent) {
+  static std::shared_ptr<grpc::Channel> As(const std::string& agent,
+                                           std::string target = "") {
     ClientSecurity security;
     security.tls_ca = ReadFile(identity_ + "/ca.pem");
     if (!agent.empty()) {
       security.token = std::string(absl::StripAsciiWhitespace(
           ReadFile(absl::StrCat(identity_, "/tokens/", agent, ".token"))));
     }
-    return MakeChannel(ledgerd_->target(), security);
+    return MakeChannel(target.empty() ? ledgerd_->target() : target,
+                       security);
   }
   // A channel with a service's client certificate and no token.
   static std::shared_ptr<grpc::Channel> AsService(const std::string& name) {
@@ -545,6 +548,78 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
   }
 }
 
+TEST_F(AccessTest, AProjectionProcessAdmitsTheLedgersAgentsAsItsRegistrySays) {
+  // It follows the ledger as the service "feed" (its client certificate),
+  // and checks its own callers' tokens against the ledger's registry.
+  std::filesystem::create_directories(dir_->Sub("projections-work"));
+  testing::LedgerdProcess projections(
+      LEDGERD_PATH, dir_->Sub("projections-work"), dir_->Sub("projections"),
+      {"--projections_only", "--ledger=" + ledgerd_->target(),
+       "--ledger_ca=" + identity_ + "/ca.pem",
+       "--ledger_cert=" + identity_ + "/clients/feed.pem",
+       "--ledger_key=" + identity_ + "/clients/feed-key.pem",
+       "--jwks=" + identity_ + "/jwks.json",
+       "--jwt_issuer=urn:complaint-ledger:development-issuer",
+       "--tls_cert=" + identity_ + "/server.pem",
+       "--tls_key=" + identity_ + "/server-key.pem"});
+  ASSERT_FALSE(projections.target().empty()) << "projections did not start";
+  auto queue = [&](const std::string& agent, const std::string& station = "",
+                   v1::QueueKind kind = v1::QUEUE_KIND_IMPORTANT) {
+    grpc::ClientContext context;
+    v1::GetQueueRequest request;
+    request.set_kind(kind);
+    request.set_station_id(station);
+    v1::GetQueueResponse response;
+    return v1::QueryService::NewStub(As(agent, projections.target()))
+        ->GetQueue(&context, request, &response);
+  };
+  // Until the registry is read, nobody can be told apart: UNAVAILABLE.
+  // Then each caller is who the ledger says.
+  auto settled = [&](const std::string& agent,
+                     grpc::StatusCode while_code) {
+    grpc::Status s;
+    for (int i = 0; i < 3000; ++i) {
+      s = queue(agent);
+      if (s.error_code() != while_code) break;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return s;
+  };
+  grpc::Status agent = settled("a1", grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(agent.ok()) << agent.error_message();
+  EXPECT_EQ(queue("").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(queue("zz").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(queue("x1").error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "an inactive agent";
+  grpc::Status other = queue("s1", "st2");
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(other.error_message(), HasSubstr("heads station(s) st1"));
+  EXPECT_TRUE(queue("s1", "st1").ok());
+  {
+    grpc::ClientContext context;
+    v1::RebuildRequest request;
+    request.set_name("queues");
+    v1::RebuildResponse response;
+    grpc::Status s = v1::QueryService::NewStub(As("u1", projections.target()))
+                         ->Rebuild(&context, request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << "an auditor does not rebuild views";
+  }
+  // The registry is followed: an agent the ledger registers now is let in,
+  // and let go once the ledger deactivates them.
+  testing::ProcessResult minted =
+      testing::Run({LEDGER_TOKEN_PATH, "mint", identity_, "pp1"});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  std::ofstream(identity_ + "/tokens/pp1.token") << minted.out;
+  ASSERT_TRUE(Register("h1", "pp1", v1::ROLE_AGENT).ok());
+  grpc::Status joined = settled("pp1", grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(joined.ok()) << joined.error_message();
+  ASSERT_TRUE(Register("h1", "pp1", v1::ROLE_AGENT, /*active=*/false).ok());
+  grpc::Status left = settled("pp1", grpc::StatusCode::OK);
+  EXPECT_EQ(left.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(left.error_message(), HasSubstr("not an active agent"));
+}
+
 TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {
   testing::TempDir dir;
   const std::string identity = dir.Sub("identity");
@@ -609,17 +684,37 @@ TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {
   EXPECT_TRUE(queue(as("a1")).ok());
 }
 
-TEST(AccessFlagsTest, WithoutTlsOrWithTheDevelopmentIssuerOnlyLoopback) {
+TEST(AccessFlagsTest, NoAuthenticationOnlyByNameWithoutTlsOnlyLoopback) {
   testing::TempDir dir;
   const std::string identity = dir.Sub("identity");
   testing::ProcessResult made = testing::Run(
       {"/usr/bin/env", "LEDGER_TOKEN_TOOL=" LEDGER_TOKEN_PATH, "bash",
        LEDGER_SOURCE_DIR "/tools/dev_identity.sh", identity});
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  testing::ProcessResult plain = testing::Run(
-      {LEDGERD_PATH, "--listen=0.0.0.0:0", "--data_dir=" + dir.Sub("a")});
+  // Secure by default: no identity provider, no start.
+  testing::ProcessResult bare = testing::Run(
+      {LEDGERD_PATH, "--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("a")});
+  EXPECT_EQ(bare.exit_code, 1);
+  EXPECT_THAT(bare.err, HasSubstr("ledgerd authenticates its callers"));
+  // No authentication must be asked for by name, and is loopback only,
+  // even with TLS.
+  testing::ProcessResult plain =
+      testing::Run({LEDGERD_PATH, "--listen=0.0.0.0:0", "--insecure_no_auth",
+                    "--data_dir=" + dir.Sub("a")});
   EXPECT_EQ(plain.exit_code, 1);
   EXPECT_THAT(plain.err, HasSubstr("loopback only"));
+  testing::ProcessResult open_tls = testing::Run(
+      {LEDGERD_PATH, "--listen=0.0.0.0:0", "--insecure_no_auth",
+       "--data_dir=" + dir.Sub("a"), "--tls_cert=" + identity + "/server.pem",
+       "--tls_key=" + identity + "/server-key.pem"});
+  EXPECT_EQ(open_tls.exit_code, 1);
+  EXPECT_THAT(open_tls.err, HasSubstr("loopback only"));
+  testing::ProcessResult both = testing::Run(
+      {LEDGERD_PATH, "--listen=127.0.0.1:0", "--insecure_no_auth",
+       "--data_dir=" + dir.Sub("a"), "--jwks=" + identity + "/jwks.json",
+       "--jwt_issuer=urn:complaint-ledger:development-issuer"});
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_THAT(both.err, HasSubstr("contradict"));
   testing::ProcessResult dev = testing::Run(
       {LEDGERD_PATH, "--listen=0.0.0.0:0", "--data_dir=" + dir.Sub("b"),
        "--jwks=" + identity + "/jwks.json",

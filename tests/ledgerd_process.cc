@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -27,6 +30,12 @@ LedgerdProcess::LedgerdProcess(const std::string& ledgerd,
                                    "--data_dir=" + data_dir,
                                    "--port_file=" + port_file};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  if (std::none_of(extra_flags.begin(), extra_flags.end(),
+                   [](const std::string& flag) {
+                     return absl::StartsWith(flag, "--jwks");
+                   })) {
+    argv.push_back("--insecure_no_auth");
+  }
   pid_ = Spawn(argv, log_fd_, log_fd_);
   const std::string port = WaitForFile(port_file, absl::Seconds(60));
   if (!port.empty()) {

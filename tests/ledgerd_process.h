@@ -15,7 +15,8 @@ class LedgerdProcess {
  public:
   // Starts `ledgerd` on 127.0.0.1:0 with `data_dir` and `extra_flags`,
   // logging to `work_dir`/ledgerd.log, and waits until it serves; on
-  // failure target() is empty.
+  // failure target() is empty. Without a --jwks flag among them, with
+  // --insecure_no_auth (a loopback ledger for tests).
   LedgerdProcess(const std::string& ledgerd, const std::string& work_dir,
                  const std::string& data_dir,
                  const std::vector<std::string>& extra_flags = {});

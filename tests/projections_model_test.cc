@@ -80,6 +80,7 @@ class ProjectionsModelTest : public ::testing::Test {
     options.data_dir = dir_.path();
     options.store.clock = clock_;
     options.complaints.clock = clock_;
+    options.security.no_auth = true;  // In process: nobody calls it.
     auto server = LedgerServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);

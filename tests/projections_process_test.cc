@@ -279,7 +279,7 @@ TEST_F(ProjectionsProcessTest, RefusesTheLedgersOwnDirectory) {
   // Started on a directory holding a log, it refuses and says why.
   const ProcessResult bad = testing::Run(
       {LEDGERD_PATH, "--listen=127.0.0.1:0", "--data_dir=" + dir_.Sub("ledger"),
-       "--projections_only", "--ledger=127.0.0.1:1"});
+       "--projections_only", "--ledger=127.0.0.1:1", "--insecure_no_auth"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("holds a ledger's log"));
   // And the flags go together.

@@ -35,7 +35,7 @@ for r in $(seq 1 "$ROUNDS"); do
     for proj in $PROJECTIONS; do
       rm -rf "$DIR"
       mkdir -p "$DIR"
-      "$bin" --data_dir "$DIR" --listen 127.0.0.1:$PORT \
+      "$bin" --data_dir "$DIR" --listen 127.0.0.1:$PORT --undefok=insecure_no_auth --insecure_no_auth \
         --projections=$proj >"$DIR.log" 2>&1 &
       pid=$!
       sleep 2

@@ -17,7 +17,7 @@ PORT=50094
 trap 'rm -rf "$DIR"' EXIT
 mkdir -p "$DIR"
 
-"$1" --data_dir "$DIR/data" --listen 127.0.0.1:$PORT >"$DIR/log" 2>&1 &
+"$1" --data_dir "$DIR/data" --listen 127.0.0.1:$PORT --undefok=insecure_no_auth --insecure_no_auth >"$DIR/log" 2>&1 &
 pid=$!
 sleep 2
 "$LOAD" --target 127.0.0.1:$PORT --mode batch --batch 100 --clients 8 \
@@ -29,7 +29,7 @@ wait "$pid" || true
 for r in $(seq 1 "$ROUNDS"); do
   for bin in "$@"; do
     rm -f "$DIR/port"
-    "$bin" --data_dir "$DIR/data" --listen 127.0.0.1:$PORT \
+    "$bin" --data_dir "$DIR/data" --listen 127.0.0.1:$PORT --undefok=insecure_no_auth --insecure_no_auth \
       --port_file "$DIR/port" >"$DIR/log" 2>&1 &
     pid=$!
     while [ ! -s "$DIR/port" ]; do sleep 0.05; done

@@ -39,10 +39,10 @@ sum_new=0
 for r in $(seq 1 "$ROUNDS"); do
   rm -rf "$DIR"
   mkdir -p "$DIR/old" "$DIR/new"
-  "$OLD" --data_dir "$DIR/old" --listen 127.0.0.1:50081 \
+  "$OLD" --data_dir "$DIR/old" --listen 127.0.0.1:50081 --undefok=insecure_no_auth --insecure_no_auth \
     --projections="$PROJECTIONS" >"$DIR/old.log" 2>&1 &
   old_pid=$!
-  "$NEW" --data_dir "$DIR/new" --listen 127.0.0.1:50082 \
+  "$NEW" --data_dir "$DIR/new" --listen 127.0.0.1:50082 --undefok=insecure_no_auth --insecure_no_auth \
     --projections="$PROJECTIONS" >"$DIR/new.log" 2>&1 &
   new_pid=$!
   pids=("$old_pid" "$new_pid")

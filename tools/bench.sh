@@ -46,7 +46,7 @@ echo "# PostgreSQL (pgbench) against ledgerd (ledger_load), 8 clients, durable a
 tools/pg_compare.sh
 echo "# ledger_load on a ledgerd of its own (disk), 8 clients: replay, queries, subscription lag:"
 load_dir=$(mktemp -d /var/tmp/ledger-load.XXXXXX)
-build/services/ledgerd --listen 127.0.0.1:0 --port_file "$load_dir/port" \
+build/services/ledgerd --listen 127.0.0.1:0 --port_file "$load_dir/port" --insecure_no_auth \
   --data_dir "$load_dir/data" >/dev/null &
 ledgerd_pid=$!
 trap 'kill $ledgerd_pid 2>/dev/null; wait $ledgerd_pid; rm -rf "$load_dir"' EXIT

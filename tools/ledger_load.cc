@@ -26,8 +26,15 @@
 // failed (the first error is printed).
 //
 // The writes need agents: at start it registers --head as a centre head and
-// --agent as an agent (a new ledger lets anyone register the first head; on
-// a ledger whose heads do not include --head, name one of them).
+// --agent as an agent (on a new ledger --head must be ledgerd's
+// --bootstrap_head; on one whose heads do not include --head, name one of
+// them).
+//
+// Against a ledgerd that checks tokens, --identity DIR (tools/dev_identity.sh's
+// layout: ca.pem, tokens/AGENT.token) gives TLS and the callers' tokens:
+// --agent's for commands and queries, --head's for registering, replay,
+// head and subscribe. Give that ledgerd --calls_per_second 0, or its limit
+// per identity is what gets measured.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -53,6 +60,7 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
+#include "rpc/channel.h"
 #include "tools/percentile.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd's address");
@@ -81,19 +89,26 @@ ABSL_FLAG(std::string, queue, "open-by-owner",
 ABSL_FLAG(std::string, head, "load-head", "centre head that registers --agent");
 ABSL_FLAG(std::string, agent, "load-agent", "the agent taking complaints");
 ABSL_FLAG(bool, json, false, "one JSON line instead of text");
+ABSL_FLAG(std::string, identity, "",
+          "TLS and tokens from this directory (ca.pem, tokens/AGENT.token); "
+          "empty: a plain connection (ledgerd --insecure_no_auth)");
 
 namespace ledger {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
+// How each side connects: --agent for commands and queries, --head for the
+// rest.
+ClientSecurity agent_security, head_security;
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& target,
+                                       const ClientSecurity& security) {
   grpc::ChannelArguments args;
   // A connection of its own, not one shared with the other clients.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetMaxReceiveMessageSize(16 << 20);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+  return MakeChannel(target, security, args);
 }
 
 void SetDeadline(grpc::ClientContext* context) {
@@ -345,7 +360,7 @@ void Drive(const std::vector<Caller*>& callers, Phase& phase, Tally& tally) {
 // A live subscriber: every event's delivery lag while measuring.
 void RunSubscriber(const std::string& target, Phase& phase, Tally& tally,
                    grpc::ClientContext* context) {
-  auto stub = v1::Subscriptions::NewStub(Connect(target));
+  auto stub = v1::Subscriptions::NewStub(Connect(target, head_security));
   v1::SubscribeRequest request;
   request.set_from_now(true);
   std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader =
@@ -368,7 +383,8 @@ void RunSubscriber(const std::string& target, Phase& phase, Tally& tally,
 }
 
 bool RegisterAgents(const std::string& target) {
-  auto stub = v1::ReferenceDataService::NewStub(Connect(target));
+  auto stub =
+      v1::ReferenceDataService::NewStub(Connect(target, head_security));
   const std::string head = absl::GetFlag(FLAGS_head);
   for (const auto& [id, role] :
        {std::pair{head, v1::ROLE_CENTRE_HEAD},
@@ -409,6 +425,19 @@ int Main() {
                  "must be positive\n");
     return 2;
   }
+  if (const std::string dir = absl::GetFlag(FLAGS_identity); !dir.empty()) {
+    for (auto [agent, out] :
+         {std::pair{absl::GetFlag(FLAGS_agent), &agent_security},
+          std::pair{absl::GetFlag(FLAGS_head), &head_security}}) {
+      absl::StatusOr<ClientSecurity> loaded = LoadIdentity(dir, agent);
+      if (!loaded.ok()) {
+        std::fprintf(stderr, "ledger_load: %s\n",
+                     std::string(loaded.status().message()).c_str());
+        return 2;
+      }
+      *out = *std::move(loaded);
+    }
+  }
   const bool writes = mode == "single" || mode == "batch" || subscribe;
   if (writes && !RegisterAgents(target)) return 1;
 
@@ -431,7 +460,9 @@ int Main() {
   const int drivers = std::min(absl::GetFlag(FLAGS_drivers), clients);
   std::vector<std::vector<Caller*>> driven(drivers);
   for (int i = 0; i < clients; ++i) {
-    const std::shared_ptr<grpc::Channel> connection = Connect(target);
+    const std::shared_ptr<grpc::Channel> connection =
+        Connect(target, mode == "replay" || mode == "head" ? head_security
+                                                           : agent_security);
     for (int k = 0; k < inflight; ++k) {
       Caller* caller = callers
                            .emplace_back(std::make_unique<Caller>(

@@ -6,10 +6,12 @@
 // plan's clock, for building large ledgers fast, e.g. the 1,000,000-case
 // ledger of the projection benchmarks). Same seed, same commands.
 #include <cstdio>
+#include <map>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
@@ -17,6 +19,7 @@
 #include "ledger/base/mutex_mode.h"
 #include "ledger/store/event_store.h"
 #include "app/complaint_app.h"
+#include "rpc/channel.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/over_grpc.h"
 #include "tools/sim/workload.h"
@@ -28,6 +31,10 @@ ABSL_FLAG(int, months, 3, "months the intakes spread over");
 ABSL_FLAG(int, stations, 5, "distribution stations");
 ABSL_FLAG(int, customers, 0, "distinct customers (0: cases / 2.5)");
 ABSL_FLAG(std::string, target, "", "host:port of a ledgerd to drive");
+ABSL_FLAG(std::string, identity, "",
+          "with --target: TLS and each actor's token from this directory "
+          "(ca.pem, tokens/AGENT.token, as tools/dev_identity.sh makes "
+          "them); a new ledger's --bootstrap_head must be h1");
 ABSL_FLAG(std::string, data_dir, "",
           "instead of --target: write into this ledger directory in process "
           "(no ledgerd may have it open)");
@@ -64,10 +71,34 @@ int Main() {
   const char* clock = "the plan's clock";
   if (!absl::GetFlag(FLAGS_target).empty()) {
     bool on_plan_clock = false;
+    // Each actor as themselves (all the same without --identity).
+    std::map<std::string, ClientSecurity> security;
+    for (const sim::Step& step : workload.steps) security[step.actor];
+    security[sim::kWorkloadHead];
+    if (const std::string dir = absl::GetFlag(FLAGS_identity); !dir.empty()) {
+      for (auto& [actor, loaded] : security) {
+        absl::StatusOr<ClientSecurity> read = LoadIdentity(dir, actor);
+        if (!read.ok()) {
+          std::string actors;
+          for (const auto& [name, unused] : security) {
+            absl::StrAppend(&actors, " ", name);
+          }
+          std::fprintf(stderr,
+                       "ledger_sim: %s\nledger_sim: the plan's actors need "
+                       "tokens: tools/dev_identity.sh %s%s\n",
+                       std::string(read.status().message()).c_str(),
+                       dir.c_str(), actors.c_str());
+          return 2;
+        }
+        loaded = *std::move(read);
+      }
+    }
+    const std::string target = absl::GetFlag(FLAGS_target);
     s = sim::RunOverGrpc(
         workload, 0, workload.steps.size(),
-        grpc::CreateChannel(absl::GetFlag(FLAGS_target),
-                            grpc::InsecureChannelCredentials()),
+        [&](const std::string& actor) {
+          return MakeChannel(target, security[actor]);
+        },
         &refused, &on_plan_clock);
     if (!on_plan_clock) {
       clock =

@@ -93,7 +93,7 @@ echo "$pg_many"
 run_ledgerd() {
   local dir=$work/ledger-$1
   shift
-  "$build/services/ledgerd" --listen 127.0.0.1:0 --port_file "$work/port" \
+  "$build/services/ledgerd" --listen 127.0.0.1:0 --port_file "$work/port" --insecure_no_auth \
     --data_dir "$dir" "$@" >"$work/ledgerd.log" 2>&1 &
   ledgerd_pid=$!
   for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done

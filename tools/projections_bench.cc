@@ -115,7 +115,8 @@ class Ledgerd {
                                      "--listen=127.0.0.1:0",
                                      "--data_dir=" + dir,
                                      "--port_file=" + port_file,
-                                     "--publish_shipped_calendar=false"};
+                                     "--publish_shipped_calendar=false",
+                                     "--insecure_no_auth"};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

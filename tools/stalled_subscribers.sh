@@ -25,7 +25,7 @@ cleanup() {
   rm -rf "$DIR"
 }
 trap cleanup EXIT
-"$LEDGERD" --data_dir "$DIR/data" --listen 127.0.0.1:$PORT >"$DIR/ledgerd.log" 2>&1 &
+"$LEDGERD" --data_dir "$DIR/data" --listen 127.0.0.1:$PORT --insecure_no_auth >"$DIR/ledgerd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
   "$LOAD" --target 127.0.0.1:$PORT --mode head --duration_s 0.1 --warmup_s 0 \

@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$DIR"
-"$BIN" --data_dir "$DIR" --listen 127.0.0.1:50083 \
+"$BIN" --data_dir "$DIR" --listen 127.0.0.1:50083 --undefok=insecure_no_auth --insecure_no_auth \
   --projections="$PROJECTIONS" >"$DIR.log" 2>&1 &
 pid=$!
 sleep 2

@@ -20,7 +20,7 @@ def start_ledgerd(ledgerd, work_dir, identity=None):
          "--data_dir=" + os.path.join(work_dir, "data"),
          "--port_file=" + port_file,
          "--start_time=2026-11-18T10:00:00+08:00"]
-        + ([] if identity is None else [
+        + (["--insecure_no_auth"] if identity is None else [
             "--tls_cert=" + os.path.join(identity, "server.pem"),
             "--tls_key=" + os.path.join(identity, "server-key.pem"),
             "--jwks=" + os.path.join(identity, "jwks.json"),

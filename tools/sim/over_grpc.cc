@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
@@ -13,7 +14,6 @@ namespace ledger::sim {
 namespace {
 
 struct Stubs {
-  std::unique_ptr<CommandClient> commands;
   std::unique_ptr<v1::SimulationService::Stub> simulation;
 };
 
@@ -32,8 +32,24 @@ grpc::Status SetClock(Stubs& s, absl::Time at) {
 absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
                          const std::shared_ptr<grpc::Channel>& channel,
                          int* refused, bool* on_plan_clock) {
-  Stubs stubs{std::make_unique<CommandClient>(channel),
-              v1::SimulationService::NewStub(channel)};
+  return RunOverGrpc(
+      workload, first, last, [&channel](const std::string&) { return channel; },
+      refused, on_plan_clock);
+}
+
+absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
+                         const ChannelOf& channel_of, int* refused,
+                         bool* on_plan_clock) {
+  // Each actor's commands on their own channel, made once.
+  absl::flat_hash_map<std::string, std::unique_ptr<CommandClient>> clients;
+  auto commands = [&](const std::string& actor) -> CommandClient& {
+    std::unique_ptr<CommandClient>& client = clients[actor];
+    if (client == nullptr) {
+      client = std::make_unique<CommandClient>(channel_of(actor));
+    }
+    return *client;
+  };
+  Stubs stubs{v1::SimulationService::NewStub(channel_of(kWorkloadHead))};
   bool simulated = false;
   if (first < last) {
     const grpc::Status s = SetClock(stubs, workload.steps[first].at);
@@ -51,7 +67,7 @@ absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
   if (on_plan_clock != nullptr) *on_plan_clock = simulated;
   return RunSteps(
       workload, first, last,
-      [&stubs, &workload, simulated](size_t i, const Step& step) {
+      [&stubs, &commands, &workload, simulated](size_t i, const Step& step) {
         if (simulated) {
           if (grpc::Status s = SetClock(stubs, step.at); !s.ok()) {
             return FromGrpcStatus(s);
@@ -68,7 +84,7 @@ absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
               grpc::ClientContext context;
               context.set_deadline(std::chrono::system_clock::now() +
                                    std::chrono::seconds(30));
-              return stubs.commands->Execute(&context, command, &result);
+              return commands(step.actor).Execute(&context, command, &result);
             },
             step.command));
       },

@@ -6,7 +6,9 @@
 #ifndef LEDGER_TOOLS_SIM_OVER_GRPC_H_
 #define LEDGER_TOOLS_SIM_OVER_GRPC_H_
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "grpcpp/channel.h"
@@ -21,6 +23,15 @@ namespace ledger::sim {
 absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
                          const std::shared_ptr<grpc::Channel>& channel,
                          int* refused = nullptr, bool* on_plan_clock = nullptr);
+
+// The same, each step sent as its actor, on the channel `channel_of` gives
+// for them (a ledgerd that checks tokens takes each actor's own); the
+// clock is set as the plan's centre head (kWorkloadHead).
+using ChannelOf =
+    std::function<std::shared_ptr<grpc::Channel>(const std::string& actor)>;
+absl::Status RunOverGrpc(const Workload& workload, size_t first, size_t last,
+                         const ChannelOf& channel_of, int* refused = nullptr,
+                         bool* on_plan_clock = nullptr);
 
 }  // namespace ledger::sim
 

@@ -37,7 +37,7 @@ class Draw {
   std::mt19937_64 rng_;
 };
 
-constexpr char kHead[] = "h1";
+constexpr const char* kHead = kWorkloadHead;
 constexpr int kAgents = 8;
 
 v1::RegisterAgent Agent(const std::string& id, v1::Role role) {

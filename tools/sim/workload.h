@@ -31,6 +31,9 @@
 
 namespace ledger::sim {
 
+// The plan's centre head: registers everyone, marks, waives, signs off.
+inline constexpr char kWorkloadHead[] = "h1";
+
 using Command = std::variant<
     v1::RegisterAgent, v1::RegisterStation, v1::RecordStationVolume,
     v1::PublishPenaltySchedule, v1::DeclareSpecialPeriod, v1::ReceiveComplaint,

@@ -1,0 +1,60 @@
+// FollowedRegistry: the agent registry (ReferenceData: agents, their roles,
+// the stations they head) of a ledgerd elsewhere, kept current, for the gate
+// of a projection process. Its callers are the ledger's agents, with the
+// roles the ledger's own registry gives them, so the process reads the
+// reference streams (Ledger.ReadStream) and then follows them
+// (Subscriptions.Subscribe, filtered to "ref-"), as the identity it was
+// given (rpc/channel.h). If the ledger is away it retries; if the follow
+// breaks for good (another ledger, a refused identity) it reads again from
+// the start, and until the first read answers Get() is nullptr.
+#ifndef LEDGER_SERVICES_FOLLOWED_REGISTRY_H_
+#define LEDGER_SERVICES_FOLLOWED_REGISTRY_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/complaint/reference_data.h"
+#include "rpc/channel.h"
+
+namespace ledger {
+
+class FollowedRegistry {
+ public:
+  FollowedRegistry(std::string target, ClientSecurity security);
+  ~FollowedRegistry();
+  FollowedRegistry(const FollowedRegistry&) = delete;
+  FollowedRegistry& operator=(const FollowedRegistry&) = delete;
+
+  // Starts reading and following on a thread of its own.
+  void Start();
+
+  // The registry as last read; nullptr before the first read answered.
+  std::shared_ptr<const ReferenceData> Get() const;
+  // Why there is no registry yet, or the follow's last error; OK when
+  // following.
+  absl::Status status() const;
+  // Waits until Get() is not nullptr, at most `timeout`; whether it is.
+  bool WaitForFirstRead(absl::Duration timeout) const;
+
+ private:
+  // The reference streams as of one log position; that position.
+  absl::StatusOr<uint64_t> Read(ReferenceData& data) const;
+  void Run();
+  void Publish(const ReferenceData& data, absl::Status status);
+
+  const std::string target_;
+  const ClientSecurity security_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const ReferenceData> current_ ABSL_GUARDED_BY(mu_);
+  absl::Status status_ ABSL_GUARDED_BY(mu_) =
+      absl::UnavailableError("the agent registry is not read yet");
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_SERVICES_FOLLOWED_REGISTRY_H_
