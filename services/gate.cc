@@ -208,10 +208,14 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
     header.assign(it->second.data(), it->second.size());
   }
   Caller caller;
-  std::shared_ptr<const grpc::AuthContext> peer = call.auth_context();
   std::vector<grpc::string_ref> names;
-  if (peer != nullptr && peer->IsPeerAuthenticated()) {
-    names = peer->FindPropertyValues("x509_common_name");
+  std::shared_ptr<const grpc::AuthContext> peer;
+  if (header.empty()) {
+    // Only then: gRPC makes a new AuthContext for every call that asks.
+    peer = call.auth_context();
+    if (peer != nullptr && peer->IsPeerAuthenticated()) {
+      names = peer->FindPropertyValues("x509_common_name");
+    }
   }
   bool by_certificate = false;
   if (header.empty() && names.size() == 1) {

@@ -11,6 +11,9 @@
 # arguments, replaces the two loads, e.g.
 #   MODES="--mode single|--mode single --inflight 4" tools/ab_ledgerd.sh A B
 # PROJECTIONS="false" runs only without projections (default "true false").
+# OLD_ARGS and NEW_ARGS replace each ledgerd's security flags (default
+# --insecure_no_auth), OLD_LOAD_ARGS and NEW_LOAD_ARGS add to its load's:
+# tools/auth_cost.sh compares one build with and without TLS and tokens so.
 set -euo pipefail
 TIMEFORMAT='%U %S'  # what `time` prints: user and system seconds
 exec 3>&2           # the load's own errors still reach the terminal
@@ -19,6 +22,10 @@ NEW=${2:?usage: tools/ab_ledgerd.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 ROUNDS=${3:-3}
 MODES=${MODES:---mode batch --batch 100|--mode single}
 PROJECTIONS=${PROJECTIONS:-true false}
+OLD_ARGS=${OLD_ARGS:---undefok=insecure_no_auth --insecure_no_auth}
+NEW_ARGS=${NEW_ARGS:---undefok=insecure_no_auth --insecure_no_auth}
+OLD_LOAD_ARGS=${OLD_LOAD_ARGS:-}
+NEW_LOAD_ARGS=${NEW_LOAD_ARGS:-}
 LOAD=${LOAD:-build/tools/ledger_load}
 DIR=/var/tmp/ab_ledgerd.$$
 PORT=50090
@@ -30,12 +37,13 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 for r in $(seq 1 "$ROUNDS"); do
   for v in old new; do
-    bin=$OLD
-    [ "$v" = new ] && bin=$NEW
+    bin=$OLD args=$OLD_ARGS load_args=$OLD_LOAD_ARGS
+    [ "$v" = new ] && bin=$NEW args=$NEW_ARGS load_args=$NEW_LOAD_ARGS
     for proj in $PROJECTIONS; do
       rm -rf "$DIR"
       mkdir -p "$DIR"
-      "$bin" --data_dir "$DIR" --listen 127.0.0.1:$PORT --undefok=insecure_no_auth --insecure_no_auth \
+      # shellcheck disable=SC2086
+      "$bin" --data_dir "$DIR" --listen 127.0.0.1:$PORT $args \
         --projections=$proj >"$DIR.log" 2>&1 &
       pid=$!
       sleep 2
@@ -44,7 +52,7 @@ for r in $(seq 1 "$ROUNDS"); do
         a=($(steal))
         t0=$(ticks "$pid")
         # shellcheck disable=SC2086
-        out=$( { time "$LOAD" --target 127.0.0.1:$PORT $m --clients 8 \
+        out=$( { time "$LOAD" --target 127.0.0.1:$PORT $m $load_args --clients 8 \
           --duration_s 8 --warmup_s 1 --json 2>&3; } 2>"$DIR.time" | tail -1)
         b=($(steal))
         t1=$(ticks "$pid")

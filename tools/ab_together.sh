@@ -14,6 +14,9 @@
 #   LOAD_ARGS    default "--mode batch --batch 100 --clients 8"
 #   PROJECTIONS  true or false (default false)
 #   DURATION_S   default 8
+#   OLD_ARGS, NEW_ARGS            each ledgerd's security flags (default
+#                                 --insecure_no_auth)
+#   OLD_LOAD_ARGS, NEW_LOAD_ARGS  added to each load's (tools/auth_cost.sh)
 set -euo pipefail
 OLD=${1:?usage: tools/ab_together.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
 NEW=${2:?usage: tools/ab_together.sh OLD_LEDGERD NEW_LEDGERD [ROUNDS]}
@@ -21,6 +24,10 @@ ROUNDS=${3:-5}
 LOAD_ARGS=${LOAD_ARGS:---mode batch --batch 100 --clients 8}
 PROJECTIONS=${PROJECTIONS:-false}
 DURATION_S=${DURATION_S:-8}
+OLD_ARGS=${OLD_ARGS:---undefok=insecure_no_auth --insecure_no_auth}
+NEW_ARGS=${NEW_ARGS:---undefok=insecure_no_auth --insecure_no_auth}
+OLD_LOAD_ARGS=${OLD_LOAD_ARGS:-}
+NEW_LOAD_ARGS=${NEW_LOAD_ARGS:-}
 LOAD=${LOAD:-build/tools/ledger_load}
 DIR=/var/tmp/ab_together.$$
 pids=()
@@ -39,10 +46,12 @@ sum_new=0
 for r in $(seq 1 "$ROUNDS"); do
   rm -rf "$DIR"
   mkdir -p "$DIR/old" "$DIR/new"
-  "$OLD" --data_dir "$DIR/old" --listen 127.0.0.1:50081 --undefok=insecure_no_auth --insecure_no_auth \
+  # shellcheck disable=SC2086
+  "$OLD" --data_dir "$DIR/old" --listen 127.0.0.1:50081 $OLD_ARGS \
     --projections="$PROJECTIONS" >"$DIR/old.log" 2>&1 &
   old_pid=$!
-  "$NEW" --data_dir "$DIR/new" --listen 127.0.0.1:50082 --undefok=insecure_no_auth --insecure_no_auth \
+  # shellcheck disable=SC2086
+  "$NEW" --data_dir "$DIR/new" --listen 127.0.0.1:50082 $NEW_ARGS \
     --projections="$PROJECTIONS" >"$DIR/new.log" 2>&1 &
   new_pid=$!
   pids=("$old_pid" "$new_pid")
@@ -50,11 +59,11 @@ for r in $(seq 1 "$ROUNDS"); do
   t_old=$(ticks "$old_pid")
   t_new=$(ticks "$new_pid")
   # shellcheck disable=SC2086
-  "$LOAD" --target 127.0.0.1:50081 $LOAD_ARGS --duration_s "$DURATION_S" \
+  "$LOAD" --target 127.0.0.1:50081 $LOAD_ARGS $OLD_LOAD_ARGS --duration_s "$DURATION_S" \
     --warmup_s 1 --json 2>&1 | tail -1 >"$DIR/old.json" &
   load_old=$!
   # shellcheck disable=SC2086
-  "$LOAD" --target 127.0.0.1:50082 $LOAD_ARGS --duration_s "$DURATION_S" \
+  "$LOAD" --target 127.0.0.1:50082 $LOAD_ARGS $NEW_LOAD_ARGS --duration_s "$DURATION_S" \
     --warmup_s 1 --json 2>&1 | tail -1 >"$DIR/new.json" &
   load_new=$!
   wait "$load_old" "$load_new"
