@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "ledger/base/check.h"
+#include "ledger/events/catalogue.h"
+#include "ledger/v1/ledger_service.pb.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/query_service.pb.h"
 #include "ledger/v1/subscription_service.pb.h"
@@ -74,8 +77,9 @@ const std::vector<AccessRule>* MakeTable() {
       {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
       {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
       {"ledger.v1.Ledger.GetLogHead", {LOG_READERS}},
-      {"ledger.v1.Subscriptions.Subscribe", {LOG_READERS}},
-      {"ledger.v1.Subscriptions.Ack", {LOG_READERS}},
+      // A station head's subscriptions are kept to their stations.
+      {"ledger.v1.Subscriptions.Subscribe", {LOG_READERS, ROLE_STATION_HEAD}},
+      {"ledger.v1.Subscriptions.Ack", {LOG_READERS, ROLE_STATION_HEAD}},
       {"ledger.v1.QueryService.GetQueue",
        {HANDLERS, ROLE_CLERK, ROLE_GENERAL_MANAGER, ROLE_STATION_HEAD,
         ROLE_DEPARTMENT_HEAD}},
@@ -262,6 +266,11 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
         "a client certificate names a service; ", caller.agent_id,
         " is registered with other roles than SERVICE: sign in with a token"));
   }
+  if (Narrows(agent->service_grant()) &&
+      std::all_of(caller.roles.begin(), caller.roles.end(),
+                  [](v1::Role r) { return r == v1::ROLE_SERVICE; })) {
+    caller.grant = agent->service_grant();
+  }
   caller.station_scoped =
       !caller.roles.empty() &&
       std::all_of(caller.roles.begin(), caller.roles.end(),
@@ -272,8 +281,115 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
   return caller;
 }
 
+namespace {
+
+constexpr char kStationTag[] = "station:";
+
+grpc::Status Refused(std::string message) {
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::move(message));
+}
+
+// Tags a filter of `caller`'s may name: only their stations'.
+grpc::Status KeepTags(const Caller& caller, const std::string& what,
+                      const v1::SubscriptionFilter& filter,
+                      const std::vector<std::string>& stations) {
+  for (const std::string& tag : filter.tags()) {
+    const bool theirs =
+        absl::StartsWith(tag, kStationTag) &&
+        std::find(stations.begin(), stations.end(),
+                  tag.substr(sizeof(kStationTag) - 1)) != stations.end();
+    if (!theirs) {
+      return Refused(absl::StrCat(what, ": ", caller.agent_id,
+                                  " may read stations ",
+                                  absl::StrJoin(stations, ", "),
+                                  " only; filter.tags names ", tag));
+    }
+  }
+  return grpc::Status::OK;
+}
+
+// A service's request kept within its grant (ServiceGrant, common.proto).
+grpc::Status KeepToGrant(const Caller& caller, const std::string& what,
+                         google::protobuf::Message& request) {
+  const v1::ServiceGrant& grant = *caller.grant;
+  const google::protobuf::Descriptor* type = request.GetDescriptor();
+  if (type == v1::ReadAllRequest::descriptor() ||
+      type == v1::ReadStreamRequest::descriptor()) {
+    return Refused(absl::StrCat(
+        what, ": ", caller.agent_id,
+        "'s grant allows subscriptions within it, not reading the log "
+        "unfiltered"));
+  }
+  if (type != v1::SubscribeRequest::descriptor()) return grpc::Status::OK;
+  v1::SubscriptionFilter& filter =
+      *static_cast<v1::SubscribeRequest&>(request).mutable_filter();
+  const auto& prefixes = grant.stream_prefixes();
+  if (!prefixes.empty()) {
+    auto within = [&](const std::string& stream) {
+      return std::any_of(prefixes.begin(), prefixes.end(),
+                         [&](const std::string& prefix) {
+                           return absl::StartsWith(stream, prefix);
+                         });
+    };
+    if (filter.stream_id().empty() && filter.stream_prefix().empty() &&
+        prefixes.size() == 1) {
+      filter.set_stream_prefix(prefixes[0]);
+    }
+    const std::string& asked = filter.stream_id().empty()
+                                   ? filter.stream_prefix()
+                                   : filter.stream_id();
+    if (!within(asked)) {
+      return Refused(absl::StrCat(
+          what, ": ", caller.agent_id, " may read streams starting with ",
+          absl::StrJoin(prefixes, ", "), " only; the filter asks for \"",
+          asked, "\""));
+    }
+  }
+  if (!grant.event_types().empty()) {
+    if (filter.event_types().empty()) {
+      *filter.mutable_event_types() = grant.event_types();
+    }
+    for (const std::string& asked : filter.event_types()) {
+      const std::string full = FullEventTypeName(asked);
+      if (std::none_of(grant.event_types().begin(), grant.event_types().end(),
+                       [&](const std::string& granted) {
+                         return FullEventTypeName(granted) == full;
+                       })) {
+        return Refused(absl::StrCat(what, ": ", caller.agent_id,
+                                    " may read event types ",
+                                    absl::StrJoin(grant.event_types(), ", "),
+                                    " only; the filter asks for ", asked));
+      }
+    }
+  }
+  if (!grant.station_ids().empty()) {
+    const std::vector<std::string> stations(grant.station_ids().begin(),
+                                            grant.station_ids().end());
+    if (filter.station_id().empty() && filter.tags().empty()) {
+      // Every granted station: a tag matches any of them.
+      for (const std::string& station : stations) {
+        filter.add_tags(absl::StrCat(kStationTag, station));
+      }
+    }
+    if (!filter.station_id().empty() &&
+        std::find(stations.begin(), stations.end(), filter.station_id()) ==
+            stations.end()) {
+      return Refused(absl::StrCat(what, ": ", caller.agent_id,
+                                  " may read stations ",
+                                  absl::StrJoin(stations, ", "),
+                                  " only; the filter names ",
+                                  filter.station_id()));
+    }
+    return KeepTags(caller, what, filter, stations);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
 grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
                          google::protobuf::Message& request) const {
+  if (caller.grant.has_value()) return KeepToGrant(caller, what, request);
   if (!caller.station_scoped) return grpc::Status::OK;
   auto keep = [&](std::string* station) -> grpc::Status {
     if (station->empty() && caller.stations.size() == 1) {
@@ -296,9 +412,12 @@ grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
         static_cast<v1::GetQueueRequest&>(request).mutable_station_id());
   }
   if (type == v1::SubscribeRequest::descriptor()) {
-    return keep(static_cast<v1::SubscribeRequest&>(request)
-                    .mutable_filter()
-                    ->mutable_station_id());
+    v1::SubscriptionFilter& filter =
+        *static_cast<v1::SubscribeRequest&>(request).mutable_filter();
+    // A tag of another station would widen the filter past theirs.
+    grpc::Status tags = KeepTags(caller, what, filter, caller.stations);
+    if (!tags.ok()) return tags;
+    return keep(filter.mutable_station_id());
   }
   if (type == v1::AnswerAssist::descriptor()) {
     v1::AssistTarget* target =

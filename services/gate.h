@@ -24,6 +24,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct Caller {
   // GetStationTable).
   bool station_scoped = false;
   std::vector<std::string> stations;
+  // A service whose registration grants it part of the log only: its
+  // subscriptions are kept within it, and it may not read the log whole.
+  std::optional<v1::ServiceGrant> grant;
 
   // Whether a scoped caller may see `station_id` (anyone else: yes).
   bool SeesStation(const std::string& station_id) const;

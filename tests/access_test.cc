@@ -620,6 +620,125 @@ TEST_F(AccessTest, AProjectionProcessAdmitsTheLedgersAgentsAsItsRegistrySays) {
   EXPECT_THAT(left.error_message(), HasSubstr("not an active agent"));
 }
 
+// Subscribes from position 1 as `channel`'s caller with `filter` and reads
+// until caught up: the events delivered, or the refusal.
+absl::StatusOr<std::vector<v1::Event>> SubscribeAll(
+    const std::shared_ptr<grpc::Channel>& channel,
+    const v1::SubscriptionFilter& filter) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
+  v1::SubscribeRequest request;
+  request.set_from_position(1);
+  *request.mutable_filter() = filter;
+  auto reader =
+      v1::Subscriptions::NewStub(channel)->Subscribe(&context, request);
+  std::vector<v1::Event> events;
+  v1::SubscribeResponse response;
+  while (reader->Read(&response)) {
+    if (response.has_event()) events.push_back(response.event());
+    if (response.has_caught_up()) {
+      context.TryCancel();
+      while (reader->Read(&response)) {
+      }
+      reader->Finish();
+      return events;
+    }
+  }
+  const grpc::Status s = reader->Finish();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      s.error_message());
+}
+
+TEST_F(AccessTest, AServiceReadsWhatItsGrantAllowsAndAStationHeadNoMore) {
+  // A service granted the intakes of station st1 (with a token: services
+  // may have those too).
+  testing::ProcessResult minted =
+      testing::Run({LEDGER_TOKEN_PATH, "mint", identity_, "svc1"});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  std::ofstream(identity_ + "/tokens/svc1.token") << minted.out;
+  auto register_service = [](const v1::ServiceGrant& grant,
+                             v1::Role role = v1::ROLE_SERVICE) {
+    v1::RegisterAgent command = build::Agent("svc1", {role});
+    *command.mutable_agent()->mutable_service_grant() = grant;
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    return v1::ReferenceDataService::NewStub(As("h1"))->RegisterAgent(
+        &context, command, &result);
+  };
+  v1::ServiceGrant grant;
+  grant.add_station_ids("st1");
+  grant.add_event_types("ComplaintReceived");
+  v1::ServiceGrant elsewhere = grant;
+  elsewhere.add_station_ids("nowhere");
+  grpc::Status unknown = register_service(elsewhere);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("nowhere"));
+  grpc::Status person = register_service(grant, v1::ROLE_AGENT);
+  EXPECT_EQ(person.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(person.error_message(), HasSubstr("only role is SERVICE"));
+  ASSERT_TRUE(register_service(grant).ok());
+
+  for (const char* station : {"st1", "st2", "st1"}) {
+    v1::ReceiveComplaint intake = build::ComplaintIntake("", "13711112222");
+    intake.set_station_id(station);
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    ASSERT_TRUE(v1::ComplaintService::NewStub(As("a1"))
+                    ->ReceiveComplaint(&context, intake, &result)
+                    .ok());
+  }
+  // Asking for nothing, it gets its grant: st1's intakes, nothing else.
+  absl::StatusOr<std::vector<v1::Event>> got =
+      SubscribeAll(As("svc1"), v1::SubscriptionFilter());
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_GE(got->size(), 2u);
+  for (const v1::Event& e : *got) {
+    ASSERT_EQ(e.event_type(), "ledger.v1.ComplaintReceived");
+    v1::ComplaintReceived received;
+    ASSERT_TRUE(received.ParseFromString(e.payload()));
+    EXPECT_EQ(received.station_id(), "st1") << "position " << e.position();
+  }
+  // Past it, refused.
+  v1::SubscriptionFilter other;
+  other.set_station_id("st2");
+  EXPECT_EQ(SubscribeAll(As("svc1"), other).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::SubscriptionFilter tagged;
+  tagged.add_tags("station:st2");
+  EXPECT_EQ(SubscribeAll(As("svc1"), tagged).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::SubscriptionFilter replies;
+  replies.add_event_types("Replied");
+  EXPECT_EQ(SubscribeAll(As("svc1"), replies).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  {
+    grpc::ClientContext context;
+    v1::ReadAllRequest request;
+    v1::ReadAllResponse response;
+    grpc::Status s =
+        v1::Ledger::NewStub(As("svc1"))->ReadAll(&context, request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(s.error_message(), HasSubstr("not reading the log"));
+  }
+  // A station head subscribes to their stations only: by default theirs,
+  // and no tag reaches past them.
+  absl::StatusOr<std::vector<v1::Event>> theirs =
+      SubscribeAll(As("s1"), v1::SubscriptionFilter());
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  ASSERT_GE(theirs->size(), 2u);
+  for (const v1::Event& e : *theirs) {
+    if (e.event_type() != "ledger.v1.ComplaintReceived") continue;
+    v1::ComplaintReceived received;
+    ASSERT_TRUE(received.ParseFromString(e.payload()));
+    EXPECT_EQ(received.station_id(), "st1") << "position " << e.position();
+  }
+  EXPECT_EQ(SubscribeAll(As("s1"), tagged).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(SubscribeAll(As("s1"), other).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST(AccessLimitsTest, EachIdentityHasItsOwnCallsThenResourceExhausted) {
   testing::TempDir dir;
   const std::string identity = dir.Sub("identity");

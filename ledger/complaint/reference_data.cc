@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/complaint/validation.h"
+#include "ledger/events/catalogue.h"
 #include "ledger/events/payload.h"
 #include "ledger/store/limits.h"
 
@@ -215,6 +216,46 @@ absl::StatusOr<ReferenceChange> DecideReference(
   return Change(kOrgStream, d);
 }
 
+// A service's grant names what exists, for a SERVICE agent alone.
+absl::Status CheckGrant(const ReferenceData& data,
+                        const v1::AgentRegistered& a) {
+  const v1::ServiceGrant& grant = a.service_grant();
+  if (!Narrows(grant)) return absl::OkStatus();
+  if (a.roles_size() != 1 || a.roles(0) != v1::ROLE_SERVICE) {
+    return absl::InvalidArgumentError(
+        "agent.service_grant is for an agent whose only role is SERVICE");
+  }
+  for (auto [field, size] :
+       {std::pair{"stream_prefixes", grant.stream_prefixes_size()},
+        std::pair{"event_types", grant.event_types_size()},
+        std::pair{"station_ids", grant.station_ids_size()}}) {
+    if (size > kMaxGrantEntries) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("agent.service_grant.", field, " names ", size,
+                       ", the limit is ", kMaxGrantEntries));
+    }
+  }
+  for (const std::string& prefix : grant.stream_prefixes()) {
+    RETURN_IF_ERROR(CheckText("agent.service_grant.stream_prefixes", prefix,
+                              /*required=*/true, kMaxStreamIdBytes));
+  }
+  for (const std::string& type : grant.event_types()) {
+    if (FindEventType(FullEventTypeName(type)) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "agent.service_grant.event_types: ", type, " is not an event type"));
+    }
+  }
+  for (const std::string& station : grant.station_ids()) {
+    RETURN_IF_ERROR(CheckId("agent.service_grant.station_ids", station));
+    if (!data.HasStation(station)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("agent.service_grant.station_ids: ", station,
+                       " is not a registered station"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReferenceChange> DecideReference(
     const ReferenceData& data, const std::string& actor,
     const v1::RegisterAgent& command) {
@@ -238,6 +279,7 @@ absl::StatusOr<ReferenceChange> DecideReference(
     return absl::InvalidArgumentError(absl::StrCat(
         "agent.department_id ", a.department_id(), " is not registered"));
   }
+  RETURN_IF_ERROR(CheckGrant(data, a));
   if (actor == a.agent_id() && data.HasCentreHead() && !a.active()) {
     return absl::InvalidArgumentError(
         "a centre head cannot deactivate themselves; ask another head");

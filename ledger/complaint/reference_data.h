@@ -28,6 +28,14 @@ inline constexpr char kPenaltiesStream[] = "ref-penalties";
 inline constexpr const char* kReferenceStreams[] = {
     kStationsStream, kOrgStream, kCalendarStream, kPenaltiesStream};
 
+// Whether a service's grant narrows what it reads (any field set).
+inline bool Narrows(const v1::ServiceGrant& grant) {
+  return grant.stream_prefixes_size() > 0 || grant.event_types_size() > 0 ||
+         grant.station_ids_size() > 0;
+}
+// Entries a grant's lists may hold, each.
+inline constexpr int kMaxGrantEntries = 64;
+
 class ReferenceData {
  public:
   // Folds one event of a reference stream. INTERNAL for a type that does

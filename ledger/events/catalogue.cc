@@ -1,5 +1,6 @@
 #include "ledger/events/catalogue.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "ledger/v1/complaint_events.pb.h"
@@ -23,6 +24,10 @@ const std::vector<const google::protobuf::Descriptor*>& AllEventTypes() {
     return types;
   }();
   return *kTypes;
+}
+
+std::string FullEventTypeName(const std::string& type) {
+  return absl::StrContains(type, '.') ? type : absl::StrCat("ledger.v1.", type);
 }
 
 const google::protobuf::Descriptor* FindEventType(

@@ -18,6 +18,9 @@ namespace ledger {
 // complaint_events.proto and reference_events.proto, in file order.
 const std::vector<const google::protobuf::Descriptor*>& AllEventTypes();
 
+// "ledger.v1.Replied" for "Replied"; a name with a '.' as it is.
+std::string FullEventTypeName(const std::string& type);
+
 // The payload type named `event_type`, or nullptr when it is not an event.
 const google::protobuf::Descriptor* FindEventType(
     const std::string& event_type);

@@ -51,8 +51,7 @@ absl::StatusOr<EventFilter> EventFilter::Create(
         "filter: this log source cannot filter by tag or station");
   }
   for (const std::string& type : filter.event_types()) {
-    std::string full =
-        absl::StrContains(type, '.') ? type : absl::StrCat("ledger.v1.", type);
+    std::string full = FullEventTypeName(type);
     if (FindEventType(full) == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("filter.event_types: ", type, " is not an event type"));
