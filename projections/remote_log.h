@@ -23,9 +23,9 @@ namespace ledger {
 // TLS, and the follower's own identity: a service's client certificate or a
 // token). Follow delivers only what `filter` passes (and checkpoints for
 // the stretches it skips); the default, everything.
-std::unique_ptr<LogSource> RemoteLog(
-    const std::string& target, const ClientSecurity& security = {},
-    const v1::SubscriptionFilter& filter = {});
+std::unique_ptr<LogSource> RemoteLog(const std::string& target,
+                                     const ClientSecurity& security = {},
+                                     const v1::SubscriptionFilter& filter = {});
 
 }  // namespace ledger
 

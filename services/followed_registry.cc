@@ -114,8 +114,7 @@ absl::StatusOr<uint64_t> FollowedRegistry::Read(ReferenceData& data) const {
   return head;
 }
 
-void FollowedRegistry::Publish(const ReferenceData& data,
-                               absl::Status status) {
+void FollowedRegistry::Publish(const ReferenceData& data, absl::Status status) {
   auto snapshot = std::make_shared<const ReferenceData>(data);
   absl::MutexLock lock(&mu_);
   current_ = std::move(snapshot);
@@ -162,8 +161,8 @@ void FollowedRegistry::Run() {
     if (failed.ok()) continue;  // Stopped.
     // Callers keep the last registry read while it is read again.
     report(failed);
-    std::fprintf(stderr, "ledgerd: agent registry of %s: %s\n",
-                 target_.c_str(), std::string(failed.message()).c_str());
+    std::fprintf(stderr, "ledgerd: agent registry of %s: %s\n", target_.c_str(),
+                 std::string(failed.message()).c_str());
     absl::MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(absl::Condition(&stop_), backoff);
     backoff = std::min(backoff * 2, kMaxBackoff);

@@ -8,8 +8,8 @@
 #include "google/protobuf/descriptor.h"
 #include "ledger/base/check.h"
 #include "ledger/events/catalogue.h"
-#include "ledger/v1/ledger_service.pb.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
+#include "ledger/v1/ledger_service.pb.h"
 #include "ledger/v1/query_service.pb.h"
 #include "ledger/v1/subscription_service.pb.h"
 
@@ -299,10 +299,9 @@ grpc::Status KeepTags(const Caller& caller, const std::string& what,
         std::find(stations.begin(), stations.end(),
                   tag.substr(sizeof(kStationTag) - 1)) != stations.end();
     if (!theirs) {
-      return Refused(absl::StrCat(what, ": ", caller.agent_id,
-                                  " may read stations ",
-                                  absl::StrJoin(stations, ", "),
-                                  " only; filter.tags names ", tag));
+      return Refused(absl::StrCat(
+          what, ": ", caller.agent_id, " may read stations ",
+          absl::StrJoin(stations, ", "), " only; filter.tags names ", tag));
     }
   }
   return grpc::Status::OK;
@@ -341,8 +340,8 @@ grpc::Status KeepToGrant(const Caller& caller, const std::string& what,
     if (!within(asked)) {
       return Refused(absl::StrCat(
           what, ": ", caller.agent_id, " may read streams starting with ",
-          absl::StrJoin(prefixes, ", "), " only; the filter asks for \"",
-          asked, "\""));
+          absl::StrJoin(prefixes, ", "), " only; the filter asks for \"", asked,
+          "\""));
     }
   }
   if (!grant.event_types().empty()) {
@@ -374,11 +373,10 @@ grpc::Status KeepToGrant(const Caller& caller, const std::string& what,
     if (!filter.station_id().empty() &&
         std::find(stations.begin(), stations.end(), filter.station_id()) ==
             stations.end()) {
-      return Refused(absl::StrCat(what, ": ", caller.agent_id,
-                                  " may read stations ",
-                                  absl::StrJoin(stations, ", "),
-                                  " only; the filter names ",
-                                  filter.station_id()));
+      return Refused(
+          absl::StrCat(what, ": ", caller.agent_id, " may read stations ",
+                       absl::StrJoin(stations, ", "),
+                       " only; the filter names ", filter.station_id()));
     }
     return KeepTags(caller, what, filter, stations);
   }

@@ -12,10 +12,10 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "auth/jwks.h"
-#include "rpc/channel.h"
 #include "auth/token_issuer.h"
 #include "auth/token_verifier.h"
 #include "ledger/base/mutex_mode.h"
+#include "rpc/channel.h"
 #include "services/ledger_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",

@@ -100,8 +100,7 @@ class AccessTest : public ::testing::Test {
       security.token = std::string(absl::StripAsciiWhitespace(
           ReadFile(absl::StrCat(identity_, "/tokens/", agent, ".token"))));
     }
-    return MakeChannel(target.empty() ? ledgerd_->target() : target,
-                       security);
+    return MakeChannel(target.empty() ? ledgerd_->target() : target, security);
   }
   // A channel with a service's client certificate and no token.
   static std::shared_ptr<grpc::Channel> AsService(const std::string& name) {
@@ -575,8 +574,7 @@ TEST_F(AccessTest, AProjectionProcessAdmitsTheLedgersAgentsAsItsRegistrySays) {
   };
   // Until the registry is read, nobody can be told apart: UNAVAILABLE.
   // Then each caller is who the ledger says.
-  auto settled = [&](const std::string& agent,
-                     grpc::StatusCode while_code) {
+  auto settled = [&](const std::string& agent, grpc::StatusCode while_code) {
     grpc::Status s;
     for (int i = 0; i < 3000; ++i) {
       s = queue(agent);

@@ -30,13 +30,12 @@ Hash H(const std::string& hex) {
 class MemoryTree : public NodeSource {
  public:
   void Append(absl::string_view data) {
-    range_.Append(LeafHash(data),
-                  [this](unsigned level, uint64_t index, const Hash& h) {
-                    if (levels_.size() <= level) levels_.resize(level + 1);
-                    EXPECT_EQ(levels_[level].size(), index)
-                        << "nodes come in index order";
-                    levels_[level].push_back(h);
-                  });
+    range_.Append(LeafHash(data), [this](unsigned level, uint64_t index,
+                                         const Hash& h) {
+      if (levels_.size() <= level) levels_.resize(level + 1);
+      EXPECT_EQ(levels_[level].size(), index) << "nodes come in index order";
+      levels_[level].push_back(h);
+    });
   }
   absl::StatusOr<Hash> Node(unsigned level, uint64_t index) const override {
     if (level >= levels_.size() || index >= levels_[level].size()) {
@@ -192,8 +191,8 @@ TEST(MerkleTest, ThePublishedProofs) {
         InclusionProof(tree, c.index, c.size);
     ASSERT_TRUE(proof.ok()) << proof.status();
     EXPECT_EQ(hex(*proof), c.proof) << c.index << "," << c.size;
-    EXPECT_TRUE(VerifyInclusion(c.index, c.size, *tree.Node(0, c.index),
-                                *proof, *RootAt(tree, c.size))
+    EXPECT_TRUE(VerifyInclusion(c.index, c.size, *tree.Node(0, c.index), *proof,
+                                *RootAt(tree, c.size))
                     .ok());
   }
   struct Consistency {
@@ -288,8 +287,7 @@ TEST(MerkleTest, EveryTreeUpTo300LeavesAgreesWithTheRfcAndVerifies) {
   // Mutations, on a sample of trees and leaves.
   for (uint64_t size : {1, 2, 3, 7, 8, 9, 100, 255, 256, 257, 300}) {
     for (uint64_t m : {uint64_t{0}, size / 2, size - 1}) {
-      ExpectMutationsRefused(m, size, leaves[m],
-                             *InclusionProof(tree, m, size),
+      ExpectMutationsRefused(m, size, leaves[m], *InclusionProof(tree, m, size),
                              reference.Mth(0, size));
     }
   }
@@ -364,15 +362,15 @@ TEST(MerkleTest, RandomSizesUpToAMillion) {
     const uint64_t index = random() % size;
     absl::StatusOr<std::vector<Hash>> proof = InclusionProof(tree, index, size);
     ASSERT_TRUE(proof.ok()) << proof.status();
-    ASSERT_TRUE(VerifyInclusion(index, size, *tree.Node(0, index), *proof, root)
-                    .ok())
+    ASSERT_TRUE(
+        VerifyInclusion(index, size, *tree.Node(0, index), *proof, root).ok())
         << index << " in " << size;
     absl::StatusOr<std::vector<Hash>> consistency =
         ConsistencyProof(tree, old_size, size);
     ASSERT_TRUE(consistency.ok()) << consistency.status();
-    ASSERT_TRUE(VerifyConsistency(old_size, size, roots[old_size], root,
-                                  *consistency)
-                    .ok())
+    ASSERT_TRUE(
+        VerifyConsistency(old_size, size, roots[old_size], root, *consistency)
+            .ok())
         << old_size << " to " << size;
   }
   absl::StatusOr<CompactRange> read = CompactRange::Read(tree, kLeaves);

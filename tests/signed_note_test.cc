@@ -103,15 +103,17 @@ TEST(SignedNoteTest, CheckpointsOfTheReferenceTreeSignAsPublished) {
   std::string root = absl::HexStringToBytes(
       "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");
   std::copy(root.begin(), root.end(), eight.root.begin());
-  EXPECT_EQ(*log->Sign(CheckpointText(eight)),
-            "Log\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\xE2\x80\x94 "
-            "Log InHGISOpEz61FsCXu0BXpYJ8Cas8hE2zlWa/"
-            "mDDeu9BBTZhaSC6TbTTFpa0XTqiFILMQ4wHwaJiyxacsRkxir1P5wg4=\n");
+  EXPECT_EQ(
+      *log->Sign(CheckpointText(eight)),
+      "Log\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\xE2\x80\x94 "
+      "Log InHGISOpEz61FsCXu0BXpYJ8Cas8hE2zlWa/"
+      "mDDeu9BBTZhaSC6TbTTFpa0XTqiFILMQ4wHwaJiyxacsRkxir1P5wg4=\n");
   Checkpoint empty{"Log", 0, merkle::EmptyRoot()};
-  EXPECT_EQ(*log->Sign(CheckpointText(empty)),
-            "Log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\xE2\x80\x94 "
-            "Log InHGIVJg9NLzR4ekazNOVsGmfKDIGf+NZJGSwKNc2F5IIZ9mHZ6xCcQy9A8Zjd"
-            "CQxaOTLVrX9/H8gedNc+Tck6Tv2AA=\n");
+  EXPECT_EQ(
+      *log->Sign(CheckpointText(empty)),
+      "Log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\xE2\x80\x94 "
+      "Log InHGIVJg9NLzR4ekazNOVsGmfKDIGf+NZJGSwKNc2F5IIZ9mHZ6xCcQy9A8Zjd"
+      "CQxaOTLVrX9/H8gedNc+Tck6Tv2AA=\n");
 }
 
 TEST(SignedNoteTest, BadKeysAndCheckpointsAreRefusedSayingWhy) {

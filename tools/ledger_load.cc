@@ -383,8 +383,7 @@ void RunSubscriber(const std::string& target, Phase& phase, Tally& tally,
 }
 
 bool RegisterAgents(const std::string& target) {
-  auto stub =
-      v1::ReferenceDataService::NewStub(Connect(target, head_security));
+  auto stub = v1::ReferenceDataService::NewStub(Connect(target, head_security));
   const std::string head = absl::GetFlag(FLAGS_head);
   for (const auto& [id, role] :
        {std::pair{head, v1::ROLE_CENTRE_HEAD},

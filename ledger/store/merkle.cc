@@ -127,8 +127,8 @@ absl::StatusOr<std::vector<Hash>> InclusionProof(const NodeSource& nodes,
                                                  uint64_t index,
                                                  uint64_t size) {
   if (index >= size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "leaf ", index, " is not in a tree of ", size, " leaves"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("leaf ", index, " is not in a tree of ", size, " leaves"));
   }
   std::vector<Hash> proof;
   uint64_t a = 0, b = size;
@@ -190,11 +190,10 @@ absl::StatusOr<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes,
 
 absl::Status VerifyInclusion(uint64_t index, uint64_t size,
                              const Hash& leaf_hash,
-                             const std::vector<Hash>& proof,
-                             const Hash& root) {
+                             const std::vector<Hash>& proof, const Hash& root) {
   if (index >= size) {
-    return Failed(absl::StrCat("leaf ", index, " is not in a tree of ", size,
-                               " leaves"));
+    return Failed(
+        absl::StrCat("leaf ", index, " is not in a tree of ", size, " leaves"));
   }
   uint64_t fn = index, sn = size - 1;
   Hash r = leaf_hash;

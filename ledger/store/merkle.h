@@ -87,8 +87,7 @@ absl::StatusOr<Hash> RootAt(const NodeSource& nodes, uint64_t size);
 // RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `size`
 // leaves, leaf level first. 0 <= index < size.
 absl::StatusOr<std::vector<Hash>> InclusionProof(const NodeSource& nodes,
-                                                 uint64_t index,
-                                                 uint64_t size);
+                                                 uint64_t index, uint64_t size);
 // RFC 9162 §2.1.4.1: that the tree of `new_size` leaves extends the tree of
 // `old_size`. 0 < old_size <= new_size (equal: empty).
 absl::StatusOr<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes,
@@ -98,8 +97,7 @@ absl::StatusOr<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes,
 // RFC 9162 §2.1.3.2. OK, or FAILED_PRECONDITION saying what did not hold.
 absl::Status VerifyInclusion(uint64_t index, uint64_t size,
                              const Hash& leaf_hash,
-                             const std::vector<Hash>& proof,
-                             const Hash& root);
+                             const std::vector<Hash>& proof, const Hash& root);
 // RFC 9162 §2.1.4.2, with old_size == new_size (an empty proof, equal
 // roots) and old_size == 0 (an empty proof, the empty root) accepted too.
 absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size,

@@ -73,8 +73,8 @@ uint32_t KeyId(absl::string_view name, const std::array<uint8_t, 32>& pub) {
   sha.Update("\n");
   const char type = static_cast<char>(kEd25519);
   sha.Update(absl::string_view(&type, 1));
-  sha.Update(absl::string_view(reinterpret_cast<const char*>(pub.data()),
-                               pub.size()));
+  sha.Update(
+      absl::string_view(reinterpret_cast<const char*>(pub.data()), pub.size()));
   unsigned char digest[32];
   sha.Finish(digest);
   return (uint32_t{digest[0]} << 24) | (uint32_t{digest[1]} << 16) |
@@ -83,8 +83,8 @@ uint32_t KeyId(absl::string_view name, const std::array<uint8_t, 32>& pub) {
 
 absl::StatusOr<std::array<uint8_t, 32>> PublicOf(
     const std::array<uint8_t, 32>& seed) {
-  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                        seed.data(), seed.size()));
+  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(),
+                                        seed.size()));
   std::array<uint8_t, 32> pub{};
   size_t length = pub.size();
   if (key == nullptr ||
@@ -169,9 +169,8 @@ absl::StatusOr<std::pair<std::string, std::string>> GenerateNoteKey(
 absl::StatusOr<NoteVerifier> NoteVerifier::Parse(absl::string_view vkey) {
   NoteVerifier v;
   std::string key;
-  absl::Status split =
-      SplitKey(absl::StripAsciiWhitespace(vkey), "the verifier key", &v.name_,
-               &v.key_id_, &key);
+  absl::Status split = SplitKey(absl::StripAsciiWhitespace(vkey),
+                                "the verifier key", &v.name_, &v.key_id_, &key);
   if (!split.ok()) return split;
   std::memcpy(v.public_key_.data(), key.data() + 1, v.public_key_.size());
   if (KeyId(v.name_, v.public_key_) != v.key_id_) {
@@ -195,7 +194,8 @@ absl::StatusOr<std::string> NoteVerifier::Open(absl::string_view note) const {
   const absl::string_view text = note.substr(0, split + 1);
   absl::string_view signatures = note.substr(split + 2);
   if (signatures.empty() || signatures.back() != '\n') {
-    return Invalid("not a signed note: no signature lines, or no final newline");
+    return Invalid(
+        "not a signed note: no signature lines, or no final newline");
   }
   signatures.remove_suffix(1);
   bool ours = false;
@@ -212,15 +212,13 @@ absl::StatusOr<std::string> NoteVerifier::Open(absl::string_view note) const {
       return Invalid(absl::StrCat("the signature line \"", line,
                                   "\" is not <name> <base64 signature>"));
     }
-    const uint32_t id =
-        (uint32_t{static_cast<uint8_t>(signature[0])} << 24) |
-        (uint32_t{static_cast<uint8_t>(signature[1])} << 16) |
-        (uint32_t{static_cast<uint8_t>(signature[2])} << 8) |
-        uint32_t{static_cast<uint8_t>(signature[3])};
+    const uint32_t id = (uint32_t{static_cast<uint8_t>(signature[0])} << 24) |
+                        (uint32_t{static_cast<uint8_t>(signature[1])} << 16) |
+                        (uint32_t{static_cast<uint8_t>(signature[2])} << 8) |
+                        uint32_t{static_cast<uint8_t>(signature[3])};
     if (parts[0] != name_ || id != key_id_) continue;  // Another key's.
-    Pkey key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                         public_key_.data(),
-                                         public_key_.size()));
+    Pkey key(EVP_PKEY_new_raw_public_key(
+        EVP_PKEY_ED25519, nullptr, public_key_.data(), public_key_.size()));
     MdCtx context(EVP_MD_CTX_new());
     const bool good =
         signature.size() == 4 + 64 && key != nullptr && context != nullptr &&
@@ -270,8 +268,8 @@ absl::StatusOr<std::string> NoteSigner::Sign(absl::string_view text) const {
     return Invalid(
         "a note's text ends in a newline and holds no control characters");
   }
-  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                        seed_.data(), seed_.size()));
+  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed_.data(),
+                                        seed_.size()));
   MdCtx context(EVP_MD_CTX_new());
   std::string signature(4 + 64, '\0');
   const uint32_t id = verifier_.key_id();
@@ -280,12 +278,12 @@ absl::StatusOr<std::string> NoteSigner::Sign(absl::string_view text) const {
   }
   size_t length = 64;
   if (key == nullptr || context == nullptr ||
-      EVP_DigestSignInit(context.get(), nullptr, nullptr, nullptr,
-                         key.get()) != 1 ||
-      EVP_DigestSign(context.get(),
-                     reinterpret_cast<unsigned char*>(signature.data() + 4),
-                     &length, reinterpret_cast<const unsigned char*>(text.data()),
-                     text.size()) != 1 ||
+      EVP_DigestSignInit(context.get(), nullptr, nullptr, nullptr, key.get()) !=
+          1 ||
+      EVP_DigestSign(
+          context.get(), reinterpret_cast<unsigned char*>(signature.data() + 4),
+          &length, reinterpret_cast<const unsigned char*>(text.data()),
+          text.size()) != 1 ||
       length != 64) {
     return absl::InternalError("OpenSSL could not sign the note");
   }
@@ -295,8 +293,7 @@ absl::StatusOr<std::string> NoteSigner::Sign(absl::string_view text) const {
 
 std::string CheckpointText(const Checkpoint& checkpoint) {
   return absl::StrCat(checkpoint.origin, "\n", checkpoint.size, "\n",
-                      absl::Base64Escape(merkle::Bytes(checkpoint.root)),
-                      "\n");
+                      absl::Base64Escape(merkle::Bytes(checkpoint.root)), "\n");
 }
 
 absl::StatusOr<Checkpoint> ParseCheckpointText(absl::string_view text) {
