@@ -1,11 +1,15 @@
 #include "rpc/channel.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -57,6 +61,24 @@ class BearerTokenFactory final
   // Lives as long as the channel, which owns this factory.
   const std::string header_;
 };
+
+// Whether a gRPC target ("host:port", "dns:///host:port", "ipv4:...")
+// names this machine.
+bool IsLoopbackTarget(absl::string_view target) {
+  for (absl::string_view scheme : {"dns:///", "dns:", "ipv4:", "ipv6:"}) {
+    if (absl::ConsumePrefix(&target, scheme)) break;
+  }
+  const size_t colon = target.rfind(':');
+  const absl::string_view host =
+      colon == absl::string_view::npos || absl::EndsWith(target, "]")
+          ? target
+          : target.substr(0, colon);
+  return host == "localhost" || host == "[::1]" ||
+         (absl::StartsWith(host, "127.") &&
+          std::all_of(host.begin(), host.end(), [](char c) {
+            return (c >= '0' && c <= '9') || c == '.';
+          }));
+}
 
 }  // namespace
 
@@ -121,6 +143,14 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
             credentials, grpc::AccessTokenCredentials(std::string(
                              absl::StripAsciiWhitespace(security.token)))),
         args);
+  }
+  if (!IsLoopbackTarget(target)) {
+    // A token is as good as a password: never in clear across a network.
+    std::fprintf(stderr,
+                 "not sending the token to %s over plain TCP: name the "
+                 "server's CA (TLS)\n",
+                 target.c_str());
+    return grpc::CreateCustomChannel(target, credentials, args);
   }
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>

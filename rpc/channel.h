@@ -37,6 +37,9 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(
 absl::StatusOr<ClientSecurity> LoadIdentity(const std::string& dir,
                                             const std::string& agent);
 
+// A token goes over TLS, or in clear to a loopback target only (a
+// ledgerd on this machine without TLS); to any other without TLS it is not
+// sent (a warning on stderr), and the server answers UNAUTHENTICATED.
 std::shared_ptr<grpc::Channel> MakeChannel(
     const std::string& target, const ClientSecurity& security,
     const grpc::ChannelArguments& args = grpc::ChannelArguments());

@@ -49,7 +49,14 @@ void FollowedRegistry::Start() {
 
 std::shared_ptr<const ReferenceData> FollowedRegistry::Get() const {
   absl::MutexLock lock(&mu_);
+  // Out of touch too long: an agent deactivated meanwhile is unknown here.
+  if (absl::Now() - heard_ > kMaxStaleness) return nullptr;
   return current_;
+}
+
+void FollowedRegistry::Heard() {
+  absl::MutexLock lock(&mu_);
+  heard_ = absl::Now();
 }
 
 absl::Status FollowedRegistry::status() const {
@@ -119,6 +126,7 @@ void FollowedRegistry::Publish(const ReferenceData& data, absl::Status status) {
   absl::MutexLock lock(&mu_);
   current_ = std::move(snapshot);
   status_ = std::move(status);
+  heard_ = absl::Now();
 }
 
 void FollowedRegistry::Run() {
@@ -146,6 +154,7 @@ void FollowedRegistry::Run() {
       const absl::Status followed = log->Follow(
           *read + 1,
           [&](const v1::SubscribeResponse& response) {
+            Heard();  // Events, checkpoints and heartbeats alike.
             if (!response.has_event() ||
                 !IsReferenceStream(response.event().stream_id())) {
               return true;

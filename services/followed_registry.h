@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "ledger/complaint/reference_data.h"
 #include "rpc/channel.h"
 
@@ -31,8 +32,12 @@ class FollowedRegistry {
   // Starts reading and following on a thread of its own.
   void Start();
 
-  // The registry as last read; nullptr before the first read answered.
+  // The registry as last read; nullptr before the first read answered,
+  // and while the ledger has not been heard from for kMaxStaleness (its
+  // registry may have changed meanwhile: callers get UNAVAILABLE rather
+  // than an agent's old roles).
   std::shared_ptr<const ReferenceData> Get() const;
+  static constexpr absl::Duration kMaxStaleness = absl::Seconds(30);
   // Why there is no registry yet, or the follow's last error; OK when
   // following.
   absl::Status status() const;
@@ -44,6 +49,8 @@ class FollowedRegistry {
   absl::StatusOr<uint64_t> Read(ReferenceData& data) const;
   void Run();
   void Publish(const ReferenceData& data, absl::Status status);
+  // The ledger answered (an event, a checkpoint, a heartbeat).
+  void Heard();
 
   const std::string target_;
   const ClientSecurity security_;
@@ -52,6 +59,7 @@ class FollowedRegistry {
   absl::Status status_ ABSL_GUARDED_BY(mu_) =
       absl::UnavailableError("the agent registry is not read yet");
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::thread thread_;
 };
 

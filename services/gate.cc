@@ -313,7 +313,8 @@ grpc::Status KeepToGrant(const Caller& caller, const std::string& what,
   const v1::ServiceGrant& grant = *caller.grant;
   const google::protobuf::Descriptor* type = request.GetDescriptor();
   if (type == v1::ReadAllRequest::descriptor() ||
-      type == v1::ReadStreamRequest::descriptor()) {
+      type == v1::ReadStreamRequest::descriptor() ||
+      type == v1::GetHeadRequest::descriptor()) {
     return Refused(absl::StrCat(
         what, ": ", caller.agent_id,
         "'s grant allows subscriptions within it, not reading the log "
@@ -493,8 +494,9 @@ grpc::Status Gate::Admit(const std::string& rpc,
   if (registry == nullptr) {
     // A projection process that has not yet read the ledger's registry.
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "the agent registry is not read from the ledger yet: "
-                        "who the caller is cannot be told; try again");
+                        "the ledger's agent registry is not read yet, or the "
+                        "ledger has not been heard from for 30 s: who the "
+                        "caller is cannot be told; try again");
   }
   absl::StatusOr<Caller> caller = Authenticate(call, *registry);
   if (!caller.ok()) {

@@ -149,6 +149,9 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
         absl::GetFlag(FLAGS_ledger_ca), absl::GetFlag(FLAGS_ledger_token_file),
         absl::GetFlag(FLAGS_ledger_cert), absl::GetFlag(FLAGS_ledger_key));
     if (!client.ok()) return client.status();
+    // Its identity is what its flags name, never a $LEDGER_TOKEN of the
+    // environment it was started from.
+    if (absl::GetFlag(FLAGS_ledger_token_file).empty()) client->token.clear();
     security.ledger_client = *std::move(client);
   }
   const std::string jwks = absl::GetFlag(FLAGS_jwks);

@@ -1,5 +1,6 @@
 #include "ledger/store/signed_note.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -21,6 +22,8 @@ namespace ledger {
 namespace {
 
 constexpr uint8_t kEd25519 = 0x01;
+// As Go's sumdb/note: a note with more signature lines is refused.
+constexpr size_t kMaxSignatures = 100;
 constexpr char kPrivatePrefix[] = "PRIVATE+KEY+";
 // "— ", an em dash and a space.
 constexpr absl::string_view kSignaturePrefix = "\xE2\x80\x94 ";
@@ -153,17 +156,20 @@ absl::StatusOr<std::pair<std::string, std::string>> GenerateNoteKey(
                                 "\" is empty or holds a space or '+'"));
   }
   std::array<uint8_t, 32> seed{};
+  // Wiped on every way out (OPENSSL_cleanse is not optimised away).
+  struct Wipe {
+    std::array<uint8_t, 32>& seed;
+    ~Wipe() { OPENSSL_cleanse(seed.data(), seed.size()); }
+  } wipe{seed};
   if (RAND_bytes(seed.data(), seed.size()) != 1) {
     return absl::InternalError("OpenSSL has no random bytes");
   }
   absl::StatusOr<std::array<uint8_t, 32>> pub = PublicOf(seed);
   if (!pub.ok()) return pub.status();
   const uint32_t id = KeyId(name, *pub);
-  std::pair<std::string, std::string> keys = {
+  return std::pair<std::string, std::string>{
       absl::StrCat(kPrivatePrefix, KeyText(name, id, seed)),
       KeyText(name, id, *pub)};
-  std::memset(seed.data(), 0, seed.size());
-  return keys;
 }
 
 absl::StatusOr<NoteVerifier> NoteVerifier::Parse(absl::string_view vkey) {
@@ -199,7 +205,12 @@ absl::StatusOr<std::string> NoteVerifier::Open(absl::string_view note) const {
   }
   signatures.remove_suffix(1);
   bool ours = false;
-  for (absl::string_view line : absl::StrSplit(signatures, '\n')) {
+  std::vector<absl::string_view> lines = absl::StrSplit(signatures, '\n');
+  if (lines.size() > kMaxSignatures) {
+    return Invalid(absl::StrCat("a signed note carries at most ",
+                                kMaxSignatures, " signatures"));
+  }
+  for (absl::string_view line : lines) {
     if (!absl::ConsumePrefix(&line, kSignaturePrefix)) {
       return Invalid(absl::StrCat("the signature line \"", line,
                                   "\" does not start with \"— \""));
@@ -249,11 +260,14 @@ absl::StatusOr<NoteSigner> NoteSigner::Parse(absl::string_view skey) {
   }
   NoteSigner s;
   std::string key;
+  struct Wipe {
+    std::string& key;
+    ~Wipe() { OPENSSL_cleanse(key.data(), key.size()); }
+  } wipe{key};
   absl::Status split = SplitKey(text, "the signing key", &s.verifier_.name_,
                                 &s.verifier_.key_id_, &key);
   if (!split.ok()) return split;
   std::memcpy(s.seed_.data(), key.data() + 1, s.seed_.size());
-  std::fill(key.begin(), key.end(), '\0');
   absl::StatusOr<std::array<uint8_t, 32>> pub = PublicOf(s.seed_);
   if (!pub.ok()) return pub.status();
   s.verifier_.public_key_ = *pub;
@@ -262,6 +276,8 @@ absl::StatusOr<NoteSigner> NoteSigner::Parse(absl::string_view skey) {
   }
   return s;
 }
+
+NoteSigner::~NoteSigner() { OPENSSL_cleanse(seed_.data(), seed_.size()); }
 
 absl::StatusOr<std::string> NoteSigner::Sign(absl::string_view text) const {
   if (text.empty() || text.back() != '\n' || !NoControlCharacters(text)) {

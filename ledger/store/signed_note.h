@@ -57,6 +57,10 @@ class NoteSigner {
   // From signer key text; INVALID_ARGUMENT naming what is wrong (never the
   // key itself).
   static absl::StatusOr<NoteSigner> Parse(absl::string_view skey);
+  NoteSigner(const NoteSigner&) = default;
+  NoteSigner& operator=(const NoteSigner&) = default;
+  // Each copy wipes its key when it goes.
+  ~NoteSigner();
 
   const std::string& name() const { return verifier_.name(); }
   const NoteVerifier& verifier() const { return verifier_; }
@@ -65,6 +69,8 @@ class NoteSigner {
   absl::StatusOr<std::string> Sign(absl::string_view text) const;
 
  private:
+  NoteSigner() = default;
+
   NoteVerifier verifier_;
   std::array<uint8_t, 32> seed_{};
 };
