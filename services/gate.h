@@ -16,7 +16,7 @@
 //      naming another actor in CommandContext.actor_agent_id is
 //      PERMISSION_DENIED; naming none, it gets the caller's id.
 //
-// Without a token verifier (ledgerd without --jwks) the gate is open: no
+// Without a token verifier (ledgerd --insecure_no_auth) the gate is open: no
 // authentication, actors as the requests name them. ledgerd then listens on
 // loopback only, for development on one machine.
 #ifndef LEDGER_SERVICES_GATE_H_
