@@ -22,6 +22,8 @@ packages=(
   clang-14 libfuzzer-14-dev
   # The Python client test (tests/python/) runs on Debian's own Python.
   python3 python3-grpcio python3-protobuf
+  # The auditor's independent verifier (tools/audit/): Ed25519.
+  python3-cryptography
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
   bazel-bootstrap bazel-rules-java
 )
