@@ -679,10 +679,31 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
 }
 
 absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(
-    const std::string& complaint_id) const {
+    const std::string& complaint_id, std::optional<uint64_t> as_of) const {
   RETURN_IF_ERROR(CheckId("complaint_id", complaint_id));
+  if (as_of.has_value()) {
+    if (const uint64_t head = store_.log_head().position_last; *as_of > head) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("as_of_position ", *as_of,
+                       " is past the end of the log (", head, ")"));
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<v1::Event> events,
                    ReadWholeStream(store_, ComplaintStream(complaint_id)));
+  if (as_of.has_value()) {
+    // A stream's positions rise with its revisions.
+    const auto later =
+        std::find_if(events.begin(), events.end(), [&](const v1::Event& e) {
+          return e.position() > *as_of;
+        });
+    events.erase(later, events.end());
+    if (events.empty()) {
+      return absl::NotFoundError(absl::StrCat("complaint ", complaint_id,
+                                              " was not yet received at "
+                                              "position ",
+                                              *as_of));
+    }
+  }
   if (events.empty()) {
     return absl::NotFoundError(
         absl::StrCat("complaint ", complaint_id, " was never received"));

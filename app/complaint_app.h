@@ -108,8 +108,12 @@ class ComplaintApp {
   // Seals customers' personal data; nullptr when this ledger does not.
   PersonalData* personal_data() const { return options_.personal_data.get(); }
 
-  // State and timeline; NOT_FOUND for a complaint never received.
-  absl::StatusOr<v1::ComplaintView> Get(const std::string& complaint_id) const;
+  // State and timeline; NOT_FOUND for a complaint never received. With
+  // `as_of`, as they were once the log ended at that position
+  // (INVALID_ARGUMENT past its end; NOT_FOUND before the intake).
+  absl::StatusOr<v1::ComplaintView> Get(
+      const std::string& complaint_id,
+      std::optional<uint64_t> as_of = std::nullopt) const;
 
  private:
   ComplaintApp(EventStore* store, ComplaintAppOptions options);

@@ -122,8 +122,11 @@ grpc::ServerUnaryReactor* ComplaintService::GetComplaint(
     const v1::GetComplaintRequest* request, v1::ComplaintView* response) {
   return FinishOn(pool_, context,
                   [this, context, request, response, caller = CurrentCaller()] {
-                    absl::StatusOr<v1::ComplaintView> view =
-                        app_.Get(request->complaint_id());
+                    absl::StatusOr<v1::ComplaintView> view = app_.Get(
+                        request->complaint_id(),
+                        request->has_as_of_position()
+                            ? std::optional<uint64_t>(request->as_of_position())
+                            : std::nullopt);
                     if (!view.ok()) return ToGrpcStatus(view.status(), context);
                     if (!SeesComplaint(caller, view->state())) {
                       return grpc::Status(

@@ -284,6 +284,35 @@ TEST_F(ComplaintAppTest, StaleExpectedRevisionIsAbortedNamingTheCurrent) {
   EXPECT_EQ(fresh->state().revision(), 2u);
 }
 
+TEST_F(ComplaintAppTest, AComplaintAsItWasAtAnyPositionOfTheLog) {
+  const uint64_t before = store_->log_head().position_last;
+  const std::string id = Receive();  // Revisions 0 and 1.
+  const uint64_t received = store_->log_head().position_last;
+  v1::ChooseTrack track;
+  track.set_complaint_id(id);
+  track.set_track(v1::HANDLING_TRACK_INTERNAL_STUDY);
+  ASSERT_TRUE(app_->Execute(track, "a17").ok());
+  const uint64_t now = store_->log_head().position_last;
+
+  auto then = app_->Get(id, received);
+  ASSERT_TRUE(then.ok()) << then.status();
+  EXPECT_EQ(then->state().revision(), 1u);
+  EXPECT_EQ(then->timeline_size(), 2);
+  EXPECT_EQ(then->state().track(), v1::HANDLING_TRACK_UNSPECIFIED);
+  auto latest = app_->Get(id, now);
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->state().revision(), 2u);
+  EXPECT_EQ(latest->state().track(), v1::HANDLING_TRACK_INTERNAL_STUDY);
+  EXPECT_EQ(latest->SerializeAsString(), app_->Get(id)->SerializeAsString());
+
+  auto early = app_->Get(id, before);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(early.status().message(), HasSubstr("not yet received"));
+  auto future = app_->Get(id, now + 1);
+  EXPECT_EQ(future.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(future.status().message(), HasSubstr("past the end of the log"));
+}
+
 TEST_F(ComplaintAppTest, UnknownComplaintIsNotFound) {
   EXPECT_EQ(app_->Get("2026-999999").status().code(),
             absl::StatusCode::kNotFound);

@@ -141,6 +141,7 @@ int Show(const std::string& id, const Options& options,
   SetDeadline(&context);
   v1::GetComplaintRequest request;
   request.set_complaint_id(id);
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::ComplaintView view;
   absl::Status s =
       FromGrpcStatus(stub->GetComplaint(&context, request, &view));

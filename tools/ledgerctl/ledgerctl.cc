@@ -654,7 +654,7 @@ int Run(const std::vector<std::string>& args, const Options& options,
          "  analysis --month YYYY-MM [--as_of N]\n"
          "  scorecard AGENT --month YYYY-MM [--as_of N]\n"
          "  projections | rebuild VIEW\n"
-         "  show ID | receive | classify | dispatch | reply | ... "
+         "  show ID [--as_of N] | receive | classify | dispatch | reply | ... "
          "(ledgerctl help)\n";
   return kExitUsage;
 }
