@@ -19,13 +19,6 @@ constexpr absl::Duration kCallDeadline = absl::Seconds(30);
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(50);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(2);
 
-// The call's status, its message prefixed with what was being done.
-absl::Status Failed(const grpc::Status& s, absl::string_view what) {
-  const absl::Status status = FromGrpcStatus(s);
-  return absl::Status(status.code(),
-                      absl::StrCat(what, ": ", status.message()));
-}
-
 // Errors a follower rides out by reconnecting: the ledger is away, busy or
 // restarting.
 // Anything else (a broken log, a refused request) will not get better.
@@ -132,10 +125,10 @@ class Remote : public LogSource {
       // A stream the ledger ended (it is shutting down) is followed again
       // like a broken one.
       if (!finished.ok() && !Transient(finished)) {
-        return Failed(finished, absl::StrCat("following ", target_));
+        return FromGrpcStatus(finished, absl::StrCat("following ", target_));
       }
       failing = true;
-      on_error(Failed(finished,
+      on_error(FromGrpcStatus(finished,
                       absl::StrCat("following ", target_, " (reconnecting)")));
       // Sleep the backoff in short steps so that a stop is prompt.
       const absl::Time until = absl::Now() + backoff;
@@ -160,7 +153,7 @@ class Remote : public LogSource {
           std::min<uint64_t>(kMaxPageSize, to - next + 1)));
       v1::ReadAllResponse response;
       const grpc::Status s = ledger_->ReadAll(&context, request, &response);
-      if (!s.ok()) return Failed(s, absl::StrCat("reading ", target_));
+      if (!s.ok()) return FromGrpcStatus(s, absl::StrCat("reading ", target_));
       if (response.events().empty()) {
         return absl::InvalidArgumentError(absl::StrCat(
             target_, " has no position ", next, " (its log ends at ",
@@ -181,7 +174,7 @@ class Remote : public LogSource {
     v1::GetLogHeadResponse response;
     const grpc::Status s =
         ledger_->GetLogHead(&context, v1::GetLogHeadRequest(), &response);
-    if (!s.ok()) return Failed(s, absl::StrCat("asking ", target_));
+    if (!s.ok()) return FromGrpcStatus(s, absl::StrCat("asking ", target_));
     return response.position_last();
   }
 

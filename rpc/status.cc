@@ -29,4 +29,11 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
+absl::Status FromGrpcStatus(const grpc::Status& status,
+                            absl::string_view doing) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(doing, ": ", status.error_message()));
+}
+
 }  // namespace ledger

@@ -3,6 +3,7 @@
 #define LEDGER_RPC_STATUS_H_
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 
@@ -22,6 +23,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
 
 // The reverse, for clients.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+// The same with the message prefixed by what the client was `doing`
+// ("reading 127.0.0.1:50051: ..."); OK stays OK.
+absl::Status FromGrpcStatus(const grpc::Status& status,
+                            absl::string_view doing);
 
 }  // namespace ledger
 

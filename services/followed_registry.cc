@@ -24,16 +24,17 @@ bool IsReferenceStream(const std::string& stream_id) {
                    stream_id) != std::end(kReferenceStreams);
 }
 
-absl::Status Failed(const grpc::Status& s, absl::string_view what) {
-  const absl::Status status = FromGrpcStatus(s);
-  return absl::Status(status.code(),
-                      absl::StrCat(what, ": ", status.message()));
-}
-
 }  // namespace
 
 FollowedRegistry::FollowedRegistry(std::string target, ClientSecurity security)
-    : target_(std::move(target)), security_(std::move(security)) {}
+    : target_(std::move(target)), security_(std::move(security)) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
+  ledger_ = v1::Ledger::NewStub(MakeChannel(target_, security_, args));
+  v1::SubscriptionFilter filter;
+  filter.set_stream_prefix("ref-");
+  log_ = RemoteLog(target_, security_, filter);
+}
 
 FollowedRegistry::~FollowedRegistry() {
   {
@@ -59,35 +60,9 @@ void FollowedRegistry::Heard() {
   heard_ = absl::Now();
 }
 
-absl::Status FollowedRegistry::status() const {
-  absl::MutexLock lock(&mu_);
-  return status_;
-}
-
-bool FollowedRegistry::WaitForFirstRead(absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
-  auto read = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return current_ != nullptr || stop_;
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&read), timeout);
-  return current_ != nullptr;
-}
-
 absl::StatusOr<uint64_t> FollowedRegistry::Read(ReferenceData& data) const {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-  std::unique_ptr<v1::Ledger::Stub> ledger =
-      v1::Ledger::NewStub(MakeChannel(target_, security_, args));
-  uint64_t head = 0;
-  {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-    v1::GetLogHeadResponse response;
-    const grpc::Status s =
-        ledger->GetLogHead(&context, v1::GetLogHeadRequest(), &response);
-    if (!s.ok()) return Failed(s, absl::StrCat("asking ", target_));
-    head = response.position_last();
-  }
+  absl::StatusOr<uint64_t> head = log_->Head();
+  if (!head.ok()) return head.status();
   // Each stream up to `head` only: what came after, the follow delivers.
   for (const char* stream : kReferenceStreams) {
     uint64_t from = 0;
@@ -100,13 +75,14 @@ absl::StatusOr<uint64_t> FollowedRegistry::Read(ReferenceData& data) const {
       request.set_from_revision(from);
       request.set_limit(kMaxPageSize);
       v1::ReadStreamResponse response;
-      const grpc::Status s = ledger->ReadStream(&context, request, &response);
+      const grpc::Status s = ledger_->ReadStream(&context, request, &response);
       if (s.error_code() == grpc::StatusCode::NOT_FOUND) break;
       if (!s.ok()) {
-        return Failed(s, absl::StrCat("reading ", stream, " at ", target_));
+        return FromGrpcStatus(s,
+                              absl::StrCat("reading ", stream, " at ", target_));
       }
       for (const v1::Event& e : response.events()) {
-        if (e.position() > head) {
+        if (e.position() > *head) {
           done = true;
           break;
         }
@@ -121,11 +97,10 @@ absl::StatusOr<uint64_t> FollowedRegistry::Read(ReferenceData& data) const {
   return head;
 }
 
-void FollowedRegistry::Publish(const ReferenceData& data, absl::Status status) {
+void FollowedRegistry::Publish(const ReferenceData& data) {
   auto snapshot = std::make_shared<const ReferenceData>(data);
   absl::MutexLock lock(&mu_);
   current_ = std::move(snapshot);
-  status_ = std::move(status);
   heard_ = absl::Now();
 }
 
@@ -135,10 +110,6 @@ void FollowedRegistry::Run() {
     absl::MutexLock lock(&mu_);
     return stop_;
   };
-  auto report = [this](const absl::Status& s) {
-    absl::MutexLock lock(&mu_);
-    status_ = s;
-  };
   absl::Duration backoff = kFirstBackoff;
   while (!stopped()) {
     ReferenceData data;
@@ -147,11 +118,8 @@ void FollowedRegistry::Run() {
       failed = read.status();
     } else {
       backoff = kFirstBackoff;
-      Publish(data, absl::OkStatus());
-      v1::SubscriptionFilter filter;
-      filter.set_stream_prefix("ref-");
-      std::unique_ptr<LogSource> log = RemoteLog(target_, security_, filter);
-      const absl::Status followed = log->Follow(
+      Publish(data);
+      const absl::Status followed = log_->Follow(
           *read + 1,
           [&](const v1::SubscribeResponse& response) {
             Heard();  // Events, checkpoints and heartbeats alike.
@@ -161,15 +129,15 @@ void FollowedRegistry::Run() {
             }
             failed = data.Apply(response.event());
             if (!failed.ok()) return false;
-            Publish(data, absl::OkStatus());
+            Publish(data);
             return true;
           },
-          stopped, report);
+          // Its reconnections ride out a ledger away; Get() tells how long.
+          stopped, [](const absl::Status&) {});
       if (failed.ok()) failed = followed;
     }
     if (failed.ok()) continue;  // Stopped.
     // Callers keep the last registry read while it is read again.
-    report(failed);
     std::fprintf(stderr, "ledgerd: agent registry of %s: %s\n", target_.c_str(),
                  std::string(failed.message()).c_str());
     absl::MutexLock lock(&mu_);

@@ -18,6 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/complaint/reference_data.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+#include "projections/log_source.h"
 #include "rpc/channel.h"
 
 namespace ledger {
@@ -38,26 +40,23 @@ class FollowedRegistry {
   // than an agent's old roles).
   std::shared_ptr<const ReferenceData> Get() const;
   static constexpr absl::Duration kMaxStaleness = absl::Seconds(30);
-  // Why there is no registry yet, or the follow's last error; OK when
-  // following.
-  absl::Status status() const;
-  // Waits until Get() is not nullptr, at most `timeout`; whether it is.
-  bool WaitForFirstRead(absl::Duration timeout) const;
 
  private:
   // The reference streams as of one log position; that position.
   absl::StatusOr<uint64_t> Read(ReferenceData& data) const;
   void Run();
-  void Publish(const ReferenceData& data, absl::Status status);
+  void Publish(const ReferenceData& data);
   // The ledger answered (an event, a checkpoint, a heartbeat).
   void Heard();
 
   const std::string target_;
   const ClientSecurity security_;
+  // ReadStream of the reference streams.
+  std::unique_ptr<v1::Ledger::Stub> ledger_;
+  // The log's head, and the follow of "ref-" streams after it.
+  std::unique_ptr<LogSource> log_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const ReferenceData> current_ ABSL_GUARDED_BY(mu_);
-  absl::Status status_ ABSL_GUARDED_BY(mu_) =
-      absl::UnavailableError("the agent registry is not read yet");
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::thread thread_;
