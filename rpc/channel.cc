@@ -62,9 +62,9 @@ class BearerTokenFactory final
   const std::string header_;
 };
 
-// Whether a gRPC target ("host:port", "dns:///host:port", "ipv4:...")
-// names this machine.
-bool IsLoopbackTarget(absl::string_view target) {
+}  // namespace
+
+bool IsLoopback(absl::string_view target) {
   for (absl::string_view scheme : {"dns:///", "dns:", "ipv4:", "ipv6:"}) {
     if (absl::ConsumePrefix(&target, scheme)) break;
   }
@@ -79,8 +79,6 @@ bool IsLoopbackTarget(absl::string_view target) {
             return (c >= '0' && c <= '9') || c == '.';
           }));
 }
-
-}  // namespace
 
 absl::StatusOr<ClientSecurity> LoadClientSecurity(
     const std::string& tls_ca_file, const std::string& token_file,
@@ -144,7 +142,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                              absl::StripAsciiWhitespace(security.token)))),
         args);
   }
-  if (!IsLoopbackTarget(target)) {
+  if (!IsLoopback(target)) {
     // A token is as good as a password: never in clear across a network.
     std::fprintf(stderr,
                  "not sending the token to %s over plain TCP: name the "

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/channel_arguments.h"
 
@@ -30,6 +31,11 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(
     const std::string& tls_ca_file, const std::string& token_file,
     const std::string& tls_cert_file = "",
     const std::string& tls_key_file = "");
+
+// Whether an address names this machine only: host:port as ledgerd's
+// --listen takes it, or a gRPC target ("dns:///host:port", "ipv4:...");
+// the host 127.x.y.z, localhost or [::1].
+bool IsLoopback(absl::string_view address);
 
 // `agent`'s security from an identity directory laid out as
 // tools/dev_identity.sh makes one: DIR/ca.pem (TLS, when present) and

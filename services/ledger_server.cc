@@ -3,7 +3,6 @@
 #include <fstream>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -16,14 +15,6 @@
 #include "projections/views.h"
 
 namespace ledger {
-
-bool IsLoopback(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  const std::string host =
-      colon == std::string::npos ? listen : listen.substr(0, colon);
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" ||
-         absl::StartsWith(host, "127.");
-}
 
 absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   hub_ = std::make_unique<SubscriptionHub>(0);

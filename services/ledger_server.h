@@ -46,9 +46,6 @@ struct StartupTimes {
   absl::Duration projections;
 };
 
-// True when host:port (as --listen takes it) names this machine only.
-bool IsLoopback(const std::string& listen);
-
 // Who may connect and call (services/gate.h).
 struct SecurityOptions {
   // Verifies bearer tokens. Required unless `no_auth`.
