@@ -109,11 +109,19 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(
   return security;
 }
 
+std::string IdentityCaFile(const std::string& dir) {
+  const std::string ca = dir + "/ca.pem";
+  return std::ifstream(ca).good() ? ca : "";
+}
+
+std::string IdentityTokenFile(const std::string& dir,
+                              const std::string& agent) {
+  return absl::StrCat(dir, "/tokens/", agent, ".token");
+}
+
 absl::StatusOr<ClientSecurity> LoadIdentity(const std::string& dir,
                                             const std::string& agent) {
-  const std::string ca = dir + "/ca.pem";
-  return LoadClientSecurity(std::ifstream(ca).good() ? ca : "",
-                            absl::StrCat(dir, "/tokens/", agent, ".token"));
+  return LoadClientSecurity(IdentityCaFile(dir), IdentityTokenFile(dir, agent));
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,

@@ -37,9 +37,13 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(
 // the host 127.x.y.z, localhost or [::1].
 bool IsLoopback(absl::string_view address);
 
-// `agent`'s security from an identity directory laid out as
-// tools/dev_identity.sh makes one: DIR/ca.pem (TLS, when present) and
-// DIR/tokens/AGENT.token. NOT_FOUND names the missing token.
+// An identity directory, laid out as tools/dev_identity.sh makes one:
+// DIR/ca.pem, the CA of ledgerd's certificate ("" when there is none: no
+// TLS), and DIR/tokens/AGENT.token.
+std::string IdentityCaFile(const std::string& dir);
+std::string IdentityTokenFile(const std::string& dir, const std::string& agent);
+// `agent`'s security from an identity directory. NOT_FOUND names the
+// missing token.
 absl::StatusOr<ClientSecurity> LoadIdentity(const std::string& dir,
                                             const std::string& agent);
 

@@ -671,10 +671,7 @@ absl::Status LoadSecurity(Options& options) {
     }
   }
   std::string tls_ca = options.tls_ca;
-  if (tls_ca.empty() && !identity.empty()) {
-    const std::string ca = identity + "/ca.pem";
-    if (std::ifstream(ca).good()) tls_ca = ca;
-  }
+  if (tls_ca.empty() && !identity.empty()) tls_ca = IdentityCaFile(identity);
   std::string token_file = options.token_file;
   if (token_file.empty() && !options.as.empty()) {
     if (identity.empty()) {
@@ -682,7 +679,7 @@ absl::Status LoadSecurity(Options& options) {
           "--as AGENT needs --identity DIR (or $LEDGER_IDENTITY): the "
           "directory holding tokens/AGENT.token");
     }
-    token_file = absl::StrCat(identity, "/tokens/", options.as, ".token");
+    token_file = IdentityTokenFile(identity, options.as);
   }
   absl::StatusOr<ClientSecurity> security =
       LoadClientSecurity(tls_ca, token_file);
