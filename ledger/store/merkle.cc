@@ -41,6 +41,23 @@ absl::Status Failed(absl::string_view why) {
   return absl::FailedPreconditionError(why);
 }
 
+// One step up the path in RFC 9162's verifiers (fn: the node's index, sn:
+// the last index at its level): whether the proof's next hash is a left
+// sibling, to be hashed in front; fn and sn then move up a level, and past
+// the levels where the node is on the right border and has no sibling.
+bool StepIsLeft(uint64_t& fn, uint64_t& sn) {
+  const bool left = (fn & 1) != 0 || fn == sn;
+  if (left && (fn & 1) == 0) {
+    do {
+      fn >>= 1;
+      sn >>= 1;
+    } while ((fn & 1) == 0 && fn != 0);
+  }
+  fn >>= 1;
+  sn >>= 1;
+  return left;
+}
+
 }  // namespace
 
 Hash LeafHash(absl::string_view data) {
@@ -199,19 +216,7 @@ absl::Status VerifyInclusion(uint64_t index, uint64_t size,
   Hash r = leaf_hash;
   for (const Hash& p : proof) {
     if (sn == 0) return Failed("the inclusion proof is too long");
-    if ((fn & 1) != 0 || fn == sn) {
-      r = HashChildren(p, r);
-      if ((fn & 1) == 0) {
-        do {
-          fn >>= 1;
-          sn >>= 1;
-        } while ((fn & 1) == 0 && fn != 0);
-      }
-    } else {
-      r = HashChildren(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
+    r = StepIsLeft(fn, sn) ? HashChildren(p, r) : HashChildren(r, p);
   }
   if (sn != 0) return Failed("the inclusion proof is too short");
   if (r != root) {
@@ -251,20 +256,12 @@ absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size,
   for (size_t i = 1; i < path.size(); ++i) {
     const Hash& c = path[i];
     if (sn == 0) return Failed("the consistency proof is too long");
-    if ((fn & 1) != 0 || fn == sn) {
+    if (StepIsLeft(fn, sn)) {
       fr = HashChildren(c, fr);
       sr = HashChildren(c, sr);
-      if ((fn & 1) == 0) {
-        do {
-          fn >>= 1;
-          sn >>= 1;
-        } while ((fn & 1) == 0 && fn != 0);
-      }
     } else {
       sr = HashChildren(sr, c);
     }
-    fn >>= 1;
-    sn >>= 1;
   }
   if (sn != 0) return Failed("the consistency proof is too short");
   if (fr != old_root) {

@@ -45,6 +45,20 @@ def root_of(leaf_hashes):
     return node_hash(root_of(leaf_hashes[:k]), root_of(leaf_hashes[k:]))
 
 
+def _step_is_left(fn, sn):
+    """One step up the path in RFC 9162's verifiers: whether the proof's
+    next hash is a left sibling, and fn, sn one level up (past the levels
+    where the node is on the right border and has no sibling)."""
+    left = bool(fn & 1) or fn == sn
+    if left and not fn & 1:
+        while True:
+            fn >>= 1
+            sn >>= 1
+            if fn & 1 or fn == 0:
+                break
+    return left, fn >> 1, sn >> 1
+
+
 def verify_inclusion(index, size, leaf, proof, root):
     if index >= size:
         raise VerifyError("leaf %d is not in a tree of %d leaves" % (index, size))
@@ -52,18 +66,8 @@ def verify_inclusion(index, size, leaf, proof, root):
     for p in proof:
         if sn == 0:
             raise VerifyError("the inclusion proof is too long")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
+        left, fn, sn = _step_is_left(fn, sn)
+        r = node_hash(p, r) if left else node_hash(r, p)
     if sn != 0:
         raise VerifyError("the inclusion proof is too short")
     if r != root:
@@ -95,19 +99,12 @@ def verify_consistency(old_size, new_size, old_root, new_root, proof):
     for c in path[1:]:
         if sn == 0:
             raise VerifyError("the consistency proof is too long")
-        if fn & 1 or fn == sn:
+        left, fn, sn = _step_is_left(fn, sn)
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
     if sn != 0:
         raise VerifyError("the consistency proof is too short")
     if fr != old_root:
