@@ -195,6 +195,16 @@ const std::vector<AccessRule>& AccessTable() {
   return *table;
 }
 
+namespace {
+
+// Whether the registry gives the agent `role` and nothing else.
+bool HoldsOnly(const std::vector<v1::Role>& roles, v1::Role role) {
+  return !roles.empty() && std::all_of(roles.begin(), roles.end(),
+                                       [role](v1::Role r) { return r == role; });
+}
+
+}  // namespace
+
 Gate::Gate(std::shared_ptr<TokenVerifier> verifier, Registry registry,
            std::string bootstrap_head, CallLimits limits)
     : verifier_(std::move(verifier)),
@@ -258,23 +268,17 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
   for (int role : agent->roles()) {
     caller.roles.push_back(static_cast<v1::Role>(role));
   }
-  if (by_certificate &&
-      !std::all_of(caller.roles.begin(), caller.roles.end(),
-                   [](v1::Role r) { return r == v1::ROLE_SERVICE; })) {
+  const bool service = HoldsOnly(caller.roles, v1::ROLE_SERVICE);
+  if (by_certificate && !service) {
     // A certificate names a service; people come with tokens.
     return absl::PermissionDeniedError(absl::StrCat(
         "a client certificate names a service; ", caller.agent_id,
         " is registered with other roles than SERVICE: sign in with a token"));
   }
-  if (Narrows(agent->service_grant()) &&
-      std::all_of(caller.roles.begin(), caller.roles.end(),
-                  [](v1::Role r) { return r == v1::ROLE_SERVICE; })) {
+  if (service && Narrows(agent->service_grant())) {
     caller.grant = agent->service_grant();
   }
-  caller.station_scoped =
-      !caller.roles.empty() &&
-      std::all_of(caller.roles.begin(), caller.roles.end(),
-                  [](v1::Role r) { return r == v1::ROLE_STATION_HEAD; });
+  caller.station_scoped = HoldsOnly(caller.roles, v1::ROLE_STATION_HEAD);
   if (caller.station_scoped) {
     caller.stations = registry.StationsHeadedBy(caller.agent_id);
   }
