@@ -693,9 +693,8 @@ absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(
   if (as_of.has_value()) {
     // A stream's positions rise with its revisions.
     const auto later =
-        std::find_if(events.begin(), events.end(), [&](const v1::Event& e) {
-          return e.position() > *as_of;
-        });
+        std::find_if(events.begin(), events.end(),
+                     [&](const v1::Event& e) { return e.position() > *as_of; });
     events.erase(later, events.end());
     if (events.empty()) {
       return absl::NotFoundError(absl::StrCat("complaint ", complaint_id,

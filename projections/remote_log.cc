@@ -128,8 +128,8 @@ class Remote : public LogSource {
         return FromGrpcStatus(finished, absl::StrCat("following ", target_));
       }
       failing = true;
-      on_error(FromGrpcStatus(finished,
-                      absl::StrCat("following ", target_, " (reconnecting)")));
+      on_error(FromGrpcStatus(
+          finished, absl::StrCat("following ", target_, " (reconnecting)")));
       // Sleep the backoff in short steps so that a stop is prompt.
       const absl::Time until = absl::Now() + backoff;
       while (!stop() && absl::Now() < until) {

@@ -78,8 +78,8 @@ absl::StatusOr<uint64_t> FollowedRegistry::Read(ReferenceData& data) const {
       const grpc::Status s = ledger_->ReadStream(&context, request, &response);
       if (s.error_code() == grpc::StatusCode::NOT_FOUND) break;
       if (!s.ok()) {
-        return FromGrpcStatus(s,
-                              absl::StrCat("reading ", stream, " at ", target_));
+        return FromGrpcStatus(
+            s, absl::StrCat("reading ", stream, " at ", target_));
       }
       for (const v1::Event& e : response.events()) {
         if (e.position() > *head) {

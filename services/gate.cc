@@ -199,8 +199,9 @@ namespace {
 
 // Whether the registry gives the agent `role` and nothing else.
 bool HoldsOnly(const std::vector<v1::Role>& roles, v1::Role role) {
-  return !roles.empty() && std::all_of(roles.begin(), roles.end(),
-                                       [role](v1::Role r) { return r == role; });
+  return !roles.empty() &&
+         std::all_of(roles.begin(), roles.end(),
+                     [role](v1::Role r) { return r == role; });
 }
 
 }  // namespace

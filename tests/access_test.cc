@@ -614,11 +614,11 @@ TEST_F(AccessTest, AProjectionProcessAdmitsTheLedgersAgentsAsItsRegistrySays) {
     // carry on past the gap, not start over.
     grpc::ClientContext context;
     v1::CommandResult result;
-    ASSERT_TRUE(v1::ComplaintService::NewStub(As("a1"))
-                    ->ReceiveComplaint(
-                        &context, build::ComplaintIntake("", "13900001111"),
-                        &result)
-                    .ok());
+    ASSERT_TRUE(
+        v1::ComplaintService::NewStub(As("a1"))
+            ->ReceiveComplaint(
+                &context, build::ComplaintIntake("", "13900001111"), &result)
+            .ok());
   }
   ASSERT_TRUE(Register("h1", "pp1", v1::ROLE_AGENT).ok());
   grpc::Status joined = settled("pp1", grpc::StatusCode::PERMISSION_DENIED);
