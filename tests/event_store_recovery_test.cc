@@ -84,7 +84,7 @@ TEST(EventStoreRecoveryTest, FormatOneStoreIsReadAsItIsAndUpgradedAtOpen) {
     auto raw = RawDb::Open(dir.path());
     ASSERT_TRUE(raw.ok()) << raw.status();
     EXPECT_EQ((*raw)->Get(internal::kDefault, "ledger_format").value_or(""),
-              "2");
+              "3");
     EXPECT_EQ((*raw)->Count(internal::kHeads).value_or(1), 0u);
     ASSERT_TRUE((*raw)->Put(internal::kDefault, "ledger_format", "1").ok());
     ASSERT_TRUE(
@@ -122,7 +122,7 @@ TEST(EventStoreRecoveryTest, FormatOneStoreIsReadAsItIsAndUpgradedAtOpen) {
   }
   auto raw = RawDb::Open(dir.path());
   ASSERT_TRUE(raw.ok()) << raw.status();
-  EXPECT_EQ((*raw)->Get(internal::kDefault, "ledger_format").value_or(""), "2");
+  EXPECT_EQ((*raw)->Get(internal::kDefault, "ledger_format").value_or(""), "3");
   EXPECT_EQ((*raw)->Count(internal::kHeads).value_or(1), 0u);
 }
 

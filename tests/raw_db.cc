@@ -3,6 +3,7 @@
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
+#include "rocksdb/write_batch.h"
 
 namespace ledger::testing {
 
@@ -55,6 +56,25 @@ absl::Status RawDb::Put(int family, const std::string& key,
   write.sync = true;
   return internal::FromRocks(db_->Put(write, handles_[family], key, value),
                              "writing a key");
+}
+
+absl::Status RawDb::Delete(int family, const std::string& key) {
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return internal::FromRocks(db_->Delete(write, handles_[family], key),
+                             "deleting a key");
+}
+
+absl::Status RawDb::DeleteAll(int family) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[family]));
+  rocksdb::WriteBatch batch;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    batch.Delete(handles_[family], it->key());
+  }
+  if (!it->status().ok()) return internal::FromRocks(it->status(), "a scan");
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return internal::FromRocks(db_->Write(write, &batch), "deleting keys");
 }
 
 absl::Status RawDb::FlushAll() {

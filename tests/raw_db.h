@@ -29,6 +29,9 @@ class RawDb {
   absl::StatusOr<std::string> Get(int family, const std::string& key);
   absl::Status Put(int family, const std::string& key,
                    const std::string& value);
+  absl::Status Delete(int family, const std::string& key);
+  // Removes every key of the family.
+  absl::Status DeleteAll(int family);
   // Writes every family's memtable to SST files, so that a stopped store
   // has each kind of file RocksDB keeps.
   absl::Status FlushAll();

@@ -36,6 +36,8 @@
 #include "absl/strings/string_view.h"
 #include "ledger/base/clock.h"
 #include "ledger/store/limits.h"
+#include "ledger/store/merkle.h"
+#include "ledger/store/signed_note.h"
 #include "ledger/store/view_store.h"
 #include "ledger/v1/event.pb.h"
 
@@ -152,6 +154,15 @@ struct LogHead {
 
 enum class ReadDirection { kForward, kBackward };
 
+// A checkpoint the log signed: its Merkle tree of `size` events has root
+// `root`, and `note` is the signed note saying so (ledger/store/
+// signed_note.h), byte for byte as it was issued.
+struct SignedCheckpoint {
+  uint64_t size = 0;
+  merkle::Hash root{};
+  std::string note;
+};
+
 // Counters of the group-commit writer since the store opened, for metrics
 // and benchmarks. Times are from a monotonic clock, not the store's Clock.
 struct WriterStats {
@@ -191,6 +202,16 @@ struct EventStoreOptions {
   std::optional<uint64_t> accept_log_end;
   // Who decided (recorded in that event).
   std::string accepted_by = "operator";
+  // Signs the log's checkpoints (null: the tree is kept, no checkpoint is
+  // issued). A store pins the verifier key of the first key that signed
+  // for it and refuses another one; without a signer it still checks its
+  // latest checkpoint at open with the pinned key.
+  std::shared_ptr<const NoteSigner> checkpoint_signer;
+  // A new checkpoint once this many events are past the last one, or once
+  // `checkpoint_every` has passed (on `clock`) with any event past it, even
+  // when no append comes; and one at Close. 0 / zero: not on that ground.
+  uint64_t checkpoint_every_events = 4096;
+  absl::Duration checkpoint_every = absl::Seconds(1);
   // The environment RocksDB reads and writes the log's and the views' files
   // through (default: the process's). Tests of disk faults pass one that
   // fails fsyncs or writes; the simulation (tools/sim/vopr.h) one that
@@ -287,6 +308,36 @@ class EventStore {
   // they were not. They are derived data: damage to them never refuses
   // appends for longer than the rebuild takes (FORMAT.md, "The indexes").
   virtual std::string index_rebuilt_after() const { return ""; }
+
+  // The Merkle tree over the log (RFC 9162; leaf i is position i + 1, its
+  // data the event's record hash) and the checkpoints signed over it
+  // (FORMAT.md, "The Merkle tree"). Sizes are numbers of events; a size past
+  // the acknowledged end of the log is OUT_OF_RANGE. FAILED_PRECONDITION
+  // when the store has no tree yet (a format-2 store opened read-only).
+
+  // The latest checkpoint signed; NOT_FOUND when none has been.
+  virtual absl::StatusOr<SignedCheckpoint> LatestCheckpoint() const = 0;
+  // The checkpoint of exactly `size` events; NOT_FOUND when none of that
+  // size was signed.
+  virtual absl::StatusOr<SignedCheckpoint> CheckpointAt(
+      uint64_t size) const = 0;
+  // The root of the tree of the first `size` events.
+  virtual absl::StatusOr<merkle::Hash> TreeRoot(uint64_t size) const = 0;
+  // The audit path of the event at `position` in the tree of `tree_size`
+  // events, leaf level first (RFC 9162 §2.1.3.1).
+  virtual absl::StatusOr<std::vector<merkle::Hash>> InclusionProof(
+      uint64_t position, uint64_t tree_size) const = 0;
+  // That the tree of `to_size` events extends the one of `from_size`
+  // (RFC 9162 §2.1.4.1); 0 < from_size <= to_size.
+  virtual absl::StatusOr<std::vector<merkle::Hash>> ConsistencyProof(
+      uint64_t from_size, uint64_t to_size) const = 0;
+  // The tree's right edge at `size` (merkle::CompactRange): one node per
+  // set bit of size, largest first.
+  virtual absl::StatusOr<std::vector<merkle::Hash>> TreeEdge(
+      uint64_t size) const = 0;
+  // The verifier key the store's checkpoints are signed with; empty before
+  // the first signer.
+  virtual std::string checkpoint_key() const = 0;
 
   // Refuses new appends (UNAVAILABLE), waits for the writer to commit and
   // acknowledge every queued append, then closes RocksDB cleanly. Safe to

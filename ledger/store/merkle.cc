@@ -135,6 +135,19 @@ absl::StatusOr<CompactRange> CompactRange::Read(const NodeSource& nodes,
   return range;
 }
 
+absl::StatusOr<CompactRange> CompactRange::FromHashes(
+    uint64_t size, std::vector<Hash> hashes) {
+  if (hashes.size() != static_cast<size_t>(std::popcount(size))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the edge of a tree of ", size, " leaves has ",
+                     std::popcount(size), " hashes, not ", hashes.size()));
+  }
+  CompactRange range;
+  range.size_ = size;
+  range.hashes_ = std::move(hashes);
+  return range;
+}
+
 absl::StatusOr<Hash> RootAt(const NodeSource& nodes, uint64_t size) {
   if (size == 0) return EmptyRoot();
   return RangeHash(nodes, 0, size);

@@ -75,6 +75,10 @@ class CompactRange {
   // reads): what a writer recovers at open.
   static absl::StatusOr<CompactRange> Read(const NodeSource& nodes,
                                            uint64_t size);
+  // The range of a tree of `size` leaves from its hashes (as hashes()
+  // gives them); INVALID_ARGUMENT unless there is one per set bit of size.
+  static absl::StatusOr<CompactRange> FromHashes(uint64_t size,
+                                                 std::vector<Hash> hashes);
 
  private:
   uint64_t size_ = 0;

@@ -90,15 +90,19 @@ absl::StatusOr<LogHead> RecoverLogHead(rocksdb::DB* db,
   return LogHead{position, last.hash()};
 }
 
-absl::Status CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* heads,
-                         bool read_only) {
+// The store's format: a new store's is written; a format-1 store opened
+// read-write is upgraded to format 2 (OpenTree takes it on to 3).
+absl::StatusOr<std::string> CheckFormat(rocksdb::DB* db,
+                                        rocksdb::ColumnFamilyHandle* heads,
+                                        bool read_only) {
   std::string format;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kFormatKey, &format);
   rocksdb::WriteOptions write;
   write.sync = true;
   if (s.IsNotFound() && !read_only) {
-    return FromRocks(db->Put(write, kFormatKey, kFormatVersion),
-                     "writing the format version");
+    RETURN_IF_ERROR(FromRocks(db->Put(write, kFormatKey, kFormatVersion),
+                              "writing the format version"));
+    return std::string(kFormatVersion);
   }
   RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
   if (format == kFormatVersionWithHeads) {
@@ -106,25 +110,27 @@ absl::Status CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* heads,
     // `streams`: nothing else to read differently. Upgraded in one atomic,
     // synced write (heads dropped, version rewritten); read-only, read as
     // it is. (Stream ids are 0x21 to 0x7e: "\x7f" is past them all.)
-    if (read_only) return absl::OkStatus();
+    if (read_only) return format;
     rocksdb::WriteBatch upgrade;
     RETURN_IF_ERROR(FromRocks(upgrade.DeleteRange(heads, "", "\x7f"),
                               "dropping the format-1 stream heads"));
-    RETURN_IF_ERROR(FromRocks(upgrade.Put(kFormatKey, kFormatVersion),
-                              "writing the format version"));
+    RETURN_IF_ERROR(
+        FromRocks(upgrade.Put(kFormatKey, kFormatVersionWithoutTree),
+                  "writing the format version"));
     RETURN_IF_ERROR(FromRocks(db->Write(write, &upgrade),
                               "upgrading the store from format 1"));
     // Once: the space the old heads took (~40 bytes a stream).
-    return FromRocks(db->CompactRange(rocksdb::CompactRangeOptions(), heads,
-                                      nullptr, nullptr),
-                     "compacting away the format-1 stream heads");
+    RETURN_IF_ERROR(FromRocks(db->CompactRange(rocksdb::CompactRangeOptions(),
+                                               heads, nullptr, nullptr),
+                              "compacting away the format-1 stream heads"));
+    return std::string(kFormatVersionWithoutTree);
   }
-  if (format != kFormatVersion) {
+  if (format != kFormatVersion && format != kFormatVersionWithoutTree) {
     return absl::FailedPreconditionError(absl::StrCat(
         "store format ", format, " is not supported (this build reads formats ",
-        kFormatVersionWithHeads, " and ", kFormatVersion, ")"));
+        kFormatVersionWithHeads, " to ", kFormatVersion, ")"));
   }
-  return absl::OkStatus();
+  return format;
 }
 
 // Key in the default column family that says the store keeps an anchor
@@ -218,7 +224,7 @@ RocksEventStore::RocksEventStore(
     std::unique_ptr<rocksdb::DB> db,
     std::vector<rocksdb::ColumnFamilyHandle*> handles, const std::string& dir,
     EventStoreOptions options, const LogHead& head,
-    std::unique_ptr<AnchorFile> anchor, absl::Status damage)
+    std::unique_ptr<AnchorFile> anchor, absl::Status damage, TreeAtOpen tree)
     : db_(std::move(db)),
       handles_(std::move(handles)),
       options_(std::move(options)),
@@ -226,6 +232,10 @@ RocksEventStore::RocksEventStore(
       published_head_(head),
       next_position_(head.position_last + 1),
       hash_last_(head.hash_last),
+      tree_ready_(tree.ready),
+      tree_key_(tree.key),
+      tree_(std::move(tree.range)),
+      latest_checkpoint_(tree.latest),
       views_(db_.get(), handles_[kProjections], absl::StrCat(dir, "/views"),
              options_.read_only, options_.env.get()),
       anchor_(std::move(anchor)),
@@ -240,6 +250,14 @@ RocksEventStore::RocksEventStore(
     }
   }
   if (anchor_ != nullptr) anchor_->StartSyncing();
+  if (!tree_key_.empty()) {
+    absl::StatusOr<NoteVerifier> verifier = NoteVerifier::Parse(tree_key_);
+    if (verifier.ok()) tree_verifier_ = *std::move(verifier);
+  }
+  if (latest_checkpoint_.has_value()) {
+    checkpoint_size_ = latest_checkpoint_->size;
+  }
+  checkpoint_time_ = options_.clock->Now();
   filter_loader_ = std::thread([this] {
     NameThisThread("ledger-filter");
     // Held shared: the writer may replace the families (a rebuild) only
@@ -297,6 +315,7 @@ absl::Status RocksEventStore::Close() {
   if (filter_loader_.joinable()) filter_loader_.join();
   status.Update(views_.Close());
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    if (handle == nullptr) continue;  // Not in a format-2 store read-only.
     absl::Status s = FromRocks(db_->DestroyColumnFamilyHandle(handle),
                                "closing a column family");
     status.Update(s);
@@ -325,6 +344,7 @@ struct OpenedDb {
   void Release() {
     if (db == nullptr) return;
     for (auto* handle : handles) {
+      if (handle == nullptr) continue;
       db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
     }
     handles.clear();
@@ -337,12 +357,28 @@ rocksdb::Status OpenDb(const rocksdb::DBOptions& db_options,
                        const std::string& dir, bool read_only,
                        const std::shared_ptr<rocksdb::Cache>& cache,
                        OpenedDb* opened, bool compactions = true) {
+  // Read-only, a format-2 store's families are opened as they are: the
+  // tree's are not there yet (their handles stay null).
+  std::vector<std::string> existing;
+  if (read_only) {
+    rocksdb::Status listed =
+        rocksdb::DB::ListColumnFamilies(db_options, dir, &existing);
+    if (!listed.ok()) return listed;
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<int> opened_families;
   for (int i = 0; i < kNumColumnFamilies; ++i) {
+    if (read_only &&
+        std::find(existing.begin(), existing.end(), kColumnFamilies[i]) ==
+            existing.end() &&
+        (i == kMerkle || i == kCheckpoints)) {
+      continue;
+    }
     families.emplace_back(
         kColumnFamilies[i],
         FamilyOptions(static_cast<ColumnFamily>(i), cache));
     families.back().options.disable_auto_compactions = !compactions;
+    opened_families.push_back(i);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
@@ -353,16 +389,21 @@ rocksdb::Status OpenDb(const rocksdb::DBOptions& db_options,
                                     &raw_db);
   if (!s.ok()) return s;
   opened->db.reset(raw_db);
-  opened->handles = std::move(handles);
-  LEDGER_CHECK(opened->handles.size() == kNumColumnFamilies,
+  LEDGER_CHECK(handles.size() == opened_families.size(),
                "RocksDB opened every column family we asked for");
+  opened->handles.assign(kNumColumnFamilies, nullptr);
+  for (size_t i = 0; i < handles.size(); ++i) {
+    opened->handles[opened_families[i]] = handles[i];
+  }
   return s;
 }
 
-// The format check and the end of the log, of a store just opened.
-absl::StatusOr<LogHead> HeadOf(const OpenedDb& opened, bool read_only) {
-  RETURN_IF_ERROR(
-      CheckFormat(opened.db.get(), opened.handles[kHeads], read_only));
+// The format check and the end of the log, of a store just opened; the
+// format is left in *format.
+absl::StatusOr<LogHead> HeadOf(const OpenedDb& opened, bool read_only,
+                               std::string* format) {
+  ASSIGN_OR_RETURN(
+      *format, CheckFormat(opened.db.get(), opened.handles[kHeads], read_only));
   return RecoverLogHead(opened.db.get(), opened.handles[kEvents]);
 }
 
@@ -484,7 +525,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   rocksdb::DBOptions db_options;
   if (options.env != nullptr) db_options.env = options.env.get();
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  // Families new to a format (format 3's tree) are made in older stores.
+  db_options.create_missing_column_families = !options.read_only;
   db_options.max_background_jobs = 2;
   // Appends are acknowledged only after WriteOptions::sync; the WAL is never
   // left to buffer on its own.
@@ -557,7 +599,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   } else {
     RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening the store in ", dir)));
   }
-  absl::StatusOr<LogHead> recovered = HeadOf(opened, read_only);
+  std::string format;
+  absl::StatusOr<LogHead> recovered = HeadOf(opened, read_only, &format);
   if (!recovered.ok() && !damage.ok()) {
     return absl::DataLossError(
         absl::StrCat(damage.message(), "; and its intact part is no log: ",
@@ -590,7 +633,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
       RETURN_IF_ERROR(FromRocks(
           OpenDb(db_options, dir, /*read_only=*/false, cache, &opened),
           absl::StrCat("opening the intact part of the store in ", dir)));
-      ASSIGN_OR_RETURN(head, HeadOf(opened, /*read_only=*/false));
+      ASSIGN_OR_RETURN(head, HeadOf(opened, /*read_only=*/false, &format));
       if (head.position_last != *options.accept_log_end) {
         return absl::DataLossError(absl::StrCat(
             "the intact log ended at position ", *options.accept_log_end,
@@ -604,6 +647,13 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
         "--accept_log_end is for a damaged log; the log in ", dir,
         " is sound (it ends at position ", head.position_last, ")"));
   }
+
+  // Before the anchor follows an accepted end: a log that falls short of
+  // its latest checkpoint opens as damaged, and is never accepted so.
+  absl::Status log_damage = accepting ? absl::OkStatus() : damage;
+  ASSIGN_OR_RETURN(TreeAtOpen tree,
+                   OpenTree(opened.db.get(), opened.handles, format, head,
+                            options, read_only, accepting, &log_damage));
 
   std::unique_ptr<AnchorFile> anchor_file;
   if (!read_only) {
@@ -622,8 +672,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   options.read_only = read_only;
   const std::string accepted_by = options.accepted_by;
   auto store = std::make_unique<RocksEventStore>(
-      std::move(opened.db), std::move(opened.handles), dir,
-      std::move(options), head, std::move(anchor_file), accepting ? absl::OkStatus() : damage);
+      std::move(opened.db), std::move(opened.handles), dir, std::move(options),
+      head, std::move(anchor_file), std::move(log_damage), std::move(tree));
   if (!indexes_rebuilt.empty()) store->NoteIndexesRebuilt(indexes_rebuilt);
   if (accepting) {
     RETURN_IF_ERROR(

@@ -148,7 +148,7 @@ void RocksEventStore::Enqueue(std::vector<PendingAppend> appends) {
 
 void RocksEventStore::WriterLoop() {
   while (true) {
-    std::vector<PendingAppend> group = TakeGroup();
+    std::vector<PendingAppend> group = TakeGroup(CheckpointDeadline());
     bool rebuild = false;
     bool closing = false;
     {
@@ -162,7 +162,11 @@ void RocksEventStore::WriterLoop() {
     if (!group.empty()) {
       CommitGroup(std::move(group));
     } else if (closing) {
-      return;  // Closing, and the queue is drained.
+      // The queue is drained: the log's last events signed, as they stand.
+      WriteCheckpointIfDue(/*force=*/true);
+      return;
+    } else {
+      WriteCheckpointIfDue(/*force=*/false);
     }
   }
 }
@@ -242,13 +246,16 @@ void RocksEventStore::RebuildIndexesNow() {
   index_damaged_ = false;
 }
 
-std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup() {
+std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup(
+    absl::Time deadline) {
   absl::MutexLock lock(&queue_mu_);
-  queue_mu_.Await(absl::Condition(
-      +[](RocksEventStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->queue_mu_) {
-        return !s->queue_.empty() || s->closing_ || s->index_damaged_;
-      },
-      this));
+  queue_mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](RocksEventStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->queue_mu_) {
+            return !s->queue_.empty() || s->closing_ || s->index_damaged_;
+          },
+          this),
+      deadline);
   std::vector<PendingAppend> group;
   size_t events = 0;
   while (!queue_.empty()) {
@@ -279,6 +286,14 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
                           ? Stage(p, &group)
                           : absl::StatusOr<AppendResult>(write_error_));
   }
+  // The tree's nodes and any checkpoint, in the same batch as the events
+  // they cover: after a crash both are there or neither.
+  std::optional<SignedCheckpoint> checkpoint;
+  merkle::CompactRange tree;
+  const bool grows_tree = tree_ready_ && !group.events.empty();
+  if (grows_tree) {
+    checkpoint = StageTree(group.events, /*force=*/false, &tree, &group.batch);
+  }
   const auto write_start = std::chrono::steady_clock::now();
 
   if (group.batch.Count() > 0) {
@@ -304,9 +319,15 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
       for (auto& r : results) {
         if (r.ok()) r = written;
       }
+      checkpoint.reset();
     } else {
       next_position_ = group.next_position;
       hash_last_ = group.hash_last;
+      if (grows_tree) tree_ = std::move(tree);
+      if (checkpoint.has_value()) {
+        checkpoint_size_ = checkpoint->size;
+        checkpoint_time_ = options_.clock->Now();
+      }
       // Before the group is acknowledged (ledger/store/internal/anchor.h).
       absl::Status anchored =
           anchor_->Write(Anchor{next_position_ - 1, hash_last_});
@@ -333,7 +354,7 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
   }
   const bool committed = next_position_ != next_position_before;
   RecordGroup(pending.size(), next_position_ - next_position_before,
-              stage_start, write_start);
+              stage_start, write_start, std::move(checkpoint));
   CommittedEvents events;
   if (committed) {
     events =
@@ -357,12 +378,14 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
 void RocksEventStore::RecordGroup(
     size_t appends, uint64_t events,
     std::chrono::steady_clock::time_point stage_start,
-    std::chrono::steady_clock::time_point write_start) {
+    std::chrono::steady_clock::time_point write_start,
+    std::optional<SignedCheckpoint> checkpoint) {
   using std::chrono::duration_cast;
   using std::chrono::microseconds;
   const auto now = std::chrono::steady_clock::now();
   absl::MutexLock lock(&head_mu_);
   published_head_ = LogHead{next_position_ - 1, hash_last_};
+  if (checkpoint.has_value()) latest_checkpoint_ = *std::move(checkpoint);
   ++stats_.groups;
   stats_.appends += appends;
   stats_.events += events;

@@ -20,6 +20,8 @@
 #include "ledger/store/internal/anchor.h"
 #include "ledger/store/internal/key_filter.h"
 #include "ledger/store/internal/rocks_view_store.h"
+#include "ledger/store/merkle.h"
+#include "ledger/store/signed_note.h"
 #include "ledger/v1/storage.pb.h"
 #include "rocksdb/db.h"
 
@@ -34,7 +36,8 @@ struct ScanBatch;
 
 // Column family names; the order is the order of `handles_`.
 inline constexpr const char* kColumnFamilies[] = {
-    "default", "events", "streams", "heads", "commands", "projections"};
+    "default",  "events",      "streams", "heads",
+    "commands", "projections", "merkle",  "checkpoints"};
 enum ColumnFamily {
   kDefault,
   kEvents,
@@ -42,6 +45,8 @@ enum ColumnFamily {
   kHeads,
   kCommands,
   kProjections,
+  kMerkle,       // Format 3: the Merkle tree (internal/merkle_tree.h).
+  kCheckpoints,  // Format 3: the signed checkpoints.
   kNumColumnFamilies
 };
 
@@ -54,10 +59,38 @@ inline constexpr char kIndexDamaged[] = "the stream index is damaged";
 
 // Key in the default column family naming the format of the store.
 inline constexpr char kFormatKey[] = "ledger_format";
-inline constexpr char kFormatVersion[] = "2";
-// Format 1 also kept each stream's head in the `heads` family; this build
-// reads format-1 stores and upgrades them at open (ledger/FORMAT.md).
+inline constexpr char kFormatVersion[] = "3";
+// Format 2 had no Merkle tree: a read-write open builds it (resumably,
+// kTreeBuiltToKey holding how far) and then writes format 3. Format 1 also
+// kept each stream's head in the `heads` family; it is upgraded to format 2
+// first (ledger/FORMAT.md).
+inline constexpr char kFormatVersionWithoutTree[] = "2";
 inline constexpr char kFormatVersionWithHeads[] = "1";
+inline constexpr char kTreeBuiltToKey[] = "ledger_tree_built_to";
+// The verifier key of the first key that signed a checkpoint of the store.
+inline constexpr char kCheckpointKeyKey[] = "ledger_checkpoint_key";
+
+// What Open found of the tree and the checkpoints, for the store.
+struct TreeAtOpen {
+  bool ready = false;          // Format 3 with its families.
+  merkle::CompactRange range;  // The tree's right edge at the log's end.
+  std::optional<SignedCheckpoint> latest;
+  std::string key;  // kCheckpointKeyKey's value.
+};
+
+// At open (rocks_event_store_tree.cc), after the log's end is known: the
+// tree of a store read-write is built if it has none yet (format 2), then
+// recovered at the log's end and made again from the events when it does
+// not match them; the latest checkpoint is checked against the key and
+// the tree. What the log is found to lack (the checkpoint signed more
+// events, or other ones) goes into *damage, as the anchor's findings do.
+// FAILED_PRECONDITION for a signer other than the store's, or, when
+// `accepting` a damaged log's end, one before its latest checkpoint.
+absl::StatusOr<TreeAtOpen> OpenTree(
+    rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+    const std::string& format, const LogHead& head,
+    const EventStoreOptions& options, bool read_only, bool accepting,
+    absl::Status* damage);
 
 // The result recorded for a command id; duplicate is true.
 AppendResult ResultOf(const v1::CommandRecord& record);
@@ -72,8 +105,8 @@ class RocksEventStore final : public EventStore {
   RocksEventStore(std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles,
                   const std::string& dir, EventStoreOptions options,
-                  const LogHead& head,
-                  std::unique_ptr<AnchorFile> anchor, absl::Status damage);
+                  const LogHead& head, std::unique_ptr<AnchorFile> anchor,
+                  absl::Status damage, TreeAtOpen tree);
   ~RocksEventStore() override;
 
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
@@ -96,6 +129,16 @@ class RocksEventStore final : public EventStore {
   WriterStats writer_stats() const override;
   absl::Status damage() const override;
   std::string index_rebuilt_after() const override;
+  absl::StatusOr<SignedCheckpoint> LatestCheckpoint() const override;
+  absl::StatusOr<SignedCheckpoint> CheckpointAt(uint64_t size) const override;
+  absl::StatusOr<merkle::Hash> TreeRoot(uint64_t size) const override;
+  absl::StatusOr<std::vector<merkle::Hash>> InclusionProof(
+      uint64_t position, uint64_t tree_size) const override;
+  absl::StatusOr<std::vector<merkle::Hash>> ConsistencyProof(
+      uint64_t from_size, uint64_t to_size) const override;
+  absl::StatusOr<std::vector<merkle::Hash>> TreeEdge(
+      uint64_t size) const override;
+  std::string checkpoint_key() const override { return tree_key_; }
   absl::Status Close() override;
 
   // Records that Open rebuilt the indexes, and why.
@@ -158,11 +201,33 @@ class RocksEventStore final : public EventStore {
                         ScanBatch* batch);
 
   void WriterLoop();
-  std::vector<PendingAppend> TakeGroup();
+  // The queued appends; waits until there are some, the store closes, the
+  // indexes need a rebuild or `deadline` passes.
+  std::vector<PendingAppend> TakeGroup(absl::Time deadline);
   void CommitGroup(std::vector<PendingAppend> group);
   void RecordGroup(size_t appends, uint64_t events,
                    std::chrono::steady_clock::time_point stage_start,
-                   std::chrono::steady_clock::time_point write_start);
+                   std::chrono::steady_clock::time_point write_start,
+                   std::optional<SignedCheckpoint> checkpoint);
+  // The tree and checkpoint part of a group (rocks_event_store_tree.cc).
+  // Stages the nodes the group's events complete and, when one is due (or
+  // `force`), a checkpoint; *range is the tree with them.
+  std::optional<SignedCheckpoint> StageTree(
+      const std::vector<v1::Event>& events, bool force,
+      merkle::CompactRange* range, rocksdb::WriteBatch* batch);
+  // Whether the writer may sign the tree as it is: a signer, events past
+  // the last checkpoint, the log sound.
+  bool MaySign() const;
+  // When the writer should wake for a checkpoint with no append in sight.
+  absl::Time CheckpointDeadline() const;
+  // A checkpoint of the tree as it is, alone in a batch, when one is due
+  // (or `force`, at close) and events are past the last one.
+  void WriteCheckpointIfDue(bool force);
+  // Sizes past the acknowledged end are OUT_OF_RANGE; no tree is
+  // FAILED_PRECONDITION.
+  absl::Status CheckTreeSize(uint64_t size) const;
+  absl::StatusOr<SignedCheckpoint> DecodeCheckpoint(
+      uint64_t size, const std::string& note) const;
   absl::StatusOr<AppendResult> Stage(PendingAppend& pending, Group* group);
   // The stream's head on disk; nullopt for a stream with no events.
   absl::StatusOr<std::optional<StreamHead>> ReadHead(
@@ -244,6 +309,19 @@ class RocksEventStore final : public EventStore {
   std::thread filter_loader_;
 
   std::thread writer_;
+
+  // The Merkle tree: whether the store has one; the key its checkpoints
+  // verify under (empty before the first); on the writer only, the tree's
+  // right edge at the log's end, and the size and time (on the clock) of
+  // the last checkpoint issued.
+  const bool tree_ready_;
+  const std::string tree_key_;
+  std::optional<NoteVerifier> tree_verifier_;
+  merkle::CompactRange tree_;
+  uint64_t checkpoint_size_ = 0;
+  absl::Time checkpoint_time_;
+  // The latest checkpoint, published with the head.
+  std::optional<SignedCheckpoint> latest_checkpoint_ ABSL_GUARDED_BY(head_mu_);
 
   // In the same database.
   RocksViewStore views_;
