@@ -77,6 +77,11 @@ const std::vector<AccessRule>* MakeTable() {
       {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
       {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
       {"ledger.v1.Ledger.GetLogHead", {LOG_READERS}},
+      // Hashes and signatures only: what an outside auditor checks.
+      {"ledger.v1.AuditService.GetCheckpoint", {LOG_READERS}},
+      {"ledger.v1.AuditService.GetInclusionProof", {LOG_READERS}},
+      {"ledger.v1.AuditService.GetConsistencyProof", {LOG_READERS}},
+      {"ledger.v1.AuditService.GetTreeEdge", {LOG_READERS}},
       // A station head's subscriptions are kept to their stations.
       {"ledger.v1.Subscriptions.Subscribe", {LOG_READERS, ROLE_STATION_HEAD}},
       {"ledger.v1.Subscriptions.Ack", {LOG_READERS, ROLE_STATION_HEAD}},

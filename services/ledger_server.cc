@@ -13,6 +13,7 @@
 #include "ledger/store/limits.h"
 #include "projections/remote_log.h"
 #include "projections/views.h"
+#include "services/audit_service.h"
 
 namespace ledger {
 
@@ -40,6 +41,13 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(store_, EventStore::Open(options.data_dir, store_options));
   startup_.store = absl::Now() - start;
+  if (options.store.checkpoint_signer == nullptr &&
+      !store_->checkpoint_key().empty() && store_->damage().ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this ledger signs its checkpoints with key ", store_->checkpoint_key(),
+        ": give ledgerd that key (--signing_key FILE), or its log would go on "
+        "unsigned"));
+  }
   hub->Reset(store_->log_head().position_last);
   if (options.simulated_clock != nullptr) {
     // Never before the log's last event: its times do not go back.
@@ -51,6 +59,7 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
     }));
   }
   ledger_service_ = std::make_unique<LedgerService>(store_.get(), pool_.get());
+  audit_service_ = std::make_unique<AuditService>(store_.get(), pool_.get());
   // Both read the whole log or the views' rows, each on its own: side by
   // side, a restart waits for the longer (BENCHMARKS.md, "Restart and memory").
   absl::Status projections = absl::OkStatus();
@@ -197,15 +206,15 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
-           server->ledger_service_.get(), server->complaint_service_.get(),
-           server->reference_service_.get(),
+           server->ledger_service_.get(), server->audit_service_.get(),
+           server->complaint_service_.get(), server->reference_service_.get(),
            server->subscription_service_.get(), server->query_service_.get(),
            server->simulation_service_.get()}) {
     if (service != nullptr) builder.RegisterService(service);
   }
   for (auto* service : std::initializer_list<GatedService*>{
-           server->ledger_service_.get(), server->complaint_service_.get(),
-           server->reference_service_.get(),
+           server->ledger_service_.get(), server->audit_service_.get(),
+           server->complaint_service_.get(), server->reference_service_.get(),
            server->subscription_service_.get(), server->query_service_.get(),
            server->simulation_service_.get()}) {
     if (service != nullptr) service->SetGate(server->gate_.get());

@@ -22,6 +22,7 @@
 #include "projections/log_source.h"
 #include "projections/runner.h"
 #include "rpc/channel.h"
+#include "services/audit_service.h"
 #include "services/callbacks.h"
 #include "services/complaint_service.h"
 #include "services/followed_registry.h"
@@ -151,6 +152,7 @@ class LedgerServer {
   std::unique_ptr<SubscriptionHub> hub_;
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<LedgerService> ledger_service_;
+  std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<ComplaintApp> complaint_app_;
   std::unique_ptr<ComplaintService> complaint_service_;
   std::unique_ptr<ReferenceDataService> reference_service_;

@@ -1,4 +1,5 @@
 // ledgerd: the complaint ledger server. See services/ledger_server.h.
+#include <openssl/crypto.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "auth/jwks.h"
 #include "auth/token_issuer.h"
@@ -114,6 +116,20 @@ ABSL_FLAG(std::string, key_file, "",
 ABSL_FLAG(std::string, key_dir, "",
           "with --key_file: where the customers' data keys are kept (a "
           "RocksDB of their own); default <data_dir>/keys");
+
+ABSL_FLAG(std::string, signing_key, "",
+          "the log's checkpoint signing key (a file holding "
+          "PRIVATE+KEY+<origin>+<id>+<key>, as `ledgerctl audit keygen` or "
+          "Go's sumdb/note write it): ledgerd signs checkpoints of its "
+          "Merkle tree with it (the AuditService serves them). A ledger "
+          "that has signed with a key refuses to start without it");
+ABSL_FLAG(uint64_t, checkpoint_every_events, 4096,
+          "with --signing_key: a new checkpoint once this many events are "
+          "past the last one (0: not on this ground)");
+ABSL_FLAG(int64_t, checkpoint_every_ms, 1000,
+          "with --signing_key: a new checkpoint once this long has passed "
+          "with events past the last one, appends or not (0: not on this "
+          "ground)");
 
 namespace {
 
@@ -246,6 +262,30 @@ int main(int argc, char** argv) {
       !security.ok()) {
     std::fprintf(stderr, "ledgerd: %s\n",
                  std::string(security.message()).c_str());
+    return 2;
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_signing_key);
+      !path.empty()) {
+    absl::StatusOr<std::string> text = ReadFlagFile("signing_key", path);
+    absl::StatusOr<ledger::NoteSigner> signer =
+        text.ok() ? ledger::NoteSigner::Parse(absl::StripAsciiWhitespace(*text))
+                  : absl::StatusOr<ledger::NoteSigner>(text.status());
+    if (text.ok()) OPENSSL_cleanse(text->data(), text->size());
+    if (!signer.ok()) {
+      std::fprintf(stderr, "ledgerd: --signing_key %s: %s\n", path.c_str(),
+                   std::string(signer.status().message()).c_str());
+      return 2;
+    }
+    options.store.checkpoint_signer =
+        std::make_shared<const ledger::NoteSigner>(*std::move(signer));
+  }
+  options.store.checkpoint_every_events =
+      absl::GetFlag(FLAGS_checkpoint_every_events);
+  options.store.checkpoint_every =
+      absl::Milliseconds(absl::GetFlag(FLAGS_checkpoint_every_ms));
+  if (absl::GetFlag(FLAGS_checkpoint_every_ms) < 0) {
+    std::fprintf(stderr,
+                 "ledgerd: --checkpoint_every_ms must not be negative\n");
     return 2;
   }
   options.projections_of = absl::GetFlag(FLAGS_ledger);

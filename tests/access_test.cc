@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/complaint/builders.h"
+#include "ledger/v1/audit_service.grpc.pb.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
@@ -207,12 +208,13 @@ const google::protobuf::MethodDescriptor& MethodOf(const std::string& rpc) {
 TEST_F(AccessTest, EveryRpcOfLedgerdHasARow) {
   // Linked in, so that its descriptor is in the pool.
   ASSERT_NE(v1::SetClockRequest::descriptor(), nullptr);
+  ASSERT_NE(v1::GetCheckpointRequest::descriptor(), nullptr);
   std::set<std::string> rows;
   for (const AccessRule& rule : AccessTable()) rows.insert(rule.rpc);
   for (const char* service :
        {"ledger.v1.ComplaintService", "ledger.v1.ReferenceDataService",
-        "ledger.v1.Ledger", "ledger.v1.Subscriptions", "ledger.v1.QueryService",
-        "ledger.v1.SimulationService"}) {
+        "ledger.v1.Ledger", "ledger.v1.AuditService", "ledger.v1.Subscriptions",
+        "ledger.v1.QueryService", "ledger.v1.SimulationService"}) {
     const google::protobuf::ServiceDescriptor* s =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service);
