@@ -22,15 +22,24 @@ tools/dev_identity.sh "$identity" "${demo_agents[@]}"
 build/tools/ledger_seed --data_dir "$data_dir" --history_months 3 \
   --key_file "$identity/site-keys.txt" ||
   echo "run: seeding failed (see above); ledgerd starts anyway" >&2
+# The log's checkpoint signing key (once: a log keeps its key), and its
+# verifier key, which auditors check checkpoints against.
+signing_key=$data_dir/log-signing.key
+if [ ! -f "$signing_key" ]; then
+  build/tools/ledgerctl audit keygen "complaints.example/demo" "$signing_key" \
+    > "$data_dir/log.pub"
+fi
 ctl="build/tools/ledgerctl --target $listen"
 echo "Try, in another shell (tokens for ${demo_agents[*]} in $identity/tokens):"
 echo "  export LEDGER_IDENTITY=$identity"
 echo "  $ctl --as a17 show $(date +%Y)-000001      # a complaint and its timeline, as agent a17"
 echo "  $ctl --as h1 stations --month $(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)   # last month's station table, as the centre head"
 echo "  $ctl --as au1 log                          # the log, oldest first, as the auditor"
+echo "  $ctl --as au1 --log_key_file $data_dir/log.pub audit checkpoint   # the log's signed checkpoint, saved"
+echo "  $ctl --as au1 --log_key_file $data_dir/log.pub audit consistency checkpoint-N.note   # later: the log still extends it"
 echo "  $ctl help receive                          # what a command takes"
 exec build/services/ledgerd --listen "$listen" --data_dir "$data_dir" \
   --tls_cert "$identity/server.pem" --tls_key "$identity/server-key.pem" \
   --client_ca "$identity/ca.pem" --jwks "$identity/jwks.json" \
   --jwt_issuer urn:complaint-ledger:development-issuer --bootstrap_head h1 \
-  --key_file "$identity/site-keys.txt"
+  --key_file "$identity/site-keys.txt" --signing_key "$signing_key"

@@ -7,7 +7,8 @@ import subprocess
 import time
 
 
-def start_ledgerd(ledgerd, work_dir, identity=None):
+def start_ledgerd(ledgerd, work_dir, identity=None,
+                  start_time="2026-11-18T10:00:00+08:00", extra_args=()):
     """Returns (process, "127.0.0.1:<port>") once it serves. With `identity`
     (a directory of tools/dev_identity.sh), over TLS, checking tokens of its
     development issuer, h1 the bootstrap head."""
@@ -19,7 +20,7 @@ def start_ledgerd(ledgerd, work_dir, identity=None):
         [ledgerd, "--listen=127.0.0.1:0",
          "--data_dir=" + os.path.join(work_dir, "data"),
          "--port_file=" + port_file,
-         "--start_time=2026-11-18T10:00:00+08:00"]
+         "--start_time=" + start_time] + list(extra_args)
         + (["--insecure_no_auth"] if identity is None else [
             "--tls_cert=" + os.path.join(identity, "server.pem"),
             "--tls_key=" + os.path.join(identity, "server-key.pem"),

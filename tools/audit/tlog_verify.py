@@ -189,3 +189,122 @@ def parse_checkpoint(text):
     if len(raw) != 32:
         raise VerifyError("the root is not 32 bytes")
     return origin, int(size), raw
+
+
+class CompactRange:
+    """The right edge of a tree: the perfect subtrees covering its leaves,
+    largest first, one per set bit of its size."""
+
+    def __init__(self, size=0, hashes=()):
+        if len(hashes) != bin(size).count("1"):
+            raise VerifyError("the edge of a tree of %d leaves has %d hashes, "
+                              "not %d" % (size, bin(size).count("1"),
+                                          len(hashes)))
+        self.size = size
+        self.hashes = list(hashes)
+
+    def append(self, leaf):
+        h, index = leaf, self.size
+        while index & 1:
+            h = node_hash(self.hashes.pop(), h)
+            index >>= 1
+        self.hashes.append(h)
+        self.size += 1
+
+    def root(self):
+        if not self.hashes:
+            return EMPTY_ROOT
+        h = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            h = node_hash(left, h)
+        return h
+
+
+EXPORT_FORMAT = "complaint-ledger-audit-export/1"
+
+
+def verify_export(directory, vkey=None):
+    """Checks an export of `ledgerctl audit export` (its README.md says
+    what it holds). `vkey`: the log's verifier key as published; None
+    trusts the export's log.pub. Returns a summary; raises VerifyError
+    naming the event or the part that does not hold."""
+    import json
+    import os
+
+    def read(name, mode="r"):
+        with open(os.path.join(directory, name), mode) as f:
+            return f.read()
+
+    proof = json.loads(read("proof.json"))
+    if proof.get("format") != EXPORT_FORMAT:
+        raise VerifyError("unknown export format %r" % proof.get("format"))
+    key = NoteVerifier(vkey if vkey is not None else read("log.pub"))
+    origin, size, root = parse_checkpoint(key.open(read("checkpoint")))
+    if origin != key.name:
+        raise VerifyError("the checkpoint is of log %s, not %s" %
+                          (origin, key.name))
+    first = int(proof["first_position"])
+    last = int(proof["last_position"])
+    if first < 1 or first > last or last > size or \
+            int(proof["tree_size"]) != size:
+        raise VerifyError("proof.json's positions do not fit the checkpoint")
+    edge = CompactRange(first - 1,
+                        [_b64(h) for h in proof.get("left_border", [])])
+    expected, previous = first, None
+    for line in read("events.jsonl").splitlines():
+        if not line:
+            continue
+        event = json.loads(line)
+        if int(event["position"]) != expected:
+            raise VerifyError("event %d: missing" % expected)
+        canonical, digest = _b64(event["canonical"]), _b64(event["hash"])
+        if hashlib.sha256(canonical).digest() != digest:
+            raise VerifyError("event %d: its hash does not match its content"
+                              % expected)
+        if canonical[:8] != b"CLEDGER1" or \
+                int.from_bytes(canonical[8:16], "big") != expected or \
+                canonical[-36:-32] != b"\x00\x00\x00\x20":
+            raise VerifyError("event %d: its canonical bytes are not of this "
+                              "position" % expected)
+        if previous is not None and canonical[-32:] != previous:
+            raise VerifyError("event %d: it does not link to event %d, which "
+                              "was changed" % (expected, expected - 1))
+        previous = digest
+        edge.append(leaf_hash(digest))
+        expected += 1
+    if expected != last + 1:
+        raise VerifyError("event %d: missing" % expected)
+    if last == size:
+        if edge.root() != root:
+            raise VerifyError("events %d to %d do not lead to the signed root"
+                              % (first, last))
+    else:
+        verify_consistency(last, size, edge.root(), root,
+                           [_b64(h) for h in proof.get("consistency_proof", [])])
+    return "events %d to %d are exactly those of the checkpoint of %d " \
+        "events of %s" % (first, last, size, origin)
+
+
+def main(argv):
+    """tlog_verify.py export DIR [--key VKEY]"""
+    import sys
+    args = list(argv[1:])
+    vkey = None
+    if "--key" in args:
+        i = args.index("--key")
+        vkey = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 2 or args[0] != "export":
+        sys.stderr.write("usage: tlog_verify.py export DIR [--key VKEY]\n")
+        return 2
+    try:
+        print("verified: " + verify_export(args[1], vkey))
+    except (VerifyError, OSError, KeyError, ValueError) as e:
+        sys.stderr.write("NOT VERIFIED: %s\n" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv))

@@ -22,6 +22,8 @@
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "rpc/status.h"
+#include "tools/ledgerctl/audit.h"
+#include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/event_format.h"
 
 namespace ledger::ctl {
@@ -29,48 +31,8 @@ namespace {
 
 constexpr uint64_t kDefaultLogLimit = 100;
 
-// A stub of `Service` on the target (Ledger, QueryService).
-template <typename Service>
-class Client {
- public:
-  explicit Client(const Options& options) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-    stub_ =
-        Service::NewStub(MakeChannel(options.target, options.security, args));
-  }
-
-  // Runs one unary call with a deadline; DATA_LOSS keeps the broken
-  // position the server named in its trailers.
-  template <typename Request, typename Response, typename Method>
-  absl::Status Call(Method method, const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    absl::Status status =
-        FromGrpcStatus(((*stub_).*method)(&context, request, response));
-    const auto& trailers = context.GetServerTrailingMetadata();
-    auto it = trailers.find(kBrokenPositionMetadata);
-    uint64_t position = 0;
-    if (absl::IsDataLoss(status) && it != trailers.end() &&
-        absl::SimpleAtoi(
-            absl::string_view(it->second.data(), it->second.size()),
-            &position)) {
-      return DataLossAt(position, status.message());
-    }
-    return status;
-  }
-
- private:
-  std::unique_ptr<typename Service::Stub> stub_;
-};
 using LedgerClient = Client<v1::Ledger>;
 using QueryClient = Client<v1::QueryService>;
-
-int Fail(std::ostream& err, const absl::Status& status) {
-  err << "ledgerctl: " << status.ToString() << "\n";
-  return kExitFailed;
-}
 
 // Prints events as they come; owns the header of the text format.
 class EventPrinter {
@@ -638,6 +600,10 @@ int Run(const std::vector<std::string>& args, const Options& options,
   if (command == "rebuild" && operands == 1) {
     return RebuildCommand(args[1], options, out, err);
   }
+  if (command == "audit" && operands >= 1) {
+    return AuditCommand(std::vector<std::string>(args.begin() + 1, args.end()),
+                        options, out, err);
+  }
   err << "usage: ledgerctl [--target HOST:PORT] [--format text|json] COMMAND\n"
          "  read <stream> [--from_revision N] [--backward] [--limit M]\n"
          "  log [--from N] [--limit M]\n"
@@ -654,6 +620,8 @@ int Run(const std::vector<std::string>& args, const Options& options,
          "  analysis --month YYYY-MM [--as_of N]\n"
          "  scorecard AGENT --month YYYY-MM [--as_of N]\n"
          "  projections | rebuild VIEW\n"
+         "  audit checkpoint|prove|consistency|export|verify-export|keygen "
+         "(ledgerctl audit)\n"
          "  show ID [--as_of N] | receive | classify | dispatch | reply | ... "
          "(ledgerctl help)\n";
   return kExitUsage;

@@ -15,6 +15,7 @@
 //   ledgerctl scorecard AGENT --month YYYY-MM [--as_of N]
 //   ledgerctl projections
 //   ledgerctl rebuild VIEW
+//   ledgerctl audit ... (tools/ledgerctl/audit.h)
 //
 // Who calls (a ledgerd that checks tokens): --as AGENT takes the token
 // DIR/tokens/AGENT.token and the CA DIR/ca.pem of the identity directory
@@ -68,6 +69,13 @@ struct Options {
   uint64_t as_of = 0;
   // stations: the month, YYYY-MM.
   std::string month;
+  // audit: the log's verifier key (text, or a file holding it); a tree
+  // size (0: the latest checkpoint); a saved checkpoint; where to save one.
+  std::string log_key;
+  std::string log_key_file;
+  uint64_t tree_size = 0;
+  std::string checkpoint_file;
+  std::string out_file;
   // Who calls; see the top of this file. LoadSecurity fills `security`.
   std::string identity;
   std::string as;

@@ -41,6 +41,20 @@ ABSL_FLAG(std::string, durable, "",
           "tail: a durable subscription: resume after its last "
           "acknowledged position, acknowledge what is printed");
 
+ABSL_FLAG(std::string, log_key, "",
+          "audit: the log's verifier key (<origin>+<id>+<key>), as its "
+          "operator published it; default: what the server or the export "
+          "says, with a warning");
+ABSL_FLAG(std::string, log_key_file, "", "audit: a file holding --log_key");
+ABSL_FLAG(uint64_t, size, 0,
+          "audit checkpoint, prove: a tree size a checkpoint was issued at "
+          "(0: the latest)");
+ABSL_FLAG(std::string, checkpoint, "",
+          "audit prove: prove against this saved checkpoint");
+ABSL_FLAG(std::string, out, "",
+          "audit checkpoint, consistency: save the checkpoint here "
+          "(default for checkpoint: checkpoint-SIZE.note)");
+
 ABSL_FLAG(std::string, as, "",
           "who calls: the token tokens/AGENT.token of --identity");
 ABSL_FLAG(std::string, identity, "",
@@ -95,6 +109,11 @@ int main(int argc, char** argv) {
   options.now = absl::GetFlag(FLAGS_now);
   options.as_of = absl::GetFlag(FLAGS_as_of);
   options.month = absl::GetFlag(FLAGS_month);
+  options.log_key = absl::GetFlag(FLAGS_log_key);
+  options.log_key_file = absl::GetFlag(FLAGS_log_key_file);
+  options.tree_size = absl::GetFlag(FLAGS_size);
+  options.checkpoint_file = absl::GetFlag(FLAGS_checkpoint);
+  options.out_file = absl::GetFlag(FLAGS_out);
   options.as = absl::GetFlag(FLAGS_as);
   options.identity = absl::GetFlag(FLAGS_identity);
   options.token_file = absl::GetFlag(FLAGS_token_file);

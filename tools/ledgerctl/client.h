@@ -1,0 +1,65 @@
+// What the commands of ledgerctl share: a client of one of ledgerd's
+// services, and how a failure is reported.
+#ifndef LEDGER_TOOLS_LEDGERCTL_CLIENT_H_
+#define LEDGER_TOOLS_LEDGERCTL_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <ostream>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "grpcpp/grpcpp.h"
+#include "ledger/store/errors.h"
+#include "ledger/store/limits.h"
+#include "rpc/channel.h"
+#include "rpc/status.h"
+#include "tools/ledgerctl/ledgerctl.h"
+
+namespace ledger::ctl {
+
+// A stub of `Service` on the target (Ledger, QueryService).
+template <typename Service>
+class Client {
+ public:
+  explicit Client(const Options& options) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
+    stub_ =
+        Service::NewStub(MakeChannel(options.target, options.security, args));
+  }
+
+  // Runs one unary call with a deadline; DATA_LOSS keeps the broken
+  // position the server named in its trailers.
+  template <typename Request, typename Response, typename Method>
+  absl::Status Call(Method method, const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    absl::Status status =
+        FromGrpcStatus(((*stub_).*method)(&context, request, response));
+    const auto& trailers = context.GetServerTrailingMetadata();
+    auto it = trailers.find(kBrokenPositionMetadata);
+    uint64_t position = 0;
+    if (absl::IsDataLoss(status) && it != trailers.end() &&
+        absl::SimpleAtoi(
+            absl::string_view(it->second.data(), it->second.size()),
+            &position)) {
+      return DataLossAt(position, status.message());
+    }
+    return status;
+  }
+
+ private:
+  std::unique_ptr<typename Service::Stub> stub_;
+};
+
+// Prints the failure and returns kExitFailed.
+inline int Fail(std::ostream& err, const absl::Status& status) {
+  err << "ledgerctl: " << status.ToString() << "\n";
+  return kExitFailed;
+}
+
+}  // namespace ledger::ctl
+
+#endif  // LEDGER_TOOLS_LEDGERCTL_CLIENT_H_
