@@ -20,6 +20,7 @@
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/merkle.h"
 #include "ledger/store/signed_note.h"
+#include "ledger/store/verify.h"
 #include "tests/raw_db.h"
 #include "tests/test_util.h"
 
@@ -194,6 +195,34 @@ TEST(MerkleStoreTest, ReopeningContinuesTheTreeAndCloseSignsTheTail) {
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(reopened->LatestCheckpoint()->size, 340u);
   EXPECT_TRUE(reopened->TreeRoot(342).ok());
+}
+
+TEST(MerkleStoreTest, VerifyChecksTheEventsAgainstTheSignedRoot) {
+  testing::TempDir dir(testing::TempDir::Where::kMemoryIfAvailable);
+  auto store = MustOpen(dir.path(), Signed(50));
+  ASSERT_NE(store, nullptr);
+  AppendMany(*store, 120);
+  const SignedCheckpoint latest = *store->LatestCheckpoint();
+  VerifyReport report = VerifyStore(*store);
+  ASSERT_TRUE(report.status.ok()) << report.status;
+  EXPECT_EQ(report.signed_size, latest.size);
+  const PageReader pages = [&store](uint64_t from, uint32_t limit) {
+    return store->ReadAll(from, limit);
+  };
+  // What a server's pages are held to, checkpoint by checkpoint.
+  EXPECT_EQ(VerifyChain(pages, latest).signed_size, latest.size);
+  SignedCheckpoint other = latest;
+  other.root[0] ^= 1;
+  VerifyReport rewritten = VerifyChain(pages, other);
+  EXPECT_EQ(rewritten.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(rewritten.status.message().find("the log was rewritten"),
+            std::string::npos)
+      << rewritten.status;
+  SignedCheckpoint longer = latest;
+  longer.size = 200;
+  VerifyReport short_log = VerifyChain(pages, longer);
+  EXPECT_EQ(short_log.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(short_log.first_broken_position, 121u);
 }
 
 TEST(MerkleStoreTest, AnIdleTailIsSignedWithoutAnotherAppend) {

@@ -26,6 +26,9 @@ struct VerifyReport {
   // position (see BrokenPosition in errors.h).
   absl::Status status;
   std::optional<uint64_t> first_broken_position;
+  // The size of the signed checkpoint whose root the walk's events were
+  // found to have, when one was given.
+  std::optional<uint64_t> signed_size;
 };
 
 // Returns up to `limit` events starting at position `from`; an empty page
@@ -36,10 +39,17 @@ using PageReader = std::function<absl::StatusOr<std::vector<v1::Event>>(
 // Reads pages from position 1 until an empty one, checking each event with
 // a ChainVerifier. Stops at the first problem. When the source refuses a
 // page with DATA_LOSS at a position, the events before it are still read
-// and checked, so events_verified counts every good event.
-VerifyReport VerifyChain(const PageReader& read_page);
+// and checked, so events_verified counts every good event. With a
+// `checkpoint` (its signature checked by the caller), the walk also
+// computes the Merkle tree over the events: DATA_LOSS when its root at the
+// checkpoint's size is not the signed one (the log was rewritten, even
+// re-chained consistently) or the log ends before that size.
+VerifyReport VerifyChain(
+    const PageReader& read_page,
+    const std::optional<SignedCheckpoint>& checkpoint = std::nullopt);
 
-// The same walk over an open store, through EventStore::ScanAll.
+// The same walk over an open store, through EventStore::ScanAll, against
+// the store's latest checkpoint when it has one.
 VerifyReport VerifyStore(const EventStore& store);
 
 }  // namespace ledger

@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -694,6 +695,20 @@ int KeygenCommand(const std::string& origin, const std::string& path,
 }
 
 }  // namespace
+
+absl::StatusOr<std::optional<SignedCheckpoint>> LatestSignedCheckpoint(
+    const Options& options, std::ostream& err) {
+  AuditClient client(options);
+  absl::StatusOr<Fetched> got = FetchCheckpoint(client, 0, options, err);
+  if (absl::IsNotFound(got.status()) || absl::IsUnimplemented(got.status()) ||
+      (absl::IsFailedPrecondition(got.status()) &&
+       absl::StrContains(got.status().message(), "no Merkle tree"))) {
+    return std::nullopt;
+  }
+  if (!got.ok()) return got.status();
+  return SignedCheckpoint{got->checkpoint.size, got->checkpoint.root,
+                          got->note};
+}
 
 int AuditCommand(const std::vector<std::string>& args, const Options& options,
                  std::ostream& out, std::ostream& err) {

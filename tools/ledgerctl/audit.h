@@ -21,9 +21,17 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "ledger/store/event_store.h"
 #include "tools/ledgerctl/ledgerctl.h"
 
 namespace ledger::ctl {
+
+// The server's latest checkpoint, its note checked under --log_key (or
+// the key the server gives, with a warning on `err`); nullopt when the
+// ledger signs none (or has no tree yet). For `verify`.
+absl::StatusOr<std::optional<SignedCheckpoint>> LatestSignedCheckpoint(
+    const Options& options, std::ostream& err);
 
 // args[0] is the audit command.
 int AuditCommand(const std::vector<std::string>& args, const Options& options,

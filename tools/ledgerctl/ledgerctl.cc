@@ -144,12 +144,19 @@ int PrintVerifyReport(const VerifyReport& report, const Options& options,
     if (report.first_broken_position.has_value()) {
       out << ",\"first_broken_position\":" << *report.first_broken_position;
     }
+    if (report.signed_size.has_value()) {
+      out << ",\"signed_size\":" << *report.signed_size;
+    }
     if (!ok) out << ",\"error\":" << JsonQuote(report.status.ToString());
     out << "}\n";
   } else if (ok) {
     out << "chain OK: " << report.events_verified << " events, positions 1.."
         << report.position_last << ", last hash " << Hex(report.hash_last)
         << "\n";
+    if (report.signed_size.has_value()) {
+      out << "signed: events 1.." << *report.signed_size
+          << " are those of the log's latest checkpoint\n";
+    }
   } else {
     out << "chain BROKEN";
     if (report.first_broken_position.has_value()) {
@@ -176,18 +183,23 @@ int VerifyCommand(const Options& options, std::ostream& out,
     }
     return PrintVerifyReport(VerifyStore(**store), options, out);
   }
+  absl::StatusOr<std::optional<SignedCheckpoint>> checkpoint =
+      LatestSignedCheckpoint(options, err);
+  if (!checkpoint.ok()) return Fail(err, checkpoint.status());
   LedgerClient client(options);
-  VerifyReport report = VerifyChain([&client](uint64_t from, uint32_t limit) {
-    v1::ReadAllRequest request;
-    request.set_from_position(from);
-    request.set_limit(limit);
-    v1::ReadAllResponse response;
-    absl::Status s =
-        client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
-    if (!s.ok()) return absl::StatusOr<std::vector<v1::Event>>(s);
-    return absl::StatusOr<std::vector<v1::Event>>(std::vector<v1::Event>(
-        response.events().begin(), response.events().end()));
-  });
+  VerifyReport report = VerifyChain(
+      [&client](uint64_t from, uint32_t limit) {
+        v1::ReadAllRequest request;
+        request.set_from_position(from);
+        request.set_limit(limit);
+        v1::ReadAllResponse response;
+        absl::Status s =
+            client.Call(&v1::Ledger::Stub::ReadAll, request, &response);
+        if (!s.ok()) return absl::StatusOr<std::vector<v1::Event>>(s);
+        return absl::StatusOr<std::vector<v1::Event>>(std::vector<v1::Event>(
+            response.events().begin(), response.events().end()));
+      },
+      *checkpoint);
   return PrintVerifyReport(report, options, out);
 }
 
