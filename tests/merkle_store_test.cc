@@ -392,7 +392,8 @@ TEST(MerkleStoreTest, ATruncatedLogIsRefusedAtOpen) {
   testing::TempDir second(testing::TempDir::Where::kMemoryIfAvailable);
   MakeSignedLog(second.path());
   Insider(second.path()).Truncate(52, 60);
-  ExpectRefusedAgainstTheCheckpoint(second.path(), "its Merkle tree holds");
+  ExpectRefusedAgainstTheCheckpoint(second.path(),
+                                    "its Merkle tree covers events past it");
 }
 
 TEST(MerkleStoreTest, AStoreWithoutATreeHasItBuiltAtItsFirstWritableOpen) {

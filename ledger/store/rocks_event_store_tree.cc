@@ -58,7 +58,7 @@ absl::Status BuildTree(rocksdb::DB* db,
     RETURN_IF_ERROR(
         FromRocks(db->Write(write, &drop), "dropping the Merkle tree"));
   }
-  StoredNodes nodes(db, cfs[kMerkle]);
+  StoredNodes nodes(db, cfs[kMerkle], cfs[kEvents]);
   merkle::CompactRange range;
   if (from > 0) {
     ASSIGN_OR_RETURN(range, merkle::CompactRange::Read(nodes, from));
@@ -107,31 +107,34 @@ absl::Status BuildTree(rocksdb::DB* db,
   return absl::OkStatus();
 }
 
-// The tree's right edge at `size`, checked against the log's end: its last
-// leaf is the last event's, and it has no leaf past it. DATA_LOSS saying
-// what does not match; `longer` set when the tree goes past the log.
+// The tree's right edge at the log's end, checked against it: the last
+// stored node of the lowest stored level is the one its events make, and
+// no node past the log is stored. DATA_LOSS saying what does not match;
+// `longer` set when the tree goes past the log.
 absl::StatusOr<merkle::CompactRange> RecoverRange(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
     const LogHead& head, bool* longer) {
-  StoredNodes nodes(db, cfs[kMerkle]);
-  ASSIGN_OR_RETURN(bool past, nodes.Has(0, head.position_last));
+  StoredNodes nodes(db, cfs[kMerkle], cfs[kEvents]);
+  const uint64_t n = head.position_last;
+  constexpr unsigned kLevel = kFirstStoredLevel;
+  ASSIGN_OR_RETURN(bool past, nodes.Has(kLevel, n >> kLevel));
   if (past) {
     *longer = true;
     return DataLossAt(
-        head.position_last + 1,
-        absl::StrCat("the log ends at position ", head.position_last,
-                     ", but its Merkle tree holds event ",
-                     head.position_last + 1,
-                     ": events are missing from the end of the log"));
+        n + 1, absl::StrCat("the log ends at position ", n,
+                            ", but its Merkle tree covers events past it: "
+                            "events are missing from the end of the log"));
   }
   ASSIGN_OR_RETURN(merkle::CompactRange range,
-                   merkle::CompactRange::Read(nodes, head.position_last));
-  if (head.position_last > 0) {
-    ASSIGN_OR_RETURN(merkle::Hash last, nodes.Node(0, head.position_last - 1));
-    if (last != merkle::LeafHash(head.hash_last)) {
-      return absl::DataLossError(
-          absl::StrCat("the Merkle tree's leaf for event ", head.position_last,
-                       " is not that event's"));
+                   merkle::CompactRange::Read(nodes, n));
+  if ((n >> kLevel) > 0) {
+    const uint64_t last = (n >> kLevel) - 1;
+    ASSIGN_OR_RETURN(merkle::Hash stored, nodes.Node(kLevel, last));
+    ASSIGN_OR_RETURN(merkle::Hash made, nodes.FromEvents(kLevel, last));
+    if (stored != made) {
+      return absl::DataLossError(absl::StrCat(
+          "the Merkle tree's node over events ", (last << kLevel) + 1, " to ",
+          (last + 1) << kLevel, " is not the one those events make"));
     }
   }
   return range;
@@ -277,7 +280,7 @@ absl::StatusOr<TreeAtOpen> OpenTree(
     }
     return tree;
   }
-  StoredNodes nodes(db, cfs[kMerkle]);
+  StoredNodes nodes(db, cfs[kMerkle], cfs[kEvents]);
   absl::StatusOr<merkle::Hash> root = merkle::RootAt(nodes, signed_cp.size);
   if (!root.ok() || *root != signed_cp.root) {
     if (damage->ok()) {
@@ -432,15 +435,15 @@ absl::StatusOr<SignedCheckpoint> RocksEventStore::DecodeCheckpoint(
 
 absl::StatusOr<merkle::Hash> RocksEventStore::TreeRoot(uint64_t size) const {
   RETURN_IF_ERROR(CheckTreeSize(size));
-  return merkle::RootAt(StoredNodes(db_.get(), cf(kMerkle)), size);
+  return merkle::RootAt(StoredNodes(db_.get(), cf(kMerkle), cf(kEvents)), size);
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> RocksEventStore::TreeEdge(
     uint64_t size) const {
   RETURN_IF_ERROR(CheckTreeSize(size));
-  ASSIGN_OR_RETURN(
-      merkle::CompactRange range,
-      merkle::CompactRange::Read(StoredNodes(db_.get(), cf(kMerkle)), size));
+  ASSIGN_OR_RETURN(merkle::CompactRange range,
+                   merkle::CompactRange::Read(
+                       StoredNodes(db_.get(), cf(kMerkle), cf(kEvents)), size));
   return range.hashes();
 }
 
@@ -452,8 +455,9 @@ absl::StatusOr<std::vector<merkle::Hash>> RocksEventStore::InclusionProof(
                      " events (positions 1 to ", tree_size, ")"));
   }
   RETURN_IF_ERROR(CheckTreeSize(tree_size));
-  return merkle::InclusionProof(StoredNodes(db_.get(), cf(kMerkle)),
-                                position - 1, tree_size);
+  return merkle::InclusionProof(
+      StoredNodes(db_.get(), cf(kMerkle), cf(kEvents)), position - 1,
+      tree_size);
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> RocksEventStore::ConsistencyProof(
@@ -464,8 +468,8 @@ absl::StatusOr<std::vector<merkle::Hash>> RocksEventStore::ConsistencyProof(
                      to_size, ": it needs 0 < from size <= to size"));
   }
   RETURN_IF_ERROR(CheckTreeSize(to_size));
-  return merkle::ConsistencyProof(StoredNodes(db_.get(), cf(kMerkle)),
-                                  from_size, to_size);
+  return merkle::ConsistencyProof(
+      StoredNodes(db_.get(), cf(kMerkle), cf(kEvents)), from_size, to_size);
 }
 
 }  // namespace ledger::internal

@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/store/errors.h"
 #include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
 
 namespace ledger::internal {
@@ -32,8 +34,37 @@ std::string MerkleKey(unsigned level, uint64_t index) {
   return key;
 }
 
-StoredNodes::StoredNodes(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* merkle)
-    : it_(db->NewIterator(rocksdb::ReadOptions(), merkle)) {}
+StoredNodes::StoredNodes(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* merkle,
+                         rocksdb::ColumnFamilyHandle* events)
+    : db_(db),
+      events_cf_(events),
+      it_(db->NewIterator(rocksdb::ReadOptions(), merkle)) {}
+
+absl::StatusOr<merkle::Hash> StoredNodes::Leaf(uint64_t index) const {
+  if (events_ == nullptr) {
+    events_.reset(db_->NewIterator(rocksdb::ReadOptions(), events_cf_));
+  }
+  const std::string key = PositionKey(index + 1);
+  events_->Seek(key);
+  if (!events_->Valid() || events_->key() != key) {
+    RETURN_IF_ERROR(FromRocks(events_->status(), "reading the log"));
+    return DataLossAt(index + 1,
+                      absl::StrCat("event ", index + 1,
+                                   ", a leaf of the Merkle tree, is missing"));
+  }
+  v1::Event event;
+  RETURN_IF_ERROR(
+      RocksEventStore::ParseRecord(index + 1, events_->value(), &event));
+  return merkle::LeafHash(event.hash());
+}
+
+absl::StatusOr<merkle::Hash> StoredNodes::FromEvents(unsigned level,
+                                                     uint64_t index) const {
+  if (level == 0) return Leaf(index);
+  ASSIGN_OR_RETURN(merkle::Hash left, FromEvents(level - 1, 2 * index));
+  ASSIGN_OR_RETURN(merkle::Hash right, FromEvents(level - 1, 2 * index + 1));
+  return merkle::HashChildren(left, right);
+}
 
 absl::StatusOr<std::optional<merkle::Hash>> StoredNodes::Find(
     unsigned level, uint64_t index) const {
@@ -64,6 +95,7 @@ absl::StatusOr<std::optional<merkle::Hash>> StoredNodes::Find(
 
 absl::StatusOr<merkle::Hash> StoredNodes::Node(unsigned level,
                                                uint64_t index) const {
+  if (level < kFirstStoredLevel) return FromEvents(level, index);
   absl::StatusOr<std::optional<merkle::Hash>> found = Find(level, index);
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
@@ -91,7 +123,7 @@ void TreeAppender::Append(const merkle::Hash& leaf) {
 void TreeAppender::Stage(rocksdb::ColumnFamilyHandle* merkle,
                          rocksdb::WriteBatch* batch) {
   std::string value;
-  for (unsigned level = 0; level < runs_.size(); ++level) {
+  for (unsigned level = kFirstStoredLevel; level < runs_.size(); ++level) {
     Run& run = runs_[level];
     const uint64_t width = TileWidth(level);
     size_t i = 0;

@@ -39,21 +39,38 @@ inline std::string CheckpointKey(uint64_t size) {
   return key;
 }
 
-// The stored nodes, read through one iterator (one per request: a proof's
-// reads are near each other).
+// Levels below this are not stored: a leaf is SHA-256(0x00 || the hash of
+// its event), a level-1 node the hash of two leaves, computed from the
+// events when read (they lie next to each other, so a proof reads about one
+// block of the events family for them). The stored tree is then ~16 bytes
+// an event instead of 64: less for every group commit to write and sync.
+inline constexpr unsigned kFirstStoredLevel = 2;
+
+// The tree's nodes: stored ones read through one iterator (one per request:
+// a proof's reads are near each other), the lowest levels from the events.
 class StoredNodes final : public merkle::NodeSource {
  public:
-  StoredNodes(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* merkle);
-  // DATA_LOSS naming the node when it is not stored.
+  StoredNodes(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* merkle,
+              rocksdb::ColumnFamilyHandle* events);
+  // DATA_LOSS naming the node (or its event) when it is not there.
   absl::StatusOr<merkle::Hash> Node(unsigned level,
                                     uint64_t index) const override;
-  // Whether node (level, index) is stored at all.
+  // Whether node (level >= kFirstStoredLevel, index) is stored at all.
   absl::StatusOr<bool> Has(unsigned level, uint64_t index) const;
+  // Node (level, index) computed from its events alone, whatever is
+  // stored.
+  absl::StatusOr<merkle::Hash> FromEvents(unsigned level, uint64_t index) const;
 
  private:
   absl::StatusOr<std::optional<merkle::Hash>> Find(unsigned level,
                                                    uint64_t index) const;
+  // The leaf of the event at position index + 1.
+  absl::StatusOr<merkle::Hash> Leaf(uint64_t index) const;
+
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* events_cf_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  mutable std::unique_ptr<rocksdb::Iterator> events_;
 };
 
 // Appends leaves to a compact range and stages the nodes they complete into
