@@ -26,6 +26,7 @@
 #include "ledger/v1/audit_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tools/ledgerctl/client.h"
+#include "tools/ledgerctl/event_format.h"
 
 namespace ledger::ctl {
 namespace {
@@ -362,6 +363,23 @@ std::string Json(const google::protobuf::Message& message, bool pretty) {
   return json;
 }
 
+// One line of events.jsonl: a v1::AuditExportEvent in protobuf JSON
+// (written here directly: protobuf's JSON printer took most of an
+// export's time).
+std::string ExportLine(const v1::Event& e, const std::string& canonical) {
+  return absl::StrCat(
+      "{\"position\":\"", e.position(), "\",\"hash\":\"",
+      absl::Base64Escape(e.hash()), "\",\"canonical\":\"",
+      absl::Base64Escape(canonical),
+      "\",\"stream_id\":", JsonQuote(e.stream_id()), ",\"revision\":\"",
+      e.revision(), "\",\"event_type\":", JsonQuote(e.event_type()),
+      ",\"recorded_time\":\"",
+      absl::FormatTime(absl::RFC3339_full,
+                       absl::FromUnixMicros(e.recorded_time_us()),
+                       absl::UTCTimeZone()),
+      "\",\"actor\":", JsonQuote(e.actor()), "}");
+}
+
 constexpr char kExportReadme[] =
     R"(# An export of the complaint ledger for audit
 
@@ -480,7 +498,6 @@ int ExportCommand(const std::string& dir, const Options& options,
   const auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   const bool terminal = isatty(STDERR_FILENO) != 0;
-  v1::AuditExportEvent line;
   std::string canonical;
   for (uint64_t next = a; next <= b;) {
     v1::ReadAllRequest read;
@@ -504,17 +521,7 @@ int ExportCommand(const std::string& dir, const Options& options,
       }
       canonical.clear();
       AppendCanonicalBytes(e, &canonical);
-      line.set_position(e.position());
-      line.set_hash(e.hash());
-      line.set_canonical(canonical);
-      line.set_stream_id(e.stream_id());
-      line.set_revision(e.revision());
-      line.set_event_type(e.event_type());
-      line.set_recorded_time(absl::FormatTime(
-          absl::RFC3339_full, absl::FromUnixMicros(e.recorded_time_us()),
-          absl::UTCTimeZone()));
-      line.set_actor(e.actor());
-      events << Json(line, false) << "\n";
+      events << ExportLine(e, canonical) << "\n";
       if (++next > b) break;
     }
     const auto now = std::chrono::steady_clock::now();
