@@ -137,6 +137,14 @@ def main():
                          "--checkpoint", old, ok=False)
         check(beyond.returncode == 1 and "not in" in beyond.stderr,
               "an event past the checkpoint is refused, saying so")
+        # A complaint as it was: not yet there at position 1.
+        now = ctl.run("show", "2026-000001")
+        then = ctl.run("show", "2026-000001", "--as_of", "1", ok=False)
+        check(now.returncode == 0 and then.returncode == 1 and
+              "NOT_FOUND" in then.stderr,
+              "show ID --as_of N answers as the log stood at N")
+        bad = ctl.run("show", "2026-000001", "--as_of", "x", ok=False)
+        check(bad.returncode == 2, "show --as_of takes a position")
         for i in range(12, 30):
             ctl.receive(i)
         consistent = ctl.run("audit", "consistency", old)

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "app/commands.h"
 #include "grpcpp/grpcpp.h"
@@ -200,6 +201,13 @@ int RunComplaintCommand(const std::vector<std::string>& args,
       options.format = value == "json" ? Format::kJson : Format::kText;
     } else if (name == "time-zone" || name == "time_zone") {
       zone_name = value;
+    } else if (args[0] == "show" && (name == "as_of" || name == "as-of")) {
+      // show ID --as_of N: the complaint as it was at log position N.
+      if (!absl::SimpleAtoi(value, &options.as_of) || options.as_of == 0) {
+        err << "ledgerctl: --as_of takes a log position (1, 2, ...), not \""
+            << value << "\"\n";
+        return kExitUsage;
+      }
     } else {
       flags.emplace_back(name, value);
     }
