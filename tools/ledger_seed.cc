@@ -7,10 +7,12 @@
 // manager, and a repeat. Uses the system clock: the complaints are "now".
 // With --history_months N, first a seeded call centre's traffic
 // (tools/sim/workload.h) through the same rules, on a clock that runs
-// through the N whole months before this one (or before the last one, early
-// in a month), so that
-// station tables, analyses and scorecards have months to show. Does
-// nothing when the ledger already holds the seed.
+// through the N whole months before this one (in the site's time zone), so
+// that last month's station table, analysis and scorecards have something
+// to show; what the last cases would do after now (revisits, sign-offs) is
+// left undone, as in any call centre. Does nothing when the ledger already
+// holds the seed.
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/flags/flag.h"
@@ -20,6 +22,7 @@
 #include "app/personal_data.h"
 #include "ledger/base/mutex_mode.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/calendar/business_calendar.h"
 #include "ledger/complaint/builders.h"
 #include "ledger/store/event_store.h"
 #include "tools/sim/in_process.h"
@@ -29,6 +32,9 @@ ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
 ABSL_FLAG(int, history_months, 0,
           "months of simulated traffic before the six complaints (0: none)");
 ABSL_FLAG(int, history_cases, 1500, "cases in those months");
+ABSL_FLAG(std::string, history_until, "",
+          "RFC 3339: the history ends before this instant, its months are the "
+          "ones before this instant's (default: now)");
 ABSL_FLAG(std::string, key_file, "",
           "the site's keys (ledgerd --key_file): customers' personal data is "
           "sealed as ledgerd seals it, the data keys in <data_dir>/keys");
@@ -78,9 +84,9 @@ absl::Status Reference(ComplaintApp& app, absl::Time now) {
   for (const auto& [id, name] :
        {std::pair{"s1", "East station"}, std::pair{"s2", "West station"},
         std::pair{"s3", "North station"}}) {
-    RETURN_IF_ERROR(Do(app, build::Station(id, name), kHead,
-                       absl::StrCat("station-", id))
-                        .status());
+    RETURN_IF_ERROR(
+        Do(app, build::Station(id, name), kHead, absl::StrCat("station-", id))
+            .status());
     v1::RecordStationVolume volume;
     volume.mutable_volume()->set_station_id(id);
     volume.mutable_volume()->mutable_month()->set_year(
@@ -223,32 +229,36 @@ absl::Status Complaints(ComplaintApp& app) {
   return absl::OkStatus();
 }
 
-// The simulated months before this one, on their own clock.
-absl::Status History(const std::string& dir, int months, int cases) {
-  const absl::CivilMonth this_month =
-      absl::ToCivilMonth(absl::Now(), absl::LocalTimeZone());
+// The simulated months before the month of `until` (in the site's zone),
+// on their own clock, up to `until`.
+absl::Status History(const std::string& dir, int months, int cases,
+                     absl::Time until) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(kDefaultTimeZone, &zone)) {
+    return absl::InternalError(absl::StrCat("no time zone ", kDefaultTimeZone));
+  }
   sim::WorkloadOptions options;
   options.seed = 1;
   options.cases = cases;
   options.months = months;
   options.customers = std::max(1, cases * 2 / 5);
-  // The months before this one; a month earlier when the last cases' revisits
-  // and sign-offs would run into the present (early in a month).
-  options.first_month = this_month - months;
+  options.first_month = absl::ToCivilMonth(until, zone) - months;
   sim::Workload workload = sim::PlanWorkload(options);
-  if (workload.steps.back().at >= absl::Now()) {
-    options.first_month = this_month - months - 1;
-    workload = sim::PlanWorkload(options);
-  }
-  if (workload.steps.back().at >= absl::Now()) {
-    return absl::FailedPreconditionError(
-        "the simulated months would run into the present");
-  }
+  // Steps are in time order: what falls at or after `until` has not
+  // happened yet.
+  const auto due =
+      std::find_if(workload.steps.begin(), workload.steps.end(),
+                   [until](const sim::Step& step) { return step.at >= until; });
+  const size_t later = static_cast<size_t>(workload.steps.end() - due);
+  workload.steps.erase(due, workload.steps.end());
   RETURN_IF_ERROR(sim::RunOnDataDir(workload, dir, nullptr, {},
                                     absl::GetFlag(FLAGS_key_file)));
-  std::printf("ledger_seed: %d simulated cases from %s on (%zu commands)\n",
-              cases, absl::FormatCivilTime(options.first_month).c_str(),
-              workload.steps.size());
+  std::printf(
+      "ledger_seed: %d simulated cases in %s to %s (%zu commands; %zu later "
+      "ones not yet due)\n",
+      cases, absl::FormatCivilTime(options.first_month).c_str(),
+      absl::FormatCivilTime(options.first_month + (months - 1)).c_str(),
+      workload.steps.size(), later);
   return absl::OkStatus();
 }
 
@@ -274,7 +284,18 @@ int Main() {
   }
   if (const int months = absl::GetFlag(FLAGS_history_months); months > 0) {
     store->reset();  // History opens it on its own clock.
-    absl::Status s = History(dir, months, absl::GetFlag(FLAGS_history_cases));
+    absl::Time until = absl::Now();
+    if (const std::string at = absl::GetFlag(FLAGS_history_until);
+        !at.empty()) {
+      std::string error;
+      if (!absl::ParseTime(absl::RFC3339_full, at, &until, &error)) {
+        std::fprintf(stderr, "ledger_seed: --history_until %s: %s\n",
+                     at.c_str(), error.c_str());
+        return 2;
+      }
+    }
+    absl::Status s =
+        History(dir, months, absl::GetFlag(FLAGS_history_cases), until);
     if (!s.ok()) {
       std::fprintf(stderr, "ledger_seed: history: %s\n", s.ToString().c_str());
       return 1;
