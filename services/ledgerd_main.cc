@@ -17,6 +17,7 @@
 #include "auth/token_issuer.h"
 #include "auth/token_verifier.h"
 #include "ledger/base/mutex_mode.h"
+#include "ledger/store/version.h"
 #include "rpc/channel.h"
 #include "services/ledger_server.h"
 
@@ -219,6 +220,7 @@ int main(int argc, char** argv) {
       "ledgerd --listen HOST:PORT --data_dir DIR\n"
       "  ledgerd --projections_only --ledger HOST:PORT --listen HOST:PORT "
       "--data_dir DIR");
+  ledger::SetVersionFlag("ledgerd");
   absl::ParseCommandLine(argc, argv);
   ledger::TurnOffMutexDeadlockDetection();
 

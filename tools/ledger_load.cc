@@ -60,6 +60,7 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
+#include "ledger/store/version.h"
 #include "rpc/channel.h"
 #include "tools/percentile.h"
 
@@ -586,6 +587,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "ledger_load --target HOST:PORT --mode single|batch|replay|query|head|"
       "subscribe [--clients N] [--duration_s S] [--batch B] [--json]");
+  ledger::SetVersionFlag("ledger_load");
   absl::ParseCommandLine(argc, argv);
   ledger::TurnOffMutexDeadlockDetection();
   return ledger::Main();

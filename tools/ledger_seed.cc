@@ -25,6 +25,7 @@
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/complaint/builders.h"
 #include "ledger/store/event_store.h"
+#include "ledger/store/version.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/workload.h"
 
@@ -341,6 +342,7 @@ int Main() {
 }  // namespace ledger
 
 int main(int argc, char** argv) {
+  ledger::SetVersionFlag("ledger_seed");
   absl::ParseCommandLine(argc, argv);
   ledger::TurnOffMutexDeadlockDetection();
   return ledger::Main();

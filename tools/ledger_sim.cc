@@ -19,6 +19,7 @@
 #include "grpcpp/security/credentials.h"
 #include "ledger/base/mutex_mode.h"
 #include "ledger/store/event_store.h"
+#include "ledger/store/version.h"
 #include "rpc/channel.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/over_grpc.h"
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "ledger_sim --target HOST:PORT | --data_dir DIR [--seed S --cases N "
       "--first_month YYYY-MM --months M]");
+  ledger::SetVersionFlag("ledger_sim");
   absl::ParseCommandLine(argc, argv);
   ledger::TurnOffMutexDeadlockDetection();
   return ledger::Main();

@@ -5,6 +5,7 @@
 #include "absl/flags/parse.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/ledgerctl.h"
+#include "ledger/store/version.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd address");
 ABSL_FLAG(std::string, format, "text",
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
       break;
     }
   }
+  ledger::SetVersionFlag("ledgerctl");
   std::vector<char*> positional = absl::ParseCommandLine(command_at, argv);
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   args.insert(args.end(), argv + command_at, argv + argc);
