@@ -140,6 +140,25 @@ absl::StatusOr<merkle::CompactRange> RecoverRange(
   return range;
 }
 
+// The stored note of the checkpoint of `size` events, opened under the
+// store's key: DATA_LOSS unless it verifies and is of that size and log.
+absl::StatusOr<SignedCheckpoint> OpenStoredCheckpoint(const NoteVerifier& key,
+                                                      uint64_t size,
+                                                      std::string note) {
+  absl::StatusOr<std::string> text = key.Open(note);
+  absl::StatusOr<Checkpoint> checkpoint =
+      text.ok() ? ParseCheckpointText(*text)
+                : absl::StatusOr<Checkpoint>(text.status());
+  if (!checkpoint.ok() || checkpoint->size != size ||
+      checkpoint->origin != key.name()) {
+    return absl::DataLossError(absl::StrCat(
+        "the checkpoint of size ", size, " is not one the log signed: ",
+        checkpoint.ok() ? "its text says another size or origin"
+                        : checkpoint.status().message()));
+  }
+  return SignedCheckpoint{size, checkpoint->root, std::move(note)};
+}
+
 absl::StatusOr<std::optional<SignedCheckpoint>> LatestStored(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* checkpoints,
     const std::optional<NoteVerifier>& verifier) {
@@ -159,19 +178,7 @@ absl::StatusOr<std::optional<SignedCheckpoint>> LatestStored(
         "the store holds checkpoints but not the key they were signed with (",
         kCheckpointKeyKey, ")"));
   }
-  absl::StatusOr<std::string> text =
-      verifier->Open(absl::string_view(it->value().data(), it->value().size()));
-  absl::StatusOr<Checkpoint> checkpoint =
-      text.ok() ? ParseCheckpointText(*text)
-                : absl::StatusOr<Checkpoint>(text.status());
-  if (!checkpoint.ok() || checkpoint->size != size ||
-      checkpoint->origin != verifier->name()) {
-    return absl::DataLossError(absl::StrCat(
-        "the checkpoint of size ", size, " is not one the log signed: ",
-        checkpoint.ok() ? "its text says another size or origin"
-                        : checkpoint.status().message()));
-  }
-  return SignedCheckpoint{size, checkpoint->root, it->value().ToString()};
+  return OpenStoredCheckpoint(*verifier, size, it->value().ToString());
 }
 
 }  // namespace
@@ -363,11 +370,7 @@ void RocksEventStore::WriteCheckpointIfDue(bool force) {
   absl::Status written =
       FromRocks(db_->Write(write, &batch), "writing a checkpoint");
   if (!written.ok()) {
-    write_error_ = absl::UnavailableError(absl::StrCat(
-        "the store stopped accepting appends after a failed write; reopen "
-        "it to recover: ",
-        written.message()));
-    std::fprintf(stderr, "EventStore: %s\n", write_error_.ToString().c_str());
+    StopAppendsAfter(written);
     return;
   }
   checkpoint_size_ = made->size;
@@ -407,30 +410,14 @@ absl::StatusOr<SignedCheckpoint> RocksEventStore::CheckpointAt(
                                  CheckpointKey(size), &note);
     if (!s.IsNotFound()) {
       RETURN_IF_ERROR(FromRocks(s, "reading a checkpoint"));
-      return DecodeCheckpoint(size, note);
+      if (!tree_verifier_.has_value()) {
+        return absl::DataLossError("the store's checkpoint key is missing");
+      }
+      return OpenStoredCheckpoint(*tree_verifier_, size, std::move(note));
     }
   }
   return absl::NotFoundError(
       absl::StrCat("no checkpoint of ", size, " events was signed"));
-}
-
-absl::StatusOr<SignedCheckpoint> RocksEventStore::DecodeCheckpoint(
-    uint64_t size, const std::string& note) const {
-  if (!tree_verifier_.has_value()) {
-    return absl::DataLossError("the store's checkpoint key is missing");
-  }
-  absl::StatusOr<std::string> text = tree_verifier_->Open(note);
-  if (!text.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("the stored checkpoint of ", size,
-                     " events does not verify: ", text.status().message()));
-  }
-  ASSIGN_OR_RETURN(Checkpoint checkpoint, ParseCheckpointText(*text));
-  if (checkpoint.size != size) {
-    return absl::DataLossError(absl::StrCat("the checkpoint stored for ", size,
-                                            " events says ", checkpoint.size));
-  }
-  return SignedCheckpoint{size, checkpoint.root, note};
 }
 
 absl::StatusOr<merkle::Hash> RocksEventStore::TreeRoot(uint64_t size) const {

@@ -310,12 +310,8 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
           FromRocks(db_->Write(write, &group.batch), "committing appends");
     }
     if (!written.ok()) {
-      write_error_ = absl::UnavailableError(absl::StrCat(
-          "the store stopped accepting appends after a failed write; reopen "
-          "it to recover: ",
-          written.message()));
+      StopAppendsAfter(written);
       // None of this group is acknowledged: its appenders get the error.
-      std::fprintf(stderr, "EventStore: %s\n", write_error_.ToString().c_str());
       for (auto& r : results) {
         if (r.ok()) r = written;
       }
@@ -371,6 +367,14 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     pending[i].done(std::move(r));
   }
   if (committed && options_.on_commit) options_.on_commit(std::move(events));
+}
+
+void RocksEventStore::StopAppendsAfter(const absl::Status& written) {
+  write_error_ = absl::UnavailableError(absl::StrCat(
+      "the store stopped accepting appends after a failed write; reopen "
+      "it to recover: ",
+      written.message()));
+  std::fprintf(stderr, "EventStore: %s\n", write_error_.ToString().c_str());
 }
 
 // Publishes the end of the log (advanced only by a successful write) and

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/store/internal/keys.h"
 #include "ledger/store/merkle.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -31,13 +32,8 @@ namespace ledger::internal {
 
 // The key of the strip that begins with node (level, index).
 std::string MerkleKey(unsigned level, uint64_t index);
-inline std::string CheckpointKey(uint64_t size) {
-  std::string key;
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    key.push_back(static_cast<char>((size >> shift) & 0xff));
-  }
-  return key;
-}
+// The key of the checkpoint of `size` events: the size, big-endian.
+inline std::string CheckpointKey(uint64_t size) { return PositionKey(size); }
 
 // Levels below this are not stored: a leaf is SHA-256(0x00 || the hash of
 // its event), a level-1 node the hash of two leaves, computed from the

@@ -226,8 +226,9 @@ class RocksEventStore final : public EventStore {
   // Sizes past the acknowledged end are OUT_OF_RANGE; no tree is
   // FAILED_PRECONDITION.
   absl::Status CheckTreeSize(uint64_t size) const;
-  absl::StatusOr<SignedCheckpoint> DecodeCheckpoint(
-      uint64_t size, const std::string& note) const;
+  // A write failed: its outcome on disk is unknown, so every later append
+  // fails until the store is reopened (write_error_).
+  void StopAppendsAfter(const absl::Status& written);
   absl::StatusOr<AppendResult> Stage(PendingAppend& pending, Group* group);
   // The stream's head on disk; nullopt for a stream with no events.
   absl::StatusOr<std::optional<StreamHead>> ReadHead(
