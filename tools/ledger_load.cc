@@ -56,11 +56,11 @@
 #include "grpcpp/grpcpp.h"
 #include "ledger/base/mutex_mode.h"
 #include "ledger/complaint/builders.h"
+#include "ledger/store/version.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
-#include "ledger/store/version.h"
 #include "rpc/channel.h"
 #include "tools/percentile.h"
 

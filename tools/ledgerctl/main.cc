@@ -3,9 +3,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "ledger/store/version.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/ledgerctl.h"
-#include "ledger/store/version.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd address");
 ABSL_FLAG(std::string, format, "text",
