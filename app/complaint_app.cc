@@ -1,6 +1,8 @@
 #include "app/complaint_app.h"
 #include "app/complaint_numbers.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/complaint/state.h"
 #include "ledger/complaint/validation.h"
@@ -126,6 +129,49 @@ absl::StatusOr<std::unique_ptr<ComplaintApp>> ComplaintApp::Create(
   return app;
 }
 
+ComplaintApp::~ComplaintApp() { Close(); }
+
+void ComplaintApp::Close() {
+  closing_.store(true);
+  if (log_checker_.joinable()) log_checker_.join();
+  if (state_ != nullptr) {
+    absl::Status flushed = state_->Flush();
+    if (!flushed.ok() && !absl::IsDataLoss(flushed)) {
+      // The next start folds what was not written.
+      std::fprintf(stderr, "ledgerd: app state: %s\n",
+                   flushed.ToString().c_str());
+    }
+  }
+}
+
+void ComplaintApp::CheckLog(uint64_t first, uint64_t last) {
+  absl::Status checked;
+  // In slices, so that Close need not wait for a whole log.
+  constexpr uint64_t kSlice = 1 << 16;
+  for (uint64_t from = first; from <= last && checked.ok();) {
+    if (closing_.load()) {
+      checked = absl::CancelledError(absl::StrCat(
+          "the check of the log stopped at position ", from,
+          " as the ledger closed"));
+      break;
+    }
+    const uint64_t n = std::min(kSlice, last - from + 1);
+    checked = store_.ScanAll(from, n, [](const v1::Event&) { return true; });
+    from += n;
+  }
+  absl::MutexLock lock(&broken_mu_);
+  // The scan marked the store damaged too (EventStore::damage).
+  if (absl::IsDataLoss(checked) && broken_.ok()) broken_ = checked;
+  log_check_ = checked;
+  log_checked_ = true;
+}
+
+absl::Status ComplaintApp::WaitForLogCheck() const {
+  absl::MutexLock lock(&broken_mu_);
+  broken_mu_.Await(absl::Condition(&log_checked_));
+  return broken_.ok() ? log_check_ : broken_;
+}
+
 absl::Status ComplaintApp::Recover() {
   auto reference = std::make_shared<ReferenceData>();
   for (const char* stream : kReferenceStreams) {
@@ -137,63 +183,50 @@ absl::Status ComplaintApp::Recover() {
     absl::MutexLock lock(&reference_mu_);
     reference_ = reference;
   }
-  {
-    absl::MutexLock lock(&index_mu_);
-    recovering_year_ = CurrentYear();
+  // A damaged store refuses commands (CheckWritable): no state to decide
+  // them on, and nothing more to check.
+  uint64_t unchecked = 0;
+  if (store_.damage().ok()) {
+    ASSIGN_OR_RETURN(state_, AppState::Open(&store_, options_.app_state));
+    start_.events_folded = state_->at_open().events_folded;
+    start_.state_rebuilt_because = state_->at_open().rebuilt_because;
+    // The fold checked the events it read; those below its checkpoint were
+    // checked when they were folded, and are again now.
+    unchecked = state_->at_open().checkpoint;
+    {
+      absl::MutexLock lock(&index_mu_);
+      numbers_ = state_->numbers_at_open();
+    }
+    absl::MutexLock lock(&broken_mu_);
+    broken_ = state_->broken();
   }
-  std::vector<v1::CustomerDataErased> erased;
-  absl::Status scanned = store_.ScanAll(
-      1, std::numeric_limits<uint64_t>::max(),
-      [this, &erased](const v1::Event& e) {
-        // A payload that does not parse is the store's to report.
-        absl::StatusOr<DecodedEvent> decoded = DecodedEvent::Decode(e);
-        if (decoded.ok()) {
-          Index({&*decoded, 1});
-          if (const auto* gone = decoded->As<v1::CustomerDataErased>()) {
-            erased.push_back(*gone);
-          }
-        }
-        return true;
-      });
   // An erasure recorded whose key outlived it (a crash between the two, a
   // failed compaction): destroyed now, before anyone reads.
-  if (PersonalData* personal = options_.personal_data.get()) {
-    for (const v1::CustomerDataErased& gone : erased) {
+  if (PersonalData* personal = options_.personal_data.get();
+      personal != nullptr && state_ != nullptr) {
+    for (const std::string& key_id : state_->erased_at_open()) {
       // Exactly the key the erasure named: a customer who came back since
       // has a key of a later generation, which stays.
-      ASSIGN_OR_RETURN(bool left, personal->HasKey(gone.key_id()));
-      if (left) RETURN_IF_ERROR(personal->EraseKey(gone.key_id()));
+      ASSIGN_OR_RETURN(bool left, personal->HasKey(key_id));
+      if (left) RETURN_IF_ERROR(personal->EraseKey(key_id));
     }
   }
-  {
-    absl::MutexLock lock(&index_mu_);
-    YearNumbers& numbers = numbers_[recovering_year_];
-    const int64_t refilled_end = std::min(numbers.last, kMaxRefilledNumber);
-    for (int64_t n = 1; n < refilled_end;) {
-      if (static_cast<size_t>(n) < recovering_taken_.size() &&
-          recovering_taken_[n]) {
-        ++n;
-        continue;
-      }
-      int64_t end = n;
-      while (end + 1 < refilled_end &&
-             (static_cast<size_t>(end + 1) >= recovering_taken_.size() ||
-              !recovering_taken_[end + 1])) {
-        ++end;
-      }
-      numbers.Free(n, end);
-      n = end + 1;
-    }
-    recovering_year_ = 0;
-    recovering_taken_ = {};
+  if (unchecked == 0 || !store_.damage().ok()) {
+    absl::MutexLock lock(&broken_mu_);
+    log_checked_ = true;
+  } else if (options_.log_check == ComplaintAppOptions::LogCheck::kInBackground) {
+    log_checker_ = std::thread([this, unchecked] {
+      NameThisThread("ledger-logcheck");
+      CheckLog(1, unchecked);
+    });
+  } else {
+    CheckLog(1, unchecked);
   }
-  if (absl::IsDataLoss(scanned)) {
+  if (absl::MutexLock lock(&broken_mu_); !broken_.ok()) {
     // The server still starts, so that auditors can read and verify the
     // log up to the break; commands stay refused until it is repaired.
-    broken_ = scanned;
     return absl::OkStatus();
   }
-  RETURN_IF_ERROR(scanned);
 
   if (reference->calendar() != nullptr || !options_.publish_shipped_calendar ||
       !store_.damage().ok()) {
@@ -223,13 +256,18 @@ absl::Status ComplaintApp::CheckWritable() const {
                      "(ledger/FORMAT.md, \"A damaged log\"): ",
                      damage.message()));
   }
-  if (broken_.ok()) return absl::OkStatus();
+  absl::Status broken;
+  {
+    absl::MutexLock lock(&broken_mu_);
+    broken = broken_;
+  }
+  if (broken.ok()) return absl::OkStatus();
   absl::Status refused(
-      broken_.code(),
+      broken.code(),
       absl::StrCat("the log failed its checks when the server started, so "
                    "commands are refused until it is repaired: ",
-                   broken_.message()));
-  broken_.ForEachPayload(
+                   broken.message()));
+  broken.ForEachPayload(
       [&refused](absl::string_view url, const absl::Cord& p) {
         refused.SetPayload(url, p);
       });
@@ -242,10 +280,8 @@ std::shared_ptr<const ReferenceData> ComplaintApp::reference() const {
 }
 
 void ComplaintApp::Index(absl::Span<const DecodedEvent> events) {
+  if (state_ != nullptr) state_->Index(events);
   absl::MutexLock lock(&index_mu_);
-  // A payload that does not parse was caught by the store's checks already;
-  // the index only skips it.
-  customers_.ApplyAll(events).IgnoreError();
   for (const DecodedEvent& event : events) {
     int64_t year = 0;
     int64_t number = 0;
@@ -255,12 +291,6 @@ void ComplaintApp::Index(absl::Span<const DecodedEvent> events) {
       YearNumbers& numbers = numbers_[year];
       numbers.last = std::max(numbers.last, number);
       numbers.Taken(number);
-      if (year == recovering_year_ && number <= kMaxRefilledNumber) {
-        if (recovering_taken_.size() <= static_cast<size_t>(number)) {
-          recovering_taken_.resize(number + 1);
-        }
-        recovering_taken_[number] = true;
-      }
     }
   }
 }
@@ -370,9 +400,9 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
         context.customer_ref = decided.customer;
       }
     }
-    if (!decided.customer.empty()) {
-      absl::MutexLock lock(&index_mu_);
-      context.customer_history = customers_.History(decided.customer);
+    if (!decided.customer.empty() && state_ != nullptr) {
+      ASSIGN_OR_RETURN(context.customer_history,
+                       state_->History(decided.customer));
     }
     absl::StatusOr<Decision> decision =
         ops.decide(decided.state, command, context);

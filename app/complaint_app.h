@@ -12,23 +12,30 @@
 // revision: then it gets ABORTED). Reference-data commands are serialised.
 //
 // Held in memory and rebuilt at Create from the log: the reference data
-// (from the reference streams) and, for repeat detection and complaint
-// numbering, each customer's complaints (a scan of the whole log, ~1 s per
-// million events). A log that fails its checks at startup leaves the app
-// read-only: Get works, commands are DATA_LOSS naming the broken position.
+// (from the reference streams). Kept beside the log, and read at Create
+// only from its checkpoint on: each customer's complaints for repeat
+// detection and the complaint numbers (app/app_state.h). At Create the
+// whole log is checked (each event against its hash and the one before
+// it), before Create returns or on a thread of its own
+// (ComplaintAppOptions::log_check). A log that fails its checks leaves the
+// app read-only: Get works, commands are DATA_LOSS naming the broken
+// position.
 #ifndef LEDGER_APP_COMPLAINT_APP_H_
 #define LEDGER_APP_COMPLAINT_APP_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "app/app_state.h"
 #include "app/complaint_numbers.h"
 #include "app/internal/command_ops.h"
 #include "app/personal_data.h"
@@ -57,6 +64,25 @@ struct ComplaintAppOptions {
   // are kept in clear and refs are unkeyed hashes (ledgers before issue
   // 23, tests). The store's before_commit must call its SyncKeys.
   std::shared_ptr<PersonalData> personal_data;
+  // How the app state is written (app/app_state.h).
+  AppStateOptions app_state;
+  // The check of the whole log at Create: before it returns (a broken
+  // record anywhere refuses commands from the first one), or on a thread
+  // while commands are served (Create takes milliseconds whatever the log's
+  // length; commands are refused from when the check reaches a broken
+  // record). The events after the app state's checkpoint are checked
+  // before Create returns either way.
+  enum class LogCheck { kBeforeServing, kInBackground };
+  LogCheck log_check = LogCheck::kBeforeServing;
+};
+
+// How Create found the log and the app state.
+struct ComplaintAppStart {
+  // Events folded into the app state to reach the log's end.
+  uint64_t events_folded = 0;
+  // Why the app state was folded again from the log's first event (empty:
+  // it was not).
+  std::string state_rebuilt_because;
 };
 
 class ComplaintApp {
@@ -64,6 +90,19 @@ class ComplaintApp {
   // `store` must outlive the app.
   static absl::StatusOr<std::unique_ptr<ComplaintApp>> Create(
       EventStore* store, ComplaintAppOptions options = {});
+  // Close()s.
+  ~ComplaintApp();
+
+  // Stops the log check and writes the app state up to the log's end, so
+  // that the next Create folds nothing. Before the store closes; no command
+  // may run after it.
+  void Close();
+
+  const ComplaintAppStart& start() const { return start_; }
+  // Blocks until the check of the whole log at Create has ended (at once
+  // with LogCheck::kBeforeServing); then OK, DATA_LOSS naming the broken
+  // position, or CANCELLED when Close stopped it.
+  absl::Status WaitForLogCheck() const;
 
   // Runs `command`, one of the commands of the registry (app/commands.h),
   // as `actor` (who acts; services/actor.h decides it for a call); the
@@ -218,10 +257,22 @@ class ComplaintApp {
   // stay gap-free.
   void ReleaseComplaintId(const std::string& complaint_id);
 
+  // Checks the log's events first..last (inclusive) as a scan does; a
+  // broken one sets broken_.
+  void CheckLog(uint64_t first, uint64_t last);
+
   EventStore& store_;
   const ComplaintAppOptions options_;
-  // Set once by Recover when the log fails its checks.
-  absl::Status broken_;
+  ComplaintAppStart start_;
+  // Set when the log fails its checks.
+  mutable absl::Mutex broken_mu_;
+  absl::Status broken_ ABSL_GUARDED_BY(broken_mu_);
+  // The check of the log at Create: ended, and how (CANCELLED when Close
+  // stopped it).
+  bool log_checked_ ABSL_GUARDED_BY(broken_mu_) = false;
+  absl::Status log_check_ ABSL_GUARDED_BY(broken_mu_);
+  std::atomic<bool> closing_{false};
+  std::thread log_checker_;
 
   // Reference commands one at a time; readers take the snapshot.
   absl::Mutex reference_write_mu_;
@@ -229,15 +280,13 @@ class ComplaintApp {
   std::shared_ptr<const ReferenceData> reference_
       ABSL_GUARDED_BY(reference_mu_);
 
+  // Customers' complaints and committed numbers (null on a damaged store,
+  // which refuses commands).
+  std::unique_ptr<AppState> state_;
   mutable absl::Mutex index_mu_;
-  CustomerIndex customers_ ABSL_GUARDED_BY(index_mu_);
-  // Highest complaint number seen per year, for "<year>-<nnnnnn>" ids.
+  // Complaint numbers per year, for "<year>-<nnnnnn>" ids: those committed
+  // and those handed out to commands in flight.
   absl::flat_hash_map<int64_t, YearNumbers> numbers_ ABSL_GUARDED_BY(index_mu_);
-  // While Recover scans: the numbers of the current year committed, to find
-  // the free ones below the last (intakes lost before this build kept
-  // numbers gap-free).
-  int64_t recovering_year_ ABSL_GUARDED_BY(index_mu_) = 0;
-  std::vector<bool> recovering_taken_ ABSL_GUARDED_BY(index_mu_);
 
   // Where a command that lost a race on its complaint is decided again,
   // off the store's writer thread (whose callbacks must not wait for

@@ -258,6 +258,8 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   }
   if (runner_ != nullptr) runner_->Stop();
   registry_.reset();
+  // Its state written to the log's end while the store is open.
+  if (complaint_app_ != nullptr) complaint_app_->Close();
   return store_ != nullptr ? store_->Close() : absl::OkStatus();
 }
 

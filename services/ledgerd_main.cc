@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 
 #include "absl/flags/flag.h"
@@ -127,6 +128,13 @@ ABSL_FLAG(std::string, signing_key, "",
 ABSL_FLAG(uint64_t, checkpoint_every_events, 4096,
           "with --signing_key: a new checkpoint once this many events are "
           "past the last one (0: not on this ground)");
+ABSL_FLAG(std::string, check_log_at_start, "in_background",
+          "when the whole log is checked at start, each event against its "
+          "hash and the one before it: before_serving (a start reads the "
+          "whole log, ~1 s per million events) or in_background (serving at "
+          "once; commands are refused from when the check meets a broken "
+          "event). The events after the app state's checkpoint are checked "
+          "before serving either way");
 ABSL_FLAG(int64_t, checkpoint_every_ms, 1000,
           "with --signing_key: a new checkpoint once this long has passed "
           "with events past the last one, appends or not (0: not on this "
@@ -243,6 +251,20 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_failed_revisits_for_repeat);
   options.complaints.policy.repeat_window =
       absl::Hours(24) * absl::GetFlag(FLAGS_repeat_window_days);
+  if (const std::string check = absl::GetFlag(FLAGS_check_log_at_start);
+      check == "before_serving") {
+    options.complaints.log_check =
+        ledger::ComplaintAppOptions::LogCheck::kBeforeServing;
+  } else if (check == "in_background") {
+    options.complaints.log_check =
+        ledger::ComplaintAppOptions::LogCheck::kInBackground;
+  } else {
+    std::fprintf(stderr,
+                 "ledgerd: --check_log_at_start is before_serving or "
+                 "in_background, not \"%s\"\n",
+                 check.c_str());
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_projections_only) !=
       !absl::GetFlag(FLAGS_ledger).empty()) {
     std::fprintf(stderr,
@@ -341,11 +363,18 @@ int main(int argc, char** argv) {
   auto ms = [](absl::Duration d) {
     return absl::FormatDuration(absl::Trunc(d, absl::Milliseconds(1)));
   };
-  const std::string steps =
-      options.projections_of.empty()
-          ? absl::StrCat("then side by side complaints ", ms(took.complaints),
-                         " and projections ", ms(took.projections))
-          : absl::StrCat("projections ", ms(took.projections));
+  std::string steps = absl::StrCat("projections ", ms(took.projections));
+  if (options.projections_of.empty()) {
+    const ledger::ComplaintAppStart& app = (*server)->complaints().start();
+    steps = absl::StrCat("then side by side complaints ", ms(took.complaints),
+                         " (", app.events_folded,
+                         " events folded into the app state",
+                         app.state_rebuilt_because.empty()
+                             ? ""
+                             : absl::StrCat(", rebuilt: ",
+                                            app.state_rebuilt_because),
+                         ") and ", steps);
+  }
   std::printf("ledgerd: started in %s: store %s, %s\n",
               ms(absl::Now() - start).c_str(), ms(took.store).c_str(),
               steps.c_str());
@@ -365,6 +394,25 @@ int main(int argc, char** argv) {
         std::string(damage.message()).c_str());
   }
   std::fflush(stdout);
+  std::thread log_check;
+  if (options.projections_of.empty() &&
+      options.complaints.log_check ==
+          ledger::ComplaintAppOptions::LogCheck::kInBackground) {
+    log_check = std::thread([app = &(*server)->complaints(), start] {
+      const absl::Status checked = app->WaitForLogCheck();
+      if (checked.ok()) {
+        std::printf("ledgerd: the whole log checked, sound, %s after start\n",
+                    absl::FormatDuration(absl::Trunc(absl::Now() - start,
+                                                     absl::Milliseconds(1)))
+                        .c_str());
+      } else if (absl::IsDataLoss(checked)) {
+        std::printf(
+            "ledgerd: THE LOG FAILED ITS CHECK; refusing commands: %s\n",
+            std::string(checked.message()).c_str());
+      }
+      std::fflush(stdout);
+    });
+  }
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     // Written whole to a temporary name, then renamed: readers never see
     // a partial port.
@@ -378,6 +426,7 @@ int main(int argc, char** argv) {
   std::printf("ledgerd: signal %d, shutting down\n", signal_number);
   std::fflush(stdout);
   absl::Status s = (*server)->Shutdown();
+  if (log_check.joinable()) log_check.join();
   if (!s.ok()) {
     std::fprintf(stderr, "ledgerd: %s\n", s.ToString().c_str());
     return 1;

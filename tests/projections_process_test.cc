@@ -58,6 +58,7 @@ class ProjectionsProcessTest : public ::testing::Test {
       const absl::Status ran =
           sim::RunInProcess(workload_, 0, live_from_, app->get(), clock.get());
       ASSERT_TRUE(ran.ok()) << ran;
+      (*app)->Close();
       ASSERT_TRUE((*store)->Close().ok());
     }
     StartLedger("127.0.0.1:0");

@@ -59,12 +59,13 @@ class CustomerIndex {
   std::vector<PriorComplaint> History(const std::string& customer_ref) const;
   size_t complaints() const { return size_; }
 
- private:
   // A customer_ref in 32 bytes rather than its 64 hex digits: the digest
   // they spell (CustomerRef's form), or else the SHA-256 of the ref itself.
   // Both fit the maps' slots, so an intake allocates nothing of its own.
   using Key = std::array<char, 32>;
   static Key KeyOf(absl::string_view customer_ref);
+
+ private:
 
   // What the index takes from a ComplaintReceived.
   struct Intake {

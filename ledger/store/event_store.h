@@ -286,6 +286,11 @@ class EventStore {
   // The views and named positions kept beside this log (in the same
   // RocksDB for the embedded log). Lives as long as the store.
   virtual ViewStore& views() = 0;
+  // The write side's derived state (app/app_state.h: the customer index,
+  // complaint numbering), in the same form as the views but a database of
+  // its own (`<dir>/app-state`), so that dropping damaged views never takes
+  // it along. Lives as long as the store.
+  virtual ViewStore& app_state() = 0;
 
   // NOT_FOUND when the stream has no events.
   virtual absl::StatusOr<StreamHead> Head(

@@ -238,6 +238,9 @@ RocksEventStore::RocksEventStore(
       latest_checkpoint_(tree.latest),
       views_(db_.get(), handles_[kProjections], absl::StrCat(dir, "/views"),
              options_.read_only, options_.env.get()),
+      app_state_(db_.get(), handles_[kProjections],
+                 absl::StrCat(dir, "/app-state"), options_.read_only,
+                 options_.env.get()),
       anchor_(std::move(anchor)),
       damage_(std::move(damage)) {
   if (!damage_.ok()) {
@@ -313,7 +316,9 @@ absl::Status RocksEventStore::Close() {
   if (anchor_ != nullptr) status.Update(anchor_->Close());
   stop_loading_.store(true);
   if (filter_loader_.joinable()) filter_loader_.join();
+  db_closed_.store(true);
   status.Update(views_.Close());
+  status.Update(app_state_.Close());
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     if (handle == nullptr) continue;  // Not in a format-2 store read-only.
     absl::Status s = FromRocks(db_->DestroyColumnFamilyHandle(handle),

@@ -143,6 +143,9 @@ absl::Status RocksEventStore::CheckSound(uint64_t position) const {
 absl::Status RocksEventStore::ScanAll(
     uint64_t from_position, uint64_t limit,
     const std::function<bool(const v1::Event&)>& visit) const {
+  if (db_closed_.load()) {
+    return absl::FailedPreconditionError("the store is closed");
+  }
   uint64_t visited = 0;
   uint64_t last = 0;
   bool stopped = false;

@@ -166,22 +166,46 @@ absl::Status RocksViewStore::ScanView(
     const std::string& view,
     const std::function<bool(absl::string_view, absl::string_view)>& visit)
     const {
+  return ScanView(view, "", visit);
+}
+
+absl::Status RocksViewStore::ScanView(
+    const std::string& view, absl::string_view key_prefix,
+    const std::function<bool(absl::string_view, absl::string_view)>& visit)
+    const {
   RETURN_IF_ERROR(CheckViewName(view));
   absl::ReaderMutexLock lock(&mu_);
   if (views_ == nullptr) return open_error_;
-  const std::string prefix = RowPrefix(view);
+  const std::string row_prefix = RowPrefix(view);
+  const std::string prefix = absl::StrCat(row_prefix, key_prefix);
   std::unique_ptr<rocksdb::Iterator> it(
       views_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     rocksdb::Slice key = it->key();
-    key.remove_prefix(prefix.size());
+    key.remove_prefix(row_prefix.size());
     if (!visit(absl::string_view(key.data(), key.size()),
                absl::string_view(it->value().data(), it->value().size()))) {
       break;
     }
   }
   return FromRocks(it->status(), "scanning a projection view");
+}
+
+absl::StatusOr<std::optional<std::string>> RocksViewStore::GetRow(
+    const std::string& view, absl::string_view key) const {
+  RETURN_IF_ERROR(CheckViewName(view));
+  absl::ReaderMutexLock lock(&mu_);
+  if (views_ == nullptr) {
+    if (!open_error_.ok()) return open_error_;
+    return std::nullopt;
+  }
+  std::string value;
+  rocksdb::Status s = views_->Get(rocksdb::ReadOptions(),
+                                  absl::StrCat(RowPrefix(view), key), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, "reading a projection view's row"));
+  return value;
 }
 
 absl::StatusOr<uint64_t> RocksViewStore::ViewCheckpoint(

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,15 @@ class ViewStore {
       const std::string& view,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
           visit) const = 0;
+  // The rows of `view` whose keys start with `key_prefix`, in key order,
+  // until `visit` returns false.
+  virtual absl::Status ScanView(
+      const std::string& view, absl::string_view key_prefix,
+      const std::function<bool(absl::string_view key, absl::string_view value)>&
+          visit) const = 0;
+  // One row of `view`; nullopt when there is none.
+  virtual absl::StatusOr<std::optional<std::string>> GetRow(
+      const std::string& view, absl::string_view key) const = 0;
   // 0 when the view has never been written.
   virtual absl::StatusOr<uint64_t> ViewCheckpoint(
       const std::string& view) const = 0;

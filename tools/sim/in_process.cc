@@ -49,6 +49,7 @@ absl::Status RunOnDataDir(
         RunInProcess(workload, i, last, app.get(), clock.get(), refused));
     if (progress) progress(last, total);
   }
+  app->Close();
   return store->Close();
 }
 

@@ -124,6 +124,7 @@ class RocksEventStore final : public EventStore {
       const std::string& command_id,
       const std::string& command_fingerprint) const override;
   ViewStore& views() override { return views_; }
+  ViewStore& app_state() override { return app_state_; }
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   WriterStats writer_stats() const override;
@@ -324,8 +325,12 @@ class RocksEventStore final : public EventStore {
   // The latest checkpoint, published with the head.
   std::optional<SignedCheckpoint> latest_checkpoint_ ABSL_GUARDED_BY(head_mu_);
 
-  // In the same database.
+  // In databases of their own (rocks_view_store.h).
   RocksViewStore views_;
+  RocksViewStore app_state_;
+  // Set by Close before the database goes: a later scan is refused rather
+  // than reading freed memory (one running meanwhile is the caller's bug).
+  std::atomic<bool> db_closed_{false};
 
   // Written by the writer after each group (null when read-only).
   std::unique_ptr<AnchorFile> anchor_;

@@ -42,6 +42,12 @@ class RocksViewStore final : public ViewStore {
       const std::string& view,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
           visit) const override;
+  absl::Status ScanView(
+      const std::string& view, absl::string_view key_prefix,
+      const std::function<bool(absl::string_view key, absl::string_view value)>&
+          visit) const override;
+  absl::StatusOr<std::optional<std::string>> GetRow(
+      const std::string& view, absl::string_view key) const override;
   absl::StatusOr<uint64_t> ViewCheckpoint(
       const std::string& view) const override;
   absl::Status DropView(const std::string& view) override;
