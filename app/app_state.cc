@@ -18,11 +18,10 @@ namespace ledger {
 namespace {
 
 // The app-state database's views (ledger/FORMAT.md, "The app state").
-constexpr char kCustomers[] = "customers";    // key, intake position -> entry
-constexpr char kComplaints[] = "complaints";  // complaint id -> key, position
-constexpr char kNumbers[] = "numbers";        // year -> its numbers
-constexpr char kErasures[] = "erasures";      // data key id -> ""
-constexpr char kLog[] = "log";                // "end" -> hash of the last event
+constexpr char kCustomers[] = "customers";  // key, intake position -> entry
+constexpr char kNumbers[] = "numbers";      // year -> its numbers
+constexpr char kErasures[] = "erasures";    // data key id -> ""
+constexpr char kLog[] = "log";              // "end" -> hash of the last event
 constexpr char kEndRow[] = "end";
 
 std::string BigEndian64(uint64_t v) {
@@ -72,8 +71,8 @@ YearNumbers NumbersOf(const v1::AppYearNumbersRow& row) {
 // The events of the log between two flushes, as the rows they change.
 struct Folded {
   std::vector<std::pair<std::string, v1::AppCustomerEntryRow>> entries;
-  absl::flat_hash_map<std::string, size_t> entry_at;  // row key -> entries[i]
-  absl::flat_hash_map<std::string, std::string> complaints;
+  // Complaint id -> its entry in `entries`.
+  absl::flat_hash_map<std::string, size_t> entry_of;
   absl::flat_hash_map<int64_t, bool> years;  // touched
   std::vector<std::string> erasures;
   uint64_t last = 0;
@@ -89,7 +88,8 @@ absl::StatusOr<std::unique_ptr<AppState>> AppState::Open(
     EventStore* store, AppStateOptions options) {
   std::unique_ptr<AppState> state(new AppState(store, options));
   RETURN_IF_ERROR(state->Load());
-  if (options.flush_every_events > 0 || options.flush_every > absl::ZeroDuration()) {
+  if (options.flush_every_events > 0 ||
+      options.flush_every > absl::ZeroDuration()) {
     state->flusher_ = std::thread([s = state.get()] {
       NameThisThread("ledger-appstate");
       s->FlushLoop();
@@ -164,8 +164,8 @@ absl::Status AppState::Load() {
       kNumbers, [this](absl::string_view key, absl::string_view value) {
         int64_t year = 0;
         v1::AppYearNumbersRow row;
-        if (absl::SimpleAtoi(key, &year) && row.ParseFromArray(
-                                                value.data(), value.size())) {
+        if (absl::SimpleAtoi(key, &year) &&
+            row.ParseFromArray(value.data(), value.size())) {
           numbers_[year] = NumbersOf(row);
         }
         return true;
@@ -184,6 +184,19 @@ absl::Status AppState::Load() {
 }
 
 absl::Status AppState::FoldTo(uint64_t end) {
+  // In chunks, each written with its checkpoint: a fold of a whole log
+  // (the first start of a ledger) holds one chunk's rows at a time, and
+  // what it wrote stays written when it is stopped.
+  constexpr uint64_t kChunk = 1 << 16;
+  while (true) {
+    const uint64_t at = flushed();
+    if (at >= end) return absl::OkStatus();
+    RETURN_IF_ERROR(FoldChunk(std::min(end, at + kChunk)));
+    if (flushed() == at) return absl::OkStatus();  // The log ends sooner.
+  }
+}
+
+absl::Status AppState::FoldChunk(uint64_t end) {
   uint64_t from = 0;
   {
     absl::MutexLock lock(&mu_);
@@ -193,32 +206,32 @@ absl::Status AppState::FoldTo(uint64_t end) {
   if (end < from) return absl::OkStatus();
   Folded fold;
   absl::Status status;
-  // The row of a complaint's intake: from this fold, else from the rows.
+  // The row of a complaint's intake: from this fold, else from the rows
+  // (found by the intake, the first event of the complaint's stream).
   auto entry_of = [&](absl::string_view complaint_id)
       -> absl::StatusOr<v1::AppCustomerEntryRow*> {
-    std::string key;
-    if (auto it = fold.complaints.find(complaint_id);
-        it != fold.complaints.end()) {
-      key = it->second;
-    } else {
-      ASSIGN_OR_RETURN(std::optional<std::string> row,
-                       rows_.GetRow(kComplaints, complaint_id));
-      if (!row.has_value()) return nullptr;
-      key = *std::move(row);
-    }
-    if (auto it = fold.entry_at.find(key); it != fold.entry_at.end()) {
+    if (auto it = fold.entry_of.find(complaint_id); it != fold.entry_of.end()) {
       return &fold.entries[it->second].second;
     }
+    ASSIGN_OR_RETURN(std::vector<v1::Event> first,
+                     store_.ReadStream(ComplaintStream(complaint_id), 0,
+                                       ReadDirection::kForward, 1));
+    v1::ComplaintReceived received;
+    if (first.empty() || !Is<v1::ComplaintReceived>(first[0]) ||
+        !received.ParseFromString(first[0].payload()) ||
+        received.customer_ref().empty()) {
+      return nullptr;
+    }
+    std::string key =
+        absl::StrCat(KeyBytes(CustomerIndex::KeyOf(received.customer_ref())),
+                     BigEndian64(first[0].position()));
     ASSIGN_OR_RETURN(std::optional<std::string> value,
                      rows_.GetRow(kCustomers, key));
     if (!value.has_value()) return nullptr;
     v1::AppCustomerEntryRow entry;
-    if (key.size() != kEntryKeyBytes ||
-        !entry.ParseFromString(*value)) {
-      return Corrupt(kCustomers, key);
-    }
-    fold.entry_at[key] = fold.entries.size();
-    fold.entries.emplace_back(key, std::move(entry));
+    if (!entry.ParseFromString(*value)) return Corrupt(kCustomers, key);
+    fold.entry_of[complaint_id] = fold.entries.size();
+    fold.entries.emplace_back(std::move(key), std::move(entry));
     return &fold.entries.back().second;
   };
   auto visit = [&](const v1::Event& e) -> absl::Status {
@@ -240,22 +253,18 @@ absl::Status AppState::FoldTo(uint64_t end) {
         }
         fold.years[year] = true;
       }
-      if (received.customer_ref().empty()) return absl::OkStatus();
-      // Received once only (its stream's first event).
-      if (fold.complaints.contains(received.complaint_id())) {
+      // Received once only: its stream's first event (the store keeps
+      // revisions unique), so no read of the rows is needed to know.
+      if (received.customer_ref().empty() || e.revision() != 0) {
         return absl::OkStatus();
       }
-      ASSIGN_OR_RETURN(std::optional<std::string> known,
-                       rows_.GetRow(kComplaints, received.complaint_id()));
-      if (known.has_value()) return absl::OkStatus();
-      std::string key = absl::StrCat(
-          KeyBytes(CustomerIndex::KeyOf(received.customer_ref())),
-          BigEndian64(e.position()));
-      fold.complaints[received.complaint_id()] = key;
+      std::string key =
+          absl::StrCat(KeyBytes(CustomerIndex::KeyOf(received.customer_ref())),
+                       BigEndian64(e.position()));
       v1::AppCustomerEntryRow entry;
       entry.set_complaint_id(received.complaint_id());
       entry.set_received_time_us(received.received_time_us());
-      fold.entry_at[key] = fold.entries.size();
+      fold.entry_of[received.complaint_id()] = fold.entries.size();
       fold.entries.emplace_back(std::move(key), std::move(entry));
     } else if (Is<v1::ComplaintClassified>(e)) {
       v1::ComplaintClassified classified;
@@ -285,24 +294,23 @@ absl::Status AppState::FoldTo(uint64_t end) {
       });
   if (scanned.ok()) scanned = status;
   if (fold.last >= from) {
-    std::vector<ViewChanges> changes(5);
+    std::vector<ViewChanges> changes(4);
     changes[0].view = kCustomers;
+    changes[0].puts.reserve(fold.entries.size());
     for (auto& [key, entry] : fold.entries) {
-      changes[0].puts.emplace_back(key, entry.SerializeAsString());
+      changes[0].puts.emplace_back(std::move(key), entry.SerializeAsString());
     }
-    changes[1].view = kComplaints;
-    for (auto& [id, key] : fold.complaints) changes[1].puts.emplace_back(id, key);
-    changes[2].view = kNumbers;
+    changes[1].view = kNumbers;
     for (const auto& [year, touched] : fold.years) {
-      changes[2].puts.emplace_back(absl::StrCat(year),
+      changes[1].puts.emplace_back(absl::StrCat(year),
                                    RowOf(numbers_[year]).SerializeAsString());
     }
-    changes[3].view = kErasures;
+    changes[2].view = kErasures;
     for (std::string& key_id : fold.erasures) {
-      changes[3].puts.emplace_back(std::move(key_id), "");
+      changes[2].puts.emplace_back(std::move(key_id), "");
     }
-    changes[4].view = kLog;
-    changes[4].puts.emplace_back(kEndRow, fold.last_hash);
+    changes[3].view = kLog;
+    changes[3].puts.emplace_back(kEndRow, fold.last_hash);
     for (ViewChanges& c : changes) c.checkpoint = fold.last;
     RETURN_IF_ERROR(rows_.WriteViews(changes));
     absl::MutexLock lock(&mu_);
@@ -311,10 +319,9 @@ absl::Status AppState::FoldTo(uint64_t end) {
     // What the rows now hold leaves the overlay.
     for (auto it = intakes_.begin(); it != intakes_.end();) {
       std::vector<Intake>& list = it->second;
-      list.erase(std::remove_if(list.begin(), list.end(),
-                                [&](const Intake& i) {
-                                  return i.position <= fold.last;
-                                }),
+      list.erase(std::remove_if(
+                     list.begin(), list.end(),
+                     [&](const Intake& i) { return i.position <= fold.last; }),
                  list.end());
       if (list.empty()) {
         intakes_.erase(it++);
@@ -370,14 +377,13 @@ void AppState::Index(absl::Span<const DecodedEvent> events) {
     if (e.position() <= flushed_) continue;
     ++unflushed_;
     if (const auto* received = event.As<v1::ComplaintReceived>()) {
-      if (received->customer_ref().empty()) continue;
+      if (received->customer_ref().empty() || e.revision() != 0) continue;
       PriorComplaint prior;
       prior.complaint_id = received->complaint_id();
       prior.received_time_us = received->received_time_us();
       intakes_[CustomerIndex::KeyOf(received->customer_ref())].push_back(
           Intake{e.position(), std::move(prior)});
-    } else if (const auto* classified =
-                   event.As<v1::ComplaintClassified>()) {
+    } else if (const auto* classified = event.As<v1::ComplaintClassified>()) {
       classified_[ComplaintIdView(e.stream_id())] = Classification{
           e.position(), classified->kind(), classified->category()};
     }

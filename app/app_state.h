@@ -105,7 +105,8 @@ class AppState {
   absl::Status Load();
   // Folds the log from the checkpoint to `end` (at most) into rows and
   // writes them with the new checkpoint. One at a time (fold_mu_).
-  absl::Status FoldTo(uint64_t end);
+  absl::Status FoldTo(uint64_t end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(fold_mu_);
+  absl::Status FoldChunk(uint64_t end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(fold_mu_);
   void FlushLoop();
 
   EventStore& store_;

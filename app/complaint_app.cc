@@ -1,5 +1,4 @@
 #include "app/complaint_app.h"
-#include "app/complaint_numbers.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "app/complaint_numbers.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/base/check.h"
@@ -150,9 +150,9 @@ void ComplaintApp::CheckLog(uint64_t first, uint64_t last) {
   constexpr uint64_t kSlice = 1 << 16;
   for (uint64_t from = first; from <= last && checked.ok();) {
     if (closing_.load()) {
-      checked = absl::CancelledError(absl::StrCat(
-          "the check of the log stopped at position ", from,
-          " as the ledger closed"));
+      checked = absl::CancelledError(
+          absl::StrCat("the check of the log stopped at position ", from,
+                       " as the ledger closed"));
       break;
     }
     const uint64_t n = std::min(kSlice, last - from + 1);
@@ -214,7 +214,8 @@ absl::Status ComplaintApp::Recover() {
   if (unchecked == 0 || !store_.damage().ok()) {
     absl::MutexLock lock(&broken_mu_);
     log_checked_ = true;
-  } else if (options_.log_check == ComplaintAppOptions::LogCheck::kInBackground) {
+  } else if (options_.log_check ==
+             ComplaintAppOptions::LogCheck::kInBackground) {
     log_checker_ = std::thread([this, unchecked] {
       NameThisThread("ledger-logcheck");
       CheckLog(1, unchecked);
@@ -267,10 +268,9 @@ absl::Status ComplaintApp::CheckWritable() const {
       absl::StrCat("the log failed its checks when the server started, so "
                    "commands are refused until it is repaired: ",
                    broken.message()));
-  broken.ForEachPayload(
-      [&refused](absl::string_view url, const absl::Cord& p) {
-        refused.SetPayload(url, p);
-      });
+  broken.ForEachPayload([&refused](absl::string_view url, const absl::Cord& p) {
+    refused.SetPayload(url, p);
+  });
   return refused;
 }
 

@@ -366,14 +366,13 @@ int main(int argc, char** argv) {
   std::string steps = absl::StrCat("projections ", ms(took.projections));
   if (options.projections_of.empty()) {
     const ledger::ComplaintAppStart& app = (*server)->complaints().start();
-    steps = absl::StrCat("then side by side complaints ", ms(took.complaints),
-                         " (", app.events_folded,
-                         " events folded into the app state",
-                         app.state_rebuilt_because.empty()
-                             ? ""
-                             : absl::StrCat(", rebuilt: ",
-                                            app.state_rebuilt_because),
-                         ") and ", steps);
+    steps = absl::StrCat(
+        "then side by side complaints ", ms(took.complaints), " (",
+        app.events_folded, " events folded into the app state",
+        app.state_rebuilt_because.empty()
+            ? ""
+            : absl::StrCat(", rebuilt: ", app.state_rebuilt_because),
+        ") and ", steps);
   }
   std::printf("ledgerd: started in %s: store %s, %s\n",
               ms(absl::Now() - start).c_str(), ms(took.store).c_str(),
@@ -402,8 +401,8 @@ int main(int argc, char** argv) {
       const absl::Status checked = app->WaitForLogCheck();
       if (checked.ok()) {
         std::printf("ledgerd: the whole log checked, sound, %s after start\n",
-                    absl::FormatDuration(absl::Trunc(absl::Now() - start,
-                                                     absl::Milliseconds(1)))
+                    absl::FormatDuration(
+                        absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))
                         .c_str());
       } else if (absl::IsDataLoss(checked)) {
         std::printf(

@@ -68,8 +68,7 @@ class AppStateTest : public ::testing::Test {
   }
 
   void Reference() {
-    for (const auto& [id, role] :
-         std::vector<std::pair<std::string, v1::Role>>{
+    for (const auto& [id, role] : std::vector<std::pair<std::string, v1::Role>>{
              {"h1", v1::ROLE_CENTRE_HEAD}, {"a17", v1::ROLE_AGENT}}) {
       ASSERT_TRUE(app_->Execute(build::Agent(id, {role}), "h1").ok());
     }

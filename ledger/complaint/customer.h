@@ -66,7 +66,6 @@ class CustomerIndex {
   static Key KeyOf(absl::string_view customer_ref);
 
  private:
-
   // What the index takes from a ComplaintReceived.
   struct Intake {
     absl::string_view complaint_id;
