@@ -59,6 +59,40 @@ absl::Status ProjectionRunner::LoadViews() {
 }
 
 absl::Status ProjectionRunner::Start() {
+  const absl::Status loaded = Load();
+  std::vector<std::function<void(absl::Status)>> waiting;
+  {
+    absl::MutexLock lock(&mu_);
+    loaded_ = true;
+    load_status_ = loaded;
+    waiting.swap(waiting_);
+  }
+  if (loaded.ok() && !stop_.load()) {
+    thread_ = std::thread([this] {
+      NameThisThread("ledger-project");
+      Loop();
+    });
+  }
+  for (auto& then : waiting) then(loaded);
+  ReportHealth();
+  return loaded;
+}
+
+void ProjectionRunner::WhenLoaded(
+    std::function<void(absl::Status)> then) const {
+  absl::Status loaded;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!loaded_) {
+      waiting_.push_back(std::move(then));
+      return;
+    }
+    loaded = load_status_;
+  }
+  then(loaded);
+}
+
+absl::Status ProjectionRunner::Load() {
   {
     absl::MutexLock lock(&mu_);
     if (absl::Status loaded = LoadViews(); !loaded.ok()) {
@@ -93,10 +127,6 @@ absl::Status ProjectionRunner::Start() {
       }
     }
   }
-  thread_ = std::thread([this] {
-    NameThisThread("ledger-project");
-    Loop();
-  });
   return absl::OkStatus();
 }
 
@@ -225,7 +255,7 @@ void ProjectionRunner::ReportHealth() {
   bool following;
   {
     absl::ReaderMutexLock lock(&mu_);
-    following = error_.ok();
+    following = error_.ok() && loaded_ && load_status_.ok();
   }
   if (!on_health_ || reported_ == following) return;
   reported_ = following;

@@ -55,8 +55,15 @@ class ProjectionRunner {
 
   // Loads every view's rows and starts following the log.
   // FAILED_PRECONDITION when the views have read further than the log goes
-  // (they were built from another ledger).
+  // (they were built from another ledger). May run on a thread of its own
+  // while the runner is already queried: see WhenLoaded.
   absl::Status Start();
+
+  // Calls `then` once Start has loaded the views, with OK, or with why they
+  // could not be loaded: at once when Start has ended, else on Start's
+  // thread when it does. Queries wait for it (rows half loaded are no
+  // answer), without holding a thread meanwhile.
+  void WhenLoaded(std::function<void(absl::Status)> then) const;
   // Writes what is pending and stops. Safe to call more than once.
   void Stop();
 
@@ -95,6 +102,9 @@ class ProjectionRunner {
 
   // Loads every view's rows and checkpoint from rows_.
   absl::Status LoadViews() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Start's loading: the views, dropped and rebuilt when damaged, checked
+  // against the log.
+  absl::Status Load();
   void Loop();
   // Folds a long stretch up to the end of the log in chunks with Fold;
   // false when the rows could not be written (the runner stops).
@@ -123,6 +133,11 @@ class ProjectionRunner {
   absl::Status error_ ABSL_GUARDED_BY(mu_);
   // Why the views were dropped and rebuilt at start (empty: they were not).
   std::string rebuilt_after_ ABSL_GUARDED_BY(mu_);
+  // Start has ended, and how; what waits for it.
+  bool loaded_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status load_status_ ABSL_GUARDED_BY(mu_);
+  mutable std::vector<std::function<void(absl::Status)>> waiting_
+      ABSL_GUARDED_BY(mu_);
 
   // Taken before mu_, held while reporting so that reports keep order.
   absl::Mutex health_mu_ ABSL_ACQUIRED_BEFORE(mu_);

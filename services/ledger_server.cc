@@ -60,23 +60,21 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   }
   ledger_service_ = std::make_unique<LedgerService>(store_.get(), pool_.get());
   audit_service_ = std::make_unique<AuditService>(store_.get(), pool_.get());
-  // Both read the whole log or the views' rows, each on its own: side by
-  // side, a restart waits for the longer (BENCHMARKS.md, "Restart and memory").
-  absl::Status projections = absl::OkStatus();
-  std::thread loading;
+  // The views load their rows on a thread of their own while commands are
+  // served already; queries wait for them (BENCHMARKS.md, "Restart and
+  // memory").
   if (options.projections) {
-    loading = std::thread([this, &projections, &options, hub] {
-      NameThisThread("ledger-start");
-      projections = StartProjections(LocalLog(store_.get(), hub), options);
-    });
+    RETURN_IF_ERROR(StartProjections(LocalLog(store_.get(), hub), options,
+                                     /*in_background=*/true));
+  } else {
+    absl::MutexLock lock(&projections_mu_);
+    projections_loaded_ = true;
   }
   start = absl::Now();
   absl::StatusOr<std::unique_ptr<ComplaintApp>> app =
       ComplaintApp::Create(store_.get(), app_options);
   startup_.complaints = absl::Now() - start;
-  if (loading.joinable()) loading.join();
   RETURN_IF_ERROR(app.status());
-  RETURN_IF_ERROR(projections);
   complaint_app_ = *std::move(app);
   complaint_service_ =
       std::make_unique<ComplaintService>(complaint_app_.get(), pool_.get());
@@ -87,13 +85,29 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   return absl::OkStatus();
 }
 
-absl::Status LedgerServer::StartProjections(
-    std::unique_ptr<LogSource> log, const LedgerServerOptions& options) {
+absl::Status LedgerServer::StartProjections(std::unique_ptr<LogSource> log,
+                                            const LedgerServerOptions& options,
+                                            bool in_background) {
   const absl::Time start = absl::Now();
   runner_ = std::make_unique<ProjectionRunner>(&store_->views(), std::move(log),
                                                AllViews());
-  RETURN_IF_ERROR(runner_->Start());
-  startup_.projections = absl::Now() - start;
+  if (in_background) {
+    projections_loading_ = std::thread(
+        [this, start, before = options.before_projections_load] {
+      NameThisThread("ledger-load");
+      if (before) before();
+      absl::Status loaded = runner_->Start();
+      absl::MutexLock lock(&projections_mu_);
+      projections_loaded_ = true;
+      projections_load_ = loaded;
+      startup_.projections = absl::Now() - start;
+    });
+  } else {
+    RETURN_IF_ERROR(runner_->Start());
+    startup_.projections = absl::Now() - start;
+    absl::MutexLock lock(&projections_mu_);
+    projections_loaded_ = true;
+  }
   query_service_ = std::make_unique<QueryService>(
       runner_.get(), pool_.get(),
       options.store.clock != nullptr ? options.store.clock
@@ -151,7 +165,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
           "of its own"));
     }
     RETURN_IF_ERROR(server->StartProjections(
-        RemoteLog(options.projections_of, security.ledger_client), options));
+        RemoteLog(options.projections_of, security.ledger_client), options,
+        /*in_background=*/false));
   }
 
   if (security.tokens == nullptr) {
@@ -237,6 +252,13 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   return server;
 }
 
+absl::StatusOr<absl::Duration> LedgerServer::WaitForProjections() {
+  absl::MutexLock lock(&projections_mu_);
+  projections_mu_.Await(absl::Condition(&projections_loaded_));
+  if (!projections_load_.ok()) return projections_load_;
+  return startup_.projections;
+}
+
 LedgerServer::~LedgerServer() {
   absl::Status s = Shutdown();
   if (!s.ok()) {
@@ -256,6 +278,7 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  if (projections_loading_.joinable()) projections_loading_.join();
   if (runner_ != nullptr) runner_->Stop();
   registry_.reset();
   // Its state written to the log's end while the store is open.

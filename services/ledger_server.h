@@ -11,10 +11,13 @@
 #ifndef LEDGER_SERVICES_LEDGER_SERVER_H_
 #define LEDGER_SERVICES_LEDGER_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "app/complaint_app.h"
 #include "grpcpp/server.h"
@@ -42,8 +45,9 @@ struct StartupTimes {
   // Reading the log for ComplaintApp's indexes (none in a projection
   // process).
   absl::Duration complaints;
-  // Loading the views and their checkpoints; in a ledger, at the same time
-  // as `complaints`.
+  // Loading the views and their checkpoints: in a ledger, on a thread of
+  // its own while commands are served already (LedgerServer::
+  // WaitForProjections).
   absl::Duration projections;
 };
 
@@ -99,6 +103,9 @@ struct LedgerServerOptions {
   // moves it forward. Not for a projection process.
   std::shared_ptr<FakeClock> simulated_clock;
   SecurityOptions security;
+  // Tests only: runs on the thread that loads a ledger's views, before it
+  // does (to hold the load while the ledger serves).
+  std::function<void()> before_projections_load;
 };
 
 class LedgerServer {
@@ -122,6 +129,10 @@ class LedgerServer {
   // Not when started with `projections = false`.
   ProjectionRunner& projections() { return *runner_; }
   const StartupTimes& startup_times() const { return startup_; }
+  // Blocks until the projections have loaded their views (a ledger serves
+  // commands before: queries wait for them); then how long it took, or why
+  // they did not load. At once when there are none.
+  absl::StatusOr<absl::Duration> WaitForProjections();
 
   // Health turns NOT_SERVING, new calls are refused, calls in flight get
   // `grace` to finish, then the store closes (its queued appends commit
@@ -141,9 +152,11 @@ class LedgerServer {
   // The ledger's store and services; its projections too when
   // `options.projections`, loaded while ComplaintApp reads the log.
   absl::Status StartLedger(const LedgerServerOptions& options);
-  // The projection runner on `log`, its views loaded, and QueryService.
+  // The projection runner on `log` and QueryService; the views loaded
+  // before it returns, or `in_background` on projections_loading_.
   absl::Status StartProjections(std::unique_ptr<LogSource> log,
-                                const LedgerServerOptions& options);
+                                const LedgerServerOptions& options,
+                                bool in_background);
 
   // Threads the services' blocking calls run on (services/callbacks.h).
   // Destroyed after the server, which waits for them.
@@ -168,6 +181,10 @@ class LedgerServer {
   int port_ = 0;
   bool shut_down_ = false;
   StartupTimes startup_;
+  std::thread projections_loading_;
+  absl::Mutex projections_mu_;
+  bool projections_loaded_ ABSL_GUARDED_BY(projections_mu_) = false;
+  absl::Status projections_load_ ABSL_GUARDED_BY(projections_mu_);
 };
 
 }  // namespace ledger

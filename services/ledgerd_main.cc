@@ -363,16 +363,24 @@ int main(int argc, char** argv) {
   auto ms = [](absl::Duration d) {
     return absl::FormatDuration(absl::Trunc(d, absl::Milliseconds(1)));
   };
-  std::string steps = absl::StrCat("projections ", ms(took.projections));
-  if (options.projections_of.empty()) {
+  // A ledger's projections load after it serves: their time is not known
+  // yet (and is written meanwhile).
+  std::string steps;
+  if (!options.projections_of.empty()) {
+    steps = absl::StrCat("projections ", ms(took.projections));
+  } else {
     const ledger::ComplaintAppStart& app = (*server)->complaints().start();
-    steps = absl::StrCat(
-        "then side by side complaints ", ms(took.complaints), " (",
-        app.events_folded, " events folded into the app state",
-        app.state_rebuilt_because.empty()
-            ? ""
-            : absl::StrCat(", rebuilt: ", app.state_rebuilt_because),
-        ") and ", steps);
+    steps = absl::StrCat("complaints ", ms(took.complaints), " (",
+                         app.events_folded,
+                         " events folded into the app state",
+                         app.state_rebuilt_because.empty()
+                             ? ""
+                             : absl::StrCat(", rebuilt: ",
+                                            app.state_rebuilt_because),
+                         ")",
+                         options.projections
+                             ? "; the projections load their views meanwhile"
+                             : "");
   }
   std::printf("ledgerd: started in %s: store %s, %s\n",
               ms(absl::Now() - start).c_str(), ms(took.store).c_str(),
@@ -393,12 +401,35 @@ int main(int argc, char** argv) {
         std::string(damage.message()).c_str());
   }
   std::fflush(stdout);
+  // What a ledger finishes after it serves: its projections' views, and
+  // the check of the whole log.
   std::thread log_check;
-  if (options.projections_of.empty() &&
-      options.complaints.log_check ==
+  if (options.projections_of.empty()) {
+    log_check = std::thread([server = server->get(), start, &options] {
+      if (options.projections) {
+        const absl::StatusOr<absl::Duration> loaded =
+            server->WaitForProjections();
+        if (loaded.ok()) {
+          std::printf(
+              "ledgerd: the projections loaded their views in %s, %s after "
+              "start; queries answer\n",
+              absl::FormatDuration(absl::Trunc(*loaded, absl::Milliseconds(1)))
+                  .c_str(),
+              absl::FormatDuration(absl::Trunc(absl::Now() - start,
+                                               absl::Milliseconds(1)))
+                  .c_str());
+        } else {
+          std::printf("ledgerd: THE PROJECTIONS DID NOT LOAD; queries are "
+                      "refused: %s\n",
+                      loaded.status().ToString().c_str());
+        }
+        std::fflush(stdout);
+      }
+      if (options.complaints.log_check !=
           ledger::ComplaintAppOptions::LogCheck::kInBackground) {
-    log_check = std::thread([app = &(*server)->complaints(), start] {
-      const absl::Status checked = app->WaitForLogCheck();
+        return;
+      }
+      const absl::Status checked = server->complaints().WaitForLogCheck();
       if (checked.ok()) {
         std::printf("ledgerd: the whole log checked, sound, %s after start\n",
                     absl::FormatDuration(

@@ -18,13 +18,43 @@ namespace {
 // Answers `request` with `query` on the view ViewType, on `pool`: the live
 // view, or, when the request names an as_of_position, one folded up to
 // there. The response carries the position it reflects.
+// FinishOn once the runner has loaded its views (ProjectionRunner::
+// WhenLoaded): a query that comes while a restart loads them waits for
+// them without holding a thread; one whose views could not be loaded gets
+// why.
+template <typename Body>
+grpc::ServerUnaryReactor* FinishOnceLoaded(WorkPool& pool,
+                                           const ProjectionRunner& runner,
+                                           grpc::CallbackServerContext* context,
+                                           Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  runner.WhenLoaded([&pool, reactor, context, body = std::move(body),
+                     serialize = callbacks_internal::TakeSerialize()](
+                        absl::Status loaded) mutable {
+    if (!loaded.ok()) {
+      reactor->Finish(ToGrpcStatus(
+          absl::Status(loaded.code(),
+                       absl::StrCat("the projections' views did not load: ",
+                                    loaded.message())),
+          context));
+      return;
+    }
+    pool.Schedule([reactor, body = std::move(body),
+                   serialize = std::move(serialize)]() mutable {
+      reactor->Finish(callbacks_internal::Answer(body(), serialize));
+    });
+  });
+  return reactor;
+}
+
 template <typename ViewType, typename Request, typename Response,
           typename Query>
 grpc::ServerUnaryReactor* Answer(WorkPool& pool, const ProjectionRunner& runner,
                                  grpc::CallbackServerContext* context,
                                  const Request* request, Response* response,
                                  Query query) {
-  return FinishOn(pool, context, [&runner, context, request, response, query] {
+  return FinishOnceLoaded(pool, runner, context, [&runner, context, request,
+                                                  response, query] {
     auto answer = [&](const View& view, uint64_t position) -> absl::Status {
       ASSIGN_OR_RETURN(*response, query(static_cast<const ViewType&>(view)));
       response->set_position(position);
@@ -104,7 +134,7 @@ grpc::ServerUnaryReactor* QueryService::GetAgentScorecard(
 grpc::ServerUnaryReactor* QueryService::ListProjections(
     grpc::CallbackServerContext* context, const v1::ListProjectionsRequest*,
     v1::ListProjectionsResponse* response) {
-  return FinishOn(pool_, context, [this, response] {
+  return FinishOnceLoaded(pool_, runner_, context, [this, response] {
     for (auto& info : runner_.List()) *response->add_projections() = info;
     if (log_ != nullptr) {
       v1::ProjectionInfo* index = response->add_projections();
@@ -120,7 +150,8 @@ grpc::ServerUnaryReactor* QueryService::ListProjections(
 grpc::ServerUnaryReactor* QueryService::Rebuild(
     grpc::CallbackServerContext* context, const v1::RebuildRequest* request,
     v1::RebuildResponse* response) {
-  return FinishOn(pool_, context, [this, context, request, response] {
+  return FinishOnceLoaded(pool_, runner_, context, [this, context, request,
+                                                    response] {
     absl::StatusOr<uint64_t> position = runner_.Rebuild(request->name());
     if (!position.ok()) return ToGrpcStatus(position.status(), context);
     response->set_checkpoint(*position);
