@@ -1,4 +1,4 @@
-// AnalysisView: the monthly analysis (shared/domain.md §7). One row per
+// AnalysisView: the monthly analysis (docs/rules.md §13). One row per
 // case, folded from its events; the figures of a month are computed at
 // query time over the cases received in that month (site time zone).
 //

@@ -62,7 +62,7 @@ absl::Status ProjectionRunner::Start() {
   const absl::Status loaded = Load();
   std::vector<std::function<void(absl::Status)>> waiting;
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&load_mu_);
     loaded_ = true;
     load_status_ = loaded;
     waiting.swap(waiting_);
@@ -82,7 +82,7 @@ void ProjectionRunner::WhenLoaded(
     std::function<void(absl::Status)> then) const {
   absl::Status loaded;
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&load_mu_);
     if (!loaded_) {
       waiting_.push_back(std::move(then));
       return;
@@ -95,6 +95,7 @@ void ProjectionRunner::WhenLoaded(
 absl::Status ProjectionRunner::Load() {
   {
     absl::MutexLock lock(&mu_);
+    if (options_.while_loading) options_.while_loading();
     if (absl::Status loaded = LoadViews(); !loaded.ok()) {
       // Views are derived: damaged ones are dropped and rebuilt from the
       // log, which alone is the record.
@@ -254,8 +255,13 @@ void ProjectionRunner::ReportHealth() {
   absl::MutexLock health(&health_mu_);
   bool following;
   {
+    // Not mu_ before the views are loaded: Start holds it meanwhile.
+    absl::MutexLock loaded(&load_mu_);
+    following = loaded_ && load_status_.ok();
+  }
+  if (following) {
     absl::ReaderMutexLock lock(&mu_);
-    following = error_.ok() && loaded_ && load_status_.ok();
+    following = error_.ok();
   }
   if (!on_health_ || reported_ == following) return;
   reported_ = following;

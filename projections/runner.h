@@ -44,6 +44,9 @@ class ProjectionRunner {
     // second at 300,000 events/s) while it is folded under the lock.
     uint64_t catch_up_min_events = 100000;
     uint64_t catch_up_chunk_events = 262144;
+    // Tests only: runs in Start as it begins to load the views, with the
+    // runner's lock held (as it is for the whole load).
+    std::function<void()> while_loading;
   };
 
   // `rows` must outlive the runner.
@@ -133,11 +136,13 @@ class ProjectionRunner {
   absl::Status error_ ABSL_GUARDED_BY(mu_);
   // Why the views were dropped and rebuilt at start (empty: they were not).
   std::string rebuilt_after_ ABSL_GUARDED_BY(mu_);
-  // Start has ended, and how; what waits for it.
-  bool loaded_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status load_status_ ABSL_GUARDED_BY(mu_);
+  // Start has ended, and how; what waits for it. Apart from mu_, which
+  // Start holds while it loads.
+  mutable absl::Mutex load_mu_;
+  bool loaded_ ABSL_GUARDED_BY(load_mu_) = false;
+  absl::Status load_status_ ABSL_GUARDED_BY(load_mu_);
   mutable std::vector<std::function<void(absl::Status)>> waiting_
-      ABSL_GUARDED_BY(mu_);
+      ABSL_GUARDED_BY(load_mu_);
 
   // Taken before mu_, held while reporting so that reports keep order.
   absl::Mutex health_mu_ ABSL_ACQUIRED_BEFORE(mu_);

@@ -1,4 +1,4 @@
-// ScorecardView: agent scorecards per month (shared/domain.md §7). Cases
+// ScorecardView: agent scorecards per month (docs/rules.md §12). Cases
 // owned (received in the month, owned by the agent now) and how many of
 // them are repeat or malicious; replies and first revisits the agent
 // recorded in the month, on time or not, and the revisits' satisfaction.

@@ -1,4 +1,4 @@
-// StationView: the station monthly table (shared/domain.md §6). Keeps, per
+// StationView: the station monthly table (docs/rules.md §11). Keeps, per
 // complaint naming a station at intake, its received day and latest kind,
 // category and severity, and the reference data the table needs (stations,
 // monthly volumes, penalty schedules, special periods, the site's time

@@ -89,13 +89,13 @@ absl::Status LedgerServer::StartProjections(std::unique_ptr<LogSource> log,
                                             const LedgerServerOptions& options,
                                             bool in_background) {
   const absl::Time start = absl::Now();
-  runner_ = std::make_unique<ProjectionRunner>(&store_->views(), std::move(log),
-                                               AllViews());
+  ProjectionRunner::Options runner_options;
+  runner_options.while_loading = options.while_projections_load;
+  runner_ = std::make_unique<ProjectionRunner>(
+      &store_->views(), std::move(log), AllViews(), runner_options);
   if (in_background) {
-    projections_loading_ = std::thread(
-        [this, start, before = options.before_projections_load] {
+    projections_loading_ = std::thread([this, start] {
       NameThisThread("ledger-load");
-      if (before) before();
       absl::Status loaded = runner_->Start();
       absl::MutexLock lock(&projections_mu_);
       projections_loaded_ = true;

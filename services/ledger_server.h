@@ -103,9 +103,9 @@ struct LedgerServerOptions {
   // moves it forward. Not for a projection process.
   std::shared_ptr<FakeClock> simulated_clock;
   SecurityOptions security;
-  // Tests only: runs on the thread that loads a ledger's views, before it
-  // does (to hold the load while the ledger serves).
-  std::function<void()> before_projections_load;
+  // Tests only: runs as the projections begin to load their views, with
+  // the runner's lock held (to hold the load while the ledger serves).
+  std::function<void()> while_projections_load;
 };
 
 class LedgerServer {

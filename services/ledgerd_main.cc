@@ -402,39 +402,40 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
   // What a ledger finishes after it serves: its projections' views, and
-  // the check of the whole log.
-  std::thread log_check;
-  if (options.projections_of.empty()) {
-    log_check = std::thread([server = server->get(), start, &options] {
-      if (options.projections) {
-        const absl::StatusOr<absl::Duration> loaded =
-            server->WaitForProjections();
-        if (loaded.ok()) {
-          std::printf(
-              "ledgerd: the projections loaded their views in %s, %s after "
-              "start; queries answer\n",
-              absl::FormatDuration(absl::Trunc(*loaded, absl::Milliseconds(1)))
-                  .c_str(),
-              absl::FormatDuration(absl::Trunc(absl::Now() - start,
-                                               absl::Milliseconds(1)))
-                  .c_str());
-        } else {
-          std::printf("ledgerd: THE PROJECTIONS DID NOT LOAD; queries are "
-                      "refused: %s\n",
-                      loaded.status().ToString().c_str());
-        }
-        std::fflush(stdout);
+  // the check of the whole log; each printed when it ends.
+  auto since_start = [start] {
+    return absl::FormatDuration(
+        absl::Trunc(absl::Now() - start, absl::Milliseconds(1)));
+  };
+  std::thread projections_loaded;
+  std::thread log_checked;
+  if (options.projections_of.empty() && options.projections) {
+    projections_loaded = std::thread([server = server->get(), since_start] {
+      const absl::StatusOr<absl::Duration> loaded =
+          server->WaitForProjections();
+      if (loaded.ok()) {
+        std::printf(
+            "ledgerd: the projections loaded their views in %s, %s after "
+            "start; queries answer\n",
+            absl::FormatDuration(absl::Trunc(*loaded, absl::Milliseconds(1)))
+                .c_str(),
+            since_start().c_str());
+      } else {
+        std::printf(
+            "ledgerd: THE PROJECTIONS DID NOT LOAD; queries are refused: %s\n",
+            loaded.status().ToString().c_str());
       }
-      if (options.complaints.log_check !=
+      std::fflush(stdout);
+    });
+  }
+  if (options.projections_of.empty() &&
+      options.complaints.log_check ==
           ledger::ComplaintAppOptions::LogCheck::kInBackground) {
-        return;
-      }
+    log_checked = std::thread([server = server->get(), since_start] {
       const absl::Status checked = server->complaints().WaitForLogCheck();
       if (checked.ok()) {
         std::printf("ledgerd: the whole log checked, sound, %s after start\n",
-                    absl::FormatDuration(
-                        absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))
-                        .c_str());
+                    since_start().c_str());
       } else if (absl::IsDataLoss(checked)) {
         std::printf(
             "ledgerd: THE LOG FAILED ITS CHECK; refusing commands: %s\n",
@@ -456,7 +457,9 @@ int main(int argc, char** argv) {
   std::printf("ledgerd: signal %d, shutting down\n", signal_number);
   std::fflush(stdout);
   absl::Status s = (*server)->Shutdown();
-  if (log_check.joinable()) log_check.join();
+  for (std::thread* t : {&projections_loaded, &log_checked}) {
+    if (t->joinable()) t->join();
+  }
   if (!s.ok()) {
     std::fprintf(stderr, "ledgerd: %s\n", s.ToString().c_str());
     return 1;

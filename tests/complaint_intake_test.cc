@@ -1,5 +1,5 @@
 // Intake, ownership, classification and repeat detection
-// (shared/domain.md §1–3), one test per rule.
+// (docs/rules.md §1, §2, §10), one test per rule.
 #include <string>
 
 #include "gmock/gmock.h"

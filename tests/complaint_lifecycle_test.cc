@@ -1,5 +1,5 @@
 // Handling tracks and deadlines, assist requests, reply, revisit, reopen,
-// sign-off and the green channel (shared/domain.md §4–5), one test per rule.
+// sign-off and the green channel (docs/rules.md §4–§9), one test per rule.
 #include <string>
 
 #include "gmock/gmock.h"

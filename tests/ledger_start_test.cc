@@ -28,7 +28,7 @@ class LedgerStartTest : public ::testing::Test {
     options.listen = "127.0.0.1:0";
     options.data_dir = dir_.path();
     options.security.no_auth = true;
-    options.before_projections_load = [this] {
+    options.while_projections_load = [this] {
       loading_.Notify();
       release_.WaitForNotification();
     };

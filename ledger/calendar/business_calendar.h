@@ -4,7 +4,7 @@
 //
 // A working day is Monday to Friday unless it is a public holiday, plus
 // every make-up working day (调休). Times are in the site's time zone.
-// Deadline rules (shared/domain.md §4–5):
+// Deadline rules (docs/rules.md §3–§4):
 //   - day shift: on a working day, from day_shift_start to day_shift_end;
 //     anything else (nights, weekends, holidays) is night duty;
 //   - assist requests: day-shift intake, by day_assist_cutoff the same day;

@@ -1,6 +1,6 @@
 // Customers across complaints: the normalised phone number, the
 // pseudonymous customer key derived from it, and the index of earlier
-// complaints per customer that repeat detection (shared/domain.md §3)
+// complaints per customer that repeat detection (docs/rules.md §10)
 // looks in.
 #ifndef LEDGER_COMPLAINT_CUSTOMER_H_
 #define LEDGER_COMPLAINT_CUSTOMER_H_

@@ -1,5 +1,5 @@
 // Decide: a command against a complaint's state -> the events it causes, or
-// the reason it is refused. The rules of shared/domain.md §1–5 live here.
+// the reason it is refused. The rules of docs/rules.md §1–§10 live here.
 // Pure: no I/O, no clock (the time is in the context), so the same state,
 // command and context always give the same events.
 //
@@ -32,15 +32,15 @@
 namespace ledger {
 
 // Rules the sources leave to the site; defaults are the stricter reading
-// (shared/domain.md).
+// (docs/rules.md §15).
 struct LifecyclePolicy {
-  // Failed revisits after which severity rises to repeat (§5).
+  // Failed revisits after which severity rises to repeat (docs/rules.md §8, §10).
   int failed_revisits_for_repeat = 2;
-  // Same customer, same category within this window: repeat (§3).
+  // Same customer, same category within this window: repeat (§10).
   absl::Duration repeat_window = absl::Hours(24 * 30);
-  // On the spot: answered within this of the flow's start (§4.1).
+  // On the spot: answered within this of the flow's start (§4).
   absl::Duration on_the_spot = absl::Minutes(5);
-  // Working-day deadlines (§4, §5), each "by the end of the day shift of
+  // Working-day deadlines (§4, §5, §8), each "by the end of the day shift of
   // the N-th working day after".
   int internal_study_working_days = 1;
   int coordinated_working_days = 2;

@@ -1,4 +1,4 @@
-// Reply, revisit, reopen, paperwork and sign-off (shared/domain.md §4–5).
+// Reply, revisit, reopen, paperwork and sign-off (docs/rules.md §8–§9).
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"

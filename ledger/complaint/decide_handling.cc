@@ -1,5 +1,5 @@
-// Handling tracks, assist requests and the general manager (shared/domain.md
-// §4).
+// Handling tracks, assist requests and the general manager (docs/rules.md
+// §4–§6).
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"

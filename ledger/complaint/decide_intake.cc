@@ -1,4 +1,4 @@
-// Intake, ownership, classification and severity (shared/domain.md §1–3).
+// Intake, ownership, classification and severity (docs/rules.md §1, §2, §10).
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -30,7 +30,7 @@ namespace {
 
 // --- Classification ----------------------------------------------------
 
-// Routing by kind (§3): major -> project head; special service -> the
+// Routing by kind (docs/rules.md §2): major -> project head; special service -> the
 // service department; complaint, suggestion -> customer service; repair ->
 // engineering; public safety -> security; the rest -> customer service.
 v1::RoutingTarget RoutingFor(v1::InfoKind kind) {
@@ -137,7 +137,7 @@ struct Owner {
   v1::OwnerRule rule;
 };
 
-// First-contact owner by channel (§1).
+// First-contact owner by channel (docs/rules.md §1).
 absl::StatusOr<Owner> FirstContactOwner(const v1::ReceiveComplaint& c,
                                         const std::string& receiver,
                                         const DecideContext& context) {

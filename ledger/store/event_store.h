@@ -212,6 +212,10 @@ struct EventStoreOptions {
   // when no append comes; and one at Close. 0 / zero: not on that ground.
   uint64_t checkpoint_every_events = 4096;
   absl::Duration checkpoint_every = absl::Seconds(1);
+  // Close writes the memtables out, so that the next open replays no
+  // write-ahead log. false leaves the last writes in the WAL, as a crash
+  // would (tests of WAL damage).
+  bool flush_at_close = true;
   // The environment RocksDB reads and writes the log's and the views' files
   // through (default: the process's). Tests of disk faults pass one that
   // fails fsyncs or writes; the simulation (tools/sim/vopr.h) one that

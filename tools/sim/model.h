@@ -1,6 +1,6 @@
 // The simulation's model of the domain (tools/sim/vopr.h): what a command
 // should do, written apart from ledger/complaint and deliberately simple,
-// straight from the rules (docs in README "Rules", shared/domain.md §1–6).
+// straight from the rules (docs/rules.md §1–§11).
 // It knows a subset of the lifecycle, on the phone channel, without green
 // channel, assists or escalation: intake with first-contact ownership and
 // yearly numbering, ownership changes, classification with repeat
