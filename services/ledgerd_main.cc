@@ -370,17 +370,15 @@ int main(int argc, char** argv) {
     steps = absl::StrCat("projections ", ms(took.projections));
   } else {
     const ledger::ComplaintAppStart& app = (*server)->complaints().start();
-    steps = absl::StrCat("complaints ", ms(took.complaints), " (",
-                         app.events_folded,
-                         " events folded into the app state",
-                         app.state_rebuilt_because.empty()
-                             ? ""
-                             : absl::StrCat(", rebuilt: ",
-                                            app.state_rebuilt_because),
-                         ")",
-                         options.projections
-                             ? "; the projections load their views meanwhile"
-                             : "");
+    steps = absl::StrCat(
+        "complaints ", ms(took.complaints), " (", app.events_folded,
+        " events folded into the app state",
+        app.state_rebuilt_because.empty()
+            ? ""
+            : absl::StrCat(", rebuilt: ", app.state_rebuilt_because),
+        ")",
+        options.projections ? "; the projections load their views meanwhile"
+                            : "");
   }
   std::printf("ledgerd: started in %s: store %s, %s\n",
               ms(absl::Now() - start).c_str(), ms(took.store).c_str(),

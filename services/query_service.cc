@@ -53,23 +53,25 @@ grpc::ServerUnaryReactor* Answer(WorkPool& pool, const ProjectionRunner& runner,
                                  grpc::CallbackServerContext* context,
                                  const Request* request, Response* response,
                                  Query query) {
-  return FinishOnceLoaded(pool, runner, context, [&runner, context, request,
-                                                  response, query] {
-    auto answer = [&](const View& view, uint64_t position) -> absl::Status {
-      ASSIGN_OR_RETURN(*response, query(static_cast<const ViewType&>(view)));
-      response->set_position(position);
-      return absl::OkStatus();
-    };
-    absl::Status s;
-    if (!request->has_as_of_position()) {
-      s = runner.Read(ViewType::kName, answer);
-    } else {
-      absl::StatusOr<std::unique_ptr<View>> view =
-          runner.AsOf(ViewType::kName, request->as_of_position());
-      s = view.ok() ? answer(**view, request->as_of_position()) : view.status();
-    }
-    return ToGrpcStatus(s, context);
-  });
+  return FinishOnceLoaded(
+      pool, runner, context, [&runner, context, request, response, query] {
+        auto answer = [&](const View& view, uint64_t position) -> absl::Status {
+          ASSIGN_OR_RETURN(*response,
+                           query(static_cast<const ViewType&>(view)));
+          response->set_position(position);
+          return absl::OkStatus();
+        };
+        absl::Status s;
+        if (!request->has_as_of_position()) {
+          s = runner.Read(ViewType::kName, answer);
+        } else {
+          absl::StatusOr<std::unique_ptr<View>> view =
+              runner.AsOf(ViewType::kName, request->as_of_position());
+          s = view.ok() ? answer(**view, request->as_of_position())
+                        : view.status();
+        }
+        return ToGrpcStatus(s, context);
+      });
 }
 
 }  // namespace
@@ -150,13 +152,13 @@ grpc::ServerUnaryReactor* QueryService::ListProjections(
 grpc::ServerUnaryReactor* QueryService::Rebuild(
     grpc::CallbackServerContext* context, const v1::RebuildRequest* request,
     v1::RebuildResponse* response) {
-  return FinishOnceLoaded(pool_, runner_, context, [this, context, request,
-                                                    response] {
-    absl::StatusOr<uint64_t> position = runner_.Rebuild(request->name());
-    if (!position.ok()) return ToGrpcStatus(position.status(), context);
-    response->set_checkpoint(*position);
-    return grpc::Status::OK;
-  });
+  return FinishOnceLoaded(
+      pool_, runner_, context, [this, context, request, response] {
+        absl::StatusOr<uint64_t> position = runner_.Rebuild(request->name());
+        if (!position.ok()) return ToGrpcStatus(position.status(), context);
+        response->set_checkpoint(*position);
+        return grpc::Status::OK;
+      });
 }
 
 }  // namespace ledger

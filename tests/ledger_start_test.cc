@@ -7,6 +7,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
@@ -14,7 +15,6 @@
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "services/ledger_server.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/test_util.h"
 
 namespace ledger::testing {

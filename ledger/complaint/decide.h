@@ -34,7 +34,8 @@ namespace ledger {
 // Rules the sources leave to the site; defaults are the stricter reading
 // (docs/rules.md §15).
 struct LifecyclePolicy {
-  // Failed revisits after which severity rises to repeat (docs/rules.md §8, §10).
+  // Failed revisits after which severity rises to repeat (docs/rules.md §8,
+  // §10).
   int failed_revisits_for_repeat = 2;
   // Same customer, same category within this window: repeat (§10).
   absl::Duration repeat_window = absl::Hours(24 * 30);

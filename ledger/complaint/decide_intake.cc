@@ -30,8 +30,8 @@ namespace {
 
 // --- Classification ----------------------------------------------------
 
-// Routing by kind (docs/rules.md §2): major -> project head; special service -> the
-// service department; complaint, suggestion -> customer service; repair ->
+// Routing by kind (docs/rules.md §2): major -> project head; special service ->
+// the service department; complaint, suggestion -> customer service; repair ->
 // engineering; public safety -> security; the rest -> customer service.
 v1::RoutingTarget RoutingFor(v1::InfoKind kind) {
   switch (kind) {
