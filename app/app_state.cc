@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/big_endian.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/complaint/state.h"
@@ -24,23 +26,17 @@ constexpr char kErasures[] = "erasures";    // data key id -> ""
 constexpr char kLog[] = "log";              // "end" -> hash of the last event
 constexpr char kEndRow[] = "end";
 
-std::string BigEndian64(uint64_t v) {
-  std::string bytes(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) bytes[i] = static_cast<char>(v & 0xff);
-  return bytes;
-}
-
-uint64_t ReadBigEndian64(absl::string_view bytes) {
-  uint64_t v = 0;
-  for (char c : bytes.substr(0, 8)) v = v << 8 | static_cast<uint8_t>(c);
-  return v;
-}
-
 std::string KeyBytes(const CustomerIndex::Key& key) {
   return std::string(key.data(), key.size());
 }
 
 // A customer row's key: the customer's key, then the intake's position.
+std::string EntryKey(absl::string_view customer_ref, uint64_t position) {
+  std::string key = KeyBytes(CustomerIndex::KeyOf(customer_ref));
+  PutFixed64BE(&key, position);
+  return key;
+}
+
 constexpr size_t kEntryKeyBytes = sizeof(CustomerIndex::Key) + 8;
 
 absl::Status Corrupt(absl::string_view what, absl::string_view key) {
@@ -73,7 +69,7 @@ struct Folded {
   std::vector<std::pair<std::string, v1::AppCustomerEntryRow>> entries;
   // Complaint id -> its entry in `entries`.
   absl::flat_hash_map<std::string, size_t> entry_of;
-  absl::flat_hash_map<int64_t, bool> years;  // touched
+  absl::flat_hash_set<int64_t> years;  // Whose numbers changed.
   std::vector<std::string> erasures;
   uint64_t last = 0;
   std::string last_hash;
@@ -98,9 +94,13 @@ absl::StatusOr<std::unique_ptr<AppState>> AppState::Open(
   return state;
 }
 
-AppState::~AppState() {
+AppState::~AppState() { Close(); }
+
+void AppState::Close() {
   {
     absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    closed_ = true;
     stop_ = true;
   }
   if (flusher_.joinable()) flusher_.join();
@@ -222,9 +222,7 @@ absl::Status AppState::FoldChunk(uint64_t end) {
         received.customer_ref().empty()) {
       return nullptr;
     }
-    std::string key =
-        absl::StrCat(KeyBytes(CustomerIndex::KeyOf(received.customer_ref())),
-                     BigEndian64(first[0].position()));
+    std::string key = EntryKey(received.customer_ref(), first[0].position());
     ASSIGN_OR_RETURN(std::optional<std::string> value,
                      rows_.GetRow(kCustomers, key));
     if (!value.has_value()) return nullptr;
@@ -242,25 +240,15 @@ absl::Status AppState::FoldChunk(uint64_t end) {
       int64_t number = 0;
       if (ParseComplaintNumber(ComplaintIdView(e.stream_id()), &year,
                                &number)) {
-        YearNumbers& numbers = numbers_[year];
-        if (number > numbers.last) {
-          // The numbers skipped are free, up to the refilled ones' end.
-          numbers.Free(numbers.last + 1,
-                       std::min(number - 1, kMaxRefilledNumber - 1));
-          numbers.last = number;
-        } else {
-          numbers.Taken(number);
-        }
-        fold.years[year] = true;
+        numbers_[year].Committed(number);
+        fold.years.insert(year);
       }
       // Received once only: its stream's first event (the store keeps
       // revisions unique), so no read of the rows is needed to know.
       if (received.customer_ref().empty() || e.revision() != 0) {
         return absl::OkStatus();
       }
-      std::string key =
-          absl::StrCat(KeyBytes(CustomerIndex::KeyOf(received.customer_ref())),
-                       BigEndian64(e.position()));
+      std::string key = EntryKey(received.customer_ref(), e.position());
       v1::AppCustomerEntryRow entry;
       entry.set_complaint_id(received.complaint_id());
       entry.set_received_time_us(received.received_time_us());
@@ -301,7 +289,7 @@ absl::Status AppState::FoldChunk(uint64_t end) {
       changes[0].puts.emplace_back(std::move(key), entry.SerializeAsString());
     }
     changes[1].view = kNumbers;
-    for (const auto& [year, touched] : fold.years) {
+    for (const int64_t year : fold.years) {
       changes[1].puts.emplace_back(absl::StrCat(year),
                                    RowOf(numbers_[year]).SerializeAsString());
     }
@@ -410,8 +398,9 @@ absl::StatusOr<std::vector<PriorComplaint>> AppState::History(
         prior.received_time_us = entry.received_time_us();
         prior.kind = entry.kind();
         prior.category = entry.category();
-        found.emplace_back(ReadBigEndian64(row_key.substr(sizeof(key))),
-                           std::move(prior));
+        found.emplace_back(
+            DecodeFixed64BE(std::string_view(row_key.data() + sizeof(key), 8)),
+            std::move(prior));
         return true;
       }));
   RETURN_IF_ERROR(parsed);

@@ -65,9 +65,13 @@ class AppState {
   // here: broken() says so, and the state stays where the log broke.
   static absl::StatusOr<std::unique_ptr<AppState>> Open(
       EventStore* store, AppStateOptions options = {});
-  // Stops the flusher and folds up to the log's end, so that the next open
-  // folds nothing.
+  // Close()s.
   ~AppState();
+
+  // Stops the flusher and folds up to the log's end, so that the next open
+  // folds nothing (what it cannot write, it says on stderr: the next open
+  // folds it). Before the store closes; once.
+  void Close();
 
   AppState(const AppState&) = delete;
   AppState& operator=(const AppState&) = delete;
@@ -140,6 +144,7 @@ class AppState {
   // Events indexed past flushed_ (wakes the flusher).
   uint64_t unflushed_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
 
   std::thread flusher_;

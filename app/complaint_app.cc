@@ -1,7 +1,6 @@
 #include "app/complaint_app.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -112,7 +111,6 @@ std::vector<ProposedEvent> Propose(Events& decided,
   return events;
 }
 
-
 }  // namespace
 
 ComplaintApp::ComplaintApp(EventStore* store, ComplaintAppOptions options)
@@ -134,14 +132,7 @@ ComplaintApp::~ComplaintApp() { Close(); }
 void ComplaintApp::Close() {
   closing_.store(true);
   if (log_checker_.joinable()) log_checker_.join();
-  if (state_ != nullptr) {
-    absl::Status flushed = state_->Flush();
-    if (!flushed.ok() && !absl::IsDataLoss(flushed)) {
-      // The next start folds what was not written.
-      std::fprintf(stderr, "ledgerd: app state: %s\n",
-                   flushed.ToString().c_str());
-    }
-  }
+  if (state_ != nullptr) state_->Close();
 }
 
 void ComplaintApp::CheckLog(uint64_t first, uint64_t last) {
@@ -286,8 +277,8 @@ void ComplaintApp::Index(absl::Span<const DecodedEvent> events) {
     int64_t year = 0;
     int64_t number = 0;
     if (event.As<v1::ComplaintReceived>() != nullptr &&
-        ParseComplaintNumber(ComplaintIdView(event.event().stream_id()),
-                             &year, &number)) {
+        ParseComplaintNumber(ComplaintIdView(event.event().stream_id()), &year,
+                             &number)) {
       YearNumbers& numbers = numbers_[year];
       numbers.last = std::max(numbers.last, number);
       numbers.Taken(number);
@@ -331,7 +322,6 @@ void ComplaintApp::ReleaseComplaintId(const std::string& complaint_id) {
   YearNumbers& numbers = numbers_[year];
   if (number <= numbers.last) numbers.Free(number, number);
 }
-
 
 absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
     const AppendResult& earlier, bool complaint) const {
@@ -624,8 +614,7 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
             attempt->number < kMaxAttempts) {
           // Another command got there first: decide again.
           if (attempt->admitted.numbered_here && decided.new_stream) {
-            attempt->ops.set_complaint_id(*attempt->command,
-                                          NextComplaintId());
+            attempt->ops.set_complaint_id(*attempt->command, NextComplaintId());
           }
           ++attempt->number;
           return retries_.Schedule([this, attempt = std::move(attempt)] {
@@ -642,11 +631,10 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
         if (appended->duplicate) {
           // Its command id was taken while it was decided: the earlier
           // append's result, read back from the store.
-          return retries_.Schedule(
-              [this, attempt = std::move(attempt),
-               appended = *std::move(appended)] {
-                attempt->done(ResultOf(appended, /*complaint=*/true));
-              });
+          return retries_.Schedule([this, attempt = std::move(attempt),
+                                    appended = *std::move(appended)] {
+            attempt->done(ResultOf(appended, /*complaint=*/true));
+          });
         }
         if (!decided.erases.empty()) {
           // Durable: now the key goes, before the head hears it is done

@@ -228,8 +228,8 @@ class ComplaintApp {
                                            AppendResult appended,
                                            bool with_state = true);
   absl::StatusOr<v1::CommandResult> RunReferenceCommand(
-      const google::protobuf::Message& command,
-      const internal::CommandOps& ops, const std::string& actor);
+      const google::protobuf::Message& command, const internal::CommandOps& ops,
+      const std::string& actor);
   // ExecuteBatch's steps (complaint_app_batch.cc).
   struct BatchRun;
   void BatchOne(BatchRun& run, int index);

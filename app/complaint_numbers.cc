@@ -1,12 +1,15 @@
 #include "app/complaint_numbers.h"
 
+#include <algorithm>
+
 namespace ledger {
 
 int64_t YearNumbers::Take() {
   if (free.empty()) return ++last;
   auto first = free.begin();
   const int64_t number = first->first;
-  if (first->second > number) free.emplace_hint(first, number + 1, first->second);
+  if (first->second > number)
+    free.emplace_hint(first, number + 1, first->second);
   free.erase(first);
   return number;
 }
@@ -24,6 +27,15 @@ void YearNumbers::Taken(int64_t number) {
   free.erase(run);
   Free(first, number - 1);
   Free(number + 1, last);
+}
+
+void YearNumbers::Committed(int64_t number) {
+  if (number <= last) {
+    Taken(number);
+    return;
+  }
+  Free(last + 1, std::min(number - 1, kMaxRefilledNumber - 1));
+  last = number;
 }
 
 }  // namespace ledger

@@ -55,6 +55,11 @@ struct YearNumbers {
   void Free(int64_t first, int64_t last);
   // A committed number is no longer free.
   void Taken(int64_t number);
+  // A committed number, folded in log order to rebuild the year (nothing
+  // handed out yet): past the last, the numbers it skips are free (up to
+  // kMaxRefilledNumber: intakes lost before numbers were gap-free) and it
+  // is the last; else it is Taken.
+  void Committed(int64_t number);
 };
 
 }  // namespace ledger

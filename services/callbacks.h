@@ -45,6 +45,18 @@ inline grpc::Status Answer(grpc::Status status, const Serialize& serialize) {
   return status;
 }
 
+// Finishes `reactor`'s call with what `body()` returns, run on one of
+// `pool`'s threads, then (when OK) `serialize` (taken with TakeSerialize on
+// gRPC's thread, before anything waits).
+template <typename Body>
+void FinishLater(WorkPool& pool, grpc::ServerUnaryReactor* reactor,
+                 Serialize serialize, Body body) {
+  pool.Schedule([reactor, body = std::move(body),
+                 serialize = std::move(serialize)]() mutable {
+    reactor->Finish(Answer(body(), serialize));
+  });
+}
+
 }  // namespace callbacks_internal
 
 // Finishes the call with the grpc::Status that `body()` returns, run on one
@@ -55,10 +67,8 @@ grpc::ServerUnaryReactor* FinishOn(WorkPool& pool,
                                    grpc::CallbackServerContext* context,
                                    Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool.Schedule([reactor, body = std::move(body),
-                 serialize = callbacks_internal::TakeSerialize()]() mutable {
-    reactor->Finish(callbacks_internal::Answer(body(), serialize));
-  });
+  callbacks_internal::FinishLater(
+      pool, reactor, callbacks_internal::TakeSerialize(), std::move(body));
   return reactor;
 }
 

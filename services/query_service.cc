@@ -39,10 +39,8 @@ grpc::ServerUnaryReactor* FinishOnceLoaded(WorkPool& pool,
           context));
       return;
     }
-    pool.Schedule([reactor, body = std::move(body),
-                   serialize = std::move(serialize)]() mutable {
-      reactor->Finish(callbacks_internal::Answer(body(), serialize));
-    });
+    callbacks_internal::FinishLater(pool, reactor, std::move(serialize),
+                                    std::move(body));
   });
   return reactor;
 }

@@ -14,7 +14,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/complaint/builders.h"
-#include "ledger/store/chain.h"
 #include "ledger/v1/event.pb.h"
 #include "tests/raw_db.h"
 #include "tests/test_util.h"
@@ -215,38 +214,39 @@ class LogCheckTest : public AppStateTest {
     store_.reset();
     auto raw = RawDb::Open(dir_.path());
     ASSERT_TRUE(raw.ok()) << raw.status();
-    auto record = (*raw)->GetRecord(kVictim);
-    ASSERT_TRUE(record.ok()) << record.status();
-    v1::Event event;
-    ASSERT_TRUE(event.ParseFromString(*record));
-    ASSERT_FALSE(event.payload().empty());
-    event.mutable_payload()->at(0) ^= 0x01;
-    ASSERT_TRUE((*raw)->PutRecord(kVictim, event.SerializeAsString()).ok());
+    ASSERT_TRUE((*raw)->ChangePayload(kVictim).ok());
+  }
+
+  // Opens the ledger with `check`; how the check ended, and what a command
+  // then gets.
+  struct Checked {
+    absl::Status check;
+    absl::Status command;
+  };
+  Checked OpenWith(ComplaintAppOptions::LogCheck check) {
+    ComplaintAppOptions options;
+    options.log_check = check;
+    Open(dir_.path(), options);
+    Checked checked{app_->WaitForLogCheck(), absl::OkStatus()};
+    checked.command = app_->Execute(build::ComplaintIntake(), "a17").status();
+    return checked;
   }
 };
 
 TEST_F(LogCheckTest, BeforeServingABrokenRecordRefusesTheFirstCommand) {
-  ComplaintAppOptions options;
-  options.log_check = ComplaintAppOptions::LogCheck::kBeforeServing;
-  Open(dir_.path(), options);
-  const absl::Status checked = app_->WaitForLogCheck();
-  EXPECT_EQ(checked.code(), absl::StatusCode::kDataLoss) << checked;
-  v1::ReceiveComplaint intake = build::ComplaintIntake();
-  auto refused = app_->Execute(intake, "a17");
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(refused.status().message(), HasSubstr("position 5"));
+  const Checked checked =
+      OpenWith(ComplaintAppOptions::LogCheck::kBeforeServing);
+  EXPECT_EQ(checked.check.code(), absl::StatusCode::kDataLoss) << checked.check;
+  EXPECT_EQ(checked.command.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(checked.command.message(), HasSubstr("position 5"));
 }
 
 TEST_F(LogCheckTest, InTheBackgroundCommandsAreRefusedOnceTheCheckMeetsIt) {
-  ComplaintAppOptions options;
-  options.log_check = ComplaintAppOptions::LogCheck::kInBackground;
-  Open(dir_.path(), options);
-  const absl::Status checked = app_->WaitForLogCheck();
-  EXPECT_EQ(checked.code(), absl::StatusCode::kDataLoss) << checked;
-  EXPECT_THAT(checked.message(), HasSubstr("5"));
-  v1::ReceiveComplaint intake = build::ComplaintIntake();
-  auto refused = app_->Execute(intake, "a17");
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss);
+  const Checked checked =
+      OpenWith(ComplaintAppOptions::LogCheck::kInBackground);
+  EXPECT_EQ(checked.check.code(), absl::StatusCode::kDataLoss) << checked.check;
+  EXPECT_THAT(checked.check.message(), HasSubstr("5"));
+  EXPECT_EQ(checked.command.code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(AppStateTest, ASoundLogChecksInTheBackground) {

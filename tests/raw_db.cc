@@ -1,8 +1,11 @@
 #include "tests/raw_db.h"
 
+#include "absl/strings/str_cat.h"
+#include "ledger/store/chain.h"
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
+#include "ledger/v1/event.pb.h"
 #include "rocksdb/write_batch.h"
 
 namespace ledger::testing {
@@ -41,6 +44,19 @@ absl::Status RawDb::PutRecord(uint64_t position, const std::string& value) {
   return internal::FromRocks(db_->Put(write, handles_[internal::kEvents],
                                       internal::PositionKey(position), value),
                              "writing a record");
+}
+
+absl::Status RawDb::ChangePayload(uint64_t position, bool rehash) {
+  absl::StatusOr<std::string> value = GetRecord(position);
+  v1::Event event;
+  if (!value.ok() || !event.ParseFromString(*value) ||
+      event.payload().empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no record with a payload at ", position));
+  }
+  event.mutable_payload()->at(0) ^= 0x01;
+  if (rehash) event.set_hash(ComputeEventHash(event));
+  return PutRecord(position, event.SerializeAsString());
 }
 
 absl::StatusOr<std::string> RawDb::Get(int family, const std::string& key) {

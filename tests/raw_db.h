@@ -23,6 +23,12 @@ class RawDb {
   // The stored record at `position` in the events column family.
   absl::StatusOr<std::string> GetRecord(uint64_t position);
   absl::Status PutRecord(uint64_t position, const std::string& value);
+  // Rewrites the record at `position` with the first byte of its payload
+  // changed and its old hash kept, as an insider editing the database
+  // would; with `rehash`, its hash recomputed over the change (so only the
+  // link from the next record gives it away). FAILED_PRECONDITION when
+  // there is no record with a payload there.
+  absl::Status ChangePayload(uint64_t position, bool rehash = false);
 
   // Any key of a column family (internal::ColumnFamily); NOT_FOUND when
   // absent.

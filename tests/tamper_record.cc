@@ -7,8 +7,6 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
-#include "ledger/store/chain.h"
-#include "ledger/v1/event.pb.h"
 #include "tests/raw_db.h"
 
 int main(int argc, char** argv) {
@@ -23,17 +21,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", raw.status().ToString().c_str());
     return 1;
   }
-  auto value = (*raw)->GetRecord(position);
-  ledger::v1::Event event;
-  if (!value.ok() || !event.ParseFromString(*value) ||
-      event.payload().empty()) {
-    std::fprintf(stderr, "no record with a payload at %s\n", argv[2]);
-    return 1;
-  }
-  event.mutable_payload()->at(0) ^= 0x01;
-  if (rehash) event.set_hash(ledger::ComputeEventHash(event));
-  auto s = (*raw)->PutRecord(position, event.SerializeAsString());
-  if (!s.ok()) {
+  if (absl::Status s = (*raw)->ChangePayload(position, rehash); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;
   }

@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/base/big_endian.h"
 #include "ledger/base/sha256.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/store/chain.h"
@@ -566,12 +567,6 @@ absl::Status Tampered(uint64_t position, absl::string_view what) {
       absl::StrCat("event ", position, ": ", what));
 }
 
-uint64_t BigEndian64(absl::string_view bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
-  return v;
-}
-
 // The export's checks (see kExportReadme); OK or what did not hold.
 absl::Status VerifyExport(const std::string& dir, const Options& options,
                           std::ostream& out, std::ostream& err) {
@@ -634,7 +629,7 @@ absl::Status VerifyExport(const std::string& dir, const Options& options,
       return Tampered(expected, "its hash does not match its content");
     }
     if (c.size() < 8 + 8 + 36 || c.substr(0, 8) != "CLEDGER1" ||
-        BigEndian64(c.substr(8, 8)) != expected ||
+        DecodeFixed64BE(c.substr(8, 8)) != expected ||
         c.substr(c.size() - 36, 4) != std::string("\0\0\0\x20", 4)) {
       return Tampered(expected, "its canonical bytes are not of this position");
     }

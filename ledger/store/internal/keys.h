@@ -17,25 +17,12 @@
 #include <string>
 #include <string_view>
 
+#include "ledger/base/big_endian.h"
+
 namespace ledger::internal {
 
-inline void PutFixed64BE(std::string* dst, uint64_t v) {
-  char buf[8];
-  for (int i = 7; i >= 0; --i) {
-    buf[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  dst->append(buf, 8);
-}
-
-// Requires src.size() >= 8.
-inline uint64_t DecodeFixed64BE(std::string_view src) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) {
-    v = (v << 8) | static_cast<unsigned char>(src[i]);
-  }
-  return v;
-}
+using ::ledger::DecodeFixed64BE;
+using ::ledger::PutFixed64BE;
 
 inline std::string PositionKey(uint64_t position) {
   std::string key;
