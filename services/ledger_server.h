@@ -143,7 +143,8 @@ class LedgerServer {
   // milliseconds and subscriptions are ended first, but gRPC holds Shutdown
   // until the deadline while a client's idle connection has not answered
   // the server's GOAWAY (Python grpcio does not read an idle channel): with
-  // 10 s, a stop with such a client took 3-5 s (BENCHMARKS.md, "Restart and memory").
+  // 10 s, a stop with such a client took 3-5 s (BENCHMARKS.md, "Restart and
+  // memory").
   static constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
 
  private:

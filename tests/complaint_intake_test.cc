@@ -229,7 +229,6 @@ TEST_F(ComplaintIntakeTest, CustomerContactIsItsOwnMessageAndKeyedByPhone) {
   EXPECT_EQ(received.customer_ref().find("13800138000"), std::string::npos);
 }
 
-
 // --- Ownership ---------------------------------------------------------
 
 TEST_F(ComplaintIntakeTest, ShiftHandoverPassesOwnershipWithANote) {
@@ -371,7 +370,8 @@ TEST_F(ComplaintIntakeTest, CategoryIsForComplaintsOnly) {
               HasSubstr("applies to complaints only"));
 }
 
-TEST_F(ComplaintIntakeTest, ReclassificationIsRecordedAndTheHistoryKeepsEachLabel) {
+TEST_F(ComplaintIntakeTest,
+       ReclassificationIsRecordedAndTheHistoryKeepsEachLabel) {
   Must("a17", Intake("c-1"));
   auto classify = For<v1::Classify>("c-1");
   classify.mutable_classification()->set_kind(v1::INFO_KIND_INQUIRY);

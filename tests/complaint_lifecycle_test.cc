@@ -139,7 +139,8 @@ TEST_F(ComplaintLifecycleTest, EscalationIsTheHeadsCommand) {
   EXPECT_THAT(Do("a17", track).status().message(), HasSubstr("EscalateToGm"));
 }
 
-TEST_F(ComplaintLifecycleTest, DeadlinesAreStampedAndNeverMoveWithANewCalendar) {
+TEST_F(ComplaintLifecycleTest,
+       DeadlinesAreStampedAndNeverMoveWithANewCalendar) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   const int64_t due = state("c-1").reply_due_us();
@@ -163,7 +164,8 @@ TEST_F(ComplaintLifecycleTest, DeadlinesAreStampedAndNeverMoveWithANewCalendar) 
 
 // --- Assist requests ----------------------------------------------------
 
-TEST_F(ComplaintLifecycleTest, AssistRequestGoesToSeveralUnitsEachAnsweringItsOwnWay) {
+TEST_F(ComplaintLifecycleTest,
+       AssistRequestGoesToSeveralUnitsEachAnsweringItsOwnWay) {
   Open("c-1");
   Choose("c-1", v1::HANDLING_TRACK_COORDINATED);
   auto request = For<v1::RequestAssist>("c-1");
@@ -392,7 +394,8 @@ TEST_F(ComplaintLifecycleTest, FailedRevisitsBeforeRepeatAreConfigurable) {
   EXPECT_EQ(EventAt<v1::SeverityRaised>(d, 2).severity(), v1::SEVERITY_REPEAT);
 }
 
-TEST_F(ComplaintLifecycleTest, MonthEndSecondRevisitIsItsOwnKindEvenAfterSignOff) {
+TEST_F(ComplaintLifecycleTest,
+       MonthEndSecondRevisitIsItsOwnKindEvenAfterSignOff) {
   ReceiveAndReply("c-1");
   auto second = For<v1::RecordRevisit>("c-1");
   second.set_kind(v1::REVISIT_KIND_MONTH_END_SECOND);
@@ -440,7 +443,8 @@ TEST_F(ComplaintLifecycleTest, SignOffIsTheCentreHeadsOnly) {
   EXPECT_EQ(state("c-1").signed_off_by_agent_id(), "h1");
 }
 
-TEST_F(ComplaintLifecycleTest, ClosedComplaintRefusesEveryActionButTheHeadsReopen) {
+TEST_F(ComplaintLifecycleTest,
+       ClosedComplaintRefusesEveryActionButTheHeadsReopen) {
   ReceiveAndReply("c-1");
   ASSERT_TRUE(Revisit("c-1", true).ok());
   ASSERT_TRUE(SignOff("c-1").ok());
@@ -501,7 +505,8 @@ TEST_F(ComplaintLifecycleTest, OnlyANonComplaintRevisitMayBeWaivedByTheHead) {
 
 // --- Green channel --------------------------------------------------------
 
-TEST_F(ComplaintLifecycleTest, GreenChannelActsFirstAndFlagsPaperworkUntilItArrives) {
+TEST_F(ComplaintLifecycleTest,
+       GreenChannelActsFirstAndFlagsPaperworkUntilItArrives) {
   now_ = At(2026, 11, 20, 22, 0);  // Friday night: an urgent leak.
   v1::ReceiveComplaint intake = Intake("c-1");
   intake.set_green_channel(true);

@@ -1,4 +1,7 @@
 // Opening, recovery and closing of the RocksDB event store.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -7,15 +10,10 @@
 #include <memory>
 #include <utility>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "rocksdb/env.h"
-#include "rocksdb/metadata.h"
 #include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
@@ -26,13 +24,15 @@
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
+#include "ledger/v1/log_events.pb.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/metadata.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/sst_file_reader.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
-#include "ledger/v1/log_events.pb.h"
 
 namespace ledger {
 namespace internal {
@@ -170,9 +170,9 @@ absl::Status CheckAnchor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
     return DataLossAt(
         head.position_last + 1,
         absl::StrCat("the log ends at position ", head.position_last,
-                     ", but position ", a.position, " was acknowledged (",
-                     path, "): events ", head.position_last + 1, " to ",
-                     a.position, " are missing from the store in ", dir));
+                     ", but position ", a.position, " was acknowledged (", path,
+                     "): events ", head.position_last + 1, " to ", a.position,
+                     " are missing from the store in ", dir));
   }
   if (a.position == 0) return absl::OkStatus();
   std::string value;
@@ -180,7 +180,8 @@ absl::Status CheckAnchor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
       db->Get(rocksdb::ReadOptions(), events, PositionKey(a.position), &value),
       absl::StrCat("reading the anchored event at position ", a.position));
   v1::Event event;
-  if (read.ok()) read = RocksEventStore::DecodeRecord(a.position, value, &event);
+  if (read.ok())
+    read = RocksEventStore::DecodeRecord(a.position, value, &event);
   if (!read.ok() || event.hash() != a.hash) {
     return DataLossAt(
         a.position,
@@ -195,9 +196,10 @@ absl::Status CheckAnchor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
 
 // Creates the anchor file of a store that has none yet, at `head`, durable
 // with its directory entry, and marks the store as anchored.
-absl::StatusOr<std::unique_ptr<AnchorFile>> CreateAnchor(
-    rocksdb::DB* db, const std::string& dir, const LogHead& head,
-    bool existed) {
+absl::StatusOr<std::unique_ptr<AnchorFile>> CreateAnchor(rocksdb::DB* db,
+                                                         const std::string& dir,
+                                                         const LogHead& head,
+                                                         bool existed) {
   ASSIGN_OR_RETURN(std::unique_ptr<AnchorFile> file,
                    AnchorFile::Open(dir, /*read_only=*/false));
   if (!existed) {
@@ -395,19 +397,18 @@ rocksdb::Status OpenDb(const rocksdb::DBOptions& db_options,
         (i == kMerkle || i == kCheckpoints)) {
       continue;
     }
-    families.emplace_back(
-        kColumnFamilies[i],
-        FamilyOptions(static_cast<ColumnFamily>(i), cache));
+    families.emplace_back(kColumnFamilies[i],
+                          FamilyOptions(static_cast<ColumnFamily>(i), cache));
     families.back().options.disable_auto_compactions = !compactions;
     opened_families.push_back(i);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
   rocksdb::Status s =
-      read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families,
-                                               &handles, &raw_db)
-                : rocksdb::DB::Open(db_options, dir, families, &handles,
-                                    &raw_db);
+      read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &handles,
+                                         &raw_db)
+          : rocksdb::DB::Open(db_options, dir, families, &handles, &raw_db);
   if (!s.ok()) return s;
   opened->db.reset(raw_db);
   LEDGER_CHECK(handles.size() == opened_families.size(),
@@ -446,10 +447,10 @@ absl::Status RebuildIndexesAtOpen(rocksdb::DBOptions db_options,
   RETURN_IF_ERROR(FromRocks(OpenDb(db_options, dir, /*read_only=*/false, cache,
                                    &opened, /*compactions=*/false),
                             "opening the store to rebuild its indexes"));
-  ASSIGN_OR_RETURN(uint64_t indexed,
-                   RebuildIndexes(opened.db.get(), opened.handles[kEvents],
-                                  &opened.handles[kStreams],
-                                  &opened.handles[kCommands]));
+  ASSIGN_OR_RETURN(
+      uint64_t indexed,
+      RebuildIndexes(opened.db.get(), opened.handles[kEvents],
+                     &opened.handles[kStreams], &opened.handles[kCommands]));
   std::fprintf(stderr,
                "EventStore: rebuilt the stream index and command ids from the "
                "log (%llu events)\n",
@@ -480,7 +481,8 @@ bool OnlyIndexFilesDamaged(rocksdb::DBOptions db_options,
     for (const auto& level : meta.levels) {
       for (const auto& f : level.files) {
         rocksdb::SstFileReader reader(rocksdb::Options(
-            db_options, FamilyOptions(static_cast<ColumnFamily>(family), cache)));
+            db_options,
+            FamilyOptions(static_cast<ColumnFamily>(family), cache)));
         rocksdb::Status s = reader.Open(f.db_path + f.name);
         if (s.ok()) s = reader.VerifyChecksum();
         if (s.ok()) continue;
@@ -587,7 +589,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   if (!read_only && std::filesystem::exists(marker)) {
     std::ifstream in(marker);
     indexes_rebuilt.assign(std::istreambuf_iterator<char>(in), {});
-    if (indexes_rebuilt.empty()) indexes_rebuilt = "the last run found them damaged";
+    if (indexes_rebuilt.empty())
+      indexes_rebuilt = "the last run found them damaged";
     RETURN_IF_ERROR(
         RebuildIndexesAtOpen(db_options, dir, cache, indexes_rebuilt));
     std::filesystem::remove(marker);
@@ -613,8 +616,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
         OpenDb(db_options, dir, /*read_only=*/true, cache, &opened);
     if (!intact.ok()) {
       return absl::DataLossError(absl::StrCat(
-          damage.message(), "; and no intact part of it opens either: ",
-          intact.ToString()));
+          damage.message(),
+          "; and no intact part of it opens either: ", intact.ToString()));
     }
     read_only = true;
   } else {
@@ -623,9 +626,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   std::string format;
   absl::StatusOr<LogHead> recovered = HeadOf(opened, read_only, &format);
   if (!recovered.ok() && !damage.ok()) {
-    return absl::DataLossError(
-        absl::StrCat(damage.message(), "; and its intact part is no log: ",
-                     recovered.status().message()));
+    return absl::DataLossError(absl::StrCat(
+        damage.message(),
+        "; and its intact part is no log: ", recovered.status().message()));
   }
   RETURN_IF_ERROR(recovered.status());
   LogHead head = *std::move(recovered);
@@ -678,11 +681,10 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
 
   std::unique_ptr<AnchorFile> anchor_file;
   if (!read_only) {
-    ASSIGN_OR_RETURN(
-        anchor_file,
-        CreateAnchor(opened.db.get(), dir, head,
-                     /*existed=*/anchor.ok() && anchor->has_value() &&
-                         !accepting));
+    ASSIGN_OR_RETURN(anchor_file,
+                     CreateAnchor(opened.db.get(), dir, head,
+                                  /*existed=*/anchor.ok() &&
+                                      anchor->has_value() && !accepting));
     if (accepting) {
       // From here on the anchor follows the intact log.
       RETURN_IF_ERROR(

@@ -149,8 +149,8 @@ absl::Status RocksEventStore::ScanAll(
   uint64_t visited = 0;
   uint64_t last = 0;
   bool stopped = false;
-  absl::Status scanned = ScanLog(
-      from_position, limit, [&](const v1::Event& event) {
+  absl::Status scanned =
+      ScanLog(from_position, limit, [&](const v1::Event& event) {
         ++visited;
         last = event.position();
         stopped = !visit(event);

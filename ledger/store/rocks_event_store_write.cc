@@ -6,10 +6,10 @@
 // into one WriteBatch, writes it with sync = true, and only then publishes
 // the new end of the log and calls each caller back. Positions are assigned
 // here, in queue order, so they are gap-free.
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <thread>
-#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -185,8 +185,7 @@ absl::Status RocksEventStore::IndexDamaged(const rocksdb::Status& found,
     }
   }
   return absl::UnavailableError(absl::StrCat(
-      kIndexDamaged, " and being rebuilt from the log (", reading,
-      "); retry"));
+      kIndexDamaged, " and being rebuilt from the log (", reading, "); retry"));
 }
 
 bool RocksEventStore::AwaitIndexRebuild(const absl::Status& read) const {
@@ -197,9 +196,8 @@ bool RocksEventStore::AwaitIndexRebuild(const absl::Status& read) const {
   }
   absl::MutexLock lock(&queue_mu_);
   queue_mu_.Await(absl::Condition(
-      +[](const RocksEventStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->queue_mu_) {
-        return !s->index_damaged_ || s->closing_;
-      },
+      +[](const RocksEventStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+           s->queue_mu_) { return !s->index_damaged_ || s->closing_; },
       this));
   return !closing_;
 }

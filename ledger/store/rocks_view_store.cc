@@ -2,6 +2,8 @@
 // "view/<name>/<key>" -> row and "checkpoint/view/<name>" -> position; in
 // the log's `projections` family, "checkpoint/subscription/<name>" ->
 // position.
+#include "ledger/store/internal/rocks_view_store.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -12,7 +14,6 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/internal/keys.h"
-#include "ledger/store/internal/rocks_view_store.h"
 #include "ledger/store/internal/rocks_status.h"
 #include "ledger/store/limits.h"
 
@@ -102,8 +103,8 @@ absl::Status RocksViewStore::OpenViews() {
     return FromRocks(s, absl::StrCat("opening the views in ", views_dir_));
   }
   if (!s.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "the views in ", views_dir_, " do not open: ", s.ToString()));
+    return absl::DataLossError(absl::StrCat("the views in ", views_dir_,
+                                            " do not open: ", s.ToString()));
   }
   views_.reset(raw);
   return absl::OkStatus();
@@ -134,7 +135,8 @@ absl::Status RocksViewStore::WriteViews(
     const std::vector<ViewChanges>& changes) {
   if (read_only_) return ReadOnly();
   absl::ReaderMutexLock lock(&mu_);
-  if (views_ == nullptr) return open_error_.ok() ? NoViews(views_dir_) : open_error_;
+  if (views_ == nullptr)
+    return open_error_.ok() ? NoViews(views_dir_) : open_error_;
   rocksdb::WriteBatch batch;
   std::vector<const std::pair<std::string, std::string>*> puts;
   for (const ViewChanges& view : changes) {
@@ -232,7 +234,8 @@ absl::Status RocksViewStore::DropView(const std::string& view) {
   RETURN_IF_ERROR(CheckViewName(view));
   if (read_only_) return ReadOnly();
   absl::ReaderMutexLock lock(&mu_);
-  if (views_ == nullptr) return open_error_.ok() ? NoViews(views_dir_) : open_error_;
+  if (views_ == nullptr)
+    return open_error_.ok() ? NoViews(views_dir_) : open_error_;
   rocksdb::WriteBatch batch;
   const std::string prefix = RowPrefix(view);
   std::string end = prefix;

@@ -29,8 +29,8 @@ class RocksViewStore final : public ViewStore {
  public:
   // Opens (creating unless `read_only`) the views' database in `views_dir`;
   // when it does not open, reads and writes of views are DATA_LOSS until
-  // DropAllViews makes it afresh. `db` and `positions` (for named positions) must
-  // outlive the view store, and so must `env` (the log's; nullptr: the
+  // DropAllViews makes it afresh. `db` and `positions` (for named positions)
+  // must outlive the view store, and so must `env` (the log's; nullptr: the
   // default), through which the views' files are read and written.
   RocksViewStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* positions,
                  std::string views_dir, bool read_only,
