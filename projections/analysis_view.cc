@@ -14,7 +14,6 @@ namespace ledger {
 namespace {
 
 constexpr char kCalendarRow[] = "calendar";
-constexpr char kCasePrefix[] = "c/";
 
 bool InMonth(const v1::Date& d, const v1::YearMonth& m) {
   return d.year() == m.year() && d.month() == m.month();
@@ -73,24 +72,27 @@ void AnalysisView::SetCalendar(const v1::CalendarPublished& calendar) {
   zone_.Set(calendar.time_zone());
 }
 
-absl::Status AnalysisView::Load(const ViewStore& store) {
-  cases_.clear();
-  dirty_.clear();
-  return LoadRows(store, kName,
-                  [&](absl::string_view key, absl::string_view value) {
-                    if (key == kCalendarRow) {
-                      v1::CalendarPublished calendar;
-                      if (!calendar.ParseFromArray(
-                              value.data(), static_cast<int>(value.size()))) {
-                        return false;
-                      }
-                      SetCalendar(calendar);
-                      return true;
-                    }
-                    key.remove_prefix(strlen(kCasePrefix));
-                    return cases_[std::string(key)].ParseFromArray(
-                        value.data(), static_cast<int>(value.size()));
-                  });
+AnalysisView::AnalysisView(ViewOptions options)
+    : View(options), cases_(kName, /*grouped=*/true, options.cached_cases) {
+  cases_.Attach(&store());
+}
+
+absl::Status AnalysisView::Restore(const ViewStore& store) {
+  cases_.Attach(&store);
+  calendar_proto_.reset();
+  calendar_.reset();
+  zone_ = SiteZone();
+  calendar_dirty_ = false;
+  ASSIGN_OR_RETURN(std::optional<std::string> row,
+                   store.GetRow(kName, kCalendarRow));
+  if (!row.has_value()) return absl::OkStatus();
+  v1::CalendarPublished calendar;
+  if (!calendar.ParseFromString(*row)) {
+    return absl::DataLossError(absl::StrCat("row ", kCalendarRow, " of view ",
+                                            kName, " does not parse"));
+  }
+  SetCalendar(calendar);
+  return absl::OkStatus();
 }
 
 absl::Status AnalysisView::Visit(const v1::Event&,
@@ -104,9 +106,10 @@ absl::Status AnalysisView::Visit(const v1::Event& e,
                                  const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return absl::OkStatus();
-  v1::AnalysisCaseRow& row = cases_[id];
+  const v1::Date day = zone_.DayOf(p.received_time_us());
+  v1::AnalysisCaseRow& row = *cases_.Create(id, MonthGroup(day));
   const absl::Time received = absl::FromUnixMicros(p.received_time_us());
-  *row.mutable_received_day() = zone_.DayOf(p.received_time_us());
+  *row.mutable_received_day() = day;
   row.set_channel(p.channel());
   row.set_station_id(p.station_id());
   row.set_department_id(p.department_id());
@@ -116,21 +119,23 @@ absl::Status AnalysisView::Visit(const v1::Event& e,
     absl::StatusOr<absl::Time> due = calendar_->WorkingDaysAfter(received, 1);
     if (due.ok()) row.set_acceptance_due_us(absl::ToUnixMicros(*due));
   }
-  dirty_.insert(id);
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::AnalysisCaseRow*> AnalysisView::CaseOf(
     const v1::Event& e) {
-  std::string id = ComplaintIdOfStream(e.stream_id());
+  const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
-  auto it = cases_.find(id);
-  if (it == cases_.end()) {
+  absl::StatusOr<v1::AnalysisCaseRow*> row = cases_.Change(id);
+  if (!row.ok()) {
+    Break(row.status());
+    return row.status();
+  }
+  if (*row == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("event ", e.position(), " of a case never received"));
   }
-  dirty_.insert(std::move(id));
-  return &it->second;
+  return *row;
 }
 
 void AnalysisView::Accept(const v1::Event& e, v1::AnalysisCaseRow* row) {
@@ -216,12 +221,8 @@ absl::Status AnalysisView::Visit(const v1::Event& e, const v1::Reopened&) {
   return absl::OkStatus();
 }
 
-void AnalysisView::TakeChanges(ViewChanges* changes) {
-  for (const std::string& id : dirty_) {
-    changes->puts.emplace_back(absl::StrCat(kCasePrefix, id),
-                               cases_.at(id).SerializeAsString());
-  }
-  dirty_.clear();
+void AnalysisView::Changes(ViewChanges* changes) {
+  cases_.TakeChanges(changes);
   if (calendar_dirty_ && calendar_proto_.has_value()) {
     changes->puts.emplace_back(kCalendarRow,
                                calendar_proto_->SerializeAsString());
@@ -229,7 +230,8 @@ void AnalysisView::TakeChanges(ViewChanges* changes) {
   calendar_dirty_ = false;
 }
 
-v1::MonthFigures AnalysisView::Figures(const v1::YearMonth& month) const {
+absl::StatusOr<v1::MonthFigures> AnalysisView::Figures(
+    const v1::YearMonth& month) const {
   std::map<std::string, int64_t> by_kind, by_category, by_channel,
       by_importance, by_station, by_department;
   int64_t cases = 0, acceptance_known = 0, accepted_in_time = 0, closed = 0,
@@ -238,8 +240,8 @@ v1::MonthFigures AnalysisView::Figures(const v1::YearMonth& month) const {
           replied_in_time = 0, assists = 0, assists_in_time = 0;
   // Revisit quotas: complaints, repair requests, everything else.
   int64_t quota_cases[3] = {0, 0, 0}, quota_revisited[3] = {0, 0, 0};
-  for (const auto& [id, c] : cases_) {
-    if (!InMonth(c.received_day(), month)) continue;
+  RETURN_IF_ERROR(cases_.ForEachIn(MonthGroup(month), [&](const v1::AnalysisCaseRow& c) {
+    if (!InMonth(c.received_day(), month)) return true;
     ++cases;
     Add(&by_kind, c.classified() ? EnumLabel(c.kind()) : "unclassified");
     Add(&by_channel, EnumLabel(c.channel()));
@@ -278,7 +280,8 @@ v1::MonthFigures AnalysisView::Figures(const v1::YearMonth& month) const {
     }
     assists += c.assist_requests();
     assists_in_time += c.assist_requests_in_time();
-  }
+    return true;
+  }));
   v1::MonthFigures f;
   *f.mutable_month() = month;
   f.set_cases(cases);
@@ -327,9 +330,10 @@ absl::StatusOr<v1::GetMonthlyAnalysisResponse> AnalysisView::Analysis(
     const v1::YearMonth& month) const {
   RETURN_IF_ERROR(CheckMonth("month", month));
   v1::GetMonthlyAnalysisResponse r;
-  *r.mutable_month() = Figures(month);
-  *r.mutable_previous_month() = Figures(Shift(month, -1));
-  *r.mutable_same_month_last_year() = Figures(Shift(month, -12));
+  ASSIGN_OR_RETURN(*r.mutable_month(), Figures(month));
+  ASSIGN_OR_RETURN(*r.mutable_previous_month(), Figures(Shift(month, -1)));
+  ASSIGN_OR_RETURN(*r.mutable_same_month_last_year(),
+                   Figures(Shift(month, -12)));
   for (int i = 0; i < r.month().kpis_size(); ++i) {
     v1::Kpi* kpi = r.mutable_month()->mutable_kpis(i);
     kpi->set_previous_month_value(r.previous_month().kpis(i).value());

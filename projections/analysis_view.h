@@ -28,8 +28,9 @@
 //   assists in time    = |assist requests sent before their cut-off|
 //                        / |assist requests of C| (no target)
 // Each KPI also carries its value for the previous month and for the same
-// month a year before. Rows: "c/<id>" -> AnalysisCaseRow, "calendar" -> the
-// CalendarPublished in force.
+// month a year before. Rows: the cases' AnalysisCaseRows by the month
+// received (projections/case_rows.h), "calendar" -> the CalendarPublished
+// in force.
 #ifndef LEDGER_PROJECTIONS_ANALYSIS_VIEW_H_
 #define LEDGER_PROJECTIONS_ANALYSIS_VIEW_H_
 
@@ -43,6 +44,7 @@
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/case_rows.h"
 #include "projections/view.h"
 
 namespace ledger {
@@ -51,12 +53,11 @@ class AnalysisView final : public View {
  public:
   static constexpr char kName[] = "analysis";
 
+  explicit AnalysisView(ViewOptions options = ViewOptions());
   std::string name() const override { return kName; }
   std::unique_ptr<View> NewEmpty() const override {
-    return std::make_unique<AnalysisView>();
+    return std::make_unique<AnalysisView>(options_);
   }
-  absl::Status Load(const ViewStore& store) override;
-  void TakeChanges(ViewChanges* changes) override;
 
   absl::Status Visit(const v1::Event& event,
                      const v1::CalendarPublished& p) override;
@@ -82,6 +83,8 @@ class AnalysisView final : public View {
  protected:
   // Any other event of a case's stream: the case must be known.
   absl::Status Unhandled(const v1::Event& event) override;
+  absl::Status Restore(const ViewStore& store) override;
+  void Changes(ViewChanges* changes) override;
 
  private:
   // The row of the case whose stream `event` is in, marked changed;
@@ -89,11 +92,11 @@ class AnalysisView final : public View {
   absl::StatusOr<v1::AnalysisCaseRow*> CaseOf(const v1::Event& event);
   // Marks the case accepted at `event` unless it was already.
   static void Accept(const v1::Event& event, v1::AnalysisCaseRow* row);
-  v1::MonthFigures Figures(const v1::YearMonth& month) const;
+  absl::StatusOr<v1::MonthFigures> Figures(const v1::YearMonth& month) const;
   void SetCalendar(const v1::CalendarPublished& calendar);
 
-  absl::flat_hash_map<std::string, v1::AnalysisCaseRow> cases_;
-  absl::flat_hash_set<std::string> dirty_;
+  // By the month received.
+  CaseRows<v1::AnalysisCaseRow> cases_;
   std::optional<v1::CalendarPublished> calendar_proto_;
   std::optional<BusinessCalendar> calendar_;
   SiteZone zone_;

@@ -6,15 +6,20 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/big_endian.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/complaint/state.h"
 #include "ledger/store/limits.h"
+#include "ledger/v1/projection_rows.pb.h"
 
 namespace ledger {
 namespace {
 
 constexpr uint32_t kDefaultQueuePage = 100;
 constexpr int64_t kDayUs = int64_t{86400} * 1000 * 1000;
+constexpr char kStatePrefix[] = "c/";
+constexpr char kIndexPrefix[] = "i/";
+constexpr char kCountsRow[] = "n";
 
 // Days since the epoch (UTC): the buckets of the deadline counts.
 int64_t DayOf(int64_t time_us) {
@@ -94,20 +99,32 @@ void PendingAssists(const v1::ComplaintState& s,
 
 }  // namespace
 
-absl::Status QueueView::Load(const ViewStore& store) {
-  complaints_.clear();
-  queues_.clear();
-  entries_.clear();
-  stale_.clear();
-  deadline_days_.clear();
-  dirty_.clear();
-  RETURN_IF_ERROR(LoadRows(
-      store, kName, [&](absl::string_view key, absl::string_view value) {
-        return complaints_[std::string(key)].ParseFromArray(
-            value.data(), static_cast<int>(value.size()));
-      }));
-  for (const auto& entry : complaints_) stale_.insert(entry.first);
-  Settle();
+QueueView::QueueView(ViewOptions options)
+    : View(options),
+      complaints_(kName, /*grouped=*/false, options.cached_cases) {
+  complaints_.Attach(&store());
+}
+
+absl::Status QueueView::Restore(const ViewStore& store) {
+  complaints_.Attach(&store);
+  before_.clear();
+  counts_.clear();
+  overdue_days_.clear();
+  counts_changed_ = false;
+  ASSIGN_OR_RETURN(std::optional<std::string> row,
+                   store.GetRow(kName, kCountsRow));
+  if (!row.has_value()) return absl::OkStatus();
+  v1::QueueCountsRow counts;
+  if (!counts.ParseFromString(*row)) {
+    return absl::DataLossError(absl::StrCat("row ", kCountsRow, " of view ",
+                                            kName, " does not parse"));
+  }
+  for (const auto& q : counts.queues()) {
+    counts_[QueueId{q.kind(), q.partition()}] = q.entries();
+  }
+  for (const auto& d : counts.overdue_days()) {
+    overdue_days_[d.day()] = d.entries();
+  }
   return absl::OkStatus();
 }
 
@@ -115,61 +132,35 @@ void QueueView::OnEvent(const DecodedEvent& decoded) {
   const v1::Event& event = decoded.event();
   const std::string id = ComplaintIdOfStream(event.stream_id());
   if (id.empty()) return;
-  v1::ComplaintState& state = complaints_[id];
-  if (!ledger::Apply(decoded, &state).ok()) {
+  const bool first_change = !complaints_.changed(id);
+  v1::ComplaintState* state;
+  if (event.revision() == 0) {
+    // The complaint's first event: no row of it was ever written.
+    state = complaints_.Create(id, "");
+  } else {
+    absl::StatusOr<v1::ComplaintState*> found = complaints_.Change(id);
+    if (!found.ok()) {
+      Break(found.status());
+      ++skipped_;
+      return;
+    }
+    state = *found != nullptr ? *found : complaints_.Create(id, "");
+  }
+  if (first_change) {
+    // What the index has for it: the entries of its state as written.
+    Entries& before = before_[id];
+    before.clear();
+    if (state->stage() != v1::STAGE_UNSPECIFIED) EntriesOf(*state, &before);
+  }
+  if (!ledger::Apply(decoded, state).ok()) {
     ++skipped_;
-    if (state.stage() == v1::STAGE_UNSPECIFIED) complaints_.erase(id);
-    return;
-  }
-  dirty_.insert(id);
-  stale_.insert(id);
-}
-
-void QueueView::Settle() {
-  Entries fresh;  // Every stale case's entries now.
-  for (const std::string& id : stale_) {
-    if (auto old = entries_.find(id); old != entries_.end()) {
-      for (const auto& [queue, key] : old->second) {
-        auto q = queues_.find(queue);
-        q->second.erase(key);
-        if (q->second.empty()) queues_.erase(q);
-        if (queue.first == v1::QUEUE_KIND_OVERDUE) {
-          auto d = deadline_days_.find(DayOf(key.due_us));
-          if (--d->second == 0) deadline_days_.erase(d);
-        }
-      }
-      entries_.erase(old);
-    }
-    auto it = complaints_.find(id);
-    if (it == complaints_.end()) continue;
-    const size_t first = fresh.size();
-    EntriesOf(it->second, &fresh);
-    if (fresh.size() == first) continue;
-    entries_.emplace(id, Entries(fresh.begin() + first, fresh.end()));
-  }
-  stale_.clear();
-  // Into the queues in order, each key next to the one before: a load
-  // settles every case at once, and a million inserts in hash order cost a
-  // tree descent and its cache misses each (BENCHMARKS.md, "Restart and memory").
-  std::sort(fresh.begin(), fresh.end());
-  const QueueId* queue_id = nullptr;
-  Queue* queue = nullptr;
-  Queue::iterator next;
-  for (const auto& [id, key] : fresh) {
-    if (queue_id == nullptr || *queue_id != id) {
-      queue_id = &id;
-      queue = &queues_[id];  // Stable while only this queue grows.
-      next = queue->end();
-    }
-    next = std::next(queue->insert(next, key));
-    if (id.first == v1::QUEUE_KIND_OVERDUE) {
-      ++deadline_days_[DayOf(key.due_us)];
-    }
+    if (state->stage() == v1::STAGE_UNSPECIFIED) complaints_.Erase(id);
   }
 }
 
 void QueueView::EntriesOf(const v1::ComplaintState& s, Entries* out) {
   if (s.stage() == v1::STAGE_CLOSED) return;
+  const size_t first = out->size();
   auto add = [&](int kind, std::string partition, const v1::QueueItem& item) {
     out->emplace_back(QueueId{kind, std::move(partition)},
                       Key{item.due_us() == 0, item.due_us(),
@@ -213,19 +204,105 @@ void QueueView::EntriesOf(const v1::ComplaintState& s, Entries* out) {
   for (const auto& item : due) {
     if (item.due_us() != 0) add(v1::QUEUE_KIND_OVERDUE, "", item);
   }
+  std::sort(out->begin() + first, out->end());
 }
 
-void QueueView::TakeChanges(ViewChanges* changes) {
-  Settle();
-  for (const std::string& id : dirty_) {
-    auto it = complaints_.find(id);
-    if (it == complaints_.end()) {
-      changes->deletes.push_back(id);
-    } else {
-      changes->puts.emplace_back(id, it->second.SerializeAsString());
+std::string QueueView::IndexPrefix(const QueueId& queue) {
+  std::string key = kIndexPrefix;
+  key.push_back(static_cast<char>(queue.first));
+  key.append(queue.second);
+  key.push_back('\0');
+  return key;
+}
+
+std::string QueueView::IndexKey(const QueueId& queue, const Key& k) {
+  std::string key = IndexPrefix(queue);
+  key.push_back(k.no_deadline ? 1 : 0);
+  // Signed times in order as unsigned bytes.
+  PutFixed64BE(&key, static_cast<uint64_t>(k.due_us) ^ (uint64_t{1} << 63));
+  key.append(k.complaint_id);
+  key.push_back('\0');
+  key.append(k.what);
+  return key;
+}
+
+bool QueueView::ParseIndexKey(absl::string_view key, size_t prefix, Key* out) {
+  if (key.size() < prefix + 9) return false;
+  key.remove_prefix(prefix);
+  out->no_deadline = key[0] != 0;
+  out->due_us =
+      static_cast<int64_t>(DecodeFixed64BE(key.data() + 1) ^ (uint64_t{1} << 63));
+  key.remove_prefix(9);
+  const size_t end = key.find('\0');
+  if (end == absl::string_view::npos) return false;
+  out->complaint_id.assign(key.data(), end);
+  out->what.assign(key.data() + end + 1, key.size() - end - 1);
+  return true;
+}
+
+void QueueView::Count(const QueueId& queue, const Key& key, int delta) {
+  counts_changed_ = true;
+  auto bump = [delta](auto& map, const auto& at) {
+    auto it = map.find(at);
+    if (delta > 0) {
+      if (it == map.end()) it = map.emplace(at, 0).first;
+      ++it->second;
+    } else if (it != map.end() && --it->second == 0) {
+      map.erase(it);
+    }
+  };
+  bump(counts_, queue);
+  if (queue.first == v1::QUEUE_KIND_OVERDUE) {
+    bump(overdue_days_, DayOf(key.due_us));
+  }
+}
+
+void QueueView::Changes(ViewChanges* changes) {
+  Entries after;
+  for (const std::string& id : complaints_.changed()) {
+    after.clear();
+    if (const v1::ComplaintState* state = complaints_.Current(id)) {
+      EntriesOf(*state, &after);
+    }
+    static const Entries kNone;
+    auto was = before_.find(id);
+    const Entries& before = was == before_.end() ? kNone : was->second;
+    // Both sorted: out what went, in what came.
+    auto b = before.begin();
+    auto a = after.begin();
+    while (b != before.end() || a != after.end()) {
+      if (a == after.end() || (b != before.end() && *b < *a)) {
+        changes->deletes.push_back(IndexKey(b->first, b->second));
+        Count(b->first, b->second, -1);
+        ++b;
+      } else if (b == before.end() || *a < *b) {
+        changes->puts.emplace_back(IndexKey(a->first, a->second), "");
+        Count(a->first, a->second, +1);
+        ++a;
+      } else {
+        ++a;
+        ++b;
+      }
     }
   }
-  dirty_.clear();
+  before_.clear();
+  complaints_.TakeChanges(changes);
+  if (counts_changed_) {
+    v1::QueueCountsRow counts;
+    for (const auto& [queue, n] : counts_) {
+      auto* q = counts.add_queues();
+      q->set_kind(queue.first);
+      q->set_partition(queue.second);
+      q->set_entries(n);
+    }
+    for (const auto& [day, n] : overdue_days_) {
+      auto* d = counts.add_overdue_days();
+      d->set_day(day);
+      d->set_entries(n);
+    }
+    changes->puts.emplace_back(kCountsRow, counts.SerializeAsString());
+    counts_changed_ = false;
+  }
 }
 
 absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
@@ -270,69 +347,103 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     default:
       return absl::InvalidArgumentError("kind: name a queue");
   }
-  // The indexed entries of complaints not stale, merged with the stale
-  // complaints' entries as they are now. `replaced`: the stale complaints'
-  // entries still in the index, skipped.
-  std::vector<Key> changed, replaced;
-  Entries fresh;
-  for (const std::string& id : stale_) {
-    if (auto it = entries_.find(id); it != entries_.end()) {
+  // The index, skipping the complaints changed since it was written,
+  // merged with those complaints' entries as they are now (`changed`);
+  // `replaced`: their entries still in the index.
+  std::vector<Key> changed;
+  uint64_t replaced = 0, replaced_before_today = 0;
+  const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
+  const int64_t today = DayOf(now_us);
+  Entries entries;
+  for (const std::string& id : complaints_.changed()) {
+    if (auto it = before_.find(id); it != before_.end()) {
       for (const auto& [q, key] : it->second) {
-        if (q == queue) replaced.push_back(key);
+        if (q != queue) continue;
+        ++replaced;
+        replaced_before_today += !key.no_deadline && DayOf(key.due_us) < today;
       }
     }
-    auto it = complaints_.find(id);
-    if (it == complaints_.end()) continue;
-    fresh.clear();
-    EntriesOf(it->second, &fresh);
-    for (auto& [q, key] : fresh) {
+    entries.clear();
+    if (const v1::ComplaintState* state = complaints_.Current(id)) {
+      EntriesOf(*state, &entries);
+    }
+    for (auto& [q, key] : entries) {
       if (q == queue) changed.push_back(std::move(key));
     }
   }
   std::sort(changed.begin(), changed.end());
-  static const Queue kEmpty;
-  auto found = queues_.find(queue);
-  const Queue& indexed = found == queues_.end() ? kEmpty : found->second;
-  auto a = indexed.begin();
-  auto b = changed.begin();
-  auto next = [&]() -> const Key* {
-    while (a != indexed.end() && stale_.contains(a->complaint_id)) ++a;
-    if (a == indexed.end() && b == changed.end()) return nullptr;
-    if (b == changed.end() || (a != indexed.end() && *a < *b)) return &*a++;
-    return &*b++;
+  const std::string prefix = IndexPrefix(queue);
+  auto indexed = counts_.find(queue);
+  uint64_t total = (indexed == counts_.end() ? 0 : indexed->second) -
+                   replaced + changed.size();
+  absl::Status bad;
+  auto parse = [&](absl::string_view row, Key* key) {
+    if (ParseIndexKey(row, prefix.size(), key)) return true;
+    bad = absl::DataLossError(
+        absl::StrCat("an index row of view ", kName, " does not parse"));
+    return false;
   };
-  uint64_t total = indexed.size() - replaced.size() + changed.size();
-  // Overdue: the deadlines up to now, counted without walking them all:
-  // whole days from the per-day counts, today's by walking today's part.
-  const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
   if (overdue_only) {
-    const int64_t today = DayOf(now_us);
+    // The deadlines up to now, counted without walking them all: whole
+    // days from the per-day counts, today's by walking today's part.
     total = 0;
-    for (auto d = deadline_days_.begin();
-         d != deadline_days_.end() && d->first < today; ++d) {
+    for (auto d = overdue_days_.begin();
+         d != overdue_days_.end() && d->first < today; ++d) {
       total += d->second;
     }
-    for (auto it = indexed.lower_bound(Key{false, today * kDayUs, "", ""});
-         it != indexed.end() && !it->no_deadline && it->due_us < now_us; ++it) {
-      total += !stale_.contains(it->complaint_id);
-    }
-    for (const Key& key : replaced) {
-      total -= !key.no_deadline && DayOf(key.due_us) < today;
-    }
-    for (const Key& key : changed) {
-      total += !key.no_deadline && key.due_us < now_us;
-    }
+    total -= replaced_before_today;
+    Key key;
+    RETURN_IF_ERROR(store().ScanViewFrom(
+        kName, prefix,
+        IndexKey(queue, Key{false, today * kDayUs, "", ""}),
+        [&](absl::string_view row, absl::string_view) {
+          if (!parse(row, &key)) return false;
+          if (key.no_deadline || key.due_us >= now_us) return false;
+          total += !complaints_.changed(key.complaint_id);
+          return true;
+        }));
+    RETURN_IF_ERROR(bad);
+    for (const Key& k : changed) total += !k.no_deadline && k.due_us < now_us;
   }
   v1::GetQueueResponse response;
   uint64_t shown = 0;
-  for (const Key* key = next(); key != nullptr && shown < offset + page;
-       key = next(), ++shown) {
-    if (overdue_only && (key->no_deadline || key->due_us >= now_us)) break;
-    if (shown >= offset) {
-      *response.add_items() = Item(complaints_.at(key->complaint_id), key->what,
-                                   key->due_us, now_us);
+  absl::Status item_status;
+  // Shows `key` if on the page; false once the page is full.
+  auto show = [&](const Key& key) {
+    if (shown >= offset + page) return false;
+    if (overdue_only && (key.no_deadline || key.due_us >= now_us)) {
+      shown = offset + page;  // Past now: nothing more is overdue.
+      return false;
     }
-  }
+    if (shown++ < offset) return true;
+    absl::StatusOr<std::optional<v1::ComplaintState>> state =
+        complaints_.Get(key.complaint_id);
+    if (!state.ok() || !state->has_value()) {
+      item_status = state.ok() ? absl::DataLossError(absl::StrCat(
+                                     "the index of view ", kName,
+                                     " names complaint ", key.complaint_id,
+                                     ", which it does not have"))
+                               : state.status();
+      return false;
+    }
+    *response.add_items() = Item(**state, key.what, key.due_us, now_us);
+    return true;
+  };
+  auto next_changed = changed.begin();
+  bool more = true;
+  Key key;
+  RETURN_IF_ERROR(store().ScanView(
+      kName, prefix, [&](absl::string_view row, absl::string_view) {
+        if (!parse(row, &key)) return false;
+        if (complaints_.changed(key.complaint_id)) return true;
+        while (next_changed != changed.end() && *next_changed < key) {
+          if (!(more = show(*next_changed++))) return false;
+        }
+        return more = show(key);
+      }));
+  RETURN_IF_ERROR(bad);
+  while (more && next_changed != changed.end()) more = show(*next_changed++);
+  RETURN_IF_ERROR(item_status);
   response.set_total(total);
   if (offset + page < total) {
     response.set_next_page_token(absl::StrCat(offset + page));

@@ -1,33 +1,35 @@
-// QueueView: the work queues. Holds the state of every complaint
+// QueueView: the work queues. Folds the state of every complaint
 // (ledger/complaint/state.h, the same fold the write side uses) and
-// answers queue queries from it: open cases per owner, assist requests
-// pending per unit, revisits due, sign-offs waiting, paperwork pending,
-// escalations waiting, important cases, everything overdue at a given
-// time; sorted by deadline, paged. Rows: complaint id -> ComplaintState.
+// answers queue queries: open cases per owner, assist requests pending per
+// unit, revisits due, sign-offs waiting, paperwork pending, escalations
+// waiting, important cases, everything overdue at a given time; sorted by
+// deadline, paged.
 //
-// Each queue is kept sorted as it is answered (an index): a page is read
-// off its front, so a query costs the page, not the number of complaints
-// in the log. Only "overdue" depends on "now": it is the front of the
-// deadlines index up to now, and set on each item as it is read. The index
-// is brought up to date in bulk (at each write of the rows, at most every
-// 4,096 events), not at every event: a complaint changed since is "stale",
-// and a query merges the stale complaints' current entries into the
-// index's, so every answer is exact at its position.
+// Rows: the complaints' states ("c/<id>" -> ComplaintState, through
+// projections/case_rows.h), an index of each queue in its order
+// ("i/<kind><partition>\0<no deadline><due><id>\0<what>" -> "") and its
+// counts ("n" -> QueueCountsRow, kept whole in memory). A page is read off
+// the front of its queue's index, so a query costs the page, not the
+// number of complaints in the log; only "overdue" depends on "now": it is
+// the front of the deadlines index up to now. The index is written with the
+// other rows (at most every 4,096 events); a complaint changed since is
+// skipped in it, and its entries as they are now are merged in, so every
+// answer is exact at its position.
 #ifndef LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 #define LEDGER_PROJECTIONS_QUEUE_VIEW_H_
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "ledger/v1/complaint_state.pb.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/case_rows.h"
 #include "projections/view.h"
 
 namespace ledger {
@@ -36,23 +38,25 @@ class QueueView final : public View {
  public:
   static constexpr char kName[] = "queues";
 
+  explicit QueueView(ViewOptions options = ViewOptions());
   std::string name() const override { return kName; }
   std::unique_ptr<View> NewEmpty() const override {
-    return std::make_unique<QueueView>();
+    return std::make_unique<QueueView>(options_);
   }
-  absl::Status Load(const ViewStore& store) override;
-  void TakeChanges(ViewChanges* changes) override;
 
   // INVALID_ARGUMENT for a bad kind, page size or token.
   absl::StatusOr<v1::GetQueueResponse> Query(const v1::GetQueueRequest& request,
                                              int64_t now_us) const;
 
-  size_t complaints() const { return complaints_.size(); }
+  // Complaint states in memory (the cache and those changed).
+  size_t complaints_in_memory() const { return complaints_.in_memory(); }
 
  protected:
   // Every event of a complaint's stream, folded into its state
   // (ledger/complaint/state.h).
   void OnEvent(const DecodedEvent& event) override;
+  absl::Status Restore(const ViewStore& store) override;
+  void Changes(ViewChanges* changes) override;
 
  private:
   // An entry's place in its queue: by deadline (none last), then complaint
@@ -67,29 +71,24 @@ class QueueView final : public View {
   // A queue: its kind and partition (the owner; "station:<id>" or
   // "department:<id>" for assists; "" for the whole queue).
   using QueueId = std::pair<int, std::string>;
-  // The items themselves are made from the complaint's state when read.
-  using Queue = std::set<Key>;
-
   using Entries = std::vector<std::pair<QueueId, Key>>;
-  // The queue entries of an open complaint as it is now.
+  // The queue entries of an open complaint as it is now, sorted.
   static void EntriesOf(const v1::ComplaintState& s, Entries* out);
-  // Takes each stale complaint out of every queue and puts it back as it
-  // is now.
-  void Settle();
+  // The index row of an entry, and back (false for a key not of `queue`).
+  static std::string IndexKey(const QueueId& queue, const Key& key);
+  static std::string IndexPrefix(const QueueId& queue);
+  static bool ParseIndexKey(absl::string_view key, size_t prefix, Key* out);
+  // Entries indexed per queue, overdue entries indexed per UTC day of the
+  // deadline; an entry in or out.
+  void Count(const QueueId& queue, const Key& key, int delta);
 
-  // Closed ones too: the centre head may reopen a closed complaint, and its
-  // state is needed then. Queries skip them.
-  absl::flat_hash_map<std::string, v1::ComplaintState> complaints_;
-  absl::flat_hash_map<QueueId, Queue> queues_;
-  // The queue entries of each open complaint, as indexed.
-  absl::flat_hash_map<std::string, Entries> entries_;
-  // Entries of the overdue index (every deadline of an open case) per UTC
-  // day of the deadline, so that counting the overdue ones walks one day.
-  std::map<int64_t, uint64_t> deadline_days_;
-  // Complaints changed since their entries were indexed.
-  absl::flat_hash_set<std::string> stale_;
-  // Complaints closed (dropped) and changed since the last TakeChanges.
-  absl::flat_hash_set<std::string> dirty_;
+  CaseRows<v1::ComplaintState> complaints_;
+  // The entries the index has for each complaint changed since the last
+  // write, i.e. of its state then.
+  absl::flat_hash_map<std::string, Entries> before_;
+  std::map<QueueId, uint64_t> counts_;  // In order: the row is the same for the same counts.
+  std::map<int64_t, uint64_t> overdue_days_;
+  bool counts_changed_ = false;
 };
 
 }  // namespace ledger

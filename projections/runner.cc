@@ -99,10 +99,12 @@ absl::Status ProjectionRunner::Load() {
     if (absl::Status loaded = LoadViews(); !loaded.ok()) {
       // Views are derived: damaged ones are dropped and rebuilt from the
       // log, which alone is the record.
-      if (!absl::IsDataLoss(loaded)) return loaded;
+      if (!absl::IsDataLoss(loaded) && !IsOlderLayout(loaded)) return loaded;
       std::fprintf(stderr,
-                   "projections: the views are damaged (%s); dropping them "
-                   "and rebuilding them from the log\n",
+                   "projections: the views %s (%s); dropping them and "
+                   "rebuilding them from the log\n",
+                   IsOlderLayout(loaded) ? "are of an older layout"
+                                         : "are damaged",
                    loaded.ToString().c_str());
       RETURN_IF_ERROR(rows_.DropAllViews());
       for (Entry& e : views_) e.view = e.view->NewEmpty();
@@ -271,6 +273,11 @@ void ProjectionRunner::ReportHealth() {
 absl::Status ProjectionRunner::Flush() {
   std::vector<ViewChanges> changes;
   for (Entry& e : views_) {
+    // A view whose rows could not be read has folded wrong: nothing of it
+    // is written, and the runner stops.
+    RETURN_IF_ERROR(e.view->broken());
+  }
+  for (Entry& e : views_) {
     ViewChanges c;
     c.view = e.view->name();
     e.view->TakeChanges(&c);
@@ -328,6 +335,12 @@ absl::StatusOr<std::unique_ptr<View>> ProjectionRunner::AsOf(
                      " is past the end of the log (", head, ")"));
   }
   RETURN_IF_ERROR(Fold(*log_, 1, position, {view.get()}, 1));
+  RETURN_IF_ERROR(view->broken());
+  // Into the view's own store, so that its queries read its index rather
+  // than every complaint it changed.
+  ViewChanges written;
+  view->TakeChanges(&written);
+  RETURN_IF_ERROR(view->broken());
   return view;
 }
 
@@ -341,17 +354,39 @@ absl::StatusOr<uint64_t> ProjectionRunner::Rebuild(const std::string& name) {
     return absl::NotFoundError(absl::StrCat("no projection named ", name));
   }
   // The runner's own loop waits on this lock meanwhile: the rebuilt view
-  // reaches exactly where the others are and carries on with them.
-  std::unique_ptr<View> fresh = entry->view->NewEmpty();
-  RETURN_IF_ERROR(Fold(*log_, 1, position_, {fresh.get()}, 1));
+  // reaches exactly where the others are and carries on with them. Its
+  // rows are written chunk by chunk as it goes (memory stays bounded), each
+  // chunk with its checkpoint: stopped half way, it carries on from there.
   RETURN_IF_ERROR(rows_.DropView(name));
-  ViewChanges changes;
-  changes.view = name;
-  fresh->TakeChanges(&changes);
-  changes.checkpoint = position_;
-  RETURN_IF_ERROR(rows_.WriteViews({changes}));
+  std::unique_ptr<View> fresh = entry->view->NewEmpty();
+  RETURN_IF_ERROR(fresh->Load(rows_));
   entry->view = std::move(fresh);
-  entry->checkpoint = position_;
+  entry->checkpoint = 0;
+  const uint64_t chunk = std::max<uint64_t>(options_.catch_up_chunk_events, 1);
+  auto fold = [&]() -> absl::Status {
+    for (uint64_t from = 1; from <= position_; from += chunk) {
+      const uint64_t to = std::min(position_, from + chunk - 1);
+      RETURN_IF_ERROR(Fold(*log_, from, to, {entry->view.get()}, 1));
+      RETURN_IF_ERROR(entry->view->broken());
+      ViewChanges changes;
+      changes.view = name;
+      entry->view->TakeChanges(&changes);
+      changes.checkpoint = to;
+      RETURN_IF_ERROR(rows_.WriteViews({changes}));
+      entry->checkpoint = to;
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status folded = fold(); !folded.ok()) {
+    // The view stands half rebuilt, behind the others, and would miss what
+    // comes next: the runner reports it stopped; a restart carries on
+    // from the view's checkpoint.
+    error_ = absl::Status(folded.code(),
+                          absl::StrCat("rebuilding view ", name, " stopped at ",
+                                       entry->checkpoint, ": ",
+                                       folded.message()));
+    return error_;
+  }
   return position_;
 }
 

@@ -13,7 +13,6 @@
 namespace ledger {
 namespace {
 
-constexpr char kCasePrefix[] = "c/";
 constexpr char kAgentPrefix[] = "a/";
 constexpr char kZoneRow[] = "zone";
 
@@ -37,22 +36,35 @@ v1::AgentMonthRow& ScorecardView::AgentMonth(const std::string& agent,
   return agents_[key];
 }
 
-absl::Status ScorecardView::Load(const ViewStore& store) {
-  cases_.clear();
+ScorecardView::ScorecardView(ViewOptions options)
+    : View(options), cases_(kName, /*grouped=*/true, options.cached_cases) {
+  cases_.Attach(&store());
+}
+
+absl::Status ScorecardView::Restore(const ViewStore& store) {
+  cases_.Attach(&store);
   agents_.clear();
-  return LoadRows(store, kName,
-                  [&](absl::string_view key, absl::string_view value) {
-                    if (key == kZoneRow) return zone_.Set(std::string(value));
-                    if (absl::ConsumePrefix(&key, kCasePrefix)) {
-                      return cases_[std::string(key)].ParseFromArray(
-                          value.data(), static_cast<int>(value.size()));
-                    }
-                    if (absl::ConsumePrefix(&key, kAgentPrefix)) {
-                      return agents_[std::string(key)].ParseFromArray(
-                          value.data(), static_cast<int>(value.size()));
-                    }
-                    return true;
-                  });
+  dirty_agents_.clear();
+  zone_ = SiteZone();
+  ASSIGN_OR_RETURN(std::optional<std::string> zone,
+                   store.GetRow(kName, kZoneRow));
+  if (zone.has_value() && !zone_.Set(*zone)) {
+    return absl::DataLossError(absl::StrCat("row ", kZoneRow, " of view ",
+                                            kName, " names no time zone"));
+  }
+  absl::Status bad;
+  RETURN_IF_ERROR(store.ScanView(
+      kName, kAgentPrefix, [&](absl::string_view key, absl::string_view value) {
+        key.remove_prefix(strlen(kAgentPrefix));
+        if (agents_[std::string(key)].ParseFromArray(
+                value.data(), static_cast<int>(value.size()))) {
+          return true;
+        }
+        bad = absl::DataLossError(absl::StrCat(
+            "row ", kAgentPrefix, key, " of view ", kName, " does not parse"));
+        return false;
+      }));
+  return bad;
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
@@ -69,55 +81,72 @@ absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return absl::OkStatus();
-  v1::ScorecardCaseRow& row = cases_[id];
-  *row.mutable_received_day() = zone_.DayOf(p.received_time_us());
+  const v1::Date day = zone_.DayOf(p.received_time_us());
+  v1::ScorecardCaseRow& row = *cases_.Create(id, MonthGroup(day));
+  *row.mutable_received_day() = day;
   row.set_owner_agent_id(p.owner_agent_id());
   row.set_severity(v1::SEVERITY_GENERAL);
-  dirty_cases_.insert(id);
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ScorecardCaseRow*> ScorecardView::CaseOf(
-    const v1::Event& e, bool changes) {
-  std::string id = ComplaintIdOfStream(e.stream_id());
+    const v1::Event& e) {
+  const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
-  auto it = cases_.find(id);
-  if (it == cases_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("event ", e.position(), " of a case never received"));
+  absl::StatusOr<v1::ScorecardCaseRow*> row = cases_.Change(id);
+  if (!row.ok()) {
+    Break(row.status());
+    return row.status();
   }
-  if (changes) dirty_cases_.insert(std::move(id));
-  return &it->second;
+  if (*row == nullptr) return NeverReceived(e);
+  return *row;
+}
+
+absl::StatusOr<bool> ScorecardView::OfACase(const v1::Event& e) {
+  const std::string id = ComplaintIdOfStream(e.stream_id());
+  if (id.empty()) return false;
+  absl::StatusOr<const v1::ScorecardCaseRow*> row = cases_.Peek(id);
+  if (!row.ok()) {
+    Break(row.status());
+    return row.status();
+  }
+  if (*row == nullptr) return NeverReceived(e);
+  return true;
+}
+
+absl::Status ScorecardView::NeverReceived(const v1::Event& e) {
+  return absl::NotFoundError(
+      absl::StrCat("event ", e.position(), " of a case never received"));
 }
 
 absl::Status ScorecardView::Unhandled(const v1::Event& e) {
-  return CaseOf(e, /*changes=*/false).status();
+  return OfACase(e).status();
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::OwnerAssigned& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/true));
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e));
   if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
   return absl::OkStatus();
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::OwnerHandedOver& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/true));
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e));
   if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
   return absl::OkStatus();
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::SeverityRaised& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/true));
+  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e));
   if (row != nullptr) row->set_severity(p.severity());
   return absl::OkStatus();
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/false));
-  if (row == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const bool of_a_case, OfACase(e));
+  if (!of_a_case) return absl::OkStatus();
   v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
   month.set_replies(month.replies() + 1);
   month.set_replies_on_time(month.replies_on_time() + p.within_deadline());
@@ -126,8 +155,8 @@ absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::RevisitRecorded& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e, /*changes=*/false));
-  if (row == nullptr ||
+  ASSIGN_OR_RETURN(const bool of_a_case, OfACase(e));
+  if (!of_a_case ||
       p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
     return absl::OkStatus();
   }
@@ -141,11 +170,8 @@ absl::Status ScorecardView::Visit(const v1::Event& e,
   return absl::OkStatus();
 }
 
-void ScorecardView::TakeChanges(ViewChanges* changes) {
-  for (const std::string& id : dirty_cases_) {
-    changes->puts.emplace_back(absl::StrCat(kCasePrefix, id),
-                               cases_.at(id).SerializeAsString());
-  }
+void ScorecardView::Changes(ViewChanges* changes) {
+  cases_.TakeChanges(changes);
   for (const std::string& key : dirty_agents_) {
     if (key == kZoneRow) {
       changes->puts.emplace_back(kZoneRow, zone_.name());
@@ -154,7 +180,6 @@ void ScorecardView::TakeChanges(ViewChanges* changes) {
                                  agents_.at(key).SerializeAsString());
     }
   }
-  dirty_cases_.clear();
   dirty_agents_.clear();
 }
 
@@ -166,17 +191,18 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
   v1::AgentScorecard card;
   card.set_agent_id(agent_id);
   *card.mutable_month() = month;
-  for (const auto& entry : cases_) {
-    const v1::ScorecardCaseRow& c = entry.second;
-    if (c.owner_agent_id() != agent_id ||
-        c.received_day().year() != month.year() ||
-        c.received_day().month() != month.month()) {
-      continue;
-    }
-    card.set_cases_owned(card.cases_owned() + 1);
-    card.set_repeat_cases(card.repeat_cases() +
-                          (c.severity() >= v1::SEVERITY_REPEAT));
-  }
+  RETURN_IF_ERROR(cases_.ForEachIn(
+      MonthGroup(month), [&](const v1::ScorecardCaseRow& c) {
+        if (c.owner_agent_id() != agent_id ||
+            c.received_day().year() != month.year() ||
+            c.received_day().month() != month.month()) {
+          return true;
+        }
+        card.set_cases_owned(card.cases_owned() + 1);
+        card.set_repeat_cases(card.repeat_cases() +
+                              (c.severity() >= v1::SEVERITY_REPEAT));
+        return true;
+      }));
   auto it = agents_.find(
       absl::StrFormat("%s/%04d-%02d", agent_id, month.year(), month.month()));
   if (it != agents_.end()) {

@@ -3,8 +3,8 @@
 // them are repeat or malicious; replies and first revisits the agent
 // recorded in the month, on time or not, and the revisits' satisfaction.
 //
-// Rows: "c/<complaint id>" -> ScorecardCaseRow, "a/<agent>/<yyyy-mm>" ->
-// AgentMonthRow. Months in Asia/Shanghai, or the published calendar's zone.
+// Rows: the cases' ScorecardCaseRows by the month received
+// (projections/case_rows.h), "a/<agent>/<yyyy-mm>" -> AgentMonthRow. Months in Asia/Shanghai, or the published calendar's zone.
 #ifndef LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 #define LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 
@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/case_rows.h"
 #include "projections/view.h"
 
 namespace ledger {
@@ -26,12 +27,11 @@ class ScorecardView final : public View {
  public:
   static constexpr char kName[] = "scorecards";
 
+  explicit ScorecardView(ViewOptions options = ViewOptions());
   std::string name() const override { return kName; }
   std::unique_ptr<View> NewEmpty() const override {
-    return std::make_unique<ScorecardView>();
+    return std::make_unique<ScorecardView>(options_);
   }
-  absl::Status Load(const ViewStore& store) override;
-  void TakeChanges(ViewChanges* changes) override;
 
   absl::Status Visit(const v1::Event& event,
                      const v1::CalendarPublished& p) override;
@@ -54,21 +54,25 @@ class ScorecardView final : public View {
  protected:
   // Any other event of a case's stream: the case must be known.
   absl::Status Unhandled(const v1::Event& event) override;
+  absl::Status Restore(const ViewStore& store) override;
+  void Changes(ViewChanges* changes) override;
 
  private:
-  // The row of the case whose stream `event` is in; nullptr for another
-  // stream, NOT_FOUND for a case never received. Marked changed when
-  // `changes`.
-  absl::StatusOr<v1::ScorecardCaseRow*> CaseOf(const v1::Event& event,
-                                               bool changes);
+  // The row of the case whose stream `event` is in, to be changed; nullptr
+  // for another stream, NOT_FOUND for a case never received.
+  absl::StatusOr<v1::ScorecardCaseRow*> CaseOf(const v1::Event& event);
+  // Whether `event` is of a case's stream; NOT_FOUND for a case never
+  // received.
+  absl::StatusOr<bool> OfACase(const v1::Event& event);
+  static absl::Status NeverReceived(const v1::Event& event);
   std::string MonthOf(int64_t time_us) const;
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 
   SiteZone zone_;
-  absl::flat_hash_map<std::string, v1::ScorecardCaseRow> cases_;
-  // "<agent>/<yyyy-mm>" -> counters.
+  // By the month received.
+  CaseRows<v1::ScorecardCaseRow> cases_;
+  // "<agent>/<yyyy-mm>" -> counters: agents times months, kept whole.
   std::map<std::string, v1::AgentMonthRow> agents_;
-  absl::flat_hash_set<std::string> dirty_cases_;
   absl::flat_hash_set<std::string> dirty_agents_;
 };
 

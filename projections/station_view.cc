@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/calendar/business_calendar.h"
 #include "ledger/complaint/state.h"
 #include "ledger/complaint/validation.h"
 #include "ledger/events/payload.h"
@@ -19,7 +20,6 @@ namespace ledger {
 namespace {
 
 constexpr char kRefRow[] = "ref";
-constexpr char kComplaintPrefix[] = "c/";
 
 int MonthIndex(int year, int month) { return year * 12 + month - 1; }
 
@@ -45,24 +45,25 @@ bool InPeriod(const v1::Date& d, const v1::SpecialPeriodDeclared& p) {
 
 }  // namespace
 
-StationView::StationView() { reference_.set_time_zone(zone_.name()); }
+StationView::StationView(ViewOptions options)
+    : View(options),
+      complaints_(kName, /*grouped=*/true, options.cached_cases) {
+  complaints_.Attach(&store());
+  reference_.set_time_zone(zone_.name());
+}
 
-absl::Status StationView::Load(const ViewStore& store) {
-  complaints_.clear();
-  dirty_.clear();
+absl::Status StationView::Restore(const ViewStore& store) {
+  complaints_.Attach(&store);
+  reference_.Clear();
+  reference_.set_time_zone(kDefaultTimeZone);
+  ASSIGN_OR_RETURN(std::optional<std::string> ref, store.GetRow(kName, kRefRow));
+  if (ref.has_value() && !reference_.ParseFromString(*ref)) {
+    return absl::DataLossError(
+        absl::StrCat("row ", kRefRow, " of view ", kName, " does not parse"));
+  }
   reference_dirty_ = false;
-  absl::Status loaded = LoadRows(
-      store, kName, [&](absl::string_view key, absl::string_view value) {
-        if (key == kRefRow) {
-          return reference_.ParseFromArray(value.data(),
-                                           static_cast<int>(value.size()));
-        }
-        key.remove_prefix(strlen(kComplaintPrefix));
-        return complaints_[std::string(key)].ParseFromArray(
-            value.data(), static_cast<int>(value.size()));
-      });
   zone_.Set(reference_.time_zone());
-  return loaded;
+  return absl::OkStatus();
 }
 
 absl::Status StationView::Visit(const v1::Event&,
@@ -113,21 +114,23 @@ absl::Status StationView::Visit(const v1::Event& e,
                                 const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty() || p.station_id().empty()) return absl::OkStatus();
-  v1::StationComplaintRow& row = complaints_[id];
+  const v1::Date day = zone_.DayOf(p.received_time_us());
+  v1::StationComplaintRow& row = *complaints_.Create(id, MonthGroup(day));
   row.set_station_id(p.station_id());
-  *row.mutable_received_day() = zone_.DayOf(p.received_time_us());
+  *row.mutable_received_day() = day;
   row.set_severity(v1::SEVERITY_GENERAL);
-  dirty_.insert(id);
   return absl::OkStatus();
 }
 
 v1::StationComplaintRow* StationView::RowOf(const v1::Event& e) {
-  std::string id = ComplaintIdOfStream(e.stream_id());
+  const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
-  auto it = complaints_.find(id);
-  if (it == complaints_.end()) return nullptr;
-  dirty_.insert(std::move(id));
-  return &it->second;
+  absl::StatusOr<v1::StationComplaintRow*> row = complaints_.Change(id);
+  if (!row.ok()) {
+    Break(row.status());
+    return nullptr;
+  }
+  return *row;
 }
 
 absl::Status StationView::Visit(const v1::Event& e,
@@ -147,12 +150,8 @@ absl::Status StationView::Visit(const v1::Event& e,
   return absl::OkStatus();
 }
 
-void StationView::TakeChanges(ViewChanges* changes) {
-  for (const std::string& id : dirty_) {
-    changes->puts.emplace_back(absl::StrCat(kComplaintPrefix, id),
-                               complaints_.at(id).SerializeAsString());
-  }
-  dirty_.clear();
+void StationView::Changes(ViewChanges* changes) {
+  complaints_.TakeChanges(changes);
   if (reference_dirty_) {
     changes->puts.emplace_back(kRefRow, reference_.SerializeAsString());
     reference_dirty_ = false;
@@ -198,18 +197,17 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
       rows[v.station_id()].set_copies(v.copies());  // The latest wins.
     }
   }
-  for (const auto& entry : complaints_) {
-    const v1::StationComplaintRow& c = entry.second;
+  RETURN_IF_ERROR(complaints_.ForEachIn(MonthGroup(month), [&](const v1::StationComplaintRow& c) {
     if (c.kind() != v1::INFO_KIND_COMPLAINT ||
         !InMonth(c.received_day(), month)) {
-      continue;
+      return true;
     }
     v1::StationMonth& row = rows[c.station_id()];
     row.set_complaints(row.complaints() + 1);
     ++categories[c.station_id()][c.category()];
     if (c.severity() != v1::SEVERITY_REPEAT &&
         c.severity() != v1::SEVERITY_MALICIOUS) {
-      continue;
+      return true;
     }
     if (c.severity() == v1::SEVERITY_REPEAT) row.set_repeat(row.repeat() + 1);
     if (c.severity() == v1::SEVERITY_MALICIOUS) {
@@ -223,7 +221,8 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
                                 : row.mutable_penalty_charged();
     amount->set_minor_units(
         SaturatingAdd(amount->minor_units(), rate(c.severity()).minor_units()));
-  }
+    return true;
+  }));
 
   v1::GetStationTableResponse response;
   *response.mutable_month() = month;

@@ -6,8 +6,8 @@
 // query time from those rows, so a late reclassification or a severity
 // raised after the month still lands in the month the complaint came in.
 //
-// Rows: "c/<complaint id>" -> StationComplaintRow, "ref" ->
-// StationReferenceRow.
+// Rows: the complaints' StationComplaintRows by the month received
+// (projections/case_rows.h), "ref" -> StationReferenceRow.
 #ifndef LEDGER_PROJECTIONS_STATION_VIEW_H_
 #define LEDGER_PROJECTIONS_STATION_VIEW_H_
 
@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/case_rows.h"
 #include "projections/view.h"
 
 namespace ledger {
@@ -26,13 +27,11 @@ class StationView final : public View {
  public:
   static constexpr char kName[] = "stations";
 
-  StationView();
+  explicit StationView(ViewOptions options = ViewOptions());
   std::string name() const override { return kName; }
   std::unique_ptr<View> NewEmpty() const override {
-    return std::make_unique<StationView>();
+    return std::make_unique<StationView>(options_);
   }
-  absl::Status Load(const ViewStore& store) override;
-  void TakeChanges(ViewChanges* changes) override;
 
   // The reference data the table needs.
   absl::Status Visit(const v1::Event& event,
@@ -57,15 +56,19 @@ class StationView final : public View {
   absl::StatusOr<v1::GetStationTableResponse> Table(
       const v1::YearMonth& month) const;
 
+ protected:
+  absl::Status Restore(const ViewStore& store) override;
+  void Changes(ViewChanges* changes) override;
+
  private:
   // The row of the complaint whose stream `event` is in; nullptr for a
   // complaint that named no station (not in the table), or another stream.
   v1::StationComplaintRow* RowOf(const v1::Event& event);
 
-  absl::flat_hash_map<std::string, v1::StationComplaintRow> complaints_;
+  // By the month received.
+  CaseRows<v1::StationComplaintRow> complaints_;
   SiteZone zone_;
   v1::StationReferenceRow reference_;
-  absl::flat_hash_set<std::string> dirty_;
   bool reference_dirty_ = false;
 };
 

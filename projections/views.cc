@@ -7,12 +7,12 @@
 
 namespace ledger {
 
-std::vector<std::unique_ptr<View>> AllViews() {
+std::vector<std::unique_ptr<View>> AllViews(ViewOptions options) {
   std::vector<std::unique_ptr<View>> views;
-  views.push_back(std::make_unique<QueueView>());
-  views.push_back(std::make_unique<StationView>());
-  views.push_back(std::make_unique<AnalysisView>());
-  views.push_back(std::make_unique<ScorecardView>());
+  views.push_back(std::make_unique<QueueView>(options));
+  views.push_back(std::make_unique<StationView>(options));
+  views.push_back(std::make_unique<AnalysisView>(options));
+  views.push_back(std::make_unique<ScorecardView>(options));
   return views;
 }
 

@@ -92,7 +92,8 @@ absl::Status LedgerServer::StartProjections(std::unique_ptr<LogSource> log,
   ProjectionRunner::Options runner_options;
   runner_options.while_loading = options.while_projections_load;
   runner_ = std::make_unique<ProjectionRunner>(&store_->views(), std::move(log),
-                                               AllViews(), runner_options);
+                                               AllViews(options.views),
+                                               runner_options);
   if (in_background) {
     projections_loading_ = std::thread([this, start] {
       NameThisThread("ledger-load");

@@ -24,6 +24,7 @@
 #include "ledger/store/event_store.h"
 #include "projections/log_source.h"
 #include "projections/runner.h"
+#include "projections/view.h"
 #include "rpc/channel.h"
 #include "services/audit_service.h"
 #include "services/callbacks.h"
@@ -97,6 +98,8 @@ struct LedgerServerOptions {
   // read side runs in projection processes of its own, and the ledger's
   // CPU goes to the write path and the streams.
   bool projections = true;
+  // How much of the views stays in memory (--view_cache_cases).
+  ViewOptions views;
   // Simulated time (demos, traffic generators, load tests; never
   // production): when set, the store, the complaint rules and the queries'
   // default "now" all run on this clock, and SimulationService.SetClock

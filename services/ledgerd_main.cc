@@ -46,6 +46,10 @@ ABSL_FLAG(bool, projections, true,
           "keep and serve the projections (QueryService) in this process; "
           "false: the ledger only, its read side in --projections_only "
           "processes");
+ABSL_FLAG(uint64_t, view_cache_cases, ledger::ViewOptions().cached_cases,
+          "rows of complaints each projection view keeps in memory besides "
+          "those changed since its last write (the rest are read from its "
+          "store when needed); about 1 KB each");
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
@@ -314,6 +318,7 @@ int main(int argc, char** argv) {
   }
   options.projections_of = absl::GetFlag(FLAGS_ledger);
   options.projections = absl::GetFlag(FLAGS_projections);
+  options.views.cached_cases = absl::GetFlag(FLAGS_view_cache_cases);
   if (absl::GetFlag(FLAGS_simulated_clock) && !options.projections_of.empty()) {
     std::fprintf(stderr,
                  "ledgerd: --simulated_clock is for a ledger; a projection "

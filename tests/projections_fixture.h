@@ -63,8 +63,12 @@ class ProjectionsTest : public ::testing::Test {
   }
 
   std::unique_ptr<ProjectionRunner> NewRunner() {
+    // A cache of 4 rows per view: nearly every case is read back from the
+    // store.
+    ViewOptions views;
+    views.cached_cases = 4;
     auto runner = std::make_unique<ProjectionRunner>(
-        &store_->views(), LocalLog(store_.get(), hub_.get()), AllViews());
+        &store_->views(), LocalLog(store_.get(), hub_.get()), AllViews(views));
     EXPECT_TRUE(runner->Start().ok());
     return runner;
   }
@@ -214,6 +218,26 @@ class ProjectionsTest : public ::testing::Test {
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
+    return out;
+  }
+
+  // Rows that differ between `a` and `b`, by key (at most 10 named).
+  static std::string RowDifferences(const std::map<std::string, std::string>& a,
+                                    const std::map<std::string, std::string>& b) {
+    std::string out;
+    int n = 0;
+    auto note = [&](const std::string& key, const char* what) {
+      if (n++ < 10) absl::StrAppend(&out, key, ": ", what, "\n");
+    };
+    for (const auto& [k, v] : a) {
+      auto it = b.find(k);
+      if (it == b.end()) note(k, "only in the first");
+      else if (it->second != v) note(k, "differs");
+    }
+    for (const auto& [k, v] : b) {
+      if (!a.contains(k)) note(k, "only in the second");
+    }
+    if (n > 10) absl::StrAppend(&out, n - 10, " more\n");
     return out;
   }
 

@@ -81,6 +81,9 @@ class ProjectionsModelTest : public ::testing::Test {
     options.store.clock = clock_;
     options.complaints.clock = clock_;
     options.security.no_auth = true;  // In process: nobody calls it.
+    // Far fewer rows in memory than cases: most are read back from the
+    // store, evicted and read again as the workload goes.
+    options.views.cached_cases = 64;
     auto server = LedgerServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);

@@ -4,12 +4,14 @@
 // double-counts nor skips, as-of answers from the past without touching the
 // live view, a month's station table and analysis. (A whole hand-built
 // month: projections_month_test.cc.)
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "projections/analysis_view.h"
@@ -115,13 +117,18 @@ TEST_F(ProjectionsTest, IncrementalEqualsRebuildAndRestartDoesNotDoubleCount) {
       runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
   runner_->Stop();  // Writes the rows.
   const std::map<std::string, std::string> incremental = Rows();
-  EXPECT_EQ(incremental.size(), 40u);
+  // Each complaint's state, besides the queues' index and counts.
+  EXPECT_EQ(std::count_if(incremental.begin(), incremental.end(),
+                          [](const auto& row) {
+                            return absl::StartsWith(row.first, "c/");
+                          }),
+            40);
 
   runner_ = NewRunner();
   auto rebuilt_at = runner_->Rebuild(QueueView::kName);
   ASSERT_TRUE(rebuilt_at.ok()) << rebuilt_at.status();
   EXPECT_EQ(*rebuilt_at, store_->log_head().position_last);
-  EXPECT_EQ(Rows(), incremental);
+  EXPECT_EQ(RowDifferences(Rows(), incremental), "");
 }
 
 // The ledger's own log, counting what it hands out by Scan (catching up)
@@ -214,7 +221,7 @@ TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
   // Chunks of 7 while 10 or more are left, then event by event.
   EXPECT_GT(scanned, head - 10);
   EXPECT_EQ(scanned + followed, head);
-  EXPECT_EQ(all_rows(), following);
+  EXPECT_EQ(RowDifferences(all_rows(), following), "");
 }
 
 TEST_F(ProjectionsTest, AsOfAnswersFromThePastAndLeavesTheLiveViewAlone) {

@@ -85,7 +85,7 @@ absl::StatusOr<Rebuilt> Rebuild(const std::string& dir) {
   r.steal_percent = steal.Percent();
   for (View* v : folded) {
     if (v->name() == QueueView::kName) {
-      r.complaints = static_cast<const QueueView*>(v)->complaints();
+      r.complaints = static_cast<const QueueView*>(v)->complaints_in_memory();
     }
   }
   RETURN_IF_ERROR(store->ScanAll(r.events, 1, [&r](const v1::Event& e) {

@@ -175,14 +175,24 @@ absl::Status RocksViewStore::ScanView(
     const std::string& view, absl::string_view key_prefix,
     const std::function<bool(absl::string_view, absl::string_view)>& visit)
     const {
+  return ScanViewFrom(view, key_prefix, "", visit);
+}
+
+absl::Status RocksViewStore::ScanViewFrom(
+    const std::string& view, absl::string_view key_prefix,
+    absl::string_view from_key,
+    const std::function<bool(absl::string_view, absl::string_view)>& visit)
+    const {
   RETURN_IF_ERROR(CheckViewName(view));
   absl::ReaderMutexLock lock(&mu_);
   if (views_ == nullptr) return open_error_;
   const std::string row_prefix = RowPrefix(view);
   const std::string prefix = absl::StrCat(row_prefix, key_prefix);
+  const std::string from =
+      std::max(prefix, absl::StrCat(row_prefix, from_key));
   std::unique_ptr<rocksdb::Iterator> it(
       views_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+  for (it->Seek(from); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     rocksdb::Slice key = it->key();
     key.remove_prefix(row_prefix.size());

@@ -53,6 +53,13 @@ class ViewStore {
       const std::string& view, absl::string_view key_prefix,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
           visit) const = 0;
+  // The rows of `view` whose keys start with `key_prefix` and are not
+  // below `from_key`, in key order, until `visit` returns false.
+  virtual absl::Status ScanViewFrom(
+      const std::string& view, absl::string_view key_prefix,
+      absl::string_view from_key,
+      const std::function<bool(absl::string_view key, absl::string_view value)>&
+          visit) const = 0;
   // One row of `view`; nullopt when there is none.
   virtual absl::StatusOr<std::optional<std::string>> GetRow(
       const std::string& view, absl::string_view key) const = 0;

@@ -46,6 +46,11 @@ class RocksViewStore final : public ViewStore {
       const std::string& view, absl::string_view key_prefix,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
           visit) const override;
+  absl::Status ScanViewFrom(
+      const std::string& view, absl::string_view key_prefix,
+      absl::string_view from_key,
+      const std::function<bool(absl::string_view, absl::string_view)>& visit)
+      const override;
   absl::StatusOr<std::optional<std::string>> GetRow(
       const std::string& view, absl::string_view key) const override;
   absl::StatusOr<uint64_t> ViewCheckpoint(
