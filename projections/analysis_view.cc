@@ -126,16 +126,7 @@ absl::StatusOr<v1::AnalysisCaseRow*> AnalysisView::CaseOf(
     const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
-  absl::StatusOr<v1::AnalysisCaseRow*> row = cases_.Change(id);
-  if (!row.ok()) {
-    Break(row.status());
-    return row.status();
-  }
-  if (*row == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("event ", e.position(), " of a case never received"));
-  }
-  return *row;
+  return CaseFound(e, cases_.Change(id));
 }
 
 void AnalysisView::Accept(const v1::Event& e, v1::AnalysisCaseRow* row) {
@@ -146,7 +137,10 @@ void AnalysisView::Accept(const v1::Event& e, v1::AnalysisCaseRow* row) {
 }
 
 absl::Status AnalysisView::Unhandled(const v1::Event& e) {
-  return CaseOf(e).status();
+  // Only known: read, not changed (nor written again).
+  const std::string id = ComplaintIdOfStream(e.stream_id());
+  if (id.empty()) return absl::OkStatus();
+  return CaseFound(e, cases_.Peek(id)).status();
 }
 
 absl::Status AnalysisView::Visit(const v1::Event& e,

@@ -4,6 +4,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/big_endian.h"
@@ -216,7 +217,11 @@ std::string QueueView::IndexPrefix(const QueueId& queue) {
 }
 
 std::string QueueView::IndexKey(const QueueId& queue, const Key& k) {
-  std::string key = IndexPrefix(queue);
+  return absl::StrCat(IndexPrefix(queue), EntryBytes(k));
+}
+
+std::string QueueView::EntryBytes(const Key& k) {
+  std::string key;
   key.push_back(k.no_deadline ? 1 : 0);
   // Signed times in order as unsigned bytes.
   PutFixed64BE(&key, static_cast<uint64_t>(k.due_us) ^ (uint64_t{1} << 63));
@@ -312,10 +317,23 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     return absl::InvalidArgumentError(
         absl::StrCat("page_size is ", page, ", the limit is ", kMaxPageSize));
   }
+  // A page token is "k" and the hex of the last entry shown: the next page
+  // starts after it, one seek away. A number is an offset (the tokens of
+  // builds before views v2, still taken; a walk from the front).
   uint64_t offset = 0;
-  if (!r.page_token().empty() && !absl::SimpleAtoi(r.page_token(), &offset)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_token \"", r.page_token(), "\" is not one of ours"));
+  std::optional<Key> after;
+  if (const std::string& token = r.page_token(); !token.empty()) {
+    Key last;
+    const bool hex = token.size() % 2 == 1 &&
+                     token.find_first_not_of("0123456789abcdef", 1) ==
+                         std::string::npos;
+    if (token[0] == 'k' && hex &&
+        ParseIndexKey(absl::HexStringToBytes(token.substr(1)), 0, &last)) {
+      after = std::move(last);
+    } else if (!absl::SimpleAtoi(token, &offset)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("page_token \"", token, "\" is not one of ours"));
+    }
   }
   if (r.kind() == v1::QUEUE_KIND_OPEN_BY_OWNER && r.owner_agent_id().empty()) {
     return absl::InvalidArgumentError(
@@ -405,35 +423,37 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     RETURN_IF_ERROR(bad);
     for (const Key& k : changed) total += !k.no_deadline && k.due_us < now_us;
   }
-  v1::GetQueueResponse response;
-  uint64_t shown = 0;
-  absl::Status item_status;
-  // Shows `key` if on the page; false once the page is full.
+  // The page's entries, after `after` or `offset` of them, and whether
+  // another follows.
+  std::vector<Key> shown;
+  uint64_t skipped = 0;
+  bool more_after = false;
   auto show = [&](const Key& key) {
-    if (shown >= offset + page) return false;
+    if (after.has_value() && key <= *after) return true;
     if (overdue_only && (key.no_deadline || key.due_us >= now_us)) {
-      shown = offset + page;  // Past now: nothing more is overdue.
+      return false;  // Past now: nothing more is overdue.
+    }
+    if (skipped < offset) {
+      ++skipped;
+      return true;
+    }
+    if (shown.size() == page) {
+      more_after = true;
       return false;
     }
-    if (shown++ < offset) return true;
-    absl::StatusOr<std::optional<v1::ComplaintState>> state =
-        complaints_.Get(key.complaint_id);
-    if (!state.ok() || !state->has_value()) {
-      item_status = state.ok() ? absl::DataLossError(absl::StrCat(
-                                     "the index of view ", kName,
-                                     " names complaint ", key.complaint_id,
-                                     ", which it does not have"))
-                               : state.status();
-      return false;
-    }
-    *response.add_items() = Item(**state, key.what, key.due_us, now_us);
+    shown.push_back(key);
     return true;
   };
-  auto next_changed = changed.begin();
+  auto next_changed = after.has_value()
+                          ? std::upper_bound(changed.begin(), changed.end(),
+                                             *after)
+                          : changed.begin();
   bool more = true;
   Key key;
-  RETURN_IF_ERROR(store().ScanView(
-      kName, prefix, [&](absl::string_view row, absl::string_view) {
+  RETURN_IF_ERROR(store().ScanViewFrom(
+      kName, prefix,
+      after.has_value() ? IndexKey(queue, *after) : std::string(),
+      [&](absl::string_view row, absl::string_view) {
         if (!parse(row, &key)) return false;
         if (complaints_.changed(key.complaint_id)) return true;
         while (next_changed != changed.end() && *next_changed < key) {
@@ -443,10 +463,21 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
       }));
   RETURN_IF_ERROR(bad);
   while (more && next_changed != changed.end()) more = show(*next_changed++);
-  RETURN_IF_ERROR(item_status);
+  v1::GetQueueResponse response;
+  for (const Key& k : shown) {
+    ASSIGN_OR_RETURN(std::optional<v1::ComplaintState> state,
+                     complaints_.Get(k.complaint_id));
+    if (!state.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("the index of view ", kName, " names complaint ",
+                       k.complaint_id, ", which it does not have"));
+    }
+    *response.add_items() = Item(*state, k.what, k.due_us, now_us);
+  }
   response.set_total(total);
-  if (offset + page < total) {
-    response.set_next_page_token(absl::StrCat(offset + page));
+  if (more_after) {
+    response.set_next_page_token(absl::StrCat(
+        "k", absl::BytesToHexString(EntryBytes(shown.back()))));
   }
   return response;
 }

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,6 +77,8 @@ class QueueView final : public View {
   static void EntriesOf(const v1::ComplaintState& s, Entries* out);
   // The index row of an entry, and back (false for a key not of `queue`).
   static std::string IndexKey(const QueueId& queue, const Key& key);
+  // An index row's key after its queue's prefix (and page tokens' bytes).
+  static std::string EntryBytes(const Key& key);
   static std::string IndexPrefix(const QueueId& queue);
   static bool ParseIndexKey(absl::string_view key, size_t prefix, Key* out);
   // Entries indexed per queue, overdue entries indexed per UTC day of the

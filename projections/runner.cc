@@ -100,15 +100,19 @@ absl::Status ProjectionRunner::Load() {
       // Views are derived: damaged ones are dropped and rebuilt from the
       // log, which alone is the record.
       if (!absl::IsDataLoss(loaded) && !IsOlderLayout(loaded)) return loaded;
+      // Without the status's payload (what marks an older layout).
+      const std::string why =
+          absl::StrCat(absl::StatusCodeToString(loaded.code()), ": ",
+                       loaded.message());
       std::fprintf(stderr,
                    "projections: the views %s (%s); dropping them and "
                    "rebuilding them from the log\n",
-                   IsOlderLayout(loaded) ? "are of an older layout"
+                   IsOlderLayout(loaded) ? "are of another layout"
                                          : "are damaged",
-                   loaded.ToString().c_str());
+                   why.c_str());
       RETURN_IF_ERROR(rows_.DropAllViews());
       for (Entry& e : views_) e.view = e.view->NewEmpty();
-      rebuilt_after_ = loaded.ToString();
+      rebuilt_after_ = why;
       RETURN_IF_ERROR(LoadViews());
     }
     uint64_t from = std::numeric_limits<uint64_t>::max();

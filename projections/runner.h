@@ -40,10 +40,11 @@ class ProjectionRunner {
  public:
   struct Options {
     // A stretch of the log at least this long is caught up on with Fold
-    // rather than event by event; queries wait at most one chunk (about a
-    // second at 300,000 events/s) while it is folded under the lock.
+    // rather than event by event; queries wait at most one chunk (a fraction
+    // of a second) while it is folded under the lock, and the complaints a
+    // chunk changes are what the views hold in memory meanwhile.
     uint64_t catch_up_min_events = 100000;
-    uint64_t catch_up_chunk_events = 262144;
+    uint64_t catch_up_chunk_events = 65536;
     // Tests only: runs in Start as it begins to load the views, with the
     // runner's lock held (as it is for the whole load).
     std::function<void()> while_loading;

@@ -93,30 +93,15 @@ absl::StatusOr<v1::ScorecardCaseRow*> ScorecardView::CaseOf(
     const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
-  absl::StatusOr<v1::ScorecardCaseRow*> row = cases_.Change(id);
-  if (!row.ok()) {
-    Break(row.status());
-    return row.status();
-  }
-  if (*row == nullptr) return NeverReceived(e);
-  return *row;
+  return CaseFound(e, cases_.Change(id));
 }
 
 absl::StatusOr<bool> ScorecardView::OfACase(const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return false;
-  absl::StatusOr<const v1::ScorecardCaseRow*> row = cases_.Peek(id);
-  if (!row.ok()) {
-    Break(row.status());
-    return row.status();
-  }
-  if (*row == nullptr) return NeverReceived(e);
-  return true;
-}
-
-absl::Status ScorecardView::NeverReceived(const v1::Event& e) {
-  return absl::NotFoundError(
-      absl::StrCat("event ", e.position(), " of a case never received"));
+  ASSIGN_OR_RETURN(const v1::ScorecardCaseRow* row,
+                   CaseFound(e, cases_.Peek(id)));
+  return row != nullptr;
 }
 
 absl::Status ScorecardView::Unhandled(const v1::Event& e) {

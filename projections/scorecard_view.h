@@ -64,7 +64,6 @@ class ScorecardView final : public View {
   // Whether `event` is of a case's stream; NOT_FOUND for a case never
   // received.
   absl::StatusOr<bool> OfACase(const v1::Event& event);
-  static absl::Status NeverReceived(const v1::Event& event);
   std::string MonthOf(int64_t time_us) const;
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 

@@ -62,6 +62,11 @@ void View::TakeChanges(ViewChanges* changes) {
   }
 }
 
+absl::Status View::NeverReceived(const v1::Event& event) {
+  return absl::NotFoundError(
+      absl::StrCat("event ", event.position(), " of a case never received"));
+}
+
 absl::Status OlderLayoutError(const std::string& view) {
   absl::Status status = absl::FailedPreconditionError(absl::StrCat(
       "the rows of view ", view, " were written by a build of another layout"));

@@ -87,6 +87,20 @@ class View : public EventVisitor {
 
   // The store the view's rows are in.
   const ViewStore& store() const;
+  // The row of a case that `event` is of, as looked up: a read that failed
+  // breaks the view; no row is NOT_FOUND (an event of a case never
+  // received).
+  template <typename Row>
+  absl::StatusOr<Row*> CaseFound(const v1::Event& event,
+                                 absl::StatusOr<Row*> row) {
+    if (!row.ok()) {
+      Break(row.status());
+      return row.status();
+    }
+    if (*row == nullptr) return NeverReceived(event);
+    return *row;
+  }
+  static absl::Status NeverReceived(const v1::Event& event);
   // Records that the view cannot go on; the first reason stays.
   void Break(const absl::Status& why) {
     if (broken_.ok()) broken_ = why;
