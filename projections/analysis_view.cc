@@ -122,8 +122,7 @@ absl::Status AnalysisView::Visit(const v1::Event& e,
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::AnalysisCaseRow*> AnalysisView::CaseOf(
-    const v1::Event& e) {
+absl::StatusOr<v1::AnalysisCaseRow*> AnalysisView::CaseOf(const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
   return CaseFound(e, cases_.Change(id));
@@ -234,48 +233,49 @@ absl::StatusOr<v1::MonthFigures> AnalysisView::Figures(
           replied_in_time = 0, assists = 0, assists_in_time = 0;
   // Revisit quotas: complaints, repair requests, everything else.
   int64_t quota_cases[3] = {0, 0, 0}, quota_revisited[3] = {0, 0, 0};
-  RETURN_IF_ERROR(cases_.ForEachIn(MonthGroup(month), [&](const v1::AnalysisCaseRow& c) {
-    if (!InMonth(c.received_day(), month)) return true;
-    ++cases;
-    Add(&by_kind, c.classified() ? EnumLabel(c.kind()) : "unclassified");
-    Add(&by_channel, EnumLabel(c.channel()));
-    Add(&by_importance,
-        c.classified() ? EnumLabel(c.importance()) : "unclassified");
-    Add(&by_station, c.station_id());
-    Add(&by_department, c.department_id());
-    if (c.acceptance_due_us() != 0) {
-      ++acceptance_known;
-      accepted_in_time += c.accepted_in_time();
-    }
-    closed += c.closed();
-    if (c.revisited()) {
-      ++revisited;
-      satisfied += c.satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
-                   c.satisfaction() == v1::SATISFACTION_SATISFIED;
-    }
-    const bool complaint = c.kind() == v1::INFO_KIND_COMPLAINT;
-    if (complaint) {
-      ++complaints;
-      Add(&by_category, EnumLabel(c.category()));
-      repeats += c.severity() >= v1::SEVERITY_REPEAT;
-      if (c.closed()) {
-        ++complaints_closed;
-        month_end += c.month_end_revisit();
-      }
-    }
-    const int quota = complaint                                  ? 0
-                      : c.kind() == v1::INFO_KIND_REPAIR_REQUEST ? 1
-                                                                 : 2;
-    ++quota_cases[quota];
-    quota_revisited[quota] += c.revisited();
-    if (c.replied()) {
-      ++replied;
-      replied_in_time += c.first_reply_within_deadline();
-    }
-    assists += c.assist_requests();
-    assists_in_time += c.assist_requests_in_time();
-    return true;
-  }));
+  RETURN_IF_ERROR(
+      cases_.ForEachIn(MonthGroup(month), [&](const v1::AnalysisCaseRow& c) {
+        if (!InMonth(c.received_day(), month)) return true;
+        ++cases;
+        Add(&by_kind, c.classified() ? EnumLabel(c.kind()) : "unclassified");
+        Add(&by_channel, EnumLabel(c.channel()));
+        Add(&by_importance,
+            c.classified() ? EnumLabel(c.importance()) : "unclassified");
+        Add(&by_station, c.station_id());
+        Add(&by_department, c.department_id());
+        if (c.acceptance_due_us() != 0) {
+          ++acceptance_known;
+          accepted_in_time += c.accepted_in_time();
+        }
+        closed += c.closed();
+        if (c.revisited()) {
+          ++revisited;
+          satisfied += c.satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
+                       c.satisfaction() == v1::SATISFACTION_SATISFIED;
+        }
+        const bool complaint = c.kind() == v1::INFO_KIND_COMPLAINT;
+        if (complaint) {
+          ++complaints;
+          Add(&by_category, EnumLabel(c.category()));
+          repeats += c.severity() >= v1::SEVERITY_REPEAT;
+          if (c.closed()) {
+            ++complaints_closed;
+            month_end += c.month_end_revisit();
+          }
+        }
+        const int quota = complaint                                  ? 0
+                          : c.kind() == v1::INFO_KIND_REPAIR_REQUEST ? 1
+                                                                     : 2;
+        ++quota_cases[quota];
+        quota_revisited[quota] += c.revisited();
+        if (c.replied()) {
+          ++replied;
+          replied_in_time += c.first_reply_within_deadline();
+        }
+        assists += c.assist_requests();
+        assists_in_time += c.assist_requests_in_time();
+        return true;
+      }));
   v1::MonthFigures f;
   *f.mutable_month() = month;
   f.set_cases(cases);

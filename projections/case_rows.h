@@ -37,7 +37,9 @@ template <typename Row>
 class CaseRows {
  public:
   CaseRows(std::string view, bool grouped, size_t cached)
-      : view_(std::move(view)), grouped_(grouped), cached_(std::max<size_t>(cached, 1)) {}
+      : view_(std::move(view)),
+        grouped_(grouped),
+        cached_(std::max<size_t>(cached, 1)) {}
 
   // Rows are read from `store` from now on; what is cached is dropped.
   void Attach(const ViewStore* store) {
@@ -119,8 +121,10 @@ class CaseRows {
     auto it = slots_.find(id);
     if (it == slots_.end()) return;
     if (!it->second.stored) {
-      if (it->second.changed) changed_.erase(it->first);
-      else clean_.erase(it->second.lru);
+      if (it->second.changed)
+        changed_.erase(it->first);
+      else
+        clean_.erase(it->second.lru);
       slots_.erase(it);
       return;
     }
@@ -264,8 +268,8 @@ class CaseRows {
       if (!row.ok()) return row.status();
       if (!row->has_value()) {
         return absl::DataLossError(
-            absl::StrCat("complaint ", id, " of view ", view_,
-                         " is in group ", stored.group, " but has no row"));
+            absl::StrCat("complaint ", id, " of view ", view_, " is in group ",
+                         stored.group, " but has no row"));
       }
     }
     if (!stored.row.ParseFromArray((*row)->data(),

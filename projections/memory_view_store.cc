@@ -41,8 +41,7 @@ absl::Status MemoryViewStore::ScanViewFrom(
   if (rows == views_.end()) return absl::OkStatus();
   for (auto it = rows->second.lower_bound(std::max(key_prefix, from_key));
        it != rows->second.end() &&
-       absl::string_view(it->first).substr(0, key_prefix.size()) ==
-           key_prefix;
+       absl::string_view(it->first).substr(0, key_prefix.size()) == key_prefix;
        ++it) {
     if (!visit(it->first, it->second)) break;
   }
@@ -83,7 +82,8 @@ absl::Status MemoryViewStore::DropAllViews() {
 absl::Status MemoryViewStore::SaveCheckpoints(
     const std::vector<std::pair<std::string, uint64_t>>& checkpoints) {
   absl::MutexLock lock(&mu_);
-  for (const auto& [name, position] : checkpoints) checkpoints_[name] = position;
+  for (const auto& [name, position] : checkpoints)
+    checkpoints_[name] = position;
   return absl::OkStatus();
 }
 

@@ -235,8 +235,8 @@ bool QueueView::ParseIndexKey(absl::string_view key, size_t prefix, Key* out) {
   if (key.size() < prefix + 9) return false;
   key.remove_prefix(prefix);
   out->no_deadline = key[0] != 0;
-  out->due_us =
-      static_cast<int64_t>(DecodeFixed64BE(key.data() + 1) ^ (uint64_t{1} << 63));
+  out->due_us = static_cast<int64_t>(DecodeFixed64BE(key.data() + 1) ^
+                                     (uint64_t{1} << 63));
   key.remove_prefix(9);
   const size_t end = key.find('\0');
   if (end == absl::string_view::npos) return false;
@@ -324,9 +324,9 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   std::optional<Key> after;
   if (const std::string& token = r.page_token(); !token.empty()) {
     Key last;
-    const bool hex = token.size() % 2 == 1 &&
-                     token.find_first_not_of("0123456789abcdef", 1) ==
-                         std::string::npos;
+    const bool hex =
+        token.size() % 2 == 1 &&
+        token.find_first_not_of("0123456789abcdef", 1) == std::string::npos;
     if (token[0] == 'k' && hex &&
         ParseIndexKey(absl::HexStringToBytes(token.substr(1)), 0, &last)) {
       after = std::move(last);
@@ -392,8 +392,8 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   std::sort(changed.begin(), changed.end());
   const std::string prefix = IndexPrefix(queue);
   auto indexed = counts_.find(queue);
-  uint64_t total = (indexed == counts_.end() ? 0 : indexed->second) -
-                   replaced + changed.size();
+  uint64_t total = (indexed == counts_.end() ? 0 : indexed->second) - replaced +
+                   changed.size();
   absl::Status bad;
   auto parse = [&](absl::string_view row, Key* key) {
     if (ParseIndexKey(row, prefix.size(), key)) return true;
@@ -412,8 +412,7 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     total -= replaced_before_today;
     Key key;
     RETURN_IF_ERROR(store().ScanViewFrom(
-        kName, prefix,
-        IndexKey(queue, Key{false, today * kDayUs, "", ""}),
+        kName, prefix, IndexKey(queue, Key{false, today * kDayUs, "", ""}),
         [&](absl::string_view row, absl::string_view) {
           if (!parse(row, &key)) return false;
           if (key.no_deadline || key.due_us >= now_us) return false;
@@ -444,10 +443,10 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     shown.push_back(key);
     return true;
   };
-  auto next_changed = after.has_value()
-                          ? std::upper_bound(changed.begin(), changed.end(),
-                                             *after)
-                          : changed.begin();
+  auto next_changed =
+      after.has_value()
+          ? std::upper_bound(changed.begin(), changed.end(), *after)
+          : changed.begin();
   bool more = true;
   Key key;
   RETURN_IF_ERROR(store().ScanViewFrom(
@@ -476,8 +475,8 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   }
   response.set_total(total);
   if (more_after) {
-    response.set_next_page_token(absl::StrCat(
-        "k", absl::BytesToHexString(EntryBytes(shown.back()))));
+    response.set_next_page_token(
+        absl::StrCat("k", absl::BytesToHexString(EntryBytes(shown.back()))));
   }
   return response;
 }

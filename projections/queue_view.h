@@ -89,7 +89,8 @@ class QueueView final : public View {
   // The entries the index has for each complaint changed since the last
   // write, i.e. of its state then.
   absl::flat_hash_map<std::string, Entries> before_;
-  std::map<QueueId, uint64_t> counts_;  // In order: the row is the same for the same counts.
+  std::map<QueueId, uint64_t>
+      counts_;  // In order: the row is the same for the same counts.
   std::map<int64_t, uint64_t> overdue_days_;
   bool counts_changed_ = false;
 };

@@ -101,15 +101,14 @@ absl::Status ProjectionRunner::Load() {
       // log, which alone is the record.
       if (!absl::IsDataLoss(loaded) && !IsOlderLayout(loaded)) return loaded;
       // Without the status's payload (what marks an older layout).
-      const std::string why =
-          absl::StrCat(absl::StatusCodeToString(loaded.code()), ": ",
-                       loaded.message());
-      std::fprintf(stderr,
-                   "projections: the views %s (%s); dropping them and "
-                   "rebuilding them from the log\n",
-                   IsOlderLayout(loaded) ? "are of another layout"
-                                         : "are damaged",
-                   why.c_str());
+      const std::string why = absl::StrCat(
+          absl::StatusCodeToString(loaded.code()), ": ", loaded.message());
+      std::fprintf(
+          stderr,
+          "projections: the views %s (%s); dropping them and "
+          "rebuilding them from the log\n",
+          IsOlderLayout(loaded) ? "are of another layout" : "are damaged",
+          why.c_str());
       RETURN_IF_ERROR(rows_.DropAllViews());
       for (Entry& e : views_) e.view = e.view->NewEmpty();
       rebuilt_after_ = why;
@@ -385,10 +384,9 @@ absl::StatusOr<uint64_t> ProjectionRunner::Rebuild(const std::string& name) {
     // The view stands half rebuilt, behind the others, and would miss what
     // comes next: the runner reports it stopped; a restart carries on
     // from the view's checkpoint.
-    error_ = absl::Status(folded.code(),
-                          absl::StrCat("rebuilding view ", name, " stopped at ",
-                                       entry->checkpoint, ": ",
-                                       folded.message()));
+    error_ = absl::Status(
+        folded.code(), absl::StrCat("rebuilding view ", name, " stopped at ",
+                                    entry->checkpoint, ": ", folded.message()));
     return error_;
   }
   return position_;

@@ -141,8 +141,7 @@ absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::RevisitRecorded& p) {
   ASSIGN_OR_RETURN(const bool of_a_case, OfACase(e));
-  if (!of_a_case ||
-      p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
+  if (!of_a_case || p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
     return absl::OkStatus();
   }
   v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
@@ -176,8 +175,8 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
   v1::AgentScorecard card;
   card.set_agent_id(agent_id);
   *card.mutable_month() = month;
-  RETURN_IF_ERROR(cases_.ForEachIn(
-      MonthGroup(month), [&](const v1::ScorecardCaseRow& c) {
+  RETURN_IF_ERROR(
+      cases_.ForEachIn(MonthGroup(month), [&](const v1::ScorecardCaseRow& c) {
         if (c.owner_agent_id() != agent_id ||
             c.received_day().year() != month.year() ||
             c.received_day().month() != month.month()) {

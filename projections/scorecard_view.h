@@ -4,7 +4,8 @@
 // recorded in the month, on time or not, and the revisits' satisfaction.
 //
 // Rows: the cases' ScorecardCaseRows by the month received
-// (projections/case_rows.h), "a/<agent>/<yyyy-mm>" -> AgentMonthRow. Months in Asia/Shanghai, or the published calendar's zone.
+// (projections/case_rows.h), "a/<agent>/<yyyy-mm>" -> AgentMonthRow. Months in
+// Asia/Shanghai, or the published calendar's zone.
 #ifndef LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 #define LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 

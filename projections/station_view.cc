@@ -56,7 +56,8 @@ absl::Status StationView::Restore(const ViewStore& store) {
   complaints_.Attach(&store);
   reference_.Clear();
   reference_.set_time_zone(kDefaultTimeZone);
-  ASSIGN_OR_RETURN(std::optional<std::string> ref, store.GetRow(kName, kRefRow));
+  ASSIGN_OR_RETURN(std::optional<std::string> ref,
+                   store.GetRow(kName, kRefRow));
   if (ref.has_value() && !reference_.ParseFromString(*ref)) {
     return absl::DataLossError(
         absl::StrCat("row ", kRefRow, " of view ", kName, " does not parse"));
@@ -197,32 +198,34 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
       rows[v.station_id()].set_copies(v.copies());  // The latest wins.
     }
   }
-  RETURN_IF_ERROR(complaints_.ForEachIn(MonthGroup(month), [&](const v1::StationComplaintRow& c) {
-    if (c.kind() != v1::INFO_KIND_COMPLAINT ||
-        !InMonth(c.received_day(), month)) {
-      return true;
-    }
-    v1::StationMonth& row = rows[c.station_id()];
-    row.set_complaints(row.complaints() + 1);
-    ++categories[c.station_id()][c.category()];
-    if (c.severity() != v1::SEVERITY_REPEAT &&
-        c.severity() != v1::SEVERITY_MALICIOUS) {
-      return true;
-    }
-    if (c.severity() == v1::SEVERITY_REPEAT) row.set_repeat(row.repeat() + 1);
-    if (c.severity() == v1::SEVERITY_MALICIOUS) {
-      row.set_malicious(row.malicious() + 1);
-    }
-    const bool special = std::any_of(
-        reference_.special_periods().begin(),
-        reference_.special_periods().end(),
-        [&](const auto& p) { return InPeriod(c.received_day(), p); });
-    v1::Money* amount = special ? row.mutable_penalty_not_charged()
-                                : row.mutable_penalty_charged();
-    amount->set_minor_units(
-        SaturatingAdd(amount->minor_units(), rate(c.severity()).minor_units()));
-    return true;
-  }));
+  RETURN_IF_ERROR(complaints_.ForEachIn(
+      MonthGroup(month), [&](const v1::StationComplaintRow& c) {
+        if (c.kind() != v1::INFO_KIND_COMPLAINT ||
+            !InMonth(c.received_day(), month)) {
+          return true;
+        }
+        v1::StationMonth& row = rows[c.station_id()];
+        row.set_complaints(row.complaints() + 1);
+        ++categories[c.station_id()][c.category()];
+        if (c.severity() != v1::SEVERITY_REPEAT &&
+            c.severity() != v1::SEVERITY_MALICIOUS) {
+          return true;
+        }
+        if (c.severity() == v1::SEVERITY_REPEAT)
+          row.set_repeat(row.repeat() + 1);
+        if (c.severity() == v1::SEVERITY_MALICIOUS) {
+          row.set_malicious(row.malicious() + 1);
+        }
+        const bool special = std::any_of(
+            reference_.special_periods().begin(),
+            reference_.special_periods().end(),
+            [&](const auto& p) { return InPeriod(c.received_day(), p); });
+        v1::Money* amount = special ? row.mutable_penalty_not_charged()
+                                    : row.mutable_penalty_charged();
+        amount->set_minor_units(SaturatingAdd(
+            amount->minor_units(), rate(c.severity()).minor_units()));
+        return true;
+      }));
 
   v1::GetStationTableResponse response;
   *response.mutable_month() = month;

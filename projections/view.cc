@@ -1,9 +1,9 @@
 #include "projections/view.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
-#include "absl/strings/cord.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/calendar/business_calendar.h"
 #include "projections/memory_view_store.h"

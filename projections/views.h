@@ -10,7 +10,8 @@
 namespace ledger {
 
 // Fresh, empty: queues, stations, analysis, scorecards.
-std::vector<std::unique_ptr<View>> AllViews(ViewOptions options = ViewOptions());
+std::vector<std::unique_ptr<View>> AllViews(
+    ViewOptions options = ViewOptions());
 
 }  // namespace ledger
 

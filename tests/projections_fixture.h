@@ -222,8 +222,9 @@ class ProjectionsTest : public ::testing::Test {
   }
 
   // Rows that differ between `a` and `b`, by key (at most 10 named).
-  static std::string RowDifferences(const std::map<std::string, std::string>& a,
-                                    const std::map<std::string, std::string>& b) {
+  static std::string RowDifferences(
+      const std::map<std::string, std::string>& a,
+      const std::map<std::string, std::string>& b) {
     std::string out;
     int n = 0;
     auto note = [&](const std::string& key, const char* what) {
@@ -231,8 +232,10 @@ class ProjectionsTest : public ::testing::Test {
     };
     for (const auto& [k, v] : a) {
       auto it = b.find(k);
-      if (it == b.end()) note(k, "only in the first");
-      else if (it->second != v) note(k, "differs");
+      if (it == b.end())
+        note(k, "only in the first");
+      else if (it->second != v)
+        note(k, "differs");
     }
     for (const auto& [k, v] : b) {
       if (!a.contains(k)) note(k, "only in the second");
@@ -243,12 +246,12 @@ class ProjectionsTest : public ::testing::Test {
 
   std::map<std::string, std::string> Rows() {
     std::map<std::string, std::string> rows;
-    EXPECT_TRUE(store_
-                    ->views().ScanView(QueueView::kName,
-                               [&](absl::string_view k, absl::string_view v) {
-                                 rows.emplace(k, v);
-                                 return true;
-                               })
+    EXPECT_TRUE(store_->views()
+                    .ScanView(QueueView::kName,
+                              [&](absl::string_view k, absl::string_view v) {
+                                rows.emplace(k, v);
+                                return true;
+                              })
                     .ok());
     return rows;
   }

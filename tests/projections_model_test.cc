@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "app/complaint_app.h"
 #include "gtest/gtest.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/complaint/validation.h"
@@ -20,7 +21,6 @@
 #include "projections/queue_view.h"
 #include "projections/runner.h"
 #include "projections/station_view.h"
-#include "app/complaint_app.h"
 #include "services/ledger_server.h"
 #include "tests/test_util.h"
 #include "tools/sim/in_process.h"

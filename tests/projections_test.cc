@@ -179,13 +179,13 @@ TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
   auto all_rows = [&] {
     std::map<std::string, std::string> rows;
     for (const auto& view : AllViews()) {
-      EXPECT_TRUE(store_
-                      ->views().ScanView(view->name(),
-                                 [&](absl::string_view k, absl::string_view v) {
-                                   rows.emplace(
-                                       absl::StrCat(view->name(), "/", k), v);
-                                   return true;
-                                 })
+      EXPECT_TRUE(store_->views()
+                      .ScanView(view->name(),
+                                [&](absl::string_view k, absl::string_view v) {
+                                  rows.emplace(
+                                      absl::StrCat(view->name(), "/", k), v);
+                                  return true;
+                                })
                       .ok());
       rows[absl::StrCat(view->name(), " checkpoint")] =
           absl::StrCat(*store_->views().ViewCheckpoint(view->name()));
@@ -267,7 +267,8 @@ TEST_F(ProjectionsTest, KeyTokensAndOffsetsPageAlike) {
     request.set_page_token(absl::StrCat(offset));
     absl::StatusOr<v1::GetQueueResponse> a = page(request);
     ASSERT_TRUE(a.ok()) << a.status();
-    for (const auto& item : a->items()) by_offset.push_back(item.complaint_id());
+    for (const auto& item : a->items())
+      by_offset.push_back(item.complaint_id());
   }
   std::vector<std::string> ids;
   for (const std::string& entry : whole) ids.push_back(entry.substr(0, 11));
@@ -275,8 +276,7 @@ TEST_F(ProjectionsTest, KeyTokensAndOffsetsPageAlike) {
   EXPECT_EQ(by_offset, ids);
   for (const char* bad : {"kzz", "k0", "x12", "k"}) {
     request.set_page_token(bad);
-    EXPECT_EQ(page(request).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(page(request).status().code(), absl::StatusCode::kInvalidArgument)
         << bad;
   }
 }

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <thread>
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"

@@ -188,8 +188,7 @@ absl::Status RocksViewStore::ScanViewFrom(
   if (views_ == nullptr) return open_error_;
   const std::string row_prefix = RowPrefix(view);
   const std::string prefix = absl::StrCat(row_prefix, key_prefix);
-  const std::string from =
-      std::max(prefix, absl::StrCat(row_prefix, from_key));
+  const std::string from = std::max(prefix, absl::StrCat(row_prefix, from_key));
   std::unique_ptr<rocksdb::Iterator> it(
       views_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(from); it->Valid() && it->key().starts_with(prefix);
