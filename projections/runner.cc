@@ -237,12 +237,18 @@ void ProjectionRunner::Loop() {
 }
 
 void ProjectionRunner::SetError(const absl::Status& error) {
-  if (!error.ok()) {
-    std::fprintf(stderr, "projections: %s\n", error.ToString().c_str());
-  }
+  bool recovered;
   {
     absl::MutexLock lock(&mu_);
+    recovered = error.ok() && !error_.ok();
     error_ = error;
+  }
+  if (!error.ok()) {
+    std::fprintf(stderr, "projections: %s\n", error.ToString().c_str());
+  } else if (recovered) {
+    // A projection process's ledger back after an outage, say.
+    std::fprintf(stderr, "projections: following %s again\n",
+                 log_->name().c_str());
   }
   ReportHealth();
 }

@@ -282,6 +282,17 @@ TEST_F(GrpcEndToEndTest, LedgerctlReadsAndVerifies) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
   EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);
+
+  // The views: where they read, as a table or a JSON line each.
+  testing::ProcessResult views = Ctl({"projections"});
+  ASSERT_EQ(views.exit_code, 0) << views.err;
+  EXPECT_THAT(views.out, HasSubstr("reading the ledger in process"));
+  testing::ProcessResult views_json = Ctl({"projections", "--format=json"});
+  ASSERT_EQ(views_json.exit_code, 0) << views_json.err;
+  lines = absl::StrSplit(views_json.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 5u) << views_json.out;
+  EXPECT_THAT(lines[0], HasSubstr("\"name\":\"queues\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"source\":\"the ledger in process\""));
 }
 
 TEST_F(GrpcEndToEndTest, SigtermShutsDownCleanly) {

@@ -6,7 +6,9 @@
 // wrong meanwhile, then reconnects and carries on); another ledger behind
 // the same address is refused.
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,13 +16,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "app/complaint_app.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/v1/query_service.grpc.pb.h"
-#include "app/complaint_app.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
@@ -262,6 +264,14 @@ TEST_F(ProjectionsProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
     EXPECT_EQ(p.error(), "") << p.name();
   }
   EXPECT_TRUE(HealthBecomes(projections->target(), true));
+  // And its log says so (written before its health turns).
+  {
+    std::ifstream log(dir_.Sub("w-views") + "/ledgerd.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    EXPECT_THAT(text.str(), ::testing::HasSubstr("projections: following " +
+                                                 address + " again"));
+  }
 
   // Another (new, short) ledger behind the same address is refused for
   // good, not mixed in; the views keep answering from what they have.

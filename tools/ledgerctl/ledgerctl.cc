@@ -545,6 +545,11 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
       QueryClient(options).Call(&v1::QueryService::Stub::ListProjections,
                                 v1::ListProjectionsRequest(), &list);
   if (!s.ok()) return Fail(err, s);
+  if (options.format != Format::kText) {
+    // One line per view, every field (source, error, rebuilt_after).
+    for (const auto& p : list.projections()) out << MessageJson(p) << "\n";
+    return kExitOk;
+  }
   out << absl::StrFormat("%-12s  %12s  %8s  %8s\n", "PROJECTION", "CHECKPOINT",
                          "LAG", "SKIPPED");
   for (const auto& p : list.projections()) {
@@ -553,6 +558,7 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
   }
   if (!list.projections().empty()) {
     const v1::ProjectionInfo& first = list.projections(0);
+    out << "reading " << first.source() << "\n";
     if (!first.rebuilt_after().empty()) {
       out << "rebuilt from the log at start, after: " << first.rebuilt_after()
           << "\n";
