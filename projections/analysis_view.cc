@@ -83,15 +83,10 @@ absl::Status AnalysisView::Restore(const ViewStore& store) {
   calendar_.reset();
   zone_ = SiteZone();
   calendar_dirty_ = false;
-  ASSIGN_OR_RETURN(std::optional<std::string> row,
-                   store.GetRow(kName, kCalendarRow));
-  if (!row.has_value()) return absl::OkStatus();
   v1::CalendarPublished calendar;
-  if (!calendar.ParseFromString(*row)) {
-    return absl::DataLossError(absl::StrCat("row ", kCalendarRow, " of view ",
-                                            kName, " does not parse"));
-  }
-  SetCalendar(calendar);
+  ASSIGN_OR_RETURN(const bool stored,
+                   ReadRow(store, kName, kCalendarRow, &calendar));
+  if (stored) SetCalendar(calendar);
   return absl::OkStatus();
 }
 

@@ -53,20 +53,9 @@ class CaseRows {
   // nullptr when there is none. An error is a read of the store that
   // failed.
   absl::StatusOr<Row*> Change(absl::string_view id) {
-    auto it = slots_.find(id);
-    if (it == slots_.end()) {
-      absl::StatusOr<std::optional<Stored>> stored = Read(id);
-      if (!stored.ok()) return stored.status();
-      if (!stored->has_value()) return nullptr;
-      it = slots_.try_emplace(std::string(id)).first;
-      it->second.row = std::move((*stored)->row);
-      it->second.group = std::move((*stored)->group);
-      it->second.stored = true;
-    } else if (it->second.erased) {
-      return nullptr;
-    } else if (!it->second.changed) {
-      clean_.erase(it->second.lru);
-    }
+    ASSIGN_OR_RETURN(const typename Slots::iterator it, Find(id));
+    if (it == slots_.end()) return nullptr;
+    if (!it->second.changed) clean_.erase(it->second.lru);
     MarkChanged(&*it);
     Evict();
     return &it->second.row;
@@ -75,24 +64,12 @@ class CaseRows {
   // The row of `id` to read while folding (cached, not changed); nullptr
   // when there is none.
   absl::StatusOr<const Row*> Peek(absl::string_view id) {
-    auto it = slots_.find(id);
-    if (it == slots_.end()) {
-      absl::StatusOr<std::optional<Stored>> stored = Read(id);
-      if (!stored.ok()) return stored.status();
-      if (!stored->has_value()) return nullptr;
-      it = slots_.try_emplace(std::string(id)).first;
-      it->second.row = std::move((*stored)->row);
-      it->second.group = std::move((*stored)->group);
-      it->second.stored = true;
-      clean_.push_front(&it->first);
-      it->second.lru = clean_.begin();
-      Evict();
-      return &it->second.row;
-    }
-    if (it->second.erased) return nullptr;
+    ASSIGN_OR_RETURN(const typename Slots::iterator it, Find(id));
+    if (it == slots_.end()) return nullptr;
     if (!it->second.changed) {
       clean_.splice(clean_.begin(), clean_, it->second.lru);
     }
+    Evict();
     return &it->second.row;
   }
 
@@ -277,6 +254,22 @@ class CaseRows {
       return Unparsed(id);
     }
     return std::optional<Stored>(std::move(stored));
+  }
+
+  // The slot of `id`, read from the store into the cache (clean, most
+  // recently used) when not in memory; slots_.end() when there is no row.
+  absl::StatusOr<typename Slots::iterator> Find(absl::string_view id) {
+    auto it = slots_.find(id);
+    if (it != slots_.end()) return it->second.erased ? slots_.end() : it;
+    ASSIGN_OR_RETURN(std::optional<Stored> stored, Read(id));
+    if (!stored.has_value()) return slots_.end();
+    it = slots_.try_emplace(std::string(id)).first;
+    it->second.row = std::move(stored->row);
+    it->second.group = std::move(stored->group);
+    it->second.stored = true;
+    clean_.push_front(&it->first);
+    it->second.lru = clean_.begin();
+    return it;
   }
 
   void MarkChanged(typename Slots::value_type* slot) {

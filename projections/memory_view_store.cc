@@ -17,20 +17,6 @@ absl::Status MemoryViewStore::WriteViews(
   return absl::OkStatus();
 }
 
-absl::Status MemoryViewStore::ScanView(
-    const std::string& view,
-    const std::function<bool(absl::string_view, absl::string_view)>& visit)
-    const {
-  return ScanViewFrom(view, "", "", visit);
-}
-
-absl::Status MemoryViewStore::ScanView(
-    const std::string& view, absl::string_view key_prefix,
-    const std::function<bool(absl::string_view, absl::string_view)>& visit)
-    const {
-  return ScanViewFrom(view, key_prefix, "", visit);
-}
-
 absl::Status MemoryViewStore::ScanViewFrom(
     const std::string& view, absl::string_view key_prefix,
     absl::string_view from_key,

@@ -21,14 +21,6 @@ namespace ledger {
 class MemoryViewStore final : public ViewStore {
  public:
   absl::Status WriteViews(const std::vector<ViewChanges>& changes) override;
-  absl::Status ScanView(
-      const std::string& view,
-      const std::function<bool(absl::string_view, absl::string_view)>& visit)
-      const override;
-  absl::Status ScanView(
-      const std::string& view, absl::string_view key_prefix,
-      const std::function<bool(absl::string_view, absl::string_view)>& visit)
-      const override;
   absl::Status ScanViewFrom(
       const std::string& view, absl::string_view key_prefix,
       absl::string_view from_key,

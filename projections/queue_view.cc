@@ -112,14 +112,8 @@ absl::Status QueueView::Restore(const ViewStore& store) {
   counts_.clear();
   overdue_days_.clear();
   counts_changed_ = false;
-  ASSIGN_OR_RETURN(std::optional<std::string> row,
-                   store.GetRow(kName, kCountsRow));
-  if (!row.has_value()) return absl::OkStatus();
   v1::QueueCountsRow counts;
-  if (!counts.ParseFromString(*row)) {
-    return absl::DataLossError(absl::StrCat("row ", kCountsRow, " of view ",
-                                            kName, " does not parse"));
-  }
+  RETURN_IF_ERROR(ReadRow(store, kName, kCountsRow, &counts).status());
   for (const auto& q : counts.queues()) {
     counts_[QueueId{q.kind(), q.partition()}] = q.entries();
   }

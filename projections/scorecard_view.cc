@@ -52,19 +52,11 @@ absl::Status ScorecardView::Restore(const ViewStore& store) {
     return absl::DataLossError(absl::StrCat("row ", kZoneRow, " of view ",
                                             kName, " names no time zone"));
   }
-  absl::Status bad;
-  RETURN_IF_ERROR(store.ScanView(
-      kName, kAgentPrefix, [&](absl::string_view key, absl::string_view value) {
-        key.remove_prefix(strlen(kAgentPrefix));
-        if (agents_[std::string(key)].ParseFromArray(
-                value.data(), static_cast<int>(value.size()))) {
-          return true;
-        }
-        bad = absl::DataLossError(absl::StrCat(
-            "row ", kAgentPrefix, key, " of view ", kName, " does not parse"));
-        return false;
-      }));
-  return bad;
+  return LoadRows(store, kName, kAgentPrefix,
+                  [&](absl::string_view key, absl::string_view value) {
+                    return agents_[std::string(key)].ParseFromArray(
+                        value.data(), static_cast<int>(value.size()));
+                  });
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,

@@ -56,12 +56,7 @@ absl::Status StationView::Restore(const ViewStore& store) {
   complaints_.Attach(&store);
   reference_.Clear();
   reference_.set_time_zone(kDefaultTimeZone);
-  ASSIGN_OR_RETURN(std::optional<std::string> ref,
-                   store.GetRow(kName, kRefRow));
-  if (ref.has_value() && !reference_.ParseFromString(*ref)) {
-    return absl::DataLossError(
-        absl::StrCat("row ", kRefRow, " of view ", kName, " does not parse"));
-  }
+  RETURN_IF_ERROR(ReadRow(store, kName, kRefRow, &reference_).status());
   reference_dirty_ = false;
   zone_.Set(reference_.time_zone());
   return absl::OkStatus();

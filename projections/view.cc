@@ -85,18 +85,30 @@ void View::Apply(const v1::Event& event) {
 }
 
 absl::Status LoadRows(const ViewStore& store, const std::string& view,
+                      absl::string_view key_prefix,
                       const std::function<bool(absl::string_view key,
                                                absl::string_view value)>& row) {
   absl::Status bad;
-  absl::Status scanned =
-      store.ScanView(view, [&](absl::string_view key, absl::string_view value) {
-        if (row(key, value)) return true;
+  RETURN_IF_ERROR(store.ScanView(
+      view, key_prefix, [&](absl::string_view key, absl::string_view value) {
+        if (row(key.substr(key_prefix.size()), value)) return true;
         bad = absl::DataLossError(
             absl::StrCat("row ", key, " of view ", view, " does not parse"));
         return false;
-      });
-  if (!scanned.ok()) return scanned;
+      }));
   return bad;
+}
+
+absl::StatusOr<bool> ReadRow(const ViewStore& store, const std::string& view,
+                             absl::string_view key,
+                             google::protobuf::Message* row) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, store.GetRow(view, key));
+  if (!value.has_value()) return false;
+  if (!row->ParseFromString(*value)) {
+    return absl::DataLossError(
+        absl::StrCat("row ", key, " of view ", view, " does not parse"));
+  }
+  return true;
 }
 
 std::string MonthGroup(const v1::Date& received_day) {

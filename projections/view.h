@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "ledger/events/visitor.h"
 #include "ledger/store/event_store.h"
 #include "ledger/v1/common.pb.h"
@@ -122,11 +123,18 @@ class View : public EventVisitor {
 absl::Status OlderLayoutError(const std::string& view);
 bool IsOlderLayout(const absl::Status& status);
 
-// Loads a view's stored rows: `row` takes each and returns false when it
-// cannot parse it; that is DATA_LOSS naming the row.
+// Loads a view's stored rows whose keys start with `key_prefix`: `row`
+// takes each (key without the prefix) and returns false when it cannot
+// parse it; that is DATA_LOSS naming the row.
 absl::Status LoadRows(const ViewStore& store, const std::string& view,
+                      absl::string_view key_prefix,
                       const std::function<bool(absl::string_view key,
                                                absl::string_view value)>& row);
+// Reads row `key` of `view` into *row: false when there is none, DATA_LOSS
+// when it does not parse.
+absl::StatusOr<bool> ReadRow(const ViewStore& store, const std::string& view,
+                             absl::string_view key,
+                             google::protobuf::Message* row);
 
 // The group of a complaint's rows in the views that answer by month: the
 // month it was received in, "yyyy-mm" (CaseRows).

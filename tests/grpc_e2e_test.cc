@@ -329,7 +329,6 @@ TEST_F(GrpcEndToEndTest, VerifyReportsTheBrokenPositionOnlineAndOffline) {
   EXPECT_THAT(online.out, HasSubstr("chain BROKEN at position 123"));
 }
 
-
 TEST_F(GrpcEndToEndTest, AReadDirectionOutsideTheEnumIsInvalidArgument) {
   // Issue 22, finding 5: direction 999 was read as forward.
   grpc::ClientContext context;
@@ -349,8 +348,8 @@ TEST_F(GrpcEndToEndTest, StreamReadsRefuseARecordChangedWithItsHashRecomputed) {
   ASSERT_EQ(Stop(), 0);
   constexpr uint64_t kVictim = 123;
   const v1::Event& victim = expected_[kVictim - 1];
-  testing::ProcessResult tamper = testing::Run(
-      {TAMPER_PATH, data_dir_, absl::StrCat(kVictim), "--rehash"});
+  testing::ProcessResult tamper =
+      testing::Run({TAMPER_PATH, data_dir_, absl::StrCat(kVictim), "--rehash"});
   ASSERT_EQ(tamper.exit_code, 0) << tamper.err;
   ledgerd_ = std::make_unique<testing::LedgerdProcess>(
       LEDGERD_PATH, dir_.path(), data_dir_,

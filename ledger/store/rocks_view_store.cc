@@ -164,20 +164,6 @@ absl::Status RocksViewStore::WriteViews(
   return FromRocks(views_->Write(write, &batch), "writing projection views");
 }
 
-absl::Status RocksViewStore::ScanView(
-    const std::string& view,
-    const std::function<bool(absl::string_view, absl::string_view)>& visit)
-    const {
-  return ScanView(view, "", visit);
-}
-
-absl::Status RocksViewStore::ScanView(
-    const std::string& view, absl::string_view key_prefix,
-    const std::function<bool(absl::string_view, absl::string_view)>& visit)
-    const {
-  return ScanViewFrom(view, key_prefix, "", visit);
-}
-
 absl::Status RocksViewStore::ScanViewFrom(
     const std::string& view, absl::string_view key_prefix,
     absl::string_view from_key,

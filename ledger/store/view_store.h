@@ -43,16 +43,20 @@ class ViewStore {
   // bytes and no '/'.
   virtual absl::Status WriteViews(const std::vector<ViewChanges>& changes) = 0;
   // Every row of `view` in key order until `visit` returns false.
-  virtual absl::Status ScanView(
+  absl::Status ScanView(
       const std::string& view,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
-          visit) const = 0;
+          visit) const {
+    return ScanViewFrom(view, "", "", visit);
+  }
   // The rows of `view` whose keys start with `key_prefix`, in key order,
   // until `visit` returns false.
-  virtual absl::Status ScanView(
+  absl::Status ScanView(
       const std::string& view, absl::string_view key_prefix,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
-          visit) const = 0;
+          visit) const {
+    return ScanViewFrom(view, key_prefix, "", visit);
+  }
   // The rows of `view` whose keys start with `key_prefix` and are not
   // below `from_key`, in key order, until `visit` returns false.
   virtual absl::Status ScanViewFrom(

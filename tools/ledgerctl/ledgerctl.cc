@@ -563,7 +563,8 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
       out << "rebuilt from the log at start, after: " << first.rebuilt_after()
           << "\n";
     }
-    if (!first.error().empty()) out << "not following: " << first.error() << "\n";
+    if (!first.error().empty())
+      out << "not following: " << first.error() << "\n";
   }
   return kExitOk;
 }

@@ -38,14 +38,6 @@ class RocksViewStore final : public ViewStore {
   ~RocksViewStore() override;
 
   absl::Status WriteViews(const std::vector<ViewChanges>& changes) override;
-  absl::Status ScanView(
-      const std::string& view,
-      const std::function<bool(absl::string_view key, absl::string_view value)>&
-          visit) const override;
-  absl::Status ScanView(
-      const std::string& view, absl::string_view key_prefix,
-      const std::function<bool(absl::string_view key, absl::string_view value)>&
-          visit) const override;
   absl::Status ScanViewFrom(
       const std::string& view, absl::string_view key_prefix,
       absl::string_view from_key,
