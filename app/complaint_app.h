@@ -99,6 +99,9 @@ class ComplaintApp {
   void Close();
 
   const ComplaintAppStart& start() const { return start_; }
+  // OK while commands are taken; DATA_LOSS (with the broken position), the
+  // status every command is refused with, once the log was found broken.
+  absl::Status CheckWritable() const;
   // Blocks until the check of the whole log at Create has ended (at once
   // with LogCheck::kBeforeServing); then OK, DATA_LOSS naming the broken
   // position, or CANCELLED when Close stopped it.
@@ -158,8 +161,6 @@ class ComplaintApp {
   ComplaintApp(EventStore* store, ComplaintAppOptions options);
 
   absl::Status Recover();
-  // DATA_LOSS (with the broken position) when the log was found broken.
-  absl::Status CheckWritable() const;
 
   // A complaint command decided against its complaint's state, with the
   // append that carries it out.

@@ -12,11 +12,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "app/commands.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
-#include "absl/strings/str_cat.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
@@ -30,15 +31,28 @@ namespace ledger {
 template <typename Base>
 class CommandRpcs : public ParsedRequests<Base> {
  public:
+  // Called (on gRPC's threads) when a command is refused with DATA_LOSS: the
+  // log was found damaged, so the service's health may have changed. Set
+  // before the server starts.
+  void OnDataLoss(std::function<void()> report) {
+    on_data_loss_ = std::move(report);
+  }
+
   // Ends the call: with `status`, and when it is OK with the response the
   // handle filled in.
   using Finish = std::function<void(grpc::Status status)>;
-  using Handle = std::function<void(grpc::CallbackServerContext*,
-                                    const google::protobuf::Message& command,
-                                    v1::CommandResult* response,
-                                    Finish finish)>;
+  using Handle = std::function<void(
+      grpc::CallbackServerContext*, const google::protobuf::Message& command,
+      v1::CommandResult* response, Finish finish)>;
 
  protected:
+  // Tells OnDataLoss's callback when `status` is DATA_LOSS.
+  void NoteStatus(const grpc::Status& status) const {
+    if (status.error_code() == grpc::StatusCode::DATA_LOSS && on_data_loss_) {
+      on_data_loss_();
+    }
+  }
+
   // Makes `handle` the handler of every method of `service_name` (the
   // generated service's full name) that takes a registered command. Every
   // method answering a CommandResult must be one: a method left out would
@@ -77,8 +91,8 @@ class CommandRpcs : public ParsedRequests<Base> {
     });
     int answering_results = 0;
     for (int i = 0; i < service->method_count(); ++i) {
-      answering_results += service->method(i)->output_type() ==
-                           v1::CommandResult::descriptor();
+      answering_results +=
+          service->method(i)->output_type() == v1::CommandResult::descriptor();
     }
     LEDGER_CHECK(installed == answering_results,
                  "every command RPC takes a command of app/commands.h");
@@ -113,7 +127,8 @@ class CommandRpcs : public ParsedRequests<Base> {
       return reactor;
     }
     handle(context, call->command, &call->result,
-           [call, reactor, response](grpc::Status status) {
+           [&self, call, reactor, response](grpc::Status status) {
+             self.NoteStatus(status);
              if (status.ok()) {
                bool own_buffer = false;
                status = grpc::GenericSerialize<grpc::ProtoBufferWriter,
@@ -124,6 +139,8 @@ class CommandRpcs : public ParsedRequests<Base> {
            });
     return reactor;
   }
+
+  std::function<void()> on_data_loss_;
 };
 
 }  // namespace ledger

@@ -13,13 +13,13 @@ ComplaintService::ComplaintService(ComplaintApp* app, WorkPool* pool)
   const std::string name = v1::ComplaintService::service_full_name();
   ParseRequests(name, "ExecuteBatch", &ComplaintService::ExecuteBatch);
   ParseRequests(name, "GetComplaint", &ComplaintService::GetComplaint);
-  InstallCommandHandlers(
-      v1::ComplaintService::service_full_name(),
-      [this](grpc::CallbackServerContext* context,
-             const google::protobuf::Message& command,
-             v1::CommandResult* response, Finish finish) {
-        Execute(context, command, response, std::move(finish));
-      });
+  InstallCommandHandlers(v1::ComplaintService::service_full_name(),
+                         [this](grpc::CallbackServerContext* context,
+                                const google::protobuf::Message& command,
+                                v1::CommandResult* response, Finish finish) {
+                           Execute(context, command, response,
+                                   std::move(finish));
+                         });
 }
 
 // Finishes the call on one of `replies_`' threads with ExecuteAsync's
@@ -53,7 +53,11 @@ grpc::ServerUnaryReactor* ComplaintService::ExecuteBatch(
         *request, [context](const v1::CommandContext& command) {
           return ActorOf(context, command);
         });
-    if (!result.ok()) return ToGrpcStatus(result.status(), context);
+    if (!result.ok()) {
+      grpc::Status status = ToGrpcStatus(result.status(), context);
+      NoteStatus(status);
+      return status;
+    }
     *response = std::move(*result);
     return grpc::Status::OK;
   });
@@ -145,28 +149,27 @@ grpc::ServerUnaryReactor* ComplaintService::GetComplaint(
 
 ReferenceDataService::ReferenceDataService(ComplaintApp* app, WorkPool* pool)
     : app_(*app), pool_(*pool) {
-  InstallCommandHandlers(
-      v1::ReferenceDataService::service_full_name(),
-      [this](grpc::CallbackServerContext* context,
-             const google::protobuf::Message& command,
-             v1::CommandResult* response, Finish finish) {
-        Execute(context, command, response, std::move(finish));
-      });
+  InstallCommandHandlers(v1::ReferenceDataService::service_full_name(),
+                         [this](grpc::CallbackServerContext* context,
+                                const google::protobuf::Message& command,
+                                v1::CommandResult* response, Finish finish) {
+                           Execute(context, command, response,
+                                   std::move(finish));
+                         });
 }
 
 // On the pool: the command waits for its fsync.
 void ReferenceDataService::Execute(grpc::CallbackServerContext* context,
                                    const google::protobuf::Message& command,
-                                   v1::CommandResult* response,
-                                   Finish finish) {
-  pool_.Schedule([this, context, &command, response,
-                  finish = std::move(finish)] {
-    absl::StatusOr<v1::CommandResult> result =
-        app_.Execute(command, ActorOf(context, *CommandContextOf(command)));
-    if (!result.ok()) return finish(ToGrpcStatus(result.status(), context));
-    *response = std::move(*result);
-    finish(grpc::Status::OK);
-  });
+                                   v1::CommandResult* response, Finish finish) {
+  pool_.Schedule(
+      [this, context, &command, response, finish = std::move(finish)] {
+        absl::StatusOr<v1::CommandResult> result =
+            app_.Execute(command, ActorOf(context, *CommandContextOf(command)));
+        if (!result.ok()) return finish(ToGrpcStatus(result.status(), context));
+        *response = std::move(*result);
+        finish(grpc::Status::OK);
+      });
 }
 
 }  // namespace ledger

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -216,6 +217,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   }
 
   grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's health service is not generated from health.proto, so nothing
+  // would link the proto's descriptor in and reflection would not find
+  // grpc.health.v1.Health ("Symbol not found"): named here, it is.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &server->port_);
@@ -235,6 +240,14 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
            server->simulation_service_.get()}) {
     if (service != nullptr) service->SetGate(server->gate_.get());
   }
+  if (server->complaint_service_ != nullptr) {
+    server->complaint_service_->OnDataLoss(
+        [raw = server.get()] { raw->ReportWriteHealth(); });
+  }
+  if (server->reference_service_ != nullptr) {
+    server->reference_service_->OnDataLoss(
+        [raw = server.get()] { raw->ReportWriteHealth(); });
+  }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -242,6 +255,28 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   }
   grpc::HealthCheckServiceInterface* health =
       server->server_->GetHealthCheckService();
+  if (health != nullptr) {
+    // Every service by name: the readers serve whatever the log's state
+    // (an auditor reads a damaged log); the command services and
+    // QueryService as below.
+    const std::pair<bool, std::string> readers[] = {
+        {server->ledger_service_ != nullptr, v1::Ledger::service_full_name()},
+        {server->audit_service_ != nullptr,
+         v1::AuditService::service_full_name()},
+        {server->subscription_service_ != nullptr,
+         v1::Subscriptions::service_full_name()},
+        {server->simulation_service_ != nullptr,
+         v1::SimulationService::service_full_name()},
+    };
+    for (const auto& [present, name] : readers) {
+      if (present) health->SetServingStatus(name, true);
+    }
+    {
+      absl::MutexLock lock(&server->health_mu_);
+      server->health_ = health;
+    }
+    server->ReportWriteHealth();
+  }
   if (server->runner_ != nullptr && health != nullptr) {
     // Queries answer from what the views hold even when the runner is not
     // following; NOT_SERVING lets a balancer prefer a replica that is.
@@ -251,6 +286,16 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     });
   }
   return server;
+}
+
+void LedgerServer::ReportWriteHealth() {
+  absl::MutexLock lock(&health_mu_);
+  if (health_ == nullptr || complaint_app_ == nullptr) return;
+  const bool writable = complaint_app_->CheckWritable().ok();
+  health_->SetServingStatus(v1::ComplaintService::service_full_name(),
+                            writable);
+  health_->SetServingStatus(v1::ReferenceDataService::service_full_name(),
+                            writable);
 }
 
 absl::StatusOr<absl::Duration> LedgerServer::WaitForProjections() {
@@ -273,6 +318,10 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   if (runner_ != nullptr) runner_->OnHealth(nullptr);
   if (subscription_service_ != nullptr) subscription_service_->Stop();
   if (server_ != nullptr) {
+    {
+      absl::MutexLock lock(&health_mu_);
+      health_ = nullptr;
+    }
     if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
       health->Shutdown();
     }

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "app/complaint_app.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "ledger/store/event_store.h"
 #include "projections/log_source.h"
@@ -182,6 +183,13 @@ class LedgerServer {
   // Admits every call; made before the services are registered.
   std::unique_ptr<Gate> gate_;
   std::unique_ptr<grpc::Server> server_;
+  // The health service's answer for the command services follows
+  // ComplaintApp::CheckWritable: set at start, and again when a command is
+  // refused with DATA_LOSS (damage found since). Null once shut down.
+  void ReportWriteHealth();
+  absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) =
+      nullptr;
   int port_ = 0;
   bool shut_down_ = false;
   StartupTimes startup_;

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -110,6 +112,105 @@ TEST_F(GrpcEndToEndTest, ReflectionListsTheLedgerService) {
   while (stream->Read(&response)) {
   }
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Every service reflection lists has a health status of its own (ledgerd is
+// a process of its own: what this test binary links does not help it), and
+// reflection describes the health service.
+TEST_F(GrpcEndToEndTest, HealthAnswersForEveryServiceAndReflectionFindsIt) {
+  ASSERT_TRUE(ledgerd_->WaitForProjections(expected_.size()));
+  auto reflection =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  request.set_file_containing_symbol("grpc.health.v1.Health");
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse listed, described;
+  ASSERT_TRUE(stream->Read(&listed));
+  ASSERT_TRUE(stream->Read(&described));
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_FALSE(described.has_error_response())
+      << described.error_response().error_message();
+  EXPECT_GE(described.file_descriptor_response().file_descriptor_proto_size(),
+            1);
+
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  std::vector<std::string> ours;
+  for (const auto& service : listed.list_services_response().service()) {
+    if (service.name().rfind("ledger.", 0) == 0) ours.push_back(service.name());
+  }
+  EXPECT_THAT(ours, ::testing::IsSupersetOf(
+                        {"ledger.v1.Ledger", "ledger.v1.ComplaintService",
+                         "ledger.v1.QueryService", "ledger.v1.AuditService"}));
+  for (const std::string& name : ours) {
+    grpc::ClientContext check_context;
+    check_context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+    grpc::health::v1::HealthCheckRequest check;
+    check.set_service(name);
+    grpc::health::v1::HealthCheckResponse answer;
+    grpc::Status s = health->Check(&check_context, check, &answer);
+    ASSERT_TRUE(s.ok()) << name << ": " << s.error_message();
+    EXPECT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+        << name;
+  }
+}
+
+// A ledger whose log lost acknowledged events refuses commands (and says
+// so in its health), while its readers still serve an auditor.
+TEST(GrpcDamageTest, ADamagedLogMakesTheCommandServicesNotServing) {
+  testing::TempDir dir;
+  const std::string data = dir.Sub("data");
+  {
+    EventStoreOptions options;
+    options.flush_at_close = false;  // Left in the WAL, as a crash leaves it.
+    auto store = EventStore::Open(data, options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE(
+          (*store)
+              ->Append(testing::Request(absl::StrCat("complaint-", i % 7), 3))
+              .ok());
+    }
+  }
+  std::vector<std::filesystem::path> wals;
+  for (const auto& entry : std::filesystem::directory_iterator(data)) {
+    if (entry.path().extension() == ".log" &&
+        std::filesystem::file_size(entry.path()) > 0) {
+      wals.push_back(entry.path());
+    }
+  }
+  ASSERT_FALSE(wals.empty());
+  std::sort(wals.begin(), wals.end());
+  std::filesystem::resize_file(wals.back(),
+                               std::filesystem::file_size(wals.back()) / 2);
+
+  testing::LedgerdProcess ledgerd(
+      LEDGERD_PATH, dir.path(), data,
+      std::vector<std::string>{"--publish_shipped_calendar=false"});
+  ASSERT_FALSE(ledgerd.target().empty()) << "ledgerd did not start";
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      ledgerd.target(), grpc::InsecureChannelCredentials()));
+  auto status_of = [&](const std::string& service) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+    grpc::health::v1::HealthCheckRequest check;
+    check.set_service(service);
+    grpc::health::v1::HealthCheckResponse answer;
+    grpc::Status s = health->Check(&context, check, &answer);
+    EXPECT_TRUE(s.ok()) << service << ": " << s.error_message();
+    return answer.status();
+  };
+  using Response = grpc::health::v1::HealthCheckResponse;
+  EXPECT_EQ(status_of("ledger.v1.ComplaintService"), Response::NOT_SERVING);
+  EXPECT_EQ(status_of("ledger.v1.ReferenceDataService"), Response::NOT_SERVING);
+  EXPECT_EQ(status_of("ledger.v1.Ledger"), Response::SERVING);
+  EXPECT_EQ(status_of("ledger.v1.AuditService"), Response::SERVING);
+  EXPECT_EQ(status_of(""), Response::SERVING);
 }
 
 TEST_F(GrpcEndToEndTest, StubReadsBackEveryEvent) {
