@@ -17,12 +17,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
-#include <list>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -45,8 +44,10 @@ class CaseRows {
   void Attach(const ViewStore* store) {
     store_ = store;
     slots_.clear();
-    clean_.clear();
+    newest_ = oldest_ = nullptr;
+    clean_ = 0;
     changed_.clear();
+    spare_.clear();
   }
 
   // The row of `id`, to be changed (it stays in memory until TakeChanges);
@@ -55,7 +56,7 @@ class CaseRows {
   absl::StatusOr<Row*> Change(absl::string_view id) {
     ASSIGN_OR_RETURN(const typename Slots::iterator it, Find(id));
     if (it == slots_.end()) return nullptr;
-    if (!it->second.changed) clean_.erase(it->second.lru);
+    if (!it->second.changed) Unlink(&it->second);
     MarkChanged(&*it);
     Evict();
     return &it->second.row;
@@ -67,7 +68,8 @@ class CaseRows {
     ASSIGN_OR_RETURN(const typename Slots::iterator it, Find(id));
     if (it == slots_.end()) return nullptr;
     if (!it->second.changed) {
-      clean_.splice(clean_.begin(), clean_, it->second.lru);
+      Unlink(&it->second);
+      LinkNewest(&it->second);
     }
     Evict();
     return &it->second.row;
@@ -77,15 +79,18 @@ class CaseRows {
   // first event, so the store has no row for it (a row in memory is
   // replaced).
   Row* Create(absl::string_view id, std::string group) {
-    auto [it, inserted] = slots_.try_emplace(std::string(id));
-    Slot& slot = it->second;
-    if (!inserted) {
-      if (!slot.changed) clean_.erase(slot.lru);
+    auto it = slots_.find(id);
+    if (it == slots_.end()) {
+      it = Insert(id);
+    } else {
+      Slot& slot = it->second;
+      if (!slot.changed) Unlink(&slot);
       if (slot.stored && grouped_ && slot.old_group.empty()) {
         slot.old_group = slot.group;
       }
+      slot.row.Clear();
     }
-    slot.row = Row();
+    Slot& slot = it->second;
     slot.group = std::move(group);
     slot.erased = false;
     MarkChanged(&*it);
@@ -98,14 +103,15 @@ class CaseRows {
     auto it = slots_.find(id);
     if (it == slots_.end()) return;
     if (!it->second.stored) {
-      if (it->second.changed)
-        changed_.erase(it->first);
-      else
-        clean_.erase(it->second.lru);
+      if (it->second.changed) {
+        changed_.erase(std::find(changed_.begin(), changed_.end(), &it->first));
+      } else {
+        Unlink(&it->second);
+      }
       slots_.erase(it);
       return;
     }
-    if (!it->second.changed) clean_.erase(it->second.lru);
+    if (!it->second.changed) Unlink(&it->second);
     it->second.erased = true;
     MarkChanged(&*it);
   }
@@ -155,9 +161,9 @@ class CaseRows {
           return more = visit(parsed);
         }));
     RETURN_IF_ERROR(bad);
-    for (const std::string& id : changed_) {
+    for (const std::string* id : changed_) {
       if (!more) break;
-      const Slot& slot = slots_.find(id)->second;
+      const Slot& slot = slots_.find(*id)->second;
       if (slot.erased || slot.group != group) continue;
       more = visit(slot.row);
     }
@@ -166,7 +172,8 @@ class CaseRows {
 
   // The changed rows into *changes; they become clean (cached).
   void TakeChanges(ViewChanges* changes) {
-    for (const std::string& id : changed_) {
+    for (const std::string* changed : changed_) {
+      const std::string& id = *changed;
       auto it = slots_.find(id);
       Slot& slot = it->second;
       // The group the store has the row in, if any.
@@ -193,15 +200,18 @@ class CaseRows {
       }
       slot.stored = true;
       slot.changed = false;
-      clean_.push_front(&it->first);
-      slot.lru = clean_.begin();
+      LinkNewest(&slot);
     }
     changed_.clear();
     Evict();
   }
 
-  bool changed(absl::string_view id) const { return changed_.contains(id); }
-  const absl::flat_hash_set<std::string>& changed() const { return changed_; }
+  bool changed(absl::string_view id) const {
+    auto it = slots_.find(id);
+    return it != slots_.end() && it->second.changed;
+  }
+  // The ids of the changed rows, in the order they first changed.
+  const std::vector<const std::string*>& changed() const { return changed_; }
   // Rows in memory, changed ones included.
   size_t in_memory() const { return slots_.size(); }
 
@@ -214,7 +224,10 @@ class CaseRows {
     bool stored = false;  // The store has a row for this id.
     bool changed = false;
     bool erased = false;
-    std::list<const std::string*>::iterator lru;  // While clean.
+    // While clean: the cache's list, most recently used first.
+    Slot* newer = nullptr;
+    Slot* older = nullptr;
+    const std::string* id = nullptr;  // The slot's key.
   };
   struct Stored {
     Row row;
@@ -263,38 +276,89 @@ class CaseRows {
     if (it != slots_.end()) return it->second.erased ? slots_.end() : it;
     ASSIGN_OR_RETURN(std::optional<Stored> stored, Read(id));
     if (!stored.has_value()) return slots_.end();
-    it = slots_.try_emplace(std::string(id)).first;
-    it->second.row = std::move(stored->row);
+    it = Insert(id);
+    it->second.row.Swap(&stored->row);
     it->second.group = std::move(stored->group);
     it->second.stored = true;
-    clean_.push_front(&it->first);
-    it->second.lru = clean_.begin();
+    LinkNewest(&it->second);
+    return it;
+  }
+
+  // A new slot for `id` (not in slots_), made of an evicted one when there
+  // is one: its row's strings and repeated fields keep their memory, so
+  // the rows that stream through the cache are not allocated and freed
+  // one by one.
+  typename Slots::iterator Insert(absl::string_view id) {
+    if (spare_.empty()) {
+      auto it = slots_.try_emplace(std::string(id)).first;
+      it->second.id = &it->first;
+      return it;
+    }
+    typename Slots::node_type node = std::move(spare_.back());
+    spare_.pop_back();
+    node.key().assign(id.data(), id.size());
+    Slot& slot = node.mapped();
+    slot.row.Clear();
+    slot.group.clear();
+    slot.old_group.clear();
+    slot.stored = slot.changed = slot.erased = false;
+    slot.newer = slot.older = nullptr;
+    auto it = slots_.insert(std::move(node)).position;
+    it->second.id = &it->first;
     return it;
   }
 
   void MarkChanged(typename Slots::value_type* slot) {
     if (slot->second.changed) return;
     slot->second.changed = true;
-    changed_.insert(slot->first);
+    changed_.push_back(&slot->first);
   }
 
-  // Drops the least recently used clean rows beyond the budget.
+  void LinkNewest(Slot* slot) {
+    slot->older = newest_;
+    slot->newer = nullptr;
+    if (newest_ != nullptr) newest_->newer = slot;
+    newest_ = slot;
+    if (oldest_ == nullptr) oldest_ = slot;
+    ++clean_;
+  }
+  void Unlink(Slot* slot) {
+    (slot->newer != nullptr ? slot->newer->older : newest_) = slot->older;
+    (slot->older != nullptr ? slot->older->newer : oldest_) = slot->newer;
+    slot->newer = slot->older = nullptr;
+    --clean_;
+  }
+
+  // Drops the least recently used clean rows beyond the budget (a few kept
+  // as spares for Insert).
   void Evict() {
-    while (clean_.size() > cached_) {
-      const std::string* id = clean_.back();
-      clean_.pop_back();
-      slots_.erase(*id);
+    while (clean_ > cached_) {
+      Slot* slot = oldest_;
+      Unlink(slot);
+      auto it = slots_.find(*slot->id);
+      if (spare_.size() < kSpares) {
+        spare_.push_back(slots_.extract(it));
+      } else {
+        slots_.erase(it);
+      }
     }
   }
+
+  static constexpr size_t kSpares = 256;
 
   const std::string view_;
   const bool grouped_;
   const size_t cached_;
   const ViewStore* store_ = nullptr;
   Slots slots_;
-  // Clean rows, most recently used first (keys of slots_).
-  std::list<const std::string*> clean_;
-  absl::flat_hash_set<std::string> changed_;
+  // The clean rows, a list through their slots: newest_ is the most
+  // recently used.
+  Slot* newest_ = nullptr;
+  Slot* oldest_ = nullptr;
+  size_t clean_ = 0;
+  // Keys of slots_ (node_hash_map's keys stay where they are).
+  std::vector<const std::string*> changed_;
+  std::vector<typename Slots::node_type> spare_;
 };
 
 }  // namespace ledger

@@ -258,7 +258,8 @@ void QueueView::Count(const QueueId& queue, const Key& key, int delta) {
 
 void QueueView::Changes(ViewChanges* changes) {
   Entries after;
-  for (const std::string& id : complaints_.changed()) {
+  for (const std::string* changed_id : complaints_.changed()) {
+    const std::string& id = *changed_id;
     after.clear();
     if (const v1::ComplaintState* state = complaints_.Current(id)) {
       EntriesOf(*state, &after);
@@ -367,7 +368,8 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
   const int64_t today = DayOf(now_us);
   Entries entries;
-  for (const std::string& id : complaints_.changed()) {
+  for (const std::string* changed_id : complaints_.changed()) {
+    const std::string& id = *changed_id;
     if (auto it = before_.find(id); it != before_.end()) {
       for (const auto& [q, key] : it->second) {
         if (q != queue) continue;
