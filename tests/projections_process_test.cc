@@ -18,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "app/complaint_app.h"
 #include "gmock/gmock.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "third_party/grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/calendar/business_calendar.h"

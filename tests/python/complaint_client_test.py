@@ -35,12 +35,24 @@ PROTOS = [
 
 
 def generate_stubs(proto_dir, out_dir):
+    # Every .proto under proto/, as a user would generate them: gRPC's own
+    # (under third_party/) must not land in a `grpc` package that shadows
+    # Python's.
+    protos = sorted(
+        os.path.relpath(os.path.join(d, f), proto_dir)
+        for d, _, files in os.walk(proto_dir) for f in files
+        if f.endswith(".proto"))
+    for p in PROTOS + [HEALTH_PROTO]:
+        assert p in protos, p
     subprocess.run(
         ["protoc", "-I", proto_dir, "--python_out=" + out_dir,
          "--grpc_python_out=" + out_dir,
          "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"]
-        + [os.path.join(proto_dir, p) for p in PROTOS],
+        + [os.path.join(proto_dir, p) for p in protos],
         check=True)
+
+
+HEALTH_PROTO = "third_party/grpc/health/v1/health.proto"
 
 
 def check(condition, what):
@@ -76,6 +88,17 @@ def run(target, identity):
     channels = {agent: channel_of(agent) for agent in ["h1", "a17"]}
     channel = channels["h1"]
     grpc.channel_ready_future(channel).result(timeout=30)
+
+    # Python's grpc is still Debian's, and the health stubs generated from
+    # proto/ ask ledgerd about its command service.
+    from third_party.grpc.health.v1 import health_pb2, health_pb2_grpc
+    check(grpc.__file__.startswith("/usr/"),
+          "import grpc is Debian's grpc (%s)" % grpc.__file__)
+    answer = health_pb2_grpc.HealthStub(channel).Check(
+        health_pb2.HealthCheckRequest(service="ledger.v1.ComplaintService"),
+        timeout=30)
+    check(answer.status == health_pb2.HealthCheckResponse.SERVING,
+          "health: ledger.v1.ComplaintService is SERVING")
     complaints = {agent: service_grpc.ComplaintServiceStub(c)
                   for agent, c in channels.items()}
     reference = service_grpc.ReferenceDataServiceStub(channel)
