@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -20,8 +21,18 @@
 #include "ledger/base/mutex_mode.h"
 #include "ledger/store/version.h"
 #include "rpc/channel.h"
+#include "services/config_file.h"
 #include "services/ledger_server.h"
 
+// Read before the others (services/config_file.h); declared so that --help
+// lists it.
+ABSL_FLAG(std::string, config, "",
+          "a file of these flags, one per line as on the command line "
+          "(--name=value; # comments); flags given on the command line win. "
+          "tools/ledgerd.conf lists every flag with its default");
+ABSL_FLAG(bool, print_config, false,
+          "print every flag as set by the command line and --config, in the "
+          "configuration file's syntax, and exit");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on; port 0 picks a free one");
 ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
@@ -233,7 +244,27 @@ int main(int argc, char** argv) {
       "  ledgerd --projections_only --ledger HOST:PORT --listen HOST:PORT "
       "--data_dir DIR");
   ledger::SetVersionFlag("ledgerd");
-  absl::ParseCommandLine(argc, argv);
+  // --config FILE: its flags first, so the command line's win.
+  absl::StatusOr<std::vector<std::string>> args =
+      ledger::WithConfigFile(std::vector<std::string>(argv, argv + argc));
+  if (!args.ok()) {
+    std::fprintf(stderr, "ledgerd: %s\n",
+                 std::string(args.status().message()).c_str());
+    return 2;
+  }
+  std::vector<char*> arg_pointers;
+  for (std::string& arg : *args) arg_pointers.push_back(arg.data());
+  arg_pointers.push_back(nullptr);
+  absl::ParseCommandLine(static_cast<int>(args->size()), arg_pointers.data());
+  if (absl::GetFlag(FLAGS_print_config)) {
+    std::printf(
+        "# ledgerd --config FILE: ledgerd's flags, one per line as on the "
+        "command\n# line (--name=value; a boolean alone is true); a flag "
+        "given on the command\n# line wins over the file's. Each flag with "
+        "its help and default.\n%s",
+        ledger::ConfigFileText("ledgerd_main.cc", /*commented=*/false).c_str());
+    return 0;
+  }
   ledger::TurnOffMutexDeadlockDetection();
 
   // SIGINT and SIGTERM are taken by sigwait below; blocked before any

@@ -24,6 +24,8 @@ packages=(
   python3 python3-grpcio python3-protobuf
   # The auditor's independent verifier (tools/audit/): Ed25519.
   python3-cryptography
+  # systemd-analyze checks the shipped unit (tools/ledgerd.service).
+  systemd
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
   bazel-bootstrap bazel-rules-java
 )

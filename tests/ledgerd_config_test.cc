@@ -1,0 +1,156 @@
+// ledgerd's configuration file (--config, services/config_file.h), the
+// sample that documents it (tools/ledgerd.conf) and the systemd unit
+// (tools/ledgerd.service), against the real ledgerd binary.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/ledgerd_process.h"
+#include "tests/subprocess.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// The value of --name in `ledgerd --print_config`'s output.
+std::string Printed(const std::string& config, const std::string& name) {
+  for (absl::string_view line : absl::StrSplit(config, '\n')) {
+    const std::string prefix = absl::StrCat("--", name, "=");
+    if (absl::StartsWith(line, prefix)) {
+      return std::string(line.substr(prefix.size()));
+    }
+  }
+  return "<missing>";
+}
+
+TEST(LedgerdConfigTest, TheShippedSampleIsEveryFlagWithItsDefault) {
+  const testing::ProcessResult printed =
+      testing::Run({LEDGERD_PATH, "--print_config"});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  // The sample is the defaults, every flag line commented out.
+  std::string expected;
+  for (absl::string_view line : absl::StrSplit(printed.out, '\n')) {
+    absl::StrAppend(&expected, absl::StartsWith(line, "--") ? "# " : "", line,
+                    "\n");
+  }
+  expected.pop_back();
+  EXPECT_EQ(ReadFile(absl::StrCat(LEDGER_SOURCE_DIR, "/tools/ledgerd.conf")),
+            expected)
+      << "tools/ledgerd.conf is not ledgerd's flags as they are now; "
+         "regenerate it: build/services/ledgerd --print_config | "
+         "sed 's/^--/# --/' > tools/ledgerd.conf";
+  for (const char* flag : {"--listen=", "--data_dir=", "--jwks=",
+                           "--view_cache_cases=", "--tls_cert="}) {
+    EXPECT_THAT(printed.out, HasSubstr(flag));
+  }
+}
+
+TEST(LedgerdConfigTest, TheFileSetsFlagsAndTheCommandLineWins) {
+  testing::TempDir dir;
+  const std::string config = dir.Sub("ledgerd.conf");
+  WriteFile(config,
+            "# a site's settings\n"
+            "--view_cache_cases=7\n"
+            "\n"
+            "  --repeat_window_days=45  \n"
+            "--noprojections\n");
+  testing::ProcessResult from_file =
+      testing::Run({LEDGERD_PATH, "--config", config, "--print_config"});
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_EQ(Printed(from_file.out, "view_cache_cases"), "7");
+  EXPECT_EQ(Printed(from_file.out, "repeat_window_days"), "45");
+  EXPECT_EQ(Printed(from_file.out, "projections"), "false");
+  // The command line's value wins, before --config or after it.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {LEDGERD_PATH, "--view_cache_cases=9", "--config=" + config,
+            "--print_config"},
+           {LEDGERD_PATH, "--config=" + config, "--view_cache_cases=9",
+            "--print_config"}}) {
+    testing::ProcessResult both = testing::Run(args);
+    ASSERT_EQ(both.exit_code, 0) << both.err;
+    EXPECT_EQ(Printed(both.out, "view_cache_cases"), "9");
+    EXPECT_EQ(Printed(both.out, "repeat_window_days"), "45");
+  }
+
+  // A server started with it: the file's --listen is not one it could
+  // serve on; the command line's (LedgerdProcess's port 0) wins.
+  WriteFile(config,
+            "--listen=256.0.0.1:1\n"
+            "--publish_shipped_calendar=false\n");
+  testing::LedgerdProcess ledgerd(LEDGERD_PATH, dir.path(), dir.Sub("data"),
+                                  {"--config=" + config});
+  EXPECT_FALSE(ledgerd.target().empty()) << "ledgerd did not start";
+}
+
+TEST(LedgerdConfigTest, ABadFileIsRefusedNamingItsLine) {
+  testing::TempDir dir;
+  const std::string config = dir.Sub("ledgerd.conf");
+  WriteFile(config, "--listen=127.0.0.1:0\nprojections=false\n");
+  testing::ProcessResult bad =
+      testing::Run({LEDGERD_PATH, "--config=" + config});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr(config + ":2: \"projections=false\" is not "
+                                          "a flag"));
+
+  WriteFile(config, "--config=/etc/other.conf\n");
+  bad = testing::Run({LEDGERD_PATH, "--config=" + config});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr(config + ":1: a configuration file names "
+                                          "no other"));
+
+  bad = testing::Run({LEDGERD_PATH, "--config=" + dir.Sub("missing.conf")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("cannot read " + dir.Sub("missing.conf")));
+
+  bad = testing::Run({LEDGERD_PATH, "--config"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--config needs a file"));
+
+  // A flag the file names that ledgerd does not have: abseil refuses it.
+  WriteFile(config, "--no_such_flag=1\n");
+  bad = testing::Run({LEDGERD_PATH, "--config=" + config});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("no_such_flag"));
+}
+
+// The unit as shipped, its ExecStart pointed at this build's ledgerd:
+// systemd-analyze finds no error and no unknown setting.
+TEST(LedgerdConfigTest, TheSystemdUnitVerifies) {
+  testing::TempDir dir;
+  std::string unit =
+      ReadFile(absl::StrCat(LEDGER_SOURCE_DIR, "/tools/ledgerd.service"));
+  const std::string installed = "/usr/local/bin/ledgerd";
+  const size_t at = unit.find("ExecStart=" + installed);
+  ASSERT_NE(at, std::string::npos);
+  unit.replace(at + std::string("ExecStart=").size(), installed.size(),
+               std::filesystem::absolute(LEDGERD_PATH).string());
+  const std::string path = dir.Sub("ledgerd.service");
+  WriteFile(path, unit);
+  testing::ProcessResult verified =
+      testing::Run({"/usr/bin/systemd-analyze", "verify", path});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_EQ(verified.out + verified.err, "");
+}
+
+}  // namespace
+}  // namespace ledger
