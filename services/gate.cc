@@ -98,6 +98,8 @@ const std::vector<AccessRule>* MakeTable() {
       {"ledger.v1.QueryService.ListProjections",
        {ROLE_CENTRE_HEAD, ROLE_AUDITOR, ROLE_SERVICE}},
       {"ledger.v1.QueryService.Rebuild", {ROLE_CENTRE_HEAD}},
+      // An operator's job (a service's certificate or token) or the head's.
+      {"ledger.v1.Ledger.Backup", {ROLE_CENTRE_HEAD, ROLE_SERVICE}},
       {"ledger.v1.SimulationService.SetClock", {ROLE_CENTRE_HEAD}},
   };
 }

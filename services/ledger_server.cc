@@ -59,7 +59,8 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
       return true;
     }));
   }
-  ledger_service_ = std::make_unique<LedgerService>(store_.get(), pool_.get());
+  ledger_service_ = std::make_unique<LedgerService>(store_.get(), pool_.get(),
+                                                    options.backup_dir);
   audit_service_ = std::make_unique<AuditService>(store_.get(), pool_.get());
   // The views load their rows on a thread of their own while commands are
   // served already; queries wait for them (BENCHMARKS.md, "Restart and

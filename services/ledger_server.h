@@ -89,6 +89,9 @@ struct LedgerServerOptions {
   // host:port; port 0 picks a free port (see LedgerServer::port).
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "./ledger-data";
+  // Where Ledger.Backup writes its copies (each a new directory named by
+  // the call); empty: backups are refused.
+  std::string backup_dir;
   EventStoreOptions store;
   ComplaintAppOptions complaints;
   // A consumer group member gone this long has its share taken over.

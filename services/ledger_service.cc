@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "rpc/status.h"
 
 namespace ledger {
@@ -84,6 +85,41 @@ grpc::ServerUnaryReactor* LedgerService::GetLogHead(
     LogHead head = store_.log_head();
     response->set_position_last(head.position_last);
     response->set_hash_last(head.hash_last);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* LedgerService::Backup(
+    grpc::CallbackServerContext* context, const v1::BackupRequest* request,
+    v1::BackupResponse* response) {
+  return FinishOn(pool_, context, [=, this]() -> grpc::Status {
+    if (backup_dir_.empty()) {
+      return ToGrpcStatus(
+          absl::FailedPreconditionError(
+              "backups are off: ledgerd was started without --backup_dir"),
+          context);
+    }
+    const std::string& name = request->name();
+    const bool valid = !name.empty() && name.size() <= 100 && name != "." &&
+                       name != ".." &&
+                       name.find_first_not_of(
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                           "vwxyz0123456789._-") == std::string::npos;
+    if (!valid) {
+      return ToGrpcStatus(
+          absl::InvalidArgumentError(absl::StrCat(
+              "name \"", name,
+              "\" is not a backup's name: 1 to 100 of A-Z a-z 0-9 . _ - "
+              "(not . or ..)")),
+          context);
+    }
+    absl::StatusOr<BackupReport> report =
+        store_.Backup(absl::StrCat(backup_dir_, "/", name));
+    if (!report.ok()) return ToGrpcStatus(report.status(), context);
+    response->set_path(absl::StrCat(backup_dir_, "/", name));
+    response->set_position_last(report->head.position_last);
+    response->set_hash_last(report->head.hash_last);
+    response->set_events_verified(report->events_verified);
     return grpc::Status::OK;
   });
 }

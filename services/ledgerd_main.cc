@@ -36,6 +36,12 @@ ABSL_FLAG(bool, print_config, false,
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on; port 0 picks a free one");
 ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
+ABSL_FLAG(std::string, backup_dir, "",
+          "where Ledger.Backup (ledgerctl backup NAME) writes its copies, each "
+          "a new directory NAME; empty: backups are refused");
+ABSL_FLAG(std::string, restore_from, "",
+          "start from this backup: copied into --data_dir (which must not "
+          "exist or be empty) first (ledger/FORMAT.md, \"Backups\")");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port is written here once serving");
 ABSL_FLAG(int, failed_revisits_for_repeat, 2,
@@ -278,6 +284,22 @@ int main(int argc, char** argv) {
   ledger::LedgerServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  if (const std::string backup = absl::GetFlag(FLAGS_restore_from);
+      !backup.empty()) {
+    absl::StatusOr<ledger::LogHead> restored =
+        ledger::RestoreBackup(backup, options.data_dir);
+    if (!restored.ok()) {
+      std::fprintf(stderr, "ledgerd: --restore_from: %s\n",
+                   std::string(restored.status().message()).c_str());
+      return 2;
+    }
+    std::fprintf(stderr,
+                 "ledgerd: restored the backup in %s into %s: the log to "
+                 "position %llu\n",
+                 backup.c_str(), options.data_dir.c_str(),
+                 static_cast<unsigned long long>(restored->position_last));
+  }
   options.group_takeover =
       absl::Milliseconds(absl::GetFlag(FLAGS_group_takeover_ms));
   options.complaints.publish_shipped_calendar =

@@ -152,6 +152,20 @@ struct LogHead {
   std::string hash_last;
 };
 
+// What EventStore::Backup copied.
+struct BackupReport {
+  LogHead head;  // Of the copy.
+  uint64_t events_verified = 0;
+};
+
+// Copies the backup in `backup` (EventStore::Backup's directory) to `dir`,
+// which must not exist or be empty, and returns the end of the log it
+// holds. The copy is made beside `dir` and renamed to it once it is on
+// disk and opens sound. INVALID_ARGUMENT for a directory that is no
+// backup, FAILED_PRECONDITION for a `dir` that holds files.
+absl::StatusOr<LogHead> RestoreBackup(const std::string& backup,
+                                      const std::string& dir);
+
 enum class ReadDirection { kForward, kBackward };
 
 // A checkpoint the log signed: its Merkle tree of `size` events has root
@@ -347,6 +361,17 @@ class EventStore {
   // The verifier key the store's checkpoints are signed with; empty before
   // the first signer.
   virtual std::string checkpoint_key() const = 0;
+
+  // A consistent copy of the store in the new directory `dir`, taken while
+  // appends go on (RocksDB checkpoints: hard links where `dir` is on the
+  // same file system): the log up to where the copy was taken, with its
+  // anchor, the named positions and the derived data as of then (the views
+  // and app state, never ahead of the log; a store opened on the copy
+  // catches them up). The copy is checked whole (VerifyStore) before it is
+  // renamed to `dir`; until then it is `dir`.partial. Returns the copy's
+  // check: its last position and hash, events verified. ALREADY_EXISTS when
+  // `dir` does; DATA_LOSS when the copy does not verify.
+  virtual absl::StatusOr<BackupReport> Backup(const std::string& dir) = 0;
 
   // Refuses new appends (UNAVAILABLE), waits for the writer to commit and
   // acknowledge every queued append, then closes RocksDB cleanly. Safe to

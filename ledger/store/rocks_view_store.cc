@@ -16,6 +16,7 @@
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_status.h"
 #include "ledger/store/limits.h"
+#include "rocksdb/utilities/checkpoint.h"
 
 namespace ledger::internal {
 namespace {
@@ -185,6 +186,20 @@ absl::Status RocksViewStore::WriteViews(
   rocksdb::WriteOptions write;
   write.disableWAL = true;  // See rocks_view_store.h.
   return FromRocks(views_->Write(write, &batch), "writing projection views");
+}
+
+absl::Status RocksViewStore::CheckpointTo(const std::string& dir) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (views_ == nullptr) return absl::OkStatus();
+  rocksdb::Checkpoint* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(views_.get(), &raw),
+                            "a checkpoint of the views"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: the memtables flushed first, since the rows are
+  // written without the WAL, which a checkpoint would otherwise rely on.
+  return FromRocks(
+      checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0),
+      absl::StrCat("copying the views in ", views_dir_, " to ", dir));
 }
 
 absl::Status RocksViewStore::ScanViewFrom(

@@ -133,6 +133,7 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<SignedCheckpoint> LatestCheckpoint() const override;
   absl::StatusOr<SignedCheckpoint> CheckpointAt(uint64_t size) const override;
   absl::StatusOr<merkle::Hash> TreeRoot(uint64_t size) const override;
+  absl::StatusOr<BackupReport> Backup(const std::string& dir) override;
   absl::StatusOr<std::vector<merkle::Hash>> InclusionProof(
       uint64_t position, uint64_t tree_size) const override;
   absl::StatusOr<std::vector<merkle::Hash>> ConsistencyProof(
