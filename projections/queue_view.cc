@@ -334,6 +334,20 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
     return absl::InvalidArgumentError(
         "owner_agent_id is required for the open-by-owner queue");
   }
+  // A filter a queue is not kept by is refused, never ignored (a reader
+  // would take everyone's queue for theirs).
+  if (r.kind() != v1::QUEUE_KIND_OPEN_BY_OWNER && !r.owner_agent_id().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "owner_agent_id filters the open-by-owner queue only, not ",
+        v1::QueueKind_Name(r.kind())));
+  }
+  if (r.kind() != v1::QUEUE_KIND_ASSISTS_PENDING &&
+      (!r.station_id().empty() || !r.department_id().empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "station_id and department_id filter the assists-pending queue "
+        "only, not ",
+        v1::QueueKind_Name(r.kind())));
+  }
   QueueId queue{r.kind(), ""};
   switch (r.kind()) {
     case v1::QUEUE_KIND_OPEN_BY_OWNER:

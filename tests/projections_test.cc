@@ -279,6 +279,26 @@ TEST_F(ProjectionsTest, KeyTokensAndOffsetsPageAlike) {
     EXPECT_EQ(page(request).status().code(), absl::StatusCode::kInvalidArgument)
         << bad;
   }
+
+  // A filter a queue is not kept by is refused, not ignored.
+  for (v1::QueueKind kind :
+       {v1::QUEUE_KIND_OVERDUE, v1::QUEUE_KIND_REVISITS_DUE,
+        v1::QUEUE_KIND_ASSISTS_PENDING, v1::QUEUE_KIND_IMPORTANT}) {
+    v1::GetQueueRequest by_owner = Kind(kind);
+    by_owner.set_owner_agent_id("a17");
+    absl::StatusOr<v1::GetQueueResponse> refused = page(by_owner);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+        << v1::QueueKind_Name(kind);
+    EXPECT_THAT(std::string(refused.status().message()),
+                ::testing::HasSubstr("open-by-owner queue only"));
+  }
+  v1::GetQueueRequest by_station = Kind(v1::QUEUE_KIND_OVERDUE);
+  by_station.set_station_id("s1");
+  EXPECT_EQ(page(by_station).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  by_station = Kind(v1::QUEUE_KIND_ASSISTS_PENDING);
+  by_station.set_station_id("s1");
+  EXPECT_TRUE(page(by_station).ok());
 }
 
 TEST_F(ProjectionsTest, AsOfAnswersFromThePastAndLeavesTheLiveViewAlone) {
