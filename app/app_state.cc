@@ -8,7 +8,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "ledger/base/big_endian.h"
+#include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/complaint/state.h"
@@ -106,7 +108,7 @@ void AppState::Close() {
   if (flusher_.joinable()) flusher_.join();
   if (absl::Status s = Flush(); !s.ok() && !absl::IsDataLoss(s)) {
     // The next open folds what was not written.
-    std::fprintf(stderr, "app state: %s\n", s.ToString().c_str());
+    LogWarn(absl::StrFormat("app state: %s", s.ToString()));
   }
 }
 
@@ -148,9 +150,8 @@ absl::Status AppState::Load() {
     }
   }
   if (!drop.empty()) {
-    std::fprintf(stderr,
-                 "app state: dropped and folded again from the log: %s\n",
-                 drop.c_str());
+    LogWarn(absl::StrFormat(
+        "app state: dropped and folded again from the log: %s", drop));
     RETURN_IF_ERROR(rows_.DropAllViews());
     at_open_.rebuilt_because = drop;
     checkpoint = 0;
@@ -350,7 +351,7 @@ void AppState::FlushLoop() {
       if (!broken_.ok()) continue;
     }
     if (absl::Status s = Flush(); !s.ok() && !absl::IsDataLoss(s)) {
-      std::fprintf(stderr, "app state: %s\n", s.ToString().c_str());
+      LogWarn(absl::StrFormat("app state: %s", s.ToString()));
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Seconds(1));
     }

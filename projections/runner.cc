@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "projections/fold.h"
@@ -141,7 +143,7 @@ void ProjectionRunner::Stop() {
   if (thread_.joinable()) thread_.join();
   absl::MutexLock lock(&mu_);
   absl::Status s = Flush();
-  if (!s.ok()) std::fprintf(stderr, "projections: %s\n", s.ToString().c_str());
+  if (!s.ok()) LogWarn(absl::StrFormat("projections: %s", s.ToString()));
 }
 
 bool ProjectionRunner::CatchUp() {
@@ -172,7 +174,7 @@ bool ProjectionRunner::CatchUp() {
     if (absl::Status s = Flush(); !s.ok()) {
       // As when following: the rows cannot be written, so stop.
       error_ = s;
-      std::fprintf(stderr, "projections: %s\n", s.ToString().c_str());
+      LogWarn(absl::StrFormat("projections: %s", s.ToString()));
       return false;
     }
     if (!folded.ok() || last < to) return true;
@@ -222,7 +224,7 @@ void ProjectionRunner::Loop() {
         absl::Status flushed = Flush();
         if (!flushed.ok()) {
           error_ = flushed;
-          std::fprintf(stderr, "projections: %s\n", flushed.ToString().c_str());
+          LogWarn(absl::StrFormat("projections: %s", flushed.ToString()));
           return false;
         }
         return true;
@@ -230,7 +232,7 @@ void ProjectionRunner::Loop() {
       [this] { return stop_.load(); },
       [this](const absl::Status& error) { SetError(error); });
   if (!s.ok()) {
-    std::fprintf(stderr, "projections: stopped: %s\n", s.ToString().c_str());
+    LogWarn(absl::StrFormat("projections: stopped: %s", s.ToString()));
     SetError(s);
   }
   ReportHealth();  // A write that failed stopped it too.
@@ -244,11 +246,10 @@ void ProjectionRunner::SetError(const absl::Status& error) {
     error_ = error;
   }
   if (!error.ok()) {
-    std::fprintf(stderr, "projections: %s\n", error.ToString().c_str());
+    LogWarn(absl::StrFormat("projections: %s", error.ToString()));
   } else if (recovered) {
     // A projection process's ledger back after an outage, say.
-    std::fprintf(stderr, "projections: following %s again\n",
-                 log_->name().c_str());
+    LogInfo(absl::StrFormat("projections: following %s again", log_->name()));
   }
   ReportHealth();
 }

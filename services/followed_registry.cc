@@ -4,8 +4,10 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/client_context.h"
+#include "ledger/base/log.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/store/limits.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
@@ -138,8 +140,8 @@ void FollowedRegistry::Run() {
     }
     if (failed.ok()) continue;  // Stopped.
     // Callers keep the last registry read while it is read again.
-    std::fprintf(stderr, "ledgerd: agent registry of %s: %s\n", target_.c_str(),
-                 std::string(failed.message()).c_str());
+    LogWarn(absl::StrFormat("ledgerd: agent registry of %s: %s", target_,
+                            std::string(failed.message())));
     absl::MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(absl::Condition(&stop_), backoff);
     backoff = std::min(backoff * 2, kMaxBackoff);

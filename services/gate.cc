@@ -419,8 +419,22 @@ grpc::Status Gate::Scope(const Caller& caller, const std::string& what,
   };
   const google::protobuf::Descriptor* type = request.GetDescriptor();
   if (type == v1::GetQueueRequest::descriptor()) {
-    return keep(
-        static_cast<v1::GetQueueRequest&>(request).mutable_station_id());
+    auto& queue = static_cast<v1::GetQueueRequest&>(request);
+    grpc::Status kept = keep(queue.mutable_station_id());
+    if (!kept.ok()) return kept;
+    // Only the assists-pending queue is kept per station; the others hold
+    // every station's complaints, which a station head does not see.
+    // (No kind at all is the view's to refuse: INVALID_ARGUMENT.)
+    if (queue.kind() != v1::QUEUE_KIND_ASSISTS_PENDING &&
+        queue.kind() != v1::QUEUE_KIND_UNSPECIFIED) {
+      return grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat(what, ": ", caller.agent_id,
+                       " heads station(s) and sees the assists-pending queue "
+                       "of theirs only, not ",
+                       v1::QueueKind_Name(queue.kind())));
+    }
+    return grpc::Status::OK;
   }
   if (type == v1::SubscribeRequest::descriptor()) {
     v1::SubscriptionFilter& filter =
@@ -511,6 +525,7 @@ grpc::Status Gate::Admit(const std::string& rpc,
                         "caller is cannot be told; try again");
   }
   absl::StatusOr<Caller> caller = Authenticate(call, *registry);
+  if (caller.ok() && actors_ != nullptr) actors_->Set(&call, caller->agent_id);
   if (!caller.ok()) {
     return grpc::Status(static_cast<grpc::StatusCode>(caller.status().code()),
                         std::string(caller.status().message()));

@@ -37,6 +37,7 @@
 #include "ledger/complaint/reference_data.h"
 #include "ledger/v1/common.pb.h"
 #include "ledger/v1/complaint_state.pb.h"
+#include "services/call_log.h"
 
 namespace ledger {
 
@@ -120,6 +121,10 @@ class Gate {
 
   bool open() const { return verifier_ == nullptr; }
 
+  // Each authenticated call's agent id goes into `actors`, for the call log
+  // (services/call_log.h). Set before the server starts.
+  void SetCallActors(CallActors* actors) { actors_ = actors; }
+
   // Lets the call of `rpc` (its full name) through, or says why not
   // (UNAUTHENTICATED, PERMISSION_DENIED). May set the actor of the
   // command(s) in `request`.
@@ -156,6 +161,7 @@ class Gate {
   mutable absl::flat_hash_map<std::string, Bucket> buckets_
       ABSL_GUARDED_BY(buckets_mu_);
   absl::flat_hash_map<std::string, const AccessRule*> rules_;
+  CallActors* actors_ = nullptr;
 };
 
 }  // namespace ledger

@@ -4,17 +4,18 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "third_party/grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/store/limits.h"
 #include "projections/remote_log.h"
 #include "projections/views.h"
 #include "services/audit_service.h"
+#include "third_party/grpc/health/v1/health.pb.h"
 
 namespace ledger {
 
@@ -225,6 +226,13 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &server->port_);
+  // Refused and slow calls logged, with who made them.
+  server->gate_->SetCallActors(&server->call_actors_);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(NewCallLog(options.slow_call, &server->call_actors_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
@@ -309,7 +317,7 @@ absl::StatusOr<absl::Duration> LedgerServer::WaitForProjections() {
 LedgerServer::~LedgerServer() {
   absl::Status s = Shutdown();
   if (!s.ok()) {
-    std::fprintf(stderr, "ledgerd: shutdown: %s\n", s.ToString().c_str());
+    LogError(absl::StrCat("shutdown: ", s.ToString()));
   }
 }
 

@@ -28,6 +28,7 @@
 #include "projections/view.h"
 #include "rpc/channel.h"
 #include "services/audit_service.h"
+#include "services/call_log.h"
 #include "services/callbacks.h"
 #include "services/complaint_service.h"
 #include "services/followed_registry.h"
@@ -92,6 +93,9 @@ struct LedgerServerOptions {
   // Where Ledger.Backup writes its copies (each a new directory named by
   // the call); empty: backups are refused.
   std::string backup_dir;
+  // A call that takes this long is logged (services/call_log.h), as is
+  // every refused call.
+  absl::Duration slow_call = absl::Seconds(1);
   EventStoreOptions store;
   ComplaintAppOptions complaints;
   // A consumer group member gone this long has its share taken over.
@@ -185,6 +189,8 @@ class LedgerServer {
   std::unique_ptr<FollowedRegistry> registry_;
   // Admits every call; made before the services are registered.
   std::unique_ptr<Gate> gate_;
+  // Who each call acts as, for the call log (before gate_: it points here).
+  CallActors call_actors_;
   std::unique_ptr<grpc::Server> server_;
   // The health service's answer for the command services follows
   // ComplaintApp::CheckWritable: set at start, and again when a command is

@@ -15,9 +15,11 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "auth/jwks.h"
 #include "auth/token_issuer.h"
 #include "auth/token_verifier.h"
+#include "ledger/base/log.h"
 #include "ledger/base/mutex_mode.h"
 #include "ledger/store/version.h"
 #include "rpc/channel.h"
@@ -36,6 +38,13 @@ ABSL_FLAG(bool, print_config, false,
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on; port 0 picks a free one");
 ABSL_FLAG(std::string, data_dir, "./ledger-data", "RocksDB directory");
+ABSL_FLAG(std::string, log_format, "text",
+          "ledgerd's log lines on standard error: text (time, level, message, "
+          "key=value fields) or json (one JSON object a line)");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+ABSL_FLAG(int64_t, slow_call_ms, 1000,
+          "a call that takes at least this long is logged (with its request "
+          "id, RPC, actor, status and latency), as is every refused call");
 ABSL_FLAG(std::string, backup_dir, "",
           "where Ledger.Backup (ledgerctl backup NAME) writes its copies, each "
           "a new directory NAME; empty: backups are refused");
@@ -271,6 +280,12 @@ int main(int argc, char** argv) {
         ledger::ConfigFileText("ledgerd_main.cc", /*commented=*/false).c_str());
     return 0;
   }
+  if (absl::Status log = ledger::ConfigureLog(absl::GetFlag(FLAGS_log_format),
+                                              absl::GetFlag(FLAGS_log_level));
+      !log.ok()) {
+    std::fprintf(stderr, "ledgerd: %s\n", std::string(log.message()).c_str());
+    return 2;
+  }
   ledger::TurnOffMutexDeadlockDetection();
 
   // SIGINT and SIGTERM are taken by sigwait below; blocked before any
@@ -285,6 +300,7 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  options.slow_call = absl::Milliseconds(absl::GetFlag(FLAGS_slow_call_ms));
   if (const std::string backup = absl::GetFlag(FLAGS_restore_from);
       !backup.empty()) {
     absl::StatusOr<ledger::LogHead> restored =
@@ -294,11 +310,9 @@ int main(int argc, char** argv) {
                    std::string(restored.status().message()).c_str());
       return 2;
     }
-    std::fprintf(stderr,
-                 "ledgerd: restored the backup in %s into %s: the log to "
-                 "position %llu\n",
-                 backup.c_str(), options.data_dir.c_str(),
-                 static_cast<unsigned long long>(restored->position_last));
+    ledger::LogInfo(absl::StrCat("restored the backup in ", backup, " into ",
+                                 options.data_dir, ": the log to position ",
+                                 restored->position_last));
   }
   options.group_takeover =
       absl::Milliseconds(absl::GetFlag(FLAGS_group_takeover_ms));
@@ -413,7 +427,7 @@ int main(int argc, char** argv) {
   const absl::Time start = absl::Now();
   auto server = ledger::LedgerServer::Start(options);
   if (!server.ok()) {
-    std::fprintf(stderr, "ledgerd: %s\n", server.status().ToString().c_str());
+    ledger::LogError(server.status().ToString());
     return 1;
   }
   const int port = (*server)->port();
@@ -438,25 +452,26 @@ int main(int argc, char** argv) {
         options.projections ? "; the projections load their views meanwhile"
                             : "");
   }
-  std::printf("ledgerd: started in %s: store %s, %s\n",
-              ms(absl::Now() - start).c_str(), ms(took.store).c_str(),
-              steps.c_str());
+  ledger::LogInfo(
+      absl::StrFormat("started in %s: store %s, %s", ms(absl::Now() - start),
+                      ms(took.store), steps),
+      {{"version", ledger::VersionString("ledgerd")}});
   if (options.projections_of.empty()) {
-    std::printf("ledgerd: serving on port %d, data in %s\n", port,
-                options.data_dir.c_str());
+    ledger::LogInfo(absl::StrFormat("serving on port %d, data in %s", port,
+                                    options.data_dir));
   } else {
-    std::printf("ledgerd: serving projections of %s on port %d, views in %s\n",
-                options.projections_of.c_str(), port, options.data_dir.c_str());
+    ledger::LogInfo(
+        absl::StrFormat("serving projections of %s on port %d, views in %s",
+                        options.projections_of, port, options.data_dir));
   }
   if (const absl::Status damage = (*server)->store().damage(); !damage.ok()) {
-    std::printf(
-        "ledgerd: THE LOG IS DAMAGED; serving its intact part read-only and "
-        "refusing commands: %s\n"
-        "ledgerd: restore a backup or a replica, or continue from the intact "
-        "part with --accept_log_end (ledger/FORMAT.md, \"A damaged log\")\n",
-        std::string(damage.message()).c_str());
+    ledger::LogError(absl::StrCat(
+        "THE LOG IS DAMAGED; serving its intact part read-only and refusing "
+        "commands: ",
+        damage.message(),
+        ". Restore a backup or a replica, or continue from the intact part "
+        "with --accept_log_end (ledger/FORMAT.md, \"A damaged log\")"));
   }
-  std::fflush(stdout);
   // What a ledger finishes after it serves: its projections' views, and
   // the check of the whole log; each printed when it ends.
   auto since_start = [start] {
@@ -470,18 +485,16 @@ int main(int argc, char** argv) {
       const absl::StatusOr<absl::Duration> loaded =
           server->WaitForProjections();
       if (loaded.ok()) {
-        std::printf(
-            "ledgerd: the projections loaded their views in %s, %s after "
-            "start; queries answer\n",
-            absl::FormatDuration(absl::Trunc(*loaded, absl::Milliseconds(1)))
-                .c_str(),
-            since_start().c_str());
+        ledger::LogInfo(absl::StrFormat(
+            "the projections loaded their views in %s, %s after start; "
+            "queries answer",
+            absl::FormatDuration(absl::Trunc(*loaded, absl::Milliseconds(1))),
+            since_start()));
       } else {
-        std::printf(
-            "ledgerd: THE PROJECTIONS DID NOT LOAD; queries are refused: %s\n",
-            loaded.status().ToString().c_str());
+        ledger::LogError(
+            absl::StrCat("THE PROJECTIONS DID NOT LOAD; queries are refused: ",
+                         loaded.status().ToString()));
       }
-      std::fflush(stdout);
     });
   }
   if (options.projections_of.empty() &&
@@ -490,14 +503,13 @@ int main(int argc, char** argv) {
     log_checked = std::thread([server = server->get(), since_start] {
       const absl::Status checked = server->complaints().WaitForLogCheck();
       if (checked.ok()) {
-        std::printf("ledgerd: the whole log checked, sound, %s after start\n",
-                    since_start().c_str());
+        ledger::LogInfo(absl::StrCat("the whole log checked, sound, ",
+                                     since_start(), " after start"));
       } else if (absl::IsDataLoss(checked)) {
-        std::printf(
-            "ledgerd: THE LOG FAILED ITS CHECK; refusing commands: %s\n",
-            std::string(checked.message()).c_str());
+        ledger::LogError(
+            absl::StrCat("THE LOG FAILED ITS CHECK; refusing commands: ",
+                         checked.message()));
       }
-      std::fflush(stdout);
     });
   }
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
@@ -510,16 +522,15 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::printf("ledgerd: signal %d, shutting down\n", signal_number);
-  std::fflush(stdout);
+  ledger::LogInfo(absl::StrCat("signal ", signal_number, ", shutting down"));
   absl::Status s = (*server)->Shutdown();
   for (std::thread* t : {&projections_loaded, &log_checked}) {
     if (t->joinable()) t->join();
   }
   if (!s.ok()) {
-    std::fprintf(stderr, "ledgerd: %s\n", s.ToString().c_str());
+    ledger::LogError(absl::StrCat("shutdown: ", s.ToString()));
     return 1;
   }
-  std::printf("ledgerd: stopped cleanly\n");
+  ledger::LogInfo("stopped cleanly");
   return 0;
 }

@@ -594,7 +594,12 @@ TEST_F(AccessTest, AProjectionProcessAdmitsTheLedgersAgentsAsItsRegistrySays) {
   grpc::Status other = queue("s1", "st2");
   EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(other.error_message(), HasSubstr("heads station(s) st1"));
-  EXPECT_TRUE(queue("s1", "st1").ok());
+  EXPECT_TRUE(queue("s1", "st1", v1::QUEUE_KIND_ASSISTS_PENDING).ok());
+  // The other queues hold every station's complaints: not a station head's.
+  grpc::Status important = queue("s1", "st1");
+  EXPECT_EQ(important.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(important.error_message(),
+              HasSubstr("sees the assists-pending queue of theirs only"));
   {
     grpc::ClientContext context;
     v1::RebuildRequest request;

@@ -3,6 +3,7 @@
 // (tools/ledgerd.service), against the real ledgerd binary.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,7 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/v1/query_service.grpc.pb.h"
+#include "nlohmann/json.hpp"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
@@ -131,6 +135,62 @@ TEST(LedgerdConfigTest, ABadFileIsRefusedNamingItsLine) {
   bad = testing::Run({LEDGERD_PATH, "--config=" + config});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("no_such_flag"));
+}
+
+// --log_format=json: every line ledgerd writes is a JSON object with a time,
+// a level and a message; a refused call is one of them, with the request id
+// the client sent, the RPC, the status and the latency.
+TEST(LedgerdConfigTest, JsonLogLinesNameRefusedCalls) {
+  testing::TempDir dir;
+  testing::LedgerdProcess ledgerd(
+      LEDGERD_PATH, dir.path(), dir.Sub("data"),
+      {"--log_format=json", "--publish_shipped_calendar=false"});
+  ASSERT_FALSE(ledgerd.target().empty()) << "ledgerd did not start";
+  {
+    auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+        ledgerd.target(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.AddMetadata("x-request-id", "req-42");
+    v1::GetQueueRequest request;  // No kind: refused.
+    v1::GetQueueResponse response;
+    EXPECT_EQ(stub->GetQueue(&context, request, &response).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  EXPECT_EQ(ledgerd.Stop(), 0);
+
+  std::istringstream log(ReadFile(dir.Sub("ledgerd.log")));
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(log, line);) {
+    if (line.empty()) continue;
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << "not JSON: " << line;
+    EXPECT_TRUE(parsed.contains("time") && parsed.contains("level") &&
+                parsed.contains("msg"))
+        << line;
+    lines.push_back(std::move(parsed));
+  }
+  auto find = [&](const std::function<bool(const nlohmann::json&)>& match) {
+    for (const nlohmann::json& line : lines) {
+      if (match(line)) return line;
+    }
+    return nlohmann::json();
+  };
+  const nlohmann::json refused = find([](const nlohmann::json& line) {
+    return line.value("request_id", "") == "req-42";
+  });
+  ASSERT_FALSE(refused.is_null()) << "no line for request req-42";
+  EXPECT_EQ(refused["msg"], "call refused");
+  EXPECT_EQ(refused["rpc"], "/ledger.v1.QueryService/GetQueue");
+  EXPECT_EQ(refused["code"], "INVALID_ARGUMENT");
+  EXPECT_TRUE(refused["latency_ms"].is_number());
+  EXPECT_THAT(refused["error"].get<std::string>(), HasSubstr("kind"));
+  for (const char* said : {"serving on port", "stopped cleanly"}) {
+    EXPECT_FALSE(find([said](const nlohmann::json& line) {
+                   return line["msg"].get<std::string>().find(said) !=
+                          std::string::npos;
+                 }).is_null())
+        << said;
+  }
 }
 
 // The unit as shipped, its ExecStart pointed at this build's ledgerd:

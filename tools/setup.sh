@@ -12,6 +12,8 @@ packages=(
   libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev
+  # Log lines (ledger/base/log.h): spdlog on Debian's fmt.
+  libspdlog-dev libfmt-dev
   # Bearer tokens (auth/): libjwt verifies and signs, nlohmann parses JSON.
   libjwt-dev nlohmann-json3-dev
   # The allocator of ledgerd and the tools (LEDGER_MALLOC in CMakeLists.txt).

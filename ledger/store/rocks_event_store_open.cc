@@ -13,8 +13,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "ledger/base/check.h"
+#include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/store/chain.h"
@@ -300,8 +302,7 @@ RocksEventStore::~RocksEventStore() {
   if (!s.ok()) {
     // Nothing to return it to; a failed close loses nothing acknowledged,
     // since every acknowledged append was fsynced.
-    std::fprintf(stderr, "EventStore: close failed: %s\n",
-                 s.ToString().c_str());
+    LogWarn(absl::StrFormat("EventStore: close failed: %s", s.ToString()));
   }
 }
 
@@ -333,8 +334,8 @@ absl::Status RocksEventStore::Close() {
     rocksdb::FlushOptions flush;
     flush.wait = true;
     if (rocksdb::Status s = db_->Flush(flush, families); !s.ok()) {
-      std::fprintf(stderr, "EventStore: flushing at close: %s\n",
-                   s.ToString().c_str());
+      LogWarn(
+          absl::StrFormat("EventStore: flushing at close: %s", s.ToString()));
     }
   }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
@@ -437,10 +438,10 @@ absl::Status RebuildIndexesAtOpen(rocksdb::DBOptions db_options,
                                   const std::string& dir,
                                   const std::shared_ptr<rocksdb::Cache>& cache,
                                   const std::string& why) {
-  std::fprintf(stderr,
-               "EventStore: rebuilding the stream index and command ids of "
-               "%s from the log: %s\n",
-               dir.c_str(), why.c_str());
+  LogInfo(
+      absl::StrFormat("EventStore: rebuilding the stream index and command ids "
+                      "of %s from the log: %s",
+                      dir, why));
   db_options.max_open_files = 20;
   db_options.skip_stats_update_on_db_open = true;
   OpenedDb opened;
@@ -451,10 +452,10 @@ absl::Status RebuildIndexesAtOpen(rocksdb::DBOptions db_options,
       uint64_t indexed,
       RebuildIndexes(opened.db.get(), opened.handles[kEvents],
                      &opened.handles[kStreams], &opened.handles[kCommands]));
-  std::fprintf(stderr,
-               "EventStore: rebuilt the stream index and command ids from the "
-               "log (%llu events)\n",
-               static_cast<unsigned long long>(indexed));
+  LogInfo(
+      absl::StrFormat("EventStore: rebuilt the stream index and command ids "
+                      "from the log (%d events)",
+                      indexed));
   return absl::OkStatus();
 }
 

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/errors.h"
@@ -64,11 +66,9 @@ absl::Status BuildTree(rocksdb::DB* db,
     ASSIGN_OR_RETURN(range, merkle::CompactRange::Read(nodes, from));
   }
   TreeAppender tree(std::move(range));
-  std::fprintf(stderr,
-               "EventStore: building the Merkle tree over the log (events "
-               "%llu to %llu)\n",
-               static_cast<unsigned long long>(from + 1),
-               static_cast<unsigned long long>(size));
+  LogInfo(absl::StrFormat(
+      "EventStore: building the Merkle tree over the log (events %d to %d)",
+      from + 1, size));
   std::unique_ptr<rocksdb::Iterator> it(
       db->NewIterator(rocksdb::ReadOptions(), cfs[kEvents]));
   v1::Event event;
@@ -102,8 +102,8 @@ absl::Status BuildTree(rocksdb::DB* db,
   batch.Put(kFormatKey, kFormatVersion);
   RETURN_IF_ERROR(
       FromRocks(db->Write(write, &batch), "writing the Merkle tree"));
-  std::fprintf(stderr, "EventStore: built the Merkle tree of %llu events\n",
-               static_cast<unsigned long long>(size));
+  LogInfo(
+      absl::StrFormat("EventStore: built the Merkle tree of %d events", size));
   return absl::OkStatus();
 }
 
@@ -232,10 +232,10 @@ absl::StatusOr<TreeAtOpen> OpenTree(
     if (!range.ok() && (!longer || accepting)) {
       // Derived data: made again from the events; the checkpoints below
       // decide whether those are the ones signed.
-      std::fprintf(stderr,
-                   "EventStore: the Merkle tree does not match the log (%s); "
-                   "rebuilding it from the events\n",
-                   std::string(range.status().message()).c_str());
+      LogInfo(
+          absl::StrFormat("EventStore: the Merkle tree does not match the log "
+                          "(%s); rebuilding it from the events",
+                          std::string(range.status().message())));
       rocksdb::WriteBatch drop;
       drop.Delete(kTreeBuiltToKey);
       drop.Put(kFormatKey, kFormatVersionWithoutTree);
@@ -327,8 +327,8 @@ std::optional<SignedCheckpoint> RocksEventStore::StageTree(
   absl::StatusOr<std::string> note =
       signer->Sign(CheckpointText(Checkpoint{signer->name(), size, made.root}));
   if (!note.ok()) {
-    std::fprintf(stderr, "EventStore: signing a checkpoint failed: %s\n",
-                 note.status().ToString().c_str());
+    LogWarn(absl::StrFormat("EventStore: signing a checkpoint failed: %s",
+                            note.status().ToString()));
     return std::nullopt;
   }
   made.note = *std::move(note);

@@ -15,9 +15,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "ledger/base/check.h"
+#include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/internal/append_validation.h"
@@ -178,10 +180,10 @@ absl::Status RocksEventStore::IndexDamaged(const rocksdb::Status& found,
     if (!index_damaged_) {
       index_damaged_ = true;
       index_damage_ = absl::StrCat(reading, ": ", found.ToString());
-      std::fprintf(stderr,
-                   "EventStore: the stream index or the command ids are "
-                   "damaged (%s); rebuilding both from the log\n",
-                   index_damage_.c_str());
+      LogInfo(
+          absl::StrFormat("EventStore: the stream index or the command ids are "
+                          "damaged (%s); rebuilding both from the log",
+                          index_damage_));
     }
   }
   return absl::UnavailableError(absl::StrCat(
@@ -213,8 +215,8 @@ void RocksEventStore::RebuildIndexesNow() {
   // (a background error); dropping the families ends the compactions.
   rocksdb::Status resumed = db_->Resume();
   if (!resumed.ok()) {
-    std::fprintf(stderr, "EventStore: resuming RocksDB: %s\n",
-                 resumed.ToString().c_str());
+    LogWarn(absl::StrFormat("EventStore: resuming RocksDB: %s",
+                            resumed.ToString()));
   }
   absl::StatusOr<uint64_t> indexed = RebuildIndexes(
       db_.get(), cf(kEvents), &handles_[kStreams], &handles_[kCommands]);
@@ -228,14 +230,14 @@ void RocksEventStore::RebuildIndexesNow() {
         kIndexDamaged, " (", why, ") and RocksDB stopped writing (",
         indexed.status().message(),
         "): restart ledgerd, which rebuilds it from the log (", marker, ")"));
-    std::fprintf(stderr, "EventStore: %s\n",
-                 std::string(write_error_.message()).c_str());
+    LogWarn(
+        absl::StrFormat("EventStore: %s", std::string(write_error_.message())));
     index_unusable_ = write_error_;
   } else {
-    std::fprintf(stderr,
-                 "EventStore: rebuilt the stream index and command ids from "
-                 "the log (%llu events)\n",
-                 static_cast<unsigned long long>(*indexed));
+    LogInfo(
+        absl::StrFormat("EventStore: rebuilt the stream index and command ids "
+                        "from the log (%d events)",
+                        *indexed));
   }
   heads_cache_.clear();
   heads_epoch_.fetch_add(1);
@@ -372,7 +374,7 @@ void RocksEventStore::StopAppendsAfter(const absl::Status& written) {
       "the store stopped accepting appends after a failed write; reopen "
       "it to recover: ",
       written.message()));
-  std::fprintf(stderr, "EventStore: %s\n", write_error_.ToString().c_str());
+  LogWarn(absl::StrFormat("EventStore: %s", write_error_.ToString()));
 }
 
 // Publishes the end of the log (advanced only by a successful write) and

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_status.h"
@@ -68,7 +70,7 @@ RocksViewStore::RocksViewStore(rocksdb::DB* db,
   // rebuilds them from the log.
   open_error_ = OpenViews();
   if (!open_error_.ok()) {
-    std::fprintf(stderr, "views: %s\n", open_error_.ToString().c_str());
+    LogWarn(absl::StrFormat("views: %s", open_error_.ToString()));
   }
   if (!read_only_) {
     // Views before they had a database of their own: gone from the log's.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/base/log.h"
 #include "ledger/events/catalogue.h"
 
 namespace ledger::ctl {
@@ -48,34 +49,8 @@ std::string MessageJson(const google::protobuf::Message& message) {
 }
 
 std::string JsonQuote(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out += "\"";
-  return out;
+  // The log's JSON strings and ledgerctl's: one escaping.
+  return JsonString(s);
 }
 
 std::string Hex(absl::string_view bytes) {
