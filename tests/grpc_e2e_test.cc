@@ -13,8 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
-#include "third_party/grpc/health/v1/health.grpc.pb.h"
-#include "third_party/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/store/event_store.h"
@@ -25,6 +23,7 @@
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
+#include "third_party/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
 namespace ledger {
 namespace {
@@ -83,13 +82,8 @@ class GrpcEndToEndTest : public ::testing::Test {
 };
 
 TEST_F(GrpcEndToEndTest, HealthCheckAnswersServing) {
-  auto health = grpc::health::v1::Health::NewStub(channel_);
-  grpc::ClientContext context;
-  grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
-  grpc::Status s = health->Check(&context, request, &response);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(ledgerd_->Health(""),
+            grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 TEST_F(GrpcEndToEndTest, ReflectionListsTheLedgerService) {
@@ -139,7 +133,6 @@ TEST_F(GrpcEndToEndTest, HealthAnswersForEveryServiceAndReflectionFindsIt) {
   EXPECT_GE(described.file_descriptor_response().file_descriptor_proto_size(),
             1);
 
-  auto health = grpc::health::v1::Health::NewStub(channel_);
   std::vector<std::string> ours;
   for (const auto& service : listed.list_services_response().service()) {
     if (service.name().rfind("ledger.", 0) == 0) ours.push_back(service.name());
@@ -148,14 +141,8 @@ TEST_F(GrpcEndToEndTest, HealthAnswersForEveryServiceAndReflectionFindsIt) {
                         {"ledger.v1.Ledger", "ledger.v1.ComplaintService",
                          "ledger.v1.QueryService", "ledger.v1.AuditService"}));
   for (const std::string& name : ours) {
-    grpc::ClientContext check_context;
-    check_context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-    grpc::health::v1::HealthCheckRequest check;
-    check.set_service(name);
-    grpc::health::v1::HealthCheckResponse answer;
-    grpc::Status s = health->Check(&check_context, check, &answer);
-    ASSERT_TRUE(s.ok()) << name << ": " << s.error_message();
-    EXPECT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+    EXPECT_EQ(ledgerd_->Health(name),
+              grpc::health::v1::HealthCheckResponse::SERVING)
         << name;
   }
 }
@@ -193,24 +180,14 @@ TEST(GrpcDamageTest, ADamagedLogMakesTheCommandServicesNotServing) {
       LEDGERD_PATH, dir.path(), data,
       std::vector<std::string>{"--publish_shipped_calendar=false"});
   ASSERT_FALSE(ledgerd.target().empty()) << "ledgerd did not start";
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      ledgerd.target(), grpc::InsecureChannelCredentials()));
-  auto status_of = [&](const std::string& service) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-    grpc::health::v1::HealthCheckRequest check;
-    check.set_service(service);
-    grpc::health::v1::HealthCheckResponse answer;
-    grpc::Status s = health->Check(&context, check, &answer);
-    EXPECT_TRUE(s.ok()) << service << ": " << s.error_message();
-    return answer.status();
-  };
   using Response = grpc::health::v1::HealthCheckResponse;
-  EXPECT_EQ(status_of("ledger.v1.ComplaintService"), Response::NOT_SERVING);
-  EXPECT_EQ(status_of("ledger.v1.ReferenceDataService"), Response::NOT_SERVING);
-  EXPECT_EQ(status_of("ledger.v1.Ledger"), Response::SERVING);
-  EXPECT_EQ(status_of("ledger.v1.AuditService"), Response::SERVING);
-  EXPECT_EQ(status_of(""), Response::SERVING);
+  EXPECT_EQ(ledgerd.Health("ledger.v1.ComplaintService"),
+            Response::NOT_SERVING);
+  EXPECT_EQ(ledgerd.Health("ledger.v1.ReferenceDataService"),
+            Response::NOT_SERVING);
+  EXPECT_EQ(ledgerd.Health("ledger.v1.Ledger"), Response::SERVING);
+  EXPECT_EQ(ledgerd.Health("ledger.v1.AuditService"), Response::SERVING);
+  EXPECT_EQ(ledgerd.Health(""), Response::SERVING);
 }
 
 TEST_F(GrpcEndToEndTest, StubReadsBackEveryEvent) {

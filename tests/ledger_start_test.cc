@@ -7,7 +7,6 @@
 
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
-#include "third_party/grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
@@ -16,6 +15,7 @@
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "services/ledger_server.h"
 #include "tests/test_util.h"
+#include "third_party/grpc/health/v1/health.grpc.pb.h"
 
 namespace ledger::testing {
 namespace {

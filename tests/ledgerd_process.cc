@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -15,6 +16,7 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "tests/subprocess.h"
+#include "third_party/grpc/health/v1/health.grpc.pb.h"
 
 namespace ledger::testing {
 
@@ -72,6 +74,20 @@ uint64_t LedgerdProcess::LogHead() const {
   const grpc::Status s = ledger->GetLogHead(&context, {}, &head);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return head.position_last();
+}
+
+std::optional<grpc::health::v1::HealthCheckResponse::ServingStatus>
+LedgerdProcess::Health(const std::string& service) const {
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  if (!health->Check(&context, request, &response).ok()) return std::nullopt;
+  return response.status();
 }
 
 bool LedgerdProcess::WaitForProjections(uint64_t position) const {

@@ -6,8 +6,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "third_party/grpc/health/v1/health.pb.h"
 
 namespace ledger::testing {
 
@@ -32,6 +35,11 @@ class LedgerdProcess {
   // Waits until every projection of its QueryService has read the log up
   // to `position`; false when one does not within a minute.
   bool WaitForProjections(uint64_t position) const;
+  // What its health service answers for `service` ("" for the server as a
+  // whole); nullopt when the call fails (a service it has no status for,
+  // or a process not serving).
+  std::optional<grpc::health::v1::HealthCheckResponse::ServingStatus> Health(
+      const std::string& service) const;
 
   // SIGTERM, then its exit code (-1 when it died of a signal).
   int Stop();

@@ -18,7 +18,6 @@
 #include "absl/time/clock.h"
 #include "app/complaint_app.h"
 #include "gmock/gmock.h"
-#include "third_party/grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/calendar/business_calendar.h"
@@ -116,19 +115,14 @@ class ProjectionsProcessTest : public ::testing::Test {
     return false;
   }
 
-  // Whether the health of `target`'s QueryService becomes SERVING (or,
+  // Whether the health of `process`'s QueryService becomes SERVING (or,
   // with `serving` false, anything else) within 10 s.
-  static bool HealthBecomes(const std::string& target, bool serving) {
-    auto health = grpc::health::v1::Health::NewStub(
-        grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  static bool HealthBecomes(const LedgerdProcess& process, bool serving) {
     for (int i = 0; i < 500; ++i) {
-      grpc::ClientContext context;
-      grpc::health::v1::HealthCheckRequest request;
-      request.set_service("ledger.v1.QueryService");
-      grpc::health::v1::HealthCheckResponse response;
-      if (health->Check(&context, request, &response).ok() &&
-          (response.status() ==
-           grpc::health::v1::HealthCheckResponse::SERVING) == serving) {
+      const auto health = process.Health("ledger.v1.QueryService");
+      if (health.has_value() &&
+          (*health == grpc::health::v1::HealthCheckResponse::SERVING) ==
+              serving) {
         return true;
       }
       absl::SleepFor(absl::Milliseconds(20));
@@ -247,11 +241,11 @@ TEST_F(ProjectionsProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   // what it has, says why it is not following, and carries on when the
   // ledger is back on the same address.
   const std::string address = ledgerd_->target();
-  EXPECT_TRUE(HealthBecomes(projections->target(), true));
+  EXPECT_TRUE(HealthBecomes(*projections, true));
   ASSERT_EQ(ledgerd_->Stop(), 0);
   EXPECT_TRUE(SaysError(projections->target(), "UNAVAILABLE"))
       << "ListProjections did not say the ledger is away";
-  EXPECT_TRUE(HealthBecomes(projections->target(), false))
+  EXPECT_TRUE(HealthBecomes(*projections, false))
       << "its QueryService stayed SERVING while the ledger was away";
   StartLedger(address);
   ASSERT_EQ(ledgerd_->target(), address);
@@ -263,7 +257,7 @@ TEST_F(ProjectionsProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   for (const auto& p : List(projections->target())) {
     EXPECT_EQ(p.error(), "") << p.name();
   }
-  EXPECT_TRUE(HealthBecomes(projections->target(), true));
+  EXPECT_TRUE(HealthBecomes(*projections, true));
   // And its log says so (written before its health turns).
   {
     std::ifstream log(dir_.Sub("w-views") + "/ledgerd.log");
@@ -282,7 +276,7 @@ TEST_F(ProjectionsProcessTest, RemoteEqualsInProcessAcrossKillsAndRestarts) {
   ASSERT_EQ(other.target(), address);
   EXPECT_TRUE(SaysError(projections->target(), "not the same ledger"))
       << "the projections followed another ledger";
-  EXPECT_TRUE(HealthBecomes(projections->target(), false));
+  EXPECT_TRUE(HealthBecomes(*projections, false));
 }
 
 TEST_F(ProjectionsProcessTest, RefusesTheLedgersOwnDirectory) {
