@@ -301,19 +301,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.slow_call = absl::Milliseconds(absl::GetFlag(FLAGS_slow_call_ms));
-  if (const std::string backup = absl::GetFlag(FLAGS_restore_from);
-      !backup.empty()) {
-    absl::StatusOr<ledger::LogHead> restored =
-        ledger::RestoreBackup(backup, options.data_dir);
-    if (!restored.ok()) {
-      std::fprintf(stderr, "ledgerd: --restore_from: %s\n",
-                   std::string(restored.status().message()).c_str());
-      return 2;
-    }
-    ledger::LogInfo(absl::StrCat("restored the backup in ", backup, " into ",
-                                 options.data_dir, ": the log to position ",
-                                 restored->position_last));
-  }
+
   options.group_takeover =
       absl::Milliseconds(absl::GetFlag(FLAGS_group_takeover_ms));
   options.complaints.publish_shipped_calendar =
@@ -423,6 +411,21 @@ int main(int argc, char** argv) {
     }
   } else if (absl::GetFlag(FLAGS_simulated_clock)) {
     options.simulated_clock = std::make_shared<ledger::FakeClock>(absl::Now());
+  }
+  // Last before the start: every flag was checked first, so a refused
+  // flag never leaves a restored directory behind.
+  if (const std::string backup = absl::GetFlag(FLAGS_restore_from);
+      !backup.empty()) {
+    absl::StatusOr<ledger::LogHead> restored =
+        ledger::RestoreBackup(backup, options.data_dir);
+    if (!restored.ok()) {
+      std::fprintf(stderr, "ledgerd: --restore_from: %s\n",
+                   std::string(restored.status().message()).c_str());
+      return 2;
+    }
+    ledger::LogInfo(absl::StrCat("restored the backup in ", backup, " into ",
+                                 options.data_dir, ": the log to position ",
+                                 restored->position_last));
   }
   const absl::Time start = absl::Now();
   auto server = ledger::LedgerServer::Start(options);
