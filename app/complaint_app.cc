@@ -382,11 +382,12 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     if (const auto* intake =
             google::protobuf::DynamicCastToGenerated<v1::ReceiveComplaint>(
                 &command)) {
-      absl::StatusOr<std::string> phone =
-          NormalizePhone(intake->customer().phone());
-      if (phone.ok()) {
-        decided.customer = personal != nullptr ? personal->CustomerRef(*phone)
-                                               : CustomerRef(*phone);
+      absl::StatusOr<std::string> contact =
+          ContactKey(intake->channel(), intake->customer());
+      if (contact.ok()) {
+        decided.customer = personal != nullptr
+                               ? personal->CustomerRef(*contact)
+                               : CustomerRef(*contact);
         context.customer_ref = decided.customer;
       }
     }

@@ -53,7 +53,7 @@ class PersonalData {
 
   // The customer's pseudonymous key: hex HMAC-SHA-256 of the normalised
   // phone.
-  std::string CustomerRef(absl::string_view normalized_phone) const;
+  std::string CustomerRef(absl::string_view contact_key) const;
 
   // `contact` sealed under the data key of `customer_ref`, made on first
   // use. A new key is written but not yet synced: SyncKeys, which the

@@ -159,7 +159,24 @@ TEST_F(ComplaintIntakeTest, IntakeFieldsAreCheckedWithClearMessages) {
        absl::StatusCode::kInvalidArgument, "content is 20000 bytes long"},
       {"no phone",
        [](v1::ReceiveComplaint* c) { c->mutable_customer()->clear_phone(); },
-       absl::StatusCode::kInvalidArgument, "customer.phone is required"},
+       absl::StatusCode::kInvalidArgument,
+       "customer.phone is required for a phone complaint"},
+      {"a letter with no contact at all",
+       [](v1::ReceiveComplaint* c) {
+         c->set_channel(v1::CHANNEL_LETTER);
+         c->mutable_customer()->clear_phone();
+         c->mutable_customer()->set_address(" \t ");
+       },
+       absl::StatusCode::kInvalidArgument,
+       "a phone number, an e-mail address or a postal address is needed"},
+      {"an e-mail that is no address",
+       [](v1::ReceiveComplaint* c) {
+         c->set_channel(v1::CHANNEL_ONLINE_PLATFORM);
+         c->mutable_customer()->clear_phone();
+         c->mutable_customer()->set_email("wang at example.com");
+       },
+       absl::StatusCode::kInvalidArgument,
+       "customer.email \"wang at example.com\" is not an e-mail address"},
       {"letters in phone",
        [](v1::ReceiveComplaint* c) {
          c->mutable_customer()->set_phone("138-CALL-ME");
@@ -227,6 +244,47 @@ TEST_F(ComplaintIntakeTest, CustomerContactIsItsOwnMessageAndKeyedByPhone) {
   EXPECT_EQ(received.customer_ref(), CustomerRef("13800138000"));
   EXPECT_EQ(received.customer_ref().size(), 64u);
   EXPECT_EQ(received.customer_ref().find("13800138000"), std::string::npos);
+}
+
+TEST_F(ComplaintIntakeTest,
+       EmailLetterAndOnlineIntakesNeedNoPhoneAndRepeatsFollowTheirContact) {
+  // An e-mail with only the customer's address, received by the head's
+  // assignee: accepted, keyed by the address whatever its case.
+  v1::ReceiveComplaint mail = Intake("c-1");
+  mail.set_channel(v1::CHANNEL_EMAIL);
+  mail.mutable_customer()->clear_phone();
+  mail.mutable_customer()->set_email("Wang.Li@Example.com ");
+  *mail.mutable_classification() = Complaint();
+  auto received = EventAt<v1::ComplaintReceived>(Must("a17", mail), 0);
+  EXPECT_EQ(received.customer_ref(), CustomerRef("email:wang.li@example.com"));
+
+  // The same customer online a week later: a repeat of c-1.
+  now_ += absl::Hours(24 * 7);
+  v1::ReceiveComplaint online = Intake("c-2");
+  online.set_channel(v1::CHANNEL_ONLINE_PLATFORM);
+  online.mutable_customer()->clear_phone();
+  online.mutable_customer()->set_email("wang.li@example.com");
+  *online.mutable_classification() = Complaint();
+  Must("a18", online);
+  EXPECT_EQ(state("c-2").severity(), v1::SEVERITY_REPEAT);
+  EXPECT_THAT(state("c-2").linked_complaint_ids(), ElementsAre("c-1"));
+
+  // A letter with a postal address only; spacing does not make another
+  // customer.
+  v1::ReceiveComplaint letter = Intake("c-3");
+  letter.set_channel(v1::CHANNEL_LETTER);
+  letter.mutable_customer()->clear_phone();
+  letter.mutable_customer()->set_address("北京市  朝阳区 建国路 1 号");
+  *letter.mutable_classification() = Complaint();
+  Must("a17", letter);
+  v1::ReceiveComplaint again = letter;
+  again.set_complaint_id("c-4");
+  again.mutable_customer()->set_address("北京市 朝阳区\n建国路 1 号");
+  Must("a17", again);
+  EXPECT_THAT(state("c-4").linked_complaint_ids(), ElementsAre("c-3"));
+  // A phone number, when given, stays the key (the key it always was).
+  EXPECT_EQ(ContactKey(v1::CHANNEL_LETTER, Intake("c-5").customer()).value(),
+            "13800138000");
 }
 
 // --- Ownership ---------------------------------------------------------

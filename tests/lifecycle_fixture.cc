@@ -70,7 +70,7 @@ void LifecycleTest::ReceiveAndReply(const std::string& id) {
 std::string LifecycleTest::CustomerKeyOf(const v1::ReceiveComplaint& command,
                                          const v1::ComplaintState&) {
   absl::StatusOr<std::string> phone =
-      NormalizePhone(command.customer().phone());
+      ContactKey(command.channel(), command.customer());
   return phone.ok() ? CustomerRef(*phone) : "";
 }
 

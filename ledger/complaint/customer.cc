@@ -4,6 +4,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
@@ -39,10 +40,41 @@ absl::StatusOr<std::string> NormalizePhone(absl::string_view phone) {
   return digits;
 }
 
-std::string CustomerRef(absl::string_view normalized_phone) {
+absl::StatusOr<std::string> ContactKey(v1::Channel channel,
+                                       const v1::CustomerContact& customer) {
+  if (!customer.phone().empty()) return NormalizePhone(customer.phone());
+  if (channel == v1::CHANNEL_PHONE) {
+    return absl::InvalidArgumentError(
+        "customer.phone is required for a phone complaint (the number that "
+        "called)");
+  }
+  const std::string email(absl::StripAsciiWhitespace(customer.email()));
+  if (!email.empty()) {
+    const size_t at = email.find('@');
+    if (at == 0 || at == std::string::npos || at + 1 == email.size() ||
+        email.find_first_of(" \t\r\n", 0) != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "customer.email \"", customer.email(),
+          "\" is not an e-mail address (name@domain)"));
+    }
+    return absl::StrCat("email:", absl::AsciiStrToLower(email));
+  }
+  std::string address;
+  for (absl::string_view word :
+       absl::StrSplit(customer.address(), absl::ByAnyChar(" \t\r\n"),
+                      absl::SkipEmpty())) {
+    absl::StrAppend(&address, address.empty() ? "" : " ", word);
+  }
+  if (!address.empty()) return absl::StrCat("address:", address);
+  return absl::InvalidArgumentError(
+      "customer: a phone number, an e-mail address or a postal address is "
+      "needed, to reach the customer for the reply and the revisit");
+}
+
+std::string CustomerRef(absl::string_view contact_key) {
   Sha256 sha;
   sha.Update("complaint-ledger/customer/v1:");
-  sha.Update(normalized_phone);
+  sha.Update(contact_key);
   return absl::BytesToHexString(sha.Finish());
 }
 

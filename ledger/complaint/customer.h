@@ -28,6 +28,16 @@ namespace ledger {
 // INVALID_ARGUMENT for letters, or fewer than 5 or more than 20 digits.
 absl::StatusOr<std::string> NormalizePhone(absl::string_view phone);
 
+// What identifies the customer across complaints, from the contact they
+// gave (docs/rules.md §10): the normalised phone number when there is one
+// (a phone complaint must have one); else "email:" and the address in
+// lower case; else "address:" and the postal address with its white space
+// collapsed. A letter, an e-mail or an online complaint needs no phone
+// number, but a complaint with no way at all to reach the customer (for
+// the revisit) is INVALID_ARGUMENT, as is a malformed phone or e-mail.
+absl::StatusOr<std::string> ContactKey(v1::Channel channel,
+                                       const v1::CustomerContact& customer);
+
 // The customer key stored on ComplaintReceived: hex SHA-256 of a domain tag
 // and the normalised phone number, so repeat detection never needs the
 // number itself (and keeps working once personal data is erased).

@@ -209,7 +209,7 @@ absl::Status CheckCustomer(const v1::CustomerContact& customer) {
       CheckText("customer.address", customer.address(), false, kMaxTextBytes));
   RETURN_IF_ERROR(
       CheckText("customer.email", customer.email(), false, kMaxTextBytes));
-  return CheckText("customer.phone", customer.phone(), true, kMaxIdBytes);
+  return CheckText("customer.phone", customer.phone(), false, kMaxIdBytes);
 }
 
 }  // namespace
@@ -226,7 +226,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   RETURN_IF_ERROR(CheckEnumSet("channel", c.channel()));
   RETURN_IF_ERROR(CheckText("content", c.content(), true, kMaxContentBytes));
   RETURN_IF_ERROR(CheckCustomer(c.customer()));
-  ASSIGN_OR_RETURN(std::string phone, NormalizePhone(c.customer().phone()));
+  ASSIGN_OR_RETURN(std::string contact_key,
+                   ContactKey(c.channel(), c.customer()));
   RETURN_IF_ERROR(CheckText("order_ref", c.order_ref(), false, kMaxIdBytes));
   RETURN_IF_ERROR(
       CheckText("account_ref", c.account_ref(), false, kMaxIdBytes));
@@ -260,7 +261,8 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   received.set_channel(c.channel());
   *received.mutable_customer() = c.customer();
   received.set_customer_ref(
-      context.customer_ref.empty() ? CustomerRef(phone) : context.customer_ref);
+      context.customer_ref.empty() ? CustomerRef(contact_key)
+                                    : context.customer_ref);
   received.set_content(c.content());
   received.set_receiving_agent_id(receiver);
   received.set_received_time_us(now);
