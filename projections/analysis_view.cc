@@ -316,18 +316,34 @@ absl::StatusOr<v1::MonthFigures> AnalysisView::Figures(
 }
 
 absl::StatusOr<v1::GetMonthlyAnalysisResponse> AnalysisView::Analysis(
-    const v1::YearMonth& month) const {
+    const v1::YearMonth& month, int64_t now_us) const {
   RETURN_IF_ERROR(CheckMonth("month", month));
   v1::GetMonthlyAnalysisResponse r;
   ASSIGN_OR_RETURN(*r.mutable_month(), Figures(month));
   ASSIGN_OR_RETURN(*r.mutable_previous_month(), Figures(Shift(month, -1)));
   ASSIGN_OR_RETURN(*r.mutable_same_month_last_year(),
                    Figures(Shift(month, -12)));
+  for (v1::MonthFigures* figures :
+       {r.mutable_month(), r.mutable_previous_month(),
+        r.mutable_same_month_last_year()}) {
+    const absl::Time end = absl::FromCivil(
+        absl::CivilMonth(figures->month().year(), figures->month().month()) +
+            1,
+        zone_.zone());
+    if (absl::FromUnixMicros(now_us) >= end) continue;
+    for (v1::Kpi& kpi : *figures->mutable_kpis()) {
+      kpi.set_pending(true);
+      kpi.set_pass(false);
+    }
+  }
   for (int i = 0; i < r.month().kpis_size(); ++i) {
     v1::Kpi* kpi = r.mutable_month()->mutable_kpis(i);
-    kpi->set_previous_month_value(r.previous_month().kpis(i).value());
-    kpi->set_same_month_last_year_value(
-        r.same_month_last_year().kpis(i).value());
+    const v1::Kpi& previous = r.previous_month().kpis(i);
+    const v1::Kpi& last_year = r.same_month_last_year().kpis(i);
+    kpi->set_previous_month_value(previous.value());
+    kpi->set_previous_month_no_data(previous.no_data());
+    kpi->set_same_month_last_year_value(last_year.value());
+    kpi->set_same_month_last_year_no_data(last_year.no_data());
   }
   return r;
 }

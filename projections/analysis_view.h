@@ -77,8 +77,11 @@ class AnalysisView final : public View {
   absl::Status Visit(const v1::Event& event, const v1::SignedOff& p) override;
   absl::Status Visit(const v1::Event& event, const v1::Reopened& p) override;
 
+  // The month's figures, the previous month's and the same month's last
+  // year. The KPIs of a month that has not ended at `now_us` (site time
+  // zone) are pending: neither passed nor failed.
   absl::StatusOr<v1::GetMonthlyAnalysisResponse> Analysis(
-      const v1::YearMonth& month) const;
+      const v1::YearMonth& month, int64_t now_us) const;
 
  protected:
   // Any other event of a case's stream: the case must be known.

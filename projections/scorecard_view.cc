@@ -14,6 +14,7 @@ namespace ledger {
 namespace {
 
 constexpr char kAgentPrefix[] = "a/";
+constexpr char kRegisteredPrefix[] = "r/";
 constexpr char kZoneRow[] = "zone";
 
 double Rate(int64_t part, int64_t whole) {
@@ -45,6 +46,8 @@ absl::Status ScorecardView::Restore(const ViewStore& store) {
   cases_.Attach(&store);
   agents_.clear();
   dirty_agents_.clear();
+  registered_.clear();
+  dirty_registered_.clear();
   zone_ = SiteZone();
   ASSIGN_OR_RETURN(std::optional<std::string> zone,
                    store.GetRow(kName, kZoneRow));
@@ -52,11 +55,23 @@ absl::Status ScorecardView::Restore(const ViewStore& store) {
     return absl::DataLossError(absl::StrCat("row ", kZoneRow, " of view ",
                                             kName, " names no time zone"));
   }
+  RETURN_IF_ERROR(LoadRows(store, kName, kRegisteredPrefix,
+                           [&](absl::string_view key, absl::string_view value) {
+                             registered_[std::string(key)] = std::string(value);
+                             return true;
+                           }));
   return LoadRows(store, kName, kAgentPrefix,
                   [&](absl::string_view key, absl::string_view value) {
                     return agents_[std::string(key)].ParseFromArray(
                         value.data(), static_cast<int>(value.size()));
                   });
+}
+
+absl::Status ScorecardView::Visit(const v1::Event&,
+                                  const v1::AgentRegistered& p) {
+  registered_[p.agent_id()] = p.display_name();
+  dirty_registered_.insert(p.agent_id());
+  return absl::OkStatus();
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
@@ -157,6 +172,11 @@ void ScorecardView::Changes(ViewChanges* changes) {
     }
   }
   dirty_agents_.clear();
+  for (const std::string& id : dirty_registered_) {
+    changes->puts.emplace_back(absl::StrCat(kRegisteredPrefix, id),
+                               registered_.at(id));
+  }
+  dirty_registered_.clear();
 }
 
 absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
@@ -164,8 +184,14 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
   if (agent_id.empty())
     return absl::InvalidArgumentError("agent_id is required");
   RETURN_IF_ERROR(CheckMonth("month", month));
+  auto registered = registered_.find(agent_id);
+  if (registered == registered_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("agent ", agent_id, " was never registered"));
+  }
   v1::AgentScorecard card;
   card.set_agent_id(agent_id);
+  card.set_display_name(registered->second);
   *card.mutable_month() = month;
   RETURN_IF_ERROR(
       cases_.ForEachIn(MonthGroup(month), [&](const v1::ScorecardCaseRow& c) {

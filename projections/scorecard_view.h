@@ -37,6 +37,8 @@ class ScorecardView final : public View {
   absl::Status Visit(const v1::Event& event,
                      const v1::CalendarPublished& p) override;
   absl::Status Visit(const v1::Event& event,
+                     const v1::AgentRegistered& p) override;
+  absl::Status Visit(const v1::Event& event,
                      const v1::ComplaintReceived& p) override;
   absl::Status Visit(const v1::Event& event,
                      const v1::OwnerAssigned& p) override;
@@ -48,7 +50,8 @@ class ScorecardView final : public View {
   absl::Status Visit(const v1::Event& event,
                      const v1::RevisitRecorded& p) override;
 
-  // INVALID_ARGUMENT for a missing agent or a bad month.
+  // INVALID_ARGUMENT for a missing agent or a bad month; NOT_FOUND for an
+  // agent never registered.
   absl::StatusOr<v1::AgentScorecard> Scorecard(
       const std::string& agent_id, const v1::YearMonth& month) const;
 
@@ -74,6 +77,9 @@ class ScorecardView final : public View {
   // "<agent>/<yyyy-mm>" -> counters: agents times months, kept whole.
   std::map<std::string, v1::AgentMonthRow> agents_;
   absl::flat_hash_set<std::string> dirty_agents_;
+  // Every agent registered: id -> display name.
+  std::map<std::string, std::string> registered_;
+  absl::flat_hash_set<std::string> dirty_registered_;
 };
 
 }  // namespace ledger

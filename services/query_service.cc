@@ -115,9 +115,12 @@ grpc::ServerUnaryReactor* QueryService::GetMonthlyAnalysis(
     grpc::CallbackServerContext* context,
     const v1::GetMonthlyAnalysisRequest* request,
     v1::GetMonthlyAnalysisResponse* response) {
+  const int64_t now = request->now_us() != 0
+                          ? request->now_us()
+                          : absl::ToUnixMicros(clock_->Now());
   return Answer<AnalysisView>(pool_, runner_, context, request, response,
-                              [request](const AnalysisView& view) {
-                                return view.Analysis(request->month());
+                              [request, now](const AnalysisView& view) {
+                                return view.Analysis(request->month(), now);
                               });
 }
 

@@ -207,7 +207,7 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
                            [&](const View& v, uint64_t) {
                              auto a =
                                  static_cast<const AnalysisView&>(v).Analysis(
-                                     ToYearMonth(month));
+                                     ToYearMonth(month), kAfterEveryMonth);
                              if (a.ok()) analysis = *a;
                              return a.status();
                            })

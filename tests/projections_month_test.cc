@@ -412,11 +412,40 @@ TEST_F(ProjectionsMonthTest, StationTableRanksChargesAndSparesTheSpecialPeriod) 
 
 }
 
+TEST_F(ProjectionsMonthTest, AMonthStillRunningHasPendingKpisAndAnEmptyOneNA) {
+  // On 15 December the month's KPIs are the month so far: none passes or
+  // fails. December 2025 had no case: its figures are "no data", not 0%.
+  const auto running = Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
+      AnalysisView::kName, [&](const AnalysisView& v) {
+        return v.Analysis(december_, Us(2026, 12, 15, 12, 0));
+      });
+  ASSERT_GT(running.month().kpis_size(), 0);
+  for (const v1::Kpi& k : running.month().kpis()) {
+    SCOPED_TRACE(k.name());
+    EXPECT_TRUE(k.pending());
+    EXPECT_FALSE(k.pass());
+    EXPECT_TRUE(k.same_month_last_year_no_data());
+    EXPECT_EQ(k.same_month_last_year_value(), 0);
+  }
+  EXPECT_FALSE(running.previous_month().kpis(0).pending());
+  // At midnight on 1 January (Asia/Shanghai) December is over.
+  const auto ended = Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
+      AnalysisView::kName, [&](const AnalysisView& v) {
+        return v.Analysis(december_, Us(2027, 1, 1, 0, 0));
+      });
+  int passed = 0;
+  for (const v1::Kpi& k : ended.month().kpis()) {
+    EXPECT_FALSE(k.pending()) << k.name();
+    passed += k.pass();
+  }
+  EXPECT_GT(passed, 0);
+}
+
 TEST_F(ProjectionsMonthTest, MonthlyAnalysisCountsAndKpis) {
   // The analysis of the 40 cases of December.
   const auto analysis = Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
       AnalysisView::kName,
-      [&](const AnalysisView& v) { return v.Analysis(december_); });
+      [&](const AnalysisView& v) { return v.Analysis(december_, kAfterEveryMonth); });
   const v1::MonthFigures& m = analysis.month();
   EXPECT_EQ(m.cases(), 40);
   EXPECT_THAT(Counts(m.by_kind()),
@@ -483,6 +512,16 @@ TEST_F(ProjectionsMonthTest, AgentScorecards) {
       [&](const ScorecardView& v) { return v.Scorecard("a18", december_); });
   EXPECT_EQ(card18.cases_owned(), 12);
   EXPECT_EQ(card18.repeat_cases(), 1);
+  EXPECT_EQ(card18.display_name(), "a18");
+  // An agent never registered has no scorecard (not a card of zeros).
+  absl::Status unknown = runner_->Read(
+      ScorecardView::kName, [&](const View& view, uint64_t) {
+        return static_cast<const ScorecardView&>(view)
+            .Scorecard("x9", december_)
+            .status();
+      });
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.message(), ::testing::HasSubstr("x9 was never registered"));
 
 }
 

@@ -519,7 +519,7 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   november.set_month(11);
   const auto analysis = Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
       AnalysisView::kName,
-      [&](const AnalysisView& v) { return v.Analysis(november); });
+      [&](const AnalysisView& v) { return v.Analysis(november, kAfterEveryMonth); });
   const v1::MonthFigures& m = analysis.month();
   EXPECT_EQ(m.cases(), 5);
   EXPECT_THAT(Counts(m.by_kind()),
@@ -573,14 +573,14 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
       runner_->AsOf(AnalysisView::kName, store_->log_head().position_last);
   ASSERT_TRUE(replayed.ok());
   EXPECT_EQ(static_cast<const AnalysisView&>(**replayed)
-                .Analysis(november)
+                .Analysis(november, kAfterEveryMonth)
                 ->SerializeAsString(),
             analysis.SerializeAsString());
   ASSERT_TRUE(runner_
                   ->Read(AnalysisView::kName,
                          [&](const View& view, uint64_t) {
                            EXPECT_EQ(static_cast<const AnalysisView&>(view)
-                                         .Analysis(november)
+                                         .Analysis(november, kAfterEveryMonth)
                                          ->SerializeAsString(),
                                      analysis.SerializeAsString());
                            return absl::OkStatus();
