@@ -385,9 +385,8 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
       absl::StatusOr<std::string> contact =
           ContactKey(intake->channel(), intake->customer());
       if (contact.ok()) {
-        decided.customer = personal != nullptr
-                               ? personal->CustomerRef(*contact)
-                               : CustomerRef(*contact);
+        decided.customer = personal != nullptr ? personal->CustomerRef(*contact)
+                                               : CustomerRef(*contact);
         context.customer_ref = decided.customer;
       }
     }
@@ -695,6 +694,15 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   absl::MutexLock lock(&reference_mu_);
   reference_ = std::move(next);
   return result;
+}
+
+absl::StatusOr<std::vector<PriorComplaint>> ComplaintApp::FindComplaints(
+    const v1::CustomerContact& contact) const {
+  ASSIGN_OR_RETURN(std::string key,
+                   ContactKey(v1::CHANNEL_UNSPECIFIED, contact));
+  const PersonalData* personal = options_.personal_data.get();
+  return state_->History(personal != nullptr ? personal->CustomerRef(key)
+                                             : CustomerRef(key));
 }
 
 absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(

@@ -147,6 +147,11 @@ class ComplaintApp {
   // the last reference command: a snapshot, never changed.
   std::shared_ptr<const ReferenceData> reference() const;
 
+  // The complaints of the customer `contact` names (ContactKey, keyed as
+  // intake keys it), oldest first; INVALID_ARGUMENT when it names none.
+  absl::StatusOr<std::vector<PriorComplaint>> FindComplaints(
+      const v1::CustomerContact& contact) const;
+
   // Seals customers' personal data; nullptr when this ledger does not.
   PersonalData* personal_data() const { return options_.personal_data.get(); }
 

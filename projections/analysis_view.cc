@@ -327,8 +327,7 @@ absl::StatusOr<v1::GetMonthlyAnalysisResponse> AnalysisView::Analysis(
        {r.mutable_month(), r.mutable_previous_month(),
         r.mutable_same_month_last_year()}) {
     const absl::Time end = absl::FromCivil(
-        absl::CivilMonth(figures->month().year(), figures->month().month()) +
-            1,
+        absl::CivilMonth(figures->month().year(), figures->month().month()) + 1,
         zone_.zone());
     if (absl::FromUnixMicros(now_us) >= end) continue;
     for (v1::Kpi& kpi : *figures->mutable_kpis()) {

@@ -13,6 +13,7 @@ ComplaintService::ComplaintService(ComplaintApp* app, WorkPool* pool)
   const std::string name = v1::ComplaintService::service_full_name();
   ParseRequests(name, "ExecuteBatch", &ComplaintService::ExecuteBatch);
   ParseRequests(name, "GetComplaint", &ComplaintService::GetComplaint);
+  ParseRequests(name, "FindComplaints", &ComplaintService::FindComplaints);
   InstallCommandHandlers(v1::ComplaintService::service_full_name(),
                          [this](grpc::CallbackServerContext* context,
                                 const google::protobuf::Message& command,
@@ -147,8 +148,29 @@ grpc::ServerUnaryReactor* ComplaintService::GetComplaint(
                   });
 }
 
+grpc::ServerUnaryReactor* ComplaintService::FindComplaints(
+    grpc::CallbackServerContext* context,
+    const v1::FindComplaintsRequest* request,
+    v1::FindComplaintsResponse* response) {
+  return FinishOn(pool_, context, [this, context, request, response] {
+    absl::StatusOr<std::vector<PriorComplaint>> found =
+        app_.FindComplaints(request->customer());
+    if (!found.ok()) return ToGrpcStatus(found.status(), context);
+    for (const PriorComplaint& prior : *found) {
+      v1::FoundComplaint* out = response->add_complaints();
+      out->set_complaint_id(prior.complaint_id);
+      out->set_received_time_us(prior.received_time_us);
+      out->set_kind(prior.kind);
+      out->set_category(prior.category);
+    }
+    return grpc::Status::OK;
+  });
+}
+
 ReferenceDataService::ReferenceDataService(ComplaintApp* app, WorkPool* pool)
     : app_(*app), pool_(*pool) {
+  ParseRequests(v1::ReferenceDataService::service_full_name(),
+                "ListReferenceData", &ReferenceDataService::ListReferenceData);
   InstallCommandHandlers(v1::ReferenceDataService::service_full_name(),
                          [this](grpc::CallbackServerContext* context,
                                 const google::protobuf::Message& command,
@@ -156,6 +178,35 @@ ReferenceDataService::ReferenceDataService(ComplaintApp* app, WorkPool* pool)
                            Execute(context, command, response,
                                    std::move(finish));
                          });
+}
+
+grpc::ServerUnaryReactor* ReferenceDataService::ListReferenceData(
+    grpc::CallbackServerContext* context, const v1::ListReferenceDataRequest*,
+    v1::ListReferenceDataResponse* response) {
+  return FinishNow(context, [this, response] {
+    std::shared_ptr<const ReferenceData> reference = app_.reference();
+    for (const v1::AgentRegistered* agent : reference->Agents()) {
+      v1::AgentRegistered* out = response->add_agents();
+      *out = *agent;
+      // What a service may read is its operator's business.
+      out->clear_service_grant();
+    }
+    for (const v1::StationRegistered* station : reference->Stations()) {
+      *response->add_stations() = *station;
+    }
+    for (const v1::DepartmentRegistered* department :
+         reference->Departments()) {
+      *response->add_departments() = *department;
+    }
+    if (const BusinessCalendar* calendar = reference->calendar()) {
+      response->set_calendar_version(calendar->version());
+      response->set_time_zone(calendar->time_zone().name());
+      for (int64_t year : calendar->years()) {
+        response->add_calendar_years(year);
+      }
+    }
+    return grpc::Status::OK;
+  });
 }
 
 // On the pool: the command waits for its fsync.

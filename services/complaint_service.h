@@ -37,6 +37,10 @@ class ComplaintService final
   grpc::ServerUnaryReactor* GetComplaint(grpc::CallbackServerContext* context,
                                          const v1::GetComplaintRequest* request,
                                          v1::ComplaintView* response) override;
+  grpc::ServerUnaryReactor* FindComplaints(
+      grpc::CallbackServerContext* context,
+      const v1::FindComplaintsRequest* request,
+      v1::FindComplaintsResponse* response) override;
 
  private:
   // Every lifecycle command's RPC.
@@ -58,6 +62,11 @@ class ReferenceDataService final
  public:
   // `app` and `pool` must outlive the service; the commands run on `pool`.
   ReferenceDataService(ComplaintApp* app, WorkPool* pool);
+
+  grpc::ServerUnaryReactor* ListReferenceData(
+      grpc::CallbackServerContext* context,
+      const v1::ListReferenceDataRequest* request,
+      v1::ListReferenceDataResponse* response) override;
 
  private:
   // Every reference-data command's RPC.

@@ -63,6 +63,12 @@ const std::vector<AccessRule>* MakeTable() {
       {"ledger.v1.ComplaintService.GetComplaint",
        {HANDLERS, ROLE_CLERK, ROLE_GENERAL_MANAGER, ROLE_STATION_HEAD,
         ROLE_DEPARTMENT_HEAD, ROLE_PROJECT_HEAD, ROLE_AUDITOR}},
+      // Customers' complaints by their contact: those who take complaints.
+      {"ledger.v1.ComplaintService.FindComplaints", {HANDLERS, ROLE_CLERK}},
+      // Names beside ids, for everyone who works with them.
+      {"ledger.v1.ReferenceDataService.ListReferenceData",
+       {HANDLERS, ROLE_CLERK, ROLE_GENERAL_MANAGER, ROLE_STATION_HEAD,
+        ROLE_DEPARTMENT_HEAD, ROLE_PROJECT_HEAD, ROLE_AUDITOR, ROLE_SERVICE}},
       {"ledger.v1.ReferenceDataService.RegisterStation", {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ReferenceDataService.RegisterDepartment", {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ReferenceDataService.RegisterAgent", {ROLE_CENTRE_HEAD}},

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -27,6 +28,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Wednesday 2026-11-18, 10:00 in Shanghai: a known working day.
 constexpr char kStart[] = "2026-11-18T10:00:00+08:00";
@@ -384,6 +386,83 @@ TEST_F(ComplaintEndToEndTest, LedgerctlActsAndShowsTheTimeline) {
   EXPECT_THAT(shown.out, HasSubstr("targets=[department:eng]"));
 }
 
+TEST_F(ComplaintEndToEndTest, LedgerctlFindsListsAndKeepsItsFormats) {
+  auto ctl = [this](std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {LEDGERCTL_PATH, "--target=" + ledgerd_->target()});
+    return testing::Run(args);
+  };
+  // An e-mail with no phone, whose content starts with "--" and whose
+  // address a spreadsheet would run: taken in as given.
+  testing::ProcessResult mail =
+      ctl({"receive", "--agent", "a17", "--channel", "email",
+           "--customer-email", "Wang@Example.cn", "--content",
+           "--wet paper again", "--green-channel", "--kind", "complaint",
+           "--category", "service-quality", "--importance", "general"});
+  ASSERT_EQ(mail.exit_code, 0) << mail.err;
+  const std::string phoned = Receive("13800000077");
+  testing::ProcessResult found =
+      ctl({"find", "--email", "wang@example.cn", "--format", "csv"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_THAT(found.out, HasSubstr("2026-000001,2026-11-18 10:00,complaint,"
+                                   "service-quality"));
+  EXPECT_THAT(found.out, Not(HasSubstr(phoned)));
+  found = ctl({"find", "--phone", "+86 138 0000 0077"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_THAT(found.out, HasSubstr(phoned));
+  EXPECT_THAT(found.out, HasSubstr("1 complaint by this customer"));
+  EXPECT_EQ(ctl({"find", "--email", "no address"}).exit_code, 1);
+
+  testing::ProcessResult shown = ctl({"show", "2026-000001"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("content=\"--wet paper again\""));
+  // Its paperwork was due days before today's clock: flagged.
+  EXPECT_THAT(shown.out, HasSubstr("OVERDUE"));
+
+  testing::ProcessResult agents = ctl({"list", "agents"});
+  ASSERT_EQ(agents.exit_code, 0) << agents.err;
+  EXPECT_THAT(agents.out, HasSubstr("general-manager"));
+  testing::ProcessResult stations =
+      ctl({"list", "stations", "--format", "csv", "--csv_bom"});
+  ASSERT_EQ(stations.exit_code, 0) << stations.err;
+  EXPECT_EQ(stations.out.rfind("\xEF\xBB\xBFstation_id,name,", 0), 0u);
+  EXPECT_THAT(stations.out, HasSubstr("\ns1,East station,"));
+
+  // The log's last two events in their one JSON form: the stored bytes
+  // beside the decoded payload.
+  testing::ProcessResult last = ctl({"log", "--last", "2", "--format", "json"});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(last.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  for (const std::string& line : lines) {
+    EXPECT_THAT(line, HasSubstr("\"payload\":{"));
+    EXPECT_THAT(line, HasSubstr("\"payload_base64\":\""));
+    EXPECT_THAT(line, HasSubstr("+08:00\""));
+  }
+  testing::ProcessResult missing = ctl({"read", "complaint-404"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+
+  // Reports: a month still running is pending; an unknown agent has no
+  // scorecard; a month must be a month.
+  testing::ProcessResult running =
+      ctl({"analysis", "--month", "2026-11", "--now", "2026-11-20T12:00"});
+  ASSERT_EQ(running.exit_code, 0) << running.err;
+  EXPECT_THAT(running.out, HasSubstr("pending"));
+  EXPECT_THAT(running.out, Not(HasSubstr("FAIL")));
+  testing::ProcessResult ended =
+      ctl({"analysis", "--month", "2026-11", "--now", "2026-12-01 00:00"});
+  ASSERT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_THAT(ended.out, Not(HasSubstr("pending")));
+  EXPECT_THAT(ended.out, HasSubstr("n/a"));  // November 2025 had nothing
+  testing::ProcessResult stranger =
+      ctl({"scorecard", "x9", "--month", "2026-11"});
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_THAT(stranger.err, HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(ctl({"stations", "--month", "2026-1x"}).exit_code, 2);
+}
+
 TEST_F(ComplaintEndToEndTest, QueriesOverGrpcAndLedgerctlShowTheQueues) {
   const std::string id = Receive("13800000011");
   Track(id, v1::HANDLING_TRACK_INTERNAL_STUDY);
@@ -468,7 +547,8 @@ TEST_F(ComplaintEndToEndTest, DamagedViewsAreRebuiltFromTheLogAtStart) {
     }
     const auto size = std::filesystem::file_size(entry.path());
     if (size == 0) continue;
-    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(entry.path(),
+                   std::ios::in | std::ios::out | std::ios::binary);
     for (uint64_t offset = 0; offset < size; offset += 13) {
       f.seekp(static_cast<std::streamoff>(offset));
       f.put('\x5a');
@@ -658,7 +738,8 @@ TEST_F(ComplaintEndToEndTest, BatchMoreBatchesAtOnceThanWorkersAllComplete) {
   EXPECT_EQ(ledgerd_->LogHead(), head_before + appended);
 }
 
-TEST_F(ComplaintEndToEndTest, BatchARetriedIntakeIsAnsweredWithItsFirstComplaint) {
+TEST_F(ComplaintEndToEndTest,
+       BatchARetriedIntakeIsAnsweredWithItsFirstComplaint) {
   // Numbered by the ledger: the retry must not be numbered again.
   v1::ReceiveComplaint intake = Intake("", "13800000005");
   intake.mutable_context()->set_command_id("intake-5");

@@ -268,81 +268,82 @@ class ProjectionsMonthTest : public ProjectionsTest {
     constexpr auto VD = v1::SATISFACTION_VERY_DISSATISFIED;
     // November: Friday 27th, closed; its customer calls again on 2 December.
     Run(11, {{27, 10, "a17", "s1", "13700000000", C, SQ, F::kClosed, S}});
-    Run(12, {
-                // The 28 complaints.
-                {1, 10, "a17", "s1", "13700000001", C, SQ, F::kClosedSecond, VS},
-                {1, 11, "a17", "s1", "13700000002", C, SA, F::kClosed, S},
-                {1, 14, "a18", "s2", "13700000003", C, PQ, F::kClosedSecond, S},
-                // 4: repeat of the November case (same phone and category).
-                {2, 10, "a17", "s1", "13700000000", C, SQ, F::kClosed, S},
-                {2, 11, "a17", "s2", "13700000005", C, SQ, F::kClosed, BS},
-                {3, 10, "a18", "s3", "13700000006", C, TP, F::kClosedSecond, VS},
-                {3, 11, "a17", "s1", "13700000007", C, SQ, F::kLate, D},
-                {4, 10, "a17", "s2", "13700000008", C, SA, F::kLate, VD},
-                {7, 10, "a18", "s1", "13700000009", C, PQ, F::kClosed, S},
-                // 10: repeat of 1.
-                {7, 11, "a17", "s1", "13700000001", C, SQ, F::kClosed, S},
-                {8, 10, "a17", "s2", "13700000011", C, TP, F::kClosedSecond, S},
-                {8, 11, "a18", "s4", "13700000012", C, SQ, F::kClosed, VS},
-                {9, 10, "a17", "s3", "13700000013", C, SA, F::kClosed, D},
-                // 14: 3's customer, another category: not a repeat.
-                {9, 11, "a17", "s2", "13700000003", C, SA, F::kClosed, S},
-                {10, 10, "a18", "s2", "13700000015", C, PQ, F::kRevisited, S},
-                {11, 10, "a17", "s2", "13700000016", C, SQ, F::kClosed, S},
-                // 17: repeat of 5; the head marks it malicious.
-                {14, 10, "a17", "s2", "13700000005", C, SQ, F::kClosed, S,
-                 Mark::kMalicious},
-                {14, 11, "a17", "", "13700000018", C, SQ, F::kClosed, S},
-                {15, 10, "a18", "", "13700000019", C, PQ, F::kOpen},
-                {16, 10, "a17", "s1", "13700000020", C, TP, F::kAssisted},
-                {17, 10, "a17", "s3", "13700000021", C, SQ, F::kAssistedLate},
-                {18, 10, "a18", "s1", "13700000022", C, SA, F::kReplied},
-                {21, 10, "a17", "s1", "13700000023", C, SQ, F::kOpen},
-                // 24: repeat of 7, in the special period.
-                {24, 10, "a17", "s2", "13700000007", C, SQ, F::kClosed, S},
-                // 25: marked repeat, then malicious, in the special period.
-                {25,
-                 10,
-                 "a18",
-                 "s1",
-                 "13700000025",
-                 C,
-                 PQ,
-                 F::kOpen,
-                 {},
-                 Mark::kRepeatThenMalicious},
-                {28, 10, "a17", "s3", "13700000026", C, SA, F::kReplied},
-                {29, 10, "a17", "s1", "13700000027", C, SQ, F::kReplied},
-                // 28: revisited on the 29th. (A reply on the 30th would be
-                // refused: its revisit deadline falls in 2027, which the shipped
-                // calendar does not cover.)
-                {28, 11, "a18", "s2", "13700000028", C, TP, F::kRevisited, VS},
-                // 29-40: the other kinds.
-                {1, 15, "a17", "", "13700000029", v1::INFO_KIND_INQUIRY, NONE,
-                 F::kWaived},
-                {2, 15, "a17", "", "13700000030", v1::INFO_KIND_INQUIRY, NONE,
-                 F::kClosed, S},
-                {7, 15, "a18", "", "13700000031", v1::INFO_KIND_INQUIRY, NONE,
-                 F::kWaived},
-                {8, 15, "a17", "", "13700000032", v1::INFO_KIND_INQUIRY, NONE,
-                 F::kOpen},
-                {9, 15, "a17", "", "13700000033", v1::INFO_KIND_SUGGESTION, NONE,
-                 F::kClosed, BS},
-                {10, 15, "a17", "s1", "13700000034", v1::INFO_KIND_REPAIR_REQUEST,
-                 NONE, F::kAssisted},
-                {11, 15, "a18", "s2", "13700000035", v1::INFO_KIND_REPAIR_REQUEST,
-                 NONE, F::kClosed, S},
-                {14, 15, "a17", "s3", "13700000036", v1::INFO_KIND_REPAIR_REQUEST,
-                 NONE, F::kWaived},
-                {15, 15, "a17", "s1", "13700000037", v1::INFO_KIND_REPAIR_REQUEST,
-                 NONE, F::kLate, VS},
-                {16, 15, "a17", "", "13700000038", v1::INFO_KIND_UNSPECIFIED,
-                 NONE, F::kGreen},
-                {17, 15, "a18", "", "13700000039", v1::INFO_KIND_UNSPECIFIED,
-                 NONE, F::kGreen},
-                {21, 15, "a17", "", "13700000040", v1::INFO_KIND_INQUIRY, NONE,
-                 F::kEscalated},
-            });
+    Run(12,
+        {
+            // The 28 complaints.
+            {1, 10, "a17", "s1", "13700000001", C, SQ, F::kClosedSecond, VS},
+            {1, 11, "a17", "s1", "13700000002", C, SA, F::kClosed, S},
+            {1, 14, "a18", "s2", "13700000003", C, PQ, F::kClosedSecond, S},
+            // 4: repeat of the November case (same phone and category).
+            {2, 10, "a17", "s1", "13700000000", C, SQ, F::kClosed, S},
+            {2, 11, "a17", "s2", "13700000005", C, SQ, F::kClosed, BS},
+            {3, 10, "a18", "s3", "13700000006", C, TP, F::kClosedSecond, VS},
+            {3, 11, "a17", "s1", "13700000007", C, SQ, F::kLate, D},
+            {4, 10, "a17", "s2", "13700000008", C, SA, F::kLate, VD},
+            {7, 10, "a18", "s1", "13700000009", C, PQ, F::kClosed, S},
+            // 10: repeat of 1.
+            {7, 11, "a17", "s1", "13700000001", C, SQ, F::kClosed, S},
+            {8, 10, "a17", "s2", "13700000011", C, TP, F::kClosedSecond, S},
+            {8, 11, "a18", "s4", "13700000012", C, SQ, F::kClosed, VS},
+            {9, 10, "a17", "s3", "13700000013", C, SA, F::kClosed, D},
+            // 14: 3's customer, another category: not a repeat.
+            {9, 11, "a17", "s2", "13700000003", C, SA, F::kClosed, S},
+            {10, 10, "a18", "s2", "13700000015", C, PQ, F::kRevisited, S},
+            {11, 10, "a17", "s2", "13700000016", C, SQ, F::kClosed, S},
+            // 17: repeat of 5; the head marks it malicious.
+            {14, 10, "a17", "s2", "13700000005", C, SQ, F::kClosed, S,
+             Mark::kMalicious},
+            {14, 11, "a17", "", "13700000018", C, SQ, F::kClosed, S},
+            {15, 10, "a18", "", "13700000019", C, PQ, F::kOpen},
+            {16, 10, "a17", "s1", "13700000020", C, TP, F::kAssisted},
+            {17, 10, "a17", "s3", "13700000021", C, SQ, F::kAssistedLate},
+            {18, 10, "a18", "s1", "13700000022", C, SA, F::kReplied},
+            {21, 10, "a17", "s1", "13700000023", C, SQ, F::kOpen},
+            // 24: repeat of 7, in the special period.
+            {24, 10, "a17", "s2", "13700000007", C, SQ, F::kClosed, S},
+            // 25: marked repeat, then malicious, in the special period.
+            {25,
+             10,
+             "a18",
+             "s1",
+             "13700000025",
+             C,
+             PQ,
+             F::kOpen,
+             {},
+             Mark::kRepeatThenMalicious},
+            {28, 10, "a17", "s3", "13700000026", C, SA, F::kReplied},
+            {29, 10, "a17", "s1", "13700000027", C, SQ, F::kReplied},
+            // 28: revisited on the 29th. (A reply on the 30th would be
+            // refused: its revisit deadline falls in 2027, which the shipped
+            // calendar does not cover.)
+            {28, 11, "a18", "s2", "13700000028", C, TP, F::kRevisited, VS},
+            // 29-40: the other kinds.
+            {1, 15, "a17", "", "13700000029", v1::INFO_KIND_INQUIRY, NONE,
+             F::kWaived},
+            {2, 15, "a17", "", "13700000030", v1::INFO_KIND_INQUIRY, NONE,
+             F::kClosed, S},
+            {7, 15, "a18", "", "13700000031", v1::INFO_KIND_INQUIRY, NONE,
+             F::kWaived},
+            {8, 15, "a17", "", "13700000032", v1::INFO_KIND_INQUIRY, NONE,
+             F::kOpen},
+            {9, 15, "a17", "", "13700000033", v1::INFO_KIND_SUGGESTION, NONE,
+             F::kClosed, BS},
+            {10, 15, "a17", "s1", "13700000034", v1::INFO_KIND_REPAIR_REQUEST,
+             NONE, F::kAssisted},
+            {11, 15, "a18", "s2", "13700000035", v1::INFO_KIND_REPAIR_REQUEST,
+             NONE, F::kClosed, S},
+            {14, 15, "a17", "s3", "13700000036", v1::INFO_KIND_REPAIR_REQUEST,
+             NONE, F::kWaived},
+            {15, 15, "a17", "s1", "13700000037", v1::INFO_KIND_REPAIR_REQUEST,
+             NONE, F::kLate, VS},
+            {16, 15, "a17", "", "13700000038", v1::INFO_KIND_UNSPECIFIED, NONE,
+             F::kGreen},
+            {17, 15, "a18", "", "13700000039", v1::INFO_KIND_UNSPECIFIED, NONE,
+             F::kGreen},
+            {21, 15, "a17", "", "13700000040", v1::INFO_KIND_INQUIRY, NONE,
+             F::kEscalated},
+        });
     ASSERT_TRUE(
         runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
   }
@@ -352,7 +353,8 @@ class ProjectionsMonthTest : public ProjectionsTest {
   std::vector<std::string> ids_;  // ids_[0]: the November case.
 };
 
-TEST_F(ProjectionsMonthTest, StationTableRanksChargesAndSparesTheSpecialPeriod) {
+TEST_F(ProjectionsMonthTest,
+       StationTableRanksChargesAndSparesTheSpecialPeriod) {
   // Station table: complaints with a station (26 of 28; 18 and 19 have
   // none). Repeat/malicious by the highest severity; penalties by the day
   // received, 24-25 December not charged.
@@ -409,7 +411,6 @@ TEST_F(ProjectionsMonthTest, StationTableRanksChargesAndSparesTheSpecialPeriod) 
   EXPECT_DOUBLE_EQ(table.totals().ratio_per_10k(), 26.0 / 7.0);
   EXPECT_EQ(table.totals().penalty_charged().minor_units(), 90000);
   EXPECT_EQ(table.totals().penalty_not_charged().minor_units(), 70000);
-
 }
 
 TEST_F(ProjectionsMonthTest, AMonthStillRunningHasPendingKpisAndAnEmptyOneNA) {
@@ -444,8 +445,9 @@ TEST_F(ProjectionsMonthTest, AMonthStillRunningHasPendingKpisAndAnEmptyOneNA) {
 TEST_F(ProjectionsMonthTest, MonthlyAnalysisCountsAndKpis) {
   // The analysis of the 40 cases of December.
   const auto analysis = Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
-      AnalysisView::kName,
-      [&](const AnalysisView& v) { return v.Analysis(december_, kAfterEveryMonth); });
+      AnalysisView::kName, [&](const AnalysisView& v) {
+        return v.Analysis(december_, kAfterEveryMonth);
+      });
   const v1::MonthFigures& m = analysis.month();
   EXPECT_EQ(m.cases(), 40);
   EXPECT_THAT(Counts(m.by_kind()),
@@ -487,7 +489,6 @@ TEST_F(ProjectionsMonthTest, MonthlyAnalysisCountsAndKpis) {
   // 20 and 34 at T+60', 21 at 18:00.
   EXPECT_EQ(kpis["assist requests within cut-off"], "2/3 FAIL");
   EXPECT_EQ(analysis.previous_month().cases(), 1);  // The 27 November case.
-
 }
 
 TEST_F(ProjectionsMonthTest, AgentScorecards) {
@@ -514,15 +515,15 @@ TEST_F(ProjectionsMonthTest, AgentScorecards) {
   EXPECT_EQ(card18.repeat_cases(), 1);
   EXPECT_EQ(card18.display_name(), "a18");
   // An agent never registered has no scorecard (not a card of zeros).
-  absl::Status unknown = runner_->Read(
-      ScorecardView::kName, [&](const View& view, uint64_t) {
+  absl::Status unknown =
+      runner_->Read(ScorecardView::kName, [&](const View& view, uint64_t) {
         return static_cast<const ScorecardView&>(view)
             .Scorecard("x9", december_)
             .status();
       });
   EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(unknown.message(), ::testing::HasSubstr("x9 was never registered"));
-
+  EXPECT_THAT(unknown.message(),
+              ::testing::HasSubstr("x9 was never registered"));
 }
 
 TEST_F(ProjectionsMonthTest, QueuesAtTheEndOfTheMonth) {

@@ -14,8 +14,8 @@
 namespace ledger::testing {
 
 // A "now" after every month a test asks about: its KPIs are not pending.
-inline constexpr int64_t kAfterEveryMonth = int64_t{4102444800} * 1000000;  // 2100
-
+inline constexpr int64_t kAfterEveryMonth =
+    int64_t{4102444800} * 1000000;  // 2100
 
 // A fresh directory under $TEST_TMPDIR (or /tmp), removed with everything in
 // it when the object goes away.

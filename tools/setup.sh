@@ -14,6 +14,8 @@ packages=(
   libssl-dev
   # Log lines (ledger/base/log.h): spdlog on Debian's fmt.
   libspdlog-dev libfmt-dev
+  # ledgerctl's tables: display widths of CJK text (tools/ledgerctl/text_width.h).
+  libutf8proc-dev
   # Bearer tokens (auth/): libjwt verifies and signs, nlohmann parses JSON.
   libjwt-dev nlohmann-json3-dev
   # The allocator of ledgerd and the tools (LEDGER_MALLOC in CMakeLists.txt).

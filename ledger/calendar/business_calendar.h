@@ -17,7 +17,9 @@
 #ifndef LEDGER_CALENDAR_BUSINESS_CALENDAR_H_
 #define LEDGER_CALENDAR_BUSINESS_CALENDAR_H_
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -53,6 +55,12 @@ class BusinessCalendar {
 
   const std::string& version() const { return version_; }
   const absl::TimeZone& time_zone() const { return zone_; }
+  // The years it covers, in order.
+  std::vector<int64_t> years() const {
+    std::vector<int64_t> years(years_.begin(), years_.end());
+    std::sort(years.begin(), years.end());
+    return years;
+  }
 
   absl::StatusOr<bool> IsWorkingDay(absl::CivilDay day) const;
 

@@ -53,16 +53,15 @@ absl::StatusOr<std::string> ContactKey(v1::Channel channel,
     const size_t at = email.find('@');
     if (at == 0 || at == std::string::npos || at + 1 == email.size() ||
         email.find_first_of(" \t\r\n", 0) != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "customer.email \"", customer.email(),
-          "\" is not an e-mail address (name@domain)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("customer.email \"", customer.email(),
+                       "\" is not an e-mail address (name@domain)"));
     }
     return absl::StrCat("email:", absl::AsciiStrToLower(email));
   }
   std::string address;
-  for (absl::string_view word :
-       absl::StrSplit(customer.address(), absl::ByAnyChar(" \t\r\n"),
-                      absl::SkipEmpty())) {
+  for (absl::string_view word : absl::StrSplit(
+           customer.address(), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
     absl::StrAppend(&address, address.empty() ? "" : " ", word);
   }
   if (!address.empty()) return absl::StrCat("address:", address);

@@ -386,4 +386,33 @@ absl::StatusOr<ReferenceChange> DecideReference(
   return Change(kPenaltiesStream, p);
 }
 
+namespace {
+
+template <typename Row>
+std::vector<const Row*> SortedById(
+    const absl::flat_hash_map<std::string, Row>& rows) {
+  std::vector<std::pair<const std::string*, const Row*>> sorted;
+  sorted.reserve(rows.size());
+  for (const auto& [id, row] : rows) sorted.emplace_back(&id, &row);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::vector<const Row*> out;
+  out.reserve(sorted.size());
+  for (const auto& [id, row] : sorted) out.push_back(row);
+  return out;
+}
+
+}  // namespace
+
+std::vector<const v1::AgentRegistered*> ReferenceData::Agents() const {
+  return SortedById(agents_);
+}
+std::vector<const v1::StationRegistered*> ReferenceData::Stations() const {
+  return SortedById(stations_);
+}
+std::vector<const v1::DepartmentRegistered*> ReferenceData::Departments()
+    const {
+  return SortedById(departments_);
+}
+
 }  // namespace ledger

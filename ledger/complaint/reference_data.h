@@ -56,6 +56,10 @@ class ReferenceData {
   bool HasCentreHead() const;
   // Whether an active centre head other than `agent_id` exists.
   bool HasCentreHeadOtherThan(const std::string& agent_id) const;
+  // Every agent, station and department, sorted by id.
+  std::vector<const v1::AgentRegistered*> Agents() const;
+  std::vector<const v1::StationRegistered*> Stations() const;
+  std::vector<const v1::DepartmentRegistered*> Departments() const;
   // Whether any agent was ever registered.
   bool HasAgents() const { return !agents_.empty(); }
   // The stations whose head is `agent_id`, sorted.

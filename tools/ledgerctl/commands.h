@@ -21,18 +21,18 @@
 #include <string>
 #include <vector>
 
+#include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/ledgerctl.h"
 
 namespace ledger::ctl {
 
-// True when `name` is one of these subcommands (or "help").
+// True when `name` is one of these subcommands (or "show").
 bool IsComplaintCommand(const std::string& name);
 
-// Runs args[0] with the flags and operands after it. Understands --target,
-// --format and --time-zone itself, so they may follow the subcommand.
-int RunComplaintCommand(const std::vector<std::string>& args,
-                        const Options& options, std::ostream& out,
-                        std::ostream& err);
+// Runs the complaint command `line` names, with its operand and flags
+// (those of every command already in `options`).
+int RunComplaintCommand(const CommandLine& line, const Options& options,
+                        std::ostream& out, std::ostream& err);
 
 }  // namespace ledger::ctl
 

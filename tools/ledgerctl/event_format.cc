@@ -9,6 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/log.h"
 #include "ledger/events/catalogue.h"
+#include "tools/ledgerctl/text_width.h"
 
 namespace ledger::ctl {
 namespace {
@@ -34,10 +35,10 @@ std::string ShortType(const std::string& type) {
   return dot == std::string::npos ? type : type.substr(dot + 1);
 }
 
-std::string RecordedTime(const v1::Event& event) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                          absl::FromUnixMicros(event.recorded_time_us()),
-                          absl::UTCTimeZone());
+// RFC 3339 in the site's zone, with its offset: 2026-12-01T09:00:00+08:00.
+std::string RecordedTime(const v1::Event& event, const absl::TimeZone& zone) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez",
+                          absl::FromUnixMicros(event.recorded_time_us()), zone);
 }
 
 }  // namespace
@@ -57,25 +58,26 @@ std::string Hex(absl::string_view bytes) {
   return absl::BytesToHexString(bytes);
 }
 
-std::string EventJson(const v1::Event& e) {
+std::string EventJson(const v1::Event& e, const absl::TimeZone& zone) {
   std::string json =
       absl::StrCat("{\"position\":", e.position(),
                    ",\"stream_id\":", JsonQuote(e.stream_id()),
                    ",\"revision\":", e.revision(),
                    ",\"event_type\":", JsonQuote(e.event_type()),
-                   ",\"recorded_time\":", JsonQuote(RecordedTime(e)),
+                   ",\"recorded_time\":", JsonQuote(RecordedTime(e, zone)),
                    ",\"recorded_time_us\":", e.recorded_time_us(),
                    ",\"actor\":", JsonQuote(e.actor()),
                    ",\"command_id\":", JsonQuote(e.command_id()),
                    ",\"correlation_id\":", JsonQuote(e.correlation_id()),
                    ",\"causation_id\":", JsonQuote(e.causation_id()),
                    ",\"schema_version\":", e.schema_version());
+  // The stored bytes, which the hash covers, always; the decoded payload
+  // beside them when its type is in the catalogue.
   if (std::optional<std::string> payload = PayloadJson(e)) {
     absl::StrAppend(&json, ",\"payload\":", *payload);
-  } else {
-    absl::StrAppend(&json, ",\"payload_base64\":",
-                    JsonQuote(absl::Base64Escape(e.payload())));
   }
+  absl::StrAppend(&json, ",\"payload_base64\":",
+                  JsonQuote(absl::Base64Escape(e.payload())));
   absl::StrAppend(&json,
                   ",\"previous_hash\":", JsonQuote(Hex(e.previous_hash())),
                   ",\"hash\":", JsonQuote(Hex(e.hash())), "}");
@@ -83,19 +85,38 @@ std::string EventJson(const v1::Event& e) {
 }
 
 std::string TextHeader() {
-  return absl::StrFormat("%8s  %-32s  %-28s  %-20s  %-18s  %s", "POSITION",
-                         "STREAM@REVISION", "TYPE", "RECORDED (UTC)", "ACTOR",
+  return absl::StrFormat("%8s  %-32s  %-28s  %-19s  %-18s  %s", "POSITION",
+                         "STREAM@REVISION", "TYPE", "RECORDED", "ACTOR",
                          "PAYLOAD");
 }
 
-std::string TextLine(const v1::Event& e) {
+std::string TextLine(const v1::Event& e, const absl::TimeZone& zone) {
   std::optional<std::string> payload = PayloadJson(e);
-  return absl::StrFormat(
-      "%8d  %-32s  %-28s  %-20s  %-18s  %s", e.position(),
-      absl::StrCat(e.stream_id(), "@", e.revision()), ShortType(e.event_type()),
-      RecordedTime(e), e.actor(),
+  return absl::StrCat(
+      absl::StrFormat("%8d  ", e.position()),
+      Fit(absl::StrCat(e.stream_id(), "@", e.revision()), 32), "  ",
+      Fit(ShortType(e.event_type()), 28), "  ",
+      absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                       absl::FromUnixMicros(e.recorded_time_us()), zone),
+      "  ", Fit(e.actor(), 18), "  ",
       payload.has_value() ? *payload
                           : absl::StrCat("(", e.payload().size(), " bytes)"));
+}
+
+std::string CsvHeader() {
+  return "position,stream_id,revision,event_type,recorded_time,actor,"
+         "command_id,payload_json,payload_base64,previous_hash,hash";
+}
+
+std::string CsvLine(const v1::Event& e, const absl::TimeZone& zone,
+                    const std::function<std::string(absl::string_view)>& cell) {
+  std::optional<std::string> payload = PayloadJson(e);
+  return absl::StrCat(e.position(), ",", cell(e.stream_id()), ",", e.revision(),
+                      ",", cell(e.event_type()), ",", RecordedTime(e, zone),
+                      ",", cell(e.actor()), ",", cell(e.command_id()), ",",
+                      cell(payload.value_or("")), ",",
+                      absl::Base64Escape(e.payload()), ",",
+                      Hex(e.previous_hash()), ",", Hex(e.hash()));
 }
 
 }  // namespace ledger::ctl

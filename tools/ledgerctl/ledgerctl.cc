@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -12,45 +13,69 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
 #include "ledger/store/verify.h"
+#include "ledger/store/version.h"
+#include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "rpc/status.h"
 #include "tools/ledgerctl/audit.h"
+#include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/client.h"
+#include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/event_format.h"
+#include "tools/ledgerctl/text_width.h"
 
 namespace ledger::ctl {
 namespace {
 
 constexpr uint64_t kDefaultLogLimit = 100;
 
+std::string Dashes(std::string s) {
+  for (char& c : s) c = c == '_' ? '-' : c;
+  return s;
+}
+
 using LedgerClient = Client<v1::Ledger>;
 using QueryClient = Client<v1::QueryService>;
 
-// Prints events as they come; owns the header of the text format.
+// Prints events as they come; owns the header of the text and CSV formats.
 class EventPrinter {
  public:
-  EventPrinter(Format format, std::ostream& out) : format_(format), out_(out) {}
+  EventPrinter(const Options& options, std::ostream& out)
+      : options_(options), out_(out) {}
   void Print(const v1::Event& event) {
-    if (format_ != Format::kText) {
-      out_ << EventJson(event) << "\n";
+    if (options_.format == Format::kJson) {
+      out_ << EventJson(event, options_.zone) << "\n";
       return;
     }
-    if (!header_printed_) out_ << TextHeader() << "\n";
+    if (!header_printed_) {
+      if (options_.format == Format::kCsv) {
+        StartCsv(options_, out_);
+        out_ << CsvHeader() << "\n";
+      } else {
+        out_ << TextHeader() << "\n";
+      }
+    }
     header_printed_ = true;
-    out_ << TextLine(event) << "\n";
+    out_ << (options_.format == Format::kCsv
+                 ? CsvLine(event, options_.zone, CsvCell)
+                 : TextLine(event, options_.zone))
+         << "\n";
   }
 
  private:
-  Format format_;
+  const Options& options_;
   std::ostream& out_;
   bool header_printed_ = false;
 };
@@ -81,13 +106,22 @@ int PrintPages(LedgerClient& client, Method method, Request& request,
 int ReadCommand(const std::string& stream, const Options& options,
                 std::ostream& out, std::ostream& err) {
   LedgerClient client(options);
-  EventPrinter printer(options.format, out);
+  EventPrinter printer(options, out);
   v1::ReadStreamRequest request;
   request.set_stream_id(stream);
   request.set_direction(options.backward ? v1::READ_DIRECTION_BACKWARD
                                          : v1::READ_DIRECTION_FORWARD);
   request.set_from_end(options.backward && !options.from_revision.has_value());
   request.set_from_revision(options.from_revision.value_or(0));
+  // A stream never written is NOT_FOUND (an empty page says nothing).
+  v1::GetHeadRequest head_request;
+  head_request.set_stream_id(stream);
+  v1::GetHeadResponse head;
+  if (absl::Status s =
+          client.Call(&v1::Ledger::Stub::GetHead, head_request, &head);
+      !s.ok()) {
+    return Fail(err, s);
+  }
   return PrintPages<v1::ReadStreamRequest, v1::ReadStreamResponse>(
       client, &v1::Ledger::Stub::ReadStream, request,
       options.limit == 0 ? UINT64_MAX : options.limit, printer, err,
@@ -103,12 +137,21 @@ int ReadCommand(const std::string& stream, const Options& options,
 
 int LogCommand(const Options& options, std::ostream& out, std::ostream& err) {
   LedgerClient client(options);
-  EventPrinter printer(options.format, out);
+  EventPrinter printer(options, out);
   v1::ReadAllRequest request;
   request.set_from_position(std::max<uint64_t>(options.from, 1));
+  uint64_t limit = options.limit == 0 ? kDefaultLogLimit : options.limit;
+  if (options.last > 0) {
+    v1::GetLogHeadResponse head;
+    absl::Status s = client.Call(&v1::Ledger::Stub::GetLogHead,
+                                 v1::GetLogHeadRequest(), &head);
+    if (!s.ok()) return Fail(err, s);
+    const uint64_t end = head.position_last();
+    request.set_from_position(end >= options.last ? end - options.last + 1 : 1);
+    limit = options.last;
+  }
   return PrintPages<v1::ReadAllRequest, v1::ReadAllResponse>(
-      client, &v1::Ledger::Stub::ReadAll, request,
-      options.limit == 0 ? kDefaultLogLimit : options.limit, printer, err,
+      client, &v1::Ledger::Stub::ReadAll, request, limit, printer, err,
       [](v1::ReadAllRequest& request, const v1::ReadAllResponse& page) {
         request.set_from_position(page.events().rbegin()->position() + 1);
         return true;
@@ -215,6 +258,14 @@ int TailCommand(const Options& options, std::ostream& out, std::ostream& err) {
   auto stub = v1::Subscriptions::NewStub(channel);
   v1::SubscribeRequest request;
   request.set_from_position(std::max<uint64_t>(options.from, 1));
+  const bool follow = options.follow || options.from_now;
+  if (options.from_now) {
+    v1::GetLogHeadResponse head;
+    absl::Status s = LedgerClient(options).Call(&v1::Ledger::Stub::GetLogHead,
+                                                v1::GetLogHeadRequest(), &head);
+    if (!s.ok()) return Fail(err, s);
+    request.set_from_position(head.position_last() + 1);
+  }
   request.set_durable_name(options.durable);
   for (const std::string& t : options.types) {
     request.mutable_filter()->add_event_types(t);
@@ -224,7 +275,7 @@ int TailCommand(const Options& options, std::ostream& out, std::ostream& err) {
   request.mutable_filter()->set_stream_prefix(options.prefix);
   grpc::ClientContext context;
   auto reader = stub->Subscribe(&context, request);
-  EventPrinter printer(options.format, out);
+  EventPrinter printer(options, out);
   v1::SubscribeResponse response;
   uint64_t covered = 0;
   auto ack = [&]() -> absl::Status {
@@ -245,7 +296,7 @@ int TailCommand(const Options& options, std::ostream& out, std::ostream& err) {
       covered = response.event().position();
     } else if (response.has_checkpoint()) {
       covered = response.checkpoint().position();
-    } else if (response.has_caught_up() && !options.follow) {
+    } else if (response.has_caught_up() && !follow) {
       context.TryCancel();
       break;
     } else if (response.has_heartbeat()) {
@@ -266,17 +317,40 @@ std::string QueueKindName(v1::QueueKind kind) {
   return name;
 }
 
-std::string Csv(absl::string_view s) {
-  if (s.find_first_of(",\"\n") == absl::string_view::npos) {
-    return std::string(s);
+// Display names of agents, stations and departments, by id; empty when
+// the caller may not list them (names are a convenience, never a reason to
+// fail).
+struct Names {
+  std::map<std::string, std::string> agents, stations, departments;
+
+  static Names Fetch(const Options& options) {
+    Names names;
+    v1::ListReferenceDataResponse data;
+    if (!Client<v1::ReferenceDataService>(options)
+             .Call(&v1::ReferenceDataService::Stub::ListReferenceData,
+                   v1::ListReferenceDataRequest(), &data)
+             .ok()) {
+      return names;
+    }
+    for (const auto& a : data.agents()) {
+      names.agents[a.agent_id()] = a.display_name();
+    }
+    for (const auto& s : data.stations())
+      names.stations[s.station_id()] = s.name();
+    for (const auto& d : data.departments()) {
+      names.departments[d.department_id()] = d.name();
+    }
+    return names;
   }
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
+  // "a17 王芳", or the id alone when its name is unknown or the id itself.
+  static std::string With(const std::map<std::string, std::string>& names,
+                          const std::string& id) {
+    auto it = names.find(id);
+    return it == names.end() || it->second.empty() || it->second == id
+               ? id
+               : absl::StrCat(id, " ", it->second);
   }
-  return out + "\"";
-}
+};
 
 // A queue as an aligned table (text), JSON lines or CSV, all its pages.
 int QueueCommand(const std::string& kind_name, const Options& options,
@@ -288,23 +362,21 @@ int QueueCommand(const std::string& kind_name, const Options& options,
     }
   }
   if (request.kind() == v1::QUEUE_KIND_UNSPECIFIED) {
-    err << "ledgerctl: queue " << kind_name << ": not one of";
+    err << "ledgerctl queue: \"" << kind_name << "\" is not one of";
     for (int k = 1; v1::QueueKind_IsValid(k); ++k) {
       err << " " << QueueKindName(static_cast<v1::QueueKind>(k));
     }
     err << "\n";
     return kExitUsage;
   }
-  absl::TimeZone zone;
-  absl::LoadTimeZone(kDefaultTimeZone, &zone);
+  const absl::TimeZone& zone = options.zone;
   if (!options.now.empty()) {
-    absl::Time now;
-    std::string error;
-    if (!absl::ParseTime("%Y-%m-%d %H:%M", options.now, zone, &now, &error)) {
-      err << "ledgerctl: --now " << options.now << ": " << error << "\n";
+    absl::StatusOr<absl::Time> now = ParseTimeFlag("now", options.now, zone);
+    if (!now.ok()) {
+      err << "ledgerctl queue: " << now.status().message() << "\n";
       return kExitUsage;
     }
-    request.set_now_us(absl::ToUnixMicros(now));
+    request.set_now_us(absl::ToUnixMicros(*now));
   }
   request.set_owner_agent_id(options.owner);
   request.set_station_id(options.station);
@@ -313,13 +385,30 @@ int QueueCommand(const std::string& kind_name, const Options& options,
   request.set_page_size(static_cast<uint32_t>(std::min<uint64_t>(
       options.limit == 0 ? 100 : options.limit, kMaxPageSize)));
   QueryClient client(options);
+  const Names names =
+      options.format == Format::kText ? Names::Fetch(options) : Names();
   bool first_page = true;
+  uint64_t total = 0, position = 0, shown = 0;
   while (true) {
     v1::GetQueueResponse page;
     absl::Status s =
         client.Call(&v1::QueryService::Stub::GetQueue, request, &page);
     if (!s.ok()) return Fail(err, s);
+    if (first_page) {
+      total = page.total();
+      position = page.position();
+      if (options.format == Format::kCsv) {
+        StartCsv(options, out);
+        out << "due,due_what,complaint_id,owner_agent_id,stage,severity,"
+               "overdue,important,station_id\n";
+      } else if (options.format == Format::kText && page.items_size() > 0) {
+        out << Fit("DUE", 16) << "  " << Fit("WHAT", 28) << "  "
+            << Fit("COMPLAINT", 14) << "  " << Fit("OWNER", 16) << "  "
+            << Fit("SEVERITY", 10) << "  FLAGS\n";
+      }
+    }
     for (const v1::QueueItem& item : page.items()) {
+      ++shown;
       const std::string due =
           item.due_us() == 0
               ? "-"
@@ -327,57 +416,46 @@ int QueueCommand(const std::string& kind_name, const Options& options,
                                  absl::FromUnixMicros(item.due_us()), zone);
       if (options.format == Format::kJson) {
         out << MessageJson(item) << "\n";
-        continue;
-      }
-      if (options.format == Format::kCsv) {
-        if (first_page && &item == &page.items(0)) {
-          out << "due,due_what,complaint_id,owner_agent_id,stage,severity,"
-                 "overdue,important,station_id\n";
-        }
-        out << due << "," << Csv(item.due_what()) << ","
-            << Csv(item.complaint_id()) << "," << Csv(item.owner_agent_id())
-            << "," << v1::Stage_Name(item.stage()) << ","
+      } else if (options.format == Format::kCsv) {
+        out << due << "," << CsvCell(item.due_what()) << ","
+            << CsvCell(item.complaint_id()) << ","
+            << CsvCell(item.owner_agent_id()) << ","
+            << v1::Stage_Name(item.stage()) << ","
             << v1::Severity_Name(item.severity()) << ","
             << (item.overdue() ? "true" : "false") << ","
             << (item.important() ? "true" : "false") << ","
-            << Csv(item.station_id()) << "\n";
-        continue;
+            << CsvCell(item.station_id()) << "\n";
+      } else {
+        out << Fit(due, 16) << "  " << Fit(item.due_what(), 28) << "  "
+            << Fit(item.complaint_id(), 14) << "  "
+            << Fit(Names::With(names.agents, item.owner_agent_id()), 16) << "  "
+            << Fit(absl::AsciiStrToLower(v1::Severity_Name(item.severity())
+                                             .substr(strlen("SEVERITY_"))),
+                   10)
+            << "  " << (item.overdue() ? "OVERDUE " : "")
+            << (item.important() ? "important" : "") << "\n";
       }
-      if (first_page && &item == &page.items(0)) {
-        out << absl::StrFormat("%-16s  %-28s  %-12s  %-8s  %-10s  %s\n", "DUE",
-                               "WHAT", "COMPLAINT", "OWNER", "SEVERITY",
-                               "FLAGS");
-      }
-      out << absl::StrFormat(
-          "%-16s  %-28s  %-12s  %-8s  %-10s  %s%s\n", due, item.due_what(),
-          item.complaint_id(), item.owner_agent_id(),
-          absl::AsciiStrToLower(
-              v1::Severity_Name(item.severity()).substr(strlen("SEVERITY_"))),
-          item.overdue() ? "OVERDUE " : "",
-          item.important() ? "important" : "");
-    }
-    if (options.format == Format::kText && first_page) {
-      out << page.total() << " in the queue, as of log position "
-          << page.position() << "\n";
     }
     first_page = false;
     if (page.next_page_token().empty() || options.limit != 0) break;
     request.set_page_token(page.next_page_token());
   }
+  if (options.format == Format::kText) {
+    out << total << " in the queue"
+        << (shown < total ? absl::StrCat(", ", shown, " shown") : "")
+        << ", as of log position " << position << "\n";
+  }
   return kExitOk;
 }
 
-// --month YYYY-MM, or INVALID_ARGUMENT naming the command that needs it.
-absl::StatusOr<v1::YearMonth> ParseMonth(const Options& options,
-                                         absl::string_view command) {
-  int year = 0, month = 0;
-  if (std::sscanf(options.month.c_str(), "%d-%d", &year, &month) != 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(command, " needs --month YYYY-MM"));
-  }
+// --month YYYY-MM (checked by ParseMonthFlag).
+absl::StatusOr<v1::YearMonth> ParseMonth(const Options& options) {
+  absl::StatusOr<std::pair<int, int>> parsed =
+      ParseMonthFlag("month", options.month);
+  if (!parsed.ok()) return parsed.status();
   v1::YearMonth m;
-  m.set_year(year);
-  m.set_month(month);
+  m.set_year(parsed->first);
+  m.set_month(parsed->second);
   return m;
 }
 
@@ -390,15 +468,18 @@ std::string Yuan(const v1::Money& m) {
                          m.minor_units() % 100);
 }
 
+int UsageError(std::ostream& err, absl::string_view command,
+               const absl::Status& status) {
+  err << "ledgerctl " << command << ": " << status.message() << "\n";
+  return kExitUsage;
+}
+
 // The station monthly table: aligned text, JSON (one object) or CSV.
 int StationsCommand(const Options& options, std::ostream& out,
                     std::ostream& err) {
   v1::GetStationTableRequest request;
-  absl::StatusOr<v1::YearMonth> month = ParseMonth(options, "stations");
-  if (!month.ok()) {
-    err << "ledgerctl: " << month.status().message() << "\n";
-    return kExitUsage;
-  }
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "stations", month.status());
   *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::GetStationTableResponse table;
@@ -413,10 +494,11 @@ int StationsCommand(const Options& options, std::ostream& out,
   for (const auto& row : table.stations()) rows.push_back(&row);
   rows.push_back(&table.totals());
   if (options.format == Format::kCsv) {
+    StartCsv(options, out);
     out << "station_id,name,complaints,repeat,malicious,copies,ratio_per_10k,"
            "rank,penalty_charged,penalty_not_charged,currency\n";
     for (const auto* r : rows) {
-      out << Csv(r->station_id()) << "," << Csv(r->name()) << ","
+      out << CsvCell(r->station_id()) << "," << CsvCell(r->name()) << ","
           << r->complaints() << "," << r->repeat() << "," << r->malicious()
           << "," << r->copies() << ","
           << absl::StrFormat("%.2f", r->ratio_per_10k()) << "," << r->rank()
@@ -426,21 +508,34 @@ int StationsCommand(const Options& options, std::ostream& out,
     }
     return kExitOk;
   }
-  out << absl::StrFormat(
-      "%-10s  %-18s  %10s  %6s  %9s  %10s  %9s  %4s  %12s  %12s\n", "STATION",
-      "NAME", "COMPLAINTS", "REPEAT", "MALICIOUS", "COPIES", "PER 10K", "RANK",
-      "PENALTY", "NOT CHARGED");
+  out << Fit("STATION", 10) << "  " << Fit("NAME", 18) << "  "
+      << absl::StrFormat("%10s  %6s  %9s  %10s  %9s  %4s  %12s  %12s\n",
+                         "COMPLAINTS", "REPEAT", "MALICIOUS", "COPIES",
+                         "PER 10K", "RANK", "PENALTY", "NOT CHARGED");
   for (const auto* r : rows) {
-    out << absl::StrFormat(
-        "%-10s  %-18s  %10d  %6d  %9d  %10d  %9.2f  %4s  %12s  %12s\n",
-        r->station_id(), r->name(), r->complaints(), r->repeat(),
-        r->malicious(), r->copies(), r->ratio_per_10k(),
-        r->rank() == 0 ? "-" : absl::StrCat(r->rank()),
-        Yuan(r->penalty_charged()), Yuan(r->penalty_not_charged()));
+    out << Fit(r->station_id(), 10) << "  " << Fit(r->name(), 18) << "  "
+        << absl::StrFormat("%10d  %6d  %9d  %10d  %9.2f  %4s  %12s  %12s\n",
+                           r->complaints(), r->repeat(), r->malicious(),
+                           r->copies(), r->ratio_per_10k(),
+                           r->rank() == 0 ? "-" : absl::StrCat(r->rank()),
+                           Yuan(r->penalty_charged()),
+                           Yuan(r->penalty_not_charged()));
   }
   out << "month " << MonthLabel(*month) << ", as of log position "
       << table.position() << "\n";
   return kExitOk;
+}
+
+// "83.3%", or "n/a" without data.
+std::string Percent(double value, bool no_data) {
+  return no_data ? "n/a" : absl::StrFormat("%.1f%%", 100 * value);
+}
+
+std::string Verdict(const v1::Kpi& k) {
+  return k.no_data()   ? "n/a"
+         : k.pending() ? "pending"
+         : k.pass()    ? "pass"
+                       : "FAIL";
 }
 
 // The monthly analysis: counts, then each KPI against its target with the
@@ -448,13 +543,16 @@ int StationsCommand(const Options& options, std::ostream& out,
 int AnalysisCommand(const Options& options, std::ostream& out,
                     std::ostream& err) {
   v1::GetMonthlyAnalysisRequest request;
-  absl::StatusOr<v1::YearMonth> month = ParseMonth(options, "analysis");
-  if (!month.ok()) {
-    err << "ledgerctl: " << month.status().message() << "\n";
-    return kExitUsage;
-  }
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "analysis", month.status());
   *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  if (!options.now.empty()) {
+    absl::StatusOr<absl::Time> now =
+        ParseTimeFlag("now", options.now, options.zone);
+    if (!now.ok()) return UsageError(err, "analysis", now.status());
+    request.set_now_us(absl::ToUnixMicros(*now));
+  }
   v1::GetMonthlyAnalysisResponse analysis;
   absl::Status s = QueryClient(options).Call(
       &v1::QueryService::Stub::GetMonthlyAnalysis, request, &analysis);
@@ -464,17 +562,22 @@ int AnalysisCommand(const Options& options, std::ostream& out,
     return kExitOk;
   }
   const v1::MonthFigures& m = analysis.month();
+  auto optional_rate = [](double value, bool no_data) {
+    return no_data ? std::string() : absl::StrFormat("%.4f", value);
+  };
   if (options.format == Format::kCsv) {
-    out << "kpi,numerator,denominator,value,target,pass,no_data,"
+    StartCsv(options, out);
+    out << "kpi,numerator,denominator,value,target,verdict,"
            "previous_month,same_month_last_year\n";
     for (const v1::Kpi& k : m.kpis()) {
-      out << Csv(k.name()) << "," << k.numerator() << "," << k.denominator()
-          << "," << absl::StrFormat("%.4f", k.value()) << ","
-          << absl::StrFormat("%.2f", k.target()) << ","
-          << (k.pass() ? "true" : "false") << ","
-          << (k.no_data() ? "true" : "false") << ","
-          << absl::StrFormat("%.4f", k.previous_month_value()) << ","
-          << absl::StrFormat("%.4f", k.same_month_last_year_value()) << "\n";
+      out << CsvCell(k.name()) << "," << k.numerator() << "," << k.denominator()
+          << "," << optional_rate(k.value(), k.no_data()) << ","
+          << absl::StrFormat("%.2f", k.target()) << "," << Verdict(k) << ","
+          << optional_rate(k.previous_month_value(), k.previous_month_no_data())
+          << ","
+          << optional_rate(k.same_month_last_year_value(),
+                           k.same_month_last_year_no_data())
+          << "\n";
     }
     return kExitOk;
   }
@@ -495,17 +598,25 @@ int AnalysisCommand(const Options& options, std::ostream& out,
   counts("by importance", m.by_importance());
   counts("by station", m.by_station());
   counts("by department", m.by_department());
-  out << absl::StrFormat("%-32s  %9s  %8s  %6s  %9s  %9s\n", "KPI", "VALUE",
-                         "TARGET", "", "PREV", "LAST YEAR");
+  out << Fit("KPI", 32)
+      << absl::StrFormat("  %9s  %8s  %-7s  %9s  %9s\n", "VALUE", "TARGET", "",
+                         "PREV", "LAST YEAR");
+  bool any_pending = false;
   for (const v1::Kpi& k : m.kpis()) {
-    out << absl::StrFormat(
-        "%-32s  %8.1f%%  %s%5.0f%%  %6s  %8.1f%%  %8.1f%%   (%d / %d)\n",
-        k.name(), 100 * k.value(), k.at_least() ? ">=" : "<=", 100 * k.target(),
-        k.no_data() ? "n/a"
-        : k.pass()  ? "pass"
-                    : "FAIL",
-        100 * k.previous_month_value(), 100 * k.same_month_last_year_value(),
-        k.numerator(), k.denominator());
+    any_pending = any_pending || k.pending();
+    out << Fit(k.name(), 32)
+        << absl::StrFormat(
+               "  %9s  %s%5.0f%%  %-7s  %9s  %9s   (%d / %d)\n",
+               Percent(k.value(), k.no_data()),
+               k.at_least() ? ">=" : "<=", 100 * k.target(), Verdict(k),
+               Percent(k.previous_month_value(), k.previous_month_no_data()),
+               Percent(k.same_month_last_year_value(),
+                       k.same_month_last_year_no_data()),
+               k.numerator(), k.denominator());
+  }
+  if (any_pending) {
+    out << "pending: the month has not ended; its figures so far are "
+           "neither passed nor failed\n";
   }
   return kExitOk;
 }
@@ -513,11 +624,8 @@ int AnalysisCommand(const Options& options, std::ostream& out,
 int ScorecardCommand(const std::string& agent, const Options& options,
                      std::ostream& out, std::ostream& err) {
   v1::GetAgentScorecardRequest request;
-  absl::StatusOr<v1::YearMonth> month = ParseMonth(options, "scorecard");
-  if (!month.ok()) {
-    err << "ledgerctl: " << month.status().message() << "\n";
-    return kExitUsage;
-  }
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "scorecard", month.status());
   request.set_agent_id(agent);
   *request.mutable_month() = *month;
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
@@ -525,17 +633,173 @@ int ScorecardCommand(const std::string& agent, const Options& options,
   absl::Status s = QueryClient(options).Call(
       &v1::QueryService::Stub::GetAgentScorecard, request, &card);
   if (!s.ok()) return Fail(err, s);
-  if (options.format != Format::kText) {
+  if (options.format == Format::kJson) {
     out << MessageJson(card) << "\n";
     return kExitOk;
   }
-  out << absl::StrFormat(
-      "%s, %s: %d cases owned (%d repeat); %d replies, %.0f%% on time; "
-      "%d revisits, %.0f%% on time, %.0f%% satisfied (as of log position %d)\n",
-      card.agent_id(), MonthLabel(*month), card.cases_owned(),
-      card.repeat_cases(), card.replies(), 100 * card.reply_on_time_rate(),
-      card.revisits(), 100 * card.revisit_on_time_rate(),
-      100 * card.satisfaction_rate(), card.position());
+  auto rate = [](double value, int64_t of) {
+    return of == 0 ? std::string("n/a")
+                   : absl::StrFormat("%.0f%%", 100 * value);
+  };
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "agent_id,display_name,month,cases_owned,repeat_cases,replies,"
+           "replies_on_time,revisits,revisits_on_time,revisits_satisfied\n"
+        << CsvCell(card.agent_id()) << "," << CsvCell(card.display_name())
+        << "," << MonthLabel(*month) << "," << card.cases_owned() << ","
+        << card.repeat_cases() << "," << card.replies() << ","
+        << card.replies_on_time() << "," << card.revisits() << ","
+        << card.revisits_on_time() << "," << card.revisits_satisfied() << "\n";
+    return kExitOk;
+  }
+  out << Names::With({{card.agent_id(), card.display_name()}}, card.agent_id())
+      << ", " << MonthLabel(*month) << ": " << card.cases_owned()
+      << " cases owned (" << card.repeat_cases() << " repeat); "
+      << card.replies() << " replies, "
+      << rate(card.reply_on_time_rate(), card.replies()) << " on time; "
+      << card.revisits() << " revisits, "
+      << rate(card.revisit_on_time_rate(), card.revisits()) << " on time, "
+      << rate(card.satisfaction_rate(), card.revisits())
+      << " satisfied (as of log position " << card.position() << ")\n";
+  return kExitOk;
+}
+
+std::string RoleNames(const v1::AgentRegistered& a) {
+  std::vector<std::string> roles;
+  for (int r : a.roles()) {
+    roles.push_back(Dashes(absl::AsciiStrToLower(
+        v1::Role_Name(static_cast<v1::Role>(r)).substr(strlen("ROLE_")))));
+  }
+  return absl::StrJoin(roles, ",");
+}
+
+// Agents, stations or departments, with their names.
+int ListCommand(const std::string& what, const Options& options,
+                std::ostream& out, std::ostream& err) {
+  if (what != "agents" && what != "stations" && what != "departments") {
+    err << "ledgerctl list: \"" << what
+        << "\" is not agents, stations or departments\n";
+    return kExitUsage;
+  }
+  v1::ListReferenceDataResponse data;
+  absl::Status s = Client<v1::ReferenceDataService>(options).Call(
+      &v1::ReferenceDataService::Stub::ListReferenceData,
+      v1::ListReferenceDataRequest(), &data);
+  if (!s.ok()) return Fail(err, s);
+  const bool csv = options.format == Format::kCsv;
+  const bool json = options.format == Format::kJson;
+  if (csv) StartCsv(options, out);
+  if (what == "agents") {
+    if (csv) out << "agent_id,display_name,roles,department_id,active\n";
+    if (options.format == Format::kText) {
+      out << Fit("AGENT", 12) << "  " << Fit("NAME", 26) << "  "
+          << Fit("ROLES", 30) << "  " << Fit("DEPARTMENT", 12) << "  ACTIVE\n";
+    }
+    for (const auto& a : data.agents()) {
+      if (json) {
+        out << MessageJson(a) << "\n";
+      } else if (csv) {
+        out << CsvCell(a.agent_id()) << "," << CsvCell(a.display_name()) << ","
+            << CsvCell(RoleNames(a)) << "," << CsvCell(a.department_id()) << ","
+            << (a.active() ? "true" : "false") << "\n";
+      } else {
+        out << Fit(a.agent_id(), 12) << "  " << Fit(a.display_name(), 26)
+            << "  " << Fit(RoleNames(a), 30) << "  "
+            << Fit(a.department_id(), 12) << "  " << (a.active() ? "yes" : "no")
+            << "\n";
+      }
+    }
+  } else if (what == "stations") {
+    if (csv) out << "station_id,name,head_agent_id,region\n";
+    if (options.format == Format::kText) {
+      out << Fit("STATION", 12) << "  " << Fit("NAME", 24) << "  "
+          << Fit("HEAD", 12) << "  REGION\n";
+    }
+    for (const auto& st : data.stations()) {
+      if (json) {
+        out << MessageJson(st) << "\n";
+      } else if (csv) {
+        out << CsvCell(st.station_id()) << "," << CsvCell(st.name()) << ","
+            << CsvCell(st.head_agent_id()) << "," << CsvCell(st.region())
+            << "\n";
+      } else {
+        out << Fit(st.station_id(), 12) << "  " << Fit(st.name(), 24) << "  "
+            << Fit(st.head_agent_id(), 12) << "  " << st.region() << "\n";
+      }
+    }
+  } else {
+    if (csv) out << "department_id,name,head_agent_id\n";
+    if (options.format == Format::kText) {
+      out << Fit("DEPARTMENT", 12) << "  " << Fit("NAME", 24) << "  HEAD\n";
+    }
+    for (const auto& d : data.departments()) {
+      if (json) {
+        out << MessageJson(d) << "\n";
+      } else if (csv) {
+        out << CsvCell(d.department_id()) << "," << CsvCell(d.name()) << ","
+            << CsvCell(d.head_agent_id()) << "\n";
+      } else {
+        out << Fit(d.department_id(), 12) << "  " << Fit(d.name(), 24) << "  "
+            << d.head_agent_id() << "\n";
+      }
+    }
+  }
+  if (options.format == Format::kText && !data.calendar_version().empty()) {
+    out << "calendar " << data.calendar_version() << " ("
+        << absl::StrJoin(data.calendar_years(), ", ") << "; "
+        << data.time_zone() << ")\n";
+  }
+  return kExitOk;
+}
+
+// A customer's complaints by the contact they gave.
+int FindCommand(const Options& options, std::ostream& out, std::ostream& err) {
+  v1::FindComplaintsRequest request;
+  const int given = !options.phone.empty() + !options.email.empty() +
+                    !options.address.empty();
+  if (given != 1) {
+    err << "ledgerctl find: give one of --phone, --email, --address\n";
+    return kExitUsage;
+  }
+  request.mutable_customer()->set_phone(options.phone);
+  request.mutable_customer()->set_email(options.email);
+  request.mutable_customer()->set_address(options.address);
+  v1::FindComplaintsResponse found;
+  absl::Status s = Client<v1::ComplaintService>(options).Call(
+      &v1::ComplaintService::Stub::FindComplaints, request, &found);
+  if (!s.ok()) return Fail(err, s);
+  auto label = [](const auto& name) {
+    return Dashes(absl::AsciiStrToLower(name));
+  };
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "complaint_id,received,kind,category\n";
+  }
+  for (const v1::FoundComplaint& c : found.complaints()) {
+    const std::string received = absl::FormatTime(
+        "%Y-%m-%d %H:%M", absl::FromUnixMicros(c.received_time_us()),
+        options.zone);
+    const std::string kind =
+        label(v1::InfoKind_Name(c.kind()).substr(strlen("INFO_KIND_")));
+    const std::string category =
+        c.category() == v1::COMPLAINT_CATEGORY_UNSPECIFIED
+            ? ""
+            : label(v1::ComplaintCategory_Name(c.category())
+                        .substr(strlen("COMPLAINT_CATEGORY_")));
+    if (options.format == Format::kJson) {
+      out << MessageJson(c) << "\n";
+    } else if (options.format == Format::kCsv) {
+      out << CsvCell(c.complaint_id()) << "," << received << ","
+          << CsvCell(kind) << "," << CsvCell(category) << "\n";
+    } else {
+      out << Fit(c.complaint_id(), 14) << "  " << received << "  " << kind
+          << (category.empty() ? "" : " / ") << category << "\n";
+    }
+  }
+  if (options.format == Format::kText) {
+    out << found.complaints_size() << " complaint"
+        << (found.complaints_size() == 1 ? "" : "s") << " by this customer\n";
+  }
   return kExitOk;
 }
 
@@ -546,9 +810,19 @@ int ProjectionsCommand(const Options& options, std::ostream& out,
       QueryClient(options).Call(&v1::QueryService::Stub::ListProjections,
                                 v1::ListProjectionsRequest(), &list);
   if (!s.ok()) return Fail(err, s);
-  if (options.format != Format::kText) {
+  if (options.format == Format::kJson) {
     // One line per view, every field (source, error, rebuilt_after).
     for (const auto& p : list.projections()) out << MessageJson(p) << "\n";
+    return kExitOk;
+  }
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "name,checkpoint,lag,skipped,source,error,rebuilt_after\n";
+    for (const auto& p : list.projections()) {
+      out << CsvCell(p.name()) << "," << p.checkpoint() << "," << p.lag() << ","
+          << p.skipped() << "," << CsvCell(p.source()) << ","
+          << CsvCell(p.error()) << "," << CsvCell(p.rebuilt_after()) << "\n";
+    }
     return kExitOk;
   }
   out << absl::StrFormat("%-12s  %12s  %8s  %8s\n", "PROJECTION", "CHECKPOINT",
@@ -610,7 +884,191 @@ int BackupCommand(const std::string& name, const Options& options,
   return kExitOk;
 }
 
+// Fills `options` from the settings and the command's flags; a value that
+// does not parse is INVALID_ARGUMENT naming the flag.
+absl::Status FillOptions(const CommandLine& line,
+                         const std::map<std::string, Setting>& settings,
+                         Options& options) {
+  auto setting = [&settings](const char* name) {
+    auto it = settings.find(name);
+    return it == settings.end() ? std::string() : it->second.value;
+  };
+  options.target = setting("target");
+  options.as = setting("as");
+  options.identity = setting("identity");
+  options.token_file = setting("token_file");
+  options.tls_ca = setting("tls_ca");
+  const std::string format = setting("format");
+  if (format != "text" && format != "json" && format != "csv") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format is text, json or csv, not \"", format, "\" (",
+                     settings.at("format").source, ")"));
+  }
+  options.format = format == "json"  ? Format::kJson
+                   : format == "csv" ? Format::kCsv
+                                     : Format::kText;
+  const std::string bom = absl::AsciiStrToLower(setting("csv_bom"));
+  options.csv_bom = bom == "true" || bom == "1" || bom == "yes";
+  const std::string zone = setting("time_zone");
+  if (!absl::LoadTimeZone(zone, &options.zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown time zone \"", zone, "\" (",
+                     settings.at("time_zone").source, ")"));
+  }
+  auto count = [&line](const char* name, uint64_t* out) -> absl::Status {
+    if (!line.Has(name)) return absl::OkStatus();
+    if (!absl::SimpleAtoi(line.Get(name), out)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", Dashes(name), " takes a number, not \"", line.Get(name), "\""));
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(count("from", &options.from));
+  RETURN_IF_ERROR(count("limit", &options.limit));
+  RETURN_IF_ERROR(count("last", &options.last));
+  RETURN_IF_ERROR(count("as_of", &options.as_of));
+  RETURN_IF_ERROR(count("size", &options.tree_size));
+  if (line.Has("from_revision")) {
+    uint64_t r = 0;
+    RETURN_IF_ERROR(count("from_revision", &r));
+    options.from_revision = r;
+  }
+  if (line.Has("as_of") && options.as_of == 0) {
+    return absl::InvalidArgumentError(
+        "--as_of takes a log position (1, 2, ...), not 0");
+  }
+  options.backward = line.Get("backward") == "true";
+  options.follow = line.Get("follow") == "true";
+  options.from_now = line.Get("from_now") == "true";
+  options.data_dir = line.Get("data_dir");
+  options.types.clear();
+  if (auto it = line.flags.find("type"); it != line.flags.end()) {
+    for (const std::string& v : it->second) {
+      for (absl::string_view t : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+        options.types.emplace_back(t);
+      }
+    }
+  }
+  options.station = line.Get("station");
+  options.stream = line.Get("stream");
+  options.prefix = line.Get("prefix");
+  options.durable = line.Get("durable");
+  options.owner = line.Get("owner");
+  options.department = line.Get("department");
+  options.now = line.Get("now");
+  options.month = line.Get("month");
+  options.phone = line.Get("phone");
+  options.email = line.Get("email");
+  options.address = line.Get("address");
+  options.log_key = line.Get("log_key");
+  options.log_key_file = line.Get("log_key_file");
+  options.checkpoint_file = line.Get("checkpoint");
+  options.out_file = line.Get("out");
+  return absl::OkStatus();
+}
+
+// The commands that print tables or events, which CSV suits.
+bool PrintsCsv(const std::string& command) {
+  for (const char* c : {"queue", "stations", "analysis", "scorecard", "list",
+                        "find", "log", "read", "tail", "projections"}) {
+    if (command == c) return true;
+  }
+  return false;
+}
+
+int ConfigCommand(const std::map<std::string, Setting>& settings,
+                  std::ostream& out) {
+  for (const auto& [name, s] : settings) {
+    out << Fit(name, 12) << "  " << Fit(s.value.empty() ? "-" : s.value, 40)
+        << "  " << s.source << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
+
+std::string CsvCell(absl::string_view s) {
+  std::string text(s);
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' ||
+                        text[0] == '@' || text[0] == '\t' || text[0] == '\r')) {
+    // A spreadsheet would run it as a formula.
+    text.insert(text.begin(), '\'');
+  }
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void StartCsv(const Options& options, std::ostream& out) {
+  if (options.csv_bom) out << "\xEF\xBB\xBF";
+}
+
+int Main(const std::vector<std::string>& args, std::ostream& out,
+         std::ostream& err,
+         const std::function<const char*(const char*)>& environ) {
+  absl::StatusOr<CommandLine> line = ParseCommandLine(args);
+  if (!line.ok()) {
+    err << "ledgerctl: " << line.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (line->command == "version" || line->Has("version")) {
+    out << VersionString("ledgerctl") << "\n";
+    return kExitOk;
+  }
+  if (line->command.empty() || line->command == "help") {
+    if (line->command.empty() && !line->Has("help")) {
+      PrintOverview(err);
+      return kExitUsage;
+    }
+    if (line->operands.empty()) {
+      PrintOverview(out);
+      return kExitOk;
+    }
+    const CommandHelp* command = FindCommandHelp(line->operands[0]);
+    if (command == nullptr || line->operands.size() > 1) {
+      err << "ledgerctl help: unknown command \"" << line->operands[0]
+          << "\" (ledgerctl help lists them)\n";
+      return kExitUsage;
+    }
+    PrintCommandHelp(*command, out);
+    return kExitOk;
+  }
+  if (line->Has("help")) {
+    PrintCommandHelp(*FindCommandHelp(line->command), out);
+    return kExitOk;
+  }
+  absl::StatusOr<std::map<std::string, Setting>> settings =
+      ResolveSettings(*line, environ);
+  if (!settings.ok()) {
+    err << "ledgerctl: " << settings.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (line->command == "config") return ConfigCommand(*settings, out);
+  Options options;
+  if (absl::Status s = FillOptions(*line, *settings, options); !s.ok()) {
+    return UsageError(err, line->command, s);
+  }
+  if (options.format == Format::kCsv && !PrintsCsv(line->command) &&
+      !IsComplaintCommand(line->command)) {
+    err << "ledgerctl " << line->command
+        << ": --format csv is not available here: text or json\n";
+    return kExitUsage;
+  }
+  if (absl::Status s = LoadSecurity(options); !s.ok()) {
+    err << "ledgerctl: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  if (IsComplaintCommand(line->command)) {
+    return RunComplaintCommand(*line, options, out, err);
+  }
+  std::vector<std::string> words{line->command};
+  words.insert(words.end(), line->operands.begin(), line->operands.end());
+  return Run(words, options, out, err);
+}
 
 int Run(const std::vector<std::string>& args, const Options& options,
         std::ostream& out, std::ostream& err) {
@@ -639,6 +1097,12 @@ int Run(const std::vector<std::string>& args, const Options& options,
   if (command == "analysis" && operands == 0) {
     return AnalysisCommand(options, out, err);
   }
+  if (command == "list" && operands == 1) {
+    return ListCommand(args[1], options, out, err);
+  }
+  if (command == "find" && operands == 0) {
+    return FindCommand(options, out, err);
+  }
   if (command == "projections" && operands == 0) {
     return ProjectionsCommand(options, out, err);
   }
@@ -652,27 +1116,15 @@ int Run(const std::vector<std::string>& args, const Options& options,
     return AuditCommand(std::vector<std::string>(args.begin() + 1, args.end()),
                         options, out, err);
   }
-  err << "usage: ledgerctl [--target HOST:PORT] [--format text|json] COMMAND\n"
-         "  read <stream> [--from_revision N] [--backward] [--limit M]\n"
-         "  log [--from N] [--limit M]\n"
-         "  head <stream>\n"
-         "  verify [--data_dir DIR]\n"
-         "  tail [--from N] [--type T,...] [--station S] [--stream ID] "
-         "[--prefix P] [--follow] [--durable NAME]\n"
-         "  queue KIND [--now \"YYYY-MM-DD HH:MM\"] [--as_of N] [--limit M]\n"
-         "      KIND: open-by-owner --owner A | assists-pending [--station S "
-         "| --department D] | revisits-due | sign-offs-waiting | "
-         "paperwork-pending | escalations-waiting | important | overdue\n"
-         "  stations --month YYYY-MM [--as_of N]\n"
-         "  analysis --month YYYY-MM [--as_of N]\n"
-         "  scorecard AGENT --month YYYY-MM [--as_of N]\n"
-         "  projections | rebuild VIEW\n"
-         "  backup NAME                 a checked copy in ledgerd's "
-         "--backup_dir/NAME\n"
-         "  audit checkpoint|prove|consistency|export|verify-export|keygen "
-         "(ledgerctl audit)\n"
-         "  show ID [--as_of N] | receive | classify | dispatch | reply | ... "
-         "(ledgerctl help)\n";
+  const CommandHelp* help = FindCommandHelp(command);
+  if (help == nullptr) {
+    err << "ledgerctl: unknown command \"" << command
+        << "\" (ledgerctl help lists them)\n";
+  } else {
+    err << "ledgerctl " << command << ": takes "
+        << (help->operands.empty() ? "no operands" : help->operands) << "; got "
+        << operands << " (ledgerctl help " << command << ")\n";
+  }
   return kExitUsage;
 }
 

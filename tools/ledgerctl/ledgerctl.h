@@ -1,20 +1,25 @@
 // ledgerctl: the command-line client of ledgerd. This library holds the
-// commands; main.cc only parses flags. Output goes to the given streams so
-// tests and other tools can run commands in process.
+// commands and reads the command line (cli.h); main.cc only calls Main.
+// Output goes to the given streams so tests and other tools can run
+// commands in process. `ledgerctl help` lists every command.
 //
 //   ledgerctl read <stream> [--from_revision N] [--backward] [--limit M]
-//   ledgerctl log [--from N] [--limit M]
+//   ledgerctl log [--from N | --last N] [--limit M]
 //   ledgerctl head <stream>
 //   ledgerctl verify [--data_dir DIR]
-//   ledgerctl tail [--from N] [--type T,...] [--station S] [--stream ID]
-//                  [--prefix P] [--follow] [--durable NAME]
+//   ledgerctl tail [--from N | --from_now] [--type T,...] [--station S]
+//                  [--stream ID] [--prefix P] [--follow] [--durable NAME]
 //   ledgerctl queue KIND [--owner A] [--station S] [--department D]
 //                  [--now "YYYY-MM-DD HH:MM"] [--as_of N] [--limit M]
 //   ledgerctl stations --month YYYY-MM [--as_of N]
 //   ledgerctl analysis --month YYYY-MM [--as_of N]
 //   ledgerctl scorecard AGENT --month YYYY-MM [--as_of N]
+//   ledgerctl list agents|stations|departments
+//   ledgerctl find --phone P | --email E | --address A
 //   ledgerctl projections
 //   ledgerctl rebuild VIEW
+//   ledgerctl backup NAME
+//   ledgerctl config | help [COMMAND] | version
 //   ledgerctl audit ... (tools/ledgerctl/audit.h)
 //
 // Who calls (a ledgerd that checks tokens): --as AGENT takes the token
@@ -28,26 +33,36 @@
 #define LEDGER_TOOLS_LEDGERCTL_LEDGERCTL_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "rpc/channel.h"
 
 namespace ledger::ctl {
 
-// kCsv: for queries (queue); other commands print JSON then.
+// kCsv: for the commands that print tables or events; the others refuse
+// it.
 enum class Format { kText, kJson, kCsv };
 
 struct Options {
   std::string target = "127.0.0.1:50051";
   Format format = Format::kText;
+  // CSV starts with a UTF-8 byte order mark (for Excel).
+  bool csv_bom = false;
+  // Where times are shown and read: the site's zone.
+  absl::TimeZone zone;
   // log: first position.
   uint64_t from = 1;
   // read/log: most events to print; 0 means all for read, 100 for log.
   uint64_t limit = 0;
+  // log: the last N events instead (0: not asked).
+  uint64_t last = 0;
   // read: first revision (default: the first, or the last when backward).
   std::optional<uint64_t> from_revision;
   bool backward = false;
@@ -60,6 +75,8 @@ struct Options {
   std::string stream;
   std::string prefix;
   bool follow = false;
+  // tail: from the end of the log as it is now.
+  bool from_now = false;
   std::string durable;
   // queue: whose queue, and "now" for overdue (site-local time, or empty
   // for the server's clock); answer as of a past position (0: now).
@@ -69,6 +86,10 @@ struct Options {
   uint64_t as_of = 0;
   // stations: the month, YYYY-MM.
   std::string month;
+  // find: the customer's contact.
+  std::string phone;
+  std::string email;
+  std::string address;
   // audit: the log's verifier key (text, or a file holding it); a tree
   // size (0: the latest checkpoint); a saved checkpoint; where to save one.
   std::string log_key;
@@ -92,9 +113,22 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
-// Runs the command in args[0] with its arguments.
+// Runs the command line `args` (argv without the program name); settings
+// not on it come from `environ` (getenv) and the configuration file (see
+// cli.h). Returns the exit code.
+int Main(const std::vector<std::string>& args, std::ostream& out,
+         std::ostream& err,
+         const std::function<const char*(const char*)>& environ);
+
+// Runs the command in args[0] with its operands, `options` filled.
 int Run(const std::vector<std::string>& args, const Options& options,
         std::ostream& out, std::ostream& err);
+
+// One CSV cell: quoted when it must be; a text starting with = + - @ (a
+// formula to a spreadsheet) is prefixed with ' so that it stays text.
+std::string CsvCell(absl::string_view text);
+// What starts a CSV output: the byte order mark when asked.
+void StartCsv(const Options& options, std::ostream& out);
 
 }  // namespace ledger::ctl
 

@@ -12,6 +12,7 @@
 #include "google/protobuf/text_format.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/v1/common.pb.h"
+#include "tools/ledgerctl/cli.h"
 
 namespace ledger::ctl {
 namespace {
@@ -105,15 +106,8 @@ absl::StatusOr<int64_t> ParseTime(const std::string& flag,
                                   const absl::TimeZone& zone) {
   int64_t us = 0;
   if (absl::SimpleAtoi(value, &us)) return us;
-  absl::Time t;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, value, &t, &error) ||
-      absl::ParseTime("%Y-%m-%d %H:%M", value, zone, &t, &error) ||
-      absl::ParseTime("%Y-%m-%dT%H:%M", value, zone, &t, &error)) {
-    return absl::ToUnixMicros(t);
-  }
-  return Bad(flag, value,
-             "not a time (\"YYYY-MM-DD HH:MM\", RFC 3339, or microseconds)");
+  ASSIGN_OR_RETURN(absl::Time t, ParseTimeFlag(flag, value, zone));
+  return absl::ToUnixMicros(t);
 }
 
 absl::StatusOr<v1::Money> ParseMoney(const std::string& flag,
@@ -276,11 +270,30 @@ absl::Status SetOne(const Target& t, const std::string& flag,
   }
 }
 
+// The field name a flag stands for.
+std::string FieldName(const std::string& flag, const Descriptor* d) {
+  std::string name = absl::StrReplaceAll(flag, {{"-", "_"}});
+  const FieldDescriptor* target = d->FindFieldByName("target");
+  if (name == "unit" && target != nullptr &&
+      target->message_type() == v1::AssistTarget::descriptor()) {
+    return "target";
+  }
+  return name;
+}
+
 }  // namespace
+
+FlagKind KindOfFlag(const std::string& name, const Descriptor* d) {
+  std::vector<const FieldDescriptor*> path = FindPath(FieldName(name, d), d);
+  if (path.empty()) return FlagKind::kNone;
+  return path.back()->cpp_type() == FieldDescriptor::CPPTYPE_BOOL
+             ? FlagKind::kBool
+             : FlagKind::kValue;
+}
 
 absl::Status SetFlag(const std::string& name, const std::string& value,
                      const absl::TimeZone& zone, Message* message) {
-  Target t = Find(absl::StrReplaceAll(name, {{"-", "_"}}), message);
+  Target t = Find(FieldName(name, message->GetDescriptor()), message);
   if (t.field == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--", name, " is not a field of ", message->GetDescriptor()->name()));

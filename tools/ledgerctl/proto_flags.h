@@ -13,8 +13,10 @@
 // Values of message type: AssistTarget "station:ID" or "department:ID";
 // Date "YYYY-MM-DD"; YearMonth "YYYY-MM"; TimeOfDay "HH:MM"; Money
 // "CNY:200.00"; PenaltyRate "repeat=CNY:200.00"; anything else in protobuf
-// text format. Times (int64 fields named *_us): "YYYY-MM-DD HH:MM" in the
-// given time zone, RFC 3339, or microseconds since the epoch.
+// text format. Times (int64 fields named *_us): "YYYY-MM-DD HH:MM" or
+// ISO 8601 "YYYY-MM-DDTHH:MM" in the given time zone, RFC 3339, or
+// microseconds since the epoch. A singular AssistTarget field named
+// "target" is --unit (--target is ledgerd's address).
 #ifndef LEDGER_TOOLS_LEDGERCTL_PROTO_FLAGS_H_
 #define LEDGER_TOOLS_LEDGERCTL_PROTO_FLAGS_H_
 
@@ -31,6 +33,12 @@ namespace ledger::ctl {
 absl::Status SetFlag(const std::string& name, const std::string& value,
                      const absl::TimeZone& zone,
                      google::protobuf::Message* message);
+
+// Whether `name` is a flag of messages of type `d`, and whether it takes
+// a value (a bool field does not).
+enum class FlagKind { kNone, kBool, kValue };
+FlagKind KindOfFlag(const std::string& name,
+                    const google::protobuf::Descriptor* d);
 
 }  // namespace ledger::ctl
 

@@ -103,7 +103,11 @@ std::string Details(const Message& message, const absl::TimeZone& zone) {
 }
 
 std::string StateSummary(const v1::ComplaintState& s,
-                         const absl::TimeZone& zone) {
+                         const absl::TimeZone& zone, int64_t now_us) {
+  auto overdue = [now_us](int64_t due_us) {
+    return now_us != 0 && due_us != 0 && due_us < now_us ? " OVERDUE" : "";
+  };
+  const bool replied = s.stage() >= v1::STAGE_REPLIED;
   std::string out =
       absl::StrCat("complaint ", s.complaint_id(), ": ", StageLabel(s.stage()),
                    ", owner ", s.owner_agent_id(), ", severity ",
@@ -124,7 +128,8 @@ std::string StateSummary(const v1::ComplaintState& s,
   }
   if (s.track() != v1::HANDLING_TRACK_UNSPECIFIED) {
     absl::StrAppend(&out, "  track ", EnumLabel(s.track()), ": reply due ",
-                    LocalTime(s.reply_due_us(), zone));
+                    LocalTime(s.reply_due_us(), zone),
+                    replied ? "" : overdue(s.reply_due_us()));
     if (s.assist_request_due_us() != 0) {
       absl::StrAppend(&out, ", assist requests due ",
                       LocalTime(s.assist_request_due_us(), zone));
@@ -133,11 +138,12 @@ std::string StateSummary(const v1::ComplaintState& s,
   }
   if (s.paperwork_pending()) {
     absl::StrAppend(&out, "  paperwork pending, due ",
-                    LocalTime(s.paperwork_due_us(), zone), "\n");
+                    LocalTime(s.paperwork_due_us(), zone),
+                    overdue(s.paperwork_due_us()), "\n");
   }
   if (s.stage() == v1::STAGE_REPLIED) {
     absl::StrAppend(&out, "  revisit due ", LocalTime(s.revisit_due_us(), zone),
-                    "\n");
+                    overdue(s.revisit_due_us()), "\n");
   }
   if (s.severity() != v1::SEVERITY_GENERAL) {
     absl::StrAppend(&out, "  ", EnumLabel(s.severity()), ": ",

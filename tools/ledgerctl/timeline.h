@@ -20,9 +20,10 @@ std::string LocalTime(int64_t us, const absl::TimeZone& zone);
 std::string Details(const google::protobuf::Message& message,
                     const absl::TimeZone& zone);
 
-// A few lines: stage, owner, severity, classification, track and deadlines.
+// A few lines: stage, owner, severity, classification, track and deadlines;
+// a deadline not met by `now_us` is flagged OVERDUE (0: none flagged).
 std::string StateSummary(const v1::ComplaintState& state,
-                         const absl::TimeZone& zone);
+                         const absl::TimeZone& zone, int64_t now_us = 0);
 
 std::string TimelineHeader();
 // One line: time, revision, actor, event type, details.
