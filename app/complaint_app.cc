@@ -224,7 +224,12 @@ absl::Status ComplaintApp::Recover() {
       !store_.damage().ok()) {
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(v1::CalendarPublished shipped, BusinessCalendar::Shipped());
+  v1::CalendarPublished shipped;
+  if (options_.initial_calendar.has_value()) {
+    shipped = *options_.initial_calendar;
+  } else {
+    ASSIGN_OR_RETURN(shipped, BusinessCalendar::Shipped());
+  }
   AppendRequest request;
   request.stream_id = kCalendarStream;
   request.expected = ExpectedRevision::NoStream();

@@ -60,6 +60,9 @@ struct ComplaintAppOptions {
   std::shared_ptr<const Clock> clock;
   // Publish the calendar compiled into the binary when the ledger has none.
   bool publish_shipped_calendar = true;
+  // Published instead of the shipped one (ledger_seed and ledger_sim's
+  // ledgers past the shipped years: ledger/calendar/statutory.h).
+  std::optional<v1::CalendarPublished> initial_calendar;
   // Seals customers' personal data and keys customer refs; nullptr: they
   // are kept in clear and refs are unkeyed hashes (ledgers before issue
   // 23, tests). The store's before_commit must call its SyncKeys.

@@ -1,9 +1,12 @@
 // The business calendar on the shipped official calendar for 2025–2026.
 #include "ledger/calendar/business_calendar.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/calendar/statutory.h"
 
 namespace ledger {
 namespace {
@@ -159,6 +162,58 @@ TEST_F(BusinessCalendarTest, BadCalendarDataIsInvalidArgument) {
   bad = proto_;
   bad.clear_years();
   EXPECT_EQ(BusinessCalendar::FromProto(bad).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// The law's days off (ledger/calendar/statutory.h), computed for the
+// years the State Council has arranged, are all days off in its notices:
+// the lunar dates and the rule agree with the official calendar.
+TEST_F(BusinessCalendarTest, StatutoryDaysOffAreOffInTheOfficialYears) {
+  for (int year : {2025, 2026}) {
+    absl::StatusOr<std::vector<absl::CivilDay>> days = StatutoryDaysOff(year);
+    ASSERT_TRUE(days.ok()) << days.status();
+    for (absl::CivilDay day : *days) {
+      if (absl::GetWeekday(day) == absl::Weekday::saturday ||
+          absl::GetWeekday(day) == absl::Weekday::sunday) {
+        continue;  // a weekend day is off anyway (unless made up: 调休)
+      }
+      EXPECT_FALSE(Working(year, day.month(), day.day())) << day;
+    }
+  }
+}
+
+TEST_F(BusinessCalendarTest, YearsPastTheNoticesGetTheLawsDaysOff) {
+  absl::StatusOr<v1::CalendarPublished> extended =
+      WithStatutoryYears(proto_, 2027);
+  ASSERT_TRUE(extended.ok()) << extended.status();
+  EXPECT_EQ(extended->calendar_version(), "cn-2025-2026.1+statutory-2027");
+  auto calendar = BusinessCalendar::FromProto(*extended);
+  ASSERT_TRUE(calendar.ok()) << calendar.status();
+  auto working = [&](int m, int d) {
+    return calendar->IsWorkingDay(absl::CivilDay(2027, m, d)).value();
+  };
+  EXPECT_FALSE(working(1, 1));  // New Year's Day, a Friday
+  // Spring Festival: eve Saturday 6 February to Tuesday the 9th; its two
+  // weekend days made up on Wednesday and Thursday.
+  EXPECT_TRUE(working(2, 5));
+  for (int d = 8; d <= 11; ++d) EXPECT_FALSE(working(2, d)) << d;
+  EXPECT_TRUE(working(2, 12));
+  EXPECT_FALSE(working(4, 5));  // Qingming, Monday
+  EXPECT_FALSE(working(5, 3));  // Labour Day fell on the weekend: made up
+  EXPECT_FALSE(working(5, 4));
+  EXPECT_TRUE(working(5, 5));
+  EXPECT_FALSE(working(6, 9));   // Dragon Boat
+  EXPECT_FALSE(working(9, 15));  // Mid-Autumn
+  EXPECT_FALSE(working(10, 1));
+  EXPECT_FALSE(working(10, 4));  // 2-3 October on the weekend, made up
+  EXPECT_FALSE(working(10, 5));
+  EXPECT_TRUE(working(10, 6));
+  // 2025 and 2026 are the notices' still.
+  EXPECT_TRUE(calendar->IsWorkingDay(absl::CivilDay(2026, 1, 4)).value());
+  // A calendar that reaches the year already is left as it is.
+  EXPECT_EQ(WithStatutoryYears(proto_, 2026)->SerializeAsString(),
+            proto_.SerializeAsString());
+  EXPECT_EQ(StatutoryDaysOff(2031).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

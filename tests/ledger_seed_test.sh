@@ -30,6 +30,14 @@ edge=$("$seed" --data_dir "$dir/edge" --history_months 3 --history_cases 150 \
   --history_until 2026-12-01T00:30:00+08:00)
 grep -q "150 simulated cases in 2026-09 to 2026-11 (" <<<"$edge"
 
+# Past the shipped calendar (2025-2026): the law's days off for 2027,
+# provisional, said so.
+next=$("$seed" --data_dir "$dir/next" --history_months 3 --history_cases 150 \
+  --history_until 2027-03-02T10:00:00+08:00)
+grep -q "150 simulated cases in 2026-12 to 2027-02 (" <<<"$next"
+grep -q "calendar cn-2025-2026.1+statutory-" <<<"$next"
+"$ledgerctl" verify --data_dir "$dir/next" | grep -q "chain OK"
+
 "$ledgerctl" verify --data_dir "$dir/early" | grep -q "chain OK"
 # What the README suggests: last month's station table, with complaints.
 "$ledgerd" --insecure_no_auth --data_dir "$dir/early" --listen 127.0.0.1:0 \

@@ -23,6 +23,7 @@
 #include "ledger/base/mutex_mode.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/calendar/business_calendar.h"
+#include "ledger/calendar/statutory.h"
 #include "ledger/complaint/builders.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/version.h"
@@ -324,7 +325,35 @@ int Main() {
       return 1;
     }
   }
+  // Today past the shipped calendar: the law's days off, provisional.
+  absl::StatusOr<v1::CalendarPublished> calendar = BusinessCalendar::Shipped();
+  if (calendar.ok()) {
+    calendar = WithStatutoryYears(
+        *calendar,
+        static_cast<int>(absl::ToCivilYear(absl::Now() + absl::Hours(24 * 31),
+                                           absl::UTCTimeZone())
+                             .year()));
+  }
+  if (!calendar.ok()) {
+    std::fprintf(stderr, "ledger_seed: %s\n",
+                 calendar.status().ToString().c_str());
+    return 1;
+  }
+  app_options.initial_calendar = *calendar;
   auto app = ComplaintApp::Create(store->get(), app_options);
+  if (app.ok()) {
+    const BusinessCalendar* in_force = (*app)->reference()->calendar();
+    if (in_force != nullptr &&
+        in_force->version().find("+statutory") != std::string::npos) {
+      std::printf(
+          "ledger_seed: calendar %s: the years past the shipped calendar "
+          "hold only the days off the law fixes, without the State "
+          "Council's make-up working days (ledger/calendar/statutory.h); a "
+          "site publishes the official arrangement with ledgerctl "
+          "publish-calendar\n",
+          in_force->version().c_str());
+    }
+  }
   absl::Status s = app.ok() ? Reference(**app, absl::Now()) : app.status();
   if (s.ok()) s = Complaints(**app);
   if (!s.ok()) {
