@@ -58,6 +58,11 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
           (unary || status.error_code() != grpc::StatusCode::CANCELLED);
       if (refused || (unary && took >= slow_)) {
         if (request_id_.empty()) request_id_ = MadeRequestId();
+        // The caller gets the id its log line has, to quote to whoever
+        // reads the log.
+        if (auto* trailers = methods->GetSendTrailingMetadata()) {
+          trailers->emplace("x-request-id", request_id_);
+        }
         const std::string peer = info_->server_context() != nullptr
                                      ? info_->server_context()->peer()
                                      : "";

@@ -155,6 +155,19 @@ TEST(LedgerdConfigTest, JsonLogLinesNameRefusedCalls) {
     v1::GetQueueResponse response;
     EXPECT_EQ(stub->GetQueue(&context, request, &response).error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
+    // The caller is told the id its refusal is logged under.
+    auto id = context.GetServerTrailingMetadata().find("x-request-id");
+    ASSERT_NE(id, context.GetServerTrailingMetadata().end());
+    EXPECT_EQ(std::string(id->second.data(), id->second.size()), "req-42");
+  }
+  {
+    // Without one of its own, ledgerctl shows the id ledgerd made up.
+    testing::ProcessResult refused =
+        testing::Run({LEDGERCTL_PATH, "--target=" + ledgerd.target(), "queue",
+                      "overdue", "--owner", "a1"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.err,
+                ::testing::ContainsRegex("\\[request [0-9a-f]+-[0-9]+\\]"));
   }
   EXPECT_EQ(ledgerd.Stop(), 0);
 

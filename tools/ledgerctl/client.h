@@ -4,11 +4,13 @@
 #define LEDGER_TOOLS_LEDGERCTL_CLIENT_H_
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <ostream>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/limits.h"
@@ -17,6 +19,24 @@
 #include "tools/ledgerctl/ledgerctl.h"
 
 namespace ledger::ctl {
+
+// A refused call's status with the request id ledgerd logged it under
+// (trailing metadata x-request-id), when it sent one.
+inline absl::Status WithRequestId(
+    const absl::Status& status,
+    const std::multimap<grpc::string_ref, grpc::string_ref>& trailers) {
+  auto id = trailers.find("x-request-id");
+  if (status.ok() || id == trailers.end()) return status;
+  absl::Status out(
+      status.code(),
+      absl::StrCat(status.message(), " [request ",
+                   absl::string_view(id->second.data(), id->second.size()),
+                   "]"));
+  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& p) {
+    out.SetPayload(url, p);
+  });
+  return out;
+}
 
 // A stub of `Service` on the target (Ledger, QueryService).
 template <typename Service>
@@ -39,6 +59,7 @@ class Client {
     absl::Status status =
         FromGrpcStatus(((*stub_).*method)(&context, request, response));
     const auto& trailers = context.GetServerTrailingMetadata();
+    status = WithRequestId(status, trailers);
     auto it = trailers.find(kBrokenPositionMetadata);
     uint64_t position = 0;
     if (absl::IsDataLoss(status) && it != trailers.end() &&

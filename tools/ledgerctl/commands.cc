@@ -15,6 +15,7 @@
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "rpc/command_client.h"
 #include "rpc/status.h"
+#include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/event_format.h"
 #include "tools/ledgerctl/proto_flags.h"
 #include "tools/ledgerctl/timeline.h"
@@ -64,12 +65,14 @@ const Command* FindCommand(const std::string& name) {
 }
 
 // Calls the command's RPC.
-grpc::Status Call(const Options& options, const Message& request,
+absl::Status Call(const Options& options, const Message& request,
                   v1::CommandResult* result) {
   CommandClient client(Connect(options));
   grpc::ClientContext context;
   SetDeadline(&context);
-  return client.Execute(&context, request, result);
+  return WithRequestId(
+      FromGrpcStatus(client.Execute(&context, request, result)),
+      context.GetServerTrailingMetadata());
 }
 
 int PrintResult(const v1::CommandResult& result, const Options& options,
@@ -107,7 +110,9 @@ int Show(const std::string& id, const Options& options,
   request.set_complaint_id(id);
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::ComplaintView view;
-  absl::Status s = FromGrpcStatus(stub->GetComplaint(&context, request, &view));
+  absl::Status s = WithRequestId(
+      FromGrpcStatus(stub->GetComplaint(&context, request, &view)),
+      context.GetServerTrailingMetadata());
   if (!s.ok()) {
     err << "ledgerctl: " << s.ToString() << "\n";
     return kExitFailed;
@@ -198,7 +203,7 @@ int RunComplaintCommand(const CommandLine& line, const Options& options,
     }
   }
   v1::CommandResult result;
-  absl::Status s = FromGrpcStatus(Call(options, *request, &result));
+  absl::Status s = Call(options, *request, &result);
   if (!s.ok()) {
     err << "ledgerctl: " << name << ": " << s.ToString() << "\n";
     return kExitFailed;
