@@ -14,6 +14,7 @@
 #include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/ledgerctl.h"
 #include "tools/ledgerctl/text_width.h"
+#include "tools/progress.h"
 
 namespace ledger::ctl {
 namespace {
@@ -207,6 +208,17 @@ TEST(LedgerctlCliTest, WidthsAreDisplayColumnsAndCutsKeepCharactersWhole) {
     EXPECT_LE(DisplayWidth(cut), w);
     EXPECT_EQ(cut.size() % 3, 0u) << w;  // whole 3-byte characters
   }
+}
+
+TEST(LedgerctlCliTest, ProgressSaysCountRateAndTimeLeft) {
+  EXPECT_EQ(Progress::Line("ledger_sim: steps", 50000, 200000,
+                           absl::Seconds(10), /*bar=*/true),
+            "ledger_sim: steps  [######..................]  50,000 / 200,000  "
+            "25%  5,000/s  30s left");
+  EXPECT_EQ(Progress::Line("verify", 1234567, 1234567, absl::Seconds(125),
+                           /*bar=*/false),
+            "verify  1,234,567 / 1,234,567  100%  9,876/s  in 2m05s");
+  EXPECT_EQ(Progress::Line("tail", 7, 0, absl::Seconds(0), false), "tail  7");
 }
 
 }  // namespace

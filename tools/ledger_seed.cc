@@ -27,6 +27,7 @@
 #include "ledger/complaint/builders.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/version.h"
+#include "tools/progress.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/workload.h"
 
@@ -253,8 +254,12 @@ absl::Status History(const std::string& dir, int months, int cases,
                    [until](const sim::Step& step) { return step.at >= until; });
   const size_t later = static_cast<size_t>(workload.steps.end() - due);
   workload.steps.erase(due, workload.steps.end());
-  RETURN_IF_ERROR(sim::RunOnDataDir(workload, dir, nullptr, {},
-                                    absl::GetFlag(FLAGS_key_file)));
+  Progress progress("ledger_seed: history steps", workload.steps.size());
+  RETURN_IF_ERROR(sim::RunOnDataDir(
+      workload, dir, nullptr,
+      [&progress](size_t done, size_t) { progress.Update(done); },
+      absl::GetFlag(FLAGS_key_file)));
+  progress.Finish();
   std::printf(
       "ledger_seed: %d simulated cases in %s to %s (%zu commands; %zu later "
       "ones not yet due)\n",

@@ -21,6 +21,7 @@
 #include "ledger/store/event_store.h"
 #include "ledger/store/version.h"
 #include "rpc/channel.h"
+#include "tools/progress.h"
 #include "tools/sim/in_process.h"
 #include "tools/sim/over_grpc.h"
 #include "tools/sim/workload.h"
@@ -95,12 +96,24 @@ int Main() {
       }
     }
     const std::string target = absl::GetFlag(FLAGS_target);
-    s = sim::RunOverGrpc(
-        workload, 0, workload.steps.size(),
-        [&](const std::string& actor) {
-          return MakeChannel(target, security[actor]);
-        },
-        &refused, &on_plan_clock);
+    // Each actor's channel made once, for every slice.
+    std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+    for (auto& [actor, secure] : security) {
+      channels[actor] = MakeChannel(target, secure);
+    }
+    // In slices, with progress.
+    constexpr size_t kSlice = 2000;
+    const size_t total = workload.steps.size();
+    Progress progress("ledger_sim: steps", total);
+    for (size_t first = 0; first < total && s.ok(); first += kSlice) {
+      const size_t last = std::min(first + kSlice, total);
+      s = sim::RunOverGrpc(
+          workload, first, last,
+          [&](const std::string& actor) { return channels.at(actor); },
+          &refused, &on_plan_clock);
+      progress.Update(last);
+    }
+    progress.Finish();
     if (!on_plan_clock) {
       clock =
           "the server's clock (start ledgerd with --simulated_clock for the "
@@ -108,11 +121,11 @@ int Main() {
     }
   } else {
     // In slices, with progress: a million cases take a while.
+    Progress progress("ledger_sim: steps", workload.steps.size());
     s = sim::RunOnDataDir(
         workload, absl::GetFlag(FLAGS_data_dir), &refused,
-        [](size_t done, size_t total) {
-          std::fprintf(stderr, "ledger_sim: %zu of %zu steps\n", done, total);
-        });
+        [&progress](size_t done, size_t) { progress.Update(done); });
+    progress.Finish();
   }
   if (!s.ok()) {
     std::fprintf(stderr, "ledger_sim: %s\n", s.ToString().c_str());

@@ -35,6 +35,7 @@
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/event_format.h"
 #include "tools/ledgerctl/text_width.h"
+#include "tools/progress.h"
 
 namespace ledger::ctl {
 namespace {
@@ -231,8 +232,16 @@ int VerifyCommand(const Options& options, std::ostream& out,
       LatestSignedCheckpoint(options, err);
   if (!checkpoint.ok()) return Fail(err, checkpoint.status());
   LedgerClient client(options);
+  v1::GetLogHeadResponse head;
+  if (absl::Status s = client.Call(&v1::Ledger::Stub::GetLogHead,
+                                   v1::GetLogHeadRequest(), &head);
+      !s.ok()) {
+    return Fail(err, s);
+  }
+  Progress progress("ledgerctl verify: events", head.position_last());
   VerifyReport report = VerifyChain(
-      [&client](uint64_t from, uint32_t limit) {
+      [&client, &progress](uint64_t from, uint32_t limit) {
+        progress.Update(from - 1);
         v1::ReadAllRequest request;
         request.set_from_position(from);
         request.set_limit(limit);
@@ -244,6 +253,8 @@ int VerifyCommand(const Options& options, std::ostream& out,
             response.events().begin(), response.events().end()));
       },
       *checkpoint);
+  progress.Update(report.events_verified);
+  progress.Finish();
   return PrintVerifyReport(report, options, out);
 }
 

@@ -53,7 +53,7 @@ absl::Status RunOnDataDir(
   ASSIGN_OR_RETURN(std::unique_ptr<ComplaintApp> app,
                    ComplaintApp::Create(store.get(), app_options));
   const size_t total = workload.steps.size();
-  constexpr size_t kSlice = 100000;
+  constexpr size_t kSlice = 10000;
   for (size_t i = 0; i < total; i += kSlice) {
     const size_t last = std::min(i + kSlice, total);
     RETURN_IF_ERROR(

@@ -21,7 +21,7 @@ absl::Status RunInProcess(const Workload& workload, size_t first, size_t last,
 
 // The whole workload into the ledger in `dir` (created when missing): the
 // store and the app on a clock that follows the plan, steps in slices of
-// 100,000 with `progress(done, total)` after each (may be empty); the store
+// 10,000 with `progress(done, total)` after each (may be empty); the store
 // is closed at the end. For ledger_sim --data_dir and ledger_seed.
 // With `key_file`, customers' personal data is sealed with the site's keys
 // (app/personal_data.h), the data keys kept in <dir>/keys.
