@@ -242,6 +242,32 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
            server->simulation_service_.get()}) {
     if (service != nullptr) builder.RegisterService(service);
   }
+  {
+    // The same list as v1alpha's: every service registered, health and
+    // both reflections.
+    std::vector<std::string> names = {
+        "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection"};
+    const std::pair<const void*, const char*> named[] = {
+        {server->ledger_service_.get(), v1::Ledger::service_full_name()},
+        {server->audit_service_.get(), v1::AuditService::service_full_name()},
+        {server->complaint_service_.get(),
+         v1::ComplaintService::service_full_name()},
+        {server->reference_service_.get(),
+         v1::ReferenceDataService::service_full_name()},
+        {server->subscription_service_.get(),
+         v1::Subscriptions::service_full_name()},
+        {server->query_service_.get(), v1::QueryService::service_full_name()},
+        {server->simulation_service_.get(),
+         v1::SimulationService::service_full_name()},
+    };
+    for (const auto& [service, name] : named) {
+      if (service != nullptr) names.emplace_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    server->reflection_v1_ = std::make_unique<ReflectionV1>(std::move(names));
+    builder.RegisterService(server->reflection_v1_.get());
+  }
   for (auto* service : std::initializer_list<GatedService*>{
            server->ledger_service_.get(), server->audit_service_.get(),
            server->complaint_service_.get(), server->reference_service_.get(),

@@ -35,6 +35,7 @@
 #include "services/gate.h"
 #include "services/ledger_service.h"
 #include "services/query_service.h"
+#include "services/reflection_v1.h"
 #include "services/simulation_service.h"
 #include "services/subscription_service.h"
 
@@ -185,6 +186,8 @@ class LedgerServer {
   std::unique_ptr<ProjectionRunner> runner_;
   std::unique_ptr<QueryService> query_service_;
   std::unique_ptr<SimulationService> simulation_service_;
+  // Server reflection v1 (v1alpha is gRPC's plugin).
+  std::unique_ptr<ReflectionV1> reflection_v1_;
   // A projection process's callers' registry, read from the ledger.
   std::unique_ptr<FollowedRegistry> registry_;
   // Admits every call; made before the services are registered.

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/store/event_store.h"
@@ -23,6 +24,7 @@
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
+#include "third_party/grpc/reflection/v1/reflection.grpc.pb.h"
 #include "third_party/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
 namespace ledger {
@@ -111,6 +113,62 @@ TEST_F(GrpcEndToEndTest, ReflectionListsTheLedgerService) {
 // Every service reflection lists has a health status of its own (ledgerd is
 // a process of its own: what this test binary links does not help it), and
 // reflection describes the health service.
+TEST_F(GrpcEndToEndTest, ReflectionV1ListsServicesAndDescribesSymbols) {
+  namespace r = grpc::reflection::v1;
+  auto reflection = r::ServerReflection::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = reflection->ServerReflectionInfo(&context);
+  r::ServerReflectionRequest request;
+  r::ServerReflectionResponse response;
+
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& service : response.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf(
+                         {"ledger.v1.Ledger", "ledger.v1.ComplaintService",
+                          "grpc.health.v1.Health",
+                          "grpc.reflection.v1.ServerReflection",
+                          "grpc.reflection.v1alpha.ServerReflection"}));
+
+  // A method's file, then the files it needs that were not sent yet.
+  request.set_file_containing_symbol("ledger.v1.Ledger.ReadAll");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_GE(response.file_descriptor_response().file_descriptor_proto_size(),
+            2);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(
+      response.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "ledger/v1/ledger_service.proto");
+  EXPECT_EQ(file.package(), "ledger.v1");
+  // A file already sent on this stream comes alone.
+  request.set_file_by_filename("ledger/v1/ledger_service.proto");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.file_descriptor_response().file_descriptor_proto_size(),
+            1);
+  request.set_file_containing_symbol("grpc.health.v1.Health");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.file_descriptor_response().file_descriptor_proto_size(),
+            1);
+
+  request.set_file_containing_symbol("ledger.v1.NoSuchThing");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.error_response().error_code(),
+            static_cast<int>(grpc::StatusCode::NOT_FOUND));
+  EXPECT_EQ(response.original_request().file_containing_symbol(),
+            "ledger.v1.NoSuchThing");
+  stream->WritesDone();
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST_F(GrpcEndToEndTest, HealthAnswersForEveryServiceAndReflectionFindsIt) {
   ASSERT_TRUE(ledgerd_->WaitForProjections(expected_.size()));
   auto reflection =
