@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/complaint/validation.h"
 #include "rpc/status.h"
 
 namespace ledger {
@@ -100,19 +101,13 @@ grpc::ServerUnaryReactor* LedgerService::Backup(
           context);
     }
     const std::string& name = request->name();
-    const bool valid = !name.empty() && name.size() <= 100 && name != "." &&
-                       name != ".." &&
-                       name.find_first_not_of(
-                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-                           "vwxyz0123456789._-") == std::string::npos;
-    if (!valid) {
-      return ToGrpcStatus(
-          absl::InvalidArgumentError(absl::StrCat(
-              "name \"", name,
-              "\" is not a backup's name: 1 to 100 of A-Z a-z 0-9 . _ - "
-              "(not . or ..)")),
-          context);
+    // An id, as every name in the ledger; never a path.
+    absl::Status valid = CheckId("name", name);
+    if (valid.ok() && (name == "." || name == "..")) {
+      valid = absl::InvalidArgumentError(
+          absl::StrCat("name \"", name, "\" is not a directory's name"));
     }
+    if (!valid.ok()) return ToGrpcStatus(valid, context);
     absl::StatusOr<BackupReport> report =
         store_.Backup(absl::StrCat(backup_dir_, "/", name));
     if (!report.ok()) return ToGrpcStatus(report.status(), context);

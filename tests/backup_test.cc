@@ -92,6 +92,12 @@ TEST_F(BackupTest, ACopyTakenWhileCommandsArriveRestoresToTheSameLedger) {
       Ctl(ledger.target(), {"backup", "../elsewhere"});
   EXPECT_NE(path.exit_code, 0);
   EXPECT_THAT(path.err, HasSubstr("INVALID_ARGUMENT"));
+  for (const std::string& bad :
+       std::vector<std::string>{"..", std::string(65, 'x')}) {
+    testing::ProcessResult refused = Ctl(ledger.target(), {"backup", bad});
+    EXPECT_EQ(refused.exit_code, 1) << bad;
+    EXPECT_THAT(refused.err, HasSubstr("INVALID_ARGUMENT: name")) << bad;
+  }
 
   // Restored: the same events up to the backup's end, no more; it verifies.
   std::filesystem::create_directories(dir_.Sub("w2"));
