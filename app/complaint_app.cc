@@ -705,6 +705,12 @@ absl::StatusOr<std::vector<PriorComplaint>> ComplaintApp::FindComplaints(
     const v1::CustomerContact& contact) const {
   ASSIGN_OR_RETURN(std::string key,
                    ContactKey(v1::CHANNEL_UNSPECIFIED, contact));
+  if (state_ == nullptr) {
+    // A damaged log: the index is never loaded (nor commands taken).
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customers cannot be looked up until the log is repaired: ",
+        store_.damage().message()));
+  }
   const PersonalData* personal = options_.personal_data.get();
   return state_->History(personal != nullptr ? personal->CustomerRef(key)
                                              : CustomerRef(key));

@@ -156,7 +156,31 @@ grpc::ServerUnaryReactor* ComplaintService::FindComplaints(
     absl::StatusOr<std::vector<PriorComplaint>> found =
         app_.FindComplaints(request->customer());
     if (!found.ok()) return ToGrpcStatus(found.status(), context);
+    const PersonalData* personal = app_.personal_data();
     for (const PriorComplaint& prior : *found) {
+      if (personal != nullptr) {
+        // An erased customer's complaints are not theirs to be found by
+        // any more (docs/rules.md, "Personal data"): the ref outlives the
+        // erasure for repeat detection only.
+        absl::StatusOr<v1::ComplaintView> view = app_.Get(prior.complaint_id);
+        if (!view.ok()) return ToGrpcStatus(view.status(), context);
+        bool erased = false;
+        for (const v1::Event& e : view->timeline()) {
+          if (e.event_type() != EventTypeOf<v1::ComplaintReceived>()) continue;
+          v1::ComplaintReceived received;
+          if (received.ParseFromString(e.payload()) &&
+              received.has_sealed_customer()) {
+            absl::StatusOr<v1::CustomerContact> opened =
+                personal->Unseal(received.sealed_customer());
+            if (absl::IsNotFound(opened.status())) erased = true;
+            if (!opened.ok() && !erased) {
+              return ToGrpcStatus(opened.status(), context);
+            }
+          }
+          break;
+        }
+        if (erased) continue;
+      }
       v1::FoundComplaint* out = response->add_complaints();
       out->set_complaint_id(prior.complaint_id);
       out->set_received_time_us(prior.received_time_us);
@@ -183,8 +207,17 @@ ReferenceDataService::ReferenceDataService(ComplaintApp* app, WorkPool* pool)
 grpc::ServerUnaryReactor* ReferenceDataService::ListReferenceData(
     grpc::CallbackServerContext* context, const v1::ListReferenceDataRequest*,
     v1::ListReferenceDataResponse* response) {
-  return FinishNow(context, [this, response] {
+  return FinishNow(context, [this, response, caller = CurrentCaller()] {
     std::shared_ptr<const ReferenceData> reference = app_.reference();
+    if (caller.station_scoped) {
+      // A station head: their own stations, nobody's names.
+      for (const v1::StationRegistered* station : reference->Stations()) {
+        if (caller.SeesStation(station->station_id())) {
+          *response->add_stations() = *station;
+        }
+      }
+      return grpc::Status::OK;
+    }
     for (const v1::AgentRegistered* agent : reference->Agents()) {
       v1::AgentRegistered* out = response->add_agents();
       *out = *agent;

@@ -65,10 +65,11 @@ const std::vector<AccessRule>* MakeTable() {
         ROLE_DEPARTMENT_HEAD, ROLE_PROJECT_HEAD, ROLE_AUDITOR}},
       // Customers' complaints by their contact: those who take complaints.
       {"ledger.v1.ComplaintService.FindComplaints", {HANDLERS, ROLE_CLERK}},
-      // Names beside ids, for everyone who works with them.
+      // Names beside ids, for the people who work with them (a station
+      // head: their own stations only).
       {"ledger.v1.ReferenceDataService.ListReferenceData",
        {HANDLERS, ROLE_CLERK, ROLE_GENERAL_MANAGER, ROLE_STATION_HEAD,
-        ROLE_DEPARTMENT_HEAD, ROLE_PROJECT_HEAD, ROLE_AUDITOR, ROLE_SERVICE}},
+        ROLE_DEPARTMENT_HEAD, ROLE_PROJECT_HEAD, ROLE_AUDITOR}},
       {"ledger.v1.ReferenceDataService.RegisterStation", {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ReferenceDataService.RegisterDepartment", {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ReferenceDataService.RegisterAgent", {ROLE_CENTRE_HEAD}},
@@ -82,7 +83,8 @@ const std::vector<AccessRule>* MakeTable() {
       {"ledger.v1.Ledger.ReadStream", {LOG_READERS}},
       {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
       {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
-      {"ledger.v1.Ledger.GetLogHead", {LOG_READERS}},
+      // The log's end (for tail --from_now): no event in it.
+      {"ledger.v1.Ledger.GetLogHead", {LOG_READERS, ROLE_STATION_HEAD}},
       // Hashes and signatures only: what an outside auditor checks.
       {"ledger.v1.AuditService.GetCheckpoint", {LOG_READERS}},
       {"ledger.v1.AuditService.GetInclusionProof", {LOG_READERS}},

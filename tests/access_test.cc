@@ -449,6 +449,18 @@ TEST_F(AccessTest, PersonalDataAsEachRoleMaySeeItThenErased) {
   EXPECT_EQ(CustomerSeenBy(As("c1"), id), "S** 139****5555");
   EXPECT_EQ(CustomerSeenBy(As("g1"), id), "S** 139****5555");
   EXPECT_EQ(CustomerSeenBy(As("u1"), id), "");
+  // Found by the number before it is erased.
+  {
+    grpc::ClientContext context;
+    v1::FindComplaintsRequest find;
+    find.mutable_customer()->set_phone("+86 139 6666 5555");
+    v1::FindComplaintsResponse found;
+    ASSERT_TRUE(v1::ComplaintService::NewStub(As("a1"))
+                    ->FindComplaints(&context, find, &found)
+                    .ok());
+    ASSERT_EQ(found.complaints_size(), 1);
+    EXPECT_EQ(found.complaints(0).complaint_id(), id);
+  }
   // The log an auditor reads holds only the sealed form.
   {
     grpc::ClientContext context;
@@ -473,6 +485,18 @@ TEST_F(AccessTest, PersonalDataAsEachRoleMaySeeItThenErased) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   for (const char* agent : {"a1", "h1", "c1"}) {
     EXPECT_EQ(CustomerSeenBy(As(agent), id), "") << agent;
+  }
+  // Nor does the number find the complaint any more (the keyed ref stays,
+  // for repeat detection only).
+  {
+    grpc::ClientContext context;
+    v1::FindComplaintsRequest find;
+    find.mutable_customer()->set_phone("13966665555");
+    v1::FindComplaintsResponse found;
+    ASSERT_TRUE(v1::ComplaintService::NewStub(As("h1"))
+                    ->FindComplaints(&context, find, &found)
+                    .ok());
+    EXPECT_EQ(found.complaints_size(), 0);
   }
   // Nowhere on disk, and the log still verifies.
   testing::ProcessResult grep = testing::Run(
@@ -506,6 +530,19 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
                                                              &view);
   };
   EXPECT_TRUE(get(ours).ok());
+  // Reference data: their own station, nobody's names.
+  {
+    grpc::ClientContext context;
+    v1::ListReferenceDataResponse data;
+    ASSERT_TRUE(
+        v1::ReferenceDataService::NewStub(head)
+            ->ListReferenceData(&context, v1::ListReferenceDataRequest(), &data)
+            .ok());
+    ASSERT_EQ(data.stations_size(), 1);
+    EXPECT_EQ(data.stations(0).station_id(), "st1");
+    EXPECT_EQ(data.agents_size(), 0);
+    EXPECT_EQ(data.departments_size(), 0);
+  }
   grpc::Status other = get(theirs);
   EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(other.error_message(), HasSubstr("does not concern"));

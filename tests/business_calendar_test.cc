@@ -193,11 +193,11 @@ TEST_F(BusinessCalendarTest, YearsPastTheNoticesGetTheLawsDaysOff) {
     return calendar->IsWorkingDay(absl::CivilDay(2027, m, d)).value();
   };
   EXPECT_FALSE(working(1, 1));  // New Year's Day, a Friday
-  // Spring Festival: eve Saturday 6 February to Tuesday the 9th; its two
-  // weekend days made up on Wednesday and Thursday.
-  EXPECT_TRUE(working(2, 5));
-  for (int d = 8; d <= 11; ++d) EXPECT_FALSE(working(2, d)) << d;
-  EXPECT_TRUE(working(2, 12));
+  // Spring Festival: eve Friday 5 February to Monday the 8th; its two
+  // weekend days made up on Tuesday and Wednesday.
+  EXPECT_TRUE(working(2, 4));
+  for (int d = 5; d <= 10; ++d) EXPECT_FALSE(working(2, d)) << d;
+  EXPECT_TRUE(working(2, 11));
   EXPECT_FALSE(working(4, 5));  // Qingming, Monday
   EXPECT_FALSE(working(5, 3));  // Labour Day fell on the weekend: made up
   EXPECT_FALSE(working(5, 4));

@@ -19,6 +19,7 @@
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
 #include "ledger/store/verify.h"
+#include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
@@ -246,6 +247,17 @@ TEST(GrpcDamageTest, ADamagedLogMakesTheCommandServicesNotServing) {
   EXPECT_EQ(ledgerd.Health("ledger.v1.Ledger"), Response::SERVING);
   EXPECT_EQ(ledgerd.Health("ledger.v1.AuditService"), Response::SERVING);
   EXPECT_EQ(ledgerd.Health(""), Response::SERVING);
+  // Reads that need the customer index say why they cannot answer.
+  auto complaints = v1::ComplaintService::NewStub(grpc::CreateChannel(
+      ledgerd.target(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::FindComplaintsRequest find;
+  find.mutable_customer()->set_phone("13800138000");
+  v1::FindComplaintsResponse found;
+  grpc::Status s = complaints->FindComplaints(&context, find, &found);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("until the log is repaired"));
+  EXPECT_EQ(ledgerd.Health(""), Response::SERVING);  // still up
 }
 
 TEST_F(GrpcEndToEndTest, StubReadsBackEveryEvent) {

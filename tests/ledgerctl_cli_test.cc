@@ -46,6 +46,10 @@ TEST(LedgerctlCliTest, FlagsStandAnywhereAndBooleansNeverTakeTheNextWord) {
   EXPECT_THAT(line->operands, ElementsAre("extra"));
   EXPECT_EQ(Parse({"tail", "--follow=maybe"}).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // "--green-channel yes" would take "yes" for the complaint's id.
+  EXPECT_THAT(Parse({"receive", "--green-channel", "yes"}).status().message(),
+              HasSubstr("--green-channel takes no value; write "
+                        "--green-channel=yes"));
 
   // A flag that takes a value takes the next word, "--" and all.
   line = Parse({"receive", "--content", "--dashes first", "--green-channel",

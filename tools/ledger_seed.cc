@@ -269,6 +269,13 @@ absl::Status History(const std::string& dir, int months, int cases,
   return absl::OkStatus();
 }
 
+// The site's zone (the shipped calendar's).
+absl::TimeZone Shanghai() {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(kDefaultTimeZone, &zone)) zone = absl::UTCTimeZone();
+  return zone;
+}
+
 int Main() {
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
   auto store = EventStore::Open(dir);
@@ -335,9 +342,9 @@ int Main() {
   if (calendar.ok()) {
     calendar = WithStatutoryYears(
         *calendar,
-        static_cast<int>(absl::ToCivilYear(absl::Now() + absl::Hours(24 * 31),
-                                           absl::UTCTimeZone())
-                             .year()));
+        static_cast<int>(
+            absl::ToCivilYear(absl::Now() + absl::Hours(24 * 31), Shanghai())
+                .year()));
   }
   if (!calendar.ok()) {
     std::fprintf(stderr, "ledger_seed: %s\n",

@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 jobs=$(nproc)
+# The tests run ledgerctl: not with the settings of whoever runs them
+# (tools/ledgerctl/cli.h: profiles and LEDGER_* variables).
+export LEDGERCTL_CONFIG=/dev/null
+unset LEDGER_TARGET LEDGER_PROFILE LEDGER_AS LEDGER_IDENTITY LEDGER_TOKEN \
+  LEDGER_TOKEN_FILE LEDGER_TLS_CA LEDGER_FORMAT LEDGER_TIME_ZONE LEDGER_CSV_BOM
 
 tools/build.sh build
 (cd build && ctest --output-on-failure --parallel "$jobs")

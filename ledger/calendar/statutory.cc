@@ -12,7 +12,10 @@ namespace {
 
 // Gregorian dates of the lunar holidays: Spring Festival's eve, Qingming,
 // Dragon Boat, Mid-Autumn. From ICU 72's Chinese calendar in Asia/Shanghai
-// (Calendar::createInstance("zh_CN@calendar=chinese")); Qingming from the
+// (Calendar::createInstance("zh_CN@calendar=chinese")), except the Spring
+// Festivals of 2027 (6 February) and 2030 (3 February), where that month's
+// new moon falls minutes from Beijing midnight and ICU is a day late (the
+// published lunar calendars have them a day earlier); Qingming from the
 // 21st century's formula, day = floor(0.2422 Y + 4.81) - floor(Y / 4) of
 // April. 2025 and 2026 agree with the State Council's notices (a test).
 struct LunarDates {
@@ -24,8 +27,8 @@ struct LunarDates {
 };
 constexpr LunarDates kLunarDates[] = {
     {2025, 1, 28, 4, 5, 31, 10, 6}, {2026, 2, 16, 5, 6, 19, 9, 25},
-    {2027, 2, 6, 5, 6, 9, 9, 15},   {2028, 1, 25, 4, 5, 28, 10, 3},
-    {2029, 2, 12, 4, 6, 16, 9, 22}, {2030, 2, 1, 5, 6, 5, 9, 12},
+    {2027, 2, 5, 5, 6, 9, 9, 15},   {2028, 1, 25, 4, 5, 28, 10, 3},
+    {2029, 2, 12, 4, 6, 16, 9, 22}, {2030, 2, 2, 5, 6, 5, 9, 12},
 };
 
 bool Weekend(absl::CivilDay day) {

@@ -9,7 +9,8 @@
 //   a statutory day on a Saturday or Sunday is made up (补假) on working
 //   days, here the first weekdays after the holiday.
 // The lunar dates are data (kLunarDates in statutory.cc, from ICU's Chinese
-// calendar; Qingming by the solar-term formula), for 2025–2030. Such a
+// calendar with two corrections; Qingming by the solar-term formula), for
+// 2025–2030. Such a
 // calendar is provisional: deadlines around a holiday may differ from the
 // official arrangement by the days it bridges. The demo's seed publishes it
 // when the shipped calendar does not reach today; a site publishes the

@@ -454,8 +454,7 @@ const std::vector<FlagHelp>& GlobalFlags() {
        "spreadsheets; a command that cannot print csv refuses it"},
       {"csv_bom", "", "csv: start with a UTF-8 byte order mark, for Excel"},
       {"time_zone", "ZONE",
-       "the zone times are shown and read in (default: the site's, "
-       "Asia/Shanghai)"},
+       "the zone times are shown and read in (default Asia/Shanghai)"},
       {"log_key", "KEY",
        "verify, audit: the log's verifier key (<origin>+<id>+<key>), as its "
        "operator published it"},
@@ -636,6 +635,17 @@ absl::StatusOr<CommandLine> ParseCommandLine(
     if (!value.has_value()) {
       if (flag->value.empty()) {
         value = "true";
+        // "--green-channel yes" would make "yes" an operand (an id):
+        // refused, with the spelling that works.
+        if (i + 1 < args.size()) {
+          const std::string next = absl::AsciiStrToLower(args[i + 1]);
+          if (next == "true" || next == "false" || next == "yes" ||
+              next == "no") {
+            return Usage(line.command, absl::StrCat("--", Dashed(name),
+                                                    " takes no value; write --",
+                                                    Dashed(name), "=", next));
+          }
+        }
       } else if (i + 1 < args.size()) {
         value = args[++i];
       } else {
@@ -645,16 +655,21 @@ absl::StatusOr<CommandLine> ParseCommandLine(
       }
     } else if (flag->value.empty()) {
       const std::string v = absl::AsciiStrToLower(*value);
-      if (v != "true" && v != "false") {
+      if (v == "true" || v == "yes" || v == "1") {
+        value = "true";
+      } else if (v == "false" || v == "no" || v == "0") {
+        value = "false";
+      } else {
         return Usage(line.command,
                      absl::StrCat("--", Dashed(name),
                                   " is true or false, not \"", *value, "\""));
       }
-      value = v;
     }
     line.flags[name].push_back(*value);
   }
-  if (line.Has("help") || line.Has("version")) return line;
+  if (line.Get("help") == "true" || line.Get("version") == "true") {
+    return line;
+  }
   for (const std::string& name : early) {
     if (LookUp(command, name) == nullptr) {
       return Usage(line.command, absl::StrCat("unknown flag --", Dashed(name)));

@@ -1,5 +1,6 @@
 #include "tools/ledgerctl/commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -83,6 +84,7 @@ int PrintResult(const v1::CommandResult& result, const Options& options,
     v1::CommandResult rest = result;
     rest.clear_events();
     std::string json = MessageJson(rest);
+    if (json.empty()) json = "{}";
     json.pop_back();  // '}'
     std::vector<std::string> events;
     for (const v1::Event& e : result.events()) {
@@ -182,7 +184,13 @@ int RunComplaintCommand(const CommandLine& line, const Options& options,
         SetFlag("complaint-id", line.operands[0], zone, request.get());
     if (!s.ok()) return fail(s);
   }
-  for (const auto& [flag, values] : line.flags) {
+  // --file (a whole calendar) first, so that a field given beside it
+  // overrides the file's.
+  std::vector<std::pair<std::string, std::vector<std::string>>> flags(
+      line.flags.begin(), line.flags.end());
+  std::stable_partition(flags.begin(), flags.end(),
+                        [](const auto& f) { return f.first == "file"; });
+  for (const auto& [flag, values] : flags) {
     if (IsSettingFlag(flag)) continue;
     for (const std::string& value : values) {
       absl::Status s;

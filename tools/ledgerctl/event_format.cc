@@ -115,7 +115,7 @@ std::string CsvLine(const v1::Event& e, const absl::TimeZone& zone,
                       ",", cell(e.event_type()), ",", RecordedTime(e, zone),
                       ",", cell(e.actor()), ",", cell(e.command_id()), ",",
                       cell(payload.value_or("")), ",",
-                      absl::Base64Escape(e.payload()), ",",
+                      cell(absl::Base64Escape(e.payload())), ",",
                       Hex(e.previous_hash()), ",", Hex(e.hash()));
 }
 

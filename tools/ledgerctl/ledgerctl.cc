@@ -515,7 +515,7 @@ int StationsCommand(const Options& options, std::ostream& out,
           << absl::StrFormat("%.2f", r->ratio_per_10k()) << "," << r->rank()
           << "," << Yuan(r->penalty_charged()) << ","
           << Yuan(r->penalty_not_charged()) << ","
-          << r->penalty_charged().currency_code() << "\n";
+          << CsvCell(r->penalty_charged().currency_code()) << "\n";
     }
     return kExitOk;
   }
@@ -563,6 +563,20 @@ int AnalysisCommand(const Options& options, std::ostream& out,
         ParseTimeFlag("now", options.now, options.zone);
     if (!now.ok()) return UsageError(err, "analysis", now.status());
     request.set_now_us(absl::ToUnixMicros(*now));
+  } else if (options.as_of > 0) {
+    // As of a past position, a month is judged as it stood then: at the
+    // time of that event (when the caller may read it; else the server's
+    // clock).
+    v1::ReadAllRequest at;
+    at.set_from_position(options.as_of);
+    at.set_limit(1);
+    v1::ReadAllResponse page;
+    if (LedgerClient(options)
+            .Call(&v1::Ledger::Stub::ReadAll, at, &page)
+            .ok() &&
+        page.events_size() == 1 && page.events(0).position() == options.as_of) {
+      request.set_now_us(page.events(0).recorded_time_us());
+    }
   }
   v1::GetMonthlyAnalysisResponse analysis;
   absl::Status s = QueryClient(options).Call(
@@ -1026,12 +1040,12 @@ int Main(const std::vector<std::string>& args, std::ostream& out,
     err << "ledgerctl: " << line.status().message() << "\n";
     return kExitUsage;
   }
-  if (line->command == "version" || line->Has("version")) {
+  if (line->command == "version" || line->Get("version") == "true") {
     out << VersionString("ledgerctl") << "\n";
     return kExitOk;
   }
   if (line->command.empty() || line->command == "help") {
-    if (line->command.empty() && !line->Has("help")) {
+    if (line->command.empty() && line->Get("help") != "true") {
       PrintOverview(err);
       return kExitUsage;
     }
@@ -1048,7 +1062,7 @@ int Main(const std::vector<std::string>& args, std::ostream& out,
     PrintCommandHelp(*command, out);
     return kExitOk;
   }
-  if (line->Has("help")) {
+  if (line->Get("help") == "true") {
     PrintCommandHelp(*FindCommandHelp(line->command), out);
     return kExitOk;
   }

@@ -30,6 +30,9 @@ absl::Status RunOnDataDir(
     const Workload& workload, const std::string& dir, int* refused,
     const std::function<void(size_t done, size_t total)>& progress,
     const std::string& key_file) {
+  if (workload.steps.empty()) {
+    return absl::InvalidArgumentError("the workload plans no step");
+  }
   auto clock = std::make_shared<FakeClock>(workload.steps.front().at);
   EventStoreOptions store_options;
   store_options.clock = clock;
@@ -38,12 +41,16 @@ absl::Status RunOnDataDir(
   // Months past the shipped calendar (and the deadlines a month after the
   // last step): the law's days off, provisional (calendar/statutory.h).
   ASSIGN_OR_RETURN(v1::CalendarPublished calendar, BusinessCalendar::Shipped());
+  absl::TimeZone site;
+  if (!absl::LoadTimeZone(workload.time_zone, &site)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown time zone ", workload.time_zone));
+  }
   const absl::Time reach = workload.steps.back().at + absl::Hours(24 * 31);
   ASSIGN_OR_RETURN(
       app_options.initial_calendar,
       WithStatutoryYears(
-          calendar, static_cast<int>(
-                        absl::ToCivilYear(reach, absl::UTCTimeZone()).year())));
+          calendar, static_cast<int>(absl::ToCivilYear(reach, site).year())));
   if (!key_file.empty()) {
     RETURN_IF_ERROR(UsePersonalData(key_file, absl::StrCat(dir, "/keys"),
                                     store_options, app_options));
