@@ -383,15 +383,13 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     context.reference = reference.get();
     context.policy = &options_.policy;
     decided.customer = decided.state.customer_ref();
-    PersonalData* personal = options_.personal_data.get();
     if (const auto* intake =
             google::protobuf::DynamicCastToGenerated<v1::ReceiveComplaint>(
                 &command)) {
       absl::StatusOr<std::string> contact =
           ContactKey(intake->channel(), intake->customer());
       if (contact.ok()) {
-        decided.customer = personal != nullptr ? personal->CustomerRef(*contact)
-                                               : CustomerRef(*contact);
+        decided.customer = CustomerRefOf(*contact);
         context.customer_ref = decided.customer;
       }
     }
@@ -711,9 +709,13 @@ absl::StatusOr<std::vector<PriorComplaint>> ComplaintApp::FindComplaints(
         "customers cannot be looked up until the log is repaired: ",
         store_.damage().message()));
   }
+  return state_->History(CustomerRefOf(key));
+}
+
+std::string ComplaintApp::CustomerRefOf(absl::string_view contact_key) const {
   const PersonalData* personal = options_.personal_data.get();
-  return state_->History(personal != nullptr ? personal->CustomerRef(key)
-                                             : CustomerRef(key));
+  return personal != nullptr ? personal->CustomerRef(contact_key)
+                             : CustomerRef(contact_key);
 }
 
 absl::StatusOr<v1::ComplaintView> ComplaintApp::Get(

@@ -168,6 +168,10 @@ class ComplaintApp {
  private:
   ComplaintApp(EventStore* store, ComplaintAppOptions options);
 
+  // The customer ref of a contact key (ContactKey): keyed by the site's key
+  // when this ledger seals personal data, the plain hash otherwise.
+  std::string CustomerRefOf(absl::string_view contact_key) const;
+
   absl::Status Recover();
 
   // A complaint command decided against its complaint's state, with the

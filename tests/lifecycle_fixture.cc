@@ -69,9 +69,9 @@ void LifecycleTest::ReceiveAndReply(const std::string& id) {
 
 std::string LifecycleTest::CustomerKeyOf(const v1::ReceiveComplaint& command,
                                          const v1::ComplaintState&) {
-  absl::StatusOr<std::string> phone =
+  absl::StatusOr<std::string> contact =
       ContactKey(command.channel(), command.customer());
-  return phone.ok() ? CustomerRef(*phone) : "";
+  return contact.ok() ? CustomerRef(*contact) : "";
 }
 
 void LifecycleTest::Commit(const std::string& id, const Decision& decision) {

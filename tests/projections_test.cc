@@ -518,8 +518,9 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   november.set_year(2026);
   november.set_month(11);
   const auto analysis = Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
-      AnalysisView::kName,
-      [&](const AnalysisView& v) { return v.Analysis(november, kAfterEveryMonth); });
+      AnalysisView::kName, [&](const AnalysisView& v) {
+        return v.Analysis(november, kAfterEveryMonth);
+      });
   const v1::MonthFigures& m = analysis.month();
   EXPECT_EQ(m.cases(), 5);
   EXPECT_THAT(Counts(m.by_kind()),

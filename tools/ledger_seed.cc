@@ -269,13 +269,6 @@ absl::Status History(const std::string& dir, int months, int cases,
   return absl::OkStatus();
 }
 
-// The site's zone (the shipped calendar's).
-absl::TimeZone Shanghai() {
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(kDefaultTimeZone, &zone)) zone = absl::UTCTimeZone();
-  return zone;
-}
-
 int Main() {
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
   auto store = EventStore::Open(dir);
@@ -338,14 +331,8 @@ int Main() {
     }
   }
   // Today past the shipped calendar: the law's days off, provisional.
-  absl::StatusOr<v1::CalendarPublished> calendar = BusinessCalendar::Shipped();
-  if (calendar.ok()) {
-    calendar = WithStatutoryYears(
-        *calendar,
-        static_cast<int>(
-            absl::ToCivilYear(absl::Now() + absl::Hours(24 * 31), Shanghai())
-                .year()));
-  }
+  absl::StatusOr<v1::CalendarPublished> calendar =
+      ShippedCalendarCovering(absl::Now());
   if (!calendar.ok()) {
     std::fprintf(stderr, "ledger_seed: %s\n",
                  calendar.status().ToString().c_str());

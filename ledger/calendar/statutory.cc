@@ -76,6 +76,19 @@ absl::StatusOr<std::vector<absl::CivilDay>> StatutoryDaysOff(int year) {
   return std::vector<absl::CivilDay>(out.begin(), out.end());
 }
 
+absl::StatusOr<v1::CalendarPublished> ShippedCalendarCovering(absl::Time t) {
+  ASSIGN_OR_RETURN(v1::CalendarPublished shipped, BusinessCalendar::Shipped());
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(shipped.time_zone(), &zone)) {
+    return absl::InternalError(
+        absl::StrCat("no time zone ", shipped.time_zone()));
+  }
+  const absl::Time reach = t + absl::Hours(24 * 31);
+  return WithStatutoryYears(
+      std::move(shipped),
+      static_cast<int>(absl::ToCivilYear(reach, zone).year()));
+}
+
 absl::StatusOr<v1::CalendarPublished> WithStatutoryYears(
     v1::CalendarPublished official, int through_year) {
   int last = 0;

@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "ledger/v1/reference_events.pb.h"
 
 namespace ledger {
@@ -35,6 +36,12 @@ absl::StatusOr<std::vector<absl::CivilDay>> StatutoryDaysOff(int year);
 // itself when it reaches `through_year`.
 absl::StatusOr<v1::CalendarPublished> WithStatutoryYears(
     v1::CalendarPublished official, int through_year);
+
+// The shipped calendar (business_calendar.h), extended with statutory years
+// so that it covers the month after `t` in its time zone: what a ledger
+// that starts acting at `t` (ledger_seed, ledger_sim --data_dir) needs for
+// its deadlines.
+absl::StatusOr<v1::CalendarPublished> ShippedCalendarCovering(absl::Time t);
 
 }  // namespace ledger
 

@@ -260,9 +260,9 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   received.set_complaint_id(c.complaint_id());
   received.set_channel(c.channel());
   *received.mutable_customer() = c.customer();
-  received.set_customer_ref(
-      context.customer_ref.empty() ? CustomerRef(contact_key)
-                                    : context.customer_ref);
+  received.set_customer_ref(context.customer_ref.empty()
+                                ? CustomerRef(contact_key)
+                                : context.customer_ref);
   received.set_content(c.content());
   received.set_receiving_agent_id(receiver);
   received.set_received_time_us(now);

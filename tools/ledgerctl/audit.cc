@@ -26,6 +26,7 @@
 #include "ledger/store/signed_note.h"
 #include "ledger/v1/audit_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/event_format.h"
 
@@ -318,13 +319,9 @@ int ConsistencyCommand(const std::string& saved, const Options& options,
 // [start, end) of a YYYY-MM month in `zone`.
 absl::StatusOr<std::pair<absl::Time, absl::Time>> MonthSpan(
     const std::string& month, const absl::TimeZone& zone) {
-  int year = 0, m = 0;
-  char rest = 0;
-  if (std::sscanf(month.c_str(), "%4d-%2d%c", &year, &m, &rest) != 2 || m < 1 ||
-      m > 12) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--month must be YYYY-MM, not \"", month, "\""));
-  }
+  absl::StatusOr<std::pair<int, int>> parsed = ParseMonthFlag("month", month);
+  if (!parsed.ok()) return parsed.status();
+  const auto [year, m] = *parsed;
   const absl::Time start = absl::FromCivil(absl::CivilMonth(year, m), zone);
   const absl::Time end = absl::FromCivil(absl::CivilMonth(year, m) + 1, zone);
   return std::make_pair(start, end);

@@ -19,15 +19,16 @@
 #include "tools/ledgerctl/text_width.h"
 
 namespace ledger::ctl {
-namespace {
-
-using google::protobuf::Descriptor;
-using google::protobuf::FieldDescriptor;
 
 std::string Dashed(std::string name) {
   for (char& c : name) c = c == '_' ? '-' : c;
   return name;
 }
+
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
 
 std::string Underscored(std::string name) {
   for (char& c : name) c = c == '-' ? '_' : c;
@@ -85,8 +86,6 @@ const std::map<std::string, std::string>& FieldHelp() {
       {"unit",
        "the unit that answers or is chased: station:ID or "
        "department:ID"},
-      {"target-station-id", "the station (or use --unit station:ID)"},
-      {"target-department-id", "the department (or use --unit department:ID)"},
       {"answer", "the unit's answer"},
       {"answered-immediately", "answered at once (else --promised-due-us)"},
       {"promised-due-us",
@@ -166,24 +165,6 @@ const std::map<std::string, std::set<std::string>>& RequiredFields() {
   return *required;
 }
 
-bool IsShorthand(const Descriptor* d) {
-  const std::string& n = d->full_name();
-  return n == "ledger.v1.Date" || n == "ledger.v1.YearMonth" ||
-         n == "ledger.v1.TimeOfDay" || n == "ledger.v1.Money" ||
-         n == "ledger.v1.AssistTarget" || n == "ledger.v1.PenaltyRate";
-}
-
-std::string EnumChoices(const google::protobuf::EnumDescriptor* e) {
-  const std::string& zero = e->value(0)->name();
-  const std::string prefix = zero.substr(0, zero.size() - 11);  // UNSPECIFIED
-  std::vector<std::string> names;
-  for (int v = 1; v < e->value_count(); ++v) {
-    names.push_back(Dashed(
-        absl::AsciiStrToLower(e->value(v)->name().substr(prefix.size()))));
-  }
-  return absl::StrJoin(names, ", ");
-}
-
 // The flags of a command message, as proto_flags.h reads them.
 void CommandFlags(const std::string& command, const Descriptor* d,
                   const std::string& prefix, std::vector<FlagHelp>* out) {
@@ -191,7 +172,7 @@ void CommandFlags(const std::string& command, const Descriptor* d,
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
     if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
-        !f->is_repeated() && !IsShorthand(f->message_type())) {
+        !f->is_repeated() && !HasShorthand(f->message_type())) {
       // Context fields and a reference command's one payload are found
       // without their prefix (--command-id, --station-id).
       const bool flat = f->name() == "context" || d->field_count() == 2;

@@ -113,6 +113,9 @@ absl::StatusOr<std::map<std::string, Setting>> ResolveSettings(
     const CommandLine& line,
     const std::function<const char*(const char*)>& environ);
 
+// `name` with '-' for '_' (a flag's or an enum value's spelling).
+std::string Dashed(std::string name);
+
 // "YYYY-MM" exactly, month 1..12; INVALID_ARGUMENT naming `flag` otherwise.
 absl::StatusOr<std::pair<int, int>> ParseMonthFlag(const std::string& flag,
                                                    const std::string& value);

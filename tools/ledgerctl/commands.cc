@@ -105,20 +105,13 @@ int PrintResult(const v1::CommandResult& result, const Options& options,
 
 int Show(const std::string& id, const Options& options,
          const absl::TimeZone& zone, std::ostream& out, std::ostream& err) {
-  auto stub = v1::ComplaintService::NewStub(Connect(options));
-  grpc::ClientContext context;
-  SetDeadline(&context);
   v1::GetComplaintRequest request;
   request.set_complaint_id(id);
   if (options.as_of > 0) request.set_as_of_position(options.as_of);
   v1::ComplaintView view;
-  absl::Status s = WithRequestId(
-      FromGrpcStatus(stub->GetComplaint(&context, request, &view)),
-      context.GetServerTrailingMetadata());
-  if (!s.ok()) {
-    err << "ledgerctl: " << s.ToString() << "\n";
-    return kExitFailed;
-  }
+  absl::Status s = Client<v1::ComplaintService>(options).Call(
+      &v1::ComplaintService::Stub::GetComplaint, request, &view);
+  if (!s.ok()) return Fail(err, s);
   if (options.format != Format::kText) {
     std::vector<std::string> events;
     for (const v1::Event& e : view.timeline()) {

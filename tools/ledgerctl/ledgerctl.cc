@@ -42,11 +42,6 @@ namespace {
 
 constexpr uint64_t kDefaultLogLimit = 100;
 
-std::string Dashes(std::string s) {
-  for (char& c : s) c = c == '_' ? '-' : c;
-  return s;
-}
-
 using LedgerClient = Client<v1::Ledger>;
 using QueryClient = Client<v1::QueryService>;
 
@@ -692,7 +687,7 @@ int ScorecardCommand(const std::string& agent, const Options& options,
 std::string RoleNames(const v1::AgentRegistered& a) {
   std::vector<std::string> roles;
   for (int r : a.roles()) {
-    roles.push_back(Dashes(absl::AsciiStrToLower(
+    roles.push_back(Dashed(absl::AsciiStrToLower(
         v1::Role_Name(static_cast<v1::Role>(r)).substr(strlen("ROLE_")))));
   }
   return absl::StrJoin(roles, ",");
@@ -794,7 +789,7 @@ int FindCommand(const Options& options, std::ostream& out, std::ostream& err) {
       &v1::ComplaintService::Stub::FindComplaints, request, &found);
   if (!s.ok()) return Fail(err, s);
   auto label = [](const auto& name) {
-    return Dashes(absl::AsciiStrToLower(name));
+    return Dashed(absl::AsciiStrToLower(name));
   };
   if (options.format == Format::kCsv) {
     StartCsv(options, out);
@@ -944,7 +939,7 @@ absl::Status FillOptions(const CommandLine& line,
     if (!line.Has(name)) return absl::OkStatus();
     if (!absl::SimpleAtoi(line.Get(name), out)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--", Dashes(name), " takes a number, not \"", line.Get(name), "\""));
+          "--", Dashed(name), " takes a number, not \"", line.Get(name), "\""));
     }
     return absl::OkStatus();
   };

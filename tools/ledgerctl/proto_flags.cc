@@ -91,14 +91,7 @@ absl::StatusOr<const EnumValueDescriptor*> ParseEnum(
     const std::string& name = e->value(i)->name();
     if (name == wanted || name == prefix + wanted) return e->value(i);
   }
-  std::string choices;
-  for (int i = 1; i < e->value_count(); ++i) {
-    absl::StrAppend(
-        &choices, i > 1 ? ", " : "",
-        absl::AsciiStrToLower(absl::StrReplaceAll(
-            e->value(i)->name().substr(prefix.size()), {{"_", "-"}})));
-  }
-  return Bad(flag, value, absl::StrCat("not one of ", choices));
+  return Bad(flag, value, absl::StrCat("not one of ", EnumChoices(e)));
 }
 
 absl::StatusOr<int64_t> ParseTime(const std::string& flag,
@@ -282,6 +275,25 @@ std::string FieldName(const std::string& flag, const Descriptor* d) {
 }
 
 }  // namespace
+
+std::string EnumChoices(const google::protobuf::EnumDescriptor* e) {
+  const std::string& zero = e->value(0)->name();
+  const std::string prefix = zero.substr(0, zero.size() - 11);  // UNSPECIFIED
+  std::string choices;
+  for (int i = 1; i < e->value_count(); ++i) {
+    absl::StrAppend(
+        &choices, i > 1 ? ", " : "",
+        absl::AsciiStrToLower(absl::StrReplaceAll(
+            e->value(i)->name().substr(prefix.size()), {{"_", "-"}})));
+  }
+  return choices;
+}
+
+bool HasShorthand(const Descriptor* d) {
+  return d == v1::AssistTarget::descriptor() || d == v1::Date::descriptor() ||
+         d == v1::YearMonth::descriptor() || d == v1::TimeOfDay::descriptor() ||
+         d == v1::Money::descriptor() || d == v1::PenaltyRate::descriptor();
+}
 
 FlagKind KindOfFlag(const std::string& name, const Descriptor* d) {
   std::vector<const FieldDescriptor*> path = FindPath(FieldName(name, d), d);

@@ -34,6 +34,14 @@ absl::Status SetFlag(const std::string& name, const std::string& value,
                      const absl::TimeZone& zone,
                      google::protobuf::Message* message);
 
+// An enum's values as flags take them: "phone, visit, email, ...".
+std::string EnumChoices(const google::protobuf::EnumDescriptor* e);
+
+// Whether a message field of type `d` takes one of the short forms above
+// (AssistTarget, Date, YearMonth, TimeOfDay, Money, PenaltyRate) rather
+// than flags of its own fields.
+bool HasShorthand(const google::protobuf::Descriptor* d);
+
 // Whether `name` is a flag of messages of type `d`, and whether it takes
 // a value (a bool field does not).
 enum class FlagKind { kNone, kBool, kValue };

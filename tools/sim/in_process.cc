@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "app/personal_data.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/calendar/business_calendar.h"
 #include "ledger/calendar/statutory.h"
 
 namespace ledger::sim {
@@ -40,17 +39,8 @@ absl::Status RunOnDataDir(
   app_options.clock = clock;
   // Months past the shipped calendar (and the deadlines a month after the
   // last step): the law's days off, provisional (calendar/statutory.h).
-  ASSIGN_OR_RETURN(v1::CalendarPublished calendar, BusinessCalendar::Shipped());
-  absl::TimeZone site;
-  if (!absl::LoadTimeZone(workload.time_zone, &site)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown time zone ", workload.time_zone));
-  }
-  const absl::Time reach = workload.steps.back().at + absl::Hours(24 * 31);
-  ASSIGN_OR_RETURN(
-      app_options.initial_calendar,
-      WithStatutoryYears(
-          calendar, static_cast<int>(absl::ToCivilYear(reach, site).year())));
+  ASSIGN_OR_RETURN(app_options.initial_calendar,
+                   ShippedCalendarCovering(workload.steps.back().at));
   if (!key_file.empty()) {
     RETURN_IF_ERROR(UsePersonalData(key_file, absl::StrCat(dir, "/keys"),
                                     store_options, app_options));

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "ledger/base/clock.h"
 #include "app/complaint_app.h"
+#include "ledger/base/clock.h"
 #include "tools/sim/workload.h"
 
 namespace ledger::sim {
