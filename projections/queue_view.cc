@@ -100,6 +100,21 @@ void PendingAssists(const v1::ComplaintState& s,
 
 }  // namespace
 
+QueueView::Shown QueueView::Shown::Of(const v1::ComplaintState& s) {
+  return Shown{s.owner_agent_id(), s.stage(), s.severity(),
+               s.flagged_for_head(), s.station_id()};
+}
+
+std::string QueueView::Shown::Serialize() const {
+  v1::QueueItem item;
+  item.set_owner_agent_id(owner_agent_id);
+  item.set_stage(static_cast<v1::Stage>(stage));
+  item.set_severity(static_cast<v1::Severity>(severity));
+  item.set_important(important);
+  item.set_station_id(station_id);
+  return item.SerializeAsString();
+}
+
 QueueView::QueueView(ViewOptions options)
     : View(options),
       complaints_(kName, /*grouped=*/false, options.cached_cases) {
@@ -143,9 +158,12 @@ void QueueView::OnEvent(const DecodedEvent& decoded) {
   }
   if (first_change) {
     // What the index has for it: the entries of its state as written.
-    Entries& before = before_[id];
-    before.clear();
-    if (state->stage() != v1::STAGE_UNSPECIFIED) EntriesOf(*state, &before);
+    Written& before = before_[id];
+    before.entries.clear();
+    if (state->stage() != v1::STAGE_UNSPECIFIED) {
+      EntriesOf(*state, &before.entries);
+      before.shown = Shown::Of(*state);
+    }
   }
   if (!ledger::Apply(decoded, state).ok()) {
     ++skipped_;
@@ -157,9 +175,9 @@ void QueueView::EntriesOf(const v1::ComplaintState& s, Entries* out) {
   if (s.stage() == v1::STAGE_CLOSED) return;
   const size_t first = out->size();
   auto add = [&](int kind, std::string partition, const v1::QueueItem& item) {
-    out->emplace_back(QueueId{kind, std::move(partition)},
-                      Key{item.due_us() == 0, item.due_us(),
-                          item.complaint_id(), item.due_what()});
+    out->push_back(Entry{QueueId{kind, std::move(partition)},
+                         Key{item.due_us() == 0, item.due_us(),
+                             item.complaint_id(), item.due_what()}});
   };
   std::vector<v1::QueueItem> due;
   Deadlines(s, 0, &due);
@@ -261,25 +279,36 @@ void QueueView::Changes(ViewChanges* changes) {
   for (const std::string* changed_id : complaints_.changed()) {
     const std::string& id = *changed_id;
     after.clear();
+    Shown shown;
     if (const v1::ComplaintState* state = complaints_.Current(id)) {
       EntriesOf(*state, &after);
+      shown = Shown::Of(*state);
     }
-    static const Entries kNone;
+    static const Written kNone;
     auto was = before_.find(id);
-    const Entries& before = was == before_.end() ? kNone : was->second;
-    // Both sorted: out what went, in what came.
-    auto b = before.begin();
+    const Written& before = was == before_.end() ? kNone : was->second;
+    // The rows' value, made once for all of them when one is written.
+    std::string value;
+    auto put = [&](const Entry& entry) {
+      if (value.empty()) value = shown.Serialize();
+      changes->puts.emplace_back(IndexKey(entry.queue, entry.key), value);
+    };
+    const bool shown_changed = shown != before.shown;
+    // Both sorted: out what went, in what came, rewritten what shows
+    // otherwise (a new owner, stage or severity at the same place).
+    auto b = before.entries.begin();
     auto a = after.begin();
-    while (b != before.end() || a != after.end()) {
-      if (a == after.end() || (b != before.end() && *b < *a)) {
-        changes->deletes.push_back(IndexKey(b->first, b->second));
-        Count(b->first, b->second, -1);
+    while (b != before.entries.end() || a != after.end()) {
+      if (a == after.end() || (b != before.entries.end() && *b < *a)) {
+        changes->deletes.push_back(IndexKey(b->queue, b->key));
+        Count(b->queue, b->key, -1);
         ++b;
-      } else if (b == before.end() || *a < *b) {
-        changes->puts.emplace_back(IndexKey(a->first, a->second), "");
-        Count(a->first, a->second, +1);
+      } else if (b == before.entries.end() || *a < *b) {
+        put(*a);
+        Count(a->queue, a->key, +1);
         ++a;
       } else {
+        if (shown_changed) put(*a);
         ++a;
         ++b;
       }
@@ -377,7 +406,7 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   // The index, skipping the complaints changed since it was written,
   // merged with those complaints' entries as they are now (`changed`);
   // `replaced`: their entries still in the index.
-  std::vector<Key> changed;
+  std::vector<std::pair<Key, std::string>> changed;
   uint64_t replaced = 0, replaced_before_today = 0;
   const bool overdue_only = r.kind() == v1::QUEUE_KIND_OVERDUE;
   const int64_t today = DayOf(now_us);
@@ -385,18 +414,21 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   for (const std::string* changed_id : complaints_.changed()) {
     const std::string& id = *changed_id;
     if (auto it = before_.find(id); it != before_.end()) {
-      for (const auto& [q, key] : it->second) {
-        if (q != queue) continue;
+      for (const Entry& e : it->second.entries) {
+        if (e.queue != queue) continue;
         ++replaced;
-        replaced_before_today += !key.no_deadline && DayOf(key.due_us) < today;
+        replaced_before_today +=
+            !e.key.no_deadline && DayOf(e.key.due_us) < today;
       }
     }
     entries.clear();
-    if (const v1::ComplaintState* state = complaints_.Current(id)) {
-      EntriesOf(*state, &entries);
-    }
-    for (auto& [q, key] : entries) {
-      if (q == queue) changed.push_back(std::move(key));
+    const v1::ComplaintState* state = complaints_.Current(id);
+    if (state != nullptr) EntriesOf(*state, &entries);
+    std::string value;
+    for (Entry& e : entries) {
+      if (e.queue != queue) continue;
+      if (value.empty()) value = Shown::Of(*state).Serialize();
+      changed.emplace_back(std::move(e.key), value);
     }
   }
   std::sort(changed.begin(), changed.end());
@@ -430,14 +462,16 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
           return true;
         }));
     RETURN_IF_ERROR(bad);
-    for (const Key& k : changed) total += !k.no_deadline && k.due_us < now_us;
+    for (const auto& [k, item] : changed) {
+      total += !k.no_deadline && k.due_us < now_us;
+    }
   }
   // The page's entries, after `after` or `offset` of them, and whether
   // another follows.
-  std::vector<Key> shown;
+  std::vector<std::pair<Key, std::string>> shown;
   uint64_t skipped = 0;
   bool more_after = false;
-  auto show = [&](const Key& key) {
+  auto show = [&](const Key& key, absl::string_view item) {
     if (after.has_value() && key <= *after) return true;
     if (overdue_only && (key.no_deadline || key.due_us >= now_us)) {
       return false;  // Past now: nothing more is overdue.
@@ -450,43 +484,51 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
       more_after = true;
       return false;
     }
-    shown.push_back(key);
+    shown.emplace_back(key, std::string(item));
     return true;
   };
   auto next_changed =
       after.has_value()
-          ? std::upper_bound(changed.begin(), changed.end(), *after)
+          ? std::upper_bound(
+                changed.begin(), changed.end(), *after,
+                [](const Key& k, const auto& entry) { return k < entry.first; })
           : changed.begin();
   bool more = true;
   Key key;
   RETURN_IF_ERROR(store().ScanViewFrom(
       kName, prefix,
       after.has_value() ? IndexKey(queue, *after) : std::string(),
-      [&](absl::string_view row, absl::string_view) {
+      [&](absl::string_view row, absl::string_view item) {
         if (!parse(row, &key)) return false;
         if (complaints_.changed(key.complaint_id)) return true;
-        while (next_changed != changed.end() && *next_changed < key) {
-          if (!(more = show(*next_changed++))) return false;
+        while (next_changed != changed.end() && next_changed->first < key) {
+          const auto& [k, fields] = *next_changed++;
+          if (!(more = show(k, fields))) return false;
         }
-        return more = show(key);
+        return more = show(key, item);
       }));
   RETURN_IF_ERROR(bad);
-  while (more && next_changed != changed.end()) more = show(*next_changed++);
+  while (more && next_changed != changed.end()) {
+    const auto& [k, fields] = *next_changed++;
+    more = show(k, fields);
+  }
   v1::GetQueueResponse response;
-  for (const Key& k : shown) {
-    ASSIGN_OR_RETURN(std::optional<v1::ComplaintState> state,
-                     complaints_.Get(k.complaint_id));
-    if (!state.has_value()) {
-      return absl::DataLossError(
-          absl::StrCat("the index of view ", kName, " names complaint ",
-                       k.complaint_id, ", which it does not have"));
+  for (const auto& [k, fields] : shown) {
+    v1::QueueItem* item = response.add_items();
+    if (!item->ParseFromString(fields)) {
+      return absl::DataLossError(absl::StrCat(
+          "the index entry of view ", kName, " for complaint ",
+          k.complaint_id, " does not parse"));
     }
-    *response.add_items() = Item(*state, k.what, k.due_us, now_us);
+    item->set_complaint_id(k.complaint_id);
+    item->set_due_what(k.what);
+    item->set_due_us(k.due_us);
+    item->set_overdue(k.due_us != 0 && k.due_us < now_us);
   }
   response.set_total(total);
   if (more_after) {
     response.set_next_page_token(
-        absl::StrCat("k", absl::BytesToHexString(EntryBytes(shown.back()))));
+        absl::StrCat("k", absl::BytesToHexString(EntryBytes(shown.back().first))));
   }
   return response;
 }

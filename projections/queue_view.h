@@ -7,9 +7,10 @@
 //
 // Rows: the complaints' states ("c/<id>" -> ComplaintState, through
 // projections/case_rows.h), an index of each queue in its order
-// ("i/<kind><partition>\0<no deadline><due><id>\0<what>" -> "") and its
-// counts ("n" -> QueueCountsRow, kept whole in memory). A page is read off
-// the front of its queue's index, so a query costs the page, not the
+// ("i/<kind><partition>\0<no deadline><due><id>\0<what>" -> the item's
+// other fields, a QueueItem) and its counts ("n" -> QueueCountsRow, kept
+// whole in memory). A page is read off the front of its queue's index, one
+// scan and no complaint row read, so a query costs the page, not the
 // number of complaints in the log; only "overdue" depends on "now": it is
 // the front of the deadlines index up to now. The index is written with the
 // other rows (at most every 4,096 events); a complaint changed since is
@@ -72,7 +73,30 @@ class QueueView final : public View {
   // A queue: its kind and partition (the owner; "station:<id>" or
   // "department:<id>" for assists; "" for the whole queue).
   using QueueId = std::pair<int, std::string>;
-  using Entries = std::vector<std::pair<QueueId, Key>>;
+  // An entry of a queue: its index row's key.
+  struct Entry {
+    QueueId queue;
+    Key key;
+    auto operator<=>(const Entry&) const = default;
+  };
+  using Entries = std::vector<Entry>;
+  // What the index rows of a complaint show of it (their value: a
+  // QueueItem with these fields only, the rest is in their keys).
+  struct Shown {
+    std::string owner_agent_id;
+    int stage = 0;
+    int severity = 0;
+    bool important = false;
+    std::string station_id;
+    bool operator==(const Shown&) const = default;
+    static Shown Of(const v1::ComplaintState& s);
+    std::string Serialize() const;
+  };
+  // The index rows of a complaint as last written.
+  struct Written {
+    Entries entries;
+    Shown shown;
+  };
   // The queue entries of an open complaint as it is now, sorted.
   static void EntriesOf(const v1::ComplaintState& s, Entries* out);
   // The index row of an entry, and back (false for a key not of `queue`).
@@ -88,7 +112,7 @@ class QueueView final : public View {
   CaseRows<v1::ComplaintState> complaints_;
   // The entries the index has for each complaint changed since the last
   // write, i.e. of its state then.
-  absl::flat_hash_map<std::string, Entries> before_;
+  absl::flat_hash_map<std::string, Written> before_;
   std::map<QueueId, uint64_t>
       counts_;  // In order: the row is the same for the same counts.
   std::map<int64_t, uint64_t> overdue_days_;
