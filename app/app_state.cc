@@ -22,10 +22,13 @@ namespace ledger {
 namespace {
 
 // The app-state database's views (ledger/FORMAT.md, "The app state").
-constexpr char kCustomers[] = "customers";  // key, intake position -> entry
-constexpr char kNumbers[] = "numbers";      // year -> its numbers
-constexpr char kErasures[] = "erasures";    // data key id -> ""
-constexpr char kLog[] = "log";              // "end" -> hash of the last event
+// key, intake position -> entry; scanned by key, filtered by the store.
+constexpr const char* kCustomers = EventStore::kAppStateCustomers;
+static_assert(sizeof(CustomerIndex::Key) ==
+              EventStore::kAppStateCustomerKeyBytes);
+constexpr char kNumbers[] = "numbers";    // year -> its numbers
+constexpr char kErasures[] = "erasures";  // data key id -> ""
+constexpr char kLog[] = "log";            // "end" -> hash of the last event
 constexpr char kEndRow[] = "end";
 
 std::string KeyBytes(const CustomerIndex::Key& key) {

@@ -516,9 +516,9 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   for (const auto& [k, fields] : shown) {
     v1::QueueItem* item = response.add_items();
     if (!item->ParseFromString(fields)) {
-      return absl::DataLossError(absl::StrCat(
-          "the index entry of view ", kName, " for complaint ",
-          k.complaint_id, " does not parse"));
+      return absl::DataLossError(absl::StrCat("the index entry of view ", kName,
+                                              " for complaint ", k.complaint_id,
+                                              " does not parse"));
     }
     item->set_complaint_id(k.complaint_id);
     item->set_due_what(k.what);
@@ -527,8 +527,8 @@ absl::StatusOr<v1::GetQueueResponse> QueueView::Query(
   }
   response.set_total(total);
   if (more_after) {
-    response.set_next_page_token(
-        absl::StrCat("k", absl::BytesToHexString(EntryBytes(shown.back().first))));
+    response.set_next_page_token(absl::StrCat(
+        "k", absl::BytesToHexString(EntryBytes(shown.back().first))));
   }
   return response;
 }

@@ -307,8 +307,13 @@ class EventStore {
   // The write side's derived state (app/app_state.h: the customer index,
   // complaint numbering), in the same form as the views but a database of
   // its own (`<dir>/app-state`), so that dropping damaged views never takes
-  // it along. Lives as long as the store.
+  // it along. Lives as long as the store. Its rows of view
+  // kAppStateCustomers are scanned by their first kAppStateCustomerKeyBytes
+  // (one customer's intakes), and the store keeps filters of those
+  // prefixes: a customer never seen costs no seek.
   virtual ViewStore& app_state() = 0;
+  static constexpr char kAppStateCustomers[] = "customers";
+  static constexpr size_t kAppStateCustomerKeyBytes = 32;
 
   // NOT_FOUND when the stream has no events.
   virtual absl::StatusOr<StreamHead> Head(

@@ -244,7 +244,9 @@ RocksEventStore::RocksEventStore(
              options_.read_only, options_.env.get()),
       app_state_(db_.get(), handles_[kProjections],
                  absl::StrCat(dir, "/app-state"), options_.read_only,
-                 options_.env.get()),
+                 options_.env.get(),
+                 RocksViewStore::PrefixFilter{kAppStateCustomers,
+                                              kAppStateCustomerKeyBytes}),
       anchor_(std::move(anchor)),
       damage_(std::move(damage)) {
   if (!damage_.ok()) {

@@ -18,6 +18,9 @@
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_status.h"
 #include "ledger/store/limits.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
+#include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 
 namespace ledger::internal {
@@ -26,6 +29,29 @@ namespace {
 std::string RowPrefix(const std::string& view) {
   return absl::StrCat("view/", view, "/");
 }
+
+// The prefix of a row key of one view (RowPrefix and `key_bytes` of the
+// row's key); other keys are out of its domain, and have no filter.
+class RowKeyPrefix final : public rocksdb::SliceTransform {
+ public:
+  RowKeyPrefix(std::string row_prefix, size_t key_bytes)
+      : row_prefix_(std::move(row_prefix)),
+        bytes_(row_prefix_.size() + key_bytes),
+        name_(absl::StrCat("ledger.RowKeyPrefix:", row_prefix_, ":",
+                           key_bytes)) {}
+  const char* Name() const override { return name_.c_str(); }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), bytes_);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() >= bytes_ && key.starts_with(row_prefix_);
+  }
+
+ private:
+  const std::string row_prefix_;
+  const size_t bytes_;
+  const std::string name_;
+};
 
 std::string ViewCheckpointKey(const std::string& view) {
   return absl::StrCat("checkpoint/view/", view);
@@ -58,12 +84,14 @@ absl::Status CheckViewName(const std::string& view) {
 RocksViewStore::RocksViewStore(rocksdb::DB* db,
                                rocksdb::ColumnFamilyHandle* positions,
                                std::string views_dir, bool read_only,
-                               rocksdb::Env* env)
+                               rocksdb::Env* env,
+                               std::optional<PrefixFilter> prefix_filter)
     : db_(db),
       positions_(positions),
       views_dir_(std::move(views_dir)),
       read_only_(read_only),
-      env_(env) {
+      env_(env),
+      prefix_filter_(std::move(prefix_filter)) {
   absl::MutexLock lock(&mu_);
   // A views' database that does not open is damaged (or not ours): reads
   // say so with DATA_LOSS, and the projection runner drops the views and
@@ -89,11 +117,27 @@ absl::Status RocksViewStore::Close() {
   return CloseViews();
 }
 
-absl::Status RocksViewStore::OpenViews() {
+rocksdb::Options RocksViewStore::DbOptions() const {
   rocksdb::Options options;
   if (env_ != nullptr) options.env = env_;
   options.create_if_missing = !read_only_;
   options.max_background_jobs = 1;
+  if (prefix_filter_.has_value()) {
+    options.prefix_extractor = std::make_shared<RowKeyPrefix>(
+        RowPrefix(prefix_filter_->view), prefix_filter_->key_bytes);
+    // ~1% of the write buffer: some 5 million bits, for the prefixes of
+    // one memtable (each key of it has its own).
+    options.memtable_prefix_bloom_size_ratio = 0.01;
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = false;
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  }
+  return options;
+}
+
+absl::Status RocksViewStore::OpenViews() {
+  const rocksdb::Options options = DbOptions();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
       read_only_ ? rocksdb::DB::OpenForReadOnly(options, views_dir_, &raw)
@@ -126,9 +170,7 @@ absl::Status RocksViewStore::DropAllViews() {
   if (read_only_) return ReadOnly();
   absl::MutexLock lock(&mu_);
   CloseViews().IgnoreError();  // A damaged database may not close cleanly.
-  rocksdb::Options options;
-  if (env_ != nullptr) options.env = env_;
-  RETURN_IF_ERROR(FromRocks(rocksdb::DestroyDB(views_dir_, options),
+  RETURN_IF_ERROR(FromRocks(rocksdb::DestroyDB(views_dir_, DbOptions()),
                             "dropping every view"));
   open_error_ = OpenViews();
   return open_error_;
@@ -215,8 +257,16 @@ absl::Status RocksViewStore::ScanViewFrom(
   const std::string row_prefix = RowPrefix(view);
   const std::string prefix = absl::StrCat(row_prefix, key_prefix);
   const std::string from = std::max(prefix, absl::StrCat(row_prefix, from_key));
-  std::unique_ptr<rocksdb::Iterator> it(
-      views_->NewIterator(rocksdb::ReadOptions()));
+  // In key order across prefixes, but for a scan of one filtered prefix:
+  // its filters may then skip what cannot hold it.
+  rocksdb::ReadOptions read;
+  if (prefix_filter_.has_value() && view == prefix_filter_->view &&
+      key_prefix.size() == prefix_filter_->key_bytes) {
+    read.prefix_same_as_start = true;
+  } else {
+    read.total_order_seek = true;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(views_->NewIterator(read));
   for (it->Seek(from); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     rocksdb::Slice key = it->key();

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,17 @@ namespace ledger::internal {
 
 class RocksViewStore final : public ViewStore {
  public:
+  // Rows of `view` looked up by a key prefix of `key_bytes` bytes (the app
+  // state's customers: a customer's key, then each intake's position). The
+  // database keeps Bloom filters of these prefixes, in its memtables and
+  // table files, so that a scan of a prefix never written (a new
+  // customer's) costs a filter probe instead of a seek through every
+  // memtable and file.
+  struct PrefixFilter {
+    std::string view;
+    size_t key_bytes = 0;
+  };
+
   // Opens (creating unless `read_only`) the views' database in `views_dir`;
   // when it does not open, reads and writes of views are DATA_LOSS until
   // DropAllViews makes it afresh. `db` and `positions` (for named positions)
@@ -34,7 +46,8 @@ class RocksViewStore final : public ViewStore {
   // default), through which the views' files are read and written.
   RocksViewStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* positions,
                  std::string views_dir, bool read_only,
-                 rocksdb::Env* env = nullptr);
+                 rocksdb::Env* env = nullptr,
+                 std::optional<PrefixFilter> prefix_filter = std::nullopt);
   ~RocksViewStore() override;
 
   absl::Status WriteViews(const std::vector<ViewChanges>& changes) override;
@@ -63,6 +76,8 @@ class RocksViewStore final : public ViewStore {
   absl::Status CheckpointTo(const std::string& dir) const;
 
  private:
+  // The options the views' database is opened with.
+  rocksdb::Options DbOptions() const;
   // Opens views_ (under mu_, held exclusively).
   absl::Status OpenViews() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CloseViews() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -72,6 +87,7 @@ class RocksViewStore final : public ViewStore {
   const std::string views_dir_;
   const bool read_only_;
   rocksdb::Env* const env_;
+  const std::optional<PrefixFilter> prefix_filter_;
   // Shared by reads and writes of rows, exclusive to drop and reopen.
   mutable absl::Mutex mu_;
   std::unique_ptr<rocksdb::DB> views_ ABSL_GUARDED_BY(mu_);
