@@ -27,8 +27,13 @@ std::string MadeRequestId() {
 class CallLogInterceptor final : public grpc::experimental::Interceptor {
  public:
   CallLogInterceptor(grpc::experimental::ServerRpcInfo* info,
-                     absl::Duration slow, CallActors* actors)
-      : info_(info), slow_(slow), actors_(actors), start_(absl::Now()) {}
+                     absl::Duration slow, CallActors* actors,
+                     CallMetrics* metrics)
+      : info_(info),
+        slow_(slow),
+        actors_(actors),
+        metrics_(metrics),
+        start_(absl::Now()) {}
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -53,6 +58,9 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
       // the reader goes: neither is news.
       const bool unary =
           info_->type() == grpc::experimental::ServerRpcInfo::Type::UNARY;
+      if (metrics_ != nullptr && unary) {
+        metrics_->Observe(info_->method(), status.error_code(), took);
+      }
       const bool refused =
           !status.ok() &&
           (unary || status.error_code() != grpc::StatusCode::CANCELLED);
@@ -90,6 +98,7 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* const info_;
   const absl::Duration slow_;
   CallActors* const actors_;
+  CallMetrics* const metrics_;
   const absl::Time start_;
   std::string request_id_;
 };
@@ -97,16 +106,17 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
 class CallLogFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  CallLogFactory(absl::Duration slow, CallActors* actors)
-      : slow_(slow), actors_(actors) {}
+  CallLogFactory(absl::Duration slow, CallActors* actors, CallMetrics* metrics)
+      : slow_(slow), actors_(actors), metrics_(metrics) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new CallLogInterceptor(info, slow_, actors_);
+    return new CallLogInterceptor(info, slow_, actors_, metrics_);
   }
 
  private:
   const absl::Duration slow_;
   CallActors* const actors_;
+  CallMetrics* const metrics_;
 };
 
 }  // namespace
@@ -126,8 +136,8 @@ std::string CallActors::Take(const grpc::ServerContextBase* call) {
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-NewCallLog(absl::Duration slow, CallActors* actors) {
-  return std::make_unique<CallLogFactory>(slow, actors);
+NewCallLog(absl::Duration slow, CallActors* actors, CallMetrics* metrics) {
+  return std::make_unique<CallLogFactory>(slow, actors, metrics);
 }
 
 }  // namespace ledger

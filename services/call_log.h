@@ -2,7 +2,9 @@
 // (at least `slow`): its request id (the client's "x-request-id" header, or
 // one made here), the RPC, the peer, the authenticated actor (as the gate
 // found it, when it did), the status code and message, and the latency.
-// Calls that went well and fast are not logged: the metrics count those.
+// Calls that went well and fast are not logged: the metrics count those
+// (every unary call's latency, by method and status code, into `metrics`
+// when given; services/metrics.h).
 #ifndef LEDGER_SERVICES_CALL_LOG_H_
 #define LEDGER_SERVICES_CALL_LOG_H_
 
@@ -14,6 +16,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "services/metrics.h"
 
 namespace ledger {
 
@@ -32,7 +35,8 @@ class CallActors {
 };
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-NewCallLog(absl::Duration slow, CallActors* actors);
+NewCallLog(absl::Duration slow, CallActors* actors,
+           CallMetrics* metrics = nullptr);
 
 }  // namespace ledger
 

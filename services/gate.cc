@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "ledger/base/check.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/events/catalogue.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.pb.h"
@@ -247,16 +248,25 @@ absl::StatusOr<Caller> Gate::Authenticate(const grpc::ServerContextBase& call,
       names = peer->FindPropertyValues("x509_common_name");
     }
   }
-  bool by_certificate = false;
   if (header.empty() && names.size() == 1) {
     // A service, by the certificate the site's CA (--client_ca) gave it.
     caller.agent_id.assign(names.front().data(), names.front().size());
-    by_certificate = true;
-  } else {
-    absl::StatusOr<VerifiedToken> token = verifier_->VerifyHeader(header);
-    if (!token.ok()) return token.status();
-    caller.agent_id = token->subject;
+    return Registered(std::move(caller), /*by_certificate=*/true, registry);
   }
+  return AuthenticateHeader(header, registry);
+}
+
+absl::StatusOr<Caller> Gate::AuthenticateHeader(
+    const std::string& header, const ReferenceData& registry) const {
+  absl::StatusOr<VerifiedToken> token = verifier_->VerifyHeader(header);
+  if (!token.ok()) return token.status();
+  Caller caller;
+  caller.agent_id = token->subject;
+  return Registered(std::move(caller), /*by_certificate=*/false, registry);
+}
+
+absl::StatusOr<Caller> Gate::Registered(Caller caller, bool by_certificate,
+                                        const ReferenceData& registry) const {
   if (!registry.HasAgents()) {
     // A new ledger: its first head is named by configuration, and nobody
     // else is anybody yet. (Once anyone is registered the registry decides:
@@ -576,6 +586,31 @@ grpc::Status Gate::Admit(const std::string& rpc,
   grpc::Status scoped = Scope(*caller, rpc, request);
   if (!scoped.ok()) return scoped;
   return MakeActor(request, *caller, rpc);
+}
+
+absl::Status Gate::AdmitHttp(const std::string& what,
+                             const std::string& authorization,
+                             const std::vector<v1::Role>& roles,
+                             Caller* admitted) const {
+  if (open()) return absl::OkStatus();
+  const std::shared_ptr<const ReferenceData> registry = registry_();
+  if (registry == nullptr) {
+    return absl::UnavailableError(
+        "the ledger's agent registry is not read yet: who the caller is "
+        "cannot be told; try again");
+  }
+  ASSIGN_OR_RETURN(Caller caller, AuthenticateHeader(authorization, *registry));
+  const AccessRule rule{what.c_str(), roles};
+  if (!Allowed(rule, caller)) {
+    grpc::Status denied = Denied(what, caller, rule);
+    return absl::PermissionDeniedError(denied.error_message());
+  }
+  grpc::Status charged = Charge(caller, 1);
+  if (!charged.ok()) {
+    return absl::ResourceExhaustedError(charged.error_message());
+  }
+  if (admitted != nullptr) *admitted = std::move(caller);
+  return absl::OkStatus();
 }
 
 }  // namespace ledger

@@ -135,9 +135,24 @@ class Gate {
                      google::protobuf::Message& request,
                      Caller* caller = nullptr) const;
 
+  // The same for an HTTP request (services/http_server.h): `what` (e.g.
+  // "GET /metrics") is open to `roles`, and the caller comes with an
+  // "Authorization: Bearer <JWT>" header. UNAUTHENTICATED,
+  // PERMISSION_DENIED, RESOURCE_EXHAUSTED or UNAVAILABLE as for an RPC.
+  absl::Status AdmitHttp(const std::string& what,
+                         const std::string& authorization,
+                         const std::vector<v1::Role>& roles,
+                         Caller* caller = nullptr) const;
+
  private:
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& call,
                                       const ReferenceData& registry) const;
+  // By an "authorization" header's bearer token.
+  absl::StatusOr<Caller> AuthenticateHeader(
+      const std::string& header, const ReferenceData& registry) const;
+  // `caller` (its agent id known) as the registry has them: roles, scope.
+  absl::StatusOr<Caller> Registered(Caller caller, bool by_certificate,
+                                    const ReferenceData& registry) const;
   // A station-scoped caller's request kept to their stations: a queue or
   // subscription naming no station gets theirs; naming another, or an
   // assist answer for another unit, is PERMISSION_DENIED.

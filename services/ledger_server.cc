@@ -231,7 +231,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
-  interceptors.push_back(NewCallLog(options.slow_call, &server->call_actors_));
+  interceptors.push_back(NewCallLog(options.slow_call, &server->call_actors_,
+                                    &server->call_metrics_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxResponseBytes));
@@ -287,6 +288,15 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen));
+  }
+  if (!options.http_listen.empty()) {
+    HttpServerOptions http;
+    http.listen = options.http_listen;
+    http.tls_cert = security.tls_cert;
+    http.tls_key = security.tls_key;
+    http.metrics = [raw = server.get()] { return raw->MetricsText(); };
+    ASSIGN_OR_RETURN(server->http_,
+                     HttpServer::Start(http, server->gate_.get()));
   }
   grpc::HealthCheckServiceInterface* health =
       server->server_->GetHealthCheckService();
@@ -352,6 +362,7 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   if (runner_ != nullptr) runner_->OnHealth(nullptr);
   if (subscription_service_ != nullptr) subscription_service_->Stop();
+  if (http_ != nullptr) http_->Stop();
   if (server_ != nullptr) {
     {
       absl::MutexLock lock(&health_mu_);
@@ -369,6 +380,64 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   // Its state written to the log's end while the store is open.
   if (complaint_app_ != nullptr) complaint_app_->Close();
   return store_ != nullptr ? store_->Close() : absl::OkStatus();
+}
+
+std::string LedgerServer::MetricsText() const {
+  ledger::MetricsText out;
+  call_metrics_.Write(&out);
+  if (store_ != nullptr) {
+    const WriterStats w = store_->writer_stats();
+    out.Counter("ledger_group_commits_total",
+                "Group commits written (one fsync each)", w.groups);
+    out.Counter("ledger_appends_total", "Appends in them, accepted or refused",
+                w.appends);
+    out.Counter("ledger_events_appended_total", "Events written to the log",
+                w.events);
+    out.Gauge("ledger_log_position", "The position of the log's last event",
+              store_->log_head().position_last);
+    out.Family("ledger_group_commit_write_seconds", "histogram",
+               "Each group commit's write to RocksDB, fsync included");
+    std::vector<double> bounds;
+    for (uint64_t us : WriterStats::kWriteBoundsUs) bounds.push_back(us / 1e6);
+    out.Histogram("ledger_group_commit_write_seconds", {}, bounds,
+                  {w.writes_by_time.begin(), w.writes_by_time.end()},
+                  w.write_us / 1e6);
+    out.Family("ledger_group_commit_events", "histogram",
+               "Events per group commit");
+    bounds.assign(WriterStats::kGroupEventsBounds.begin(),
+                  WriterStats::kGroupEventsBounds.end());
+    out.Histogram("ledger_group_commit_events", {}, bounds,
+                  {w.groups_by_events.begin(), w.groups_by_events.end()},
+                  static_cast<double>(w.events));
+  }
+  if (hub_ != nullptr) {
+    out.Gauge("ledger_subscribers", "Live subscriptions and feeds now",
+              hub_->subscribers());
+    out.Counter("ledger_subscriber_overflows_total",
+                "Live feeds cut off for falling behind", hub_->overflows());
+  }
+  if (runner_ != nullptr) {
+    const std::vector<v1::ProjectionInfo> views = runner_->List();
+    out.Family("ledger_projection_lag_events", "gauge",
+               "Events in the log a projection has not folded yet");
+    for (const auto& v : views) {
+      out.Sample("ledger_projection_lag_events", {{"projection", v.name()}},
+                 v.lag());
+    }
+    out.Family("ledger_projection_checkpoint", "gauge",
+               "The position a projection's views are written up to");
+    for (const auto& v : views) {
+      out.Sample("ledger_projection_checkpoint", {{"projection", v.name()}},
+                 v.checkpoint());
+    }
+    out.Family("ledger_projection_skipped_events_total", "counter",
+               "Events a projection could not fold (named in the log)");
+    for (const auto& v : views) {
+      out.Sample("ledger_projection_skipped_events_total",
+                 {{"projection", v.name()}}, v.skipped());
+    }
+  }
+  return out.text();
 }
 
 }  // namespace ledger

@@ -33,7 +33,9 @@
 #include "services/complaint_service.h"
 #include "services/followed_registry.h"
 #include "services/gate.h"
+#include "services/http_server.h"
 #include "services/ledger_service.h"
+#include "services/metrics.h"
 #include "services/query_service.h"
 #include "services/reflection_v1.h"
 #include "services/simulation_service.h"
@@ -90,6 +92,10 @@ struct SecurityOptions {
 struct LedgerServerOptions {
   // host:port; port 0 picks a free port (see LedgerServer::port).
   std::string listen = "127.0.0.1:50051";
+  // host:port of the HTTP side (services/http_server.h: /metrics), with
+  // the same TLS and gate as gRPC; empty: none. Port 0: a free one
+  // (LedgerServer::http_port).
+  std::string http_listen;
   std::string data_dir = "./ledger-data";
   // Where Ledger.Backup writes its copies (each a new directory named by
   // the call); empty: backups are refused.
@@ -133,6 +139,10 @@ class LedgerServer {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The HTTP side's port; 0 without one.
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }
+  // What /metrics shows now (the Prometheus text format).
+  std::string MetricsText() const;
   // The ledger's store, or in a projection process its views' own.
   EventStore& store() { return *store_; }
   // Not in a projection process.
@@ -203,6 +213,9 @@ class LedgerServer {
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) =
       nullptr;
   int port_ = 0;
+  CallMetrics call_metrics_;
+  // Stopped before gRPC.
+  std::unique_ptr<HttpServer> http_;
   bool shut_down_ = false;
   StartupTimes startup_;
   std::thread projections_loading_;

@@ -53,6 +53,11 @@ ABSL_FLAG(std::string, restore_from, "",
           "exist or be empty) first (ledger/FORMAT.md, \"Backups\")");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port is written here once serving");
+ABSL_FLAG(std::string, http_listen, "",
+          "host:port to serve HTTP on (/metrics; HTTPS with --tls_cert, else "
+          "loopback only); port 0 picks a free one; empty: no HTTP");
+ABSL_FLAG(std::string, http_port_file, "",
+          "if set, the bound HTTP port is written here once serving");
 ABSL_FLAG(int, failed_revisits_for_repeat, 2,
           "failed revisits after which a complaint becomes a repeat");
 ABSL_FLAG(int, repeat_window_days, 30,
@@ -298,6 +303,7 @@ int main(int argc, char** argv) {
 
   ledger::LedgerServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.slow_call = absl::Milliseconds(absl::GetFlag(FLAGS_slow_call_ms));
@@ -515,13 +521,21 @@ int main(int argc, char** argv) {
       }
     });
   }
-  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
-    // Written whole to a temporary name, then renamed: readers never see
-    // a partial port.
+  // Written whole to a temporary name, then renamed: readers never see a
+  // partial port. The HTTP port first: a reader of --port_file finds both.
+  auto write_port = [](const std::string& path, int bound) {
+    if (path.empty()) return;
     const std::string tmp = path + ".tmp";
-    std::ofstream(tmp) << port << "\n";
+    std::ofstream(tmp) << bound << "\n";
     std::rename(tmp.c_str(), path.c_str());
+  };
+  if (const int http_port = (*server)->http_port(); http_port != 0) {
+    ledger::LogInfo(absl::StrCat("HTTP",
+                                 (options.security.tls_cert.empty() ? "" : "S"),
+                                 " on port ", http_port, ": /metrics"));
+    write_port(absl::GetFlag(FLAGS_http_port_file), http_port);
   }
+  write_port(absl::GetFlag(FLAGS_port_file), port);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

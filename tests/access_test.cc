@@ -32,6 +32,7 @@
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "rpc/channel.h"
 #include "services/gate.h"
+#include "services/http_server.h"
 #include "tests/ledgerd_process.h"
 #include "tests/subprocess.h"
 #include "tests/test_util.h"
@@ -233,7 +234,7 @@ TEST_F(AccessTest, TheReadmeShowsTheTableTheGateKeeps) {
       v1::ROLE_AGENT,           v1::ROLE_CLERK,           v1::ROLE_CENTRE_HEAD,
       v1::ROLE_STATION_HEAD,    v1::ROLE_DEPARTMENT_HEAD, v1::ROLE_PROJECT_HEAD,
       v1::ROLE_GENERAL_MANAGER, v1::ROLE_AUDITOR,         v1::ROLE_SERVICE};
-  std::map<std::string, std::set<v1::Role>> readme;
+  std::map<std::string, std::set<v1::Role>> readme, readme_http;
   std::istringstream lines(ReadFile(LEDGER_SOURCE_DIR "/README.md"));
   bool in_table = false;
   for (std::string line; std::getline(lines, line);) {
@@ -242,9 +243,12 @@ TEST_F(AccessTest, TheReadmeShowsTheTableTheGateKeeps) {
     if (!in_table || !absl::StartsWith(line, "| `")) continue;
     std::vector<std::string> cells = absl::StrSplit(line, '|');
     ASSERT_EQ(cells.size(), columns.size() + 3) << line;
-    std::set<v1::Role>& roles = readme[absl::StrCat(
-        "ledger.v1.", absl::StripAsciiWhitespace(
-                          absl::StrReplaceAll(cells[1], {{"`", ""}})))];
+    const std::string name(
+        absl::StripAsciiWhitespace(absl::StrReplaceAll(cells[1], {{"`", ""}})));
+    // The HTTP side's paths ("GET /metrics") have a table of their own.
+    const bool http = absl::StrContains(name, " /");
+    std::set<v1::Role>& roles =
+        http ? readme_http[name] : readme[absl::StrCat("ledger.v1.", name)];
     for (size_t i = 0; i < columns.size(); ++i) {
       if (absl::StrContains(cells[i + 2], "✓")) roles.insert(columns[i]);
     }
@@ -254,6 +258,12 @@ TEST_F(AccessTest, TheReadmeShowsTheTableTheGateKeeps) {
     code[rule.rpc] = std::set<v1::Role>(rule.roles.begin(), rule.roles.end());
   }
   EXPECT_EQ(readme, code);
+  std::map<std::string, std::set<v1::Role>> http;
+  for (const HttpAccessRule& rule : HttpAccessTable()) {
+    http[rule.path] = std::set<v1::Role>(rule.roles.begin(), rule.roles.end());
+  }
+  EXPECT_EQ(readme_http, http);
+  EXPECT_FALSE(http.empty());
 }
 
 TEST_F(AccessTest, EachRoleGetsExactlyWhatTheTableSays) {

@@ -16,6 +16,8 @@ packages=(
   libspdlog-dev libfmt-dev
   # ledgerctl's tables: display widths of CJK text (tools/ledgerctl/text_width.h).
   libutf8proc-dev
+  # ledgerd's HTTPS (services/http_server.h): /metrics, the console.
+  libcpp-httplib-dev
   # Bearer tokens (auth/): libjwt verifies and signs, nlohmann parses JSON.
   libjwt-dev nlohmann-json3-dev
   # The allocator of ledgerd and the tools (LEDGER_MALLOC in CMakeLists.txt).
@@ -28,6 +30,8 @@ packages=(
   python3 python3-grpcio python3-protobuf
   # The auditor's independent verifier (tools/audit/): Ed25519.
   python3-cryptography
+  # /metrics is read back with Prometheus's own text-format parser.
+  python3-prometheus-client
   # systemd-analyze checks the shipped unit (tools/ledgerd.service).
   systemd
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.

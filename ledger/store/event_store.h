@@ -24,6 +24,7 @@
 #ifndef LEDGER_STORE_EVENT_STORE_H_
 #define LEDGER_STORE_EVENT_STORE_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -185,6 +186,16 @@ struct WriterStats {
   uint64_t events = 0;    // Events written.
   uint64_t stage_us = 0;  // Checking and encoding appends.
   uint64_t write_us = 0;  // In RocksDB's Write, fsync included.
+  // Group commits by their write's time, fsync included: the counts of
+  // those up to each bound (µs; not cumulative), then of the slower ones.
+  static constexpr std::array<uint64_t, 12> kWriteBoundsUs = {
+      100,   250,   500,   1000,   2500,   5000,
+      10000, 25000, 50000, 100000, 250000, 1000000};
+  std::array<uint64_t, kWriteBoundsUs.size() + 1> writes_by_time{};
+  // Group commits by their events: up to each bound, then more.
+  static constexpr std::array<uint64_t, 10> kGroupEventsBounds = {
+      1, 2, 4, 8, 16, 64, 256, 1024, 4096, 16384};
+  std::array<uint64_t, kGroupEventsBounds.size() + 1> groups_by_events{};
 };
 
 struct EventStoreOptions {

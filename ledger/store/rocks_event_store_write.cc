@@ -6,6 +6,7 @@
 // into one WriteBatch, writes it with sync = true, and only then publishes
 // the new end of the log and calls each caller back. Positions are assigned
 // here, in queue order, so they are gap-free.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -395,7 +396,15 @@ void RocksEventStore::RecordGroup(
   stats_.events += events;
   stats_.stage_us +=
       duration_cast<microseconds>(write_start - stage_start).count();
-  stats_.write_us += duration_cast<microseconds>(now - write_start).count();
+  const uint64_t write_us =
+      duration_cast<microseconds>(now - write_start).count();
+  stats_.write_us += write_us;
+  auto bucket = [](const auto& bounds, uint64_t value) {
+    return std::lower_bound(bounds.begin(), bounds.end(), value) -
+           bounds.begin();
+  };
+  ++stats_.writes_by_time[bucket(WriterStats::kWriteBoundsUs, write_us)];
+  ++stats_.groups_by_events[bucket(WriterStats::kGroupEventsBounds, events)];
 }
 
 absl::StatusOr<std::optional<v1::CommandRecord>> RocksEventStore::LookUpCommand(
