@@ -601,6 +601,13 @@ absl::Status Gate::AdmitHttp(const std::string& what,
   }
   ASSIGN_OR_RETURN(Caller caller, AuthenticateHeader(authorization, *registry));
   const AccessRule rule{what.c_str(), roles};
+  if (caller.grant.has_value()) {
+    // What the HTTP side shows is the whole ledger's (counters of every
+    // call, the log's position), more than a narrowed grant may see.
+    return absl::PermissionDeniedError(absl::StrCat(
+        what, ": ", caller.agent_id,
+        " is a service granted part of the log only; this shows all of it"));
+  }
   if (!Allowed(rule, caller)) {
     grpc::Status denied = Denied(what, caller, rule);
     return absl::PermissionDeniedError(denied.error_message());

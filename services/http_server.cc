@@ -1,5 +1,6 @@
 #include "services/http_server.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -11,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
+#include "ledger/base/log.h"
 #include "rpc/channel.h"
 
 namespace ledger {
@@ -48,6 +50,8 @@ bool LoadPem(SSL_CTX& ctx, const std::string& cert, const std::string& key) {
   ok = SSL_CTX_use_PrivateKey(&ctx, pkey) == 1 &&
        SSL_CTX_check_private_key(&ctx) == 1;
   EVP_PKEY_free(pkey);
+  // The chain's end leaves "no start line" on this thread's error queue.
+  ERR_clear_error();
   return ok;
 }
 
@@ -173,6 +177,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   server->thread_ = std::thread([raw = server.get()] {
     raw->server_->listen_after_bind();
+    if (!raw->stopping_) {
+      LogError(
+          "HTTP stopped accepting connections (cpp-httplib's accept "
+          "loop ended); /metrics is down until ledgerd restarts");
+    }
     raw->done_ = true;
   });
   return server;
@@ -182,6 +191,7 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Stop() {
   if (!thread_.joinable()) return;
+  stopping_ = true;
   // stop() does nothing before listening has begun: wait for it.
   while (!server_->is_running() && !done_) std::this_thread::yield();
   server_->stop();

@@ -67,6 +67,7 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> done_{false};  // Listening ended (or never began).
+  std::atomic<bool> stopping_{false};
   int port_ = 0;
   bool tls_ = false;
 };

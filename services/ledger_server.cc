@@ -97,6 +97,9 @@ absl::Status LedgerServer::StartProjections(std::unique_ptr<LogSource> log,
   runner_ = std::make_unique<ProjectionRunner>(&store_->views(), std::move(log),
                                                AllViews(options.views),
                                                runner_options);
+  // /metrics shows the projections once they have loaded (List waits for
+  // the load, and a scrape must not hold a worker meanwhile).
+  runner_->WhenLoaded([this](absl::Status) { views_loaded_ = true; });
   if (in_background) {
     projections_loading_ = std::thread([this, start] {
       NameThisThread("ledger-load");
@@ -148,11 +151,13 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
               "tools/dev_identity.sh makes a development set), or, for a "
               "throwaway ledger on loopback, --insecure_no_auth");
   }
-  if (security.no_auth && !IsLoopback(options.listen)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "without authentication (--insecure_no_auth) ledgerd listens on "
-        "loopback only (127.0.0.1, [::1], localhost), not ",
-        options.listen));
+  for (const std::string* listen : {&options.listen, &options.http_listen}) {
+    if (security.no_auth && !listen->empty() && !IsLoopback(*listen)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "without authentication (--insecure_no_auth) ledgerd listens on "
+          "loopback only (127.0.0.1, [::1], localhost), not ",
+          *listen));
+    }
   }
   if (options.projections_of.empty()) {
     RETURN_IF_ERROR(server->StartLedger(options));
@@ -416,7 +421,7 @@ std::string LedgerServer::MetricsText() const {
     out.Counter("ledger_subscriber_overflows_total",
                 "Live feeds cut off for falling behind", hub_->overflows());
   }
-  if (runner_ != nullptr) {
+  if (runner_ != nullptr && views_loaded_) {
     const std::vector<v1::ProjectionInfo> views = runner_->List();
     out.Family("ledger_projection_lag_events", "gauge",
                "Events in the log a projection has not folded yet");

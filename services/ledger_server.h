@@ -11,6 +11,7 @@
 #ifndef LEDGER_SERVICES_LEDGER_SERVER_H_
 #define LEDGER_SERVICES_LEDGER_SERVER_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -214,6 +215,7 @@ class LedgerServer {
       nullptr;
   int port_ = 0;
   CallMetrics call_metrics_;
+  std::atomic<bool> views_loaded_{false};
   // Stopped before gRPC.
   std::unique_ptr<HttpServer> http_;
   bool shut_down_ = false;

@@ -245,13 +245,16 @@ absl::Status SecurityFromFlags(ledger::SecurityOptions& security) {
     return absl::InvalidArgumentError(
         "--calls_per_second must not be negative, and --call_burst at least 1");
   }
-  if (verify.issuer == ledger::kDevelopmentIssuer &&
-      !ledger::IsLoopback(absl::GetFlag(FLAGS_listen))) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the development issuer (tools/ledger_token) is trusted on loopback "
-        "only, not on ",
-        absl::GetFlag(FLAGS_listen),
-        "; give --jwks and --jwt_issuer of the site's identity provider"));
+  for (const std::string& listen :
+       {absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_http_listen)}) {
+    if (verify.issuer == ledger::kDevelopmentIssuer && !listen.empty() &&
+        !ledger::IsLoopback(listen)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the development issuer (tools/ledger_token) is trusted on "
+          "loopback only, not on ",
+          listen,
+          "; give --jwks and --jwt_issuer of the site's identity provider"));
+    }
   }
   return absl::OkStatus();
 }

@@ -63,10 +63,10 @@ class ParsedRequests : public Base, public GatedService {
   // take its request's bytes; `typed` is the service's own method for it,
   // which must answer through FinishOn or FinishNow.
   template <typename Self, typename Request, typename Response>
-  void ParseRequests(const std::string& service_name, const char* method,
-                     grpc::ServerUnaryReactor* (Self::*typed)(
-                         grpc::CallbackServerContext*, const Request*,
-                         Response*)) {
+  void ParseRequests(
+      const std::string& service_name, const char* method,
+      grpc::ServerUnaryReactor* (Self::*typed)(grpc::CallbackServerContext*,
+                                               const Request*, Response*)) {
     const google::protobuf::MethodDescriptor* m =
         google::protobuf::DescriptorPool::generated_pool()
             ->FindServiceByName(service_name)

@@ -30,7 +30,8 @@ class QueryService final
     const std::string name = v1::QueryService::service_full_name();
     ParseRequests(name, "GetQueue", &QueryService::GetQueue);
     ParseRequests(name, "GetStationTable", &QueryService::GetStationTable);
-    ParseRequests(name, "GetMonthlyAnalysis", &QueryService::GetMonthlyAnalysis);
+    ParseRequests(name, "GetMonthlyAnalysis",
+                  &QueryService::GetMonthlyAnalysis);
     ParseRequests(name, "GetAgentScorecard", &QueryService::GetAgentScorecard);
     ParseRequests(name, "ListProjections", &QueryService::ListProjections);
     ParseRequests(name, "Rebuild", &QueryService::Rebuild);

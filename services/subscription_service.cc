@@ -94,9 +94,8 @@ class SubscribeCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool Write(const v1::SubscribeResponse& response) {
     grpc::ByteBuffer buffer;
     bool own_buffer = false;
-    if (!grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                                v1::SubscribeResponse>(response, &buffer,
-                                                       &own_buffer)
+    if (!grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::SubscribeResponse>(
+             response, &buffer, &own_buffer)
              .ok()) {
       return false;
     }
@@ -225,9 +224,10 @@ grpc::Status SubscriptionService::Stream(
     absl::MutexLock lock(&callers_mu_);
     size_t& held = callers_[caller];
     if (held >= kMaxSubscribersPerCaller) {
-      return ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
-          caller, " holds ", held, " subscriptions, the most one caller may "
-          "hold; end one first")));
+      return ToGrpcStatus(absl::ResourceExhaustedError(
+          absl::StrCat(caller, " holds ", held,
+                       " subscriptions, the most one caller may "
+                       "hold; end one first")));
     }
     ++held;
   }
@@ -348,7 +348,8 @@ grpc::Status SubscriptionService::AckNow(grpc::CallbackServerContext* context,
   absl::StatusOr<uint64_t> acked = store_.views().LoadCheckpoint(name);
   if (!acked.ok()) return ToGrpcStatus(acked.status(), context);
   if (request.position() > *acked) {
-    absl::Status saved = store_.views().SaveCheckpoint(name, request.position());
+    absl::Status saved =
+        store_.views().SaveCheckpoint(name, request.position());
     if (!saved.ok()) return ToGrpcStatus(saved, context);
     acked = request.position();
   }

@@ -76,7 +76,8 @@ class SubscriptionService final
   absl::Mutex ack_mu_;
   // Open subscriptions per caller (its address, without the port).
   absl::Mutex callers_mu_;
-  absl::flat_hash_map<std::string, size_t> callers_ ABSL_GUARDED_BY(callers_mu_);
+  absl::flat_hash_map<std::string, size_t> callers_
+      ABSL_GUARDED_BY(callers_mu_);
 };
 
 }  // namespace ledger

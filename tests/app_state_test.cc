@@ -13,6 +13,7 @@
 #include "app/complaint_app.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/base/big_endian.h"
 #include "ledger/complaint/builders.h"
 #include "ledger/v1/event.pb.h"
 #include "tests/raw_db.h"
@@ -199,6 +200,81 @@ TEST(AppStateFlushTest, WhenFlushesHappenChangesNoDecision) {
     (*app)->Close();
   }
   EXPECT_EQ(heads[0], heads[1]);
+}
+
+// The app-state database keeps Bloom filters of its customers' key prefixes
+// (EventStore::app_state()): a customer's scan, in prefix mode, finds its
+// rows and no one else's, in the memtable and in table files alike; a scan
+// of a customer never seen, before, between or after the others (walking
+// into the short keys of other views), finds nothing; scans of other views
+// and of all customers run in key order as before.
+TEST(AppStateRowsTest, ACustomersScanFindsItsRowsOnlyInMemoryAndOnDisk) {
+  TempDir dir;
+  const size_t n = EventStore::kAppStateCustomerKeyBytes;
+  const std::string customers = EventStore::kAppStateCustomers;
+  auto row = [n](char customer, uint64_t position) {
+    std::string key(n, customer);
+    PutFixed64BE(&key, position);
+    return key;
+  };
+  auto scan = [&](ViewStore& rows, const std::string& view,
+                  const std::string& prefix) {
+    std::vector<std::string> values;
+    EXPECT_TRUE(rows.ScanView(view, prefix,
+                              [&](absl::string_view, absl::string_view v) {
+                                values.emplace_back(v);
+                                return true;
+                              })
+                    .ok());
+    return values;
+  };
+  using ::testing::ElementsAre;
+  auto check = [&](ViewStore& rows, bool with_e) {
+    EXPECT_THAT(scan(rows, customers, std::string(n, 'c')),
+                ElementsAre("c1", "c5"));
+    EXPECT_THAT(scan(rows, customers, std::string(n, 'd')), ElementsAre("d2"));
+    // Before the first, between two, after the last.
+    std::vector<std::string> never = {std::string(n, 'a'),
+                                      std::string(n - 1, 'c') + 'd',
+                                      std::string(n, 'z')};
+    if (!with_e) never.push_back(std::string(n, 'e'));
+    for (const std::string& prefix : never) {
+      EXPECT_THAT(scan(rows, customers, prefix), IsEmpty()) << prefix;
+    }
+    if (with_e) {
+      EXPECT_THAT(scan(rows, customers, std::string(n, 'e')),
+                  ElementsAre("e9"));
+    }
+    std::vector<std::string> all = {"c1", "c5", "d2"};
+    if (with_e) all.push_back("e9");
+    EXPECT_EQ(scan(rows, customers, ""), all);
+    EXPECT_THAT(scan(rows, "log", ""), ElementsAre("x"));
+    EXPECT_THAT(scan(rows, "numbers", ""), ElementsAre("n"));
+  };
+  {
+    auto store = EventStore::Open(dir.path(), EventStoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    ViewStore& rows = (*store)->app_state();
+    ASSERT_TRUE(rows.WriteViews({{customers,
+                                  {{row('c', 1), "c1"},
+                                   {row('c', 5), "c5"},
+                                   {row('d', 2), "d2"}},
+                                  {},
+                                  1},
+                                 {"log", {{"end", "x"}}, {}, 1},
+                                 {"numbers", {{"2026", "n"}}, {}, 1}})
+                    .ok());
+    check(rows, false);  // In the memtable.
+  }
+  // Closed: flushed into a table file.
+  auto store = EventStore::Open(dir.path(), EventStoreOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ViewStore& rows = (*store)->app_state();
+  check(rows, false);
+  // One customer more, in the memtable over the table file.
+  ASSERT_TRUE(
+      rows.WriteViews({{customers, {{row('e', 9), "e9"}}, {}, 2}}).ok());
+  check(rows, true);
 }
 
 class LogCheckTest : public AppStateTest {

@@ -403,8 +403,10 @@ void RocksEventStore::RecordGroup(
     return std::lower_bound(bounds.begin(), bounds.end(), value) -
            bounds.begin();
   };
-  ++stats_.writes_by_time[bucket(WriterStats::kWriteBoundsUs, write_us)];
-  ++stats_.groups_by_events[bucket(WriterStats::kGroupEventsBounds, events)];
+  if (events > 0) {  // A group of refusals and retries writes nothing.
+    ++stats_.writes_by_time[bucket(WriterStats::kWriteBoundsUs, write_us)];
+    ++stats_.groups_by_events[bucket(WriterStats::kGroupEventsBounds, events)];
+  }
 }
 
 absl::StatusOr<std::optional<v1::CommandRecord>> RocksEventStore::LookUpCommand(

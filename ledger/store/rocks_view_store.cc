@@ -40,8 +40,10 @@ class RowKeyPrefix final : public rocksdb::SliceTransform {
         name_(absl::StrCat("ledger.RowKeyPrefix:", row_prefix_, ":",
                            key_bytes)) {}
   const char* Name() const override { return name_.c_str(); }
+  // RocksDB may ask for keys out of the domain too (an iterator in prefix
+  // mode walking past the last customer): never past their end.
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return rocksdb::Slice(key.data(), bytes_);
+    return rocksdb::Slice(key.data(), std::min(key.size(), bytes_));
   }
   bool InDomain(const rocksdb::Slice& key) const override {
     return key.size() >= bytes_ && key.starts_with(row_prefix_);

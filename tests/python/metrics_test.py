@@ -43,14 +43,17 @@ def check(condition, what):
         failures.append(what)
 
 
-def scrape(port, identity, agent=None):
-    """(status, headers, body) of GET /metrics as `agent` (None: no token)."""
+def scrape(port, identity, agent=None, token=None):
+    """(status, headers, body) of GET /metrics as `agent` (None: no token),
+    or with `token` as it is."""
     context = ssl.create_default_context(
         cafile=os.path.join(identity, "ca.pem"))
     connection = http.client.HTTPSConnection("127.0.0.1", port,
                                              context=context, timeout=30)
     headers = {}
-    if agent is not None:
+    if token is not None:
+        headers["Authorization"] = "Bearer " + token
+    elif agent is not None:
         with open(os.path.join(identity, "tokens", agent + ".token")) as f:
             headers["Authorization"] = "Bearer " + f.read().strip()
     connection.request("GET", "/metrics", headers=headers)
@@ -123,6 +126,14 @@ def run(args, work_dir):
         check(status == 401, "no token: 401 (got %d: %s)" % (status, body))
         check(headers.get("WWW-Authenticate", "").startswith("Bearer"),
               "no token: a Bearer challenge")
+        status, _, body = scrape(port, identity, token="not.a.jwt")
+        check(status == 401, "a token that is no JWT: 401 (%d: %s)"
+              % (status, body.strip()))
+        with open(os.path.join(identity, "tokens", "h1.token")) as f:
+            forged = f.read().strip()[:-4] + "AAAA"
+        status, _, body = scrape(port, identity, token=forged)
+        check(status == 401, "a token whose signature is not the issuer's: "
+              "401 (%d: %s)" % (status, body.strip()))
         # A new ledger: only the bootstrap head is anybody yet.
         status, _, body = scrape(port, identity, "h1")
         check(status == 200, "the bootstrap head reads /metrics (%d: %s)"
@@ -192,15 +203,26 @@ def run(args, work_dir):
         process.send_signal(signal.SIGTERM)
         check(process.wait(timeout=60) == 0, "ledgerd stops cleanly")
 
-    # Without TLS, HTTP stays on loopback, as gRPC does.
-    refused = subprocess.run(
-        [args.ledgerd, "--listen=127.0.0.1:0", "--insecure_no_auth",
-         "--data_dir=" + os.path.join(work_dir, "plain"),
-         "--http_listen=0.0.0.0:0"],
-        capture_output=True, text=True, timeout=60)
-    check(refused.returncode != 0 and "loopback only" in refused.stderr,
-          "no TLS: HTTP beyond loopback refused (%s)"
-          % refused.stderr.strip()[-200:])
+    # Without TLS, or without authentication (even with TLS), or with the
+    # development issuer, HTTP stays on loopback, as gRPC does.
+    tls = ["--tls_cert=" + os.path.join(identity, "server.pem"),
+           "--tls_key=" + os.path.join(identity, "server-key.pem")]
+    for what, flags, says in (
+            ("no TLS", ["--insecure_no_auth"], "0.0.0.0:0"),
+            ("no authentication", ["--insecure_no_auth"] + tls, "0.0.0.0:0"),
+            ("the development issuer",
+             tls + ["--jwks=" + os.path.join(identity, "jwks.json"),
+                    "--jwt_issuer=urn:complaint-ledger:development-issuer"],
+             "0.0.0.0:0")):
+        refused = subprocess.run(
+            [args.ledgerd, "--listen=127.0.0.1:0",
+             "--data_dir=" + os.path.join(work_dir, "plain"),
+             "--http_listen=0.0.0.0:0"] + flags,
+            capture_output=True, text=True, timeout=60)
+        check(refused.returncode != 0 and "loopback only" in refused.stderr
+              and says in refused.stderr,
+              "%s: HTTP beyond loopback refused (%s)"
+              % (what, refused.stderr.strip()[-200:]))
 
 
 def main():
