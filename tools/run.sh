@@ -6,12 +6,15 @@
 # different stages), and runs ledgerd in the foreground on the embedded
 # RocksDB, over TLS, checking every caller's token, customers' personal
 # data sealed with the site's keys.
-#   LEDGER_LISTEN (default 127.0.0.1:50051), LEDGER_DATA_DIR (./ledger-data)
+# HTTPS beside gRPC serves /metrics (the console will follow there).
+#   LEDGER_LISTEN (default 127.0.0.1:50051), LEDGER_HTTP_LISTEN
+#   (127.0.0.1:8443), LEDGER_DATA_DIR (./ledger-data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh build
 listen=${LEDGER_LISTEN:-127.0.0.1:50051}
+http_listen=${LEDGER_HTTP_LISTEN:-127.0.0.1:8443}
 data_dir=${LEDGER_DATA_DIR:-./ledger-data}
 identity=$data_dir/identity
 # The seed's people: the head, two agents, a clerk, the general manager, an
@@ -38,7 +41,9 @@ echo "  $ctl --as au1 log                          # the log, oldest first, as t
 echo "  $ctl --as au1 --log_key_file $data_dir/log.pub audit checkpoint   # the log's signed checkpoint, saved"
 echo "  $ctl --as au1 --log_key_file $data_dir/log.pub audit consistency checkpoint-N.note   # later: the log still extends it"
 echo "  $ctl help receive                          # what a command takes"
-exec build/services/ledgerd --listen "$listen" --data_dir "$data_dir" \
+echo "  curl --cacert $identity/ca.pem -H \"Authorization: Bearer \$(cat $identity/tokens/au1.token)\" https://$http_listen/metrics   # Prometheus metrics"
+exec build/services/ledgerd --listen "$listen" --http_listen "$http_listen" \
+  --data_dir "$data_dir" \
   --tls_cert "$identity/server.pem" --tls_key "$identity/server-key.pem" \
   --client_ca "$identity/ca.pem" --jwks "$identity/jwks.json" \
   --jwt_issuer urn:complaint-ledger:development-issuer --bootstrap_head h1 \
