@@ -27,20 +27,13 @@ int64_t DayOf(int64_t time_us) {
   return time_us >= 0 ? time_us / kDayUs : (time_us - kDayUs + 1) / kDayUs;
 }
 
-v1::QueueItem Item(const v1::ComplaintState& s, std::string what,
-                   int64_t due_us, int64_t now_us) {
-  v1::QueueItem item;
-  item.set_complaint_id(s.complaint_id());
-  item.set_owner_agent_id(s.owner_agent_id());
-  item.set_due_what(std::move(what));
-  item.set_due_us(due_us);
-  item.set_overdue(due_us != 0 && due_us < now_us);
-  item.set_stage(s.stage());
-  item.set_severity(s.severity());
-  item.set_important(s.flagged_for_head());
-  item.set_station_id(s.station_id());
-  return item;
-}
+// Something due of a complaint: what, and by when (0: no deadline). A queue
+// entry's key is made of it; what the entry shows of the complaint is its
+// value (QueueView::Shown).
+struct Due {
+  std::string what;
+  int64_t due_us;
+};
 
 std::string TargetLabel(const v1::AssistTarget& t) {
   return t.has_station_id() ? absl::StrCat("station:", t.station_id())
@@ -49,32 +42,29 @@ std::string TargetLabel(const v1::AssistTarget& t) {
 
 // Every deadline of an open case not met yet, soonest first is the
 // caller's business.
-void Deadlines(const v1::ComplaintState& s, int64_t now_us,
-               std::vector<v1::QueueItem>* out) {
+void Deadlines(const v1::ComplaintState& s, std::vector<Due>* out) {
   if (s.paperwork_pending()) {
-    out->push_back(Item(s, "paperwork", s.paperwork_due_us(), now_us));
+    out->push_back(Due{"paperwork", s.paperwork_due_us()});
   }
   switch (s.stage()) {
     case v1::STAGE_OPEN:
       if (s.escalated_to_gm() && !s.gm_decided()) {
-        out->push_back(Item(s, "GM decision", 0, now_us));
+        out->push_back(Due{"GM decision", 0});
       } else if (s.track() == v1::HANDLING_TRACK_UNSPECIFIED) {
-        out->push_back(Item(s, "choose a track", 0, now_us));
+        out->push_back(Due{"choose a track", 0});
       } else {
-        out->push_back(Item(s, "reply", s.reply_due_us(), now_us));
+        out->push_back(Due{"reply", s.reply_due_us()});
       }
       if (s.track() == v1::HANDLING_TRACK_COORDINATED &&
           s.assist_requests().empty()) {
-        out->push_back(
-            Item(s, "assist request", s.assist_request_due_us(), now_us));
+        out->push_back(Due{"assist request", s.assist_request_due_us()});
       }
       break;
     case v1::STAGE_REPLIED:
-      out->push_back(Item(s, "revisit", s.revisit_due_us(), now_us));
+      out->push_back(Due{"revisit", s.revisit_due_us()});
       break;
     case v1::STAGE_REVISITED:
-      if (!s.paperwork_pending())
-        out->push_back(Item(s, "sign-off", 0, now_us));
+      if (!s.paperwork_pending()) out->push_back(Due{"sign-off", 0});
       break;
     default:
       break;
@@ -84,16 +74,15 @@ void Deadlines(const v1::ComplaintState& s, int64_t now_us,
 // Every assist request target not answered yet, with the unit's label
 // ("station:s1", "department:eng").
 void PendingAssists(const v1::ComplaintState& s,
-                    std::vector<std::pair<std::string, v1::QueueItem>>* out) {
+                    std::vector<std::pair<std::string, Due>>* out) {
   for (const auto& request : s.assist_requests()) {
     for (const auto& t : request.targets()) {
       if (t.answered()) continue;
       std::string unit = TargetLabel(t.target());
-      v1::QueueItem item = Item(
-          s,
+      Due due{
           absl::StrCat("assist ", request.assist_request_id(), " from ", unit),
-          request.answer_due_us(), 0);
-      out->emplace_back(std::move(unit), std::move(item));
+          request.answer_due_us()};
+      out->emplace_back(std::move(unit), std::move(due));
     }
   }
 }
@@ -174,20 +163,20 @@ void QueueView::OnEvent(const DecodedEvent& decoded) {
 void QueueView::EntriesOf(const v1::ComplaintState& s, Entries* out) {
   if (s.stage() == v1::STAGE_CLOSED) return;
   const size_t first = out->size();
-  auto add = [&](int kind, std::string partition, const v1::QueueItem& item) {
-    out->push_back(Entry{QueueId{kind, std::move(partition)},
-                         Key{item.due_us() == 0, item.due_us(),
-                             item.complaint_id(), item.due_what()}});
+  auto add = [&](int kind, std::string partition, const Due& due) {
+    out->push_back(
+        Entry{QueueId{kind, std::move(partition)},
+              Key{due.due_us == 0, due.due_us, s.complaint_id(), due.what}});
   };
-  std::vector<v1::QueueItem> due;
-  Deadlines(s, 0, &due);
-  std::vector<std::pair<std::string, v1::QueueItem>> assists;
+  std::vector<Due> due;
+  Deadlines(s, &due);
+  std::vector<std::pair<std::string, Due>> assists;
   PendingAssists(s, &assists);
   // The case once, at its most urgent deadline.
-  auto urgent = std::min_element(
-      due.begin(), due.end(), [](const auto& a, const auto& b) {
-        return std::make_tuple(a.due_us() == 0, a.due_us()) <
-               std::make_tuple(b.due_us() == 0, b.due_us());
+  auto urgent =
+      std::min_element(due.begin(), due.end(), [](const Due& a, const Due& b) {
+        return std::make_tuple(a.due_us == 0, a.due_us) <
+               std::make_tuple(b.due_us == 0, b.due_us);
       });
   if (urgent != due.end()) {
     add(v1::QUEUE_KIND_OPEN_BY_OWNER, s.owner_agent_id(), *urgent);
@@ -195,27 +184,26 @@ void QueueView::EntriesOf(const v1::ComplaintState& s, Entries* out) {
   for (const auto& [unit, item] : assists) {
     add(v1::QUEUE_KIND_ASSISTS_PENDING, "", item);
     add(v1::QUEUE_KIND_ASSISTS_PENDING, unit, item);
-    if (item.due_us() != 0) add(v1::QUEUE_KIND_OVERDUE, "", item);
+    if (item.due_us != 0) add(v1::QUEUE_KIND_OVERDUE, "", item);
   }
   if (s.stage() == v1::STAGE_REPLIED) {
-    add(v1::QUEUE_KIND_REVISITS_DUE, "",
-        Item(s, "revisit", s.revisit_due_us(), 0));
+    add(v1::QUEUE_KIND_REVISITS_DUE, "", Due{"revisit", s.revisit_due_us()});
   }
   if (s.stage() == v1::STAGE_REVISITED && !s.paperwork_pending()) {
-    add(v1::QUEUE_KIND_SIGN_OFFS_WAITING, "", Item(s, "sign-off", 0, 0));
+    add(v1::QUEUE_KIND_SIGN_OFFS_WAITING, "", Due{"sign-off", 0});
   }
   if (s.paperwork_pending()) {
     add(v1::QUEUE_KIND_PAPERWORK_PENDING, "",
-        Item(s, "paperwork", s.paperwork_due_us(), 0));
+        Due{"paperwork", s.paperwork_due_us()});
   }
   if (s.stage() == v1::STAGE_OPEN && s.escalated_to_gm() && !s.gm_decided()) {
-    add(v1::QUEUE_KIND_ESCALATIONS_WAITING, "", Item(s, "GM decision", 0, 0));
+    add(v1::QUEUE_KIND_ESCALATIONS_WAITING, "", Due{"GM decision", 0});
   }
   if (s.flagged_for_head() && !due.empty()) {
     add(v1::QUEUE_KIND_IMPORTANT, "", due.front());
   }
-  for (const auto& item : due) {
-    if (item.due_us() != 0) add(v1::QUEUE_KIND_OVERDUE, "", item);
+  for (const Due& item : due) {
+    if (item.due_us != 0) add(v1::QUEUE_KIND_OVERDUE, "", item);
   }
   std::sort(out->begin() + first, out->end());
 }

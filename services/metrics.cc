@@ -4,9 +4,9 @@
 #include <cmath>
 #include <map>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "grpcpp/support/status.h"
 
 namespace ledger {
 namespace {
@@ -37,27 +37,6 @@ std::string Number(double value) {
     return absl::StrFormat("%.0f", value);
   }
   return absl::StrFormat("%.9g", value);
-}
-
-const char* CodeName(int code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  return code >= 0 && code < 17 ? kNames[code] : "UNKNOWN";
 }
 
 }  // namespace
@@ -155,7 +134,10 @@ void CallMetrics::Write(MetricsText* out) const {
     }
     out->Histogram(
         "ledger_rpc_duration_seconds",
-        {{"method", key.first}, {"code", CodeName(key.second)}}, upper, counts,
+        {{"method", key.first},
+         {"code",
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(key.second))}},
+        upper, counts,
         static_cast<double>(histogram->sum_ns.load(std::memory_order_relaxed)) /
             1e9);
   }
