@@ -262,6 +262,7 @@ absl::StatusOr<Caller> Gate::AuthenticateHeader(
   if (!token.ok()) return token.status();
   Caller caller;
   caller.agent_id = token->subject;
+  caller.expires = token->expires;
   return Registered(std::move(caller), /*by_certificate=*/false, registry);
 }
 

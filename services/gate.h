@@ -57,6 +57,9 @@ struct Caller {
   // A service whose registration grants it part of the log only: its
   // subscriptions are kept within it, and it may not read the log whole.
   std::optional<v1::ServiceGrant> grant;
+  // When the caller's token expires (never, for a certificate or an open
+  // gate): the console's session ends with it.
+  absl::Time expires = absl::InfiniteFuture();
 
   // Whether a scoped caller may see `station_id` (anyone else: yes).
   bool SeesStation(const std::string& station_id) const;

@@ -9,11 +9,16 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "httplib.h"
 #include "ledger/base/log.h"
 #include "rpc/channel.h"
+#include "services/console.h"
+#include "services/json_api.h"
 
 namespace ledger {
 namespace {
@@ -56,30 +61,113 @@ bool LoadPem(SSL_CTX& ctx, const std::string& cert, const std::string& key) {
 }
 
 int HttpStatusOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kUnauthenticated:
-      return 401;
-    case absl::StatusCode::kPermissionDenied:
-      return 403;
-    case absl::StatusCode::kResourceExhausted:
-      return 429;
-    case absl::StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
+  return ::ledger::HttpStatusOf(static_cast<grpc::StatusCode>(code));
+}
+
+// The value of cookie `name` in the request's Cookie headers; empty when
+// it has none.
+std::string CookieOf(const httplib::Request& req, absl::string_view name) {
+  const size_t count = req.get_header_value_count("Cookie");
+  for (size_t i = 0; i < count; ++i) {
+    const std::string header = req.get_header_value("Cookie", i);
+    for (absl::string_view pair : absl::StrSplit(header, ';')) {
+      pair = absl::StripAsciiWhitespace(pair);
+      if (absl::ConsumePrefix(&pair, name) && absl::ConsumePrefix(&pair, "=")) {
+        return std::string(pair);
+      }
+    }
   }
+  return std::string();
 }
 
 }  // namespace
 
 const std::vector<HttpAccessRule>& HttpAccessTable() {
   // Operators read /metrics: the centre head, auditors, and a monitoring
-  // system registered as a service.
+  // system registered as a service. Anyone registered may sign in to the
+  // console and follow the log's progress (positions only; what a page
+  // then shows is decided per RPC). The JSON API (POST /api/v1/<rpc>) and
+  // the exports are decided by the RPCs they call, in the table above.
+  const std::vector<v1::Role> everyone = {
+      v1::ROLE_AGENT,           v1::ROLE_CLERK,           v1::ROLE_CENTRE_HEAD,
+      v1::ROLE_STATION_HEAD,    v1::ROLE_DEPARTMENT_HEAD, v1::ROLE_PROJECT_HEAD,
+      v1::ROLE_GENERAL_MANAGER, v1::ROLE_AUDITOR,         v1::ROLE_SERVICE};
   static const auto* table = new std::vector<HttpAccessRule>{
       {"GET /metrics",
        {v1::ROLE_CENTRE_HEAD, v1::ROLE_AUDITOR, v1::ROLE_SERVICE}},
+      {"POST /session", everyone},
+      {"GET /session", everyone},
+      {"GET /api/v1/live", everyone},
   };
   return *table;
+}
+
+std::string HttpGate::Credential(const httplib::Request& req) const {
+  if (std::string header = req.get_header_value("Authorization");
+      !header.empty()) {
+    return header;
+  }
+  if (!sso_header_.empty() && req.has_header(sso_header_.c_str()) &&
+      std::find(sso_proxies_.begin(), sso_proxies_.end(), req.remote_addr) !=
+          sso_proxies_.end()) {
+    return absl::StrCat("Bearer ", req.get_header_value(sso_header_.c_str()));
+  }
+  if (std::string session = CookieOf(req, kSessionCookie); !session.empty()) {
+    return absl::StrCat("Bearer ", session);
+  }
+  return std::string();
+}
+
+bool HttpGate::ByCookie(const httplib::Request& req) const {
+  return !req.has_header("Authorization") &&
+         !(!sso_header_.empty() && req.has_header(sso_header_.c_str())) &&
+         !CookieOf(req, kSessionCookie).empty();
+}
+
+bool HttpGate::Forged(const httplib::Request& req,
+                      httplib::Response& res) const {
+  if (req.method == "GET" || req.method == "HEAD" || !ByCookie(req) ||
+      req.get_header_value("X-Ledger-Console") == "1") {
+    return false;
+  }
+  res.status = 403;
+  res.set_content(
+      "a request signed in by the console's cookie must carry "
+      "X-Ledger-Console: 1\n",
+      "text/plain; charset=utf-8");
+  return true;
+}
+
+bool HttpGate::Admit(const char* what, const httplib::Request& req,
+                     httplib::Response& res, Caller* caller) const {
+  if (Forged(req, res)) return false;
+  return Admitted(what, Credential(req), res, caller);
+}
+
+bool HttpGate::AdmitToken(const char* what, const std::string& token,
+                          httplib::Response& res, Caller* caller) const {
+  return Admitted(what, absl::StrCat("Bearer ", token), res, caller);
+}
+
+bool HttpGate::Admitted(const char* what, const std::string& credential,
+                        httplib::Response& res, Caller* caller) const {
+  const auto& table = HttpAccessTable();
+  const auto rule = std::find_if(
+      table.begin(), table.end(),
+      [&](const auto& r) { return std::string_view(r.path) == what; });
+  absl::Status admitted =
+      rule == table.end()
+          ? absl::PermissionDeniedError(
+                absl::StrCat(what, " has no row in the access table"))
+          : gate_->AdmitHttp(what, credential, rule->roles, caller);
+  if (admitted.ok()) return true;
+  res.status = HttpStatusOf(admitted.code());
+  if (res.status == 401) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"complaint-ledger\"");
+  }
+  res.set_content(absl::StrCat(admitted.message(), "\n"),
+                  "text/plain; charset=utf-8");
+  return false;
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
@@ -96,6 +184,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   std::string host = options.listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
+  }
+  if (options.sso_header.empty() != options.sso_proxies.empty()) {
+    return absl::InvalidArgumentError(
+        "single sign-on needs both the proxy's header (--http_sso_header) "
+        "and the proxy's addresses (--http_sso_proxies), the only ones the "
+        "header is believed from");
   }
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return absl::InvalidArgumentError(
@@ -136,36 +230,25 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         }
         return httplib::Server::HandlerResponse::Unhandled;
       });
-  // Through the gate, as `what` of the access table; false (the answer
-  // made) when refused.
-  auto admit = [gate](const char* what, const httplib::Request& req,
-                      httplib::Response& res) {
-    const auto& table = HttpAccessTable();
-    const auto rule = std::find_if(
-        table.begin(), table.end(),
-        [&](const auto& r) { return std::string_view(r.path) == what; });
-    absl::Status admitted =
-        rule == table.end()
-            ? absl::PermissionDeniedError(
-                  absl::StrCat(what, " has no row in the access table"))
-            : gate->AdmitHttp(what, req.get_header_value("Authorization"),
-                              rule->roles);
-    if (admitted.ok()) return true;
-    res.status = HttpStatusOf(admitted.code());
-    if (res.status == 401) {
-      res.set_header("WWW-Authenticate", "Bearer realm=\"complaint-ledger\"");
-    }
-    res.set_content(absl::StrCat(admitted.message(), "\n"),
-                    "text/plain; charset=utf-8");
-    return false;
-  };
+  server->gate_ = std::make_unique<HttpGate>(gate, options.sso_header,
+                                             options.sso_proxies, server->tls_);
+  const HttpGate* admit = server->gate_.get();
   auto metrics = options.metrics;
   http.Get("/metrics", [admit, metrics](const httplib::Request& req,
                                         httplib::Response& res) {
-    if (!admit("GET /metrics", req, res)) return;
+    if (!admit->Admit("GET /metrics", req, res)) return;
     res.set_content(metrics ? metrics() : std::string(),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
+  if (options.api_channel != nullptr) {
+    ConsoleOptions console;
+    console.api = std::make_shared<JsonApi>(options.api_channel);
+    console.hub = options.hub;
+    console.views_reach = options.views_reach;
+    console.max_live_streams = options.max_live_streams;
+    console.stopping = server->stopping_flag_;
+    ServeConsole(http, console, admit);
+  }
   if (port == 0) {
     server->port_ = http.bind_to_any_port(host);
   } else if (http.bind_to_port(host, port)) {
@@ -177,7 +260,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   server->thread_ = std::thread([raw = server.get()] {
     raw->server_->listen_after_bind();
-    if (!raw->stopping_) {
+    if (!*raw->stopping_flag_) {
       LogError(
           "HTTP stopped accepting connections (cpp-httplib's accept "
           "loop ended); /metrics is down until ledgerd restarts");
@@ -191,7 +274,7 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Stop() {
   if (!thread_.joinable()) return;
-  stopping_ = true;
+  *stopping_flag_ = true;
   // stop() does nothing before listening has begun: wait for it.
   while (!server_->is_running() && !done_) std::this_thread::yield();
   server_->stop();

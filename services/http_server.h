@@ -3,14 +3,21 @@
 // runs without TLS. cpp-httplib from Debian (libcpp-httplib-dev) does the
 // protocol; docs/design/console-research.md says how it is used and why.
 //
-// Today it serves /metrics (the Prometheus text format, services/
-// metrics.h). Every path goes through the gate as an RPC does
-// (services/gate.h, Gate::AdmitHttp): the caller's "Authorization: Bearer
-// <JWT>" is checked against the agent registry, and the path's roles
-// (HttpAccessTable, the README's "Who may open what") decide. 401 with
+// It serves /metrics (the Prometheus text format, services/metrics.h) and,
+// given the ledger's own gRPC server, the console (services/console.h): its
+// pages, the JSON API (services/json_api.h), live updates and exports.
+// Every path that shows data goes through the gate as an RPC does
+// (services/gate.h): the caller's token is checked against the agent
+// registry, and the path's roles (HttpAccessTable, the README's second
+// table) or, for the JSON API, the RPC's row decide. 401 with
 // "WWW-Authenticate: Bearer" without a usable token, 403 for a role that
 // may not, 429 past the caller's call budget, 404 for a path that is not
 // there. With an open gate (--insecure_no_auth) anyone on loopback may.
+//
+// The token comes, in this order, from "Authorization: Bearer <JWT>"; from
+// the header an authenticating reverse proxy sets (--http_sso_header),
+// believed only from the proxy's own addresses (--http_sso_proxies); or
+// from the console's session cookie, which POST /session sets from a token.
 #ifndef LEDGER_SERVICES_HTTP_SERVER_H_
 #define LEDGER_SERVICES_HTTP_SERVER_H_
 
@@ -22,12 +29,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "ledger/subscribe/hub.h"
 #include "ledger/v1/common.pb.h"
 #include "services/gate.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace ledger {
 
@@ -47,6 +59,70 @@ struct HttpServerOptions {
   std::string tls_key;
   // The text of /metrics, made when scraped.
   std::function<std::string()> metrics;
+  // The ledger's own gRPC server, in process
+  // (grpc::Server::InProcessChannel). Set: the console and the JSON API
+  // are served.
+  std::shared_ptr<grpc::Channel> api_channel;
+  // Where the console's live updates come from (GET /api/v1/live); null:
+  // none.
+  SubscriptionHub* hub = nullptr;
+  // Waits up to a time for the views to have read the log to a position
+  // (ProjectionRunner::WaitFor), so that a live update is sent when the
+  // queues show it; null: no views here.
+  std::function<bool(uint64_t, absl::Duration)> views_reach;
+  // Single sign-on: the request header in which an authenticating reverse
+  // proxy passes the user's token (e.g. "X-Forwarded-Access-Token"), and
+  // the proxy's addresses, the only ones it is believed from. Empty: none.
+  std::string sso_header;
+  std::vector<std::string> sso_proxies;
+  // Live update streams at once; each holds one of the server's workers.
+  size_t max_live_streams = 16;
+};
+
+// The gate as the HTTP side's handlers use it.
+class HttpGate {
+ public:
+  HttpGate(const Gate* gate, std::string sso_header,
+           std::vector<std::string> sso_proxies, bool tls)
+      : gate_(gate),
+        sso_header_(std::move(sso_header)),
+        sso_proxies_(std::move(sso_proxies)),
+        tls_(tls) {}
+
+  // The name of the console's session cookie.
+  static constexpr char kSessionCookie[] = "ledger_session";
+
+  // The request's credential as an "authorization" value ("Bearer <JWT>"),
+  // from where the header comment says; empty when it carries none.
+  std::string Credential(const httplib::Request& req) const;
+  // Whether the credential is the session cookie (a browser's): then a
+  // request that is not a GET must carry "X-Ledger-Console: 1", which no
+  // other site's page can send (cross-origin, it needs CORS, which this
+  // server never grants), against cross-site request forgery.
+  bool ByCookie(const httplib::Request& req) const;
+  // Admits `what` ("GET /metrics") to the roles of its HttpAccessTable row,
+  // or makes `res` the refusal and returns false. `caller`, when given, is
+  // who was admitted.
+  bool Admit(const char* what, const httplib::Request& req,
+             httplib::Response& res, Caller* caller = nullptr) const;
+  // The same for a token given in the request's body (POST /session).
+  bool AdmitToken(const char* what, const std::string& token,
+                  httplib::Response& res, Caller* caller) const;
+  // A refusal of a cookie-borne request without the console's header; true
+  // (and `res` made) when refused.
+  bool Forged(const httplib::Request& req, httplib::Response& res) const;
+
+  bool open() const { return gate_->open(); }
+  bool tls() const { return tls_; }
+
+ private:
+  bool Admitted(const char* what, const std::string& credential,
+                httplib::Response& res, Caller* caller) const;
+
+  const Gate* const gate_;
+  const std::string sso_header_;
+  const std::vector<std::string> sso_proxies_;
+  const bool tls_;
 };
 
 class HttpServer {
@@ -65,9 +141,12 @@ class HttpServer {
   HttpServer() = default;
 
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpGate> gate_;
+  // Set before the server stops: live streams end.
+  std::shared_ptr<std::atomic<bool>> stopping_flag_ =
+      std::make_shared<std::atomic<bool>>(false);
   std::thread thread_;
   std::atomic<bool> done_{false};  // Listening ended (or never began).
-  std::atomic<bool> stopping_{false};
   int port_ = 0;
   bool tls_ = false;
 };

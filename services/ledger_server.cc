@@ -300,6 +300,17 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     http.tls_cert = security.tls_cert;
     http.tls_key = security.tls_key;
     http.metrics = [raw = server.get()] { return raw->MetricsText(); };
+    http.api_channel =
+        server->server_->InProcessChannel(grpc::ChannelArguments());
+    http.hub = server->hub_.get();
+    if (server->runner_ != nullptr) {
+      http.views_reach = [runner = server->runner_.get()](
+                             uint64_t position, absl::Duration timeout) {
+        return runner->WaitFor(position, timeout);
+      };
+    }
+    http.sso_header = options.http_sso_header;
+    http.sso_proxies = options.http_sso_proxies;
     ASSIGN_OR_RETURN(server->http_,
                      HttpServer::Start(http, server->gate_.get()));
   }

@@ -97,6 +97,9 @@ struct LedgerServerOptions {
   // the same TLS and gate as gRPC; empty: none. Port 0: a free one
   // (LedgerServer::http_port).
   std::string http_listen;
+  // Single sign-on through a reverse proxy (HttpServerOptions).
+  std::string http_sso_header;
+  std::vector<std::string> http_sso_proxies;
   std::string data_dir = "./ledger-data";
   // Where Ledger.Backup writes its copies (each a new directory named by
   // the call); empty: backups are refused.

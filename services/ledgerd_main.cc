@@ -54,8 +54,18 @@ ABSL_FLAG(std::string, restore_from, "",
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port is written here once serving");
 ABSL_FLAG(std::string, http_listen, "",
-          "host:port to serve HTTP on (/metrics; HTTPS with --tls_cert, else "
-          "loopback only); port 0 picks a free one; empty: no HTTP");
+          "host:port to serve HTTP on (the console, its JSON API, /metrics; "
+          "HTTPS with --tls_cert, else loopback only); port 0 picks a free "
+          "one; empty: no HTTP");
+ABSL_FLAG(std::string, http_sso_header, "",
+          "single sign-on: the request header in which an authenticating "
+          "reverse proxy passes the user's token (e.g. "
+          "X-Forwarded-Access-Token); believed only from "
+          "--http_sso_proxies");
+ABSL_FLAG(std::vector<std::string>, http_sso_proxies, {},
+          "the reverse proxy's addresses (as the HTTP side sees them, e.g. "
+          "127.0.0.1), comma-separated: the only ones --http_sso_header is "
+          "believed from");
 ABSL_FLAG(std::string, http_port_file, "",
           "if set, the bound HTTP port is written here once serving");
 ABSL_FLAG(int, failed_revisits_for_repeat, 2,
@@ -307,6 +317,8 @@ int main(int argc, char** argv) {
   ledger::LedgerServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  options.http_sso_header = absl::GetFlag(FLAGS_http_sso_header);
+  options.http_sso_proxies = absl::GetFlag(FLAGS_http_sso_proxies);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.slow_call = absl::Milliseconds(absl::GetFlag(FLAGS_slow_call_ms));
@@ -533,9 +545,9 @@ int main(int argc, char** argv) {
     std::rename(tmp.c_str(), path.c_str());
   };
   if (const int http_port = (*server)->http_port(); http_port != 0) {
-    ledger::LogInfo(absl::StrCat("HTTP",
-                                 (options.security.tls_cert.empty() ? "" : "S"),
-                                 " on port ", http_port, ": /metrics"));
+    ledger::LogInfo(
+        absl::StrCat("HTTP", (options.security.tls_cert.empty() ? "" : "S"),
+                     " on port ", http_port, ": the console at /, /metrics"));
     write_port(absl::GetFlag(FLAGS_http_port_file), http_port);
   }
   write_port(absl::GetFlag(FLAGS_port_file), port);

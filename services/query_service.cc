@@ -82,7 +82,10 @@ grpc::ServerUnaryReactor* QueryService::GetQueue(
                           : absl::ToUnixMicros(clock_->Now());
   return Answer<QueueView>(pool_, runner_, context, request, response,
                            [request, now](const QueueView& view) {
-                             return view.Query(*request, now);
+                             absl::StatusOr<v1::GetQueueResponse> page =
+                                 view.Query(*request, now);
+                             if (page.ok()) page->set_now_us(now);
+                             return page;
                            });
 }
 

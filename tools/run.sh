@@ -6,7 +6,8 @@
 # different stages), and runs ledgerd in the foreground on the embedded
 # RocksDB, over TLS, checking every caller's token, customers' personal
 # data sealed with the site's keys.
-# HTTPS beside gRPC serves /metrics (the console will follow there).
+# HTTPS beside gRPC serves the console (a link signed in as the centre head
+# is printed) and /metrics.
 #   LEDGER_LISTEN (default 127.0.0.1:50051), LEDGER_HTTP_LISTEN
 #   (127.0.0.1:8443), LEDGER_DATA_DIR (./ledger-data)
 set -euo pipefail
@@ -41,7 +42,12 @@ echo "  $ctl --as au1 log                          # the log, oldest first, as t
 echo "  $ctl --as au1 --log_key_file $data_dir/log.pub audit checkpoint   # the log's signed checkpoint, saved"
 echo "  $ctl --as au1 --log_key_file $data_dir/log.pub audit consistency checkpoint-N.note   # later: the log still extends it"
 echo "  $ctl help receive                          # what a command takes"
+echo "  curl -s --cacert $identity/ca.pem -H \"Authorization: Bearer \$(cat $identity/tokens/h1.token)\" -d '{\"month\":{\"year\":$(date +%Y),\"month\":$(date +%-m)}}' https://$http_listen/api/v1/ledger.v1.QueryService/GetStationTable   # the JSON API"
 echo "  curl --cacert $identity/ca.pem -H \"Authorization: Bearer \$(cat $identity/tokens/au1.token)\" https://$http_listen/metrics   # Prometheus metrics"
+echo
+echo "The console, signed in as the centre head h1 (your browser will warn about the development CA, $identity/ca.pem):"
+echo "  https://$http_listen/#token=$(cat "$identity/tokens/h1.token")"
+echo
 exec build/services/ledgerd --listen "$listen" --http_listen "$http_listen" \
   --data_dir "$data_dir" \
   --tls_cert "$identity/server.pem" --tls_key "$identity/server-key.pem" \

@@ -32,6 +32,13 @@ packages=(
   python3-cryptography
   # /metrics is read back with Prometheus's own text-format parser.
   python3-prometheus-client
+  # The console's station table as an Excel workbook (services/console/).
+  libxlsxwriter-dev
+  # The console's test (tests/python/console_test.py): a real headless
+  # Chromium driven by Selenium, the Excel export read back by openpyxl,
+  # and CJK fonts so that Chinese pages render in its screenshots.
+  chromium chromium-driver python3-selenium python3-openpyxl
+  fonts-wqy-microhei
   # systemd-analyze checks the shipped unit (tools/ledgerd.service).
   systemd
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
