@@ -6,6 +6,7 @@
 #include <xlsxwriter.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -21,6 +23,7 @@
 #include "httplib.h"
 #include "ledger/base/log.h"
 #include "nlohmann/json.hpp"
+#include "rpc/status.h"
 #include "services/console_assets.h"
 
 namespace ledger {
@@ -45,6 +48,10 @@ constexpr int kLivePingEvery = 5;  // waits
 constexpr absl::Duration kLiveCoalesce = absl::Milliseconds(200);
 // How long an update waits for the views to read its events.
 constexpr absl::Duration kLiveViewsWait = absl::Seconds(2);
+// Streams one identity may hold at once (tabs of the console).
+constexpr size_t kLiveStreamsPerCaller = 4;
+// A stream asks the gate again every this many waits (about a minute).
+constexpr int kLiveRecheckEvery = 60;
 
 // One asset: its text, its type, and (made at first use) its gzip form and
 // an ETag.
@@ -98,21 +105,24 @@ Asset* FindAsset(std::string_view path) {
 void ServeAsset(Asset& asset, const httplib::Request& req,
                 httplib::Response& res) {
   asset.Prepare();
-  res.set_header("ETag", asset.etag);
+  const bool gzip =
+      !asset.gzipped.empty() &&
+      absl::StrContains(req.get_header_value("Accept-Encoding"), "gzip");
+  // Each form its own tag.
+  const std::string etag =
+      gzip ? absl::StrCat(asset.etag.substr(0, asset.etag.size() - 1), "-gz\"")
+           : asset.etag;
+  res.set_header("ETag", etag);
+  res.set_header("Vary", "Accept-Encoding");
   // Checked with the server at each load: a new ledgerd's assets replace
   // the old at once.
   res.set_header("Cache-Control", "no-cache");
-  if (req.get_header_value("If-None-Match") == asset.etag) {
+  if (req.get_header_value("If-None-Match") == etag) {
     res.status = 304;
     return;
   }
-  std::string_view body = asset.text;
-  if (!asset.gzipped.empty() &&
-      absl::StrContains(req.get_header_value("Accept-Encoding"), "gzip")) {
-    body = asset.gzipped;
-    res.set_header("Content-Encoding", "gzip");
-  }
-  res.set_header("Vary", "Accept-Encoding");
+  std::string_view body = gzip ? std::string_view(asset.gzipped) : asset.text;
+  if (gzip) res.set_header("Content-Encoding", "gzip");
   // A provider with a length: httplib does not compress it again.
   res.set_content_provider(
       body.size(), asset.type,
@@ -138,6 +148,19 @@ std::string CallerJson(const Caller& caller, bool open) {
   me["roles"] = roles;
   me["station_scoped"] = caller.station_scoped;
   me["stations"] = caller.stations;
+  // The RPCs the caller's roles may call (the access table's rows): the
+  // page offers what these allow (the gate decides each call regardless).
+  Json rpcs = Json::array();
+  for (const AccessRule& rule : AccessTable()) {
+    const bool allowed =
+        open ||
+        std::any_of(rule.roles.begin(), rule.roles.end(), [&](v1::Role role) {
+          return std::find(caller.roles.begin(), caller.roles.end(), role) !=
+                 caller.roles.end();
+        });
+    if (allowed) rpcs.push_back(rule.rpc);
+  }
+  me["rpcs"] = rpcs;
   if (caller.expires != absl::InfiniteFuture()) {
     me["expires"] = absl::FormatTime(absl::RFC3339_sec, caller.expires,
                                      absl::UTCTimeZone());
@@ -147,11 +170,11 @@ std::string CallerJson(const Caller& caller, bool open) {
 
 // Set-Cookie for a session that ends with the token (or, for a token
 // without an end, with the browser).
-std::string SessionCookie(const std::string& token, const Caller& caller,
-                          bool tls) {
-  std::string cookie = absl::StrCat(HttpGate::kSessionCookie, "=", token,
+std::string SessionCookie(const HttpGate& gate, const std::string& token,
+                          const Caller& caller) {
+  std::string cookie = absl::StrCat(gate.SessionCookie(), "=", token,
                                     "; Path=/; HttpOnly; SameSite=Strict");
-  if (tls) absl::StrAppend(&cookie, "; Secure");
+  if (gate.tls()) absl::StrAppend(&cookie, "; Secure");
   if (caller.expires != absl::InfiniteFuture()) {
     const int64_t left = absl::ToInt64Seconds(caller.expires - absl::Now());
     absl::StrAppend(&cookie, "; Max-Age=", std::max<int64_t>(left, 0));
@@ -159,17 +182,41 @@ std::string SessionCookie(const std::string& token, const Caller& caller,
   return cookie;
 }
 
-// A token is a JWT: base64url and dots, nothing a cookie cannot hold.
-bool CookieSafe(std::string_view token) {
-  if (token.empty() || token.size() > 8192) return false;
-  for (char c : token) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
-        c != '_' && c != '.') {
-      return false;
+// Browsers drop a cookie longer than about 4096 bytes: a longer token is
+// refused at sign-in rather than lost afterwards.
+constexpr size_t kMaxCookieToken = 4000;
+
+// How many live streams there are, in all and per identity: each holds one
+// of the HTTP side's workers.
+struct LiveStreams {
+  absl::Mutex mu;
+  size_t total ABSL_GUARDED_BY(mu) = 0;
+  absl::flat_hash_map<std::string, size_t> by_caller ABSL_GUARDED_BY(mu);
+
+  // A place for `who`, or why not.
+  absl::Status Take(const std::string& who, size_t max_total) {
+    absl::MutexLock lock(&mu);
+    if (total >= max_total) {
+      return absl::UnavailableError(absl::StrCat(
+          "already ", max_total,
+          " live streams (each holds a worker); the page still works, "
+          "reload later to follow live"));
     }
+    if (by_caller[who] >= kLiveStreamsPerCaller) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(who.empty() ? "nobody" : who, " already follows ",
+                       kLiveStreamsPerCaller, " live streams; close a tab"));
+    }
+    ++total;
+    ++by_caller[who];
+    return absl::OkStatus();
   }
-  return true;
-}
+  void Give(const std::string& who) {
+    absl::MutexLock lock(&mu);
+    --total;
+    if (--by_caller[who] == 0) by_caller.erase(who);
+  }
+};
 
 // The live stream of one browser: positions of the log as it grows.
 struct LiveStream {
@@ -177,27 +224,46 @@ struct LiveStream {
   SubscriptionHub* hub;
   std::function<bool(uint64_t, absl::Duration)> views_reach;
   std::shared_ptr<std::atomic<bool>> stopping;
-  std::shared_ptr<std::atomic<size_t>> streams;
+  std::shared_ptr<LiveStreams> streams;
+  // Whose it is, and how to ask the gate again: a stream ends when its
+  // token expires, or when the gate would no longer admit it (the agent
+  // made inactive, their role changed).
+  const HttpGate* gate;
+  std::string caller;
+  std::string authorization;
+  absl::Time expires = absl::InfiniteFuture();
   uint64_t told = 0;
   int quiet = 0;
+  int waits = 0;
   bool started = false;
 
-  ~LiveStream() { --*streams; }
+  ~LiveStream() { streams->Give(caller); }
+
+  // Whether the stream may go on.
+  bool StillAdmitted() {
+    if (absl::Now() >= expires) return false;
+    if (++waits < kLiveRecheckEvery) return true;
+    waits = 0;
+    httplib::Response ignored;
+    return gate->AdmitCredential("GET /api/v1/live", authorization, ignored,
+                                 nullptr);
+  }
 
   // A feed from the hub's current end (a feed is only handed out at the
   // exact end: try again when the log moved meanwhile).
-  bool Attach() {
+  absl::Status Attach() {
     for (int tries = 0; tries < 100; ++tries) {
       const uint64_t at = hub->last_published();
       absl::StatusOr<std::unique_ptr<LiveFeed>> attached = hub->Attach(at);
-      if (!attached.ok()) return false;
+      if (!attached.ok()) return attached.status();  // Closed: stopping.
       if (*attached != nullptr) {
         feed = *std::move(attached);
         if (told == 0) told = at;
-        return true;
+        return absl::OkStatus();
       }
     }
-    return false;
+    return absl::UnavailableError(
+        "the log grows too fast to attach a live stream now; try again");
   }
 
   bool Send(httplib::DataSink& sink, uint64_t position) {
@@ -208,7 +274,7 @@ struct LiveStream {
 
   // One turn of httplib's provider loop: false ends the stream.
   bool Turn(httplib::DataSink& sink) {
-    if (*stopping) {
+    if (*stopping || !StillAdmitted()) {
       sink.done();
       return true;
     }
@@ -237,10 +303,7 @@ struct LiveStream {
       case LiveFeed::Wait::kOverflowed:
         // Only the latest position matters: start again at the end.
         feed.reset();
-        if (!Attach()) {
-          sink.done();
-          return true;
-        }
+        if (!Attach().ok()) sink.done();
         return true;
       case LiveFeed::Wait::kClosed:
         sink.done();
@@ -335,16 +398,35 @@ absl::StatusOr<std::string> StationTableWorkbook(
     worksheet_write_number(sheet, row, 9, Yuan(s.penalty_not_charged()), money);
     ++row;
   }
-  // Totals: sums over the rows above, as formulas with their values.
+  // Totals: the centre's. When the rows are all the stations (their sums
+  // are the totals) as formulas over them, with their values; for a
+  // station head, whose rows are theirs only, as numbers.
   const v1::StationMonth& t = table.totals();
-  worksheet_write_string(sheet, row, 0, "合计 Total", bold);
+  int64_t complaints = 0, copies = 0, repeat = 0, malicious = 0;
+  int64_t charged = 0, not_charged = 0;
+  for (const v1::StationMonth& s : table.stations()) {
+    complaints += s.complaints();
+    copies += s.copies();
+    repeat += s.repeat();
+    malicious += s.malicious();
+    charged += s.penalty_charged().minor_units();
+    not_charged += s.penalty_not_charged().minor_units();
+  }
+  const bool whole = complaints == t.complaints() && copies == t.copies() &&
+                     repeat == t.repeat() && malicious == t.malicious() &&
+                     charged == t.penalty_charged().minor_units() &&
+                     not_charged == t.penalty_not_charged().minor_units();
+  worksheet_write_string(
+      sheet, row, 0, whole ? "合计 Total" : "全中心合计 Centre total", bold);
   const lxw_row_t first = header_row + 1;
   auto sum = [&](lxw_col_t col, double value, lxw_format* format) {
+    if (!whole || row == first) {
+      worksheet_write_number(sheet, row, col, value, format);
+      return;
+    }
     const char letter = static_cast<char>('A' + col);
     const std::string formula =
-        row > first
-            ? absl::StrFormat("=SUM(%c%d:%c%d)", letter, first + 1, letter, row)
-            : std::string("=0");
+        absl::StrFormat("=SUM(%c%d:%c%d)", letter, first + 1, letter, row);
     worksheet_write_formula_num(sheet, row, col, formula.c_str(), format,
                                 value);
   };
@@ -386,28 +468,43 @@ void ServeConsole(httplib::Server& http, const ConsoleOptions& options,
     });
   }
   // Sign in with a token: the cookie carries it from then on.
-  http.Post(
-      "/session", [gate](const httplib::Request& req, httplib::Response& res) {
-        if (gate->Forged(req, res)) return;
-        Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-        std::string token;
-        if (body.is_object() && body.contains("token") &&
-            body["token"].is_string()) {
-          token = body["token"].get<std::string>();
-        }
-        if (!CookieSafe(token)) {
-          Reply(ErrorReply(grpc::Status(
-                    grpc::StatusCode::INVALID_ARGUMENT,
-                    "the body is {\"token\": \"<JWT>\"}, a token as the site's "
-                    "identity provider issues it")),
-                res);
-          return;
-        }
-        Caller caller;
-        if (!gate->AdmitToken("POST /session", token, res, &caller)) return;
-        res.set_header("Set-Cookie", SessionCookie(token, caller, gate->tls()));
-        Reply(HttpReply{200, CallerJson(caller, gate->open())}, res);
-      });
+  http.Post("/session", [gate](const httplib::Request& req,
+                               httplib::Response& res) {
+    // Pass: the console's header, also here (a login by someone
+    // else's token from another site's form is refused).
+    std::string ignored;
+    if (!gate->Pass(req, res, &ignored)) return;
+    if (req.get_header_value("X-Ledger-Console") != "1") {
+      res.status = 403;
+      res.set_content(
+          "sign in from the console's page (it sends X-Ledger-Console: "
+          "1); a program sends its token in an Authorization header "
+          "instead\n",
+          "text/plain; charset=utf-8");
+      return;
+    }
+    Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    std::string token;
+    if (body.is_object() && body.contains("token") &&
+        body["token"].is_string()) {
+      token = body["token"].get<std::string>();
+    }
+    if (!TokenShaped(token, kMaxCookieToken)) {
+      Reply(ErrorReply(grpc::Status(
+                grpc::StatusCode::INVALID_ARGUMENT,
+                "the body is {\"token\": \"<JWT>\"}, a token as the site's "
+                "identity provider issues it")),
+            res);
+      return;
+    }
+    Caller caller;
+    if (!gate->AdmitCredential("POST /session", absl::StrCat("Bearer ", token),
+                               res, &caller)) {
+      return;
+    }
+    res.set_header("Set-Cookie", SessionCookie(*gate, token, caller));
+    Reply(HttpReply{200, CallerJson(caller, gate->open())}, res);
+  });
   http.Get("/session",
            [gate](const httplib::Request& req, httplib::Response& res) {
              Caller caller;
@@ -416,40 +513,43 @@ void ServeConsole(httplib::Server& http, const ConsoleOptions& options,
            });
   http.Delete(
       "/session", [gate](const httplib::Request& req, httplib::Response& res) {
-        if (gate->Forged(req, res)) return;
+        std::string ignored;
+        if (!gate->Pass(req, res, &ignored)) return;
         res.set_header("Set-Cookie",
-                       absl::StrCat(HttpGate::kSessionCookie,
+                       absl::StrCat(gate->SessionCookie(),
                                     "=; Path=/; HttpOnly; SameSite=Strict; "
                                     "Max-Age=0",
                                     gate->tls() ? "; Secure" : ""));
         Reply(HttpReply{200, "{}"}, res);
       });
   std::shared_ptr<JsonApi> api = options.api;
-  http.Post(
-      R"(/api/v1/([A-Za-z0-9_.]+/[A-Za-z0-9_]+))",
-      [gate, api](const httplib::Request& req, httplib::Response& res) {
-        if (gate->Forged(req, res)) return;
-        Reply(api->Call(req.matches[1].str(), req.body, gate->Credential(req)),
-              res);
-      });
-  auto streams = std::make_shared<std::atomic<size_t>>(0);
+  http.Post(R"(/api/v1/([A-Za-z0-9_.]+/[A-Za-z0-9_]+))",
+            [gate, api](const httplib::Request& req, httplib::Response& res) {
+              std::string authorization;
+              if (!gate->Pass(req, res, &authorization)) return;
+              Reply(api->Call(req.matches[1].str(), req.body, authorization),
+                    res);
+            });
+  auto streams = std::make_shared<LiveStreams>();
   http.Get("/api/v1/live", [gate, options, streams](const httplib::Request& req,
                                                     httplib::Response& res) {
-    if (!gate->Admit("GET /api/v1/live", req, res)) return;
+    std::string authorization;
+    if (!gate->Pass(req, res, &authorization)) return;
+    Caller caller;
+    if (!gate->AdmitCredential("GET /api/v1/live", authorization, res,
+                               &caller)) {
+      return;
+    }
     if (options.hub == nullptr) {
       Reply(ErrorReply(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                     "this process has no live log")),
             res);
       return;
     }
-    if (++*streams > options.max_live_streams) {
-      --*streams;
-      Reply(ErrorReply(grpc::Status(
-                grpc::StatusCode::UNAVAILABLE,
-                absl::StrCat("already ", options.max_live_streams,
-                             " live streams (each holds a worker); the page "
-                             "still works, reload to follow live"))),
-            res);
+    if (absl::Status taken =
+            streams->Take(caller.agent_id, options.max_live_streams);
+        !taken.ok()) {
+      Reply(ErrorReply(ToGrpcStatus(taken)), res);
       return;
     }
     auto stream = std::make_shared<LiveStream>();
@@ -457,10 +557,12 @@ void ServeConsole(httplib::Server& http, const ConsoleOptions& options,
     stream->views_reach = options.views_reach;
     stream->stopping = options.stopping;
     stream->streams = streams;
-    if (!stream->Attach()) {
-      Reply(ErrorReply(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                    "the ledger is stopping")),
-            res);
+    stream->gate = gate;
+    stream->caller = caller.agent_id;
+    stream->authorization = authorization;
+    stream->expires = caller.expires;
+    if (absl::Status attached = stream->Attach(); !attached.ok()) {
+      Reply(ErrorReply(ToGrpcStatus(attached)), res);
       return;
     }
     res.set_header("Cache-Control", "no-store");
@@ -472,6 +574,8 @@ void ServeConsole(httplib::Server& http, const ConsoleOptions& options,
   });
   http.Get(R"(/export/stations/([0-9]{4}-[0-9]{2})\.xlsx)",
            [gate, api](const httplib::Request& req, httplib::Response& res) {
+             std::string authorization;
+             if (!gate->Pass(req, res, &authorization)) return;
              v1::GetStationTableRequest request;
              int year = 0, month = 0;
              if (!ParseMonth(req.matches[1].str(), &year, &month)) {
@@ -499,7 +603,7 @@ void ServeConsole(httplib::Server& http, const ConsoleOptions& options,
              v1::GetStationTableResponse table;
              const grpc::Status status =
                  api->Call("ledger.v1.QueryService.GetStationTable", request,
-                           &table, gate->Credential(req));
+                           &table, authorization);
              if (!status.ok()) {
                Reply(ErrorReply(status), res);
                return;

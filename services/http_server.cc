@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -102,55 +103,105 @@ const std::vector<HttpAccessRule>& HttpAccessTable() {
   return *table;
 }
 
-std::string HttpGate::Credential(const httplib::Request& req) const {
-  if (std::string header = req.get_header_value("Authorization");
-      !header.empty()) {
-    return header;
+bool TokenShaped(absl::string_view token, size_t max_bytes) {
+  if (token.empty() || token.size() > max_bytes) return false;
+  for (char c : token) {
+    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                    c == '-' || c == '_' || c == '.' || c == '~' || c == '+' ||
+                    c == '/' || c == '=';
+    if (!ok) return false;
   }
-  if (!sso_header_.empty() && req.has_header(sso_header_.c_str()) &&
-      std::find(sso_proxies_.begin(), sso_proxies_.end(), req.remote_addr) !=
-          sso_proxies_.end()) {
-    return absl::StrCat("Bearer ", req.get_header_value(sso_header_.c_str()));
-  }
-  if (std::string session = CookieOf(req, kSessionCookie); !session.empty()) {
-    return absl::StrCat("Bearer ", session);
-  }
-  return std::string();
+  return true;
 }
 
-bool HttpGate::ByCookie(const httplib::Request& req) const {
-  return !req.has_header("Authorization") &&
-         !(!sso_header_.empty() && req.has_header(sso_header_.c_str())) &&
-         !CookieOf(req, kSessionCookie).empty();
+std::string HttpGate::SessionCookie() const {
+  return tls_ ? "__Host-ledger_session" : "ledger_session";
 }
 
-bool HttpGate::Forged(const httplib::Request& req,
-                      httplib::Response& res) const {
-  if (req.method == "GET" || req.method == "HEAD" || !ByCookie(req) ||
-      req.get_header_value("X-Ledger-Console") == "1") {
+HttpGate::Credential HttpGate::CredentialOf(const httplib::Request& req) const {
+  Credential credential;
+  auto bearer = [&](absl::string_view token, Source source) {
+    credential.source = source;
+    credential.malformed = !TokenShaped(token);
+    if (!credential.malformed) {
+      credential.authorization = absl::StrCat("Bearer ", token);
+    }
+    return credential;
+  };
+  if (req.has_header("Authorization")) {
+    absl::string_view header = req.get_header_value("Authorization");
+    if (req.get_header_value_count("Authorization") != 1 ||
+        !absl::ConsumePrefix(&header, "Bearer ")) {
+      credential.source = Source::kAuthorization;
+      credential.malformed = true;
+      return credential;
+    }
+    // get_header_value's string outlives `header` only in this scope.
+    return bearer(std::string(header), Source::kAuthorization);
+  }
+  if (!sso_header_.empty() && req.has_header(sso_header_.c_str())) {
+    // An address as the proxy connects from it (an IPv4 one may come
+    // mapped into IPv6).
+    absl::string_view from = req.remote_addr;
+    absl::ConsumePrefix(&from, "::ffff:");
+    if (std::find(sso_proxies_.begin(), sso_proxies_.end(), from) !=
+        sso_proxies_.end()) {
+      if (req.get_header_value_count(sso_header_.c_str()) != 1) {
+        credential.source = Source::kSso;
+        credential.malformed = true;
+        return credential;
+      }
+      return bearer(req.get_header_value(sso_header_.c_str()), Source::kSso);
+    }
+  }
+  if (std::string session = CookieOf(req, SessionCookie()); !session.empty()) {
+    return bearer(session, Source::kCookie);
+  }
+  return credential;
+}
+
+bool HttpGate::Pass(const httplib::Request& req, httplib::Response& res,
+                    std::string* authorization) const {
+  const Credential credential = CredentialOf(req);
+  if (credential.malformed) {
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer realm=\"complaint-ledger\"");
+    res.set_content(
+        "the request's credential is not a bearer token (\"Authorization: "
+        "Bearer <JWT>\", the SSO proxy's header once, or the console's "
+        "session)\n",
+        "text/plain; charset=utf-8");
     return false;
   }
-  res.status = 403;
-  res.set_content(
-      "a request signed in by the console's cookie must carry "
-      "X-Ledger-Console: 1\n",
-      "text/plain; charset=utf-8");
+  // What a browser sends on its own: the cookie, the proxy's header, and,
+  // to an open gate, nothing at all (which is then enough).
+  const bool ambient = credential.source == Source::kCookie ||
+                       credential.source == Source::kSso ||
+                       (credential.source == Source::kNone && gate_->open());
+  if (req.method != "GET" && req.method != "HEAD" && ambient &&
+      req.get_header_value("X-Ledger-Console") != "1") {
+    res.status = 403;
+    res.set_content(
+        "a request that is not a GET must carry X-Ledger-Console: 1 unless "
+        "it sends its token in an Authorization header (against cross-site "
+        "request forgery)\n",
+        "text/plain; charset=utf-8");
+    return false;
+  }
+  *authorization = credential.authorization;
   return true;
 }
 
 bool HttpGate::Admit(const char* what, const httplib::Request& req,
                      httplib::Response& res, Caller* caller) const {
-  if (Forged(req, res)) return false;
-  return Admitted(what, Credential(req), res, caller);
+  std::string authorization;
+  if (!Pass(req, res, &authorization)) return false;
+  return AdmitCredential(what, authorization, res, caller);
 }
 
-bool HttpGate::AdmitToken(const char* what, const std::string& token,
-                          httplib::Response& res, Caller* caller) const {
-  return Admitted(what, absl::StrCat("Bearer ", token), res, caller);
-}
-
-bool HttpGate::Admitted(const char* what, const std::string& credential,
-                        httplib::Response& res, Caller* caller) const {
+bool HttpGate::AdmitCredential(const char* what,
+                               const std::string& authorization,
+                               httplib::Response& res, Caller* caller) const {
   const auto& table = HttpAccessTable();
   const auto rule = std::find_if(
       table.begin(), table.end(),
@@ -159,7 +210,7 @@ bool HttpGate::Admitted(const char* what, const std::string& credential,
       rule == table.end()
           ? absl::PermissionDeniedError(
                 absl::StrCat(what, " has no row in the access table"))
-          : gate_->AdmitHttp(what, credential, rule->roles, caller);
+          : gate_->AdmitHttp(what, authorization, rule->roles, caller);
   if (admitted.ok()) return true;
   res.status = HttpStatusOf(admitted.code());
   if (res.status == 401) {
@@ -220,16 +271,37 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   http.set_payload_max_length(kMaxRequestBody);
   // The Debian build lacks the fix for chunked bodies passing the length
   // limit (CVE-2025-46728): no request of ours has a chunked body.
+  const bool open = gate->open();
   http.set_pre_routing_handler(
-      [](const httplib::Request& req, httplib::Response& res) {
+      [open](const httplib::Request& req, httplib::Response& res) {
         if (req.has_header("Transfer-Encoding")) {
           res.status = 411;
           res.set_content("requests with Transfer-Encoding are refused\n",
                           "text/plain; charset=utf-8");
           return httplib::Server::HandlerResponse::Handled;
         }
+        // Without authentication only a page of this machine may ask: a
+        // site whose name was made to resolve to 127.0.0.1 (DNS
+        // rebinding) comes with its own name as Host.
+        if (open && !IsLoopback(req.get_header_value("Host"))) {
+          res.status = 403;
+          res.set_content(
+              "without authentication (--insecure_no_auth) the HTTP side "
+              "answers requests for a loopback host only\n",
+              "text/plain; charset=utf-8");
+          return httplib::Server::HandlerResponse::Handled;
+        }
         return httplib::Server::HandlerResponse::Unhandled;
       });
+  // A handler that throws (none should) answers 500 without the
+  // exception's text (httplib would send it in a header).
+  http.set_exception_handler([](const httplib::Request& req,
+                                httplib::Response& res, std::exception_ptr) {
+    LogError(
+        absl::StrCat("HTTP ", req.method, " ", req.path, ": a handler threw"));
+    res.status = 500;
+    res.set_content("internal error\n", "text/plain; charset=utf-8");
+  });
   server->gate_ = std::make_unique<HttpGate>(gate, options.sso_header,
                                              options.sso_proxies, server->tls_);
   const HttpGate* admit = server->gate_.get();

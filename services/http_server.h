@@ -89,41 +89,56 @@ class HttpGate {
         sso_proxies_(std::move(sso_proxies)),
         tls_(tls) {}
 
-  // The name of the console's session cookie.
-  static constexpr char kSessionCookie[] = "ledger_session";
+  // The console's session cookie: "__Host-ledger_session" over TLS (the
+  // prefix makes browsers refuse one set by another site or without
+  // Secure), "ledger_session" on plain loopback HTTP.
+  std::string SessionCookie() const;
 
-  // The request's credential as an "authorization" value ("Bearer <JWT>"),
-  // from where the header comment says; empty when it carries none.
-  std::string Credential(const httplib::Request& req) const;
-  // Whether the credential is the session cookie (a browser's): then a
-  // request that is not a GET must carry "X-Ledger-Console: 1", which no
-  // other site's page can send (cross-origin, it needs CORS, which this
-  // server never grants), against cross-site request forgery.
-  bool ByCookie(const httplib::Request& req) const;
-  // Admits `what` ("GET /metrics") to the roles of its HttpAccessTable row,
-  // or makes `res` the refusal and returns false. `caller`, when given, is
-  // who was admitted.
+  // Where a request's credential came from.
+  enum class Source { kNone, kAuthorization, kSso, kCookie };
+  struct Credential {
+    // "Bearer <token>" as the gate reads it; empty for none.
+    std::string authorization;
+    Source source = Source::kNone;
+    // The request carried something that is no bearer token (another
+    // scheme, bytes a token never has, two SSO headers): refused as it is,
+    // never passed on.
+    bool malformed = false;
+  };
+  Credential CredentialOf(const httplib::Request& req) const;
+
+  // Lets a request on (true, its credential in `authorization`) or makes
+  // `res` the refusal (false): a malformed credential is 401, and a
+  // request that is not a GET must carry "X-Ledger-Console: 1" when its
+  // credential is the cookie or the SSO proxy's header (or, to an open
+  // gate, none). A browser sends those on its own, to whatever page asks;
+  // the custom header only a page of this origin can add (cross-origin it
+  // needs CORS, which this server never grants): against cross-site
+  // request forgery, and a login by someone else's token.
+  bool Pass(const httplib::Request& req, httplib::Response& res,
+            std::string* authorization) const;
+  // Pass, then admits `what` ("GET /metrics") to the roles of its
+  // HttpAccessTable row, or makes `res` the refusal and returns false.
+  // `caller`, when given, is who was admitted.
   bool Admit(const char* what, const httplib::Request& req,
              httplib::Response& res, Caller* caller = nullptr) const;
-  // The same for a token given in the request's body (POST /session).
-  bool AdmitToken(const char* what, const std::string& token,
-                  httplib::Response& res, Caller* caller) const;
-  // A refusal of a cookie-borne request without the console's header; true
-  // (and `res` made) when refused.
-  bool Forged(const httplib::Request& req, httplib::Response& res) const;
+  // The same for a credential already passed ("Bearer <token>").
+  bool AdmitCredential(const char* what, const std::string& authorization,
+                       httplib::Response& res, Caller* caller) const;
 
   bool open() const { return gate_->open(); }
   bool tls() const { return tls_; }
 
  private:
-  bool Admitted(const char* what, const std::string& credential,
-                httplib::Response& res, Caller* caller) const;
-
   const Gate* const gate_;
   const std::string sso_header_;
   const std::vector<std::string> sso_proxies_;
   const bool tls_;
 };
+
+// Whether `token` looks like a bearer token (base64url and the like, at
+// most `max_bytes`): nothing a header or cookie cannot carry.
+bool TokenShaped(absl::string_view token, size_t max_bytes = 8192);
 
 class HttpServer {
  public:

@@ -1,5 +1,6 @@
 #include "services/json_api.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -69,7 +70,11 @@ absl::StatusOr<Json> ToJson(const Message& message) {
   if (!status.ok()) {
     return absl::InternalError(std::string(status.message()));
   }
-  return Json::parse(text);
+  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return absl::InternalError("protobuf's JSON does not parse");
+  }
+  return json;
 }
 
 // Every Event in `json` (an object with an event_type and a payload, as
@@ -102,6 +107,19 @@ void DecodePayloads(Json& json) {
     return;
   }
   for (auto& [key, value] : json.items()) DecodePayloads(value);
+}
+
+// Never throws: bytes that are not UTF-8 (a message quoting a request's
+// body) are replaced.
+std::string Dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// What gRPC accepts in a metadata value (it aborts the process on anything
+// else): printable ASCII.
+bool PrintableAscii(const std::string& text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
 }  // namespace
@@ -145,7 +163,7 @@ HttpReply ErrorReply(const grpc::Status& status) {
   body["code"] = absl::StatusCodeToString(
       static_cast<absl::StatusCode>(status.error_code()));
   body["message"] = status.error_message();
-  reply.body = body.dump();
+  reply.body = Dump(body);
   return reply;
 }
 
@@ -163,6 +181,10 @@ grpc::Status JsonApi::Call(const std::string& rpc, const Message& request,
   }
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+  if (!PrintableAscii(authorization)) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "the credential is not printable ASCII");
+  }
   if (!authorization.empty()) {
     context.AddMetadata("authorization", authorization);
   }
@@ -231,7 +253,7 @@ HttpReply JsonApi::Call(std::string_view rpc, std::string_view json,
   }
   DecodePayloads(*body);
   HttpReply reply;
-  reply.body = body->dump();
+  reply.body = Dump(*body);
   return reply;
 }
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -425,6 +426,23 @@ std::string LedgerServer::MetricsText() const {
     out.Histogram("ledger_group_commit_events", {}, bounds,
                   {w.groups_by_events.begin(), w.groups_by_events.end()},
                   static_cast<double>(w.events));
+    // RocksDB's own figures, a gauge per property, a sample per database:
+    // rocksdb.estimate-live-data-size as
+    // ledger_rocksdb_estimate_live_data_size{db="log"}.
+    const std::vector<DbProperty> properties = store_->db_properties();
+    for (const char* name : kDbPropertyNames) {
+      const std::string metric = absl::StrCat(
+          "ledger_", absl::StrReplaceAll(name, {{".", "_"}, {"-", "_"}}));
+      out.Family(metric, "gauge",
+                 absl::StrCat("RocksDB's ", name,
+                              " of each database (a cache shared by them "
+                              "shows the same figure under each)"));
+      for (const DbProperty& p : properties) {
+        if (p.name == name) {
+          out.Sample(metric, {{"db", p.db}}, static_cast<double>(p.value));
+        }
+      }
+    }
   }
   if (hub_ != nullptr) {
     out.Gauge("ledger_subscribers", "Live subscriptions and feeds now",

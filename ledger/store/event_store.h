@@ -335,6 +335,10 @@ class EventStore {
 
   virtual WriterStats writer_stats() const = 0;
 
+  // RocksDB's own figures of the store's databases ("log", "views",
+  // "app_state"), for /metrics (ledger/store/view_store.h, DbProperty).
+  virtual std::vector<DbProperty> db_properties() const { return {}; }
+
   // OK while the log is sound; else DATA_LOSS naming the damage (the file,
   // and the position from which events are missing or unsound), which
   // every append is refused with. Set at open when RocksDB's recovery or

@@ -430,6 +430,17 @@ LogHead RocksEventStore::log_head() const {
   return published_head_;
 }
 
+std::vector<DbProperty> RocksEventStore::db_properties() const {
+  std::vector<DbProperty> out;
+  for (const char* name : kDbPropertyNames) {
+    uint64_t value = 0;
+    if (db_->GetIntProperty(name, &value)) out.push_back({"log", name, value});
+  }
+  views_.AppendProperties("views", &out);
+  app_state_.AppendProperties("app_state", &out);
+  return out;
+}
+
 WriterStats RocksEventStore::writer_stats() const {
   absl::MutexLock lock(&head_mu_);
   return stats_;

@@ -114,6 +114,18 @@ RocksViewStore::RocksViewStore(rocksdb::DB* db,
 
 RocksViewStore::~RocksViewStore() { Close().IgnoreError(); }
 
+void RocksViewStore::AppendProperties(const std::string& db,
+                                      std::vector<DbProperty>* out) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (views_ == nullptr) return;
+  for (const char* name : kDbPropertyNames) {
+    uint64_t value = 0;
+    if (views_->GetIntProperty(name, &value)) {
+      out->push_back({db, name, value});
+    }
+  }
+}
+
 absl::Status RocksViewStore::Close() {
   absl::MutexLock lock(&mu_);
   return CloseViews();

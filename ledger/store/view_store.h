@@ -23,6 +23,27 @@
 
 namespace ledger {
 
+// One of RocksDB's integer properties of one of a store's databases, for
+// /metrics: kDbPropertyNames (rocksdb::DB::GetIntProperty) of each.
+struct DbProperty {
+  std::string db;    // "log", "views", "app_state"
+  std::string name;  // "rocksdb.estimate-live-data-size"
+  uint64_t value;
+};
+inline constexpr const char* kDbPropertyNames[] = {
+    "rocksdb.estimate-live-data-size",
+    "rocksdb.total-sst-files-size",
+    "rocksdb.cur-size-all-mem-tables",
+    "rocksdb.block-cache-usage",
+    "rocksdb.estimate-num-keys",
+    "rocksdb.estimate-pending-compaction-bytes",
+    "rocksdb.num-running-compactions",
+    "rocksdb.num-running-flushes",
+    "rocksdb.actual-delayed-write-rate",
+    "rocksdb.is-write-stopped",
+    "rocksdb.background-errors",
+};
+
 // One projection view's changed rows and how far into the log they reach.
 struct ViewChanges {
   std::string view;

@@ -252,7 +252,8 @@ function positionLine(position) {
 
 let me = null;
 
-function hasRole(role) { return me && (me.open || me.roles.includes(role)); }
+// Whether the signed-in person's roles may call `rpc` ("QueryService.GetQueue").
+function may(rpc) { return !!me && (me.open || me.rpcs.includes("ledger.v1." + rpc)); }
 
 function showLogin(message) {
   me = null;
@@ -369,10 +370,13 @@ async function pageToday(draw, params) {
     if (open.value.trim()) location.hash = `#/complaint/${encodeURIComponent(open.value.trim())}`;
   });
   draw(el("h1", {}, t("today")),
-       el("div", {class: "row no-print"}, el("label", {}, t("owner"), " ", ownerSelect), go),
+       el("div", {class: "row no-print"},
+          me && me.station_scoped ? null : el("label", {}, t("owner"), " ", ownerSelect), go),
        cards);
   const render = async () => {
-    const answers = await Promise.all(QUEUES.map(async (kind) => {
+    // A station head's is the assists-pending queue of their station.
+    const kinds = me && me.station_scoped ? ["QUEUE_KIND_ASSISTS_PENDING"] : QUEUES;
+    const answers = await Promise.all(kinds.map(async (kind) => {
       const request = {kind, page_size: QUEUE_ROWS};
       if (kind === "QUEUE_KIND_OPEN_BY_OWNER") {
         if (!owner) return [kind, null, new ApiError(400, "", t("owner"))];
@@ -772,14 +776,18 @@ window.addEventListener("resize", () => charts.forEach(c => c.resize()));
 
 // ---- Routing ----------------------------------------------------------------
 
+// Each page, and the RPC without which it has nothing to show.
 const PAGES = [
-  ["today", "#/today"], ["stations", "#/stations"], ["analysis", "#/analysis"],
-  ["agents", "#/agents"], ["ledger", "#/ledger"],
+  ["today", "#/today", "QueryService.GetQueue"],
+  ["stations", "#/stations", "QueryService.GetStationTable"],
+  ["analysis", "#/analysis", "QueryService.GetMonthlyAnalysis"],
+  ["agents", "#/agents", "QueryService.GetAgentScorecard"],
+  ["ledger", "#/ledger", "Ledger.GetLogHead"],
 ];
 
 function drawNav(route) {
   const nav = document.getElementById("nav");
-  nav.replaceChildren(...PAGES.map(([key, href]) =>
+  nav.replaceChildren(...PAGES.filter(([, , rpc]) => may(rpc)).map(([key, href]) =>
     el("a", {href, class: route === key ? "here" : "", "data-page": key}, t(key))));
 }
 
@@ -797,7 +805,9 @@ async function route() {
   const [path, query] = hash.split("?");
   const parts = path.split("/").map(decodeURIComponent);
   const params = new URLSearchParams(query || "");
-  const page = parts[0] || "today";
+  // The first page the role may open, unless one is asked for.
+  const first = (PAGES.find(([, , rpc]) => may(rpc)) || ["today"])[0];
+  const page = parts[0] || first;
   drawNav(page === "print" ? "stations" : page);
   document.body.dataset.page = page;
   try {
@@ -808,6 +818,7 @@ async function route() {
       case "analysis": await pageAnalysis(draw, parts[1] || thisMonth()); break;
       case "agents": await pageAgents(draw, parts[1] || thisMonth()); break;
       case "ledger": await pageLedger(draw, false); break;
+      case "today": await pageToday(draw, params); break;
       default: await pageToday(draw, params);
     }
   } catch (e) {

@@ -146,8 +146,14 @@ def wait_for(what, predicate, timeout=60):
         time.sleep(0.05)
 
 
+navigations = [0]
+
+
 def open_page(driver, base, fragment, page):
-    """Navigates to `fragment` and waits for the page to have drawn."""
+    """Navigates to `fragment` and waits for the page to have drawn. (A
+    number makes each fragment new: the same one again would not route.)"""
+    navigations[0] += 1
+    fragment += ("&" if "?" in fragment else "?") + "n=%d" % navigations[0]
     driver.execute_script("document.body.dataset.ready = ''")
     driver.get(base + "/" + fragment)
     wait_for(fragment, lambda: driver.execute_script(
@@ -253,11 +259,19 @@ def run(args, work_dir):
     status, r, _ = request("POST", "/session",
                            {"Content-Type": "application/json"},
                            json.dumps({"token": token_of(identity, "h1")}))
+    check(status == 403, "POST /session without X-Ledger-Console is "
+          "refused (a login from another site's form): %d" % status)
+    status, r, _ = request("POST", "/session",
+                           {"Content-Type": "application/json",
+                            "X-Ledger-Console": "1"},
+                           json.dumps({"token": token_of(identity, "h1")}))
     cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
-    check(status == 200 and cookie.startswith("ledger_session="),
-          "POST /session with a token sets the session cookie")
+    check(status == 200 and cookie.startswith("__Host-ledger_session="),
+          "POST /session with a token sets the session cookie (%s)"
+          % cookie[:24])
     status, _, _ = request("POST", "/session",
-                           {"Content-Type": "application/json"},
+                           {"Content-Type": "application/json",
+                            "X-Ledger-Console": "1"},
                            json.dumps({"token": "not-a-token"}))
     check(status == 401, "POST /session with a bad token: 401 (%d)" % status)
     api_path = "/api/v1/ledger.v1.ReferenceDataService/ListReferenceData"
@@ -270,6 +284,18 @@ def run(args, work_dir):
                               "{}")
     check(status == 200 and b'"agents"' in data,
           "with it, the API answers the session's agent")
+    status, _, data = request("POST", api_path, sso, "{}")
+    check(status == 403, "a POST signed in by the SSO proxy's header without "
+          "X-Ledger-Console is refused too (%d)" % status)
+    for bad in ["Bearer caf\u00e9", "Bearer a%00b", "Basic aDE6aDE=",
+                "Bearer a b"]:
+        status, _, _ = request("POST", api_path, {"Authorization": bad}, "{}")
+        check(status == 401, "a credential that is no bearer token (%r): 401"
+              % bad[:20])
+    status, _, _ = request("GET", "/session",
+                           {"Authorization": "Bearer " +
+                            token_of(identity, "h1")})
+    check(status == 200, "ledgerd still answers after them")
     status, _, data = request(
         "POST", "/api/v1/ledger.v1.QueryService/GetQueue",
         {"Cookie": cookie, "X-Ledger-Console": "1"}, '{"kind": 3, "x": 1}')
@@ -306,7 +332,7 @@ def run(args, work_dir):
         wait_for("Today", lambda: driver.execute_script(
             "return document.body.dataset.ready") == "today")
         cookies = {c["name"]: c for c in driver.get_cookies()}
-        session = cookies.get("ledger_session", {})
+        session = cookies.get("__Host-ledger_session", {})
         check(session.get("httpOnly") and session.get("secure")
               and session.get("sameSite") == "Strict",
               "the session cookie is HttpOnly, Secure, SameSite=Strict")
@@ -555,6 +581,17 @@ def run(args, work_dir):
         driver.get(base + "/#token=" + token_of(identity, "sh2"))
         wait_for("signed in as sh2", lambda: "sh2" in driver.find_element(
             By.ID, "who").text)
+        pages = [attr(a, "data-page") for a in driver.find_elements(
+            By.CSS_SELECTOR, "#nav a")]
+        check(pages == ["today", "stations", "ledger"],
+              "a station head is offered the pages their role may read (%s)"
+              % pages)
+        open_page(driver, base, "#/today", "today")
+        queues = [attr(c, "data-queue") for c in driver.find_elements(
+            By.CSS_SELECTOR, "#queues [data-queue]")]
+        check(queues == ["QUEUE_KIND_ASSISTS_PENDING"] and not
+              driver.find_elements(By.CSS_SELECTOR, "#queues [data-error]"),
+              "their Today is their station's assists pending (%s)" % queues)
         open_page(driver, base, "#/stations/" + month, "stations")
         shown = [attr(r, "data-station") for r in driver.find_elements(
             By.CSS_SELECTOR, "#stations tbody tr[data-station]")]
@@ -562,6 +599,43 @@ def run(args, work_dir):
         shot(driver, args, "8-station-head")
     finally:
         driver.quit()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def open_gate_checks(args, work_dir):
+    """Without authentication (loopback only), the HTTP side answers only
+    requests for a loopback host: a page of a site whose name was made to
+    resolve to 127.0.0.1 (DNS rebinding) gets nothing."""
+    data = os.path.join(work_dir, "open")
+    os.makedirs(data)
+    port_file = os.path.join(data, "port")
+    http_port_file = os.path.join(data, "http_port")
+    process = subprocess.Popen(
+        [args.ledgerd, "--listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
+         "--insecure_no_auth", "--data_dir=" + os.path.join(data, "data"),
+         "--port_file=" + port_file, "--http_port_file=" + http_port_file],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not os.path.exists(http_port_file):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("ledgerd --insecure_no_auth did not start")
+            time.sleep(0.05)
+        with open(http_port_file) as f:
+            port = int(f.read().strip())
+        for host, expected in [("127.0.0.1:%d" % port, 200),
+                               ("localhost:%d" % port, 200),
+                               ("rebound.example:%d" % port, 403)]:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.putrequest("GET", "/session", skip_host=True)
+            c.putheader("Host", host)
+            c.endheaders()
+            status = c.getresponse().status
+            c.close()
+            check(status == expected, "no authentication: Host %s gets %d "
+                  "(%d)" % (host, expected, status))
+    finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
 
@@ -579,6 +653,7 @@ def main():
     work_dir = tempfile.mkdtemp(prefix="console-test-")
     try:
         run(args, work_dir)
+        open_gate_checks(args, work_dir)
     finally:
         if failures:
             print("ledgerd's log:", os.path.join(work_dir, "ledgerd.log"))

@@ -162,6 +162,15 @@ def run(args, work_dir):
         check(("ledger_projection_lag_events",
                frozenset({"projection": "queues"}.items())) in before,
               "the queues projection's lag is there")
+        for db in ("log", "views", "app_state"):
+            check(("ledger_rocksdb_estimate_live_data_size",
+                   frozenset({"db": db}.items())) in before and
+                  ("ledger_rocksdb_num_running_compactions",
+                   frozenset({"db": db}.items())) in before,
+                  "RocksDB's figures of the %s database are there" % db)
+        check(before.get(("ledger_rocksdb_cur_size_all_mem_tables",
+                          frozenset({"db": "log"}.items())), 0) > 0,
+              "the log's memtables hold something")
 
         complaints = 5
         for i in range(complaints):

@@ -128,6 +128,7 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
   LogHead log_head() const override;
   WriterStats writer_stats() const override;
+  std::vector<DbProperty> db_properties() const override;
   absl::Status damage() const override;
   std::string index_rebuilt_after() const override;
   absl::StatusOr<SignedCheckpoint> LatestCheckpoint() const override;

@@ -68,6 +68,11 @@ class RocksViewStore final : public ViewStore {
   absl::StatusOr<uint64_t> LoadCheckpoint(
       const std::string& name) const override;
 
+  // kDbPropertyNames of the views' database (none while it is
+  // not open), as `db`.
+  void AppendProperties(const std::string& db,
+                        std::vector<DbProperty>* out) const;
+
   // Flushes and closes the views' database.
   absl::Status Close();
   // A RocksDB checkpoint of the views' database (flushed first: the views
