@@ -90,8 +90,8 @@ def main():
                     "document.body.dataset.ready = '';"
                     "window.benchStart = performance.now();"
                     "location.hash = arguments[0];", target)
-                wait(driver, "return document.body.dataset.ready === '%s'"
-                     % name)
+                wait(driver, "return document.body.dataset.ready === '%s' && "
+                     "document.body.dataset.readyHash === '%s'" % (name, target))
                 drawn = driver.execute_script(
                     "return performance.now() - window.benchStart")
                 calls = driver.execute_script(

@@ -824,7 +824,11 @@ async function route() {
   } catch (e) {
     if (me) draw(errorBox(e));
   }
-  if (gen === routeGeneration) document.body.dataset.ready = page;
+  if (gen === routeGeneration) {
+    // What was drawn, for tests and benchmarks to wait on.
+    document.body.dataset.readyHash = location.hash;
+    document.body.dataset.ready = page;
+  }
 }
 
 async function start() {
@@ -851,7 +855,7 @@ function setLanguage(next) {
 async function tokenLink() {
   const m = location.hash.match(/^#token=([A-Za-z0-9._-]+)/);
   if (!m) return false;
-  history.replaceState(null, "", location.pathname + "#/today");
+  history.replaceState(null, "", location.pathname + "#/");
   return signIn(m[1], null);
 }
 

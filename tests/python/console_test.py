@@ -154,10 +154,24 @@ def open_page(driver, base, fragment, page):
     number makes each fragment new: the same one again would not route.)"""
     navigations[0] += 1
     fragment += ("&" if "?" in fragment else "?") + "n=%d" % navigations[0]
-    driver.execute_script("document.body.dataset.ready = ''")
     driver.get(base + "/" + fragment)
+    # Drawn for this very fragment (an earlier route finishing late says
+    # nothing of it).
     wait_for(fragment, lambda: driver.execute_script(
-        "return document.body.dataset.ready") == page)
+        "return [document.body.dataset.ready, document.body.dataset.readyHash]")
+        == [page, fragment])
+
+
+def sign_in_by_link(driver, base, token, agent, first_page):
+    """Signs in by a link with the token in its fragment (as tools/run.sh
+    prints), and waits for the first page the role may open."""
+    driver.delete_all_cookies()
+    driver.execute_script("document.body.dataset.ready = ''")
+    driver.get(base + "/#token=" + token)
+    wait_for("signed in as " + agent, lambda: driver.execute_script(
+        "return document.getElementById('who').textContent.includes("
+        "arguments[0]) && document.body.dataset.ready === arguments[1]",
+        agent, first_page))
 
 
 def shot(driver, args, name):
@@ -567,22 +581,19 @@ def run(args, work_dir):
         shot(driver, args, "7-ledger")
 
         # --- The auditor: no personal data. --------------------------------
-        driver.delete_all_cookies()
-        driver.get(base + "/#token=" + token_of(identity, "au1"))
-        wait_for("signed in as au1", lambda: "au1" in driver.find_element(
-            By.ID, "who").text)
+        sign_in_by_link(driver, base, token_of(identity, "au1"), "au1",
+                        "stations")
         open_page(driver, base, "#/complaint/" + new_id, "complaint")
         check(not driver.find_elements(By.ID, "customer") and
               "13900139000" not in driver.page_source,
               "the auditor sees the complaint without the customer's data")
 
         # --- A station head: their station only. ---------------------------
-        driver.delete_all_cookies()
-        driver.get(base + "/#token=" + token_of(identity, "sh2"))
-        wait_for("signed in as sh2", lambda: "sh2" in driver.find_element(
-            By.ID, "who").text)
-        pages = [attr(a, "data-page") for a in driver.find_elements(
-            By.CSS_SELECTOR, "#nav a")]
+        sign_in_by_link(driver, base, token_of(identity, "sh2"), "sh2",
+                        "today")
+        pages = driver.execute_script(
+            "return [...document.querySelectorAll('#nav a')]"
+            ".map(a => a.dataset.page)")
         check(pages == ["today", "stations", "ledger"],
               "a station head is offered the pages their role may read (%s)"
               % pages)
