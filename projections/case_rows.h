@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,6 +44,8 @@ class CaseRows {
   // Rows are read from `store` from now on; what is cached is dropped.
   void Attach(const ViewStore* store) {
     store_ = store;
+    ++attached_;
+    generations_.clear();
     slots_.clear();
     newest_ = oldest_ = nullptr;
     clean_ = 0;
@@ -215,6 +218,15 @@ class CaseRows {
   // Rows in memory, changed ones included.
   size_t in_memory() const { return slots_.size(); }
 
+  // Changes with every change of a row of `group` (a row handed out by
+  // Change, Create or Erase, in or out of the group) and every Attach;
+  // equal generations: the group's rows are as they were (a cache of what
+  // is computed from them holds).
+  std::pair<uint64_t, uint64_t> Generation(const std::string& group) const {
+    auto it = generations_.find(group);
+    return {attached_, it == generations_.end() ? 0 : it->second};
+  }
+
  private:
   struct Slot {
     Row row;
@@ -234,6 +246,9 @@ class CaseRows {
     std::string group;
   };
   using Slots = absl::node_hash_map<std::string, Slot>;
+
+  uint64_t attached_ = 0;
+  absl::flat_hash_map<std::string, uint64_t> generations_;
 
   std::string RowKey(absl::string_view id) const {
     return absl::StrCat("c/", id);
@@ -309,6 +324,11 @@ class CaseRows {
   }
 
   void MarkChanged(typename Slots::value_type* slot) {
+    // Every change, not only the first: the caller changes the row next.
+    ++generations_[slot->second.group];
+    if (!slot->second.old_group.empty()) {
+      ++generations_[slot->second.old_group];
+    }
     if (slot->second.changed) return;
     slot->second.changed = true;
     changed_.push_back(&slot->first);

@@ -589,5 +589,57 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
                   .ok());
 }
 
+TEST_F(ProjectionsTest, AMonthsAnalysisFollowsEveryChangeOfItsCases) {
+  // The view keeps a month's figures while its cases are unchanged: each
+  // change of one of them must show at the next question.
+  runner_ = NewRunner();
+  v1::YearMonth november;
+  november.set_year(2026);
+  november.set_month(11);
+  auto ask = [&] {
+    EXPECT_TRUE(
+        runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+    return Ask<v1::GetMonthlyAnalysisResponse, AnalysisView>(
+               AnalysisView::kName,
+               [&](const AnalysisView& v) {
+                 return v.Analysis(november, kAfterEveryMonth);
+               })
+        .month();
+  };
+  auto satisfaction = [](const v1::MonthFigures& f) {
+    for (const auto& k : f.kpis()) {
+      if (k.name() == "satisfaction") {
+        return absl::StrCat(k.numerator(), "/", k.denominator());
+      }
+    }
+    return std::string("none");
+  };
+  v1::ReceiveComplaint receive;
+  receive.set_channel(v1::CHANNEL_PHONE);
+  receive.mutable_customer()->set_phone("13600000001");
+  receive.set_content("x");
+  receive.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
+  receive.mutable_classification()->set_category(
+      v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  receive.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+  const std::string a = Do(receive, "a17").complaint_id();
+  EXPECT_EQ(ask().cases(), 1);
+  EXPECT_EQ(satisfaction(ask()), "0/0");
+  Track(a, v1::HANDLING_TRACK_INTERNAL_STUDY);
+  Reply(a);
+  v1::RecordRevisit revisit;
+  revisit.set_complaint_id(a);
+  revisit.set_kind(v1::REVISIT_KIND_FIRST);
+  revisit.set_satisfaction(v1::SATISFACTION_VERY_SATISFIED);
+  revisit.set_resolved(true);
+  Do(revisit, "a17");
+  EXPECT_EQ(satisfaction(ask()), "1/1");
+  receive.mutable_customer()->set_phone("13600000002");
+  Do(receive, "a17");
+  const v1::MonthFigures now = ask();
+  EXPECT_EQ(now.cases(), 2);
+  EXPECT_EQ(satisfaction(now), "1/1");
+}
+
 }  // namespace
 }  // namespace ledger::testing

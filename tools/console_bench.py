@@ -85,6 +85,9 @@ def main():
             for name, fragment in PAGES:
                 target = fragment.format(month=args.month, owner=args.owner,
                                          complaint=args.complaint)
+                # A fragment of its own each time (the same again would
+                # not route).
+                target += ("&" if "?" in target else "?") + "run=%d" % run
                 driver.execute_script(
                     "performance.clearResourceTimings();"
                     "document.body.dataset.ready = '';"
