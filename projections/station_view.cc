@@ -58,6 +58,7 @@ absl::Status StationView::Restore(const ViewStore& store) {
   reference_.set_time_zone(kDefaultTimeZone);
   RETURN_IF_ERROR(ReadRow(store, kName, kRefRow, &reference_).status());
   reference_dirty_ = false;
+  ++reference_version_;
   zone_.Set(reference_.time_zone());
   return absl::OkStatus();
 }
@@ -74,6 +75,7 @@ absl::Status StationView::Visit(const v1::Event&,
     *reference_.add_stations() = p;
   }
   reference_dirty_ = true;
+  ++reference_version_;
   return absl::OkStatus();
 }
 
@@ -81,6 +83,7 @@ absl::Status StationView::Visit(const v1::Event&,
                                 const v1::StationMonthlyVolumeRecorded& p) {
   *reference_.add_volumes() = p;  // The latest for a month wins.
   reference_dirty_ = true;
+  ++reference_version_;
   return absl::OkStatus();
 }
 
@@ -88,6 +91,7 @@ absl::Status StationView::Visit(const v1::Event&,
                                 const v1::PenaltySchedulePublished& p) {
   *reference_.add_schedules() = p;
   reference_dirty_ = true;
+  ++reference_version_;
   return absl::OkStatus();
 }
 
@@ -95,6 +99,7 @@ absl::Status StationView::Visit(const v1::Event&,
                                 const v1::SpecialPeriodDeclared& p) {
   *reference_.add_special_periods() = p;
   reference_dirty_ = true;
+  ++reference_version_;
   return absl::OkStatus();
 }
 
@@ -103,6 +108,7 @@ absl::Status StationView::Visit(const v1::Event&,
   reference_.set_time_zone(p.time_zone());
   zone_.Set(p.time_zone());
   reference_dirty_ = true;
+  ++reference_version_;
   return absl::OkStatus();
 }
 
@@ -157,6 +163,25 @@ void StationView::Changes(ViewChanges* changes) {
 absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
     const v1::YearMonth& month) const {
   RETURN_IF_ERROR(CheckMonth("month", month));
+  const std::string group = MonthGroup(month);
+  const CachedTable::Version version{complaints_.Generation(group),
+                                     reference_version_};
+  {
+    absl::MutexLock lock(&cache_mu_);
+    if (auto it = cache_.find(group);
+        it != cache_.end() && it->second.version == version) {
+      return it->second.table;
+    }
+  }
+  ASSIGN_OR_RETURN(v1::GetStationTableResponse table, Compute(month));
+  absl::MutexLock lock(&cache_mu_);
+  if (cache_.size() >= kCachedMonths) cache_.clear();
+  cache_[group] = CachedTable{version, table};
+  return table;
+}
+
+absl::StatusOr<v1::GetStationTableResponse> StationView::Compute(
+    const v1::YearMonth& month) const {
   // The schedule in force: the latest effective on or before the month.
   const v1::PenaltySchedulePublished* schedule = nullptr;
   for (const auto& s : reference_.schedules()) {

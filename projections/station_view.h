@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
 #include "projections/case_rows.h"
@@ -65,8 +66,30 @@ class StationView final : public View {
   // complaint that named no station (not in the table), or another stream.
   v1::StationComplaintRow* RowOf(const v1::Event& event);
 
+  // The table of a month, from the cache while its complaints and the
+  // reference data are unchanged (as the analysis view's figures).
+  absl::StatusOr<v1::GetStationTableResponse> Compute(
+      const v1::YearMonth& month) const;
+
   // By the month received.
   CaseRows<v1::StationComplaintRow> complaints_;
+  // Counts changes of reference_ (and restores).
+  uint64_t reference_version_ = 0;
+  struct CachedTable {
+    struct Version {
+      std::pair<uint64_t, uint64_t> cases;
+      uint64_t reference;
+      bool operator==(const Version& other) const {
+        return cases == other.cases && reference == other.reference;
+      }
+    };
+    Version version;
+    v1::GetStationTableResponse table;
+  };
+  static constexpr size_t kCachedMonths = 240;
+  mutable absl::Mutex cache_mu_;
+  mutable absl::flat_hash_map<std::string, CachedTable> cache_
+      ABSL_GUARDED_BY(cache_mu_);
   SiteZone zone_;
   v1::StationReferenceRow reference_;
   bool reference_dirty_ = false;

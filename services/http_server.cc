@@ -129,15 +129,16 @@ HttpGate::Credential HttpGate::CredentialOf(const httplib::Request& req) const {
     return credential;
   };
   if (req.has_header("Authorization")) {
-    absl::string_view header = req.get_header_value("Authorization");
+    // get_header_value answers a copy: kept here while `header` views it.
+    const std::string value = req.get_header_value("Authorization");
+    absl::string_view header = value;
     if (req.get_header_value_count("Authorization") != 1 ||
         !absl::ConsumePrefix(&header, "Bearer ")) {
       credential.source = Source::kAuthorization;
       credential.malformed = true;
       return credential;
     }
-    // get_header_value's string outlives `header` only in this scope.
-    return bearer(std::string(header), Source::kAuthorization);
+    return bearer(header, Source::kAuthorization);
   }
   if (!sso_header_.empty() && req.has_header(sso_header_.c_str())) {
     // An address as the proxy connects from it (an IPv4 one may come

@@ -589,6 +589,49 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
                   .ok());
 }
 
+TEST_F(ProjectionsTest, AMonthsStationTableFollowsItsComplaintsAndReference) {
+  // The view keeps a month's table while its complaints and the reference
+  // data are unchanged: each change of either must show at the next
+  // question.
+  runner_ = NewRunner();
+  RegisterStations({"s2"});
+  v1::YearMonth november;
+  november.set_year(2026);
+  november.set_month(11);
+  auto s1 = [&] {
+    EXPECT_TRUE(
+        runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+    const auto table = Ask<v1::GetStationTableResponse, StationView>(
+        StationView::kName,
+        [&](const StationView& v) { return v.Table(november); });
+    for (const auto& row : table.stations()) {
+      if (row.station_id() == "s1") {
+        return absl::StrCat(row.complaints(), " complaints, ", row.repeat(),
+                            " repeat, ", row.copies(), " copies");
+      }
+    }
+    return std::string("no s1");
+  };
+  v1::ReceiveComplaint c;
+  c.set_channel(v1::CHANNEL_PHONE);
+  c.mutable_customer()->set_phone("13500000001");
+  c.set_content("x");
+  c.set_station_id("s1");
+  c.mutable_classification()->set_kind(v1::INFO_KIND_COMPLAINT);
+  c.mutable_classification()->set_category(
+      v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  c.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
+  const std::string first = Do(c, "a17").complaint_id();
+  EXPECT_EQ(s1(), "1 complaints, 0 repeat, 0 copies");
+  Raise(first, v1::SEVERITY_REPEAT);
+  EXPECT_EQ(s1(), "1 complaints, 1 repeat, 0 copies");
+  RecordVolumes(2026, 11, {{"s1", 20000}});
+  EXPECT_EQ(s1(), "1 complaints, 1 repeat, 20000 copies");
+  c.mutable_customer()->set_phone("13500000002");
+  Do(c, "a17");
+  EXPECT_EQ(s1(), "2 complaints, 1 repeat, 20000 copies");
+}
+
 TEST_F(ProjectionsTest, AMonthsAnalysisFollowsEveryChangeOfItsCases) {
   // The view keeps a month's figures while its cases are unchanged: each
   // change of one of them must show at the next question.
