@@ -179,6 +179,34 @@ void ScorecardView::Changes(ViewChanges* changes) {
   dirty_registered_.clear();
 }
 
+absl::StatusOr<std::shared_ptr<const ScorecardView::OwnedByAgent>>
+ScorecardView::OwnedIn(const v1::YearMonth& month) const {
+  const std::string group = MonthGroup(month);
+  const std::pair<uint64_t, uint64_t> generation = cases_.Generation(group);
+  {
+    absl::MutexLock lock(&cache_mu_);
+    if (auto it = cache_.find(group);
+        it != cache_.end() && it->second.generation == generation) {
+      return it->second.owned;
+    }
+  }
+  auto owned = std::make_shared<OwnedByAgent>();
+  RETURN_IF_ERROR(cases_.ForEachIn(group, [&](const v1::ScorecardCaseRow& c) {
+    if (c.received_day().year() != month.year() ||
+        c.received_day().month() != month.month()) {
+      return true;
+    }
+    Owned& o = (*owned)[c.owner_agent_id()];
+    ++o.cases;
+    o.repeat += c.severity() >= v1::SEVERITY_REPEAT;
+    return true;
+  }));
+  absl::MutexLock lock(&cache_mu_);
+  if (cache_.size() >= kCachedMonths) cache_.clear();
+  cache_[group] = CachedOwned{generation, owned};
+  return std::shared_ptr<const OwnedByAgent>(std::move(owned));
+}
+
 absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
     const std::string& agent_id, const v1::YearMonth& month) const {
   if (agent_id.empty())
@@ -193,18 +221,12 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
   card.set_agent_id(agent_id);
   card.set_display_name(registered->second);
   *card.mutable_month() = month;
-  RETURN_IF_ERROR(
-      cases_.ForEachIn(MonthGroup(month), [&](const v1::ScorecardCaseRow& c) {
-        if (c.owner_agent_id() != agent_id ||
-            c.received_day().year() != month.year() ||
-            c.received_day().month() != month.month()) {
-          return true;
-        }
-        card.set_cases_owned(card.cases_owned() + 1);
-        card.set_repeat_cases(card.repeat_cases() +
-                              (c.severity() >= v1::SEVERITY_REPEAT));
-        return true;
-      }));
+  ASSIGN_OR_RETURN(const std::shared_ptr<const OwnedByAgent> owned,
+                   OwnedIn(month));
+  if (auto it = owned->find(agent_id); it != owned->end()) {
+    card.set_cases_owned(it->second.cases);
+    card.set_repeat_cases(it->second.repeat);
+  }
   auto it = agents_.find(
       absl::StrFormat("%s/%04d-%02d", agent_id, month.year(), month.month()));
   if (it != agents_.end()) {

@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
@@ -71,9 +72,28 @@ class ScorecardView final : public View {
   std::string MonthOf(int64_t time_us) const;
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 
+  // Cases owned and repeat cases of every agent in a month (one scan of
+  // the month's cases), kept while the month's cases are unchanged: the
+  // agents page asks for every agent's card of one month.
+  struct Owned {
+    int64_t cases = 0;
+    int64_t repeat = 0;
+  };
+  using OwnedByAgent = absl::flat_hash_map<std::string, Owned>;
+  absl::StatusOr<std::shared_ptr<const OwnedByAgent>> OwnedIn(
+      const v1::YearMonth& month) const;
+
   SiteZone zone_;
   // By the month received.
   CaseRows<v1::ScorecardCaseRow> cases_;
+  struct CachedOwned {
+    std::pair<uint64_t, uint64_t> generation;
+    std::shared_ptr<const OwnedByAgent> owned;
+  };
+  static constexpr size_t kCachedMonths = 240;
+  mutable absl::Mutex cache_mu_;
+  mutable absl::flat_hash_map<std::string, CachedOwned> cache_
+      ABSL_GUARDED_BY(cache_mu_);
   // "<agent>/<yyyy-mm>" -> counters: agents times months, kept whole.
   std::map<std::string, v1::AgentMonthRow> agents_;
   absl::flat_hash_set<std::string> dirty_agents_;

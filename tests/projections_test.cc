@@ -682,6 +682,24 @@ TEST_F(ProjectionsTest, AMonthsAnalysisFollowsEveryChangeOfItsCases) {
   const v1::MonthFigures now = ask();
   EXPECT_EQ(now.cases(), 2);
   EXPECT_EQ(satisfaction(now), "1/1");
+  // The scorecard view keeps a month's cases per owner likewise.
+  auto owned = [&] {
+    const auto card = Ask<v1::AgentScorecard, ScorecardView>(
+        ScorecardView::kName,
+        [&](const ScorecardView& v) { return v.Scorecard("a17", november); });
+    return absl::StrCat(card.cases_owned(), " owned, ", card.repeat_cases(),
+                        " repeat");
+  };
+  EXPECT_EQ(owned(), "2 owned, 0 repeat");
+  Raise(a, v1::SEVERITY_REPEAT);
+  EXPECT_TRUE(
+      runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+  EXPECT_EQ(owned(), "2 owned, 1 repeat");
+  receive.mutable_customer()->set_phone("13600000003");
+  Do(receive, "a17");
+  EXPECT_TRUE(
+      runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30)));
+  EXPECT_EQ(owned(), "3 owned, 1 repeat");
 }
 
 }  // namespace

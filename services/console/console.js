@@ -313,11 +313,14 @@ function follow() {
     badge.textContent = t("live_off");
   });
   live.addEventListener("position", (ev) => {
+    // The stream's first event is where the log stands: the page was just
+    // drawn from it, so only later ones refresh.
+    const first = lastPosition === 0;
     lastPosition = Number(ev.data);
     badge.className = "live on";
     badge.textContent = `${t("live")} · ${lastPosition}`;
     badge.dataset.position = String(lastPosition);
-    if (onLive && !refreshTimer) {
+    if (!first && onLive && !refreshTimer) {
       // At most one refresh every 300 ms, however fast the log grows.
       refreshTimer = setTimeout(() => { refreshTimer = null; if (onLive) onLive(); }, 300);
     }
