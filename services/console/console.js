@@ -602,7 +602,8 @@ async function pagePrintStations(draw, monthTextValue) {
   draw(el("div", {class: "sheet", id: "penalty-sheet", "data-position": table.position},
     el("p", {class: "no-print"}, printButton, " ",
        el("a", {href: `#/stations/${monthTextValue}`}, t("stations"))),
-    el("h1", {}, `${ym.year}年${ym.month}月 ${t("penalty_sheet")}`),
+    el("h1", {}, lang === "zh" ? `${ym.year}年${ym.month}月${t("penalty_sheet")}`
+                               : `${t("penalty_sheet")}, ${monthTextValue}`),
     el("div", {class: "meta"}, el("span", {}, `${t("month")}: ${monthTextValue}`),
        el("span", {}, `${t("as_of")} ${table.position}`)),
     special ? el("p", {}, t("special_period")) : null,
