@@ -221,19 +221,8 @@ void AnalysisView::Changes(ViewChanges* changes) {
 absl::StatusOr<v1::MonthFigures> AnalysisView::Figures(
     const v1::YearMonth& month) const {
   const std::string group = MonthGroup(month);
-  const std::pair<uint64_t, uint64_t> generation = cases_.Generation(group);
-  {
-    absl::MutexLock lock(&cache_mu_);
-    if (auto it = cache_.find(group);
-        it != cache_.end() && it->second.generation == generation) {
-      return it->second.figures;
-    }
-  }
-  ASSIGN_OR_RETURN(v1::MonthFigures figures, Compute(month));
-  absl::MutexLock lock(&cache_mu_);
-  if (cache_.size() >= kCachedMonths) cache_.clear();
-  cache_[group] = CachedFigures{generation, figures};
-  return figures;
+  return figures_.Get(group, cases_.Generation(group),
+                      [&] { return Compute(month); });
 }
 
 absl::StatusOr<v1::MonthFigures> AnalysisView::Compute(

@@ -41,11 +41,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
 #include "projections/case_rows.h"
+#include "projections/month_cache.h"
 #include "projections/view.h"
 
 namespace ledger {
@@ -104,18 +104,11 @@ class AnalysisView final : public View {
 
   // By the month received.
   CaseRows<v1::AnalysisCaseRow> cases_;
-  // A month's figures, while its rows are as they were (their
-  // generation): a month's are one scan of its ~1/12 of a year's cases
-  // (~100 ms at 83,000), and a page asks for 24 months (12 analyses, each
-  // with the month before and the year before); past months rarely change.
-  struct CachedFigures {
-    std::pair<uint64_t, uint64_t> generation;
-    v1::MonthFigures figures;
-  };
-  static constexpr size_t kCachedMonths = 240;
-  mutable absl::Mutex cache_mu_;
-  mutable absl::flat_hash_map<std::string, CachedFigures> cache_
-      ABSL_GUARDED_BY(cache_mu_);
+  // A month's figures while its cases are unchanged (an analysis page asks
+  // for 24 months: 12 analyses, each with the month before and the year
+  // before).
+  MonthCache<CaseRows<v1::AnalysisCaseRow>::GroupGeneration, v1::MonthFigures>
+      figures_;
   std::optional<v1::CalendarPublished> calendar_proto_;
   std::optional<BusinessCalendar> calendar_;
   SiteZone zone_;

@@ -221,8 +221,10 @@ class CaseRows {
   // Changes with every change of a row of `group` (a row handed out by
   // Change, Create or Erase, in or out of the group) and every Attach;
   // equal generations: the group's rows are as they were (a cache of what
-  // is computed from them holds).
-  std::pair<uint64_t, uint64_t> Generation(const std::string& group) const {
+  // is computed from them holds: projections/month_cache.h). Grouped rows
+  // only.
+  using GroupGeneration = std::pair<uint64_t, uint64_t>;
+  GroupGeneration Generation(const std::string& group) const {
     auto it = generations_.find(group);
     return {attached_, it == generations_.end() ? 0 : it->second};
   }
@@ -325,9 +327,11 @@ class CaseRows {
 
   void MarkChanged(typename Slots::value_type* slot) {
     // Every change, not only the first: the caller changes the row next.
-    ++generations_[slot->second.group];
-    if (!slot->second.old_group.empty()) {
-      ++generations_[slot->second.old_group];
+    if (grouped_) {
+      ++generations_[slot->second.group];
+      if (!slot->second.old_group.empty()) {
+        ++generations_[slot->second.old_group];
+      }
     }
     if (slot->second.changed) return;
     slot->second.changed = true;

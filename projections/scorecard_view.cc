@@ -182,29 +182,23 @@ void ScorecardView::Changes(ViewChanges* changes) {
 absl::StatusOr<std::shared_ptr<const ScorecardView::OwnedByAgent>>
 ScorecardView::OwnedIn(const v1::YearMonth& month) const {
   const std::string group = MonthGroup(month);
-  const std::pair<uint64_t, uint64_t> generation = cases_.Generation(group);
-  {
-    absl::MutexLock lock(&cache_mu_);
-    if (auto it = cache_.find(group);
-        it != cache_.end() && it->second.generation == generation) {
-      return it->second.owned;
-    }
-  }
-  auto owned = std::make_shared<OwnedByAgent>();
-  RETURN_IF_ERROR(cases_.ForEachIn(group, [&](const v1::ScorecardCaseRow& c) {
-    if (c.received_day().year() != month.year() ||
-        c.received_day().month() != month.month()) {
-      return true;
-    }
-    Owned& o = (*owned)[c.owner_agent_id()];
-    ++o.cases;
-    o.repeat += c.severity() >= v1::SEVERITY_REPEAT;
-    return true;
-  }));
-  absl::MutexLock lock(&cache_mu_);
-  if (cache_.size() >= kCachedMonths) cache_.clear();
-  cache_[group] = CachedOwned{generation, owned};
-  return std::shared_ptr<const OwnedByAgent>(std::move(owned));
+  return owned_.Get(
+      group, cases_.Generation(group),
+      [&]() -> absl::StatusOr<std::shared_ptr<const OwnedByAgent>> {
+        auto owned = std::make_shared<OwnedByAgent>();
+        RETURN_IF_ERROR(
+            cases_.ForEachIn(group, [&](const v1::ScorecardCaseRow& c) {
+              if (c.received_day().year() != month.year() ||
+                  c.received_day().month() != month.month()) {
+                return true;
+              }
+              Owned& o = (*owned)[c.owner_agent_id()];
+              ++o.cases;
+              o.repeat += c.severity() >= v1::SEVERITY_REPEAT;
+              return true;
+            }));
+        return owned;
+      });
 }
 
 absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(

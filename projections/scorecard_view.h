@@ -16,11 +16,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
 #include "projections/case_rows.h"
+#include "projections/month_cache.h"
 #include "projections/view.h"
 
 namespace ledger {
@@ -86,14 +86,9 @@ class ScorecardView final : public View {
   SiteZone zone_;
   // By the month received.
   CaseRows<v1::ScorecardCaseRow> cases_;
-  struct CachedOwned {
-    std::pair<uint64_t, uint64_t> generation;
-    std::shared_ptr<const OwnedByAgent> owned;
-  };
-  static constexpr size_t kCachedMonths = 240;
-  mutable absl::Mutex cache_mu_;
-  mutable absl::flat_hash_map<std::string, CachedOwned> cache_
-      ABSL_GUARDED_BY(cache_mu_);
+  MonthCache<CaseRows<v1::ScorecardCaseRow>::GroupGeneration,
+             std::shared_ptr<const OwnedByAgent>>
+      owned_;
   // "<agent>/<yyyy-mm>" -> counters: agents times months, kept whole.
   std::map<std::string, v1::AgentMonthRow> agents_;
   absl::flat_hash_set<std::string> dirty_agents_;

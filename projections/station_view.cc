@@ -164,20 +164,8 @@ absl::StatusOr<v1::GetStationTableResponse> StationView::Table(
     const v1::YearMonth& month) const {
   RETURN_IF_ERROR(CheckMonth("month", month));
   const std::string group = MonthGroup(month);
-  const CachedTable::Version version{complaints_.Generation(group),
-                                     reference_version_};
-  {
-    absl::MutexLock lock(&cache_mu_);
-    if (auto it = cache_.find(group);
-        it != cache_.end() && it->second.version == version) {
-      return it->second.table;
-    }
-  }
-  ASSIGN_OR_RETURN(v1::GetStationTableResponse table, Compute(month));
-  absl::MutexLock lock(&cache_mu_);
-  if (cache_.size() >= kCachedMonths) cache_.clear();
-  cache_[group] = CachedTable{version, table};
-  return table;
+  return tables_.Get(group, {complaints_.Generation(group), reference_version_},
+                     [&] { return Compute(month); });
 }
 
 absl::StatusOr<v1::GetStationTableResponse> StationView::Compute(

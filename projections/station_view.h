@@ -16,10 +16,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
 #include "projections/case_rows.h"
+#include "projections/month_cache.h"
 #include "projections/view.h"
 
 namespace ledger {
@@ -75,21 +75,12 @@ class StationView final : public View {
   CaseRows<v1::StationComplaintRow> complaints_;
   // Counts changes of reference_ (and restores).
   uint64_t reference_version_ = 0;
-  struct CachedTable {
-    struct Version {
-      std::pair<uint64_t, uint64_t> cases;
-      uint64_t reference;
-      bool operator==(const Version& other) const {
-        return cases == other.cases && reference == other.reference;
-      }
-    };
-    Version version;
-    v1::GetStationTableResponse table;
-  };
-  static constexpr size_t kCachedMonths = 240;
-  mutable absl::Mutex cache_mu_;
-  mutable absl::flat_hash_map<std::string, CachedTable> cache_
-      ABSL_GUARDED_BY(cache_mu_);
+  // A month's table while its complaints and the reference data are
+  // unchanged.
+  MonthCache<
+      std::pair<CaseRows<v1::StationComplaintRow>::GroupGeneration, uint64_t>,
+      v1::GetStationTableResponse>
+      tables_;
   SiteZone zone_;
   v1::StationReferenceRow reference_;
   bool reference_dirty_ = false;
