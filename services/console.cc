@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -168,16 +169,16 @@ std::string CallerJson(const Caller& caller, bool open) {
   return me.dump();
 }
 
-// Set-Cookie for a session that ends with the token (or, for a token
-// without an end, with the browser).
+// Set-Cookie for the session cookie holding `token`, for `lasts` (none:
+// until the browser closes). An empty token for no time signs out.
 std::string SessionCookie(const HttpGate& gate, const std::string& token,
-                          const Caller& caller) {
+                          std::optional<absl::Duration> lasts) {
   std::string cookie = absl::StrCat(gate.SessionCookie(), "=", token,
                                     "; Path=/; HttpOnly; SameSite=Strict");
   if (gate.tls()) absl::StrAppend(&cookie, "; Secure");
-  if (caller.expires != absl::InfiniteFuture()) {
-    const int64_t left = absl::ToInt64Seconds(caller.expires - absl::Now());
-    absl::StrAppend(&cookie, "; Max-Age=", std::max<int64_t>(left, 0));
+  if (lasts.has_value()) {
+    absl::StrAppend(&cookie, "; Max-Age=",
+                    std::max<int64_t>(absl::ToInt64Seconds(*lasts), 0));
   }
   return cookie;
 }
@@ -502,7 +503,14 @@ void ServeConsole(httplib::Server& http, const ConsoleOptions& options,
                                res, &caller)) {
       return;
     }
-    res.set_header("Set-Cookie", SessionCookie(*gate, token, caller));
+    // The session ends with the token (a token without an end: with the
+    // browser).
+    res.set_header(
+        "Set-Cookie",
+        SessionCookie(*gate, token,
+                      caller.expires == absl::InfiniteFuture()
+                          ? std::nullopt
+                          : std::optional(caller.expires - absl::Now())));
     Reply(HttpReply{200, CallerJson(caller, gate->open())}, res);
   });
   http.Get("/session",
@@ -511,17 +519,14 @@ void ServeConsole(httplib::Server& http, const ConsoleOptions& options,
              if (!gate->Admit("GET /session", req, res, &caller)) return;
              Reply(HttpReply{200, CallerJson(caller, gate->open())}, res);
            });
-  http.Delete(
-      "/session", [gate](const httplib::Request& req, httplib::Response& res) {
-        std::string ignored;
-        if (!gate->Pass(req, res, &ignored)) return;
-        res.set_header("Set-Cookie",
-                       absl::StrCat(gate->SessionCookie(),
-                                    "=; Path=/; HttpOnly; SameSite=Strict; "
-                                    "Max-Age=0",
-                                    gate->tls() ? "; Secure" : ""));
-        Reply(HttpReply{200, "{}"}, res);
-      });
+  http.Delete("/session",
+              [gate](const httplib::Request& req, httplib::Response& res) {
+                std::string ignored;
+                if (!gate->Pass(req, res, &ignored)) return;
+                res.set_header("Set-Cookie",
+                               SessionCookie(*gate, "", absl::ZeroDuration()));
+                Reply(HttpReply{200, "{}"}, res);
+              });
   std::shared_ptr<JsonApi> api = options.api;
   http.Post(R"(/api/v1/([A-Za-z0-9_.]+/[A-Za-z0-9_]+))",
             [gate, api](const httplib::Request& req, httplib::Response& res) {

@@ -298,6 +298,12 @@ def run(args, work_dir):
                               "{}")
     check(status == 200 and b'"agents"' in data,
           "with it, the API answers the session's agent")
+    status, r, _ = request("DELETE", "/session",
+                           {"Cookie": cookie, "X-Ledger-Console": "1"})
+    cleared = r.getheader("Set-Cookie") or ""
+    check(status == 200 and cleared.startswith("__Host-ledger_session=;")
+          and "Max-Age=0" in cleared and "Secure" in cleared,
+          "DELETE /session clears the cookie (%s)" % cleared)
     status, _, data = request("POST", api_path, sso, "{}")
     check(status == 403, "a POST signed in by the SSO proxy's header without "
           "X-Ledger-Console is refused too (%d)" % status)
