@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-from ledgerd_process import start_ledgerd
+from ledgerd_process import generate_stubs, start_ledgerd
 
 PROTOS = [
     "ledger/v1/common.proto",
@@ -32,24 +32,6 @@ PROTOS = [
     "ledger/v1/commands.proto",
     "ledger/v1/complaint_service.proto",
 ]
-
-
-def generate_stubs(proto_dir, out_dir):
-    # Every .proto under proto/, as a user would generate them: gRPC's own
-    # (under third_party/) must not land in a `grpc` package that shadows
-    # Python's.
-    protos = sorted(
-        os.path.relpath(os.path.join(d, f), proto_dir)
-        for d, _, files in os.walk(proto_dir) for f in files
-        if f.endswith(".proto"))
-    for p in PROTOS + [HEALTH_PROTO]:
-        assert p in protos, p
-    subprocess.run(
-        ["protoc", "-I", proto_dir, "--python_out=" + out_dir,
-         "--grpc_python_out=" + out_dir,
-         "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"]
-        + [os.path.join(proto_dir, p) for p in protos],
-        check=True)
 
 
 HEALTH_PROTO = "third_party/grpc/health/v1/health.proto"
@@ -260,10 +242,8 @@ def main():
     work_dir = tempfile.mkdtemp(prefix="ledger-python-")
     process = None
     try:
-        stubs = os.path.join(work_dir, "stubs")
-        os.makedirs(stubs)
-        generate_stubs(args.proto_dir, stubs)
-        sys.path.insert(0, stubs)
+        generate_stubs(args.proto_dir, os.path.join(work_dir, "stubs"),
+                       required=PROTOS + [HEALTH_PROTO])
         identity = os.path.join(work_dir, "identity")
         subprocess.run(["bash", args.dev_identity, identity, "h1", "a17"],
                        env=dict(os.environ, LEDGER_TOKEN_TOOL=args.ledger_token),

@@ -48,6 +48,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ledgerd_process import generate_stubs, start_ledgerd  # noqa: E402
+
 failures = []
 
 
@@ -58,49 +61,19 @@ def check(condition, what):
     return condition
 
 
-def generate_stubs(proto_dir, out_dir):
-    os.makedirs(out_dir)
-    protos = sorted(
-        os.path.relpath(os.path.join(d, f), proto_dir)
-        for d, _, files in os.walk(proto_dir) for f in files
-        if f.endswith(".proto"))
-    subprocess.run(
-        ["protoc", "-I", proto_dir, "--python_out=" + out_dir,
-         "--grpc_python_out=" + out_dir,
-         "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"]
-        + [os.path.join(proto_dir, p) for p in protos], check=True)
-    sys.path.insert(0, out_dir)
-
-
-def start_ledgerd(args, work_dir, identity):
-    """(process, grpc target, http port), on the real clock (the seed's
-    events are of today)."""
-    port_file = os.path.join(work_dir, "port")
+def start_console_ledgerd(args, work_dir, identity):
+    """(process, grpc target, http port): over TLS, on the real clock (the
+    seed's events are of today), with the console and single sign-on."""
     http_port_file = os.path.join(work_dir, "http_port")
-    log = open(os.path.join(work_dir, "ledgerd.log"), "a")
-    process = subprocess.Popen(
-        [args.ledgerd, "--listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
-         "--data_dir=" + os.path.join(work_dir, "data"),
-         "--port_file=" + port_file, "--http_port_file=" + http_port_file,
-         "--tls_cert=" + os.path.join(identity, "server.pem"),
-         "--tls_key=" + os.path.join(identity, "server-key.pem"),
-         "--jwks=" + os.path.join(identity, "jwks.json"),
-         "--jwt_issuer=urn:complaint-ledger:development-issuer",
-         "--bootstrap_head=h1",
-         "--http_sso_header=X-Forwarded-Access-Token",
-         "--http_sso_proxies=127.0.0.1",
-         "--key_file=" + os.path.join(identity, "site-keys.txt")],
-        stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while not (os.path.exists(port_file) and os.path.exists(http_port_file)):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("ledgerd did not start; see " + log.name)
-        time.sleep(0.05)
-    with open(port_file) as f:
-        target = "127.0.0.1:" + f.read().strip()
+    process, target = start_ledgerd(
+        args.ledgerd, work_dir, identity, start_time=None,
+        extra_args=["--http_listen=127.0.0.1:0",
+                    "--http_port_file=" + http_port_file,
+                    "--http_sso_header=X-Forwarded-Access-Token",
+                    "--http_sso_proxies=127.0.0.1",
+                    "--key_file=" + os.path.join(identity, "site-keys.txt")])
     with open(http_port_file) as f:
-        http_port = int(f.read().strip())
-    return process, target, http_port
+        return process, target, int(f.read().strip())
 
 
 def token_of(identity, agent):
@@ -192,7 +165,8 @@ def run(args, work_dir):
                     os.path.join(work_dir, "data"), "--history_months", "2",
                     "--key_file", os.path.join(identity, "site-keys.txt")],
                    check=True, capture_output=True)
-    process, target, http_port = start_ledgerd(args, work_dir, identity)
+    process, target, http_port = start_console_ledgerd(args, work_dir,
+                                                       identity)
     base = "https://127.0.0.1:%d" % http_port
 
     def ledgerctl(agent, *command):
@@ -626,19 +600,12 @@ def open_gate_checks(args, work_dir):
     resolve to 127.0.0.1 (DNS rebinding) gets nothing."""
     data = os.path.join(work_dir, "open")
     os.makedirs(data)
-    port_file = os.path.join(data, "port")
     http_port_file = os.path.join(data, "http_port")
-    process = subprocess.Popen(
-        [args.ledgerd, "--listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
-         "--insecure_no_auth", "--data_dir=" + os.path.join(data, "data"),
-         "--port_file=" + port_file, "--http_port_file=" + http_port_file],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, _ = start_ledgerd(
+        args.ledgerd, data, None, start_time=None,
+        extra_args=["--http_listen=127.0.0.1:0",
+                    "--http_port_file=" + http_port_file])
     try:
-        deadline = time.monotonic() + 60
-        while not os.path.exists(http_port_file):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("ledgerd --insecure_no_auth did not start")
-            time.sleep(0.05)
         with open(http_port_file) as f:
             port = int(f.read().strip())
         for host, expected in [("127.0.0.1:%d" % port, 200),
