@@ -9,6 +9,7 @@
 #include "ledger/complaint/validation.h"
 #include "ledger/events/payload.h"
 #include "ledger/v1/complaint_events.pb.h"
+#include "projections/case_fold.h"
 
 namespace ledger {
 namespace {
@@ -40,36 +41,10 @@ void Put(const std::map<std::string, int64_t>& counts,
   }
 }
 
-v1::Kpi Kpi(std::string name, std::string formula, int64_t numerator,
-            int64_t denominator, double target, bool at_least) {
-  v1::Kpi kpi;
-  kpi.set_name(std::move(name));
-  kpi.set_formula(std::move(formula));
-  kpi.set_numerator(numerator);
-  kpi.set_denominator(denominator);
-  kpi.set_target(target);
-  kpi.set_at_least(at_least);
-  kpi.set_no_data(denominator == 0);
-  if (denominator > 0) {
-    kpi.set_value(static_cast<double>(numerator) /
-                  static_cast<double>(denominator));
-    kpi.set_pass(at_least ? kpi.value() >= target : kpi.value() <= target);
-  }
-  return kpi;
-}
-
 }  // namespace
 
 void AnalysisView::SetCalendar(const v1::CalendarPublished& calendar) {
-  absl::StatusOr<BusinessCalendar> parsed =
-      BusinessCalendar::FromProto(calendar);
-  if (!parsed.ok()) {
-    ++skipped_;
-    return;
-  }
-  calendar_proto_ = calendar;
-  calendar_.emplace(*std::move(parsed));
-  zone_.Set(calendar.time_zone());
+  if (!calendar_.Set(calendar)) ++skipped_;
 }
 
 AnalysisView::AnalysisView(ViewOptions options)
@@ -79,9 +54,7 @@ AnalysisView::AnalysisView(ViewOptions options)
 
 absl::Status AnalysisView::Restore(const ViewStore& store) {
   cases_.Attach(&store);
-  calendar_proto_.reset();
-  calendar_.reset();
-  zone_ = SiteZone();
+  calendar_ = CaseCalendar();
   calendar_dirty_ = false;
   v1::CalendarPublished calendar;
   ASSIGN_OR_RETURN(const bool stored,
@@ -101,19 +74,8 @@ absl::Status AnalysisView::Visit(const v1::Event& e,
                                  const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return absl::OkStatus();
-  const v1::Date day = zone_.DayOf(p.received_time_us());
-  v1::AnalysisCaseRow& row = *cases_.Create(id, MonthGroup(day));
-  const absl::Time received = absl::FromUnixMicros(p.received_time_us());
-  *row.mutable_received_day() = day;
-  row.set_channel(p.channel());
-  row.set_station_id(p.station_id());
-  row.set_department_id(p.department_id());
-  row.set_severity(v1::SEVERITY_GENERAL);
-  row.set_green_channel(p.green_channel());
-  if (calendar_.has_value()) {
-    absl::StatusOr<absl::Time> due = calendar_->WorkingDaysAfter(received, 1);
-    if (due.ok()) row.set_acceptance_due_us(absl::ToUnixMicros(*due));
-  }
+  const v1::Date day = calendar_.zone().DayOf(p.received_time_us());
+  case_fold::Received(p, calendar_, cases_.Create(id, MonthGroup(day)));
   return absl::OkStatus();
 }
 
@@ -121,13 +83,6 @@ absl::StatusOr<v1::AnalysisCaseRow*> AnalysisView::CaseOf(const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
   return CaseFound(e, cases_.Change(id));
-}
-
-void AnalysisView::Accept(const v1::Event& e, v1::AnalysisCaseRow* row) {
-  if (row->accepted()) return;
-  row->set_accepted(true);
-  row->set_accepted_in_time(row->acceptance_due_us() != 0 &&
-                            e.recorded_time_us() <= row->acceptance_due_us());
 }
 
 absl::Status AnalysisView::Unhandled(const v1::Event& e) {
@@ -140,11 +95,21 @@ absl::Status AnalysisView::Unhandled(const v1::Event& e) {
 absl::Status AnalysisView::Visit(const v1::Event& e,
                                  const v1::ComplaintClassified& p) {
   ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row == nullptr) return absl::OkStatus();
-  row->set_classified(true);
-  row->set_kind(p.kind());
-  row->set_category(p.category());
-  row->set_importance(p.importance());
+  if (row != nullptr) case_fold::Classified(p, row);
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::OwnerAssigned& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
+  return absl::OkStatus();
+}
+
+absl::Status AnalysisView::Visit(const v1::Event& e,
+                                 const v1::OwnerHandedOver& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
   return absl::OkStatus();
 }
 
@@ -158,42 +123,27 @@ absl::Status AnalysisView::Visit(const v1::Event& e,
 absl::Status AnalysisView::Visit(const v1::Event& e,
                                  const v1::HandlingTrackChosen&) {
   ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) Accept(e, row);
+  if (row != nullptr) case_fold::Accepted(e, row);
   return absl::OkStatus();
 }
 
 absl::Status AnalysisView::Visit(const v1::Event& e, const v1::Replied& p) {
   ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row == nullptr) return absl::OkStatus();
-  if (row->green_channel()) Accept(e, row);
-  if (!row->replied()) {
-    row->set_replied(true);
-    row->set_first_reply_within_deadline(p.within_deadline());
-  }
+  if (row != nullptr) case_fold::Replied(e, p, row);
   return absl::OkStatus();
 }
 
 absl::Status AnalysisView::Visit(const v1::Event& e,
                                  const v1::RevisitRecorded& p) {
   ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row == nullptr) return absl::OkStatus();
-  if (p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
-    row->set_month_end_revisit(true);
-  } else {
-    row->set_revisited(true);
-    row->set_satisfaction(p.satisfaction());
-  }
+  if (row != nullptr) case_fold::Revisited(p, row);
   return absl::OkStatus();
 }
 
 absl::Status AnalysisView::Visit(const v1::Event& e,
                                  const v1::AssistRequested& p) {
   ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row == nullptr) return absl::OkStatus();
-  row->set_assist_requests(row->assist_requests() + 1);
-  if (p.sent_within_deadline()) {
-    row->set_assist_requests_in_time(row->assist_requests_in_time() + 1);
-  }
+  if (row != nullptr) case_fold::AssistRequested(p, row);
   return absl::OkStatus();
 }
 
@@ -211,9 +161,9 @@ absl::Status AnalysisView::Visit(const v1::Event& e, const v1::Reopened&) {
 
 void AnalysisView::Changes(ViewChanges* changes) {
   cases_.TakeChanges(changes);
-  if (calendar_dirty_ && calendar_proto_.has_value()) {
+  if (calendar_dirty_ && calendar_.published().has_value()) {
     changes->puts.emplace_back(kCalendarRow,
-                               calendar_proto_->SerializeAsString());
+                               calendar_.published()->SerializeAsString());
   }
   calendar_dirty_ = false;
 }
@@ -229,15 +179,12 @@ absl::StatusOr<v1::MonthFigures> AnalysisView::Compute(
     const v1::YearMonth& month) const {
   std::map<std::string, int64_t> by_kind, by_category, by_channel,
       by_importance, by_station, by_department;
-  int64_t cases = 0, acceptance_known = 0, accepted_in_time = 0, closed = 0,
-          revisited = 0, satisfied = 0, complaints = 0, repeats = 0,
-          complaints_closed = 0, month_end = 0, replied = 0,
-          replied_in_time = 0, assists = 0, assists_in_time = 0;
-  // Revisit quotas: complaints, repair requests, everything else.
-  int64_t quota_cases[3] = {0, 0, 0}, quota_revisited[3] = {0, 0, 0};
+  CaseTally tally;
+  int64_t cases = 0;
   RETURN_IF_ERROR(
       cases_.ForEachIn(MonthGroup(month), [&](const v1::AnalysisCaseRow& c) {
         if (!InMonth(c.received_day(), month)) return true;
+        tally.Add(c);
         ++cases;
         Add(&by_kind, c.classified() ? EnumLabel(c.kind()) : "unclassified");
         Add(&by_channel, EnumLabel(c.channel()));
@@ -245,80 +192,21 @@ absl::StatusOr<v1::MonthFigures> AnalysisView::Compute(
             c.classified() ? EnumLabel(c.importance()) : "unclassified");
         Add(&by_station, c.station_id());
         Add(&by_department, c.department_id());
-        if (c.acceptance_due_us() != 0) {
-          ++acceptance_known;
-          accepted_in_time += c.accepted_in_time();
-        }
-        closed += c.closed();
-        if (c.revisited()) {
-          ++revisited;
-          satisfied += c.satisfaction() == v1::SATISFACTION_VERY_SATISFIED ||
-                       c.satisfaction() == v1::SATISFACTION_SATISFIED;
-        }
-        const bool complaint = c.kind() == v1::INFO_KIND_COMPLAINT;
-        if (complaint) {
-          ++complaints;
+        if (c.kind() == v1::INFO_KIND_COMPLAINT) {
           Add(&by_category, EnumLabel(c.category()));
-          repeats += c.severity() >= v1::SEVERITY_REPEAT;
-          if (c.closed()) {
-            ++complaints_closed;
-            month_end += c.month_end_revisit();
-          }
         }
-        const int quota = complaint                                  ? 0
-                          : c.kind() == v1::INFO_KIND_REPAIR_REQUEST ? 1
-                                                                     : 2;
-        ++quota_cases[quota];
-        quota_revisited[quota] += c.revisited();
-        if (c.replied()) {
-          ++replied;
-          replied_in_time += c.first_reply_within_deadline();
-        }
-        assists += c.assist_requests();
-        assists_in_time += c.assist_requests_in_time();
         return true;
       }));
   v1::MonthFigures f;
   *f.mutable_month() = month;
-  f.set_cases(cases);
   Put(by_kind, f.mutable_by_kind());
   Put(by_category, f.mutable_by_category());
   Put(by_channel, f.mutable_by_channel());
   Put(by_importance, f.mutable_by_importance());
   Put(by_station, f.mutable_by_station());
   Put(by_department, f.mutable_by_department());
-  auto add = [&f](v1::Kpi kpi) { *f.add_kpis() = std::move(kpi); };
-  add(Kpi("timely acceptance",
-          "cases accepted (first track, or first reply on the green channel) "
-          "by the end of the first working day after intake / cases with a "
-          "computable deadline",
-          accepted_in_time, acceptance_known, 0.95, true));
-  add(Kpi("resolution", "cases signed off / cases", closed, cases, 0.90, true));
-  add(Kpi("satisfaction",
-          "cases whose latest first revisit was very satisfied or satisfied / "
-          "cases revisited",
-          satisfied, revisited, 0.80, true));
-  add(Kpi("repeat rate", "complaints repeat or malicious / complaints", repeats,
-          complaints, 0.05, false));
-  add(Kpi("revisit rate, complaints", "complaints revisited / complaints",
-          quota_revisited[0], quota_cases[0], 1.00, true));
-  add(Kpi("revisit rate, repair requests",
-          "repair requests revisited / repair requests", quota_revisited[1],
-          quota_cases[1], 0.30, true));
-  add(Kpi("revisit rate, other kinds",
-          "other cases revisited / other cases (inquiries, suggestions, ..., "
-          "unclassified)",
-          quota_revisited[2], quota_cases[2], 0.10, true));
-  add(Kpi("month-end second revisit",
-          "complaints signed off with a month-end second revisit / complaints "
-          "signed off",
-          month_end, complaints_closed, 0.50, true));
-  add(Kpi("replies within deadline",
-          "first replies within their deadline / cases replied",
-          replied_in_time, replied, 1.00, true));
-  add(Kpi("assist requests within cut-off",
-          "assist requests sent before their cut-off / assist requests",
-          assists_in_time, assists, 1.00, true));
+  f.set_cases(cases);
+  tally.CentreKpis(f.mutable_kpis());
   return f;
 }
 
@@ -333,14 +221,8 @@ absl::StatusOr<v1::GetMonthlyAnalysisResponse> AnalysisView::Analysis(
   for (v1::MonthFigures* figures :
        {r.mutable_month(), r.mutable_previous_month(),
         r.mutable_same_month_last_year()}) {
-    const absl::Time end = absl::FromCivil(
-        absl::CivilMonth(figures->month().year(), figures->month().month()) + 1,
-        zone_.zone());
-    if (absl::FromUnixMicros(now_us) >= end) continue;
-    for (v1::Kpi& kpi : *figures->mutable_kpis()) {
-      kpi.set_pending(true);
-      kpi.set_pass(false);
-    }
+    MarkPendingUnlessEnded(figures->month(), now_us, calendar_.zone(),
+                           figures->mutable_kpis());
   }
   for (int i = 0; i < r.month().kpis_size(); ++i) {
     v1::Kpi* kpi = r.mutable_month()->mutable_kpis(i);

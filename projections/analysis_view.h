@@ -44,6 +44,7 @@
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/case_fold.h"
 #include "projections/case_rows.h"
 #include "projections/month_cache.h"
 #include "projections/view.h"
@@ -66,6 +67,10 @@ class AnalysisView final : public View {
                      const v1::ComplaintReceived& p) override;
   absl::Status Visit(const v1::Event& event,
                      const v1::ComplaintClassified& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::OwnerAssigned& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::OwnerHandedOver& p) override;
   absl::Status Visit(const v1::Event& event,
                      const v1::SeverityRaised& p) override;
   absl::Status Visit(const v1::Event& event,
@@ -94,8 +99,6 @@ class AnalysisView final : public View {
   // The row of the case whose stream `event` is in, marked changed;
   // nullptr for another stream, NOT_FOUND for a case never received.
   absl::StatusOr<v1::AnalysisCaseRow*> CaseOf(const v1::Event& event);
-  // Marks the case accepted at `event` unless it was already.
-  static void Accept(const v1::Event& event, v1::AnalysisCaseRow* row);
   // A month's figures: from the cache while its rows are unchanged, else
   // Computed (a scan of its rows).
   absl::StatusOr<v1::MonthFigures> Figures(const v1::YearMonth& month) const;
@@ -109,9 +112,7 @@ class AnalysisView final : public View {
   // before).
   MonthCache<CaseRows<v1::AnalysisCaseRow>::GroupGeneration, v1::MonthFigures>
       figures_;
-  std::optional<v1::CalendarPublished> calendar_proto_;
-  std::optional<BusinessCalendar> calendar_;
-  SiteZone zone_;
+  CaseCalendar calendar_;
   bool calendar_dirty_ = false;
 };
 

@@ -40,6 +40,15 @@ std::string TargetLabel(const v1::AssistTarget& t) {
                             : absl::StrCat("department:", t.department_id());
 }
 
+// A sign-off has no deadline; one the latest revisit left the customer
+// dissatisfied for needs the head's override (docs/rules.md §6), and says so.
+Due SignOff(const v1::ComplaintState& s) {
+  return Due{s.dissatisfied_but_resolved()
+                 ? "sign-off (customer dissatisfied: override)"
+                 : "sign-off",
+             0};
+}
+
 // Every deadline of an open case not met yet, soonest first is the
 // caller's business.
 void Deadlines(const v1::ComplaintState& s, std::vector<Due>* out) {
@@ -64,7 +73,7 @@ void Deadlines(const v1::ComplaintState& s, std::vector<Due>* out) {
       out->push_back(Due{"revisit", s.revisit_due_us()});
       break;
     case v1::STAGE_REVISITED:
-      if (!s.paperwork_pending()) out->push_back(Due{"sign-off", 0});
+      if (!s.paperwork_pending()) out->push_back(SignOff(s));
       break;
     default:
       break;
@@ -190,7 +199,7 @@ void QueueView::EntriesOf(const v1::ComplaintState& s, Entries* out) {
     add(v1::QUEUE_KIND_REVISITS_DUE, "", Due{"revisit", s.revisit_due_us()});
   }
   if (s.stage() == v1::STAGE_REVISITED && !s.paperwork_pending()) {
-    add(v1::QUEUE_KIND_SIGN_OFFS_WAITING, "", Due{"sign-off", 0});
+    add(v1::QUEUE_KIND_SIGN_OFFS_WAITING, "", SignOff(s));
   }
   if (s.paperwork_pending()) {
     add(v1::QUEUE_KIND_PAPERWORK_PENDING, "",

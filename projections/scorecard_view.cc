@@ -15,7 +15,7 @@ namespace {
 
 constexpr char kAgentPrefix[] = "a/";
 constexpr char kRegisteredPrefix[] = "r/";
-constexpr char kZoneRow[] = "zone";
+constexpr char kCalendarRow[] = "calendar";
 
 double Rate(int64_t part, int64_t whole) {
   return whole == 0 ? 0
@@ -25,8 +25,8 @@ double Rate(int64_t part, int64_t whole) {
 }  // namespace
 
 std::string ScorecardView::MonthOf(int64_t time_us) const {
-  const absl::CivilMonth m =
-      absl::ToCivilMonth(absl::FromUnixMicros(time_us), zone_.zone());
+  const absl::CivilMonth m = absl::ToCivilMonth(absl::FromUnixMicros(time_us),
+                                                calendar_.zone().zone());
   return absl::StrFormat("%04d-%02d", m.year(), m.month());
 }
 
@@ -48,12 +48,14 @@ absl::Status ScorecardView::Restore(const ViewStore& store) {
   dirty_agents_.clear();
   registered_.clear();
   dirty_registered_.clear();
-  zone_ = SiteZone();
-  ASSIGN_OR_RETURN(std::optional<std::string> zone,
-                   store.GetRow(kName, kZoneRow));
-  if (zone.has_value() && !zone_.Set(*zone)) {
-    return absl::DataLossError(absl::StrCat("row ", kZoneRow, " of view ",
-                                            kName, " names no time zone"));
+  calendar_ = CaseCalendar();
+  calendar_dirty_ = false;
+  v1::CalendarPublished calendar;
+  ASSIGN_OR_RETURN(const bool stored,
+                   ReadRow(store, kName, kCalendarRow, &calendar));
+  if (stored && !calendar_.Set(calendar)) {
+    return absl::DataLossError(absl::StrCat("row ", kCalendarRow, " of view ",
+                                            kName, " is not a calendar"));
   }
   RETURN_IF_ERROR(LoadRows(store, kName, kRegisteredPrefix,
                            [&](absl::string_view key, absl::string_view value) {
@@ -76,11 +78,12 @@ absl::Status ScorecardView::Visit(const v1::Event&,
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::CalendarPublished& p) {
-  if (!zone_.Set(p.time_zone())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event ", e.position(), ": unknown time zone ", p.time_zone()));
+  if (!calendar_.Set(p)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event ", e.position(), ": not a calendar (time zone ",
+                     p.time_zone(), ")"));
   }
-  dirty_agents_.insert(kZoneRow);
+  calendar_dirty_ = true;
   return absl::OkStatus();
 }
 
@@ -88,16 +91,12 @@ absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::ComplaintReceived& p) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return absl::OkStatus();
-  const v1::Date day = zone_.DayOf(p.received_time_us());
-  v1::ScorecardCaseRow& row = *cases_.Create(id, MonthGroup(day));
-  *row.mutable_received_day() = day;
-  row.set_owner_agent_id(p.owner_agent_id());
-  row.set_severity(v1::SEVERITY_GENERAL);
+  const v1::Date day = calendar_.zone().DayOf(p.received_time_us());
+  case_fold::Received(p, calendar_, cases_.Create(id, MonthGroup(day)));
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ScorecardCaseRow*> ScorecardView::CaseOf(
-    const v1::Event& e) {
+absl::StatusOr<v1::AnalysisCaseRow*> ScorecardView::CaseOf(const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return nullptr;
   return CaseFound(e, cases_.Change(id));
@@ -106,7 +105,7 @@ absl::StatusOr<v1::ScorecardCaseRow*> ScorecardView::CaseOf(
 absl::StatusOr<bool> ScorecardView::OfACase(const v1::Event& e) {
   const std::string id = ComplaintIdOfStream(e.stream_id());
   if (id.empty()) return false;
-  ASSIGN_OR_RETURN(const v1::ScorecardCaseRow* row,
+  ASSIGN_OR_RETURN(const v1::AnalysisCaseRow* row,
                    CaseFound(e, cases_.Peek(id)));
   return row != nullptr;
 }
@@ -117,28 +116,55 @@ absl::Status ScorecardView::Unhandled(const v1::Event& e) {
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::OwnerAssigned& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e));
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
   if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
   return absl::OkStatus();
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::OwnerHandedOver& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e));
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
   if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
   return absl::OkStatus();
 }
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::SeverityRaised& p) {
-  ASSIGN_OR_RETURN(v1::ScorecardCaseRow * row, CaseOf(e));
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
   if (row != nullptr) row->set_severity(p.severity());
   return absl::OkStatus();
 }
 
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::ComplaintClassified& p) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) case_fold::Classified(p, row);
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::HandlingTrackChosen&) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) case_fold::Accepted(e, row);
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e, const v1::SignedOff&) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) row->set_closed(true);
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Reopened&) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row != nullptr) row->set_closed(false);
+  return absl::OkStatus();
+}
+
 absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
-  ASSIGN_OR_RETURN(const bool of_a_case, OfACase(e));
-  if (!of_a_case) return absl::OkStatus();
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row == nullptr) return absl::OkStatus();
+  case_fold::Replied(e, p, row);
   v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
   month.set_replies(month.replies() + 1);
   month.set_replies_on_time(month.replies_on_time() + p.within_deadline());
@@ -147,8 +173,10 @@ absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::RevisitRecorded& p) {
-  ASSIGN_OR_RETURN(const bool of_a_case, OfACase(e));
-  if (!of_a_case || p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
+  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
+  if (row == nullptr) return absl::OkStatus();
+  case_fold::Revisited(p, row);
+  if (p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
     return absl::OkStatus();
   }
   v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
@@ -164,14 +192,15 @@ absl::Status ScorecardView::Visit(const v1::Event& e,
 void ScorecardView::Changes(ViewChanges* changes) {
   cases_.TakeChanges(changes);
   for (const std::string& key : dirty_agents_) {
-    if (key == kZoneRow) {
-      changes->puts.emplace_back(kZoneRow, zone_.name());
-    } else {
-      changes->puts.emplace_back(absl::StrCat(kAgentPrefix, key),
-                                 agents_.at(key).SerializeAsString());
-    }
+    changes->puts.emplace_back(absl::StrCat(kAgentPrefix, key),
+                               agents_.at(key).SerializeAsString());
   }
   dirty_agents_.clear();
+  if (calendar_dirty_ && calendar_.published().has_value()) {
+    changes->puts.emplace_back(kCalendarRow,
+                               calendar_.published()->SerializeAsString());
+  }
+  calendar_dirty_ = false;
   for (const std::string& id : dirty_registered_) {
     changes->puts.emplace_back(absl::StrCat(kRegisteredPrefix, id),
                                registered_.at(id));
@@ -179,30 +208,33 @@ void ScorecardView::Changes(ViewChanges* changes) {
   dirty_registered_.clear();
 }
 
-absl::StatusOr<std::shared_ptr<const ScorecardView::OwnedByAgent>>
-ScorecardView::OwnedIn(const v1::YearMonth& month) const {
+absl::StatusOr<std::shared_ptr<const ScorecardView::CasesByAgent>>
+ScorecardView::CasesIn(const v1::YearMonth& month) const {
   const std::string group = MonthGroup(month);
-  return owned_.Get(
+  return by_agent_.Get(
       group, cases_.Generation(group),
-      [&]() -> absl::StatusOr<std::shared_ptr<const OwnedByAgent>> {
-        auto owned = std::make_shared<OwnedByAgent>();
+      [&]() -> absl::StatusOr<std::shared_ptr<const CasesByAgent>> {
+        auto by_agent = std::make_shared<CasesByAgent>();
         RETURN_IF_ERROR(
-            cases_.ForEachIn(group, [&](const v1::ScorecardCaseRow& c) {
+            cases_.ForEachIn(group, [&](const v1::AnalysisCaseRow& c) {
               if (c.received_day().year() != month.year() ||
                   c.received_day().month() != month.month()) {
                 return true;
               }
-              Owned& o = (*owned)[c.owner_agent_id()];
-              ++o.cases;
-              o.repeat += c.severity() >= v1::SEVERITY_REPEAT;
+              AgentCases& owner = (*by_agent)[c.owner_agent_id()];
+              ++owner.owned;
+              owner.repeat += c.severity() >= v1::SEVERITY_REPEAT;
+              owner.owned_tally.Add(c);
+              (*by_agent)[c.receiving_agent_id()].received_tally.Add(c);
               return true;
             }));
-        return owned;
+        return by_agent;
       });
 }
 
 absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
-    const std::string& agent_id, const v1::YearMonth& month) const {
+    const std::string& agent_id, const v1::YearMonth& month,
+    int64_t now_us) const {
   if (agent_id.empty())
     return absl::InvalidArgumentError("agent_id is required");
   RETURN_IF_ERROR(CheckMonth("month", month));
@@ -215,12 +247,16 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
   card.set_agent_id(agent_id);
   card.set_display_name(registered->second);
   *card.mutable_month() = month;
-  ASSIGN_OR_RETURN(const std::shared_ptr<const OwnedByAgent> owned,
-                   OwnedIn(month));
-  if (auto it = owned->find(agent_id); it != owned->end()) {
-    card.set_cases_owned(it->second.cases);
-    card.set_repeat_cases(it->second.repeat);
-  }
+  ASSIGN_OR_RETURN(const std::shared_ptr<const CasesByAgent> by_agent,
+                   CasesIn(month));
+  static const AgentCases kNone;
+  auto cases = by_agent->find(agent_id);
+  const AgentCases& mine = cases == by_agent->end() ? kNone : cases->second;
+  card.set_cases_owned(mine.owned);
+  card.set_repeat_cases(mine.repeat);
+  mine.owned_tally.AssessmentKpis(card.mutable_kpis());
+  mine.received_tally.ServiceNormKpis(card.mutable_kpis());
+  MarkPendingUnlessEnded(month, now_us, calendar_.zone(), card.mutable_kpis());
   auto it = agents_.find(
       absl::StrFormat("%s/%04d-%02d", agent_id, month.year(), month.month()));
   if (it != agents_.end()) {

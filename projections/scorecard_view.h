@@ -2,10 +2,15 @@
 // owned (received in the month, owned by the agent now) and how many of
 // them are repeat or malicious; replies and first revisits the agent
 // recorded in the month, on time or not, and the revisits' satisfaction.
+// The agent's KPIs: the assessment's four over the cases owned, the
+// service norms over the calls and chats they took in
+// (projections/case_fold.h: the centre's formulas).
 //
-// Rows: the cases' ScorecardCaseRows by the month received
-// (projections/case_rows.h), "a/<agent>/<yyyy-mm>" -> AgentMonthRow. Months in
-// Asia/Shanghai, or the published calendar's zone.
+// Rows: the cases' AnalysisCaseRows by the month received
+// (projections/case_rows.h; the fields the KPIs read: not the assist
+// requests), "a/<agent>/<yyyy-mm>" -> AgentMonthRow, "calendar" -> the
+// CalendarPublished in force. Months in Asia/Shanghai, or the published
+// calendar's zone.
 #ifndef LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 #define LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 
@@ -19,6 +24,7 @@
 #include "absl/time/time.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
+#include "projections/case_fold.h"
 #include "projections/case_rows.h"
 #include "projections/month_cache.h"
 #include "projections/view.h"
@@ -46,15 +52,23 @@ class ScorecardView final : public View {
   absl::Status Visit(const v1::Event& event,
                      const v1::OwnerHandedOver& p) override;
   absl::Status Visit(const v1::Event& event,
+                     const v1::ComplaintClassified& p) override;
+  absl::Status Visit(const v1::Event& event,
                      const v1::SeverityRaised& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::HandlingTrackChosen& p) override;
   absl::Status Visit(const v1::Event& event, const v1::Replied& p) override;
   absl::Status Visit(const v1::Event& event,
                      const v1::RevisitRecorded& p) override;
+  absl::Status Visit(const v1::Event& event, const v1::SignedOff& p) override;
+  absl::Status Visit(const v1::Event& event, const v1::Reopened& p) override;
 
   // INVALID_ARGUMENT for a missing agent or a bad month; NOT_FOUND for an
-  // agent never registered.
-  absl::StatusOr<v1::AgentScorecard> Scorecard(
-      const std::string& agent_id, const v1::YearMonth& month) const;
+  // agent never registered. The KPIs of a month that has not ended at
+  // `now_us` (site time zone) are pending.
+  absl::StatusOr<v1::AgentScorecard> Scorecard(const std::string& agent_id,
+                                               const v1::YearMonth& month,
+                                               int64_t now_us) const;
 
  protected:
   // Any other event of a case's stream: the case must be known.
@@ -65,30 +79,33 @@ class ScorecardView final : public View {
  private:
   // The row of the case whose stream `event` is in, to be changed; nullptr
   // for another stream, NOT_FOUND for a case never received.
-  absl::StatusOr<v1::ScorecardCaseRow*> CaseOf(const v1::Event& event);
+  absl::StatusOr<v1::AnalysisCaseRow*> CaseOf(const v1::Event& event);
   // Whether `event` is of a case's stream; NOT_FOUND for a case never
   // received.
   absl::StatusOr<bool> OfACase(const v1::Event& event);
   std::string MonthOf(int64_t time_us) const;
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 
-  // Cases owned and repeat cases of every agent in a month (one scan of
-  // the month's cases), kept while the month's cases are unchanged: the
-  // agents page asks for every agent's card of one month.
-  struct Owned {
-    int64_t cases = 0;
+  // Every agent's cases of a month (one scan of the month's cases), kept
+  // while the month's cases are unchanged: the agents page asks for every
+  // agent's card of one month.
+  struct AgentCases {
+    int64_t owned = 0;
     int64_t repeat = 0;
+    CaseTally owned_tally;     // The cases they own.
+    CaseTally received_tally;  // The cases they took in.
   };
-  using OwnedByAgent = absl::flat_hash_map<std::string, Owned>;
-  absl::StatusOr<std::shared_ptr<const OwnedByAgent>> OwnedIn(
+  using CasesByAgent = absl::flat_hash_map<std::string, AgentCases>;
+  absl::StatusOr<std::shared_ptr<const CasesByAgent>> CasesIn(
       const v1::YearMonth& month) const;
 
-  SiteZone zone_;
+  CaseCalendar calendar_;
+  bool calendar_dirty_ = false;
   // By the month received.
-  CaseRows<v1::ScorecardCaseRow> cases_;
-  MonthCache<CaseRows<v1::ScorecardCaseRow>::GroupGeneration,
-             std::shared_ptr<const OwnedByAgent>>
-      owned_;
+  CaseRows<v1::AnalysisCaseRow> cases_;
+  MonthCache<CaseRows<v1::AnalysisCaseRow>::GroupGeneration,
+             std::shared_ptr<const CasesByAgent>>
+      by_agent_;
   // "<agent>/<yyyy-mm>" -> counters: agents times months, kept whole.
   std::map<std::string, v1::AgentMonthRow> agents_;
   absl::flat_hash_set<std::string> dirty_agents_;

@@ -130,10 +130,13 @@ grpc::ServerUnaryReactor* QueryService::GetMonthlyAnalysis(
 grpc::ServerUnaryReactor* QueryService::GetAgentScorecard(
     grpc::CallbackServerContext* context,
     const v1::GetAgentScorecardRequest* request, v1::AgentScorecard* response) {
+  const int64_t now = request->now_us() != 0
+                          ? request->now_us()
+                          : absl::ToUnixMicros(clock_->Now());
   return Answer<ScorecardView>(pool_, runner_, context, request, response,
-                               [request](const ScorecardView& view) {
+                               [request, now](const ScorecardView& view) {
                                  return view.Scorecard(request->agent_id(),
-                                                       request->month());
+                                                       request->month(), now);
                                });
 }
 

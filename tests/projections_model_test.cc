@@ -20,6 +20,7 @@
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
 #include "projections/runner.h"
+#include "projections/scorecard_view.h"
 #include "projections/station_view.h"
 #include "services/ledger_server.h"
 #include "tests/test_util.h"
@@ -63,6 +64,55 @@ std::vector<Judged> Judge(const Workload& w) {
     out.push_back(j);
   }
   return out;
+}
+
+// KPI name -> {numerator, denominator} of `cases`, by the README's
+// formulas.
+std::map<std::string, std::pair<int64_t, int64_t>> ModelKpis(
+    const std::vector<const Judged*>& cases) {
+  std::map<std::string, std::pair<int64_t, int64_t>> kpi;
+  auto count = [&kpi](const std::string& name, bool in, bool yes) {
+    if (!in) return;
+    ++kpi[name].second;
+    kpi[name].first += yes;
+  };
+  for (const Judged* j : cases) {
+    const PlannedCase& c = *j->c;
+    const bool complaint = c.kind == v1::INFO_KIND_COMPLAINT;
+    count("timely acceptance", true, !c.late);
+    count("resolution", true, c.signed_off);
+    count("satisfaction", c.revisited,
+          c.satisfaction == v1::SATISFACTION_VERY_SATISFIED ||
+              c.satisfaction == v1::SATISFACTION_SATISFIED);
+    count("repeat rate", complaint, j->repeat || j->malicious);
+    count(complaint ? "revisit rate, complaints"
+          : c.kind == v1::INFO_KIND_REPAIR_REQUEST
+              ? "revisit rate, repair requests"
+              : "revisit rate, other kinds",
+          true, c.revisited);
+    count("month-end second revisit", complaint && c.signed_off,
+          c.month_end_revisit);
+    count("replies within deadline", true, !c.late);
+    count("assist requests within cut-off",
+          c.track == v1::HANDLING_TRACK_COORDINATED, !c.late);
+    // Every call and chat with a wait counts, within the norm or not.
+    count("phone answered within 10 s",
+          c.channel == v1::CHANNEL_PHONE && c.wait_seconds.has_value(),
+          c.wait_seconds.value_or(0) <= 10);
+    count("chat answered within 3 min",
+          c.channel == v1::CHANNEL_CHAT && c.wait_seconds.has_value(),
+          c.wait_seconds.value_or(0) <= 180);
+  }
+  // Names whose denominator is 0 still exist: the view reports them n/a.
+  for (const char* name :
+       {"timely acceptance", "resolution", "satisfaction", "repeat rate",
+        "revisit rate, complaints", "revisit rate, repair requests",
+        "revisit rate, other kinds", "month-end second revisit",
+        "replies within deadline", "assist requests within cut-off",
+        "phone answered within 10 s", "chat answered within 3 min"}) {
+    kpi.try_emplace(name);
+  }
+  return kpi;
 }
 
 class ProjectionsModelTest : public ::testing::Test {
@@ -215,37 +265,15 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
     const v1::MonthFigures& f = analysis.month();
     EXPECT_EQ(f.cases(), static_cast<int64_t>(cases.size()));
     std::map<std::string, int64_t> kinds, channels, stations, categories;
-    // KPI name -> {numerator, denominator}, by the README's formulas.
-    std::map<std::string, std::pair<int64_t, int64_t>> kpi;
     for (const Judged* j : cases) {
       const PlannedCase& c = *j->c;
-      const bool complaint = c.kind == v1::INFO_KIND_COMPLAINT;
       ++kinds[EnumLabel(c.kind)];
       ++channels[EnumLabel(c.channel)];
       ++stations[c.station_id];
-      if (complaint) ++categories[EnumLabel(c.category)];
-      auto count = [&kpi](const std::string& name, bool in, bool yes) {
-        if (!in) return;
-        ++kpi[name].second;
-        kpi[name].first += yes;
-      };
-      count("timely acceptance", true, !c.late);
-      count("resolution", true, c.signed_off);
-      count("satisfaction", c.revisited,
-            c.satisfaction == v1::SATISFACTION_VERY_SATISFIED ||
-                c.satisfaction == v1::SATISFACTION_SATISFIED);
-      count("repeat rate", complaint, j->repeat || j->malicious);
-      count(complaint ? "revisit rate, complaints"
-            : c.kind == v1::INFO_KIND_REPAIR_REQUEST
-                ? "revisit rate, repair requests"
-                : "revisit rate, other kinds",
-            true, c.revisited);
-      count("month-end second revisit", complaint && c.signed_off,
-            c.month_end_revisit);
-      count("replies within deadline", true, !c.late);
-      count("assist requests within cut-off",
-            c.track == v1::HANDLING_TRACK_COORDINATED, !c.late);
+      if (c.kind == v1::INFO_KIND_COMPLAINT)
+        ++categories[EnumLabel(c.category)];
     }
+    std::map<std::string, std::pair<int64_t, int64_t>> kpi = ModelKpis(cases);
     auto counts = [](const google::protobuf::RepeatedPtrField<v1::Count>& in) {
       std::map<std::string, int64_t> out;
       for (const auto& c : in) out[c.key()] = c.count();
@@ -261,10 +289,43 @@ TEST_F(ProjectionsModelTest, TenThousandCasesMatchAnIndependentModel) {
       ASSERT_TRUE(kpi.contains(k.name()));
       EXPECT_EQ(k.numerator(), kpi[k.name()].first);
       EXPECT_EQ(k.denominator(), kpi[k.name()].second);
+      ASSERT_GT(kpi[k.name()].second, 0);  // Every KPI has data here.
       EXPECT_EQ(k.value(), static_cast<double>(kpi[k.name()].first) /
                                static_cast<double>(kpi[k.name()].second));
       EXPECT_EQ(k.pass(), k.at_least() ? k.value() >= k.target()
                                        : k.value() <= k.target());
+    }
+
+    // Each agent's KPIs: the same formulas over the cases they own (the
+    // workload's owner took each case in and keeps it).
+    for (int a = 1; a <= 8; ++a) {
+      const std::string agent = absl::StrCat("a", a);
+      SCOPED_TRACE(agent);
+      std::vector<const Judged*> own;
+      for (const Judged* j : cases) {
+        if (j->c->owner == agent) own.push_back(j);
+      }
+      std::map<std::string, std::pair<int64_t, int64_t>> model = ModelKpis(own);
+      v1::AgentScorecard card;
+      ASSERT_TRUE(
+          runner_
+              ->Read(ScorecardView::kName,
+                     [&](const View& v, uint64_t) {
+                       auto c = static_cast<const ScorecardView&>(v).Scorecard(
+                           agent, ToYearMonth(month), kAfterEveryMonth);
+                       if (c.ok()) card = *c;
+                       return c.status();
+                     })
+              .ok());
+      EXPECT_EQ(card.cases_owned(), static_cast<int64_t>(own.size()));
+      ASSERT_EQ(card.kpis_size(), 6);
+      for (const v1::Kpi& k : card.kpis()) {
+        SCOPED_TRACE(k.name());
+        ASSERT_TRUE(model.contains(k.name()));
+        EXPECT_EQ(k.numerator(), model[k.name()].first);
+        EXPECT_EQ(k.denominator(), model[k.name()].second);
+        EXPECT_FALSE(k.pending());
+      }
     }
   }
 }

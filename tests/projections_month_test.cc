@@ -128,10 +128,15 @@ class ProjectionsMonthTest : public ProjectionsTest {
         });
       };
       auto sign_off = [&](absl::CivilMinute when) {
-        at(when, [this, id] {
+        at(when, [this, c, id] {
           v1::SignOff command;
           command.set_complaint_id(*id);
           command.set_record_complete(true);
+          if (c.satisfaction == v1::SATISFACTION_DISSATISFIED ||
+              c.satisfaction == v1::SATISFACTION_VERY_DISSATISFIED) {
+            // Resolved, the customer unhappy: the head's override.
+            command.set_override_reason("resolved as the rules provide");
+          }
           Do(command, "h1");
         });
       };
@@ -498,8 +503,9 @@ TEST_F(ProjectionsMonthTest, AgentScorecards) {
   // revisits: 1 2 4 5 7 8 10 11 13 14 16 17 18 24 30 33 37 = 17, all on the
   // next working day (due the 2nd); not (very) satisfied 5 7 8 13 33.
   const auto card = Ask<v1::AgentScorecard, ScorecardView>(
-      ScorecardView::kName,
-      [&](const ScorecardView& v) { return v.Scorecard("a17", december_); });
+      ScorecardView::kName, [&](const ScorecardView& v) {
+        return v.Scorecard("a17", december_, kAfterEveryMonth);
+      });
   EXPECT_EQ(card.cases_owned(), 28);
   EXPECT_EQ(card.repeat_cases(), 4);
   EXPECT_EQ(card.replies(), 21);
@@ -509,8 +515,9 @@ TEST_F(ProjectionsMonthTest, AgentScorecards) {
   EXPECT_EQ(card.revisits_satisfied(), 12);
   // a18: 3 6 9 12 15 19 22 25 28 31 35 39; repeat 25.
   const auto card18 = Ask<v1::AgentScorecard, ScorecardView>(
-      ScorecardView::kName,
-      [&](const ScorecardView& v) { return v.Scorecard("a18", december_); });
+      ScorecardView::kName, [&](const ScorecardView& v) {
+        return v.Scorecard("a18", december_, kAfterEveryMonth);
+      });
   EXPECT_EQ(card18.cases_owned(), 12);
   EXPECT_EQ(card18.repeat_cases(), 1);
   EXPECT_EQ(card18.display_name(), "a18");
@@ -518,7 +525,7 @@ TEST_F(ProjectionsMonthTest, AgentScorecards) {
   absl::Status unknown =
       runner_->Read(ScorecardView::kName, [&](const View& view, uint64_t) {
         return static_cast<const ScorecardView&>(view)
-            .Scorecard("x9", december_)
+            .Scorecard("x9", december_, kAfterEveryMonth)
             .status();
       });
   EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);

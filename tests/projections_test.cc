@@ -556,8 +556,9 @@ TEST_F(ProjectionsTest, MonthlyAnalysisOfAHandBuiltMonth) {
   // (late), revisited a (on time, very satisfied) and b (on time, very
   // dissatisfied); the month-end revisit does not count.
   const auto card = Ask<v1::AgentScorecard, ScorecardView>(
-      ScorecardView::kName,
-      [&](const ScorecardView& v) { return v.Scorecard("a17", november); });
+      ScorecardView::kName, [&](const ScorecardView& v) {
+        return v.Scorecard("a17", november, kAfterEveryMonth);
+      });
   EXPECT_EQ(card.cases_owned(), 5);
   EXPECT_EQ(card.repeat_cases(), 1);
   EXPECT_EQ(card.replies(), 2);
@@ -685,8 +686,9 @@ TEST_F(ProjectionsTest, AMonthsAnalysisFollowsEveryChangeOfItsCases) {
   // The scorecard view keeps a month's cases per owner likewise.
   auto owned = [&] {
     const auto card = Ask<v1::AgentScorecard, ScorecardView>(
-        ScorecardView::kName,
-        [&](const ScorecardView& v) { return v.Scorecard("a17", november); });
+        ScorecardView::kName, [&](const ScorecardView& v) {
+          return v.Scorecard("a17", november, kAfterEveryMonth);
+        });
     return absl::StrCat(card.cases_owned(), " owned, ", card.repeat_cases(),
                         " repeat");
   };

@@ -262,12 +262,26 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   if (!c.record_complete()) {
     return WrongState(state, kAction, "the review found the record incomplete");
   }
+  RETURN_IF_ERROR(
+      CheckText("override_reason", c.override_reason(), false, kMaxTextBytes));
+  if (state.dissatisfied_but_resolved() && c.override_reason().empty()) {
+    return WrongState(state, kAction,
+                      "the latest revisit found it resolved but the customer "
+                      "dissatisfied: sign it off with an override_reason, or "
+                      "reopen it");
+  }
+  if (!state.dissatisfied_but_resolved() && !c.override_reason().empty()) {
+    return absl::InvalidArgumentError(
+        "override_reason applies only when the latest revisit left the "
+        "customer dissatisfied");
+  }
   v1::SignedOff signed_off;
   signed_off.set_signed_by_agent_id(context.actor);
   signed_off.set_review_note(c.review_note());
   signed_off.set_record_complete(true);
   signed_off.set_unresolved_items_passed_on(c.unresolved_items_passed_on());
   signed_off.set_verified_with_customer(state.revisits() > 0);
+  signed_off.set_override_reason(c.override_reason());
   return One(std::move(signed_off), context);
 }
 

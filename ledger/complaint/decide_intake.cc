@@ -28,6 +28,9 @@ using complaint_internal::WrongState;
 
 namespace {
 
+// The longest wait an intake may record: a day.
+constexpr uint32_t kMaxWaitSeconds = 86400;
+
 // --- Classification ----------------------------------------------------
 
 // Routing by kind (docs/rules.md §2): major -> project head; special service ->
@@ -212,6 +215,23 @@ absl::Status CheckCustomer(const v1::CustomerContact& customer) {
   return CheckText("customer.phone", customer.phone(), false, kMaxIdBytes);
 }
 
+// How long the customer waited: a call or a chat only (the service
+// norms, docs/rules.md §13), at most a day.
+absl::Status CheckWait(const v1::ReceiveComplaint& c) {
+  if (!c.has_wait_seconds()) return absl::OkStatus();
+  if (c.channel() != v1::CHANNEL_PHONE && c.channel() != v1::CHANNEL_CHAT) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "wait_seconds applies to phone and chat intake only, not to ",
+        EnumLabel(c.channel())));
+  }
+  if (c.wait_seconds() > kMaxWaitSeconds) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("wait_seconds ", c.wait_seconds(),
+                     " is more than a day (at most ", kMaxWaitSeconds, ")"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
@@ -224,6 +244,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
         absl::StrCat("complaint ", c.complaint_id(), " was already received"));
   }
   RETURN_IF_ERROR(CheckEnumSet("channel", c.channel()));
+  RETURN_IF_ERROR(CheckWait(c));
   RETURN_IF_ERROR(CheckText("content", c.content(), true, kMaxContentBytes));
   RETURN_IF_ERROR(CheckCustomer(c.customer()));
   ASSIGN_OR_RETURN(std::string contact_key,
@@ -277,6 +298,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   received.set_handler_agent_id(c.handler_agent_id());
   received.set_opened_by_agent_id(c.channel() == v1::CHANNEL_EMAIL ? receiver
                                                                    : "");
+  if (c.has_wait_seconds()) received.set_wait_seconds(c.wait_seconds());
   if (c.green_channel()) {
     ASSIGN_OR_RETURN(
         int64_t due,

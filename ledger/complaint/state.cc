@@ -157,8 +157,7 @@ class StateFold final : public EventVisitor {
     state_->set_escalated_to_gm(true);
     return absl::OkStatus();
   }
-  absl::Status Visit(const v1::Event& event,
-                     const v1::GmDecided& e) override {
+  absl::Status Visit(const v1::Event& event, const v1::GmDecided& e) override {
     state_->set_gm_decided(true);
     state_->set_reply_due_us(e.reply_due_us());
     return absl::OkStatus();
@@ -177,7 +176,13 @@ class StateFold final : public EventVisitor {
     state_->set_last_satisfaction(e.satisfaction());
     if (e.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
       state_->set_month_end_revisit_done(true);
-    } else if (e.resolved()) {
+      return absl::OkStatus();
+    }
+    state_->set_dissatisfied_but_resolved(
+        e.resolved() &&
+        (e.satisfaction() == v1::SATISFACTION_DISSATISFIED ||
+         e.satisfaction() == v1::SATISFACTION_VERY_DISSATISFIED));
+    if (e.resolved()) {
       state_->set_stage(v1::STAGE_REVISITED);
     } else {
       state_->set_failed_revisits(state_->failed_revisits() + 1);
@@ -192,6 +197,7 @@ class StateFold final : public EventVisitor {
   }
   absl::Status Visit(const v1::Event& event, const v1::Reopened& e) override {
     state_->set_reopen_count(e.reopen_count());
+    state_->set_dissatisfied_but_resolved(false);
     StartFlow(event.recorded_time_us(), e.shift(), state_);
     return absl::OkStatus();
   }
@@ -200,8 +206,7 @@ class StateFold final : public EventVisitor {
     state_->set_paperwork_pending(false);
     return absl::OkStatus();
   }
-  absl::Status Visit(const v1::Event& event,
-                     const v1::SignedOff& e) override {
+  absl::Status Visit(const v1::Event& event, const v1::SignedOff& e) override {
     state_->set_stage(v1::STAGE_CLOSED);
     state_->set_signed_off_by_agent_id(e.signed_by_agent_id());
     state_->set_signed_off_time_us(event.recorded_time_us());

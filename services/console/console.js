@@ -701,20 +701,38 @@ async function pageAgents(draw, monthTextValue) {
     ["revisits_satisfied", t("revisits_satisfied"), true],
     ["satisfaction_rate", t("satisfaction_rate"), "pct"],
   ];
+  // The agent's KPIs (the assessment's four, the service norms): a column
+  // each, coloured pass / fail, "—" without data.
+  const kpiNames = cards.length ? (cards[0].kpis || []).map(k => k.name) : [];
+  for (const n of kpiNames) columns.push([`kpi:${n}`, n, "kpi"]);
+  const kpiOf = (c, k) => (c.kpis || []).find(x => `kpi:${x.name}` === k);
   // A rate over nothing is no rate.
   const RATE_OF = {reply_on_time_rate: "replies", revisit_on_time_rate: "revisits",
                    satisfaction_rate: "revisits"};
+  const sortValue = (c, k) => {
+    if (!k.startsWith("kpi:")) return c[k];
+    const x = kpiOf(c, k);
+    return x && !x.no_data ? num(x.value) : -1;
+  };
+  const kpiCell = (c, k) => {
+    const x = kpiOf(c, k);
+    const state = !x ? "nodata" : x.pending ? "pending" : x.no_data ? "nodata" : x.pass ? "pass" : "fail";
+    return el("td", {class: `num kpi ${state}`, "data-field": k, "data-state": state,
+                     title: x ? `${num(x.numerator)} / ${num(x.denominator)}` : ""},
+              x && !x.no_data ? pct(x.value) : "—");
+  };
   let sortKey = "cases_owned", descending = true;
   const body = el("tbody", {});
   const drawRows = () => {
     const sorted = [...cards].sort((x, y) => {
-      const a = x[sortKey], b = y[sortKey];
+      const a = sortValue(x, sortKey), b = sortValue(y, sortKey);
       const c = typeof a === "string" && isNaN(Number(a)) ? String(a).localeCompare(String(b)) : num(a) - num(b);
       return descending ? -c : c;
     });
     body.replaceChildren(...sorted.map(c => el("tr", {"data-agent": c.agent_id, "data-position": c.position},
-      columns.map(([k, , numeric]) => el("td", {class: numeric ? "num" : "", "data-field": k},
-        numeric === "pct" ? (num(c[RATE_OF[k]]) ? pct(c[k]) : "—") : numeric ? num(c[k]) : c[k])))));
+      columns.map(([k, , numeric]) => numeric === "kpi" ? kpiCell(c, k) :
+        el("td", {class: numeric ? "num" : "", "data-field": k},
+          numeric === "pct" ? (num(c[RATE_OF[k]]) ? pct(c[k]) : "—") : numeric ? num(c[k]) : c[k])))));
   };
   const head = el("tr", {}, columns.map(([k, label, numeric]) => {
     const th = el("th", {class: `sortable ${numeric ? "num" : ""}`, "data-sort": k}, label);

@@ -537,6 +537,16 @@ def run(args, work_dir):
                   f["replies_on_time"] == str(card.replies_on_time) and
                   f["revisits_satisfied"] == str(card.revisits_satisfied),
                   "%s's scorecard as gRPC says" % agent)
+            # The agent's KPIs: one cell each, its state as gRPC judges it.
+            check(len(card.kpis) == 6, "six KPIs per agent")
+            for k in card.kpis:
+                cell = row.find_element(
+                    By.CSS_SELECTOR, '[data-field="kpi:%s"]' % k.name)
+                state = ("pending" if k.pending else "nodata" if k.no_data
+                         else "pass" if getattr(k, "pass") else "fail")
+                check(attr(cell, "data-state") == state and
+                      (cell.text == "—") == k.no_data,
+                      "%s's KPI %s: %s" % (agent, k.name, state))
         driver.find_element(By.CSS_SELECTOR, "th[data-sort=cases_owned]").click()
         owned = [int(fields(r)["cases_owned"]) for r in driver.find_elements(
             By.CSS_SELECTOR, "#scorecards tr[data-agent]")]

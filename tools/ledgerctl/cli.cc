@@ -60,6 +60,9 @@ const std::map<std::string, std::string>& FieldHelp() {
       {"content", "what the customer said"},
       {"receiving-agent-id", "who took it in (default: the caller)"},
       {"green-channel", "the green channel: answer first, paperwork after"},
+      {"wait-seconds",
+       "phone or chat: how long the customer waited to be answered, "
+       "seconds"},
       {"order-ref", "the customer's order number"},
       {"account-ref", "the customer's account number"},
       {"station-id", "the distribution station concerned"},
@@ -102,6 +105,8 @@ const std::map<std::string, std::string>& FieldHelp() {
       {"unresolved-items-passed-on", "what is passed on as unresolved"},
       {"record-complete", "the record table is complete"},
       {"review-note", "the centre head's review"},
+      {"override-reason",
+       "why the head signs off a case whose customer was left dissatisfied"},
       {"name", "its name"},
       {"head-agent-id", "its head (an agent id)"},
       {"region", "its region"},

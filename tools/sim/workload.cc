@@ -5,8 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ledger/complaint/builders.h"
 #include "ledger/calendar/business_calendar.h"
+#include "ledger/complaint/builders.h"
 
 namespace ledger::sim {
 namespace {
@@ -54,6 +54,7 @@ void PlanSteps(const PlannedCase& c, std::vector<Step>* steps) {
       c.complaint_id, c.phone, "The paper did not arrive this morning.");
   intake.set_channel(c.channel);
   intake.set_receiving_agent_id(c.owner);
+  if (c.wait_seconds.has_value()) intake.set_wait_seconds(*c.wait_seconds);
   intake.set_station_id(c.station_id);
   intake.mutable_classification()->set_kind(c.kind);
   intake.mutable_classification()->set_category(c.category);
@@ -114,6 +115,12 @@ void PlanSteps(const PlannedCase& c, std::vector<Step>* steps) {
     sign.set_complaint_id(c.complaint_id);
     sign.set_record_complete(true);
     sign.set_review_note("checked");
+    if (c.revisited && (c.satisfaction == v1::SATISFACTION_DISSATISFIED ||
+                        c.satisfaction == v1::SATISFACTION_VERY_DISSATISFIED)) {
+      // Resolved, the customer still unhappy: the head signs off anyway.
+      sign.set_override_reason("delivered as promised; the customer wants "
+                               "compensation the rules do not provide");
+    }
     add(replied + absl::Hours(48), kHead, sign);
   }
   if (c.month_end_revisit) {
@@ -130,6 +137,8 @@ void PlanSteps(const PlannedCase& c, std::vector<Step>* steps) {
 
 Workload PlanWorkload(const WorkloadOptions& options) {
   Draw draw(options.seed);
+  // Waits are drawn apart, so that a seed's other draws stay what they were.
+  Draw waits(options.seed ^ 0x5741495453ull);
   Workload w;
   w.seed = options.seed;
   w.first_month = options.first_month;
@@ -155,8 +164,7 @@ Workload PlanWorkload(const WorkloadOptions& options) {
   }
   for (int i = 1; i <= options.stations; ++i) {
     StationPlan station{absl::StrCat("s", i), {}};
-    add(setup,
-        build::Station(station.station_id, absl::StrCat("Station ", i)));
+    add(setup, build::Station(station.station_id, absl::StrCat("Station ", i)));
     for (int m = 0; m < options.months; ++m) {
       station.copies.push_back(20000 + 1000 * draw.Below(60));
       v1::RecordStationVolume v;
@@ -252,6 +260,16 @@ Workload PlanWorkload(const WorkloadOptions& options) {
     c.signed_off = (c.revisited || c.waived) && draw.Percent(92);
     c.month_end_revisit = complaint && c.signed_off && draw.Percent(55);
     c.malicious_if_repeat = complaint && draw.Percent(30);
+    // Most calls answered within 10 s and chats within 3 minutes; one wait
+    // in twenty not reported.
+    if ((c.channel == v1::CHANNEL_PHONE || c.channel == v1::CHANNEL_CHAT) &&
+        !waits.Percent(5)) {
+      const bool phone = c.channel == v1::CHANNEL_PHONE;
+      c.wait_seconds = static_cast<uint32_t>(
+          waits.Percent(phone ? 85 : 90)
+              ? waits.Below(phone ? 11 : 181)
+              : (phone ? 11 + waits.Below(50) : 181 + waits.Below(420)));
+    }
     PlanSteps(c, &w.steps);
     w.cases.push_back(std::move(c));
   }

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -68,6 +69,9 @@ struct PlannedCase {
   bool month_end_revisit = false;
   // The head marks it malicious if the ledger sees it as a repeat.
   bool malicious_if_repeat = false;
+  // Phone and chat: how long the customer waited to be answered, when the
+  // telephony or chat system told.
+  std::optional<uint32_t> wait_seconds;
 };
 
 struct StationPlan {
