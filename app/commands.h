@@ -87,6 +87,7 @@ struct CommandRegistry {
     CommandSpec<v1::PublishCalendar>{kReference, "publish-calendar", kNone, "publish a working-day calendar (--file FILE.textproto)"},
     CommandSpec<v1::PublishPenaltySchedule>{kReference, "publish-penalties", kNone, "publish the penalty schedule"},
     CommandSpec<v1::DeclareSpecialPeriod>{kReference, "declare-special-period", kNone, "a period with penalties not charged"},
+    CommandSpec<v1::PublishCustomerTypes>{kReference, "publish-customer-types", kNone, "the customer types of the month-end revisit sample"},
   };
   // clang-format on
 };

@@ -38,6 +38,7 @@ void Received(const v1::ComplaintReceived& p, const CaseCalendar& calendar,
   row->set_owner_agent_id(p.owner_agent_id());
   row->set_receiving_agent_id(p.receiving_agent_id());
   if (p.has_wait_seconds()) row->set_wait_seconds(p.wait_seconds());
+  row->set_customer_type(p.customer_type());
 }
 
 void Classified(const v1::ComplaintClassified& p, v1::AnalysisCaseRow* row) {

@@ -145,6 +145,14 @@ class CaseRows {
   // `visit` returns false. DATA_LOSS for a stored row that does not parse.
   absl::Status ForEachIn(const std::string& group,
                          const std::function<bool(const Row&)>& visit) const {
+    return ForEachIn(group, [&visit](absl::string_view, const Row& row) {
+      return visit(row);
+    });
+  }
+  // The same, with each row's id.
+  absl::Status ForEachIn(const std::string& group,
+                         const std::function<bool(absl::string_view id,
+                                                  const Row&)>& visit) const {
     const std::string prefix = absl::StrCat("g/", group, "/");
     absl::Status bad;
     bool more = true;
@@ -161,14 +169,14 @@ class CaseRows {
             bad = Unparsed(key);
             return false;
           }
-          return more = visit(parsed);
+          return more = visit(key, parsed);
         }));
     RETURN_IF_ERROR(bad);
     for (const std::string* id : changed_) {
       if (!more) break;
       const Slot& slot = slots_.find(*id)->second;
       if (slot.erased || slot.group != group) continue;
-      more = visit(slot.row);
+      more = visit(*id, slot.row);
     }
     return absl::OkStatus();
   }

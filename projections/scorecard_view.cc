@@ -1,5 +1,9 @@
 #include "projections/scorecard_view.h"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -215,8 +219,8 @@ ScorecardView::CasesIn(const v1::YearMonth& month) const {
       group, cases_.Generation(group),
       [&]() -> absl::StatusOr<std::shared_ptr<const CasesByAgent>> {
         auto by_agent = std::make_shared<CasesByAgent>();
-        RETURN_IF_ERROR(
-            cases_.ForEachIn(group, [&](const v1::AnalysisCaseRow& c) {
+        RETURN_IF_ERROR(cases_.ForEachIn(
+            group, [&](absl::string_view id, const v1::AnalysisCaseRow& c) {
               if (c.received_day().year() != month.year() ||
                   c.received_day().month() != month.month()) {
                 return true;
@@ -225,6 +229,12 @@ ScorecardView::CasesIn(const v1::YearMonth& month) const {
               ++owner.owned;
               owner.repeat += c.severity() >= v1::SEVERITY_REPEAT;
               owner.owned_tally.Add(c);
+              if (c.kind() == v1::INFO_KIND_COMPLAINT && c.closed()) {
+                owner.handled.push_back(Handled{
+                    std::string(id), c.customer_type(), c.satisfaction(),
+                    c.severity() >= v1::SEVERITY_REPEAT,
+                    c.month_end_revisit()});
+              }
               (*by_agent)[c.receiving_agent_id()].received_tally.Add(c);
               return true;
             }));
@@ -271,6 +281,124 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
   card.set_revisit_on_time_rate(Rate(card.revisits_on_time(), card.revisits()));
   card.set_satisfaction_rate(Rate(card.revisits_satisfied(), card.revisits()));
   return card;
+}
+
+namespace {
+
+// `quota` split over strata of `sizes` in proportion (largest remainder,
+// ties to the earlier stratum), at least one per non-empty stratum while
+// the quota allows, never more than a stratum holds.
+std::vector<int64_t> Apportion(const std::vector<int64_t>& sizes,
+                               int64_t quota) {
+  std::vector<int64_t> out(sizes.size(), 0);
+  int64_t total = 0;
+  for (int64_t n : sizes) total += n;
+  if (total == 0 || quota <= 0) return out;
+  // One each first, in order of size (largest first), while it lasts.
+  std::vector<size_t> order(sizes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  int64_t left = quota;
+  for (size_t i : order) {
+    if (left == 0 || sizes[i] == 0) break;
+    out[i] = 1;
+    --left;
+  }
+  // The rest in proportion to what each stratum has beyond its one.
+  int64_t spare_total = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) spare_total += sizes[i] - out[i];
+  if (left == 0 || spare_total == 0) return out;
+  std::vector<std::pair<int64_t, size_t>> remainders;  // (remainder, i)
+  int64_t given = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const int64_t spare = sizes[i] - out[i];
+    const int64_t whole = left * spare / spare_total;
+    out[i] += whole;
+    given += whole;
+    remainders.emplace_back(left * spare % spare_total, i);
+  }
+  std::stable_sort(
+      remainders.begin(), remainders.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [remainder, i] : remainders) {
+    if (given == left) break;
+    if (out[i] < sizes[i]) {
+      ++out[i];
+      ++given;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::GetSecondRevisitSampleResponse>
+ScorecardView::SecondRevisitSample(const std::string& agent_id,
+                                   const v1::YearMonth& month) const {
+  RETURN_IF_ERROR(CheckMonth("month", month));
+  ASSIGN_OR_RETURN(const std::shared_ptr<const CasesByAgent> by_agent,
+                   CasesIn(month));
+  std::vector<std::string> agents;
+  for (const auto& [id, cases] : *by_agent) {
+    if (!cases.handled.empty() && (agent_id.empty() || id == agent_id)) {
+      agents.push_back(id);
+    }
+  }
+  std::sort(agents.begin(), agents.end());
+  if (agents.empty() && !agent_id.empty()) agents.push_back(agent_id);
+  v1::GetSecondRevisitSampleResponse response;
+  for (const std::string& id : agents) {
+    v1::AgentSample& sample = *response.add_agents();
+    sample.set_agent_id(id);
+    auto found = by_agent->find(id);
+    if (found == by_agent->end()) continue;
+    // By customer type ("" = not known), in code order.
+    std::map<std::string, std::vector<const Handled*>> strata;
+    for (const Handled& h : found->second.handled) {
+      strata[h.customer_type].push_back(&h);
+    }
+    const int64_t handled = static_cast<int64_t>(found->second.handled.size());
+    const int64_t quota = (handled + 1) / 2;
+    std::vector<int64_t> sizes;
+    for (const auto& [type, cases] : strata) {
+      sizes.push_back(static_cast<int64_t>(cases.size()));
+    }
+    const std::vector<int64_t> shares = Apportion(sizes, quota);
+    int64_t done = 0;
+    size_t i = 0;
+    for (auto& [type, cases] : strata) {
+      v1::SampleStratum& stratum = *sample.add_strata();
+      stratum.set_customer_type(type);
+      stratum.set_handled(static_cast<int64_t>(cases.size()));
+      stratum.set_quota(shares[i++]);
+      int64_t type_done = 0;
+      for (const Handled* h : cases) type_done += h->done;
+      stratum.set_done(type_done);
+      done += type_done;
+      // Least satisfied first (a higher value is less satisfied; no revisit
+      // answer last), then repeat or malicious, then by id.
+      std::sort(cases.begin(), cases.end(),
+                [](const Handled* a, const Handled* b) {
+                  return std::make_tuple(-static_cast<int>(a->satisfaction),
+                                         !a->repeat, a->complaint_id) <
+                         std::make_tuple(-static_cast<int>(b->satisfaction),
+                                         !b->repeat, b->complaint_id);
+                });
+      int64_t wanted = stratum.quota() - type_done;
+      for (const Handled* h : cases) {
+        if (wanted <= 0) break;
+        if (h->done) continue;
+        sample.add_proposed_complaint_ids(h->complaint_id);
+        --wanted;
+      }
+    }
+    sample.set_handled(handled);
+    sample.set_quota(quota);
+    sample.set_done(done);
+    sample.set_remaining(std::max<int64_t>(0, quota - done));
+  }
+  return response;
 }
 
 }  // namespace ledger

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -70,6 +71,12 @@ class ScorecardView final : public View {
                                                const v1::YearMonth& month,
                                                int64_t now_us) const;
 
+  // The month-end second revisit sample of `agent_id`'s month, or of every
+  // agent who handled a complaint in it (empty agent_id), by agent id
+  // (docs/rules.md §8). INVALID_ARGUMENT for a bad month.
+  absl::StatusOr<v1::GetSecondRevisitSampleResponse> SecondRevisitSample(
+      const std::string& agent_id, const v1::YearMonth& month) const;
+
  protected:
   // Any other event of a case's stream: the case must be known.
   absl::Status Unhandled(const v1::Event& event) override;
@@ -89,11 +96,20 @@ class ScorecardView final : public View {
   // Every agent's cases of a month (one scan of the month's cases), kept
   // while the month's cases are unchanged: the agents page asks for every
   // agent's card of one month.
+  // A complaint the agent handled (owns, signed off), for the sample.
+  struct Handled {
+    std::string complaint_id;
+    std::string customer_type;
+    v1::Satisfaction satisfaction;
+    bool repeat;
+    bool done;  // Had its month-end second revisit.
+  };
   struct AgentCases {
     int64_t owned = 0;
     int64_t repeat = 0;
     CaseTally owned_tally;     // The cases they own.
     CaseTally received_tally;  // The cases they took in.
+    std::vector<Handled> handled;
   };
   using CasesByAgent = absl::flat_hash_map<std::string, AgentCases>;
   absl::StatusOr<std::shared_ptr<const CasesByAgent>> CasesIn(

@@ -231,6 +231,7 @@ grpc::ServerUnaryReactor* ReferenceDataService::ListReferenceData(
          reference->Departments()) {
       *response->add_departments() = *department;
     }
+    *response->mutable_customer_types() = reference->customer_types().types();
     if (const BusinessCalendar* calendar = reference->calendar()) {
       response->set_calendar_version(calendar->version());
       response->set_time_zone(calendar->time_zone().name());

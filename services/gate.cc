@@ -81,6 +81,8 @@ const std::vector<AccessRule>* MakeTable() {
        {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ReferenceDataService.DeclareSpecialPeriod",
        {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.PublishCustomerTypes",
+       {ROLE_CENTRE_HEAD}},
       {"ledger.v1.Ledger.ReadStream", {LOG_READERS}},
       {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
       {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
@@ -104,6 +106,9 @@ const std::vector<AccessRule>* MakeTable() {
        {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
       {"ledger.v1.QueryService.GetAgentScorecard",
        {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      // An agent: their own sample only (QueryService checks).
+      {"ledger.v1.QueryService.GetSecondRevisitSample",
+       {HANDLERS, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
       {"ledger.v1.QueryService.ListProjections",
        {ROLE_CENTRE_HEAD, ROLE_AUDITOR, ROLE_SERVICE}},
       {"ledger.v1.QueryService.Rebuild", {ROLE_CENTRE_HEAD}},

@@ -10,6 +10,7 @@
 #include "projections/scorecard_view.h"
 #include "projections/station_view.h"
 #include "rpc/status.h"
+#include "services/callbacks.h"
 #include "services/gate.h"
 
 namespace ledger {
@@ -137,6 +138,36 @@ grpc::ServerUnaryReactor* QueryService::GetAgentScorecard(
                                [request, now](const ScorecardView& view) {
                                  return view.Scorecard(request->agent_id(),
                                                        request->month(), now);
+                               });
+}
+
+grpc::ServerUnaryReactor* QueryService::GetSecondRevisitSample(
+    grpc::CallbackServerContext* context,
+    const v1::GetSecondRevisitSampleRequest* request,
+    v1::GetSecondRevisitSampleResponse* response) {
+  const Caller& caller = CurrentCaller();
+  const bool sees_all =
+      caller.agent_id.empty() ||
+      std::any_of(caller.roles.begin(), caller.roles.end(), [](v1::Role r) {
+        return r == v1::ROLE_CENTRE_HEAD || r == v1::ROLE_GENERAL_MANAGER ||
+               r == v1::ROLE_AUDITOR;
+      });
+  std::string agent = request->agent_id();
+  if (!sees_all) {
+    if (agent.empty()) agent = caller.agent_id;
+    if (agent != caller.agent_id) {
+      return FinishNow(context, [&] {
+        return grpc::Status(
+            grpc::StatusCode::PERMISSION_DENIED,
+            absl::StrCat("an agent reads their own month-end sample only; ",
+                         caller.agent_id, " asked for ", agent));
+      });
+    }
+  }
+  return Answer<ScorecardView>(pool_, runner_, context, request, response,
+                               [agent, request](const ScorecardView& view) {
+                                 return view.SecondRevisitSample(
+                                     agent, request->month());
                                });
 }
 

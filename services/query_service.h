@@ -33,6 +33,8 @@ class QueryService final
     ParseRequests(name, "GetMonthlyAnalysis",
                   &QueryService::GetMonthlyAnalysis);
     ParseRequests(name, "GetAgentScorecard", &QueryService::GetAgentScorecard);
+    ParseRequests(name, "GetSecondRevisitSample",
+                  &QueryService::GetSecondRevisitSample);
     ParseRequests(name, "ListProjections", &QueryService::ListProjections);
     ParseRequests(name, "Rebuild", &QueryService::Rebuild);
   }
@@ -52,6 +54,12 @@ class QueryService final
       grpc::CallbackServerContext* context,
       const v1::GetAgentScorecardRequest* request,
       v1::AgentScorecard* response) override;
+  // An agent (without a head's, manager's or auditor's role) gets their
+  // own sample only: another agent's is PERMISSION_DENIED.
+  grpc::ServerUnaryReactor* GetSecondRevisitSample(
+      grpc::CallbackServerContext* context,
+      const v1::GetSecondRevisitSampleRequest* request,
+      v1::GetSecondRevisitSampleResponse* response) override;
   grpc::ServerUnaryReactor* ListProjections(
       grpc::CallbackServerContext* context,
       const v1::ListProjectionsRequest* request,

@@ -517,6 +517,36 @@ TEST_F(AccessTest, PersonalDataAsEachRoleMaySeeItThenErased) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
+TEST_F(AccessTest, AnAgentReadsOnlyTheirOwnMonthEndSample) {
+  auto sample = [](const std::string& as, const std::string& agent) {
+    grpc::ClientContext context;
+    v1::GetSecondRevisitSampleRequest request;
+    request.mutable_month()->set_year(2026);
+    request.mutable_month()->set_month(11);
+    request.set_agent_id(agent);
+    v1::GetSecondRevisitSampleResponse response;
+    grpc::Status s = v1::QueryService::NewStub(As(as))->GetSecondRevisitSample(
+        &context, request, &response);
+    return std::make_pair(s, response);
+  };
+  // Their own, named or not.
+  for (const std::string& named : {std::string("a1"), std::string()}) {
+    auto [status, response] = sample("a1", named);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.agents_size(), 1);
+    EXPECT_EQ(response.agents(0).agent_id(), "a1");
+  }
+  // Another agent's: refused, and says why.
+  auto [refused, nothing] = sample("a1", "x1");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("an agent reads their own month-end sample only"));
+  // The head, the manager and the auditor read anyone's.
+  for (const char* reader : {"h1", "g1", "u1"}) {
+    EXPECT_TRUE(sample(reader, "x1").first.ok()) << reader;
+  }
+}
+
 TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
   auto receive = [](const std::string& station) {
     v1::ReceiveComplaint intake = build::ComplaintIntake("", "13611112222");

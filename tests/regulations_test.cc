@@ -2,7 +2,10 @@
 // named test over a real store, the complaint service's own commands and the
 // views as the runner folds them: the service norms (a call answered within
 // 10 s, a chat within 3 minutes), the head's override to sign off a case the
-// customer was left dissatisfied with, and each agent's KPIs.
+// customer was left dissatisfied with, each agent's KPIs, and the month-end
+// second revisit sample over the customer types.
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -273,6 +276,181 @@ TEST_F(RegulationsTest, AgentKpisAreTheCentresFormulasOverTheirCases) {
     EXPECT_TRUE(k.pending()) << k.name();
     EXPECT_FALSE(k.pass()) << k.name();
   }
+}
+
+// The month-end sample: three customer types, a17 handled 30 complaints
+// (12 frequent, 10 subscribers, 8 occasional), two more still open.
+class SampleTest : public RegulationsTest {
+ protected:
+  SampleTest() {
+    v1::PublishCustomerTypes types;
+    for (const char* code : {"frequent", "subscriber", "occasional"}) {
+      v1::CustomerType* t = types.add_types();
+      t->set_code(code);
+      t->set_name(absl::StrCat("customers: ", code));
+    }
+    Do(types, "h1");
+  }
+
+  // A complaint of a customer of `type` taken in by a17, handled through
+  // to sign-off with the revisit's `satisfaction`.
+  std::string Handled(const std::string& type, v1::Satisfaction satisfaction) {
+    v1::ReceiveComplaint intake = IntakeOn(v1::CHANNEL_PHONE, std::nullopt);
+    intake.set_customer_type(type);
+    const std::string id = Do(intake, "a17").complaint_id();
+    Do(build::Track(id, v1::HANDLING_TRACK_ON_THE_SPOT), "a17");
+    Do(build::ReplyTo(id), "a17");
+    Do(build::Revisit(id, true, satisfaction), "a17");
+    EXPECT_TRUE(SignOff(id, "").ok());
+    return id;
+  }
+  void HandleTheMonth() {
+    const v1::Satisfaction cycle[] = {v1::SATISFACTION_VERY_SATISFIED,
+                                      v1::SATISFACTION_SATISFIED,
+                                      v1::SATISFACTION_BASICALLY_SATISFIED};
+    int n = 0;
+    for (const auto& [type, count] :
+         {std::pair{"frequent", 12}, std::pair{"subscriber", 10},
+          std::pair{"occasional", 8}}) {
+      for (int i = 0; i < count; ++i) {
+        const v1::Satisfaction satisfaction = cycle[n++ % 3];
+        ids_[type].push_back(Handled(type, satisfaction));
+        if (satisfaction == v1::SATISFACTION_BASICALLY_SATISFIED) {
+          least_satisfied_[type].push_back(ids_[type].back());
+        }
+      }
+    }
+    // Not handled: open.
+    for (int i = 0; i < 2; ++i) Take("a17", v1::CHANNEL_PHONE, std::nullopt);
+  }
+
+  v1::AgentSample Sample(const std::string& agent) {
+    runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30));
+    const auto r = Ask<v1::GetSecondRevisitSampleResponse, ScorecardView>(
+        ScorecardView::kName, [&](const ScorecardView& v) {
+          return v.SecondRevisitSample(agent, november_);
+        });
+    EXPECT_EQ(r.agents_size(), 1);
+    return r.agents_size() == 1 ? r.agents(0) : v1::AgentSample();
+  }
+  // "type handled/quota/done" of each stratum.
+  static std::vector<std::string> Strata(const v1::AgentSample& s) {
+    std::vector<std::string> out;
+    for (const v1::SampleStratum& t : s.strata()) {
+      out.push_back(absl::StrCat(t.customer_type(), " ", t.handled(), "/",
+                                 t.quota(), "/", t.done()));
+    }
+    return out;
+  }
+  // How many of `proposed` are of `type`.
+  int Proposed(const v1::AgentSample& s, const std::string& type) {
+    int n = 0;
+    for (const std::string& id : s.proposed_complaint_ids()) {
+      n += std::count(ids_[type].begin(), ids_[type].end(), id);
+    }
+    return n;
+  }
+  void SecondRevisit(const std::string& id) {
+    v1::RecordRevisit c = build::Revisit(id, true, v1::SATISFACTION_SATISFIED);
+    c.set_kind(v1::REVISIT_KIND_MONTH_END_SECOND);
+    Do(c, "a17");
+  }
+
+  std::map<std::string, std::vector<std::string>> ids_, least_satisfied_;
+};
+
+TEST_F(SampleTest, MonthEndSampleCoversHalfSpreadOverCustomerTypes) {
+  runner_ = NewRunner();
+  HandleTheMonth();
+  const v1::AgentSample sample = Sample("a17");
+  // 30 handled -> at least 15 to call back, in proportion to the types.
+  EXPECT_EQ(sample.handled(), 30);
+  EXPECT_EQ(sample.quota(), 15);
+  EXPECT_EQ(sample.done(), 0);
+  EXPECT_EQ(sample.remaining(), 15);
+  EXPECT_THAT(Strata(sample), ElementsAre("frequent 12/6/0", "occasional 8/4/0",
+                                          "subscriber 10/5/0"));
+  ASSERT_EQ(sample.proposed_complaint_ids_size(), 15);
+  EXPECT_EQ(Proposed(sample, "frequent"), 6);
+  EXPECT_EQ(Proposed(sample, "subscriber"), 5);
+  EXPECT_EQ(Proposed(sample, "occasional"), 4);
+  // Within a type, the least satisfied first: the four "basically
+  // satisfied" frequent customers open the list, in id order.
+  EXPECT_THAT(
+      std::vector<std::string>(sample.proposed_complaint_ids().begin(),
+                               sample.proposed_complaint_ids().begin() + 4),
+      ::testing::ElementsAreArray(least_satisfied_["frequent"]));
+  // Another agent handled nothing: an empty sample, not an error.
+  const v1::AgentSample none = Sample("a18");
+  EXPECT_EQ(none.handled(), 0);
+  EXPECT_EQ(none.quota(), 0);
+  EXPECT_EQ(none.proposed_complaint_ids_size(), 0);
+}
+
+TEST_F(SampleTest, SampleQueueShowsProgressAgainstQuota) {
+  runner_ = NewRunner();
+  HandleTheMonth();
+  const v1::AgentSample before = Sample("a17");
+  // Three of the proposed frequent customers called back, and one
+  // occasional customer the proposal did not name: it counts too.
+  for (int i = 0; i < 3; ++i) SecondRevisit(before.proposed_complaint_ids(i));
+  std::string unproposed;
+  for (const std::string& id : ids_["occasional"]) {
+    if (std::count(before.proposed_complaint_ids().begin(),
+                   before.proposed_complaint_ids().end(), id) == 0) {
+      unproposed = id;
+      break;
+    }
+  }
+  ASSERT_FALSE(unproposed.empty());
+  SecondRevisit(unproposed);
+  const v1::AgentSample after = Sample("a17");
+  EXPECT_EQ(after.done(), 4);
+  EXPECT_EQ(after.remaining(), 11);
+  EXPECT_THAT(Strata(after), ElementsAre("frequent 12/6/3", "occasional 8/4/1",
+                                         "subscriber 10/5/0"));
+  // What is left to propose: each type's quota less what it has done.
+  EXPECT_EQ(after.proposed_complaint_ids_size(), 11);
+  EXPECT_EQ(Proposed(after, "frequent"), 3);
+  EXPECT_EQ(Proposed(after, "occasional"), 3);
+  EXPECT_EQ(Proposed(after, "subscriber"), 5);
+  // The whole month: every agent who handled a complaint.
+  runner_->WaitFor(store_->log_head().position_last, absl::Seconds(30));
+  const auto all = Ask<v1::GetSecondRevisitSampleResponse, ScorecardView>(
+      ScorecardView::kName, [&](const ScorecardView& v) {
+        return v.SecondRevisitSample("", november_);
+      });
+  ASSERT_EQ(all.agents_size(), 1);
+  EXPECT_EQ(all.agents(0).agent_id(), "a17");
+}
+
+TEST_F(SampleTest, CustomerTypeMustBePublished) {
+  v1::ReceiveComplaint intake = IntakeOn(v1::CHANNEL_PHONE, std::nullopt);
+  intake.set_customer_type("vip");
+  auto unknown = app_->Execute(intake, "a17");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(),
+              HasSubstr("customer_type vip is not one of the published "
+                        "customer types"));
+  v1::PublishCustomerTypes twice;
+  for (int i = 0; i < 2; ++i) {
+    v1::CustomerType* t = twice.add_types();
+    t->set_code("vip");
+    t->set_name("Very important");
+  }
+  auto doubled = app_->Execute(twice, "h1");
+  EXPECT_EQ(doubled.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(doubled.status().message(),
+              HasSubstr("types[1].code vip is given twice"));
+  EXPECT_EQ(app_->Execute(twice, "a17").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // Published (the whole list replaced), the type is taken.
+  twice.mutable_types()->RemoveLast();
+  ASSERT_TRUE(app_->Execute(twice, "h1").ok());
+  EXPECT_TRUE(app_->Execute(intake, "a17").ok());
+  intake.set_customer_type("frequent");  // No longer in the list.
+  EXPECT_EQ(app_->Execute(intake, "a17").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

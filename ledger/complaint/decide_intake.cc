@@ -258,6 +258,13 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
     return absl::InvalidArgumentError(
         absl::StrCat("station_id ", c.station_id(), " is not registered"));
   }
+  RETURN_IF_ERROR(CheckOptionalId("customer_type", c.customer_type()));
+  if (!c.customer_type().empty() &&
+      !context.reference->HasCustomerType(c.customer_type())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("customer_type ", c.customer_type(),
+                     " is not one of the published customer types"));
+  }
   RETURN_IF_ERROR(CheckOptionalId("department_id", c.department_id()));
   if (!c.department_id().empty() &&
       !context.reference->HasDepartment(c.department_id())) {
@@ -299,6 +306,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   received.set_opened_by_agent_id(c.channel() == v1::CHANNEL_EMAIL ? receiver
                                                                    : "");
   if (c.has_wait_seconds()) received.set_wait_seconds(c.wait_seconds());
+  received.set_customer_type(c.customer_type());
   if (c.green_channel()) {
     ASSIGN_OR_RETURN(
         int64_t due,

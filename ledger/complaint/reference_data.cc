@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/base/status_macros.h"
@@ -12,6 +13,10 @@
 
 namespace ledger {
 namespace {
+
+// The most customer types a site may publish: strata of a sample, not a
+// customer register.
+constexpr int kMaxCustomerTypes = 50;
 
 std::string MonthKey(const std::string& station_id, const v1::YearMonth& m) {
   return absl::StrFormat("%s/%04d-%02d", station_id, m.year(), m.month());
@@ -91,6 +96,11 @@ class ReferenceData::Fold final : public EventVisitor {
   absl::Status Visit(const v1::Event&,
                      const v1::SpecialPeriodDeclared& p) override {
     data_.special_periods_.push_back(p);
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::CustomerTypesPublished& p) override {
+    data_.customer_types_ = p;
     return absl::OkStatus();
   }
 
@@ -384,6 +394,40 @@ absl::StatusOr<ReferenceChange> DecideReference(
   RETURN_IF_ERROR(CheckText("period.reason", p.reason(), true, kMaxTextBytes));
   p.set_declared_by_agent_id(actor);
   return Change(kPenaltiesStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishCustomerTypes& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "publish customer types"));
+  v1::CustomerTypesPublished p;
+  *p.mutable_types() = command.types();
+  if (p.types_size() > kMaxCustomerTypes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("types: at most ", kMaxCustomerTypes, " customer types (",
+                     p.types_size(), " given)"));
+  }
+  absl::flat_hash_set<std::string> codes;
+  for (int i = 0; i < p.types_size(); ++i) {
+    const v1::CustomerType& t = p.types(i);
+    const std::string field = absl::StrCat("types[", i, "]");
+    RETURN_IF_ERROR(CheckId(absl::StrCat(field, ".code"), t.code()));
+    RETURN_IF_ERROR(
+        CheckText(absl::StrCat(field, ".name"), t.name(), true, kMaxTextBytes));
+    if (!codes.insert(t.code()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".code ", t.code(), " is given twice"));
+    }
+  }
+  p.set_published_by_agent_id(actor);
+  return Change(kOrgStream, p);
+}
+
+bool ReferenceData::HasCustomerType(const std::string& code) const {
+  for (const v1::CustomerType& t : customer_types_.types()) {
+    if (t.code() == code) return true;
+  }
+  return false;
 }
 
 namespace {

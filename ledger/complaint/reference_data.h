@@ -74,6 +74,11 @@ class ReferenceData {
   const std::vector<v1::SpecialPeriodDeclared>& special_periods() const {
     return special_periods_;
   }
+  // The customer types in force, as published (empty before any are).
+  const v1::CustomerTypesPublished& customer_types() const {
+    return customer_types_;
+  }
+  bool HasCustomerType(const std::string& code) const;
 
  private:
   class Fold;
@@ -86,6 +91,7 @@ class ReferenceData {
   std::shared_ptr<const BusinessCalendar> calendar_;
   std::vector<v1::PenaltySchedulePublished> schedules_;
   std::vector<v1::SpecialPeriodDeclared> special_periods_;
+  v1::CustomerTypesPublished customer_types_;
 };
 
 // A reference-data change, checked and ready to append.
@@ -119,6 +125,9 @@ absl::StatusOr<ReferenceChange> DecideReference(
 absl::StatusOr<ReferenceChange> DecideReference(
     const ReferenceData& data, const std::string& actor,
     const v1::DeclareSpecialPeriod& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishCustomerTypes& command);
 
 }  // namespace ledger
 

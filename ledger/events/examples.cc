@@ -116,6 +116,17 @@ void AddReferenceData(Builder& b) {
   *special->mutable_last_day() = Day(2026, 12, 31);
   special->set_reason("Year-end subscription drive");
   special->set_declared_by_agent_id(kHead);
+
+  auto* types = b.Add<v1::CustomerTypesPublished>("ref-org", kHead);
+  for (const auto& [code, name] :
+       {std::pair{"frequent", "Buys every week"},
+        std::pair{"subscriber", "Yearly subscriber"},
+        std::pair{"occasional", "Buys now and then"}}) {
+    v1::CustomerType* t = types->add_types();
+    t->set_code(code);
+    t->set_name(name);
+  }
+  types->set_published_by_agent_id(kHead);
 }
 
 void AddIntake(Builder& b) {

@@ -36,6 +36,7 @@ const WORDS = {
     by_kind: "按信息类型", by_category: "按投诉类别", by_channel: "按渠道",
     by_station: "按站点", by_department: "按部门", by_importance: "按重要性",
     cases: "受理量", agent: "坐席", cases_owned: "负责件数", repeat_cases: "重复投诉",
+    sample_quota: "月终回访应访", sample_done: "月终回访已访",
     replies: "答复", replies_on_time: "按时答复", revisits: "回访",
     revisits_on_time: "按时回访", revisits_satisfied: "满意回访",
     reply_on_time_rate: "答复及时率", revisit_on_time_rate: "回访及时率",
@@ -85,6 +86,7 @@ const WORDS = {
     by_channel: "By channel", by_station: "By station",
     by_department: "By department", by_importance: "By importance",
     cases: "Cases", agent: "Agent", cases_owned: "Cases owned",
+    sample_quota: "Month-end sample", sample_done: "Called back",
     repeat_cases: "Repeat cases", replies: "Replies",
     replies_on_time: "Replies on time", revisits: "Revisits",
     revisits_on_time: "Revisits on time", revisits_satisfied: "Satisfied",
@@ -683,17 +685,26 @@ async function pageAgents(draw, monthTextValue) {
   draw(el("h1", {}, `${t("agents")} ${monthTextValue}`), el("p", {class: "muted"}, t("loading")));
   if (!reference) await loadReference();
   const agents = reference ? reference.agents.filter(a => a.roles.includes("ROLE_AGENT")) : [];
-  let cards;
+  let cards, sample;
   try {
-    cards = await Promise.all(agents.map(a =>
-      api("ledger.v1.QueryService/GetAgentScorecard", {agent_id: a.agent_id, month: ym})));
+    [cards, sample] = await Promise.all([
+      Promise.all(agents.map(a =>
+        api("ledger.v1.QueryService/GetAgentScorecard", {agent_id: a.agent_id, month: ym}))),
+      api("ledger.v1.QueryService/GetSecondRevisitSample", {month: ym})]);
   } catch (e) {
     draw(el("h1", {}, `${t("agents")} ${monthTextValue}`), monthPicker(monthTextValue, "agents"), errorBox(e));
     return;
   }
+  // The month-end second revisit sample: quota and progress per agent.
+  for (const c of cards) {
+    const s = (sample.agents || []).find(x => x.agent_id === c.agent_id);
+    c.sample_quota = s ? s.quota : 0;
+    c.sample_done = s ? s.done : 0;
+  }
   const columns = [
     ["agent_id", t("agent"), false], ["display_name", t("name"), false],
     ["cases_owned", t("cases_owned"), true], ["repeat_cases", t("repeat_cases"), true],
+    ["sample_quota", t("sample_quota"), true], ["sample_done", t("sample_done"), true],
     ["replies", t("replies"), true], ["replies_on_time", t("replies_on_time"), true],
     ["reply_on_time_rate", t("reply_on_time_rate"), "pct"],
     ["revisits", t("revisits"), true], ["revisits_on_time", t("revisits_on_time"), true],

@@ -537,6 +537,15 @@ def run(args, work_dir):
                   f["replies_on_time"] == str(card.replies_on_time) and
                   f["revisits_satisfied"] == str(card.revisits_satisfied),
                   "%s's scorecard as gRPC says" % agent)
+            sample = queries.GetSecondRevisitSample(
+                query.GetSecondRevisitSampleRequest(
+                    agent_id=agent, month=common.YearMonth(year=year, month=mon),
+                    as_of_position=int(attr(row, "data-position"))),
+                timeout=60).agents[0]
+            check(f["sample_quota"] == str(sample.quota) and
+                  f["sample_done"] == str(sample.done),
+                  "%s's month-end sample %d/%d as gRPC says"
+                  % (agent, sample.done, sample.quota))
             # The agent's KPIs: one cell each, its state as gRPC judges it.
             check(len(card.kpis) == 6, "six KPIs per agent")
             for k in card.kpis:

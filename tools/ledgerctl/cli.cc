@@ -60,6 +60,10 @@ const std::map<std::string, std::string>& FieldHelp() {
       {"content", "what the customer said"},
       {"receiving-agent-id", "who took it in (default: the caller)"},
       {"green-channel", "the green channel: answer first, paperwork after"},
+      {"customer-type",
+       "the customer's type, a code of the published list (the month-end "
+       "revisit sample's strata)"},
+      {"types", "a customer type CODE=NAME"},
       {"wait-seconds",
        "phone or chat: how long the customer waited to be answered, "
        "seconds"},
@@ -312,6 +316,14 @@ std::vector<CommandHelp>* MakeCommands() {
        "Queues and reports",
        {month, as_of},
        ""});
+  add({"sample",
+       "[AGENT]",
+       "the month-end second revisit sample: quota, progress, whom to call",
+       "Queues and reports",
+       {month, as_of},
+       "Half of the complaints each agent handled (owned, received in the "
+       "month, signed off), spread over the customer types. Without AGENT: "
+       "every agent (an agent gets their own)."});
   add({"list",
        "agents|stations|departments",
        "who and what the ledger knows, with names",

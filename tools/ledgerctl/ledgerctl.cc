@@ -681,6 +681,61 @@ int ScorecardCommand(const std::string& agent, const Options& options,
       << rate(card.revisit_on_time_rate(), card.revisits()) << " on time, "
       << rate(card.satisfaction_rate(), card.revisits())
       << " satisfied (as of log position " << card.position() << ")\n";
+  for (const v1::Kpi& k : card.kpis()) {
+    out << absl::StrFormat("  %-28s %6s  (target %s %.0f%%) %s  %d/%d\n",
+                           k.name(), Percent(k.value(), k.no_data()),
+                           k.at_least() ? ">=" : "<=", 100 * k.target(),
+                           Verdict(k), k.numerator(), k.denominator());
+  }
+  return kExitOk;
+}
+
+// The month-end second revisit sample: an agent's (AGENT) or everyone's.
+int SampleCommand(const std::string& agent, const Options& options,
+                  std::ostream& out, std::ostream& err) {
+  v1::GetSecondRevisitSampleRequest request;
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "sample", month.status());
+  request.set_agent_id(agent);
+  *request.mutable_month() = *month;
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  v1::GetSecondRevisitSampleResponse sample;
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::GetSecondRevisitSample, request, &sample);
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    out << MessageJson(sample) << "\n";
+    return kExitOk;
+  }
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "agent_id,month,handled,quota,done,remaining,proposed\n";
+    for (const v1::AgentSample& a : sample.agents()) {
+      out << CsvCell(a.agent_id()) << "," << MonthLabel(*month) << ","
+          << a.handled() << "," << a.quota() << "," << a.done() << ","
+          << a.remaining() << ","
+          << CsvCell(absl::StrJoin(a.proposed_complaint_ids(), " ")) << "\n";
+    }
+    return kExitOk;
+  }
+  for (const v1::AgentSample& a : sample.agents()) {
+    out << a.agent_id() << ", " << MonthLabel(*month) << ": " << a.handled()
+        << " complaints handled, at least " << a.quota()
+        << " to call back at month end; " << a.done() << " done, "
+        << a.remaining() << " to go\n";
+    for (const v1::SampleStratum& t : a.strata()) {
+      out << "  "
+          << (t.customer_type().empty() ? "(type not known)"
+                                        : t.customer_type())
+          << ": " << t.handled() << " handled, quota " << t.quota() << ", "
+          << t.done() << " done\n";
+    }
+    if (a.proposed_complaint_ids_size() > 0) {
+      out << "  call back: " << absl::StrJoin(a.proposed_complaint_ids(), " ")
+          << "\n";
+    }
+  }
+  out << "(as of log position " << sample.position() << ")\n";
   return kExitOk;
 }
 
@@ -989,8 +1044,8 @@ absl::Status FillOptions(const CommandLine& line,
 
 // The commands that print tables or events, which CSV suits.
 bool PrintsCsv(const std::string& command) {
-  for (const char* c : {"queue", "stations", "analysis", "scorecard", "list",
-                        "find", "log", "read", "tail", "projections"}) {
+  for (const char* c : {"queue", "stations", "analysis", "scorecard", "sample",
+                        "list", "find", "log", "read", "tail", "projections"}) {
     if (command == c) return true;
   }
   return false;
@@ -1113,6 +1168,9 @@ int Run(const std::vector<std::string>& args, const Options& options,
   }
   if (command == "scorecard" && operands == 1) {
     return ScorecardCommand(args[1], options, out, err);
+  }
+  if (command == "sample" && operands <= 1) {
+    return SampleCommand(operands == 1 ? args[1] : "", options, out, err);
   }
   if (command == "analysis" && operands == 0) {
     return AnalysisCommand(options, out, err);

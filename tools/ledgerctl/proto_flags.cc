@@ -186,6 +186,16 @@ absl::Status ParseMessage(const std::string& flag, const std::string& value,
                      ParseMoney(flag, parts[1]));
     return absl::OkStatus();
   }
+  if (type == v1::CustomerType::descriptor()->full_name()) {
+    parts = absl::StrSplit(value, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty()) {
+      return Bad(flag, value,
+                 "not a customer type like frequent=\"Buys weekly\"");
+    }
+    static_cast<v1::CustomerType*>(m)->set_code(std::string(parts[0]));
+    static_cast<v1::CustomerType*>(m)->set_name(std::string(parts[1]));
+    return absl::OkStatus();
+  }
   if (!google::protobuf::TextFormat::ParseFromString(value, m)) {
     return Bad(flag, value, absl::StrCat("not a ", type, " in text format"));
   }
@@ -292,7 +302,8 @@ std::string EnumChoices(const google::protobuf::EnumDescriptor* e) {
 bool HasShorthand(const Descriptor* d) {
   return d == v1::AssistTarget::descriptor() || d == v1::Date::descriptor() ||
          d == v1::YearMonth::descriptor() || d == v1::TimeOfDay::descriptor() ||
-         d == v1::Money::descriptor() || d == v1::PenaltyRate::descriptor();
+         d == v1::Money::descriptor() || d == v1::PenaltyRate::descriptor() ||
+         d == v1::CustomerType::descriptor();
 }
 
 FlagKind KindOfFlag(const std::string& name, const Descriptor* d) {

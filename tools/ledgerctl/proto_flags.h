@@ -12,7 +12,8 @@
 //
 // Values of message type: AssistTarget "station:ID" or "department:ID";
 // Date "YYYY-MM-DD"; YearMonth "YYYY-MM"; TimeOfDay "HH:MM"; Money
-// "CNY:200.00"; PenaltyRate "repeat=CNY:200.00"; anything else in protobuf
+// "CNY:200.00"; PenaltyRate "repeat=CNY:200.00"; CustomerType
+// "CODE=NAME"; anything else in protobuf
 // text format. Times (int64 fields named *_us): "YYYY-MM-DD HH:MM" or
 // ISO 8601 "YYYY-MM-DDTHH:MM" in the given time zone, RFC 3339, or
 // microseconds since the epoch. A singular AssistTarget field named
