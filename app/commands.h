@@ -79,6 +79,7 @@ struct CommandRegistry {
     CommandSpec<v1::CompletePaperwork>{kComplaint, "complete-paperwork", kComplaintId, "a green-channel case's paperwork"},
     CommandSpec<v1::SignOff>{kComplaint, "sign-off", kComplaintId, "the centre head's review and signature"},
     CommandSpec<v1::EraseCustomerData>{kComplaint, "erase-customer-data", kComplaintId, "destroy the customer's personal data (centre head)"},
+    CommandSpec<v1::RecordSpotCheck>{kComplaint, "spot-check", kComplaintId, "the supervision's check of a case's record"},
     // Reference data (ReferenceDataService; ledger/complaint/reference_data.h).
     CommandSpec<v1::RegisterStation>{kReference, "register-station", kNone, "add or change a distribution station"},
     CommandSpec<v1::RegisterDepartment>{kReference, "register-department", kNone, "add or change a department"},

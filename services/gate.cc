@@ -57,6 +57,9 @@ const std::vector<AccessRule>* MakeTable() {
       {"ledger.v1.ComplaintService.CompletePaperwork", {HANDLERS}},
       {"ledger.v1.ComplaintService.SignOff", {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ComplaintService.EraseCustomerData", {ROLE_CENTRE_HEAD}},
+      // The supervision (002 監督機制): the head or the general manager.
+      {"ledger.v1.ComplaintService.RecordSpotCheck",
+       {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER}},
       // Each command of a batch is checked against its own RPC's row too.
       {"ledger.v1.ComplaintService.ExecuteBatch",
        {HANDLERS, ROLE_CLERK, ROLE_STATION_HEAD, ROLE_DEPARTMENT_HEAD,

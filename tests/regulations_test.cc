@@ -278,6 +278,48 @@ TEST_F(RegulationsTest, AgentKpisAreTheCentresFormulasOverTheirCases) {
   }
 }
 
+TEST_F(RegulationsTest, SpotCheckRecordedAgainstCase) {
+  Do(build::Agent("g1", {v1::ROLE_GENERAL_MANAGER}), "h1");
+  const std::string id = Revisited(v1::SATISFACTION_SATISFIED);
+  ASSERT_TRUE(SignOff(id, "").ok());
+  v1::RecordSpotCheck check;
+  check.set_complaint_id(id);
+  check.set_record_accurate(false);
+  check.set_finding("the revisit note does not say what was promised");
+  // An agent is not the supervision; a check says what it found.
+  auto agent = app_->Execute(check, "a17");
+  EXPECT_EQ(agent.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(agent.status().message(),
+              HasSubstr("only a centre head or the general manager may record "
+                        "a spot check"));
+  v1::RecordSpotCheck silent = check;
+  silent.clear_finding();
+  EXPECT_EQ(app_->Execute(silent, "h1").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // The head and the general manager check it, closed as it is; the case
+  // stays closed, each check on its timeline.
+  Do(check, "h1");
+  check.set_record_accurate(true);
+  check.set_finding("corrected by the owner: the promise is noted");
+  Do(check, "g1");
+  const v1::ComplaintView view = View(id);
+  EXPECT_EQ(view.state().stage(), v1::STAGE_CLOSED);
+  std::vector<std::string> checks;
+  for (const v1::Event& e : view.timeline()) {
+    v1::SpotChecked c;
+    if (e.event_type() != "ledger.v1.SpotChecked") continue;
+    ASSERT_TRUE(c.ParseFromString(e.payload()));
+    checks.push_back(absl::StrCat(c.checked_by_agent_id(), ":",
+                                  c.record_accurate() ? "accurate" : "not", ":",
+                                  c.finding()));
+  }
+  EXPECT_THAT(checks,
+              ElementsAre("h1:not:the revisit note does not say what was "
+                          "promised",
+                          "g1:accurate:corrected by the owner: the promise is "
+                          "noted"));
+}
+
 // The month-end sample: three customer types, a17 handled 30 complaints
 // (12 frequent, 10 subscribers, 8 occasional), two more still open.
 class SampleTest : public RegulationsTest {

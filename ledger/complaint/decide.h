@@ -196,6 +196,10 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const v1::SignOff& command,
                                 const DecideContext& context);
+// A centre head or the general manager; any stage.
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::RecordSpotCheck& command,
+                                const DecideContext& context);
 // Centre head only; any stage. The app destroys the customer's data key
 // once the event is durable (app/personal_data.h).
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,

@@ -16,6 +16,7 @@ namespace ledger {
 using complaint_internal::Builder;
 using complaint_internal::Calendar;
 using complaint_internal::CheckCommon;
+using complaint_internal::IsHead;
 using complaint_internal::Micros;
 using complaint_internal::One;
 using complaint_internal::Raise;
@@ -288,6 +289,26 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 }  // namespace ledger
 
 namespace ledger {
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::RecordSpotCheck& c,
+                                const DecideContext& context) {
+  constexpr absl::string_view kAction = "record a spot check";
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction,
+                              /*allow_closed=*/true));
+  if (!IsHead(context) &&
+      !context.reference->HasRole(context.actor, v1::ROLE_GENERAL_MANAGER)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only a centre head or the general manager may ", kAction,
+                     "; ", context.actor, " is neither"));
+  }
+  RETURN_IF_ERROR(CheckText("finding", c.finding(), true, kMaxTextBytes));
+  v1::SpotChecked checked;
+  checked.set_record_accurate(c.record_accurate());
+  checked.set_finding(c.finding());
+  checked.set_checked_by_agent_id(context.actor);
+  return One(std::move(checked), context);
+}
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const v1::EraseCustomerData& c,

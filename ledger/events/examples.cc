@@ -116,17 +116,6 @@ void AddReferenceData(Builder& b) {
   *special->mutable_last_day() = Day(2026, 12, 31);
   special->set_reason("Year-end subscription drive");
   special->set_declared_by_agent_id(kHead);
-
-  auto* types = b.Add<v1::CustomerTypesPublished>("ref-org", kHead);
-  for (const auto& [code, name] :
-       {std::pair{"frequent", "Buys every week"},
-        std::pair{"subscriber", "Yearly subscriber"},
-        std::pair{"occasional", "Buys now and then"}}) {
-    v1::CustomerType* t = types->add_types();
-    t->set_code(code);
-    t->set_name(name);
-  }
-  types->set_published_by_agent_id(kHead);
 }
 
 void AddIntake(Builder& b) {
@@ -276,6 +265,26 @@ void AddErasure(Builder& b) {
 
 }  // namespace
 
+// The regulations of issue 28 (after the erasure: adding examples never
+// moves earlier ones).
+void AddRegulations(Builder& b) {
+  auto* types = b.Add<v1::CustomerTypesPublished>("ref-org", kHead);
+  for (const auto& [code, name] :
+       {std::pair{"frequent", "Buys every week"},
+        std::pair{"subscriber", "Yearly subscriber"},
+        std::pair{"occasional", "Buys now and then"}}) {
+    v1::CustomerType* t = types->add_types();
+    t->set_code(code);
+    t->set_name(name);
+  }
+  types->set_published_by_agent_id(kHead);
+
+  auto* checked = b.Add<v1::SpotChecked>(kComplaint, kHead);
+  checked->set_record_accurate(false);
+  checked->set_finding("The revisit note does not say what was promised.");
+  checked->set_checked_by_agent_id(kHead);
+}
+
 std::vector<ExampleEvent> ExampleEvents() {
   Builder b;
   AddReferenceData(b);
@@ -284,6 +293,7 @@ std::vector<ExampleEvent> ExampleEvents() {
   AddClosing(b);
   AddLog(b);
   AddErasure(b);
+  AddRegulations(b);
   return b.Take();
 }
 

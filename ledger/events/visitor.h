@@ -37,7 +37,7 @@ using EventTypes = TypeList<
     v1::AssistRequested, v1::AssistAnswered, v1::AssistChased,
     v1::EscalatedToGm, v1::GmDecided, v1::Replied, v1::RevisitRecorded,
     v1::RevisitWaived, v1::Reopened, v1::PaperworkCompleted, v1::SignedOff,
-    v1::CustomerDataErased,
+    v1::CustomerDataErased, v1::SpotChecked,
     // reference_events.proto
     v1::StationRegistered, v1::StationMonthlyVolumeRecorded,
     v1::DepartmentRegistered, v1::AgentRegistered, v1::CalendarPublished,

@@ -109,6 +109,8 @@ const std::map<std::string, std::string>& FieldHelp() {
       {"unresolved-items-passed-on", "what is passed on as unresolved"},
       {"record-complete", "the record table is complete"},
       {"review-note", "the centre head's review"},
+      {"record-accurate", "the spot check found the record accurate"},
+      {"finding", "what the spot check looked at and found"},
       {"override-reason",
        "why the head signs off a case whose customer was left dissatisfied"},
       {"name", "its name"},
