@@ -16,11 +16,11 @@ namespace ledger {
 using complaint_internal::Builder;
 using complaint_internal::Calendar;
 using complaint_internal::CheckCommon;
-using complaint_internal::IsHead;
 using complaint_internal::Micros;
 using complaint_internal::One;
 using complaint_internal::Raise;
 using complaint_internal::RequireHead;
+using complaint_internal::RequireHeadOrGm;
 using complaint_internal::RequireOwnerOrHead;
 using complaint_internal::WorkingDaysAfter;
 using complaint_internal::WrongState;
@@ -296,12 +296,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
   constexpr absl::string_view kAction = "record a spot check";
   RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction,
                               /*allow_closed=*/true));
-  if (!IsHead(context) &&
-      !context.reference->HasRole(context.actor, v1::ROLE_GENERAL_MANAGER)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("only a centre head or the general manager may ", kAction,
-                     "; ", context.actor, " is neither"));
-  }
+  RETURN_IF_ERROR(RequireHeadOrGm(context, kAction));
   RETURN_IF_ERROR(CheckText("finding", c.finding(), true, kMaxTextBytes));
   v1::SpotChecked checked;
   checked.set_record_accurate(c.record_accurate());

@@ -19,10 +19,10 @@ using complaint_internal::Calendar;
 using complaint_internal::CheckCommon;
 using complaint_internal::CheckTarget;
 using complaint_internal::FromMicros;
-using complaint_internal::IsHead;
 using complaint_internal::Micros;
 using complaint_internal::One;
 using complaint_internal::RequireHead;
+using complaint_internal::RequireHeadOrGm;
 using complaint_internal::RequireOwnerOrHead;
 using complaint_internal::TargetLabel;
 using complaint_internal::WorkingDaysAfter;
@@ -273,12 +273,7 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const DecideContext& context) {
   constexpr absl::string_view kAction = "record the general manager's decision";
   RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction));
-  if (!IsHead(context) &&
-      !context.reference->HasRole(context.actor, v1::ROLE_GENERAL_MANAGER)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("only a centre head or the general manager may ", kAction,
-                     "; ", context.actor, " is neither"));
-  }
+  RETURN_IF_ERROR(RequireHeadOrGm(context, kAction));
   RETURN_IF_ERROR(CheckText("decision", c.decision(), true, kMaxTextBytes));
   RETURN_IF_ERROR(CheckText("decided_by", c.decided_by(), false, kMaxIdBytes));
   if (state.stage() != v1::STAGE_OPEN || !state.escalated_to_gm()) {

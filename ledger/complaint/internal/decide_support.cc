@@ -49,6 +49,17 @@ bool IsHead(const DecideContext& context) {
   return context.reference->HasRole(context.actor, v1::ROLE_CENTRE_HEAD);
 }
 
+absl::Status RequireHeadOrGm(const DecideContext& context,
+                             absl::string_view action) {
+  if (IsHead(context) ||
+      context.reference->HasRole(context.actor, v1::ROLE_GENERAL_MANAGER)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("only a centre head or the general manager may ", action,
+                   "; ", context.actor, " is neither"));
+}
+
 absl::Status RequireHead(const DecideContext& context,
                          const v1::ComplaintState& state,
                          absl::string_view action) {

@@ -73,6 +73,10 @@ absl::Status RequireHead(const DecideContext& context,
 absl::Status RequireOwnerOrHead(const DecideContext& context,
                                 const v1::ComplaintState& state,
                                 absl::string_view action);
+// PERMISSION_DENIED "only a centre head or the general manager may
+// <action>; <actor> is neither".
+absl::Status RequireHeadOrGm(const DecideContext& context,
+                             absl::string_view action);
 
 // Everything but intake: the complaint exists, the actor is an agent, the
 // stream has room, and (unless `allow_closed`) it is not closed.
