@@ -41,7 +41,8 @@ std::string TargetLabel(const v1::AssistTarget& t) {
 }
 
 // A sign-off has no deadline; one the latest revisit left the customer
-// dissatisfied for needs the head's override (docs/rules.md §6), and says so.
+// dissatisfied for needs the head's override (docs/rules.md §8, §9), and
+// says so.
 Due SignOff(const v1::ComplaintState& s) {
   return Due{s.dissatisfied_but_resolved()
                  ? "sign-off (customer dissatisfied: override)"

@@ -283,55 +283,54 @@ absl::StatusOr<v1::AgentScorecard> ScorecardView::Scorecard(
   return card;
 }
 
-namespace {
-
-// `quota` split over strata of `sizes` in proportion (largest remainder,
-// ties to the earlier stratum), at least one per non-empty stratum while
-// the quota allows, never more than a stratum holds.
-std::vector<int64_t> Apportion(const std::vector<int64_t>& sizes,
-                               int64_t quota) {
-  std::vector<int64_t> out(sizes.size(), 0);
+std::vector<int64_t> ScorecardView::Apportion(const std::vector<int64_t>& sizes,
+                                              int64_t quota) {
+  const size_t n = sizes.size();
+  std::vector<int64_t> out(n, 0), remainder(n, 0);
   int64_t total = 0;
-  for (int64_t n : sizes) total += n;
-  if (total == 0 || quota <= 0) return out;
-  // One each first, in order of size (largest first), while it lasts.
-  std::vector<size_t> order(sizes.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
-  int64_t left = quota;
-  for (size_t i : order) {
-    if (left == 0 || sizes[i] == 0) break;
-    out[i] = 1;
-    --left;
-  }
-  // The rest in proportion to what each stratum has beyond its one.
-  int64_t spare_total = 0;
-  for (size_t i = 0; i < sizes.size(); ++i) spare_total += sizes[i] - out[i];
-  if (left == 0 || spare_total == 0) return out;
-  std::vector<std::pair<int64_t, size_t>> remainders;  // (remainder, i)
+  for (int64_t size : sizes) total += size;
+  quota = std::min(quota, total);
+  if (quota <= 0) return out;
+  // Largest remainder over the whole sizes (ties: the earlier stratum).
   int64_t given = 0;
-  for (size_t i = 0; i < sizes.size(); ++i) {
-    const int64_t spare = sizes[i] - out[i];
-    const int64_t whole = left * spare / spare_total;
-    out[i] += whole;
-    given += whole;
-    remainders.emplace_back(left * spare % spare_total, i);
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = quota * sizes[i] / total;
+    remainder[i] = quota * sizes[i] % total;
+    given += out[i];
   }
-  std::stable_sort(
-      remainders.begin(), remainders.end(),
-      [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (const auto& [remainder, i] : remainders) {
-    if (given == left) break;
-    if (out[i] < sizes[i]) {
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return remainder[a] > remainder[b];
+  });
+  for (size_t i : order) {
+    if (given == quota) break;
+    if (remainder[i] > 0) {
       ++out[i];
       ++given;
     }
   }
+  // Then one for every stratum left without while the quota allows
+  // (largest stratum first), each taken from the stratum with the largest
+  // share beyond one (ties: the smaller remainder, then the later one).
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  for (size_t z : order) {
+    if (sizes[z] == 0 || out[z] > 0) continue;
+    size_t donor = n;
+    for (size_t d = 0; d < n; ++d) {
+      if (out[d] <= 1) continue;
+      if (donor == n || out[d] > out[donor] ||
+          (out[d] == out[donor] && remainder[d] <= remainder[donor])) {
+        donor = d;
+      }
+    }
+    if (donor == n) break;
+    --out[donor];
+    ++out[z];
+  }
   return out;
 }
-
-}  // namespace
 
 absl::StatusOr<v1::GetSecondRevisitSampleResponse>
 ScorecardView::SecondRevisitSample(const std::string& agent_id,

@@ -77,6 +77,13 @@ class ScorecardView final : public View {
   absl::StatusOr<v1::GetSecondRevisitSampleResponse> SecondRevisitSample(
       const std::string& agent_id, const v1::YearMonth& month) const;
 
+  // `quota` (at most the sum of `sizes`) split over strata of `sizes` in
+  // proportion, by largest remainder; then every non-empty stratum gets at
+  // least one while the quota allows, taken from the largest share. Never
+  // more than a stratum holds; the shares sum to min(quota, total).
+  static std::vector<int64_t> Apportion(const std::vector<int64_t>& sizes,
+                                        int64_t quota);
+
  protected:
   // Any other event of a case's stream: the case must be known.
   absl::Status Unhandled(const v1::Event& event) override;

@@ -429,6 +429,22 @@ TEST_F(SampleTest, MonthEndSampleCoversHalfSpreadOverCustomerTypes) {
   EXPECT_EQ(none.proposed_complaint_ids_size(), 0);
 }
 
+TEST(SampleApportionTest, ProportionalThenOnePerTypeNeverMoreThanHeld) {
+  using V = std::vector<int64_t>;
+  EXPECT_EQ(ScorecardView::Apportion({12, 10, 8}, 15), (V{6, 5, 4}));
+  // In proportion to the whole sizes: two equal types get equal shares.
+  EXPECT_EQ(ScorecardView::Apportion({10, 2, 2}, 7), (V{5, 1, 1}));
+  // Largest remainders: 7 of {3, 3, 1} is 3, 3, 1.
+  EXPECT_EQ(ScorecardView::Apportion({3, 3, 1}, 7), (V{3, 3, 1}));
+  // A small type gets one while the quota allows, from the largest share.
+  EXPECT_EQ(ScorecardView::Apportion({20, 1}, 3), (V{2, 1}));
+  EXPECT_EQ(ScorecardView::Apportion({5, 1, 1, 1}, 3), (V{1, 1, 1, 0}));
+  EXPECT_EQ(ScorecardView::Apportion({4, 0, 2}, 2), (V{1, 0, 1}));
+  EXPECT_EQ(ScorecardView::Apportion({}, 3), V{});
+  EXPECT_EQ(ScorecardView::Apportion({2, 2}, 0), (V{0, 0}));
+  EXPECT_EQ(ScorecardView::Apportion({2, 2}, 9), (V{2, 2}));
+}
+
 TEST_F(SampleTest, SampleQueueShowsProgressAgainstQuota) {
   runner_ = NewRunner();
   HandleTheMonth();
