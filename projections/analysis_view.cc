@@ -14,8 +14,6 @@
 namespace ledger {
 namespace {
 
-constexpr char kCalendarRow[] = "calendar";
-
 bool InMonth(const v1::Date& d, const v1::YearMonth& m) {
   return d.year() == m.year() && d.month() == m.month();
 }
@@ -43,129 +41,13 @@ void Put(const std::map<std::string, int64_t>& counts,
 
 }  // namespace
 
-void AnalysisView::SetCalendar(const v1::CalendarPublished& calendar) {
-  if (!calendar_.Set(calendar)) ++skipped_;
-}
-
-AnalysisView::AnalysisView(ViewOptions options)
-    : View(options), cases_(kName, /*grouped=*/true, options.cached_cases) {
-  cases_.Attach(&store());
-}
-
-absl::Status AnalysisView::Restore(const ViewStore& store) {
-  cases_.Attach(&store);
-  calendar_ = CaseCalendar();
-  calendar_dirty_ = false;
-  v1::CalendarPublished calendar;
-  ASSIGN_OR_RETURN(const bool stored,
-                   ReadRow(store, kName, kCalendarRow, &calendar));
-  if (stored) SetCalendar(calendar);
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event&,
-                                 const v1::CalendarPublished& p) {
-  SetCalendar(p);
-  calendar_dirty_ = true;
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e,
-                                 const v1::ComplaintReceived& p) {
-  const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return absl::OkStatus();
-  const v1::Date day = calendar_.zone().DayOf(p.received_time_us());
-  case_fold::Received(p, calendar_, cases_.Create(id, MonthGroup(day)));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::AnalysisCaseRow*> AnalysisView::CaseOf(const v1::Event& e) {
-  const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return nullptr;
-  return CaseFound(e, cases_.Change(id));
-}
-
-absl::Status AnalysisView::Unhandled(const v1::Event& e) {
-  // Only known: read, not changed (nor written again).
-  const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return absl::OkStatus();
-  return CaseFound(e, cases_.Peek(id)).status();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e,
-                                 const v1::ComplaintClassified& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) case_fold::Classified(p, row);
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e,
-                                 const v1::OwnerAssigned& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e,
-                                 const v1::OwnerHandedOver& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e,
-                                 const v1::SeverityRaised& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_severity(p.severity());
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e,
-                                 const v1::HandlingTrackChosen&) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) case_fold::Accepted(e, row);
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e, const v1::Replied& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) case_fold::Replied(e, p, row);
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e,
-                                 const v1::RevisitRecorded& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) case_fold::Revisited(p, row);
-  return absl::OkStatus();
-}
+AnalysisView::AnalysisView(ViewOptions options) : CaseView(kName, options) {}
 
 absl::Status AnalysisView::Visit(const v1::Event& e,
                                  const v1::AssistRequested& p) {
   ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
   if (row != nullptr) case_fold::AssistRequested(p, row);
   return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e, const v1::SignedOff&) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_closed(true);
-  return absl::OkStatus();
-}
-
-absl::Status AnalysisView::Visit(const v1::Event& e, const v1::Reopened&) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_closed(false);
-  return absl::OkStatus();
-}
-
-void AnalysisView::Changes(ViewChanges* changes) {
-  cases_.TakeChanges(changes);
-  if (calendar_dirty_ && calendar_.published().has_value()) {
-    changes->puts.emplace_back(kCalendarRow,
-                               calendar_.published()->SerializeAsString());
-  }
-  calendar_dirty_ = false;
 }
 
 absl::StatusOr<v1::MonthFigures> AnalysisView::Figures(

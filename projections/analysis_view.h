@@ -28,30 +28,26 @@
 //   assists in time    = |assist requests sent before their cut-off|
 //                        / |assist requests of C| (no target)
 // Each KPI also carries its value for the previous month and for the same
-// month a year before. Rows: the cases' AnalysisCaseRows by the month
-// received (projections/case_rows.h), "calendar" -> the CalendarPublished
-// in force.
+// month a year before. Rows: those of projections/case_view.h (with the
+// assist requests).
 #ifndef LEDGER_PROJECTIONS_ANALYSIS_VIEW_H_
 #define LEDGER_PROJECTIONS_ANALYSIS_VIEW_H_
 
 #include <memory>
-#include <optional>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "ledger/calendar/business_calendar.h"
 #include "ledger/v1/projection_rows.pb.h"
 #include "ledger/v1/query_service.pb.h"
 #include "projections/case_fold.h"
 #include "projections/case_rows.h"
+#include "projections/case_view.h"
 #include "projections/month_cache.h"
 #include "projections/view.h"
 
 namespace ledger {
 
-class AnalysisView final : public View {
+class AnalysisView final : public CaseView {
  public:
   static constexpr char kName[] = "analysis";
 
@@ -61,27 +57,9 @@ class AnalysisView final : public View {
     return std::make_unique<AnalysisView>(options_);
   }
 
-  absl::Status Visit(const v1::Event& event,
-                     const v1::CalendarPublished& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::ComplaintReceived& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::ComplaintClassified& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::OwnerAssigned& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::OwnerHandedOver& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::SeverityRaised& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::HandlingTrackChosen& p) override;
-  absl::Status Visit(const v1::Event& event, const v1::Replied& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::RevisitRecorded& p) override;
+  using CaseView::Visit;
   absl::Status Visit(const v1::Event& event,
                      const v1::AssistRequested& p) override;
-  absl::Status Visit(const v1::Event& event, const v1::SignedOff& p) override;
-  absl::Status Visit(const v1::Event& event, const v1::Reopened& p) override;
 
   // The month's figures, the previous month's and the same month's last
   // year. The KPIs of a month that has not ended at `now_us` (site time
@@ -89,31 +67,16 @@ class AnalysisView final : public View {
   absl::StatusOr<v1::GetMonthlyAnalysisResponse> Analysis(
       const v1::YearMonth& month, int64_t now_us) const;
 
- protected:
-  // Any other event of a case's stream: the case must be known.
-  absl::Status Unhandled(const v1::Event& event) override;
-  absl::Status Restore(const ViewStore& store) override;
-  void Changes(ViewChanges* changes) override;
-
  private:
-  // The row of the case whose stream `event` is in, marked changed;
-  // nullptr for another stream, NOT_FOUND for a case never received.
-  absl::StatusOr<v1::AnalysisCaseRow*> CaseOf(const v1::Event& event);
   // A month's figures: from the cache while its rows are unchanged, else
   // Computed (a scan of its rows).
   absl::StatusOr<v1::MonthFigures> Figures(const v1::YearMonth& month) const;
   absl::StatusOr<v1::MonthFigures> Compute(const v1::YearMonth& month) const;
-  void SetCalendar(const v1::CalendarPublished& calendar);
-
-  // By the month received.
-  CaseRows<v1::AnalysisCaseRow> cases_;
   // A month's figures while its cases are unchanged (an analysis page asks
   // for 24 months: 12 analyses, each with the month before and the year
   // before).
   MonthCache<CaseRows<v1::AnalysisCaseRow>::GroupGeneration, v1::MonthFigures>
       figures_;
-  CaseCalendar calendar_;
-  bool calendar_dirty_ = false;
 };
 
 }  // namespace ledger

@@ -19,7 +19,6 @@ namespace {
 
 constexpr char kAgentPrefix[] = "a/";
 constexpr char kRegisteredPrefix[] = "r/";
-constexpr char kCalendarRow[] = "calendar";
 
 double Rate(int64_t part, int64_t whole) {
   return whole == 0 ? 0
@@ -41,26 +40,14 @@ v1::AgentMonthRow& ScorecardView::AgentMonth(const std::string& agent,
   return agents_[key];
 }
 
-ScorecardView::ScorecardView(ViewOptions options)
-    : View(options), cases_(kName, /*grouped=*/true, options.cached_cases) {
-  cases_.Attach(&store());
-}
+ScorecardView::ScorecardView(ViewOptions options) : CaseView(kName, options) {}
 
 absl::Status ScorecardView::Restore(const ViewStore& store) {
-  cases_.Attach(&store);
+  RETURN_IF_ERROR(CaseView::Restore(store));
   agents_.clear();
   dirty_agents_.clear();
   registered_.clear();
   dirty_registered_.clear();
-  calendar_ = CaseCalendar();
-  calendar_dirty_ = false;
-  v1::CalendarPublished calendar;
-  ASSIGN_OR_RETURN(const bool stored,
-                   ReadRow(store, kName, kCalendarRow, &calendar));
-  if (stored && !calendar_.Set(calendar)) {
-    return absl::DataLossError(absl::StrCat("row ", kCalendarRow, " of view ",
-                                            kName, " is not a calendar"));
-  }
   RETURN_IF_ERROR(LoadRows(store, kName, kRegisteredPrefix,
                            [&](absl::string_view key, absl::string_view value) {
                              registered_[std::string(key)] = std::string(value);
@@ -80,95 +67,9 @@ absl::Status ScorecardView::Visit(const v1::Event&,
   return absl::OkStatus();
 }
 
-absl::Status ScorecardView::Visit(const v1::Event& e,
-                                  const v1::CalendarPublished& p) {
-  if (!calendar_.Set(p)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event ", e.position(), ": not a calendar (time zone ",
-                     p.time_zone(), ")"));
-  }
-  calendar_dirty_ = true;
-  return absl::OkStatus();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e,
-                                  const v1::ComplaintReceived& p) {
-  const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return absl::OkStatus();
-  const v1::Date day = calendar_.zone().DayOf(p.received_time_us());
-  case_fold::Received(p, calendar_, cases_.Create(id, MonthGroup(day)));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::AnalysisCaseRow*> ScorecardView::CaseOf(const v1::Event& e) {
-  const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return nullptr;
-  return CaseFound(e, cases_.Change(id));
-}
-
-absl::StatusOr<bool> ScorecardView::OfACase(const v1::Event& e) {
-  const std::string id = ComplaintIdOfStream(e.stream_id());
-  if (id.empty()) return false;
-  ASSIGN_OR_RETURN(const v1::AnalysisCaseRow* row,
-                   CaseFound(e, cases_.Peek(id)));
-  return row != nullptr;
-}
-
-absl::Status ScorecardView::Unhandled(const v1::Event& e) {
-  return OfACase(e).status();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e,
-                                  const v1::OwnerAssigned& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
-  return absl::OkStatus();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e,
-                                  const v1::OwnerHandedOver& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_owner_agent_id(p.owner_agent_id());
-  return absl::OkStatus();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e,
-                                  const v1::SeverityRaised& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_severity(p.severity());
-  return absl::OkStatus();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e,
-                                  const v1::ComplaintClassified& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) case_fold::Classified(p, row);
-  return absl::OkStatus();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e,
-                                  const v1::HandlingTrackChosen&) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) case_fold::Accepted(e, row);
-  return absl::OkStatus();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e, const v1::SignedOff&) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_closed(true);
-  return absl::OkStatus();
-}
-
-absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Reopened&) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row != nullptr) row->set_closed(false);
-  return absl::OkStatus();
-}
-
 absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row == nullptr) return absl::OkStatus();
-  case_fold::Replied(e, p, row);
+  RETURN_IF_ERROR(CaseView::Visit(e, p));
+  if (ComplaintIdOfStream(e.stream_id()).empty()) return absl::OkStatus();
   v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
   month.set_replies(month.replies() + 1);
   month.set_replies_on_time(month.replies_on_time() + p.within_deadline());
@@ -177,10 +78,9 @@ absl::Status ScorecardView::Visit(const v1::Event& e, const v1::Replied& p) {
 
 absl::Status ScorecardView::Visit(const v1::Event& e,
                                   const v1::RevisitRecorded& p) {
-  ASSIGN_OR_RETURN(v1::AnalysisCaseRow * row, CaseOf(e));
-  if (row == nullptr) return absl::OkStatus();
-  case_fold::Revisited(p, row);
-  if (p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
+  RETURN_IF_ERROR(CaseView::Visit(e, p));
+  if (ComplaintIdOfStream(e.stream_id()).empty() ||
+      p.revisit_kind() == v1::REVISIT_KIND_MONTH_END_SECOND) {
     return absl::OkStatus();
   }
   v1::AgentMonthRow& month = AgentMonth(e.actor(), e.recorded_time_us());
@@ -194,17 +94,12 @@ absl::Status ScorecardView::Visit(const v1::Event& e,
 }
 
 void ScorecardView::Changes(ViewChanges* changes) {
-  cases_.TakeChanges(changes);
+  CaseView::Changes(changes);
   for (const std::string& key : dirty_agents_) {
     changes->puts.emplace_back(absl::StrCat(kAgentPrefix, key),
                                agents_.at(key).SerializeAsString());
   }
   dirty_agents_.clear();
-  if (calendar_dirty_ && calendar_.published().has_value()) {
-    changes->puts.emplace_back(kCalendarRow,
-                               calendar_.published()->SerializeAsString());
-  }
-  calendar_dirty_ = false;
   for (const std::string& id : dirty_registered_) {
     changes->puts.emplace_back(absl::StrCat(kRegisteredPrefix, id),
                                registered_.at(id));

@@ -6,11 +6,9 @@
 // service norms over the calls and chats they took in
 // (projections/case_fold.h: the centre's formulas).
 //
-// Rows: the cases' AnalysisCaseRows by the month received
-// (projections/case_rows.h; the fields the KPIs read: not the assist
-// requests), "a/<agent>/<yyyy-mm>" -> AgentMonthRow, "calendar" -> the
-// CalendarPublished in force. Months in Asia/Shanghai, or the published
-// calendar's zone.
+// Rows: those of projections/case_view.h (not the assist requests),
+// "a/<agent>/<yyyy-mm>" -> AgentMonthRow, "r/<agent>" -> display name.
+// Months in Asia/Shanghai, or the published calendar's zone.
 #ifndef LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 #define LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 
@@ -27,12 +25,13 @@
 #include "ledger/v1/query_service.pb.h"
 #include "projections/case_fold.h"
 #include "projections/case_rows.h"
+#include "projections/case_view.h"
 #include "projections/month_cache.h"
 #include "projections/view.h"
 
 namespace ledger {
 
-class ScorecardView final : public View {
+class ScorecardView final : public CaseView {
  public:
   static constexpr char kName[] = "scorecards";
 
@@ -42,27 +41,13 @@ class ScorecardView final : public View {
     return std::make_unique<ScorecardView>(options_);
   }
 
-  absl::Status Visit(const v1::Event& event,
-                     const v1::CalendarPublished& p) override;
+  using CaseView::Visit;
   absl::Status Visit(const v1::Event& event,
                      const v1::AgentRegistered& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::ComplaintReceived& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::OwnerAssigned& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::OwnerHandedOver& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::ComplaintClassified& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::SeverityRaised& p) override;
-  absl::Status Visit(const v1::Event& event,
-                     const v1::HandlingTrackChosen& p) override;
+  // The case's row (CaseView), and the actor's month.
   absl::Status Visit(const v1::Event& event, const v1::Replied& p) override;
   absl::Status Visit(const v1::Event& event,
                      const v1::RevisitRecorded& p) override;
-  absl::Status Visit(const v1::Event& event, const v1::SignedOff& p) override;
-  absl::Status Visit(const v1::Event& event, const v1::Reopened& p) override;
 
   // INVALID_ARGUMENT for a missing agent or a bad month; NOT_FOUND for an
   // agent never registered. The KPIs of a month that has not ended at
@@ -85,18 +70,10 @@ class ScorecardView final : public View {
                                         int64_t quota);
 
  protected:
-  // Any other event of a case's stream: the case must be known.
-  absl::Status Unhandled(const v1::Event& event) override;
   absl::Status Restore(const ViewStore& store) override;
   void Changes(ViewChanges* changes) override;
 
  private:
-  // The row of the case whose stream `event` is in, to be changed; nullptr
-  // for another stream, NOT_FOUND for a case never received.
-  absl::StatusOr<v1::AnalysisCaseRow*> CaseOf(const v1::Event& event);
-  // Whether `event` is of a case's stream; NOT_FOUND for a case never
-  // received.
-  absl::StatusOr<bool> OfACase(const v1::Event& event);
   std::string MonthOf(int64_t time_us) const;
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 
@@ -122,10 +99,6 @@ class ScorecardView final : public View {
   absl::StatusOr<std::shared_ptr<const CasesByAgent>> CasesIn(
       const v1::YearMonth& month) const;
 
-  CaseCalendar calendar_;
-  bool calendar_dirty_ = false;
-  // By the month received.
-  CaseRows<v1::AnalysisCaseRow> cases_;
   MonthCache<CaseRows<v1::AnalysisCaseRow>::GroupGeneration,
              std::shared_ptr<const CasesByAgent>>
       by_agent_;

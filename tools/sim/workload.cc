@@ -118,8 +118,9 @@ void PlanSteps(const PlannedCase& c, std::vector<Step>* steps) {
     if (c.revisited && (c.satisfaction == v1::SATISFACTION_DISSATISFIED ||
                         c.satisfaction == v1::SATISFACTION_VERY_DISSATISFIED)) {
       // Resolved, the customer still unhappy: the head signs off anyway.
-      sign.set_override_reason("delivered as promised; the customer wants "
-                               "compensation the rules do not provide");
+      sign.set_override_reason(
+          "delivered as promised; the customer wants "
+          "compensation the rules do not provide");
     }
     add(replied + absl::Hours(48), kHead, sign);
   }
