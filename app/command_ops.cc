@@ -43,8 +43,18 @@ CommandOps MakeOps(const CommandSpec<Command>& spec) {
   if constexpr (requires(const Command& c, const ReferenceData& r,
                          const std::string& a) { DecideReference(r, a, c); }) {
     ops.decide_reference = [](const ReferenceData& data,
-                              const std::string& actor, const Message& m) {
+                              const std::string& actor, absl::Time,
+                              const Message& m) {
       return DecideReference(data, actor, static_cast<const Command&>(m));
+    };
+  } else if constexpr (requires(const Command& c, const ReferenceData& r,
+                                const std::string& a, absl::Time t) {
+                         DecideReference(r, a, c, t);
+                       }) {
+    ops.decide_reference = [](const ReferenceData& data,
+                              const std::string& actor, absl::Time now,
+                              const Message& m) {
+      return DecideReference(data, actor, static_cast<const Command&>(m), now);
     };
   }
   return ops;
@@ -72,18 +82,22 @@ constexpr bool kKindsMatchDecide = [] {
   bool match = true;
   ForEachCommand([&match](const auto& spec) {
     using Command = typename std::decay_t<decltype(spec)>::Type;
-    constexpr bool complaint = requires(const Command& c,
-                                        const v1::ComplaintState& s,
-                                        const DecideContext& d) {
+    constexpr bool complaint = requires(
+        const Command& c, const v1::ComplaintState& s, const DecideContext& d) {
       Decide(s, c, d);
       c.complaint_id();
     };
-    constexpr bool reference =
-        requires(const Command& c, const ReferenceData& r,
-                 const std::string& a) { DecideReference(r, a, c); };
-    match = match && (spec.kind == CommandKind::kComplaint
-                          ? complaint && !reference
-                          : reference && !complaint);
+    constexpr bool reference = requires(
+        const Command& c, const ReferenceData& r, const std::string& a) {
+      DecideReference(r, a, c);
+    }
+    || requires(const Command& c, const ReferenceData& r, const std::string& a,
+                absl::Time t) {
+      DecideReference(r, a, c, t);
+    };
+    match = match &&
+            (spec.kind == CommandKind::kComplaint ? complaint && !reference
+                                                  : reference && !complaint);
   });
   return match;
 }();

@@ -89,6 +89,11 @@ struct CommandRegistry {
     CommandSpec<v1::PublishPenaltySchedule>{kReference, "publish-penalties", kNone, "publish the penalty schedule"},
     CommandSpec<v1::DeclareSpecialPeriod>{kReference, "declare-special-period", kNone, "a period with penalties not charged"},
     CommandSpec<v1::PublishCustomerTypes>{kReference, "publish-customer-types", kNone, "the customer types of the month-end revisit sample"},
+    // The monthly assessment of agents (ReferenceDataService; docs/rules.md §12).
+    CommandSpec<v1::EnterAssessmentPoints>{kReference, "enter-points", kNone, "teamwork's points, or an adjustment, for an agent's month"},
+    CommandSpec<v1::PublishAssessment>{kReference, "publish-assessment", kNone, "publish an ended month's assessment (freezes it)"},
+    CommandSpec<v1::AppealAssessment>{kReference, "appeal", kNone, "an agent appeals a part of their assessment"},
+    CommandSpec<v1::DecideAppeal>{kReference, "decide-appeal", kNone, "the centre head accepts or rejects an appeal"},
   };
   // clang-format on
 };

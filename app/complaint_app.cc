@@ -669,8 +669,9 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
                    store_.FindCommand(given.command_id(), fingerprint));
   if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/false);
   std::shared_ptr<const ReferenceData> reference = this->reference();
-  ASSIGN_OR_RETURN(ReferenceChange change,
-                   ops.decide_reference(*reference, actor, command));
+  ASSIGN_OR_RETURN(
+      ReferenceChange change,
+      ops.decide_reference(*reference, actor, options_.clock->Now(), command));
   change.event.set_actor(actor);
   AppendRequest request;
   request.stream_id = change.stream_id;

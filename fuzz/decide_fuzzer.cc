@@ -51,8 +51,8 @@ void DecideComplaintCommand(const internal::CommandOps& ops,
 void DecideReferenceCommand(const internal::CommandOps& ops,
                             const google::protobuf::Message& command,
                             const DecideContext& context) {
-  absl::StatusOr<ReferenceChange> change =
-      ops.decide_reference(*context.reference, context.actor, command);
+  absl::StatusOr<ReferenceChange> change = ops.decide_reference(
+      *context.reference, context.actor, context.now, command);
   if (!change.ok()) return;
   ReferenceData reference = *context.reference;
   CheckFolds(change->event, reference.Apply(change->event));

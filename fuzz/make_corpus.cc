@@ -180,7 +180,7 @@ class DecideSeeds {
                       const std::string& actor) {
     const DecideInput input = Input(command, actor);
     absl::StatusOr<ReferenceChange> change =
-        internal::OpsOf(command)->decide_reference(FuzzReference(), actor,
+        internal::OpsOf(command)->decide_reference(FuzzReference(), actor, now_,
                                                    command);
     if (!change.ok()) Fail(command, change.status());
     Write(command, input);

@@ -8,17 +8,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/complaint/reference_data.h"
 #include "ledger/complaint/state.h"
 #include "ledger/complaint/validation.h"
 #include "ledger/events/payload.h"
 #include "ledger/v1/complaint_events.pb.h"
+#include "projections/assessment.h"
 
 namespace ledger {
 namespace {
 
 constexpr char kAgentPrefix[] = "a/";
 constexpr char kRegisteredPrefix[] = "r/";
+constexpr char kAssessmentPrefix[] = "m/";
 
 double Rate(int64_t part, int64_t whole) {
   return whole == 0 ? 0
@@ -48,6 +52,14 @@ absl::Status ScorecardView::Restore(const ViewStore& store) {
   dirty_agents_.clear();
   registered_.clear();
   dirty_registered_.clear();
+  assessments_.clear();
+  dirty_assessments_.clear();
+  RETURN_IF_ERROR(
+      LoadRows(store, kName, kAssessmentPrefix,
+               [&](absl::string_view key, absl::string_view value) {
+                 return assessments_[std::string(key)].ParseFromArray(
+                     value.data(), static_cast<int>(value.size()));
+               }));
   RETURN_IF_ERROR(LoadRows(store, kName, kRegisteredPrefix,
                            [&](absl::string_view key, absl::string_view value) {
                              registered_[std::string(key)] = std::string(value);
@@ -105,6 +117,162 @@ void ScorecardView::Changes(ViewChanges* changes) {
                                registered_.at(id));
   }
   dirty_registered_.clear();
+  for (const std::string& key : dirty_assessments_) {
+    changes->puts.emplace_back(absl::StrCat(kAssessmentPrefix, key),
+                               assessments_.at(key).SerializeAsString());
+  }
+  dirty_assessments_.clear();
+}
+
+v1::AssessmentMonthRow& ScorecardView::AssessmentMonth(
+    const v1::YearMonth& month) {
+  const std::string key = YearMonthKey(month);
+  dirty_assessments_.insert(key);
+  return assessments_[key];
+}
+
+absl::Status ScorecardView::Visit(const v1::Event&,
+                                  const v1::AssessmentPointsEntered& p) {
+  RETURN_IF_ERROR(CheckMonth("month", p.month()));
+  auto* entries = AssessmentMonth(p.month()).mutable_entries();
+  for (v1::AssessmentPointsEntered& e : *entries) {
+    if (e.agent_id() == p.agent_id() && e.part() == p.part()) {
+      e = p;
+      return absl::OkStatus();
+    }
+  }
+  *entries->Add() = p;
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::AssessmentPublished& p) {
+  RETURN_IF_ERROR(CheckMonth("month", p.month()));
+  // The figures as the log gives them before this event.
+  ASSIGN_OR_RETURN(v1::GetAssessmentResponse frozen,
+                   Draft(p.month(), e.recorded_time_us()));
+  frozen.set_published(true);
+  frozen.set_published_position(e.position());
+  frozen.set_published_us(e.recorded_time_us());
+  frozen.set_published_by_agent_id(e.actor());
+  *frozen.mutable_appeal_last_day() = p.appeal_last_day();
+  *AssessmentMonth(p.month()).mutable_published() = std::move(frozen);
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::AssessmentAppealed& p) {
+  RETURN_IF_ERROR(CheckMonth("month", p.month()));
+  v1::AssessmentAppeal& appeal =
+      *AssessmentMonth(p.month()).mutable_published()->add_appeals();
+  appeal.set_appeal_id(p.appeal_id());
+  appeal.set_agent_id(p.agent_id());
+  appeal.set_part(p.part());
+  appeal.set_reason(p.reason());
+  appeal.set_appealed_us(e.recorded_time_us());
+  return absl::OkStatus();
+}
+
+absl::Status ScorecardView::Visit(const v1::Event& e,
+                                  const v1::AppealDecided& p) {
+  RETURN_IF_ERROR(CheckMonth("month", p.month()));
+  for (v1::AssessmentAppeal& appeal :
+       *AssessmentMonth(p.month()).mutable_published()->mutable_appeals()) {
+    if (appeal.appeal_id() != p.appeal_id()) continue;
+    appeal.set_decided(true);
+    appeal.set_accepted(p.accepted());
+    appeal.set_corrected_points_tenths(p.corrected_points_tenths());
+    appeal.set_decision_reason(p.reason());
+    appeal.set_decided_by_agent_id(e.actor());
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(
+      absl::StrCat("appeal ", p.appeal_id(), " was never made"));
+}
+
+absl::StatusOr<v1::GetAssessmentResponse> ScorecardView::Draft(
+    const v1::YearMonth& month, int64_t now_us) const {
+  ASSIGN_OR_RETURN(const std::shared_ptr<const CasesByAgent> by_agent,
+                   CasesIn(month));
+  const std::string key = YearMonthKey(month);
+  // Whoever owned or took in a case, replied or revisited, or was given
+  // points that month.
+  std::map<std::string, std::vector<const v1::AssessmentPointsEntered*>> agents;
+  for (const auto& [id, cases] : *by_agent) agents[id];
+  const std::string suffix = absl::StrCat("/", key);
+  for (const auto& [agent_month, row] : agents_) {
+    if (absl::EndsWith(agent_month, suffix)) {
+      agents[agent_month.substr(0, agent_month.size() - suffix.size())];
+    }
+  }
+  auto row = assessments_.find(key);
+  if (row != assessments_.end()) {
+    for (const v1::AssessmentPointsEntered& e : row->second.entries()) {
+      agents[e.agent_id()].push_back(&e);
+    }
+  }
+  v1::GetAssessmentResponse response;
+  *response.mutable_month() = month;
+  for (const auto& [agent, entries] : agents) {
+    if (!registered_.contains(agent)) continue;  // "ledger" and the like.
+    ASSIGN_OR_RETURN(v1::AgentScorecard card, Scorecard(agent, month, now_us));
+    *response.add_agents() = AssessAgent(card, entries);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetAssessmentResponse> ScorecardView::Assessment(
+    const std::string& agent_id, const v1::YearMonth& month,
+    int64_t now_us) const {
+  RETURN_IF_ERROR(CheckMonth("month", month));
+  auto row = assessments_.find(YearMonthKey(month));
+  v1::GetAssessmentResponse response;
+  if (row != assessments_.end() && row->second.published().published()) {
+    response = row->second.published();
+    ApplyCorrections(&response);
+  } else {
+    ASSIGN_OR_RETURN(response, Draft(month, now_us));
+  }
+  // How many months in a row, back from this one, each agent was below
+  // standard: this one as shown, the earlier ones as published.
+  for (v1::AgentAssessment& a : *response.mutable_agents()) {
+    int run = 0;
+    absl::CivilMonth m(month.year(), month.month());
+    for (bool below = a.below_standard(); below; --m) {
+      ++run;
+      v1::YearMonth before;
+      before.set_year(static_cast<int32_t>((m - 1).year()));
+      before.set_month((m - 1).month());
+      auto earlier = assessments_.find(YearMonthKey(before));
+      below = false;
+      if (earlier == assessments_.end()) break;
+      for (const v1::AgentAssessment& b :
+           earlier->second.published().agents()) {
+        if (b.agent_id() == a.agent_id()) below = b.below_standard();
+      }
+    }
+    a.set_months_below_in_a_row(run);
+    a.set_flagged(run >= 3);
+  }
+  if (!agent_id.empty()) {
+    auto* agents = response.mutable_agents();
+    agents->erase(std::remove_if(agents->begin(), agents->end(),
+                                 [&](const v1::AgentAssessment& a) {
+                                   return a.agent_id() != agent_id;
+                                 }),
+                  agents->end());
+    if (agents->empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          "agent ", agent_id, " has no assessment of ", YearMonthKey(month)));
+    }
+    auto* appeals = response.mutable_appeals();
+    appeals->erase(std::remove_if(appeals->begin(), appeals->end(),
+                                  [&](const v1::AssessmentAppeal& a) {
+                                    return a.agent_id() != agent_id;
+                                  }),
+                   appeals->end());
+  }
+  return response;
 }
 
 absl::StatusOr<std::shared_ptr<const ScorecardView::CasesByAgent>>

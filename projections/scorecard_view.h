@@ -6,8 +6,13 @@
 // service norms over the calls and chats they took in
 // (projections/case_fold.h: the centre's formulas).
 //
+// The monthly assessment (projections/assessment.h): a draft from the
+// scorecards and the head's entries, frozen when the publication event is
+// folded (so at the position before it), then the appeals and corrections.
+//
 // Rows: those of projections/case_view.h (not the assist requests),
-// "a/<agent>/<yyyy-mm>" -> AgentMonthRow, "r/<agent>" -> display name.
+// "a/<agent>/<yyyy-mm>" -> AgentMonthRow, "r/<agent>" -> display name,
+// "m/<yyyy-mm>" -> AssessmentMonthRow.
 // Months in Asia/Shanghai, or the published calendar's zone.
 #ifndef LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
 #define LEDGER_PROJECTIONS_SCORECARD_VIEW_H_
@@ -48,6 +53,14 @@ class ScorecardView final : public CaseView {
   absl::Status Visit(const v1::Event& event, const v1::Replied& p) override;
   absl::Status Visit(const v1::Event& event,
                      const v1::RevisitRecorded& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::AssessmentPointsEntered& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::AssessmentPublished& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::AssessmentAppealed& p) override;
+  absl::Status Visit(const v1::Event& event,
+                     const v1::AppealDecided& p) override;
 
   // INVALID_ARGUMENT for a missing agent or a bad month; NOT_FOUND for an
   // agent never registered. The KPIs of a month that has not ended at
@@ -62,6 +75,14 @@ class ScorecardView final : public CaseView {
   absl::StatusOr<v1::GetSecondRevisitSampleResponse> SecondRevisitSample(
       const std::string& agent_id, const v1::YearMonth& month) const;
 
+  // The month's assessment (docs/rules.md §12): as published, with the
+  // accepted appeals' corrections; before that a draft judged at `now_us`.
+  // Every agent assessed, or only `agent_id` (NOT_FOUND when they have no
+  // row). INVALID_ARGUMENT for a bad month.
+  absl::StatusOr<v1::GetAssessmentResponse> Assessment(
+      const std::string& agent_id, const v1::YearMonth& month,
+      int64_t now_us) const;
+
   // `quota` (at most the sum of `sizes`) split over strata of `sizes` in
   // proportion, by largest remainder; then every non-empty stratum gets at
   // least one while the quota allows, taken from the largest share. Never
@@ -75,6 +96,11 @@ class ScorecardView final : public CaseView {
 
  private:
   std::string MonthOf(int64_t time_us) const;
+  // The assessment of every agent with cases, work or entries in `month`,
+  // by agent id, judged at `now_us` (no corrections).
+  absl::StatusOr<v1::GetAssessmentResponse> Draft(const v1::YearMonth& month,
+                                                  int64_t now_us) const;
+  v1::AssessmentMonthRow& AssessmentMonth(const v1::YearMonth& month);
   v1::AgentMonthRow& AgentMonth(const std::string& agent, int64_t time_us);
 
   // Every agent's cases of a month (one scan of the month's cases), kept
@@ -105,6 +131,9 @@ class ScorecardView final : public CaseView {
   // "<agent>/<yyyy-mm>" -> counters: agents times months, kept whole.
   std::map<std::string, v1::AgentMonthRow> agents_;
   absl::flat_hash_set<std::string> dirty_agents_;
+  // "yyyy-mm" -> the month's assessment: months, kept whole.
+  std::map<std::string, v1::AssessmentMonthRow> assessments_;
+  absl::flat_hash_set<std::string> dirty_assessments_;
   // Every agent registered: id -> display name.
   std::map<std::string, std::string> registered_;
   absl::flat_hash_set<std::string> dirty_registered_;

@@ -16,7 +16,7 @@ namespace {
 // wrote (and an older build finds rows it cannot parse: DATA_LOSS, and
 // rebuilds them too).
 constexpr char kLayoutRow[] = "layout";
-constexpr char kLayout[] = "5";
+constexpr char kLayout[] = "6";
 constexpr char kOlderLayoutPayload[] = "type.ledger/projections.older_layout";
 
 }  // namespace

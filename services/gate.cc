@@ -86,6 +86,12 @@ const std::vector<AccessRule>* MakeTable() {
        {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ReferenceDataService.PublishCustomerTypes",
        {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.EnterAssessmentPoints",
+       {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.PublishAssessment", {ROLE_CENTRE_HEAD}},
+      // An agent, of their own assessment (the actor is the caller).
+      {"ledger.v1.ReferenceDataService.AppealAssessment", {ROLE_AGENT}},
+      {"ledger.v1.ReferenceDataService.DecideAppeal", {ROLE_CENTRE_HEAD}},
       {"ledger.v1.Ledger.ReadStream", {LOG_READERS}},
       {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
       {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
@@ -111,6 +117,9 @@ const std::vector<AccessRule>* MakeTable() {
        {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
       // An agent: their own sample only (QueryService checks).
       {"ledger.v1.QueryService.GetSecondRevisitSample",
+       {HANDLERS, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      // An agent: their own published row only (QueryService checks).
+      {"ledger.v1.QueryService.GetAssessment",
        {HANDLERS, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
       {"ledger.v1.QueryService.ListProjections",
        {ROLE_CENTRE_HEAD, ROLE_AUDITOR, ROLE_SERVICE}},

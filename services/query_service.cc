@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "ledger/base/status_macros.h"
+#include "ledger/complaint/reference_data.h"
 #include "projections/analysis_view.h"
 #include "projections/queue_view.h"
 #include "projections/scorecard_view.h"
@@ -141,19 +142,23 @@ grpc::ServerUnaryReactor* QueryService::GetAgentScorecard(
                                });
 }
 
+// Whether the caller reads every agent's figures: a centre head, the
+// general manager, an auditor (or no agent at all: security off).
+bool SeesEveryAgent(const Caller& caller) {
+  return caller.agent_id.empty() ||
+         std::any_of(caller.roles.begin(), caller.roles.end(), [](v1::Role r) {
+           return r == v1::ROLE_CENTRE_HEAD || r == v1::ROLE_GENERAL_MANAGER ||
+                  r == v1::ROLE_AUDITOR;
+         });
+}
+
 grpc::ServerUnaryReactor* QueryService::GetSecondRevisitSample(
     grpc::CallbackServerContext* context,
     const v1::GetSecondRevisitSampleRequest* request,
     v1::GetSecondRevisitSampleResponse* response) {
   const Caller& caller = CurrentCaller();
-  const bool sees_all =
-      caller.agent_id.empty() ||
-      std::any_of(caller.roles.begin(), caller.roles.end(), [](v1::Role r) {
-        return r == v1::ROLE_CENTRE_HEAD || r == v1::ROLE_GENERAL_MANAGER ||
-               r == v1::ROLE_AUDITOR;
-      });
   std::string agent = request->agent_id();
-  if (!sees_all) {
+  if (!SeesEveryAgent(caller)) {
     if (agent.empty()) agent = caller.agent_id;
     if (agent != caller.agent_id) {
       return FinishNow(context, [&] {
@@ -169,6 +174,42 @@ grpc::ServerUnaryReactor* QueryService::GetSecondRevisitSample(
                                  return view.SecondRevisitSample(
                                      agent, request->month());
                                });
+}
+
+grpc::ServerUnaryReactor* QueryService::GetAssessment(
+    grpc::CallbackServerContext* context,
+    const v1::GetAssessmentRequest* request,
+    v1::GetAssessmentResponse* response) {
+  const Caller& caller = CurrentCaller();
+  const bool sees_all = SeesEveryAgent(caller);
+  std::string agent = request->agent_id();
+  if (!sees_all) {
+    if (agent.empty()) agent = caller.agent_id;
+    if (agent != caller.agent_id) {
+      return FinishNow(context, [&] {
+        return grpc::Status(
+            grpc::StatusCode::PERMISSION_DENIED,
+            absl::StrCat("an agent reads their own assessment only; ",
+                         caller.agent_id, " asked for ", agent));
+      });
+    }
+  }
+  const int64_t now = request->now_us() != 0
+                          ? request->now_us()
+                          : absl::ToUnixMicros(clock_->Now());
+  return Answer<ScorecardView>(
+      pool_, runner_, context, request, response,
+      [agent, request, now, sees_all](const ScorecardView& view)
+          -> absl::StatusOr<v1::GetAssessmentResponse> {
+        ASSIGN_OR_RETURN(v1::GetAssessmentResponse assessment,
+                         view.Assessment(agent, request->month(), now));
+        if (!sees_all && !assessment.published()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("the assessment of ", YearMonthKey(request->month()),
+                           " is not published yet"));
+        }
+        return assessment;
+      });
 }
 
 grpc::ServerUnaryReactor* QueryService::ListProjections(

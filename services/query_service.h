@@ -35,6 +35,7 @@ class QueryService final
     ParseRequests(name, "GetAgentScorecard", &QueryService::GetAgentScorecard);
     ParseRequests(name, "GetSecondRevisitSample",
                   &QueryService::GetSecondRevisitSample);
+    ParseRequests(name, "GetAssessment", &QueryService::GetAssessment);
     ParseRequests(name, "ListProjections", &QueryService::ListProjections);
     ParseRequests(name, "Rebuild", &QueryService::Rebuild);
   }
@@ -60,6 +61,12 @@ class QueryService final
       grpc::CallbackServerContext* context,
       const v1::GetSecondRevisitSampleRequest* request,
       v1::GetSecondRevisitSampleResponse* response) override;
+  // An agent reads their own row of a published month only; heads, the
+  // general manager and auditors every row, and drafts.
+  grpc::ServerUnaryReactor* GetAssessment(
+      grpc::CallbackServerContext* context,
+      const v1::GetAssessmentRequest* request,
+      v1::GetAssessmentResponse* response) override;
   grpc::ServerUnaryReactor* ListProjections(
       grpc::CallbackServerContext* context,
       const v1::ListProjectionsRequest* request,

@@ -547,6 +547,87 @@ TEST_F(AccessTest, AnAgentReadsOnlyTheirOwnMonthEndSample) {
   }
 }
 
+TEST_F(AccessTest, AgentReadsOnlyOwnPublishedAssessment) {
+  // June 2025: ended whatever the server's clock says.
+  v1::YearMonth june;
+  june.set_year(2025);
+  june.set_month(6);
+  // Read as of the last command's events (the views may not have folded
+  // them yet).
+  uint64_t written = 0;
+  auto assessment = [&](const std::string& as, const std::string& agent) {
+    grpc::ClientContext context;
+    v1::GetAssessmentRequest request;
+    *request.mutable_month() = june;
+    request.set_agent_id(agent);
+    request.set_as_of_position(written);
+    v1::GetAssessmentResponse response;
+    grpc::Status s = v1::QueryService::NewStub(As(as))->GetAssessment(
+        &context, request, &response);
+    return std::make_pair(s, response);
+  };
+  auto reference = v1::ReferenceDataService::NewStub(As("h1"));
+  for (const char* agent : {"a1", "x1"}) {
+    v1::EnterAssessmentPoints points;
+    points.set_agent_id(agent);
+    *points.mutable_month() = june;
+    points.set_part(v1::ASSESSMENT_PART_TEAMWORK);
+    points.set_points_tenths(70);
+    points.set_reason("the rota");
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    ASSERT_TRUE(
+        reference->EnterAssessmentPoints(&context, points, &result).ok());
+    written = result.events(0).position();
+  }
+  // The draft: the head's, not the agent's.
+  auto [draft, none] = assessment("a1", "a1");
+  EXPECT_EQ(draft.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(draft.error_message(), HasSubstr("not published yet"));
+  EXPECT_EQ(assessment("h1", "").second.agents_size(), 2);
+  {
+    v1::PublishAssessment publish;
+    *publish.mutable_month() = june;
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    grpc::Status s = reference->PublishAssessment(&context, publish, &result);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    written = result.events(0).position();
+  }
+  // Their own, named or not.
+  for (const std::string& named : {std::string("a1"), std::string()}) {
+    auto [status, response] = assessment("a1", named);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.agents_size(), 1);
+    EXPECT_EQ(response.agents(0).agent_id(), "a1");
+  }
+  auto [refused, nothing] = assessment("a1", "x1");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("an agent reads their own assessment only"));
+  for (const char* reader : {"h1", "g1", "u1"}) {
+    EXPECT_TRUE(assessment(reader, "x1").first.ok()) << reader;
+  }
+  // An agent appeals (as themselves); a head cannot.
+  v1::AppealAssessment appeal;
+  *appeal.mutable_month() = june;
+  appeal.set_part(v1::ASSESSMENT_PART_TEAMWORK);
+  appeal.set_reason("I covered three shifts");
+  for (const auto& [as, code] :
+       {std::pair{"h1", grpc::StatusCode::PERMISSION_DENIED},
+        std::pair{"a1", grpc::StatusCode::OK}}) {
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    EXPECT_EQ(v1::ReferenceDataService::NewStub(As(as))
+                  ->AppealAssessment(&context, appeal, &result)
+                  .error_code(),
+              code)
+        << as;
+    if (result.events_size() > 0) written = result.events(0).position();
+  }
+  EXPECT_EQ(assessment("a1", "").second.appeals_size(), 1);
+}
+
 TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
   auto receive = [](const std::string& station) {
     v1::ReceiveComplaint intake = build::ComplaintIntake("", "13611112222");

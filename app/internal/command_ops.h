@@ -35,9 +35,10 @@ struct CommandOps {
                                      const google::protobuf::Message&,
                                      const DecideContext&);
 
-  // Reference commands only (nullptr for complaint commands).
+  // Reference commands only (nullptr for complaint commands), decided at
+  // `now` (most ignore it).
   absl::StatusOr<ReferenceChange> (*decide_reference)(
-      const ReferenceData&, const std::string& actor,
+      const ReferenceData&, const std::string& actor, absl::Time now,
       const google::protobuf::Message&);
 };
 

@@ -103,6 +103,36 @@ class ReferenceData::Fold final : public EventVisitor {
     data_.customer_types_ = p;
     return absl::OkStatus();
   }
+  absl::Status Visit(const v1::Event&,
+                     const v1::AssessmentPointsEntered& p) override {
+    data_.assessments_[YearMonthKey(p.month())];
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::AssessmentPublished& p) override {
+    AssessmentMonth& month = data_.assessments_[YearMonthKey(p.month())];
+    month.published = true;
+    month.appeal_last_day =
+        absl::CivilDay(p.appeal_last_day().year(), p.appeal_last_day().month(),
+                       p.appeal_last_day().day());
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::AssessmentAppealed& p) override {
+    ++data_.assessments_[YearMonthKey(p.month())].appeals;
+    data_.appeals_[p.appeal_id()] =
+        AssessmentAppeal{p.month(), p.agent_id(), p.part(), /*open=*/true};
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&, const v1::AppealDecided& p) override {
+    auto it = data_.appeals_.find(p.appeal_id());
+    if (it == data_.appeals_.end()) {
+      return absl::InternalError(
+          absl::StrCat("appeal ", p.appeal_id(), " decided but never made"));
+    }
+    it->second.open = false;
+    return absl::OkStatus();
+  }
 
  protected:
   absl::Status Unhandled(const v1::Event& event) override {
@@ -421,6 +451,229 @@ absl::StatusOr<ReferenceChange> DecideReference(
   }
   p.set_published_by_agent_id(actor);
   return Change(kOrgStream, p);
+}
+
+std::string YearMonthKey(const v1::YearMonth& month) {
+  return absl::StrFormat("%04d-%02d", month.year(), month.month());
+}
+
+int AssessmentWeight(v1::AssessmentPart part) {
+  switch (part) {
+    case v1::ASSESSMENT_PART_ATTITUDE:
+      return 30;
+    case v1::ASSESSMENT_PART_ABILITY:
+      return 40;
+    case v1::ASSESSMENT_PART_EFFICIENCY:
+      return 20;
+    case v1::ASSESSMENT_PART_TEAMWORK:
+      return 10;
+    default:
+      return 0;
+  }
+}
+
+const ReferenceData::AssessmentMonth* ReferenceData::FindAssessment(
+    const v1::YearMonth& month) const {
+  auto it = assessments_.find(YearMonthKey(month));
+  return it == assessments_.end() ? nullptr : &it->second;
+}
+
+const ReferenceData::AssessmentAppeal* ReferenceData::FindAppeal(
+    const std::string& appeal_id) const {
+  auto it = appeals_.find(appeal_id);
+  return it == appeals_.end() ? nullptr : &it->second;
+}
+
+bool ReferenceData::HasOpenAppeal(const std::string& agent_id,
+                                  const v1::YearMonth& month,
+                                  v1::AssessmentPart part) const {
+  return std::any_of(appeals_.begin(), appeals_.end(), [&](const auto& a) {
+    const AssessmentAppeal& appeal = a.second;
+    return appeal.open && appeal.agent_id == agent_id && appeal.part == part &&
+           appeal.month.year() == month.year() &&
+           appeal.month.month() == month.month();
+  });
+}
+
+namespace {
+
+// The site's day of `now` (the calendar's zone).
+absl::StatusOr<absl::CivilDay> SiteDay(const ReferenceData& data,
+                                       absl::Time now) {
+  if (data.calendar() == nullptr) {
+    return absl::FailedPreconditionError(
+        "no working-day calendar is published (PublishCalendar)");
+  }
+  return absl::ToCivilDay(now, data.calendar()->time_zone());
+}
+
+std::string DayText(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
+
+}  // namespace
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::EnterAssessmentPoints& command, absl::Time) {
+  RETURN_IF_ERROR(
+      RequireCentreHead(data, actor, "enter an agent's assessment points"));
+  RETURN_IF_ERROR(CheckId("agent_id", command.agent_id()));
+  if (data.FindAgent(command.agent_id()) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("agent_id ", command.agent_id(), " is not registered"));
+  }
+  RETURN_IF_ERROR(CheckMonth("month", command.month()));
+  RETURN_IF_ERROR(CheckEnumSet("part", command.part()));
+  const int weight = AssessmentWeight(command.part());
+  int low = -10 * weight, high = 10 * weight;
+  switch (command.part()) {
+    case v1::ASSESSMENT_PART_EFFICIENCY:
+      return absl::InvalidArgumentError(
+          "part: efficiency is computed from the log (reply, acceptance "
+          "and revisit timeliness); only attitude and ability take an "
+          "adjustment, teamwork its points");
+    case v1::ASSESSMENT_PART_TEAMWORK:
+      low = 0;
+      break;
+    default:
+      break;
+  }
+  if (command.points_tenths() < low || command.points_tenths() > high) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "points_tenths %d is outside %d..%d for %s", command.points_tenths(),
+        low, high, v1::AssessmentPart_Name(command.part())));
+  }
+  RETURN_IF_ERROR(
+      CheckText("reason", command.reason(), /*required=*/true, kMaxTextBytes));
+  const ReferenceData::AssessmentMonth* month =
+      data.FindAssessment(command.month());
+  if (month != nullptr && month->published) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the assessment of ", YearMonthKey(command.month()),
+                     " is published; a change goes through an appeal"));
+  }
+  v1::AssessmentPointsEntered p;
+  p.set_agent_id(command.agent_id());
+  *p.mutable_month() = command.month();
+  p.set_part(command.part());
+  p.set_points_tenths(command.points_tenths());
+  p.set_reason(command.reason());
+  return Change(kAssessmentsStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishAssessment& command, absl::Time now) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "publish an assessment"));
+  RETURN_IF_ERROR(CheckMonth("month", command.month()));
+  const std::string key = YearMonthKey(command.month());
+  const ReferenceData::AssessmentMonth* month =
+      data.FindAssessment(command.month());
+  if (month != nullptr && month->published) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the assessment of ", key,
+        " is published already; a correction goes through an appeal"));
+  }
+  ASSIGN_OR_RETURN(const absl::CivilDay today, SiteDay(data, now));
+  const absl::CivilMonth assessed(command.month().year(),
+                                  command.month().month());
+  if (absl::CivilMonth(today) <= assessed) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the month ", key, " has not ended (today is ", DayText(today), ")"));
+  }
+  // Day 0 is the day of publication, a working day or not.
+  ASSIGN_OR_RETURN(const absl::CivilDay last,
+                   data.calendar()->AddWorkingDays(today, 3));
+  v1::AssessmentPublished p;
+  *p.mutable_month() = command.month();
+  p.mutable_appeal_last_day()->set_year(static_cast<int32_t>(last.year()));
+  p.mutable_appeal_last_day()->set_month(last.month());
+  p.mutable_appeal_last_day()->set_day(last.day());
+  return Change(kAssessmentsStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::AppealAssessment& command, absl::Time now) {
+  if (!data.HasRole(actor, v1::ROLE_AGENT)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "only an agent appeals their own assessment; ",
+        actor.empty() ? "no actor was given" : actor + " is not an agent"));
+  }
+  RETURN_IF_ERROR(CheckMonth("month", command.month()));
+  RETURN_IF_ERROR(CheckEnumSet("part", command.part()));
+  RETURN_IF_ERROR(
+      CheckText("reason", command.reason(), /*required=*/true, kMaxTextBytes));
+  const std::string key = YearMonthKey(command.month());
+  const ReferenceData::AssessmentMonth* month =
+      data.FindAssessment(command.month());
+  if (month == nullptr || !month->published) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the assessment of ", key, " is not published"));
+  }
+  ASSIGN_OR_RETURN(const absl::CivilDay today, SiteDay(data, now));
+  if (today > month->appeal_last_day) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the appeal deadline of the assessment of ", key, " (",
+                     DayText(month->appeal_last_day),
+                     ", 3 working days after its "
+                     "publication) has passed; today is ",
+                     DayText(today)));
+  }
+  if (data.HasOpenAppeal(actor, command.month(), command.part())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(actor, " has an open appeal of ",
+                     v1::AssessmentPart_Name(command.part()), " of ", key));
+  }
+  v1::AssessmentAppealed p;
+  p.set_appeal_id(absl::StrCat(key, "-", month->appeals + 1));
+  p.set_agent_id(actor);
+  *p.mutable_month() = command.month();
+  p.set_part(command.part());
+  p.set_reason(command.reason());
+  return Change(kAssessmentsStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(const ReferenceData& data,
+                                                const std::string& actor,
+                                                const v1::DecideAppeal& command,
+                                                absl::Time) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "decide an appeal"));
+  RETURN_IF_ERROR(CheckId("appeal_id", command.appeal_id()));
+  const ReferenceData::AssessmentAppeal* appeal =
+      data.FindAppeal(command.appeal_id());
+  if (appeal == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("appeal ", command.appeal_id(), " was never made"));
+  }
+  if (!appeal->open) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("appeal ", command.appeal_id(), " is decided already"));
+  }
+  RETURN_IF_ERROR(
+      CheckText("reason", command.reason(), /*required=*/true, kMaxTextBytes));
+  const int weight = AssessmentWeight(appeal->part);
+  if (!command.accept() && command.corrected_points_tenths() != 0) {
+    return absl::InvalidArgumentError(
+        "corrected_points_tenths is for an accepted appeal only");
+  }
+  if (command.accept() && (command.corrected_points_tenths() < 0 ||
+                           command.corrected_points_tenths() > 10 * weight)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("corrected_points_tenths %d is outside 0..%d for %s",
+                        command.corrected_points_tenths(), 10 * weight,
+                        v1::AssessmentPart_Name(appeal->part)));
+  }
+  v1::AppealDecided p;
+  p.set_appeal_id(command.appeal_id());
+  p.set_agent_id(appeal->agent_id);
+  *p.mutable_month() = appeal->month;
+  p.set_part(appeal->part);
+  p.set_accepted(command.accept());
+  p.set_corrected_points_tenths(command.corrected_points_tenths());
+  p.set_reason(command.reason());
+  return Change(kAssessmentsStream, p);
 }
 
 bool ReferenceData::HasCustomerType(const std::string& code) const {

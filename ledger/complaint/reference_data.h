@@ -12,6 +12,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "ledger/calendar/business_calendar.h"
 #include "ledger/events/visitor.h"
 #include "ledger/v1/commands.pb.h"
@@ -25,8 +27,11 @@ inline constexpr char kStationsStream[] = "ref-stations";
 inline constexpr char kOrgStream[] = "ref-org";
 inline constexpr char kCalendarStream[] = "ref-calendar";
 inline constexpr char kPenaltiesStream[] = "ref-penalties";
+// The monthly assessment of agents: points entered, publications, appeals.
+inline constexpr char kAssessmentsStream[] = "ref-assessments";
 inline constexpr const char* kReferenceStreams[] = {
-    kStationsStream, kOrgStream, kCalendarStream, kPenaltiesStream};
+    kStationsStream, kOrgStream, kCalendarStream, kPenaltiesStream,
+    kAssessmentsStream};
 
 // Whether a service's grant narrows what it reads (any field set).
 inline bool Narrows(const v1::ServiceGrant& grant) {
@@ -80,6 +85,27 @@ class ReferenceData {
   }
   bool HasCustomerType(const std::string& code) const;
 
+  // The monthly assessment (docs/rules.md §12), as far as deciding its
+  // commands needs: whether a month is published, until when it may be
+  // appealed, its appeals and whether each is still open.
+  struct AssessmentMonth {
+    bool published = false;
+    absl::CivilDay appeal_last_day;
+    int appeals = 0;
+  };
+  struct AssessmentAppeal {
+    v1::YearMonth month;
+    std::string agent_id;
+    v1::AssessmentPart part = v1::ASSESSMENT_PART_UNSPECIFIED;
+    bool open = true;
+  };
+  // nullptr: nothing recorded for the month / no such appeal.
+  const AssessmentMonth* FindAssessment(const v1::YearMonth& month) const;
+  const AssessmentAppeal* FindAppeal(const std::string& appeal_id) const;
+  // Whether `agent_id` has an open appeal of `part` of `month`.
+  bool HasOpenAppeal(const std::string& agent_id, const v1::YearMonth& month,
+                     v1::AssessmentPart part) const;
+
  private:
   class Fold;
 
@@ -92,6 +118,9 @@ class ReferenceData {
   std::vector<v1::PenaltySchedulePublished> schedules_;
   std::vector<v1::SpecialPeriodDeclared> special_periods_;
   v1::CustomerTypesPublished customer_types_;
+  // "yyyy-mm" -> the month's assessment; appeal id -> appeal.
+  absl::flat_hash_map<std::string, AssessmentMonth> assessments_;
+  absl::flat_hash_map<std::string, AssessmentAppeal> appeals_;
 };
 
 // A reference-data change, checked and ready to append.
@@ -128,6 +157,31 @@ absl::StatusOr<ReferenceChange> DecideReference(
 absl::StatusOr<ReferenceChange> DecideReference(
     const ReferenceData& data, const std::string& actor,
     const v1::PublishCustomerTypes& command);
+
+// The monthly assessment (ledger/complaint/assessment.cc; docs/rules.md
+// §12), decided at `now`. The centre head enters points before the month
+// is published (FAILED_PRECONDITION after) and publishes an ended month
+// once; an agent appeals a part of their own published month up to the
+// last day of appeal (FAILED_PRECONDITION after), one open appeal per
+// part; the centre head decides an open appeal.
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::EnterAssessmentPoints& command, absl::Time now);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishAssessment& command, absl::Time now);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::AppealAssessment& command, absl::Time now);
+absl::StatusOr<ReferenceChange> DecideReference(const ReferenceData& data,
+                                                const std::string& actor,
+                                                const v1::DecideAppeal& command,
+                                                absl::Time now);
+
+// The weight of an assessment part in points (30, 40, 20, 10; 0 for none).
+int AssessmentWeight(v1::AssessmentPart part);
+// "2026-11".
+std::string YearMonthKey(const v1::YearMonth& month);
 
 }  // namespace ledger
 

@@ -285,6 +285,41 @@ void AddRegulations(Builder& b) {
   checked->set_checked_by_agent_id(kHead);
 }
 
+// The monthly assessment of agents.
+void AddAssessment(Builder& b) {
+  v1::YearMonth november;
+  november.set_year(2026);
+  november.set_month(11);
+  auto* entered = b.Add<v1::AssessmentPointsEntered>("ref-assessments", kHead);
+  entered->set_agent_id(kAgent);
+  *entered->mutable_month() = november;
+  entered->set_part(v1::ASSESSMENT_PART_TEAMWORK);
+  entered->set_points_tenths(85);
+  entered->set_reason("Covered two night shifts for colleagues.");
+
+  auto* published = b.Add<v1::AssessmentPublished>("ref-assessments", kHead);
+  *published->mutable_month() = november;
+  published->mutable_appeal_last_day()->set_year(2026);
+  published->mutable_appeal_last_day()->set_month(12);
+  published->mutable_appeal_last_day()->set_day(4);
+
+  auto* appealed = b.Add<v1::AssessmentAppealed>("ref-assessments", kAgent);
+  appealed->set_appeal_id("2026-11-1");
+  appealed->set_agent_id(kAgent);
+  *appealed->mutable_month() = november;
+  appealed->set_part(v1::ASSESSMENT_PART_TEAMWORK);
+  appealed->set_reason("The night shifts were three, not two.");
+
+  auto* decided = b.Add<v1::AppealDecided>("ref-assessments", kHead);
+  decided->set_appeal_id("2026-11-1");
+  decided->set_agent_id(kAgent);
+  *decided->mutable_month() = november;
+  decided->set_part(v1::ASSESSMENT_PART_TEAMWORK);
+  decided->set_accepted(true);
+  decided->set_corrected_points_tenths(95);
+  decided->set_reason("The rota confirms three night shifts.");
+}
+
 std::vector<ExampleEvent> ExampleEvents() {
   Builder b;
   AddReferenceData(b);
@@ -294,6 +329,7 @@ std::vector<ExampleEvent> ExampleEvents() {
   AddLog(b);
   AddErasure(b);
   AddRegulations(b);
+  AddAssessment(b);
   return b.Take();
 }
 

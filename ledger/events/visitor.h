@@ -42,7 +42,8 @@ using EventTypes = TypeList<
     v1::StationRegistered, v1::StationMonthlyVolumeRecorded,
     v1::DepartmentRegistered, v1::AgentRegistered, v1::CalendarPublished,
     v1::PenaltySchedulePublished, v1::SpecialPeriodDeclared,
-    v1::CustomerTypesPublished,
+    v1::CustomerTypesPublished, v1::AssessmentPointsEntered,
+    v1::AssessmentPublished, v1::AssessmentAppealed, v1::AppealDecided,
     // log_events.proto (written by the store itself)
     v1::LogEndAccepted>;
 

@@ -37,6 +37,7 @@ const WORDS = {
     by_station: "按站点", by_department: "按部门", by_importance: "按重要性",
     cases: "受理量", agent: "坐席", cases_owned: "负责件数", repeat_cases: "重复投诉",
     sample_quota: "月终回访应访", sample_done: "月终回访已访",
+    assessment_total: "考核总分", months_below: "连续未达标月数",
     replies: "答复", replies_on_time: "按时答复", revisits: "回访",
     revisits_on_time: "按时回访", revisits_satisfied: "满意回访",
     reply_on_time_rate: "答复及时率", revisit_on_time_rate: "回访及时率",
@@ -87,6 +88,7 @@ const WORDS = {
     by_department: "By department", by_importance: "By importance",
     cases: "Cases", agent: "Agent", cases_owned: "Cases owned",
     sample_quota: "Month-end sample", sample_done: "Called back",
+    assessment_total: "Assessment (of 100)", months_below: "Months below standard",
     repeat_cases: "Repeat cases", replies: "Replies",
     replies_on_time: "Replies on time", revisits: "Revisits",
     revisits_on_time: "Revisits on time", revisits_satisfied: "Satisfied",
@@ -685,12 +687,13 @@ async function pageAgents(draw, monthTextValue) {
   draw(el("h1", {}, `${t("agents")} ${monthTextValue}`), el("p", {class: "muted"}, t("loading")));
   if (!reference) await loadReference();
   const agents = reference ? reference.agents.filter(a => a.roles.includes("ROLE_AGENT")) : [];
-  let cards, sample;
+  let cards, sample, assessment;
   try {
-    [cards, sample] = await Promise.all([
+    [cards, sample, assessment] = await Promise.all([
       Promise.all(agents.map(a =>
         api("ledger.v1.QueryService/GetAgentScorecard", {agent_id: a.agent_id, month: ym}))),
-      api("ledger.v1.QueryService/GetSecondRevisitSample", {month: ym})]);
+      api("ledger.v1.QueryService/GetSecondRevisitSample", {month: ym}),
+      api("ledger.v1.QueryService/GetAssessment", {month: ym})]);
   } catch (e) {
     draw(el("h1", {}, `${t("agents")} ${monthTextValue}`), monthPicker(monthTextValue, "agents"), errorBox(e));
     return;
@@ -700,11 +703,18 @@ async function pageAgents(draw, monthTextValue) {
     const s = (sample.agents || []).find(x => x.agent_id === c.agent_id);
     c.sample_quota = s ? s.quota : 0;
     c.sample_done = s ? s.done : 0;
+    // The assessment (a draft until published): total points, and months
+    // below standard in a row (three or more: flagged).
+    const a = (assessment.agents || []).find(x => x.agent_id === c.agent_id);
+    c.assessment_total = a && !a.total_na ? (num(a.total_tenths) / 10).toFixed(1) : "—";
+    c.months_below = a ? num(a.months_below_in_a_row) : 0;
+    c.flagged = !!(a && a.flagged);
   }
   const columns = [
     ["agent_id", t("agent"), false], ["display_name", t("name"), false],
     ["cases_owned", t("cases_owned"), true], ["repeat_cases", t("repeat_cases"), true],
     ["sample_quota", t("sample_quota"), true], ["sample_done", t("sample_done"), true],
+    ["assessment_total", t("assessment_total"), "text"], ["months_below", t("months_below"), true],
     ["replies", t("replies"), true], ["replies_on_time", t("replies_on_time"), true],
     ["reply_on_time_rate", t("reply_on_time_rate"), "pct"],
     ["revisits", t("revisits"), true], ["revisits_on_time", t("revisits_on_time"), true],
@@ -721,6 +731,7 @@ async function pageAgents(draw, monthTextValue) {
   const RATE_OF = {reply_on_time_rate: "replies", revisit_on_time_rate: "revisits",
                    satisfaction_rate: "revisits"};
   const sortValue = (c, k) => {
+    if (k === "assessment_total") return c[k] === "—" ? -1 : Number(c[k]);
     if (!k.startsWith("kpi:")) return c[k];
     const x = kpiOf(c, k);
     return x && !x.no_data ? num(x.value) : -1;
@@ -740,10 +751,13 @@ async function pageAgents(draw, monthTextValue) {
       const c = typeof a === "string" && isNaN(Number(a)) ? String(a).localeCompare(String(b)) : num(a) - num(b);
       return descending ? -c : c;
     });
-    body.replaceChildren(...sorted.map(c => el("tr", {"data-agent": c.agent_id, "data-position": c.position},
+    body.replaceChildren(...sorted.map(c => el("tr", {"data-agent": c.agent_id, "data-position": c.position,
+                                                      "data-flagged": c.flagged ? "1" : "0",
+                                                      class: c.flagged ? "flagged" : ""},
       columns.map(([k, , numeric]) => numeric === "kpi" ? kpiCell(c, k) :
         el("td", {class: numeric ? "num" : "", "data-field": k},
-          numeric === "pct" ? (num(c[RATE_OF[k]]) ? pct(c[k]) : "—") : numeric ? num(c[k]) : c[k])))));
+          numeric === "pct" ? (num(c[RATE_OF[k]]) ? pct(c[k]) : "—") :
+          numeric === "text" ? c[k] : numeric ? num(c[k]) : c[k])))));
   };
   const head = el("tr", {}, columns.map(([k, label, numeric]) => {
     const th = el("th", {class: `sortable ${numeric ? "num" : ""}`, "data-sort": k}, label);

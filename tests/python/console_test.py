@@ -546,6 +546,23 @@ def run(args, work_dir):
                   f["sample_done"] == str(sample.done),
                   "%s's month-end sample %d/%d as gRPC says"
                   % (agent, sample.done, sample.quota))
+            # The assessment: total and months below standard in a row.
+            # (An agent with nothing in the month has no row: "—", 0.)
+            rows_of = [a for a in queries.GetAssessment(
+                query.GetAssessmentRequest(
+                    month=common.YearMonth(year=year, month=mon),
+                    as_of_position=int(attr(row, "data-position"))),
+                timeout=60).agents if a.agent_id == agent]
+            assessment = rows_of[0] if rows_of else query.AgentAssessment(
+                total_na=True)
+            total = ("—" if assessment.total_na
+                     else "%.1f" % (assessment.total_tenths / 10))
+            check(f["assessment_total"] == total and
+                  f["months_below"] == str(assessment.months_below_in_a_row) and
+                  attr(row, "data-flagged") == ("1" if assessment.flagged
+                                                else "0"),
+                  "%s's assessment %s, %d month(s) below, as gRPC says"
+                  % (agent, total, assessment.months_below_in_a_row))
             # The agent's KPIs: one cell each, its state as gRPC judges it.
             check(len(card.kpis) == 6, "six KPIs per agent")
             for k in card.kpis:

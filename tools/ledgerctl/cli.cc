@@ -113,6 +113,13 @@ const std::map<std::string, std::string>& FieldHelp() {
       {"finding", "what the spot check looked at and found"},
       {"override-reason",
        "why the head signs off a case whose customer was left dissatisfied"},
+      {"points-tenths",
+       "tenths of a point: teamwork's points (0..100), or an adjustment of "
+       "attitude (-300..300) or ability (-400..400)"},
+      {"appeal-id", "the appeal decided (YYYY-MM-N)"},
+      {"accept", "accept the appeal (with --corrected-points-tenths)"},
+      {"corrected-points-tenths",
+       "an accepted appeal: the part's points, tenths (0 up to its weight)"},
       {"name", "its name"},
       {"head-agent-id", "its head (an agent id)"},
       {"region", "its region"},
@@ -326,6 +333,15 @@ std::vector<CommandHelp>* MakeCommands() {
        "Half of the complaints each agent handled (owned, received in the "
        "month, signed off), spread over the customer types. Without AGENT: "
        "every agent (an agent gets their own)."});
+  add({"assessment",
+       "[AGENT]",
+       "the monthly assessment: points of the four parts, total, appeals",
+       "Queues and reports",
+       {month, as_of},
+       "Attitude 30, ability 40, efficiency 20, teamwork 10 "
+       "(docs/rules.md §12). Before publication a draft (centre heads, the "
+       "general manager, auditors); an agent reads their own published "
+       "row."});
   add({"list",
        "agents|stations|departments",
        "who and what the ledger knows, with names",

@@ -739,6 +739,101 @@ int SampleCommand(const std::string& agent, const Options& options,
   return kExitOk;
 }
 
+// "12.5", or "n/a".
+std::string Points(int32_t tenths, bool na) {
+  return na ? "n/a"
+            : absl::StrFormat("%s%d.%d", tenths < 0 ? "-" : "",
+                              std::abs(tenths) / 10, std::abs(tenths) % 10);
+}
+
+// The monthly assessment: every agent's (an agent gets their own).
+int AssessmentCommand(const std::string& agent, const Options& options,
+                      std::ostream& out, std::ostream& err) {
+  v1::GetAssessmentRequest request;
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "assessment", month.status());
+  request.set_agent_id(agent);
+  *request.mutable_month() = *month;
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  v1::GetAssessmentResponse assessment;
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::GetAssessment, request, &assessment);
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    out << MessageJson(assessment) << "\n";
+    return kExitOk;
+  }
+  auto part = [](const v1::AgentAssessment& a, v1::AssessmentPart p) {
+    for (const v1::AssessmentPartPoints& x : a.parts()) {
+      if (x.part() == p) return Points(x.points_tenths(), x.na());
+    }
+    return std::string("n/a");
+  };
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "agent_id,month,attitude,ability,efficiency,teamwork,total,"
+           "below_standard,months_below_in_a_row,flagged,published\n";
+    for (const v1::AgentAssessment& a : assessment.agents()) {
+      out << CsvCell(a.agent_id()) << "," << MonthLabel(*month) << ","
+          << part(a, v1::ASSESSMENT_PART_ATTITUDE) << ","
+          << part(a, v1::ASSESSMENT_PART_ABILITY) << ","
+          << part(a, v1::ASSESSMENT_PART_EFFICIENCY) << ","
+          << part(a, v1::ASSESSMENT_PART_TEAMWORK) << ","
+          << Points(a.total_tenths(), a.total_na()) << "," << a.below_standard()
+          << "," << a.months_below_in_a_row() << "," << a.flagged() << ","
+          << assessment.published() << "\n";
+    }
+    return kExitOk;
+  }
+  out << "Assessment of " << MonthLabel(*month) << ": "
+      << (assessment.published()
+              ? absl::StrFormat(
+                    "published at log position %d by %s; appeals until %04d-"
+                    "%02d-%02d",
+                    assessment.published_position(),
+                    assessment.published_by_agent_id(),
+                    assessment.appeal_last_day().year(),
+                    assessment.appeal_last_day().month(),
+                    assessment.appeal_last_day().day())
+              : std::string("draft (not published)"))
+      << "\n";
+  for (const v1::AgentAssessment& a : assessment.agents()) {
+    out << absl::StrFormat(
+        "%s (%s): total %s of 100%s%s\n", a.agent_id(), a.display_name(),
+        Points(a.total_tenths(), a.total_na()),
+        a.below_standard()
+            ? absl::StrCat("; below standard (", a.months_below_in_a_row(),
+                           " month(s) in a row)")
+            : "",
+        a.flagged() ? "; FLAGGED: three months in a row" : "");
+    for (const v1::AssessmentPartPoints& p : a.parts()) {
+      out << absl::StrFormat(
+          "  %-10s %5s / %d  %s%s%s\n",
+          absl::AsciiStrToLower(v1::AssessmentPart_Name(p.part()).substr(16)),
+          Points(p.points_tenths(), p.na()), p.weight(), p.basis(),
+          p.reason().empty() ? "" : absl::StrCat("; entered: ", p.reason()),
+          p.corrected_by_appeal_id().empty()
+              ? ""
+              : absl::StrCat("; corrected by appeal ",
+                             p.corrected_by_appeal_id()));
+    }
+  }
+  for (const v1::AssessmentAppeal& ap : assessment.appeals()) {
+    out << "appeal " << ap.appeal_id() << " by " << ap.agent_id() << " ("
+        << absl::AsciiStrToLower(v1::AssessmentPart_Name(ap.part()).substr(16))
+        << "): " << ap.reason() << " -- "
+        << (!ap.decided() ? std::string("open")
+            : ap.accepted()
+                ? absl::StrCat("accepted, ",
+                               Points(ap.corrected_points_tenths(), false),
+                               ": ", ap.decision_reason())
+                : absl::StrCat("rejected: ", ap.decision_reason()))
+        << "\n";
+  }
+  out << "(as of log position " << assessment.position() << ")\n";
+  return kExitOk;
+}
+
 std::string RoleNames(const v1::AgentRegistered& a) {
   std::vector<std::string> roles;
   for (int r : a.roles()) {
@@ -1044,8 +1139,9 @@ absl::Status FillOptions(const CommandLine& line,
 
 // The commands that print tables or events, which CSV suits.
 bool PrintsCsv(const std::string& command) {
-  for (const char* c : {"queue", "stations", "analysis", "scorecard", "sample",
-                        "list", "find", "log", "read", "tail", "projections"}) {
+  for (const char* c :
+       {"queue", "stations", "analysis", "scorecard", "sample", "assessment",
+        "list", "find", "log", "read", "tail", "projections"}) {
     if (command == c) return true;
   }
   return false;
@@ -1171,6 +1267,9 @@ int Run(const std::vector<std::string>& args, const Options& options,
   }
   if (command == "sample" && operands <= 1) {
     return SampleCommand(operands == 1 ? args[1] : "", options, out, err);
+  }
+  if (command == "assessment" && operands <= 1) {
+    return AssessmentCommand(operands == 1 ? args[1] : "", options, out, err);
   }
   if (command == "analysis" && operands == 0) {
     return AnalysisCommand(options, out, err);
