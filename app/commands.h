@@ -94,6 +94,11 @@ struct CommandRegistry {
     CommandSpec<v1::PublishAssessment>{kReference, "publish-assessment", kNone, "publish an ended month's assessment (freezes it)"},
     CommandSpec<v1::AppealAssessment>{kReference, "appeal", kNone, "an agent appeals a part of their assessment"},
     CommandSpec<v1::DecideAppeal>{kReference, "decide-appeal", kNone, "the centre head accepts or rejects an appeal"},
+    // The monthly station penalty table (ReferenceDataService; docs/rules.md §11).
+    CommandSpec<v1::DrawUpPenaltyTable>{kReference, "draw-up-penalty-table", kNone, "freeze an ended month's penalty table (again until signed)"},
+    CommandSpec<v1::SignPenaltyTable>{kReference, "sign-penalty-table", kNone, "the general manager signs the draw in force"},
+    CommandSpec<v1::PublishPenaltyTable>{kReference, "publish-penalty-table", kNone, "publish a signed penalty table"},
+    CommandSpec<v1::SendPenaltyTableToFinance>{kReference, "send-penalty-table", kNone, "record that the published table went to finance"},
   };
   // clang-format on
 };

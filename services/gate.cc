@@ -92,6 +92,14 @@ const std::vector<AccessRule>* MakeTable() {
       // An agent, of their own assessment (the actor is the caller).
       {"ledger.v1.ReferenceDataService.AppealAssessment", {ROLE_AGENT}},
       {"ledger.v1.ReferenceDataService.DecideAppeal", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.DrawUpPenaltyTable", {ROLE_CENTRE_HEAD}},
+      // 公司領導 (003 §7.2).
+      {"ledger.v1.ReferenceDataService.SignPenaltyTable",
+       {ROLE_GENERAL_MANAGER}},
+      {"ledger.v1.ReferenceDataService.PublishPenaltyTable",
+       {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.SendPenaltyTableToFinance",
+       {ROLE_CENTRE_HEAD}},
       {"ledger.v1.Ledger.ReadStream", {LOG_READERS}},
       {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
       {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
@@ -121,6 +129,12 @@ const std::vector<AccessRule>* MakeTable() {
       // An agent: their own published row only (QueryService checks).
       {"ledger.v1.QueryService.GetAssessment",
        {HANDLERS, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      // A station head: their stations' lines only (QueryService filters).
+      {"ledger.v1.QueryService.GetPenaltyTable",
+       {ROLE_CENTRE_HEAD, ROLE_STATION_HEAD, ROLE_GENERAL_MANAGER,
+        ROLE_AUDITOR}},
+      {"ledger.v1.QueryService.ExportPenaltyTable",
+       {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
       {"ledger.v1.QueryService.ListProjections",
        {ROLE_CENTRE_HEAD, ROLE_AUDITOR, ROLE_SERVICE}},
       {"ledger.v1.QueryService.Rebuild", {ROLE_CENTRE_HEAD}},

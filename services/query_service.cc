@@ -13,6 +13,7 @@
 #include "rpc/status.h"
 #include "services/callbacks.h"
 #include "services/gate.h"
+#include "services/penalty_export.h"
 
 namespace ledger {
 namespace {
@@ -174,6 +175,46 @@ grpc::ServerUnaryReactor* QueryService::GetSecondRevisitSample(
                                  return view.SecondRevisitSample(
                                      agent, request->month());
                                });
+}
+
+grpc::ServerUnaryReactor* QueryService::GetPenaltyTable(
+    grpc::CallbackServerContext* context,
+    const v1::GetPenaltyTableRequest* request,
+    v1::GetPenaltyTableResponse* response) {
+  return Answer<StationView>(
+      pool_, runner_, context, request, response,
+      [request, caller = CurrentCaller()](const StationView& view)
+          -> absl::StatusOr<v1::GetPenaltyTableResponse> {
+        ASSIGN_OR_RETURN(v1::GetPenaltyTableResponse table,
+                         view.PenaltyTable(request->month()));
+        if (caller.station_scoped) {
+          for (auto* lines :
+               {table.mutable_lines(), table.mutable_adjustments()}) {
+            lines->erase(
+                std::remove_if(lines->begin(), lines->end(),
+                               [&](const v1::PenaltyLine& line) {
+                                 return !caller.SeesStation(line.station_id());
+                               }),
+                lines->end());
+          }
+          StationView::TotalPenalties(&table);
+        }
+        return table;
+      });
+}
+
+grpc::ServerUnaryReactor* QueryService::ExportPenaltyTable(
+    grpc::CallbackServerContext* context,
+    const v1::ExportPenaltyTableRequest* request,
+    v1::ExportPenaltyTableResponse* response) {
+  return Answer<StationView>(
+      pool_, runner_, context, request, response,
+      [request](const StationView& view)
+          -> absl::StatusOr<v1::ExportPenaltyTableResponse> {
+        ASSIGN_OR_RETURN(v1::GetPenaltyTableResponse table,
+                         view.PenaltyTable(request->month()));
+        return ledger::ExportPenaltyTable(table, request->format());
+      });
 }
 
 grpc::ServerUnaryReactor* QueryService::GetAssessment(

@@ -36,6 +36,9 @@ class QueryService final
     ParseRequests(name, "GetSecondRevisitSample",
                   &QueryService::GetSecondRevisitSample);
     ParseRequests(name, "GetAssessment", &QueryService::GetAssessment);
+    ParseRequests(name, "GetPenaltyTable", &QueryService::GetPenaltyTable);
+    ParseRequests(name, "ExportPenaltyTable",
+                  &QueryService::ExportPenaltyTable);
     ParseRequests(name, "ListProjections", &QueryService::ListProjections);
     ParseRequests(name, "Rebuild", &QueryService::Rebuild);
   }
@@ -63,6 +66,15 @@ class QueryService final
       v1::GetSecondRevisitSampleResponse* response) override;
   // An agent reads their own row of a published month only; heads, the
   // general manager and auditors every row, and drafts.
+  // A station head reads their stations' lines and adjustments only.
+  grpc::ServerUnaryReactor* GetPenaltyTable(
+      grpc::CallbackServerContext* context,
+      const v1::GetPenaltyTableRequest* request,
+      v1::GetPenaltyTableResponse* response) override;
+  grpc::ServerUnaryReactor* ExportPenaltyTable(
+      grpc::CallbackServerContext* context,
+      const v1::ExportPenaltyTableRequest* request,
+      v1::ExportPenaltyTableResponse* response) override;
   grpc::ServerUnaryReactor* GetAssessment(
       grpc::CallbackServerContext* context,
       const v1::GetAssessmentRequest* request,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -629,7 +630,8 @@ TEST_F(AccessTest, AgentReadsOnlyOwnPublishedAssessment) {
 }
 
 TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
-  auto receive = [](const std::string& station) {
+  uint64_t written = 0;  // The last intake's last event.
+  auto receive = [&written](const std::string& station) {
     v1::ReceiveComplaint intake = build::ComplaintIntake("", "13611112222");
     intake.set_station_id(station);
     grpc::ClientContext context;
@@ -637,6 +639,9 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
     grpc::Status s = v1::ComplaintService::NewStub(As("a1"))->ReceiveComplaint(
         &context, intake, &result);
     EXPECT_TRUE(s.ok()) << s.error_message();
+    if (result.events_size() > 0) {
+      written = result.events(result.events_size() - 1).position();
+    }
     return result.state().complaint_id();
   };
   const std::string ours = receive("st1");
@@ -693,6 +698,33 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
     ASSERT_EQ(response.stations_size(), 1);
     EXPECT_EQ(response.stations(0).station_id(), "st1");
   }
+  // The penalty table: the second intake repeats the first customer, so
+  // it is a line of st2's; the centre head sees it, s1 does not.
+  auto penalty_lines = [written](const std::string& as) {
+    grpc::ClientContext context;
+    v1::GetPenaltyTableRequest request;
+    request.mutable_month()->set_year(2026);
+    request.mutable_month()->set_month(12);
+    request.set_as_of_position(
+        std::numeric_limits<uint64_t>::max());  // Refused: past the end.
+    v1::GetPenaltyTableResponse response;
+    EXPECT_EQ(v1::QueryService::NewStub(As(as))
+                  ->GetPenaltyTable(&context, request, &response)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    grpc::ClientContext again;
+    request.set_as_of_position(written);  // Whether or not folded yet.
+    grpc::Status s = v1::QueryService::NewStub(As(as))->GetPenaltyTable(
+        &again, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::set<std::string> stations;
+    for (const v1::PenaltyLine& line : response.lines()) {
+      stations.insert(line.station_id());
+    }
+    return stations;
+  };
+  EXPECT_TRUE(penalty_lines("h1").contains("st2"));
+  EXPECT_FALSE(penalty_lines("s1").contains("st2"));
   // An assist answer for another unit is refused before the rules see it.
   {
     v1::AnswerAssist answer;

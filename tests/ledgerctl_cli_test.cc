@@ -10,10 +10,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/v1/reference_events.pb.h"
 #include "tests/test_util.h"
 #include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/ledgerctl.h"
 #include "tools/ledgerctl/text_width.h"
+#include "tools/ledgerctl/timeline.h"
 #include "tools/progress.h"
 
 namespace ledger::ctl {
@@ -180,6 +182,21 @@ TEST(LedgerctlCliTest, HelpGoesToStandardOutputAndDescribesEveryFlag) {
   EXPECT_THAT(err, HasSubstr("--format csv is not available here"));
   EXPECT_EQ(run({"version"}, &out, &err), kExitOk);
   EXPECT_THAT(out, HasSubstr("ledgerctl "));
+}
+
+TEST(LedgerctlCliTest, DetailsShowEveryKindOfField) {
+  // Integers that are not repeated (a month's year, points) printed the
+  // way repeated ones are (this aborted ledgerctl once).
+  v1::AssessmentPointsEntered entered;
+  entered.set_agent_id("a17");
+  entered.mutable_month()->set_year(2026);
+  entered.mutable_month()->set_month(11);
+  entered.set_part(v1::ASSESSMENT_PART_TEAMWORK);
+  entered.set_points_tenths(-5);
+  entered.set_reason("two shifts");
+  EXPECT_EQ(Details(entered, absl::UTCTimeZone()),
+            "agent_id=a17 month={year=2026 month=11} part=teamwork "
+            "points_tenths=-5 reason=\"two shifts\"");
 }
 
 TEST(LedgerctlCliTest, CsvCellsAreQuotedAndNeverFormulas) {

@@ -124,6 +124,29 @@ class ReferenceData::Fold final : public EventVisitor {
         AssessmentAppeal{p.month(), p.agent_id(), p.part(), /*open=*/true};
     return absl::OkStatus();
   }
+  absl::Status Visit(const v1::Event& e,
+                     const v1::PenaltyTableDrawnUp& p) override {
+    PenaltyTable& table = data_.penalty_tables_[YearMonthKey(p.month())];
+    table.stage = 1;
+    table.drawn_position = e.position();
+    table.drawn_by = e.actor();
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::PenaltyTableSigned& p) override {
+    data_.penalty_tables_[YearMonthKey(p.month())].stage = 2;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::PenaltyTablePublished& p) override {
+    data_.penalty_tables_[YearMonthKey(p.month())].stage = 3;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&,
+                     const v1::PenaltyTableSentToFinance& p) override {
+    data_.penalty_tables_[YearMonthKey(p.month())].stage = 4;
+    return absl::OkStatus();
+  }
   absl::Status Visit(const v1::Event&, const v1::AppealDecided& p) override {
     auto it = data_.appeals_.find(p.appeal_id());
     if (it == data_.appeals_.end()) {
@@ -674,6 +697,107 @@ absl::StatusOr<ReferenceChange> DecideReference(const ReferenceData& data,
   p.set_corrected_points_tenths(command.corrected_points_tenths());
   p.set_reason(command.reason());
   return Change(kAssessmentsStream, p);
+}
+
+const ReferenceData::PenaltyTable* ReferenceData::FindPenaltyTable(
+    const v1::YearMonth& month) const {
+  auto it = penalty_tables_.find(YearMonthKey(month));
+  return it == penalty_tables_.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+// The table of `month` at `stage` (or beyond, when `at_least`), else
+// FAILED_PRECONDITION saying where it stands and what comes first.
+absl::StatusOr<const ReferenceData::PenaltyTable*> TableAt(
+    const ReferenceData& data, const v1::YearMonth& month, int stage,
+    absl::string_view action) {
+  static constexpr const char* kStages[] = {
+      "not drawn up", "drawn up", "signed", "published", "sent to finance"};
+  RETURN_IF_ERROR(CheckMonth("month", month));
+  const ReferenceData::PenaltyTable* table = data.FindPenaltyTable(month);
+  const int now = table == nullptr ? 0 : table->stage;
+  if (now != stage) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the penalty table of ", YearMonthKey(month), " is ", kStages[now],
+        "; it can be ", action, " when it is ", kStages[stage]));
+  }
+  return table;
+}
+
+}  // namespace
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::DrawUpPenaltyTable& command, absl::Time now) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "draw up a penalty table"));
+  RETURN_IF_ERROR(CheckMonth("month", command.month()));
+  const ReferenceData::PenaltyTable* table =
+      data.FindPenaltyTable(command.month());
+  if (table != nullptr && table->stage >= 2) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the penalty table of ", YearMonthKey(command.month()),
+        " is signed; later changes appear as adjustments on a later "
+        "month's table"));
+  }
+  ASSIGN_OR_RETURN(const absl::CivilDay today, SiteDay(data, now));
+  if (absl::CivilMonth(today) <=
+      absl::CivilMonth(command.month().year(), command.month().month())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the month ", YearMonthKey(command.month()),
+                     " has not ended (today is ", DayText(today), ")"));
+  }
+  v1::PenaltyTableDrawnUp p;
+  *p.mutable_month() = command.month();
+  return Change(kPenaltyTablesStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::SignPenaltyTable& command) {
+  if (!data.HasRole(actor, v1::ROLE_GENERAL_MANAGER)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "only the general manager signs a penalty table; ",
+        actor.empty() ? "no actor was given" : actor + " is not one"));
+  }
+  ASSIGN_OR_RETURN(const ReferenceData::PenaltyTable* table,
+                   TableAt(data, command.month(), 1, "signed"));
+  if (command.drawn_position() != table->drawn_position) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("drawn_position ", command.drawn_position(),
+                     " is not the draw in force (", table->drawn_position,
+                     "): read the table again before signing it"));
+  }
+  if (table->drawn_by == actor) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(actor, " drew the table up and cannot also sign it"));
+  }
+  v1::PenaltyTableSigned p;
+  *p.mutable_month() = command.month();
+  p.set_drawn_position(command.drawn_position());
+  return Change(kPenaltyTablesStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishPenaltyTable& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "publish a penalty table"));
+  RETURN_IF_ERROR(TableAt(data, command.month(), 2, "published").status());
+  v1::PenaltyTablePublished p;
+  *p.mutable_month() = command.month();
+  return Change(kPenaltyTablesStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::SendPenaltyTableToFinance& command) {
+  RETURN_IF_ERROR(
+      RequireCentreHead(data, actor, "send a penalty table to finance"));
+  RETURN_IF_ERROR(
+      TableAt(data, command.month(), 3, "sent to finance").status());
+  v1::PenaltyTableSentToFinance p;
+  *p.mutable_month() = command.month();
+  return Change(kPenaltyTablesStream, p);
 }
 
 bool ReferenceData::HasCustomerType(const std::string& code) const {

@@ -29,9 +29,11 @@ inline constexpr char kCalendarStream[] = "ref-calendar";
 inline constexpr char kPenaltiesStream[] = "ref-penalties";
 // The monthly assessment of agents: points entered, publications, appeals.
 inline constexpr char kAssessmentsStream[] = "ref-assessments";
+// The monthly station penalty tables: drawn up, signed, published, sent.
+inline constexpr char kPenaltyTablesStream[] = "ref-penalty-tables";
 inline constexpr const char* kReferenceStreams[] = {
-    kStationsStream, kOrgStream, kCalendarStream, kPenaltiesStream,
-    kAssessmentsStream};
+    kStationsStream,  kOrgStream,         kCalendarStream,
+    kPenaltiesStream, kAssessmentsStream, kPenaltyTablesStream};
 
 // Whether a service's grant narrows what it reads (any field set).
 inline bool Narrows(const v1::ServiceGrant& grant) {
@@ -99,6 +101,17 @@ class ReferenceData {
     v1::AssessmentPart part = v1::ASSESSMENT_PART_UNSPECIFIED;
     bool open = true;
   };
+  // A month's penalty table (docs/rules.md §11): how far it has gone
+  // (1 drawn up, 2 signed, 3 published, 4 sent to finance), its latest
+  // draw and who drew it.
+  struct PenaltyTable {
+    int stage = 0;
+    uint64_t drawn_position = 0;
+    std::string drawn_by;
+  };
+  // nullptr: never drawn up.
+  const PenaltyTable* FindPenaltyTable(const v1::YearMonth& month) const;
+
   // nullptr: nothing recorded for the month / no such appeal.
   const AssessmentMonth* FindAssessment(const v1::YearMonth& month) const;
   const AssessmentAppeal* FindAppeal(const std::string& appeal_id) const;
@@ -121,6 +134,8 @@ class ReferenceData {
   // "yyyy-mm" -> the month's assessment; appeal id -> appeal.
   absl::flat_hash_map<std::string, AssessmentMonth> assessments_;
   absl::flat_hash_map<std::string, AssessmentAppeal> appeals_;
+  // "yyyy-mm" -> the month's penalty table.
+  absl::flat_hash_map<std::string, PenaltyTable> penalty_tables_;
 };
 
 // A reference-data change, checked and ready to append.
@@ -177,6 +192,24 @@ absl::StatusOr<ReferenceChange> DecideReference(const ReferenceData& data,
                                                 const std::string& actor,
                                                 const v1::DecideAppeal& command,
                                                 absl::Time now);
+
+// The station penalty table (docs/rules.md §11), in order: drawn up by a
+// centre head once the month has ended (again until signed), signed by the
+// general manager (not the one who drew it) naming the draw in force,
+// published, then sent to finance by a centre head. Out of order:
+// FAILED_PRECONDITION.
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::DrawUpPenaltyTable& command, absl::Time now);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::SignPenaltyTable& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::PublishPenaltyTable& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::SendPenaltyTableToFinance& command);
 
 // The weight of an assessment part in points (30, 40, 20, 10; 0 for none).
 int AssessmentWeight(v1::AssessmentPart part);

@@ -320,6 +320,23 @@ void AddAssessment(Builder& b) {
   decided->set_reason("The rota confirms three night shifts.");
 }
 
+// The monthly station penalty table.
+void AddPenaltyTable(Builder& b) {
+  v1::YearMonth november;
+  november.set_year(2026);
+  november.set_month(11);
+  *b.Add<v1::PenaltyTableDrawnUp>("ref-penalty-tables", kHead)
+       ->mutable_month() = november;
+  auto* signed_table =
+      b.Add<v1::PenaltyTableSigned>("ref-penalty-tables", "gm-zhao");
+  *signed_table->mutable_month() = november;
+  signed_table->set_drawn_position(2);
+  *b.Add<v1::PenaltyTablePublished>("ref-penalty-tables", kHead)
+       ->mutable_month() = november;
+  *b.Add<v1::PenaltyTableSentToFinance>("ref-penalty-tables", kHead)
+       ->mutable_month() = november;
+}
+
 std::vector<ExampleEvent> ExampleEvents() {
   Builder b;
   AddReferenceData(b);
@@ -330,6 +347,7 @@ std::vector<ExampleEvent> ExampleEvents() {
   AddErasure(b);
   AddRegulations(b);
   AddAssessment(b);
+  AddPenaltyTable(b);
   return b.Take();
 }
 

@@ -44,6 +44,8 @@ using EventTypes = TypeList<
     v1::PenaltySchedulePublished, v1::SpecialPeriodDeclared,
     v1::CustomerTypesPublished, v1::AssessmentPointsEntered,
     v1::AssessmentPublished, v1::AssessmentAppealed, v1::AppealDecided,
+    v1::PenaltyTableDrawnUp, v1::PenaltyTableSigned, v1::PenaltyTablePublished,
+    v1::PenaltyTableSentToFinance,
     // log_events.proto (written by the store itself)
     v1::LogEndAccepted>;
 

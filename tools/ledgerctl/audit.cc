@@ -48,14 +48,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
-absl::Status WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  out.close();
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
 // The log's verifier key: the one given, else `fallback` (what the server
 // or the export says) with a warning that it proves less.
 absl::StatusOr<NoteVerifier> LogKey(const Options& options,
@@ -745,6 +737,14 @@ int AuditCommand(const std::vector<std::string>& args, const Options& options,
          "  keygen ORIGIN FILE                   a new signing key for "
          "ledgerd --signing_key\n";
   return kExitUsage;
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
 }
 
 }  // namespace ledger::ctl

@@ -117,6 +117,8 @@ const std::map<std::string, std::string>& FieldHelp() {
        "tenths of a point: teamwork's points (0..100), or an adjustment of "
        "attitude (-300..300) or ability (-400..400)"},
       {"appeal-id", "the appeal decided (YYYY-MM-N)"},
+      {"drawn-position",
+       "the draw signed: its log position (ledgerctl penalty-table)"},
       {"accept", "accept the appeal (with --corrected-points-tenths)"},
       {"corrected-points-tenths",
        "an accepted appeal: the part's points, tenths (0 up to its weight)"},
@@ -333,6 +335,17 @@ std::vector<CommandHelp>* MakeCommands() {
        "Half of the complaints each agent handled (owned, received in the "
        "month, signed off), spread over the customer types. Without AGENT: "
        "every agent (an agent gets their own)."});
+  add({"penalty-table",
+       "",
+       "the month's station penalty table: lines, adjustments, who signed",
+       "Queues and reports",
+       {month,
+        as_of,
+        {"export", "csv|xlsx", "write the signed table's file for finance"},
+        {"out", "FILE", "--export: write here (default: its own name)"}},
+       "Drawn up by a centre head, signed by the general manager, "
+       "published, sent to finance (docs/rules.md §11). Before the first "
+       "draw: what a draw would give now."});
   add({"assessment",
        "[AGENT]",
        "the monthly assessment: points of the four parts, total, appeals",

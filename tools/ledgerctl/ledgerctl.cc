@@ -739,6 +739,109 @@ int SampleCommand(const std::string& agent, const Options& options,
   return kExitOk;
 }
 
+const char* TableState(v1::PenaltyTableState state) {
+  switch (state) {
+    case v1::PENALTY_TABLE_STATE_DRAWN_UP:
+      return "drawn up, not signed";
+    case v1::PENALTY_TABLE_STATE_SIGNED:
+      return "signed";
+    case v1::PENALTY_TABLE_STATE_PUBLISHED:
+      return "signed, published";
+    case v1::PENALTY_TABLE_STATE_SENT_TO_FINANCE:
+      return "signed, published, sent to finance";
+    default:
+      return "not drawn up (what a draw would give now)";
+  }
+}
+
+// The month's penalty table; with --export, the file for finance.
+int PenaltyTableCommand(const Options& options, std::ostream& out,
+                        std::ostream& err) {
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "penalty-table", month.status());
+  if (!options.export_format.empty()) {
+    v1::ExportPenaltyTableRequest request;
+    *request.mutable_month() = *month;
+    if (options.as_of > 0) request.set_as_of_position(options.as_of);
+    if (options.export_format == "csv") {
+      request.set_format(v1::EXPORT_FORMAT_CSV);
+    } else if (options.export_format == "xlsx") {
+      request.set_format(v1::EXPORT_FORMAT_XLSX);
+    } else {
+      return UsageError(
+          err, "penalty-table",
+          absl::InvalidArgumentError(absl::StrCat(
+              "--export is csv or xlsx, not ", options.export_format)));
+    }
+    v1::ExportPenaltyTableResponse file;
+    absl::Status s = QueryClient(options).Call(
+        &v1::QueryService::Stub::ExportPenaltyTable, request, &file);
+    if (!s.ok()) return Fail(err, s);
+    const std::string path =
+        options.out_file.empty() ? file.file_name() : options.out_file;
+    if (absl::Status w = WriteFile(path, file.content()); !w.ok()) {
+      return Fail(err, w);
+    }
+    out << "wrote " << path << " (" << file.content().size() << " bytes)\n";
+    return kExitOk;
+  }
+  v1::GetPenaltyTableRequest request;
+  *request.mutable_month() = *month;
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  v1::GetPenaltyTableResponse table;
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::GetPenaltyTable, request, &table);
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    out << MessageJson(table) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::pair<const char*, const v1::PenaltyLine*>> rows;
+  for (const auto& l : table.lines()) rows.emplace_back("line", &l);
+  for (const auto& l : table.adjustments()) rows.emplace_back("adjustment", &l);
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "kind,station_id,station_head,complaint_id,severity,amount,"
+           "charged,adjusts_month,cause_position\n";
+    for (const auto& [kind, l] : rows) {
+      out << kind << "," << CsvCell(l->station_id()) << ","
+          << CsvCell(l->station_head_agent_id()) << ","
+          << CsvCell(l->complaint_id()) << ","
+          << absl::AsciiStrToLower(v1::Severity_Name(l->severity()).substr(9))
+          << "," << Yuan(l->amount()) << "," << l->charged() << ","
+          << (l->has_adjusts_month() ? MonthLabel(l->adjusts_month()) : "")
+          << "," << l->cause_position() << "\n";
+    }
+    return kExitOk;
+  }
+  out << "Penalty table of " << MonthLabel(*month) << ": "
+      << TableState(table.state());
+  if (table.state() != v1::PENALTY_TABLE_STATE_UNSPECIFIED) {
+    out << "; drawn up by " << table.drawn_by_agent_id() << " at log position "
+        << table.drawn_position();
+  }
+  if (!table.signed_by_agent_id().empty()) {
+    out << "; signed by " << table.signed_by_agent_id();
+  }
+  out << "\n";
+  for (const auto& [kind, l] : rows) {
+    out << absl::StrFormat(
+        "  %-10s %-10s %-10s %-14s %-9s %10s%s%s\n", kind, l->station_id(),
+        l->station_head_agent_id(), l->complaint_id(),
+        absl::AsciiStrToLower(v1::Severity_Name(l->severity()).substr(9)),
+        Yuan(l->amount()), l->charged() ? "" : "  (not charged)",
+        l->has_adjusts_month()
+            ? absl::StrCat("  adjusts ", MonthLabel(l->adjusts_month()),
+                           ", cause at position ", l->cause_position())
+            : "");
+  }
+  out << "Charged " << Yuan(table.total_charged()) << ", not charged "
+      << Yuan(table.total_not_charged()) << " "
+      << table.total_charged().currency_code() << "\n";
+  out << "(as of log position " << table.position() << ")\n";
+  return kExitOk;
+}
+
 // "12.5", or "n/a".
 std::string Points(int32_t tenths, bool na) {
   return na ? "n/a"
@@ -1134,14 +1237,15 @@ absl::Status FillOptions(const CommandLine& line,
   options.log_key_file = line.Get("log_key_file");
   options.checkpoint_file = line.Get("checkpoint");
   options.out_file = line.Get("out");
+  options.export_format = line.Get("export");
   return absl::OkStatus();
 }
 
 // The commands that print tables or events, which CSV suits.
 bool PrintsCsv(const std::string& command) {
-  for (const char* c :
-       {"queue", "stations", "analysis", "scorecard", "sample", "assessment",
-        "list", "find", "log", "read", "tail", "projections"}) {
+  for (const char* c : {"queue", "stations", "analysis", "scorecard", "sample",
+                        "assessment", "penalty-table", "list", "find", "log",
+                        "read", "tail", "projections"}) {
     if (command == c) return true;
   }
   return false;
@@ -1267,6 +1371,9 @@ int Run(const std::vector<std::string>& args, const Options& options,
   }
   if (command == "sample" && operands <= 1) {
     return SampleCommand(operands == 1 ? args[1] : "", options, out, err);
+  }
+  if (command == "penalty-table" && operands == 0) {
+    return PenaltyTableCommand(options, out, err);
   }
   if (command == "assessment" && operands <= 1) {
     return AssessmentCommand(operands == 1 ? args[1] : "", options, out, err);

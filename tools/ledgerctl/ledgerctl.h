@@ -97,6 +97,8 @@ struct Options {
   uint64_t tree_size = 0;
   std::string checkpoint_file;
   std::string out_file;
+  // penalty-table: "csv" or "xlsx", the file for finance.
+  std::string export_format;
   // Who calls; see the top of this file. LoadSecurity fills `security`.
   std::string identity;
   std::string as;
@@ -127,6 +129,8 @@ int Run(const std::vector<std::string>& args, const Options& options,
 // One CSV cell: quoted when it must be; a text starting with = + - @ (a
 // formula to a spreadsheet) is prefixed with ' so that it stays text.
 std::string CsvCell(absl::string_view text);
+// Writes `content` to `path` (replacing it); UNAVAILABLE when it cannot.
+absl::Status WriteFile(const std::string& path, const std::string& content);
 // What starts a CSV output: the byte order mark when asked.
 void StartCsv(const Options& options, std::ostream& out);
 

@@ -67,7 +67,9 @@ std::string Value(const Message& m, const FieldDescriptor* f, int index,
     }
     default: {
       std::string out;
-      google::protobuf::TextFormat::PrintFieldValueToString(m, f, index, &out);
+      // (The index of a field that is not repeated must be -1.)
+      google::protobuf::TextFormat::PrintFieldValueToString(
+          m, f, rep ? index : -1, &out);
       return out;
     }
   }
