@@ -80,6 +80,7 @@ struct CommandRegistry {
     CommandSpec<v1::SignOff>{kComplaint, "sign-off", kComplaintId, "the centre head's review and signature"},
     CommandSpec<v1::EraseCustomerData>{kComplaint, "erase-customer-data", kComplaintId, "destroy the customer's personal data (centre head)"},
     CommandSpec<v1::RecordSpotCheck>{kComplaint, "spot-check", kComplaintId, "the supervision's check of a case's record"},
+    CommandSpec<v1::MarkTypicalCase>{kComplaint, "mark-typical", kComplaintId, "file the case in the knowledge base (centre head)"},
     // Reference data (ReferenceDataService; ledger/complaint/reference_data.h).
     CommandSpec<v1::RegisterStation>{kReference, "register-station", kNone, "add or change a distribution station"},
     CommandSpec<v1::RegisterDepartment>{kReference, "register-department", kNone, "add or change a department"},
@@ -99,6 +100,10 @@ struct CommandRegistry {
     CommandSpec<v1::SignPenaltyTable>{kReference, "sign-penalty-table", kNone, "the general manager signs the draw in force"},
     CommandSpec<v1::PublishPenaltyTable>{kReference, "publish-penalty-table", kNone, "publish a signed penalty table"},
     CommandSpec<v1::SendPenaltyTableToFinance>{kReference, "send-penalty-table", kNone, "record that the published table went to finance"},
+    // The knowledge base's digests (ReferenceDataService; docs/rules.md §9).
+    CommandSpec<v1::DrawUpDigest>{kReference, "draw-up-digest", kNone, "the half-month digest of cases and solutions"},
+    CommandSpec<v1::CirculateDigest>{kReference, "circulate-digest", kNone, "send the digest round"},
+    CommandSpec<v1::RecordReading>{kReference, "record-reading", kNone, "an agent read a circulated digest"},
   };
   // clang-format on
 };

@@ -59,6 +59,7 @@ void Accepted(const v1::Event& event, v1::AnalysisCaseRow* row) {
 void Replied(const v1::Event& event, const v1::Replied& p,
              v1::AnalysisCaseRow* row) {
   if (row->green_channel()) Accepted(event, row);
+  row->set_reply_outcome(p.outcome());
   if (!row->replied()) {
     row->set_replied(true);
     row->set_first_reply_within_deadline(p.within_deadline());

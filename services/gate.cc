@@ -60,6 +60,7 @@ const std::vector<AccessRule>* MakeTable() {
       // The supervision (002 監督機制): the head or the general manager.
       {"ledger.v1.ComplaintService.RecordSpotCheck",
        {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER}},
+      {"ledger.v1.ComplaintService.MarkTypicalCase", {ROLE_CENTRE_HEAD}},
       // Each command of a batch is checked against its own RPC's row too.
       {"ledger.v1.ComplaintService.ExecuteBatch",
        {HANDLERS, ROLE_CLERK, ROLE_STATION_HEAD, ROLE_DEPARTMENT_HEAD,
@@ -100,6 +101,10 @@ const std::vector<AccessRule>* MakeTable() {
        {ROLE_CENTRE_HEAD}},
       {"ledger.v1.ReferenceDataService.SendPenaltyTableToFinance",
        {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.DrawUpDigest", {ROLE_CENTRE_HEAD}},
+      {"ledger.v1.ReferenceDataService.CirculateDigest", {ROLE_CENTRE_HEAD}},
+      // An agent, of their own reading.
+      {"ledger.v1.ReferenceDataService.RecordReading", {ROLE_AGENT}},
       {"ledger.v1.Ledger.ReadStream", {LOG_READERS}},
       {"ledger.v1.Ledger.ReadAll", {LOG_READERS}},
       {"ledger.v1.Ledger.GetHead", {LOG_READERS}},
@@ -129,6 +134,15 @@ const std::vector<AccessRule>* MakeTable() {
       // An agent: their own published row only (QueryService checks).
       {"ledger.v1.QueryService.GetAssessment",
        {HANDLERS, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      // The knowledge base: whoever handles cases or answers for them.
+      {"ledger.v1.QueryService.SearchKnowledgeBase",
+       {HANDLERS, ROLE_CLERK, ROLE_STATION_HEAD, ROLE_DEPARTMENT_HEAD,
+        ROLE_PROJECT_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      {"ledger.v1.QueryService.GetDigest",
+       {HANDLERS, ROLE_CLERK, ROLE_STATION_HEAD, ROLE_DEPARTMENT_HEAD,
+        ROLE_PROJECT_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
+      {"ledger.v1.QueryService.GetReadingRecord",
+       {ROLE_CENTRE_HEAD, ROLE_GENERAL_MANAGER, ROLE_AUDITOR}},
       // A station head: their stations' lines only (QueryService filters).
       {"ledger.v1.QueryService.GetPenaltyTable",
        {ROLE_CENTRE_HEAD, ROLE_STATION_HEAD, ROLE_GENERAL_MANAGER,

@@ -38,20 +38,30 @@ std::string SeverityName(v1::Severity s) {
   }
 }
 
-// The cells of a row, as text.
+// Text a spreadsheet would take for a formula starts with a quote.
+std::string Inert(const std::string& text) {
+  return !text.empty() && std::string("=+-@").find(text[0]) != std::string::npos
+             ? "'" + text
+             : text;
+}
+
+// The cells of a row, as text. An adjustment is priced at the schedule of
+// the month it adjusts (its "adjusts month"), not this table's: its
+// schedule cell is left empty.
 std::vector<std::string> Cells(const char* kind, const v1::PenaltyLine& line,
                                const v1::GetPenaltyTableResponse& table) {
+  const bool adjustment = line.has_adjusts_month();
   return {kind,
-          line.station_id(),
-          line.station_name(),
-          line.station_head_agent_id(),
-          line.complaint_id(),
+          Inert(line.station_id()),
+          Inert(line.station_name()),
+          Inert(line.station_head_agent_id()),
+          Inert(line.complaint_id()),
           SeverityName(line.severity()),
           Yuan(line.amount().minor_units()),
           line.charged() ? "yes" : "no (special period)",
           Month(line.adjusts_month()),
           line.cause_position() == 0 ? "" : absl::StrCat(line.cause_position()),
-          Month(table.schedule_effective_from())};
+          adjustment ? "" : Month(table.schedule_effective_from())};
 }
 
 const char* const kHeaders[] = {

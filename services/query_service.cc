@@ -177,6 +177,45 @@ grpc::ServerUnaryReactor* QueryService::GetSecondRevisitSample(
                                });
 }
 
+grpc::ServerUnaryReactor* QueryService::SearchKnowledgeBase(
+    grpc::CallbackServerContext* context,
+    const v1::SearchKnowledgeBaseRequest* request,
+    v1::SearchKnowledgeBaseResponse* response) {
+  return Answer<AnalysisView>(
+      pool_, runner_, context, request, response,
+      [request](const AnalysisView& view) { return view.Search(*request); });
+}
+
+grpc::ServerUnaryReactor* QueryService::GetDigest(
+    grpc::CallbackServerContext* context, const v1::GetDigestRequest* request,
+    v1::GetDigestResponse* response) {
+  return Answer<AnalysisView>(
+      pool_, runner_, context, request, response,
+      [request, caller = CurrentCaller()](
+          const AnalysisView& view) -> absl::StatusOr<v1::GetDigestResponse> {
+        ASSIGN_OR_RETURN(v1::GetDigestResponse digest,
+                         view.Digest(request->month(), request->half()));
+        if (caller.station_scoped) {
+          // A station head: their stations' cases only (the typical cases
+          // are written up for every department).
+          AnalysisView::KeepEntries(&digest, [&](const v1::DigestEntry& e) {
+            return caller.SeesStation(e.station_id());
+          });
+        }
+        return digest;
+      });
+}
+
+grpc::ServerUnaryReactor* QueryService::GetReadingRecord(
+    grpc::CallbackServerContext* context,
+    const v1::GetReadingRecordRequest* request,
+    v1::GetReadingRecordResponse* response) {
+  return Answer<AnalysisView>(pool_, runner_, context, request, response,
+                              [request](const AnalysisView& view) {
+                                return view.Readings(request->month());
+                              });
+}
+
 grpc::ServerUnaryReactor* QueryService::GetPenaltyTable(
     grpc::CallbackServerContext* context,
     const v1::GetPenaltyTableRequest* request,

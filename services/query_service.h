@@ -36,6 +36,10 @@ class QueryService final
     ParseRequests(name, "GetSecondRevisitSample",
                   &QueryService::GetSecondRevisitSample);
     ParseRequests(name, "GetAssessment", &QueryService::GetAssessment);
+    ParseRequests(name, "SearchKnowledgeBase",
+                  &QueryService::SearchKnowledgeBase);
+    ParseRequests(name, "GetDigest", &QueryService::GetDigest);
+    ParseRequests(name, "GetReadingRecord", &QueryService::GetReadingRecord);
     ParseRequests(name, "GetPenaltyTable", &QueryService::GetPenaltyTable);
     ParseRequests(name, "ExportPenaltyTable",
                   &QueryService::ExportPenaltyTable);
@@ -66,6 +70,17 @@ class QueryService final
       v1::GetSecondRevisitSampleResponse* response) override;
   // An agent reads their own row of a published month only; heads, the
   // general manager and auditors every row, and drafts.
+  grpc::ServerUnaryReactor* SearchKnowledgeBase(
+      grpc::CallbackServerContext* context,
+      const v1::SearchKnowledgeBaseRequest* request,
+      v1::SearchKnowledgeBaseResponse* response) override;
+  grpc::ServerUnaryReactor* GetDigest(grpc::CallbackServerContext* context,
+                                      const v1::GetDigestRequest* request,
+                                      v1::GetDigestResponse* response) override;
+  grpc::ServerUnaryReactor* GetReadingRecord(
+      grpc::CallbackServerContext* context,
+      const v1::GetReadingRecordRequest* request,
+      v1::GetReadingRecordResponse* response) override;
   // A station head reads their stations' lines and adjustments only.
   grpc::ServerUnaryReactor* GetPenaltyTable(
       grpc::CallbackServerContext* context,

@@ -198,6 +198,9 @@ TEST_F(AssessmentTest, AssessmentTeamworkAndAdjustmentsNeedReason) {
   // Only the centre head enters points.
   EXPECT_EQ(code(Points("a17", v1::ASSESSMENT_PART_TEAMWORK, 100, "me"), "a17"),
             absl::StatusCode::kPermissionDenied);
+  // ... and never their own.
+  EXPECT_EQ(code(Points("h1", v1::ASSESSMENT_PART_TEAMWORK, 100, "me"), "h1"),
+            absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(AssessmentTest, PublishedAssessmentFrozenAtPosition) {

@@ -159,6 +159,27 @@ TEST_F(PenaltyTableTest, PenaltyTableLifecycleInOrder) {
   EXPECT_EQ(table.schedule_effective_from().month(), 10);
 }
 
+TEST_F(PenaltyTableTest, TablesAreDrawnUpInMonthOrderEachSignedFirst) {
+  clock_->Set(Shanghai(2026, 12, 1, 9, 0));
+  absl::StatusOr<v1::CommandResult> october =
+      Run<v1::DrawUpPenaltyTable>(october_, "h1");
+  ASSERT_TRUE(october.ok()) << october.status();
+  // November waits for October's signature.
+  absl::Status waits =
+      Run<v1::DrawUpPenaltyTable>(Month(2026, 11), "h1").status();
+  EXPECT_EQ(waits.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(waits.message(), HasSubstr("2026-10 is not signed"));
+  ASSERT_TRUE(
+      Run<v1::SignPenaltyTable>(october_, "gm1", october->events(0).position())
+          .ok());
+  ASSERT_TRUE(Run<v1::DrawUpPenaltyTable>(Month(2026, 11), "h1").ok());
+  // No month before the latest drawn.
+  absl::Status earlier =
+      Run<v1::DrawUpPenaltyTable>(Month(2026, 9), "h1").status();
+  EXPECT_EQ(earlier.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(earlier.message(), HasSubstr("in month order"));
+}
+
 TEST_F(PenaltyTableTest, TheOneWhoDrewATableCannotSignIt) {
   Do(build::Agent("both", {v1::ROLE_CENTRE_HEAD, v1::ROLE_GENERAL_MANAGER}),
      "h1");

@@ -200,6 +200,11 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const v1::RecordSpotCheck& command,
                                 const DecideContext& context);
+// Centre head only; any stage once classified (the case's category tags
+// it).
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::MarkTypicalCase& command,
+                                const DecideContext& context);
 // Centre head only; any stage. The app destroys the customer's data key
 // once the event is durable (app/personal_data.h).
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,

@@ -306,6 +306,45 @@ absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
 }
 
 absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
+                                const v1::MarkTypicalCase& c,
+                                const DecideContext& context) {
+  constexpr absl::string_view kAction = "mark a typical case";
+  RETURN_IF_ERROR(CheckCommon(state, c.complaint_id(), context, kAction,
+                              /*allow_closed=*/true));
+  if (!complaint_internal::IsHead(context)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only a centre head may ", kAction, "; ", context.actor,
+                     " is not one"));
+  }
+  if (!state.classified()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "complaint ", c.complaint_id(),
+        " is not classified: a typical case is filed by its category"));
+  }
+  RETURN_IF_ERROR(CheckText("summary", c.summary(), true, kMaxTextBytes));
+  RETURN_IF_ERROR(CheckText("solution", c.solution(), true, kMaxTextBytes));
+  RETURN_IF_ERROR(
+      CheckText("points_to_watch", c.points_to_watch(), true, kMaxTextBytes));
+  constexpr int kMaxTags = 10;
+  if (c.tags_size() > kMaxTags) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tags: at most ", kMaxTags, " (", c.tags_size(), " given)"));
+  }
+  for (int i = 0; i < c.tags_size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckText(absl::StrCat("tags[", i, "]"), c.tags(i), true, 64));
+  }
+  v1::TypicalCaseMarked marked;
+  marked.set_summary(c.summary());
+  marked.set_solution(c.solution());
+  marked.set_points_to_watch(c.points_to_watch());
+  marked.set_category(state.category());
+  *marked.mutable_tags() = c.tags();
+  marked.set_marked_by_agent_id(context.actor);
+  return One(std::move(marked), context);
+}
+
+absl::StatusOr<Decision> Decide(const v1::ComplaintState& state,
                                 const v1::EraseCustomerData& c,
                                 const DecideContext& context) {
   constexpr absl::string_view kAction = "erase the customer's personal data";

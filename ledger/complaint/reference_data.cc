@@ -147,6 +147,17 @@ class ReferenceData::Fold final : public EventVisitor {
     data_.penalty_tables_[YearMonthKey(p.month())].stage = 4;
     return absl::OkStatus();
   }
+  absl::Status Visit(const v1::Event&, const v1::DigestDrawnUp& p) override {
+    data_.digests_[DigestKey(p.month(), p.half())].drawn = true;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&, const v1::DigestCirculated& p) override {
+    data_.digests_[DigestKey(p.month(), p.half())].circulated = true;
+    return absl::OkStatus();
+  }
+  absl::Status Visit(const v1::Event&, const v1::ReadingRecorded&) override {
+    return absl::OkStatus();
+  }
   absl::Status Visit(const v1::Event&, const v1::AppealDecided& p) override {
     auto it = data_.appeals_.find(p.appeal_id());
     if (it == data_.appeals_.end()) {
@@ -542,6 +553,10 @@ absl::StatusOr<ReferenceChange> DecideReference(
   RETURN_IF_ERROR(
       RequireCentreHead(data, actor, "enter an agent's assessment points"));
   RETURN_IF_ERROR(CheckId("agent_id", command.agent_id()));
+  if (command.agent_id() == actor) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(actor, " cannot enter points for themselves"));
+  }
   if (data.FindAgent(command.agent_id()) == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("agent_id ", command.agent_id(), " is not registered"));
@@ -674,6 +689,10 @@ absl::StatusOr<ReferenceChange> DecideReference(const ReferenceData& data,
     return absl::FailedPreconditionError(
         absl::StrCat("appeal ", command.appeal_id(), " is decided already"));
   }
+  if (appeal->agent_id == actor) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(actor, " cannot decide their own appeal"));
+  }
   RETURN_IF_ERROR(
       CheckText("reason", command.reason(), /*required=*/true, kMaxTextBytes));
   const int weight = AssessmentWeight(appeal->part);
@@ -740,6 +759,23 @@ absl::StatusOr<ReferenceChange> DecideReference(
         " is signed; later changes appear as adjustments on a later "
         "month's table"));
   }
+  // In month order, each signed before the next is drawn: the adjustments
+  // a draw carries are then exactly those since the last signed table.
+  const std::string key = YearMonthKey(command.month());
+  for (const auto& [other, t] : data.penalty_tables()) {
+    if (other > key) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the penalty table of ", other,
+                       " is drawn up already; tables are "
+                       "drawn up in month order"));
+    }
+    if (other < key && t.stage < 2) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the penalty table of ", other,
+                       " is not signed; it is signed before a later month "
+                       "is drawn up"));
+    }
+  }
   ASSIGN_OR_RETURN(const absl::CivilDay today, SiteDay(data, now));
   if (absl::CivilMonth(today) <=
       absl::CivilMonth(command.month().year(), command.month().month())) {
@@ -798,6 +834,105 @@ absl::StatusOr<ReferenceChange> DecideReference(
   v1::PenaltyTableSentToFinance p;
   *p.mutable_month() = command.month();
   return Change(kPenaltyTablesStream, p);
+}
+
+std::string DigestKey(const v1::YearMonth& month, v1::DigestHalf half) {
+  return absl::StrCat(YearMonthKey(month), half == v1::DIGEST_HALF_FIRST
+                                               ? " first half"
+                                               : " second half");
+}
+
+std::pair<absl::CivilDay, absl::CivilDay> DigestDays(const v1::YearMonth& month,
+                                                     v1::DigestHalf half) {
+  const absl::CivilMonth m(month.year(), month.month());
+  if (half == v1::DIGEST_HALF_FIRST) {
+    return {absl::CivilDay(m), absl::CivilDay(m) + 14};
+  }
+  return {absl::CivilDay(m) + 15, absl::CivilDay(m + 1) - 1};
+}
+
+const ReferenceData::Digest* ReferenceData::FindDigest(
+    const v1::YearMonth& month, v1::DigestHalf half) const {
+  auto it = digests_.find(DigestKey(month, half));
+  return it == digests_.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(const ReferenceData& data,
+                                                const std::string& actor,
+                                                const v1::DrawUpDigest& command,
+                                                absl::Time now) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "draw up a digest"));
+  RETURN_IF_ERROR(CheckMonth("month", command.month()));
+  RETURN_IF_ERROR(CheckEnumSet("half", command.half()));
+  const std::string key = DigestKey(command.month(), command.half());
+  if (data.FindDigest(command.month(), command.half()) != nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the digest of ", key, " is drawn up already"));
+  }
+  const auto [first, last] = DigestDays(command.month(), command.half());
+  ASSIGN_OR_RETURN(const absl::CivilDay today, SiteDay(data, now));
+  if (today <= last) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the digest of ", key, " covers days up to ", DayText(last),
+        ", which has not ended (today is ", DayText(today), ")"));
+  }
+  v1::DigestDrawnUp p;
+  *p.mutable_month() = command.month();
+  p.set_half(command.half());
+  for (const auto& [day, date] : {std::pair{first, p.mutable_first_day()},
+                                  std::pair{last, p.mutable_last_day()}}) {
+    date->set_year(static_cast<int32_t>(day.year()));
+    date->set_month(day.month());
+    date->set_day(day.day());
+  }
+  return Change(kKnowledgeStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::CirculateDigest& command) {
+  RETURN_IF_ERROR(RequireCentreHead(data, actor, "circulate a digest"));
+  RETURN_IF_ERROR(CheckMonth("month", command.month()));
+  RETURN_IF_ERROR(CheckEnumSet("half", command.half()));
+  const ReferenceData::Digest* digest =
+      data.FindDigest(command.month(), command.half());
+  const std::string key = DigestKey(command.month(), command.half());
+  if (digest == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the digest of ", key, " is not drawn up"));
+  }
+  if (digest->circulated) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the digest of ", key, " is circulated already"));
+  }
+  v1::DigestCirculated p;
+  *p.mutable_month() = command.month();
+  p.set_half(command.half());
+  return Change(kKnowledgeStream, p);
+}
+
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RecordReading& command) {
+  if (!data.HasRole(actor, v1::ROLE_AGENT)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "an agent records their own reading; ",
+        actor.empty() ? "no actor was given" : actor + " is not an agent"));
+  }
+  RETURN_IF_ERROR(CheckMonth("month", command.month()));
+  RETURN_IF_ERROR(CheckEnumSet("half", command.half()));
+  const ReferenceData::Digest* digest =
+      data.FindDigest(command.month(), command.half());
+  if (digest == nullptr || !digest->circulated) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the digest of ", DigestKey(command.month(), command.half()),
+        " is not circulated"));
+  }
+  v1::ReadingRecorded p;
+  *p.mutable_month() = command.month();
+  p.set_half(command.half());
+  p.set_agent_id(actor);
+  return Change(kKnowledgeStream, p);
 }
 
 bool ReferenceData::HasCustomerType(const std::string& code) const {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -31,9 +32,11 @@ inline constexpr char kPenaltiesStream[] = "ref-penalties";
 inline constexpr char kAssessmentsStream[] = "ref-assessments";
 // The monthly station penalty tables: drawn up, signed, published, sent.
 inline constexpr char kPenaltyTablesStream[] = "ref-penalty-tables";
+// The knowledge base's digests: drawn up, circulated, read.
+inline constexpr char kKnowledgeStream[] = "ref-knowledge";
 inline constexpr const char* kReferenceStreams[] = {
-    kStationsStream,  kOrgStream,         kCalendarStream,
-    kPenaltiesStream, kAssessmentsStream, kPenaltyTablesStream};
+    kStationsStream,    kOrgStream,           kCalendarStream, kPenaltiesStream,
+    kAssessmentsStream, kPenaltyTablesStream, kKnowledgeStream};
 
 // Whether a service's grant narrows what it reads (any field set).
 inline bool Narrows(const v1::ServiceGrant& grant) {
@@ -111,6 +114,19 @@ class ReferenceData {
   };
   // nullptr: never drawn up.
   const PenaltyTable* FindPenaltyTable(const v1::YearMonth& month) const;
+  // "yyyy-mm" -> every table drawn up.
+  const absl::flat_hash_map<std::string, PenaltyTable>& penalty_tables() const {
+    return penalty_tables_;
+  }
+
+  // A half-month digest of the knowledge base: drawn up, circulated.
+  struct Digest {
+    bool drawn = false;
+    bool circulated = false;
+  };
+  // nullptr: never drawn up.
+  const Digest* FindDigest(const v1::YearMonth& month,
+                           v1::DigestHalf half) const;
 
   // nullptr: nothing recorded for the month / no such appeal.
   const AssessmentMonth* FindAssessment(const v1::YearMonth& month) const;
@@ -136,6 +152,8 @@ class ReferenceData {
   absl::flat_hash_map<std::string, AssessmentAppeal> appeals_;
   // "yyyy-mm" -> the month's penalty table.
   absl::flat_hash_map<std::string, PenaltyTable> penalty_tables_;
+  // DigestKey -> the digest.
+  absl::flat_hash_map<std::string, Digest> digests_;
 };
 
 // A reference-data change, checked and ready to append.
@@ -210,6 +228,25 @@ absl::StatusOr<ReferenceChange> DecideReference(
 absl::StatusOr<ReferenceChange> DecideReference(
     const ReferenceData& data, const std::string& actor,
     const v1::SendPenaltyTableToFinance& command);
+
+// The knowledge base's digests (docs/rules.md §9): drawn up by a centre
+// head once, after its half-month has ended (site time zone); circulated
+// once by a centre head; read by agents (the actor), once circulated.
+absl::StatusOr<ReferenceChange> DecideReference(const ReferenceData& data,
+                                                const std::string& actor,
+                                                const v1::DrawUpDigest& command,
+                                                absl::Time now);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::CirculateDigest& command);
+absl::StatusOr<ReferenceChange> DecideReference(
+    const ReferenceData& data, const std::string& actor,
+    const v1::RecordReading& command);
+// "2026-11 first half".
+std::string DigestKey(const v1::YearMonth& month, v1::DigestHalf half);
+// The days a digest covers: 1-15, or 16 to the month's end.
+std::pair<absl::CivilDay, absl::CivilDay> DigestDays(const v1::YearMonth& month,
+                                                     v1::DigestHalf half);
 
 // The weight of an assessment part in points (30, 40, 20, 10; 0 for none).
 int AssessmentWeight(v1::AssessmentPart part);

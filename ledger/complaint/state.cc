@@ -224,6 +224,11 @@ class StateFold final : public EventVisitor {
   absl::Status Visit(const v1::Event& event, const v1::SpotChecked&) override {
     return absl::OkStatus();
   }
+  // So does its mark as a typical case (the knowledge base keeps it).
+  absl::Status Visit(const v1::Event& event,
+                     const v1::TypicalCaseMarked&) override {
+    return absl::OkStatus();
+  }
 
   // Reference data, and types this version does not know.
   absl::Status Unhandled(const v1::Event& event) override {

@@ -337,6 +337,35 @@ void AddPenaltyTable(Builder& b) {
        ->mutable_month() = november;
 }
 
+// The knowledge base.
+void AddKnowledge(Builder& b) {
+  auto* typical = b.Add<v1::TypicalCaseMarked>(kComplaint, kHead);
+  typical->set_summary("Paper left in the rain at an unsheltered box.");
+  typical->set_solution("A plastic sleeve for every open-air box.");
+  typical->set_points_to_watch("Ask whether the box has a roof.");
+  typical->set_category(v1::COMPLAINT_CATEGORY_SERVICE_QUALITY);
+  typical->add_tags("weather");
+  typical->set_marked_by_agent_id(kHead);
+  v1::YearMonth november;
+  november.set_year(2026);
+  november.set_month(11);
+  auto* drawn = b.Add<v1::DigestDrawnUp>("ref-knowledge", kHead);
+  *drawn->mutable_month() = november;
+  drawn->set_half(v1::DIGEST_HALF_FIRST);
+  drawn->mutable_first_day()->set_year(2026);
+  drawn->mutable_first_day()->set_month(11);
+  drawn->mutable_first_day()->set_day(1);
+  *drawn->mutable_last_day() = drawn->first_day();
+  drawn->mutable_last_day()->set_day(15);
+  auto* circulated = b.Add<v1::DigestCirculated>("ref-knowledge", kHead);
+  *circulated->mutable_month() = november;
+  circulated->set_half(v1::DIGEST_HALF_FIRST);
+  auto* read = b.Add<v1::ReadingRecorded>("ref-knowledge", kAgent);
+  *read->mutable_month() = november;
+  read->set_half(v1::DIGEST_HALF_FIRST);
+  read->set_agent_id(kAgent);
+}
+
 std::vector<ExampleEvent> ExampleEvents() {
   Builder b;
   AddReferenceData(b);
@@ -348,6 +377,7 @@ std::vector<ExampleEvent> ExampleEvents() {
   AddRegulations(b);
   AddAssessment(b);
   AddPenaltyTable(b);
+  AddKnowledge(b);
   return b.Take();
 }
 

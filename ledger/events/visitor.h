@@ -37,7 +37,7 @@ using EventTypes = TypeList<
     v1::AssistRequested, v1::AssistAnswered, v1::AssistChased,
     v1::EscalatedToGm, v1::GmDecided, v1::Replied, v1::RevisitRecorded,
     v1::RevisitWaived, v1::Reopened, v1::PaperworkCompleted, v1::SignedOff,
-    v1::CustomerDataErased, v1::SpotChecked,
+    v1::CustomerDataErased, v1::SpotChecked, v1::TypicalCaseMarked,
     // reference_events.proto
     v1::StationRegistered, v1::StationMonthlyVolumeRecorded,
     v1::DepartmentRegistered, v1::AgentRegistered, v1::CalendarPublished,
@@ -45,7 +45,8 @@ using EventTypes = TypeList<
     v1::CustomerTypesPublished, v1::AssessmentPointsEntered,
     v1::AssessmentPublished, v1::AssessmentAppealed, v1::AppealDecided,
     v1::PenaltyTableDrawnUp, v1::PenaltyTableSigned, v1::PenaltyTablePublished,
-    v1::PenaltyTableSentToFinance,
+    v1::PenaltyTableSentToFinance, v1::DigestDrawnUp, v1::DigestCirculated,
+    v1::ReadingRecorded,
     // log_events.proto (written by the store itself)
     v1::LogEndAccepted>;
 

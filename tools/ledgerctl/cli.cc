@@ -117,6 +117,11 @@ const std::map<std::string, std::string>& FieldHelp() {
        "tenths of a point: teamwork's points (0..100), or an adjustment of "
        "attitude (-300..300) or ability (-400..400)"},
       {"appeal-id", "the appeal decided (YYYY-MM-N)"},
+      {"summary", "what happened, without the customer's personal data"},
+      {"solution", "how it was solved"},
+      {"points-to-watch", "what to watch for next time"},
+      {"tags", "a tag to find it by (up to 10)"},
+      {"half", "first (days 1-15) or second (16 to the end)"},
       {"drawn-position",
        "the draw signed: its log position (ledgerctl penalty-table)"},
       {"accept", "accept the appeal (with --corrected-points-tenths)"},
@@ -335,6 +340,32 @@ std::vector<CommandHelp>* MakeCommands() {
        "Half of the complaints each agent handled (owned, received in the "
        "month, signed off), spread over the customer types. Without AGENT: "
        "every agent (an agent gets their own)."});
+  add({"knowledge",
+       "[WORDS...]",
+       "typical cases of the knowledge base, by words, category, month",
+       "Queues and reports",
+       {{"category", "CATEGORY", "one category (e.g. service-quality)"},
+        {"month", "YYYY-MM", "marked in this month"},
+        as_of},
+       "Every word must appear (case-folded) in the summary, solution, "
+       "points to watch or tags. With --month and --format csv: the month's "
+       "archive of typical cases."});
+  add({"digest",
+       "",
+       "a half-month digest: the cases received, their solutions, typical "
+       "cases",
+       "Queues and reports",
+       {month,
+        {"half", "first|second", "days 1-15, or 16 to the end", true},
+        as_of},
+       "Drawn up (draw-up-digest) once its half has ended; before that, "
+       "what a draw would give now."});
+  add({"readings",
+       "",
+       "who read a digest in the month, and who did not",
+       "Queues and reports",
+       {month, as_of},
+       ""});
   add({"penalty-table",
        "",
        "the month's station penalty table: lines, adjustments, who signed",

@@ -34,7 +34,9 @@
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/event_format.h"
+#include "tools/ledgerctl/proto_flags.h"
 #include "tools/ledgerctl/text_width.h"
+#include "tools/ledgerctl/timeline.h"
 #include "tools/progress.h"
 
 namespace ledger::ctl {
@@ -739,6 +741,160 @@ int SampleCommand(const std::string& agent, const Options& options,
   return kExitOk;
 }
 
+// The knowledge base's typical cases: by words (the operands), category,
+// month marked.
+int KnowledgeCommand(const std::vector<std::string>& words,
+                     const Options& options, std::ostream& out,
+                     std::ostream& err) {
+  v1::SearchKnowledgeBaseRequest request;
+  request.set_words(absl::StrJoin(words, " "));
+  if (!options.month.empty()) {
+    absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+    if (!month.ok()) return UsageError(err, "knowledge", month.status());
+    *request.mutable_month() = *month;
+  }
+  if (!options.category.empty()) {
+    if (absl::Status s =
+            SetFlag("category", options.category, options.zone, &request);
+        !s.ok()) {
+      return UsageError(err, "knowledge", s);
+    }
+  }
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  v1::SearchKnowledgeBaseResponse found;
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::SearchKnowledgeBase, request, &found);
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    out << MessageJson(found) << "\n";
+    return kExitOk;
+  }
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "complaint_id,category,marked,marked_by,summary,solution,"
+           "points_to_watch,tags\n";
+    for (const v1::TypicalCase& c : found.cases()) {
+      out << CsvCell(c.complaint_id()) << "," << EnumValueLabel(c.category())
+          << "," << LocalTime(c.marked_us(), options.zone) << ","
+          << CsvCell(c.marked_by_agent_id()) << "," << CsvCell(c.summary())
+          << "," << CsvCell(c.solution()) << "," << CsvCell(c.points_to_watch())
+          << "," << CsvCell(absl::StrJoin(c.tags(), " ")) << "\n";
+    }
+    return kExitOk;
+  }
+  for (const v1::TypicalCase& c : found.cases()) {
+    out << c.complaint_id() << "  " << EnumValueLabel(c.category()) << "  "
+        << LocalTime(c.marked_us(), options.zone) << "  by "
+        << c.marked_by_agent_id()
+        << (c.tags().empty()
+                ? ""
+                : absl::StrCat("  [", absl::StrJoin(c.tags(), ", "), "]"))
+        << "\n  " << c.summary() << "\n  solution: " << c.solution()
+        << "\n  watch: " << c.points_to_watch() << "\n";
+  }
+  out << found.cases_size() << " typical case(s) (as of log position "
+      << found.position() << ")\n";
+  return kExitOk;
+}
+
+// A half-month digest of the knowledge base.
+int DigestCommand(const Options& options, std::ostream& out,
+                  std::ostream& err) {
+  v1::GetDigestRequest request;
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "digest", month.status());
+  *request.mutable_month() = *month;
+  if (absl::Status s = SetFlag("half", options.half, options.zone, &request);
+      !s.ok() || request.half() == v1::DIGEST_HALF_UNSPECIFIED) {
+    return UsageError(err, "digest",
+                      absl::InvalidArgumentError("--half is first or second"));
+  }
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  v1::GetDigestResponse digest;
+  absl::Status s = QueryClient(options).Call(&v1::QueryService::Stub::GetDigest,
+                                             request, &digest);
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    out << MessageJson(digest) << "\n";
+    return kExitOk;
+  }
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "complaint_id,kind,category,station_id,department_id,severity,"
+           "replied,reply_outcome,closed,assist_requests,typical\n";
+    for (const v1::DigestEntry& e : digest.entries()) {
+      out << CsvCell(e.complaint_id()) << "," << EnumValueLabel(e.kind()) << ","
+          << EnumValueLabel(e.category()) << "," << CsvCell(e.station_id())
+          << "," << CsvCell(e.department_id()) << ","
+          << EnumValueLabel(e.severity()) << "," << e.replied() << ","
+          << EnumValueLabel(e.reply_outcome()) << "," << e.closed() << ","
+          << e.assist_requests() << "," << e.typical() << "\n";
+    }
+    return kExitOk;
+  }
+  out << absl::StrFormat(
+      "Digest %04d-%02d-%02d to %04d-%02d-%02d: %s%s\n",
+      digest.first_day().year(), digest.first_day().month(),
+      digest.first_day().day(), digest.last_day().year(),
+      digest.last_day().month(), digest.last_day().day(),
+      digest.drawn()
+          ? absl::StrCat("drawn up at log position ", digest.drawn_position())
+          : "not drawn up (what a draw would give now)",
+      digest.circulated() ? "; circulated" : "");
+  int64_t closed = 0;
+  for (const v1::DigestEntry& e : digest.entries()) closed += e.closed();
+  out << "  " << digest.entries_size() << " cases received, " << closed
+      << " signed off\n";
+  for (const v1::Count& c : digest.by_category()) {
+    out << "  " << c.key() << ": " << c.count() << "\n";
+  }
+  for (const v1::TypicalCase& c : digest.typical_cases()) {
+    out << "  typical " << c.complaint_id() << ": " << c.summary() << " -- "
+        << c.solution() << "\n";
+  }
+  if (digest.read_by_size() > 0) {
+    out << "  read by " << absl::StrJoin(digest.read_by(), ", ") << "\n";
+  }
+  out << "(as of log position " << digest.position() << ")\n";
+  return kExitOk;
+}
+
+// Who read a digest in the month.
+int ReadingsCommand(const Options& options, std::ostream& out,
+                    std::ostream& err) {
+  v1::GetReadingRecordRequest request;
+  absl::StatusOr<v1::YearMonth> month = ParseMonth(options);
+  if (!month.ok()) return UsageError(err, "readings", month.status());
+  *request.mutable_month() = *month;
+  if (options.as_of > 0) request.set_as_of_position(options.as_of);
+  v1::GetReadingRecordResponse record;
+  absl::Status s = QueryClient(options).Call(
+      &v1::QueryService::Stub::GetReadingRecord, request, &record);
+  if (!s.ok()) return Fail(err, s);
+  if (options.format == Format::kJson) {
+    out << MessageJson(record) << "\n";
+    return kExitOk;
+  }
+  if (options.format == Format::kCsv) {
+    StartCsv(options, out);
+    out << "agent_id,month,read\n";
+    for (const v1::AgentReading& a : record.agents()) {
+      out << CsvCell(a.agent_id()) << "," << MonthLabel(*month) << ","
+          << CsvCell(absl::StrJoin(a.read(), "; ")) << "\n";
+    }
+    return kExitOk;
+  }
+  for (const v1::AgentReading& a : record.agents()) {
+    out << a.agent_id() << ": "
+        << (a.read().empty() ? "NOTHING READ" : absl::StrJoin(a.read(), ", "))
+        << "\n";
+  }
+  out << record.not_read_size() << " agent(s) without a reading in "
+      << MonthLabel(*month) << " (as of log position " << record.position()
+      << ")\n";
+  return kExitOk;
+}
+
 const char* TableState(v1::PenaltyTableState state) {
   switch (state) {
     case v1::PENALTY_TABLE_STATE_DRAWN_UP:
@@ -1238,6 +1394,8 @@ absl::Status FillOptions(const CommandLine& line,
   options.checkpoint_file = line.Get("checkpoint");
   options.out_file = line.Get("out");
   options.export_format = line.Get("export");
+  options.half = line.Get("half");
+  options.category = line.Get("category");
   return absl::OkStatus();
 }
 
@@ -1371,6 +1529,17 @@ int Run(const std::vector<std::string>& args, const Options& options,
   }
   if (command == "sample" && operands <= 1) {
     return SampleCommand(operands == 1 ? args[1] : "", options, out, err);
+  }
+  if (command == "knowledge") {
+    return KnowledgeCommand(
+        std::vector<std::string>(args.begin() + 1, args.end()), options, out,
+        err);
+  }
+  if (command == "digest" && operands == 0) {
+    return DigestCommand(options, out, err);
+  }
+  if (command == "readings" && operands == 0) {
+    return ReadingsCommand(options, out, err);
   }
   if (command == "penalty-table" && operands == 0) {
     return PenaltyTableCommand(options, out, err);

@@ -99,6 +99,9 @@ struct Options {
   std::string out_file;
   // penalty-table: "csv" or "xlsx", the file for finance.
   std::string export_format;
+  // digest: "first" or "second"; knowledge: a complaint category.
+  std::string half;
+  std::string category;
   // Who calls; see the top of this file. LoadSecurity fills `security`.
   std::string identity;
   std::string as;

@@ -21,15 +21,6 @@ using google::protobuf::Message;
 
 constexpr size_t kMaxShownText = 60;
 
-std::string EnumValueLabel(const google::protobuf::EnumValueDescriptor* v) {
-  const std::string& zero = v->type()->value(0)->name();
-  std::string name = v->name().substr(zero.size() - 11);  // "UNSPECIFIED".
-  for (char& c : name) {
-    c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
-  }
-  return name;
-}
-
 std::string Text(const std::string& s) {
   std::string shown = s.size() > kMaxShownText
                           ? absl::StrCat(s.substr(0, kMaxShownText), "...")
@@ -76,6 +67,15 @@ std::string Value(const Message& m, const FieldDescriptor* f, int index,
 }
 
 }  // namespace
+
+std::string EnumValueLabel(const google::protobuf::EnumValueDescriptor* v) {
+  const std::string& zero = v->type()->value(0)->name();
+  std::string name = v->name().substr(zero.size() - 11);  // "UNSPECIFIED".
+  for (char& c : name) {
+    c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  }
+  return name;
+}
 
 std::string LocalTime(int64_t us, const absl::TimeZone& zone) {
   if (us == 0) return "-";

@@ -12,6 +12,16 @@
 
 namespace ledger::ctl {
 
+// An enum value's label: "service-quality" for
+// COMPLAINT_CATEGORY_SERVICE_QUALITY.
+std::string EnumValueLabel(const google::protobuf::EnumValueDescriptor* v);
+template <typename Enum>
+std::string EnumValueLabel(Enum value) {
+  const google::protobuf::EnumValueDescriptor* v =
+      google::protobuf::GetEnumDescriptor<Enum>()->FindValueByNumber(value);
+  return v == nullptr ? "?" : EnumValueLabel(v);
+}
+
 // "2026-11-18 17:30" in `zone`; "-" for 0.
 std::string LocalTime(int64_t us, const absl::TimeZone& zone);
 
