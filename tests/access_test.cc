@@ -631,7 +631,8 @@ TEST_F(AccessTest, AgentReadsOnlyOwnPublishedAssessment) {
 
 TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
   uint64_t written = 0;  // The last intake's last event.
-  auto receive = [&written](const std::string& station) {
+  int64_t received_us = 0;
+  auto receive = [&written, &received_us](const std::string& station) {
     v1::ReceiveComplaint intake = build::ComplaintIntake("", "13611112222");
     intake.set_station_id(station);
     grpc::ClientContext context;
@@ -642,6 +643,7 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
     if (result.events_size() > 0) {
       written = result.events(result.events_size() - 1).position();
     }
+    received_us = result.state().received_time_us();
     return result.state().complaint_id();
   };
   const std::string ours = receive("st1");
@@ -725,6 +727,34 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
   };
   EXPECT_TRUE(penalty_lines("h1").contains("st2"));
   EXPECT_FALSE(penalty_lines("s1").contains("st2"));
+  // The digest of the half the intakes fell in: the head sees both, s1
+  // their station's alone.
+  auto digest_entries = [&](const std::string& as) {
+    grpc::ClientContext context;
+    v1::GetDigestRequest request;
+    absl::TimeZone shanghai;
+    EXPECT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &shanghai));
+    const absl::CivilDay day =
+        absl::ToCivilDay(absl::FromUnixMicros(received_us), shanghai);
+    request.mutable_month()->set_year(static_cast<int32_t>(day.year()));
+    request.mutable_month()->set_month(day.month());
+    request.set_half(day.day() <= 15 ? v1::DIGEST_HALF_FIRST
+                                     : v1::DIGEST_HALF_SECOND);
+    request.set_as_of_position(written);
+    v1::GetDigestResponse response;
+    grpc::Status s = v1::QueryService::NewStub(As(as))->GetDigest(
+        &context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::set<std::string> ids;
+    for (const v1::DigestEntry& e : response.entries()) {
+      ids.insert(e.complaint_id());
+    }
+    return ids;
+  };
+  EXPECT_TRUE(digest_entries("h1").contains(theirs));
+  EXPECT_TRUE(digest_entries("h1").contains(ours));
+  EXPECT_TRUE(digest_entries("s1").contains(ours));
+  EXPECT_FALSE(digest_entries("s1").contains(theirs));
   // An assist answer for another unit is refused before the rules see it.
   {
     v1::AnswerAssist answer;
