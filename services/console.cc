@@ -26,6 +26,7 @@
 #include "nlohmann/json.hpp"
 #include "rpc/status.h"
 #include "services/console_assets.h"
+#include "services/workbook.h"
 
 namespace ledger {
 namespace {
@@ -330,127 +331,107 @@ double Yuan(const v1::Money& money) {
 
 absl::StatusOr<std::string> StationTableWorkbook(
     const v1::GetStationTableResponse& table) {
-  // libxlsxwriter 1.1 writes to a file only.
-  char path[] = "/tmp/ledger-export-XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) return absl::InternalError("cannot make a temporary file");
-  close(fd);
   const std::string month =
       absl::StrFormat("%04d-%02d", table.month().year(), table.month().month());
-  lxw_workbook* book = workbook_new(path);
-  if (book == nullptr) {
-    unlink(path);
-    return absl::InternalError("libxlsxwriter cannot make a workbook");
-  }
-  std::string title = absl::StrCat(month, " 站点月报 Stations");
-  std::string subject =
-      absl::StrCat("log position ", table.position(), " (complaint-ledger)");
-  lxw_doc_properties properties{};
-  properties.title = title.data();
-  properties.comments = subject.data();
-  workbook_set_properties(book, &properties);
-  lxw_worksheet* sheet = workbook_add_worksheet(book, month.c_str());
-  lxw_format* bold = workbook_add_format(book);
-  format_set_bold(bold);
-  format_set_border(bold, LXW_BORDER_THIN);
-  format_set_text_wrap(bold);
-  lxw_format* cell = workbook_add_format(book);
-  format_set_border(cell, LXW_BORDER_THIN);
-  lxw_format* ratio = workbook_add_format(book);
-  format_set_border(ratio, LXW_BORDER_THIN);
-  format_set_num_format(ratio, "0.00");
-  lxw_format* money = workbook_add_format(book);
-  format_set_border(money, LXW_BORDER_THIN);
-  format_set_num_format(money, "#,##0.00");
-  worksheet_set_paper(sheet, 9);  // A4
-  worksheet_set_landscape(sheet);
-  worksheet_write_string(sheet, 0, 0, title.c_str(), nullptr);
-  worksheet_write_string(sheet, 1, 0, subject.c_str(), nullptr);
-  const char* headers[] = {"站点 Station",       "名称 Name",
-                           "投诉 Complaints",    "份数 Copies",
-                           "万份比 Per 10,000",  "排名 Rank",
-                           "重复 Repeat",        "恶意 Malicious",
-                           "处罚 Penalty (CNY)", "不计处罚 Not charged (CNY)"};
-  const lxw_row_t header_row = 3;
-  for (lxw_col_t c = 0; c < 10; ++c) {
-    worksheet_write_string(sheet, header_row, c, headers[c], bold);
-  }
-  worksheet_set_column(sheet, 0, 1, 16, nullptr);
-  worksheet_set_column(sheet, 2, 9, 13, nullptr);
-  lxw_row_t row = header_row + 1;
-  for (const v1::StationMonth& s : table.stations()) {
-    worksheet_write_string(sheet, row, 0, s.station_id().c_str(), cell);
-    worksheet_write_string(sheet, row, 1, s.name().c_str(), cell);
-    worksheet_write_number(sheet, row, 2, static_cast<double>(s.complaints()),
-                           cell);
-    worksheet_write_number(sheet, row, 3, static_cast<double>(s.copies()),
-                           cell);
-    worksheet_write_number(sheet, row, 4, s.ratio_per_10k(), ratio);
-    if (s.rank() > 0) {
-      worksheet_write_number(sheet, row, 5, s.rank(), cell);
-    } else {
-      worksheet_write_string(sheet, row, 5, "-", cell);
+  return WorkbookBytes([&](lxw_workbook* book) {
+    std::string title = absl::StrCat(month, " 站点月报 Stations");
+    std::string subject =
+        absl::StrCat("log position ", table.position(), " (complaint-ledger)");
+    lxw_doc_properties properties{};
+    properties.title = title.data();
+    properties.comments = subject.data();
+    workbook_set_properties(book, &properties);
+    lxw_worksheet* sheet = workbook_add_worksheet(book, month.c_str());
+    lxw_format* bold = workbook_add_format(book);
+    format_set_bold(bold);
+    format_set_border(bold, LXW_BORDER_THIN);
+    format_set_text_wrap(bold);
+    lxw_format* cell = workbook_add_format(book);
+    format_set_border(cell, LXW_BORDER_THIN);
+    lxw_format* ratio = workbook_add_format(book);
+    format_set_border(ratio, LXW_BORDER_THIN);
+    format_set_num_format(ratio, "0.00");
+    lxw_format* money = workbook_add_format(book);
+    format_set_border(money, LXW_BORDER_THIN);
+    format_set_num_format(money, "#,##0.00");
+    worksheet_set_paper(sheet, 9);  // A4
+    worksheet_set_landscape(sheet);
+    worksheet_write_string(sheet, 0, 0, title.c_str(), nullptr);
+    worksheet_write_string(sheet, 1, 0, subject.c_str(), nullptr);
+    const char* headers[] = {
+        "站点 Station",       "名称 Name",
+        "投诉 Complaints",    "份数 Copies",
+        "万份比 Per 10,000",  "排名 Rank",
+        "重复 Repeat",        "恶意 Malicious",
+        "处罚 Penalty (CNY)", "不计处罚 Not charged (CNY)"};
+    const lxw_row_t header_row = 3;
+    for (lxw_col_t c = 0; c < 10; ++c) {
+      worksheet_write_string(sheet, header_row, c, headers[c], bold);
     }
-    worksheet_write_number(sheet, row, 6, static_cast<double>(s.repeat()),
-                           cell);
-    worksheet_write_number(sheet, row, 7, static_cast<double>(s.malicious()),
-                           cell);
-    worksheet_write_number(sheet, row, 8, Yuan(s.penalty_charged()), money);
-    worksheet_write_number(sheet, row, 9, Yuan(s.penalty_not_charged()), money);
-    ++row;
-  }
-  // Totals: the centre's. When the rows are all the stations (their sums
-  // are the totals) as formulas over them, with their values; for a
-  // station head, whose rows are theirs only, as numbers.
-  const v1::StationMonth& t = table.totals();
-  int64_t complaints = 0, copies = 0, repeat = 0, malicious = 0;
-  int64_t charged = 0, not_charged = 0;
-  for (const v1::StationMonth& s : table.stations()) {
-    complaints += s.complaints();
-    copies += s.copies();
-    repeat += s.repeat();
-    malicious += s.malicious();
-    charged += s.penalty_charged().minor_units();
-    not_charged += s.penalty_not_charged().minor_units();
-  }
-  const bool whole = complaints == t.complaints() && copies == t.copies() &&
-                     repeat == t.repeat() && malicious == t.malicious() &&
-                     charged == t.penalty_charged().minor_units() &&
-                     not_charged == t.penalty_not_charged().minor_units();
-  worksheet_write_string(
-      sheet, row, 0, whole ? "合计 Total" : "全中心合计 Centre total", bold);
-  const lxw_row_t first = header_row + 1;
-  auto sum = [&](lxw_col_t col, double value, lxw_format* format) {
-    if (!whole || row == first) {
-      worksheet_write_number(sheet, row, col, value, format);
-      return;
+    worksheet_set_column(sheet, 0, 1, 16, nullptr);
+    worksheet_set_column(sheet, 2, 9, 13, nullptr);
+    lxw_row_t row = header_row + 1;
+    for (const v1::StationMonth& s : table.stations()) {
+      worksheet_write_string(sheet, row, 0, s.station_id().c_str(), cell);
+      worksheet_write_string(sheet, row, 1, s.name().c_str(), cell);
+      worksheet_write_number(sheet, row, 2, static_cast<double>(s.complaints()),
+                             cell);
+      worksheet_write_number(sheet, row, 3, static_cast<double>(s.copies()),
+                             cell);
+      worksheet_write_number(sheet, row, 4, s.ratio_per_10k(), ratio);
+      if (s.rank() > 0) {
+        worksheet_write_number(sheet, row, 5, s.rank(), cell);
+      } else {
+        worksheet_write_string(sheet, row, 5, "-", cell);
+      }
+      worksheet_write_number(sheet, row, 6, static_cast<double>(s.repeat()),
+                             cell);
+      worksheet_write_number(sheet, row, 7, static_cast<double>(s.malicious()),
+                             cell);
+      worksheet_write_number(sheet, row, 8, Yuan(s.penalty_charged()), money);
+      worksheet_write_number(sheet, row, 9, Yuan(s.penalty_not_charged()),
+                             money);
+      ++row;
     }
-    const char letter = static_cast<char>('A' + col);
-    const std::string formula =
-        absl::StrFormat("=SUM(%c%d:%c%d)", letter, first + 1, letter, row);
-    worksheet_write_formula_num(sheet, row, col, formula.c_str(), format,
-                                value);
-  };
-  sum(2, static_cast<double>(t.complaints()), cell);
-  sum(3, static_cast<double>(t.copies()), cell);
-  sum(6, static_cast<double>(t.repeat()), cell);
-  sum(7, static_cast<double>(t.malicious()), cell);
-  sum(8, Yuan(t.penalty_charged()), money);
-  sum(9, Yuan(t.penalty_not_charged()), money);
-  const lxw_error closed = workbook_close(book);
-  std::string bytes;
-  if (closed == LXW_NO_ERROR) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream read;
-    read << in.rdbuf();
-    bytes = read.str();
-  }
-  unlink(path);
-  if (closed != LXW_NO_ERROR) {
-    return absl::InternalError(
-        absl::StrCat("libxlsxwriter: ", lxw_strerror(closed)));
-  }
-  return bytes;
+    // Totals: the centre's. When the rows are all the stations (their sums
+    // are the totals) as formulas over them, with their values; for a
+    // station head, whose rows are theirs only, as numbers.
+    const v1::StationMonth& t = table.totals();
+    int64_t complaints = 0, copies = 0, repeat = 0, malicious = 0;
+    int64_t charged = 0, not_charged = 0;
+    for (const v1::StationMonth& s : table.stations()) {
+      complaints += s.complaints();
+      copies += s.copies();
+      repeat += s.repeat();
+      malicious += s.malicious();
+      charged += s.penalty_charged().minor_units();
+      not_charged += s.penalty_not_charged().minor_units();
+    }
+    const bool whole = complaints == t.complaints() && copies == t.copies() &&
+                       repeat == t.repeat() && malicious == t.malicious() &&
+                       charged == t.penalty_charged().minor_units() &&
+                       not_charged == t.penalty_not_charged().minor_units();
+    worksheet_write_string(
+        sheet, row, 0, whole ? "合计 Total" : "全中心合计 Centre total", bold);
+    const lxw_row_t first = header_row + 1;
+    auto sum = [&](lxw_col_t col, double value, lxw_format* format) {
+      if (!whole || row == first) {
+        worksheet_write_number(sheet, row, col, value, format);
+        return;
+      }
+      const char letter = static_cast<char>('A' + col);
+      const std::string formula =
+          absl::StrFormat("=SUM(%c%d:%c%d)", letter, first + 1, letter, row);
+      worksheet_write_formula_num(sheet, row, col, formula.c_str(), format,
+                                  value);
+    };
+    sum(2, static_cast<double>(t.complaints()), cell);
+    sum(3, static_cast<double>(t.copies()), cell);
+    sum(6, static_cast<double>(t.repeat()), cell);
+    sum(7, static_cast<double>(t.malicious()), cell);
+    sum(8, Yuan(t.penalty_charged()), money);
+    sum(9, Yuan(t.penalty_not_charged()), money);
+  });
 }
 
 void ServeConsole(httplib::Server& http, const ConsoleOptions& options,

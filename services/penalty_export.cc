@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "services/workbook.h"
 
 namespace ledger {
 namespace {
@@ -102,87 +103,66 @@ std::string PenaltyTableCsv(const v1::GetPenaltyTableResponse& table) {
 
 absl::StatusOr<std::string> PenaltyTableWorkbook(
     const v1::GetPenaltyTableResponse& table) {
-  // libxlsxwriter 1.1 writes to a file only.
-  char path[] = "/tmp/ledger-penalties-XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) return absl::InternalError("cannot make a temporary file");
-  close(fd);
   const std::string month = Month(table.month());
-  lxw_workbook* book = workbook_new(path);
-  if (book == nullptr) {
-    unlink(path);
-    return absl::InternalError("libxlsxwriter cannot make a workbook");
-  }
-  std::string title =
-      absl::StrCat(month, " 客服中心投訴部月處罰匯總表 Penalties");
-  std::string subject = absl::StrFormat(
-      "drawn up by %s at log position %d; signed by %s (complaint-ledger)",
-      table.drawn_by_agent_id(), table.drawn_position(),
-      table.signed_by_agent_id());
-  lxw_doc_properties properties{};
-  properties.title = title.data();
-  properties.comments = subject.data();
-  workbook_set_properties(book, &properties);
-  lxw_worksheet* sheet = workbook_add_worksheet(book, month.c_str());
-  lxw_format* bold = workbook_add_format(book);
-  format_set_bold(bold);
-  format_set_border(bold, LXW_BORDER_THIN);
-  lxw_format* cell = workbook_add_format(book);
-  format_set_border(cell, LXW_BORDER_THIN);
-  lxw_format* money = workbook_add_format(book);
-  format_set_border(money, LXW_BORDER_THIN);
-  format_set_num_format(money, "#,##0.00");
-  worksheet_set_paper(sheet, 9);  // A4
-  worksheet_set_landscape(sheet);
-  worksheet_write_string(sheet, 0, 0, title.c_str(), nullptr);
-  worksheet_write_string(sheet, 1, 0, subject.c_str(), nullptr);
-  const lxw_row_t header_row = 3;
-  for (lxw_col_t c = 0; c < 11; ++c) {
-    worksheet_write_string(sheet, header_row, c, kHeaders[c], bold);
-  }
-  worksheet_set_column(sheet, 0, 10, 14, nullptr);
-  lxw_row_t row = header_row + 1;
-  auto write = [&](const char* kind, const v1::PenaltyLine& line) {
-    const std::vector<std::string> cells = Cells(kind, line, table);
+  return WorkbookBytes([&](lxw_workbook* book) {
+    std::string title =
+        absl::StrCat(month, " 客服中心投訴部月處罰匯總表 Penalties");
+    std::string subject = absl::StrFormat(
+        "drawn up by %s at log position %d; signed by %s (complaint-ledger)",
+        table.drawn_by_agent_id(), table.drawn_position(),
+        table.signed_by_agent_id());
+    lxw_doc_properties properties{};
+    properties.title = title.data();
+    properties.comments = subject.data();
+    workbook_set_properties(book, &properties);
+    lxw_worksheet* sheet = workbook_add_worksheet(book, month.c_str());
+    lxw_format* bold = workbook_add_format(book);
+    format_set_bold(bold);
+    format_set_border(bold, LXW_BORDER_THIN);
+    lxw_format* cell = workbook_add_format(book);
+    format_set_border(cell, LXW_BORDER_THIN);
+    lxw_format* money = workbook_add_format(book);
+    format_set_border(money, LXW_BORDER_THIN);
+    format_set_num_format(money, "#,##0.00");
+    worksheet_set_paper(sheet, 9);  // A4
+    worksheet_set_landscape(sheet);
+    worksheet_write_string(sheet, 0, 0, title.c_str(), nullptr);
+    worksheet_write_string(sheet, 1, 0, subject.c_str(), nullptr);
+    const lxw_row_t header_row = 3;
     for (lxw_col_t c = 0; c < 11; ++c) {
-      if (c == 6) {
-        worksheet_write_number(
-            sheet, row, c,
-            static_cast<double>(line.amount().minor_units()) / 100.0, money);
-      } else {
-        worksheet_write_string(sheet, row, c, cells[c].c_str(), cell);
-      }
+      worksheet_write_string(sheet, header_row, c, kHeaders[c], bold);
     }
+    worksheet_set_column(sheet, 0, 10, 14, nullptr);
+    lxw_row_t row = header_row + 1;
+    auto write = [&](const char* kind, const v1::PenaltyLine& line) {
+      const std::vector<std::string> cells = Cells(kind, line, table);
+      for (lxw_col_t c = 0; c < 11; ++c) {
+        if (c == 6) {
+          worksheet_write_number(
+              sheet, row, c,
+              static_cast<double>(line.amount().minor_units()) / 100.0, money);
+        } else {
+          worksheet_write_string(sheet, row, c, cells[c].c_str(), cell);
+        }
+      }
+      ++row;
+    };
+    for (const v1::PenaltyLine& line : table.lines()) write("line", line);
+    for (const v1::PenaltyLine& line : table.adjustments()) {
+      write("adjustment", line);
+    }
+    worksheet_write_string(sheet, row, 0, "total charged", bold);
+    worksheet_write_number(
+        sheet, row, 6,
+        static_cast<double>(table.total_charged().minor_units()) / 100.0,
+        money);
     ++row;
-  };
-  for (const v1::PenaltyLine& line : table.lines()) write("line", line);
-  for (const v1::PenaltyLine& line : table.adjustments()) {
-    write("adjustment", line);
-  }
-  worksheet_write_string(sheet, row, 0, "total charged", bold);
-  worksheet_write_number(
-      sheet, row, 6,
-      static_cast<double>(table.total_charged().minor_units()) / 100.0, money);
-  ++row;
-  worksheet_write_string(sheet, row, 0, "total not charged", bold);
-  worksheet_write_number(
-      sheet, row, 6,
-      static_cast<double>(table.total_not_charged().minor_units()) / 100.0,
-      money);
-  const lxw_error closed = workbook_close(book);
-  std::string bytes;
-  if (closed == LXW_NO_ERROR) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream read;
-    read << in.rdbuf();
-    bytes = read.str();
-  }
-  unlink(path);
-  if (closed != LXW_NO_ERROR) {
-    return absl::InternalError(
-        absl::StrCat("libxlsxwriter: ", lxw_strerror(closed)));
-  }
-  return bytes;
+    worksheet_write_string(sheet, row, 0, "total not charged", bold);
+    worksheet_write_number(
+        sheet, row, 6,
+        static_cast<double>(table.total_not_charged().minor_units()) / 100.0,
+        money);
+  });
 }
 
 absl::StatusOr<v1::ExportPenaltyTableResponse> ExportPenaltyTable(
