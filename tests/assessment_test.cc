@@ -21,13 +21,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-v1::YearMonth Month(int year, int month) {
-  v1::YearMonth m;
-  m.set_year(year);
-  m.set_month(month);
-  return m;
-}
-
 class AssessmentTest : public ProjectionsTest {
  protected:
   AssessmentTest() { runner_ = NewRunner(); }

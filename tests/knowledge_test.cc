@@ -79,12 +79,7 @@ class KnowledgeTest : public ProjectionsTest {
     return ids;
   }
 
-  v1::YearMonth november_ = [] {
-    v1::YearMonth m;
-    m.set_year(2026);
-    m.set_month(11);
-    return m;
-  }();
+  v1::YearMonth november_ = Month(2026, 11);
   int phones_ = 0;
 };
 

@@ -35,6 +35,12 @@ inline absl::Time Shanghai(int y, int m, int d, int hh, int mm) {
 inline int64_t Us(int y, int m, int d, int hh, int mm) {
   return absl::ToUnixMicros(Shanghai(y, m, d, hh, mm));
 }
+inline v1::YearMonth Month(int year, int month) {
+  v1::YearMonth m;
+  m.set_year(year);
+  m.set_month(month);
+  return m;
+}
 
 class ProjectionsTest : public ::testing::Test {
  protected:

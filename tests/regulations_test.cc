@@ -98,12 +98,7 @@ class RegulationsTest : public ProjectionsTest {
 
   const std::vector<std::string> kNorms = {"phone answered within 10 s",
                                            "chat answered within 3 min"};
-  v1::YearMonth november_ = [] {
-    v1::YearMonth m;
-    m.set_year(2026);
-    m.set_month(11);
-    return m;
-  }();
+  v1::YearMonth november_ = Month(2026, 11);
   int phones_ = 0;
 };
 
