@@ -39,9 +39,11 @@ absl::StatusOr<std::vector<v1::Event>> ReadWholeStream(
     ASSIGN_OR_RETURN(std::vector<v1::Event> page,
                      store.ReadStream(stream_id, from, ReadDirection::kForward,
                                       kMaxPageSize));
+    const bool last = page.size() < kMaxPageSize;
     if (page.empty()) break;
     from = page.back().revision() + 1;
     for (v1::Event& e : page) events.push_back(std::move(e));
+    if (last) break;  // A short page ends the stream: no read to find that.
   }
   return events;
 }
@@ -382,7 +384,11 @@ absl::StatusOr<ComplaintApp::Decided> ComplaintApp::DecideCommand(
     context.actor = actor;
     context.reference = reference.get();
     context.policy = &options_.policy;
-    decided.customer = decided.state.customer_ref();
+    // Only an intake and a classification look for repeats in the
+    // customer's history; no other command reads it.
+    if (ops.descriptor == v1::Classify::descriptor()) {
+      decided.customer = decided.state.customer_ref();
+    }
     if (const auto* intake =
             google::protobuf::DynamicCastToGenerated<v1::ReceiveComplaint>(
                 &command)) {

@@ -21,6 +21,7 @@
 #include "auth/token_verifier.h"
 #include "ledger/base/log.h"
 #include "ledger/base/mutex_mode.h"
+#include "ledger/store/limits.h"
 #include "ledger/store/version.h"
 #include "rpc/channel.h"
 #include "services/config_file.h"
@@ -91,6 +92,13 @@ ABSL_FLAG(uint64_t, view_cache_cases, ledger::ViewOptions().cached_cases,
           "rows of complaints each projection view keeps in memory besides "
           "those changed since its last write (the rest are read from its "
           "store when needed); about 1 KB each");
+ABSL_FLAG(uint64_t, rocksdb_block_cache_mb,
+          ledger::kDefaultBlockCacheBytes >> 20,
+          "MiB of RocksDB's block cache, shared by the log, the views and "
+          "the app state, their index and filter blocks included");
+ABSL_FLAG(uint64_t, rocksdb_memtable_mb, ledger::kDefaultMemtableBytes >> 20,
+          "MiB of RocksDB memtables of the log, the views and the app state "
+          "together; past it the largest is written out early");
 ABSL_FLAG(std::string, start_time, "",
           "demos and tests only: the clock starts at this RFC 3339 time "
           "(e.g. 2026-11-18T10:00:00+08:00) and runs at real speed");
@@ -395,6 +403,21 @@ int main(int argc, char** argv) {
   options.projections_of = absl::GetFlag(FLAGS_ledger);
   options.projections = absl::GetFlag(FLAGS_projections);
   options.views.cached_cases = absl::GetFlag(FLAGS_view_cache_cases);
+  for (const auto& [name, mb, bytes] :
+       {std::tuple{"rocksdb_block_cache_mb",
+                   absl::GetFlag(FLAGS_rocksdb_block_cache_mb),
+                   &options.store.block_cache_bytes},
+        std::tuple{"rocksdb_memtable_mb",
+                   absl::GetFlag(FLAGS_rocksdb_memtable_mb),
+                   &options.store.memtable_bytes}}) {
+    if (mb < 1 || mb > (uint64_t{1} << 20)) {
+      std::fprintf(stderr,
+                   "ledgerd: --%s must be from 1 to 1048576 (MiB), not %llu\n",
+                   name, static_cast<unsigned long long>(mb));
+      return 2;
+    }
+    *bytes = static_cast<size_t>(mb) << 20;
+  }
   if (absl::GetFlag(FLAGS_simulated_clock) && !options.projections_of.empty()) {
     std::fprintf(stderr,
                  "ledgerd: --simulated_clock is for a ledger; a projection "

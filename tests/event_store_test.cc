@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -451,22 +452,22 @@ TEST_F(EventStoreTest, ViewRowsAndCheckpointsAreWrittenTogetherAndDropped) {
   EXPECT_EQ(*store_->views().ViewCheckpoint("queues"), 9u);
   EXPECT_EQ(*store_->views().ViewCheckpoint("stations"), 7u);
   std::vector<std::string> rows;
-  ASSERT_TRUE(store_
-                  ->views().ScanView("queues",
-                             [&](absl::string_view k, absl::string_view v) {
-                               rows.push_back(absl::StrCat(k, "=", v));
-                               return true;
-                             })
+  ASSERT_TRUE(store_->views()
+                  .ScanView("queues",
+                            [&](absl::string_view k, absl::string_view v) {
+                              rows.push_back(absl::StrCat(k, "=", v));
+                              return true;
+                            })
                   .ok());
   EXPECT_THAT(rows, ::testing::ElementsAre("c-2=open", "c-3=open"));
   ASSERT_TRUE(store_->views().DropView("queues").ok());
   rows.clear();
-  ASSERT_TRUE(store_
-                  ->views().ScanView("queues",
-                             [&](absl::string_view k, absl::string_view v) {
-                               rows.push_back(std::string(k));
-                               return true;
-                             })
+  ASSERT_TRUE(store_->views()
+                  .ScanView("queues",
+                            [&](absl::string_view k, absl::string_view v) {
+                              rows.push_back(std::string(k));
+                              return true;
+                            })
                   .ok());
   EXPECT_TRUE(rows.empty());
   EXPECT_EQ(*store_->views().ViewCheckpoint("queues"), 0u);
@@ -669,6 +670,55 @@ TEST_F(EventStoreTest, AppendToReadOnlyStoreIsFailedPrecondition) {
   EXPECT_EQ((*reader)->Append(Request("complaint-1", 1)).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*reader)->log_head().position_last, 1u);
+}
+
+// RocksDB's memory is what the options say, for the three databases
+// together: one block cache (its capacity the same under each), and one
+// memtable budget, past which memtables are written out early. The same
+// writes to a store with the default budget (64 MiB memtables) leave every
+// entry in the active memtables; under a 4 MiB budget some were switched
+// out (RocksDB switches a memtable on the write that passes the budget).
+TEST(StoreMemoryTest, OneCacheAndOneMemtableBudgetForTheThreeDatabases) {
+  auto entries_after_writes = [](const std::string& dir, size_t cache_bytes,
+                                 size_t memtable_bytes, uint64_t* active) {
+    EventStoreOptions options;
+    options.block_cache_bytes = cache_bytes;
+    options.memtable_bytes = memtable_bytes;
+    absl::StatusOr<std::unique_ptr<EventStore>> store =
+        EventStore::Open(dir, options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    // 6,000 events of ~2 KB: ~12 MB.
+    const std::string payload(2000, 'x');
+    for (int i = 0; i < 60; ++i) {
+      AppendRequest request;
+      request.stream_id = absl::StrCat("complaint-", i);
+      for (int k = 0; k < 100; ++k) {
+        request.events.push_back(testing::Event("Noted", payload));
+      }
+      ASSERT_TRUE((*store)->Append(std::move(request)).ok());
+    }
+    std::map<std::string, uint64_t> capacity;
+    *active = 0;
+    for (const DbProperty& p : (*store)->db_properties()) {
+      if (p.name == "rocksdb.block-cache-capacity") capacity[p.db] = p.value;
+      if (p.name == "rocksdb.num-entries-active-mem-table" && p.db == "log") {
+        *active = p.value;
+      }
+    }
+    EXPECT_EQ(capacity,
+              (std::map<std::string, uint64_t>{{"app_state", cache_bytes},
+                                               {"log", cache_bytes},
+                                               {"views", cache_bytes}}));
+  };
+  testing::TempDir dir;
+  uint64_t active_default = 0;
+  entries_after_writes(dir.Sub("default"), kDefaultBlockCacheBytes,
+                       kDefaultMemtableBytes, &active_default);
+  uint64_t active_budgeted = 0;
+  entries_after_writes(dir.Sub("budgeted"), size_t{3} << 20, size_t{4} << 20,
+                       &active_budgeted);
+  EXPECT_GE(active_default, 6000u);  // At least each event's own entry.
+  EXPECT_LT(active_budgeted, active_default);
 }
 
 }  // namespace

@@ -83,6 +83,16 @@ TEST_F(LedgerLoadTest, WritesWhatItReportsInEveryWriteMode) {
   EXPECT_EQ(ledgerd_->LogHead(),
             head + 2 + static_cast<uint64_t>(Field(pipelined, "events")));
 
+  // Whole lives: an intake, then its track, reply and revisit, five times
+  // per caller; a command out of its order would be refused (an error).
+  head = ledgerd_->LogHead();
+  const std::string lifecycle = Load({"--mode=lifecycle"});
+  EXPECT_EQ(Field(lifecycle, "errors"), 0);
+  EXPECT_EQ(Field(lifecycle, "calls"), 2 * 20);
+  EXPECT_GE(Field(lifecycle, "events"), Field(lifecycle, "calls"));
+  EXPECT_EQ(ledgerd_->LogHead(),
+            head + 2 + static_cast<uint64_t>(Field(lifecycle, "events")));
+
   head = ledgerd_->LogHead();
   const std::string batch = Load({"--mode=batch", "--batch=25"});
   EXPECT_EQ(Field(batch, "errors"), 0);

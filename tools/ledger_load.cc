@@ -10,6 +10,10 @@
 // Modes:
 //   single     ReceiveComplaint, one event per call (a complaint taken, not
 //              yet classified), each with its own command id
+//   lifecycle  one call at a time per caller, in turn: a classified
+//              ReceiveComplaint, then on that complaint ChooseTrack, Reply
+//              and RecordRevisit (commands decided on the complaint's
+//              stream), then a new complaint
 //   batch      ExecuteBatch of --batch such commands per call; results say
 //              where the events went (--with_events: the events too)
 //   replay     ReadAll pages of 1,000 from position 1 to the head, again and
@@ -66,7 +70,7 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd's address");
 ABSL_FLAG(std::string, mode, "single",
-          "single | batch | replay | query | head | subscribe");
+          "single | lifecycle | batch | replay | query | head | subscribe");
 ABSL_FLAG(int, clients, 8, "concurrent clients, one connection each");
 ABSL_FLAG(int, inflight, 1,
           "calls each client keeps in flight on its connection (1: one at a "
@@ -170,6 +174,8 @@ class Caller {
       intake_ = NextIntake();
       single_ = complaints_->AsyncReceiveComplaint(context_.get(), intake_, cq);
       single_->Finish(&result_, &status_, this);
+    } else if (mode_ == "lifecycle") {
+      StartLifecycleStep(cq);
     } else if (mode_ == "batch") {
       batch_.Clear();
       for (int i = 0; i < absl::GetFlag(FLAGS_batch); ++i) {
@@ -200,9 +206,16 @@ class Caller {
                       .count();
     if (!status_.ok()) {
       tally.Error(absl::StrCat(mode_, ": ", status_.error_message()));
+      step_ = 0;  // Lifecycle mode: start again with a new complaint.
       return -1;
     }
     if (mode_ == "single") return result_.events_size();
+    if (mode_ == "lifecycle") {
+      // The next step on the same complaint; after the revisit, a new one.
+      if (step_ == 0) complaint_id_ = result_.state().complaint_id();
+      step_ = (step_ + 1) % kLifecycleSteps;
+      return result_.events_size();
+    }
     if (mode_ == "batch") return BatchEvents(tally);
     if (mode_ == "replay") {
       replay_from_ =
@@ -234,17 +247,52 @@ class Caller {
   }
 
  private:
+  // Lifecycle mode: a classified intake, then on that complaint a track,
+  // the reply and the revisit (three commands deciding on its stream).
+  static constexpr int kLifecycleSteps = 4;
+  void StartLifecycleStep(grpc::CompletionQueue* cq) {
+    v1::ComplaintService::Stub& stub = *complaints_;
+    grpc::ClientContext* context = context_.get();
+    switch (step_) {
+      case 0:
+        intake_ = NextIntake();
+        *intake_.mutable_classification() = build::ComplaintAbout();
+        single_ = stub.AsyncReceiveComplaint(context, intake_, cq);
+        break;
+      case 1:
+        track_ = build::Track(complaint_id_, v1::HANDLING_TRACK_ON_THE_SPOT);
+        Identify(track_.mutable_context());
+        single_ = stub.AsyncChooseTrack(context, track_, cq);
+        break;
+      case 2:
+        reply_ = build::ReplyTo(complaint_id_);
+        Identify(reply_.mutable_context());
+        single_ = stub.AsyncReply(context, reply_, cq);
+        break;
+      default:
+        revisit_ = build::Revisit(complaint_id_);
+        Identify(revisit_.mutable_context());
+        single_ = stub.AsyncRecordRevisit(context, revisit_, cq);
+        break;
+    }
+    single_->Finish(&result_, &status_, this);
+  }
+
+  // The load agent's command, with an id of its own.
+  void Identify(v1::CommandContext* context) { Identify(context, next_++); }
+  void Identify(v1::CommandContext* context, uint64_t n) {
+    context->set_actor_agent_id(absl::GetFlag(FLAGS_agent));
+    context->set_command_id(absl::StrCat("load-", run_, "-", index_, "-", n));
+  }
+
   v1::ReceiveComplaint NextIntake() {
     const uint64_t n = next_++;
     // A different customer each time: 139 and eight digits.
     v1::ReceiveComplaint c = build::Intake(
-        "",
-        absl::StrFormat("139%08d", (index_ * 10'000'019 + n) % 100'000'000),
+        "", absl::StrFormat("139%08d", (index_ * 10'000'019 + n) % 100'000'000),
         "The newspaper has arrived wet three mornings this week; the "
         "customer asks for it to be delivered in a sleeve and to the door.");
-    c.mutable_context()->set_actor_agent_id(absl::GetFlag(FLAGS_agent));
-    c.mutable_context()->set_command_id(
-        absl::StrCat("load-", run_, "-", index_, "-", n));
+    Identify(c.mutable_context(), n);
     return c;
   }
 
@@ -287,6 +335,9 @@ class Caller {
   const std::string mode_;
   uint64_t next_ = 0;
   uint64_t replay_from_ = 1;
+  int step_ =
+      0;  // Lifecycle mode: the next command's place in kLifecycleSteps.
+  std::string complaint_id_;
 
   // The call in flight (requests and responses outlive it).
   std::unique_ptr<grpc::ClientContext> context_;
@@ -295,6 +346,9 @@ class Caller {
   int64_t latency_us_ = 0;
   grpc::Status status_;
   v1::ReceiveComplaint intake_;
+  v1::ChooseTrack track_;
+  v1::Reply reply_;
+  v1::RecordRevisit revisit_;
   v1::CommandResult result_;
   std::unique_ptr<grpc::ClientAsyncResponseReader<v1::CommandResult>> single_;
   v1::CommandBatch batch_;
@@ -412,8 +466,8 @@ int Main() {
   const int clients = absl::GetFlag(FLAGS_clients);
   const int inflight = absl::GetFlag(FLAGS_inflight);
   const bool subscribe = mode == "subscribe";
-  if (mode != "single" && mode != "batch" && mode != "replay" &&
-      mode != "query" && mode != "head" && !subscribe) {
+  if (mode != "single" && mode != "lifecycle" && mode != "batch" &&
+      mode != "replay" && mode != "query" && mode != "head" && !subscribe) {
     std::fprintf(stderr, "ledger_load: unknown --mode %s\n", mode.c_str());
     return 2;
   }
@@ -438,7 +492,8 @@ int Main() {
       *out = *std::move(loaded);
     }
   }
-  const bool writes = mode == "single" || mode == "batch" || subscribe;
+  const bool writes =
+      mode == "single" || mode == "lifecycle" || mode == "batch" || subscribe;
   if (writes && !RegisterAgents(target)) return 1;
 
   absl::BitGen bits;

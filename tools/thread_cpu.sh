@@ -26,11 +26,12 @@ mkdir -p "$DIR"
 pid=$!
 sleep 2
 
-# Clock ticks used so far by each thread name, summed over its threads.
+# Clock ticks used so far by each thread name, summed over its threads:
+# name|user|system.
 snapshot() {
   for t in /proc/"$pid"/task/*; do
-    echo "$(cat "$t/comm")|$(awk '{print $14 + $15}' "$t/stat")"
-  done | awk -F'|' '{ticks[$1] += $2} END {for (k in ticks) print k "|" ticks[k]}' |
+    echo "$(cat "$t/comm")|$(awk '{print $14 "|" $15}' "$t/stat")"
+  done | awk -F'|' '{u[$1] += $2; s[$1] += $3} END {for (k in u) print k "|" u[k] "|" s[k]}' |
     sort
 }
 snapshot >"$DIR.before"
@@ -40,7 +41,11 @@ out=$("$LOAD" --target 127.0.0.1:50083 $LOAD_ARGS --clients 8 \
 snapshot >"$DIR.after"
 echo "$out"
 events=$(echo "$out" | grep -o '"events":[0-9]*' | cut -d: -f2)
-join -t'|' -a2 -e0 -o 0,1.2,2.2 "$DIR.before" "$DIR.after" |
+printf "%-16s %8s %11s %9s %9s\n" thread "CPU s" "us/event" "user" "system"
+join -t'|' -a2 -e0 -o 0,1.2,1.3,2.2,2.3 "$DIR.before" "$DIR.after" |
   awk -F'|' -v hz="$(getconf CLK_TCK)" -v e="$events" '
-    { s = ($3 - $2) / hz; if (s > 0) { printf "%-16s %6.2f s %6.2f us/event\n", $1, s, s * 1e6 / e }; total += s }
-    END { printf "%-16s %6.2f s %6.2f us/event\n", "all", total, total * 1e6 / e }'
+    function row(name, u, s) {
+      printf "%-16s %8.2f %11.2f %9.2f %9.2f\n", name, u + s, (u + s) * 1e6 / e, u * 1e6 / e, s * 1e6 / e
+    }
+    { u = ($4 - $2) / hz; s = ($5 - $3) / hz; if (u + s > 0) row($1, u, s); tu += u; ts += s }
+    END { row("all", tu, ts) }'

@@ -216,6 +216,12 @@ struct EventStoreOptions {
   // is reopened). ComplaintApp makes customers' new data keys durable here
   // before any event sealed with them is (app/personal_data.h).
   std::function<absl::Status()> before_commit;
+  // RocksDB's memory, shared by the log's database, the views' and the app
+  // state's: the block cache (data, index and filter blocks) and the
+  // memtables' budget, past which the largest are written out early (a
+  // soft bound: a memtable being written out still counts until it is).
+  size_t block_cache_bytes = kDefaultBlockCacheBytes;
+  size_t memtable_bytes = kDefaultMemtableBytes;
   // How many stream heads the writer keeps in memory before it starts its
   // cache afresh. Small values are for tests of the cache's edges.
   size_t max_cached_stream_heads = kMaxCachedStreamHeads;

@@ -34,6 +34,12 @@ inline constexpr size_t kMaxPageBytes = 2 * 1024 * 1024;
 inline constexpr size_t kMaxEventsPerCommit = 8192;
 inline constexpr size_t kMaxPendingAppends = 16384;
 
+// RocksDB's memory (EventStoreOptions::block_cache_bytes, memtable_bytes):
+// one block cache, index and filter blocks included, and one budget for
+// the memtables of the log's, the views' and the app state's databases.
+inline constexpr size_t kDefaultBlockCacheBytes = size_t{128} << 20;
+inline constexpr size_t kDefaultMemtableBytes = size_t{256} << 20;
+
 // Stream heads the writer keeps in memory; beyond it the cache is dropped
 // and refilled, a stream at a time, from each stream's last `streams` entry
 // (ledger/FORMAT.md).

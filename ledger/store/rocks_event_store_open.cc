@@ -25,6 +25,7 @@
 #include "ledger/store/internal/index_rebuild.h"
 #include "ledger/store/internal/keys.h"
 #include "ledger/store/internal/rocks_event_store.h"
+#include "ledger/store/internal/rocks_memory.h"
 #include "ledger/store/internal/rocks_status.h"
 #include "ledger/v1/log_events.pb.h"
 #include "rocksdb/cache.h"
@@ -40,17 +41,14 @@ namespace ledger {
 namespace internal {
 namespace {
 
-// One block cache for every column family of a store.
-constexpr size_t kBlockCacheBytes = 64 << 20;
 // The WAL kept at most, about (BENCHMARKS.md, "Durable appends in
 // process").
 constexpr uint64_t kMaxTotalWalBytes = 128 << 20;
 
-rocksdb::ColumnFamilyOptions FamilyOptions(
-    ColumnFamily family, const std::shared_ptr<rocksdb::Cache>& cache) {
+rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family,
+                                           const RocksMemory& memory) {
   rocksdb::ColumnFamilyOptions options;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = cache;
+  rocksdb::BlockBasedTableOptions table = memory.Table();
   // Point lookups of command ids are mostly misses or recent keys: a bloom
   // filter saves a disk read for each miss. (`heads` is empty since format
   // 2.)
@@ -227,7 +225,7 @@ absl::StatusOr<std::unique_ptr<AnchorFile>> CreateAnchor(rocksdb::DB* db,
 RocksEventStore::RocksEventStore(
     std::unique_ptr<rocksdb::DB> db,
     std::vector<rocksdb::ColumnFamilyHandle*> handles, const std::string& dir,
-    EventStoreOptions options, const LogHead& head,
+    EventStoreOptions options, RocksMemory memory, const LogHead& head,
     std::unique_ptr<AnchorFile> anchor, absl::Status damage, TreeAtOpen tree)
     : db_(std::move(db)),
       handles_(std::move(handles)),
@@ -240,10 +238,11 @@ RocksEventStore::RocksEventStore(
       tree_key_(tree.key),
       tree_(std::move(tree.range)),
       latest_checkpoint_(tree.latest),
+      memory_(std::move(memory)),
       views_(db_.get(), handles_[kProjections], absl::StrCat(dir, "/views"),
-             options_.read_only, options_.env.get()),
+             options_.read_only, memory_, options_.env.get()),
       app_state_(db_.get(), handles_[kProjections],
-                 absl::StrCat(dir, "/app-state"), options_.read_only,
+                 absl::StrCat(dir, "/app-state"), options_.read_only, memory_,
                  options_.env.get(),
                  RocksViewStore::PrefixFilter{kAppStateCustomers,
                                               kAppStateCustomerKeyBytes}),
@@ -381,8 +380,8 @@ struct OpenedDb {
 
 rocksdb::Status OpenDb(const rocksdb::DBOptions& db_options,
                        const std::string& dir, bool read_only,
-                       const std::shared_ptr<rocksdb::Cache>& cache,
-                       OpenedDb* opened, bool compactions = true) {
+                       const RocksMemory& memory, OpenedDb* opened,
+                       bool compactions = true) {
   // Read-only, a format-2 store's families are opened as they are: the
   // tree's are not there yet (their handles stay null).
   std::vector<std::string> existing;
@@ -401,7 +400,7 @@ rocksdb::Status OpenDb(const rocksdb::DBOptions& db_options,
       continue;
     }
     families.emplace_back(kColumnFamilies[i],
-                          FamilyOptions(static_cast<ColumnFamily>(i), cache));
+                          FamilyOptions(static_cast<ColumnFamily>(i), memory));
     families.back().options.disable_auto_compactions = !compactions;
     opened_families.push_back(i);
   }
@@ -438,7 +437,7 @@ absl::StatusOr<LogHead> HeadOf(const OpenedDb& opened, bool read_only,
 // compaction (which would stop at a damaged one).
 absl::Status RebuildIndexesAtOpen(rocksdb::DBOptions db_options,
                                   const std::string& dir,
-                                  const std::shared_ptr<rocksdb::Cache>& cache,
+                                  const RocksMemory& memory,
                                   const std::string& why) {
   LogInfo(
       absl::StrFormat("EventStore: rebuilding the stream index and command ids "
@@ -447,7 +446,7 @@ absl::Status RebuildIndexesAtOpen(rocksdb::DBOptions db_options,
   db_options.max_open_files = 20;
   db_options.skip_stats_update_on_db_open = true;
   OpenedDb opened;
-  RETURN_IF_ERROR(FromRocks(OpenDb(db_options, dir, /*read_only=*/false, cache,
+  RETURN_IF_ERROR(FromRocks(OpenDb(db_options, dir, /*read_only=*/false, memory,
                                    &opened, /*compactions=*/false),
                             "opening the store to rebuild its indexes"));
   ASSIGN_OR_RETURN(
@@ -466,15 +465,14 @@ absl::Status RebuildIndexesAtOpen(rocksdb::DBOptions db_options,
 // command ids: each file is read whole and its checksums verified. Only
 // when an open failed.
 bool OnlyIndexFilesDamaged(rocksdb::DBOptions db_options,
-                           const std::string& dir,
-                           const std::shared_ptr<rocksdb::Cache>& cache) {
+                           const std::string& dir, const RocksMemory& memory) {
   // Read-only (nothing on disk changes), its table files unopened and
   // unchecked: only for the list of files and their families.
   db_options.max_open_files = 20;
   db_options.skip_stats_update_on_db_open = true;
   db_options.paranoid_checks = false;
   OpenedDb opened;
-  if (!OpenDb(db_options, dir, /*read_only=*/true, cache, &opened).ok()) {
+  if (!OpenDb(db_options, dir, /*read_only=*/true, memory, &opened).ok()) {
     return false;
   }
   int damaged = 0;
@@ -485,7 +483,7 @@ bool OnlyIndexFilesDamaged(rocksdb::DBOptions db_options,
       for (const auto& f : level.files) {
         rocksdb::SstFileReader reader(rocksdb::Options(
             db_options,
-            FamilyOptions(static_cast<ColumnFamily>(family), cache)));
+            FamilyOptions(static_cast<ColumnFamily>(family), memory)));
         rocksdb::Status s = reader.Open(f.db_path + f.name);
         if (s.ok()) s = reader.VerifyChecksum();
         if (s.ok()) continue;
@@ -578,8 +576,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   // Before RocksDB's recovery may change anything.
   const absl::StatusOr<std::optional<Anchor>> anchor = AnchorFile::Read(dir);
 
-  const std::shared_ptr<rocksdb::Cache> cache =
-      rocksdb::NewLRUCache(kBlockCacheBytes);
+  const RocksMemory memory =
+      RocksMemory::Of(options.block_cache_bytes, options.memtable_bytes);
+  memory.Apply(&db_options);
   OpenedDb opened;
   bool read_only = options.read_only;
   absl::Status damage;
@@ -595,16 +594,16 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
     if (indexes_rebuilt.empty())
       indexes_rebuilt = "the last run found them damaged";
     RETURN_IF_ERROR(
-        RebuildIndexesAtOpen(db_options, dir, cache, indexes_rebuilt));
+        RebuildIndexesAtOpen(db_options, dir, memory, indexes_rebuilt));
     std::filesystem::remove(marker);
   }
-  rocksdb::Status s = OpenDb(db_options, dir, read_only, cache, &opened);
+  rocksdb::Status s = OpenDb(db_options, dir, read_only, memory, &opened);
   if (s.IsCorruption() && !read_only &&
-      OnlyIndexFilesDamaged(db_options, dir, cache)) {
+      OnlyIndexFilesDamaged(db_options, dir, memory)) {
     const std::string why = absl::StrCat("opening the store: ", s.ToString());
-    if (RebuildIndexesAtOpen(db_options, dir, cache, why).ok()) {
+    if (RebuildIndexesAtOpen(db_options, dir, memory, why).ok()) {
       indexes_rebuilt = why;
-      s = OpenDb(db_options, dir, read_only, cache, &opened);
+      s = OpenDb(db_options, dir, read_only, memory, &opened);
     }
   }
   if (s.IsCorruption()) {
@@ -616,7 +615,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
     db_options.wal_recovery_mode =
         rocksdb::WALRecoveryMode::kPointInTimeRecovery;
     rocksdb::Status intact =
-        OpenDb(db_options, dir, /*read_only=*/true, cache, &opened);
+        OpenDb(db_options, dir, /*read_only=*/true, memory, &opened);
     if (!intact.ok()) {
       return absl::DataLossError(absl::StrCat(
           damage.message(),
@@ -658,7 +657,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
       // RocksDB ends the log at the damage now, for good.
       opened.Release();
       RETURN_IF_ERROR(FromRocks(
-          OpenDb(db_options, dir, /*read_only=*/false, cache, &opened),
+          OpenDb(db_options, dir, /*read_only=*/false, memory, &opened),
           absl::StrCat("opening the intact part of the store in ", dir)));
       ASSIGN_OR_RETURN(head, HeadOf(opened, /*read_only=*/false, &format));
       if (head.position_last != *options.accept_log_end) {
@@ -699,7 +698,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   const std::string accepted_by = options.accepted_by;
   auto store = std::make_unique<RocksEventStore>(
       std::move(opened.db), std::move(opened.handles), dir, std::move(options),
-      head, std::move(anchor_file), std::move(log_damage), std::move(tree));
+      memory, head, std::move(anchor_file), std::move(log_damage),
+      std::move(tree));
   if (!indexes_rebuilt.empty()) store->NoteIndexesRebuilt(indexes_rebuilt);
   if (accepting) {
     RETURN_IF_ERROR(

@@ -432,10 +432,7 @@ LogHead RocksEventStore::log_head() const {
 
 std::vector<DbProperty> RocksEventStore::db_properties() const {
   std::vector<DbProperty> out;
-  for (const char* name : kDbPropertyNames) {
-    uint64_t value = 0;
-    if (db_->GetIntProperty(name, &value)) out.push_back({"log", name, value});
-  }
+  AppendDbProperties(db_.get(), "log", &out);
   views_.AppendProperties("views", &out);
   app_state_.AppendProperties("app_state", &out);
   return out;

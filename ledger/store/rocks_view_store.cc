@@ -86,12 +86,13 @@ absl::Status CheckViewName(const std::string& view) {
 RocksViewStore::RocksViewStore(rocksdb::DB* db,
                                rocksdb::ColumnFamilyHandle* positions,
                                std::string views_dir, bool read_only,
-                               rocksdb::Env* env,
+                               RocksMemory memory, rocksdb::Env* env,
                                std::optional<PrefixFilter> prefix_filter)
     : db_(db),
       positions_(positions),
       views_dir_(std::move(views_dir)),
       read_only_(read_only),
+      memory_(std::move(memory)),
       env_(env),
       prefix_filter_(std::move(prefix_filter)) {
   absl::MutexLock lock(&mu_);
@@ -117,13 +118,7 @@ RocksViewStore::~RocksViewStore() { Close().IgnoreError(); }
 void RocksViewStore::AppendProperties(const std::string& db,
                                       std::vector<DbProperty>* out) const {
   absl::ReaderMutexLock lock(&mu_);
-  if (views_ == nullptr) return;
-  for (const char* name : kDbPropertyNames) {
-    uint64_t value = 0;
-    if (views_->GetIntProperty(name, &value)) {
-      out->push_back({db, name, value});
-    }
-  }
+  if (views_ != nullptr) AppendDbProperties(views_.get(), db, out);
 }
 
 absl::Status RocksViewStore::Close() {
@@ -136,17 +131,18 @@ rocksdb::Options RocksViewStore::DbOptions() const {
   if (env_ != nullptr) options.env = env_;
   options.create_if_missing = !read_only_;
   options.max_background_jobs = 1;
+  memory_.Apply(&options);
+  rocksdb::BlockBasedTableOptions table = memory_.Table();
   if (prefix_filter_.has_value()) {
     options.prefix_extractor = std::make_shared<RowKeyPrefix>(
         RowPrefix(prefix_filter_->view), prefix_filter_->key_bytes);
     // ~1% of the write buffer: some 5 million bits, for the prefixes of
     // one memtable (each key of it has its own).
     options.memtable_prefix_bloom_size_ratio = 0.01;
-    rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.whole_key_filtering = false;
-    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
 

@@ -30,13 +30,19 @@ struct DbProperty {
   std::string name;  // "rocksdb.estimate-live-data-size"
   uint64_t value;
 };
+// The first kDbFamilyPropertyCount are each column family's, summed over
+// the database's families; the rest are the database's (the block cache,
+// shared by the three databases, shows the same figures under each).
+inline constexpr size_t kDbFamilyPropertyCount = 6;
 inline constexpr const char* kDbPropertyNames[] = {
     "rocksdb.estimate-live-data-size",
     "rocksdb.total-sst-files-size",
     "rocksdb.cur-size-all-mem-tables",
-    "rocksdb.block-cache-usage",
+    "rocksdb.num-entries-active-mem-table",
     "rocksdb.estimate-num-keys",
     "rocksdb.estimate-pending-compaction-bytes",
+    "rocksdb.block-cache-usage",
+    "rocksdb.block-cache-capacity",
     "rocksdb.num-running-compactions",
     "rocksdb.num-running-flushes",
     "rocksdb.actual-delayed-write-rate",

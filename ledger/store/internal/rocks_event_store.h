@@ -19,6 +19,7 @@
 #include "ledger/store/event_store.h"
 #include "ledger/store/internal/anchor.h"
 #include "ledger/store/internal/key_filter.h"
+#include "ledger/store/internal/rocks_memory.h"
 #include "ledger/store/internal/rocks_view_store.h"
 #include "ledger/store/merkle.h"
 #include "ledger/store/signed_note.h"
@@ -105,8 +106,9 @@ class RocksEventStore final : public EventStore {
   RocksEventStore(std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles,
                   const std::string& dir, EventStoreOptions options,
-                  const LogHead& head, std::unique_ptr<AnchorFile> anchor,
-                  absl::Status damage, TreeAtOpen tree);
+                  RocksMemory memory, const LogHead& head,
+                  std::unique_ptr<AnchorFile> anchor, absl::Status damage,
+                  TreeAtOpen tree);
   ~RocksEventStore() override;
 
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
@@ -327,6 +329,8 @@ class RocksEventStore final : public EventStore {
   // The latest checkpoint, published with the head.
   std::optional<SignedCheckpoint> latest_checkpoint_ ABSL_GUARDED_BY(head_mu_);
 
+  // RocksDB's memory, shared with the views' and app state's databases.
+  const RocksMemory memory_;
   // In databases of their own (rocks_view_store.h).
   RocksViewStore views_;
   RocksViewStore app_state_;

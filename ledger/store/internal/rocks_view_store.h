@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "ledger/store/internal/rocks_memory.h"
 #include "ledger/store/view_store.h"
 #include "rocksdb/db.h"
 
@@ -43,9 +44,11 @@ class RocksViewStore final : public ViewStore {
   // when it does not open, reads and writes of views are DATA_LOSS until
   // DropAllViews makes it afresh. `db` and `positions` (for named positions)
   // must outlive the view store, and so must `env` (the log's; nullptr: the
-  // default), through which the views' files are read and written.
+  // default), through which the views' files are read and written. Its
+  // tables are read through `memory`'s cache and its memtables count
+  // against its budget (rocks_memory.h; none: RocksDB's defaults).
   RocksViewStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* positions,
-                 std::string views_dir, bool read_only,
+                 std::string views_dir, bool read_only, RocksMemory memory,
                  rocksdb::Env* env = nullptr,
                  std::optional<PrefixFilter> prefix_filter = std::nullopt);
   ~RocksViewStore() override;
@@ -91,6 +94,7 @@ class RocksViewStore final : public ViewStore {
   rocksdb::ColumnFamilyHandle* const positions_;
   const std::string views_dir_;
   const bool read_only_;
+  const RocksMemory memory_;
   rocksdb::Env* const env_;
   const std::optional<PrefixFilter> prefix_filter_;
   // Shared by reads and writes of rows, exclusive to drop and reopen.
