@@ -1,5 +1,8 @@
 #include "projections/runner.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -72,6 +75,13 @@ absl::Status ProjectionRunner::Start() {
   if (loaded.ok() && !stop_.load()) {
     thread_ = std::thread([this] {
       NameThisThread("ledger-project");
+      // Behind the commands for the CPU (Linux's niceness is per thread):
+      // when both cores are busy the views fall behind and catch up after,
+      // rather than the writers slowing down for them.
+      if (options_.niceness != 0) {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
+                    options_.niceness);
+      }
       Loop();
     });
   }

@@ -45,6 +45,10 @@ class ProjectionRunner {
     // chunk changes are what the views hold in memory meanwhile.
     uint64_t catch_up_min_events = 100000;
     uint64_t catch_up_chunk_events = 65536;
+    // The niceness of the thread that follows the log (ledgerd's
+    // --projection_niceness): above 0 the commands come first for the CPU
+    // and, when the machine is saturated, the views lag and catch up after.
+    int niceness = 0;
     // Tests only: runs in Start as it begins to load the views, with the
     // runner's lock held (as it is for the whole load).
     std::function<void()> while_loading;

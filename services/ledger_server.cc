@@ -95,6 +95,7 @@ absl::Status LedgerServer::StartProjections(std::unique_ptr<LogSource> log,
   const absl::Time start = absl::Now();
   ProjectionRunner::Options runner_options;
   runner_options.while_loading = options.while_projections_load;
+  runner_options.niceness = options.projection_niceness;
   runner_ = std::make_unique<ProjectionRunner>(&store_->views(), std::move(log),
                                                AllViews(options.views),
                                                runner_options);

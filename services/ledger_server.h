@@ -24,6 +24,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "ledger/store/event_store.h"
+#include "ledger/store/limits.h"
 #include "projections/log_source.h"
 #include "projections/runner.h"
 #include "projections/view.h"
@@ -119,6 +120,8 @@ struct LedgerServerOptions {
   bool projections = true;
   // How much of the views stays in memory (--view_cache_cases).
   ViewOptions views;
+  // The projection thread's niceness (--projection_niceness).
+  int projection_niceness = kProjectionNiceness;
   // Simulated time (demos, traffic generators, load tests; never
   // production): when set, the store, the complaint rules and the queries'
   // default "now" all run on this clock, and SimulationService.SetClock

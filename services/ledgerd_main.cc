@@ -92,6 +92,11 @@ ABSL_FLAG(uint64_t, view_cache_cases, ledger::ViewOptions().cached_cases,
           "rows of complaints each projection view keeps in memory besides "
           "those changed since its last write (the rest are read from its "
           "store when needed); about 1 KB each");
+ABSL_FLAG(int, projection_niceness, ledger::kProjectionNiceness,
+          "niceness (0-19) of the thread that folds the log into the views: "
+          "above 0 commands come first when the CPUs are saturated, and the "
+          "views lag meanwhile and catch up after; 0: the views keep up at "
+          "the commands' expense");
 ABSL_FLAG(uint64_t, rocksdb_block_cache_mb,
           ledger::kDefaultBlockCacheBytes >> 20,
           "MiB of RocksDB's block cache, shared by the log, the views and "
@@ -403,6 +408,14 @@ int main(int argc, char** argv) {
   options.projections_of = absl::GetFlag(FLAGS_ledger);
   options.projections = absl::GetFlag(FLAGS_projections);
   options.views.cached_cases = absl::GetFlag(FLAGS_view_cache_cases);
+  options.projection_niceness = absl::GetFlag(FLAGS_projection_niceness);
+  if (options.projection_niceness < 0 || options.projection_niceness > 19) {
+    std::fprintf(stderr,
+                 "ledgerd: --projection_niceness must be from 0 to 19, not "
+                 "%d\n",
+                 options.projection_niceness);
+    return 2;
+  }
   for (const auto& [name, mb, bytes] :
        {std::tuple{"rocksdb_block_cache_mb",
                    absl::GetFlag(FLAGS_rocksdb_block_cache_mb),

@@ -4,16 +4,21 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/store/limits.h"
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/ledgerd_process.h"
@@ -208,6 +213,57 @@ TEST(LedgerdConfigTest, JsonLogLinesNameRefusedCalls) {
 
 // The unit as shipped, its ExecStart pointed at this build's ledgerd:
 // systemd-analyze finds no error and no unknown setting.
+// The niceness of `pid`'s thread named `name` (/proc/PID/task/*/stat's
+// 19th field), waiting up to a minute for the thread to exist; -100 when
+// it never does.
+int NicenessOfThread(pid_t pid, const std::string& name) {
+  for (int waited_ms = 0; waited_ms < 60000; waited_ms += 10) {
+    const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+      std::ifstream comm(task.path() / "comm");
+      std::string thread;
+      std::getline(comm, thread);
+      if (thread != name) continue;
+      std::ifstream in(task.path() / "stat");
+      const std::string stat((std::istreambuf_iterator<char>(in)), {});
+      // After "PID (COMM) ", from field 3 (the state) on.
+      const std::vector<std::string> fields =
+          absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
+      int niceness = -100;
+      EXPECT_TRUE(fields.size() > 16 && absl::SimpleAtoi(fields[16], &niceness))
+          << stat;
+      return niceness;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return -100;
+}
+
+// The projection thread yields the CPU to the commands by default, and
+// runs at the niceness asked for; an impossible one is refused.
+TEST(LedgerdConfigTest, TheProjectionThreadRunsAtItsNiceness) {
+  for (const auto& [flags, expected] :
+       {std::pair{std::vector<std::string>{}, kProjectionNiceness},
+        std::pair{std::vector<std::string>{"--projection_niceness=0"}, 0},
+        std::pair{std::vector<std::string>{"--projection_niceness=5"}, 5}}) {
+    testing::TempDir dir;
+    testing::LedgerdProcess ledgerd(LEDGERD_PATH, dir.path(), dir.Sub("data"),
+                                    flags);
+    ASSERT_FALSE(ledgerd.target().empty());
+    EXPECT_EQ(NicenessOfThread(ledgerd.pid(), "ledger-project"), expected)
+        << absl::StrJoin(flags, " ");
+    // The commands' threads keep the process's.
+    EXPECT_EQ(NicenessOfThread(ledgerd.pid(), "ledger-writer"), 0);
+  }
+  testing::TempDir dir;
+  const testing::ProcessResult refused =
+      testing::Run({LEDGERD_PATH, "--data_dir", dir.Sub("data"),
+                    "--insecure_no_auth", "--projection_niceness=20"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, ::testing::HasSubstr(
+                               "--projection_niceness must be from 0 to 19"));
+}
+
 TEST(LedgerdConfigTest, TheSystemdUnitVerifies) {
   testing::TempDir dir;
   std::string unit =

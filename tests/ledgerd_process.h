@@ -29,6 +29,7 @@ class LedgerdProcess {
 
   // "127.0.0.1:<port>".
   const std::string& target() const { return target_; }
+  pid_t pid() const { return pid_; }
   // The last position of its log, asked over gRPC (GetLogHead); a failed
   // call fails the test.
   uint64_t LogHead() const;

@@ -40,6 +40,13 @@ inline constexpr size_t kMaxPendingAppends = 16384;
 inline constexpr size_t kDefaultBlockCacheBytes = size_t{128} << 20;
 inline constexpr size_t kDefaultMemtableBytes = size_t{256} << 20;
 
+// The niceness of ledgerd's projection thread (--projection_niceness):
+// saturated by batches of 100, the writers then got 86-90% of their
+// throughput without projections instead of 69-75%, the views lagging by
+// ~200,000 events at the end of 8 s and caught up 3-3.5 s later
+// (BENCHMARKS.md, "ledgerd's CPU per batched event").
+inline constexpr int kProjectionNiceness = 10;
+
 // Stream heads the writer keeps in memory; beyond it the cache is dropped
 // and refilled, a stream at a time, from each stream's last `streams` entry
 // (ledger/FORMAT.md).
