@@ -39,6 +39,9 @@ packages=(
   # and CJK fonts so that Chinese pages render in its screenshots.
   chromium chromium-driver python3-selenium python3-openpyxl
   fonts-wqy-microhei
+  # The replicated log (issue 29, docs/design/replication.md): NATS
+  # JetStream's server and C client (tools/nats_probe for now).
+  nats-server libnats-dev
   # systemd-analyze checks the shipped unit (tools/ledgerd.service).
   systemd
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
