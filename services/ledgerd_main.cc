@@ -97,6 +97,10 @@ ABSL_FLAG(int, projection_niceness, ledger::kProjectionNiceness,
           "above 0 commands come first when the CPUs are saturated, and the "
           "views lag meanwhile and catch up after; 0: the views keep up at "
           "the commands' expense");
+ABSL_FLAG(uint64_t, stream_head_cache, ledger::kMaxCachedStreamHeads,
+          "streams whose last revision the writer keeps in memory (about "
+          "100 bytes each); past it the cache starts afresh and refills "
+          "from the stream index");
 ABSL_FLAG(uint64_t, rocksdb_block_cache_mb,
           ledger::kDefaultBlockCacheBytes >> 20,
           "MiB of RocksDB's block cache, shared by the log, the views and "
@@ -409,6 +413,12 @@ int main(int argc, char** argv) {
   options.projections = absl::GetFlag(FLAGS_projections);
   options.views.cached_cases = absl::GetFlag(FLAGS_view_cache_cases);
   options.projection_niceness = absl::GetFlag(FLAGS_projection_niceness);
+  options.store.max_cached_stream_heads =
+      absl::GetFlag(FLAGS_stream_head_cache);
+  if (options.store.max_cached_stream_heads < 1) {
+    std::fprintf(stderr, "ledgerd: --stream_head_cache must be at least 1\n");
+    return 2;
+  }
   if (options.projection_niceness < 0 || options.projection_niceness > 19) {
     std::fprintf(stderr,
                  "ledgerd: --projection_niceness must be from 0 to 19, not "

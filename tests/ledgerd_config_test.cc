@@ -264,6 +264,24 @@ TEST(LedgerdConfigTest, TheProjectionThreadRunsAtItsNiceness) {
                                "--projection_niceness must be from 0 to 19"));
 }
 
+// Memory sizes that cannot work are refused at start, naming the flag.
+TEST(LedgerdConfigTest, ImpossibleMemorySizesAreRefused) {
+  for (const auto& [flag, message] :
+       {std::pair{"--stream_head_cache=0",
+                  "--stream_head_cache must be at least 1"},
+        std::pair{"--rocksdb_block_cache_mb=0",
+                  "--rocksdb_block_cache_mb must be from 1 to 1048576"},
+        std::pair{"--rocksdb_memtable_mb=0",
+                  "--rocksdb_memtable_mb must be from 1 to 1048576"}}) {
+    testing::TempDir dir;
+    const testing::ProcessResult refused =
+        testing::Run({LEDGERD_PATH, "--data_dir", dir.Sub("data"),
+                      "--insecure_no_auth", flag});
+    EXPECT_EQ(refused.exit_code, 2) << flag;
+    EXPECT_THAT(refused.err, HasSubstr(message)) << flag;
+  }
+}
+
 TEST(LedgerdConfigTest, TheSystemdUnitVerifies) {
   testing::TempDir dir;
   std::string unit =
