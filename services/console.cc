@@ -323,10 +323,6 @@ bool ParseMonth(absl::string_view text, int* year, int* month) {
          *month <= 12 && *year >= 1970 && *year <= 9999;
 }
 
-double Yuan(const v1::Money& money) {
-  return static_cast<double>(money.minor_units()) / 100.0;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> StationTableWorkbook(
@@ -334,43 +330,28 @@ absl::StatusOr<std::string> StationTableWorkbook(
   const std::string month =
       absl::StrFormat("%04d-%02d", table.month().year(), table.month().month());
   return WorkbookBytes([&](lxw_workbook* book) {
-    std::string title = absl::StrCat(month, " 站点月报 Stations");
-    std::string subject =
+    const std::string title = absl::StrCat(month, " 站点月报 Stations");
+    const std::string subject =
         absl::StrCat("log position ", table.position(), " (complaint-ledger)");
-    lxw_doc_properties properties{};
-    properties.title = title.data();
-    properties.comments = subject.data();
-    workbook_set_properties(book, &properties);
-    lxw_worksheet* sheet = workbook_add_worksheet(book, month.c_str());
-    lxw_format* bold = workbook_add_format(book);
-    format_set_bold(bold);
-    format_set_border(bold, LXW_BORDER_THIN);
-    format_set_text_wrap(bold);
-    lxw_format* cell = workbook_add_format(book);
-    format_set_border(cell, LXW_BORDER_THIN);
-    lxw_format* ratio = workbook_add_format(book);
-    format_set_border(ratio, LXW_BORDER_THIN);
-    format_set_num_format(ratio, "0.00");
-    lxw_format* money = workbook_add_format(book);
-    format_set_border(money, LXW_BORDER_THIN);
-    format_set_num_format(money, "#,##0.00");
-    worksheet_set_paper(sheet, 9);  // A4
-    worksheet_set_landscape(sheet);
-    worksheet_write_string(sheet, 0, 0, title.c_str(), nullptr);
-    worksheet_write_string(sheet, 1, 0, subject.c_str(), nullptr);
-    const char* headers[] = {
+    const char* const headers[] = {
         "站点 Station",       "名称 Name",
         "投诉 Complaints",    "份数 Copies",
         "万份比 Per 10,000",  "排名 Rank",
         "重复 Repeat",        "恶意 Malicious",
         "处罚 Penalty (CNY)", "不计处罚 Not charged (CNY)"};
-    const lxw_row_t header_row = 3;
-    for (lxw_col_t c = 0; c < 10; ++c) {
-      worksheet_write_string(sheet, header_row, c, headers[c], bold);
-    }
+    const ReportSheet report =
+        AddReportSheet(book, month, title, subject, headers);
+    lxw_worksheet* sheet = report.sheet;
+    lxw_format* bold = report.header;
+    format_set_text_wrap(bold);
+    lxw_format* cell = report.cell;
+    lxw_format* money = report.money;
+    lxw_format* ratio = workbook_add_format(book);
+    format_set_border(ratio, LXW_BORDER_THIN);
+    format_set_num_format(ratio, "0.00");
     worksheet_set_column(sheet, 0, 1, 16, nullptr);
     worksheet_set_column(sheet, 2, 9, 13, nullptr);
-    lxw_row_t row = header_row + 1;
+    lxw_row_t row = report.first_row;
     for (const v1::StationMonth& s : table.stations()) {
       worksheet_write_string(sheet, row, 0, s.station_id().c_str(), cell);
       worksheet_write_string(sheet, row, 1, s.name().c_str(), cell);
@@ -413,7 +394,7 @@ absl::StatusOr<std::string> StationTableWorkbook(
                        not_charged == t.penalty_not_charged().minor_units();
     worksheet_write_string(
         sheet, row, 0, whole ? "合计 Total" : "全中心合计 Centre total", bold);
-    const lxw_row_t first = header_row + 1;
+    const lxw_row_t first = report.first_row;
     auto sum = [&](lxw_col_t col, double value, lxw_format* format) {
       if (!whole || row == first) {
         worksheet_write_number(sheet, row, col, value, format);

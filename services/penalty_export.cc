@@ -20,7 +20,7 @@ std::string Month(const v1::YearMonth& m) {
   return m.year() == 0 ? "" : absl::StrFormat("%04d-%02d", m.year(), m.month());
 }
 
-std::string Yuan(int64_t minor_units) {
+std::string YuanText(int64_t minor_units) {
   const uint64_t magnitude = minor_units < 0
                                  ? 0 - static_cast<uint64_t>(minor_units)
                                  : static_cast<uint64_t>(minor_units);
@@ -58,7 +58,7 @@ std::vector<std::string> Cells(const char* kind, const v1::PenaltyLine& line,
           Inert(line.station_head_agent_id()),
           Inert(line.complaint_id()),
           SeverityName(line.severity()),
-          Yuan(line.amount().minor_units()),
+          YuanText(line.amount().minor_units()),
           line.charged() ? "yes" : "no (special period)",
           Month(line.adjusts_month()),
           line.cause_position() == 0 ? "" : absl::StrCat(line.cause_position()),
@@ -93,11 +93,11 @@ std::string PenaltyTableCsv(const v1::GetPenaltyTableResponse& table) {
     row(Cells("adjustment", line, table));
   }
   row({"total charged", "", "", "", "", "",
-       Yuan(table.total_charged().minor_units()), "yes", "", "",
+       YuanText(table.total_charged().minor_units()), "yes", "", "",
        Month(table.schedule_effective_from())});
   row({"total not charged", "", "", "", "", "",
-       Yuan(table.total_not_charged().minor_units()), "no (special period)", "",
-       "", Month(table.schedule_effective_from())});
+       YuanText(table.total_not_charged().minor_units()), "no (special period)",
+       "", "", Month(table.schedule_effective_from())});
   return out;
 }
 
@@ -105,44 +105,25 @@ absl::StatusOr<std::string> PenaltyTableWorkbook(
     const v1::GetPenaltyTableResponse& table) {
   const std::string month = Month(table.month());
   return WorkbookBytes([&](lxw_workbook* book) {
-    std::string title =
+    const std::string title =
         absl::StrCat(month, " 客服中心投訴部月處罰匯總表 Penalties");
-    std::string subject = absl::StrFormat(
+    const std::string subject = absl::StrFormat(
         "drawn up by %s at log position %d; signed by %s (complaint-ledger)",
         table.drawn_by_agent_id(), table.drawn_position(),
         table.signed_by_agent_id());
-    lxw_doc_properties properties{};
-    properties.title = title.data();
-    properties.comments = subject.data();
-    workbook_set_properties(book, &properties);
-    lxw_worksheet* sheet = workbook_add_worksheet(book, month.c_str());
-    lxw_format* bold = workbook_add_format(book);
-    format_set_bold(bold);
-    format_set_border(bold, LXW_BORDER_THIN);
-    lxw_format* cell = workbook_add_format(book);
-    format_set_border(cell, LXW_BORDER_THIN);
-    lxw_format* money = workbook_add_format(book);
-    format_set_border(money, LXW_BORDER_THIN);
-    format_set_num_format(money, "#,##0.00");
-    worksheet_set_paper(sheet, 9);  // A4
-    worksheet_set_landscape(sheet);
-    worksheet_write_string(sheet, 0, 0, title.c_str(), nullptr);
-    worksheet_write_string(sheet, 1, 0, subject.c_str(), nullptr);
-    const lxw_row_t header_row = 3;
-    for (lxw_col_t c = 0; c < 11; ++c) {
-      worksheet_write_string(sheet, header_row, c, kHeaders[c], bold);
-    }
+    const ReportSheet report =
+        AddReportSheet(book, month, title, subject, kHeaders);
+    lxw_worksheet* sheet = report.sheet;
     worksheet_set_column(sheet, 0, 10, 14, nullptr);
-    lxw_row_t row = header_row + 1;
+    lxw_row_t row = report.first_row;
     auto write = [&](const char* kind, const v1::PenaltyLine& line) {
       const std::vector<std::string> cells = Cells(kind, line, table);
       for (lxw_col_t c = 0; c < 11; ++c) {
         if (c == 6) {
-          worksheet_write_number(
-              sheet, row, c,
-              static_cast<double>(line.amount().minor_units()) / 100.0, money);
+          worksheet_write_number(sheet, row, c, Yuan(line.amount()),
+                                 report.money);
         } else {
-          worksheet_write_string(sheet, row, c, cells[c].c_str(), cell);
+          worksheet_write_string(sheet, row, c, cells[c].c_str(), report.cell);
         }
       }
       ++row;
@@ -151,17 +132,13 @@ absl::StatusOr<std::string> PenaltyTableWorkbook(
     for (const v1::PenaltyLine& line : table.adjustments()) {
       write("adjustment", line);
     }
-    worksheet_write_string(sheet, row, 0, "total charged", bold);
-    worksheet_write_number(
-        sheet, row, 6,
-        static_cast<double>(table.total_charged().minor_units()) / 100.0,
-        money);
+    worksheet_write_string(sheet, row, 0, "total charged", report.header);
+    worksheet_write_number(sheet, row, 6, Yuan(table.total_charged()),
+                           report.money);
     ++row;
-    worksheet_write_string(sheet, row, 0, "total not charged", bold);
-    worksheet_write_number(
-        sheet, row, 6,
-        static_cast<double>(table.total_not_charged().minor_units()) / 100.0,
-        money);
+    worksheet_write_string(sheet, row, 0, "total not charged", report.header);
+    worksheet_write_number(sheet, row, 6, Yuan(table.total_not_charged()),
+                           report.money);
   });
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "ledger/v1/common.pb.h"
 
 namespace ledger {
 
@@ -18,6 +20,23 @@ namespace ledger {
 // when the file or the workbook cannot be made or written.
 absl::StatusOr<std::string> WorkbookBytes(
     const std::function<void(lxw_workbook*)>& fill);
+
+// A report's one sheet, `name`, A4 landscape: the workbook's title and
+// comments are `title` and `subject`, both also written on its first two
+// rows, and `headers` are on row 3 in `header`'s format.
+struct ReportSheet {
+  lxw_worksheet* sheet = nullptr;
+  lxw_format* header = nullptr;  // bold, thin border
+  lxw_format* cell = nullptr;    // thin border
+  lxw_format* money = nullptr;   // thin border, #,##0.00
+  lxw_row_t first_row = 0;       // the row after the headers
+};
+ReportSheet AddReportSheet(lxw_workbook* book, const std::string& name,
+                           const std::string& title, const std::string& subject,
+                           absl::Span<const char* const> headers);
+
+// `money` in yuan, for a `money` cell.
+double Yuan(const v1::Money& money);
 
 }  // namespace ledger
 
