@@ -700,13 +700,21 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
     ASSERT_EQ(response.stations_size(), 1);
     EXPECT_EQ(response.stations(0).station_id(), "st1");
   }
-  // The penalty table: the second intake repeats the first customer, so
-  // it is a line of st2's; the centre head sees it, s1 does not.
-  auto penalty_lines = [written](const std::string& as) {
+  // The day the intakes were received on, in the ledger's time zone: the
+  // ledger's clock stands at the time it started.
+  absl::TimeZone shanghai;
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &shanghai));
+  const absl::CivilDay received_day =
+      absl::ToCivilDay(absl::FromUnixMicros(received_us), shanghai);
+  // The penalty table of that month: the second intake repeats the first
+  // customer, so it is a line of st2's; the centre head sees it, s1 does
+  // not.
+  auto penalty_lines = [&](const std::string& as) {
     grpc::ClientContext context;
     v1::GetPenaltyTableRequest request;
-    request.mutable_month()->set_year(2026);
-    request.mutable_month()->set_month(12);
+    request.mutable_month()->set_year(
+        static_cast<int32_t>(received_day.year()));
+    request.mutable_month()->set_month(received_day.month());
     request.set_as_of_position(
         std::numeric_limits<uint64_t>::max());  // Refused: past the end.
     v1::GetPenaltyTableResponse response;
@@ -732,14 +740,11 @@ TEST_F(AccessTest, AStationHeadSeesOnlyTheirStation) {
   auto digest_entries = [&](const std::string& as) {
     grpc::ClientContext context;
     v1::GetDigestRequest request;
-    absl::TimeZone shanghai;
-    EXPECT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &shanghai));
-    const absl::CivilDay day =
-        absl::ToCivilDay(absl::FromUnixMicros(received_us), shanghai);
-    request.mutable_month()->set_year(static_cast<int32_t>(day.year()));
-    request.mutable_month()->set_month(day.month());
-    request.set_half(day.day() <= 15 ? v1::DIGEST_HALF_FIRST
-                                     : v1::DIGEST_HALF_SECOND);
+    request.mutable_month()->set_year(
+        static_cast<int32_t>(received_day.year()));
+    request.mutable_month()->set_month(received_day.month());
+    request.set_half(received_day.day() <= 15 ? v1::DIGEST_HALF_FIRST
+                                              : v1::DIGEST_HALF_SECOND);
     request.set_as_of_position(written);
     v1::GetDigestResponse response;
     grpc::Status s = v1::QueryService::NewStub(As(as))->GetDigest(
