@@ -103,8 +103,9 @@ ABSL_FLAG(uint64_t, stream_head_cache, ledger::kMaxCachedStreamHeads,
           "from the stream index");
 ABSL_FLAG(uint64_t, rocksdb_block_cache_mb,
           ledger::kDefaultBlockCacheBytes >> 20,
-          "MiB of RocksDB's block cache, shared by the log, the views and "
-          "the app state, their index and filter blocks included");
+          "MiB of RocksDB's block cache for data blocks, shared by the log, "
+          "the views and the app state (index and filter blocks stay with "
+          "their table files, outside it)");
 ABSL_FLAG(uint64_t, rocksdb_memtable_mb, ledger::kDefaultMemtableBytes >> 20,
           "MiB of RocksDB memtables of the log, the views and the app state "
           "together; past it the largest is written out early");

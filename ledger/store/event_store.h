@@ -217,7 +217,7 @@ struct EventStoreOptions {
   // before any event sealed with them is (app/personal_data.h).
   std::function<absl::Status()> before_commit;
   // RocksDB's memory, shared by the log's database, the views' and the app
-  // state's: the block cache (data, index and filter blocks) and the
+  // state's: the block cache (data blocks) and the
   // memtables' budget, past which the largest are written out early (a
   // soft bound: a memtable being written out still counts until it is).
   size_t block_cache_bytes = kDefaultBlockCacheBytes;

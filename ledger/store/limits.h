@@ -35,8 +35,8 @@ inline constexpr size_t kMaxEventsPerCommit = 8192;
 inline constexpr size_t kMaxPendingAppends = 16384;
 
 // RocksDB's memory (EventStoreOptions::block_cache_bytes, memtable_bytes):
-// one block cache, index and filter blocks included, and one budget for
-// the memtables of the log's, the views' and the app state's databases.
+// one block cache for data blocks, and one budget for the memtables of the
+// log's, the views' and the app state's databases.
 inline constexpr size_t kDefaultBlockCacheBytes = size_t{128} << 20;
 inline constexpr size_t kDefaultMemtableBytes = size_t{256} << 20;
 

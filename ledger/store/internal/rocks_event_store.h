@@ -329,9 +329,8 @@ class RocksEventStore final : public EventStore {
   // The latest checkpoint, published with the head.
   std::optional<SignedCheckpoint> latest_checkpoint_ ABSL_GUARDED_BY(head_mu_);
 
-  // RocksDB's memory, shared with the views' and app state's databases.
-  const RocksMemory memory_;
-  // In databases of their own (rocks_view_store.h).
+  // In databases of their own (rocks_view_store.h), sharing the log's
+  // RocksDB memory.
   RocksViewStore views_;
   RocksViewStore app_state_;
   // Set by Close before the database goes: a later scan is refused rather
