@@ -335,8 +335,8 @@ class Caller {
   const std::string mode_;
   uint64_t next_ = 0;
   uint64_t replay_from_ = 1;
-  int step_ =
-      0;  // Lifecycle mode: the next command's place in kLifecycleSteps.
+  // Lifecycle mode: the next command's place in kLifecycleSteps.
+  int step_ = 0;
   std::string complaint_id_;
 
   // The call in flight (requests and responses outlive it).
