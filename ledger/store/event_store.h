@@ -41,6 +41,7 @@
 #include "ledger/store/signed_note.h"
 #include "ledger/store/view_store.h"
 #include "ledger/v1/event.pb.h"
+#include "ledger/v1/storage.pb.h"
 
 namespace rocksdb {
 class Env;
@@ -216,6 +217,20 @@ struct EventStoreOptions {
   // is reopened). ComplaintApp makes customers' new data keys durable here
   // before any event sealed with them is (app/personal_data.h).
   std::function<absl::Status()> before_commit;
+  // A replicated log (docs/design/replication.md): when set, each group
+  // commit, once staged (positions, hashes, tree, any checkpoint) and
+  // before anything of it is written here, is handed to `replicate` as a
+  // GroupRecord, with the sequence number in the log of record of the last
+  // group this store holds (0: none; EventStore::replicated_sequence). It
+  // returns the group's own sequence number once the log of record holds
+  // it durably, and only then is the group written here and acknowledged.
+  // An error refuses the group's appends with it and writes nothing here;
+  // the store goes on (the log of record may hold the group all the same:
+  // ApplyReplicated brings it here, and a retry with the command id finds
+  // it). The callee may set the record's `writer` and `epoch`.
+  std::function<absl::StatusOr<uint64_t>(v1::GroupRecord* group,
+                                         uint64_t after_sequence)>
+      replicate;
   // RocksDB's memory, shared by the log's database, the views' and the app
   // state's: the block cache (data blocks) and the
   // memtables' budget, past which the largest are written out early (a
@@ -331,6 +346,23 @@ class EventStore {
   virtual ViewStore& app_state() = 0;
   static constexpr char kAppStateCustomers[] = "customers";
   static constexpr size_t kAppStateCustomerKeyBytes = 32;
+
+  // A replicated log (EventStoreOptions::replicate): writes here a group
+  // that the log of record holds at `sequence`, as the store that committed
+  // it wrote it, on the writer thread between groups, and hands its events
+  // to on_commit. A group at or below replicated_sequence() is here
+  // already: OK, nothing written. Otherwise it must continue this log (its
+  // first position the log's end + 1, its hash_before the last hash) with
+  // sound events (hashes, links, each stream's next revision), command
+  // records within it, and a checkpoint (if any) of the tree it makes,
+  // signed with the store's key; DATA_LOSS naming what does not hold,
+  // nothing written. FAILED_PRECONDITION for a checkpoint when the store has
+  // no checkpoint key; UNAVAILABLE once the store is closing or stopped.
+  virtual absl::Status ApplyReplicated(const v1::GroupRecord& group,
+                                       uint64_t sequence) = 0;
+  // The sequence number in the log of record of the last group written
+  // here (0: none, or not a replicated log).
+  virtual uint64_t replicated_sequence() const = 0;
 
   // NOT_FOUND when the stream has no events.
   virtual absl::StatusOr<StreamHead> Head(

@@ -32,6 +32,10 @@ inline constexpr size_t kMaxPageBytes = 2 * 1024 * 1024;
 // waiting for the writer at most this many appends before new ones are
 // refused with RESOURCE_EXHAUSTED.
 inline constexpr size_t kMaxEventsPerCommit = 8192;
+// And at most about this many bytes of records (more only when its first
+// append alone is): a replicated log publishes a group as one message
+// (docs/design/replication.md), and NATS takes at most `max_payload`.
+inline constexpr size_t kMaxBytesPerCommit = size_t{4} << 20;
 inline constexpr size_t kMaxPendingAppends = 16384;
 
 // RocksDB's memory (EventStoreOptions::block_cache_bytes, memtable_bytes):

@@ -265,6 +265,13 @@ RocksEventStore::RocksEventStore(
     checkpoint_size_ = latest_checkpoint_->size;
   }
   checkpoint_time_ = options_.clock->Now();
+  std::string sequence;
+  if (db_->Get(rocksdb::ReadOptions(), kReplicatedSequenceKey, &sequence)
+          .ok() &&
+      sequence.size() == 8) {
+    sequence_ = DecodeFixed64BE(sequence);
+    published_sequence_.store(sequence_);
+  }
   filter_loader_ = std::thread([this] {
     NameThisThread("ledger-filter");
     // Held shared: the writer may replace the families (a rebuild) only

@@ -302,15 +302,50 @@ absl::StatusOr<TreeAtOpen> OpenTree(
   return tree;
 }
 
-std::optional<SignedCheckpoint> RocksEventStore::StageTree(
-    const std::vector<v1::Event>& events, bool force,
-    merkle::CompactRange* range, rocksdb::WriteBatch* batch) {
+void RocksEventStore::StageTreeNodes(const std::vector<v1::Event>& events,
+                                     merkle::CompactRange* range,
+                                     rocksdb::WriteBatch* batch) {
   TreeAppender tree(tree_);
   for (const v1::Event& event : events) {
     tree.Append(merkle::LeafHash(event.hash()));
   }
   tree.Stage(cf(kMerkle), batch);
   *range = tree.range();
+}
+
+absl::StatusOr<std::optional<SignedCheckpoint>>
+RocksEventStore::StageReplicatedCheckpoint(const v1::GroupRecord& record,
+                                           const merkle::CompactRange& tree,
+                                           rocksdb::WriteBatch* batch) {
+  if (record.checkpoint_note().empty()) return std::nullopt;
+  if (!tree_verifier_.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "it carries a checkpoint of ", record.checkpoint_size(),
+        " events and this store has no checkpoint key to check it with: give "
+        "every node of the log its signing key"));
+  }
+  if (record.checkpoint_size() != tree.size()) {
+    return absl::DataLossError(
+        absl::StrCat("it carries a checkpoint of ", record.checkpoint_size(),
+                     " events in a group ending at position ", tree.size()));
+  }
+  ASSIGN_OR_RETURN(SignedCheckpoint checkpoint,
+                   OpenStoredCheckpoint(*tree_verifier_, tree.size(),
+                                        record.checkpoint_note()));
+  if (checkpoint.root != tree.Root()) {
+    return absl::DataLossError(
+        absl::StrCat("its checkpoint of ", tree.size(), " events signs root ",
+                     merkle::Hex(checkpoint.root), ", not this log's ",
+                     merkle::Hex(tree.Root())));
+  }
+  batch->Put(cf(kCheckpoints), CheckpointKey(tree.size()), checkpoint.note);
+  return checkpoint;
+}
+
+std::optional<SignedCheckpoint> RocksEventStore::StageTree(
+    const std::vector<v1::Event>& events, bool force,
+    merkle::CompactRange* range, rocksdb::WriteBatch* batch) {
+  StageTreeNodes(events, range, batch);
   const NoteSigner* signer = options_.checkpoint_signer.get();
   const uint64_t size = range->size();
   if (signer == nullptr || size == checkpoint_size_ ||
@@ -351,32 +386,6 @@ absl::Time RocksEventStore::CheckpointDeadline() const {
   const absl::Duration left =
       options_.checkpoint_every - (options_.clock->Now() - checkpoint_time_);
   return absl::Now() + std::max(left, absl::Milliseconds(1));
-}
-
-void RocksEventStore::WriteCheckpointIfDue(bool force) {
-  if (!MaySign()) return;
-  if (!force &&
-      (options_.checkpoint_every <= absl::ZeroDuration() ||
-       options_.clock->Now() - checkpoint_time_ < options_.checkpoint_every)) {
-    return;
-  }
-  rocksdb::WriteBatch batch;
-  merkle::CompactRange range;
-  std::optional<SignedCheckpoint> made =
-      StageTree({}, /*force=*/true, &range, &batch);
-  if (!made.has_value()) return;
-  rocksdb::WriteOptions write;
-  write.sync = true;
-  absl::Status written =
-      FromRocks(db_->Write(write, &batch), "writing a checkpoint");
-  if (!written.ok()) {
-    StopAppendsAfter(written);
-    return;
-  }
-  checkpoint_size_ = made->size;
-  checkpoint_time_ = options_.clock->Now();
-  absl::MutexLock lock(&head_mu_);
-  latest_checkpoint_ = *std::move(made);
 }
 
 absl::Status RocksEventStore::CheckTreeSize(uint64_t size) const {

@@ -56,6 +56,9 @@ struct RocksEventStore::Group {
   // The staged events, in position order: built here once, then shared by
   // the group's results and the commit listener.
   std::vector<v1::Event> events;
+  // A replicated log: the group's sequence number in the log of record,
+  // once it has one.
+  uint64_t sequence = 0;
 };
 
 absl::StatusOr<AppendResult> RocksEventStore::Append(AppendRequest request) {
@@ -106,6 +109,7 @@ std::optional<RocksEventStore::PendingAppend> RocksEventStore::Prepare(
   PendingAppend pending;
   pending.request = std::move(append.request);
   pending.done = std::move(append.done);
+  pending.record_bytes = RecordBytes(pending.request);
   if (!pending.request.command_id.empty()) {
     pending.content_digest = ContentDigest(pending.request);
   }
@@ -162,7 +166,12 @@ void RocksEventStore::WriterLoop() {
     // Before the group, which reads the indexes (not on the way out: the
     // next open finds the damage again).
     if (rebuild && !closing) RebuildIndexesNow();
-    if (!group.empty()) {
+    if (!group.empty() && group.front().replicated != nullptr) {
+      PendingAppend& apply = group.front();
+      absl::Status applied = ApplyGroup(*apply.replicated, apply.sequence);
+      apply.done(applied.ok() ? absl::StatusOr<AppendResult>(AppendResult{})
+                              : absl::StatusOr<AppendResult>(applied));
+    } else if (!group.empty()) {
       CommitGroup(std::move(group));
     } else if (closing) {
       // The queue is drained: the log's last events signed, as they stand.
@@ -259,10 +268,23 @@ std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup(
       deadline);
   std::vector<PendingAppend> group;
   size_t events = 0;
+  size_t bytes = 0;
   while (!queue_.empty()) {
-    const size_t n = queue_.front().request.events.size();
-    if (!group.empty() && events + n > kMaxEventsPerCommit) break;
+    const PendingAppend& next = queue_.front();
+    if (next.replicated != nullptr) {  // Alone.
+      if (group.empty()) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      break;
+    }
+    const size_t n = next.request.events.size();
+    if (!group.empty() && (events + n > kMaxEventsPerCommit ||
+                           bytes + next.record_bytes > kMaxBytesPerCommit)) {
+      break;
+    }
     events += n;
+    bytes += next.record_bytes;
     group.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
@@ -306,47 +328,28 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     write.sync = true;  // Nothing is acknowledged before its fsync.
     absl::Status written =
         options_.before_commit ? options_.before_commit() : absl::OkStatus();
+    bool refused_by_log = false;
+    if (written.ok() && options_.replicate) {
+      written = Replicate(RecordOf(group, checkpoint), &group);
+      // Nothing was written here: the store goes on.
+      refused_by_log = !written.ok();
+    }
     if (written.ok()) {
       written =
           FromRocks(db_->Write(write, &group.batch), "committing appends");
     }
     if (!written.ok()) {
-      StopAppendsAfter(written);
+      if (!refused_by_log) StopAppendsAfter(written);
       // None of this group is acknowledged: its appenders get the error.
       for (auto& r : results) {
         if (r.ok()) r = written;
       }
       checkpoint.reset();
     } else {
-      next_position_ = group.next_position;
-      hash_last_ = group.hash_last;
-      if (grows_tree) tree_ = std::move(tree);
-      if (checkpoint.has_value()) {
-        checkpoint_size_ = checkpoint->size;
-        checkpoint_time_ = options_.clock->Now();
-      }
-      // Before the group is acknowledged (ledger/store/internal/anchor.h).
-      absl::Status anchored =
-          anchor_->Write(Anchor{next_position_ - 1, hash_last_});
-      if (!anchored.ok()) {
-        // This group is durable and is acknowledged; the ones after it
-        // would not be anchored.
-        write_error_ = absl::UnavailableError(absl::StrCat(
-            "the store stopped accepting appends: the anchor of the log's "
-            "end cannot be written: ",
-            anchored.message()));
-      }
-      if (heads_cache_.size() + group.heads.size() >
-          options_.max_cached_stream_heads) {
-        heads_cache_.clear();
-        heads_epoch_.fetch_add(1);
-      }
-      // The group's entries move into the cache, keys and all (extracting
-      // one leaves the iterators to the others valid).
-      for (auto it = group.heads.begin(); it != group.heads.end();) {
-        auto moved = heads_cache_.insert(group.heads.extract(it++));
-        if (!moved.inserted) moved.position->second = moved.node.mapped();
-      }
+      Advance(group,
+              grows_tree ? std::optional<merkle::CompactRange>(std::move(tree))
+                         : std::nullopt,
+              checkpoint);
     }
   }
   const bool committed = next_position_ != next_position_before;
@@ -368,6 +371,285 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     pending[i].done(std::move(r));
   }
   if (committed && options_.on_commit) options_.on_commit(std::move(events));
+}
+
+void RocksEventStore::Advance(
+    Group& group, std::optional<merkle::CompactRange> tree,
+    const std::optional<SignedCheckpoint>& checkpoint) {
+  next_position_ = group.next_position;
+  hash_last_ = group.hash_last;
+  if (tree.has_value()) tree_ = *std::move(tree);
+  if (checkpoint.has_value()) {
+    checkpoint_size_ = checkpoint->size;
+    checkpoint_time_ = options_.clock->Now();
+  }
+  if (group.sequence != 0) {
+    sequence_ = group.sequence;
+    published_sequence_.store(sequence_);
+  }
+  // Before the group is acknowledged (ledger/store/internal/anchor.h).
+  absl::Status anchored =
+      anchor_->Write(Anchor{next_position_ - 1, hash_last_});
+  if (!anchored.ok()) {
+    // This group is durable and is acknowledged; the ones after it
+    // would not be anchored.
+    write_error_ = absl::UnavailableError(absl::StrCat(
+        "the store stopped accepting appends: the anchor of the log's "
+        "end cannot be written: ",
+        anchored.message()));
+  }
+  if (heads_cache_.size() + group.heads.size() >
+      options_.max_cached_stream_heads) {
+    heads_cache_.clear();
+    heads_epoch_.fetch_add(1);
+  }
+  // The group's entries move into the cache, keys and all (extracting
+  // one leaves the iterators to the others valid).
+  for (auto it = group.heads.begin(); it != group.heads.end();) {
+    auto moved = heads_cache_.insert(group.heads.extract(it++));
+    if (!moved.inserted) moved.position->second = moved.node.mapped();
+  }
+}
+
+v1::GroupRecord RocksEventStore::RecordOf(
+    const Group& group, const std::optional<SignedCheckpoint>& checkpoint) {
+  v1::GroupRecord record;
+  record.set_position_first(next_position_);
+  record.set_hash_before(hash_last_);
+  record.mutable_events()->Reserve(group.events.size());
+  for (const v1::Event& event : group.events) *record.add_events() = event;
+  std::vector<std::pair<absl::string_view, const v1::CommandRecord*>> commands;
+  commands.reserve(group.commands.size());
+  for (const auto& [id, command] : group.commands) {
+    commands.emplace_back(id, &command);
+  }
+  std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) {
+    return a.second->position_first() < b.second->position_first();
+  });
+  for (const auto& [id, command] : commands) {
+    v1::ReplicatedCommand* c = record.add_commands();
+    c->set_command_id(std::string(id));
+    *c->mutable_record() = *command;
+  }
+  if (checkpoint.has_value()) {
+    record.set_checkpoint_size(checkpoint->size);
+    record.set_checkpoint_note(checkpoint->note);
+  }
+  return record;
+}
+
+absl::Status RocksEventStore::Replicate(v1::GroupRecord record, Group* group) {
+  absl::StatusOr<uint64_t> sequence = options_.replicate(&record, sequence_);
+  if (!sequence.ok()) return sequence.status();
+  if (*sequence <= sequence_) {
+    return absl::InternalError(
+        absl::StrCat("the log of record took the group at sequence ", *sequence,
+                     ", not after this log's last, ", sequence_));
+  }
+  group->sequence = *sequence;
+  group->batch.Put(kReplicatedSequenceKey, PositionKey(*sequence));
+  return absl::OkStatus();
+}
+
+absl::Status RocksEventStore::ApplyReplicated(const v1::GroupRecord& group,
+                                              uint64_t sequence) {
+  if (sequence == 0) {
+    return absl::InvalidArgumentError(
+        "a replicated group's sequence number starts at 1");
+  }
+  if (damaged_.load(std::memory_order_relaxed)) return damage();
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("the store is open read-only");
+  }
+  absl::Notification done;
+  absl::Status status;
+  PendingAppend pending;
+  pending.replicated = &group;
+  pending.sequence = sequence;
+  pending.done = [&](absl::StatusOr<AppendResult> r) {
+    status = r.status();
+    done.Notify();
+  };
+  std::vector<PendingAppend> one;
+  one.push_back(std::move(pending));
+  Enqueue(std::move(one));
+  done.WaitForNotification();
+  return status;
+}
+
+absl::Status RocksEventStore::ApplyGroup(const v1::GroupRecord& record,
+                                         uint64_t sequence) {
+  if (sequence <= sequence_) return absl::OkStatus();  // Here already.
+  RETURN_IF_ERROR(write_error_);
+  if (!tree_ready_) {
+    return absl::FailedPreconditionError(
+        "this store has no Merkle tree to apply a replicated group to");
+  }
+  const uint64_t next_position_before = next_position_;
+  const auto stage_start = std::chrono::steady_clock::now();
+  Group group;
+  group.next_position = next_position_;
+  group.hash_last = hash_last_;
+  RETURN_IF_ERROR(StageReplicated(record, sequence, &group));
+  merkle::CompactRange tree;
+  StageTreeNodes(group.events, &tree, &group.batch);
+  absl::StatusOr<std::optional<SignedCheckpoint>> checkpoint =
+      StageReplicatedCheckpoint(record, tree, &group.batch);
+  if (!checkpoint.ok()) {
+    return absl::Status(
+        checkpoint.status().code(),
+        absl::StrCat("the log of record's group at sequence ", sequence, ": ",
+                     checkpoint.status().message()));
+  }
+  group.sequence = sequence;
+  group.batch.Put(kReplicatedSequenceKey, PositionKey(sequence));
+  const auto write_start = std::chrono::steady_clock::now();
+  command_filter_.AddAll(group.commands);
+  head_filter_.AddAll(group.new_streams);
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  absl::Status written =
+      FromRocks(db_->Write(write, &group.batch), "writing a replicated group");
+  if (!written.ok()) {
+    StopAppendsAfter(written);
+    return written;
+  }
+  Advance(group, std::move(tree), *checkpoint);
+  RecordGroup(0, next_position_ - next_position_before, stage_start,
+              write_start, *std::move(checkpoint));
+  if (next_position_ != next_position_before && options_.on_commit) {
+    options_.on_commit(std::make_shared<const std::vector<v1::Event>>(
+        std::move(group.events)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksEventStore::StageReplicated(const v1::GroupRecord& record,
+                                              uint64_t sequence, Group* group) {
+  auto unsound = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat(
+        "the log of record's group at sequence ", sequence, " (positions from ",
+        record.position_first(), "): ", what));
+  };
+  const uint64_t end = group->next_position - 1;
+  if (record.position_first() != group->next_position) {
+    return unsound(
+        absl::StrCat("it does not continue this log, which ends at ", end));
+  }
+  if (record.hash_before() != group->hash_last) {
+    return unsound(absl::StrCat(
+        "it does not continue this log: its hash_before is not the hash of "
+        "event ",
+        end));
+  }
+  ChainVerifier chain(end, group->hash_last);
+  group->events.reserve(record.events_size());
+  std::string value;
+  for (const v1::Event& event : record.events()) {
+    if (absl::Status linked = chain.Add(event); !linked.ok()) {
+      return unsound(linked.message());
+    }
+    if (absl::Status id = ValidateStreamId(event.stream_id()); !id.ok()) {
+      return unsound(
+          absl::StrCat("event ", event.position(), ": ", id.message()));
+    }
+    std::optional<StreamHead> head;
+    if (auto it = group->heads.find(event.stream_id());
+        it != group->heads.end()) {
+      head = it->second;
+    } else if (auto cached = heads_cache_.find(event.stream_id());
+               cached != heads_cache_.end()) {
+      head = cached->second;
+    } else {
+      ASSIGN_OR_RETURN(head, ReadHead(event.stream_id()));
+      if (!head.has_value()) group->new_streams.push_back(event.stream_id());
+    }
+    const uint64_t revision = head.has_value() ? head->revision_last + 1 : 0;
+    if (event.revision() != revision) {
+      return unsound(absl::StrCat(
+          "event ", event.position(), " is revision ", event.revision(),
+          " of stream ", event.stream_id(), ", whose next is ", revision));
+    }
+    value.clear();
+    LEDGER_CHECK(event.SerializeToString(&value),
+                 "a parsed event always serializes");
+    const std::string position_key = PositionKey(event.position());
+    group->batch.Put(cf(kEvents), position_key, value);
+    group->batch.Put(cf(kStreams), StreamKey(event.stream_id(), revision),
+                     position_key);
+    group->heads[event.stream_id()] = StreamHead{revision, event.position()};
+    group->hash_last = event.hash();
+    ++group->next_position;
+    group->events.push_back(event);
+  }
+  const uint64_t first = record.position_first();
+  const uint64_t last = group->next_position - 1;
+  for (const v1::ReplicatedCommand& command : record.commands()) {
+    const v1::CommandRecord& r = command.record();
+    const std::string& id = command.command_id();
+    if (id.empty() || id.size() > kMaxCommandIdBytes ||
+        r.position_first() < first || r.position_last() > last ||
+        r.position_first() > r.position_last()) {
+      return unsound(absl::StrCat("command id ", id,
+                                  " is recorded for positions outside it"));
+    }
+    const v1::Event& at = group->events[r.position_first() - first];
+    if (at.command_id() != id || at.stream_id() != r.stream_id() ||
+        at.revision() != r.revision_first()) {
+      return unsound(absl::StrCat("command id ", id,
+                                  " is recorded for events it did not make"));
+    }
+    ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
+                     LookUpCommand(id, group));
+    if (earlier.has_value()) {
+      return unsound(absl::StrCat("command id ", id, " is recorded again"));
+    }
+    group->batch.Put(cf(kCommands), id, r.SerializeAsString());
+    group->commands[id] = r;
+  }
+  return absl::OkStatus();
+}
+
+// In the tree's terms (rocks_event_store_tree.cc), but a write: in a
+// replicated log a checkpoint alone is a group of the log of record too.
+void RocksEventStore::WriteCheckpointIfDue(bool force) {
+  if (!MaySign()) return;
+  if (!force &&
+      (options_.checkpoint_every <= absl::ZeroDuration() ||
+       options_.clock->Now() - checkpoint_time_ < options_.checkpoint_every)) {
+    return;
+  }
+  Group group;
+  group.next_position = next_position_;
+  group.hash_last = hash_last_;
+  merkle::CompactRange range;
+  std::optional<SignedCheckpoint> made =
+      StageTree({}, /*force=*/true, &range, &group.batch);
+  if (!made.has_value()) return;
+  if (options_.replicate) {
+    if (!Replicate(RecordOf(group, made), &group).ok()) {
+      // Not the writer, or the log of record is unreachable: the next one
+      // is due an interval from now.
+      checkpoint_time_ = options_.clock->Now();
+      return;
+    }
+  }
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  absl::Status written =
+      FromRocks(db_->Write(write, &group.batch), "writing a checkpoint");
+  if (!written.ok()) {
+    StopAppendsAfter(written);
+    return;
+  }
+  checkpoint_size_ = made->size;
+  checkpoint_time_ = options_.clock->Now();
+  if (group.sequence != 0) {
+    sequence_ = group.sequence;
+    published_sequence_.store(sequence_);
+  }
+  absl::MutexLock lock(&head_mu_);
+  latest_checkpoint_ = *std::move(made);
 }
 
 void RocksEventStore::StopAppendsAfter(const absl::Status& written) {

@@ -97,6 +97,18 @@ absl::Status ValidateAppend(const AppendRequest& request) {
   return absl::OkStatus();
 }
 
+size_t RecordBytes(const AppendRequest& request) {
+  // Position, revision, times, the two hashes and the protobuf tags.
+  constexpr size_t kFixed = 112;
+  size_t bytes = 0;
+  for (const ProposedEvent& e : request.events) {
+    bytes += kFixed + request.stream_id.size() + request.command_id.size() +
+             e.event_type.size() + e.payload.size() + e.actor.size() +
+             e.correlation_id.size() + e.causation_id.size();
+  }
+  return bytes;
+}
+
 std::string FingerprintDigest(const std::string& fingerprint) {
   Sha256 sha;
   // A tag no stream id can be (stream ids are never empty), so that a

@@ -19,6 +19,10 @@ absl::Status ValidateStreamId(absl::string_view stream_id);
 // malformed.
 absl::Status ValidateAppend(const AppendRequest& request);
 
+// About how many bytes the append's records take (its events serialized
+// with their position, hashes and ids), for kMaxBytesPerCommit.
+size_t RecordBytes(const AppendRequest& request);
+
 // SHA-256 over the stream id and each proposed event's fields: equal for a
 // retry of the same command, different for different content.
 std::string ContentDigest(const AppendRequest& request);

@@ -70,6 +70,9 @@ inline constexpr char kFormatVersionWithHeads[] = "1";
 inline constexpr char kTreeBuiltToKey[] = "ledger_tree_built_to";
 // The verifier key of the first key that signed a checkpoint of the store.
 inline constexpr char kCheckpointKeyKey[] = "ledger_checkpoint_key";
+// A replicated log: the sequence number, in the log of record, of the last
+// group written here (u64be), written in each group's batch.
+inline constexpr char kReplicatedSequenceKey[] = "ledger_replicated_sequence";
 
 // What Open found of the tree and the checkpoints, for the store.
 struct TreeAtOpen {
@@ -125,6 +128,11 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<std::optional<AppendResult>> FindCommand(
       const std::string& command_id,
       const std::string& command_fingerprint) const override;
+  absl::Status ApplyReplicated(const v1::GroupRecord& group,
+                               uint64_t sequence) override;
+  uint64_t replicated_sequence() const override {
+    return published_sequence_.load();
+  }
   ViewStore& views() override { return views_; }
   ViewStore& app_state() override { return app_state_; }
   absl::StatusOr<StreamHead> Head(const std::string& stream_id) const override;
@@ -170,6 +178,7 @@ class RocksEventStore final : public EventStore {
   struct PendingAppend {
     AppendRequest request;
     std::string content_digest;  // Empty when there is no command id.
+    size_t record_bytes = 0;     // RecordBytes(request).
     AppendCallback done;
     // An append that expects a new stream misses the writer's cache of
     // heads, so its caller reads the stream's head from RocksDB instead of
@@ -179,6 +188,11 @@ class RocksEventStore final : public EventStore {
     bool head_read = false;
     std::optional<StreamHead> head;
     uint64_t heads_epoch = 0;
+    // Not an append but a group of the log of record to write here
+    // (ApplyReplicated, which outlives it), at `sequence` there; the writer
+    // takes it alone.
+    const v1::GroupRecord* replicated = nullptr;
+    uint64_t sequence = 0;
   };
   // What one group commit has staged but not yet written.
   struct Group;
@@ -210,6 +224,25 @@ class RocksEventStore final : public EventStore {
   // indexes need a rebuild or `deadline` passes.
   std::vector<PendingAppend> TakeGroup(absl::Time deadline);
   void CommitGroup(std::vector<PendingAppend> group);
+  // Writes a group of the log of record here (PendingAppend::replicated).
+  absl::Status ApplyGroup(const v1::GroupRecord& record, uint64_t sequence);
+  // Checks a replicated group against the log here and stages it.
+  absl::Status StageReplicated(const v1::GroupRecord& record, uint64_t sequence,
+                               Group* group);
+  // A replicated checkpoint checked against the key and *tree, staged.
+  absl::StatusOr<std::optional<SignedCheckpoint>> StageReplicatedCheckpoint(
+      const v1::GroupRecord& record, const merkle::CompactRange& tree,
+      rocksdb::WriteBatch* batch);
+  // The record of a staged group for EventStoreOptions::replicate.
+  v1::GroupRecord RecordOf(const Group& group,
+                           const std::optional<SignedCheckpoint>& checkpoint);
+  // Hands a staged group to options_.replicate; on success stages the
+  // sequence it got into the group's batch.
+  absl::Status Replicate(v1::GroupRecord record, Group* group);
+  // After a group's batch is written: the writer's end of the log, tree,
+  // checkpoint, anchor and cache of heads advance to it.
+  void Advance(Group& group, std::optional<merkle::CompactRange> tree,
+               const std::optional<SignedCheckpoint>& checkpoint);
   void RecordGroup(size_t appends, uint64_t events,
                    std::chrono::steady_clock::time_point stage_start,
                    std::chrono::steady_clock::time_point write_start,
@@ -220,6 +253,9 @@ class RocksEventStore final : public EventStore {
   std::optional<SignedCheckpoint> StageTree(
       const std::vector<v1::Event>& events, bool force,
       merkle::CompactRange* range, rocksdb::WriteBatch* batch);
+  // The nodes only: *range is the tree with `events`.
+  void StageTreeNodes(const std::vector<v1::Event>& events,
+                      merkle::CompactRange* range, rocksdb::WriteBatch* batch);
   // Whether the writer may sign the tree as it is: a signer, events past
   // the last checkpoint, the log sound.
   bool MaySign() const;
@@ -306,6 +342,10 @@ class RocksEventStore final : public EventStore {
   // Set once a write failed: its outcome on disk is unknown, so every later
   // append fails until the store is reopened and recovers from disk.
   absl::Status write_error_;
+  // A replicated log: the sequence number of the last group written here,
+  // on the writer, and published for readers.
+  uint64_t sequence_ = 0;
+  std::atomic<uint64_t> published_sequence_{0};
 
   // The command ids and streams that may exist; the existing ones are loaded
   // by `filter_loader_` (stopped early by Close).
