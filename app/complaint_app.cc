@@ -8,11 +8,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "app/complaint_numbers.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/base/check.h"
+#include "ledger/base/log.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
@@ -270,6 +272,30 @@ absl::Status ComplaintApp::CheckWritable() const {
     refused.SetPayload(url, p);
   });
   return refused;
+}
+
+void ComplaintApp::Follow(CommittedEvents events) {
+  retries_.Schedule([this, events = std::move(events)] {
+    std::vector<const v1::Event*> all;
+    all.reserve(events->size());
+    std::shared_ptr<ReferenceData> next;
+    for (const v1::Event& e : *events) {
+      all.push_back(&e);
+      if (!IsReferenceStream(e.stream_id())) continue;
+      if (next == nullptr) next = std::make_shared<ReferenceData>(*reference());
+      if (absl::Status s = next->Apply(e); !s.ok()) {
+        LogWarn(absl::StrFormat(
+            "ComplaintApp: a reference event of another node at position %d: "
+            "%s",
+            e.position(), s.ToString()));
+      }
+    }
+    Index(all);
+    if (next != nullptr) {
+      absl::MutexLock lock(&reference_mu_);
+      reference_ = std::move(next);
+    }
+  });
 }
 
 std::shared_ptr<const ReferenceData> ComplaintApp::reference() const {

@@ -101,6 +101,14 @@ class ComplaintApp {
   // may run after it.
   void Close();
 
+  // A replicated log (docs/design/replication.md): another node's events,
+  // as this node's copy wrote them (EventStoreOptions::on_replicated). The
+  // app folds them, in order on its own thread, into what it decides on
+  // without reading the log (complaint numbers, customers' intakes not yet
+  // in the app state, the reference data), so that this node decides as
+  // the other did once it writes. Quick; never blocks.
+  void Follow(CommittedEvents events);
+
   const ComplaintAppStart& start() const { return start_; }
   // OK while commands are taken; DATA_LOSS (with the broken position), the
   // status every command is refused with, once the log was found broken.

@@ -41,6 +41,20 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   store_options.on_commit = [hub](const EventBatch& batch) {
     hub->Publish(batch);
   };
+  if (options.nats.has_value()) {
+    RETURN_IF_ERROR(ConnectNats(*options.nats, options.nats_connect));
+    store_options.replicate = [log = nats_log_.get()](v1::GroupRecord* group,
+                                                      uint64_t after) {
+      return log->Publish(group, after);
+    };
+    // Another node's events: the app decides on them too (before it
+    // exists, it reads them from the copy when it is made).
+    store_options.on_replicated = [this](CommittedEvents events) {
+      if (ComplaintApp* app = following_app_.load()) {
+        app->Follow(std::move(events));
+      }
+    };
+  }
   absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(store_, EventStore::Open(options.data_dir, store_options));
   startup_.store = absl::Now() - start;
@@ -74,12 +88,27 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
     absl::MutexLock lock(&projections_mu_);
     projections_loaded_ = true;
   }
+  if (nats_log_ != nullptr) {
+    // The copy first reaches the log of record's end as it is now, and the
+    // app then reads it whole (following paused, so that no group falls
+    // between what it reads and what it is handed).
+    nats_log_->Follow(store_.get());
+    absl::Status caught_up = nats_log_->CatchUp(absl::InfiniteDuration());
+    nats_log_->Stop();
+    RETURN_IF_ERROR(caught_up);
+    LogInfo(absl::StrCat("this copy holds the log of record up to sequence ",
+                         store_->replicated_sequence(), " (position ",
+                         store_->log_head().position_last, ")"));
+  }
   start = absl::Now();
   absl::StatusOr<std::unique_ptr<ComplaintApp>> app =
       ComplaintApp::Create(store_.get(), app_options);
   startup_.complaints = absl::Now() - start;
   RETURN_IF_ERROR(app.status());
   complaint_app_ = *std::move(app);
+  // The copy follows the log of record from where it stands.
+  following_app_.store(complaint_app_.get());
+  if (nats_log_ != nullptr) nats_log_->Follow(store_.get());
   complaint_service_ =
       std::make_unique<ComplaintService>(complaint_app_.get(), pool_.get());
   reference_service_ =
@@ -87,6 +116,24 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   subscription_service_ = std::make_unique<SubscriptionService>(
       store_.get(), hub, pool_.get(), options.group_takeover);
   return absl::OkStatus();
+}
+
+absl::Status LedgerServer::ConnectNats(const NatsLogOptions& options,
+                                       absl::Duration patience) {
+  const absl::Time deadline = absl::Now() + patience;
+  while (true) {  // Until JetStream has its quorum.
+    absl::StatusOr<std::unique_ptr<NatsLog>> log = NatsLog::Connect(options);
+    if (log.ok()) {
+      nats_log_ = *std::move(log);
+      return absl::OkStatus();
+    }
+    if (absl::Now() > deadline) {
+      return absl::UnavailableError(
+          absl::StrCat("the log of record: ", log.status().message()));
+    }
+    LogInfo(absl::StrCat("waiting for NATS: ", log.status().message()));
+    absl::SleepFor(absl::Milliseconds(500));
+  }
 }
 
 absl::Status LedgerServer::StartProjections(std::unique_ptr<LogSource> log,
@@ -395,6 +442,8 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   if (projections_loading_.joinable()) projections_loading_.join();
   if (runner_ != nullptr) runner_->Stop();
   registry_.reset();
+  // Nothing more from the log of record into the store, which closes.
+  if (nats_log_ != nullptr) nats_log_->Stop();
   // Its state written to the log's end while the store is open.
   if (complaint_app_ != nullptr) complaint_app_->Close();
   return store_ != nullptr ? store_->Close() : absl::OkStatus();

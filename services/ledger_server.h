@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "app/complaint_app.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
+#include "ledger/replication/nats_log.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
 #include "projections/log_source.h"
@@ -109,6 +111,11 @@ struct LedgerServerOptions {
   // every refused call.
   absl::Duration slow_call = absl::Seconds(1);
   EventStoreOptions store;
+  // A replicated log (--log nats; docs/design/replication.md): the log of
+  // record is this JetStream stream, and the store here a copy of it.
+  std::optional<NatsLogOptions> nats;
+  // How long to wait at start for NATS and a JetStream quorum.
+  absl::Duration nats_connect = absl::Seconds(30);
   ComplaintAppOptions complaints;
   // A consumer group member gone this long has its share taken over.
   absl::Duration group_takeover = absl::Seconds(10);
@@ -155,6 +162,8 @@ class LedgerServer {
   // Not in a projection process.
   ComplaintApp& complaints() { return *complaint_app_; }
   SubscriptionHub& hub() { return *hub_; }
+  // With `nats`: the log of record; null otherwise.
+  NatsLog* nats_log() { return nats_log_.get(); }
   // Not when started with `projections = false`.
   ProjectionRunner& projections() { return *runner_; }
   const StartupTimes& startup_times() const { return startup_; }
@@ -182,6 +191,9 @@ class LedgerServer {
   // The ledger's store and services; its projections too when
   // `options.projections`, loaded while ComplaintApp reads the log.
   absl::Status StartLedger(const LedgerServerOptions& options);
+  // nats_log_, retried until `patience` has passed.
+  absl::Status ConnectNats(const NatsLogOptions& options,
+                           absl::Duration patience);
   // The projection runner on `log` and QueryService; the views loaded
   // before it returns, or `in_background` on projections_loading_.
   absl::Status StartProjections(std::unique_ptr<LogSource> log,
@@ -193,6 +205,11 @@ class LedgerServer {
   std::unique_ptr<WorkPool> pool_;
   // Made before the store, whose writer publishes to it; so destroyed after.
   std::unique_ptr<SubscriptionHub> hub_;
+  // The log of record when replicated; before the store, which publishes
+  // through it, so destroyed after.
+  std::unique_ptr<NatsLog> nats_log_;
+  // The app the copy hands other nodes' events to, once it is made.
+  std::atomic<ComplaintApp*> following_app_{nullptr};
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<LedgerService> ledger_service_;
   std::unique_ptr<AuditService> audit_service_;

@@ -203,6 +203,28 @@ ABSL_FLAG(int64_t, checkpoint_every_ms, 1000,
           "with events past the last one, appends or not (0: not on this "
           "ground)");
 
+ABSL_FLAG(std::string, log, "embedded",
+          "where the log of record is: embedded (this node's RocksDB) or "
+          "nats (a NATS JetStream stream, this node's RocksDB a copy of it; "
+          "README, \"Replication\")");
+ABSL_FLAG(std::vector<std::string>, nats_url, {},
+          "with --log nats: NATS servers of the JetStream cluster, "
+          "comma-separated (nats://host:port,...)");
+ABSL_FLAG(std::string, node_id, "",
+          "with --log nats: this node's name in the groups it writes "
+          "(default: --listen)");
+ABSL_FLAG(std::string, nats_stream, "LEDGER",
+          "with --log nats: the JetStream stream (made with "
+          "--nats_replicas copies if missing)");
+ABSL_FLAG(int, nats_replicas, 3,
+          "with --log nats: copies JetStream keeps of a stream it makes");
+ABSL_FLAG(int, nats_publish_retry_s, 20,
+          "with --log nats: how long a group whose publish has no answer is "
+          "retried before its commands are refused (above a NATS election)");
+ABSL_FLAG(int, nats_connect_s, 30,
+          "with --log nats: how long to wait at start for NATS and a "
+          "JetStream quorum");
+
 namespace {
 
 // The whole file, or an error naming the flag.
@@ -408,6 +430,38 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_checkpoint_every_ms) < 0) {
     std::fprintf(stderr,
                  "ledgerd: --checkpoint_every_ms must not be negative\n");
+    return 2;
+  }
+  if (const std::string log = absl::GetFlag(FLAGS_log); log == "nats") {
+    ledger::NatsLogOptions nats;
+    nats.servers = absl::GetFlag(FLAGS_nats_url);
+    nats.stream = absl::GetFlag(FLAGS_nats_stream);
+    nats.replicas = absl::GetFlag(FLAGS_nats_replicas);
+    nats.node_id = absl::GetFlag(FLAGS_node_id).empty()
+                       ? options.listen
+                       : absl::GetFlag(FLAGS_node_id);
+    nats.publish_retry =
+        absl::Seconds(absl::GetFlag(FLAGS_nats_publish_retry_s));
+    if (nats.servers.empty()) {
+      std::fprintf(stderr, "ledgerd: --log nats needs --nats_url\n");
+      return 2;
+    }
+    if (nats.replicas < 1 || nats.replicas > 5) {
+      std::fprintf(stderr, "ledgerd: --nats_replicas must be from 1 to 5\n");
+      return 2;
+    }
+    if (absl::GetFlag(FLAGS_nats_publish_retry_s) < 1 ||
+        absl::GetFlag(FLAGS_nats_connect_s) < 0) {
+      std::fprintf(stderr,
+                   "ledgerd: --nats_publish_retry_s must be at least 1 and "
+                   "--nats_connect_s not negative\n");
+      return 2;
+    }
+    options.nats = std::move(nats);
+    options.nats_connect = absl::Seconds(absl::GetFlag(FLAGS_nats_connect_s));
+  } else if (log != "embedded") {
+    std::fprintf(stderr, "ledgerd: --log must be embedded or nats, not %s\n",
+                 log.c_str());
     return 2;
   }
   options.projections_of = absl::GetFlag(FLAGS_ledger);

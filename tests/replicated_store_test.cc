@@ -19,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/event_store.h"
@@ -33,6 +35,7 @@ namespace {
 using ::ledger::testing::ReadWholeLog;
 using ::ledger::testing::Request;
 using ::ledger::testing::TempDir;
+using ::testing::HasSubstr;
 
 // transparency-dev/formats' test key for the log "Log".
 constexpr char kLogKey[] =
@@ -461,56 +464,94 @@ TEST(ReplicatedStoreTest, AnUnsoundGroupIsRefusedAndNothingOfItWritten) {
   struct Case {
     std::string name;
     std::function<void(v1::GroupRecord*)> change;
+    std::string says;  // In the refusal's message.
     absl::StatusCode code = absl::StatusCode::kDataLoss;
   };
   const std::vector<Case> cases = {
-      {"a gap", [](v1::GroupRecord* g) { g->set_position_first(4); }},
+      {"a gap", [](v1::GroupRecord* g) { g->set_position_first(4); },
+       "does not continue this log, which ends at 2"},
       {"another log's hash_before",
        [](v1::GroupRecord* g) {
          g->set_hash_before(std::string(32, '\x01'));
          Rechain(g);
-       }},
+       },
+       "its hash_before is not the hash of event 2"},
       {"a changed payload",
-       [](v1::GroupRecord* g) { g->mutable_events(1)->set_payload("x"); }},
+       [](v1::GroupRecord* g) { g->mutable_events(1)->set_payload("x"); },
+       "hash does not match its content"},
       {"a position out of order",
        [](v1::GroupRecord* g) {
          g->mutable_events(1)->set_position(5);
          Rechain(g);
-       }},
+       },
+       "next event has position 5"},
       {"a revision skipped",
        [](v1::GroupRecord* g) {
          g->mutable_events(0)->set_revision(3);
          g->mutable_events(1)->set_revision(4);
          Rechain(g);
-       }},
+       },
+       "event 3 is revision 3 of stream complaint-1, whose next is 2"},
       {"a stream id the index cannot hold",
        [](v1::GroupRecord* g) {
          g->mutable_events(0)->set_stream_id(std::string("a\0b", 3));
          Rechain(g);
-       }},
-      {"a command past the group",
+       },
+       "stream_id may only hold printable ASCII"},
+      {"an event bigger than an append may hold",
+       [](v1::GroupRecord* g) {
+         g->mutable_events(1)->set_payload(std::string(kMaxEventBytes, 'x'));
+         Rechain(g);
+       },
+       "outside what an append may hold"},
+      {"an event with fields no hash covers",
+       [](v1::GroupRecord* g) {
+         v1::Event* e = g->mutable_events(1);
+         e->GetReflection()->MutableUnknownFields(e)->AddVarint(99, 1);
+       },
+       "fields no hash covers"},
+      {"a command's record past its events",
        [](v1::GroupRecord* g) {
          g->mutable_commands(0)->mutable_record()->set_position_last(9);
-       }},
-      {"a command for events it did not make",
+       },
+       "the record of command id cmd-2 is not the append its events make"},
+      {"a command's record of another revision",
+       [](v1::GroupRecord* g) {
+         g->mutable_commands(0)->mutable_record()->set_revision_last(7);
+       },
+       "the record of command id cmd-2 is not the append its events make"},
+      {"a command's record under another id",
        [](v1::GroupRecord* g) {
          g->mutable_commands(0)->set_command_id("cmd-other");
-       }},
+       },
+       "the record of command id cmd-2 is not the append its events make"},
+      {"a command without its record",
+       [](v1::GroupRecord* g) { g->clear_commands(); },
+       "it records 0 command ids for 1 appends with one"},
+      {"a record of a command no event carries",
+       [](v1::GroupRecord* g) {
+         for (v1::Event& e : *g->mutable_events()) e.clear_command_id();
+         Rechain(g);
+       },
+       "it records 1 command ids for 0 appends with one"},
       {"a checkpoint of another size",
-       [](v1::GroupRecord* g) { g->set_checkpoint_size(3); }},
+       [](v1::GroupRecord* g) { g->set_checkpoint_size(3); },
+       "a checkpoint of 3 events in a group ending at position 4"},
       {"a checkpoint not signed",
        [](v1::GroupRecord* g) {
          std::string note = g->checkpoint_note();
          note[note.size() - 5] ^= 1;
          g->set_checkpoint_note(note);
-       }},
+       },
+       "is not one the log signed"},
       {"a checkpoint of other events",
        [](v1::GroupRecord* g) {
          // Soundly chained, and signed, but over the writer's events; these
          // are others.
          g->mutable_events(1)->set_payload("other");
          Rechain(g);
-       }},
+       },
+       "its checkpoint of 4 events signs root"},
   };
   const std::vector<std::string> before = Records(*follower);
   for (const Case& c : cases) {
@@ -518,9 +559,16 @@ TEST(ReplicatedStoreTest, AnUnsoundGroupIsRefusedAndNothingOfItWritten) {
     c.change(&changed);
     absl::Status applied = follower->ApplyReplicated(changed, 2);
     EXPECT_EQ(applied.code(), c.code) << c.name << ": " << applied;
+    EXPECT_THAT(std::string(applied.message()), HasSubstr(c.says)) << c.name;
     EXPECT_EQ(Records(*follower), before) << c.name;
     EXPECT_EQ(follower->replicated_sequence(), 1u) << c.name;
   }
+  // Not the next sequence number: nothing written, whatever the group.
+  absl::Status skipped = follower->ApplyReplicated(sound, 3);
+  EXPECT_EQ(skipped.code(), absl::StatusCode::kFailedPrecondition) << skipped;
+  EXPECT_THAT(std::string(skipped.message()),
+              HasSubstr("is not the next for this copy, which holds up to 1"));
+  EXPECT_EQ(Records(*follower), before);
   // A node without the log's key cannot take its checkpoints.
   EventStoreOptions keyless = Follower();
   keyless.checkpoint_signer = nullptr;
@@ -547,10 +595,54 @@ TEST(ReplicatedStoreTest, AnUnsoundGroupIsRefusedAndNothingOfItWritten) {
   again.mutable_commands(0)->set_command_id("cmd-2");
   again.clear_checkpoint_note();
   again.set_checkpoint_size(0);
-  EXPECT_EQ(follower->ApplyReplicated(again, 3).code(),
-            absl::StatusCode::kDataLoss);
+  absl::Status twice = follower->ApplyReplicated(again, 3);
+  EXPECT_EQ(twice.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(twice.message()),
+              HasSubstr("command id cmd-2 was recorded before, at positions "
+                        "3..4"));
   ASSERT_TRUE(log.CatchUp(*follower).ok());
   EXPECT_EQ(Records(*follower), Records(*writer));
+}
+
+TEST(ReplicatedStoreTest, AFollowerSignsNothingOfItsOwn) {
+  // The log of record takes a group from any node whose copy is caught up
+  // (that is all JetStream's expected sequence checks), so a follower that
+  // signed a checkpoint when one fell due would put it in the log and
+  // depose the writer. Close forces the checkpoint that is due.
+  TempDir dir(TempDir::Where::kMemoryIfAvailable);
+  LogOfRecord log;
+  auto writer = MustOpen(dir.Sub("writer"), Writer(&log, 1000));
+  ASSERT_NE(writer, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(writer->Append(Request(absl::StrCat("complaint-", i), 2)).ok());
+  }
+  {
+    auto follower = MustOpen(dir.Sub("follower"), Writer(&log, 1000));
+    ASSERT_NE(follower, nullptr);
+    ASSERT_TRUE(log.CatchUp(*follower).ok());
+    ASSERT_TRUE(follower->Close().ok());
+  }
+  EXPECT_EQ(log.size(), 5u);
+  // Nor after a restart, before a group of its own.
+  {
+    auto follower = MustOpen(dir.Sub("follower"), Writer(&log, 1000));
+    ASSERT_NE(follower, nullptr);
+    ASSERT_TRUE(follower->Close().ok());
+  }
+  EXPECT_EQ(log.size(), 5u);
+  // The writer, whose group is the last, signs at its close.
+  ASSERT_TRUE(writer->Close().ok());
+  ASSERT_EQ(log.size(), 6u);
+  EXPECT_EQ(log.At(6).checkpoint_size(), 10u);
+  // And a follower that wrote a group of its own (it is the writer now)
+  // signs too.
+  auto follower = MustOpen(dir.Sub("follower"), Writer(&log, 1000));
+  ASSERT_NE(follower, nullptr);
+  ASSERT_TRUE(log.CatchUp(*follower).ok());
+  ASSERT_TRUE(follower->Append(Request("complaint-f", 1)).ok());
+  ASSERT_TRUE(follower->Close().ok());
+  ASSERT_EQ(log.size(), 8u);
+  EXPECT_EQ(log.At(8).checkpoint_size(), 11u);
 }
 
 TEST(ReplicatedStoreTest, GroupsStayWithinAMessage) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,12 @@ inline constexpr char kKnowledgeStream[] = "ref-knowledge";
 inline constexpr const char* kReferenceStreams[] = {
     kStationsStream,    kOrgStream,           kCalendarStream, kPenaltiesStream,
     kAssessmentsStream, kPenaltyTablesStream, kKnowledgeStream};
+inline bool IsReferenceStream(std::string_view stream_id) {
+  for (const char* stream : kReferenceStreams) {
+    if (stream_id == stream) return true;
+  }
+  return false;
+}
 
 // Whether a service's grant narrows what it reads (any field set).
 inline bool Narrows(const v1::ServiceGrant& grant) {

@@ -211,6 +211,10 @@ struct EventStoreOptions {
   // events in position order; successive calls are contiguous. Must not
   // block: the subscription hub hands them on and returns.
   std::function<void(CommittedEvents)> on_commit;
+  // A replicated log: called on the writer thread after on_commit for a
+  // group ApplyReplicated wrote (another node's), with its events. Must not
+  // block.
+  std::function<void(CommittedEvents)> on_replicated;
   // Called on the writer thread before each group commit's write, with
   // nothing of the group durable yet; an error is taken as a failed write
   // (the group is refused and the store stops accepting appends until it

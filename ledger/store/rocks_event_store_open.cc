@@ -265,12 +265,19 @@ RocksEventStore::RocksEventStore(
     checkpoint_size_ = latest_checkpoint_->size;
   }
   checkpoint_time_ = options_.clock->Now();
+  // A replicated node signs only once a group of its own is the log's last.
+  signs_ = !options_.replicate;
   std::string sequence;
   if (db_->Get(rocksdb::ReadOptions(), kReplicatedSequenceKey, &sequence)
-          .ok() &&
-      sequence.size() == 8) {
-    sequence_ = DecodeFixed64BE(sequence);
-    published_sequence_.store(sequence_);
+          .ok()) {
+    if (sequence.size() == 8) {
+      sequence_ = DecodeFixed64BE(sequence);
+      published_sequence_.store(sequence_);
+    } else if (damage_.ok()) {
+      damage_ = absl::DataLossError(
+          absl::StrCat(kReplicatedSequenceKey, " is not a sequence number"));
+      damaged_.store(true);
+    }
   }
   filter_loader_ = std::thread([this] {
     NameThisThread("ledger-filter");

@@ -374,8 +374,11 @@ std::optional<SignedCheckpoint> RocksEventStore::StageTree(
 bool RocksEventStore::MaySign() const {
   // Never over a damaged log: a checkpoint vouches for every event it
   // covers.
+  // In a replicated log, only the node whose group is the log's last
+  // (signs_): a follower's checkpoint would be a group of the log of
+  // record, which takes it from any node that is caught up.
   return options_.checkpoint_signer != nullptr && tree_ready_ &&
-         tree_.size() != checkpoint_size_ && write_error_.ok() &&
+         tree_.size() != checkpoint_size_ && write_error_.ok() && signs_ &&
          !damaged_.load(std::memory_order_relaxed);
 }
 

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "ledger/base/check.h"
 #include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
@@ -279,8 +280,10 @@ std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup(
       break;
     }
     const size_t n = next.request.events.size();
+    // The byte cap only where a group must fit a message.
     if (!group.empty() && (events + n > kMaxEventsPerCommit ||
-                           bytes + next.record_bytes > kMaxBytesPerCommit)) {
+                           (options_.replicate &&
+                            bytes + next.record_bytes > kMaxBytesPerCommit))) {
       break;
     }
     events += n;
@@ -383,10 +386,7 @@ void RocksEventStore::Advance(
     checkpoint_size_ = checkpoint->size;
     checkpoint_time_ = options_.clock->Now();
   }
-  if (group.sequence != 0) {
-    sequence_ = group.sequence;
-    published_sequence_.store(sequence_);
-  }
+  if (group.sequence != 0) sequence_ = group.sequence;
   // Before the group is acknowledged (ledger/store/internal/anchor.h).
   absl::Status anchored =
       anchor_->Write(Anchor{next_position_ - 1, hash_last_});
@@ -441,13 +441,18 @@ v1::GroupRecord RocksEventStore::RecordOf(
 absl::Status RocksEventStore::Replicate(v1::GroupRecord record, Group* group) {
   absl::StatusOr<uint64_t> sequence = options_.replicate(&record, sequence_);
   if (!sequence.ok()) return sequence.status();
-  if (*sequence <= sequence_) {
-    return absl::InternalError(
-        absl::StrCat("the log of record took the group at sequence ", *sequence,
-                     ", not after this log's last, ", sequence_));
+  if (*sequence != sequence_ + 1) {
+    // The log of record holds the group somewhere this copy cannot put it:
+    // written nowhere here, and no more appends until a reopen.
+    StopAppendsAfter(absl::InternalError(absl::StrCat(
+        "the log of record took the group at sequence ", *sequence,
+        ", not at the one after this copy's last (", sequence_, ")")));
+    return write_error_;
   }
   group->sequence = *sequence;
   group->batch.Put(kReplicatedSequenceKey, PositionKey(*sequence));
+  // This node's own group is the log's last: it may sign again.
+  signs_ = true;
   return absl::OkStatus();
 }
 
@@ -460,6 +465,11 @@ absl::Status RocksEventStore::ApplyReplicated(const v1::GroupRecord& group,
   if (damaged_.load(std::memory_order_relaxed)) return damage();
   if (options_.read_only) {
     return absl::FailedPreconditionError("the store is open read-only");
+  }
+  if (std::this_thread::get_id() == writer_.get_id()) {
+    return absl::FailedPreconditionError(
+        "ApplyReplicated was called on the store's writer thread (from a "
+        "hook or listener), which would wait for itself");
   }
   absl::Notification done;
   absl::Status status;
@@ -480,6 +490,11 @@ absl::Status RocksEventStore::ApplyReplicated(const v1::GroupRecord& group,
 absl::Status RocksEventStore::ApplyGroup(const v1::GroupRecord& record,
                                          uint64_t sequence) {
   if (sequence <= sequence_) return absl::OkStatus();  // Here already.
+  if (sequence != sequence_ + 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the log of record's group at sequence ", sequence,
+        " is not the next for this copy, which holds up to ", sequence_));
+  }
   RETURN_IF_ERROR(write_error_);
   if (!tree_ready_) {
     return absl::FailedPreconditionError(
@@ -515,14 +530,53 @@ absl::Status RocksEventStore::ApplyGroup(const v1::GroupRecord& record,
     return written;
   }
   Advance(group, std::move(tree), *checkpoint);
+  // Another node wrote it: this one signs again only after a group of its
+  // own went into the log of record.
+  signs_ = false;
   RecordGroup(0, next_position_ - next_position_before, stage_start,
               write_start, *std::move(checkpoint));
-  if (next_position_ != next_position_before && options_.on_commit) {
-    options_.on_commit(std::make_shared<const std::vector<v1::Event>>(
-        std::move(group.events)));
+  if (next_position_ != next_position_before) {
+    CommittedEvents events =
+        std::make_shared<const std::vector<v1::Event>>(std::move(group.events));
+    if (options_.on_commit) options_.on_commit(events);
+    if (options_.on_replicated) options_.on_replicated(std::move(events));
   }
   return absl::OkStatus();
 }
+
+namespace {
+
+// Fields of a newer schema than this build's: no hash covers them, and
+// the writer never sends them.
+bool HasUnknownFields(const google::protobuf::Message& message) {
+  return !message.GetReflection()->GetUnknownFields(message).empty();
+}
+
+// What the writer's checks (append_validation.cc) ensure of an event, for
+// one that arrives made: INVALID_ARGUMENT-style text naming the field.
+absl::Status CheckReplicatedEvent(const v1::Event& event) {
+  RETURN_IF_ERROR(ValidateStreamId(event.stream_id()));
+  if (HasUnknownFields(event)) {
+    return absl::InvalidArgumentError("it holds fields no hash covers");
+  }
+  if (event.event_type().empty() ||
+      event.event_type().size() > kMaxEventTypeBytes ||
+      event.actor().size() > kMaxActorBytes ||
+      event.correlation_id().size() > kMaxCorrelationIdBytes ||
+      event.causation_id().size() > kMaxCorrelationIdBytes ||
+      event.command_id().size() > kMaxCommandIdBytes ||
+      event.schema_version() == 0 ||
+      event.event_type().size() + event.payload().size() +
+              event.actor().size() + event.correlation_id().size() +
+              event.causation_id().size() >
+          kMaxEventBytes) {
+    return absl::InvalidArgumentError(
+        "its fields are outside what an append may hold (limits.h)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status RocksEventStore::StageReplicated(const v1::GroupRecord& record,
                                               uint64_t sequence, Group* group) {
@@ -549,9 +603,9 @@ absl::Status RocksEventStore::StageReplicated(const v1::GroupRecord& record,
     if (absl::Status linked = chain.Add(event); !linked.ok()) {
       return unsound(linked.message());
     }
-    if (absl::Status id = ValidateStreamId(event.stream_id()); !id.ok()) {
+    if (absl::Status fields = CheckReplicatedEvent(event); !fields.ok()) {
       return unsound(
-          absl::StrCat("event ", event.position(), ": ", id.message()));
+          absl::StrCat("event ", event.position(), ": ", fields.message()));
     }
     std::optional<StreamHead> head;
     if (auto it = group->heads.find(event.stream_id());
@@ -582,30 +636,58 @@ absl::Status RocksEventStore::StageReplicated(const v1::GroupRecord& record,
     ++group->next_position;
     group->events.push_back(event);
   }
-  const uint64_t first = record.position_first();
-  const uint64_t last = group->next_position - 1;
-  for (const v1::ReplicatedCommand& command : record.commands()) {
-    const v1::CommandRecord& r = command.record();
-    const std::string& id = command.command_id();
-    if (id.empty() || id.size() > kMaxCommandIdBytes ||
-        r.position_first() < first || r.position_last() > last ||
-        r.position_first() > r.position_last()) {
-      return unsound(absl::StrCat("command id ", id,
-                                  " is recorded for positions outside it"));
+  // The command records are the group's appends with a command id, as the
+  // events show them (an append's events are consecutive, on one stream,
+  // under one id: index_rebuild.cc derives them alike); only the content
+  // digest is the record's own.
+  std::vector<v1::CommandRecord> derived;
+  std::vector<absl::string_view> ids;
+  for (const v1::Event& event : group->events) {
+    if (event.command_id().empty()) continue;
+    v1::CommandRecord* last = derived.empty() ? nullptr : &derived.back();
+    if (last != nullptr && ids.back() == event.command_id() &&
+        last->stream_id() == event.stream_id() &&
+        last->position_last() + 1 == event.position()) {
+      last->set_position_last(event.position());
+      last->set_revision_last(event.revision());
+      continue;
     }
-    const v1::Event& at = group->events[r.position_first() - first];
-    if (at.command_id() != id || at.stream_id() != r.stream_id() ||
-        at.revision() != r.revision_first()) {
-      return unsound(absl::StrCat("command id ", id,
-                                  " is recorded for events it did not make"));
+    v1::CommandRecord& r = derived.emplace_back();
+    r.set_position_first(event.position());
+    r.set_position_last(event.position());
+    r.set_revision_first(event.revision());
+    r.set_revision_last(event.revision());
+    r.set_stream_id(event.stream_id());
+    ids.push_back(event.command_id());
+  }
+  if (static_cast<size_t>(record.commands_size()) != derived.size()) {
+    return unsound(absl::StrCat("it records ", record.commands_size(),
+                                " command ids for ", derived.size(),
+                                " appends with one"));
+  }
+  for (size_t i = 0; i < derived.size(); ++i) {
+    const v1::ReplicatedCommand& command = record.commands(static_cast<int>(i));
+    v1::CommandRecord expected = derived[i];
+    expected.set_content_digest(command.record().content_digest());
+    if (command.command_id() != ids[i] ||
+        command.record().SerializeAsString() != expected.SerializeAsString() ||
+        HasUnknownFields(command) || HasUnknownFields(command.record())) {
+      return unsound(absl::StrCat("the record of command id ", ids[i],
+                                  " is not the append its events make"));
+    }
+    const std::string& id = command.command_id();
+    if (group->commands.contains(id)) {
+      return unsound(absl::StrCat("command id ", id, " is recorded twice"));
     }
     ASSIGN_OR_RETURN(std::optional<v1::CommandRecord> earlier,
-                     LookUpCommand(id, group));
+                     LookUpCommand(id, nullptr));
     if (earlier.has_value()) {
-      return unsound(absl::StrCat("command id ", id, " is recorded again"));
+      return unsound(absl::StrCat(
+          "command id ", id, " was recorded before, at positions ",
+          earlier->position_first(), "..", earlier->position_last()));
     }
-    group->batch.Put(cf(kCommands), id, r.SerializeAsString());
-    group->commands[id] = r;
+    group->batch.Put(cf(kCommands), id, expected.SerializeAsString());
+    group->commands[id] = std::move(expected);
   }
   return absl::OkStatus();
 }
@@ -644,12 +726,10 @@ void RocksEventStore::WriteCheckpointIfDue(bool force) {
   }
   checkpoint_size_ = made->size;
   checkpoint_time_ = options_.clock->Now();
-  if (group.sequence != 0) {
-    sequence_ = group.sequence;
-    published_sequence_.store(sequence_);
-  }
+  if (group.sequence != 0) sequence_ = group.sequence;
   absl::MutexLock lock(&head_mu_);
   latest_checkpoint_ = *std::move(made);
+  published_sequence_.store(sequence_);
 }
 
 void RocksEventStore::StopAppendsAfter(const absl::Status& written) {
@@ -673,6 +753,8 @@ void RocksEventStore::RecordGroup(
   absl::MutexLock lock(&head_mu_);
   published_head_ = LogHead{next_position_ - 1, hash_last_};
   if (checkpoint.has_value()) latest_checkpoint_ = *std::move(checkpoint);
+  // After the head: who sees a sequence sees the log up to it.
+  published_sequence_.store(sequence_);
   ++stats_.groups;
   stats_.appends += appends;
   stats_.events += events;

@@ -346,6 +346,10 @@ class RocksEventStore final : public EventStore {
   // on the writer, and published for readers.
   uint64_t sequence_ = 0;
   std::atomic<uint64_t> published_sequence_{0};
+  // Whether the writer may sign a checkpoint alone (MaySign): always in an
+  // embedded log; in a replicated one, after a group of its own until it
+  // applies another node's.
+  bool signs_ = true;
 
   // The command ids and streams that may exist; the existing ones are loaded
   // by `filter_loader_` (stopped early by Close).

@@ -1,0 +1,368 @@
+#include "ledger/replication/nats_log.h"
+
+#include <nats/nats.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "ledger/base/log.h"
+#include "ledger/base/thread_name.h"
+
+namespace ledger {
+namespace {
+
+// What a failed NATS call says: its status and the library's last error
+// on this thread.
+std::string Why(natsStatus s) {
+  const char* last = nats_GetLastError(nullptr);
+  return absl::StrCat(natsStatus_GetText(s), last != nullptr && *last != '\0'
+                                                 ? absl::StrCat(" (", last, ")")
+                                                 : std::string());
+}
+
+int64_t Millis(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
+
+// A group's message id: where it starts and the hash it ends at (the one
+// it continues from for a group that only signs a checkpoint). A retry of
+// the same group has it; another writer's group at the same position does
+// not.
+std::string MessageId(const v1::GroupRecord& group) {
+  const std::string& last = group.events().empty()
+                                ? group.hash_before()
+                                : group.events().rbegin()->hash();
+  return absl::StrCat(group.position_first(), "-", absl::BytesToHexString(last),
+                      group.events().empty()
+                          ? absl::StrCat("-c", group.checkpoint_size())
+                          : std::string());
+}
+
+void OnAsyncError(natsConnection*, natsSubscription*, natsStatus s, void*) {
+  LogWarn(absl::StrFormat("NatsLog: %s", Why(s)));
+}
+
+void OnDisconnected(natsConnection*, void* closing) {
+  if (!static_cast<std::atomic<bool>*>(closing)->load()) {
+    LogWarn("NatsLog: disconnected from NATS; reconnecting");
+  }
+}
+
+void OnReconnected(natsConnection* nc, void*) {
+  char url[256] = {0};
+  natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+  LogInfo(absl::StrFormat("NatsLog: reconnected to %s", url));
+}
+
+}  // namespace
+
+NatsLog::NatsLog(NatsLogOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<NatsLog>> NatsLog::Connect(
+    NatsLogOptions options) {
+  if (options.servers.empty()) {
+    return absl::InvalidArgumentError("no NATS server given");
+  }
+  std::unique_ptr<NatsLog> log(new NatsLog(std::move(options)));
+  if (absl::Status s = log->Open(); !s.ok()) return s;
+  return log;
+}
+
+absl::Status NatsLog::Open() {
+  std::vector<const char*> servers;
+  for (const std::string& url : options_.servers)
+    servers.push_back(url.c_str());
+  const std::string where = absl::StrJoin(options_.servers, ",");
+  natsStatus s = natsOptions_Create(&nats_options_);
+  if (s == NATS_OK) {
+    s = natsOptions_SetServers(nats_options_, servers.data(),
+                               static_cast<int>(servers.size()));
+  }
+  // For ever, quickly: a ledger node outlives any one NATS server.
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(nats_options_, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(nats_options_, 100);
+  if (s == NATS_OK) {
+    s = natsOptions_SetErrorHandler(nats_options_, OnAsyncError, nullptr);
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetDisconnectedCB(nats_options_, OnDisconnected, &closing_);
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectedCB(nats_options_, OnReconnected, nullptr);
+  }
+  if (s == NATS_OK) s = natsConnection_Connect(&connection_, nats_options_);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to NATS at ", where, ": ", Why(s)));
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = Millis(options_.request_wait);
+  s = natsConnection_JetStream(&js_, connection_, &js_options);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("NATS at ", where, " has no JetStream: ", Why(s)));
+  }
+  return EnsureStream();
+}
+
+absl::Status NatsLog::EnsureStream() {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s =
+      js_GetStreamInfo(&info, js_, options_.stream.c_str(), nullptr, &code);
+  if (s == NATS_OK) {
+    jsStreamInfo_Destroy(info);
+    return absl::OkStatus();
+  }
+  if (code != JSStreamNotFoundErr) {
+    return absl::UnavailableError(absl::StrCat("cannot read JetStream stream ",
+                                               options_.stream, ": ", Why(s)));
+  }
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  const char* subjects[] = {options_.subject.c_str()};
+  config.Name = options_.stream.c_str();
+  config.Description = "complaint-ledger: one message per group commit";
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = js_FileStorage;
+  config.Replicas = options_.replicas;
+  config.Duplicates = int64_t{600} * 1000 * 1000 * 1000;  // 10 min, in ns.
+  config.DenyDelete = true;
+  config.DenyPurge = true;
+  s = js_AddStream(&info, js_, &config, nullptr, &code);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot make JetStream stream ", options_.stream, " (",
+                     options_.replicas, " replicas): ", Why(s)));
+  }
+  jsStreamInfo_Destroy(info);
+  LogInfo(absl::StrFormat("NatsLog: made JetStream stream %s (%d replicas)",
+                          options_.stream, options_.replicas));
+  return absl::OkStatus();
+}
+
+NatsLog::~NatsLog() {
+  Stop();
+  closing_.store(true);
+  jsCtx_Destroy(js_);
+  natsConnection_Destroy(connection_);
+  natsOptions_Destroy(nats_options_);
+}
+
+void NatsLog::Stop() {
+  stopping_.store(true);
+  if (follower_.joinable()) follower_.join();
+}
+
+absl::StatusOr<uint64_t> NatsLog::Publish(v1::GroupRecord* group,
+                                          uint64_t after) {
+  group->set_writer(options_.node_id);
+  const std::string data = group->SerializeAsString();
+  const std::string id = MessageId(*group);
+  const std::string expect = absl::StrCat(after);
+  const absl::Time deadline = absl::Now() + options_.publish_retry;
+  absl::Duration backoff = absl::Milliseconds(20);
+  while (true) {
+    natsMsg* msg = nullptr;
+    natsStatus s = natsMsg_Create(&msg, options_.subject.c_str(), nullptr,
+                                  data.data(), static_cast<int>(data.size()));
+    // nats.c 3.4.1 sends ExpectLastSeq only when it is above 0: the header
+    // by hand, so that the first group expects an empty stream too.
+    if (s == NATS_OK) {
+      s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expect.c_str());
+    }
+    jsPubOptions publish;
+    jsPubOptions_Init(&publish);
+    publish.MsgId = id.c_str();
+    publish.MaxWait = Millis(options_.request_wait);
+    jsPubAck* ack = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    if (s == NATS_OK) s = js_PublishMsg(&ack, js_, msg, &publish, &code);
+    natsMsg_Destroy(msg);
+    if (s == NATS_OK) {
+      const uint64_t sequence = ack->Sequence;
+      jsPubAck_Destroy(ack);
+      return sequence;
+    }
+    const std::string why = Why(s);
+    if (s == NATS_ERR && code == JSStreamWrongLastSequenceErr) {
+      return absl::UnavailableError(absl::StrCat(
+          "the log of record has moved past this node's copy (sequence ", after,
+          "): another node appended; this node catches up, retry (", why, ")"));
+    }
+    if (s == NATS_MAX_PAYLOAD ||
+        (s == NATS_ERR && code == JSStreamMessageExceedsMaximumErr)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a group of ", data.size(),
+          " bytes is more than NATS takes (raise max_payload): ", why));
+    }
+    if (absl::Now() + backoff > deadline) {
+      return absl::UnavailableError(absl::StrCat(
+          "the log of record (JetStream stream ", options_.stream,
+          ") did not take the group within ",
+          absl::FormatDuration(options_.publish_retry), ": ", why));
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Milliseconds(500));
+  }
+}
+
+absl::StatusOr<uint64_t> NatsLog::LastSequence() const {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s =
+      js_GetStreamInfo(&info, js_, options_.stream.c_str(), nullptr, &code);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot read JetStream stream ",
+                                               options_.stream, ": ", Why(s)));
+  }
+  const uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  return last;
+}
+
+absl::StatusOr<std::string> NatsLog::StreamLeader() const {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s =
+      js_GetStreamInfo(&info, js_, options_.stream.c_str(), nullptr, &code);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot read JetStream stream ",
+                                               options_.stream, ": ", Why(s)));
+  }
+  std::string leader = info->Cluster != nullptr && info->Cluster->Leader
+                           ? info->Cluster->Leader
+                           : "";
+  jsStreamInfo_Destroy(info);
+  if (leader.empty()) return absl::UnavailableError("the stream has no leader");
+  return leader;
+}
+
+void NatsLog::Follow(EventStore* store) {
+  Stop();
+  {
+    absl::MutexLock lock(&mu_);
+    follow_error_ = absl::OkStatus();
+    store_ = store;
+  }
+  stopping_.store(false);
+  follower_ = std::thread([this, store] {
+    NameThisThread("ledger-follow");
+    FollowLoop(store);
+  });
+}
+
+absl::Status NatsLog::follow_error() const {
+  absl::MutexLock lock(&mu_);
+  return follow_error_;
+}
+
+absl::Status NatsLog::CatchUp(absl::Duration timeout) {
+  absl::StatusOr<uint64_t> last = LastSequence();
+  if (!last.ok()) return last.status();
+  absl::MutexLock lock(&mu_);
+  if (store_ == nullptr) {
+    return absl::FailedPreconditionError("no store follows the log");
+  }
+  auto done = [this, target = *last]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !follow_error_.ok() || store_->replicated_sequence() >= target;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&done), timeout)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("this node's copy is at sequence ",
+                     store_->replicated_sequence(), " of the log of record's ",
+                     *last, " after ", absl::FormatDuration(timeout)));
+  }
+  return follow_error_;
+}
+
+void NatsLog::FollowLoop(EventStore* store) {
+  natsSubscription* sub = nullptr;
+  auto unsubscribe = [&sub] {
+    if (sub != nullptr) {
+      natsSubscription_Unsubscribe(sub);
+      natsSubscription_Destroy(sub);
+      sub = nullptr;
+    }
+  };
+  while (!stopping_.load()) {
+    const uint64_t next = store->replicated_sequence() + 1;
+    if (sub == nullptr) {
+      // An ordered push consumer: in order, no acknowledgements, made
+      // again by the library after a gap or lost heartbeats.
+      jsSubOptions options;
+      jsSubOptions_Init(&options);
+      options.Stream = options_.stream.c_str();
+      options.Ordered = true;
+      options.Config.DeliverPolicy = js_DeliverByStartSequence;
+      options.Config.OptStartSeq = next;
+      jsErrCode code = static_cast<jsErrCode>(0);
+      natsStatus s = js_SubscribeSync(&sub, js_, options_.subject.c_str(),
+                                      nullptr, &options, &code);
+      if (s != NATS_OK) {
+        sub = nullptr;
+        LogWarn(absl::StrFormat(
+            "NatsLog: cannot follow the log of record from %d: %s; retrying",
+            next, Why(s)));
+        absl::SleepFor(absl::Milliseconds(200));
+        continue;
+      }
+    }
+    natsMsg* msg = nullptr;
+    natsStatus s = natsSubscription_NextMsg(&msg, sub, 200);
+    if (s == NATS_TIMEOUT) continue;
+    if (s != NATS_OK) {
+      LogWarn(absl::StrFormat(
+          "NatsLog: following the log of record: %s; subscribing again",
+          Why(s)));
+      unsubscribe();
+      absl::SleepFor(absl::Milliseconds(100));
+      continue;
+    }
+    jsMsgMetaData* meta = nullptr;
+    uint64_t sequence = 0;
+    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+      sequence = meta->Sequence.Stream;
+      jsMsgMetaData_Destroy(meta);
+    }
+    if (sequence < next) {  // Here already (this node wrote it).
+      natsMsg_Destroy(msg);
+      continue;
+    }
+    if (sequence > next) {  // Not the next one: from the next again.
+      natsMsg_Destroy(msg);
+      unsubscribe();
+      continue;
+    }
+    v1::GroupRecord group;
+    const bool parsed =
+        group.ParseFromArray(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    natsMsg_Destroy(msg);
+    absl::Status applied = parsed
+                               ? store->ApplyReplicated(group, sequence)
+                               : absl::DataLossError(absl::StrCat(
+                                     "the log of record's message at sequence ",
+                                     sequence, " is not a group record"));
+    absl::MutexLock lock(&mu_);
+    if (!applied.ok()) {
+      if (applied.code() == absl::StatusCode::kUnavailable &&
+          stopping_.load()) {
+        break;
+      }
+      // Damage is reported, never skipped: the node stops following.
+      follow_error_ = applied;
+      LogWarn(
+          absl::StrFormat("NatsLog: stopped following the log of record: %s",
+                          applied.ToString()));
+      break;
+    }
+    ++applied_;
+  }
+  unsubscribe();
+}
+
+}  // namespace ledger

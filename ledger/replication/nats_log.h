@@ -1,0 +1,118 @@
+// NatsLog: the log of record of a replicated ledger on a NATS JetStream
+// stream (docs/design/replication.md). The writer's store publishes each
+// group commit through it (EventStoreOptions::replicate = Publish), and
+// every store follows the stream into its own copy (Follow), the writer's
+// included: what it wrote itself it skips.
+//
+// The stream (default "LEDGER", subject "ledger.groups") is made on first
+// connection if missing: file storage, `replicas` copies, deletes and
+// purges refused, duplicates remembered for 10 minutes. One message per
+// group: a v1::GroupRecord, published with Nats-Expected-Last-Sequence set
+// to the sequence the store's copy ends at (so a writer whose copy is
+// behind can never fork the log: JetStream checks it in Raft order on
+// every replica) and a Nats-Msg-Id naming the group (so a publish retried
+// after a lost answer is not stored twice).
+//
+// Thread safety: every method may be called from any thread.
+#ifndef LEDGER_REPLICATION_NATS_LOG_H_
+#define LEDGER_REPLICATION_NATS_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/store/event_store.h"
+#include "ledger/v1/storage.pb.h"
+
+struct __natsConnection;
+struct __natsOptions;
+struct __jsCtx;
+
+namespace ledger {
+
+struct NatsLogOptions {
+  // NATS URLs (nats://host:port), any of the cluster's.
+  std::vector<std::string> servers;
+  std::string stream = "LEDGER";
+  std::string subject = "ledger.groups";
+  // Copies of the stream JetStream keeps (when it makes it).
+  int replicas = 3;
+  // This node's name, written into each group it publishes.
+  std::string node_id;
+  // How long a publish whose outcome is unknown (no answer, no quorum,
+  // the connection lost) is retried, with the same message id and
+  // expectation, before the group is refused. Above a Raft election.
+  absl::Duration publish_retry = absl::Seconds(20);
+  // How long one request waits for JetStream's answer.
+  absl::Duration request_wait = absl::Seconds(2);
+};
+
+class NatsLog {
+ public:
+  // Connects and makes the stream if it is missing. UNAVAILABLE when no
+  // server answers or JetStream has no quorum yet.
+  static absl::StatusOr<std::unique_ptr<NatsLog>> Connect(
+      NatsLogOptions options);
+  ~NatsLog();
+  NatsLog(const NatsLog&) = delete;
+  NatsLog& operator=(const NatsLog&) = delete;
+
+  // For EventStoreOptions::replicate: publishes `group` expecting the
+  // stream to end at `after`; its sequence once JetStream acknowledged it
+  // (its original one for a retry JetStream already holds). UNAVAILABLE
+  // when the stream has moved past `after` (another node appended: this
+  // node's copy must catch up first), or when JetStream did not answer
+  // within publish_retry; INVALID_ARGUMENT for a group larger than NATS
+  // takes.
+  absl::StatusOr<uint64_t> Publish(v1::GroupRecord* group, uint64_t after);
+
+  // Applies the stream to `store` from its replicated_sequence() + 1 on a
+  // thread of its own (`ledger-follow`), until Stop (which must come
+  // before the store closes). A group the store refuses (anything but its
+  // closing) stops the following: follow_error. Following again after a
+  // Stop starts afresh.
+  void Follow(EventStore* store);
+  // Why following stopped; OK while it goes on.
+  absl::Status follow_error() const;
+  // Waits until the followed store holds every message the stream held
+  // when called; DEADLINE_EXCEEDED after `timeout`, or follow_error.
+  absl::Status CatchUp(absl::Duration timeout);
+  // The stream's last sequence, as its leader says.
+  absl::StatusOr<uint64_t> LastSequence() const;
+  // The name of the NATS server leading the stream (for tests and tools).
+  absl::StatusOr<std::string> StreamLeader() const;
+
+  // Stops following; idempotent. Publishes still work until destruction.
+  void Stop();
+
+ private:
+  explicit NatsLog(NatsLogOptions options);
+  absl::Status Open();
+  absl::Status EnsureStream();
+  void FollowLoop(EventStore* store);
+
+  const NatsLogOptions options_;
+  __natsOptions* nats_options_ = nullptr;
+  __natsConnection* connection_ = nullptr;
+  __jsCtx* js_ = nullptr;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> closing_{false};  // Set by the destructor.
+  std::thread follower_;
+  mutable absl::Mutex mu_;
+  EventStore* store_ ABSL_GUARDED_BY(mu_) = nullptr;
+  absl::Status follow_error_ ABSL_GUARDED_BY(mu_);
+  // Bumped after each group applied, for CatchUp's waits.
+  uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace ledger
+
+#endif  // LEDGER_REPLICATION_NATS_LOG_H_

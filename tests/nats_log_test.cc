@@ -1,0 +1,246 @@
+// The replicated log on a real NATS JetStream cluster (three nats-server
+// processes on loopback ports; docs/design/replication.md, step 3): stores
+// publish their group commits through NatsLog and follow the stream into
+// their own copies. Every wait here is for a condition (a quorum, a copy
+// reaching the stream's end), bounded only to fail rather than hang.
+#include "ledger/replication/nats_log.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "ledger/store/event_store.h"
+#include "ledger/store/limits.h"
+#include "ledger/store/signed_note.h"
+#include "tests/nats_cluster.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using ::ledger::testing::NatsCluster;
+using ::ledger::testing::ReadWholeLog;
+using ::ledger::testing::Request;
+using ::ledger::testing::TempDir;
+
+constexpr char kLogKey[] =
+    "PRIVATE+KEY+Log+2271c621+AdEIq9FLRQni54Wg68T96VJO+iayOaulswav2DUMKgvQ";
+// Bounds on waits for conditions (a failover takes a Raft election, 4-9 s
+// in nats-server 2.9): to fail, never to pass.
+constexpr absl::Duration kPatience = absl::Seconds(90);
+
+std::unique_ptr<NatsLog> ConnectLog(const NatsCluster& cluster,
+                                    const std::string& node_id) {
+  NatsLogOptions options;
+  options.servers = cluster.urls();
+  options.node_id = node_id;
+  options.publish_retry = kPatience;
+  const absl::Time deadline = absl::Now() + kPatience;
+  while (true) {  // Until JetStream has elected its leaders.
+    absl::StatusOr<std::unique_ptr<NatsLog>> log = NatsLog::Connect(options);
+    if (log.ok()) return *std::move(log);
+    if (absl::Now() > deadline) {
+      ADD_FAILURE() << log.status();
+      return nullptr;
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+// A ledger node: its copy of the log, publishing to and following the
+// stream.
+struct Node {
+  std::unique_ptr<NatsLog> log;
+  std::unique_ptr<EventStore> store;
+
+  Node(const NatsCluster& cluster, const std::string& dir,
+       const std::string& id) {
+    log = ConnectLog(cluster, id);
+    if (log == nullptr) return;
+    EventStoreOptions options;
+    absl::StatusOr<NoteSigner> signer = NoteSigner::Parse(kLogKey);
+    options.checkpoint_signer =
+        std::make_shared<const NoteSigner>(*std::move(signer));
+    options.checkpoint_every_events = 64;
+    options.checkpoint_every = absl::ZeroDuration();
+    options.replicate = [l = log.get()](v1::GroupRecord* group,
+                                        uint64_t after) {
+      return l->Publish(group, after);
+    };
+    auto opened = EventStore::Open(dir, std::move(options));
+    EXPECT_TRUE(opened.ok()) << opened.status();
+    if (!opened.ok()) return;
+    store = *std::move(opened);
+    log->Follow(store.get());
+  }
+  ~Node() {
+    if (log != nullptr) log->Stop();  // Before the store it writes to.
+    if (store != nullptr) {
+      EXPECT_TRUE(store->Close().ok());
+    }
+  }
+  bool ok() const { return log != nullptr && store != nullptr; }
+};
+
+std::vector<std::string> Records(const EventStore& store) {
+  absl::StatusOr<std::vector<v1::Event>> events = ReadWholeLog(store);
+  EXPECT_TRUE(events.ok()) << events.status();
+  std::vector<std::string> records;
+  if (!events.ok()) return records;
+  for (const v1::Event& e : *events) records.push_back(e.SerializeAsString());
+  return records;
+}
+
+AppendRequest Command(std::string stream, size_t n, std::string id) {
+  AppendRequest request =
+      Request(std::move(stream), n, ExpectedRevision::Any(), id);
+  request.command_fingerprint = std::move(id);
+  return request;
+}
+
+// `each` appends from each of four threads, with command ids named by
+// `round`; every one must be acknowledged.
+void AppendFromThreads(EventStore& store, const std::string& round, int each) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&store, &round, each, t] {
+      for (int i = 0; i < each; ++i) {
+        auto r = store.Append(Command(absl::StrCat("complaint-", t, "-", i % 5),
+                                      1 + i % 3,
+                                      absl::StrCat(round, "-", t, "-", i)));
+        ASSERT_TRUE(r.ok()) << r.status();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+// Both copies hold the same log, tree and checkpoints.
+void ExpectSameCopies(const EventStore& a, const EventStore& b) {
+  EXPECT_EQ(Records(a), Records(b));
+  EXPECT_EQ(a.replicated_sequence(), b.replicated_sequence());
+  const uint64_t size = a.log_head().position_last;
+  ASSERT_EQ(b.log_head().position_last, size);
+  EXPECT_EQ(*a.TreeRoot(size), *b.TreeRoot(size));
+  auto checkpoint = a.LatestCheckpoint();
+  auto b_checkpoint = b.LatestCheckpoint();
+  ASSERT_EQ(b_checkpoint.status().code(), checkpoint.status().code());
+  if (checkpoint.ok()) {
+    EXPECT_EQ(b_checkpoint->note, checkpoint->note);
+  }
+}
+
+TEST(NatsLogTest, CopiesStayEqualThroughTheLossOfTheStreamLeader) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  Node a(cluster, dir.Sub("a"), "a");
+  Node b(cluster, dir.Sub("b"), "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+
+  AppendFromThreads(*a.store, "before", 40);
+  ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
+  ExpectSameCopies(*a.store, *b.store);
+  EXPECT_EQ(a.store->replicated_sequence(), *a.log->LastSequence());
+
+  // The stream's leader dies: appends wait out the election and go on.
+  absl::StatusOr<std::string> leader = a.log->StreamLeader();
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  const int killed = cluster.IndexOf(*leader);
+  ASSERT_GE(killed, 0) << *leader;
+  cluster.Kill(killed);
+  AppendFromThreads(*a.store, "after", 20);
+  ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
+  ExpectSameCopies(*a.store, *b.store);
+  // Every command once: 4 × (40 + 20) appends of 1 to 3 events.
+  uint64_t events = 0;
+  for (int i = 0; i < 40; ++i) events += 4 * (1 + i % 3);
+  for (int i = 0; i < 20; ++i) events += 4 * (1 + i % 3);
+  EXPECT_EQ(a.store->log_head().position_last, events);
+  auto found = b.store->FindCommand("after-3-19", "after-3-19");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  cluster.Start(killed);
+}
+
+TEST(NatsLogTest, ADeposedWriterIsRefusedAndThenFollows) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  Node a(cluster, dir.Sub("a"), "a");
+  Node b(cluster, dir.Sub("b"), "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(
+        a.store->Append(Request(absl::StrCat("complaint-a", i), 2)).ok());
+  }
+  ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
+  // a stops hearing the stream (a partition, say); b writes meanwhile.
+  a.log->Stop();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        b.store->Append(Request(absl::StrCat("complaint-b", i), 1)).ok());
+  }
+  const LogHead a_before = a.store->log_head();
+  auto refused = a.store->Append(Request("complaint-a0", 1));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  EXPECT_EQ(a.store->log_head().position_last, a_before.position_last);
+  EXPECT_EQ(*a.log->LastSequence(), b.store->replicated_sequence());
+  // It follows again, holds b's log, and may write after it.
+  a.log->Follow(a.store.get());
+  ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
+  ExpectSameCopies(*a.store, *b.store);
+  auto next = a.store->Append(Request("complaint-a0", 1));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->position_first, a_before.position_last + 3 + 1);
+}
+
+TEST(NatsLogTest, ANewNodeCatchesUpWithTheLog) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  Node a(cluster, dir.Sub("a"), "a");
+  ASSERT_TRUE(a.ok());
+  AppendFromThreads(*a.store, "early", 30);
+  Node c(cluster, dir.Sub("c"), "c");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.log->CatchUp(kPatience).ok());
+  ExpectSameCopies(*a.store, *c.store);
+  for (const char* id : {"early-0-0", "early-3-29"}) {
+    auto on_a = a.store->FindCommand(id, id);
+    auto on_c = c.store->FindCommand(id, id);
+    ASSERT_TRUE(on_a.ok() && on_c.ok() && on_a->has_value() &&
+                on_c->has_value());
+    EXPECT_EQ((*on_c)->position_first, (*on_a)->position_first);
+  }
+  EXPECT_TRUE(c.log->follow_error().ok());
+}
+
+TEST(NatsLogTest, APublishRetriedIsStoredOnceAndAStaleOneRefused) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  std::unique_ptr<NatsLog> log = ConnectLog(cluster, "probe");
+  ASSERT_NE(log, nullptr);
+  v1::GroupRecord group;
+  group.set_position_first(1);
+  group.set_hash_before(std::string(32, '\0'));
+  group.add_events()->set_hash(std::string(32, '\x07'));
+  auto first = log->Publish(&group, 0);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 1u);
+  EXPECT_EQ(group.writer(), "probe");
+  // The same group again (its answer lost, say): the same sequence.
+  auto again = log->Publish(&group, 0);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 1u);
+  EXPECT_EQ(*log->LastSequence(), 1u);
+  // Another group expecting the stream empty: refused.
+  group.mutable_events(0)->set_hash(std::string(32, '\x08'));
+  auto stale = log->Publish(&group, 0);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(*log->LastSequence(), 1u);
+}
+
+}  // namespace
+}  // namespace ledger
