@@ -604,6 +604,51 @@ TEST(ReplicatedStoreTest, AnUnsoundGroupIsRefusedAndNothingOfItWritten) {
   EXPECT_EQ(Records(*follower), Records(*writer));
 }
 
+TEST(ReplicatedStoreTest, ManyGroupsInOneWriteAllOrNone) {
+  TempDir dir(TempDir::Where::kMemoryIfAvailable);
+  LogOfRecord log;
+  auto writer = MustOpen(dir.Sub("writer"), Writer(&log, 16));
+  ASSERT_NE(writer, nullptr);
+  std::vector<std::string> ids, streams;
+  AppendFromThreads(*writer, &ids, &streams);
+  std::vector<v1::GroupRecord> records;
+  for (uint64_t s = 1; s <= log.size(); ++s) records.push_back(log.At(s));
+  std::vector<ReplicatedGroup> groups;
+  for (size_t i = 0; i < records.size(); ++i) {
+    groups.push_back(ReplicatedGroup{&records[i], i + 1});
+  }
+  auto follower = MustOpen(dir.Sub("follower"), Follower());
+  ASSERT_NE(follower, nullptr);
+  // One unsound group among them: none of them is written.
+  const size_t bad = records.size() / 2;
+  const std::string payload = records[bad].events(0).payload();
+  records[bad].mutable_events(0)->set_payload("changed");
+  absl::Status refused = follower->ApplyReplicatedGroups(groups);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kDataLoss) << refused;
+  EXPECT_THAT(std::string(refused.message()),
+              HasSubstr(absl::StrCat("at sequence ", bad + 1)));
+  EXPECT_EQ(follower->log_head().position_last, 0u);
+  EXPECT_EQ(follower->replicated_sequence(), 0u);
+  // Sound, in two calls (the second overlapping the first): the writer's
+  // log, tree, checkpoints and command ids.
+  records[bad].mutable_events(0)->set_payload(payload);
+  ASSERT_TRUE(follower
+                  ->ApplyReplicatedGroups(
+                      absl::MakeConstSpan(groups).subspan(0, bad + 1))
+                  .ok());
+  ASSERT_TRUE(follower->ApplyReplicatedGroups(groups).ok());
+  ExpectSameLog(*writer, *follower, ids, streams);
+  // Groups here already are skipped; one past the next is refused.
+  EXPECT_TRUE(
+      follower->ApplyReplicatedGroups(absl::MakeConstSpan(groups).subspan(1))
+          .ok());
+  const ReplicatedGroup gap{&records[0], log.size() + 2};
+  EXPECT_EQ(
+      follower->ApplyReplicatedGroups(absl::MakeConstSpan(&gap, 1)).code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Records(*follower), Records(*writer));
+}
+
 TEST(ReplicatedStoreTest, AFollowerSignsNothingOfItsOwn) {
   // The log of record takes a group from any node whose copy is caught up
   // (that is all JetStream's expected sequence checks), so a follower that

@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "ledger/base/clock.h"
 #include "ledger/store/limits.h"
 #include "ledger/store/merkle.h"
@@ -152,6 +153,13 @@ struct StreamHead {
 struct LogHead {
   uint64_t position_last = 0;
   std::string hash_last;
+};
+
+// A group of a replicated log's log of record and its sequence number there
+// (EventStore::ApplyReplicatedGroups).
+struct ReplicatedGroup {
+  const v1::GroupRecord* record = nullptr;
+  uint64_t sequence = 0;
 };
 
 // What EventStore::Backup copied.
@@ -364,6 +372,10 @@ class EventStore {
   // no checkpoint key; UNAVAILABLE once the store is closing or stopped.
   virtual absl::Status ApplyReplicated(const v1::GroupRecord& group,
                                        uint64_t sequence) = 0;
+  // ApplyReplicated of consecutive groups, in one write (a copy catching
+  // up): all of them or, when one is refused, none.
+  virtual absl::Status ApplyReplicatedGroups(
+      absl::Span<const ReplicatedGroup> groups) = 0;
   // The sequence number in the log of record of the last group written
   // here (0: none, or not a replicated log).
   virtual uint64_t replicated_sequence() const = 0;

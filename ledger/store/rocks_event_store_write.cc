@@ -27,6 +27,7 @@
 #include "ledger/store/internal/append_validation.h"
 #include "ledger/store/internal/index_rebuild.h"
 #include "ledger/store/internal/keys.h"
+#include "ledger/store/internal/merkle_tree.h"
 #include "ledger/store/internal/rocks_event_store.h"
 #include "ledger/store/internal/rocks_status.h"
 #include "ledger/store/limits.h"
@@ -167,9 +168,9 @@ void RocksEventStore::WriterLoop() {
     // Before the group, which reads the indexes (not on the way out: the
     // next open finds the damage again).
     if (rebuild && !closing) RebuildIndexesNow();
-    if (!group.empty() && group.front().replicated != nullptr) {
+    if (!group.empty() && !group.front().replicated.empty()) {
       PendingAppend& apply = group.front();
-      absl::Status applied = ApplyGroup(*apply.replicated, apply.sequence);
+      absl::Status applied = ApplyGroups(apply.replicated);
       apply.done(applied.ok() ? absl::StatusOr<AppendResult>(AppendResult{})
                               : absl::StatusOr<AppendResult>(applied));
     } else if (!group.empty()) {
@@ -272,7 +273,7 @@ std::vector<RocksEventStore::PendingAppend> RocksEventStore::TakeGroup(
   size_t bytes = 0;
   while (!queue_.empty()) {
     const PendingAppend& next = queue_.front();
-    if (next.replicated != nullptr) {  // Alone.
+    if (!next.replicated.empty()) {  // Alone.
       if (group.empty()) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -458,9 +459,18 @@ absl::Status RocksEventStore::Replicate(v1::GroupRecord record, Group* group) {
 
 absl::Status RocksEventStore::ApplyReplicated(const v1::GroupRecord& group,
                                               uint64_t sequence) {
-  if (sequence == 0) {
-    return absl::InvalidArgumentError(
-        "a replicated group's sequence number starts at 1");
+  const ReplicatedGroup one{&group, sequence};
+  return ApplyReplicatedGroups(absl::MakeConstSpan(&one, 1));
+}
+
+absl::Status RocksEventStore::ApplyReplicatedGroups(
+    absl::Span<const ReplicatedGroup> groups) {
+  if (groups.empty()) return absl::OkStatus();
+  for (const ReplicatedGroup& g : groups) {
+    if (g.sequence == 0 || g.record == nullptr) {
+      return absl::InvalidArgumentError(
+          "a replicated group's sequence number starts at 1");
+    }
   }
   if (damaged_.load(std::memory_order_relaxed)) return damage();
   if (options_.read_only) {
@@ -474,8 +484,7 @@ absl::Status RocksEventStore::ApplyReplicated(const v1::GroupRecord& group,
   absl::Notification done;
   absl::Status status;
   PendingAppend pending;
-  pending.replicated = &group;
-  pending.sequence = sequence;
+  pending.replicated = groups;
   pending.done = [&](absl::StatusOr<AppendResult> r) {
     status = r.status();
     done.Notify();
@@ -487,13 +496,19 @@ absl::Status RocksEventStore::ApplyReplicated(const v1::GroupRecord& group,
   return status;
 }
 
-absl::Status RocksEventStore::ApplyGroup(const v1::GroupRecord& record,
-                                         uint64_t sequence) {
-  if (sequence <= sequence_) return absl::OkStatus();  // Here already.
-  if (sequence != sequence_ + 1) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the log of record's group at sequence ", sequence,
-        " is not the next for this copy, which holds up to ", sequence_));
+absl::Status RocksEventStore::ApplyGroups(
+    absl::Span<const ReplicatedGroup> groups) {
+  // Here already: the ones up to this copy's sequence.
+  while (!groups.empty() && groups.front().sequence <= sequence_) {
+    groups.remove_prefix(1);
+  }
+  if (groups.empty()) return absl::OkStatus();
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (groups[i].sequence != sequence_ + 1 + i) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the log of record's group at sequence ", groups[i].sequence,
+          " is not the next for this copy, which holds up to ", sequence_ + i));
+    }
   }
   RETURN_IF_ERROR(write_error_);
   if (!tree_ready_) {
@@ -505,17 +520,26 @@ absl::Status RocksEventStore::ApplyGroup(const v1::GroupRecord& record,
   Group group;
   group.next_position = next_position_;
   group.hash_last = hash_last_;
-  RETURN_IF_ERROR(StageReplicated(record, sequence, &group));
-  merkle::CompactRange tree;
-  StageTreeNodes(group.events, &tree, &group.batch);
-  absl::StatusOr<std::optional<SignedCheckpoint>> checkpoint =
-      StageReplicatedCheckpoint(record, tree, &group.batch);
-  if (!checkpoint.ok()) {
-    return absl::Status(
-        checkpoint.status().code(),
-        absl::StrCat("the log of record's group at sequence ", sequence, ": ",
-                     checkpoint.status().message()));
+  TreeAppender tree(tree_);
+  std::optional<SignedCheckpoint> checkpoint;
+  size_t in_tree = 0;
+  for (const ReplicatedGroup& g : groups) {
+    RETURN_IF_ERROR(StageReplicated(*g.record, g.sequence, &group));
+    for (; in_tree < group.events.size(); ++in_tree) {
+      tree.Append(merkle::LeafHash(group.events[in_tree].hash()));
+    }
+    absl::StatusOr<std::optional<SignedCheckpoint>> signed_here =
+        StageReplicatedCheckpoint(*g.record, tree.range(), &group.batch);
+    if (!signed_here.ok()) {
+      return absl::Status(
+          signed_here.status().code(),
+          absl::StrCat("the log of record's group at sequence ", g.sequence,
+                       ": ", signed_here.status().message()));
+    }
+    if (signed_here->has_value()) checkpoint = **std::move(signed_here);
   }
+  tree.Stage(cf(kMerkle), &group.batch);
+  const uint64_t sequence = groups.back().sequence;
   group.sequence = sequence;
   group.batch.Put(kReplicatedSequenceKey, PositionKey(sequence));
   const auto write_start = std::chrono::steady_clock::now();
@@ -529,12 +553,12 @@ absl::Status RocksEventStore::ApplyGroup(const v1::GroupRecord& record,
     StopAppendsAfter(written);
     return written;
   }
-  Advance(group, std::move(tree), *checkpoint);
-  // Another node wrote it: this one signs again only after a group of its
+  Advance(group, tree.range(), checkpoint);
+  // Another node wrote them: this one signs again only after a group of its
   // own went into the log of record.
   signs_ = false;
   RecordGroup(0, next_position_ - next_position_before, stage_start,
-              write_start, *std::move(checkpoint));
+              write_start, std::move(checkpoint));
   if (next_position_ != next_position_before) {
     CommittedEvents events =
         std::make_shared<const std::vector<v1::Event>>(std::move(group.events));
@@ -586,6 +610,8 @@ absl::Status RocksEventStore::StageReplicated(const v1::GroupRecord& record,
         record.position_first(), "): ", what));
   };
   const uint64_t end = group->next_position - 1;
+  // This record's events start here (a write may hold several records).
+  const size_t first_event = group->events.size();
   if (record.position_first() != group->next_position) {
     return unsound(
         absl::StrCat("it does not continue this log, which ends at ", end));
@@ -642,7 +668,8 @@ absl::Status RocksEventStore::StageReplicated(const v1::GroupRecord& record,
   // digest is the record's own.
   std::vector<v1::CommandRecord> derived;
   std::vector<absl::string_view> ids;
-  for (const v1::Event& event : group->events) {
+  for (size_t i = first_event; i < group->events.size(); ++i) {
+    const v1::Event& event = group->events[i];
     if (event.command_id().empty()) continue;
     v1::CommandRecord* last = derived.empty() ? nullptr : &derived.back();
     if (last != nullptr && ids.back() == event.command_id() &&

@@ -130,6 +130,8 @@ class RocksEventStore final : public EventStore {
       const std::string& command_fingerprint) const override;
   absl::Status ApplyReplicated(const v1::GroupRecord& group,
                                uint64_t sequence) override;
+  absl::Status ApplyReplicatedGroups(
+      absl::Span<const ReplicatedGroup> groups) override;
   uint64_t replicated_sequence() const override {
     return published_sequence_.load();
   }
@@ -188,11 +190,10 @@ class RocksEventStore final : public EventStore {
     bool head_read = false;
     std::optional<StreamHead> head;
     uint64_t heads_epoch = 0;
-    // Not an append but a group of the log of record to write here
-    // (ApplyReplicated, which outlives it), at `sequence` there; the writer
-    // takes it alone.
-    const v1::GroupRecord* replicated = nullptr;
-    uint64_t sequence = 0;
+    // Not an append but groups of the log of record to write here
+    // (ApplyReplicatedGroups, which outlives it); the writer takes them
+    // alone.
+    absl::Span<const ReplicatedGroup> replicated;
   };
   // What one group commit has staged but not yet written.
   struct Group;
@@ -224,8 +225,8 @@ class RocksEventStore final : public EventStore {
   // indexes need a rebuild or `deadline` passes.
   std::vector<PendingAppend> TakeGroup(absl::Time deadline);
   void CommitGroup(std::vector<PendingAppend> group);
-  // Writes a group of the log of record here (PendingAppend::replicated).
-  absl::Status ApplyGroup(const v1::GroupRecord& record, uint64_t sequence);
+  // Writes groups of the log of record here (PendingAppend::replicated).
+  absl::Status ApplyGroups(absl::Span<const ReplicatedGroup> groups);
   // Checks a replicated group against the log here and stages it.
   absl::Status StageReplicated(const v1::GroupRecord& record, uint64_t sequence,
                                Group* group);

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The replicated log's cost (issue 29, docs/design/replication.md): the
+# same load against ledgerd on its embedded log and on a three-node NATS
+# JetStream cluster on this machine (--log nats), alternated, each run on a
+# fresh data dir and a fresh cluster; then how fast a new node's copy
+# catches up with the stream the last run wrote.
+#   tools/cluster_bench.sh [ROUNDS]      (default 2)
+# LOAD_ARGS replaces the load (default: batches of 100 from 8 clients),
+# DURATION_S its length (default 8), FOLLOWER_ARGS adds to the new node's
+# flags (e.g. --projections=false). A benchmark, not a test: it prints.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-2}
+LOAD_ARGS=${LOAD_ARGS:---mode batch --batch 100 --clients 8}
+DURATION_S=${DURATION_S:-8}
+FOLLOWER_ARGS=${FOLLOWER_ARGS:-}  # more flags for the new node
+LEDGERD=${LEDGERD:-build/services/ledgerd}
+LOAD=${LOAD:-build/tools/ledger_load}
+DIR=/var/tmp/cluster_bench.$$
+PORT=50095
+NATS_PORTS=(14301 14302 14303)
+ROUTE_PORTS=(14311 14312 14313)
+nats_pids=()
+ledgerd_pid=
+
+stop_all() {
+  [ -n "$ledgerd_pid" ] && kill "$ledgerd_pid" 2>/dev/null && wait "$ledgerd_pid" 2>/dev/null
+  ledgerd_pid=
+  for p in "${nats_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${nats_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  nats_pids=()
+}
+trap 'stop_all; rm -rf "$DIR"' EXIT
+
+urls=$(printf 'nats://127.0.0.1:%s,' "${NATS_PORTS[@]}")
+urls=${urls%,}
+
+start_nats() {
+  local routes
+  routes=$(printf 'nats-route://127.0.0.1:%s, ' "${ROUTE_PORTS[@]}")
+  for i in 0 1 2; do
+    mkdir -p "$DIR/nats/n$i"
+    cat >"$DIR/nats/n$i.conf" <<EOF
+server_name: n$i
+listen: 127.0.0.1:${NATS_PORTS[$i]}
+max_payload: 8MB
+jetstream { store_dir: "$DIR/nats/n$i" }
+cluster { name: bench, listen: 127.0.0.1:${ROUTE_PORTS[$i]}, routes: [${routes%, }] }
+EOF
+    nats-server -c "$DIR/nats/n$i.conf" >"$DIR/nats/n$i.log" 2>&1 &
+    nats_pids+=($!)
+  done
+}
+
+# start_ledgerd DATA_DIR LOG_FILE [flags...]: waits until it serves.
+start_ledgerd() {
+  local data=$1 log=$2
+  shift 2
+  rm -f "$DIR/port"
+  "$LEDGERD" --data_dir "$data" --listen 127.0.0.1:$PORT --port_file "$DIR/port" \
+    --insecure_no_auth "$@" >"$log" 2>&1 &
+  ledgerd_pid=$!
+  for _ in $(seq 1 1200); do
+    [ -s "$DIR/port" ] && return 0
+    kill -0 "$ledgerd_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "cluster_bench: ledgerd did not start" >&2
+  exit 1
+}
+
+for r in $(seq 1 "$ROUNDS"); do
+  for log in embedded nats; do
+    rm -rf "$DIR"
+    mkdir -p "$DIR"
+    flags=()
+    if [ "$log" = nats ]; then
+      start_nats
+      flags=(--log nats --nats_url "$urls" --node_id bench-writer --nats_connect_s 60)
+    fi
+    start_ledgerd "$DIR/data" "$DIR/ledgerd.log" "${flags[@]}"
+    # shellcheck disable=SC2086
+    out=$("$LOAD" --target 127.0.0.1:$PORT $LOAD_ARGS --duration_s "$DURATION_S" \
+      --warmup_s 1 --json | tail -1)
+    eps=$(echo "$out" | grep -o '"events_per_s":[0-9.]*' | cut -d: -f2)
+    lat=$(echo "$out" | grep -o '"latency_us":{[^}]*}' | tr -d '"{}' |
+      sed 's/latency_us://; s/,/ /g; s/:/ /g')
+    echo "round $r log=$log ${LOAD_ARGS#--mode } events/s $eps us $lat"
+    if [ "$log" = nats ] && [ "$r" = "$ROUNDS" ]; then
+      # A new node: how long its copy takes to reach the stream's end.
+      kill "$ledgerd_pid"
+      wait "$ledgerd_pid" 2>/dev/null || true
+      t0=$(date +%s.%N)
+      # shellcheck disable=SC2086
+      start_ledgerd "$DIR/follower" "$DIR/follower.log" "${flags[@]}" --node_id bench-follower \
+        $FOLLOWER_ARGS
+      t1=$(date +%s.%N)
+      # It serves once its copy holds the stream as it was at its start.
+      p=$(grep -o 'log of record up to sequence [0-9]* (position [0-9]*' "$DIR/follower.log" |
+        grep -o '[0-9]*$')
+      awk -v p="$p" -v t0="$t0" -v t1="$t1" 'BEGIN {
+        printf "catch-up: a new node copied %d events and served %.2f s after its start (%.0f events/s)\n", p, t1 - t0, p / (t1 - t0) }'
+    fi
+    stop_all
+  done
+done
