@@ -50,8 +50,10 @@ void OnAsyncError(natsConnection*, natsSubscription*, natsStatus s, void*) {
   LogWarn(absl::StrFormat("NatsLog: %s", Why(s)));
 }
 
-void OnDisconnected(natsConnection*, void* closing) {
-  if (!static_cast<std::atomic<bool>*>(closing)->load()) {
+// On the library's callback thread, which may run it after the NatsLog is
+// gone (so no closure): the connection is the library's until then.
+void OnDisconnected(natsConnection* nc, void*) {
+  if (!natsConnection_IsClosed(nc)) {
     LogWarn("NatsLog: disconnected from NATS; reconnecting");
   }
 }
@@ -93,7 +95,7 @@ absl::Status NatsLog::Open() {
     s = natsOptions_SetErrorHandler(nats_options_, OnAsyncError, nullptr);
   }
   if (s == NATS_OK) {
-    s = natsOptions_SetDisconnectedCB(nats_options_, OnDisconnected, &closing_);
+    s = natsOptions_SetDisconnectedCB(nats_options_, OnDisconnected, nullptr);
   }
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectedCB(nats_options_, OnReconnected, nullptr);
@@ -153,7 +155,6 @@ absl::Status NatsLog::EnsureStream() {
 
 NatsLog::~NatsLog() {
   Stop();
-  closing_.store(true);
   jsCtx_Destroy(js_);
   natsConnection_Destroy(connection_);
   natsOptions_Destroy(nats_options_);

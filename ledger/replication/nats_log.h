@@ -104,7 +104,6 @@ class NatsLog {
   __jsCtx* js_ = nullptr;
 
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> closing_{false};  // Set by the destructor.
   std::thread follower_;
   mutable absl::Mutex mu_;
   EventStore* store_ ABSL_GUARDED_BY(mu_) = nullptr;
