@@ -17,13 +17,15 @@
 #include "ledger/store/limits.h"
 #include "ledger/store/signed_note.h"
 #include "tests/nats_cluster.h"
+#include "tests/replicated_log_util.h"
 #include "tests/test_util.h"
 
 namespace ledger {
 namespace {
 
+using ::ledger::testing::Command;
 using ::ledger::testing::NatsCluster;
-using ::ledger::testing::ReadWholeLog;
+using ::ledger::testing::Records;
 using ::ledger::testing::Request;
 using ::ledger::testing::TempDir;
 
@@ -85,22 +87,6 @@ struct Node {
   }
   bool ok() const { return log != nullptr && store != nullptr; }
 };
-
-std::vector<std::string> Records(const EventStore& store) {
-  absl::StatusOr<std::vector<v1::Event>> events = ReadWholeLog(store);
-  EXPECT_TRUE(events.ok()) << events.status();
-  std::vector<std::string> records;
-  if (!events.ok()) return records;
-  for (const v1::Event& e : *events) records.push_back(e.SerializeAsString());
-  return records;
-}
-
-AppendRequest Command(std::string stream, size_t n, std::string id) {
-  AppendRequest request =
-      Request(std::move(stream), n, ExpectedRevision::Any(), id);
-  request.command_fingerprint = std::move(id);
-  return request;
-}
 
 // `each` appends from each of four threads, with command ids named by
 // `round`; every one must be acknowledged.

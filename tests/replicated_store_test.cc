@@ -27,12 +27,14 @@
 #include "ledger/store/limits.h"
 #include "ledger/store/signed_note.h"
 #include "ledger/v1/storage.pb.h"
+#include "tests/replicated_log_util.h"
 #include "tests/test_util.h"
 
 namespace ledger {
 namespace {
 
-using ::ledger::testing::ReadWholeLog;
+using ::ledger::testing::Command;
+using ::ledger::testing::Records;
 using ::ledger::testing::Request;
 using ::ledger::testing::TempDir;
 using ::testing::HasSubstr;
@@ -119,15 +121,6 @@ std::unique_ptr<EventStore> MustOpen(const std::string& dir,
   return store.ok() ? *std::move(store) : nullptr;
 }
 
-std::vector<std::string> Records(const EventStore& store) {
-  absl::StatusOr<std::vector<v1::Event>> events = ReadWholeLog(store);
-  EXPECT_TRUE(events.ok()) << events.status();
-  std::vector<std::string> records;
-  if (!events.ok()) return records;
-  for (const v1::Event& e : *events) records.push_back(e.SerializeAsString());
-  return records;
-}
-
 // Everything a reader can ask both stores gives the same answer.
 void ExpectSameLog(const EventStore& writer, const EventStore& follower,
                    const std::vector<std::string>& command_ids,
@@ -185,15 +178,6 @@ void ExpectSameLog(const EventStore& writer, const EventStore& follower,
                 (*page)[i].SerializeAsString());
     }
   }
-}
-
-// An append with a command id whose fingerprint is the id (so that
-// FindCommand can be asked with it).
-AppendRequest Command(std::string stream, size_t n, std::string id,
-                      ExpectedRevision expected = ExpectedRevision::Any()) {
-  AppendRequest request = Request(std::move(stream), n, expected, id);
-  request.command_fingerprint = std::move(id);
-  return request;
 }
 
 // Appends from four threads: new streams, streams that grow, appends

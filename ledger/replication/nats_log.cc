@@ -218,7 +218,7 @@ absl::StatusOr<uint64_t> NatsLog::Publish(v1::GroupRecord* group,
   }
 }
 
-absl::StatusOr<uint64_t> NatsLog::LastSequence() const {
+absl::StatusOr<NatsLog::StreamState> NatsLog::ReadStream() const {
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus s =
@@ -227,26 +227,28 @@ absl::StatusOr<uint64_t> NatsLog::LastSequence() const {
     return absl::UnavailableError(absl::StrCat("cannot read JetStream stream ",
                                                options_.stream, ": ", Why(s)));
   }
-  const uint64_t last = info->State.LastSeq;
+  StreamState state;
+  state.last_sequence = info->State.LastSeq;
+  if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
+    state.leader = info->Cluster->Leader;
+  }
   jsStreamInfo_Destroy(info);
-  return last;
+  return state;
+}
+
+absl::StatusOr<uint64_t> NatsLog::LastSequence() const {
+  absl::StatusOr<StreamState> state = ReadStream();
+  if (!state.ok()) return state.status();
+  return state->last_sequence;
 }
 
 absl::StatusOr<std::string> NatsLog::StreamLeader() const {
-  jsStreamInfo* info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s =
-      js_GetStreamInfo(&info, js_, options_.stream.c_str(), nullptr, &code);
-  if (s != NATS_OK) {
-    return absl::UnavailableError(absl::StrCat("cannot read JetStream stream ",
-                                               options_.stream, ": ", Why(s)));
+  absl::StatusOr<StreamState> state = ReadStream();
+  if (!state.ok()) return state.status();
+  if (state->leader.empty()) {
+    return absl::UnavailableError("the stream has no leader");
   }
-  std::string leader = info->Cluster != nullptr && info->Cluster->Leader
-                           ? info->Cluster->Leader
-                           : "";
-  jsStreamInfo_Destroy(info);
-  if (leader.empty()) return absl::UnavailableError("the stream has no leader");
-  return leader;
+  return state->leader;
 }
 
 void NatsLog::Follow(EventStore* store) {

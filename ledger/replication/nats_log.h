@@ -96,6 +96,12 @@ class NatsLog {
   explicit NatsLog(NatsLogOptions options);
   absl::Status Open();
   absl::Status EnsureStream();
+  // The stream's state as its leader says.
+  struct StreamState {
+    uint64_t last_sequence = 0;
+    std::string leader;  // Empty: none.
+  };
+  absl::StatusOr<StreamState> ReadStream() const;
   void FollowLoop(EventStore* store);
 
   const NatsLogOptions options_;
