@@ -845,6 +845,9 @@ let routeGeneration = 0;
 async function route() {
   if (!me) return;
   const gen = ++routeGeneration;
+  // The fragment this route draws: the location may change before it ends
+  // (its hashchange not yet handled), and what was drawn is this one's.
+  const drawnHash = location.hash;
   const draw = (...children) => { if (gen === routeGeneration) main(...children); };
   onLive = null;
   while (charts.length) charts.pop().dispose();
@@ -873,7 +876,7 @@ async function route() {
   }
   if (gen === routeGeneration) {
     // What was drawn, for tests and benchmarks to wait on.
-    document.body.dataset.readyHash = location.hash;
+    document.body.dataset.readyHash = drawnHash;
     document.body.dataset.ready = page;
   }
 }
