@@ -228,6 +228,12 @@ absl::Status ComplaintApp::Recover() {
       !store_.damage().ok()) {
     return absl::OkStatus();
   }
+  ASSIGN_OR_RETURN(v1::CalendarPublished shipped, AppendShippedCalendar());
+  RETURN_IF_ERROR(reference->Apply(Wrap(shipped)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::CalendarPublished> ComplaintApp::AppendShippedCalendar() {
   v1::CalendarPublished shipped;
   if (options_.initial_calendar.has_value()) {
     shipped = *options_.initial_calendar;
@@ -245,7 +251,39 @@ absl::Status ComplaintApp::Recover() {
   event.actor = kSystemActor;
   request.events.push_back(std::move(event));
   RETURN_IF_ERROR(store_.Append(std::move(request)).status());
-  RETURN_IF_ERROR(reference->Apply(Wrap(shipped)));
+  return shipped;
+}
+
+absl::Status ComplaintApp::PublishShippedCalendar() {
+  if (reference()->calendar() != nullptr || !store_.damage().ok()) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(v1::CalendarPublished shipped, AppendShippedCalendar());
+  // Into the reference data where other nodes' events are folded, after
+  // them.
+  absl::Status applied;
+  absl::Notification done;
+  retries_.Schedule([&] {
+    auto next = std::make_shared<ReferenceData>(*reference());
+    applied = next->Apply(Wrap(shipped));
+    if (applied.ok()) {
+      absl::MutexLock lock(&reference_mu_);
+      reference_ = std::move(next);
+    }
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return applied;
+}
+
+absl::Status ComplaintApp::AwaitFollowed(absl::Duration timeout) {
+  auto done = std::make_shared<absl::Notification>();
+  retries_.Schedule([done] { done->Notify(); });
+  if (!done->WaitForNotificationWithTimeout(timeout)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("other nodes' events were not folded within ",
+                     absl::FormatDuration(timeout)));
+  }
   return absl::OkStatus();
 }
 

@@ -108,6 +108,14 @@ class ComplaintApp {
   // in the app state, the reference data), so that this node decides as
   // the other did once it writes. Quick; never blocks.
   void Follow(CommittedEvents events);
+  // Returns once every Follow called before it has been folded;
+  // DEADLINE_EXCEEDED after `timeout`. A node about to write calls it
+  // after its copy caught up.
+  absl::Status AwaitFollowed(absl::Duration timeout);
+  // Publishes the calendar compiled into the binary when the ledger has
+  // none (as Create does with publish_shipped_calendar): a replicated
+  // node's Create publishes nothing, its first writer does, here.
+  absl::Status PublishShippedCalendar();
 
   const ComplaintAppStart& start() const { return start_; }
   // OK while commands are taken; DATA_LOSS (with the broken position), the
@@ -181,6 +189,8 @@ class ComplaintApp {
   std::string CustomerRefOf(absl::string_view contact_key) const;
 
   absl::Status Recover();
+  // Appends the shipped (or initial) calendar; what it appended.
+  absl::StatusOr<v1::CalendarPublished> AppendShippedCalendar();
 
   // A complaint command decided against its complaint's state, with the
   // append that carries it out.

@@ -20,6 +20,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
     context->AddTrailingMetadata(kBrokenPositionMetadata,
                                  absl::StrCat(*position));
   }
+  if (auto writer = WriterAddress(status); writer.has_value()) {
+    context->AddTrailingMetadata(kWriterMetadata, *writer);
+  }
   return ToGrpcStatus(status);
 }
 

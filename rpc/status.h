@@ -12,12 +12,16 @@ namespace ledger {
 // Trailing metadata key naming the position of a record that failed its
 // checks, on DATA_LOSS.
 inline constexpr char kBrokenPositionMetadata[] = "ledger-broken-position";
+// Trailing metadata key naming the writer of a replicated log (host:port),
+// on UNAVAILABLE from a node that does not write it: send the command there.
+inline constexpr char kWriterMetadata[] = "ledger-writer";
 
 // Same code, same message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // ToGrpcStatus, and for DATA_LOSS with a position (errors.h) also sets the
-// kBrokenPositionMetadata trailer on `context`.
+// kBrokenPositionMetadata trailer on `context`; for UNAVAILABLE naming the
+// writer, kWriterMetadata.
 grpc::Status ToGrpcStatus(const absl::Status& status,
                           grpc::ServerContextBase* context);
 

@@ -1,5 +1,7 @@
 #include "services/ledger_server.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <thread>
 
@@ -12,6 +14,7 @@
 #include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
+#include "ledger/store/errors.h"
 #include "ledger/store/limits.h"
 #include "projections/remote_log.h"
 #include "projections/views.h"
@@ -43,10 +46,21 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   };
   if (options.nats.has_value()) {
     RETURN_IF_ERROR(ConnectNats(*options.nats, options.nats_connect));
-    store_options.replicate = [log = nats_log_.get()](v1::GroupRecord* group,
-                                                      uint64_t after) {
+    store_options.replicate = [this, log = nats_log_.get()](
+                                  v1::GroupRecord* group,
+                                  uint64_t after) -> absl::StatusOr<uint64_t> {
+      WriterLease* lease = started_lease_.load();
+      if (lease == nullptr) {
+        return NotTheWriter("this node is starting: it writes nothing yet", "");
+      }
+      ASSIGN_OR_RETURN(const uint64_t epoch, lease->WriteEpoch());
+      group->set_epoch(epoch);
       return log->Publish(group, after);
     };
+    // Its first writer publishes it, once it writes (a node's start writes
+    // nothing).
+    publish_calendar_when_writing_ = app_options.publish_shipped_calendar;
+    app_options.publish_shipped_calendar = false;
     // Another node's events: the app decides on them too (before it
     // exists, it reads them from the copy when it is made).
     store_options.on_replicated = [this](CommittedEvents events) {
@@ -343,6 +357,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen));
   }
+  if (server->nats_log_ != nullptr) server->StartLease(options);
   if (!options.http_listen.empty()) {
     HttpServerOptions http;
     http.listen = options.http_listen;
@@ -398,10 +413,48 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(
   return server;
 }
 
+void LedgerServer::StartLease(const LedgerServerOptions& options) {
+  WriterLeaseOptions lease;
+  lease.node_id = options.nats->node_id;
+  lease.address = options.advertise;
+  if (lease.address.empty()) {
+    std::string host = options.listen.substr(0, options.listen.rfind(':'));
+    if (host.empty() || host == "0.0.0.0" || host == "[::]") {
+      char name[256] = {0};
+      gethostname(name, sizeof(name) - 1);
+      host = name;
+    }
+    lease.address = absl::StrCat(host, ":", port_);
+  }
+  lease.lease = options.nats_lease;
+  const absl::Duration patience = options.nats_lease / 4;
+  // Before writing: the copy at the log of record's end, and the app
+  // having folded what the copy wrote.
+  lease.before_writing = [this, patience]() -> absl::Status {
+    RETURN_IF_ERROR(nats_log_->CatchUp(patience));
+    return complaint_app_->AwaitFollowed(patience);
+  };
+  lease.on_change = [this](bool writing) {
+    ReportWriteHealth();
+    if (writing && publish_calendar_when_writing_) {
+      if (absl::Status s = complaint_app_->PublishShippedCalendar(); !s.ok()) {
+        LogWarn(
+            absl::StrCat("publishing the shipped calendar: ", s.ToString()));
+      }
+    }
+  };
+  lease_ = std::make_unique<WriterLease>(nats_log_.get(), std::move(lease));
+  started_lease_.store(lease_.get());
+  lease_->Start();
+}
+
 void LedgerServer::ReportWriteHealth() {
   absl::MutexLock lock(&health_mu_);
   if (health_ == nullptr || complaint_app_ == nullptr) return;
-  const bool writable = complaint_app_->CheckWritable().ok();
+  // A node of a replicated log takes commands while it writes it.
+  const bool writable =
+      complaint_app_->CheckWritable().ok() &&
+      (nats_log_ == nullptr || (lease_ != nullptr && lease_->writing()));
   health_->SetServingStatus(v1::ComplaintService::service_full_name(),
                             writable);
   health_->SetServingStatus(v1::ReferenceDataService::service_full_name(),
@@ -442,7 +495,9 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   if (projections_loading_.joinable()) projections_loading_.join();
   if (runner_ != nullptr) runner_->Stop();
   registry_.reset();
-  // Nothing more from the log of record into the store, which closes.
+  // Handed to another node at once (this one writes no more), and nothing
+  // more from the log of record into the store, which closes.
+  if (lease_ != nullptr) lease_->Stop();
   if (nats_log_ != nullptr) nats_log_->Stop();
   // Its state written to the log's end while the store is open.
   if (complaint_app_ != nullptr) complaint_app_->Close();

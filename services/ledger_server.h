@@ -25,6 +25,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "ledger/replication/nats_log.h"
+#include "ledger/replication/writer_lease.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
 #include "projections/log_source.h"
@@ -116,6 +117,12 @@ struct LedgerServerOptions {
   std::optional<NatsLogOptions> nats;
   // How long to wait at start for NATS and a JetStream quorum.
   absl::Duration nats_connect = absl::Seconds(30);
+  // With `nats`: how long the writer's lease lasts unrenewed
+  // (WriterLeaseOptions::lease), and the address other nodes send
+  // commands to while this one writes; empty: `listen`'s host (this
+  // machine's name for a wildcard) and the port it listens on.
+  absl::Duration nats_lease = absl::Seconds(6);
+  std::string advertise;
   ComplaintAppOptions complaints;
   // A consumer group member gone this long has its share taken over.
   absl::Duration group_takeover = absl::Seconds(10);
@@ -191,6 +198,8 @@ class LedgerServer {
   // The ledger's store and services; its projections too when
   // `options.projections`, loaded while ComplaintApp reads the log.
   absl::Status StartLedger(const LedgerServerOptions& options);
+  // lease_, once the server listens (its address goes into the lease).
+  void StartLease(const LedgerServerOptions& options);
   // nats_log_, retried until `patience` has passed.
   absl::Status ConnectNats(const NatsLogOptions& options,
                            absl::Duration patience);
@@ -210,6 +219,14 @@ class LedgerServer {
   std::unique_ptr<NatsLog> nats_log_;
   // The app the copy hands other nodes' events to, once it is made.
   std::atomic<ComplaintApp*> following_app_{nullptr};
+  // Which node writes the log of record; this one only while it holds the
+  // lease (the store's replicate hook asks). Made once the server listens
+  // (its address goes into the lease); null until then, when nothing is
+  // written.
+  std::unique_ptr<WriterLease> lease_;
+  std::atomic<WriterLease*> started_lease_{nullptr};
+  // Whether the first writer publishes the shipped calendar.
+  bool publish_calendar_when_writing_ = false;
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<LedgerService> ledger_service_;
   std::unique_ptr<AuditService> audit_service_;

@@ -224,6 +224,14 @@ ABSL_FLAG(int, nats_publish_retry_s, 20,
 ABSL_FLAG(int, nats_connect_s, 30,
           "with --log nats: how long to wait at start for NATS and a "
           "JetStream quorum");
+ABSL_FLAG(int64_t, lease_ms, 6000,
+          "with --log nats: how long the writer's lease lasts unrenewed; "
+          "when the writer dies another node writes about this long after "
+          "(renewed every third of it; at least 300)");
+ABSL_FLAG(std::string, advertise, "",
+          "with --log nats: host:port other nodes send clients' commands to "
+          "while this node writes (default: --listen's host, this machine's "
+          "name for 0.0.0.0, and the port it listens on)");
 
 namespace {
 
@@ -457,8 +465,21 @@ int main(int argc, char** argv) {
                    "--nats_connect_s not negative\n");
       return 2;
     }
+    if (absl::GetFlag(FLAGS_lease_ms) < 300) {
+      std::fprintf(stderr, "ledgerd: --lease_ms must be at least 300\n");
+      return 2;
+    }
+    if (absl::GetFlag(FLAGS_projections_only)) {
+      std::fprintf(stderr,
+                   "ledgerd: --log nats is for a ledger node; a projection "
+                   "process (--projections_only) follows a ledgerd, not "
+                   "the log of record\n");
+      return 2;
+    }
     options.nats = std::move(nats);
     options.nats_connect = absl::Seconds(absl::GetFlag(FLAGS_nats_connect_s));
+    options.nats_lease = absl::Milliseconds(absl::GetFlag(FLAGS_lease_ms));
+    options.advertise = absl::GetFlag(FLAGS_advertise);
   } else if (log != "embedded") {
     std::fprintf(stderr, "ledgerd: --log must be embedded or nats, not %s\n",
                  log.c_str());

@@ -1,9 +1,11 @@
 // Two ledgerd processes on one log of record (`--log nats`, a JetStream
 // stream on three real nats-server processes; docs/design/replication.md):
-// what one writes, the other serves; either may write once its copy is
-// caught up, and decides as the other would (complaint numbers); a node
-// killed and started again catches up. Waits are for conditions, bounded
-// only to fail rather than hang.
+// one writes (it holds the lease), the other serves what it wrote and
+// names it to commands; when the writer is killed the other takes over,
+// deciding as it would (complaint numbers, retried command ids); a node
+// killed and started again catches up and follows; a node stopped hands
+// the lease over. Waits are for conditions, bounded only to fail rather
+// than hang.
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -20,6 +22,7 @@
 #include "tests/ledgerd_process.h"
 #include "tests/nats_cluster.h"
 #include "tests/test_util.h"
+#include "third_party/grpc/health/v1/health.grpc.pb.h"
 
 namespace ledger {
 namespace {
@@ -44,7 +47,8 @@ struct Node {
         std::vector<std::string>{
             "--log=nats",
             absl::StrCat("--nats_url=", absl::StrJoin(cluster.urls(), ",")),
-            absl::StrCat("--node_id=", id), "--nats_connect_s=90"});
+            absl::StrCat("--node_id=", id), "--nats_connect_s=90",
+            "--lease_ms=2000"});
     channel = grpc::CreateChannel(process->target(),
                                   grpc::InsecureChannelCredentials());
     complaints = v1::ComplaintService::NewStub(channel);
@@ -88,7 +92,26 @@ struct Node {
     return result;
   }
 
-  std::string Receive(int i) const {
+  // Until this node writes the log (ComplaintService SERVING).
+  bool WaitWriting() const {
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    for (int i = 0; i < 1200; ++i) {
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service(v1::ComplaintService::service_full_name());
+      grpc::health::v1::HealthCheckResponse response;
+      grpc::ClientContext context;
+      if (health->Check(&context, request, &response).ok() &&
+          response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  // An intake with command id intake-`i`: the complaint's id, or why it
+  // was refused (last_writer: the writer the refusal named).
+  absl::StatusOr<std::string> Receive(int i) {
     v1::ReceiveComplaint intake;
     intake.mutable_context()->set_actor_agent_id("a17");
     intake.mutable_context()->set_command_id(absl::StrCat("intake-", i));
@@ -100,9 +123,18 @@ struct Node {
     grpc::ClientContext context;
     v1::CommandResult result;
     grpc::Status s = complaints->ReceiveComplaint(&context, intake, &result);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    last_writer.clear();
+    if (auto writer = context.GetServerTrailingMetadata().find("ledger-writer");
+        writer != context.GetServerTrailingMetadata().end()) {
+      last_writer.assign(writer->second.data(), writer->second.size());
+    }
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          s.error_message());
+    }
     return result.state().complaint_id();
   }
+  std::string last_writer;
 
   std::string Complaint(const std::string& id) const {
     v1::GetComplaintRequest request;
@@ -115,13 +147,15 @@ struct Node {
   }
 };
 
-TEST(LedgerdNatsTest, TwoNodesServeOneLog) {
+TEST(LedgerdNatsTest, OneWriterAtATimeAndFailover) {
   TempDir dir;
   NatsCluster cluster(dir.path());
   Node a, b;
+  // a alone takes the lease (an empty lease stream: at once).
   a.Start(dir, cluster, "a");
-  b.Start(dir, cluster, "b");
   ASSERT_FALSE(a.process->target().empty());
+  ASSERT_TRUE(a.WaitWriting());
+  b.Start(dir, cluster, "b");
   ASSERT_FALSE(b.process->target().empty());
 
   for (const auto& [id, role] : {std::pair{"h1", v1::ROLE_CENTRE_HEAD},
@@ -129,26 +163,50 @@ TEST(LedgerdNatsTest, TwoNodesServeOneLog) {
     ASSERT_TRUE(a.Register(id, role).ok());
   }
   std::vector<std::string> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(a.Receive(i));
+  for (int i = 0; i < 5; ++i) ids.push_back(a.Receive(i).value());
   ASSERT_TRUE(b.CatchUp(a));
   for (const std::string& id : ids) EXPECT_EQ(b.Complaint(id), a.Complaint(id));
 
-  // b writes now: it numbers as a did (it followed a's intakes), with the
-  // agents a registered.
-  const std::string from_b = b.Receive(5);
-  EXPECT_EQ(from_b.substr(5), "000006") << from_b;
-  ASSERT_TRUE(a.CatchUp(b));
-  EXPECT_EQ(a.Complaint(from_b), b.Complaint(from_b));
-  // A retry of a's first intake on b gets a's result.
-  EXPECT_EQ(b.Receive(0), ids[0]);
+  // b follows: a command sent to it names the writer, and nothing is
+  // written; the writer's own answer to a retried command id b gives too.
+  {
+    absl::StatusOr<std::string> refused = b.Receive(5);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+        << refused.status();
+    EXPECT_EQ(b.last_writer, a.process->target()) << refused.status();
+    EXPECT_EQ(b.Head().position_last(), a.Head().position_last());
+    EXPECT_EQ(b.Receive(0).value_or(""), ids[0]);
+  }
 
-  // b dies; a goes on; b, started again on its copy, catches up.
-  b.process->Kill();
-  ids.push_back(a.Receive(6));
-  b.Start(dir, cluster, "b");
-  ASSERT_FALSE(b.process->target().empty());
-  ASSERT_TRUE(b.CatchUp(a));
-  EXPECT_EQ(b.Complaint(ids.back()), a.Complaint(ids.back()));
+  // a dies: b takes the lease once it lapses and writes from the log's
+  // end. It numbers as a did (it followed a's intakes), and an in-doubt
+  // command retried with its id gets its first result.
+  a.process->Kill();
+  ASSERT_TRUE(b.WaitWriting());
+  absl::StatusOr<std::string> from_b = b.Receive(5);
+  ASSERT_TRUE(from_b.ok()) << from_b.status();
+  EXPECT_EQ(from_b->substr(5), "000006") << *from_b;
+  EXPECT_EQ(b.Receive(4).value_or(""), ids[4]);
+
+  // a, started again on its copy, catches up and follows: it sends
+  // commands to b.
+  a.Start(dir, cluster, "a");
+  ASSERT_FALSE(a.process->target().empty());
+  ASSERT_TRUE(a.CatchUp(b));
+  EXPECT_EQ(a.Complaint(*from_b), b.Complaint(*from_b));
+  {
+    absl::StatusOr<std::string> refused = a.Receive(6);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(a.last_writer, b.process->target()) << refused.status();
+  }
+
+  // b stops (SIGTERM): it hands the lease over, and a writes.
+  EXPECT_EQ(b.process->Stop(), 0);
+  ASSERT_TRUE(a.WaitWriting());
+  absl::StatusOr<std::string> from_a = a.Receive(6);
+  ASSERT_TRUE(from_a.ok()) << from_a.status();
+  EXPECT_EQ(from_a->substr(5), "000007") << *from_a;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // reaching the stream's end), bounded only to fail rather than hang.
 #include "ledger/replication/nats_log.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -13,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "ledger/replication/writer_lease.h"
+#include "ledger/store/errors.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/limits.h"
 #include "ledger/store/signed_note.h"
@@ -226,6 +229,113 @@ TEST(NatsLogTest, APublishRetriedIsStoredOnceAndAStaleOneRefused) {
   auto stale = log->Publish(&group, 0);
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(*log->LastSequence(), 1u);
+}
+
+// Polls `done` until it holds; false after kPatience.
+template <typename Done>
+bool Eventually(Done done) {
+  const absl::Time deadline = absl::Now() + kPatience;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return true;
+}
+
+TEST(NatsLogTest, OneNodeAtATimeHoldsTheWritersLease) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  std::unique_ptr<NatsLog> log_a = ConnectLog(cluster, "a");
+  std::unique_ptr<NatsLog> log_b = ConnectLog(cluster, "b");
+  ASSERT_NE(log_a, nullptr);
+  ASSERT_NE(log_b, nullptr);
+  // Per node: how often it got ready to write, and stopped writing.
+  struct Seen {
+    std::atomic<int> readied{0};
+    std::atomic<int> stopped{0};
+  } seen_a, seen_b;
+  auto options = [](const std::string& id, Seen* seen) {
+    WriterLeaseOptions o;
+    o.node_id = id;
+    o.address = id + ".example:50051";
+    o.lease = absl::Milliseconds(1500);
+    o.before_writing = [seen] {
+      ++seen->readied;
+      return absl::OkStatus();
+    };
+    o.on_change = [seen](bool writing) {
+      if (!writing) ++seen->stopped;
+    };
+    return o;
+  };
+  // A lease of nobody's yet: a takes it at once; b names a as the writer.
+  WriterLease a(log_a.get(), options("a", &seen_a));
+  a.Start();
+  ASSERT_TRUE(Eventually([&] { return a.writing(); }));
+  EXPECT_EQ(seen_a.readied, 1);
+  const uint64_t epoch_a = *a.WriteEpoch();
+  WriterLease b(log_b.get(), options("b", &seen_b));
+  b.Start();
+  ASSERT_TRUE(Eventually([&] {
+    return WriterAddress(b.WriteEpoch().status()) == "a.example:50051";
+  }));
+  // a renews, over several leases' worth of b's watching: b never takes.
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t before = log_a->ReadLease()->sequence;
+    ASSERT_TRUE(
+        Eventually([&] { return log_a->ReadLease()->sequence > before; }));
+  }
+  EXPECT_TRUE(a.writing());
+  EXPECT_FALSE(b.writing());
+  EXPECT_EQ(seen_b.readied, 0);
+  EXPECT_EQ(seen_a.stopped, 0);
+
+  // Another node takes the lease from under a (as one would had a's
+  // renewals been lost for a lease): a's next renewal is refused, and a
+  // stops writing.
+  uint64_t taken_at = 0;
+  {
+    std::unique_ptr<NatsLog> log_c = ConnectLog(cluster, "c");
+    ASSERT_NE(log_c, nullptr);
+    absl::StatusOr<NatsLog::LeaseMessage> last = log_c->ReadLease();
+    ASSERT_TRUE(last.ok()) << last.status();
+    v1::WriterLease taken;
+    taken.set_node_id("c");
+    taken.set_incarnation("c-1");
+    taken.set_address("c.example:50051");
+    taken.set_lease_ms(0);  // Lapsed at once: for a or b to take.
+    absl::StatusOr<uint64_t> published =
+        log_c->PublishLease(taken, last->sequence);
+    ASSERT_TRUE(published.ok()) << published.status();
+    taken_at = *published;
+    // The same publish again (its answer lost): stored once. Another with
+    // the same expectation: refused.
+    EXPECT_EQ(log_c->PublishLease(taken, last->sequence).value_or(0), taken_at);
+    taken.set_incarnation("c-2");
+    EXPECT_EQ(log_c->PublishLease(taken, last->sequence).status().code(),
+              absl::StatusCode::kAborted);
+  }
+  ASSERT_TRUE(Eventually([&] { return seen_a.stopped == 1; }));
+  // One of them takes the lapsed lease, at a later epoch; the other names
+  // it.
+  ASSERT_TRUE(Eventually([&] { return a.writing() || b.writing(); }));
+  WriterLease& writer = a.writing() ? a : b;
+  WriterLease& other = a.writing() ? b : a;
+  EXPECT_GT(*writer.WriteEpoch(), taken_at);
+  EXPECT_GT(taken_at, epoch_a);
+  const std::string writer_address =
+      &writer == &a ? "a.example:50051" : "b.example:50051";
+  ASSERT_TRUE(Eventually([&] {
+    return WriterAddress(other.WriteEpoch().status()) == writer_address;
+  }));
+  EXPECT_FALSE(other.writing());
+
+  // The writer stops: it hands the lease over at once, and the other
+  // writes.
+  writer.Stop();
+  EXPECT_FALSE(writer.writing());
+  ASSERT_TRUE(Eventually([&] { return other.writing(); }));
+  EXPECT_EQ(seen_a.readied + seen_b.readied, 3);
 }
 
 }  // namespace

@@ -79,6 +79,13 @@ for r in $(seq 1 "$ROUNDS"); do
       flags=(--log nats --nats_url "$urls" --node_id bench-writer --nats_connect_s 60)
     fi
     start_ledgerd "$DIR/data" "$DIR/ledgerd.log" "${flags[@]}"
+    if [ "$log" = nats ]; then
+      # It takes commands once it holds the writer's lease.
+      for _ in $(seq 1 600); do
+        grep -q "writes the log" "$DIR/ledgerd.log" && break
+        sleep 0.1
+      done
+    fi
     # shellcheck disable=SC2086
     out=$("$LOAD" --target 127.0.0.1:$PORT $LOAD_ARGS --duration_s "$DURATION_S" \
       --warmup_s 1 --json | tail -1)

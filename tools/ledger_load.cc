@@ -66,6 +66,7 @@
 #include "ledger/v1/query_service.grpc.pb.h"
 #include "ledger/v1/subscription_service.grpc.pb.h"
 #include "rpc/channel.h"
+#include "rpc/status.h"
 #include "tools/percentile.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ledgerd's address");
@@ -207,6 +208,14 @@ class Caller {
     if (!status_.ok()) {
       tally.Error(absl::StrCat(mode_, ": ", status_.error_message()));
       step_ = 0;  // Lifecycle mode: start again with a new complaint.
+      // A node of a replicated log that does not write it names the one
+      // that does: the next calls go there.
+      const auto& trailers = context_->GetServerTrailingMetadata();
+      if (auto writer = trailers.find(kWriterMetadata);
+          status_.error_code() == grpc::StatusCode::UNAVAILABLE &&
+          writer != trailers.end()) {
+        Redirect(std::string(writer->second.data(), writer->second.size()));
+      }
       return -1;
     }
     if (mode_ == "single") return result_.events_size();
@@ -247,6 +256,13 @@ class Caller {
   }
 
  private:
+  void Redirect(const std::string& target) {
+    channel_ = Connect(target, agent_security);
+    complaints_ = v1::ComplaintService::NewStub(channel_);
+    ledger_ = v1::Ledger::NewStub(channel_);
+    queries_ = v1::QueryService::NewStub(channel_);
+  }
+
   // Lifecycle mode: a classified intake, then on that complaint a track,
   // the reply and the revisit (three commands deciding on its stream).
   static constexpr int kLifecycleSteps = 4;

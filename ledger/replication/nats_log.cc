@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "ledger/base/log.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 
 namespace ledger {
@@ -113,27 +114,36 @@ absl::Status NatsLog::Open() {
     return absl::UnavailableError(
         absl::StrCat("NATS at ", where, " has no JetStream: ", Why(s)));
   }
-  return EnsureStream();
+  RETURN_IF_ERROR(EnsureStream(options_.stream, options_.subject,
+                               "complaint-ledger: one message per group commit",
+                               /*max_messages=*/-1));
+  // Each taking and renewal of the lease (every lease / 3): the last
+  // 10,000 say who wrote when, the older ones are dropped.
+  return EnsureStream(options_.lease_stream, options_.lease_subject,
+                      "complaint-ledger: the writer's lease", 10000);
 }
 
-absl::Status NatsLog::EnsureStream() {
+absl::Status NatsLog::EnsureStream(const std::string& name,
+                                   const std::string& subject,
+                                   const char* description,
+                                   int64_t max_messages) {
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s =
-      js_GetStreamInfo(&info, js_, options_.stream.c_str(), nullptr, &code);
+  natsStatus s = js_GetStreamInfo(&info, js_, name.c_str(), nullptr, &code);
   if (s == NATS_OK) {
     jsStreamInfo_Destroy(info);
     return absl::OkStatus();
   }
   if (code != JSStreamNotFoundErr) {
-    return absl::UnavailableError(absl::StrCat("cannot read JetStream stream ",
-                                               options_.stream, ": ", Why(s)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot read JetStream stream ", name, ": ", Why(s)));
   }
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
-  const char* subjects[] = {options_.subject.c_str()};
-  config.Name = options_.stream.c_str();
-  config.Description = "complaint-ledger: one message per group commit";
+  const char* subjects[] = {subject.c_str()};
+  config.Name = name.c_str();
+  config.Description = description;
+  config.MaxMsgs = max_messages;
   config.Subjects = subjects;
   config.SubjectsLen = 1;
   config.Storage = js_FileStorage;
@@ -142,14 +152,17 @@ absl::Status NatsLog::EnsureStream() {
   config.DenyDelete = true;
   config.DenyPurge = true;
   s = js_AddStream(&info, js_, &config, nullptr, &code);
+  if (s == NATS_ERR && code == JSStreamNameExistErr) {
+    return absl::OkStatus();  // Another node made it meanwhile.
+  }
   if (s != NATS_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot make JetStream stream ", options_.stream, " (",
-                     options_.replicas, " replicas): ", Why(s)));
+    return absl::UnavailableError(absl::StrCat("cannot make JetStream stream ",
+                                               name, " (", options_.replicas,
+                                               " replicas): ", Why(s)));
   }
   jsStreamInfo_Destroy(info);
   LogInfo(absl::StrFormat("NatsLog: made JetStream stream %s (%d replicas)",
-                          options_.stream, options_.replicas));
+                          name, options_.replicas));
   return absl::OkStatus();
 }
 
@@ -251,6 +264,66 @@ absl::StatusOr<std::string> NatsLog::StreamLeader() const {
   return state->leader;
 }
 
+absl::StatusOr<NatsLog::LeaseMessage> NatsLog::ReadLease() const {
+  natsMsg* msg = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&msg, js_, options_.lease_stream.c_str(),
+                               options_.lease_subject.c_str(), nullptr, &code);
+  LeaseMessage last;
+  if (s == NATS_NOT_FOUND || (s == NATS_ERR && code == JSNoMessageFoundErr)) {
+    return last;  // Never taken.
+  }
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read the writer's lease (JetStream stream ",
+                     options_.lease_stream, "): ", Why(s)));
+  }
+  last.sequence = natsMsg_GetSequence(msg);
+  const bool parsed = last.lease.ParseFromArray(natsMsg_GetData(msg),
+                                                natsMsg_GetDataLength(msg));
+  natsMsg_Destroy(msg);
+  if (!parsed) {
+    return absl::DataLossError(
+        absl::StrCat("the writer's lease at sequence ", last.sequence, " of ",
+                     options_.lease_stream, " is not a lease"));
+  }
+  return last;
+}
+
+absl::StatusOr<uint64_t> NatsLog::PublishLease(const v1::WriterLease& lease,
+                                               uint64_t after) {
+  const std::string data = lease.SerializeAsString();
+  // A retry of this very publish is stored once.
+  const std::string id = absl::StrCat(lease.incarnation(), "-", after);
+  const std::string expect = absl::StrCat(after);
+  natsMsg* msg = nullptr;
+  natsStatus s = natsMsg_Create(&msg, options_.lease_subject.c_str(), nullptr,
+                                data.data(), static_cast<int>(data.size()));
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expect.c_str());
+  }
+  jsPubOptions publish;
+  jsPubOptions_Init(&publish);
+  publish.MsgId = id.c_str();
+  publish.MaxWait = Millis(options_.request_wait);
+  jsPubAck* ack = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  if (s == NATS_OK) s = js_PublishMsg(&ack, js_, msg, &publish, &code);
+  natsMsg_Destroy(msg);
+  if (s == NATS_OK) {
+    const uint64_t sequence = ack->Sequence;
+    jsPubAck_Destroy(ack);
+    return sequence;
+  }
+  if (s == NATS_ERR && code == JSStreamWrongLastSequenceErr) {
+    return absl::AbortedError(absl::StrCat(
+        "the writer's lease moved past sequence ", after, ": ", Why(s)));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the writer's lease (JetStream stream ",
+                   options_.lease_stream, ") was not written: ", Why(s)));
+}
+
 void NatsLog::Follow(EventStore* store) {
   Stop();
   {
@@ -278,7 +351,10 @@ absl::Status NatsLog::CatchUp(absl::Duration timeout) {
     return absl::FailedPreconditionError("no store follows the log");
   }
   auto done = [this, target = *last]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !follow_error_.ok() || store_->replicated_sequence() >= target;
+    // Not mid-write: a group written has been handed on (on_replicated)
+    // too once its write returned.
+    return !follow_error_.ok() ||
+           (!applying_ && store_->replicated_sequence() >= target);
   };
   if (!mu_.AwaitWithTimeout(absl::Condition(&done), timeout)) {
     return absl::DeadlineExceededError(
@@ -371,6 +447,10 @@ void NatsLog::FollowLoop(EventStore* store) {
     for (size_t i = 0; i < records.size(); ++i) {
       groups.push_back(ReplicatedGroup{&records[i], next + i});
     }
+    if (!groups.empty()) {
+      absl::MutexLock lock(&mu_);
+      applying_ = true;
+    }
     absl::Status applied = store->ApplyReplicatedGroups(groups);
     if (applied.ok()) applied = unsound;
     if (resubscribe) {
@@ -378,6 +458,7 @@ void NatsLog::FollowLoop(EventStore* store) {
       if (applied.ok()) absl::SleepFor(absl::Milliseconds(20));
     }
     absl::MutexLock lock(&mu_);
+    applying_ = false;
     if (!applied.ok()) {
       if (applied.code() == absl::StatusCode::kUnavailable &&
           stopping_.load()) {

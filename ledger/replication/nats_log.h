@@ -42,6 +42,10 @@ struct NatsLogOptions {
   std::vector<std::string> servers;
   std::string stream = "LEDGER";
   std::string subject = "ledger.groups";
+  // The writer's lease (WriterLease, ledger/replication/writer_lease.h):
+  // a stream of its own, made like the log's with the same copies.
+  std::string lease_stream = "LEDGER_LEASE";
+  std::string lease_subject = "ledger.lease";
   // Copies of the stream JetStream keeps (when it makes it).
   int replicas = 3;
   // This node's name, written into each group it publishes.
@@ -82,12 +86,28 @@ class NatsLog {
   // Why following stopped; OK while it goes on.
   absl::Status follow_error() const;
   // Waits until the followed store holds every message the stream held
-  // when called; DEADLINE_EXCEEDED after `timeout`, or follow_error.
+  // when called, each handed on to on_replicated; DEADLINE_EXCEEDED after
+  // `timeout`, or follow_error.
   absl::Status CatchUp(absl::Duration timeout);
   // The stream's last sequence, as its leader says.
   absl::StatusOr<uint64_t> LastSequence() const;
   // The name of the NATS server leading the stream (for tests and tools).
   absl::StatusOr<std::string> StreamLeader() const;
+
+  // The lease stream's last message: its sequence (0: the stream is empty)
+  // and what it says.
+  struct LeaseMessage {
+    uint64_t sequence = 0;
+    v1::WriterLease lease;
+  };
+  absl::StatusOr<LeaseMessage> ReadLease() const;
+  // Publishes `lease` expecting the lease stream to end at `after`; its
+  // sequence. ABORTED when the stream has moved past `after` (another node
+  // took or renewed the lease first); UNAVAILABLE when JetStream did not
+  // answer (the outcome is unknown: publishing the same lease with the same
+  // `after` again is stored once).
+  absl::StatusOr<uint64_t> PublishLease(const v1::WriterLease& lease,
+                                        uint64_t after);
 
   // Stops following; idempotent. Publishes still work until destruction.
   void Stop();
@@ -95,7 +115,9 @@ class NatsLog {
  private:
   explicit NatsLog(NatsLogOptions options);
   absl::Status Open();
-  absl::Status EnsureStream();
+  // Makes the stream `name` (one subject) if it is missing.
+  absl::Status EnsureStream(const std::string& name, const std::string& subject,
+                            const char* description, int64_t max_messages);
   // The stream's state as its leader says.
   struct StreamState {
     uint64_t last_sequence = 0;
@@ -116,6 +138,8 @@ class NatsLog {
   absl::Status follow_error_ ABSL_GUARDED_BY(mu_);
   // Bumped after each group applied, for CatchUp's waits.
   uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
+  // While groups are being written (and handed on) by the follower.
+  bool applying_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace ledger

@@ -24,4 +24,19 @@ std::optional<uint64_t> BrokenPosition(const absl::Status& status) {
   return position;
 }
 
+absl::Status NotTheWriter(absl::string_view message,
+                          absl::string_view address) {
+  absl::Status status = absl::UnavailableError(message);
+  if (!address.empty()) {
+    status.SetPayload(kWriterAddressPayload, absl::Cord(address));
+  }
+  return status;
+}
+
+std::optional<std::string> WriterAddress(const absl::Status& status) {
+  auto payload = status.GetPayload(kWriterAddressPayload);
+  if (!payload.has_value() || payload->empty()) return std::nullopt;
+  return std::string(*payload);
+}
+
 }  // namespace ledger

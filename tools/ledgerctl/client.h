@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -42,15 +43,14 @@ inline absl::Status WithRequestId(
 template <typename Service>
 class Client {
  public:
-  explicit Client(const Options& options) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-    stub_ =
-        Service::NewStub(MakeChannel(options.target, options.security, args));
+  explicit Client(const Options& options) : security_(options.security) {
+    stub_ = Stub(options.target);
   }
 
   // Runs one unary call with a deadline; DATA_LOSS keeps the broken
-  // position the server named in its trailers.
+  // position the server named in its trailers. A node of a replicated log
+  // that does not write it names the one that does (kWriterMetadata): the
+  // call goes there, once.
   template <typename Request, typename Response, typename Method>
   absl::Status Call(Method method, const Request& request, Response* response) {
     grpc::ClientContext context;
@@ -59,6 +59,13 @@ class Client {
     absl::Status status =
         FromGrpcStatus(((*stub_).*method)(&context, request, response));
     const auto& trailers = context.GetServerTrailingMetadata();
+    if (auto writer = trailers.find(kWriterMetadata);
+        absl::IsUnavailable(status) && writer != trailers.end() &&
+        !redirected_) {
+      redirected_ = true;
+      stub_ = Stub(std::string(writer->second.data(), writer->second.size()));
+      return Call(method, request, response);
+    }
     status = WithRequestId(status, trailers);
     auto it = trailers.find(kBrokenPositionMetadata);
     uint64_t position = 0;
@@ -72,7 +79,15 @@ class Client {
   }
 
  private:
+  std::unique_ptr<typename Service::Stub> Stub(const std::string& target) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
+    return Service::NewStub(MakeChannel(target, security_, args));
+  }
+
+  const decltype(Options::security) security_;
   std::unique_ptr<typename Service::Stub> stub_;
+  bool redirected_ = false;
 };
 
 // Prints the failure and returns kExitFailed.

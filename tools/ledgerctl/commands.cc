@@ -31,10 +31,11 @@ void SetDeadline(grpc::ClientContext* context) {
                         std::chrono::seconds(30));
 }
 
-std::shared_ptr<grpc::Channel> Connect(const Options& options) {
+std::shared_ptr<grpc::Channel> Connect(const Options& options,
+                                       const std::string& target) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(kMaxResponseBytes));
-  return MakeChannel(options.target, options.security, args);
+  return MakeChannel(target, options.security, args);
 }
 
 // A subcommand: a command of the registry (app/commands.h).
@@ -65,15 +66,25 @@ const Command* FindCommand(const std::string& name) {
   return nullptr;
 }
 
-// Calls the command's RPC.
+// Calls the command's RPC on `target`: a node of a replicated log that
+// does not write it names the one that does (kWriterMetadata), where the
+// call goes, once.
 absl::Status Call(const Options& options, const Message& request,
-                  v1::CommandResult* result) {
-  CommandClient client(Connect(options));
+                  v1::CommandResult* result, const std::string& target,
+                  bool redirected = false) {
+  CommandClient client(Connect(options, target));
   grpc::ClientContext context;
   SetDeadline(&context);
-  return WithRequestId(
-      FromGrpcStatus(client.Execute(&context, request, result)),
-      context.GetServerTrailingMetadata());
+  const absl::Status status =
+      FromGrpcStatus(client.Execute(&context, request, result));
+  const auto& trailers = context.GetServerTrailingMetadata();
+  if (auto writer = trailers.find(kWriterMetadata);
+      absl::IsUnavailable(status) && writer != trailers.end() && !redirected) {
+    return Call(options, request, result,
+                std::string(writer->second.data(), writer->second.size()),
+                /*redirected=*/true);
+  }
+  return WithRequestId(status, trailers);
 }
 
 int PrintResult(const v1::CommandResult& result, const Options& options,
@@ -204,7 +215,7 @@ int RunComplaintCommand(const CommandLine& line, const Options& options,
     }
   }
   v1::CommandResult result;
-  absl::Status s = Call(options, *request, &result);
+  absl::Status s = Call(options, *request, &result, options.target);
   if (!s.ok()) {
     err << "ledgerctl: " << name << ": " << s.ToString() << "\n";
     return kExitFailed;
