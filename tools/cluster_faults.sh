@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Kills under load, for the replicated log (issue 29; not in the test
+# command): three nats-server processes as one JetStream cluster and NODES
+# ledgerd nodes (--log nats, default 3) on loopback ports under /var/tmp;
+# tools/cluster_faults (build/tools) writes intakes throughout, each retried
+# with its command id until acknowledged; meanwhile each round kill -9s a
+# process and starts it again. Then every node's log is checked (chain and
+# signed checkpoints: ledgerctl verify) and the intakes counted:
+# acknowledged / lost / duplicated, and whether the nodes' logs are equal.
+#   tools/cluster_faults.sh [KILLS] [random|writer]
+#     random (default, 100 kills): a NATS server or a ledgerd at random,
+#       started again 0.5 to 3 s later
+#     writer (default 20 kills): the ledgerd holding the writer's lease;
+#       prints the failover time of each (the writer dead to the next new
+#       intake acknowledged, by the new writer), its p50 and max
+# CLIENTS (4), LEASE_MS (ledgerd's --lease_ms, default 6000), NODES (3).
+# A fault loop, not a test: it prints, and exits 1 if anything acknowledged
+# was lost or doubled or the copies differ.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE=${2:-random}
+KILLS=${1:-$([ "$MODE" = writer ] && echo 20 || echo 100)}
+CLIENTS=${CLIENTS:-4}
+LEASE_MS=${LEASE_MS:-6000}
+NODES=${NODES:-3}
+LEDGERD=build/services/ledgerd
+CTL=build/tools/ledgerctl
+DIR=/var/tmp/cluster_faults.$$
+NATS_PORTS=(14401 14402 14403)
+ROUTE_PORTS=(14411 14412 14413)
+declare -A pid
+load_pid=
+
+stop_all() {
+  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
+  for name in "${!pid[@]}"; do kill "${pid[$name]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap 'stop_all; rm -rf "$DIR"' EXIT
+mkdir -p "$DIR"
+
+urls=$(printf 'nats://127.0.0.1:%s,' "${NATS_PORTS[@]}")
+urls=${urls%,}
+targets=$(for i in $(seq 1 "$NODES"); do printf '127.0.0.1:5007%s,' "$i"; done)
+targets=${targets%,}
+$CTL audit keygen "complaints.example/faults" "$DIR/log.key" >"$DIR/log.pub"
+
+start_nats() {  # start_nats I
+  local i=$1 routes
+  routes=$(printf 'nats-route://127.0.0.1:%s, ' "${ROUTE_PORTS[@]}")
+  mkdir -p "$DIR/nats$i"
+  cat >"$DIR/nats$i.conf" <<EOF
+server_name: nats$i
+listen: 127.0.0.1:${NATS_PORTS[$i]}
+max_payload: 8MB
+jetstream { store_dir: "$DIR/nats$i" }
+cluster { name: faults, listen: 127.0.0.1:${ROUTE_PORTS[$i]}, routes: [${routes%, }] }
+EOF
+  nats-server -c "$DIR/nats$i.conf" >>"$DIR/nats$i.log" 2>&1 &
+  pid[nats$i]=$!
+  # Until it takes connections (JetStream catches up on its own).
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/${NATS_PORTS[$i]}") 2>/dev/null && return 0
+    sleep 0.1
+  done
+}
+
+start_node() {  # start_node I: until it serves (its copy caught up)
+  local i=$1
+  rm -f "$DIR/node$i.port"
+  $LEDGERD --insecure_no_auth --log nats --nats_url "$urls" --node_id "node$i" \
+    --lease_ms "$LEASE_MS" --nats_connect_s 120 --data_dir "$DIR/node$i" \
+    --listen "127.0.0.1:5007$i" --port_file "$DIR/node$i.port" \
+    --signing_key "$DIR/log.key" >>"$DIR/node$i.log" 2>&1 &
+  pid[node$i]=$!
+  for _ in $(seq 1 1800); do
+    [ -s "$DIR/node$i.port" ] && return 0
+    kill -0 "${pid[node$i]}" 2>/dev/null || { tail -20 "$DIR/node$i.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "cluster_faults: node$i did not start" >&2
+  exit 1
+}
+
+# The node that said last that it writes the log.
+writer() {
+  local best=0 who= line when
+  for i in $(seq 1 "$NODES"); do
+    line=$(grep "WriterLease: node$i writes the log\|WriterLease: node$i stops writing" \
+      "$DIR/node$i.log" | tail -1 || true)
+    case $line in
+      *"writes the log"*)
+        when=${line%% *}
+        if [[ $when > $best ]]; then best=$when who=$i; fi ;;
+    esac
+  done
+  echo "$who"
+}
+
+for i in 0 1 2; do start_nats "$i"; done
+for i in $(seq 1 "$NODES"); do start_node "$i"; done
+for _ in $(seq 1 600); do [ -n "$(writer)" ] && break; sleep 0.1; done
+for who in "h1 centre-head" "a17 agent"; do
+  set -- $who
+  $CTL --target 127.0.0.1:50071 --agent h1 register-agent --agent-id "$1" \
+    --display-name "$1" --roles "$2" --active \
+    --command-id "faults-register-$1" >/dev/null
+done
+
+build/tools/cluster_faults --targets "$targets" --clients "$CLIENTS" \
+  --run "$$" --stop_file "$DIR/stop" --acks_file "$DIR/acks" >"$DIR/load.out" 2>"$DIR/load.err" &
+load_pid=$!
+
+kills=()  # writer mode: each kill's wall time (unix ms)
+victims=(nats0 nats1 nats2)
+for i in $(seq 1 "$NODES"); do victims+=("node$i"); done
+for round in $(seq 1 "$KILLS"); do
+  if [ "$MODE" = writer ]; then
+    victim=node$(writer)
+  else
+    victim=${victims[RANDOM % ${#victims[@]}]}
+  fi
+  kill -9 "${pid[$victim]}"
+  wait "${pid[$victim]}" 2>/dev/null || true
+  kills+=("$(date +%s%3N)")  # Dead: no answer comes from it after this.
+  if [ "$MODE" = writer ]; then
+    # Until another node writes, then the old one back as a follower.
+    for _ in $(seq 1 1200); do
+      w=$(writer)
+      [ -n "$w" ] && [ "node$w" != "$victim" ] && break
+      sleep 0.05
+    done
+  else
+    sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.1f", 0.5 + 2.5 * r / 32767 }')"
+  fi
+  case $victim in
+    nats*) start_nats "${victim#nats}"; sleep 2 ;;
+    node*) start_node "${victim#node}" ;;
+  esac
+  echo "round $round: killed $victim; the writer is node$(writer)"
+  sleep 1
+done
+
+touch "$DIR/stop"
+status=0
+wait "$load_pid" || status=$?
+load_pid=
+cat "$DIR/load.out"
+[ -s "$DIR/load.err" ] && head -20 "$DIR/load.err"
+for i in $(seq 1 "$NODES"); do
+  echo "node$i: $($CTL --target "127.0.0.1:5007$i" --log_key_file "$DIR/log.pub" verify 2>&1 | tr '\n' ' ')"
+done
+if [ "$MODE" = writer ]; then
+  # Each kill to the first acknowledgement after it.
+  printf '%s\n' "${kills[@]}" | awk -v acks="$DIR/acks" '
+    BEGIN { while ((getline t < acks) > 0) ack[n++] = t }
+    { for (i = 0; i < n; i++) if (ack[i] > $1) { print ack[i] - $1; break } }' |
+    sort -n | awk '{ d[++m] = $1 } END {
+      for (i = 1; i <= m; i++) printf "%s%d", (i > 1 ? " " : "failover ms: "), d[i]
+      printf "\nfailover over %d kills: p50 %d ms, max %d ms\n", m, d[int((m + 1) / 2)], d[m]
+    }'
+fi
+exit "$status"
