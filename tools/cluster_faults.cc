@@ -12,8 +12,10 @@
 //   duplicated    in the log more than once
 //   unresolved    still unanswered when --give_up_s ran out (not counted
 //                 as lost: they never were acknowledged)
-// and whether the nodes' logs are equal (head position and hash). Exit 0
-// when nothing was lost or duplicated and the logs are equal.
+// and whether the nodes' logs are equal (head position and hash) and their
+// views (agent --agent's open complaints, once each node's views reached
+// the head). Exit 0 when nothing was lost or duplicated and the logs and
+// views are equal.
 // --acks_file: the wall time (unix ms) of each acknowledgement of a new
 // append (not of a retry answered from its first result), one a line, for
 // failover times.
@@ -44,6 +46,7 @@
 #include "ledger/v1/complaint_events.pb.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/v1/query_service.grpc.pb.h"
 #include "rpc/status.h"
 
 ABSL_FLAG(std::vector<std::string>, targets, {},
@@ -56,6 +59,10 @@ ABSL_FLAG(std::string, stop_file, "",
 ABSL_FLAG(int, max_intakes, 0, "intakes per writer; 0: until --stop_file");
 ABSL_FLAG(double, give_up_s, 300,
           "after the stop, how long an unanswered intake is still retried");
+ABSL_FLAG(std::string, done_file, "",
+          "made once the writers have stopped (before the checks)");
+ABSL_FLAG(std::string, verify_file, "",
+          "the checks wait for this file (e.g. while the cluster restarts)");
 ABSL_FLAG(std::string, acks_file, "",
           "each new append's acknowledgement's wall time (unix ms), one a "
           "line");
@@ -207,6 +214,37 @@ absl::StatusOr<std::map<std::string, int>> Count(const std::string& target) {
   return counts;
 }
 
+// `target`'s views as of the log's `position`: agent --agent's open
+// complaints (the ids, judged at `now_us`), once its views have reached it.
+absl::StatusOr<std::string> Views(const std::string& target, uint64_t position,
+                                  int64_t now_us) {
+  auto stub = v1::QueryService::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 1200; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    v1::GetQueueRequest request;
+    request.set_kind(v1::QUEUE_KIND_OPEN_BY_OWNER);
+    request.set_owner_agent_id(absl::GetFlag(FLAGS_agent));
+    request.set_page_size(1000);
+    request.set_now_us(now_us);
+    v1::GetQueueResponse page;
+    grpc::Status s = stub->GetQueue(&context, request, &page);
+    if (!s.ok()) return FromGrpcStatus(s, target);
+    if (page.position() >= position) {
+      std::vector<std::string> ids;
+      for (const v1::QueueItem& item : page.items()) {
+        ids.push_back(absl::StrCat(item.complaint_id(), "@", item.due_us()));
+      }
+      return absl::StrCat(page.total(), ": ", absl::StrJoin(ids, ","));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat(target, ": the views did not reach position ", position));
+}
+
 int Main() {
   const std::vector<std::string> targets = absl::GetFlag(FLAGS_targets);
   if (targets.empty()) {
@@ -231,6 +269,13 @@ int Main() {
   for (std::thread& t : threads) t.join();
   stop.store(true);
   watcher.join();
+  if (const std::string done = absl::GetFlag(FLAGS_done_file); !done.empty()) {
+    std::ofstream(done) << results.acks.size() << "\n";
+  }
+  while (!absl::GetFlag(FLAGS_verify_file).empty() &&
+         !Exists(absl::GetFlag(FLAGS_verify_file))) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 
   // Every node at the same head, then each one's log counted.
   bool equal = false;
@@ -248,6 +293,18 @@ int Main() {
     equal = std::all_of(heads.begin(), heads.end(),
                         [&](const std::string& h) { return h == heads[0]; });
     if (!equal) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // The views: the same on every node once each reached the head.
+  std::vector<std::string> views;
+  bool views_equal = equal;
+  if (equal) {
+    const uint64_t position = std::stoull(heads[0]);
+    const int64_t now_us = absl::ToUnixMicros(absl::Now());
+    for (const std::string& t : targets) {
+      absl::StatusOr<std::string> v = Views(t, position, now_us);
+      views.push_back(v.ok() ? *v : v.status().ToString());
+      views_equal = views_equal && v.ok() && views.back() == views[0];
+    }
   }
   std::vector<std::map<std::string, int>> counts;
   for (const std::string& t : targets) {
@@ -291,11 +348,19 @@ int Main() {
       static_cast<unsigned long long>(duplicated), results.unresolved.size(),
       static_cast<unsigned long long>(results.retries), targets.size(),
       equal && same_counts ? "equal" : "DIFFER",
-      absl::StrJoin(heads, " ").c_str(), "");
+      absl::StrJoin(heads, " ").c_str(),
+      views_equal ? "; their views equal" : "; their views DIFFER");
+  if (!views_equal) {
+    for (const std::string& v : views) {
+      std::printf("  views: %s\n", v.substr(0, 200).c_str());
+    }
+  }
   for (const auto& [why, n] : results.refusals) {
     std::printf("  refused %d times: %s\n", n, why.c_str());
   }
-  return lost == 0 && duplicated == 0 && equal && same_counts ? 0 : 1;
+  return lost == 0 && duplicated == 0 && equal && same_counts && views_equal
+             ? 0
+             : 1;
 }
 
 }  // namespace

@@ -6,28 +6,42 @@
 # with its command id until acknowledged; meanwhile each round kill -9s a
 # process and starts it again. Then every node's log is checked (chain and
 # signed checkpoints: ledgerctl verify) and the intakes counted:
-# acknowledged / lost / duplicated, and whether the nodes' logs are equal.
-#   tools/cluster_faults.sh [KILLS] [random|writer]
+# acknowledged / lost / duplicated, and whether the nodes' logs and views
+# are equal, after the load has stopped and every process was stopped and
+# started again.
+#   tools/cluster_faults.sh [KILLS] [random|writer|test]
 #     random (default, 100 kills): a NATS server or a ledgerd at random,
 #       started again 0.5 to 3 s later
 #     writer (default 20 kills): the ledgerd holding the writer's lease;
 #       prints the failover time of each (the writer dead to the next new
 #       intake acknowledged, by the new writer), its p50 and max
-# CLIENTS (4), LEASE_MS (ledgerd's --lease_ms, default 6000), NODES (3).
+#     test: one NATS server, then the writer (ctest's cluster_failover, with
+#       NODES=2 CLIENTS=2 LEASE_MS=1500)
+# CLIENTS (4), LEASE_MS (ledgerd's --lease_ms, default 6000), NODES (3);
+# LEDGERD, LEDGERCTL, CLUSTER_FAULTS: the binaries (default build/...).
 # A fault loop, not a test: it prints, and exits 1 if anything acknowledged
 # was lost or doubled or the copies differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${2:-random}
-KILLS=${1:-$([ "$MODE" = writer ] && echo 20 || echo 100)}
+case $MODE in writer) default_kills=20 ;; test) default_kills=2 ;; *) default_kills=100 ;; esac
+KILLS=${1:-$default_kills}
 CLIENTS=${CLIENTS:-4}
 LEASE_MS=${LEASE_MS:-6000}
 NODES=${NODES:-3}
-LEDGERD=build/services/ledgerd
-CTL=build/tools/ledgerctl
-DIR=/var/tmp/cluster_faults.$$
-NATS_PORTS=(14401 14402 14403)
-ROUTE_PORTS=(14411 14412 14413)
+LEDGERD=${LEDGERD:-build/services/ledgerd}
+CTL=${LEDGERCTL:-build/tools/ledgerctl}
+FAULTS=${CLUSTER_FAULTS:-build/tools/cluster_faults}
+DIR=$(mktemp -d "${TEST_TMPDIR:-/var/tmp}/cluster_faults.XXXXXX")
+# Free loopback ports, kept for restarts.
+read -r -a ports <<<"$(/usr/bin/python3 -c '
+import socket
+s = [socket.socket() for _ in range(6 + int("'"$NODES"'"))]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')"
+NATS_PORTS=("${ports[@]:0:3}")
+ROUTE_PORTS=("${ports[@]:3:3}")
+NODE_PORTS=("" "${ports[@]:6}")
 declare -A pid
 load_pid=
 
@@ -37,11 +51,10 @@ stop_all() {
   wait 2>/dev/null || true
 }
 trap 'stop_all; rm -rf "$DIR"' EXIT
-mkdir -p "$DIR"
 
 urls=$(printf 'nats://127.0.0.1:%s,' "${NATS_PORTS[@]}")
 urls=${urls%,}
-targets=$(for i in $(seq 1 "$NODES"); do printf '127.0.0.1:5007%s,' "$i"; done)
+targets=$(for i in $(seq 1 "$NODES"); do printf '127.0.0.1:%s,' "${NODE_PORTS[$i]}"; done)
 targets=${targets%,}
 $CTL audit keygen "complaints.example/faults" "$DIR/log.key" >"$DIR/log.pub"
 
@@ -70,7 +83,7 @@ start_node() {  # start_node I: until it serves (its copy caught up)
   rm -f "$DIR/node$i.port"
   $LEDGERD --insecure_no_auth --log nats --nats_url "$urls" --node_id "node$i" \
     --lease_ms "$LEASE_MS" --nats_connect_s 120 --data_dir "$DIR/node$i" \
-    --listen "127.0.0.1:5007$i" --port_file "$DIR/node$i.port" \
+    --listen "127.0.0.1:${NODE_PORTS[$i]}" --port_file "$DIR/node$i.port" \
     --signing_key "$DIR/log.key" >>"$DIR/node$i.log" 2>&1 &
   pid[node$i]=$!
   for _ in $(seq 1 1800); do
@@ -102,34 +115,44 @@ for i in $(seq 1 "$NODES"); do start_node "$i"; done
 for _ in $(seq 1 600); do [ -n "$(writer)" ] && break; sleep 0.1; done
 for who in "h1 centre-head" "a17 agent"; do
   set -- $who
-  $CTL --target 127.0.0.1:50071 --agent h1 register-agent --agent-id "$1" \
+  $CTL --target "127.0.0.1:${NODE_PORTS[1]}" --agent h1 register-agent --agent-id "$1" \
     --display-name "$1" --roles "$2" --active \
     --command-id "faults-register-$1" >/dev/null
 done
 
-build/tools/cluster_faults --targets "$targets" --clients "$CLIENTS" \
-  --run "$$" --stop_file "$DIR/stop" --acks_file "$DIR/acks" >"$DIR/load.out" 2>"$DIR/load.err" &
+"$FAULTS" --targets "$targets" --clients "$CLIENTS" --run "$$" \
+  --stop_file "$DIR/stop" --done_file "$DIR/done" --verify_file "$DIR/verify" \
+  --acks_file "$DIR/acks" >"$DIR/load.out" 2>"$DIR/load.err" &
 load_pid=$!
 
+no_takeover=
 kills=()  # writer mode: each kill's wall time (unix ms)
 victims=(nats0 nats1 nats2)
 for i in $(seq 1 "$NODES"); do victims+=("node$i"); done
 for round in $(seq 1 "$KILLS"); do
-  if [ "$MODE" = writer ]; then
+  if [ "$MODE" = writer ] || { [ "$MODE" = test ] && [ "$round" = 2 ]; }; then
+    # A writer (none while NATS elects the lease stream's leader after a
+    # NATS server's death: renewals fail, the holder steps down).
+    for _ in $(seq 1 1200); do [ -n "$(writer)" ] && break; sleep 0.05; done
+    [ -n "$(writer)" ] || { echo "no node writes the log" >&2; exit 1; }
     victim=node$(writer)
+  elif [ "$MODE" = test ]; then
+    victim=nats$((RANDOM % 3))
   else
     victim=${victims[RANDOM % ${#victims[@]}]}
   fi
   kill -9 "${pid[$victim]}"
   wait "${pid[$victim]}" 2>/dev/null || true
   kills+=("$(date +%s%3N)")  # Dead: no answer comes from it after this.
-  if [ "$MODE" = writer ]; then
+  if [ "${victim#node}" = "$(writer)" ] && [ "$MODE" != random ]; then
     # Until another node writes, then the old one back as a follower.
+    taken=
     for _ in $(seq 1 1200); do
       w=$(writer)
-      [ -n "$w" ] && [ "node$w" != "$victim" ] && break
+      [ -n "$w" ] && [ "node$w" != "$victim" ] && { taken=1; break; }
       sleep 0.05
     done
+    [ -n "$taken" ] || { echo "no other node took the lease from $victim" >&2; no_takeover=1; }
   else
     sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.1f", 0.5 + 2.5 * r / 32767 }')"
   fi
@@ -141,15 +164,37 @@ for round in $(seq 1 "$KILLS"); do
   sleep 1
 done
 
+# The load stops; then every process is stopped and started again before
+# the checks.
 touch "$DIR/stop"
+while [ ! -f "$DIR/done" ]; do
+  kill -0 "$load_pid" 2>/dev/null || break
+  sleep 0.1
+done
+for name in "${!pid[@]}"; do
+  case $name in node*) kill "${pid[$name]}" 2>/dev/null || true ;; esac
+done
+for name in "${!pid[@]}"; do
+  case $name in node*) wait "${pid[$name]}" 2>/dev/null || true ;; esac
+done
+for i in 0 1 2; do kill "${pid[nats$i]}" 2>/dev/null || true; done
+for i in 0 1 2; do wait "${pid[nats$i]}" 2>/dev/null || true; done
+for i in 0 1 2; do start_nats "$i"; done
+for i in $(seq 1 "$NODES"); do start_node "$i"; done
+echo "restarted everything"
+touch "$DIR/verify"
 status=0
 wait "$load_pid" || status=$?
 load_pid=
 cat "$DIR/load.out"
 [ -s "$DIR/load.err" ] && head -20 "$DIR/load.err"
 for i in $(seq 1 "$NODES"); do
-  echo "node$i: $($CTL --target "127.0.0.1:5007$i" --log_key_file "$DIR/log.pub" verify 2>&1 | tr '\n' ' ')"
+  verified=$($CTL --target "127.0.0.1:${NODE_PORTS[$i]}" --log_key_file "$DIR/log.pub" verify 2>&1 | tr '\n' ' ')
+  echo "node$i: $verified"
+  grep -q "chain OK" <<<"$verified" || status=1
 done
+grep -q "^cluster_faults: [1-9][0-9]* acknowledged" "$DIR/load.out" || status=1
+[ -z "$no_takeover" ] || status=1
 if [ "$MODE" = writer ]; then
   # Each kill to the first acknowledgement after it.
   printf '%s\n' "${kills[@]}" | awk -v acks="$DIR/acks" '
