@@ -685,14 +685,21 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
         if (absl::IsAborted(appended.status()) &&
             !attempt->ops.context(*attempt->command).has_expected_revision() &&
             attempt->number < kMaxAttempts) {
-          // Another command got there first: decide again.
-          if (attempt->admitted.numbered_here && decided.new_stream) {
-            attempt->ops.set_complaint_id(*attempt->command, NextComplaintId());
-          }
+          // Another command got there first: decide again. A new number
+          // is taken there, on the app's thread, after what it folds of
+          // other nodes' events that came before (a replicated log: the
+          // number may be one a group just followed took).
           ++attempt->number;
-          return retries_.Schedule([this, attempt = std::move(attempt)] {
-            DecideAndAppend(attempt);
-          });
+          const bool renumber =
+              attempt->admitted.numbered_here && decided.new_stream;
+          return retries_.Schedule(
+              [this, attempt = std::move(attempt), renumber] {
+                if (renumber) {
+                  attempt->ops.set_complaint_id(*attempt->command,
+                                                NextComplaintId());
+                }
+                DecideAndAppend(attempt);
+              });
         }
         // Not committed: its number is the next intake's. (ABORTED: the
         // number was taken.)
