@@ -105,8 +105,13 @@ for r in $(seq 1 "$ROUNDS"); do
       # It serves once its copy holds the stream as it was at its start.
       p=$(grep -o 'log of record up to sequence [0-9]* (position [0-9]*' "$DIR/follower.log" |
         grep -o '[0-9]*$')
-      awk -v p="$p" -v t0="$t0" -v t1="$t1" 'BEGIN {
-        printf "catch-up: a new node copied %d events and served %.2f s after its start (%.0f events/s)\n", p, t1 - t0, p / (t1 - t0) }'
+      # When its copy was done (before the app folds it into its state).
+      copied=$(date -d "$(grep -m1 'log of record up to sequence' "$DIR/follower.log" |
+        cut -d' ' -f1)" +%s.%N)
+      fold=$(grep -o 'complaints [0-9.]*m*s' "$DIR/follower.log" | head -1)
+      awk -v p="$p" -v t0="$t0" -v t1="$t1" -v tc="$copied" -v fold="$fold" 'BEGIN {
+        printf "catch-up: a new node copied %d events %.2f s after its start (%.0f events/s) and served after %.2f s (%.0f events/s; app state: %s)\n",
+          p, tc - t0, p / (tc - t0), t1 - t0, p / (t1 - t0), fold }'
     fi
     stop_all
   done
