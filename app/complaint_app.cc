@@ -255,6 +255,8 @@ absl::StatusOr<v1::CalendarPublished> ComplaintApp::AppendShippedCalendar() {
 }
 
 absl::Status ComplaintApp::PublishShippedCalendar() {
+  // As a reference command: no other one between its append and the swap.
+  absl::MutexLock write_lock(&reference_write_mu_);
   if (reference()->calendar() != nullptr || !store_.damage().ok()) {
     return absl::OkStatus();
   }

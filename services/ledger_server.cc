@@ -427,20 +427,32 @@ void LedgerServer::StartLease(const LedgerServerOptions& options) {
     lease.address = absl::StrCat(host, ":", port_);
   }
   lease.lease = options.nats_lease;
-  const absl::Duration patience = options.nats_lease / 4;
+  // Whether this node could write: its copy follows the log of record,
+  // and its store and app take appends.
+  lease.may_write = [this]() -> absl::Status {
+    RETURN_IF_ERROR(nats_log_->follow_error());
+    RETURN_IF_ERROR(store_->damage());
+    return complaint_app_->CheckWritable();
+  };
   // Before writing: the copy at the log of record's end, and the app
   // having folded what the copy wrote.
-  lease.before_writing = [this, patience]() -> absl::Status {
+  lease.before_writing = [this](absl::Duration patience) -> absl::Status {
     RETURN_IF_ERROR(nats_log_->CatchUp(patience));
     return complaint_app_->AwaitFollowed(patience);
   };
   lease.on_change = [this](bool writing) {
     ReportWriteHealth();
-    if (writing && publish_calendar_when_writing_) {
-      if (absl::Status s = complaint_app_->PublishShippedCalendar(); !s.ok()) {
-        LogWarn(
-            absl::StrCat("publishing the shipped calendar: ", s.ToString()));
-      }
+    // The first time: an append, not on the lease's thread, which must go
+    // on renewing (joined at Shutdown, before the app closes).
+    if (writing && publish_calendar_when_writing_ &&
+        !calendar_publisher_.joinable()) {
+      calendar_publisher_ = std::thread([this] {
+        if (absl::Status s = complaint_app_->PublishShippedCalendar();
+            !s.ok()) {
+          LogWarn(
+              absl::StrCat("publishing the shipped calendar: ", s.ToString()));
+        }
+      });
     }
   };
   lease_ = std::make_unique<WriterLease>(nats_log_.get(), std::move(lease));
@@ -454,7 +466,8 @@ void LedgerServer::ReportWriteHealth() {
   // A node of a replicated log takes commands while it writes it.
   const bool writable =
       complaint_app_->CheckWritable().ok() &&
-      (nats_log_ == nullptr || (lease_ != nullptr && lease_->writing()));
+      (nats_log_ == nullptr ||
+       (started_lease_.load() != nullptr && started_lease_.load()->writing()));
   health_->SetServingStatus(v1::ComplaintService::service_full_name(),
                             writable);
   health_->SetServingStatus(v1::ReferenceDataService::service_full_name(),
@@ -498,6 +511,7 @@ absl::Status LedgerServer::Shutdown(absl::Duration grace) {
   // Handed to another node at once (this one writes no more), and nothing
   // more from the log of record into the store, which closes.
   if (lease_ != nullptr) lease_->Stop();
+  if (calendar_publisher_.joinable()) calendar_publisher_.join();
   if (nats_log_ != nullptr) nats_log_->Stop();
   // Its state written to the log's end while the store is open.
   if (complaint_app_ != nullptr) complaint_app_->Close();

@@ -225,8 +225,10 @@ class LedgerServer {
   // written.
   std::unique_ptr<WriterLease> lease_;
   std::atomic<WriterLease*> started_lease_{nullptr};
-  // Whether the first writer publishes the shipped calendar.
+  // Whether the first writer publishes the shipped calendar, and the
+  // thread that does (on the lease's thread only).
   bool publish_calendar_when_writing_ = false;
+  std::thread calendar_publisher_;
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<LedgerService> ledger_service_;
   std::unique_ptr<AuditService> audit_service_;

@@ -242,6 +242,13 @@ bool Eventually(Done done) {
   return true;
 }
 
+// The lease stream's last message (a failed read fails the test).
+NatsLog::LeaseMessage LastLease(const NatsLog& log) {
+  absl::StatusOr<NatsLog::LeaseMessage> last = log.ReadLease(absl::Seconds(5));
+  EXPECT_TRUE(last.ok()) << last.status();
+  return last.ok() ? *last : NatsLog::LeaseMessage{};
+}
+
 TEST(NatsLogTest, OneNodeAtATimeHoldsTheWritersLease) {
   TempDir dir;
   NatsCluster cluster(dir.path());
@@ -253,13 +260,13 @@ TEST(NatsLogTest, OneNodeAtATimeHoldsTheWritersLease) {
   struct Seen {
     std::atomic<int> readied{0};
     std::atomic<int> stopped{0};
-  } seen_a, seen_b;
+  } seen_a, seen_b, seen_d;
   auto options = [](const std::string& id, Seen* seen) {
     WriterLeaseOptions o;
     o.node_id = id;
     o.address = id + ".example:50051";
-    o.lease = absl::Milliseconds(1500);
-    o.before_writing = [seen] {
+    o.lease = absl::Seconds(3);
+    o.before_writing = [seen](absl::Duration) {
       ++seen->readied;
       return absl::OkStatus();
     };
@@ -273,7 +280,7 @@ TEST(NatsLogTest, OneNodeAtATimeHoldsTheWritersLease) {
   a.Start();
   ASSERT_TRUE(Eventually([&] { return a.writing(); }));
   EXPECT_EQ(seen_a.readied, 1);
-  const uint64_t epoch_a = *a.WriteEpoch();
+  const uint64_t epoch_a = a.WriteEpoch().value_or(0);
   WriterLease b(log_b.get(), options("b", &seen_b));
   b.Start();
   ASSERT_TRUE(Eventually([&] {
@@ -281,9 +288,9 @@ TEST(NatsLogTest, OneNodeAtATimeHoldsTheWritersLease) {
   }));
   // a renews, over several leases' worth of b's watching: b never takes.
   for (int i = 0; i < 4; ++i) {
-    const uint64_t before = log_a->ReadLease()->sequence;
+    const uint64_t before = LastLease(*log_a).sequence;
     ASSERT_TRUE(
-        Eventually([&] { return log_a->ReadLease()->sequence > before; }));
+        Eventually([&] { return LastLease(*log_a).sequence > before; }));
   }
   EXPECT_TRUE(a.writing());
   EXPECT_FALSE(b.writing());
@@ -297,45 +304,69 @@ TEST(NatsLogTest, OneNodeAtATimeHoldsTheWritersLease) {
   {
     std::unique_ptr<NatsLog> log_c = ConnectLog(cluster, "c");
     ASSERT_NE(log_c, nullptr);
-    absl::StatusOr<NatsLog::LeaseMessage> last = log_c->ReadLease();
-    ASSERT_TRUE(last.ok()) << last.status();
+    const NatsLog::LeaseMessage last = LastLease(*log_c);
+    ASSERT_GT(last.sequence, 0u);
     v1::WriterLease taken;
     taken.set_node_id("c");
     taken.set_incarnation("c-1");
     taken.set_address("c.example:50051");
     taken.set_lease_ms(0);  // Lapsed at once: for a or b to take.
     absl::StatusOr<uint64_t> published =
-        log_c->PublishLease(taken, last->sequence);
+        log_c->PublishLease(taken, last.sequence, "c-1", absl::Seconds(5));
     ASSERT_TRUE(published.ok()) << published.status();
     taken_at = *published;
     // The same publish again (its answer lost): stored once. Another with
     // the same expectation: refused.
-    EXPECT_EQ(log_c->PublishLease(taken, last->sequence).value_or(0), taken_at);
-    taken.set_incarnation("c-2");
-    EXPECT_EQ(log_c->PublishLease(taken, last->sequence).status().code(),
+    EXPECT_EQ(log_c->PublishLease(taken, last.sequence, "c-1", absl::Seconds(5))
+                  .value_or(0),
+              taken_at);
+    EXPECT_EQ(log_c->PublishLease(taken, last.sequence, "c-2", absl::Seconds(5))
+                  .status()
+                  .code(),
               absl::StatusCode::kAborted);
   }
   ASSERT_TRUE(Eventually([&] { return seen_a.stopped == 1; }));
   // One of them takes the lapsed lease, at a later epoch; the other names
   // it.
   ASSERT_TRUE(Eventually([&] { return a.writing() || b.writing(); }));
-  WriterLease& writer = a.writing() ? a : b;
-  WriterLease& other = a.writing() ? b : a;
-  EXPECT_GT(*writer.WriteEpoch(), taken_at);
+  const bool a_writes = a.writing();
+  WriterLease& writer = a_writes ? a : b;
+  WriterLease& other = a_writes ? b : a;
+  const std::string writer_id = a_writes ? "a" : "b";
+  EXPECT_GT(writer.WriteEpoch().value_or(0), taken_at);
   EXPECT_GT(taken_at, epoch_a);
-  const std::string writer_address =
-      &writer == &a ? "a.example:50051" : "b.example:50051";
   ASSERT_TRUE(Eventually([&] {
-    return WriterAddress(other.WriteEpoch().status()) == writer_address;
+    return WriterAddress(other.WriteEpoch().status()) ==
+           writer_id + ".example:50051";
   }));
   EXPECT_FALSE(other.writing());
 
-  // The writer stops: it hands the lease over at once, and the other
-  // writes.
+  // A node that cannot write (its copy stopped following, say) never
+  // takes the lease.
+  WriterLeaseOptions unable = options("d", &seen_d);
+  unable.may_write = [] {
+    return absl::DataLossError("this copy stopped following");
+  };
+  WriterLease d(log_b.get(), std::move(unable));
+  d.Start();
+
+  // The writer stops: the lease stream's last message is its lease of no
+  // length (handed over, not left to lapse), and the other writes.
   writer.Stop();
   EXPECT_FALSE(writer.writing());
+  {
+    const NatsLog::LeaseMessage released = LastLease(*log_a);
+    if (released.lease.node_id() == writer_id) {
+      EXPECT_EQ(released.lease.lease_ms(), 0);
+    } else {  // Taken already, after the release.
+      EXPECT_EQ(released.lease.node_id(), a_writes ? "b" : "a");
+    }
+  }
   ASSERT_TRUE(Eventually([&] { return other.writing(); }));
   EXPECT_EQ(seen_a.readied + seen_b.readied, 3);
+  EXPECT_FALSE(d.writing());
+  EXPECT_EQ(seen_d.readied, 0);
+  d.Stop();
 }
 
 }  // namespace

@@ -210,11 +210,17 @@ class Caller {
       step_ = 0;  // Lifecycle mode: start again with a new complaint.
       // A node of a replicated log that does not write it names the one
       // that does: the next calls go there.
+      // (And when that one fails, back to --target.)
       const auto& trailers = context_->GetServerTrailingMetadata();
       if (auto writer = trailers.find(kWriterMetadata);
           status_.error_code() == grpc::StatusCode::UNAVAILABLE &&
           writer != trailers.end()) {
         Redirect(std::string(writer->second.data(), writer->second.size()));
+        redirected_ = true;
+      } else if (redirected_ &&
+                 status_.error_code() == grpc::StatusCode::UNAVAILABLE) {
+        Redirect(absl::GetFlag(FLAGS_target));
+        redirected_ = false;
       }
       return -1;
     }
@@ -343,6 +349,8 @@ class Caller {
   }
 
   std::shared_ptr<grpc::Channel> channel_;
+  // Sent elsewhere than --target by a node that does not write the log.
+  bool redirected_ = false;
   std::unique_ptr<v1::ComplaintService::Stub> complaints_;
   std::unique_ptr<v1::Ledger::Stub> ledger_;
   std::unique_ptr<v1::QueryService::Stub> queries_;

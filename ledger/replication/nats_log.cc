@@ -264,11 +264,15 @@ absl::StatusOr<std::string> NatsLog::StreamLeader() const {
   return state->leader;
 }
 
-absl::StatusOr<NatsLog::LeaseMessage> NatsLog::ReadLease() const {
+absl::StatusOr<NatsLog::LeaseMessage> NatsLog::ReadLease(
+    absl::Duration wait) const {
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = std::max<int64_t>(Millis(wait), 1);
   natsStatus s = js_GetLastMsg(&msg, js_, options_.lease_stream.c_str(),
-                               options_.lease_subject.c_str(), nullptr, &code);
+                               options_.lease_subject.c_str(), &options, &code);
   LeaseMessage last;
   if (s == NATS_NOT_FOUND || (s == NATS_ERR && code == JSNoMessageFoundErr)) {
     return last;  // Never taken.
@@ -291,10 +295,10 @@ absl::StatusOr<NatsLog::LeaseMessage> NatsLog::ReadLease() const {
 }
 
 absl::StatusOr<uint64_t> NatsLog::PublishLease(const v1::WriterLease& lease,
-                                               uint64_t after) {
+                                               uint64_t after,
+                                               const std::string& id,
+                                               absl::Duration wait) {
   const std::string data = lease.SerializeAsString();
-  // A retry of this very publish is stored once.
-  const std::string id = absl::StrCat(lease.incarnation(), "-", after);
   const std::string expect = absl::StrCat(after);
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, options_.lease_subject.c_str(), nullptr,
@@ -305,7 +309,7 @@ absl::StatusOr<uint64_t> NatsLog::PublishLease(const v1::WriterLease& lease,
   jsPubOptions publish;
   jsPubOptions_Init(&publish);
   publish.MsgId = id.c_str();
-  publish.MaxWait = Millis(options_.request_wait);
+  publish.MaxWait = std::max<int64_t>(Millis(wait), 1);
   jsPubAck* ack = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   if (s == NATS_OK) s = js_PublishMsg(&ack, js_, msg, &publish, &code);

@@ -100,14 +100,17 @@ class NatsLog {
     uint64_t sequence = 0;
     v1::WriterLease lease;
   };
-  absl::StatusOr<LeaseMessage> ReadLease() const;
+  // Each waits at most `wait` for JetStream's answer.
+  absl::StatusOr<LeaseMessage> ReadLease(absl::Duration wait) const;
   // Publishes `lease` expecting the lease stream to end at `after`; its
   // sequence. ABORTED when the stream has moved past `after` (another node
   // took or renewed the lease first); UNAVAILABLE when JetStream did not
   // answer (the outcome is unknown: publishing the same lease with the same
   // `after` again is stored once).
+  // `id` names the publish (Nats-Msg-Id): the same again is stored once.
   absl::StatusOr<uint64_t> PublishLease(const v1::WriterLease& lease,
-                                        uint64_t after);
+                                        uint64_t after, const std::string& id,
+                                        absl::Duration wait);
 
   // Stops following; idempotent. Publishes still work until destruction.
   void Stop();

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -45,10 +46,16 @@ struct WriterLeaseOptions {
   // writing about this long after its last renewal (plus a Raft election
   // when the NATS server leading the lease stream died with it).
   absl::Duration lease = absl::Seconds(6);
+  // Whether this node could write at all (its copy follows the log of
+  // record, its store and app take appends): not OK, it does not take the
+  // lease, and gives it up if it holds it.
+  std::function<absl::Status()> may_write;
   // Run once the lease is taken, before the node writes: brings the copy
-  // and what decides on it up to the log of record's end. Not OK: the node
-  // holds the lease without writing and runs it again at the next tick.
-  std::function<absl::Status()> before_writing;
+  // and what decides on it up to the log of record's end, in at most
+  // `patience` (a sixth of a lease). Not OK: the node holds the lease
+  // without writing and runs it again at the next tick; after a lease of
+  // that, it gives the lease up and does not take it again for a lease.
+  std::function<absl::Status(absl::Duration patience)> before_writing;
   // Told each time the node starts or stops writing.
   std::function<void(bool writing)> on_change;
 };
@@ -64,7 +71,8 @@ class WriterLease {
   // Starts taking, renewing and watching the lease on a thread of its own
   // (`ledger-lease`).
   void Start();
-  // Stops the thread; a lease held is left to lapse (the store is closing).
+  // Stops the thread and gives up a lease held (a lease of length 0,
+  // which the others take at once); this node writes no more.
   void Stop();
 
   // While this node writes: the epoch of its lease (the sequence of the
@@ -78,7 +86,12 @@ class WriterLease {
   void Loop();
   // One round: take, renew or watch.
   void Tick();
-  void StopWriting(const std::string& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes or renews: publishes this node's lease expecting `after`.
+  absl::StatusOr<uint64_t> Publish(uint64_t after);
+  void StopWriting(const std::string& why);
+  // Stops writing, gives the lease up and takes none for a lease.
+  void GiveUp(const std::string& why);
+  bool stopping() const;
   v1::WriterLease Mine() const;
 
   NatsLog* const log_;
@@ -86,11 +99,12 @@ class WriterLease {
   // This run of the process (WriterLease.incarnation).
   const std::string incarnation_;
 
-  std::thread thread_;
-  absl::Mutex mu_;
-  mutable absl::Mutex state_mu_;
+  mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Mutex state_mu_;
 
+  // The lease thread's own (and Stop's, after joining it):
   // Held: the epoch, the last sequence of the lease stream this node wrote,
   // and until when it may write (steady clock).
   bool held_ = false;
@@ -98,9 +112,18 @@ class WriterLease {
   uint64_t last_sequence_ = 0;
   Clock::time_point valid_until_;
   Clock::time_point renew_at_;
+  // Since when it holds the lease without writing (before_writing failing).
+  std::optional<Clock::time_point> not_ready_since_;
   // Watched (not held): the last message seen and when it was first seen.
   uint64_t seen_sequence_ = 0;
   Clock::time_point seen_at_;
+  // A lease given up: none taken again before this.
+  Clock::time_point back_off_until_;
+  // The publish in hand (its `after`) and when it was first sent: a retry
+  // answered as a duplicate counts from the first send, which is when the
+  // others may have seen it.
+  uint64_t publishing_after_ = 0;
+  std::optional<Clock::time_point> first_sent_;
 
   // What WriteEpoch reads.
   bool writing_ ABSL_GUARDED_BY(state_mu_) = false;
