@@ -39,4 +39,13 @@ absl::Status FromGrpcStatus(const grpc::Status& status,
                       absl::StrCat(doing, ": ", status.error_message()));
 }
 
+std::optional<std::string> NamedWriter(const grpc::Status& status,
+                                       const grpc::ClientContext& context) {
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return std::nullopt;
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto writer = trailers.find(kWriterMetadata);
+  if (writer == trailers.end()) return std::nullopt;
+  return std::string(writer->second.data(), writer->second.size());
+}
+
 }  // namespace ledger

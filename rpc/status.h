@@ -2,8 +2,12 @@
 #ifndef LEDGER_RPC_STATUS_H_
 #define LEDGER_RPC_STATUS_H_
 
+#include <optional>
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 
@@ -31,6 +35,12 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // ("reading 127.0.0.1:50051: ..."); OK stays OK.
 absl::Status FromGrpcStatus(const grpc::Status& status,
                             absl::string_view doing);
+
+// For clients: the writer a refused call was sent to (UNAVAILABLE with the
+// kWriterMetadata trailer, from a node of a replicated log that does not
+// write it), or nothing.
+std::optional<std::string> NamedWriter(const grpc::Status& status,
+                                       const grpc::ClientContext& context);
 
 }  // namespace ledger
 

@@ -140,13 +140,9 @@ class Writer {
         ++results_->refusals[absl::StrCat(s.error_code(), " ",
                                           s.error_message().substr(0, 48))];
       }
-      const auto& trailers = context.GetServerTrailingMetadata();
-      auto writer = trailers.find(kWriterMetadata);
       size_t next = (current_ + 1) % targets_.size();
-      if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
-          writer != trailers.end()) {
-        const std::string named(writer->second.data(), writer->second.size());
-        auto it = std::find(targets_.begin(), targets_.end(), named);
+      if (auto writer = NamedWriter(s, context); writer.has_value()) {
+        auto it = std::find(targets_.begin(), targets_.end(), *writer);
         if (it != targets_.end()) next = it - targets_.begin();
       }
       current_ = next;

@@ -211,11 +211,8 @@ class Caller {
       // A node of a replicated log that does not write it names the one
       // that does: the next calls go there.
       // (And when that one fails, back to --target.)
-      const auto& trailers = context_->GetServerTrailingMetadata();
-      if (auto writer = trailers.find(kWriterMetadata);
-          status_.error_code() == grpc::StatusCode::UNAVAILABLE &&
-          writer != trailers.end()) {
-        Redirect(std::string(writer->second.data(), writer->second.size()));
+      if (auto writer = NamedWriter(status_, *context_); writer.has_value()) {
+        Redirect(*writer);
         redirected_ = true;
       } else if (redirected_ &&
                  status_.error_code() == grpc::StatusCode::UNAVAILABLE) {

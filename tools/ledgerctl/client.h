@@ -56,17 +56,15 @@ class Client {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(30));
-    absl::Status status =
-        FromGrpcStatus(((*stub_).*method)(&context, request, response));
-    const auto& trailers = context.GetServerTrailingMetadata();
-    if (auto writer = trailers.find(kWriterMetadata);
-        absl::IsUnavailable(status) && writer != trailers.end() &&
-        !redirected_) {
+    const grpc::Status called = ((*stub_).*method)(&context, request, response);
+    if (auto writer = NamedWriter(called, context);
+        writer.has_value() && !redirected_) {
       redirected_ = true;
-      stub_ = Stub(std::string(writer->second.data(), writer->second.size()));
+      stub_ = Stub(*writer);
       return Call(method, request, response);
     }
-    status = WithRequestId(status, trailers);
+    const auto& trailers = context.GetServerTrailingMetadata();
+    absl::Status status = WithRequestId(FromGrpcStatus(called), trailers);
     auto it = trailers.find(kBrokenPositionMetadata);
     uint64_t position = 0;
     if (absl::IsDataLoss(status) && it != trailers.end() &&

@@ -75,16 +75,13 @@ absl::Status Call(const Options& options, const Message& request,
   CommandClient client(Connect(options, target));
   grpc::ClientContext context;
   SetDeadline(&context);
-  const absl::Status status =
-      FromGrpcStatus(client.Execute(&context, request, result));
-  const auto& trailers = context.GetServerTrailingMetadata();
-  if (auto writer = trailers.find(kWriterMetadata);
-      absl::IsUnavailable(status) && writer != trailers.end() && !redirected) {
-    return Call(options, request, result,
-                std::string(writer->second.data(), writer->second.size()),
-                /*redirected=*/true);
+  const grpc::Status called = client.Execute(&context, request, result);
+  if (auto writer = NamedWriter(called, context);
+      writer.has_value() && !redirected) {
+    return Call(options, request, result, *writer, /*redirected=*/true);
   }
-  return WithRequestId(status, trailers);
+  return WithRequestId(FromGrpcStatus(called),
+                       context.GetServerTrailingMetadata());
 }
 
 int PrintResult(const v1::CommandResult& result, const Options& options,
