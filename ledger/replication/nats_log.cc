@@ -183,39 +183,20 @@ absl::StatusOr<uint64_t> NatsLog::Publish(v1::GroupRecord* group,
   group->set_writer(options_.node_id);
   const std::string data = group->SerializeAsString();
   const std::string id = MessageId(*group);
-  const std::string expect = absl::StrCat(after);
   const absl::Time deadline = absl::Now() + options_.publish_retry;
   absl::Duration backoff = absl::Milliseconds(20);
   while (true) {
-    natsMsg* msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, options_.subject.c_str(), nullptr,
-                                  data.data(), static_cast<int>(data.size()));
-    // nats.c 3.4.1 sends ExpectLastSeq only when it is above 0: the header
-    // by hand, so that the first group expects an empty stream too.
-    if (s == NATS_OK) {
-      s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expect.c_str());
-    }
-    jsPubOptions publish;
-    jsPubOptions_Init(&publish);
-    publish.MsgId = id.c_str();
-    publish.MaxWait = Millis(options_.request_wait);
-    jsPubAck* ack = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    if (s == NATS_OK) s = js_PublishMsg(&ack, js_, msg, &publish, &code);
-    natsMsg_Destroy(msg);
-    if (s == NATS_OK) {
-      const uint64_t sequence = ack->Sequence;
-      jsPubAck_Destroy(ack);
-      return sequence;
-    }
-    const std::string why = Why(s);
-    if (s == NATS_ERR && code == JSStreamWrongLastSequenceErr) {
+    const Attempt a =
+        PublishOnce(options_.subject, data, after, id, options_.request_wait);
+    if (a.status == NATS_OK) return a.sequence;
+    const std::string& why = a.why;
+    if (a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr) {
       return absl::UnavailableError(absl::StrCat(
           "the log of record has moved past this node's copy (sequence ", after,
           "): another node appended; this node catches up, retry (", why, ")"));
     }
-    if (s == NATS_MAX_PAYLOAD ||
-        (s == NATS_ERR && code == JSStreamMessageExceedsMaximumErr)) {
+    if (a.status == NATS_MAX_PAYLOAD ||
+        (a.status == NATS_ERR && a.code == JSStreamMessageExceedsMaximumErr)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "a group of ", data.size(),
           " bytes is more than NATS takes (raise max_payload): ", why));
@@ -298,11 +279,28 @@ absl::StatusOr<uint64_t> NatsLog::PublishLease(const v1::WriterLease& lease,
                                                uint64_t after,
                                                const std::string& id,
                                                absl::Duration wait) {
-  const std::string data = lease.SerializeAsString();
+  const Attempt a = PublishOnce(options_.lease_subject,
+                                lease.SerializeAsString(), after, id, wait);
+  if (a.status == NATS_OK) return a.sequence;
+  if (a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr) {
+    return absl::AbortedError(absl::StrCat(
+        "the writer's lease moved past sequence ", after, ": ", a.why));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the writer's lease (JetStream stream ",
+                   options_.lease_stream, ") was not written: ", a.why));
+}
+
+NatsLog::Attempt NatsLog::PublishOnce(const std::string& subject,
+                                      const std::string& data, uint64_t after,
+                                      const std::string& id,
+                                      absl::Duration wait) {
   const std::string expect = absl::StrCat(after);
   natsMsg* msg = nullptr;
-  natsStatus s = natsMsg_Create(&msg, options_.lease_subject.c_str(), nullptr,
-                                data.data(), static_cast<int>(data.size()));
+  natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(),
+                                static_cast<int>(data.size()));
+  // nats.c 3.4.1 sends ExpectLastSeq only when it is above 0: the header
+  // by hand, so that the first message expects an empty stream too.
   if (s == NATS_OK) {
     s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expect.c_str());
   }
@@ -314,18 +312,16 @@ absl::StatusOr<uint64_t> NatsLog::PublishLease(const v1::WriterLease& lease,
   jsErrCode code = static_cast<jsErrCode>(0);
   if (s == NATS_OK) s = js_PublishMsg(&ack, js_, msg, &publish, &code);
   natsMsg_Destroy(msg);
+  Attempt attempt;
+  attempt.status = s;
+  attempt.code = code;
   if (s == NATS_OK) {
-    const uint64_t sequence = ack->Sequence;
+    attempt.sequence = ack->Sequence;
     jsPubAck_Destroy(ack);
-    return sequence;
+  } else {
+    attempt.why = Why(s);  // The library's last error, on this thread.
   }
-  if (s == NATS_ERR && code == JSStreamWrongLastSequenceErr) {
-    return absl::AbortedError(absl::StrCat(
-        "the writer's lease moved past sequence ", after, ": ", Why(s)));
-  }
-  return absl::UnavailableError(
-      absl::StrCat("the writer's lease (JetStream stream ",
-                   options_.lease_stream, ") was not written: ", Why(s)));
+  return attempt;
 }
 
 void NatsLog::Follow(EventStore* store) {

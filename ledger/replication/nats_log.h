@@ -118,6 +118,17 @@ class NatsLog {
  private:
   explicit NatsLog(NatsLogOptions options);
   absl::Status Open();
+  // One publish of `data` to `subject` expecting its stream to end at
+  // `after`, under message id `id`, waiting `wait` for JetStream's answer.
+  struct Attempt {
+    int status = 0;         // A natsStatus.
+    int code = 0;           // A jsErrCode.
+    uint64_t sequence = 0;  // When OK.
+    std::string why;        // Otherwise.
+  };
+  Attempt PublishOnce(const std::string& subject, const std::string& data,
+                      uint64_t after, const std::string& id,
+                      absl::Duration wait);
   // Makes the stream `name` (one subject) if it is missing.
   absl::Status EnsureStream(const std::string& name, const std::string& subject,
                             const char* description, int64_t max_messages);
