@@ -13,6 +13,7 @@
 # LEDGER_LEASE_MS (default 6000), SKIP_BUILD=1 to use build/ as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/nats_node.sh
 dir=${LEDGER_CLUSTER_DIR:-./ledger-cluster}
 nodes=${LEDGER_NODES:-2}
 lease_ms=${LEDGER_LEASE_MS:-6000}
@@ -73,19 +74,11 @@ if [ ! -f "$signing_key" ]; then
 fi
 
 # NATS: three servers, one JetStream cluster.
-routes=$(printf 'nats-route://127.0.0.1:%s, ' "${route_ports[@]}")
 for i in 0 1 2; do
   [ -n "$(pid_of "nats$i")" ] && continue
-  mkdir -p "$dir/nats$i"
-  cat >"$dir/nats$i.conf" <<EOF
-server_name: nats$i
-listen: 127.0.0.1:${nats_ports[$i]}
-max_payload: 8MB
-jetstream { store_dir: "$dir/nats$i" }
-cluster { name: ledger, listen: 127.0.0.1:${route_ports[$i]}, routes: [${routes%, }] }
-EOF
-  nats-server -c "$dir/nats$i.conf" >>"$dir/nats$i.log" 2>&1 &
-  echo "nats$i $!" >>"$pids"
+  start_nats_node "$dir" "nats$i" "${nats_ports[$i]}" "${route_ports[$i]}" \
+    "${route_ports[@]}"
+  echo "nats$i $NATS_PID" >>"$pids"
 done
 urls=$(printf 'nats://127.0.0.1:%s,' "${nats_ports[@]}")
 urls=${urls%,}

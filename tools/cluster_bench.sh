@@ -10,6 +10,7 @@
 # flags (e.g. --projections=false). A benchmark, not a test: it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/nats_node.sh
 ROUNDS=${1:-2}
 LOAD_ARGS=${LOAD_ARGS:---mode batch --batch 100 --clients 8}
 DURATION_S=${DURATION_S:-8}
@@ -36,19 +37,10 @@ urls=$(printf 'nats://127.0.0.1:%s,' "${NATS_PORTS[@]}")
 urls=${urls%,}
 
 start_nats() {
-  local routes
-  routes=$(printf 'nats-route://127.0.0.1:%s, ' "${ROUTE_PORTS[@]}")
   for i in 0 1 2; do
-    mkdir -p "$DIR/nats/n$i"
-    cat >"$DIR/nats/n$i.conf" <<EOF
-server_name: n$i
-listen: 127.0.0.1:${NATS_PORTS[$i]}
-max_payload: 8MB
-jetstream { store_dir: "$DIR/nats/n$i" }
-cluster { name: bench, listen: 127.0.0.1:${ROUTE_PORTS[$i]}, routes: [${routes%, }] }
-EOF
-    nats-server -c "$DIR/nats/n$i.conf" >"$DIR/nats/n$i.log" 2>&1 &
-    nats_pids+=($!)
+    start_nats_node "$DIR/nats" "n$i" "${NATS_PORTS[$i]}" "${ROUTE_PORTS[$i]}" \
+      "${ROUTE_PORTS[@]}"
+    nats_pids+=("$NATS_PID")
   done
 }
 

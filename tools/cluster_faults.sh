@@ -23,6 +23,7 @@
 # was lost or doubled or the copies differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/nats_node.sh
 MODE=${2:-random}
 case $MODE in writer) default_kills=20 ;; test) default_kills=2 ;; *) default_kills=100 ;; esac
 KILLS=${1:-$default_kills}
@@ -59,18 +60,10 @@ targets=${targets%,}
 $CTL audit keygen "complaints.example/faults" "$DIR/log.key" >"$DIR/log.pub"
 
 start_nats() {  # start_nats I
-  local i=$1 routes
-  routes=$(printf 'nats-route://127.0.0.1:%s, ' "${ROUTE_PORTS[@]}")
-  mkdir -p "$DIR/nats$i"
-  cat >"$DIR/nats$i.conf" <<EOF
-server_name: nats$i
-listen: 127.0.0.1:${NATS_PORTS[$i]}
-max_payload: 8MB
-jetstream { store_dir: "$DIR/nats$i" }
-cluster { name: faults, listen: 127.0.0.1:${ROUTE_PORTS[$i]}, routes: [${routes%, }] }
-EOF
-  nats-server -c "$DIR/nats$i.conf" >>"$DIR/nats$i.log" 2>&1 &
-  pid[nats$i]=$!
+  local i=$1
+  start_nats_node "$DIR" "nats$i" "${NATS_PORTS[$i]}" "${ROUTE_PORTS[$i]}" \
+    "${ROUTE_PORTS[@]}"
+  pid[nats$i]=$NATS_PID
   # Until it takes connections (JetStream catches up on its own).
   for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/${NATS_PORTS[$i]}") 2>/dev/null && return 0
