@@ -201,9 +201,9 @@ absl::Status ComplaintApp::Recover() {
       personal != nullptr && state_ != nullptr) {
     for (const std::string& key_id : state_->erased_at_open()) {
       // Exactly the key the erasure named: a customer who came back since
-      // has a key of a later generation, which stays.
-      ASSIGN_OR_RETURN(bool left, personal->HasKey(key_id));
-      if (left) RETURN_IF_ERROR(personal->EraseKey(key_id));
+      // has a key of a later generation, which stays. (Nothing to do for
+      // one this node destroyed already.)
+      RETURN_IF_ERROR(personal->EraseKey(key_id));
     }
   }
   if (unchecked == 0 || !store_.damage().ok()) {
@@ -331,11 +331,32 @@ void ComplaintApp::Follow(CommittedEvents events) {
       }
     }
     Index(all);
+    EraseFollowed(*events);
     if (next != nullptr) {
       absl::MutexLock lock(&reference_mu_);
       reference_ = std::move(next);
     }
   });
+}
+
+void ComplaintApp::EraseFollowed(const std::vector<v1::Event>& events) {
+  PersonalData* personal = options_.personal_data.get();
+  if (personal == nullptr) return;
+  for (const v1::Event& e : events) {
+    if (!Is<v1::CustomerDataErased>(e)) continue;
+    v1::CustomerDataErased erased;
+    if (!erased.ParseFromString(e.payload()) || erased.key_id().empty()) {
+      continue;
+    }
+    // The node that appended it destroyed the key everywhere, unless it
+    // stopped first: this node's copy, and the replica's once more.
+    if (absl::Status s = personal->EraseKey(erased.key_id()); !s.ok()) {
+      LogWarn(absl::StrFormat(
+          "ComplaintApp: the data key %s erased at position %d is not yet "
+          "destroyed on this node (tried again at its next start): %s",
+          erased.key_id(), e.position(), s.ToString()));
+    }
+  }
 }
 
 std::shared_ptr<const ReferenceData> ComplaintApp::reference() const {
@@ -394,6 +415,22 @@ void ComplaintApp::ReleaseComplaintId(const std::string& complaint_id) {
   absl::MutexLock lock(&index_mu_);
   YearNumbers& numbers = numbers_[year];
   if (number <= numbers.last) numbers.Free(number, number);
+}
+
+std::string ComplaintApp::NumbersNote(absl::string_view stream) const {
+  int64_t year = 0;
+  int64_t number = 0;
+  if (!ParseComplaintNumber(ComplaintIdView(stream), &year, &number)) {
+    return "";
+  }
+  absl::MutexLock lock(&index_mu_);
+  auto numbers = numbers_.find(year);
+  if (numbers == numbers_.end()) return "none";
+  const YearNumbers& n = numbers->second;
+  return absl::StrCat("last ", n.last, ", ", n.free.size(), " free runs",
+                      n.free.empty()
+                          ? std::string()
+                          : absl::StrCat(" from ", n.free.begin()->first));
 }
 
 absl::StatusOr<v1::CommandResult> ComplaintApp::ResultOf(
@@ -694,6 +731,13 @@ void ComplaintApp::DecideAndAppend(std::shared_ptr<Attempt> attempt) {
           ++attempt->number;
           const bool renumber =
               attempt->admitted.numbered_here && decided.new_stream;
+          if (renumber) {
+            LogWarn(absl::StrCat("ComplaintApp: ", decided.stream,
+                                 " was taken already (attempt ",
+                                 attempt->number - 1,
+                                 "): ", appended.status().message(),
+                                 "; numbers ", NumbersNote(decided.stream)));
+          }
           return retries_.Schedule(
               [this, attempt = std::move(attempt), renumber] {
                 if (renumber) {

@@ -287,6 +287,11 @@ class ComplaintApp {
   // committed (refused, a duplicate, failed), for the next intake: numbers
   // stay gap-free.
   void ReleaseComplaintId(const std::string& complaint_id);
+  // Destroys this node's copies of the data keys that followed erasures
+  // name (another node appended them).
+  void EraseFollowed(const std::vector<v1::Event>& events);
+  // The year's numbers of a complaint's stream, for a log line.
+  std::string NumbersNote(absl::string_view stream) const;
 
   // Checks the log's events first..last (inclusive) as a scan does; a
   // broken one sets broken_.

@@ -233,17 +233,8 @@ std::string PersonalData::CurrentKeyId(const std::string& customer_ref) const {
   return absl::StrCat(customer_ref, "#", generation.ok() ? *generation : 1);
 }
 
-absl::StatusOr<std::string> PersonalData::ExistingKey(
-    const std::string& key_id) const {
-  std::string wrapped;
-  rocksdb::Status got =
-      db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
-  if (got.IsNotFound()) {
-    return absl::NotFoundError(
-        absl::StrCat("the personal data under key ", key_id,
-                     " was erased (its key is destroyed)"));
-  }
-  RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
+absl::StatusOr<std::string> PersonalData::Unwrap(
+    const std::string& key_id, const std::string& wrapped) const {
   absl::StatusOr<std::string> key =
       Decrypt(keys_.master_key, wrapped, absl::StrCat(kWrapLabel, key_id));
   if (!key.ok()) {
@@ -254,13 +245,63 @@ absl::StatusOr<std::string> PersonalData::ExistingKey(
   return key;
 }
 
+absl::StatusOr<std::string> PersonalData::LocalKey(
+    const std::string& key_id) const {
+  std::string wrapped;
+  rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
+  if (got.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("the personal data under key ", key_id,
+                     " was erased (its key is destroyed)"));
+  }
+  RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
+  return Unwrap(key_id, wrapped);
+}
+
+absl::StatusOr<bool> PersonalData::ErasedHere(const std::string& key_id) const {
+  const size_t hash = key_id.rfind('#');
+  uint64_t generation = 0;
+  if (hash == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
+                        &generation)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", key_id, "\" is not a data key id"));
+  }
+  ASSIGN_OR_RETURN(uint64_t current, Generation(key_id.substr(0, hash)));
+  return generation < current;
+}
+
+absl::StatusOr<std::string> PersonalData::ExistingKey(
+    const std::string& key_id) const {
+  absl::StatusOr<std::string> key = LocalKey(key_id);
+  if (replica_ == nullptr || !absl::IsNotFound(key.status())) return key;
+  // Another node made it, unless this node destroyed it (then the replica
+  // may only lag behind: it is not brought back).
+  ASSIGN_OR_RETURN(const bool erased, ErasedHere(key_id));
+  if (erased) return key;
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped, replica_->Read(key_id));
+  if (!wrapped.has_value()) return key;
+  ASSIGN_OR_RETURN(std::string unwrapped, Unwrap(key_id, *wrapped));
+  RETURN_IF_ERROR(
+      FromRocks(db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), *wrapped),
+                "writing a customer's data key"));
+  return unwrapped;
+}
+
 absl::StatusOr<std::string> PersonalData::KeyToSealWith(
     const std::string& key_id) {
-  absl::StatusOr<std::string> key = ExistingKey(key_id);
+  absl::StatusOr<std::string> key = LocalKey(key_id);
   if (!absl::IsNotFound(key.status())) return key;
-  absl::MutexLock lock(&create_mu_);
-  key = ExistingKey(key_id);  // Another intake may have just made it.
-  if (!absl::IsNotFound(key.status())) return key;
+  // Without a replica, one at a time, so that two intakes of a new customer
+  // agree; with one, the replica makes them agree (the key it stores
+  // first is everyone's), without holding intakes up behind its answer.
+  std::optional<absl::MutexLock> one_at_a_time;
+  if (replica_ == nullptr) {
+    one_at_a_time.emplace(&create_mu_);
+    key = LocalKey(key_id);  // Another intake may have just made it.
+    if (!absl::IsNotFound(key.status())) return key;
+  }
   std::string made(kKeyBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(made.data()), kKeyBytes) !=
       1) {
@@ -269,6 +310,13 @@ absl::StatusOr<std::string> PersonalData::KeyToSealWith(
   absl::StatusOr<std::string> wrapped =
       Encrypt(keys_.master_key, made, absl::StrCat(kWrapLabel, key_id));
   if (!wrapped.ok()) return wrapped.status();
+  if (replica_ != nullptr) {
+    ASSIGN_OR_RETURN(std::string stored, replica_->Create(key_id, *wrapped));
+    if (stored != *wrapped) {
+      ASSIGN_OR_RETURN(made, Unwrap(key_id, stored));
+      *wrapped = std::move(stored);
+    }
+  }
   // Counted before it is visible: a group commit that seals with it after
   // another thread saw it syncs it (SyncKeys).
   written_.fetch_add(1);
@@ -332,11 +380,26 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
         absl::StrCat("\"", key_id, "\" is not a data key id"));
   }
   const std::string customer_ref = key_id.substr(0, hash);
+  std::string wrapped;
+  rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
+  if (!got.IsNotFound()) {
+    RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
+  }
+  const bool here = got.ok();
+  ASSIGN_OR_RETURN(const bool erased_here, ErasedHere(key_id));
+  // Done here before (in the replica first): nothing left to destroy.
+  if (!here && erased_here) return absl::OkStatus();
+  // Everywhere first: should that fail, nothing here changed and the
+  // erasure is tried again (ComplaintApp: as it follows the erasure, and
+  // at each start until done).
+  if (replica_ != nullptr) RETURN_IF_ERROR(replica_->Erase(key_id));
   rocksdb::WriteBatch batch;
-  batch.Delete(KeyRow(key_id));
+  if (here) batch.Delete(KeyRow(key_id));
   {
     // The customer's next key (should they come back) is of a later
-    // generation than the one destroyed.
+    // generation than the one destroyed, on every node: a key id is never
+    // made twice.
     absl::MutexLock lock(&create_mu_);
     ASSIGN_OR_RETURN(uint64_t current, Generation(customer_ref));
     if (current <= generation) {
@@ -347,6 +410,7 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
     RETURN_IF_ERROR(
         FromRocks(db_->Write(sync, &batch), "deleting a customer's data key"));
   }
+  if (!here) return absl::OkStatus();  // No bytes of it here to shred.
   // The key's bytes live on in the memtable's log and in older files until
   // they are rewritten: flush (the log becomes obsolete and is deleted),
   // then rewrite every file without it.
@@ -361,11 +425,9 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
 }
 
 absl::StatusOr<bool> PersonalData::HasKey(const std::string& key_id) const {
-  std::string wrapped;
-  rocksdb::Status got =
-      db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
-  if (got.IsNotFound()) return false;
-  RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
+  absl::StatusOr<std::string> key = ExistingKey(key_id);
+  if (absl::IsNotFound(key.status())) return false;
+  RETURN_IF_ERROR(key.status());
   return true;
 }
 

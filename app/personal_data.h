@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -44,6 +45,24 @@ struct SiteKeys {
 
 // Reads a key file; errors name the file and the line.
 absl::StatusOr<SiteKeys> LoadSiteKeys(const std::string& path);
+
+// Where the nodes of a replicated ledger (ledgerd --log nats) keep their
+// customers' wrapped data keys, so that what one node sealed every node
+// opens, and an erasure destroys the key on all of them. Wrapped keys only:
+// the site's master key never leaves the nodes.
+class KeyReplica {
+ public:
+  virtual ~KeyReplica() = default;
+  // Stores `wrapped` under `key_id` unless a key is stored there already;
+  // the one stored (another node's, when it made that key first).
+  virtual absl::StatusOr<std::string> Create(const std::string& key_id,
+                                             const std::string& wrapped) = 0;
+  // nullopt when none is stored (never made, or erased).
+  virtual absl::StatusOr<std::optional<std::string>> Read(
+      const std::string& key_id) const = 0;
+  // Destroys the stored key; OK when there is none.
+  virtual absl::Status Erase(const std::string& key_id) = 0;
+};
 
 class PersonalData {
  public:
@@ -77,8 +96,20 @@ class PersonalData {
   // a key of the next generation ("<ref>#2"). Erasing an erased (or never
   // made) key is OK.
   absl::Status Erase(const std::string& customer_ref);
-  // The same for exactly the key `key_id` ("<ref>#<generation>").
+  // The same for exactly the key `key_id` ("<ref>#<generation>"): in the
+  // replica first, then here; the customer's generation moves past it
+  // even when this node never held it. OK at once for a key this node
+  // destroyed before.
   absl::Status EraseKey(const std::string& key_id);
+
+  // Shares the keys through `replica` (before any other call): a key made
+  // here is stored there before anything is sealed with it (and when
+  // another node stored one under the same id first, that one is used); a
+  // key this node lacks is read from there (unless this node erased it);
+  // an erasure destroys it there first, then here.
+  void ShareKeys(std::shared_ptr<KeyReplica> replica) {
+    replica_ = std::move(replica);
+  }
 
   // The id of the key `customer_ref`'s data is sealed with now.
   std::string CurrentKeyId(const std::string& customer_ref) const;
@@ -87,14 +118,24 @@ class PersonalData {
 
  private:
   PersonalData(std::unique_ptr<rocksdb::DB> db, SiteKeys keys);
-  // The data key `key_id`, unwrapped; NOT_FOUND once destroyed.
+  // The data key `key_id`, unwrapped; NOT_FOUND once destroyed (here, or
+  // in the replica).
   absl::StatusOr<std::string> ExistingKey(const std::string& key_id) const;
+  // The same from this node's keys only.
+  absl::StatusOr<std::string> LocalKey(const std::string& key_id) const;
+  // `wrapped` unwrapped: DATA_LOSS when it does not authenticate.
+  absl::StatusOr<std::string> Unwrap(const std::string& key_id,
+                                     const std::string& wrapped) const;
+  // Whether `key_id` is of a generation erased here already (a customer's
+  // generation moves on when their key is destroyed).
+  absl::StatusOr<bool> ErasedHere(const std::string& key_id) const;
   // The same, made first when it does not exist yet (one at a time).
   absl::StatusOr<std::string> KeyToSealWith(const std::string& key_id);
   absl::StatusOr<uint64_t> Generation(const std::string& customer_ref) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   const SiteKeys keys_;
+  std::shared_ptr<KeyReplica> replica_;
   // Making a key: one at a time, so two intakes of a new customer agree.
   absl::Mutex create_mu_;
   // Keys written, and how many of them are synced.

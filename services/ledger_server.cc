@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "app/personal_data.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -22,6 +23,30 @@
 #include "third_party/grpc/health/v1/health.pb.h"
 
 namespace ledger {
+namespace {
+
+// The customers' wrapped data keys on NATS (NatsLog's keys stream), shared
+// by the nodes' PersonalData.
+class NatsKeys : public KeyReplica {
+ public:
+  explicit NatsKeys(NatsLog* log) : log_(log) {}
+  absl::StatusOr<std::string> Create(const std::string& key_id,
+                                     const std::string& wrapped) override {
+    return log_->CreateKey(key_id, wrapped);
+  }
+  absl::StatusOr<std::optional<std::string>> Read(
+      const std::string& key_id) const override {
+    return log_->ReadKey(key_id);
+  }
+  absl::Status Erase(const std::string& key_id) override {
+    return log_->EraseKey(key_id);
+  }
+
+ private:
+  NatsLog* const log_;
+};
+
+}  // namespace
 
 absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   hub_ = std::make_unique<SubscriptionHub>(0);
@@ -46,6 +71,10 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   };
   if (options.nats.has_value()) {
     RETURN_IF_ERROR(ConnectNats(*options.nats, options.nats_connect));
+    if (app_options.personal_data != nullptr) {
+      app_options.personal_data->ShareKeys(
+          std::make_shared<NatsKeys>(nats_log_.get()));
+    }
     store_options.replicate = [this, log = nats_log_.get()](
                                   v1::GroupRecord* group,
                                   uint64_t after) -> absl::StatusOr<uint64_t> {

@@ -8,6 +8,8 @@
 // than hang.
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,6 +19,9 @@
 #include "absl/strings/str_join.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/events/payload.h"
+#include "ledger/replication/nats_log.h"
+#include "ledger/v1/complaint_events.pb.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/ledgerd_process.h"
@@ -40,15 +45,17 @@ struct Node {
   std::unique_ptr<v1::Ledger::Stub> ledger;
 
   void Start(const TempDir& dir, const NatsCluster& cluster,
-             const std::string& id) {
+             const std::string& id, std::vector<std::string> flags = {}) {
     std::filesystem::create_directories(dir.Sub(id));
-    process = std::make_unique<LedgerdProcess>(
-        LEDGERD_PATH, dir.Sub(id), dir.Sub(id + "-data"),
-        std::vector<std::string>{
-            "--log=nats",
-            absl::StrCat("--nats_url=", absl::StrJoin(cluster.urls(), ",")),
-            absl::StrCat("--node_id=", id), "--nats_connect_s=90",
-            "--lease_ms=2000"});
+    for (std::string flag :
+         {std::string("--log=nats"),
+          absl::StrCat("--nats_url=", absl::StrJoin(cluster.urls(), ",")),
+          absl::StrCat("--node_id=", id), std::string("--nats_connect_s=90"),
+          std::string("--lease_ms=2000")}) {
+      flags.push_back(std::move(flag));
+    }
+    process = std::make_unique<LedgerdProcess>(LEDGERD_PATH, dir.Sub(id),
+                                               dir.Sub(id + "-data"), flags);
     channel = grpc::CreateChannel(process->target(),
                                   grpc::InsecureChannelCredentials());
     complaints = v1::ComplaintService::NewStub(channel);
@@ -111,12 +118,14 @@ struct Node {
 
   // An intake with command id intake-`i`: the complaint's id, or why it
   // was refused (last_writer: the writer the refusal named).
-  absl::StatusOr<std::string> Receive(int i) {
+  // (By default from customer 1380000<1000 + i>.)
+  absl::StatusOr<std::string> Receive(int i, std::string phone = "") {
     v1::ReceiveComplaint intake;
     intake.mutable_context()->set_actor_agent_id("a17");
     intake.mutable_context()->set_command_id(absl::StrCat("intake-", i));
     intake.set_channel(v1::CHANNEL_PHONE);
-    intake.mutable_customer()->set_phone(absl::StrCat("1380000", 1000 + i));
+    intake.mutable_customer()->set_phone(
+        phone.empty() ? absl::StrCat("1380000", 1000 + i) : phone);
     intake.set_content("complaint");
     intake.mutable_classification()->set_kind(v1::INFO_KIND_INQUIRY);
     intake.mutable_classification()->set_importance(v1::IMPORTANCE_GENERAL);
@@ -148,6 +157,41 @@ struct Node {
       refused = Receive(i);
     }
     return refused;
+  }
+
+  // The intake of complaint `id` as this node shows it (to nobody signed
+  // in: all of it).
+  v1::ComplaintReceived Intake(const std::string& id) const {
+    v1::GetComplaintRequest request;
+    request.set_complaint_id(id);
+    grpc::ClientContext context;
+    v1::ComplaintView view;
+    grpc::Status s = complaints->GetComplaint(&context, request, &view);
+    EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
+    v1::ComplaintReceived received;
+    for (const v1::Event& e : view.timeline()) {
+      if (Is<v1::ComplaintReceived>(e)) {
+        EXPECT_TRUE(received.ParseFromString(e.payload()));
+      }
+    }
+    return received;
+  }
+
+  // The key complaint `id`'s customer data is sealed with, as the log
+  // holds it.
+  std::string KeyIdOf(const std::string& id) const {
+    v1::ReadStreamRequest request;
+    request.set_stream_id(absl::StrCat("complaint-", id));
+    request.set_limit(1);
+    grpc::ClientContext context;
+    v1::ReadStreamResponse response;
+    grpc::Status s = ledger->ReadStream(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    v1::ComplaintReceived received;
+    if (response.events_size() > 0) {
+      EXPECT_TRUE(received.ParseFromString(response.events(0).payload()));
+    }
+    return received.sealed_customer().key_id();
   }
 
   std::string Complaint(const std::string& id) const {
@@ -221,6 +265,100 @@ TEST(LedgerdNatsTest, OneWriterAtATimeAndFailover) {
   absl::StatusOr<std::string> from_a = a.Receive(6);
   ASSERT_TRUE(from_a.ok()) << from_a.status();
   EXPECT_EQ(from_a->substr(5), "000007") << *from_a;
+}
+
+TEST(LedgerdNatsTest,
+     PersonalDataSealedOnOneNodeOpensOnEveryNodeAndIsErasedEverywhere) {
+  // Each node keeps its customers' data keys in its own --key_dir (wrapped
+  // by the site's master key, the same --key_file for all); the nodes share
+  // them through JetStream (NatsLog's keys stream).
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  const std::string key_file = dir.Sub("site.keys");
+  std::ofstream(key_file) << "master_key " << std::string(64, '1')
+                          << "\ncustomer_ref_key " << std::string(64, '2')
+                          << "\n";
+  const std::vector<std::string> sealing = {
+      absl::StrCat("--key_file=", key_file)};
+  Node a, b;
+  a.Start(dir, cluster, "a", sealing);
+  ASSERT_TRUE(a.WaitWriting());
+  b.Start(dir, cluster, "b", sealing);
+  for (const auto& [id, role] : {std::pair{"h1", v1::ROLE_CENTRE_HEAD},
+                                 std::pair{"a17", v1::ROLE_AGENT}}) {
+    ASSERT_TRUE(a.Register(id, role).ok());
+  }
+  const std::string phone = "13912345678";
+  const std::string first = a.Receive(0, phone).value();
+  const std::string key_id = a.KeyIdOf(first);
+  ASSERT_FALSE(key_id.empty()) << "the intake is not sealed";
+  EXPECT_EQ(a.Intake(first).customer().phone(), phone);
+  // b never made that key: it reads it from JetStream.
+  ASSERT_TRUE(b.CatchUp(a));
+  EXPECT_EQ(b.Intake(first).customer().phone(), phone);
+
+  // a dies; b writes, and seals the customer's next complaint with the
+  // same key, which a (started again) opens.
+  a.process->Kill();
+  ASSERT_TRUE(b.WaitWriting());
+  const absl::StatusOr<std::string> second = b.Receive(1, phone);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(b.KeyIdOf(*second), key_id);
+  EXPECT_EQ(b.Intake(*second).customer().phone(), phone);
+  a.Start(dir, cluster, "a", sealing);
+  ASSERT_TRUE(a.CatchUp(b));
+  EXPECT_EQ(a.Intake(*second).customer().phone(), phone);
+
+  // The centre head erases the customer's data on b: the key is destroyed
+  // in JetStream and on both nodes (a as it follows the erasure), and
+  // neither node shows the data again, nor fetches the key back.
+  {
+    v1::EraseCustomerData erase;
+    erase.mutable_context()->set_actor_agent_id("h1");
+    erase.mutable_context()->set_command_id("erase-1");
+    erase.set_complaint_id(first);
+    erase.set_reason("the customer's request");
+    grpc::ClientContext context;
+    v1::CommandResult result;
+    grpc::Status s = b.complaints->EraseCustomerData(&context, erase, &result);
+    ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  }
+  ASSERT_TRUE(a.CatchUp(b));
+  {
+    NatsLogOptions options;
+    options.servers = cluster.urls();
+    absl::StatusOr<std::unique_ptr<NatsLog>> log = NatsLog::Connect(options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    absl::StatusOr<std::optional<std::string>> left = (*log)->ReadKey(key_id);
+    ASSERT_TRUE(left.ok()) << left.status();
+    EXPECT_FALSE(left->has_value()) << "the key is still in JetStream";
+  }
+  // b destroyed the key before it answered; a destroys its copy once it
+  // has folded the erasure, just after its copy holds it.
+  for (const Node* node : {&b, &a}) {
+    for (const std::string& id : {first, *second}) {
+      v1::ComplaintReceived shown = node->Intake(id);
+      for (int i = 0; i < 600 && node == &a && shown.has_customer(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        shown = node->Intake(id);
+      }
+      EXPECT_FALSE(shown.has_customer())
+          << (node == &a ? "a " : "b ") << id << ": " << shown.DebugString();
+      EXPECT_FALSE(shown.has_sealed_customer());
+    }
+  }
+  if (::testing::Test::HasFailure()) {
+    for (const char* node : {"a", "b"}) {
+      std::ifstream log(dir.Sub(node) + "/ledgerd.log");
+      std::cerr << "--- " << node << "'s log:\n" << log.rdbuf();
+    }
+  }
+  // The customer comes back: a key of the next generation, which a opens.
+  const absl::StatusOr<std::string> third = b.Receive(2, phone);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_NE(b.KeyIdOf(*third), key_id);
+  ASSERT_TRUE(a.CatchUp(b));
+  EXPECT_EQ(a.Intake(*third).customer().phone(), phone);
 }
 
 }  // namespace

@@ -94,7 +94,8 @@ for i in $(seq 1 "$nodes"); do
     --tls_cert "$identity/server.pem" --tls_key "$identity/server-key.pem" \
     --client_ca "$identity/ca.pem" --jwks "$identity/jwks.json" \
     --jwt_issuer urn:complaint-ledger:development-issuer --bootstrap_head h1 \
-    --signing_key "$signing_key" >>"$dir/node$i.log" 2>&1 &
+    --signing_key "$signing_key" --key_file "$identity/site-keys.txt" \
+    >>"$dir/node$i.log" 2>&1 &
   echo "ledgerd$i $!" >>"$pids"
 done
 for i in $(seq 1 "$nodes"); do
@@ -147,6 +148,7 @@ echo "cluster: node$writer writes the log (pid $(pid_of "ledgerd$writer")); logs
 echo "Try:"
 echo "  $ctl --target 127.0.0.1:5006$follower --as a17 receive --channel phone --customer-phone 13800001234 --content 'a wet newspaper'   # sent to a follower: ledgerctl goes to the writer"
 echo "  $ctl --target 127.0.0.1:5006$follower --as h1 queue overdue      # any node answers reads from its copy"
+echo "  $ctl --target 127.0.0.1:5006$follower --as h1 find --phone 13800001234   # the customer's contact, sealed by the writer, opened by a follower"
 echo "  $ctl --target 127.0.0.1:5006$follower --as au1 --log_key_file $dir/log.pub audit checkpoint   # signed by whichever node wrote"
 echo "  kill -9 $(pid_of "ledgerd$writer")      # the writer dies: another node writes within about ${lease_ms} ms"
 echo "  tools/cluster.sh            # starts again what is not running (the killed node comes back as a follower)"

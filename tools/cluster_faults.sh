@@ -17,7 +17,8 @@
 #       intake acknowledged, by the new writer), its p50 and max
 #     test: one NATS server, then the writer (ctest's cluster_failover, with
 #       NODES=2 CLIENTS=2 LEASE_MS=1500)
-# CLIENTS (4), LEASE_MS (ledgerd's --lease_ms, default 6000), NODES (3);
+# CLIENTS (4), LEASE_MS (ledgerd's --lease_ms, default 6000), NODES (3),
+# KEEP=1 (keep the data and logs);
 # LEDGERD, LEDGERCTL, CLUSTER_FAULTS: the binaries (default build/...).
 # A fault loop, not a test: it prints, and exits 1 if anything acknowledged
 # was lost or doubled or the copies differ.
@@ -51,7 +52,8 @@ stop_all() {
   for name in "${!pid[@]}"; do kill "${pid[$name]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap 'stop_all; rm -rf "$DIR"' EXIT
+# KEEP=1: the processes' logs and data stay in $DIR.
+trap 'stop_all; [ "${KEEP:-0}" = 1 ] && echo "kept $DIR" || rm -rf "$DIR"' EXIT
 
 urls=$(printf 'nats://127.0.0.1:%s,' "${NATS_PORTS[@]}")
 urls=${urls%,}

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -114,19 +116,22 @@ absl::Status NatsLog::Open() {
     return absl::UnavailableError(
         absl::StrCat("NATS at ", where, " has no JetStream: ", Why(s)));
   }
-  RETURN_IF_ERROR(EnsureStream(options_.stream, options_.subject,
-                               "complaint-ledger: one message per group commit",
-                               /*max_messages=*/-1));
+  RETURN_IF_ERROR(
+      EnsureStream({options_.stream, options_.subject,
+                    "complaint-ledger: one message per group commit"}));
   // Each taking and renewal of the lease (every lease / 3): the last
   // 10,000 say who wrote when, the older ones are dropped.
-  return EnsureStream(options_.lease_stream, options_.lease_subject,
-                      "complaint-ledger: the writer's lease", 10000);
+  RETURN_IF_ERROR(EnsureStream({options_.lease_stream, options_.lease_subject,
+                                "complaint-ledger: the writer's lease",
+                                /*max_messages=*/10000}));
+  return EnsureStream({options_.keys_stream,
+                       absl::StrCat(options_.keys_subject, ".>"),
+                       "complaint-ledger: customers' wrapped data keys",
+                       /*max_messages=*/-1, /*erasable=*/true});
 }
 
-absl::Status NatsLog::EnsureStream(const std::string& name,
-                                   const std::string& subject,
-                                   const char* description,
-                                   int64_t max_messages) {
+absl::Status NatsLog::EnsureStream(const StreamSpec& spec) {
+  const std::string& name = spec.name;
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus s = js_GetStreamInfo(&info, js_, name.c_str(), nullptr, &code);
@@ -140,17 +145,20 @@ absl::Status NatsLog::EnsureStream(const std::string& name,
   }
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
-  const char* subjects[] = {subject.c_str()};
+  const char* subjects[] = {spec.subject.c_str()};
   config.Name = name.c_str();
-  config.Description = description;
-  config.MaxMsgs = max_messages;
+  config.Description = spec.description;
+  config.MaxMsgs = spec.max_messages;
   config.Subjects = subjects;
   config.SubjectsLen = 1;
   config.Storage = js_FileStorage;
   config.Replicas = options_.replicas;
   config.Duplicates = int64_t{600} * 1000 * 1000 * 1000;  // 10 min, in ns.
-  config.DenyDelete = true;
-  config.DenyPurge = true;
+  // The log and the lease: nothing of them can be removed. A key: its
+  // one message, erased with the customer's data.
+  config.DenyDelete = !spec.erasable;
+  config.DenyPurge = !spec.erasable;
+  if (spec.erasable) config.MaxMsgsPerSubject = 1;
   s = js_AddStream(&info, js_, &config, nullptr, &code);
   if (s == NATS_ERR && code == JSStreamNameExistErr) {
     return absl::OkStatus();  // Another node made it meanwhile.
@@ -294,7 +302,8 @@ absl::StatusOr<uint64_t> NatsLog::PublishLease(const v1::WriterLease& lease,
 NatsLog::Attempt NatsLog::PublishOnce(const std::string& subject,
                                       const std::string& data, uint64_t after,
                                       const std::string& id,
-                                      absl::Duration wait) {
+                                      absl::Duration wait,
+                                      const char* expect_header) {
   const std::string expect = absl::StrCat(after);
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(),
@@ -302,7 +311,7 @@ NatsLog::Attempt NatsLog::PublishOnce(const std::string& subject,
   // nats.c 3.4.1 sends ExpectLastSeq only when it is above 0: the header
   // by hand, so that the first message expects an empty stream too.
   if (s == NATS_OK) {
-    s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expect.c_str());
+    s = natsMsgHeader_Set(msg, expect_header, expect.c_str());
   }
   jsPubOptions publish;
   jsPubOptions_Init(&publish);
@@ -322,6 +331,103 @@ NatsLog::Attempt NatsLog::PublishOnce(const std::string& subject,
     attempt.why = Why(s);  // The library's last error, on this thread.
   }
   return attempt;
+}
+
+absl::StatusOr<std::string> NatsLog::KeySubject(
+    const std::string& key_id) const {
+  const size_t hash = key_id.rfind('#');
+  const absl::string_view ref = absl::string_view(key_id).substr(0, hash);
+  uint64_t generation = 0;
+  if (hash == std::string::npos || ref.empty() ||
+      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
+                        &generation) ||
+      !std::all_of(ref.begin(), ref.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '-' || c == '_';
+      })) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", key_id, "\" is not a data key id"));
+  }
+  return absl::StrCat(options_.keys_subject, ".", ref, ".", generation);
+}
+
+absl::StatusOr<std::string> NatsLog::CreateKey(const std::string& key_id,
+                                               const std::string& wrapped) {
+  ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
+  // Ours (its random nonce first): a retry of it is stored once, another
+  // node's key under the same id is not taken for it.
+  const std::string id =
+      absl::StrCat("key-", key_id, "-",
+                   absl::BytesToHexString(absl::string_view(wrapped).substr(
+                       0, std::min<size_t>(wrapped.size(), 12))));
+  const absl::Time deadline = absl::Now() + options_.publish_retry;
+  absl::Duration backoff = absl::Milliseconds(20);
+  while (true) {
+    // Expecting no message on the subject yet.
+    const Attempt a =
+        PublishOnce(subject, wrapped, /*after=*/0, id, options_.request_wait,
+                    "Nats-Expected-Last-Subject-Sequence");
+    if (a.status == NATS_OK) return wrapped;
+    std::string why = a.why;
+    if (a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr) {
+      absl::StatusOr<std::optional<std::string>> stored = ReadKey(key_id);
+      if (stored.ok() && stored->has_value()) return **std::move(stored);
+      if (!stored.ok()) why = std::string(stored.status().message());
+    }
+    if (absl::Now() + backoff > deadline) {
+      return absl::UnavailableError(absl::StrCat(
+          "the customers' keys (JetStream stream ", options_.keys_stream,
+          ") did not take data key ", key_id, " within ",
+          absl::FormatDuration(options_.publish_retry), ": ", why));
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Milliseconds(500));
+  }
+}
+
+absl::StatusOr<std::optional<std::string>> NatsLog::ReadKey(
+    const std::string& key_id) const {
+  ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
+  natsMsg* msg = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&msg, js_, options_.keys_stream.c_str(),
+                               subject.c_str(), nullptr, &code);
+  if (s == NATS_NOT_FOUND || (s == NATS_ERR && code == JSNoMessageFoundErr)) {
+    return std::nullopt;
+  }
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read data key ", key_id, " (JetStream stream ",
+                     options_.keys_stream, "): ", Why(s)));
+  }
+  std::string wrapped(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  natsMsg_Destroy(msg);
+  return wrapped;
+}
+
+absl::Status NatsLog::EraseKey(const std::string& key_id) {
+  ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
+  // One message a subject. An erasure refused is looked at again: another
+  // node may have erased it first (JetStream then says "no message found").
+  std::string why;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    natsMsg* msg = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetLastMsg(&msg, js_, options_.keys_stream.c_str(),
+                                 subject.c_str(), nullptr, &code);
+    if (s == NATS_NOT_FOUND || (s == NATS_ERR && code == JSNoMessageFoundErr)) {
+      return absl::OkStatus();
+    }
+    if (s == NATS_OK) {
+      const uint64_t sequence = natsMsg_GetSequence(msg);
+      natsMsg_Destroy(msg);
+      s = js_EraseMsg(js_, options_.keys_stream.c_str(), sequence, nullptr,
+                      &code);
+    }
+    if (s != NATS_OK) why = Why(s);
+  }
+  return absl::UnavailableError(absl::StrCat("cannot erase data key ", key_id,
+                                             " (JetStream stream ",
+                                             options_.keys_stream, "): ", why));
 }
 
 void NatsLog::Follow(EventStore* store) {

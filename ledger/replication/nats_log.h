@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,6 +47,10 @@ struct NatsLogOptions {
   // a stream of its own, made like the log's with the same copies.
   std::string lease_stream = "LEDGER_LEASE";
   std::string lease_subject = "ledger.lease";
+  // Customers' wrapped data keys (CreateKey): a stream of their own, one
+  // subject a key under this prefix, made with the log's copies.
+  std::string keys_stream = "LEDGER_KEYS";
+  std::string keys_subject = "ledger.keys";
   // Copies of the stream JetStream keeps (when it makes it).
   int replicas = 3;
   // This node's name, written into each group it publishes.
@@ -112,14 +117,34 @@ class NatsLog {
                                         uint64_t after, const std::string& id,
                                         absl::Duration wait);
 
+  // Customers' wrapped data keys (app/personal_data.h, KeyReplica), so
+  // that every node opens what any node sealed: one message a key, subject
+  // "<keys_subject>.<customer ref>.<generation>", in a stream that keeps
+  // one message a subject and lets messages be erased.
+  //
+  // The key stored under `key_id`: `wrapped` when none was, else the one
+  // another node stored first (a retry of ours included). UNAVAILABLE when
+  // JetStream did not answer within publish_retry; INVALID_ARGUMENT for an
+  // id that is not "<ref>#<generation>".
+  absl::StatusOr<std::string> CreateKey(const std::string& key_id,
+                                        const std::string& wrapped);
+  // The key stored under `key_id`; nullopt when none is (never made, or
+  // erased).
+  absl::StatusOr<std::optional<std::string>> ReadKey(
+      const std::string& key_id) const;
+  // Erases the key's message (JetStream overwrites it with random bytes on
+  // every replica, then removes it); OK when there is none.
+  absl::Status EraseKey(const std::string& key_id);
+
   // Stops following; idempotent. Publishes still work until destruction.
   void Stop();
 
  private:
   explicit NatsLog(NatsLogOptions options);
   absl::Status Open();
-  // One publish of `data` to `subject` expecting its stream to end at
-  // `after`, under message id `id`, waiting `wait` for JetStream's answer.
+  // One publish of `data` to `subject` with the expectation `expect`
+  // (header Nats-Expected-Last-Sequence: its stream ends at `after`), under
+  // message id `id`, waiting `wait` for JetStream's answer.
   struct Attempt {
     int status = 0;         // A natsStatus.
     int code = 0;           // A jsErrCode.
@@ -128,10 +153,20 @@ class NatsLog {
   };
   Attempt PublishOnce(const std::string& subject, const std::string& data,
                       uint64_t after, const std::string& id,
-                      absl::Duration wait);
-  // Makes the stream `name` (one subject) if it is missing.
-  absl::Status EnsureStream(const std::string& name, const std::string& subject,
-                            const char* description, int64_t max_messages);
+                      absl::Duration wait,
+                      const char* expect = "Nats-Expected-Last-Sequence");
+  struct StreamSpec {
+    std::string name;
+    std::string subject;  // One (a wildcard for the keys).
+    const char* description;
+    int64_t max_messages = -1;
+    // Keeps one message a subject, and lets one be erased (the keys).
+    bool erasable = false;
+  };
+  // Makes the stream if it is missing.
+  absl::Status EnsureStream(const StreamSpec& spec);
+  // The subject of a customer's data key.
+  absl::StatusOr<std::string> KeySubject(const std::string& key_id) const;
   // The stream's state as its leader says.
   struct StreamState {
     uint64_t last_sequence = 0;
