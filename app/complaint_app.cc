@@ -649,6 +649,7 @@ absl::StatusOr<ComplaintApp::Admitted> ComplaintApp::Admit(
                    store_.FindCommand(ops.context(command).command_id(),
                                       admitted.fingerprint));
   if (admitted.earlier.has_value()) return admitted;
+  if (options_.writes_here) RETURN_IF_ERROR(options_.writes_here());
   if (ops.descriptor == v1::ReceiveComplaint::descriptor() &&
       ops.complaint_id(command).empty()) {
     ops.set_complaint_id(command, NextComplaintId());
@@ -791,6 +792,7 @@ absl::StatusOr<v1::CommandResult> ComplaintApp::RunReferenceCommand(
   ASSIGN_OR_RETURN(std::optional<AppendResult> earlier,
                    store_.FindCommand(given.command_id(), fingerprint));
   if (earlier.has_value()) return ResultOf(*earlier, /*complaint=*/false);
+  if (options_.writes_here) RETURN_IF_ERROR(options_.writes_here());
   std::shared_ptr<const ReferenceData> reference = this->reference();
   ASSIGN_OR_RETURN(
       ReferenceChange change,

@@ -69,6 +69,12 @@ struct ComplaintAppOptions {
   std::shared_ptr<PersonalData> personal_data;
   // How the app state is written (app/app_state.h).
   AppStateOptions app_state;
+  // A replicated log: OK while this node may write, else why not (the
+  // store's NotTheWriter, naming the writer). A new command is refused with
+  // it before it is decided: a follower takes no complaint number and makes
+  // no data key for a command it cannot append (the store refuses the
+  // append all the same). A retried command id is answered by any node.
+  std::function<absl::Status()> writes_here;
   // The check of the whole log at Create: before it returns (a broken
   // record anywhere refuses commands from the first one), or on a thread
   // while commands are served (Create takes milliseconds whatever the log's

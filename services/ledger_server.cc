@@ -75,14 +75,13 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
       app_options.personal_data->ShareKeys(
           std::make_shared<NatsKeys>(nats_log_.get()));
     }
+    app_options.writes_here = [this]() -> absl::Status {
+      return WriteEpoch().status();
+    };
     store_options.replicate = [this, log = nats_log_.get()](
                                   v1::GroupRecord* group,
                                   uint64_t after) -> absl::StatusOr<uint64_t> {
-      WriterLease* lease = started_lease_.load();
-      if (lease == nullptr) {
-        return NotTheWriter("this node is starting: it writes nothing yet", "");
-      }
-      ASSIGN_OR_RETURN(const uint64_t epoch, lease->WriteEpoch());
+      ASSIGN_OR_RETURN(const uint64_t epoch, WriteEpoch());
       group->set_epoch(epoch);
       return log->Publish(group, after);
     };
@@ -159,6 +158,14 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   subscription_service_ = std::make_unique<SubscriptionService>(
       store_.get(), hub, pool_.get(), options.group_takeover);
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> LedgerServer::WriteEpoch() const {
+  WriterLease* lease = started_lease_.load();
+  if (lease == nullptr) {
+    return NotTheWriter("this node is starting: it writes nothing yet", "");
+  }
+  return lease->WriteEpoch();
 }
 
 absl::Status LedgerServer::ConnectNats(const NatsLogOptions& options,

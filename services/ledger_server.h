@@ -200,6 +200,9 @@ class LedgerServer {
   absl::Status StartLedger(const LedgerServerOptions& options);
   // lease_, once the server listens (its address goes into the lease).
   void StartLease(const LedgerServerOptions& options);
+  // The lease's epoch while this node writes the log (--log nats), else
+  // NotTheWriter (ledger/store/errors.h), naming the writer when known.
+  absl::StatusOr<uint64_t> WriteEpoch() const;
   // nats_log_, retried until `patience` has passed.
   absl::Status ConnectNats(const NatsLogOptions& options,
                            absl::Duration patience);

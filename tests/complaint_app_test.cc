@@ -2,10 +2,12 @@
 // revisions, races on one complaint, and what survives a restart.
 #include "app/complaint_app.h"
 
+#include <functional>
 #include <limits>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/complaint/builders.h"
@@ -44,6 +46,7 @@ class ComplaintAppTest : public ::testing::Test {
     store_ = std::move(*store);
     ComplaintAppOptions app_options;
     app_options.clock = clock_;
+    app_options.writes_here = writes_here_;
     auto app = ComplaintApp::Create(store_.get(), app_options);
     ASSERT_TRUE(app.ok()) << app.status();
     app_ = std::move(*app);
@@ -68,6 +71,7 @@ class ComplaintAppTest : public ::testing::Test {
 
   TempDir dir_;
   std::shared_ptr<FakeClock> clock_;
+  std::function<absl::Status()> writes_here_;
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<ComplaintApp> app_;
 };
@@ -128,6 +132,37 @@ TEST_F(ComplaintAppTest, NumbersAreGapFreeWhenIntakesAreRefusedOrRetried) {
   EXPECT_EQ(first->state().complaint_id(), "2026-000002");
   // A retry of it takes none either.
   ASSERT_TRUE(app_->Execute(Intake("desk-1/1"), "a17").ok());
+  EXPECT_EQ(Receive(), "2026-000003");
+}
+
+TEST_F(ComplaintAppTest, ANodeThatMayNotWriteRefusesNewCommandsUnnumbered) {
+  // A replicated log's follower (or a lease holder still catching up):
+  // new commands are refused with why before they are decided; they take
+  // no number (deciding them against a copy that is behind only collided
+  // with the numbers it was about to follow: ABORTED after 8 tries).
+  bool may_write = true;
+  writes_here_ = [&may_write] {
+    return may_write ? absl::OkStatus()
+                     : absl::UnavailableError("node b does not write the log");
+  };
+  Open();
+  EXPECT_EQ(Receive(), "2026-000001");
+  auto first = app_->Execute(Intake("desk-1/1"), "a17");
+  ASSERT_TRUE(first.ok()) << first.status();
+  may_write = false;
+  for (int i = 0; i < 3; ++i) {
+    auto refused = app_->Execute(Intake(absl::StrCat("desk-2/", i)), "a17");
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(refused.status().message(), "node b does not write the log");
+  }
+  auto reference = app_->Execute(build::Agent("a19", {v1::ROLE_AGENT}), "h1");
+  EXPECT_EQ(reference.status().code(), absl::StatusCode::kUnavailable);
+  // A retried command id is answered all the same.
+  auto again = app_->Execute(Intake("desk-1/1"), "a17");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_EQ(again->state().complaint_id(), "2026-000002");
+  may_write = true;
   EXPECT_EQ(Receive(), "2026-000003");
 }
 
