@@ -3,7 +3,8 @@
 # same load against ledgerd on its embedded log and on a three-node NATS
 # JetStream cluster on this machine (--log nats), alternated, each run on a
 # fresh data dir and a fresh cluster; then how fast a new node's copy
-# catches up with the stream the last run wrote.
+# catches up with the stream the last run wrote: by replaying it, and from
+# a backup of the writer's copy (then replaying only what came after).
 #   tools/cluster_bench.sh [ROUNDS]      (default 2)
 # LOAD_ARGS replaces the load (default: batches of 100 from 8 clients),
 # DURATION_S its length (default 8), FOLLOWER_ARGS adds to the new node's
@@ -17,6 +18,7 @@ DURATION_S=${DURATION_S:-8}
 FOLLOWER_ARGS=${FOLLOWER_ARGS:-}  # more flags for the new node
 LEDGERD=${LEDGERD:-build/services/ledgerd}
 LOAD=${LOAD:-build/tools/ledger_load}
+CTL=${LEDGERCTL:-build/tools/ledgerctl}
 DIR=/var/tmp/cluster_bench.$$
 PORT=50095
 NATS_PORTS=(14301 14302 14303)
@@ -70,7 +72,7 @@ for r in $(seq 1 "$ROUNDS"); do
       start_nats
       flags=(--log nats --nats_url "$urls" --node_id bench-writer --nats_connect_s 60)
     fi
-    start_ledgerd "$DIR/data" "$DIR/ledgerd.log" "${flags[@]}"
+    start_ledgerd "$DIR/data" "$DIR/ledgerd.log" "${flags[@]}" --backup_dir "$DIR/backups"
     if [ "$log" = nats ]; then
       # It takes commands once it holds the writer's lease.
       for _ in $(seq 1 600); do
@@ -86,6 +88,10 @@ for r in $(seq 1 "$ROUNDS"); do
       sed 's/latency_us://; s/,/ /g; s/:/ /g')
     echo "round $r log=$log ${LOAD_ARGS#--mode } events/s $eps us $lat"
     if [ "$log" = nats ] && [ "$r" = "$ROUNDS" ]; then
+      # A backup of the writer's copy, for the second new node below.
+      b0=$(date +%s.%N)
+      "$CTL" --target 127.0.0.1:$PORT backup b1 >"$DIR/backup.out"
+      b1=$(date +%s.%N)
       # A new node: how long its copy takes to reach the stream's end.
       kill "$ledgerd_pid"
       wait "$ledgerd_pid" 2>/dev/null || true
@@ -104,6 +110,20 @@ for r in $(seq 1 "$ROUNDS"); do
       awk -v p="$p" -v t0="$t0" -v t1="$t1" -v tc="$copied" -v fold="$fold" 'BEGIN {
         printf "catch-up: a new node copied %d events %.2f s after its start (%.0f events/s) and served after %.2f s (%.0f events/s; app state: %s)\n",
           p, tc - t0, p / (tc - t0), t1 - t0, p / (t1 - t0), fold }'
+      # Another new node, started from the backup (ledgerd --restore_from):
+      # it follows only what the stream holds past it.
+      kill "$ledgerd_pid"
+      wait "$ledgerd_pid" 2>/dev/null || true
+      t0=$(date +%s.%N)
+      # shellcheck disable=SC2086
+      start_ledgerd "$DIR/restored" "$DIR/restored.log" "${flags[@]}" --node_id bench-restored \
+        --restore_from "$DIR/backups/b1" $FOLLOWER_ARGS
+      t1=$(date +%s.%N)
+      p=$(grep -o 'log of record up to sequence [0-9]* (position [0-9]*' "$DIR/restored.log" |
+        grep -o '[0-9]*$')
+      awk -v p="$p" -v b0="$b0" -v b1="$b1" -v t0="$t0" -v t1="$t1" 'BEGIN {
+        printf "catch-up from a backup: the writer backed up (and verified) its copy in %.2f s; a new node started from it served %d events after %.2f s (%.0f events/s; with the backup %.0f events/s)\n",
+          b1 - b0, p, t1 - t0, p / (t1 - t0), p / (t1 - t0 + b1 - b0) }'
     fi
     stop_all
   done

@@ -480,8 +480,38 @@ void NatsLog::FollowLoop(EventStore* store) {
       sub = nullptr;
     }
   };
+  // The groups being written into the copy (by the store's writer thread)
+  // while the next ones are received and parsed here: two batches at most,
+  // one written, one read.
+  struct Batch {
+    std::vector<v1::GroupRecord> records;
+    std::vector<ReplicatedGroup> groups;
+    bool written = false;  // Under mu_, with status.
+    absl::Status status;
+  };
+  std::unique_ptr<Batch> writing;
+  // Waits for `writing`; false (following stops) when the copy refused it.
+  auto written = [&]() -> bool {
+    if (writing == nullptr) return true;
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&writing->written));
+    const absl::Status status = std::move(writing->status);
+    writing.reset();
+    if (status.ok()) return true;
+    if (status.code() == absl::StatusCode::kUnavailable && stopping_.load()) {
+      return false;
+    }
+    // Damage is reported, never skipped: the node stops following.
+    follow_error_ = status;
+    LogWarn(absl::StrFormat("NatsLog: stopped following the log of record: %s",
+                            status.ToString()));
+    return false;
+  };
   while (!stopping_.load()) {
-    const uint64_t next = store->replicated_sequence() + 1;
+    const uint64_t next =
+        std::max(store->replicated_sequence(),
+                 writing != nullptr ? writing->groups.back().sequence : 0) +
+        1;
     if (sub == nullptr) {
       // An ordered push consumer: in order, no acknowledgements, made
       // again by the library after a gap or lost heartbeats.
@@ -505,8 +535,8 @@ void NatsLog::FollowLoop(EventStore* store) {
     }
     // The next groups that have arrived, up to kFollowBatch of them, into
     // the copy in one write (the first waited for).
-    std::vector<v1::GroupRecord> records;
-    std::vector<ReplicatedGroup> groups;
+    auto batch = std::make_unique<Batch>();
+    std::vector<v1::GroupRecord>& records = batch->records;
     records.reserve(kFollowBatch);
     absl::Status unsound;
     bool resubscribe = false;
@@ -550,35 +580,44 @@ void NatsLog::FollowLoop(EventStore* store) {
         break;
       }
     }
-    for (size_t i = 0; i < records.size(); ++i) {
-      groups.push_back(ReplicatedGroup{&records[i], next + i});
-    }
-    if (!groups.empty()) {
-      absl::MutexLock lock(&mu_);
-      applying_ = true;
-    }
-    absl::Status applied = store->ApplyReplicatedGroups(groups);
-    if (applied.ok()) applied = unsound;
-    if (resubscribe) {
-      unsubscribe();
-      if (applied.ok()) absl::SleepFor(absl::Milliseconds(20));
-    }
-    absl::MutexLock lock(&mu_);
-    applying_ = false;
-    if (!applied.ok()) {
-      if (applied.code() == absl::StatusCode::kUnavailable &&
-          stopping_.load()) {
-        break;
+    // The batch before is written first (these continue it); a copy that
+    // refused it takes none after it.
+    if (!written()) break;
+    if (!records.empty()) {
+      for (size_t i = 0; i < records.size(); ++i) {
+        batch->groups.push_back(ReplicatedGroup{&records[i], next + i});
       }
-      // Damage is reported, never skipped: the node stops following.
-      follow_error_ = applied;
-      LogWarn(
-          absl::StrFormat("NatsLog: stopped following the log of record: %s",
-                          applied.ToString()));
+      {
+        absl::MutexLock lock(&mu_);
+        applying_ = true;
+      }
+      writing = std::move(batch);
+      Batch* b = writing.get();
+      store->ApplyReplicatedGroupsAsync(b->groups, [this, b](absl::Status s) {
+        // Written and handed on (on_replicated): what CatchUp waits for.
+        absl::MutexLock lock(&mu_);
+        b->status = std::move(s);
+        b->written = true;
+        applying_ = false;
+      });
+    }
+    if (!unsound.ok()) {
+      if (written()) {
+        absl::MutexLock lock(&mu_);  // written() let go of it.
+        follow_error_ = unsound;
+        LogWarn(
+            absl::StrFormat("NatsLog: stopped following the log of record: %s",
+                            unsound.ToString()));
+      }
       break;
     }
-    ++applied_;
+    if (resubscribe) {
+      // From the group after the last one received (or written).
+      unsubscribe();
+      absl::SleepFor(absl::Milliseconds(20));
+    }
   }
+  written();  // Before the store may close (Stop comes first).
   unsubscribe();
 }
 

@@ -185,9 +185,8 @@ class NatsLog {
   mutable absl::Mutex mu_;
   EventStore* store_ ABSL_GUARDED_BY(mu_) = nullptr;
   absl::Status follow_error_ ABSL_GUARDED_BY(mu_);
-  // Bumped after each group applied, for CatchUp's waits.
-  uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
-  // While groups are being written (and handed on) by the follower.
+  // While groups the follower received are being written (and handed on)
+  // by the store.
   bool applying_ ABSL_GUARDED_BY(mu_) = false;
 };
 

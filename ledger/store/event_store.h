@@ -376,6 +376,14 @@ class EventStore {
   // up): all of them or, when one is refused, none.
   virtual absl::Status ApplyReplicatedGroups(
       absl::Span<const ReplicatedGroup> groups) = 0;
+  // The same without waiting (a copy receives the next groups while these
+  // are written): `done` gets what ApplyReplicatedGroups would return, on
+  // the writer thread once they are written and handed on (it must not
+  // block), or on the caller's thread when they are refused before being
+  // queued. `groups` and their records must outlive the call of `done`.
+  virtual void ApplyReplicatedGroupsAsync(
+      absl::Span<const ReplicatedGroup> groups,
+      std::function<void(absl::Status)> done) = 0;
   // The sequence number in the log of record of the last group written
   // here (0: none, or not a replicated log).
   virtual uint64_t replicated_sequence() const = 0;

@@ -465,17 +465,6 @@ absl::Status RocksEventStore::ApplyReplicated(const v1::GroupRecord& group,
 
 absl::Status RocksEventStore::ApplyReplicatedGroups(
     absl::Span<const ReplicatedGroup> groups) {
-  if (groups.empty()) return absl::OkStatus();
-  for (const ReplicatedGroup& g : groups) {
-    if (g.sequence == 0 || g.record == nullptr) {
-      return absl::InvalidArgumentError(
-          "a replicated group's sequence number starts at 1");
-    }
-  }
-  if (damaged_.load(std::memory_order_relaxed)) return damage();
-  if (options_.read_only) {
-    return absl::FailedPreconditionError("the store is open read-only");
-  }
   if (std::this_thread::get_id() == writer_.get_id()) {
     return absl::FailedPreconditionError(
         "ApplyReplicated was called on the store's writer thread (from a "
@@ -483,17 +472,36 @@ absl::Status RocksEventStore::ApplyReplicatedGroups(
   }
   absl::Notification done;
   absl::Status status;
+  ApplyReplicatedGroupsAsync(groups, [&](absl::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return status;
+}
+
+void RocksEventStore::ApplyReplicatedGroupsAsync(
+    absl::Span<const ReplicatedGroup> groups,
+    std::function<void(absl::Status)> done) {
+  if (groups.empty()) return done(absl::OkStatus());
+  for (const ReplicatedGroup& g : groups) {
+    if (g.sequence == 0 || g.record == nullptr) {
+      return done(absl::InvalidArgumentError(
+          "a replicated group's sequence number starts at 1"));
+    }
+  }
+  if (damaged_.load(std::memory_order_relaxed)) return done(damage());
+  if (options_.read_only) {
+    return done(absl::FailedPreconditionError("the store is open read-only"));
+  }
   PendingAppend pending;
   pending.replicated = groups;
-  pending.done = [&](absl::StatusOr<AppendResult> r) {
-    status = r.status();
-    done.Notify();
+  pending.done = [done = std::move(done)](absl::StatusOr<AppendResult> r) {
+    done(r.status());
   };
   std::vector<PendingAppend> one;
   one.push_back(std::move(pending));
   Enqueue(std::move(one));
-  done.WaitForNotification();
-  return status;
 }
 
 absl::Status RocksEventStore::ApplyGroups(

@@ -132,6 +132,9 @@ class RocksEventStore final : public EventStore {
                                uint64_t sequence) override;
   absl::Status ApplyReplicatedGroups(
       absl::Span<const ReplicatedGroup> groups) override;
+  void ApplyReplicatedGroupsAsync(
+      absl::Span<const ReplicatedGroup> groups,
+      std::function<void(absl::Status)> done) override;
   uint64_t replicated_sequence() const override {
     return published_sequence_.load();
   }
