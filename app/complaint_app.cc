@@ -202,8 +202,15 @@ absl::Status ComplaintApp::Recover() {
     for (const std::string& key_id : state_->erased_at_open()) {
       // Exactly the key the erasure named: a customer who came back since
       // has a key of a later generation, which stays. (Nothing to do for
-      // one this node destroyed already.)
-      RETURN_IF_ERROR(personal->EraseKey(key_id));
+      // one this node destroyed already.) Should the other nodes' copy not
+      // be reachable now, the next start tries again.
+      if (absl::Status erased = personal->EraseKey(key_id); !erased.ok()) {
+        if (!absl::IsUnavailable(erased)) return erased;
+        LogWarn(absl::StrFormat(
+            "ComplaintApp: the erasure of data key %s is not finished (tried "
+            "again at the next start): %s",
+            key_id, erased.ToString()));
+      }
     }
   }
   if (unchecked == 0 || !store_.damage().ok()) {

@@ -210,6 +210,12 @@ std::string KeyRow(absl::string_view key_id) {
 std::string GenerationRow(absl::string_view ref) {
   return absl::StrCat("g/", ref);
 }
+// An erasure begun here and not yet finished in the replica.
+std::string PendingErasureRow(absl::string_view key_id) {
+  return absl::StrCat("p/", key_id);
+}
+// Set once this node's keys are in the replica too (ShareKeys).
+constexpr char kSharedRow[] = "m/shared";
 
 }  // namespace
 
@@ -283,10 +289,23 @@ absl::StatusOr<std::string> PersonalData::ExistingKey(
   ASSIGN_OR_RETURN(std::optional<std::string> wrapped, replica_->Read(key_id));
   if (!wrapped.has_value()) return key;
   ASSIGN_OR_RETURN(std::string unwrapped, Unwrap(key_id, *wrapped));
-  RETURN_IF_ERROR(
-      FromRocks(db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), *wrapped),
-                "writing a customer's data key"));
+  RETURN_IF_ERROR(KeepKey(key_id, *wrapped));
   return unwrapped;
+}
+
+absl::Status PersonalData::KeepKey(const std::string& key_id,
+                                   const std::string& wrapped) const {
+  // Not once an erasure of it began here (it may have while the replica
+  // was read): EraseKey changes the generation under the same lock.
+  absl::MutexLock lock(&create_mu_);
+  ASSIGN_OR_RETURN(const bool erased, ErasedHere(key_id));
+  if (erased) {
+    return absl::NotFoundError(
+        absl::StrCat("the personal data under key ", key_id,
+                     " was erased (its key is destroyed)"));
+  }
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), wrapped),
+                   "writing a customer's data key");
 }
 
 absl::StatusOr<std::string> PersonalData::KeyToSealWith(
@@ -320,10 +339,44 @@ absl::StatusOr<std::string> PersonalData::KeyToSealWith(
   // Counted before it is visible: a group commit that seals with it after
   // another thread saw it syncs it (SyncKeys).
   written_.fetch_add(1);
-  RETURN_IF_ERROR(
-      FromRocks(db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), *wrapped),
-                "writing a customer's data key"));
+  if (replica_ != nullptr) {
+    RETURN_IF_ERROR(KeepKey(key_id, *wrapped));
+  } else {
+    RETURN_IF_ERROR(
+        FromRocks(db_->Put(rocksdb::WriteOptions(), KeyRow(key_id), *wrapped),
+                  "writing a customer's data key"));
+  }
   return made;
+}
+
+absl::Status PersonalData::ShareKeys(std::shared_ptr<KeyReplica> replica) {
+  replica_ = std::move(replica);
+  std::string value;
+  rocksdb::Status shared = db_->Get(rocksdb::ReadOptions(), kSharedRow, &value);
+  if (shared.ok()) return absl::OkStatus();
+  if (!shared.IsNotFound()) {
+    return FromRocks(shared, "reading the customers' keys");
+  }
+  // The keys made before this node shared them (once): into the replica,
+  // where they must be the same as any stored under their ids.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("k/"); it->Valid() && it->key().starts_with("k/"); it->Next()) {
+    const std::string key_id = it->key().ToString().substr(2);
+    const std::string wrapped = it->value().ToString();
+    ASSIGN_OR_RETURN(std::string stored, replica_->Create(key_id, wrapped));
+    if (stored != wrapped) {
+      return absl::DataLossError(absl::StrCat(
+          "the data key ", key_id,
+          " of this node is not the one the other nodes share: personal "
+          "data sealed with either cannot be opened with the other"));
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the customers' keys"));
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocks(db_->Put(sync, kSharedRow, ""),
+                   "writing the customers' keys");
 }
 
 absl::StatusOr<v1::SealedPersonalData> PersonalData::Seal(
@@ -380,48 +433,55 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
         absl::StrCat("\"", key_id, "\" is not a data key id"));
   }
   const std::string customer_ref = key_id.substr(0, hash);
-  std::string wrapped;
-  rocksdb::Status got =
-      db_->Get(rocksdb::ReadOptions(), KeyRow(key_id), &wrapped);
-  if (!got.IsNotFound()) {
-    RETURN_IF_ERROR(FromRocks(got, "reading a customer's data key"));
-  }
-  const bool here = got.ok();
-  ASSIGN_OR_RETURN(const bool erased_here, ErasedHere(key_id));
-  // Done here before (in the replica first): nothing left to destroy.
-  if (!here && erased_here) return absl::OkStatus();
-  // Everywhere first: should that fail, nothing here changed and the
-  // erasure is tried again (ComplaintApp: as it follows the erasure, and
-  // at each start until done).
-  if (replica_ != nullptr) RETURN_IF_ERROR(replica_->Erase(key_id));
-  rocksdb::WriteBatch batch;
-  if (here) batch.Delete(KeyRow(key_id));
+  auto exists = [this](const std::string& row) -> absl::StatusOr<bool> {
+    std::string value;
+    rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), row, &value);
+    if (got.IsNotFound()) return false;
+    RETURN_IF_ERROR(FromRocks(got, "reading the customers' keys"));
+    return true;
+  };
+  bool here = false;
   {
-    // The customer's next key (should they come back) is of a later
-    // generation than the one destroyed, on every node: a key id is never
-    // made twice.
+    // One write: no key is made, kept or fetched for this id from here on
+    // (KeepKey checks the generation under this lock).
     absl::MutexLock lock(&create_mu_);
-    ASSIGN_OR_RETURN(uint64_t current, Generation(customer_ref));
+    ASSIGN_OR_RETURN(here, exists(KeyRow(key_id)));
+    ASSIGN_OR_RETURN(const bool pending, exists(PendingErasureRow(key_id)));
+    ASSIGN_OR_RETURN(const uint64_t current, Generation(customer_ref));
+    if (!here && !pending && generation < current) {
+      return absl::OkStatus();  // Done before.
+    }
+    rocksdb::WriteBatch batch;
+    if (here) batch.Delete(KeyRow(key_id));
+    // The customer's next key (should they come back) is of a later
+    // generation than the one destroyed.
     if (current <= generation) {
       batch.Put(GenerationRow(customer_ref), absl::StrCat(generation + 1));
     }
+    if (replica_ != nullptr) batch.Put(PendingErasureRow(key_id), "");
     rocksdb::WriteOptions sync;
     sync.sync = true;
     RETURN_IF_ERROR(
         FromRocks(db_->Write(sync, &batch), "deleting a customer's data key"));
   }
-  if (!here) return absl::OkStatus();  // No bytes of it here to shred.
-  // The key's bytes live on in the memtable's log and in older files until
-  // they are rewritten: flush (the log becomes obsolete and is deleted),
-  // then rewrite every file without it.
-  RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()),
-                            "flushing the customers' keys"));
-  rocksdb::CompactRangeOptions compact;
-  compact.bottommost_level_compaction =
-      rocksdb::BottommostLevelCompaction::kForce;
-  RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, nullptr, nullptr),
-                            "compacting the customers' keys"));
-  return absl::OkStatus();
+  if (here) {
+    // The key's bytes live on in the memtable's log and in older files
+    // until they are rewritten: flush (the log becomes obsolete and is
+    // deleted), then rewrite every file without it.
+    RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()),
+                              "flushing the customers' keys"));
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForce;
+    RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, nullptr, nullptr),
+                              "compacting the customers' keys"));
+  }
+  if (replica_ == nullptr) return absl::OkStatus();
+  RETURN_IF_ERROR(replica_->Erase(key_id));
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocks(db_->Delete(sync, PendingErasureRow(key_id)),
+                   "finishing the erasure of a customer's data key");
 }
 
 absl::StatusOr<bool> PersonalData::HasKey(const std::string& key_id) const {

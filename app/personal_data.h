@@ -96,20 +96,23 @@ class PersonalData {
   // a key of the next generation ("<ref>#2"). Erasing an erased (or never
   // made) key is OK.
   absl::Status Erase(const std::string& customer_ref);
-  // The same for exactly the key `key_id` ("<ref>#<generation>"): in the
-  // replica first, then here; the customer's generation moves past it
-  // even when this node never held it. OK at once for a key this node
-  // destroyed before.
+  // The same for exactly the key `key_id` ("<ref>#<generation>"). First,
+  // in one synced write, the customer's generation moves past it (even
+  // when this node never held it: a key id is never made twice), the key
+  // is deleted here and the erasure is marked pending; then the key's
+  // bytes are shredded here, then it is erased in the replica, and the
+  // mark goes. An error leaves the mark: the next EraseKey of it (each
+  // start, ComplaintApp) finishes it. OK at once when nothing is left.
   absl::Status EraseKey(const std::string& key_id);
 
   // Shares the keys through `replica` (before any other call): a key made
   // here is stored there before anything is sealed with it (and when
   // another node stored one under the same id first, that one is used); a
   // key this node lacks is read from there (unless this node erased it);
-  // an erasure destroys it there first, then here.
-  void ShareKeys(std::shared_ptr<KeyReplica> replica) {
-    replica_ = std::move(replica);
-  }
+  // an erasure destroys it here, then there. The first time, the keys
+  // this node holds already are stored there too: DATA_LOSS when the
+  // replica holds another key under one of their ids.
+  absl::Status ShareKeys(std::shared_ptr<KeyReplica> replica);
 
   // The id of the key `customer_ref`'s data is sealed with now.
   std::string CurrentKeyId(const std::string& customer_ref) const;
@@ -129,6 +132,10 @@ class PersonalData {
   // Whether `key_id` is of a generation erased here already (a customer's
   // generation moves on when their key is destroyed).
   absl::StatusOr<bool> ErasedHere(const std::string& key_id) const;
+  // Writes `wrapped` as this node's copy of `key_id` (from the replica),
+  // unless an erasure of it began here: NOT_FOUND then.
+  absl::Status KeepKey(const std::string& key_id,
+                       const std::string& wrapped) const;
   // The same, made first when it does not exist yet (one at a time).
   absl::StatusOr<std::string> KeyToSealWith(const std::string& key_id);
   absl::StatusOr<uint64_t> Generation(const std::string& customer_ref) const;
@@ -136,8 +143,9 @@ class PersonalData {
   std::unique_ptr<rocksdb::DB> db_;
   const SiteKeys keys_;
   std::shared_ptr<KeyReplica> replica_;
-  // Making a key: one at a time, so two intakes of a new customer agree.
-  absl::Mutex create_mu_;
+  // Making a key: one at a time, so two intakes of a new customer agree
+  // (without a replica); keeping one, against an erasure.
+  mutable absl::Mutex create_mu_;
   // Keys written, and how many of them are synced.
   std::atomic<uint64_t> written_{0};
   absl::Mutex sync_mu_;

@@ -72,8 +72,8 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
   if (options.nats.has_value()) {
     RETURN_IF_ERROR(ConnectNats(*options.nats, options.nats_connect));
     if (app_options.personal_data != nullptr) {
-      app_options.personal_data->ShareKeys(
-          std::make_shared<NatsKeys>(nats_log_.get()));
+      RETURN_IF_ERROR(app_options.personal_data->ShareKeys(
+          std::make_shared<NatsKeys>(nats_log_.get())));
     }
     app_options.writes_here = [this]() -> absl::Status {
       return WriteEpoch().status();

@@ -7,10 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "app/complaint_app.h"
 #include "gmock/gmock.h"
@@ -222,6 +225,115 @@ TEST_F(PersonalDataTest, ACustomerWhoComesBackAfterAnErasureKeepsTheNewData) {
   EXPECT_EQ(
       personal_->Unseal(ReceivedOf(before).sealed_customer()).status().code(),
       absl::StatusCode::kNotFound);
+}
+
+// The nodes' shared keys as NatsLog's keys stream keeps them (the real one
+// is tested with nats-server processes in ledgerd_nats_test): the first key
+// stored under an id is everyone's, an erased id keeps a tombstone and is
+// never made again; it can be told to refuse erasures (NATS unreachable).
+class SharedKeys : public KeyReplica {
+ public:
+  absl::StatusOr<std::string> Create(const std::string& key_id,
+                                     const std::string& wrapped) override {
+    absl::MutexLock lock(&mu_);
+    auto [it, made] = keys_.emplace(key_id, wrapped);
+    if (it->second.empty()) {
+      return absl::FailedPreconditionError(key_id + " was erased");
+    }
+    return it->second;
+  }
+  absl::StatusOr<std::optional<std::string>> Read(
+      const std::string& key_id) const override {
+    absl::MutexLock lock(&mu_);
+    auto it = keys_.find(key_id);
+    if (it == keys_.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  }
+  absl::Status Erase(const std::string& key_id) override {
+    absl::MutexLock lock(&mu_);
+    if (refuse_erasures) return absl::UnavailableError("no NATS");
+    keys_[key_id] = "";
+    return absl::OkStatus();
+  }
+  bool Holds(const std::string& key_id) const {
+    return Read(key_id).value_or(std::nullopt).has_value();
+  }
+  bool refuse_erasures = false;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::string> keys_;
+};
+
+v1::CustomerContact Contact() {
+  v1::CustomerContact contact;
+  contact.set_name(kName);
+  contact.set_phone(kPhone);
+  return contact;
+}
+
+TEST(SharedKeysTest, WhatOneNodeSealsAnotherOpensUntilEitherErasesIt) {
+  TempDir dir;
+  auto shared = std::make_shared<SharedKeys>();
+  auto a = PersonalData::Open(dir.Sub("a"), TestKeys());
+  auto b = PersonalData::Open(dir.Sub("b"), TestKeys());
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->ShareKeys(shared).ok());
+  ASSERT_TRUE((*b)->ShareKeys(shared).ok());
+  const std::string ref = (*a)->CustomerRef(kPhone);
+  auto sealed = (*a)->Seal(ref, Contact());
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  const std::string key_id = sealed->key_id();
+  EXPECT_TRUE(shared->Holds(key_id));
+  ASSERT_TRUE((*b)->Unseal(*sealed).ok());
+  // b seals the customer's next contact with the same key.
+  auto by_b = (*b)->Seal(ref, Contact());
+  ASSERT_TRUE(by_b.ok()) << by_b.status();
+  EXPECT_EQ(by_b->key_id(), key_id);
+  EXPECT_TRUE((*a)->Unseal(*by_b).ok());
+
+  // a erases while the shared keys cannot be reached: a no longer seals
+  // with that key nor opens it (nor fetches it back), but the erasure is
+  // not finished until they can.
+  shared->refuse_erasures = true;
+  EXPECT_EQ((*a)->EraseKey(key_id).code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE((*a)->CurrentKeyId(ref), key_id);
+  EXPECT_EQ((*a)->Unseal(*sealed).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(shared->Holds(key_id));
+  shared->refuse_erasures = false;
+  ASSERT_TRUE((*a)->EraseKey(key_id).ok());  // As at a's next start.
+  EXPECT_FALSE(shared->Holds(key_id));
+  EXPECT_TRUE((*a)->EraseKey(key_id).ok());  // Nothing left: a no-op.
+
+  // b has not folded the erasure yet: its copy still opens, but the id
+  // cannot be made again, and once b erases it its copy is gone too.
+  EXPECT_TRUE((*b)->Unseal(*by_b).ok());
+  ASSERT_TRUE((*b)->EraseKey(key_id).ok());
+  EXPECT_EQ((*b)->Unseal(*by_b).status().code(), absl::StatusCode::kNotFound);
+  auto comes_back = (*b)->Seal(ref, Contact());
+  ASSERT_TRUE(comes_back.ok()) << comes_back.status();
+  EXPECT_NE(comes_back->key_id(), key_id);
+  EXPECT_TRUE((*a)->Unseal(*comes_back).ok());
+}
+
+TEST(SharedKeysTest, KeysANodeHeldBeforeSharingAreSharedOnceOrRefused) {
+  TempDir dir;
+  const std::string ref = "f2ad8d039c5e2425";
+  {
+    auto a = PersonalData::Open(dir.Sub("a"), TestKeys());
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE((*a)->Seal(ref, Contact()).ok());  // Not shared yet.
+  }
+  auto shared = std::make_shared<SharedKeys>();
+  auto a = PersonalData::Open(dir.Sub("a"), TestKeys());
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->ShareKeys(shared).ok());
+  EXPECT_TRUE(shared->Holds(ref + "#1"));
+  // Another node whose own key under that id differs is refused.
+  auto b = PersonalData::Open(dir.Sub("b"), TestKeys());
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE((*b)->Seal(ref, Contact()).ok());
+  EXPECT_EQ((*b)->ShareKeys(shared).code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(SiteKeysTest, BadKeyFilesAreRefusedWithTheLine) {

@@ -369,8 +369,17 @@ absl::StatusOr<std::string> NatsLog::CreateKey(const std::string& key_id,
     if (a.status == NATS_OK) return wrapped;
     std::string why = a.why;
     if (a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr) {
-      absl::StatusOr<std::optional<std::string>> stored = ReadKey(key_id);
-      if (stored.ok() && stored->has_value()) return **std::move(stored);
+      absl::StatusOr<std::optional<std::string>> stored =
+          LastKeyMessage(subject, key_id);
+      if (stored.ok() && stored->has_value()) {
+        if ((*stored)->empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "data key ", key_id,
+              " was erased: its id is not made again (the customer's next "
+              "key is of a later generation)"));
+        }
+        return **std::move(stored);
+      }
       if (!stored.ok()) why = std::string(stored.status().message());
     }
     if (absl::Now() + backoff > deadline) {
@@ -384,9 +393,8 @@ absl::StatusOr<std::string> NatsLog::CreateKey(const std::string& key_id,
   }
 }
 
-absl::StatusOr<std::optional<std::string>> NatsLog::ReadKey(
-    const std::string& key_id) const {
-  ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
+absl::StatusOr<std::optional<std::string>> NatsLog::LastKeyMessage(
+    const std::string& subject, const std::string& key_id) const {
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus s = js_GetLastMsg(&msg, js_, options_.keys_stream.c_str(),
@@ -399,31 +407,59 @@ absl::StatusOr<std::optional<std::string>> NatsLog::ReadKey(
         absl::StrCat("cannot read data key ", key_id, " (JetStream stream ",
                      options_.keys_stream, "): ", Why(s)));
   }
-  std::string wrapped(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  std::string data(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
   natsMsg_Destroy(msg);
-  return wrapped;
+  return data;
+}
+
+absl::StatusOr<std::optional<std::string>> NatsLog::ReadKey(
+    const std::string& key_id) const {
+  ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
+  ASSIGN_OR_RETURN(std::optional<std::string> data,
+                   LastKeyMessage(subject, key_id));
+  if (data.has_value() && data->empty()) return std::nullopt;  // Erased.
+  return data;
 }
 
 absl::Status NatsLog::EraseKey(const std::string& key_id) {
   ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
-  // One message a subject. An erasure refused is looked at again: another
-  // node may have erased it first (JetStream then says "no message found").
+  // The key's message erased (overwritten on every replica), then an empty
+  // one in its place, which no CreateKey gets past: the id is never made
+  // again, by a node that has not yet folded the erasure either. An
+  // erasure refused is looked at again: another node may have erased it
+  // first ("no message found").
   std::string why;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    natsMsg* msg = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetLastMsg(&msg, js_, options_.keys_stream.c_str(),
-                                 subject.c_str(), nullptr, &code);
-    if (s == NATS_NOT_FOUND || (s == NATS_ERR && code == JSNoMessageFoundErr)) {
-      return absl::OkStatus();
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    absl::StatusOr<std::optional<std::string>> last =
+        LastKeyMessage(subject, key_id);
+    if (!last.ok()) {
+      why = std::string(last.status().message());
+      continue;
     }
-    if (s == NATS_OK) {
-      const uint64_t sequence = natsMsg_GetSequence(msg);
-      natsMsg_Destroy(msg);
-      s = js_EraseMsg(js_, options_.keys_stream.c_str(), sequence, nullptr,
-                      &code);
+    if (last->has_value() && (*last)->empty()) return absl::OkStatus();
+    if (last->has_value()) {
+      natsMsg* msg = nullptr;
+      jsErrCode code = static_cast<jsErrCode>(0);
+      natsStatus s = js_GetLastMsg(&msg, js_, options_.keys_stream.c_str(),
+                                   subject.c_str(), nullptr, &code);
+      if (s == NATS_OK) {
+        const uint64_t sequence = natsMsg_GetSequence(msg);
+        natsMsg_Destroy(msg);
+        s = js_EraseMsg(js_, options_.keys_stream.c_str(), sequence, nullptr,
+                        &code);
+      }
+      if (s != NATS_OK) {
+        why = Why(s);
+        continue;
+      }
     }
-    if (s != NATS_OK) why = Why(s);
+    const Attempt a = PublishOnce(
+        subject, "", /*after=*/0, absl::StrCat("erased-", key_id),
+        options_.request_wait, "Nats-Expected-Last-Subject-Sequence");
+    if (a.status != NATS_OK &&
+        !(a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr)) {
+      why = a.why;
+    }
   }
   return absl::UnavailableError(absl::StrCat("cannot erase data key ", key_id,
                                              " (JetStream stream ",

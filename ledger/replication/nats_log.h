@@ -133,7 +133,9 @@ class NatsLog {
   absl::StatusOr<std::optional<std::string>> ReadKey(
       const std::string& key_id) const;
   // Erases the key's message (JetStream overwrites it with random bytes on
-  // every replica, then removes it); OK when there is none.
+  // every replica, then removes it) and leaves an empty one in its place,
+  // so that no node makes that key id again (CreateKey: FAILED_PRECONDITION;
+  // ReadKey: nullopt). OK when it is erased already.
   absl::Status EraseKey(const std::string& key_id);
 
   // Stops following; idempotent. Publishes still work until destruction.
@@ -167,6 +169,10 @@ class NatsLog {
   absl::Status EnsureStream(const StreamSpec& spec);
   // The subject of a customer's data key.
   absl::StatusOr<std::string> KeySubject(const std::string& key_id) const;
+  // The last message on a key's subject: nullopt when there is none, empty
+  // for an erased key (EraseKey's tombstone).
+  absl::StatusOr<std::optional<std::string>> LastKeyMessage(
+      const std::string& subject, const std::string& key_id) const;
   // The stream's state as its leader says.
   struct StreamState {
     uint64_t last_sequence = 0;
