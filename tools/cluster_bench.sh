@@ -107,6 +107,15 @@ for r in $(seq 1 "$ROUNDS"); do
       copied=$(date -d "$(grep -m1 'log of record up to sequence' "$DIR/follower.log" |
         cut -d' ' -f1)" +%s.%N)
       fold=$(grep -o 'complaints [0-9.]*m*s' "$DIR/follower.log" | head -1)
+      # Its CPU so far by thread (user + system; the follow thread has
+      # ended with the copy): what bounds the copy.
+      for t in /proc/"$ledgerd_pid"/task/*; do
+        read -r -a st <"$t/stat" && echo "$(cat "$t/comm") ${st[13]} ${st[14]}"
+      done 2>/dev/null | awk -v p="$p" -v hz="$(getconf CLK_TCK)" '
+        { c[$1] += $2 + $3 } END {
+        printf "catch-up CPU by thread:"
+        for (n in c) if (c[n] / hz >= 0.05) printf " %s %.2f s (%.1f us/event)", n, c[n] / hz, c[n] / hz * 1e6 / p
+        printf "\n" }'
       awk -v p="$p" -v t0="$t0" -v t1="$t1" -v tc="$copied" -v fold="$fold" 'BEGIN {
         printf "catch-up: a new node copied %d events %.2f s after its start (%.0f events/s) and served after %.2f s (%.0f events/s; app state: %s)\n",
           p, tc - t0, p / (tc - t0), t1 - t0, p / (t1 - t0), fold }'
