@@ -364,8 +364,12 @@ absl::Status PersonalData::ShareKeys(std::shared_ptr<KeyReplica> replica) {
   for (it->Seek("k/"); it->Valid() && it->key().starts_with("k/"); it->Next()) {
     const std::string key_id = it->key().ToString().substr(2);
     const std::string wrapped = it->value().ToString();
-    ASSIGN_OR_RETURN(std::string stored, replica_->Create(key_id, wrapped));
-    if (stored != wrapped) {
+    absl::StatusOr<std::string> stored = replica_->Create(key_id, wrapped);
+    // Erased by the others: this node destroys its copy as it folds the
+    // erasure (ComplaintApp), not shared meanwhile.
+    if (absl::IsFailedPrecondition(stored.status())) continue;
+    RETURN_IF_ERROR(stored.status());
+    if (*stored != wrapped) {
       return absl::DataLossError(absl::StrCat(
           "the data key ", key_id,
           " of this node is not the one the other nodes share: personal "
@@ -441,12 +445,13 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
     return true;
   };
   bool here = false;
+  bool pending = false;  // Begun before, and not finished.
   {
     // One write: no key is made, kept or fetched for this id from here on
     // (KeepKey checks the generation under this lock).
     absl::MutexLock lock(&create_mu_);
     ASSIGN_OR_RETURN(here, exists(KeyRow(key_id)));
-    ASSIGN_OR_RETURN(const bool pending, exists(PendingErasureRow(key_id)));
+    ASSIGN_OR_RETURN(pending, exists(PendingErasureRow(key_id)));
     ASSIGN_OR_RETURN(const uint64_t current, Generation(customer_ref));
     if (!here && !pending && generation < current) {
       return absl::OkStatus();  // Done before.
@@ -458,13 +463,13 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
     if (current <= generation) {
       batch.Put(GenerationRow(customer_ref), absl::StrCat(generation + 1));
     }
-    if (replica_ != nullptr) batch.Put(PendingErasureRow(key_id), "");
+    batch.Put(PendingErasureRow(key_id), "");
     rocksdb::WriteOptions sync;
     sync.sync = true;
     RETURN_IF_ERROR(
         FromRocks(db_->Write(sync, &batch), "deleting a customer's data key"));
   }
-  if (here) {
+  if (here || pending) {
     // The key's bytes live on in the memtable's log and in older files
     // until they are rewritten: flush (the log becomes obsolete and is
     // deleted), then rewrite every file without it.
@@ -476,8 +481,7 @@ absl::Status PersonalData::EraseKey(const std::string& key_id) {
     RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, nullptr, nullptr),
                               "compacting the customers' keys"));
   }
-  if (replica_ == nullptr) return absl::OkStatus();
-  RETURN_IF_ERROR(replica_->Erase(key_id));
+  if (replica_ != nullptr) RETURN_IF_ERROR(replica_->Erase(key_id));
   rocksdb::WriteOptions sync;
   sync.sync = true;
   return FromRocks(db_->Delete(sync, PendingErasureRow(key_id)),

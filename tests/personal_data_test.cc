@@ -236,6 +236,7 @@ class SharedKeys : public KeyReplica {
   absl::StatusOr<std::string> Create(const std::string& key_id,
                                      const std::string& wrapped) override {
     absl::MutexLock lock(&mu_);
+    ++creates;
     auto [it, made] = keys_.emplace(key_id, wrapped);
     if (it->second.empty()) {
       return absl::FailedPreconditionError(key_id + " was erased");
@@ -259,6 +260,7 @@ class SharedKeys : public KeyReplica {
     return Read(key_id).value_or(std::nullopt).has_value();
   }
   bool refuse_erasures = false;
+  int creates = 0;
 
  private:
   mutable absl::Mutex mu_;
@@ -306,8 +308,14 @@ TEST(SharedKeysTest, WhatOneNodeSealsAnotherOpensUntilEitherErasesIt) {
   EXPECT_TRUE((*a)->EraseKey(key_id).ok());  // Nothing left: a no-op.
 
   // b has not folded the erasure yet: its copy still opens, but the id
-  // cannot be made again, and once b erases it its copy is gone too.
+  // cannot be made again (c, a node that never held it, is refused), and
+  // once b erases it its copy is gone too.
   EXPECT_TRUE((*b)->Unseal(*by_b).ok());
+  auto c = PersonalData::Open(dir.Sub("c"), TestKeys());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->ShareKeys(shared).ok());
+  EXPECT_EQ((*c)->Seal(ref, Contact()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE((*b)->EraseKey(key_id).ok());
   EXPECT_EQ((*b)->Unseal(*by_b).status().code(), absl::StatusCode::kNotFound);
   auto comes_back = (*b)->Seal(ref, Contact());
@@ -329,6 +337,13 @@ TEST(SharedKeysTest, KeysANodeHeldBeforeSharingAreSharedOnceOrRefused) {
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE((*a)->ShareKeys(shared).ok());
   EXPECT_TRUE(shared->Holds(ref + "#1"));
+  // Once: started again, a node does not publish its keys again.
+  a->reset();
+  a = PersonalData::Open(dir.Sub("a"), TestKeys());
+  ASSERT_TRUE(a.ok());
+  const int creates = shared->creates;
+  ASSERT_TRUE((*a)->ShareKeys(shared).ok());
+  EXPECT_EQ(shared->creates, creates);
   // Another node whose own key under that id differs is refused.
   auto b = PersonalData::Open(dir.Sub("b"), TestKeys());
   ASSERT_TRUE(b.ok());

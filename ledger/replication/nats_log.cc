@@ -326,6 +326,7 @@ NatsLog::Attempt NatsLog::PublishOnce(const std::string& subject,
   attempt.code = code;
   if (s == NATS_OK) {
     attempt.sequence = ack->Sequence;
+    attempt.duplicate = ack->Duplicate;
     jsPubAck_Destroy(ack);
   } else {
     attempt.why = Why(s);  // The library's last error, on this thread.
@@ -366,21 +367,25 @@ absl::StatusOr<std::string> NatsLog::CreateKey(const std::string& key_id,
     const Attempt a =
         PublishOnce(subject, wrapped, /*after=*/0, id, options_.request_wait,
                     "Nats-Expected-Last-Subject-Sequence");
-    if (a.status == NATS_OK) return wrapped;
+    if (a.status == NATS_OK && !a.duplicate) return wrapped;
     std::string why = a.why;
-    if (a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr) {
-      absl::StatusOr<std::optional<std::string>> stored =
+    // Stored before (a retry's duplicate: erased since?) or another's:
+    // what the subject holds now.
+    if (a.status == NATS_OK ||
+        (a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr)) {
+      absl::StatusOr<std::optional<KeyMessage>> stored =
           LastKeyMessage(subject, key_id);
       if (stored.ok() && stored->has_value()) {
-        if ((*stored)->empty()) {
+        if ((*stored)->data.empty()) {
           return absl::FailedPreconditionError(absl::StrCat(
               "data key ", key_id,
               " was erased: its id is not made again (the customer's next "
               "key is of a later generation)"));
         }
-        return **std::move(stored);
+        return std::move((*stored)->data);
       }
       if (!stored.ok()) why = std::string(stored.status().message());
+      if (stored.ok()) why = "stored once, then removed";
     }
     if (absl::Now() + backoff > deadline) {
       return absl::UnavailableError(absl::StrCat(
@@ -393,7 +398,7 @@ absl::StatusOr<std::string> NatsLog::CreateKey(const std::string& key_id,
   }
 }
 
-absl::StatusOr<std::optional<std::string>> NatsLog::LastKeyMessage(
+absl::StatusOr<std::optional<NatsLog::KeyMessage>> NatsLog::LastKeyMessage(
     const std::string& subject, const std::string& key_id) const {
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
@@ -407,54 +412,54 @@ absl::StatusOr<std::optional<std::string>> NatsLog::LastKeyMessage(
         absl::StrCat("cannot read data key ", key_id, " (JetStream stream ",
                      options_.keys_stream, "): ", Why(s)));
   }
-  std::string data(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  KeyMessage last;
+  last.sequence = natsMsg_GetSequence(msg);
+  last.data.assign(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
   natsMsg_Destroy(msg);
-  return data;
+  return last;
 }
 
 absl::StatusOr<std::optional<std::string>> NatsLog::ReadKey(
     const std::string& key_id) const {
   ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
-  ASSIGN_OR_RETURN(std::optional<std::string> data,
+  ASSIGN_OR_RETURN(std::optional<KeyMessage> last,
                    LastKeyMessage(subject, key_id));
-  if (data.has_value() && data->empty()) return std::nullopt;  // Erased.
-  return data;
+  if (!last.has_value() || last->data.empty()) return std::nullopt;
+  return std::move(last->data);
 }
 
 absl::Status NatsLog::EraseKey(const std::string& key_id) {
   ASSIGN_OR_RETURN(const std::string subject, KeySubject(key_id));
   // The key's message erased (overwritten on every replica), then an empty
   // one in its place, which no CreateKey gets past: the id is never made
-  // again, by a node that has not yet folded the erasure either. An
-  // erasure refused is looked at again: another node may have erased it
-  // first ("no message found").
+  // again, by a node that has not yet folded the erasure either. Other
+  // nodes erase the same key at the same time: exactly the message read is
+  // erased, never a tombstone, and a tombstone is published expecting the
+  // subject empty (under a message id of its own each time, so that no
+  // duplicate is taken for it).
   std::string why;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    absl::StatusOr<std::optional<std::string>> last =
+    absl::StatusOr<std::optional<KeyMessage>> last =
         LastKeyMessage(subject, key_id);
     if (!last.ok()) {
       why = std::string(last.status().message());
       continue;
     }
-    if (last->has_value() && (*last)->empty()) return absl::OkStatus();
+    if (last->has_value() && (*last)->data.empty()) return absl::OkStatus();
     if (last->has_value()) {
-      natsMsg* msg = nullptr;
       jsErrCode code = static_cast<jsErrCode>(0);
-      natsStatus s = js_GetLastMsg(&msg, js_, options_.keys_stream.c_str(),
-                                   subject.c_str(), nullptr, &code);
-      if (s == NATS_OK) {
-        const uint64_t sequence = natsMsg_GetSequence(msg);
-        natsMsg_Destroy(msg);
-        s = js_EraseMsg(js_, options_.keys_stream.c_str(), sequence, nullptr,
-                        &code);
-      }
+      const natsStatus s = js_EraseMsg(js_, options_.keys_stream.c_str(),
+                                       (*last)->sequence, nullptr, &code);
+      // Refused: gone already (another node), or not now; read again.
       if (s != NATS_OK) {
         why = Why(s);
         continue;
       }
     }
     const Attempt a = PublishOnce(
-        subject, "", /*after=*/0, absl::StrCat("erased-", key_id),
+        subject, "", /*after=*/0,
+        absl::StrCat("erased-", key_id, "-", absl::ToUnixNanos(absl::Now()),
+                     "-", attempt),
         options_.request_wait, "Nats-Expected-Last-Subject-Sequence");
     if (a.status != NATS_OK &&
         !(a.status == NATS_ERR && a.code == JSStreamWrongLastSequenceErr)) {

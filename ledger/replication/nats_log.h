@@ -148,10 +148,11 @@ class NatsLog {
   // (header Nats-Expected-Last-Sequence: its stream ends at `after`), under
   // message id `id`, waiting `wait` for JetStream's answer.
   struct Attempt {
-    int status = 0;         // A natsStatus.
-    int code = 0;           // A jsErrCode.
-    uint64_t sequence = 0;  // When OK.
-    std::string why;        // Otherwise.
+    int status = 0;          // A natsStatus.
+    int code = 0;            // A jsErrCode.
+    uint64_t sequence = 0;   // When OK.
+    bool duplicate = false;  // OK: JetStream held that message id already.
+    std::string why;         // Otherwise.
   };
   Attempt PublishOnce(const std::string& subject, const std::string& data,
                       uint64_t after, const std::string& id,
@@ -169,9 +170,13 @@ class NatsLog {
   absl::Status EnsureStream(const StreamSpec& spec);
   // The subject of a customer's data key.
   absl::StatusOr<std::string> KeySubject(const std::string& key_id) const;
-  // The last message on a key's subject: nullopt when there is none, empty
-  // for an erased key (EraseKey's tombstone).
-  absl::StatusOr<std::optional<std::string>> LastKeyMessage(
+  // The last message on a key's subject: nullopt when there is none; its
+  // data empty for an erased key (EraseKey's tombstone).
+  struct KeyMessage {
+    uint64_t sequence = 0;
+    std::string data;
+  };
+  absl::StatusOr<std::optional<KeyMessage>> LastKeyMessage(
       const std::string& subject, const std::string& key_id) const;
   // The stream's state as its leader says.
   struct StreamState {
