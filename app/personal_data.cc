@@ -217,6 +217,24 @@ std::string PendingErasureRow(absl::string_view key_id) {
 // Set once this node's keys are in the replica too (ShareKeys).
 constexpr char kSharedRow[] = "m/shared";
 
+// A key id, "<customer ref>#<generation>", taken apart.
+struct KeyId {
+  std::string customer_ref;
+  uint64_t generation = 0;
+};
+absl::StatusOr<KeyId> ParseKeyId(const std::string& key_id) {
+  const size_t hash = key_id.rfind('#');
+  KeyId id;
+  if (hash == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
+                        &id.generation)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", key_id, "\" is not a data key id"));
+  }
+  id.customer_ref = key_id.substr(0, hash);
+  return id;
+}
+
 }  // namespace
 
 absl::StatusOr<uint64_t> PersonalData::Generation(
@@ -266,16 +284,9 @@ absl::StatusOr<std::string> PersonalData::LocalKey(
 }
 
 absl::StatusOr<bool> PersonalData::ErasedHere(const std::string& key_id) const {
-  const size_t hash = key_id.rfind('#');
-  uint64_t generation = 0;
-  if (hash == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
-                        &generation)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", key_id, "\" is not a data key id"));
-  }
-  ASSIGN_OR_RETURN(uint64_t current, Generation(key_id.substr(0, hash)));
-  return generation < current;
+  ASSIGN_OR_RETURN(const KeyId id, ParseKeyId(key_id));
+  ASSIGN_OR_RETURN(uint64_t current, Generation(id.customer_ref));
+  return id.generation < current;
 }
 
 absl::StatusOr<std::string> PersonalData::ExistingKey(
@@ -428,15 +439,9 @@ absl::Status PersonalData::Erase(const std::string& customer_ref) {
 }
 
 absl::Status PersonalData::EraseKey(const std::string& key_id) {
-  const size_t hash = key_id.rfind('#');
-  uint64_t generation = 0;
-  if (hash == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
-                        &generation)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", key_id, "\" is not a data key id"));
-  }
-  const std::string customer_ref = key_id.substr(0, hash);
+  ASSIGN_OR_RETURN(const KeyId id, ParseKeyId(key_id));
+  const std::string& customer_ref = id.customer_ref;
+  const uint64_t generation = id.generation;
   auto exists = [this](const std::string& row) -> absl::StatusOr<bool> {
     std::string value;
     rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), row, &value);

@@ -162,12 +162,7 @@ struct Node {
   // The intake of complaint `id` as this node shows it (to nobody signed
   // in: all of it).
   v1::ComplaintReceived Intake(const std::string& id) const {
-    v1::GetComplaintRequest request;
-    request.set_complaint_id(id);
-    grpc::ClientContext context;
-    v1::ComplaintView view;
-    grpc::Status s = complaints->GetComplaint(&context, request, &view);
-    EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
+    const v1::ComplaintView view = View(id);
     v1::ComplaintReceived received;
     for (const v1::Event& e : view.timeline()) {
       if (Is<v1::ComplaintReceived>(e)) {
@@ -195,13 +190,18 @@ struct Node {
   }
 
   std::string Complaint(const std::string& id) const {
+    return View(id).SerializeAsString();
+  }
+
+  // GetComplaint of `id`; a failed call fails the test.
+  v1::ComplaintView View(const std::string& id) const {
     v1::GetComplaintRequest request;
     request.set_complaint_id(id);
     grpc::ClientContext context;
     v1::ComplaintView view;
     grpc::Status s = complaints->GetComplaint(&context, request, &view);
     EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
-    return view.SerializeAsString();
+    return view;
   }
 };
 
