@@ -78,6 +78,8 @@ absl::Status LedgerServer::StartLedger(const LedgerServerOptions& options) {
     app_options.writes_here = [this]() -> absl::Status {
       return WriteEpoch().status();
     };
+    // The writer does not take its own groups back from the stream.
+    nats_log_->PauseFollowingWhile([this] { return WriteEpoch().ok(); });
     store_options.replicate = [this, log = nats_log_.get()](
                                   v1::GroupRecord* group,
                                   uint64_t after) -> absl::StatusOr<uint64_t> {

@@ -221,6 +221,10 @@ ABSL_FLAG(int, nats_replicas, 3,
 ABSL_FLAG(int, nats_publish_retry_s, 20,
           "with --log nats: how long a group whose publish has no answer is "
           "retried before its commands are refused (above a NATS election)");
+ABSL_FLAG(bool, nats_compress, true,
+          "with --log nats: publish each group compressed (Zstandard); "
+          "false writes them as ledgerd did before, for nodes not yet "
+          "upgraded to read them (every node reads both)");
 ABSL_FLAG(int, nats_connect_s, 30,
           "with --log nats: how long to wait at start for NATS and a "
           "JetStream quorum");
@@ -450,6 +454,7 @@ int main(int argc, char** argv) {
                        : absl::GetFlag(FLAGS_node_id);
     nats.publish_retry =
         absl::Seconds(absl::GetFlag(FLAGS_nats_publish_retry_s));
+    nats.compress = absl::GetFlag(FLAGS_nats_compress);
     if (nats.servers.empty()) {
       std::fprintf(stderr, "ledgerd: --log nats needs --nats_url\n");
       return 2;

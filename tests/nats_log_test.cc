@@ -5,6 +5,9 @@
 // reaching the stream's end), bounded only to fail rather than hang.
 #include "ledger/replication/nats_log.h"
 
+#include <nats/nats.h>
+#include <zstd.h>
+
 #include <atomic>
 #include <memory>
 #include <string>
@@ -12,7 +15,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/replication/writer_lease.h"
 #include "ledger/store/errors.h"
@@ -39,10 +44,12 @@ constexpr char kLogKey[] =
 constexpr absl::Duration kPatience = absl::Seconds(90);
 
 std::unique_ptr<NatsLog> ConnectLog(const NatsCluster& cluster,
-                                    const std::string& node_id) {
+                                    const std::string& node_id,
+                                    bool compress = true) {
   NatsLogOptions options;
   options.servers = cluster.urls();
   options.node_id = node_id;
+  options.compress = compress;
   options.publish_retry = kPatience;
   const absl::Time deadline = absl::Now() + kPatience;
   while (true) {  // Until JetStream has elected its leaders.
@@ -63,8 +70,8 @@ struct Node {
   std::unique_ptr<EventStore> store;
 
   Node(const NatsCluster& cluster, const std::string& dir,
-       const std::string& id) {
-    log = ConnectLog(cluster, id);
+       const std::string& id, bool compress = true) {
+    log = ConnectLog(cluster, id, compress);
     if (log == nullptr) return;
     EventStoreOptions options;
     absl::StatusOr<NoteSigner> signer = NoteSigner::Parse(kLogKey);
@@ -240,6 +247,215 @@ bool Eventually(Done done) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   return true;
+}
+
+// The log stream's message at `sequence` as JetStream stores it.
+struct Stored {
+  std::string data;
+  std::string encoding;  // Its Ledger-Encoding header; empty: none.
+};
+Stored StoredMessage(const NatsCluster& cluster, uint64_t sequence) {
+  Stored stored;
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  natsMsg* msg = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const std::string urls = absl::StrJoin(cluster.urls(), ",");
+  natsStatus s = natsConnection_ConnectTo(&nc, urls.c_str());
+  if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
+  if (s == NATS_OK) s = js_GetMsg(&msg, js, "LEDGER", sequence, nullptr, &code);
+  EXPECT_EQ(s, NATS_OK) << natsStatus_GetText(s) << " " << code;
+  if (s == NATS_OK) {
+    stored.data.assign(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    const char* encoding = nullptr;
+    if (natsMsgHeader_Get(msg, "Ledger-Encoding", &encoding) == NATS_OK) {
+      stored.encoding = encoding;
+    }
+    natsMsg_Destroy(msg);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return stored;
+}
+
+// Publishes `data` to the log's stream as a group message would be, with
+// the header Ledger-Encoding: `encoding`, expecting the stream to end at
+// `after`.
+void PublishRaw(const NatsCluster& cluster, const std::string& data,
+                const std::string& encoding, uint64_t after) {
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  natsMsg* msg = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const std::string urls = absl::StrJoin(cluster.urls(), ",");
+  const std::string expect = absl::StrCat(after);
+  natsStatus s = natsConnection_ConnectTo(&nc, urls.c_str());
+  if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
+  if (s == NATS_OK) {
+    s = natsMsg_Create(&msg, "ledger.groups", nullptr, data.data(),
+                       static_cast<int>(data.size()));
+  }
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expect.c_str());
+  }
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(msg, "Ledger-Encoding", encoding.c_str());
+  }
+  jsPubAck* ack = nullptr;
+  if (s == NATS_OK) s = js_PublishMsg(&ack, js, msg, nullptr, &code);
+  EXPECT_EQ(s, NATS_OK) << natsStatus_GetText(s) << " " << code;
+  if (s == NATS_OK) {
+    EXPECT_EQ(ack->Sequence, after + 1);
+  }
+  jsPubAck_Destroy(ack);
+  natsMsg_Destroy(msg);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+}
+
+std::string ZstdFrame(const std::string& plain) {
+  std::string frame(ZSTD_compressBound(plain.size()), '\0');
+  frame.resize(
+      ZSTD_compress(frame.data(), frame.size(), plain.data(), plain.size(), 1));
+  return frame;
+}
+
+TEST(NatsLogTest, GroupsAreStoredCompressedAndBothKindsAreRead) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  // a writes groups as ledgerd did before it compressed them; b compresses.
+  Node a(cluster, dir.Sub("a"), "a", /*compress=*/false);
+  Node b(cluster, dir.Sub("b"), "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  AppendFromThreads(*a.store, "plain", 10);
+  ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
+  const uint64_t plain_last = b.store->replicated_sequence();
+  const uint64_t b_first_position = b.store->log_head().position_last + 1;
+  AppendFromThreads(*b.store, "zstd", 10);
+  ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
+  Node c(cluster, dir.Sub("c"), "c");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.log->CatchUp(kPatience).ok());
+  ExpectSameCopies(*a.store, *b.store);
+  ExpectSameCopies(*a.store, *c.store);
+  // Two rounds of four threads' 10 appends of 1, 2, 3, 1, ... events.
+  EXPECT_EQ(c.store->log_head().position_last, 2u * 4 * 19);
+
+  // As JetStream holds them: a's groups are records; b's are Zstandard
+  // frames of records, smaller.
+  const Stored plain = StoredMessage(cluster, 1);
+  EXPECT_EQ(plain.encoding, "");
+  v1::GroupRecord record;
+  ASSERT_TRUE(record.ParseFromString(plain.data));
+  EXPECT_EQ(record.writer(), "a");
+  EXPECT_EQ(record.position_first(), 1u);
+  const Stored packed = StoredMessage(cluster, plain_last + 1);
+  EXPECT_EQ(packed.encoding, "zstd");
+  const unsigned long long size =
+      ZSTD_getFrameContentSize(packed.data.data(), packed.data.size());
+  ASSERT_FALSE(size == ZSTD_CONTENTSIZE_ERROR ||
+               size == ZSTD_CONTENTSIZE_UNKNOWN);
+  std::string unpacked(size, '\0');
+  ASSERT_EQ(ZSTD_decompress(unpacked.data(), unpacked.size(),
+                            packed.data.data(), packed.data.size()),
+            size);
+  ASSERT_TRUE(record.ParseFromString(unpacked));
+  EXPECT_EQ(record.writer(), "b");
+  EXPECT_EQ(record.position_first(), b_first_position);
+  EXPECT_LT(packed.data.size(), unpacked.size());
+}
+
+TEST(NatsLogTest, AWriterThatStopsFollowingFollowsAgainWhenRefusedOrDeposed) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  Node a(cluster, dir.Sub("a"), "a");
+  Node b(cluster, dir.Sub("b"), "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  // a writes: once a publish of its own is acknowledged, its follower
+  // receives nothing more.
+  std::atomic<bool> a_writes{true};
+  a.log->PauseFollowingWhile([&a_writes] { return a_writes.load(); });
+  ASSERT_TRUE(a.store->Append(Request("complaint-a0", 2)).ok());
+  ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
+  // b appends while a still believes it writes (a lost lease it has not
+  // noticed yet).
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        b.store->Append(Request(absl::StrCat("complaint-b", i), 1)).ok());
+  }
+  // a's next append is refused (its copy is behind the stream; that
+  // publish failing, a follows again) until a's copy holds b's groups,
+  // then taken after them: never a fork.
+  absl::StatusOr<AppendResult> next;
+  ASSERT_TRUE(Eventually([&] {
+    next = a.store->Append(Request("complaint-a1", 1));
+    EXPECT_TRUE(next.ok() || absl::IsUnavailable(next.status()))
+        << next.status();
+    return next.ok();
+  }));
+  EXPECT_EQ(next->position_first, 2u + 3 + 1);
+  ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
+  ExpectSameCopies(*a.store, *b.store);
+  // a stops writing (deposed): it follows b's groups again.
+  a_writes = false;
+  for (int i = 3; i < 5; ++i) {
+    ASSERT_TRUE(
+        b.store->Append(Request(absl::StrCat("complaint-b", i), 1)).ok());
+  }
+  ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
+  ExpectSameCopies(*a.store, *b.store);
+  EXPECT_EQ(a.store->log_head().position_last, 2u + 3 + 1 + 2);
+}
+
+TEST(NatsLogTest, AGroupMessageThatCannotBeReadStopsTheFollowerAndSaysWhy) {
+  struct Case {
+    std::string encoding;
+    std::string data;
+    absl::StatusCode code;
+    std::string says;
+  };
+  const std::string frame = ZstdFrame(std::string(4096, 'x'));
+  const std::vector<Case> cases = {
+      {"br", "anything", absl::StatusCode::kFailedPrecondition,
+       "is encoded \"br\", which this ledgerd does not read"},
+      {"zstd", "not a frame", absl::StatusCode::kDataLoss,
+       "is not a Zstandard frame"},
+      {"zstd", frame.substr(0, frame.size() - 3), absl::StatusCode::kDataLoss,
+       "does not decompress"},
+      {"zstd", ZstdFrame("\xff\xff\xff"), absl::StatusCode::kDataLoss,
+       "is not a group record"},
+  };
+  for (const Case& bad : cases) {
+    SCOPED_TRACE(bad.says);
+    TempDir dir;
+    NatsCluster cluster(dir.path());
+    uint64_t last = 0;
+    {
+      Node a(cluster, dir.Sub("a"), "a");
+      ASSERT_TRUE(a.ok());
+      ASSERT_TRUE(a.store->Append(Request("complaint-a", 2)).ok());
+    }
+    // Its events, and the checkpoint it signed as it closed.
+    {
+      std::unique_ptr<NatsLog> probe = ConnectLog(cluster, "probe");
+      ASSERT_NE(probe, nullptr);
+      last = probe->LastSequence().value_or(0);
+      ASSERT_GT(last, 0u);
+    }
+    PublishRaw(cluster, bad.data, bad.encoding, last);
+    Node c(cluster, dir.Sub("c"), "c");
+    ASSERT_TRUE(c.ok());
+    const absl::Status caught_up = c.log->CatchUp(kPatience);
+    EXPECT_EQ(caught_up.code(), bad.code) << caught_up;
+    EXPECT_THAT(std::string(caught_up.message()),
+                ::testing::HasSubstr(absl::StrCat("sequence ", last + 1)));
+    EXPECT_THAT(std::string(caught_up.message()),
+                ::testing::HasSubstr(bad.says));
+    EXPECT_EQ(c.log->follow_error(), caught_up);
+    // What came before it is in the copy; nothing of it.
+    EXPECT_EQ(c.store->replicated_sequence(), last);
+    EXPECT_EQ(c.store->log_head().position_last, 2u);
+  }
 }
 
 // The lease stream's last message (a failed read fails the test).

@@ -42,6 +42,8 @@ packages=(
   # The replicated log (issue 29, docs/design/replication.md): NATS
   # JetStream's server and C client (tools/nats_probe for now).
   nats-server libnats-dev
+  # Its groups are compressed (Zstandard).
+  libzstd-dev
   # systemd-analyze checks the shipped unit (tools/ledgerd.service).
   systemd
   # The second build (bazel/): Bazel 4.2.3 and the rules_java it needs.
