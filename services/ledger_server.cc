@@ -179,6 +179,8 @@ absl::Status LedgerServer::ConnectNats(const NatsLogOptions& options,
       nats_log_ = *std::move(log);
       return absl::OkStatus();
     }
+    // A stream it cannot use: waiting does not mend it.
+    if (absl::IsFailedPrecondition(log.status())) return log.status();
     if (absl::Now() > deadline) {
       return absl::UnavailableError(
           absl::StrCat("the log of record: ", log.status().message()));

@@ -213,6 +213,57 @@ TEST(NatsLogTest, ANewNodeCatchesUpWithTheLog) {
   EXPECT_TRUE(c.log->follow_error().ok());
 }
 
+TEST(NatsLogTest, AStreamMadeBeforeWithSettingsThatLoseMessagesIsRefused) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  // The log's stream made by hand: in memory, one copy, deletes and
+  // purges allowed, messages dropped after an hour, another subject too.
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  const char* subjects[] = {"ledger.groups", "other.things"};
+  config.Name = "LEDGER";
+  config.Subjects = subjects;
+  config.SubjectsLen = 2;
+  config.Storage = js_MemoryStorage;
+  config.Replicas = 1;
+  config.MaxAge = int64_t{3600} * 1000 * 1000 * 1000;
+  const std::string urls = absl::StrJoin(cluster.urls(), ",");
+  natsStatus made = NATS_ERR;
+  const absl::Time deadline = absl::Now() + kPatience;
+  while (made != NATS_OK && absl::Now() < deadline) {  // Until a quorum.
+    natsConnection* nc = nullptr;
+    jsCtx* js = nullptr;
+    jsStreamInfo* info = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    made = natsConnection_ConnectTo(&nc, urls.c_str());
+    if (made == NATS_OK) made = natsConnection_JetStream(&js, nc, nullptr);
+    if (made == NATS_OK)
+      made = js_AddStream(&info, js, &config, nullptr, &code);
+    jsStreamInfo_Destroy(info);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    if (made != NATS_OK) absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_EQ(made, NATS_OK);
+
+  NatsLogOptions options;
+  options.servers = cluster.urls();
+  options.node_id = "a";
+  absl::StatusOr<std::unique_ptr<NatsLog>> log = NatsLog::Connect(options);
+  ASSERT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition)
+      << log.status();
+  const std::string says(log.status().message());
+  for (const char* why :
+       {"JetStream stream LEDGER exists with settings the ledger cannot use",
+        "it takes subjects [ledger.groups, other.things], not only "
+        "ledger.groups",
+        "in memory", "1 copy of each message, fewer than the 3 asked",
+        "it lets messages be deleted", "it lets it be purged",
+        "it drops messages past a limit"}) {
+    EXPECT_THAT(says, ::testing::HasSubstr(why));
+  }
+}
+
 TEST(NatsLogTest, APublishRetriedIsStoredOnceAndAStaleOneRefused) {
   TempDir dir;
   NatsCluster cluster(dir.path());

@@ -36,6 +36,7 @@
 struct __natsConnection;
 struct __natsOptions;
 struct __jsCtx;
+struct jsStreamConfig;
 
 namespace ledger {
 
@@ -183,8 +184,14 @@ class NatsLog {
     // Keeps one message a subject, and lets one be erased (the keys).
     bool erasable = false;
   };
-  // Makes the stream if it is missing.
+  // Makes the stream if it is missing; FAILED_PRECONDITION, naming what is
+  // wrong, when one made before cannot hold what `spec` says (Unfit).
   absl::Status EnsureStream(const StreamSpec& spec);
+  // What a stream's settings lack for `spec` (empty: nothing): its one
+  // subject, files, `replicas` copies at least, nothing removed but by its
+  // own limits (the lease's), or by erasure (the keys').
+  static std::vector<std::string> Unfit(const jsStreamConfig& config,
+                                        const StreamSpec& spec, int replicas);
   // The subject of a customer's data key.
   absl::StatusOr<std::string> KeySubject(const std::string& key_id) const;
   // The last message on a key's subject: nullopt when there is none; its
