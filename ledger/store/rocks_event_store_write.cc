@@ -42,6 +42,10 @@ absl::Status StoreClosing() {
 
 }  // namespace
 
+// What a replicated event takes in a write batch, about (the event, its
+// keys in the stream index, its command's record, the tree's nodes).
+constexpr size_t kBatchBytesPerReplicatedEvent = 1024;
+
 struct RocksEventStore::Group {
   rocksdb::WriteBatch batch;
   uint64_t next_position = 0;
@@ -528,6 +532,18 @@ absl::Status RocksEventStore::ApplyGroups(
   Group group;
   group.next_position = next_position_;
   group.hash_last = hash_last_;
+  // Sized once: grown as they filled (a write holds thousands of events),
+  // they were a fifth of this thread's time in a new node's replay (perf).
+  size_t events = 0;
+  size_t commands = 0;
+  for (const ReplicatedGroup& g : groups) {
+    events += g.record->events_size();
+    commands += g.record->commands_size();
+  }
+  group.events.reserve(events);
+  group.heads.reserve(events);
+  group.commands.reserve(commands);
+  group.batch = rocksdb::WriteBatch(events * kBatchBytesPerReplicatedEvent);
   TreeAppender tree(tree_);
   std::optional<SignedCheckpoint> checkpoint;
   size_t in_tree = 0;
