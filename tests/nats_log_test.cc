@@ -43,13 +43,14 @@ constexpr char kLogKey[] =
 // in nats-server 2.9): to fail, never to pass.
 constexpr absl::Duration kPatience = absl::Seconds(90);
 
-std::unique_ptr<NatsLog> ConnectLog(const NatsCluster& cluster,
-                                    const std::string& node_id,
-                                    bool compress = true) {
+std::unique_ptr<NatsLog> ConnectLog(
+    const NatsCluster& cluster, const std::string& node_id,
+    bool compress = true, absl::Duration paused_look = absl::Seconds(1)) {
   NatsLogOptions options;
   options.servers = cluster.urls();
   options.node_id = node_id;
   options.compress = compress;
+  options.paused_look = paused_look;
   options.publish_retry = kPatience;
   const absl::Time deadline = absl::Now() + kPatience;
   while (true) {  // Until JetStream has elected its leaders.
@@ -70,8 +71,9 @@ struct Node {
   std::unique_ptr<EventStore> store;
 
   Node(const NatsCluster& cluster, const std::string& dir,
-       const std::string& id, bool compress = true) {
-    log = ConnectLog(cluster, id, compress);
+       const std::string& id, bool compress = true,
+       absl::Duration paused_look = absl::Seconds(1)) {
+    log = ConnectLog(cluster, id, compress, paused_look);
     if (log == nullptr) return;
     EventStoreOptions options;
     absl::StatusOr<NoteSigner> signer = NoteSigner::Parse(kLogKey);
@@ -416,46 +418,66 @@ TEST(NatsLogTest, GroupsAreStoredCompressedAndBothKindsAreRead) {
   EXPECT_LT(packed.data.size(), unpacked.size());
 }
 
-TEST(NatsLogTest, AWriterThatStopsFollowingFollowsAgainWhenRefusedOrDeposed) {
-  TempDir dir;
-  NatsCluster cluster(dir.path());
-  Node a(cluster, dir.Sub("a"), "a");
-  Node b(cluster, dir.Sub("b"), "b");
-  ASSERT_TRUE(a.ok() && b.ok());
-  // a writes: once a publish of its own is acknowledged, its follower
-  // receives nothing more.
-  std::atomic<bool> a_writes{true};
+// a appends while it "writes" until its follower pauses; then b appends
+// (as a node that took the lease from under a would). `a_writes` is what
+// a's follower is told.
+void PauseAThenAppendOnB(Node& a, Node& b, std::atomic<bool>& a_writes) {
   a.log->PauseFollowingWhile([&a_writes] { return a_writes.load(); });
   ASSERT_TRUE(a.store->Append(Request("complaint-a0", 2)).ok());
+  ASSERT_TRUE(Eventually([&] { return a.log->following_paused(); }));
   ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
-  // b appends while a still believes it writes (a lost lease it has not
-  // noticed yet).
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(
         b.store->Append(Request(absl::StrCat("complaint-b", i), 1)).ok());
   }
-  // a's next append is refused (its copy is behind the stream; that
-  // publish failing, a follows again) until a's copy holds b's groups,
-  // then taken after them: never a fork.
-  absl::StatusOr<AppendResult> next;
-  ASSERT_TRUE(Eventually([&] {
-    next = a.store->Append(Request("complaint-a1", 1));
-    EXPECT_TRUE(next.ok() || absl::IsUnavailable(next.status()))
-        << next.status();
-    return next.ok();
-  }));
+}
+
+TEST(NatsLogTest, APausedWriterIsRefusedThenFollowsAndAppendsAfter) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  // Never looks at the stream while paused: only a refusal wakes it.
+  Node a(cluster, dir.Sub("a"), "a", /*compress=*/true,
+         /*paused_look=*/absl::InfiniteDuration());
+  Node b(cluster, dir.Sub("b"), "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::atomic<bool> a_writes{true};
+  ASSERT_NO_FATAL_FAILURE(PauseAThenAppendOnB(a, b, a_writes));
+  // a received none of b's groups: its publish is refused (its copy is
+  // behind the stream), nothing of it written...
+  auto refused = a.store->Append(Request("complaint-a1", 1));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  EXPECT_EQ(a.store->log_head().position_last, 2u);
+  // ... and it follows again: it catches up, and appends after b's groups.
+  ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
+  auto next = a.store->Append(Request("complaint-a1", 1));
+  ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->position_first, 2u + 3 + 1);
   ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
   ExpectSameCopies(*a.store, *b.store);
-  // a stops writing (deposed): it follows b's groups again.
+  // Deposed (no longer writing), it follows b's groups.
+  ASSERT_TRUE(Eventually([&] { return a.log->following_paused(); }));
   a_writes = false;
-  for (int i = 3; i < 5; ++i) {
-    ASSERT_TRUE(
-        b.store->Append(Request(absl::StrCat("complaint-b", i), 1)).ok());
-  }
+  ASSERT_TRUE(b.store->Append(Request("complaint-b3", 2)).ok());
   ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
   ExpectSameCopies(*a.store, *b.store);
   EXPECT_EQ(a.store->log_head().position_last, 2u + 3 + 1 + 2);
+}
+
+TEST(NatsLogTest, AnIdlePausedWriterWhoseCopyFellBehindFollowsAgain) {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  Node a(cluster, dir.Sub("a"), "a", /*compress=*/true,
+         /*paused_look=*/absl::Milliseconds(50));
+  Node b(cluster, dir.Sub("b"), "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::atomic<bool> a_writes{true};
+  ASSERT_NO_FATAL_FAILURE(PauseAThenAppendOnB(a, b, a_writes));
+  // Still "writing" and appending nothing, a finds the stream past its
+  // copy at two looks and follows again.
+  ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
+  EXPECT_EQ(a.store->log_head().position_last, 2u + 3);
+  ExpectSameCopies(*a.store, *b.store);
 }
 
 TEST(NatsLogTest, AGroupMessageThatCannotBeReadStopsTheFollowerAndSaysWhy) {

@@ -131,22 +131,36 @@ std::vector<std::string> NatsLog::Unfit(const jsStreamConfig& config,
         "is not by limits)");
   }
   if (config.Sealed) unfit.push_back("it is sealed (it takes no messages)");
+  if (config.Mirror != nullptr || config.SourcesLen > 0) {
+    unfit.push_back("it takes messages from other streams (mirror, sources)");
+  }
   if (!spec.erasable) {
     if (!config.DenyDelete) unfit.push_back("it lets messages be deleted");
     if (!config.DenyPurge) unfit.push_back("it lets it be purged");
+  } else if (config.DenyDelete) {
+    unfit.push_back(
+        "it refuses to delete a message, which erasing a "
+        "customer's data does");
   }
   if (config.AllowRollup) {
     unfit.push_back("it lets a message roll it up (purging the others)");
   }
-  // The log and the keys keep everything (a bound on the lease's is its
-  // own: only its last message counts).
+  // The log and the keys keep everything; the lease keeps its last
+  // message whatever its bounds (the older ones go, never the new one).
+  if (config.MaxAge > 0) {
+    unfit.push_back(absl::StrCat("it drops messages older than ",
+                                 config.MaxAge / 1000000000, " s"));
+  }
   if (spec.max_messages <= 0 &&
-      (config.MaxMsgs > 0 || config.MaxBytes > 0 || config.MaxAge > 0 ||
+      (config.MaxMsgs > 0 || config.MaxBytes > 0 ||
        (!spec.erasable && config.MaxMsgsPerSubject > 0))) {
-    unfit.push_back(absl::StrCat(
-        "it drops messages past a limit (max messages ", config.MaxMsgs,
-        ", bytes ", config.MaxBytes, ", age ", config.MaxAge,
-        " ns, a subject's messages ", config.MaxMsgsPerSubject, ")"));
+    unfit.push_back(
+        absl::StrCat("it drops messages past a limit (max messages ",
+                     config.MaxMsgs, ", bytes ", config.MaxBytes,
+                     ", a subject's messages ", config.MaxMsgsPerSubject, ")"));
+  }
+  if (spec.max_messages > 0 && config.Discard != js_DiscardOld) {
+    unfit.push_back("at its limits it refuses new messages (discard new)");
   }
   return unfit;
 }
@@ -192,7 +206,7 @@ absl::Status NatsLog::EnsureStream(const StreamSpec& spec) {
   if (spec.erasable) config.MaxMsgsPerSubject = 1;
   s = js_AddStream(&info, js_, &config, nullptr, &code);
   if (s == NATS_ERR && code == JSStreamNameExistErr) {
-    return absl::OkStatus();  // Another node made it meanwhile.
+    return EnsureStream(spec);  // Another node made it meanwhile: as above.
   }
   if (s != NATS_OK) {
     return absl::UnavailableError(absl::StrCat("cannot make JetStream stream ",

@@ -69,6 +69,9 @@ struct NatsLogOptions {
   // for nodes not yet upgraded to read these (a rolling upgrade); every
   // node reads both.
   bool compress = true;
+  // How often a follower paused while its node writes looks whether the
+  // copy fell behind the stream (PauseFollowingWhile).
+  absl::Duration paused_look = absl::Seconds(1);
 };
 
 class NatsLog {
@@ -97,11 +100,15 @@ class NatsLog {
   // Stop starts afresh.
   void Follow(EventStore* store);
   // While `writing` says this node writes the log and its last publish
-  // was acknowledged, the follower receives nothing: every group the
-  // stream gets then is one this node wrote into its copy as JetStream
-  // acknowledged it, and taking it back would cost NATS and this node a
-  // copy of each. It receives again (from its copy's end) once `writing`
-  // says no or a publish failed (that group may be stored all the same).
+  // (since it last said no) was acknowledged, the follower receives
+  // nothing: the groups the stream gets then are this node's, written into
+  // its copy as JetStream acknowledged them, and taking them back would
+  // cost NATS and this node a copy of each. It receives again (from its
+  // copy's end) once `writing` says no, a publish failed (that group may
+  // be stored all the same), or the stream's end was past the copy's at
+  // two looks paused_look apart with the copy not moving (a local write
+  // that failed after JetStream took the group; a deposed writer's late
+  // publish).
   // `writing` is called from the follower's thread, before each batch it
   // receives.
   void PauseFollowingWhile(std::function<bool()> writing);
@@ -113,6 +120,8 @@ class NatsLog {
   absl::Status CatchUp(absl::Duration timeout);
   // The stream's last sequence, as its leader says.
   absl::StatusOr<uint64_t> LastSequence() const;
+  // Whether the follower is paused now (PauseFollowingWhile; for tests).
+  bool following_paused() const { return paused_.load(); }
   // The name of the NATS server leading the stream (for tests and tools).
   absl::StatusOr<std::string> StreamLeader() const;
 
@@ -209,8 +218,8 @@ class NatsLog {
   };
   absl::StatusOr<StreamState> ReadStream() const;
   void FollowLoop(EventStore* store);
-  // PauseFollowingWhile's condition, now.
-  bool FollowingPaused() const;
+  // PauseFollowingWhile's condition, now (not writing: published_ false).
+  bool FollowingPaused();
 
   const NatsLogOptions options_;
   __natsOptions* nats_options_ = nullptr;
@@ -226,8 +235,10 @@ class NatsLog {
   // by the store.
   bool applying_ ABSL_GUARDED_BY(mu_) = false;
   std::function<bool()> writing_ ABSL_GUARDED_BY(mu_);
-  // This node's last publish of a group was acknowledged (none yet: no).
+  // This node's last publish of a group, in this term of writing, was
+  // acknowledged.
   std::atomic<bool> published_{false};
+  std::atomic<bool> paused_{false};
 };
 
 }  // namespace ledger

@@ -2,6 +2,7 @@
 // (ledger/replication/nats_log.h).
 #include <nats/nats.h>
 
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -77,14 +78,18 @@ void NatsLog::PauseFollowingWhile(std::function<bool()> writing) {
   writing_ = std::move(writing);
 }
 
-bool NatsLog::FollowingPaused() const {
-  if (!published_.load()) return false;
+bool NatsLog::FollowingPaused() {
   std::function<bool()> writing;
   {
     absl::MutexLock lock(&mu_);
     writing = writing_;
   }
-  return writing && writing();
+  if (!writing || !writing()) {
+    // A term of writing starts following until a publish of its own.
+    published_.store(false);
+    return false;
+  }
+  return published_.load();
 }
 
 void NatsLog::FollowLoop(EventStore* store) {
@@ -123,15 +128,42 @@ void NatsLog::FollowLoop(EventStore* store) {
                             status.ToString()));
     return false;
   };
+  // While paused: when it last looked at the stream's end, and where the
+  // copy stood then.
+  absl::Time next_look = absl::InfinitePast();
+  // (none yet: a sequence no copy reaches)
+  constexpr uint64_t kNoLook = std::numeric_limits<uint64_t>::max();
+  uint64_t copy_at_look = kNoLook;
   while (!stopping_.load()) {
     if (FollowingPaused()) {
       // What was received is written first; nothing more is received
-      // until this node stops writing (looked at every kPausedPoll).
+      // until this node stops writing (looked at every kPausedPoll)...
       if (!written()) break;
       unsubscribe();
+      paused_.store(true);
+      // ... or the stream holds groups its copy lacks and the copy did not
+      // move for a whole look: its own write failed after JetStream took
+      // a group, or a deposed writer's late publish landed.
+      if (absl::Now() >= next_look) {
+        next_look = absl::Now() + options_.paused_look;
+        const uint64_t copy = store->replicated_sequence();
+        absl::StatusOr<uint64_t> last = LastSequence();
+        if (last.ok() && *last > copy && copy_at_look == copy) {
+          LogWarn(absl::StrFormat(
+              "NatsLog: the log of record is at sequence %d, this copy at "
+              "%d since the last look: following it again",
+              *last, copy));
+          published_.store(false);
+          continue;
+        }
+        copy_at_look = copy;
+      }
       absl::SleepFor(kPausedPoll);
       continue;
     }
+    paused_.store(false);
+    copy_at_look = kNoLook;
+    next_look = absl::InfinitePast();
     const uint64_t next =
         std::max(store->replicated_sequence(),
                  writing != nullptr ? writing->groups.back().sequence : 0) +

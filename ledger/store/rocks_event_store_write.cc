@@ -45,6 +45,9 @@ absl::Status StoreClosing() {
 // What a replicated event takes in a write batch, about (the event, its
 // keys in the stream index, its command's record, the tree's nodes).
 constexpr size_t kBatchBytesPerReplicatedEvent = 1024;
+// Beyond it a batch grows as it fills (16 groups of 8,192 events would ask
+// for 128 MiB).
+constexpr size_t kMaxReservedBatchBytes = size_t{32} << 20;
 
 struct RocksEventStore::Group {
   rocksdb::WriteBatch batch;
@@ -543,7 +546,8 @@ absl::Status RocksEventStore::ApplyGroups(
   group.events.reserve(events);
   group.heads.reserve(events);
   group.commands.reserve(commands);
-  group.batch = rocksdb::WriteBatch(events * kBatchBytesPerReplicatedEvent);
+  group.batch = rocksdb::WriteBatch(
+      std::min(events * kBatchBytesPerReplicatedEvent, kMaxReservedBatchBytes));
   TreeAppender tree(tree_);
   std::optional<SignedCheckpoint> checkpoint;
   size_t in_tree = 0;

@@ -54,12 +54,15 @@ absl::Status ParseGroup(natsMsg* msg, uint64_t sequence,
         "the log of record's message at sequence ", sequence, " ", why));
   };
   const char* encoding = nullptr;
-  if (natsMsgHeader_Get(msg, kEncodingHeader, &encoding) != NATS_OK ||
-      encoding == nullptr) {
+  const natsStatus got = natsMsgHeader_Get(msg, kEncodingHeader, &encoding);
+  if (got == NATS_NOT_FOUND) {
     if (!record->ParseFromArray(data, size)) {
       return unsound("is not a group record");
     }
     return absl::OkStatus();
+  }
+  if (got != NATS_OK || encoding == nullptr) {
+    return unsound("has headers that cannot be read");
   }
   if (absl::string_view(encoding) != kZstd) {
     return absl::FailedPreconditionError(absl::StrCat(
