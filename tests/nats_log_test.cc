@@ -219,7 +219,8 @@ TEST(NatsLogTest, AStreamMadeBeforeWithSettingsThatLoseMessagesIsRefused) {
   TempDir dir;
   NatsCluster cluster(dir.path());
   // The log's stream made by hand: in memory, one copy, deletes and
-  // purges allowed, messages dropped after an hour, another subject too.
+  // purges allowed, messages dropped after an hour or past 1,000, another
+  // subject too.
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   const char* subjects[] = {"ledger.groups", "other.things"};
@@ -229,6 +230,7 @@ TEST(NatsLogTest, AStreamMadeBeforeWithSettingsThatLoseMessagesIsRefused) {
   config.Storage = js_MemoryStorage;
   config.Replicas = 1;
   config.MaxAge = int64_t{3600} * 1000 * 1000 * 1000;
+  config.MaxMsgs = 1000;
   const std::string urls = absl::StrJoin(cluster.urls(), ",");
   natsStatus made = NATS_ERR;
   const absl::Time deadline = absl::Now() + kPatience;
@@ -261,7 +263,8 @@ TEST(NatsLogTest, AStreamMadeBeforeWithSettingsThatLoseMessagesIsRefused) {
         "ledger.groups",
         "in memory", "1 copy of each message, fewer than the 3 asked",
         "it lets messages be deleted", "it lets it be purged",
-        "it drops messages past a limit"}) {
+        "it drops messages older than 3600 s",
+        "it drops messages past a limit (max messages 1000"}) {
     EXPECT_THAT(says, ::testing::HasSubstr(why));
   }
 }
