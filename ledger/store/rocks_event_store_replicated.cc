@@ -192,14 +192,8 @@ absl::Status RocksEventStore::ApplyGroups(
   const auto write_start = std::chrono::steady_clock::now();
   command_filter_.AddAll(group.commands);
   head_filter_.AddAll(group.new_streams);
-  rocksdb::WriteOptions write;
-  write.sync = true;
-  absl::Status written =
-      FromRocks(db_->Write(write, &group.batch), "writing a replicated group");
-  if (!written.ok()) {
-    StopAppendsAfter(written);
-    return written;
-  }
+  RETURN_IF_ERROR(
+      WriteSyncedOrStop(&group.batch, "writing a replicated group"));
   Advance(group, tree.range(), checkpoint);
   // Another node wrote them: this one signs again only after a group of its
   // own went into the log of record.

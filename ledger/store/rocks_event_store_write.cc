@@ -414,20 +414,22 @@ void RocksEventStore::WriteCheckpointIfDue(bool force) {
       return;
     }
   }
-  rocksdb::WriteOptions write;
-  write.sync = true;
-  absl::Status written =
-      FromRocks(db_->Write(write, &group.batch), "writing a checkpoint");
-  if (!written.ok()) {
-    StopAppendsAfter(written);
-    return;
-  }
+  if (!WriteSyncedOrStop(&group.batch, "writing a checkpoint").ok()) return;
   checkpoint_size_ = made->size;
   checkpoint_time_ = options_.clock->Now();
   if (group.sequence != 0) sequence_ = group.sequence;
   absl::MutexLock lock(&head_mu_);
   latest_checkpoint_ = *std::move(made);
   published_sequence_.store(sequence_);
+}
+
+absl::Status RocksEventStore::WriteSyncedOrStop(rocksdb::WriteBatch* batch,
+                                                absl::string_view what) {
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  absl::Status written = FromRocks(db_->Write(write, batch), what);
+  if (!written.ok()) StopAppendsAfter(written);
+  return written;
 }
 
 void RocksEventStore::StopAppendsAfter(const absl::Status& written) {

@@ -274,6 +274,10 @@ class RocksEventStore final : public EventStore {
   // A write failed: its outcome on disk is unknown, so every later append
   // fails until the store is reopened (write_error_).
   void StopAppendsAfter(const absl::Status& written);
+  // Writes `batch` with its fsync (`what`: for the error); a failure also
+  // stops appends, as above.
+  absl::Status WriteSyncedOrStop(rocksdb::WriteBatch* batch,
+                                 absl::string_view what);
   absl::StatusOr<AppendResult> Stage(PendingAppend& pending, Group* group);
   // The stream's head on disk; nullopt for a stream with no events.
   absl::StatusOr<std::optional<StreamHead>> ReadHead(
