@@ -64,6 +64,26 @@ std::unique_ptr<NatsLog> ConnectLog(
   }
 }
 
+// A plain NATS client of the cluster's JetStream, for what the tests do
+// beside NatsLog: a stream made by hand, messages read or written raw.
+struct RawJetStream {
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  natsStatus status = NATS_ERR;  // Of connecting.
+
+  explicit RawJetStream(const NatsCluster& cluster) {
+    const std::string urls = absl::StrJoin(cluster.urls(), ",");
+    status = natsConnection_ConnectTo(&nc, urls.c_str());
+    if (status == NATS_OK) status = natsConnection_JetStream(&js, nc, nullptr);
+  }
+  ~RawJetStream() {
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+  }
+  RawJetStream(const RawJetStream&) = delete;
+  RawJetStream& operator=(const RawJetStream&) = delete;
+};
+
 // A ledger node: its copy of the log, publishing to and following the
 // stream.
 struct Node {
@@ -231,21 +251,17 @@ TEST(NatsLogTest, AStreamMadeBeforeWithSettingsThatLoseMessagesIsRefused) {
   config.Replicas = 1;
   config.MaxAge = int64_t{3600} * 1000 * 1000 * 1000;
   config.MaxMsgs = 1000;
-  const std::string urls = absl::StrJoin(cluster.urls(), ",");
   natsStatus made = NATS_ERR;
   const absl::Time deadline = absl::Now() + kPatience;
   while (made != NATS_OK && absl::Now() < deadline) {  // Until a quorum.
-    natsConnection* nc = nullptr;
-    jsCtx* js = nullptr;
+    RawJetStream raw(cluster);
     jsStreamInfo* info = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    made = natsConnection_ConnectTo(&nc, urls.c_str());
-    if (made == NATS_OK) made = natsConnection_JetStream(&js, nc, nullptr);
-    if (made == NATS_OK)
-      made = js_AddStream(&info, js, &config, nullptr, &code);
+    made = raw.status;
+    if (made == NATS_OK) {
+      made = js_AddStream(&info, raw.js, &config, nullptr, &code);
+    }
     jsStreamInfo_Destroy(info);
-    jsCtx_Destroy(js);
-    natsConnection_Destroy(nc);
     if (made != NATS_OK) absl::SleepFor(absl::Milliseconds(200));
   }
   ASSERT_EQ(made, NATS_OK);
@@ -312,14 +328,13 @@ struct Stored {
 };
 Stored StoredMessage(const NatsCluster& cluster, uint64_t sequence) {
   Stored stored;
-  natsConnection* nc = nullptr;
-  jsCtx* js = nullptr;
+  RawJetStream raw(cluster);
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  const std::string urls = absl::StrJoin(cluster.urls(), ",");
-  natsStatus s = natsConnection_ConnectTo(&nc, urls.c_str());
-  if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
-  if (s == NATS_OK) s = js_GetMsg(&msg, js, "LEDGER", sequence, nullptr, &code);
+  natsStatus s = raw.status;
+  if (s == NATS_OK) {
+    s = js_GetMsg(&msg, raw.js, "LEDGER", sequence, nullptr, &code);
+  }
   EXPECT_EQ(s, NATS_OK) << natsStatus_GetText(s) << " " << code;
   if (s == NATS_OK) {
     stored.data.assign(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
@@ -329,8 +344,6 @@ Stored StoredMessage(const NatsCluster& cluster, uint64_t sequence) {
     }
     natsMsg_Destroy(msg);
   }
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
   return stored;
 }
 
@@ -339,14 +352,11 @@ Stored StoredMessage(const NatsCluster& cluster, uint64_t sequence) {
 // `after`.
 void PublishRaw(const NatsCluster& cluster, const std::string& data,
                 const std::string& encoding, uint64_t after) {
-  natsConnection* nc = nullptr;
-  jsCtx* js = nullptr;
+  RawJetStream raw(cluster);
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  const std::string urls = absl::StrJoin(cluster.urls(), ",");
   const std::string expect = absl::StrCat(after);
-  natsStatus s = natsConnection_ConnectTo(&nc, urls.c_str());
-  if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
+  natsStatus s = raw.status;
   if (s == NATS_OK) {
     s = natsMsg_Create(&msg, "ledger.groups", nullptr, data.data(),
                        static_cast<int>(data.size()));
@@ -358,15 +368,13 @@ void PublishRaw(const NatsCluster& cluster, const std::string& data,
     s = natsMsgHeader_Set(msg, "Ledger-Encoding", encoding.c_str());
   }
   jsPubAck* ack = nullptr;
-  if (s == NATS_OK) s = js_PublishMsg(&ack, js, msg, nullptr, &code);
+  if (s == NATS_OK) s = js_PublishMsg(&ack, raw.js, msg, nullptr, &code);
   EXPECT_EQ(s, NATS_OK) << natsStatus_GetText(s) << " " << code;
   if (s == NATS_OK) {
     EXPECT_EQ(ack->Sequence, after + 1);
   }
   jsPubAck_Destroy(ack);
   natsMsg_Destroy(msg);
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
 }
 
 std::string ZstdFrame(const std::string& plain) {
@@ -421,30 +429,39 @@ TEST(NatsLogTest, GroupsAreStoredCompressedAndBothKindsAreRead) {
   EXPECT_LT(packed.data.size(), unpacked.size());
 }
 
-// a appends while it "writes" until its follower pauses; then b appends
-// (as a node that took the lease from under a would). `a_writes` is what
-// a's follower is told.
-void PauseAThenAppendOnB(Node& a, Node& b, std::atomic<bool>& a_writes) {
-  a.log->PauseFollowingWhile([&a_writes] { return a_writes.load(); });
-  ASSERT_TRUE(a.store->Append(Request("complaint-a0", 2)).ok());
-  ASSERT_TRUE(Eventually([&] { return a.log->following_paused(); }));
-  ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(
-        b.store->Append(Request(absl::StrCat("complaint-b", i), 1)).ok());
+// Two nodes on one cluster: a, told it writes while `a_writes`, appends
+// until its follower pauses (looking at the stream every `paused_look`);
+// then b appends (as a node that took the lease from under a would).
+struct PausedWriter {
+  TempDir dir;
+  NatsCluster cluster{dir.path()};
+  Node a;
+  Node b;
+  std::atomic<bool> a_writes{true};
+
+  explicit PausedWriter(absl::Duration paused_look)
+      : a(cluster, dir.Sub("a"), "a", /*compress=*/true, paused_look),
+        b(cluster, dir.Sub("b"), "b") {}
+
+  void PauseAThenAppendOnB() {
+    ASSERT_TRUE(a.ok() && b.ok());
+    a.log->PauseFollowingWhile([this] { return a_writes.load(); });
+    ASSERT_TRUE(a.store->Append(Request("complaint-a0", 2)).ok());
+    ASSERT_TRUE(Eventually([&] { return a.log->following_paused(); }));
+    ASSERT_TRUE(b.log->CatchUp(kPatience).ok());
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(
+          b.store->Append(Request(absl::StrCat("complaint-b", i), 1)).ok());
+    }
   }
-}
+};
 
 TEST(NatsLogTest, APausedWriterIsRefusedThenFollowsAndAppendsAfter) {
-  TempDir dir;
-  NatsCluster cluster(dir.path());
   // Never looks at the stream while paused: only a refusal wakes it.
-  Node a(cluster, dir.Sub("a"), "a", /*compress=*/true,
-         /*paused_look=*/absl::InfiniteDuration());
-  Node b(cluster, dir.Sub("b"), "b");
-  ASSERT_TRUE(a.ok() && b.ok());
-  std::atomic<bool> a_writes{true};
-  ASSERT_NO_FATAL_FAILURE(PauseAThenAppendOnB(a, b, a_writes));
+  PausedWriter nodes(/*paused_look=*/absl::InfiniteDuration());
+  ASSERT_NO_FATAL_FAILURE(nodes.PauseAThenAppendOnB());
+  Node& a = nodes.a;
+  Node& b = nodes.b;
   // a received none of b's groups: its publish is refused (its copy is
   // behind the stream), nothing of it written...
   auto refused = a.store->Append(Request("complaint-a1", 1));
@@ -460,7 +477,7 @@ TEST(NatsLogTest, APausedWriterIsRefusedThenFollowsAndAppendsAfter) {
   ExpectSameCopies(*a.store, *b.store);
   // Deposed (no longer writing), it follows b's groups.
   ASSERT_TRUE(Eventually([&] { return a.log->following_paused(); }));
-  a_writes = false;
+  nodes.a_writes = false;
   ASSERT_TRUE(b.store->Append(Request("complaint-b3", 2)).ok());
   ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
   ExpectSameCopies(*a.store, *b.store);
@@ -468,14 +485,10 @@ TEST(NatsLogTest, APausedWriterIsRefusedThenFollowsAndAppendsAfter) {
 }
 
 TEST(NatsLogTest, AnIdlePausedWriterWhoseCopyFellBehindFollowsAgain) {
-  TempDir dir;
-  NatsCluster cluster(dir.path());
-  Node a(cluster, dir.Sub("a"), "a", /*compress=*/true,
-         /*paused_look=*/absl::Milliseconds(50));
-  Node b(cluster, dir.Sub("b"), "b");
-  ASSERT_TRUE(a.ok() && b.ok());
-  std::atomic<bool> a_writes{true};
-  ASSERT_NO_FATAL_FAILURE(PauseAThenAppendOnB(a, b, a_writes));
+  PausedWriter nodes(/*paused_look=*/absl::Milliseconds(50));
+  ASSERT_NO_FATAL_FAILURE(nodes.PauseAThenAppendOnB());
+  Node& a = nodes.a;
+  Node& b = nodes.b;
   // Still "writing" and appending nothing, a finds the stream past its
   // copy at two looks and follows again.
   ASSERT_TRUE(a.log->CatchUp(kPatience).ok());
