@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "app/complaint_app.h"
+#include "ledger/base/data_key_id.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/event_store.h"
 #include "rocksdb/db.h"
@@ -217,24 +218,6 @@ std::string PendingErasureRow(absl::string_view key_id) {
 // Set once this node's keys are in the replica too (ShareKeys).
 constexpr char kSharedRow[] = "m/shared";
 
-// A key id, "<customer ref>#<generation>", taken apart.
-struct KeyId {
-  std::string customer_ref;
-  uint64_t generation = 0;
-};
-absl::StatusOr<KeyId> ParseKeyId(const std::string& key_id) {
-  const size_t hash = key_id.rfind('#');
-  KeyId id;
-  if (hash == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
-                        &id.generation)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", key_id, "\" is not a data key id"));
-  }
-  id.customer_ref = key_id.substr(0, hash);
-  return id;
-}
-
 }  // namespace
 
 absl::StatusOr<uint64_t> PersonalData::Generation(
@@ -284,7 +267,7 @@ absl::StatusOr<std::string> PersonalData::LocalKey(
 }
 
 absl::StatusOr<bool> PersonalData::ErasedHere(const std::string& key_id) const {
-  ASSIGN_OR_RETURN(const KeyId id, ParseKeyId(key_id));
+  ASSIGN_OR_RETURN(const DataKeyId id, ParseDataKeyId(key_id));
   ASSIGN_OR_RETURN(uint64_t current, Generation(id.customer_ref));
   return id.generation < current;
 }
@@ -439,7 +422,7 @@ absl::Status PersonalData::Erase(const std::string& customer_ref) {
 }
 
 absl::Status PersonalData::EraseKey(const std::string& key_id) {
-  ASSIGN_OR_RETURN(const KeyId id, ParseKeyId(key_id));
+  ASSIGN_OR_RETURN(const DataKeyId id, ParseDataKeyId(key_id));
   const std::string& customer_ref = id.customer_ref;
   const uint64_t generation = id.generation;
   auto exists = [this](const std::string& row) -> absl::StatusOr<bool> {

@@ -8,8 +8,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/data_key_id.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/replication/internal/nats_util.h"
 #include "ledger/replication/nats_log.h"
@@ -21,19 +21,16 @@ using internal::Why;
 
 absl::StatusOr<std::string> NatsLog::KeySubject(
     const std::string& key_id) const {
-  const size_t hash = key_id.rfind('#');
-  const absl::string_view ref = absl::string_view(key_id).substr(0, hash);
-  uint64_t generation = 0;
-  if (hash == std::string::npos || ref.empty() ||
-      !absl::SimpleAtoi(absl::string_view(key_id).substr(hash + 1),
-                        &generation) ||
-      !std::all_of(ref.begin(), ref.end(), [](char c) {
+  ASSIGN_OR_RETURN(const DataKeyId id, ParseDataKeyId(key_id));
+  // Its ref is a token of the subject.
+  const std::string& ref = id.customer_ref;
+  if (ref.empty() || !std::all_of(ref.begin(), ref.end(), [](char c) {
         return absl::ascii_isalnum(c) || c == '-' || c == '_';
       })) {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", key_id, "\" is not a data key id"));
   }
-  return absl::StrCat(options_.keys_subject, ".", ref, ".", generation);
+  return absl::StrCat(options_.keys_subject, ".", ref, ".", id.generation);
 }
 
 absl::StatusOr<std::string> NatsLog::CreateKey(const std::string& key_id,
