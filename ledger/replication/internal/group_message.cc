@@ -20,16 +20,17 @@ constexpr int kZstdLevel = 1;
 // frame cannot claim gigabytes.
 constexpr unsigned long long kMaxDecodedBytes = 64ull << 20;
 
-struct ZstdContexts {
-  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> compress{ZSTD_createCCtx(),
-                                                              ZSTD_freeCCtx};
-  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> decompress{
+// A thread's contexts, made once: compressing on the writer's, decompressing
+// on the follower's.
+ZSTD_CCtx* CompressContext() {
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context{
+      ZSTD_createCCtx(), ZSTD_freeCCtx};
+  return context.get();
+}
+ZSTD_DCtx* DecompressContext() {
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context{
       ZSTD_createDCtx(), ZSTD_freeDCtx};
-};
-// One of each a thread (the writer's and the follower's), made once.
-ZstdContexts& Zstd() {
-  thread_local ZstdContexts contexts;
-  return contexts;
+  return context.get();
 }
 
 }  // namespace
@@ -37,7 +38,7 @@ ZstdContexts& Zstd() {
 std::string CompressGroup(const std::string& plain) {
   std::string frame(ZSTD_compressBound(plain.size()), '\0');
   const size_t n =
-      ZSTD_compressCCtx(Zstd().compress.get(), frame.data(), frame.size(),
+      ZSTD_compressCCtx(CompressContext(), frame.data(), frame.size(),
                         plain.data(), plain.size(), kZstdLevel);
   // Fails only for a buffer below ZSTD_compressBound, or without memory.
   LEDGER_CHECK(!ZSTD_isError(n), ZSTD_getErrorName(n));
@@ -75,7 +76,7 @@ absl::Status ParseGroup(natsMsg* msg, uint64_t sequence,
     return unsound("is not a Zstandard frame of a group record");
   }
   std::string plain(plain_size, '\0');
-  const size_t n = ZSTD_decompressDCtx(Zstd().decompress.get(), plain.data(),
+  const size_t n = ZSTD_decompressDCtx(DecompressContext(), plain.data(),
                                        plain.size(), data, size);
   if (ZSTD_isError(n) || n != plain_size) {
     return unsound(absl::StrCat(
