@@ -264,7 +264,6 @@ absl::Status RocksEventStore::StageReplicated(const v1::GroupRecord& record,
         end));
   }
   ChainVerifier chain(end, group->hash_last);
-  group->events.reserve(record.events_size());
   std::string value;
   for (const v1::Event& event : record.events()) {
     if (absl::Status linked = chain.Add(event); !linked.ok()) {
