@@ -9,8 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
@@ -152,11 +154,25 @@ void ProjectionRunner::Stop() {
   if (stop_.exchange(true)) return;
   if (thread_.joinable()) thread_.join();
   absl::MutexLock lock(&mu_);
-  absl::Status s = Flush();
+  absl::Status s = Flush(/*side_by_side=*/false);
   if (!s.ok()) LogWarn(absl::StrFormat("projections: %s", s.ToString()));
 }
 
 bool ProjectionRunner::CatchUp() {
+  // How long the catch-up took and where, said once it ends (a first start
+  // on a big ledger, or after a long stop).
+  uint64_t caught_up = 0;
+  absl::Duration folding, writing;
+  const absl::Time began = absl::Now();
+  auto report = absl::MakeCleanup([&] {
+    if (caught_up == 0) return;
+    const double s = absl::ToDoubleSeconds(absl::Now() - began);
+    LogInfo(absl::StrFormat(
+        "projections: caught up on %d events in %.2f s (%.0f events/s): "
+        "folding %.2f s, writing the rows %.2f s",
+        caught_up, s, s > 0 ? caught_up / s : 0.0,
+        absl::ToDoubleSeconds(folding), absl::ToDoubleSeconds(writing)));
+  });
   while (!stop_.load()) {
     // Trouble with the source is left to Follow, which rides it out or
     // reports it.
@@ -176,12 +192,18 @@ bool ProjectionRunner::CatchUp() {
         *head,
         position_ + std::max<uint64_t>(options_.catch_up_chunk_events, 1));
     uint64_t last = position_;
+    const absl::Time fold_began = absl::Now();
     absl::Status folded = Fold(*log_, position_ + 1, to, views,
                                /*threads=*/2, &last);
+    const absl::Time write_began = absl::Now();
+    folding += write_began - fold_began;
+    caught_up += last - position_;
     for (Entry& e : views_) e.checkpoint = last;
     position_ = last;
     log_end_ = std::max(log_end_, *head);
-    if (absl::Status s = Flush(); !s.ok()) {
+    absl::Status flushed = Flush(/*side_by_side=*/true);
+    writing += absl::Now() - write_began;
+    if (absl::Status s = flushed; !s.ok()) {
       // As when following: the rows cannot be written, so stop.
       error_ = s;
       LogWarn(absl::StrFormat("projections: %s", s.ToString()));
@@ -231,7 +253,9 @@ void ProjectionRunner::Loop() {
           log_end_ = std::max(log_end_, r.heartbeat().log_position());
         }
         if (position_ == flushed_) return true;  // Nothing new to write.
-        absl::Status flushed = Flush();
+        // A full window side by side; the few events of a quiet moment
+        // are not worth a thread.
+        absl::Status flushed = Flush(unflushed_ >= kFlushEvery);
         if (!flushed.ok()) {
           error_ = flushed;
           LogWarn(absl::StrFormat("projections: %s", flushed.ToString()));
@@ -290,22 +314,56 @@ void ProjectionRunner::ReportHealth() {
   on_health_(following);
 }
 
-absl::Status ProjectionRunner::Flush() {
-  std::vector<ViewChanges> changes;
+absl::Status ProjectionRunner::Flush(bool side_by_side) {
   for (Entry& e : views_) {
     // A view whose rows could not be read has folded wrong: nothing of it
     // is written, and the runner stops.
     RETURN_IF_ERROR(e.view->broken());
   }
-  for (Entry& e : views_) {
+  auto take = [](View* view, uint64_t checkpoint) {
     ViewChanges c;
-    c.view = e.view->name();
-    e.view->TakeChanges(&c);
-    c.checkpoint = e.checkpoint;
-    changes.push_back(std::move(c));
+    c.view = view->name();
+    view->TakeChanges(&c);
+    c.checkpoint = checkpoint;
+    return c;
+  };
+  if (!side_by_side || views_.size() < 2) {
+    // Every view's rows in one batch.
+    std::vector<ViewChanges> changes;
+    for (Entry& e : views_) {
+      changes.push_back(take(e.view.get(), e.checkpoint));
+    }
+    RETURN_IF_ERROR(rows_.WriteViews(changes));
+  } else {
+    // Two threads take the views in turn, each serialising a view's rows
+    // and writing them with the view's checkpoint in a batch of their own
+    // while the other does the next: a crash between two writes leaves
+    // views at different positions, each resuming after its own. On one
+    // thread, writing the rows was ~40% of a catch-up (BENCHMARKS.md,
+    // "Rebuilding the views").
+    std::vector<std::pair<View*, uint64_t>> views;
+    for (Entry& e : views_) views.emplace_back(e.view.get(), e.checkpoint);
+    std::atomic<size_t> next{0};
+    auto write = [this, &views, &next, &take]() -> absl::Status {
+      for (size_t i = next++; i < views.size(); i = next++) {
+        // Moved in: a braced list would copy every row.
+        std::vector<ViewChanges> changes;
+        changes.push_back(take(views[i].first, views[i].second));
+        RETURN_IF_ERROR(rows_.WriteViews(changes));
+      }
+      return absl::OkStatus();
+    };
+    absl::Status other;
+    std::thread helper([&write, &other] {
+      NameThisThread("ledger-flush");
+      other = write();
+    });
+    absl::Status mine = write();
+    helper.join();
+    RETURN_IF_ERROR(mine);
+    RETURN_IF_ERROR(other);
   }
   unflushed_ = 0;
-  RETURN_IF_ERROR(rows_.WriteViews(changes));
   flushed_ = position_;
   return absl::OkStatus();
 }
@@ -388,11 +446,11 @@ absl::StatusOr<uint64_t> ProjectionRunner::Rebuild(const std::string& name) {
       const uint64_t to = std::min(position_, from + chunk - 1);
       RETURN_IF_ERROR(Fold(*log_, from, to, {entry->view.get()}, 1));
       RETURN_IF_ERROR(entry->view->broken());
-      ViewChanges changes;
-      changes.view = name;
-      entry->view->TakeChanges(&changes);
-      changes.checkpoint = to;
-      RETURN_IF_ERROR(rows_.WriteViews({changes}));
+      std::vector<ViewChanges> changes(1);  // Not a braced list: a copy.
+      changes[0].view = name;
+      entry->view->TakeChanges(&changes[0]);
+      changes[0].checkpoint = to;
+      RETURN_IF_ERROR(rows_.WriteViews(changes));
       entry->checkpoint = to;
     }
     return absl::OkStatus();

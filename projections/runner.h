@@ -117,8 +117,9 @@ class ProjectionRunner {
   // Folds a long stretch up to the end of the log in chunks with Fold;
   // false when the rows could not be written (the runner stops).
   bool CatchUp();
-  // Writes the pending changes of every view with its checkpoint.
-  absl::Status Flush() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the pending changes of every view with its checkpoint;
+  // `side_by_side`, on two threads.
+  absl::Status Flush(bool side_by_side) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const Entry* Find(const std::string& name) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 

@@ -53,12 +53,12 @@ void View::TakeChanges(ViewChanges* changes) {
   }
   if (own_store_ != nullptr) {
     // What this call added (a caller may gather several calls' changes).
-    ViewChanges mine;
-    mine.view = name();
-    mine.puts.assign(changes->puts.begin() + puts, changes->puts.end());
-    mine.deletes.assign(changes->deletes.begin() + deletes,
-                        changes->deletes.end());
-    Break(own_store_->WriteViews({mine}));
+    std::vector<ViewChanges> mine(1);  // Not a braced list: a copy.
+    mine[0].view = name();
+    mine[0].puts.assign(changes->puts.begin() + puts, changes->puts.end());
+    mine[0].deletes.assign(changes->deletes.begin() + deletes,
+                           changes->deletes.end());
+    Break(own_store_->WriteViews(mine));
   }
 }
 

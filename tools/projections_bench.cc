@@ -4,7 +4,10 @@
 //   1. a full rebuild of all four views from the log, in this process:
 //      every event read from RocksDB and folded into each view with
 //      projections/fold.h (what ProjectionRunner::Rebuild does, without
-//      writing the rows), events/s;
+//      writing the rows), events/s; before it, what bounds it: the log
+//      read alone (parsed, hashes and links checked), then read and each
+//      payload decoded; each stage's rate and CPU time (all threads) per
+//      event, and the same for ledgerd's runner below;
 //   2. queue queries over gRPC: a ledgerd process on the ledger (--ledgerd;
 //      its runner folds the log first, the rows dropped unless
 //      --drop_rows=false), then --queries GetQueue calls per queue from one
@@ -13,12 +16,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,12 +63,63 @@ ABSL_FLAG(bool, drop_rows, true,
 namespace ledger {
 namespace {
 
+// CPU seconds (user + system) a process has used: this one (pid 0), or
+// another from /proc; -1 when it cannot be read.
+double CpuSeconds(pid_t pid) {
+  if (pid == 0) {
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  }
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && fields >> field; ++i) {
+    if (i >= 12) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// One stage of the breakdown: events, wall time, CPU time.
+struct Stage {
+  std::string what;
+  uint64_t events = 0;
+  double seconds = 0;
+  double cpu_seconds = 0;
+  double events_per_s() const { return events / std::max(seconds, 1e-9); }
+  double cpu_us_per_event() const {
+    return cpu_seconds * 1e6 / std::max<double>(events, 1);
+  }
+};
+
+// Times `run` on this process's clock and CPU.
+template <typename F>
+absl::StatusOr<Stage> Timed(std::string what, uint64_t events, F run) {
+  Stage stage{std::move(what), events};
+  const double cpu = CpuSeconds(0);
+  const absl::Time start = absl::Now();
+  RETURN_IF_ERROR(run());
+  stage.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  stage.cpu_seconds = CpuSeconds(0) - cpu;
+  return stage;
+}
+
 struct Rebuilt {
   uint64_t events = 0;
   uint64_t complaints = 0;
   double seconds = 0;
   double steal_percent = -1;
   int64_t last_time_us = 0;  // Of the log's last event: "now" for queries.
+  // What bounds a rebuild: the log read alone, then read and decoded, then
+  // folded into the four views (rows not written).
+  std::vector<Stage> stages;
 };
 
 // 1. All four views folded from the log, timed.
@@ -77,11 +133,35 @@ absl::StatusOr<Rebuilt> Rebuild(const std::string& dir) {
   for (auto& v : views) folded.push_back(v.get());
   Rebuilt r;
   r.events = store->log_head().position_last;
+  const std::unique_ptr<LogSource> log = LocalLog(store.get(), nullptr);
+  // The log read alone: every event parsed, its hash and link checked (on
+  // a helper thread), as every rebuild reads it.
+  ASSIGN_OR_RETURN(
+      Stage read, Timed("the log read (hashes checked)", r.events, [&]() {
+        return log->Scan(1, r.events, [](const v1::Event&) { return true; });
+      }));
+  r.stages.push_back(read);
+  // And each event's payload decoded, as a fold does.
+  uint64_t undecoded = 0;
+  ASSIGN_OR_RETURN(
+      Stage decoded, Timed("the log read and decoded", r.events, [&]() {
+        return log->Scan(1, r.events, [&undecoded](const v1::Event& e) {
+          undecoded += !DecodedEvent::Decode(e).ok();
+          return true;
+        });
+      }));
+  if (undecoded > 0) {
+    return absl::DataLossError(
+        absl::StrCat(undecoded, " events do not decode"));
+  }
+  r.stages.push_back(decoded);
   const StealMeter steal;
-  const absl::Time start = absl::Now();
-  RETURN_IF_ERROR(Fold(*LocalLog(store.get(), nullptr), 1, r.events, folded,
-                       absl::GetFlag(FLAGS_threads)));
-  r.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  ASSIGN_OR_RETURN(
+      Stage fold, Timed("folded into the four views", r.events, [&]() {
+        return Fold(*log, 1, r.events, folded, absl::GetFlag(FLAGS_threads));
+      }));
+  r.stages.push_back(fold);
+  r.seconds = fold.seconds;
   r.steal_percent = steal.Percent();
   for (View* v : folded) {
     if (v->name() == QueueView::kName) {
@@ -161,6 +241,7 @@ class Ledgerd {
     waitpid(pid_, &status, 0);
   }
   std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
+  pid_t pid() const { return pid_; }
 
  private:
   explicit Ledgerd(pid_t pid) : pid_(pid) {}
@@ -179,9 +260,10 @@ std::string DefaultLedgerd() {
 
 // 2. A ledgerd on the ledger; `queries` GetQueue calls per queue. Returns
 // how long its runner took to fold the log first (from serving to every
-// view at the log's end, polled every 10 ms).
-absl::StatusOr<double> Query(const std::string& dir, int queries,
-                             std::vector<Queue>* queues) {
+// view at the log's end, polled every 10 ms), and the CPU ledgerd used
+// meanwhile.
+absl::StatusOr<Stage> Query(const std::string& dir, uint64_t events,
+                            int queries, std::vector<Queue>* queues) {
   if (absl::GetFlag(FLAGS_drop_rows)) {
     ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store,
                      EventStore::Open(dir, EventStoreOptions()));
@@ -199,6 +281,7 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
   auto stub = v1::QueryService::NewStub(channel);
   auto ledger = v1::Ledger::NewStub(channel);
   const absl::Time fold_start = absl::Now();
+  const double fold_cpu = CpuSeconds(server->pid());
   while (true) {
     grpc::ClientContext head_context;
     v1::GetLogHeadResponse head;
@@ -215,7 +298,9 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
     if (done) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  const double fold_s = absl::ToDoubleSeconds(absl::Now() - fold_start);
+  Stage fold{"ledgerd's runner: folded and the rows written", events,
+             absl::ToDoubleSeconds(absl::Now() - fold_start),
+             CpuSeconds(server->pid()) - fold_cpu};
   for (Queue& q : *queues) {
     const StealMeter steal;
     for (int i = 0; i < queries; ++i) {
@@ -233,7 +318,7 @@ absl::StatusOr<double> Query(const std::string& dir, int queries,
     q.steal_percent = steal.Percent();
     std::sort(q.latencies_ms.begin(), q.latencies_ms.end());
   }
-  return fold_s;
+  return fold;
 }
 
 int Main() {
@@ -250,6 +335,7 @@ int Main() {
   }
   std::vector<Queue> queues;
   double fold_s = 0;
+  std::vector<Stage> stages = rebuilt->stages;
   if (const int queries = absl::GetFlag(FLAGS_queries); queries > 0) {
     auto queue = [&](std::string name, v1::QueueKind kind) -> Queue& {
       queues.push_back(Queue{std::move(name), {}, {}, 0});
@@ -265,13 +351,15 @@ int Main() {
     queue("sign-offs waiting", v1::QUEUE_KIND_SIGN_OFFS_WAITING);
     queue("important", v1::QUEUE_KIND_IMPORTANT);
     queue("overdue", v1::QUEUE_KIND_OVERDUE);
-    absl::StatusOr<double> folded = Query(dir, queries, &queues);
+    absl::StatusOr<Stage> folded =
+        Query(dir, rebuilt->events, queries, &queues);
     if (!folded.ok()) {
       std::fprintf(stderr, "projections_bench: %s\n",
                    folded.status().ToString().c_str());
       return 1;
     }
-    fold_s = *folded;
+    fold_s = folded->seconds;
+    stages.push_back(*folded);
   }
 
   const Rebuilt& r = *rebuilt;
@@ -280,9 +368,18 @@ int Main() {
     std::string out = absl::StrFormat(
         "{\"events\":%d,\"complaints\":%d,\"rebuild_s\":%.3f,"
         "\"rebuild_events_per_s\":%.0f,\"rebuild_steal_percent\":%.1f,"
-        "\"server_fold_s\":%.3f,\"queues\":[",
+        "\"server_fold_s\":%.3f,\"stages\":[",
         r.events, r.complaints, r.seconds, rebuild_eps, r.steal_percent,
         fold_s);
+    for (size_t i = 0; i < stages.size(); ++i) {
+      absl::StrAppendFormat(
+          &out,
+          "%s{\"stage\":\"%s\",\"s\":%.3f,\"events_per_s\":%.0f,"
+          "\"cpu_us_per_event\":%.2f}",
+          i == 0 ? "" : ",", stages[i].what, stages[i].seconds,
+          stages[i].events_per_s(), stages[i].cpu_us_per_event());
+    }
+    absl::StrAppend(&out, "],\"queues\":[");
     for (size_t i = 0; i < queues.size(); ++i) {
       const Queue& q = queues[i];
       absl::StrAppendFormat(
@@ -302,6 +399,12 @@ int Main() {
       static_cast<unsigned long long>(r.events),
       static_cast<unsigned long long>(r.complaints), r.seconds, rebuild_eps,
       r.steal_percent);
+  // What bounds it: each stage's rate and CPU (both cores) per event.
+  for (const Stage& stage : stages) {
+    std::printf("  %-48s %6.2f s  %9.0f events/s  %5.2f us of CPU/event\n",
+                stage.what.c_str(), stage.seconds, stage.events_per_s(),
+                stage.cpu_us_per_event());
+  }
   if (queues.empty()) return 0;
   std::printf(
       "ledgerd's runner folding the log at startup (and writing the "

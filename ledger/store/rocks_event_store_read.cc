@@ -10,6 +10,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/store/chain.h"
 #include "ledger/store/errors.h"
 #include "ledger/store/internal/append_validation.h"
@@ -279,8 +280,10 @@ absl::Status RocksEventStore::ScanPipelined(
   int cur = 0;
   for (; batches[cur].size > 0; cur = 1 - cur) {
     ScanBatch& batch = batches[cur];
-    auto hashed = std::async(std::launch::async,
-                             [&batch] { return FirstBadHash(batch); });
+    auto hashed = std::async(std::launch::async, [&batch] {
+      NameThisThread("ledger-hash");
+      return FirstBadHash(batch);
+    });
     batches[1 - cur].size = 0;
     if (batch.error_after.ok()) FillBatch(it, &remaining, &batches[1 - cur]);
     const auto [bad_index, bad_hash] = hashed.get();
