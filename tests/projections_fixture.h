@@ -262,6 +262,25 @@ class ProjectionsTest : public ::testing::Test {
     return rows;
   }
 
+  // Every view's rows, keyed "<view>/<key>", and each view's checkpoint
+  // as "<view> checkpoint".
+  std::map<std::string, std::string> AllViewRows() {
+    std::map<std::string, std::string> rows;
+    for (const auto& view : AllViews()) {
+      EXPECT_TRUE(store_->views()
+                      .ScanView(view->name(),
+                                [&](absl::string_view k, absl::string_view v) {
+                                  rows.emplace(
+                                      absl::StrCat(view->name(), "/", k), v);
+                                  return true;
+                                })
+                      .ok());
+      rows[absl::StrCat(view->name(), " checkpoint")] =
+          absl::StrCat(*store_->views().ViewCheckpoint(view->name()));
+    }
+    return rows;
+  }
+
   TempDir dir_;
   std::shared_ptr<FakeClock> clock_;
   std::unique_ptr<SubscriptionHub> hub_;

@@ -14,7 +14,10 @@
 # Then both at the same number of requests in flight: pgbench with
 # CLIENTS x INFLIGHT connections (a PostgreSQL connection runs one
 # transaction at a time) against ledger_load with CLIENTS connections of
-# INFLIGHT calls each (a gRPC connection carries many).
+# INFLIGHT calls each (a gRPC connection carries many). Last, the ceiling
+# at both concurrencies: empty calls (GetLogHead) against the same ledgerd;
+# and for the runs without projections, the writer's group commits (events
+# in each, its write and fsync) from /metrics (HTTP_PORT, default 8497).
 # Prints JSON lines, then the figures and their ratios.
 #   CLIENTS (default 8), INFLIGHT (default 4), DURATION_S (default 20),
 #   BUILD_DIR (default build)
@@ -94,7 +97,7 @@ run_ledgerd() {
   local dir=$work/ledger-$1
   shift
   "$build/services/ledgerd" --listen 127.0.0.1:0 --port_file "$work/port" --insecure_no_auth \
-    --data_dir "$dir" "$@" >"$work/ledgerd.log" 2>&1 &
+    --http_listen "127.0.0.1:$http_port" --data_dir "$dir" "$@" >"$work/ledgerd.log" 2>&1 &
   ledgerd_pid=$!
   for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
   target=127.0.0.1:$(cat "$work/port")
@@ -109,7 +112,26 @@ load() {
   "$build/tools/ledger_load" --target "$target" --clients "$clients" \
     --duration_s "$duration" --json "$@"
 }
+# The writer's group commits so far (/metrics): groups, events, seconds
+# written (fsync included).
+http_port=${HTTP_PORT:-8497}
+commits() {
+  curl -s "127.0.0.1:$http_port/metrics" | awk '
+    /^ledger_group_commits_total / { g = $2 }
+    /^ledger_events_appended_total / { e = $2 }
+    /^ledger_group_commit_write_seconds_sum / { s = $2 }
+    END { printf "%d %d %.6f\n", g, e, s }'
+}
+# What a load's commits were like, from two commits snapshots.
+commit_cycle() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    g = y[1] - x[1]; if (g <= 0) { print "no group commits"; exit }
+    printf "%.1f events a group commit, its write and fsync %.0f us mean",
+      (y[2] - x[2]) / g, (y[3] - x[3]) * 1e6 / g }'
+}
 eps() { sed -n 's/.*"events_per_s":\([0-9]*\).*/\1/p' <<<"$1"; }
+cps() { sed -n 's/.*"calls_per_s":\([0-9]*\).*/\1/p' <<<"$1"; }
 
 run_ledgerd with-views
 single=$(load --mode single)
@@ -120,12 +142,22 @@ batch=$(load --mode batch --batch 100)
 echo "$batch"
 stop_ledgerd
 run_ledgerd ledger-only --projections=false
+c0=$(commits)
 single_bare=$(load --mode single)
 echo "$single_bare"
+c1=$(commits)
 many_bare=$(load --mode single --inflight "$inflight")
 echo "$many_bare"
+c2=$(commits)
 batch_bare=$(load --mode batch --batch 100)
 echo "$batch_bare"
+# The ceiling at the same concurrency: GetLogHead, the lightest call (no
+# decision, no write, no fsync): what gRPC and this machine's two cores
+# allow a call before any of the ledger's work.
+head_one=$(load --mode head)
+echo "$head_one"
+head_many=$(load --mode head --inflight "$inflight")
+echo "$head_many"
 stop_ledgerd
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -141,6 +173,12 @@ cat <<EOF
 #   PostgreSQL, $many_n clients: $pg_many_eps events/s
 #   ledgerd, $clients clients x $inflight in flight, with its projections:  $(eps "$many") events/s ($(ratio "$(eps "$many")" "$pg_many_eps")x PostgreSQL)
 #   ledgerd, $clients clients x $inflight in flight, projections elsewhere: $(eps "$many_bare") events/s ($(ratio "$(eps "$many_bare")" "$pg_many_eps")x PostgreSQL)
+# the commit cycle, projections elsewhere (from /metrics):
+#   $clients clients: $(commit_cycle "$c0" "$c1")
+#   $clients clients x $inflight in flight: $(commit_cycle "$c1" "$c2")
+# the ceiling: empty calls (GetLogHead), no work, no fsync:
+#   $clients clients: $(cps "$head_one") calls/s ($(ratio "$(cps "$head_one")" "$pg_eps")x PostgreSQL's $clients clients)
+#   $clients clients x $inflight in flight: $(cps "$head_many") calls/s ($(ratio "$(cps "$head_many")" "$pg_many_eps")x PostgreSQL's $many_n clients)
 # batched, $clients clients:
 #   ledgerd ExecuteBatch of 100, with its projections:  $(eps "$batch") events/s
 #   ledgerd ExecuteBatch of 100, projections elsewhere: $(eps "$batch_bare") events/s
