@@ -179,18 +179,30 @@ bool ProjectionRunner::CatchUp() {
     absl::StatusOr<uint64_t> head = log_->Head();
     if (!head.ok()) return true;
     absl::MutexLock lock(&mu_);
-    if (*head < position_ + options_.catch_up_min_events) return true;
+    if (views_.empty()) return true;
+    // position_ is where the views furthest behind stand. Views at
+    // different positions (a crash between the per-view writes of a
+    // catch-up, a view rebuilt or added) first fold up to the furthest,
+    // in chunks, however short the stretch: the event-by-event path would
+    // then take the whole rest of the log.
+    uint64_t furthest = 0;
+    for (const Entry& e : views_) furthest = std::max(furthest, e.checkpoint);
+    const uint64_t target = furthest > position_ ? furthest : *head;
+    if (furthest == position_ &&
+        *head < position_ + options_.catch_up_min_events) {
+      return true;
+    }
+    std::vector<Entry*> behind;
     std::vector<View*> views;
     for (Entry& e : views_) {
-      // Views at different positions (one rebuilt or added since the last
-      // write) take the event-by-event path, which skips for each what it
-      // has read.
-      if (e.checkpoint != position_) return true;
+      if (e.checkpoint != position_) continue;
+      behind.push_back(&e);
       views.push_back(e.view.get());
     }
     const uint64_t to = std::min(
-        *head,
+        target,
         position_ + std::max<uint64_t>(options_.catch_up_chunk_events, 1));
+    if (to <= position_) return true;
     uint64_t last = position_;
     const absl::Time fold_began = absl::Now();
     absl::Status folded = Fold(*log_, position_ + 1, to, views,
@@ -198,8 +210,9 @@ bool ProjectionRunner::CatchUp() {
     const absl::Time write_began = absl::Now();
     folding += write_began - fold_began;
     caught_up += last - position_;
-    for (Entry& e : views_) e.checkpoint = last;
-    position_ = last;
+    for (Entry* e : behind) e->checkpoint = last;
+    position_ = std::numeric_limits<uint64_t>::max();
+    for (const Entry& e : views_) position_ = std::min(position_, e.checkpoint);
     log_end_ = std::max(log_end_, *head);
     absl::Status flushed = Flush(/*side_by_side=*/true);
     writing += absl::Now() - write_began;
@@ -315,6 +328,10 @@ void ProjectionRunner::ReportHealth() {
 }
 
 absl::Status ProjectionRunner::Flush(bool side_by_side) {
+  // After a write that failed nothing more is written: the rows it held
+  // were handed over (TakeChanges), and a later write would put the
+  // views' checkpoints past them. A restart resumes from what is on disk.
+  RETURN_IF_ERROR(write_error_);
   for (Entry& e : views_) {
     // A view whose rows could not be read has folded wrong: nothing of it
     // is written, and the runner stops.
@@ -333,7 +350,8 @@ absl::Status ProjectionRunner::Flush(bool side_by_side) {
     for (Entry& e : views_) {
       changes.push_back(take(e.view.get(), e.checkpoint));
     }
-    RETURN_IF_ERROR(rows_.WriteViews(changes));
+    write_error_ = rows_.WriteViews(changes);
+    RETURN_IF_ERROR(write_error_);
   } else {
     // Two threads take the views in turn, each serialising a view's rows
     // and writing them with the view's checkpoint in a batch of their own
@@ -360,8 +378,8 @@ absl::Status ProjectionRunner::Flush(bool side_by_side) {
     });
     absl::Status mine = write();
     helper.join();
-    RETURN_IF_ERROR(mine);
-    RETURN_IF_ERROR(other);
+    write_error_ = !mine.ok() ? mine : other;
+    RETURN_IF_ERROR(write_error_);
   }
   unflushed_ = 0;
   flushed_ = position_;

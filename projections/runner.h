@@ -140,6 +140,8 @@ class ProjectionRunner {
   uint64_t flushed_ ABSL_GUARDED_BY(mu_) = 0;  // Written up to here.
   uint64_t log_end_ ABSL_GUARDED_BY(mu_) = 0;  // Last end of log heard of.
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  // The first write of the rows that failed: no write after it (Flush).
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);
   // Why the views were dropped and rebuilt at start (empty: they were not).
   std::string rebuilt_after_ ABSL_GUARDED_BY(mu_);
   // Start has ended, and how; what waits for it. Apart from mu_, which

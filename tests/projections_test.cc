@@ -210,8 +210,9 @@ TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
 
 // A catch-up writes each view with its own checkpoint in a batch of its
 // own (two at a time), so a crash between two writes leaves the views at
-// different positions. Each then resumes after its own: the rows end as if
-// every view had been folded once.
+// different positions; so does a view rebuilt or added. Those behind
+// first catch up with the furthest, in chunks, each from its own
+// checkpoint: the rows end as if every view had been folded once.
 TEST_F(ProjectionsTest, ViewsLeftAtDifferentPositionsEachResumeAfterTheirOwn) {
   std::vector<std::string> ids;
   for (int i = 0; i < 24; ++i) {
@@ -223,25 +224,39 @@ TEST_F(ProjectionsTest, ViewsLeftAtDifferentPositionsEachResumeAfterTheirOwn) {
   }
   const uint64_t first = store_->log_head().position_last;
   // Folds to the end of the log; how many events each view skipped (an
-  // event folded twice does not apply).
-  auto run = [&](std::vector<std::unique_ptr<View>> views) {
+  // event folded twice does not apply), and how many the runner read in
+  // chunks and one by one.
+  struct Run {
+    std::map<std::string, uint64_t> skipped;
+    uint64_t scanned = 0, followed = 0;
+  };
+  auto run = [&](std::vector<std::unique_ptr<View>> views,
+                 ProjectionRunner::Options options) {
+    std::atomic<uint64_t> scanned{0}, followed{0};
     ProjectionRunner runner(
-        &store_->views(), LocalLog(store_.get(), hub_.get()), std::move(views));
+        &store_->views(),
+        std::make_unique<CountingLog>(LocalLog(store_.get(), hub_.get()),
+                                      &scanned, &followed),
+        std::move(views), options);
     EXPECT_TRUE(runner.Start().ok());
     EXPECT_TRUE(
         runner.WaitFor(store_->log_head().position_last, absl::Seconds(30)));
     runner.Stop();
-    std::map<std::string, uint64_t> skipped;
+    Run r{{}, scanned, followed};
     for (const v1::ProjectionInfo& p : runner.List()) {
-      skipped[p.name()] = p.skipped();
+      r.skipped[p.name()] = p.skipped();
     }
-    return skipped;
+    return r;
   };
+  const ProjectionRunner::Options one_by_one;  // Short stretches.
+  ProjectionRunner::Options chunks;
+  chunks.catch_up_min_events = 10;
+  chunks.catch_up_chunk_events = 7;
   const std::map<std::string, uint64_t> none = {{QueueView::kName, 0},
                                                 {StationView::kName, 0},
                                                 {AnalysisView::kName, 0},
                                                 {ScorecardView::kName, 0}};
-  ASSERT_EQ(run(AllViews()), none);  // Every view at `first`.
+  ASSERT_EQ(run(AllViews(), one_by_one).skipped, none);  // All at `first`.
   for (int i = 0; i < 24; i += 2) {
     if (i % 3 != 1) Revisit(ids[i]);  // The cases replied to.
   }
@@ -251,18 +266,33 @@ TEST_F(ProjectionsTest, ViewsLeftAtDifferentPositionsEachResumeAfterTheirOwn) {
   // the others' did not.
   std::vector<std::unique_ptr<View>> queue_only;
   queue_only.push_back(std::make_unique<QueueView>(ViewOptions()));
-  run(std::move(queue_only));
+  run(std::move(queue_only), one_by_one);
   ASSERT_EQ(*store_->views().ViewCheckpoint(QueueView::kName), head);
   ASSERT_EQ(*store_->views().ViewCheckpoint(StationView::kName), first);
-  EXPECT_EQ(run(AllViews()), none);
+  Run resume = run(AllViews(), one_by_one);
+  EXPECT_EQ(resume.skipped, none);
+  EXPECT_EQ(resume.scanned, head - first);  // However short the stretch.
+  EXPECT_EQ(resume.followed, 0u);
   const std::map<std::string, std::string> resumed = AllViewRows();
   EXPECT_EQ(resumed.at("queues checkpoint"), absl::StrCat(head));
   EXPECT_EQ(resumed.at("analysis checkpoint"), absl::StrCat(head));
 
+  // Three views from nothing beside the queue view at the end: the three
+  // catch up in chunks of 7, the queue view reads nothing again.
+  for (const auto& view : AllViews()) {
+    if (view->name() == QueueView::kName) continue;
+    ASSERT_TRUE(store_->views().DropView(view->name()).ok());
+  }
+  resume = run(AllViews(), chunks);
+  EXPECT_EQ(resume.skipped, none);
+  EXPECT_EQ(resume.scanned, head);
+  EXPECT_EQ(resume.followed, 0u);
+  EXPECT_EQ(RowDifferences(AllViewRows(), resumed), "");
+
   for (const auto& view : AllViews()) {
     ASSERT_TRUE(store_->views().DropView(view->name()).ok());
   }
-  EXPECT_EQ(run(AllViews()), none);  // Every view folded once, from 1.
+  EXPECT_EQ(run(AllViews(), one_by_one).skipped, none);  // Once, from 1.
   EXPECT_EQ(RowDifferences(resumed, AllViewRows()), "");
 }
 

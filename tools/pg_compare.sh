@@ -17,7 +17,7 @@
 # INFLIGHT calls each (a gRPC connection carries many). Last, the ceiling
 # at both concurrencies: empty calls (GetLogHead) against the same ledgerd;
 # and for the runs without projections, the writer's group commits (events
-# in each, its write and fsync) from /metrics (HTTP_PORT, default 8497).
+# in each, its write and fsync) from /metrics.
 # Prints JSON lines, then the figures and their ratios.
 #   CLIENTS (default 8), INFLIGHT (default 4), DURATION_S (default 20),
 #   BUILD_DIR (default build)
@@ -97,7 +97,8 @@ run_ledgerd() {
   local dir=$work/ledger-$1
   shift
   "$build/services/ledgerd" --listen 127.0.0.1:0 --port_file "$work/port" --insecure_no_auth \
-    --http_listen "127.0.0.1:$http_port" --data_dir "$dir" "$@" >"$work/ledgerd.log" 2>&1 &
+    --http_listen 127.0.0.1:0 --http_port_file "$work/http_port" \
+    --data_dir "$dir" "$@" >"$work/ledgerd.log" 2>&1 &
   ledgerd_pid=$!
   for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
   target=127.0.0.1:$(cat "$work/port")
@@ -106,17 +107,17 @@ stop_ledgerd() {
   kill "$ledgerd_pid"
   wait "$ledgerd_pid" || true
   ledgerd_pid=
-  rm -f "$work/port"
+  rm -f "$work/port" "$work/http_port"
 }
 load() {
   "$build/tools/ledger_load" --target "$target" --clients "$clients" \
     --duration_s "$duration" --json "$@"
 }
-# The writer's group commits so far (/metrics): groups, events, seconds
-# written (fsync included).
-http_port=${HTTP_PORT:-8497}
+# The writer's group commits so far (/metrics; ledgerd writes its HTTP
+# port before its gRPC one): groups, events, seconds written (fsync
+# included); "0 0 0" when /metrics cannot be read.
 commits() {
-  curl -s "127.0.0.1:$http_port/metrics" | awk '
+  { curl -sf --max-time 5 "127.0.0.1:$(cat "$work/http_port")/metrics" || true; } | awk '
     /^ledger_group_commits_total / { g = $2 }
     /^ledger_events_appended_total / { e = $2 }
     /^ledger_group_commit_write_seconds_sum / { s = $2 }
@@ -126,7 +127,7 @@ commits() {
 commit_cycle() {
   awk -v a="$1" -v b="$2" 'BEGIN {
     split(a, x, " "); split(b, y, " ")
-    g = y[1] - x[1]; if (g <= 0) { print "no group commits"; exit }
+    g = y[1] - x[1]; if (g <= 0) { print "no group commits (or no /metrics)"; exit }
     printf "%.1f events a group commit, its write and fsync %.0f us mean",
       (y[2] - x[2]) / g, (y[3] - x[3]) * 1e6 / g }'
 }
