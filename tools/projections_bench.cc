@@ -7,7 +7,8 @@
 //      writing the rows), events/s; before it, what bounds it: the log
 //      read alone (parsed, hashes and links checked), then read and each
 //      payload decoded; each stage's rate and CPU time (all threads) per
-//      event, and the same for ledgerd's runner below;
+//      event, and the same for ledgerd's runner below (its CPU from
+//      serving on; -1 where /proc cannot be read);
 //   2. queue queries over gRPC: a ledgerd process on the ledger (--ledgerd;
 //      its runner folds the log first, the rows dropped unless
 //      --drop_rows=false), then --queries GetQueue calls per queue from one
@@ -92,10 +93,12 @@ struct Stage {
   std::string what;
   uint64_t events = 0;
   double seconds = 0;
-  double cpu_seconds = 0;
+  double cpu_seconds = 0;  // Negative: not known.
   double events_per_s() const { return events / std::max(seconds, 1e-9); }
+  // -1 when the CPU time could not be read.
   double cpu_us_per_event() const {
-    return cpu_seconds * 1e6 / std::max<double>(events, 1);
+    return cpu_seconds < 0 ? -1
+                           : cpu_seconds * 1e6 / std::max<double>(events, 1);
   }
 };
 
@@ -298,9 +301,11 @@ absl::StatusOr<Stage> Query(const std::string& dir, uint64_t events,
     if (done) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // From serving on: what ledgerd's runner did before is not counted.
+  const double cpu = CpuSeconds(server->pid());
   Stage fold{"ledgerd's runner: folded and the rows written", events,
              absl::ToDoubleSeconds(absl::Now() - fold_start),
-             CpuSeconds(server->pid()) - fold_cpu};
+             cpu < 0 || fold_cpu < 0 ? -1 : cpu - fold_cpu};
   for (Queue& q : *queues) {
     const StealMeter steal;
     for (int i = 0; i < queries; ++i) {
