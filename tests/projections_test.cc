@@ -167,6 +167,43 @@ class CountingLog final : public LogSource {
   std::atomic<uint64_t>& followed_;
 };
 
+// What a runner did to reach the end of the log: events it read in chunks
+// (scanned) and one by one (followed), and how many each view skipped (an
+// event folded twice does not apply).
+struct Folded {
+  uint64_t scanned = 0, followed = 0;
+  std::map<std::string, uint64_t> skipped;
+};
+
+// A runner over `views` on the ledger's log, from where the views' rows
+// stand to the end of the log, then stopped (its rows written).
+Folded FoldToTheEnd(EventStore* store, SubscriptionHub* hub,
+                    std::vector<std::unique_ptr<View>> views,
+                    ProjectionRunner::Options options) {
+  std::atomic<uint64_t> scanned{0}, followed{0};
+  ProjectionRunner runner(
+      &store->views(),
+      std::make_unique<CountingLog>(LocalLog(store, hub), &scanned, &followed),
+      std::move(views), options);
+  EXPECT_TRUE(runner.Start().ok());
+  EXPECT_TRUE(
+      runner.WaitFor(store->log_head().position_last, absl::Seconds(30)));
+  runner.Stop();
+  Folded folded{scanned, followed, {}};
+  for (const v1::ProjectionInfo& p : runner.List()) {
+    folded.skipped[p.name()] = p.skipped();
+  }
+  return folded;
+}
+
+// Chunks of 7 while 10 or more events are left, then event by event.
+ProjectionRunner::Options InChunks() {
+  ProjectionRunner::Options chunks;
+  chunks.catch_up_min_events = 10;
+  chunks.catch_up_chunk_events = 7;
+  return chunks;
+}
+
 TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
   for (int i = 0; i < 30; ++i) {
     const std::string id = Receive(i % 9 == 0);
@@ -176,35 +213,20 @@ TEST_F(ProjectionsTest, CatchingUpInChunksWritesWhatFollowingWrites) {
     if (i % 6 == 0) Revisit(id);
   }
   const uint64_t head = store_->log_head().position_last;
-  auto run = [&](ProjectionRunner::Options options, uint64_t* scanned,
-                 uint64_t* followed) {
-    std::atomic<uint64_t> s{0}, f{0};
-    ProjectionRunner runner(&store_->views(),
-                            std::make_unique<CountingLog>(
-                                LocalLog(store_.get(), hub_.get()), &s, &f),
-                            AllViews(), options);
-    EXPECT_TRUE(runner.Start().ok());
-    EXPECT_TRUE(runner.WaitFor(head, absl::Seconds(30)));
-    runner.Stop();
-    *scanned = s;
-    *followed = f;
-  };
-  uint64_t scanned = 0, followed = 0;
-  run(ProjectionRunner::Options(), &scanned, &followed);  // Short: follows.
-  EXPECT_EQ(scanned, 0u);
-  EXPECT_EQ(followed, head);
+  // Short: follows.
+  Folded folded = FoldToTheEnd(store_.get(), hub_.get(), AllViews(),
+                               ProjectionRunner::Options());
+  EXPECT_EQ(folded.scanned, 0u);
+  EXPECT_EQ(folded.followed, head);
   const std::map<std::string, std::string> following = AllViewRows();
 
   for (const auto& view : AllViews()) {
     ASSERT_TRUE(store_->views().DropView(view->name()).ok());
   }
-  ProjectionRunner::Options chunks;
-  chunks.catch_up_min_events = 10;
-  chunks.catch_up_chunk_events = 7;
-  run(chunks, &scanned, &followed);
+  folded = FoldToTheEnd(store_.get(), hub_.get(), AllViews(), InChunks());
   // Chunks of 7 while 10 or more are left, then event by event.
-  EXPECT_GT(scanned, head - 10);
-  EXPECT_EQ(scanned + followed, head);
+  EXPECT_GT(folded.scanned, head - 10);
+  EXPECT_EQ(folded.scanned + folded.followed, head);
   EXPECT_EQ(RowDifferences(AllViewRows(), following), "");
 }
 
@@ -223,35 +245,12 @@ TEST_F(ProjectionsTest, ViewsLeftAtDifferentPositionsEachResumeAfterTheirOwn) {
     if (i % 2 == 0) Reply(ids.back());
   }
   const uint64_t first = store_->log_head().position_last;
-  // Folds to the end of the log; how many events each view skipped (an
-  // event folded twice does not apply), and how many the runner read in
-  // chunks and one by one.
-  struct Run {
-    std::map<std::string, uint64_t> skipped;
-    uint64_t scanned = 0, followed = 0;
-  };
   auto run = [&](std::vector<std::unique_ptr<View>> views,
                  ProjectionRunner::Options options) {
-    std::atomic<uint64_t> scanned{0}, followed{0};
-    ProjectionRunner runner(
-        &store_->views(),
-        std::make_unique<CountingLog>(LocalLog(store_.get(), hub_.get()),
-                                      &scanned, &followed),
-        std::move(views), options);
-    EXPECT_TRUE(runner.Start().ok());
-    EXPECT_TRUE(
-        runner.WaitFor(store_->log_head().position_last, absl::Seconds(30)));
-    runner.Stop();
-    Run r{{}, scanned, followed};
-    for (const v1::ProjectionInfo& p : runner.List()) {
-      r.skipped[p.name()] = p.skipped();
-    }
-    return r;
+    return FoldToTheEnd(store_.get(), hub_.get(), std::move(views), options);
   };
   const ProjectionRunner::Options one_by_one;  // Short stretches.
-  ProjectionRunner::Options chunks;
-  chunks.catch_up_min_events = 10;
-  chunks.catch_up_chunk_events = 7;
+  const ProjectionRunner::Options chunks = InChunks();
   const std::map<std::string, uint64_t> none = {{QueueView::kName, 0},
                                                 {StationView::kName, 0},
                                                 {AnalysisView::kName, 0},
@@ -269,7 +268,7 @@ TEST_F(ProjectionsTest, ViewsLeftAtDifferentPositionsEachResumeAfterTheirOwn) {
   run(std::move(queue_only), one_by_one);
   ASSERT_EQ(*store_->views().ViewCheckpoint(QueueView::kName), head);
   ASSERT_EQ(*store_->views().ViewCheckpoint(StationView::kName), first);
-  Run resume = run(AllViews(), one_by_one);
+  Folded resume = run(AllViews(), one_by_one);
   EXPECT_EQ(resume.skipped, none);
   EXPECT_EQ(resume.scanned, head - first);  // However short the stretch.
   EXPECT_EQ(resume.followed, 0u);
