@@ -17,7 +17,12 @@
 # INFLIGHT calls each (a gRPC connection carries many). Last, the ceiling
 # at both concurrencies: empty calls (GetLogHead) against the same ledgerd;
 # and for the runs without projections, the writer's group commits (events
-# in each, its write and fsync) from /metrics.
+# in each, its write and fsync) from /metrics. And the durable ceiling at
+# both: tools/commit_ceiling, gRPC's callback API and one synced RocksDB
+# write a group with nothing else (no decision, chain, index or
+# projections), its answers from the writer's thread and from a reply
+# thread; the better of the two bounds what ledgerd's commands can reach
+# on this disk and these CPUs.
 # Prints JSON lines, then the figures and their ratios.
 #   CLIENTS (default 8), INFLIGHT (default 4), DURATION_S (default 20),
 #   BUILD_DIR (default build)
@@ -38,7 +43,7 @@ if ! dpkg-query -W -f='${Status}' postgresql 2>/dev/null |
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends postgresql
 fi
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-[[ -x $build/tools/ledger_load ]] || tools/build.sh "$build" >/dev/null
+[[ -x $build/tools/ledger_load && -x $build/tools/commit_ceiling ]] || tools/build.sh "$build" >/dev/null
 
 # On the disk (not a tmpfs): both sides pay for real fsyncs.
 work=$(mktemp -d /var/tmp/pg-compare.XXXXXX)
@@ -161,6 +166,33 @@ head_many=$(load --mode head --inflight "$inflight")
 echo "$head_many"
 stop_ledgerd
 
+# The durable ceiling: the same load against commit_ceiling.
+ceiling() {
+  local dir=$work/ceiling out
+  "$build/tools/commit_ceiling" --data_dir "$dir" --port_file "$work/port" "$@" \
+    >"$work/ceiling.log" 2>&1 &
+  ledgerd_pid=$!
+  for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
+  target=127.0.0.1:$(cat "$work/port")
+  out=$(load --mode single --inflight "$ceiling_inflight")
+  stop_ledgerd
+  echo "$out" | sed 's/"tool":"ledger_load"/"tool":"ledger_load","server":"commit_ceiling'"${1:+ $1}"'"/'
+  rm -rf "$dir"
+}
+ceiling_inflight=1
+ceil_writer=$(ceiling)
+echo "$ceil_writer"
+ceil_thread=$(ceiling --reply_thread)
+echo "$ceil_thread"
+ceiling_inflight=$inflight
+ceil_writer_many=$(ceiling)
+echo "$ceil_writer_many"
+ceil_thread_many=$(ceiling --reply_thread)
+echo "$ceil_thread_many"
+max() { if (($1 > $2)); then echo "$1"; else echo "$2"; fi; }
+ceil_one=$(max "$(eps "$ceil_writer")" "$(eps "$ceil_thread")")
+ceil_many=$(max "$(eps "$ceil_writer_many")" "$(eps "$ceil_thread_many")")
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 pg_eps=$(eps "$pg")
 pg_many_eps=$(eps "$pg_many")
@@ -180,6 +212,10 @@ cat <<EOF
 # the ceiling: empty calls (GetLogHead), no work, no fsync:
 #   $clients clients: $(cps "$head_one") calls/s ($(ratio "$(cps "$head_one")" "$pg_eps")x PostgreSQL's $clients clients)
 #   $clients clients x $inflight in flight: $(cps "$head_many") calls/s ($(ratio "$(cps "$head_many")" "$pg_many_eps")x PostgreSQL's $many_n clients)
+# the durable ceiling: commit_ceiling, gRPC and one synced RocksDB write a group, nothing else
+#   (answers from its writer / from a reply thread; the better against PostgreSQL and ledgerd):
+#   $clients clients: $(eps "$ceil_writer") / $(eps "$ceil_thread") events/s ($(ratio "$ceil_one" "$pg_eps")x PostgreSQL; ledgerd with its projections at $(ratio "$(eps "$single")" "$ceil_one") of it)
+#   $clients clients x $inflight in flight: $(eps "$ceil_writer_many") / $(eps "$ceil_thread_many") events/s ($(ratio "$ceil_many" "$pg_many_eps")x PostgreSQL; ledgerd with its projections at $(ratio "$(eps "$many")" "$ceil_many") of it)
 # batched, $clients clients:
 #   ledgerd ExecuteBatch of 100, with its projections:  $(eps "$batch") events/s
 #   ledgerd ExecuteBatch of 100, projections elsewhere: $(eps "$batch_bare") events/s
