@@ -27,7 +27,8 @@ ComplaintService::ComplaintService(ComplaintApp* app, WorkPool* pool)
 // outcome (given on this thread when the command was refused, on the
 // store's writer thread once it is durable): Finish writes to the socket
 // inline, which the writer, the ledger's one serial stage, should not wait
-// for.
+// for. The writer hands over a group's answers in one piece
+// (WorkPool::Batch): one wake-up of one reply thread a group.
 void ComplaintService::Execute(grpc::CallbackServerContext* context,
                                const google::protobuf::Message& command,
                                v1::CommandResult* response, Finish finish) {

@@ -22,6 +22,7 @@
 #include "ledger/base/check.h"
 #include "ledger/base/log.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/work_pool.h"
 #include "ledger/store/internal/append_validation.h"
 #include "ledger/store/internal/index_rebuild.h"
 #include "ledger/store/internal/keys.h"
@@ -342,6 +343,9 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     events =
         std::make_shared<const std::vector<v1::Event>>(std::move(group.events));
   }
+  // What the callbacks schedule (the answers to the group's calls) goes
+  // to each pool in one piece, once they have all run.
+  WorkPool::Batch handed_over_together;
   for (size_t i = 0; i < pending.size(); ++i) {
     absl::StatusOr<AppendResult>& r = results[i];
     if (r.ok() && !r->duplicate) {
