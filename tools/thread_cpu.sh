@@ -4,6 +4,9 @@
 # ledger_load ran, and per event.
 #   tools/thread_cpu.sh [LEDGERD] ["LOAD ARGS"]
 # e.g. tools/thread_cpu.sh build/services/ledgerd "--mode batch --batch 100"
+# LEDGERD may be build/tools/commit_ceiling (the durable ceiling; its
+# flags from CEILING_ARGS) to compare a command's CPU with the least a
+# durable call takes.
 # A fresh data directory under /var/tmp (on disk); 8 clients for DURATION_S
 # seconds (default 10); PROJECTIONS=true runs the server with its
 # projections (default false).
@@ -21,8 +24,16 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$DIR"
-"$BIN" --data_dir "$DIR" --listen 127.0.0.1:50083 --undefok=insecure_no_auth --insecure_no_auth \
-  --projections="$PROJECTIONS" >"$DIR.log" 2>&1 &
+if [[ $(basename "$BIN") == commit_ceiling ]]; then
+  # The durable ceiling (tools/pg_compare.sh) by the same count;
+  # CEILING_ARGS, e.g. --reply_thread.
+  # shellcheck disable=SC2206
+  server_args=(--listen 127.0.0.1:50083 ${CEILING_ARGS:-})
+else
+  server_args=(--listen 127.0.0.1:50083 --undefok=insecure_no_auth --insecure_no_auth
+    --projections="$PROJECTIONS")
+fi
+"$BIN" --data_dir "$DIR" "${server_args[@]}" >"$DIR.log" 2>&1 &
 pid=$!
 sleep 2
 
