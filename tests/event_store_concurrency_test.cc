@@ -2,9 +2,13 @@
 // stream's revisions contiguous, and the chain whole.
 #include <map>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "ledger/base/work_pool.h"
 #include "ledger/store/event_store.h"
 #include "ledger/store/verify.h"
 #include "tests/test_util.h"
@@ -84,6 +88,42 @@ TEST(EventStoreConcurrencyTest, EightThreadsOnOverlappingStreams) {
   VerifyReport report = VerifyStore(**store);
   EXPECT_TRUE(report.status.ok()) << report.status;
   EXPECT_EQ(report.events_verified, expected_events);
+}
+
+// What a group's callbacks schedule on a WorkPool (ComplaintService's
+// answers) reaches the pool in one piece once they have all run: one
+// wake-up of one reply thread a group, not one an answer.
+TEST(EventStoreConcurrencyTest, AGroupsCallbacksScheduleOnAPoolInOnePiece) {
+  testing::TempDir dir;
+  auto store = EventStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  WorkPool replies("test-replies", 2);
+  absl::Mutex mu;
+  int answered = 0;
+  absl::Notification all_answered;
+  std::vector<uint64_t> positions;
+  // Queued at once: the writer takes them as one group.
+  std::vector<EventStore::AsyncAppend> appends;
+  for (int i = 0; i < 3; ++i) {
+    appends.push_back(EventStore::AsyncAppend{
+        Request(absl::StrCat("complaint-", i), 1),
+        [&](absl::StatusOr<AppendResult> r) {
+          EXPECT_TRUE(r.ok()) << r.status();
+          const uint64_t position = r.ok() ? r->position_first : 0;
+          replies.Schedule([&, position] {
+            absl::MutexLock lock(&mu);
+            positions.push_back(position);
+            if (++answered == 3) all_answered.Notify();
+          });
+        }});
+  }
+  (*store)->AppendAllAsync(std::move(appends));
+  all_answered.WaitForNotification();
+  EXPECT_EQ((*store)->writer_stats().groups, 1);
+  EXPECT_EQ(replies.pieces_enqueued(), 1);
+  // In the order the appends were written, on one reply thread.
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(positions, (std::vector<uint64_t>{1, 2, 3}));
 }
 
 }  // namespace

@@ -21,7 +21,7 @@
 // On SIGTERM or SIGINT it stops and prints one JSON line: the calls
 // answered, the records in its database (read back from RocksDB after
 // closing and opening it again: every answered call durable), its groups
-// and their mean events, write and fsync time.
+// written and their mean events, write and fsync time.
 #include <signal.h>
 
 #include <chrono>
@@ -144,9 +144,9 @@ class Writer {
 
   void Commit(std::vector<Pending>& group) {
     rocksdb::WriteBatch batch;
-    const uint64_t first = next_position_;
+    uint64_t position = next_position_;
     for (const Pending& p : group) {
-      batch.Put(BigEndianKey(next_position_++), p.record);
+      batch.Put(BigEndianKey(position++), p.record);
     }
     rocksdb::WriteOptions options;
     options.sync = true;
@@ -155,25 +155,25 @@ class Writer {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
-    uint64_t position = first;
-    for (Pending& p : group) {
-      if (!written.ok()) continue;
-      v1::Event* event = p.response->add_events();
-      event->set_position(position++);
-      event->set_event_type("ledger.v1.ComplaintReceived");
-    }
-    {
-      absl::MutexLock lock(&stats_mu_);
-      if (written.ok()) stats_.calls += group.size();
-      stats_.groups += 1;
-      stats_.write_us += us;
-    }
     if (!written.ok()) {
+      // Nothing of the group is answered as written (and its positions
+      // are the next group's).
       for (Pending& p : group) {
         p.reactor->Finish(
             grpc::Status(grpc::StatusCode::UNAVAILABLE, written.ToString()));
       }
       return;
+    }
+    for (Pending& p : group) {
+      v1::Event* event = p.response->add_events();
+      event->set_position(next_position_++);
+      event->set_event_type("ledger.v1.ComplaintReceived");
+    }
+    {
+      absl::MutexLock lock(&stats_mu_);
+      stats_.calls += group.size();
+      stats_.groups += 1;
+      stats_.write_us += us;
     }
     if (!replier_.joinable()) return Answer(group);
     absl::MutexLock lock(&replies_.mu);

@@ -57,6 +57,7 @@ fi
 ledgerd_pid=
 cleanup() {
   [[ -n $ledgerd_pid ]] && kill "$ledgerd_pid" 2>/dev/null && wait "$ledgerd_pid" || true
+  [[ -s $work/ceiling.pid ]] && kill "$(cat "$work/ceiling.pid")" 2>/dev/null || true
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -166,28 +167,38 @@ head_many=$(load --mode head --inflight "$inflight")
 echo "$head_many"
 stop_ledgerd
 
-# The durable ceiling: the same load against commit_ceiling.
+# The durable ceiling: the same load against commit_ceiling. Runs in a
+# command substitution (where set -e does not reach), so it checks each
+# step and fails the script itself; its pid is in a file for cleanup.
 ceiling() {
-  local dir=$work/ceiling out
+  local dir=$work/ceiling out status=0
   "$build/tools/commit_ceiling" --data_dir "$dir" --port_file "$work/port" "$@" \
     >"$work/ceiling.log" 2>&1 &
-  ledgerd_pid=$!
+  echo $! >"$work/ceiling.pid"
   for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
-  target=127.0.0.1:$(cat "$work/port")
-  out=$(load --mode single --inflight "$ceiling_inflight")
-  stop_ledgerd
+  target=127.0.0.1:$(cat "$work/port" 2>/dev/null)
+  out=$(load --mode single --inflight "$ceiling_inflight") || status=$?
+  kill "$(cat "$work/ceiling.pid")" 2>/dev/null || true
+  wait "$(cat "$work/ceiling.pid")" || status=$?
+  rm -f "$work/port" "$work/ceiling.pid"
+  # Every call it answered is a record in its database, read back.
+  if ((status != 0)) || ! grep -Eq '"calls":([0-9]+),"records":\1,' "$work/ceiling.log"; then
+    echo "pg_compare: the durable ceiling failed (commit_ceiling $*):" >&2
+    cat "$work/ceiling.log" >&2
+    return 1
+  fi
   echo "$out" | sed 's/"tool":"ledger_load"/"tool":"ledger_load","server":"commit_ceiling'"${1:+ $1}"'"/'
   rm -rf "$dir"
 }
 ceiling_inflight=1
-ceil_writer=$(ceiling)
+ceil_writer=$(ceiling) || exit 1
 echo "$ceil_writer"
-ceil_thread=$(ceiling --reply_thread)
+ceil_thread=$(ceiling --reply_thread) || exit 1
 echo "$ceil_thread"
 ceiling_inflight=$inflight
-ceil_writer_many=$(ceiling)
+ceil_writer_many=$(ceiling) || exit 1
 echo "$ceil_writer_many"
-ceil_thread_many=$(ceiling --reply_thread)
+ceil_thread_many=$(ceiling --reply_thread) || exit 1
 echo "$ceil_thread_many"
 max() { if (($1 > $2)); then echo "$1"; else echo "$2"; fi; }
 ceil_one=$(max "$(eps "$ceil_writer")" "$(eps "$ceil_thread")")

@@ -12,6 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "ledger/base/check.h"
 #include "ledger/base/thread_name.h"
 
 namespace ledger {
@@ -34,6 +35,8 @@ class WorkPool {
    public:
     Batch() : outer_(current_) { current_ = this; }
     ~Batch() {
+      LEDGER_CHECK(current_ == this,
+                   "a WorkPool::Batch ends on its own thread, innermost first");
       current_ = outer_;
       for (auto& [pool, held] : held_) {
         if (held.size() == 1) {

@@ -343,18 +343,22 @@ void RocksEventStore::CommitGroup(std::vector<PendingAppend> pending) {
     events =
         std::make_shared<const std::vector<v1::Event>>(std::move(group.events));
   }
-  // What the callbacks schedule (the answers to the group's calls) goes
-  // to each pool in one piece, once they have all run.
-  WorkPool::Batch handed_over_together;
-  for (size_t i = 0; i < pending.size(); ++i) {
-    absl::StatusOr<AppendResult>& r = results[i];
-    if (r.ok() && !r->duplicate) {
-      // The group's events are its positions from next_position_before on.
-      r->events =
-          WrittenEvents(events, r->position_first - next_position_before,
-                        r->position_last - r->position_first + 1);
+  {
+    // What the callbacks schedule (the answers to the group's calls) goes
+    // to each pool in one piece once they have all run, before on_commit
+    // wakes the subscribers.
+    WorkPool::Batch handed_over_together;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      absl::StatusOr<AppendResult>& r = results[i];
+      if (r.ok() && !r->duplicate) {
+        // The group's events are its positions from next_position_before
+        // on.
+        r->events =
+            WrittenEvents(events, r->position_first - next_position_before,
+                          r->position_last - r->position_first + 1);
+      }
+      pending[i].done(std::move(r));
     }
-    pending[i].done(std::move(r));
   }
   if (committed && options_.on_commit) options_.on_commit(std::move(events));
 }
