@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -43,6 +44,7 @@
 #include "grpcpp/grpcpp.h"
 #include "ledger/base/big_endian.h"
 #include "ledger/base/thread_name.h"
+#include "ledger/base/work_pool.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -84,31 +86,32 @@ struct Stats {
 };
 
 // One thread taking whatever calls are waiting as a group, writing them in
-// one synced RocksDB batch, then answering them.
+// one synced RocksDB batch, then answering them (or handing the group to a
+// one-thread WorkPool, as ledgerd hands its answers to its reply pool).
 class Writer {
  public:
   Writer(rocksdb::DB* db, bool reply_thread) : db_(*db) {
-    if (reply_thread) {
-      replier_ = std::thread([this] {
-        NameThisThread("ceiling-reply");
-        while (Group group = Take(&replies_)) Answer(group);
-      });
-    }
+    if (reply_thread) replies_.emplace("ceiling-reply", 1);
     writer_ = std::thread([this] {
       NameThisThread("ceiling-writer");
-      while (Group group = Take(&queue_)) Commit(group);
-      Stop(&replies_);
+      while (true) {
+        std::vector<Pending> group = Take();
+        if (group.empty()) return;  // Stopping, and everything written.
+        Commit(group);
+      }
     });
   }
   ~Writer() {
-    Stop(&queue_);
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
     writer_.join();
-    if (replier_.joinable()) replier_.join();
-  }
+  }  // Then `replies_` runs what it holds and joins.
 
   void Enqueue(Pending pending) {
-    absl::MutexLock lock(&queue_.mu);
-    queue_.waiting.push_back(std::move(pending));
+    absl::MutexLock lock(&mu_);
+    waiting_.push_back(std::move(pending));
   }
   Stats stats() const {
     absl::MutexLock lock(&stats_mu_);
@@ -116,30 +119,17 @@ class Writer {
   }
 
  private:
-  struct Queue {
-    absl::Mutex mu;
-    std::vector<Pending> waiting ABSL_GUARDED_BY(mu);
-    bool stopping ABSL_GUARDED_BY(mu) = false;
-  };
-  // A vector that is empty only when stopping and nothing is left.
-  struct Group : std::vector<Pending> {
-    explicit operator bool() const { return !empty(); }
-  };
-
-  static Group Take(Queue* q) {
-    absl::MutexLock lock(&q->mu);
-    q->mu.Await(absl::Condition(
-        +[](Queue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu) {
-          return !q->waiting.empty() || q->stopping;
+  // Whatever is waiting; empty only when stopping and nothing is left.
+  std::vector<Pending> Take() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+          return !w->waiting_.empty() || w->stopping_;
         },
-        q));
-    Group group;
-    group.swap(q->waiting);
+        this));
+    std::vector<Pending> group;
+    group.swap(waiting_);
     return group;
-  }
-  static void Stop(Queue* q) {
-    absl::MutexLock lock(&q->mu);
-    q->stopping = true;
   }
 
   void Commit(std::vector<Pending>& group) {
@@ -175,9 +165,8 @@ class Writer {
       stats_.groups += 1;
       stats_.write_us += us;
     }
-    if (!replier_.joinable()) return Answer(group);
-    absl::MutexLock lock(&replies_.mu);
-    for (Pending& p : group) replies_.waiting.push_back(std::move(p));
+    if (!replies_.has_value()) return Answer(group);
+    replies_->Schedule([group = std::move(group)]() mutable { Answer(group); });
   }
 
   static void Answer(std::vector<Pending>& group) {
@@ -192,11 +181,12 @@ class Writer {
 
   rocksdb::DB& db_;
   uint64_t next_position_ = 1;  // The writer's alone.
-  Queue queue_;
-  Queue replies_;
+  absl::Mutex mu_;
+  std::vector<Pending> waiting_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   mutable absl::Mutex stats_mu_;
   Stats stats_ ABSL_GUARDED_BY(stats_mu_);
-  std::thread replier_;
+  std::optional<WorkPool> replies_;
   std::thread writer_;
 };
 
