@@ -21,6 +21,7 @@
 #include "auth/token_verifier.h"
 #include "ledger/base/log.h"
 #include "ledger/base/mutex_mode.h"
+#include "ledger/base/port_file.h"
 #include "ledger/store/limits.h"
 #include "ledger/store/version.h"
 #include "rpc/channel.h"
@@ -663,21 +664,14 @@ int main(int argc, char** argv) {
       }
     });
   }
-  // Written whole to a temporary name, then renamed: readers never see a
-  // partial port. The HTTP port first: a reader of --port_file finds both.
-  auto write_port = [](const std::string& path, int bound) {
-    if (path.empty()) return;
-    const std::string tmp = path + ".tmp";
-    std::ofstream(tmp) << bound << "\n";
-    std::rename(tmp.c_str(), path.c_str());
-  };
+  // The HTTP port first: a reader of --port_file finds both.
   if (const int http_port = (*server)->http_port(); http_port != 0) {
     ledger::LogInfo(
         absl::StrCat("HTTP", (options.security.tls_cert.empty() ? "" : "S"),
                      " on port ", http_port, ": the console at /, /metrics"));
-    write_port(absl::GetFlag(FLAGS_http_port_file), http_port);
+    ledger::WritePortFile(absl::GetFlag(FLAGS_http_port_file), http_port);
   }
-  write_port(absl::GetFlag(FLAGS_port_file), port);
+  ledger::WritePortFile(absl::GetFlag(FLAGS_port_file), port);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -27,7 +27,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +42,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/base/big_endian.h"
+#include "ledger/base/port_file.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/base/work_pool.h"
 #include "ledger/v1/complaint_service.grpc.pb.h"
@@ -271,11 +271,7 @@ int Main() {
                    absl::GetFlag(FLAGS_listen).c_str());
       return 1;
     }
-    if (const std::string file = absl::GetFlag(FLAGS_port_file);
-        !file.empty()) {
-      std::ofstream(file + ".tmp") << port << "\n";
-      std::rename((file + ".tmp").c_str(), file.c_str());
-    }
+    WritePortFile(absl::GetFlag(FLAGS_port_file), port);
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     server->Shutdown();
